@@ -1,0 +1,107 @@
+//! `App`: everything a request needs (config, store, renderer, assets, page cache,
+//! clock), built once at start-up and passed to every handler. No globals, so two
+//! servers with different configs can live in one process.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::config::Config;
+use crate::http::assets::StaticAssets;
+use crate::http::cache::PageCache;
+use crate::http::frame::RequestIds;
+use crate::render::Renderer;
+use crate::site::SiteSettings;
+use crate::store::{self, Opened, Store};
+use crate::{demo, site};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error("cannot seed the demo content: {0}")]
+    Demo(String),
+    #[error("templates: {0}")]
+    Render(#[from] crate::render::Error),
+}
+
+/// The time source. Tests and the scheduler share it, so time can be moved forward.
+#[derive(Clone, Default)]
+pub struct Clock {
+    offset: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> Timestamp {
+        let offset = self.offset.load(std::sync::atomic::Ordering::Relaxed);
+        let now = Timestamp::now();
+        now.checked_add(jiff::SignedDuration::from_secs(offset))
+            .unwrap_or(now)
+    }
+
+    /// Moves this clock forward (tests of scheduled publishing).
+    pub fn advance(&self, seconds: i64) {
+        self.offset
+            .fetch_add(seconds, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub renderer: Renderer,
+    pub assets: Arc<StaticAssets>,
+    pub cache: PageCache,
+    pub clock: Clock,
+    pub request_ids: RequestIds,
+}
+
+impl App {
+    /// The configured public origin (`https://host`), or "" when none is set, so
+    /// canonical links stay relative rather than guess from a request's Host.
+    pub fn origin(&self) -> &str {
+        self.config.base_url.as_deref().unwrap_or("")
+    }
+
+    /// Opens the data folder (creating and seeding it when new) and builds the app.
+    pub fn open(config: Config) -> Result<App, Error> {
+        let (store, opened) = Store::open(&config.data)?;
+        let clock = Clock::default();
+        if opened == Opened::Created {
+            seed(&store, &config, clock.now())?;
+        }
+        let assets = Arc::new(StaticAssets::load());
+        let renderer = Renderer::new(assets.clone())?;
+        let cache = PageCache::new(config.cache_max_bytes);
+        let site: SiteSettings = store.read_blocking(|tx| site::load(tx))?;
+        let missing = site.missing_required();
+        if !missing.is_empty() {
+            tracing::warn!(
+                fields = missing.join(", "),
+                "site settings lack facts the law requires in the header and footer"
+            );
+        }
+        Ok(App {
+            config,
+            store,
+            renderer,
+            assets,
+            cache,
+            clock,
+            request_ids: RequestIds::default(),
+        })
+    }
+}
+
+/// Fills a new data folder: the demo site, or the identity from the config file.
+fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<(), Error> {
+    if config.demo {
+        tracing::info!("new data folder: seeding demo content");
+        demo::seed(store, now).map_err(|e| Error::Demo(e.to_string()))?;
+    }
+    if let Some(site) = &config.site {
+        let site = site.clone();
+        store.write_blocking(move |tx| site::save(tx, &site))?;
+    }
+    Ok(())
+}

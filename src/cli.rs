@@ -1,0 +1,160 @@
+//! The command line (DESIGN section 3). Messages here are in English, for operators.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::App;
+use crate::config::{Config, Overrides};
+use crate::http::server::{self, Listeners};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trangtin",
+    version,
+    about = "A state agency's website in one binary: public site, admin pages and all state.",
+    long_about = "A state agency's website in one binary: the public site citizens read, the \
+admin pages editors work in, and every byte of state in one data folder.\n\n\
+Settings come from built-in defaults, then the TOML file named by --config (or \
+TRANGTIN_CONFIG), then TRANGTIN_* environment variables, then flags."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Data folder (database, uploads, certificates) [default: ./data]
+    #[arg(long, global = true, env = "TRANGTIN_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// TOML configuration file
+    #[arg(long, global = true, env = "TRANGTIN_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the site over HTTPS, with a plain-HTTP listener that redirects (the default)
+    Serve(ServeArgs),
+    /// Check the configuration and print it as resolved; exit 2 if it is invalid
+    CheckConfig,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// HTTPS address, e.g. 127.0.0.1:8443 or [::]:443 [default: 127.0.0.1:8443]
+    #[arg(long, env = "TRANGTIN_HTTPS", value_name = "ADDR")]
+    pub https: Option<String>,
+    /// Plain-HTTP redirect address, or "off" [default: 127.0.0.1:8080]
+    #[arg(long, env = "TRANGTIN_HTTP", value_name = "ADDR")]
+    pub http: Option<String>,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(&cli.global, ServeArgs::default_from_env()),
+        Some(Command::Serve(args)) => serve(&cli.global, args),
+        Some(Command::CheckConfig) => check_config(&cli.global),
+    }
+}
+
+impl ServeArgs {
+    /// `trangtin` with no subcommand serves; the environment still applies.
+    fn default_from_env() -> ServeArgs {
+        ServeArgs {
+            https: std::env::var("TRANGTIN_HTTPS").ok(),
+            http: std::env::var("TRANGTIN_HTTP").ok(),
+        }
+    }
+}
+
+fn load_config(global: &Global, serve: &ServeArgs) -> Result<Config, ExitCode> {
+    let overrides = Overrides {
+        config: global.config.clone(),
+        data: global.data.clone(),
+        https: serve.https.clone(),
+        http: serve.http.clone(),
+    };
+    Config::load(&overrides).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn check_config(global: &Global) -> ExitCode {
+    match load_config(global, &ServeArgs::default_from_env()) {
+        Ok(config) => {
+            println!("configuration is valid");
+            println!("data: {}", config.data.display());
+            println!("https: {}", config.https);
+            match config.http {
+                Some(addr) => println!("http: {addr}"),
+                None => println!("http: off"),
+            }
+            println!("hosts: {}", config.hosts.join(", "));
+            println!("demo content for a new data folder: {}", config.demo);
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+fn serve(global: &Global, args: ServeArgs) -> ExitCode {
+    let config = match load_config(global, &args) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    init_logging(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        let listeners = Listeners::bind(config.https, config.http)
+            .await
+            .map_err(|e| e.to_string())?;
+        let app = tokio::task::spawn_blocking(move || App::open(config))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let app = Arc::new(app);
+        server::serve(app, listeners, server::stop_signal())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    // Dropping the runtime drops the tasks still holding the app, and with the last
+    // handle the database closes before the process exits.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped cleanly");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,399 @@
+//! Configuration: built-in defaults, then a TOML file, then `TRANGTIN_*` environment
+//! variables, then command-line flags. Unknown keys and invalid values are errors that
+//! name the key; nothing is silently ignored.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::site::SiteSettings;
+
+/// The resolved configuration one server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data: PathBuf,
+    /// Seed demo content (and, later, demo users) into a new data folder.
+    pub demo: bool,
+    pub https: SocketAddr,
+    /// `None` turns the plain-HTTP redirect listener off.
+    pub http: Option<SocketAddr>,
+    pub tls: TlsSource,
+    /// Host names this site answers to; any other `Host` gets 421.
+    pub hosts: Vec<String>,
+    /// Public origin used in redirects and canonical links, e.g. `https://sokhcn.gialai.gov.vn`.
+    pub base_url: Option<String>,
+    pub limits: Limits,
+    pub cache_max_bytes: usize,
+    /// Site identity written into a new data folder when no demo content is seeded.
+    pub site: Option<SiteSettings>,
+    pub log: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsSource {
+    /// A self-signed certificate for localhost kept in `data/tls/`, made on first start.
+    SelfSigned,
+    /// PEM files: a certificate chain and its private key, reloaded on SIGHUP.
+    Files { cert: PathBuf, key: PathBuf },
+}
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub header_timeout: Duration,
+    pub handshake_timeout: Duration,
+    pub body_max_bytes: u64,
+    pub max_connections: usize,
+    pub shutdown_grace: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid value for {key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+/// What a TOML file may contain. Every table denies unknown keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    demo: Option<bool>,
+    hosts: Option<Vec<String>>,
+    base_url: Option<String>,
+    log: Option<String>,
+    #[serde(default)]
+    listen: FileListen,
+    #[serde(default)]
+    tls: FileTls,
+    #[serde(default)]
+    limits: FileLimits,
+    #[serde(default)]
+    cache: FileCache,
+    site: Option<SiteSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileListen {
+    https: Option<String>,
+    http: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTls {
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLimits {
+    header_timeout_secs: Option<u64>,
+    handshake_timeout_secs: Option<u64>,
+    body_max_bytes: Option<u64>,
+    max_connections: Option<usize>,
+    shutdown_grace_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileCache {
+    max_bytes: Option<usize>,
+}
+
+/// Values that outrank the file: environment variables and flags, already merged
+/// by the command line (flags win over the environment).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub data: Option<PathBuf>,
+    pub https: Option<String>,
+    pub http: Option<String>,
+}
+
+pub const DEFAULT_HTTPS: &str = "127.0.0.1:8443";
+pub const DEFAULT_HTTP: &str = "127.0.0.1:8080";
+
+impl Config {
+    /// Resolves the configuration: defaults, then the file named by the overrides (if
+    /// any), then the overrides themselves.
+    pub fn load(overrides: &Overrides) -> Result<Config, Error> {
+        let file = match &overrides.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let base = overrides
+            .config
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf);
+        resolve(file, overrides, base.as_deref())
+    }
+
+    /// Parses TOML text as a config file would be parsed; for tests and `doctor`.
+    pub fn from_toml(text: &str, overrides: &Overrides) -> Result<Config, Error> {
+        let file = parse_file(text, Path::new("<inline>"))?;
+        resolve(file, overrides, None)
+    }
+
+    /// A configuration for tests: temporary data, ephemeral ports, no HTTP listener.
+    pub fn for_data(data: impl Into<PathBuf>) -> Config {
+        let overrides = Overrides {
+            data: Some(data.into()),
+            https: Some("127.0.0.1:0".into()),
+            http: Some("127.0.0.1:0".into()),
+            ..Overrides::default()
+        };
+        resolve(FileConfig::default(), &overrides, None).expect("built-in defaults are valid")
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data.join("trangtin.redb")
+    }
+
+    pub fn tls_dir(&self) -> PathBuf {
+        self.data.join("tls")
+    }
+
+    pub fn blobs_dir(&self) -> PathBuf {
+        self.data.join("blobs")
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_file(&text, path)
+}
+
+fn parse_file(text: &str, path: &Path) -> Result<FileConfig, Error> {
+    toml::from_str(text).map_err(|e| Error::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().to_string(),
+    })
+}
+
+fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Config, Error> {
+    // Paths in a config file are relative to the file, as operators expect.
+    let relative_to_file = |p: PathBuf| match base {
+        Some(dir) if p.is_relative() => dir.join(p),
+        _ => p,
+    };
+    let data = match (&o.data, file.data) {
+        (Some(d), _) => d.clone(),
+        (None, Some(d)) => relative_to_file(d),
+        (None, None) => PathBuf::from("./data"),
+    };
+    let https_text = o
+        .https
+        .clone()
+        .or(file.listen.https)
+        .unwrap_or_else(|| DEFAULT_HTTPS.to_string());
+    let https = parse_addr("listen.https", &https_text)?;
+    let http_text = o
+        .http
+        .clone()
+        .or(file.listen.http)
+        .unwrap_or_else(|| DEFAULT_HTTP.to_string());
+    let http = match http_text.trim() {
+        "" | "off" => None,
+        text => Some(parse_addr("listen.http", text)?),
+    };
+    let tls = match (file.tls.cert, file.tls.key) {
+        (None, None) => TlsSource::SelfSigned,
+        (Some(cert), Some(key)) => TlsSource::Files {
+            cert: relative_to_file(cert),
+            key: relative_to_file(key),
+        },
+        _ => return Err(invalid("tls", "set both cert and key, or neither")),
+    };
+    let hosts = match file.hosts {
+        Some(hosts) => {
+            if hosts.is_empty() {
+                return Err(invalid("hosts", "list at least one host name"));
+            }
+            hosts
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .collect()
+        }
+        None => default_hosts(file.base_url.as_deref()),
+    };
+    if let Some(url) = &file.base_url
+        && !(url.starts_with("https://") && url.len() > "https://".len() && !url.ends_with('/'))
+    {
+        return Err(invalid(
+            "base_url",
+            "must look like https://example.gov.vn (https, no trailing slash)",
+        ));
+    }
+    let limits = resolve_limits(file.limits)?;
+    let cache_max_bytes = file.cache.max_bytes.unwrap_or(32 * 1024 * 1024);
+    if cache_max_bytes < 1024 * 1024 {
+        return Err(invalid(
+            "cache.max_bytes",
+            "must be at least 1048576 (1 MiB)",
+        ));
+    }
+    let log = file.log.unwrap_or_else(|| "info".to_string());
+    if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
+        return Err(invalid(
+            "log",
+            "not a valid filter such as \"info\" or \"warn,trangtin=debug\"",
+        ));
+    }
+    Ok(Config {
+        data,
+        demo: file.demo.unwrap_or(true),
+        https,
+        http,
+        tls,
+        hosts,
+        base_url: file.base_url,
+        limits,
+        cache_max_bytes,
+        site: file.site,
+        log,
+    })
+}
+
+fn resolve_limits(file: FileLimits) -> Result<Limits, Error> {
+    let secs = |key: &str, value: Option<u64>, default: u64, max: u64| match value {
+        None => Ok(Duration::from_secs(default)),
+        Some(v) if (1..=max).contains(&v) => Ok(Duration::from_secs(v)),
+        Some(_) => Err(invalid(
+            key,
+            &format!("must be between 1 and {max} seconds"),
+        )),
+    };
+    let body_max_bytes = file.body_max_bytes.unwrap_or(2 * 1024 * 1024);
+    if body_max_bytes < 1024 {
+        return Err(invalid("limits.body_max_bytes", "must be at least 1024"));
+    }
+    let max_connections = file.max_connections.unwrap_or(1024);
+    if max_connections == 0 {
+        return Err(invalid("limits.max_connections", "must be at least 1"));
+    }
+    Ok(Limits {
+        header_timeout: secs(
+            "limits.header_timeout_secs",
+            file.header_timeout_secs,
+            10,
+            300,
+        )?,
+        handshake_timeout: secs(
+            "limits.handshake_timeout_secs",
+            file.handshake_timeout_secs,
+            10,
+            300,
+        )?,
+        body_max_bytes,
+        max_connections,
+        shutdown_grace: secs(
+            "limits.shutdown_grace_secs",
+            file.shutdown_grace_secs,
+            10,
+            600,
+        )?,
+    })
+}
+
+fn default_hosts(base_url: Option<&str>) -> Vec<String> {
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    if let Some(host) = base_url.and_then(|u| u.strip_prefix("https://")) {
+        hosts.push(host.split(':').next().unwrap_or(host).to_ascii_lowercase());
+    }
+    hosts
+}
+
+fn parse_addr(key: &str, text: &str) -> Result<SocketAddr, Error> {
+    text.trim().parse().map_err(|_| {
+        invalid(
+            key,
+            &format!("{text:?} is not an address such as 127.0.0.1:8443 or [::]:443"),
+        )
+    })
+}
+
+fn invalid(key: &str, message: &str) -> Error {
+    Error::Invalid {
+        key: key.to_string(),
+        message: message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Error> {
+        Config::from_toml(text, &Overrides::default())
+    }
+
+    #[test]
+    fn defaults_suit_a_checkout() {
+        let c = parse("").unwrap();
+        assert_eq!(c.data, PathBuf::from("./data"));
+        assert_eq!(c.https.to_string(), DEFAULT_HTTPS);
+        assert_eq!(c.http.unwrap().to_string(), DEFAULT_HTTP);
+        assert!(c.demo);
+        assert_eq!(c.tls, TlsSource::SelfSigned);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = parse("colour = 1").unwrap_err().to_string();
+        assert!(err.contains("colour"), "{err}");
+        let err = parse("[listen]\nhttps_port = 1").unwrap_err().to_string();
+        assert!(err.contains("https_port"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_are_named() {
+        let err = parse("[listen]\nhttps = \"localhost\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listen.https"), "{err}");
+        let err = parse("[tls]\ncert = \"a.pem\"").unwrap_err().to_string();
+        assert!(err.contains("tls"), "{err}");
+        let err = parse("[limits]\nheader_timeout_secs = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("header_timeout_secs"), "{err}");
+        let err = parse("base_url = \"http://x\"").unwrap_err().to_string();
+        assert!(err.contains("base_url"), "{err}");
+    }
+
+    #[test]
+    fn flags_outrank_the_file_and_http_can_be_off() {
+        let o = Overrides {
+            https: Some("[::]:9443".into()),
+            http: Some("off".into()),
+            ..Overrides::default()
+        };
+        let c = Config::from_toml("[listen]\nhttps = \"127.0.0.1:1\"", &o).unwrap();
+        assert_eq!(c.https.to_string(), "[::]:9443");
+        assert!(c.http.is_none());
+    }
+
+    #[test]
+    fn base_url_host_is_served() {
+        let c = parse("base_url = \"https://sokhcn.gialai.gov.vn\"").unwrap();
+        assert!(c.hosts.contains(&"sokhcn.gialai.gov.vn".to_string()));
+    }
+}

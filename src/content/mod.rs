@@ -1,0 +1,636 @@
+//! Content: the `Entry` envelope, its immutable `Revision`s, the kinds, categories and
+//! slugs. An entry keeps its working revision and its published revision apart, so an
+//! edit never changes what citizens see until it is published.
+
+pub mod sanitize;
+pub mod slug;
+
+use std::fmt;
+
+use jiff::Timestamp;
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::store::{self, BlobHash, BlobMeta, Tx, tables};
+
+/// The kinds of entry. Later kinds (legal documents, procedures, …) join this enum;
+/// everything that varies by kind is a method here, so adding one is a local change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// News, direction, orientation, plan status: dated items in categories.
+    Article,
+    /// Standing pages: introduction, functions and tasks, organisation, leadership.
+    Page,
+}
+
+impl Kind {
+    pub const ALL: &[Kind] = &[Kind::Article, Kind::Page];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Article => "article",
+            Kind::Page => "page",
+        }
+    }
+
+    /// The public URL prefix; entry URLs are `{prefix}/{slug}`.
+    pub fn url_prefix(self) -> &'static str {
+        match self {
+            Kind::Article => "/tin-tuc",
+            Kind::Page => "/trang",
+        }
+    }
+
+    /// The Vietnamese name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Article => "Tin bài",
+            Kind::Page => "Trang",
+        }
+    }
+
+    /// Whether entries of this kind appear in dated lists and carry a category.
+    pub fn is_dated(self) -> bool {
+        matches!(self, Kind::Article)
+    }
+
+    pub fn url(self, slug: &str) -> String {
+        format!("{}/{}", self.url_prefix(), slug)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EntryId(pub u64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RevisionId(pub u64);
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Editorial state (DESIGN section 6); the workflow module owns the transitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Draft,
+    Submitted,
+    InReview,
+    Returned,
+    Approved,
+    Scheduled,
+    Published,
+    Withdrawn,
+}
+
+/// The envelope every publishable thing shares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: EntryId,
+    pub kind: Kind,
+    pub slug: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The unit (phòng, đơn vị) that owns the entry.
+    #[serde(default)]
+    pub unit: Option<String>,
+    pub state: State,
+    /// The revision editors work on.
+    pub working: RevisionId,
+    /// The revision citizens see, if any.
+    #[serde(default)]
+    pub published: Option<RevisionId>,
+    #[serde(default)]
+    pub featured: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// When it was first published; lists are ordered by it.
+    #[serde(default)]
+    pub published_at: Option<Timestamp>,
+}
+
+/// One immutable version of an entry's fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    pub id: RevisionId,
+    pub entry: EntryId,
+    #[serde(default)]
+    pub parent: Option<RevisionId>,
+    /// Who saved it (a login, or "demo" for seeded content).
+    pub saved_by: String,
+    pub created_at: Timestamp,
+    pub fields: Fields,
+    /// SHA-256 over the canonical encoding of (entry, parent, fields).
+    pub hash: String,
+}
+
+/// The fields common to every kind.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Fields {
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    /// Sanitised HTML.
+    #[serde(default)]
+    pub body_html: String,
+    /// Tác giả (F18).
+    #[serde(default)]
+    pub author: String,
+    /// Nguồn (F18).
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub cover: Option<Image>,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Image {
+    pub blob: BlobHash,
+    pub alt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub blob: BlobHash,
+    /// The file name offered on download.
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Position in menus and on the home page.
+    #[serde(default)]
+    pub order: u32,
+}
+
+/// A field that failed validation, with the message shown to editors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error("invalid {}: {}", .0.field, .0.message)]
+    Invalid(Invalid),
+    #[error("entry {0} does not exist")]
+    NoSuchEntry(EntryId),
+}
+
+fn invalid(field: &'static str, message: &str) -> Error {
+    Error::Invalid(Invalid {
+        field,
+        message: message.to_string(),
+    })
+}
+
+/// An entry as citizens see it: the envelope and its published revision.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub entry: Entry,
+    pub revision: Revision,
+}
+
+impl Published {
+    pub fn url(&self) -> String {
+        self.entry.kind.url(&self.entry.slug)
+    }
+}
+
+/// A slice of a list, with what pagination needs.
+#[derive(Debug, Clone)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    pub page: usize,
+    pub per_page: usize,
+    pub total: usize,
+}
+
+impl<T> PageOf<T> {
+    pub fn page_count(&self) -> usize {
+        self.total.div_ceil(self.per_page).max(1)
+    }
+}
+
+/// The published lists the public site shows.
+#[derive(Debug, Clone, Copy)]
+pub enum List<'a> {
+    Kind(Kind),
+    Category(&'a str),
+    Featured,
+}
+
+impl List<'_> {
+    fn key(&self) -> String {
+        match self {
+            List::Kind(kind) => format!("kind:{}", kind.as_str()),
+            List::Category(slug) => format!("cat:{slug}"),
+            List::Featured => "featured".to_string(),
+        }
+    }
+}
+
+/// What a new entry starts with.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub kind: Kind,
+    pub slug: String,
+    pub category: Option<String>,
+    pub unit: Option<String>,
+    pub featured: bool,
+}
+
+/// Creates an entry in the draft state with its first revision.
+pub fn create(
+    tx: &WriteTransaction,
+    new: NewEntry,
+    fields: Fields,
+    saved_by: &str,
+    now: Timestamp,
+) -> Result<Entry, Error> {
+    if !slug::is_valid(&new.slug) {
+        return Err(invalid(
+            "slug",
+            "Đường dẫn chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang.",
+        ));
+    }
+    if fields.title.trim().is_empty() {
+        return Err(invalid("title", "Vui lòng nhập tiêu đề."));
+    }
+    let mut slugs = tx.open_table(tables::SLUGS).map_err(store::Error::from)?;
+    if slugs
+        .get((new.kind.as_str(), new.slug.as_str()))
+        .map_err(store::Error::from)?
+        .is_some()
+    {
+        return Err(invalid(
+            "slug",
+            "Đường dẫn này đã được dùng cho một mục khác.",
+        ));
+    }
+    match (&new.category, new.kind.is_dated()) {
+        (Some(cat), _) if tables::CATEGORIES.get(tx, cat.as_str())?.is_none() => {
+            return Err(invalid("category", "Chuyên mục không tồn tại."));
+        }
+        (None, true) => return Err(invalid("category", "Vui lòng chọn chuyên mục.")),
+        _ => {}
+    }
+    let id = EntryId(store::next_id(tx, "entries")?);
+    let revision = new_revision(tx, id, None, fields, saved_by, now)?;
+    let entry = Entry {
+        id,
+        kind: new.kind,
+        slug: new.slug,
+        category: new.category,
+        unit: new.unit,
+        state: State::Draft,
+        working: revision.id,
+        published: None,
+        featured: new.featured,
+        created_at: now,
+        updated_at: now,
+        published_at: None,
+    };
+    slugs
+        .insert((entry.kind.as_str(), entry.slug.as_str()), id.0)
+        .map_err(store::Error::from)?;
+    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    Ok(entry)
+}
+
+fn new_revision(
+    tx: &WriteTransaction,
+    entry: EntryId,
+    parent: Option<RevisionId>,
+    fields: Fields,
+    saved_by: &str,
+    now: Timestamp,
+) -> Result<Revision, Error> {
+    let id = RevisionId(store::next_id(tx, "revisions")?);
+    let mut fields = fields;
+    fields.body_html = sanitize::clean(&fields.body_html);
+    let hash = revision_hash(entry, parent, &fields);
+    let revision = Revision {
+        id,
+        entry,
+        parent,
+        saved_by: saved_by.to_string(),
+        created_at: now,
+        fields,
+        hash,
+    };
+    tables::REVISIONS.insert(tx, id.0, &revision)?;
+    Ok(revision)
+}
+
+/// The hash approval binds to: over the entry, the parent and the fields, in the
+/// field order of their declarations (serde_json keeps it), so it is stable.
+pub fn revision_hash(entry: EntryId, parent: Option<RevisionId>, fields: &Fields) -> String {
+    let canonical = serde_json::to_vec(&(entry, parent, fields)).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical))
+}
+
+/// Makes the entry's working revision the live one and lists it. The workflow decides
+/// who may call this; the function itself only keeps the indexes right.
+pub fn publish(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> Result<Entry, Error> {
+    let mut entry = tables::ENTRIES
+        .get(tx, id.0)?
+        .ok_or(Error::NoSuchEntry(id))?;
+    unlist(tx, &entry)?;
+    entry.published = Some(entry.working);
+    entry.state = State::Published;
+    entry.published_at = Some(entry.published_at.unwrap_or(now));
+    entry.updated_at = now;
+    list(tx, &entry)?;
+    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    Ok(entry)
+}
+
+fn list_keys(entry: &Entry) -> Vec<(String, i64)> {
+    let Some(at) = entry.published_at else {
+        return Vec::new();
+    };
+    let at = at.as_second();
+    let mut keys = vec![(List::Kind(entry.kind).key(), at)];
+    if let Some(cat) = &entry.category {
+        keys.push((List::Category(cat).key(), at));
+    }
+    if entry.featured {
+        keys.push((List::Featured.key(), at));
+    }
+    keys
+}
+
+fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
+    let mut index = tx
+        .open_table(tables::PUBLISHED)
+        .map_err(store::Error::from)?;
+    for (list, at) in list_keys(entry) {
+        index
+            .insert((list.as_str(), at, entry.id.0), ())
+            .map_err(store::Error::from)?;
+    }
+    Ok(())
+}
+
+fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
+    let mut index = tx
+        .open_table(tables::PUBLISHED)
+        .map_err(store::Error::from)?;
+    for (list, at) in list_keys(entry) {
+        index
+            .remove((list.as_str(), at, entry.id.0))
+            .map_err(store::Error::from)?;
+    }
+    Ok(())
+}
+
+/// The live version of the entry of `kind` at `slug`, if it is published.
+pub fn find_published(tx: &impl Tx, kind: Kind, slug: &str) -> Result<Option<Published>, Error> {
+    let Some(id) = store::get_plain(tx, tables::SLUGS, (kind.as_str(), slug), |v| v)? else {
+        return Ok(None);
+    };
+    published(tx, EntryId(id))
+}
+
+pub fn published(tx: &impl Tx, id: EntryId) -> Result<Option<Published>, Error> {
+    let Some(entry) = tables::ENTRIES.get(tx, id.0)? else {
+        return Ok(None);
+    };
+    let Some(rev) = entry.published else {
+        return Ok(None);
+    };
+    let revision = tables::REVISIONS
+        .get(tx, rev.0)?
+        .ok_or_else(|| store::Error::Decode {
+            table: tables::REVISIONS.name(),
+            message: format!("entry {id} names missing revision {}", rev.0),
+        })?;
+    Ok(Some(Published { entry, revision }))
+}
+
+/// One page (1-based) of a published list, newest first.
+pub fn list_published(
+    tx: &impl Tx,
+    list: List<'_>,
+    page: usize,
+    per_page: usize,
+) -> Result<PageOf<Published>, Error> {
+    let page = page.max(1);
+    let (ids, total) = store::index_page(tx, &list.key(), (page - 1) * per_page, per_page)?;
+    let mut items = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(p) = published(tx, EntryId(id))? {
+            items.push(p);
+        }
+    }
+    Ok(PageOf {
+        items,
+        page,
+        per_page,
+        total,
+    })
+}
+
+/// Every published entry of a kind, in slug order (sitemaps, page menus).
+pub fn all_published(tx: &impl Tx, kind: Kind) -> Result<Vec<Published>, Error> {
+    let mut out = Vec::new();
+    for entry in tables::ENTRIES.values(tx)? {
+        if entry.kind == kind && entry.published.is_some() {
+            if let Some(p) = published(tx, entry.id)? {
+                out.push(p);
+            }
+        }
+    }
+    out.sort_by(|a, b| a.entry.slug.cmp(&b.entry.slug));
+    Ok(out)
+}
+
+/// What the store knows about an uploaded file.
+pub fn blob(tx: &impl Tx, hash: &BlobHash) -> Result<Option<BlobMeta>, Error> {
+    Ok(tables::BLOBS.get(tx, hash.as_str())?)
+}
+
+/// Stores a file's bytes and records its metadata; returns the metadata.
+pub fn put_blob(
+    tx: &WriteTransaction,
+    blobs: &store::Blobs,
+    bytes: &[u8],
+    content_type: &str,
+    original_name: &str,
+    uploaded_by: &str,
+    now: Timestamp,
+) -> Result<BlobMeta, Error> {
+    // The file lands before the transaction commits; if it then aborts, an unreferenced
+    // blob stays behind, which is harmless (content-addressed) and never half-written.
+    let hash = blobs.put(bytes).map_err(store::Error::from)?;
+    let meta = BlobMeta {
+        hash: hash.clone(),
+        size: bytes.len() as u64,
+        content_type: content_type.to_string(),
+        original_name: original_name.to_string(),
+        alt: String::new(),
+        uploaded_by: uploaded_by.to_string(),
+        uploaded_at: now,
+    };
+    tables::BLOBS.insert(tx, hash.as_str(), &meta)?;
+    Ok(meta)
+}
+
+pub fn put_category(tx: &WriteTransaction, category: &Category) -> Result<(), Error> {
+    if !slug::is_valid(&category.slug) {
+        return Err(invalid("slug", "Đường dẫn chuyên mục không hợp lệ."));
+    }
+    if category.name.trim().is_empty() {
+        return Err(invalid("name", "Vui lòng nhập tên chuyên mục."));
+    }
+    tables::CATEGORIES.insert(tx, category.slug.as_str(), category)?;
+    Ok(())
+}
+
+pub fn category(tx: &impl Tx, slug: &str) -> Result<Option<Category>, Error> {
+    Ok(tables::CATEGORIES.get(tx, slug)?)
+}
+
+/// Categories in display order.
+pub fn categories(tx: &impl Tx) -> Result<Vec<Category>, Error> {
+    let mut all = tables::CATEGORIES.values(tx)?;
+    all.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.name.cmp(&b.name)));
+    Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn fields(title: &str) -> Fields {
+        Fields {
+            title: title.into(),
+            ..Fields::default()
+        }
+    }
+
+    fn new_article(slug: &str) -> NewEntry {
+        NewEntry {
+            kind: Kind::Article,
+            slug: slug.into(),
+            category: Some("tin".into()),
+            unit: None,
+            featured: false,
+        }
+    }
+
+    fn store_with_category() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        store
+            .write_blocking(|tx| {
+                put_category(
+                    tx,
+                    &Category {
+                        slug: "tin".into(),
+                        name: "Tin".into(),
+                        description: String::new(),
+                        order: 0,
+                    },
+                )
+            })
+            .unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn drafts_are_not_public_until_published() {
+        let (_dir, store) = store_with_category();
+        let t0 = Timestamp::from_second(1_700_000_000).unwrap();
+        let entry = store
+            .write_blocking(|tx| create(tx, new_article("mot"), fields("Một"), "demo", t0))
+            .unwrap();
+        assert_eq!(entry.state, State::Draft);
+        let found = store
+            .read_blocking(|tx| find_published(tx, Kind::Article, "mot"))
+            .unwrap();
+        assert!(found.is_none());
+        store
+            .write_blocking(|tx| publish(tx, entry.id, t0))
+            .unwrap();
+        let found = store
+            .read_blocking(|tx| find_published(tx, Kind::Article, "mot"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.revision.fields.title, "Một");
+        assert_eq!(found.url(), "/tin-tuc/mot");
+        let page = store
+            .read_blocking(|tx| list_published(tx, List::Category("tin"), 1, 10))
+            .unwrap();
+        assert_eq!(page.total, 1);
+    }
+
+    #[test]
+    fn slugs_are_unique_per_kind_and_categories_must_exist() {
+        let (_dir, store) = store_with_category();
+        let now = Timestamp::now();
+        store
+            .write_blocking(|tx| create(tx, new_article("a"), fields("A"), "demo", now))
+            .unwrap();
+        let err = store
+            .write_blocking(|tx| create(tx, new_article("a"), fields("B"), "demo", now))
+            .unwrap_err();
+        assert!(matches!(err, Error::Invalid(Invalid { field: "slug", .. })));
+        let mut other = new_article("b");
+        other.category = Some("khong-co".into());
+        let err = store
+            .write_blocking(|tx| create(tx, other, fields("B"), "demo", now))
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Invalid(Invalid {
+                field: "category",
+                ..
+            })
+        ));
+        let page = NewEntry {
+            kind: Kind::Page,
+            slug: "a".into(),
+            category: None,
+            unit: None,
+            featured: false,
+        };
+        store
+            .write_blocking(|tx| create(tx, page, fields("Trang A"), "demo", now))
+            .unwrap();
+    }
+
+    #[test]
+    fn the_revision_hash_covers_every_field() {
+        let a = fields("A");
+        let mut b = a.clone();
+        b.source = "Nguồn".into();
+        assert_ne!(
+            revision_hash(EntryId(1), None, &a),
+            revision_hash(EntryId(1), None, &b)
+        );
+        assert_eq!(
+            revision_hash(EntryId(1), None, &a),
+            revision_hash(EntryId(1), None, &a.clone())
+        );
+    }
+}

@@ -1,0 +1,218 @@
+//! Demo content for a first run: a realistic Department of Science and Technology site
+//! (identity, menu, categories, news with images and PDF attachments, and the standing
+//! pages), read from `assets/demo/demo.toml` and seeded only into a new data folder.
+
+use jiff::Timestamp;
+use rust_embed::RustEmbed;
+use serde::Deserialize;
+
+use crate::content::{self, Attachment, Category, Fields, Image, Kind, NewEntry};
+use crate::site::{self, SiteSettings};
+use crate::store::{self, Store};
+
+#[derive(RustEmbed)]
+#[folder = "$CARGO_MANIFEST_DIR/assets/demo"]
+struct DemoFiles;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("demo.toml: {0}")]
+    Parse(String),
+    #[error("demo file {0} is missing")]
+    MissingFile(String),
+    #[error(transparent)]
+    Content(#[from] content::Error),
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Demo {
+    site: SiteSettings,
+    categories: Vec<DemoCategory>,
+    articles: Vec<DemoEntry>,
+    pages: Vec<DemoEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoCategory {
+    slug: String,
+    name: String,
+    description: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoEntry {
+    slug: String,
+    #[serde(default)]
+    category: Option<String>,
+    title: String,
+    summary: String,
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    published: Option<Timestamp>,
+    #[serde(default)]
+    featured: bool,
+    #[serde(default)]
+    cover: Option<String>,
+    #[serde(default)]
+    cover_alt: Option<String>,
+    #[serde(default)]
+    attachments: Vec<String>,
+    body: String,
+}
+
+fn load() -> Result<Demo, Error> {
+    let file = DemoFiles::get("demo.toml").ok_or_else(|| Error::MissingFile("demo.toml".into()))?;
+    let text = String::from_utf8_lossy(&file.data);
+    toml::from_str(&text).map_err(|e| Error::Parse(e.to_string()))
+}
+
+/// Seeds everything in one write transaction: a failure leaves the folder empty.
+pub fn seed(store: &Store, now: Timestamp) -> Result<(), Error> {
+    let demo = load()?;
+    let blobs = store.blobs.clone();
+    store.write_blocking(move |tx| -> Result<(), Error> {
+        site::save(tx, &demo.site)?;
+        for (order, c) in demo.categories.iter().enumerate() {
+            content::put_category(
+                tx,
+                &Category {
+                    slug: c.slug.clone(),
+                    name: c.name.clone(),
+                    description: c.description.clone(),
+                    order: order as u32,
+                },
+            )?;
+        }
+        let entries = demo
+            .articles
+            .iter()
+            .map(|e| (Kind::Article, e))
+            .chain(demo.pages.iter().map(|e| (Kind::Page, e)));
+        for (kind, e) in entries {
+            let published = e.published.unwrap_or(now);
+            let cover = match (&e.cover, &e.cover_alt) {
+                (Some(name), alt) => {
+                    let meta = put_file(tx, &blobs, name, published)?;
+                    Some(Image {
+                        blob: meta.hash,
+                        alt: alt.clone().unwrap_or_default(),
+                    })
+                }
+                (None, _) => None,
+            };
+            let mut attachments = Vec::new();
+            for name in &e.attachments {
+                let meta = put_file(tx, &blobs, name, published)?;
+                attachments.push(Attachment {
+                    blob: meta.hash,
+                    name: name.clone(),
+                    size: meta.size,
+                    content_type: meta.content_type,
+                });
+            }
+            let fields = Fields {
+                title: e.title.clone(),
+                summary: e.summary.clone(),
+                body_html: e.body.clone(),
+                author: e.author.clone(),
+                source: e.source.clone(),
+                cover,
+                attachments,
+            };
+            let new = NewEntry {
+                kind,
+                slug: e.slug.clone(),
+                category: e.category.clone(),
+                unit: None,
+                featured: e.featured,
+            };
+            let entry = content::create(tx, new, fields, "demo", published)?;
+            content::publish(tx, entry.id, published)?;
+        }
+        Ok(())
+    })
+}
+
+fn put_file(
+    tx: &redb::WriteTransaction,
+    blobs: &store::Blobs,
+    name: &str,
+    now: Timestamp,
+) -> Result<store::BlobMeta, Error> {
+    let path = format!("media/{name}");
+    let file = DemoFiles::get(&path).ok_or_else(|| Error::MissingFile(path.clone()))?;
+    let content_type = mime_guess::from_path(name)
+        .first_or_octet_stream()
+        .to_string();
+    Ok(content::put_blob(
+        tx,
+        blobs,
+        &file.data,
+        &content_type,
+        name,
+        "demo",
+        now,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_is_a_complete_site() {
+        let demo = load().unwrap();
+        assert!(demo.site.missing_required().is_empty());
+        assert!(demo.articles.len() >= 20);
+        for page in [
+            "gioi-thieu",
+            "chuc-nang-nhiem-vu",
+            "co-cau-to-chuc",
+            "lanh-dao",
+        ] {
+            assert!(demo.pages.iter().any(|p| p.slug == page), "no page {page}");
+        }
+        let labels: Vec<&str> = demo.site.menu.iter().map(|m| m.label.as_str()).collect();
+        for label in [
+            "Trang chủ",
+            "Giới thiệu",
+            "Tin tức",
+            "Văn bản",
+            "Thủ tục hành chính",
+            "Sơ đồ trang",
+        ] {
+            assert!(labels.contains(&label), "menu lacks {label}");
+        }
+        for e in demo.articles.iter().chain(&demo.pages) {
+            if e.cover.is_some() {
+                assert!(
+                    e.cover_alt.as_deref().is_some_and(|a| !a.trim().is_empty()),
+                    "{} lacks alt text",
+                    e.slug
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn seeding_publishes_everything_in_one_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        seed(&store, Timestamp::now()).unwrap();
+        let demo = load().unwrap();
+        let news = store
+            .read_blocking(|tx| {
+                content::list_published(tx, content::List::Kind(Kind::Article), 1, 100)
+            })
+            .unwrap();
+        assert_eq!(news.total, demo.articles.len());
+    }
+}

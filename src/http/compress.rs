@@ -1,0 +1,150 @@
+//! Precompression and content negotiation: pages and assets are compressed once, when
+//! they are made, and each request picks the best encoding the client accepts.
+
+use std::io::Write;
+
+use axum::http::HeaderMap;
+use axum::http::header::ACCEPT_ENCODING;
+use bytes::Bytes;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+impl Encoding {
+    /// The best encoding `Accept-Encoding` allows: brotli, then gzip, then none.
+    /// A `q=0` refuses an encoding.
+    pub fn negotiate(headers: &HeaderMap) -> Encoding {
+        let mut br = false;
+        let mut gzip = false;
+        for value in headers.get_all(ACCEPT_ENCODING) {
+            let Ok(text) = value.to_str() else { continue };
+            for item in text.split(',') {
+                let mut parts = item.split(';');
+                let name = parts.next().unwrap_or("").trim();
+                let refused = parts.any(|p| {
+                    let p = p.trim();
+                    p.strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                if refused {
+                    continue;
+                }
+                if name.eq_ignore_ascii_case("br") {
+                    br = true;
+                } else if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+                    gzip = true;
+                }
+            }
+        }
+        if br {
+            Encoding::Brotli
+        } else if gzip {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        }
+    }
+
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            Encoding::Brotli => Some("br"),
+            Encoding::Gzip => Some("gzip"),
+            Encoding::Identity => None,
+        }
+    }
+}
+
+/// A body in all three encodings.
+#[derive(Debug, Clone)]
+pub struct Precompressed {
+    pub identity: Bytes,
+    pub gzip: Bytes,
+    pub brotli: Bytes,
+}
+
+impl Precompressed {
+    pub fn new(bytes: Bytes) -> Precompressed {
+        let gzip = gzip(&bytes);
+        let brotli = brotli(&bytes);
+        Precompressed {
+            identity: bytes,
+            gzip,
+            brotli,
+        }
+    }
+
+    pub fn get(&self, encoding: Encoding) -> &Bytes {
+        match encoding {
+            Encoding::Brotli => &self.brotli,
+            Encoding::Gzip => &self.gzip,
+            Encoding::Identity => &self.identity,
+        }
+    }
+
+    pub fn size(&self) -> usize {
+        self.identity.len() + self.gzip.len() + self.brotli.len()
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    Bytes::from(encoder.finish().unwrap_or_default())
+}
+
+fn brotli(bytes: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(bytes.len() / 4);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 10,
+        lgwin: 22,
+        ..Default::default()
+    };
+    let mut input = bytes;
+    if brotli::BrotliCompress(&mut input, &mut out, &params).is_err() {
+        return Bytes::new();
+    }
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+    use std::io::Read;
+
+    fn accept(value: &str) -> Encoding {
+        let mut h = HeaderMap::new();
+        h.insert(ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap());
+        Encoding::negotiate(&h)
+    }
+
+    #[test]
+    fn negotiation_prefers_brotli_and_honours_q_zero() {
+        assert_eq!(accept("gzip, deflate, br"), Encoding::Brotli);
+        assert_eq!(accept("gzip"), Encoding::Gzip);
+        assert_eq!(accept("br;q=0, gzip;q=0.5"), Encoding::Gzip);
+        assert_eq!(accept("identity"), Encoding::Identity);
+        assert_eq!(Encoding::negotiate(&HeaderMap::new()), Encoding::Identity);
+    }
+
+    #[test]
+    fn both_encodings_round_trip() {
+        let text = "Sở Khoa học và Công nghệ ".repeat(200);
+        let p = Precompressed::new(Bytes::from(text.clone()));
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&p.gzip[..])
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, text);
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &p.brotli[..], &mut out).unwrap();
+        assert_eq!(out, text.as_bytes());
+        assert!(p.brotli.len() < text.len() / 10);
+    }
+}

@@ -1,0 +1,122 @@
+//! `HttpError`: the one place a status code is chosen for a failure. Responses it makes
+//! carry an `ErrorPage` marker; the frame middleware turns that into a Vietnamese error
+//! page with the request id, and logs the internal detail, which pages never show.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::{content, render, store};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("host not served here")]
+    MisdirectedHost,
+    #[error("URI too long")]
+    UriTooLong,
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Put on error responses; the frame middleware renders the page.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+    /// For the log only.
+    pub detail: String,
+}
+
+impl HttpError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            HttpError::NotFound => StatusCode::NOT_FOUND,
+            HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            HttpError::MisdirectedHost => StatusCode::MISDIRECTED_REQUEST,
+            HttpError::UriTooLong => StatusCode::URI_TOO_LONG,
+            HttpError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = status.into_response();
+        response.extensions_mut().insert(ErrorPage {
+            status,
+            detail: self.to_string(),
+        });
+        response
+    }
+}
+
+impl From<store::Error> for HttpError {
+    fn from(e: store::Error) -> Self {
+        HttpError::Internal(e.to_string())
+    }
+}
+
+impl From<render::Error> for HttpError {
+    fn from(e: render::Error) -> Self {
+        HttpError::Internal(e.to_string())
+    }
+}
+
+impl From<content::Error> for HttpError {
+    fn from(e: content::Error) -> Self {
+        match e {
+            content::Error::NoSuchEntry(_) => HttpError::NotFound,
+            other => HttpError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<std::io::Error> for HttpError {
+    fn from(e: std::io::Error) -> Self {
+        HttpError::Internal(e.to_string())
+    }
+}
+
+/// The Vietnamese heading and message of an error page.
+pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        400 => (
+            "Yêu cầu không hợp lệ",
+            "Địa chỉ hoặc dữ liệu gửi lên không đúng định dạng. Vui lòng kiểm tra lại.",
+        ),
+        403 => (
+            "Không có quyền truy cập",
+            "Bạn không có quyền xem trang này.",
+        ),
+        404 => (
+            "Không tìm thấy trang",
+            "Trang bạn tìm không tồn tại hoặc đã được chuyển đi. Hãy thử tìm từ trang chủ hoặc sơ đồ trang.",
+        ),
+        405 => (
+            "Phương thức không được hỗ trợ",
+            "Địa chỉ này không nhận loại yêu cầu vừa gửi.",
+        ),
+        413 => (
+            "Dữ liệu gửi lên quá lớn",
+            "Nội dung gửi lên vượt quá dung lượng cho phép.",
+        ),
+        414 => ("Địa chỉ quá dài", "Địa chỉ trang vượt quá độ dài cho phép."),
+        421 => (
+            "Tên miền không được phục vụ",
+            "Máy chủ này không phục vụ tên miền được yêu cầu.",
+        ),
+        _ => (
+            "Lỗi hệ thống",
+            "Đã có lỗi xảy ra khi xử lý yêu cầu. Vui lòng thử lại sau ít phút. Nếu lỗi còn tiếp diễn, hãy báo cho quản trị viên kèm mã yêu cầu dưới đây.",
+        ),
+    }
+}

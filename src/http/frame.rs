@@ -1,0 +1,296 @@
+//! The frame around every HTTPS request: a request id, the host and path guards, the
+//! security headers, the error pages and one log line (method, path, status, duration,
+//! id). Query strings, cookies and bodies are never logged: they may hold secrets.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use futures_util::FutureExt;
+
+use super::error::{ErrorPage, HttpError, describe};
+use crate::app::App;
+use crate::render::views::{ErrorView, Layout};
+use crate::site;
+
+/// Longest path (with query) served; longer gets 414.
+pub const MAX_URI_BYTES: usize = 2048;
+
+/// The id that ties a response (and its error page) to its log line.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Makes request ids: a random per-process prefix and a counter.
+pub struct RequestIds {
+    prefix: u32,
+    counter: AtomicU64,
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        let mut bytes = [0u8; 4];
+        let _ = getrandom::fill(&mut bytes);
+        RequestIds {
+            prefix: u32::from_le_bytes(bytes),
+            counter: AtomicU64::new(0),
+        }
+    }
+}
+
+impl RequestIds {
+    pub fn next(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        format!("{:08x}{:08x}", self.prefix, n as u32)
+    }
+}
+
+static SECURITY_HEADERS: [(HeaderName, &str); 7] = [
+    (
+        HeaderName::from_static("strict-transport-security"),
+        "max-age=31536000",
+    ),
+    (
+        HeaderName::from_static("content-security-policy"),
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'",
+    ),
+    (HeaderName::from_static("x-content-type-options"), "nosniff"),
+    (
+        HeaderName::from_static("referrer-policy"),
+        "strict-origin-when-cross-origin",
+    ),
+    (HeaderName::from_static("x-frame-options"), "DENY"),
+    (
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+    ),
+    (
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    ),
+];
+
+pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = app.request_ids.next();
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+
+    let mut response = match guard(&app, &request) {
+        Err(e) => e.into_response(),
+        Ok(()) => {
+            let mut request = request;
+            request.extensions_mut().insert(RequestId(id.clone()));
+            AssertUnwindSafe(next.run(request))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| HttpError::Internal("handler panicked".into()).into_response())
+        }
+    };
+
+    if let Some(page) = response.extensions_mut().remove::<ErrorPage>() {
+        if page.status.is_server_error() {
+            tracing::error!(request_id = %id, %path, "{}", page.detail);
+        } else {
+            tracing::debug!(request_id = %id, %path, "{}", page.detail);
+        }
+        response = error_page(&app, page.status, &id, &path).await;
+    }
+
+    let headers = response.headers_mut();
+    for (name, value) in &SECURITY_HEADERS {
+        headers.insert(name.clone(), HeaderValue::from_static(value));
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        headers.insert(HeaderName::from_static("x-request-id"), value);
+    }
+    tracing::info!(
+        target: "trangtin::request",
+        %method,
+        path = %truncate(&path, 200),
+        status = response.status().as_u16(),
+        ms = format_args!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+        id = %id,
+    );
+    response
+}
+
+/// Refuses what should never reach a handler: a host we do not serve, a path with
+/// dot segments, NUL or bad encoding, an overlong URI, a body over the limit.
+fn guard(app: &App, request: &Request) -> Result<(), HttpError> {
+    check_host(&app.config.hosts, request)?;
+    let uri_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |pq| pq.as_str().len());
+    if uri_len > MAX_URI_BYTES {
+        return Err(HttpError::UriTooLong);
+    }
+    check_path(request.uri().path())?;
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > app.config.limits.body_max_bytes) {
+        return Err(HttpError::PayloadTooLarge);
+    }
+    Ok(())
+}
+
+fn check_host(hosts: &[String], request: &Request) -> Result<(), HttpError> {
+    let host = match request.uri().host() {
+        Some(h) => h.to_string(),
+        None => {
+            let value = request
+                .headers()
+                .get(HOST)
+                .and_then(|v| v.to_str().ok())
+                .ok_or(HttpError::BadRequest("missing Host header"))?;
+            host_name(value).to_string()
+        }
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        Ok(())
+    } else {
+        Err(HttpError::MisdirectedHost)
+    }
+}
+
+/// The host part of a `Host` header value, without the port.
+pub fn host_name(value: &str) -> &str {
+    if let Some(rest) = value.strip_prefix('[') {
+        // "[::1]:8443"
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    value.split(':').next().unwrap_or(value)
+}
+
+pub fn check_path(path: &str) -> Result<(), HttpError> {
+    if !path.starts_with('/') {
+        return Err(HttpError::BadRequest("path must start with /"));
+    }
+    let decoded = percent_decode(path).ok_or(HttpError::BadRequest("bad percent-encoding"))?;
+    if decoded.bytes().any(|b| b.is_ascii_control()) {
+        return Err(HttpError::BadRequest("control character in path"));
+    }
+    if decoded
+        .split(['/', '\\'])
+        .any(|seg| seg == ".." || seg == ".")
+    {
+        return Err(HttpError::BadRequest("dot segment in path"));
+    }
+    Ok(())
+}
+
+/// Decodes `%XX` escapes; `None` if one is malformed or the result is not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The Vietnamese error page. Falls back to plain text if even the site settings or
+/// the template fail, so an error page never errors.
+async fn error_page(app: &Arc<App>, status: StatusCode, id: &str, path: &str) -> Response {
+    let (heading, message) = describe(status);
+    let site = app
+        .store
+        .read(|tx| site::load(tx))
+        .await
+        .unwrap_or_default();
+    let template = match status.as_u16() {
+        404 => "errors/404.html",
+        500..=599 => "errors/500.html",
+        _ => "errors/error.html",
+    };
+    let view = ErrorView {
+        layout: Layout::new(&site, "", heading, path),
+        status: status.as_u16(),
+        heading: heading.to_string(),
+        message: message.to_string(),
+        request_id: Some(id.to_string()),
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    match app.renderer.render(template, &view) {
+        Ok(html) => (status, headers, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(request_id = %id, "error page failed to render: {e}");
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            let body = format!("{heading}\n\n{message}\n\nMã yêu cầu: {id}\n");
+            (status, headers, body).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_segments_nul_and_bad_encoding_are_refused() {
+        for bad in [
+            "/../etc/passwd",
+            "/a/%2e%2e/b",
+            "/a/%2E%2E",
+            "/x%00y",
+            "/x%ff",
+            "/x%2",
+            "/a/./b",
+            "/a\\..\\b",
+        ] {
+            assert!(check_path(bad).is_err(), "{bad} was accepted");
+        }
+        for good in ["/", "/tin-tuc/hoi-thao", "/tep/ab/k%E1%BA%BF.pdf", "/a..b"] {
+            assert!(check_path(good).is_ok(), "{good} was refused");
+        }
+    }
+
+    #[test]
+    fn host_names_lose_their_port() {
+        assert_eq!(host_name("localhost:8443"), "localhost");
+        assert_eq!(host_name("[::1]:8443"), "::1");
+        assert_eq!(host_name("example.gov.vn"), "example.gov.vn");
+    }
+
+    #[test]
+    fn request_ids_differ() {
+        let ids = RequestIds::default();
+        assert_ne!(ids.next(), ids.next());
+    }
+}

@@ -1,0 +1,53 @@
+//! HTTP: the route table, the middleware frame, handlers and the server that runs them.
+//! Handlers ask the domain for what they need and render a view; they never open a
+//! redb table and never pick a status code outside `HttpError`.
+
+pub mod assets;
+pub mod cache;
+pub mod compress;
+pub mod error;
+pub mod frame;
+mod head_timeout;
+pub mod public;
+pub mod redirect;
+pub mod server;
+pub mod tls;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+
+use crate::app::App;
+use error::HttpError;
+
+/// The HTTPS site: every public route, wrapped in the frame.
+pub fn router(app: Arc<App>) -> Router {
+    let body_limit = usize::try_from(app.config.limits.body_max_bytes).unwrap_or(usize::MAX);
+    Router::new()
+        .route("/", get(public::home))
+        .route("/tin-tuc", get(public::news))
+        .route("/tin-tuc/{slug}", get(public::article))
+        .route("/chuyen-muc/{slug}", get(public::category))
+        .route("/trang/{slug}", get(public::page))
+        .route("/so-do-trang", get(public::sitemap))
+        .route("/tep/{hash}/{name}", get(public::file))
+        .route("/static/{*path}", get(assets::serve))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            frame::frame,
+        ))
+        .with_state(app)
+}
+
+async fn not_found() -> HttpError {
+    HttpError::NotFound
+}
+
+async fn method_not_allowed() -> HttpError {
+    HttpError::MethodNotAllowed
+}

@@ -1,0 +1,121 @@
+//! Uploaded files (`/tep/{hash}/{name}`): streamed from the blob store, cached for a
+//! year (the URL names the content), documents offered as downloads.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, ETAG};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tokio::io::AsyncReadExt;
+
+use crate::app::App;
+use crate::content;
+use crate::http::assets::IMMUTABLE;
+use crate::http::cache::etag_matches;
+use crate::http::error::HttpError;
+use crate::store::BlobHash;
+
+const CHUNK: usize = 64 * 1024;
+
+/// `GET /tep/{hash}/{name}`
+pub async fn file(
+    State(app): State<Arc<App>>,
+    Path((hash, _name)): Path<(String, String)>,
+    request: HeaderMap,
+) -> Result<Response, HttpError> {
+    let hash = BlobHash::try_from(hash).map_err(|_| HttpError::NotFound)?;
+    let lookup = hash.clone();
+    let meta = app
+        .store
+        .read(move |tx| content::blob(tx, &lookup))
+        .await?
+        .ok_or(HttpError::NotFound)?;
+    let etag = HeaderValue::from_str(&format!("\"{hash}\""))
+        .map_err(|e| HttpError::Internal(e.to_string()))?;
+    let mut headers = HeaderMap::new();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    headers.insert(ETAG, etag.clone());
+    if etag_matches(&request, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    let path = app.store.blobs.path(&hash);
+    // The database knows the blob but the file is gone: the integrity check's
+    // business, and an internal error here.
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| HttpError::Internal(format!("blob {hash} unreadable: {e}")))?;
+    let content_type = HeaderValue::from_str(&meta.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    headers.insert(CONTENT_TYPE, content_type);
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(meta.size));
+    headers.insert(
+        CONTENT_DISPOSITION,
+        disposition(&meta.content_type, &meta.original_name),
+    );
+    Ok((headers, Body::from_stream(chunks(file))).into_response())
+}
+
+/// Images show in the page; everything else downloads under its original name.
+fn disposition(content_type: &str, name: &str) -> HeaderValue {
+    let kind = if content_type.starts_with("image/") {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let ascii: String = crate::paths::file_name(name);
+    let encoded: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    HeaderValue::from_str(&format!(
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or(HeaderValue::from_static("attachment"))
+}
+
+fn chunks(
+    file: tokio::fs::File,
+) -> impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>> {
+    futures_util::stream::unfold(Some(file), |state| async move {
+        let mut file = state?;
+        let mut buf = vec![0u8; CHUNK];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(bytes::Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_download_under_their_vietnamese_name() {
+        let h = disposition("application/pdf", "Kế hoạch.pdf");
+        let text = h.to_str().unwrap();
+        assert!(
+            text.starts_with("attachment; filename=\"ke-hoach.pdf\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch.pdf"),
+            "{text}"
+        );
+        assert!(
+            disposition("image/jpeg", "a.jpg")
+                .to_str()
+                .unwrap()
+                .starts_with("inline")
+        );
+    }
+}

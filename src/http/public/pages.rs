@@ -1,0 +1,284 @@
+//! Home, lists, entries and the sitemap.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use super::{PER_PAGE, PageQuery, cached};
+use crate::app::App;
+use crate::content::{self, Category, Kind, List, PageOf, Published};
+use crate::http::error::HttpError;
+use crate::paths;
+use crate::render::views::{
+    Card, EntryPage, EntryView, HomeView, Layout, Link, ListView, Pagination, Section,
+    SitemapSection, SitemapView, find_category,
+};
+use crate::site::{self, SiteSettings};
+
+/// `GET /`
+pub async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, HttpError> {
+    cached(&app, &headers, paths::HOME.into(), || {
+        render_home(app.clone())
+    })
+    .await
+}
+
+/// `GET /tin-tuc`
+pub async fn news(
+    State(app): State<Arc<App>>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let page = query.number()?;
+    let key = paths::list_page(paths::NEWS, page);
+    cached(&app, &headers, key, || render_list(app.clone(), None, page)).await
+}
+
+/// `GET /chuyen-muc/{slug}`
+pub async fn category(
+    State(app): State<Arc<App>>,
+    Path(slug): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let page = query.number()?;
+    let key = paths::list_page(&paths::category(&slug), page);
+    cached(&app, &headers, key, || {
+        render_list(app.clone(), Some(slug), page)
+    })
+    .await
+}
+
+/// `GET /tin-tuc/{slug}`
+pub async fn article(
+    State(app): State<Arc<App>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    entry(app, Kind::Article, slug, headers).await
+}
+
+/// `GET /trang/{slug}`
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    entry(app, Kind::Page, slug, headers).await
+}
+
+/// `GET /so-do-trang`
+pub async fn sitemap(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    cached(&app, &headers, paths::SITEMAP.into(), || {
+        render_sitemap(app.clone())
+    })
+    .await
+}
+
+async fn entry(
+    app: Arc<App>,
+    kind: Kind,
+    slug: String,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let key = kind.url(&slug);
+    cached(&app, &headers, key, || {
+        render_entry(app.clone(), kind, slug)
+    })
+    .await
+}
+
+async fn render_home(app: Arc<App>) -> Result<String, HttpError> {
+    let (site, categories, featured, latest, sections) = app
+        .store
+        .read(|tx| -> Result<_, content::Error> {
+            let site = site::load(tx)?;
+            let categories = content::categories(tx)?;
+            let featured = content::list_published(tx, List::Featured, 1, 3)?.items;
+            let latest = content::list_published(tx, List::Kind(Kind::Article), 1, 9)?.items;
+            let mut sections = Vec::new();
+            for c in &categories {
+                let items = content::list_published(tx, List::Category(&c.slug), 1, 4)?.items;
+                sections.push((c.clone(), items));
+            }
+            Ok((site, categories, featured, latest, sections))
+        })
+        .await?;
+    let cards = |items: &[Published]| -> Vec<Card> {
+        items.iter().map(|p| Card::new(p, &categories)).collect()
+    };
+    let latest: Vec<Published> = latest
+        .into_iter()
+        .filter(|p| !featured.iter().any(|f| f.entry.id == p.entry.id))
+        .take(6)
+        .collect();
+    let view = HomeView {
+        layout: Layout::new(&site, app.origin(), "Trang chủ", paths::HOME).with_site_dublin_core(),
+        featured: cards(&featured),
+        latest: cards(&latest),
+        sections: sections
+            .iter()
+            .filter(|(_, items)| !items.is_empty())
+            .map(|(c, items)| Section {
+                category: Link::category(c),
+                items: cards(items),
+            })
+            .collect(),
+    };
+    Ok(app.renderer.render("public/home.html", &view)?)
+}
+
+async fn render_list(
+    app: Arc<App>,
+    slug: Option<String>,
+    page: usize,
+) -> Result<String, HttpError> {
+    let (site, categories, category, list) = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let category = match &slug {
+                Some(slug) => Some(content::category(tx, slug)?),
+                None => None,
+            };
+            let list = match &category {
+                Some(Some(c)) => {
+                    content::list_published(tx, List::Category(&c.slug), page, PER_PAGE)?
+                }
+                Some(None) => PageOf {
+                    items: Vec::new(),
+                    page,
+                    per_page: PER_PAGE,
+                    total: 0,
+                },
+                None => content::list_published(tx, List::Kind(Kind::Article), page, PER_PAGE)?,
+            };
+            Ok((site::load(tx)?, content::categories(tx)?, category, list))
+        })
+        .await?;
+    let (heading, description, base) = match &category {
+        Some(None) => return Err(HttpError::NotFound),
+        Some(Some(c)) => (
+            c.name.clone(),
+            c.description.clone(),
+            paths::category(&c.slug),
+        ),
+        None => (
+            "Tin tức".to_string(),
+            "Tin tức, sự kiện về hoạt động khoa học và công nghệ.".to_string(),
+            paths::NEWS.to_string(),
+        ),
+    };
+    if page > list.page_count() {
+        return Err(HttpError::NotFound);
+    }
+    let path = paths::list_page(&base, page);
+    let view = ListView {
+        layout: Layout::new(&site, app.origin(), &heading, &path)
+            .with_description(&description)
+            .with_site_dublin_core(),
+        items: list
+            .items
+            .iter()
+            .map(|p| Card::new(p, &categories))
+            .collect(),
+        pagination: Pagination::new(&base, &list),
+        categories: categories.iter().map(Link::category).collect(),
+        heading,
+        description,
+    };
+    Ok(app.renderer.render("public/list.html", &view)?)
+}
+
+async fn render_entry(app: Arc<App>, kind: Kind, slug: String) -> Result<String, HttpError> {
+    let found = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let Some(entry) = content::find_published(tx, kind, &slug)? else {
+                return Ok(None);
+            };
+            let categories = content::categories(tx)?;
+            let related = match &entry.entry.category {
+                Some(cat) => content::list_published(tx, List::Category(cat), 1, 5)?.items,
+                None => Vec::new(),
+            };
+            Ok(Some((site::load(tx)?, categories, entry, related)))
+        })
+        .await?;
+    let (site, categories, entry, related) = found.ok_or(HttpError::NotFound)?;
+    let view = entry_view(&app, &site, &categories, &entry, &related);
+    Ok(app.renderer.render("public/entry.html", &view)?)
+}
+
+fn entry_view(
+    app: &App,
+    site: &SiteSettings,
+    categories: &[Category],
+    entry: &Published,
+    related: &[Published],
+) -> EntryView {
+    let category = find_category(categories, entry);
+    let fields = &entry.revision.fields;
+    EntryView {
+        layout: Layout::new(site, app.origin(), &fields.title, &entry.url())
+            .with_description(&fields.summary)
+            .with_entry_dublin_core(entry, category),
+        entry: EntryPage::new(entry, category),
+        related: related
+            .iter()
+            .filter(|p| p.entry.id != entry.entry.id)
+            .take(4)
+            .map(|p| Card::new(p, categories))
+            .collect(),
+    }
+}
+
+async fn render_sitemap(app: Arc<App>) -> Result<String, HttpError> {
+    let (site, categories, pages) = app
+        .store
+        .read(|tx| -> Result<_, content::Error> {
+            Ok((
+                site::load(tx)?,
+                content::categories(tx)?,
+                content::all_published(tx, Kind::Page)?,
+            ))
+        })
+        .await?;
+    let link = |label: &str, url: &str| Link {
+        label: label.to_string(),
+        url: url.to_string(),
+    };
+    let mut sections: Vec<SitemapSection> = site
+        .menu
+        .iter()
+        .map(|item| SitemapSection {
+            link: link(&item.label, &item.href),
+            children: item
+                .children
+                .iter()
+                .map(|c| link(&c.label, &c.href))
+                .collect(),
+        })
+        .collect();
+    sections.push(SitemapSection {
+        link: link("Chuyên mục tin", paths::NEWS),
+        children: categories.iter().map(Link::category).collect(),
+    });
+    sections.push(SitemapSection {
+        link: link("Trang thông tin", paths::HOME),
+        children: pages
+            .iter()
+            .map(|p| link(&p.revision.fields.title, &p.url()))
+            .collect(),
+    });
+    let view = SitemapView {
+        layout: Layout::new(&site, app.origin(), "Sơ đồ trang", paths::SITEMAP)
+            .with_site_dublin_core(),
+        sections,
+    };
+    Ok(app.renderer.render("public/sitemap.html", &view)?)
+}

@@ -1,0 +1,68 @@
+//! The plain-HTTP listener: every request gets a 301 to the same path on HTTPS. It is
+//! a router of its own, so an ACME HTTP-01 responder can be mounted in front of the
+//! fallback without touching the HTTPS site.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::header::{HOST, LOCATION};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::frame::host_name;
+use crate::app::App;
+
+#[derive(Clone)]
+struct Target {
+    hosts: Vec<String>,
+    base_url: Option<String>,
+    https_port: u16,
+}
+
+pub fn router(app: Arc<App>, https_port: u16) -> Router {
+    let target = Target {
+        hosts: app.config.hosts.clone(),
+        base_url: app.config.base_url.clone(),
+        https_port,
+    };
+    Router::new().fallback(redirect).with_state(target)
+}
+
+async fn redirect(State(target): State<Target>, request: Request) -> Response {
+    let path = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    let origin = match &target.base_url {
+        Some(base) => base.clone(),
+        None => {
+            // Only a host we serve is echoed back; anything else goes to the first one.
+            let asked = request
+                .headers()
+                .get(HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(host_name)
+                .filter(|h| {
+                    target
+                        .hosts
+                        .iter()
+                        .any(|known| known.eq_ignore_ascii_case(h))
+                });
+            let host = asked
+                .or_else(|| target.hosts.first().map(String::as_str))
+                .unwrap_or("localhost");
+            let host = if host.contains(':') {
+                format!("[{host}]")
+            } else {
+                host.to_string()
+            };
+            match target.https_port {
+                443 => format!("https://{host}"),
+                port => format!("https://{host}:{port}"),
+            }
+        }
+    };
+    let location = format!("{origin}{path}");
+    match HeaderValue::from_str(&location) {
+        Ok(value) => (StatusCode::MOVED_PERMANENTLY, [(LOCATION, value)]).into_response(),
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+    }
+}

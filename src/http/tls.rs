@@ -1,0 +1,218 @@
+//! TLS: rustls with the ring provider, TLS 1.2 and 1.3, ALPN h2 and http/1.1.
+//!
+//! The certificate sits behind `CertSwitch`, a resolver whose key can be replaced while
+//! connections run: SIGHUP reloads the PEM files into it, and the ACME client of a later
+//! version will put its certificates there the same way. Open connections keep the key
+//! they shook hands with; new handshakes get the new one.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use rustls::ServerConfig;
+use rustls::crypto::CryptoProvider;
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::config::{Config, TlsSource};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {path}: {message}")]
+    Pem { path: PathBuf, message: String },
+    #[error("{path} holds no certificate")]
+    NoCertificate { path: PathBuf },
+    #[error("the key in {key} does not fit the certificate in {cert}: {message}")]
+    KeyMismatch {
+        cert: PathBuf,
+        key: PathBuf,
+        message: String,
+    },
+    #[error("cannot make a self-signed certificate: {0}")]
+    Generate(String),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("TLS configuration: {0}")]
+    Rustls(#[from] rustls::Error),
+}
+
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The certificate source of a running server, and the key it currently serves.
+pub struct CertSwitch {
+    current: RwLock<Arc<CertifiedKey>>,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+impl std::fmt::Debug for CertSwitch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertSwitch")
+            .field("cert", &self.cert)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+impl CertSwitch {
+    /// Loads the configured certificate, making the self-signed one first if needed.
+    pub fn load(config: &Config) -> Result<CertSwitch, Error> {
+        let (cert, key) = match &config.tls {
+            TlsSource::Files { cert, key } => (cert.clone(), key.clone()),
+            TlsSource::SelfSigned => ensure_self_signed(&config.tls_dir(), &config.hosts)?,
+        };
+        let loaded = load_pem(&cert, &key)?;
+        Ok(CertSwitch {
+            current: RwLock::new(Arc::new(loaded)),
+            cert,
+            key,
+        })
+    }
+
+    /// Re-reads the PEM files. On error the old certificate stays in service.
+    pub fn reload(&self) -> Result<(), Error> {
+        let loaded = Arc::new(load_pem(&self.cert, &self.key)?);
+        self.replace(loaded);
+        Ok(())
+    }
+
+    /// Puts a new key in service for new handshakes (the seam ACME uses).
+    pub fn replace(&self, key: Arc<CertifiedKey>) {
+        match self.current.write() {
+            Ok(mut current) => *current = key,
+            Err(poisoned) => *poisoned.into_inner() = key,
+        }
+    }
+
+    pub fn cert_path(&self) -> &Path {
+        &self.cert
+    }
+
+    fn current(&self) -> Arc<CertifiedKey> {
+        match self.current.read() {
+            Ok(current) => current.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+}
+
+impl ResolvesServerCert for CertSwitch {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.current())
+    }
+}
+
+/// The rustls server configuration: TLS 1.3 and 1.2 only, ALPN h2 then http/1.1.
+pub fn server_config(certs: Arc<CertSwitch>) -> Result<Arc<ServerConfig>, Error> {
+    let mut config = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+        .with_no_client_auth()
+        .with_cert_resolver(certs);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+fn load_pem(cert: &Path, key: &Path) -> Result<CertifiedKey, Error> {
+    let pem_error = |path: &Path, e: rustls_pki_types::pem::Error| Error::Pem {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let chain = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| pem_error(cert, e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| pem_error(cert, e))?;
+    if chain.is_empty() {
+        return Err(Error::NoCertificate {
+            path: cert.to_path_buf(),
+        });
+    }
+    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| pem_error(key, e))?;
+    CertifiedKey::from_der(chain, private, &provider()).map_err(|e| Error::KeyMismatch {
+        cert: cert.to_path_buf(),
+        key: key.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Makes `tls/self-signed.crt` and `.key` for the configured host names unless they
+/// exist. They persist, so a browser exception made once keeps working.
+fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, PathBuf), Error> {
+    let cert = dir.join("self-signed.crt");
+    let key = dir.join("self-signed.key");
+    if cert.exists() && key.exists() {
+        return Ok((cert, key));
+    }
+    let mut names: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+    for host in hosts {
+        if !names.contains(host) {
+            names.push(host.clone());
+        }
+    }
+    let generated =
+        rcgen::generate_simple_self_signed(names).map_err(|e| Error::Generate(e.to_string()))?;
+    let write = |path: &Path, text: &str, private: bool| -> Result<(), Error> {
+        let write_error = |source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(write_error)?;
+        write_file(path, text.as_bytes(), private).map_err(write_error)
+    };
+    write(&key, &generated.signing_key.serialize_pem(), true)?;
+    write(&cert, &generated.cert.pem(), false)?;
+    tracing::info!(path = %cert.display(), "made a self-signed certificate");
+    Ok((cert, key))
+}
+
+#[cfg(unix)]
+fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(if private { 0o600 } else { 0o644 })
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_file(path: &Path, bytes: &[u8], _private: bool) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_self_signed_certificate_is_made_once_and_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::for_data(dir.path());
+        let switch = CertSwitch::load(&config).unwrap();
+        let first = std::fs::read(switch.cert_path()).unwrap();
+        let again = CertSwitch::load(&config).unwrap();
+        assert_eq!(std::fs::read(again.cert_path()).unwrap(), first);
+        switch.reload().unwrap();
+    }
+
+    #[test]
+    fn a_broken_key_file_is_a_clear_error_and_keeps_the_old_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::for_data(dir.path());
+        let switch = CertSwitch::load(&config).unwrap();
+        let before = switch.current();
+        std::fs::write(dir.path().join("tls/self-signed.key"), "not a key").unwrap();
+        let err = switch.reload().unwrap_err().to_string();
+        assert!(err.contains("self-signed.key"), "{err}");
+        assert!(Arc::ptr_eq(&before, &switch.current()));
+    }
+}

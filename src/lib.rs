@@ -1,0 +1,15 @@
+//! trangtin: a state agency's website in one binary — the public site, the admin
+//! pages, the editorial workflow and every byte of state in one data folder.
+//!
+//! Dependencies point one way: `http` → domain (`content`, `site`, …) → `store`.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod demo;
+pub mod http;
+pub mod paths;
+pub mod render;
+pub mod site;
+pub mod store;

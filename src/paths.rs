@@ -1,0 +1,70 @@
+//! Every public URL the site makes, in one place, so templates, handlers and the
+//! sitemap agree.
+
+use crate::content::slug::slugify;
+use crate::store::BlobHash;
+
+pub const HOME: &str = "/";
+pub const NEWS: &str = "/tin-tuc";
+pub const SITEMAP: &str = "/so-do-trang";
+/// The query parameter that carries a page number.
+pub const PAGE_PARAM: &str = "trang";
+
+pub fn category(slug: &str) -> String {
+    format!("/chuyen-muc/{slug}")
+}
+
+/// `/tep/{hash}/{name}`: the name is for people and downloads; the hash finds the file.
+pub fn blob(hash: &BlobHash, name: &str) -> String {
+    format!("/tep/{hash}/{}", file_name(name))
+}
+
+/// A page of a list: page 1 is the bare URL, so each page has one address.
+pub fn list_page(base: &str, page: usize) -> String {
+    if page <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}?{PAGE_PARAM}={page}")
+    }
+}
+
+/// A file name safe in a URL path: the stem as a slug, the extension kept.
+pub fn file_name(name: &str) -> String {
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty()
+                && (1..=5).contains(&ext.len())
+                && ext.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            (stem, Some(ext))
+        }
+        _ => (name, None),
+    };
+    let stem = match slugify(stem) {
+        s if s.is_empty() => "tep".to_string(),
+        s => s,
+    };
+    match ext.map(slugify) {
+        Some(ext) if !ext.is_empty() => format!("{stem}.{ext}"),
+        _ => stem,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_keep_their_extension() {
+        assert_eq!(file_name("Kế hoạch 2027.PDF"), "ke-hoach-2027.pdf");
+        assert_eq!(file_name("../../x"), "x");
+        assert_eq!(file_name("ảnh"), "anh");
+        assert_eq!(file_name("???"), "tep");
+    }
+
+    #[test]
+    fn page_one_has_no_query() {
+        assert_eq!(list_page(NEWS, 1), "/tin-tuc");
+        assert_eq!(list_page(NEWS, 3), "/tin-tuc?trang=3");
+    }
+}

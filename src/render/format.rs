@@ -1,0 +1,84 @@
+//! How dates and sizes read in Vietnamese. Times are stored in UTC and shown in
+//! Vietnam time, UTC+7 all year (no daylight saving since 1975).
+
+use jiff::Timestamp;
+use jiff::civil::Weekday;
+use jiff::tz::{Offset, TimeZone};
+
+pub fn vietnam() -> TimeZone {
+    TimeZone::fixed(Offset::constant(7))
+}
+
+fn weekday(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Monday => "Thứ Hai",
+        Weekday::Tuesday => "Thứ Ba",
+        Weekday::Wednesday => "Thứ Tư",
+        Weekday::Thursday => "Thứ Năm",
+        Weekday::Friday => "Thứ Sáu",
+        Weekday::Saturday => "Thứ Bảy",
+        Weekday::Sunday => "Chủ nhật",
+    }
+}
+
+/// "28/11/2026"
+pub fn date(ts: Timestamp) -> String {
+    ts.to_zoned_datetime(vietnam())
+        .strftime("%d/%m/%Y")
+        .to_string()
+}
+
+/// "Thứ Bảy, 28/11/2026 09:19"
+pub fn datetime(ts: Timestamp) -> String {
+    let z = ts.to_zoned_datetime(vietnam());
+    format!("{}, {}", weekday(z.weekday()), z.strftime("%d/%m/%Y %H:%M"))
+}
+
+/// "2026-11-28" (Dublin Core and `<time datetime>`)
+pub fn iso_date(ts: Timestamp) -> String {
+    ts.to_zoned_datetime(vietnam())
+        .strftime("%Y-%m-%d")
+        .to_string()
+}
+
+/// "2026-11-28T09:19:00+07:00"
+pub fn iso_datetime(ts: Timestamp) -> String {
+    ts.to_zoned_datetime(vietnam())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// "1,2 MB", "830 KB", "512 B" (Vietnamese decimal comma).
+pub fn file_size(bytes: u64) -> String {
+    const KB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b >= KB * KB {
+        format!("{:.1} MB", b / KB / KB).replace('.', ",")
+    } else if b >= KB {
+        format!("{:.0} KB", b / KB)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_in_vietnam_time() {
+        // 2026-11-27T20:30Z is Saturday 28 Nov, 03:30 in Vietnam.
+        let ts: Timestamp = "2026-11-27T20:30:00Z".parse().unwrap();
+        assert_eq!(date(ts), "28/11/2026");
+        assert_eq!(datetime(ts), "Thứ Bảy, 28/11/2026 03:30");
+        assert_eq!(iso_date(ts), "2026-11-28");
+        assert_eq!(iso_datetime(ts), "2026-11-28T03:30:00+07:00");
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(file_size(512), "512 B");
+        assert_eq!(file_size(850_000), "830 KB");
+        assert_eq!(file_size(1_300_000), "1,2 MB");
+    }
+}

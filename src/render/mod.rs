@@ -1,0 +1,312 @@
+//! Templates: minijinja over `assets/templates`, in strict-undefined mode so a typo is
+//! an error rather than an empty string. Release builds embed the templates; debug
+//! builds read them from disk and reload them when they change.
+
+pub mod format;
+pub mod views;
+
+use std::sync::Arc;
+
+use minijinja::value::Serde;
+use minijinja::{Environment, UndefinedBehavior};
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+use crate::http::assets::StaticAssets;
+
+#[derive(RustEmbed)]
+#[folder = "$CARGO_MANIFEST_DIR/assets/templates"]
+pub struct Templates;
+
+#[derive(Debug, thiserror::Error)]
+#[error("template {template}: {source}")]
+pub struct Error {
+    template: String,
+    #[source]
+    source: minijinja::Error,
+}
+
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl Renderer {
+    pub fn new(assets: Arc<StaticAssets>) -> Result<Renderer, Error> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        #[cfg(debug_assertions)]
+        {
+            env.set_loader(minijinja::path_loader(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/assets/templates"
+            )));
+            env.set_auto_reload(true);
+        }
+        #[cfg(not(debug_assertions))]
+        env.set_loader(|name| {
+            Ok(Templates::get(name).map(|file| String::from_utf8_lossy(&file.data).into_owned()))
+        });
+        env.add_function(
+            "asset",
+            move |path: &str| -> Result<String, minijinja::Error> {
+                assets.url(path).ok_or_else(|| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("no static asset {path}"),
+                    )
+                })
+            },
+        );
+        Ok(Renderer { env })
+    }
+
+    pub fn render(&self, template: &str, view: &impl Serialize) -> Result<String, Error> {
+        let error = |source| Error {
+            template: template.to_string(),
+            source,
+        };
+        self.env
+            .get_template(template)
+            .map_err(error)?
+            .render(Serde(view))
+            .map_err(error)
+    }
+
+    /// Every template name, for the test that renders them all.
+    pub fn template_names() -> Vec<String> {
+        Templates::iter().map(|n| n.into_owned()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::views::*;
+    use super::*;
+    use crate::content::{
+        Attachment, Entry, EntryId, Fields, Image, Kind, PageOf, Published, Revision, RevisionId,
+        State,
+    };
+    use crate::site::{MenuItem, SiteSettings};
+    use crate::store::BlobHash;
+
+    fn site() -> SiteSettings {
+        SiteSettings {
+            agency_name: "Sở Khoa học và Công nghệ tỉnh Gia Lai".into(),
+            managing_body: "Ủy ban nhân dân tỉnh Gia Lai".into(),
+            responsible_person: "Giám đốc Sở".into(),
+            address: "Quy Nhơn".into(),
+            phone: "0256 3822 000".into(),
+            email: "sokhcn@example.gov.vn".into(),
+            copyright: "© 2026".into(),
+            menu: vec![MenuItem {
+                label: "Tin tức".into(),
+                href: "/tin-tuc".into(),
+                children: vec![MenuItem {
+                    label: "Tin hoạt động".into(),
+                    href: "/chuyen-muc/tin".into(),
+                    children: vec![],
+                }],
+            }],
+            ..SiteSettings::default()
+        }
+    }
+
+    fn published() -> Published {
+        let now = jiff::Timestamp::from_second(1_790_000_000).unwrap();
+        let blob = BlobHash::of(b"x");
+        Published {
+            entry: Entry {
+                id: EntryId(1),
+                kind: Kind::Article,
+                slug: "hoi-thao".into(),
+                category: Some("tin".into()),
+                unit: None,
+                state: State::Published,
+                working: RevisionId(1),
+                published: Some(RevisionId(1)),
+                featured: true,
+                created_at: now,
+                updated_at: now,
+                published_at: Some(now),
+            },
+            revision: Revision {
+                id: RevisionId(1),
+                entry: EntryId(1),
+                parent: None,
+                saved_by: "demo".into(),
+                created_at: now,
+                hash: String::new(),
+                fields: Fields {
+                    title: "Hội thảo <chuyển đổi số>".into(),
+                    summary: "Tóm tắt".into(),
+                    body_html: "<p>Nội dung</p>".into(),
+                    author: "Minh Thư".into(),
+                    source: "Phòng Quản lý chuyên ngành".into(),
+                    cover: Some(Image {
+                        blob: blob.clone(),
+                        alt: "Ảnh hội thảo".into(),
+                    }),
+                    attachments: vec![Attachment {
+                        blob,
+                        name: "ke-hoach.pdf".into(),
+                        size: 2048,
+                        content_type: "application/pdf".into(),
+                    }],
+                },
+            },
+        }
+    }
+
+    fn renderer() -> Renderer {
+        Renderer::new(Arc::new(StaticAssets::load())).unwrap()
+    }
+
+    fn samples() -> Vec<(&'static str, String)> {
+        let r = renderer();
+        let site = site();
+        let p = published();
+        let categories = vec![crate::content::Category {
+            slug: "tin".into(),
+            name: "Tin hoạt động".into(),
+            description: String::new(),
+            order: 0,
+        }];
+        let card = Card::new(&p, &categories);
+        let list = PageOf {
+            items: vec![p.clone()],
+            page: 2,
+            per_page: 1,
+            total: 3,
+        };
+        let layout = |title: &str| Layout::new(&site, "https://example.gov.vn", title, "/tin-tuc");
+        let error = |status: u16| ErrorView {
+            layout: layout("Lỗi"),
+            status,
+            heading: "Lỗi".into(),
+            message: "Thông báo".into(),
+            request_id: Some("abc123".into()),
+        };
+        vec![
+            (
+                "public/home.html",
+                r.render(
+                    "public/home.html",
+                    &HomeView {
+                        layout: layout("Trang chủ").with_site_dublin_core(),
+                        featured: vec![card.clone()],
+                        latest: vec![card.clone()],
+                        sections: vec![Section {
+                            category: Link::category(&categories[0]),
+                            items: vec![card.clone()],
+                        }],
+                    },
+                )
+                .unwrap(),
+            ),
+            (
+                "public/list.html",
+                r.render(
+                    "public/list.html",
+                    &ListView {
+                        layout: layout("Tin tức"),
+                        heading: "Tin tức".into(),
+                        description: "Mô tả".into(),
+                        items: vec![card.clone()],
+                        pagination: Pagination::new("/tin-tuc", &list),
+                        categories: vec![Link::category(&categories[0])],
+                    },
+                )
+                .unwrap(),
+            ),
+            (
+                "public/entry.html",
+                r.render(
+                    "public/entry.html",
+                    &EntryView {
+                        layout: layout("Hội thảo").with_entry_dublin_core(&p, categories.first()),
+                        entry: EntryPage::new(&p, categories.first()),
+                        related: vec![card.clone()],
+                    },
+                )
+                .unwrap(),
+            ),
+            (
+                "public/sitemap.html",
+                r.render(
+                    "public/sitemap.html",
+                    &SitemapView {
+                        layout: layout("Sơ đồ trang"),
+                        sections: vec![SitemapSection {
+                            link: Link {
+                                label: "Tin tức".into(),
+                                url: "/tin-tuc".into(),
+                            },
+                            children: vec![],
+                        }],
+                    },
+                )
+                .unwrap(),
+            ),
+            (
+                "errors/404.html",
+                r.render("errors/404.html", &error(404)).unwrap(),
+            ),
+            (
+                "errors/500.html",
+                r.render("errors/500.html", &error(500)).unwrap(),
+            ),
+            (
+                "errors/error.html",
+                r.render("errors/error.html", &error(421)).unwrap(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_page_template_renders_with_a_sample_view() {
+        let rendered = samples();
+        let pages: Vec<String> = Renderer::template_names()
+            .into_iter()
+            .filter(|n| {
+                n.starts_with("public/") || n.starts_with("errors/") || n.starts_with("admin/")
+            })
+            .collect();
+        for name in &pages {
+            assert!(
+                rendered.iter().any(|(n, _)| n == name),
+                "no sample view renders {name}"
+            );
+        }
+        for (name, html) in &rendered {
+            assert!(
+                html.contains("Sở Khoa học và Công nghệ tỉnh Gia Lai"),
+                "{name} lacks the header"
+            );
+            assert!(
+                html.contains("Người chịu trách nhiệm"),
+                "{name} lacks the footer"
+            );
+            assert!(!html.contains("<script>"), "{name} has an inline script");
+        }
+        let entry = &rendered
+            .iter()
+            .find(|(n, _)| *n == "public/entry.html")
+            .unwrap()
+            .1;
+        assert!(
+            entry.contains("Hội thảo &lt;chuyển đổi số&gt;"),
+            "titles are escaped"
+        );
+        assert!(entry.contains(r#"<meta name="DC.title""#));
+        assert!(entry.contains(r#"alt="Ảnh hội thảo""#));
+    }
+
+    #[test]
+    fn strict_mode_makes_a_missing_value_an_error() {
+        let r = renderer();
+        let err = r
+            .render("errors/error.html", &serde_json::json!({"status": 500}))
+            .unwrap_err();
+        assert!(err.to_string().contains("errors/error.html"));
+    }
+}

@@ -1,0 +1,348 @@
+//! One view struct per page, each with one `Layout`. Handlers build views from domain
+//! values; templates only read them. Dates and sizes are formatted here, in Vietnamese.
+
+use serde::Serialize;
+
+use super::format;
+use crate::content::{Attachment, Category, Image, Kind, PageOf, Published};
+use crate::paths;
+use crate::site::SiteSettings;
+
+/// What every page shares: the site identity, the menu, the page title and metadata.
+#[derive(Debug, Clone, Serialize)]
+pub struct Layout {
+    pub site: SiteSettings,
+    /// The page's own title; the `<title>` adds the agency name.
+    pub title: String,
+    pub description: String,
+    /// The request path, to mark the current menu item.
+    pub path: String,
+    pub canonical: String,
+    /// Dublin Core elements (regulation F12), as `<meta name="DC.x">`.
+    pub dublin_core: Vec<Meta>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta {
+    pub name: &'static str,
+    pub content: String,
+}
+
+impl Layout {
+    /// `origin` is the configured public origin (empty when unknown).
+    pub fn new(site: &SiteSettings, origin: &str, title: &str, path: &str) -> Layout {
+        let description = if site.tagline.is_empty() {
+            site.agency_name.clone()
+        } else {
+            site.tagline.clone()
+        };
+        Layout {
+            site: site.clone(),
+            title: title.to_string(),
+            description,
+            path: path.to_string(),
+            canonical: format!("{origin}{path}"),
+            dublin_core: Vec::new(),
+        }
+    }
+
+    pub fn with_description(mut self, description: &str) -> Layout {
+        if !description.trim().is_empty() {
+            self.description = description.trim().to_string();
+        }
+        self
+    }
+
+    /// The Dublin Core elements of the site itself (home page, lists).
+    pub fn with_site_dublin_core(mut self) -> Layout {
+        let site = &self.site;
+        self.dublin_core = vec![
+            meta("DC.title", &site.agency_name),
+            meta("DC.creator", &site.agency_name),
+            meta("DC.description", &self.description),
+            meta("DC.publisher", &site.agency_name),
+            meta("DC.identifier", &self.canonical),
+            meta("DC.language", "vi"),
+            meta("DC.type", "Text"),
+            meta("DC.format", "text/html"),
+        ];
+        self
+    }
+
+    /// The Dublin Core elements of one entry: the required title, creator, date,
+    /// description, publisher and identifier, and the recommended language, source,
+    /// subject and type.
+    pub fn with_entry_dublin_core(mut self, p: &Published, category: Option<&Category>) -> Layout {
+        let f = &p.revision.fields;
+        let site = &self.site;
+        let creator = if f.author.trim().is_empty() {
+            site.agency_name.clone()
+        } else {
+            f.author.clone()
+        };
+        let date = p
+            .entry
+            .published_at
+            .map(format::iso_date)
+            .unwrap_or_default();
+        let mut dc = vec![
+            meta("DC.title", &f.title),
+            meta("DC.creator", &creator),
+            meta("DC.date", &date),
+            meta(
+                "DC.description",
+                if f.summary.is_empty() {
+                    &f.title
+                } else {
+                    &f.summary
+                },
+            ),
+            meta("DC.publisher", &site.agency_name),
+            meta("DC.identifier", &self.canonical),
+            meta("DC.language", "vi"),
+            meta("DC.type", "Text"),
+            meta("DC.format", "text/html"),
+        ];
+        if !f.source.trim().is_empty() {
+            dc.push(meta("DC.source", &f.source));
+        }
+        if let Some(category) = category {
+            dc.push(meta("DC.subject", &category.name));
+        }
+        self.dublin_core = dc;
+        self
+    }
+}
+
+fn meta(name: &'static str, content: &str) -> Meta {
+    Meta {
+        name,
+        content: content.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+impl Link {
+    pub fn category(c: &Category) -> Link {
+        Link {
+            label: c.name.clone(),
+            url: paths::category(&c.slug),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageView {
+    pub src: String,
+    pub alt: String,
+}
+
+impl ImageView {
+    pub fn new(image: &Image, title: &str) -> ImageView {
+        ImageView {
+            src: paths::blob(&image.blob, &format!("{title}.jpg")),
+            alt: image.alt.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentView {
+    pub name: String,
+    pub url: String,
+    pub size: String,
+    /// "PDF", "DOCX", …
+    pub format: String,
+}
+
+impl AttachmentView {
+    pub fn new(a: &Attachment) -> AttachmentView {
+        let format = a
+            .name
+            .rsplit_once('.')
+            .map(|(_, ext)| ext.to_ascii_uppercase())
+            .unwrap_or_default();
+        AttachmentView {
+            name: a.name.clone(),
+            url: paths::blob(&a.blob, &a.name),
+            size: format::file_size(a.size),
+            format,
+        }
+    }
+}
+
+/// An entry in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    pub title: String,
+    pub summary: String,
+    pub url: String,
+    pub date: String,
+    pub date_iso: String,
+    pub category: Option<Link>,
+    pub cover: Option<ImageView>,
+}
+
+impl Card {
+    pub fn new(p: &Published, categories: &[Category]) -> Card {
+        let f = &p.revision.fields;
+        let published = p.entry.published_at;
+        Card {
+            title: f.title.clone(),
+            summary: f.summary.clone(),
+            url: p.url(),
+            date: published.map(format::date).unwrap_or_default(),
+            date_iso: published.map(format::iso_date).unwrap_or_default(),
+            category: find_category(categories, p).map(Link::category),
+            cover: f.cover.as_ref().map(|c| ImageView::new(c, &f.title)),
+        }
+    }
+}
+
+pub fn find_category<'a>(categories: &'a [Category], p: &Published) -> Option<&'a Category> {
+    let slug = p.entry.category.as_deref()?;
+    categories.iter().find(|c| c.slug == slug)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pagination {
+    pub page: usize,
+    pub pages: usize,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub links: Vec<PageLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageLink {
+    pub number: usize,
+    pub url: String,
+    pub current: bool,
+}
+
+impl Pagination {
+    pub fn new<T>(base: &str, list: &PageOf<T>) -> Pagination {
+        let pages = list.page_count();
+        let page = list.page.min(pages);
+        // At most nine numbered links around the current page.
+        let first = page.saturating_sub(4).max(1);
+        let last = (first + 8).min(pages);
+        Pagination {
+            page,
+            pages,
+            prev: (page > 1).then(|| paths::list_page(base, page - 1)),
+            next: (page < pages).then(|| paths::list_page(base, page + 1)),
+            links: (first..=last)
+                .map(|n| PageLink {
+                    number: n,
+                    url: paths::list_page(base, n),
+                    current: n == page,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub category: Link,
+    pub items: Vec<Card>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HomeView {
+    pub layout: Layout,
+    pub featured: Vec<Card>,
+    pub latest: Vec<Card>,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ListView {
+    pub layout: Layout,
+    pub heading: String,
+    pub description: String,
+    pub items: Vec<Card>,
+    pub pagination: Pagination,
+    pub categories: Vec<Link>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryPage {
+    pub kind: Kind,
+    pub kind_label: &'static str,
+    pub title: String,
+    pub summary: String,
+    pub body_html: String,
+    pub author: String,
+    pub source: String,
+    pub date: String,
+    pub date_iso: String,
+    /// Shown when the live revision is newer than the first publication.
+    pub updated: Option<String>,
+    pub category: Option<Link>,
+    pub cover: Option<ImageView>,
+    pub attachments: Vec<AttachmentView>,
+}
+
+impl EntryPage {
+    pub fn new(p: &Published, category: Option<&Category>) -> EntryPage {
+        let f = &p.revision.fields;
+        let published = p.entry.published_at;
+        let revised = p.revision.created_at;
+        let updated = match published {
+            Some(at) if revised.as_second() - at.as_second() > 60 => {
+                Some(format::datetime(revised))
+            }
+            _ => None,
+        };
+        EntryPage {
+            kind: p.entry.kind,
+            kind_label: p.entry.kind.label(),
+            title: f.title.clone(),
+            summary: f.summary.clone(),
+            body_html: f.body_html.clone(),
+            author: f.author.clone(),
+            source: f.source.clone(),
+            date: published.map(format::datetime).unwrap_or_default(),
+            date_iso: published.map(format::iso_datetime).unwrap_or_default(),
+            updated,
+            category: category.map(Link::category),
+            cover: f.cover.as_ref().map(|c| ImageView::new(c, &f.title)),
+            attachments: f.attachments.iter().map(AttachmentView::new).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryView {
+    pub layout: Layout,
+    pub entry: EntryPage,
+    pub related: Vec<Card>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SitemapSection {
+    pub link: Link,
+    pub children: Vec<Link>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SitemapView {
+    pub layout: Layout,
+    pub sections: Vec<SitemapSection>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorView {
+    pub layout: Layout,
+    pub status: u16,
+    pub heading: String,
+    pub message: String,
+    pub request_id: Option<String>,
+}

@@ -1,0 +1,128 @@
+//! Content-addressed files under `data/blobs/`: each file is named by the SHA-256 of its
+//! bytes (`ab/abcdef…`), written to a temporary name and renamed into place, so a
+//! reader never sees half a file and the same upload is stored once.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The lowercase hex SHA-256 of a blob's bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BlobHash(String);
+
+impl BlobHash {
+    pub fn of(bytes: &[u8]) -> BlobHash {
+        BlobHash(hex::encode(Sha256::digest(bytes)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for BlobHash {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let valid = s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if valid {
+            Ok(BlobHash(s))
+        } else {
+            Err(format!("{s:?} is not a SHA-256 hex digest"))
+        }
+    }
+}
+
+impl From<BlobHash> for String {
+    fn from(h: BlobHash) -> String {
+        h.0
+    }
+}
+
+impl fmt::Display for BlobHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the database knows about a blob.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlobMeta {
+    pub hash: BlobHash,
+    pub size: u64,
+    pub content_type: String,
+    pub original_name: String,
+    #[serde(default)]
+    pub alt: String,
+    #[serde(default)]
+    pub uploaded_by: String,
+    pub uploaded_at: jiff::Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct Blobs {
+    dir: PathBuf,
+}
+
+impl Blobs {
+    pub fn open(dir: &Path) -> std::io::Result<Blobs> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Blobs {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self, hash: &BlobHash) -> PathBuf {
+        self.dir.join(&hash.0[..2]).join(&hash.0)
+    }
+
+    /// Stores `bytes` and returns their hash. Storing the same bytes twice is a no-op.
+    pub fn put(&self, bytes: &[u8]) -> std::io::Result<BlobHash> {
+        let hash = BlobHash::of(bytes);
+        let path = self.path(&hash);
+        if path.exists() {
+            return Ok(hash);
+        }
+        let parent = path.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(parent)?;
+        let tmp = parent.join(format!(".tmp-{}-{}", hash, std::process::id()));
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, &path)?;
+        Ok(hash)
+    }
+
+    pub fn exists(&self, hash: &BlobHash) -> bool {
+        self.path(hash).is_file()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_are_named_by_their_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::open(dir.path()).unwrap();
+        let hash = blobs.put(b"hello").unwrap();
+        assert_eq!(
+            hash.as_str(),
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        assert_eq!(std::fs::read(blobs.path(&hash)).unwrap(), b"hello");
+        assert_eq!(blobs.put(b"hello").unwrap(), hash);
+    }
+
+    #[test]
+    fn only_hex_digests_are_hashes() {
+        assert!(BlobHash::try_from("../../etc/passwd".to_string()).is_err());
+        assert!(BlobHash::try_from("A".repeat(64)).is_err());
+        assert!(BlobHash::try_from("a".repeat(64)).is_ok());
+    }
+}

@@ -1,0 +1,145 @@
+//! Schema migrations: one ordered list, and the schema version is its length.
+//!
+//! Each migration runs in its own write transaction together with the version bump, so
+//! a crash mid-way leaves the previous version intact and the next start retries it.
+//! A database newer than this program is refused, never "downgraded".
+
+use redb::{Database, WriteTransaction};
+
+use super::{Error, tables};
+
+pub struct Migration {
+    pub name: &'static str,
+    pub apply: fn(&WriteTransaction) -> Result<(), Error>,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    name: "create the initial tables",
+    apply: create_initial_tables,
+}];
+
+pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
+
+const VERSION_KEY: &str = "schema_version";
+
+/// Brings the database to `SCHEMA_VERSION`. Returns the version it found.
+pub fn run(db: &Database) -> Result<u64, Error> {
+    run_list(db, MIGRATIONS)
+}
+
+fn run_list(db: &Database, migrations: &[Migration]) -> Result<u64, Error> {
+    let found = current_version(db)?;
+    let supported = migrations.len() as u64;
+    if found > supported {
+        return Err(Error::TooNew { found, supported });
+    }
+    for (index, migration) in migrations.iter().enumerate().skip(found as usize) {
+        let version = index as u64 + 1;
+        tracing::info!(version, name = migration.name, "applying migration");
+        let tx = db.begin_write()?;
+        (migration.apply)(&tx)?;
+        tables::META.insert(&tx, VERSION_KEY, &serde_json::json!(version))?;
+        tx.commit()?;
+    }
+    Ok(found)
+}
+
+fn current_version(db: &Database) -> Result<u64, Error> {
+    // A brand-new file has no tables at all, not even `meta`.
+    let tx = db.begin_write()?;
+    let version = tables::META
+        .get(&tx, VERSION_KEY)?
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
+    tx.abort()?;
+    Ok(version)
+}
+
+fn create_initial_tables(tx: &WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::META.definition())?;
+    tx.open_table(tables::COUNTERS)?;
+    tx.open_table(tables::ENTRIES.definition())?;
+    tx.open_table(tables::REVISIONS.definition())?;
+    tx.open_table(tables::SLUGS)?;
+    tx.open_table(tables::PUBLISHED)?;
+    tx.open_table(tables::CATEGORIES.definition())?;
+    tx.open_table(tables::SETTINGS.definition())?;
+    tx.open_table(tables::BLOBS.definition())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::ReadableDatabase;
+
+    fn version(db: &Database) -> u64 {
+        current_version(db).unwrap()
+    }
+
+    #[test]
+    fn a_new_database_reaches_the_current_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("t.redb")).unwrap();
+        assert_eq!(run(&db).unwrap(), 0);
+        assert_eq!(version(&db), SCHEMA_VERSION);
+        // Running again is a no-op.
+        assert_eq!(run(&db).unwrap(), SCHEMA_VERSION);
+        let tx = db.begin_read().unwrap();
+        for name in tables::ALL {
+            let def: redb::TableDefinition<&str, ()> = redb::TableDefinition::new(name);
+            // Opening with the wrong types fails with a type error, not "does not exist".
+            match tx.open_table(def) {
+                Err(redb::TableError::TableDoesNotExist(_)) => panic!("{name} was not created"),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("t.redb")).unwrap();
+        run(&db).unwrap();
+        let tx = db.begin_write().unwrap();
+        tables::META
+            .insert(&tx, VERSION_KEY, &serde_json::json!(SCHEMA_VERSION + 1))
+            .unwrap();
+        tx.commit().unwrap();
+        match run(&db) {
+            Err(Error::TooNew { found, supported }) => {
+                assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
+            }
+            other => panic!("expected TooNew, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn migrations_run_in_order_and_stop_at_a_failure() {
+        fn mark_a(tx: &WriteTransaction) -> Result<(), Error> {
+            tables::META.insert(tx, "a", &serde_json::json!(true))
+        }
+        fn fail(_: &WriteTransaction) -> Result<(), Error> {
+            Err(Error::Task("boom".into()))
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("t.redb")).unwrap();
+        let list = [
+            Migration {
+                name: "tables",
+                apply: create_initial_tables,
+            },
+            Migration {
+                name: "a",
+                apply: mark_a,
+            },
+            Migration {
+                name: "fails",
+                apply: fail,
+            },
+        ];
+        assert!(run_list(&db, &list).is_err());
+        // The two that succeeded are committed; the failed one left no version bump.
+        assert_eq!(version(&db), 2);
+    }
+}

@@ -1,0 +1,381 @@
+//! The store: one redb file holding every table, and a content-addressed blob folder.
+//!
+//! Invariants: every write is one redb transaction, so a crash at any instant leaves the
+//! last committed state; no transaction is held across an `.await` (closures run on the
+//! blocking pool); values are JSON, so a field added with a default reads old rows.
+
+mod blobs;
+mod migrate;
+pub mod tables;
+
+use std::borrow::Borrow;
+use std::marker::PhantomData;
+use std::path::Path;
+use std::sync::Arc;
+
+use redb::{
+    Database, Key, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
+    WriteTransaction,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use blobs::{BlobHash, BlobMeta, Blobs};
+pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database: {0}")]
+    Db(#[from] redb::Error),
+    #[error("the data folder is in use by another trangtin process ({0})")]
+    Locked(String),
+    #[error("stored value in {table} is unreadable: {message}")]
+    Decode {
+        table: &'static str,
+        message: String,
+    },
+    #[error(
+        "the database has schema version {found}, newer than this program's {supported}; \
+         run the newer trangtin or restore a backup"
+    )]
+    TooNew { found: u64, supported: u64 },
+    #[error("blob store: {0}")]
+    Blob(#[from] std::io::Error),
+    #[error("the store task failed: {0}")]
+    Task(String),
+}
+
+impl From<redb::DatabaseError> for Error {
+    fn from(e: redb::DatabaseError) -> Self {
+        match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked(e.to_string()),
+            e => Error::Db(e.into()),
+        }
+    }
+}
+
+impl From<redb::TransactionError> for Error {
+    fn from(e: redb::TransactionError) -> Self {
+        Error::Db(e.into())
+    }
+}
+
+impl From<redb::TableError> for Error {
+    fn from(e: redb::TableError) -> Self {
+        Error::Db(e.into())
+    }
+}
+
+impl From<redb::StorageError> for Error {
+    fn from(e: redb::StorageError) -> Self {
+        Error::Db(e.into())
+    }
+}
+
+impl From<redb::CommitError> for Error {
+    fn from(e: redb::CommitError) -> Self {
+        Error::Db(e.into())
+    }
+}
+
+/// The open store. Cheap to clone; the database closes when the last clone drops.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    pub blobs: Blobs,
+}
+
+/// What `Store::open` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// The database file did not exist before.
+    Created,
+    Existing,
+}
+
+impl Store {
+    /// Opens (or creates) `data/trangtin.redb` and runs pending migrations.
+    pub fn open(data: &Path) -> Result<(Store, Opened), Error> {
+        std::fs::create_dir_all(data)?;
+        let path = data.join("trangtin.redb");
+        let opened = if path.exists() {
+            Opened::Existing
+        } else {
+            Opened::Created
+        };
+        let db = Database::create(&path)?;
+        migrate::run(&db)?;
+        let blobs = Blobs::open(&data.join("blobs"))?;
+        Ok((
+            Store {
+                db: Arc::new(db),
+                blobs,
+            },
+            opened,
+        ))
+    }
+
+    /// Runs `f` in a read transaction on the blocking pool.
+    pub async fn read<F, R, E>(&self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&ReadTransaction) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read_blocking(f))
+            .await
+            .map_err(|e| E::from(Error::Task(e.to_string())))?
+    }
+
+    /// Runs `f` in a write transaction on the blocking pool; commits only if `f` succeeds.
+    pub async fn write<F, R, E>(&self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&WriteTransaction) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.write_blocking(f))
+            .await
+            .map_err(|e| E::from(Error::Task(e.to_string())))?
+    }
+
+    pub fn read_blocking<F, R, E>(&self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&ReadTransaction) -> Result<R, E>,
+        E: From<Error>,
+    {
+        let tx = self.db.begin_read().map_err(Error::from)?;
+        f(&tx)
+    }
+
+    pub fn write_blocking<F, R, E>(&self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&WriteTransaction) -> Result<R, E>,
+        E: From<Error>,
+    {
+        let tx = self.db.begin_write().map_err(Error::from)?;
+        // Dropping an uncommitted transaction aborts it: an error leaves nothing behind.
+        let out = f(&tx)?;
+        tx.commit().map_err(Error::from)?;
+        Ok(out)
+    }
+}
+
+/// A transaction that can read: both kinds of redb transaction qualify, so a domain
+/// function that only reads works inside a write as well.
+pub trait Tx {
+    fn reader(&self) -> Reader<'_>;
+}
+
+pub enum Reader<'a> {
+    Read(&'a ReadTransaction),
+    Write(&'a WriteTransaction),
+}
+
+impl Tx for ReadTransaction {
+    fn reader(&self) -> Reader<'_> {
+        Reader::Read(self)
+    }
+}
+
+impl Tx for WriteTransaction {
+    fn reader(&self) -> Reader<'_> {
+        Reader::Write(self)
+    }
+}
+
+/// A table of JSON-encoded values of type `V`, keyed by `K`.
+pub struct Table<K: Key + 'static, V> {
+    name: &'static str,
+    _types: PhantomData<fn() -> (K, V)>,
+}
+
+impl<K: Key + 'static, V> Table<K, V> {
+    pub const fn new(name: &'static str) -> Self {
+        Table {
+            name,
+            _types: PhantomData,
+        }
+    }
+
+    pub fn definition(&self) -> TableDefinition<'static, K, &'static [u8]> {
+        TableDefinition::new(self.name)
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
+    pub fn get<'k>(
+        &self,
+        tx: &impl Tx,
+        key: impl Borrow<K::SelfType<'k>>,
+    ) -> Result<Option<V>, Error> {
+        let bytes = match tx.reader() {
+            Reader::Read(t) => get_bytes(&t.open_table(self.definition())?, key)?,
+            Reader::Write(t) => get_bytes(&t.open_table(self.definition())?, key)?,
+        };
+        bytes.map(|b| self.decode(&b)).transpose()
+    }
+
+    /// Every value in key order. For small tables (categories, settings).
+    pub fn values(&self, tx: &impl Tx) -> Result<Vec<V>, Error> {
+        let raw = match tx.reader() {
+            Reader::Read(t) => all_bytes(&t.open_table(self.definition())?)?,
+            Reader::Write(t) => all_bytes(&t.open_table(self.definition())?)?,
+        };
+        raw.iter().map(|b| self.decode(b)).collect()
+    }
+
+    pub fn insert<'k>(
+        &self,
+        tx: &WriteTransaction,
+        key: impl Borrow<K::SelfType<'k>>,
+        value: &V,
+    ) -> Result<(), Error> {
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::Decode {
+            table: self.name,
+            message: e.to_string(),
+        })?;
+        tx.open_table(self.definition())?
+            .insert(key, bytes.as_slice())?;
+        Ok(())
+    }
+
+    fn decode(&self, bytes: &[u8]) -> Result<V, Error> {
+        serde_json::from_slice(bytes).map_err(|e| Error::Decode {
+            table: self.name,
+            message: e.to_string(),
+        })
+    }
+}
+
+fn get_bytes<'k, K: Key + 'static>(
+    table: &impl ReadableTable<K, &'static [u8]>,
+    key: impl Borrow<K::SelfType<'k>>,
+) -> Result<Option<Vec<u8>>, Error> {
+    Ok(table.get(key)?.map(|guard| guard.value().to_vec()))
+}
+
+fn all_bytes<K: Key + 'static>(
+    table: &impl ReadableTable<K, &'static [u8]>,
+) -> Result<Vec<Vec<u8>>, Error> {
+    let mut out = Vec::new();
+    for item in table.iter()? {
+        let (_, value) = item?;
+        out.push(value.value().to_vec());
+    }
+    Ok(out)
+}
+
+/// Takes the next value of a named counter (ids start at 1).
+pub fn next_id(tx: &WriteTransaction, counter: &str) -> Result<u64, Error> {
+    let mut table = tx.open_table(tables::COUNTERS)?;
+    let next = table.get(counter)?.map(|g| g.value()).unwrap_or(0) + 1;
+    table.insert(counter, next)?;
+    Ok(next)
+}
+
+/// Looks up a plain (non-JSON) table value; the index tables use these.
+pub fn get_plain<'k, K: Key + 'static, V: redb::Value + 'static, T>(
+    tx: &impl Tx,
+    def: TableDefinition<'static, K, V>,
+    key: impl Borrow<K::SelfType<'k>>,
+    map: impl Fn(V::SelfType<'_>) -> T,
+) -> Result<Option<T>, Error> {
+    Ok(match tx.reader() {
+        Reader::Read(t) => t.open_table(def)?.get(key)?.map(|g| map(g.value())),
+        Reader::Write(t) => t.open_table(def)?.get(key)?.map(|g| map(g.value())),
+    })
+}
+
+/// A page of a list index, newest first: the entry ids and the total count.
+pub fn index_page(
+    tx: &impl Tx,
+    list: &str,
+    skip: usize,
+    take: usize,
+) -> Result<(Vec<u64>, usize), Error> {
+    fn page(
+        table: &impl ReadableTable<(&'static str, i64, u64), ()>,
+        list: &str,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<u64>, usize), Error> {
+        let range = table.range((list, i64::MIN, 0)..=(list, i64::MAX, u64::MAX))?;
+        let mut ids = Vec::with_capacity(take);
+        let mut total = 0;
+        for item in range.rev() {
+            let (key, _) = item?;
+            if total >= skip && ids.len() < take {
+                ids.push(key.value().2);
+            }
+            total += 1;
+        }
+        Ok((ids, total))
+    }
+    match tx.reader() {
+        Reader::Read(t) => page(&t.open_table(tables::PUBLISHED)?, list, skip, take),
+        Reader::Write(t) => page(&t.open_table(tables::PUBLISHED)?, list, skip, take),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, opened) = Store::open(dir.path()).unwrap();
+        assert_eq!(opened, Opened::Created);
+        let result: Result<(), Error> = store.write_blocking(|tx| {
+            tables::META.insert(tx, "probe", &serde_json::json!(1))?;
+            Err(Error::Task("simulated failure".into()))
+        });
+        assert!(result.is_err());
+        let probe = store
+            .read_blocking(|tx| tables::META.get(tx, "probe"))
+            .unwrap();
+        assert_eq!(probe, None);
+    }
+
+    #[test]
+    fn index_pages_are_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                let mut t = tx.open_table(tables::PUBLISHED)?;
+                for (at, id) in [(10, 1), (30, 2), (20, 3)] {
+                    t.insert(("all", at, id), ())?;
+                }
+                t.insert(("other", 99, 9), ())?;
+                Ok(())
+            })
+            .unwrap();
+        let (ids, total) = store
+            .read_blocking(|tx| index_page(tx, "all", 0, 2))
+            .unwrap();
+        assert_eq!((ids, total), (vec![2, 3], 3));
+        let (ids, _) = store
+            .read_blocking(|tx| index_page(tx, "all", 2, 2))
+            .unwrap();
+        assert_eq!(ids, vec![1]);
+    }
+
+    #[test]
+    fn a_second_open_of_the_same_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_store, _) = Store::open(dir.path()).unwrap();
+        match Store::open(dir.path()) {
+            Err(Error::Locked(_)) => {}
+            Err(other) => panic!("expected Locked, got {other}"),
+            Ok(_) => panic!("expected Locked, got a second store"),
+        }
+    }
+}

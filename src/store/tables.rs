@@ -1,0 +1,41 @@
+//! Every table of the database, in one place. Names carry a version suffix so a
+//! migration can build a new shape beside the old one. `ALL` lists them for backups.
+
+use redb::TableDefinition;
+
+use super::Table;
+use super::blobs::BlobMeta;
+use crate::content::{Category, Entry, Revision};
+
+/// `schema_version` and other facts about the database itself.
+pub const META: Table<&str, serde_json::Value> = Table::new("meta_v1");
+/// Named id counters.
+pub const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters_v1");
+/// Entries by id: the envelope (kind, slug, state, working and published revision).
+pub const ENTRIES: Table<u64, Entry> = Table::new("entries_v1");
+/// Immutable revisions by id.
+pub const REVISIONS: Table<u64, Revision> = Table::new("revisions_v1");
+/// (kind, slug) → entry id; a slug is unique within its kind.
+pub const SLUGS: TableDefinition<(&str, &str), u64> = TableDefinition::new("slugs_v1");
+/// Published lists, newest first: (list name, published unix seconds, entry id).
+/// List names: `kind:article`, `cat:<category slug>`, `featured`.
+pub const PUBLISHED: TableDefinition<(&str, i64, u64), ()> = TableDefinition::new("published_v1");
+/// Categories by slug.
+pub const CATEGORIES: Table<&str, Category> = Table::new("categories_v1");
+/// Site-wide settings by name (`site` holds the identity, menu and footer facts).
+pub const SETTINGS: Table<&str, serde_json::Value> = Table::new("settings_v1");
+/// Blob metadata by SHA-256 hex; the bytes live in `data/blobs/`.
+pub const BLOBS: Table<&str, BlobMeta> = Table::new("blobs_v1");
+
+/// The names of every table, for backup and integrity checks.
+pub const ALL: &[&str] = &[
+    "meta_v1",
+    "counters_v1",
+    "entries_v1",
+    "revisions_v1",
+    "slugs_v1",
+    "published_v1",
+    "categories_v1",
+    "settings_v1",
+    "blobs_v1",
+];
