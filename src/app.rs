@@ -7,6 +7,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::config::Config;
+use crate::content::{self, Entry, EntryId};
 use crate::http::assets::StaticAssets;
 use crate::http::cache::PageCache;
 use crate::http::frame::RequestIds;
@@ -90,6 +91,20 @@ impl App {
             clock,
             request_ids: RequestIds::default(),
         })
+    }
+}
+
+impl App {
+    /// Puts an entry's working revision live and drops every cached page, so no
+    /// citizen sees a stale list after a publish.
+    pub async fn publish(&self, id: EntryId) -> Result<Entry, content::Error> {
+        let now = self.clock.now();
+        let entry = self
+            .store
+            .write(move |tx| content::publish(tx, id, now))
+            .await?;
+        self.cache.clear();
+        Ok(entry)
     }
 }
 

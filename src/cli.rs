@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::App;
 use crate::config::{Config, Overrides};
 use crate::http::server::{self, Listeners};
+use crate::http::tls::CertSwitch;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -129,8 +130,9 @@ fn serve(global: &Global, args: ServeArgs) -> ExitCode {
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
+        let certs = CertSwitch::load(&app.config).map_err(|e| e.to_string())?;
         let app = Arc::new(app);
-        server::serve(app, listeners, server::stop_signal())
+        server::serve(app, listeners, Arc::new(certs), server::stop_signal())
             .await
             .map_err(|e| e.to_string())
     });

@@ -76,9 +76,9 @@ impl Listeners {
 pub async fn serve(
     app: Arc<App>,
     listeners: Listeners,
+    certs: Arc<CertSwitch>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
-    let certs = Arc::new(CertSwitch::load(&app.config)?);
     let acceptor = TlsAcceptor::from(tls::server_config(certs.clone())?);
     let https_port = listeners.https_addr().map(|a| a.port()).unwrap_or(443);
     let site = super::router(app.clone());

@@ -1,1 +1,8 @@
-// integration tests
+//! The one integration test binary: a real server, real HTTPS, a temporary data folder.
+
+mod bad_input;
+mod browser;
+mod lifecycle;
+mod site;
+mod support;
+mod transport;

@@ -1,0 +1,280 @@
+//! What citizens see: home, lists, articles, pages, files and the 404 page.
+
+use crate::support::{TestServer, first_link};
+
+const MENU: &[&str] = &[
+    "Trang chủ",
+    "Giới thiệu",
+    "Tin tức",
+    "Văn bản",
+    "Thủ tục hành chính",
+    "Sơ đồ trang",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_home_page_is_the_departments_site() {
+    let server = TestServer::start().await;
+    let (status, html) = server.page("/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"<html lang="vi">"#));
+    assert!(html.contains("Sở Khoa học và Công nghệ tỉnh Gia Lai"));
+    for label in MENU {
+        assert!(
+            html.contains(&format!(">{label}</a>")),
+            "menu lacks {label}"
+        );
+    }
+    for fact in [
+        "Cơ quan chủ quản:",
+        "Ủy ban nhân dân tỉnh Gia Lai",
+        "Người chịu trách nhiệm:",
+        "Địa chỉ:",
+        "Điện thoại:",
+        "Thư điện tử:",
+        "© 2026",
+    ] {
+        assert!(html.contains(fact), "footer lacks {fact}");
+    }
+    assert!(html.contains("Tin nổi bật"));
+    assert!(html.contains("Tin mới nhất"));
+    assert_eq!(html.matches(r#"class="featured-grid""#).count(), 1);
+    assert!(html.contains(r#"name="DC.publisher""#));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn header_and_footer_come_from_site_settings() {
+    let server = TestServer::start().await;
+    let mut site = server
+        .app
+        .store
+        .read(|tx| trangtin::site::load(tx))
+        .await
+        .unwrap();
+    site.agency_name = "Sở Khoa học và Công nghệ tỉnh Thử Nghiệm".into();
+    site.responsible_person = "Bà Nguyễn Thị Kiểm Tra".into();
+    site.menu.push(trangtin::site::MenuItem {
+        label: "Hỏi đáp thử".into(),
+        href: "/hoi-dap".into(),
+        children: vec![],
+    });
+    server
+        .app
+        .store
+        .write(move |tx| trangtin::site::save(tx, &site))
+        .await
+        .unwrap();
+    server.app.cache.clear();
+    let (_, html) = server.page("/tin-tuc").await;
+    assert!(html.contains("Sở Khoa học và Công nghệ tỉnh Thử Nghiệm"));
+    assert!(html.contains("Bà Nguyễn Thị Kiểm Tra"));
+    assert!(html.contains(">Hỏi đáp thử</a>"));
+    assert!(!html.contains("tỉnh Gia Lai</a>"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lists_are_paginated_and_refuse_bad_page_numbers() {
+    let server = TestServer::start().await;
+    let (status, first) = server.page("/tin-tuc").await;
+    assert_eq!(status, 200);
+    assert!(first.contains(r#"href="/tin-tuc?trang=2""#));
+    let (status, second) = server.page("/tin-tuc?trang=2").await;
+    assert_eq!(status, 200);
+    let first_item = first_link(&first, "/tin-tuc/").unwrap();
+    let second_item = first_link(&second, "/tin-tuc/").unwrap();
+    assert_ne!(first_item, second_item, "page 2 shows other items");
+    assert!(second.contains(r#"rel="prev""#));
+    assert_eq!(server.page("/tin-tuc?trang=99").await.0, 404);
+    assert_eq!(server.page("/tin-tuc?trang=abc").await.0, 400);
+    assert_eq!(server.page("/tin-tuc?trang=0").await.0, 400);
+
+    let (status, category) = server.page("/chuyen-muc/tin-hoat-dong").await;
+    assert_eq!(status, 200);
+    assert!(category.contains("<h1>Tin hoạt động</h1>"));
+    assert!(category.matches(r#"class="card""#).count() >= 3);
+    assert_eq!(server.page("/chuyen-muc/khong-ton-tai").await.0, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_article_shows_everything_the_law_asks_for() {
+    let server = TestServer::start().await;
+    let (_, list) = server
+        .page("/chuyen-muc/tieu-chuan-do-luong-chat-luong")
+        .await;
+    let mut url = None;
+    // Find an article with both a cover image and an attachment.
+    for link in list.split("href=\"/tin-tuc/").skip(1) {
+        let path = format!("/tin-tuc/{}", &link[..link.find('"').unwrap()]);
+        let (_, html) = server.page(&path).await;
+        if html.contains(r#"class="cover""#) && html.contains("Tệp đính kèm") {
+            url = Some((path, html));
+            break;
+        }
+    }
+    let (path, html) = url.expect("an article with a cover and an attachment");
+    assert!(html.contains("<h1>"));
+    assert!(html.contains(r#"class="summary""#));
+    assert!(html.contains("Tác giả:"));
+    assert!(html.contains("Nguồn:"));
+    assert!(html.contains("<time datetime=\"2026-"));
+    assert!(html.contains("data-print"), "print button");
+    assert!(html.contains("media=\"print\""), "print stylesheet");
+    let cover = &html[html.find(r#"class="cover""#).unwrap()..];
+    let img = &cover[..cover.find('>').unwrap() + 200.min(cover.len())];
+    assert!(
+        img.contains("alt=\"Hình minh họa"),
+        "cover has alt text: {img}"
+    );
+    for dc in [
+        "DC.title",
+        "DC.creator",
+        "DC.date",
+        "DC.description",
+        "DC.publisher",
+        "DC.identifier",
+    ] {
+        let tag = format!(r#"<meta name="{dc}" content=""#);
+        let at = html.find(&tag).unwrap_or_else(|| panic!("{dc} missing"));
+        assert_ne!(
+            &html[at + tag.len()..at + tag.len() + 1],
+            "\"",
+            "{dc} is empty"
+        );
+    }
+    assert!(html.contains(&format!(r#"<meta name="DC.identifier" content="{path}">"#)));
+
+    let attachment = first_link(&html[html.find("Tệp đính kèm").unwrap()..], "/tep/").unwrap();
+    let response = server.get(&attachment).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+
+    let image = first_link(cover, "/tep/").unwrap();
+    let response = server.get(&image).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_standing_pages_and_the_sitemap_exist() {
+    let server = TestServer::start().await;
+    for (slug, heading) in [
+        ("gioi-thieu", "Giới thiệu"),
+        ("chuc-nang-nhiem-vu", "Chức năng"),
+        ("co-cau-to-chuc", "Cơ cấu tổ chức"),
+        ("lanh-dao", "Lãnh đạo"),
+        ("van-ban", "Văn bản"),
+        ("thu-tuc-hanh-chinh", "Thủ tục hành chính"),
+    ] {
+        let (status, html) = server.page(&format!("/trang/{slug}")).await;
+        assert_eq!(status, 200, "{slug}");
+        assert!(html.contains(&format!("<h1>{heading}")), "{slug} heading");
+    }
+    let (status, html) = server.page("/so-do-trang").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"href="/trang/co-cau-to-chuc""#));
+    assert!(html.contains(r#"href="/chuyen-muc/so-huu-tri-tue""#));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_pages_get_the_vietnamese_404() {
+    let server = TestServer::start().await;
+    for path in [
+        "/khong-co-trang-nay",
+        "/tin-tuc/khong-co-bai-nay",
+        "/trang/khong-co",
+        "/tep/abc/x.pdf",
+        "/static/css/site.css",
+    ] {
+        let response = server.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Không tìm thấy trang"), "{path}");
+        assert!(html.contains(&id));
+        assert!(
+            html.contains("Người chịu trách nhiệm"),
+            "the 404 page keeps the footer"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_internal_error_shows_a_request_id_and_never_the_error() {
+    let server = TestServer::start().await;
+    let (_, html) = server
+        .page("/tin-tuc/techfest-gia-lai-2026-ket-noi-he-sinh-thai-khoi-nghiep")
+        .await;
+    let image = first_link(&html[html.find(r#"class="cover""#).unwrap()..], "/tep/").unwrap();
+    let hash = image.split('/').nth(2).unwrap();
+    // The database still lists the blob, but its file is gone.
+    std::fs::remove_file(server.data.join("blobs").join(&hash[..2]).join(hash)).unwrap();
+    let response = server.get(&image).await;
+    assert_eq!(response.status(), 500);
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Lỗi hệ thống"));
+    assert!(html.contains(&format!("<code>{id}</code>")));
+    for leak in ["unreadable", "No such file", "os error", hash] {
+        assert!(!html.contains(leak), "the page leaks {leak:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publishing_drops_the_page_cache() {
+    use trangtin::content::{self, Fields, Kind, NewEntry};
+    let server = TestServer::start().await;
+    let (_, before) = server.page("/").await;
+    assert!(!before.contains("Tin vừa đăng để thử bộ nhớ đệm"));
+    let now = server.app.clock.now();
+    let entry = server
+        .app
+        .store
+        .write(move |tx| {
+            content::create(
+                tx,
+                NewEntry {
+                    kind: Kind::Article,
+                    slug: "tin-vua-dang".into(),
+                    category: Some("tin-hoat-dong".into()),
+                    unit: None,
+                    featured: false,
+                },
+                Fields {
+                    title: "Tin vừa đăng để thử bộ nhớ đệm".into(),
+                    body_html: "<p>Nội dung</p><script>alert(1)</script>".into(),
+                    ..Fields::default()
+                },
+                "test",
+                now,
+            )
+        })
+        .await
+        .unwrap();
+    let (_, cached) = server.page("/").await;
+    assert!(!cached.contains("Tin vừa đăng"), "a draft never shows");
+    server.app.publish(entry.id).await.unwrap();
+    let (_, after) = server.page("/").await;
+    assert!(after.contains("Tin vừa đăng để thử bộ nhớ đệm"));
+    let (_, article) = server.page("/tin-tuc/tin-vua-dang").await;
+    assert!(article.contains("<p>Nội dung</p>"));
+    assert!(!article.contains("alert(1)"), "the body is sanitised");
+}

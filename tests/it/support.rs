@@ -1,0 +1,203 @@
+//! `TestServer`: the real server on 127.0.0.1:0 with a temporary data folder, and
+//! clients that speak real HTTPS to it, trusting its self-signed certificate.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use trangtin::app::App;
+use trangtin::config::Config;
+use trangtin::http::server::{self, Listeners};
+use trangtin::http::tls::{self, CertSwitch};
+
+pub struct TestServer {
+    pub app: Arc<App>,
+    pub https: SocketAddr,
+    pub http: Option<SocketAddr>,
+    pub data: PathBuf,
+    pub certs: Arc<CertSwitch>,
+    _dir: Option<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), server::Error>>>,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// Starts on a fresh temporary data folder, after `adjust` has seen the config.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let mut server = TestServer::start_in(&data, adjust).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts on `data`, which may hold an earlier server's data.
+    pub async fn start_in(data: &Path, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config::for_data(data);
+        adjust(&mut config);
+        let listeners = Listeners::bind(config.https, config.http)
+            .await
+            .expect("bind test listeners");
+        let https = listeners.https_addr().expect("https addr");
+        let http = listeners.http_addr();
+        let certs = Arc::new(CertSwitch::load(&config).expect("load certificate"));
+        let app = tokio::task::spawn_blocking(move || App::open(config))
+            .await
+            .expect("join")
+            .expect("open app");
+        let app = Arc::new(app);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server::serve(
+            app.clone(),
+            listeners,
+            certs.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        TestServer {
+            app,
+            https,
+            http,
+            data: data.to_path_buf(),
+            certs,
+            _dir: None,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://{}{}", self.https, path)
+    }
+
+    /// A client that negotiates HTTP/2 or HTTP/1.1, trusts this server's certificate,
+    /// does not follow redirects and does not ask for compression.
+    pub fn client(&self) -> reqwest::Client {
+        self.client_with_alpn(&[b"h2", b"http/1.1"])
+    }
+
+    pub fn http1_client(&self) -> reqwest::Client {
+        self.client_with_alpn(&[b"http/1.1"])
+    }
+
+    fn client_with_alpn(&self, alpn: &[&[u8]]) -> reqwest::Client {
+        let mut config = client_tls(self.certs.cert_path());
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        reqwest::Client::builder()
+            .tls_backend_preconfigured(config)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client()
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GET `path` and return (status, body text).
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// Sends raw bytes over TLS (HTTP/1.1) and returns everything the server sent back
+    /// before closing.
+    pub async fn raw(&self, request: &[u8]) -> String {
+        let mut tls = self.raw_connection().await;
+        tls.write_all(request).await.expect("write");
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(15), tls.read_to_end(&mut out)).await;
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    pub async fn raw_connection(&self) -> tokio_rustls::client::TlsStream<TcpStream> {
+        let mut config = client_tls(self.certs.cert_path());
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        connect_tls(self.https, Arc::new(config)).await
+    }
+
+    /// Stops the server as SIGTERM would, and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("join").expect("server ran");
+        }
+    }
+
+    pub fn trigger_stop(&mut self) -> JoinHandle<Result<(), server::Error>> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.take().expect("running")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A rustls client configuration (ring) that trusts exactly the certificate in `pem`.
+pub fn client_tls(pem: &Path) -> rustls::ClientConfig {
+    let mut roots = rustls::RootCertStore::empty();
+    let bytes = std::fs::read(pem).expect("read certificate");
+    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(&bytes) {
+        roots.add(cert.expect("pem")).expect("add root");
+    }
+    rustls::ClientConfig::builder_with_provider(tls::provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+pub async fn connect_tls(
+    addr: SocketAddr,
+    config: Arc<rustls::ClientConfig>,
+) -> tokio_rustls::client::TlsStream<TcpStream> {
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let name = rustls_pki_types::ServerName::IpAddress(addr.ip().into());
+    tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .expect("handshake")
+}
+
+use rustls_pki_types::pem::PemObject;
+
+/// The status code of a raw HTTP/1.1 response ("HTTP/1.1 404 Not Found…" → 404).
+pub fn status_of(raw: &str) -> u16 {
+    raw.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The first `href` in `html` that starts with `prefix`.
+pub fn first_link(html: &str, prefix: &str) -> Option<String> {
+    let needle = format!("href=\"{prefix}");
+    let start = html.find(&needle)? + "href=\"".len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
