@@ -236,7 +236,7 @@ async fn error_page(app: &Arc<App>, status: StatusCode, id: &str, path: &str) ->
         _ => "errors/error.html",
     };
     let view = ErrorView {
-        layout: Layout::new(&site, "", heading, path),
+        layout: Layout::new(&site, "", heading, path).without_canonical(),
         status: status.as_u16(),
         heading: heading.to_string(),
         message: message.to_string(),

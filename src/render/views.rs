@@ -46,6 +46,12 @@ impl Layout {
         }
     }
 
+    /// Error pages are not the canonical copy of anything.
+    pub fn without_canonical(mut self) -> Layout {
+        self.canonical.clear();
+        self
+    }
+
     pub fn with_description(mut self, description: &str) -> Layout {
         if !description.trim().is_empty() {
             self.description = description.trim().to_string();
