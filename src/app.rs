@@ -74,7 +74,7 @@ impl App {
         let assets = Arc::new(StaticAssets::load());
         let renderer = Renderer::new(assets.clone())?;
         let cache = PageCache::new(config.cache_max_bytes);
-        let site: SiteSettings = store.read_blocking(|tx| site::load(tx))?;
+        let site: SiteSettings = store.read_blocking(site::load)?;
         let missing = site.missing_required();
         if !missing.is_empty() {
             tracing::warn!(

@@ -122,6 +122,7 @@ pub struct Overrides {
 }
 
 pub const DEFAULT_HTTPS: &str = "127.0.0.1:8443";
+pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
 pub const DEFAULT_HTTP: &str = "127.0.0.1:8080";
 
 impl Config {
@@ -146,15 +147,22 @@ impl Config {
         resolve(file, overrides, None)
     }
 
-    /// A configuration for tests: temporary data, ephemeral ports, no HTTP listener.
+    /// The defaults with `data` as the folder and ephemeral loopback ports (tests).
     pub fn for_data(data: impl Into<PathBuf>) -> Config {
-        let overrides = Overrides {
-            data: Some(data.into()),
-            https: Some("127.0.0.1:0".into()),
-            http: Some("127.0.0.1:0".into()),
-            ..Overrides::default()
-        };
-        resolve(FileConfig::default(), &overrides, None).expect("built-in defaults are valid")
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        Config {
+            data: data.into(),
+            demo: true,
+            https: loopback,
+            http: Some(loopback),
+            tls: TlsSource::SelfSigned,
+            hosts: default_hosts(None),
+            base_url: None,
+            limits: Limits::default(),
+            cache_max_bytes: DEFAULT_CACHE_BYTES,
+            site: None,
+            log: "info".to_string(),
+        }
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -240,7 +248,7 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
         ));
     }
     let limits = resolve_limits(file.limits)?;
-    let cache_max_bytes = file.cache.max_bytes.unwrap_or(32 * 1024 * 1024);
+    let cache_max_bytes = file.cache.max_bytes.unwrap_or(DEFAULT_CACHE_BYTES);
     if cache_max_bytes < 1024 * 1024 {
         return Err(invalid(
             "cache.max_bytes",
@@ -269,20 +277,33 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
     })
 }
 
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(10),
+            body_max_bytes: 2 * 1024 * 1024,
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
 fn resolve_limits(file: FileLimits) -> Result<Limits, Error> {
-    let secs = |key: &str, value: Option<u64>, default: u64, max: u64| match value {
-        None => Ok(Duration::from_secs(default)),
+    let defaults = Limits::default();
+    let secs = |key: &str, value: Option<u64>, default: Duration, max: u64| match value {
+        None => Ok(default),
         Some(v) if (1..=max).contains(&v) => Ok(Duration::from_secs(v)),
         Some(_) => Err(invalid(
             key,
             &format!("must be between 1 and {max} seconds"),
         )),
     };
-    let body_max_bytes = file.body_max_bytes.unwrap_or(2 * 1024 * 1024);
+    let body_max_bytes = file.body_max_bytes.unwrap_or(defaults.body_max_bytes);
     if body_max_bytes < 1024 {
         return Err(invalid("limits.body_max_bytes", "must be at least 1024"));
     }
-    let max_connections = file.max_connections.unwrap_or(1024);
+    let max_connections = file.max_connections.unwrap_or(defaults.max_connections);
     if max_connections == 0 {
         return Err(invalid("limits.max_connections", "must be at least 1"));
     }
@@ -290,13 +311,13 @@ fn resolve_limits(file: FileLimits) -> Result<Limits, Error> {
         header_timeout: secs(
             "limits.header_timeout_secs",
             file.header_timeout_secs,
-            10,
+            defaults.header_timeout,
             300,
         )?,
         handshake_timeout: secs(
             "limits.handshake_timeout_secs",
             file.handshake_timeout_secs,
-            10,
+            defaults.handshake_timeout,
             300,
         )?,
         body_max_bytes,
@@ -304,7 +325,7 @@ fn resolve_limits(file: FileLimits) -> Result<Limits, Error> {
         shutdown_grace: secs(
             "limits.shutdown_grace_secs",
             file.shutdown_grace_secs,
-            10,
+            defaults.shutdown_grace,
             600,
         )?,
     })

@@ -3,6 +3,9 @@
 //!
 //! Dependencies point one way: `http` → domain (`content`, `site`, …) → `store`.
 
+// Input must never reach a panic: outside tests, unwrap and expect are refused.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod app;
 pub mod cli;
 pub mod config;

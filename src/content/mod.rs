@@ -453,10 +453,11 @@ pub fn list_published(
 pub fn all_published(tx: &impl Tx, kind: Kind) -> Result<Vec<Published>, Error> {
     let mut out = Vec::new();
     for entry in tables::ENTRIES.values(tx)? {
-        if entry.kind == kind && entry.published.is_some() {
-            if let Some(p) = published(tx, entry.id)? {
-                out.push(p);
-            }
+        if entry.kind == kind
+            && entry.published.is_some()
+            && let Some(p) = published(tx, entry.id)?
+        {
+            out.push(p);
         }
     }
     out.sort_by(|a, b| a.entry.slug.cmp(&b.entry.slug));

@@ -225,11 +225,7 @@ fn truncate(text: &str, max: usize) -> &str {
 /// the template fail, so an error page never errors.
 async fn error_page(app: &Arc<App>, status: StatusCode, id: &str, path: &str) -> Response {
     let (heading, message) = describe(status);
-    let site = app
-        .store
-        .read(|tx| site::load(tx))
-        .await
-        .unwrap_or_default();
+    let site = app.store.read(site::load).await.unwrap_or_default();
     let template = match status.as_u16() {
         404 => "errors/404.html",
         500..=599 => "errors/500.html",

@@ -10,6 +10,7 @@ use axum::http::header::{HOST, LOCATION};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::error::HttpError;
 use super::frame::host_name;
 use crate::app::App;
 
@@ -63,6 +64,6 @@ async fn redirect(State(target): State<Target>, request: Request) -> Response {
     let location = format!("{origin}{path}");
     match HeaderValue::from_str(&location) {
         Ok(value) => (StatusCode::MOVED_PERMANENTLY, [(LOCATION, value)]).into_response(),
-        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+        Err(_) => HttpError::BadRequest("unusable redirect target").into_response(),
     }
 }

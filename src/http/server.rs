@@ -101,7 +101,7 @@ pub async fn serve(
         tokio::select! {
             () = &mut shutdown => break,
             accepted = https.accept() => {
-                let Some((tcp, peer)) = accepted_or_log(accepted) else { continue };
+                let Some((tcp, peer)) = accepted_or_log(accepted).await else { continue };
                 let Some(permit) = permits.clone().try_acquire_owned().ok() else {
                     tracing::warn!(%peer, "connection limit reached; refusing a connection");
                     continue;
@@ -119,7 +119,7 @@ pub async fn serve(
                 });
             }
             accepted = accept_optional(http.as_ref()) => {
-                let Some((tcp, peer)) = accepted_or_log(accepted) else { continue };
+                let Some((tcp, peer)) = accepted_or_log(accepted).await else { continue };
                 let Some(permit) = permits.clone().try_acquire_owned().ok() else { continue };
                 let watcher = graceful.watcher();
                 let (builder, router, timeout) = (builder.clone(), redirect.clone(), limits.header_timeout);
@@ -232,14 +232,16 @@ async fn accept_optional(
     }
 }
 
-fn accepted_or_log(
+async fn accepted_or_log(
     accepted: std::io::Result<(TcpStream, SocketAddr)>,
 ) -> Option<(TcpStream, SocketAddr)> {
     match accepted {
         Ok(pair) => Some(pair),
         Err(e) => {
-            // Usually EMFILE: keep serving the connections we have.
+            // Usually EMFILE: keep serving the connections we have, and pause rather
+            // than spin on an error that repeats until one of them closes.
             tracing::warn!("accept failed: {e}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
             None
         }
     }

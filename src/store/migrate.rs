@@ -89,9 +89,8 @@ mod tests {
         for name in tables::ALL {
             let def: redb::TableDefinition<&str, ()> = redb::TableDefinition::new(name);
             // Opening with the wrong types fails with a type error, not "does not exist".
-            match tx.open_table(def) {
-                Err(redb::TableError::TableDoesNotExist(_)) => panic!("{name} was not created"),
-                _ => {}
+            if let Err(redb::TableError::TableDoesNotExist(_)) = tx.open_table(def) {
+                panic!("{name} was not created")
             }
         }
     }

@@ -44,12 +44,7 @@ async fn the_home_page_is_the_departments_site() {
 #[tokio::test(flavor = "multi_thread")]
 async fn header_and_footer_come_from_site_settings() {
     let server = TestServer::start().await;
-    let mut site = server
-        .app
-        .store
-        .read(|tx| trangtin::site::load(tx))
-        .await
-        .unwrap();
+    let mut site = server.app.store.read(trangtin::site::load).await.unwrap();
     site.agency_name = "Sở Khoa học và Công nghệ tỉnh Thử Nghiệm".into();
     site.responsible_person = "Bà Nguyễn Thị Kiểm Tra".into();
     site.menu.push(trangtin::site::MenuItem {
