@@ -413,6 +413,15 @@ mod tests {
     }
 
     #[test]
+    fn the_packaged_example_is_valid() {
+        let c = parse(include_str!("../packaging/trangtin.example.toml")).unwrap();
+        assert!(!c.demo);
+        assert!(c.https.is_ipv6());
+        assert!(c.site.unwrap().missing_required().is_empty());
+        assert!(matches!(c.tls, TlsSource::Files { .. }));
+    }
+
+    #[test]
     fn base_url_host_is_served() {
         let c = parse("base_url = \"https://sokhcn.gialai.gov.vn\"").unwrap();
         assert!(c.hosts.contains(&"sokhcn.gialai.gov.vn".to_string()));
