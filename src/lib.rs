@@ -7,6 +7,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -16,3 +17,4 @@ pub mod paths;
 pub mod render;
 pub mod site;
 pub mod store;
+pub mod workflow;

@@ -177,6 +177,29 @@ pub struct Category {
     pub order: u32,
 }
 
+/// One step in an entry's editorial record: who did what, in which capacity, to which
+/// exact revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: Timestamp,
+    pub user: u64,
+    pub user_name: String,
+    pub role: crate::workflow::Role,
+    /// The Board head a delegate acted for ("thay mặt").
+    #[serde(default)]
+    pub on_behalf_of: Option<String>,
+    pub action: crate::workflow::Action,
+    pub from: State,
+    pub to: State,
+    #[serde(default)]
+    pub comment: String,
+    pub revision: RevisionId,
+    pub revision_hash: String,
+    /// For scheduling: when it is to go live.
+    #[serde(default)]
+    pub scheduled_for: Option<Timestamp>,
+}
+
 /// A field that failed validation, with the message shown to editors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {

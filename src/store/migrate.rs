@@ -13,10 +13,16 @@ pub struct Migration {
     pub apply: fn(&WriteTransaction) -> Result<(), Error>,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "create the initial tables",
-    apply: create_initial_tables,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "create the initial tables",
+        apply: create_initial_tables,
+    },
+    Migration {
+        name: "accounts, sessions, delegations and the editorial record",
+        apply: create_workflow_tables,
+    },
+];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
 
@@ -68,6 +74,17 @@ fn create_initial_tables(tx: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
+fn create_workflow_tables(tx: &WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::USERS.definition())?;
+    tx.open_table(tables::LOGINS)?;
+    tx.open_table(tables::UNITS.definition())?;
+    tx.open_table(tables::SESSIONS.definition())?;
+    tx.open_table(tables::DELEGATIONS.definition())?;
+    tx.open_table(tables::EVENTS.definition())?;
+    tx.open_table(tables::SCHEDULE)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +110,28 @@ mod tests {
                 panic!("{name} was not created")
             }
         }
+    }
+
+    #[test]
+    fn a_version_1_database_gains_the_workflow_tables_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("t.redb")).unwrap();
+        // Build the old shape: only the first migration, and a row in it.
+        run_list(&db, &MIGRATIONS[..1]).unwrap();
+        let tx = db.begin_write().unwrap();
+        tables::META
+            .insert(&tx, "probe", &serde_json::json!("v1"))
+            .unwrap();
+        tx.commit().unwrap();
+        assert_eq!(version(&db), 1);
+        assert_eq!(run(&db).unwrap(), 1);
+        assert_eq!(version(&db), 2);
+        let tx = db.begin_read().unwrap();
+        assert_eq!(
+            tables::META.get(&tx, "probe").unwrap(),
+            Some(serde_json::json!("v1"))
+        );
+        assert!(tx.open_table(tables::USERS.definition()).is_ok());
     }
 
     #[test]

@@ -5,7 +5,10 @@ use redb::TableDefinition;
 
 use super::Table;
 use super::blobs::BlobMeta;
-use crate::content::{Category, Entry, Revision};
+use crate::auth::session::Session;
+use crate::auth::{Unit, User};
+use crate::content::{Category, Entry, Event, Revision};
+use crate::workflow::Delegation;
 
 /// `schema_version` and other facts about the database itself.
 pub const META: Table<&str, serde_json::Value> = Table::new("meta_v1");
@@ -27,6 +30,21 @@ pub const SETTINGS: Table<&str, serde_json::Value> = Table::new("settings_v1");
 /// Blob metadata by SHA-256 hex; the bytes live in `data/blobs/`.
 pub const BLOBS: Table<&str, BlobMeta> = Table::new("blobs_v1");
 
+/// Accounts by id.
+pub const USERS: Table<u64, User> = Table::new("users_v1");
+/// Login name → user id.
+pub const LOGINS: TableDefinition<&str, u64> = TableDefinition::new("logins_v1");
+/// Units (phòng, đơn vị) by id.
+pub const UNITS: Table<u64, Unit> = Table::new("units_v1");
+/// Sessions by the SHA-256 (hex) of their token.
+pub const SESSIONS: Table<&str, Session> = Table::new("sessions_v1");
+/// Approval delegations by id.
+pub const DELEGATIONS: Table<u64, Delegation> = Table::new("delegations_v1");
+/// Each entry's editorial record: (entry id, sequence) → event.
+pub const EVENTS: Table<(u64, u64), Event> = Table::new("events_v1");
+/// Scheduled publications: (unix seconds, entry id).
+pub const SCHEDULE: TableDefinition<(i64, u64), ()> = TableDefinition::new("schedule_v1");
+
 /// The names of every table, for backup and integrity checks.
 pub const ALL: &[&str] = &[
     "meta_v1",
@@ -38,4 +56,11 @@ pub const ALL: &[&str] = &[
     "categories_v1",
     "settings_v1",
     "blobs_v1",
+    "users_v1",
+    "logins_v1",
+    "units_v1",
+    "sessions_v1",
+    "delegations_v1",
+    "events_v1",
+    "schedule_v1",
 ];

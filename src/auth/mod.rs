@@ -1,0 +1,430 @@
+//! Accounts: users, units, sessions and approval delegations. Passwords are stored
+//! only as argon2id hashes; session tokens only as their SHA-256.
+
+pub mod password;
+pub mod session;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use crate::content::Kind;
+use crate::store::{self, Tx, tables};
+use crate::workflow::{Actor, Delegation, Role};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub u64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnitId(pub u64);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub login: String,
+    pub name: String,
+    #[serde(default)]
+    pub unit: Option<UnitId>,
+    pub roles: Vec<Role>,
+    pub enabled: bool,
+    pub password_hash: String,
+    /// Set for one-time passwords: the next login must choose a new one.
+    #[serde(default)]
+    pub must_change_password: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A phòng or đơn vị.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub id: UnitId,
+    pub name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// A field the person must correct; the message is Vietnamese, for pages.
+    #[error("invalid {field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: &'static str,
+    },
+    #[error("no such user")]
+    NoSuchUser,
+    #[error("no such unit")]
+    NoSuchUnit,
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+}
+
+fn invalid(field: &'static str, message: &'static str) -> Error {
+    Error::Invalid { field, message }
+}
+
+/// What a new account starts with.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub login: String,
+    pub name: String,
+    pub unit: Option<UnitId>,
+    pub roles: Vec<Role>,
+}
+
+pub fn valid_login(login: &str) -> bool {
+    (2..=32).contains(&login.len())
+        && login.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_' || b == b'-'
+        })
+}
+
+/// Creates an account with an already-hashed password.
+pub fn create_user(
+    tx: &WriteTransaction,
+    new: NewUser,
+    password_hash: String,
+    must_change_password: bool,
+    now: Timestamp,
+) -> Result<User, Error> {
+    let login = new.login.trim().to_string();
+    if !valid_login(&login) {
+        return Err(invalid(
+            "login",
+            "Tên đăng nhập gồm 2–32 chữ thường không dấu, chữ số, dấu chấm, gạch dưới hoặc gạch ngang.",
+        ));
+    }
+    if new.name.trim().is_empty() {
+        return Err(invalid("name", "Vui lòng nhập họ và tên."));
+    }
+    if let Some(unit) = new.unit
+        && tables::UNITS.get(tx, unit.0)?.is_none()
+    {
+        return Err(Error::NoSuchUnit);
+    }
+    let mut logins = tx.open_table(tables::LOGINS).map_err(store::Error::from)?;
+    if logins
+        .get(login.as_str())
+        .map_err(store::Error::from)?
+        .is_some()
+    {
+        return Err(invalid("login", "Tên đăng nhập này đã có người dùng."));
+    }
+    let id = UserId(store::next_id(tx, "users")?);
+    let mut roles = new.roles;
+    roles.sort();
+    roles.dedup();
+    let user = User {
+        id,
+        login: login.clone(),
+        name: new.name.trim().to_string(),
+        unit: new.unit,
+        roles,
+        enabled: true,
+        password_hash,
+        must_change_password,
+        created_at: now,
+        updated_at: now,
+    };
+    logins
+        .insert(login.as_str(), id.0)
+        .map_err(store::Error::from)?;
+    tables::USERS.insert(tx, id.0, &user)?;
+    Ok(user)
+}
+
+pub fn user(tx: &impl Tx, id: UserId) -> Result<Option<User>, Error> {
+    Ok(tables::USERS.get(tx, id.0)?)
+}
+
+pub fn find_by_login(tx: &impl Tx, login: &str) -> Result<Option<User>, Error> {
+    let Some(id) = store::get_plain(tx, tables::LOGINS, login.trim(), |v| v)? else {
+        return Ok(None);
+    };
+    user(tx, UserId(id))
+}
+
+pub fn users(tx: &impl Tx) -> Result<Vec<User>, Error> {
+    let mut all = tables::USERS.values(tx)?;
+    all.sort_by(|a, b| a.login.cmp(&b.login));
+    Ok(all)
+}
+
+pub fn any_users(tx: &impl Tx) -> Result<bool, Error> {
+    Ok(!tables::USERS.values(tx)?.is_empty())
+}
+
+/// Replaces the password hash (and whether it must be changed at next login).
+pub fn set_password_hash(
+    tx: &WriteTransaction,
+    id: UserId,
+    password_hash: String,
+    must_change_password: bool,
+    now: Timestamp,
+) -> Result<User, Error> {
+    let mut user = user(tx, id)?.ok_or(Error::NoSuchUser)?;
+    user.password_hash = password_hash;
+    user.must_change_password = must_change_password;
+    user.updated_at = now;
+    tables::USERS.insert(tx, id.0, &user)?;
+    Ok(user)
+}
+
+/// What an administrator may change about an account.
+#[derive(Debug, Clone)]
+pub struct UserEdit {
+    pub name: String,
+    pub unit: Option<UnitId>,
+    pub roles: Vec<Role>,
+    pub enabled: bool,
+}
+
+pub fn update_user(
+    tx: &WriteTransaction,
+    id: UserId,
+    edit: UserEdit,
+    now: Timestamp,
+) -> Result<User, Error> {
+    let mut user = user(tx, id)?.ok_or(Error::NoSuchUser)?;
+    if edit.name.trim().is_empty() {
+        return Err(invalid("name", "Vui lòng nhập họ và tên."));
+    }
+    if let Some(unit) = edit.unit
+        && tables::UNITS.get(tx, unit.0)?.is_none()
+    {
+        return Err(Error::NoSuchUnit);
+    }
+    user.name = edit.name.trim().to_string();
+    user.unit = edit.unit;
+    user.roles = edit.roles;
+    user.roles.sort();
+    user.roles.dedup();
+    user.enabled = edit.enabled;
+    user.updated_at = now;
+    tables::USERS.insert(tx, id.0, &user)?;
+    if !user.enabled {
+        session::end_all_for(tx, id)?;
+    }
+    Ok(user)
+}
+
+pub fn create_unit(tx: &WriteTransaction, name: &str) -> Result<Unit, Error> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(invalid("name", "Vui lòng nhập tên đơn vị."));
+    }
+    if units(tx)?
+        .iter()
+        .any(|u| u.name.to_lowercase() == name.to_lowercase())
+    {
+        return Err(invalid("name", "Đã có đơn vị mang tên này."));
+    }
+    let unit = Unit {
+        id: UnitId(store::next_id(tx, "units")?),
+        name: name.to_string(),
+    };
+    tables::UNITS.insert(tx, unit.id.0, &unit)?;
+    Ok(unit)
+}
+
+pub fn rename_unit(tx: &WriteTransaction, id: UnitId, name: &str) -> Result<Unit, Error> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(invalid("name", "Vui lòng nhập tên đơn vị."));
+    }
+    let mut unit = tables::UNITS.get(tx, id.0)?.ok_or(Error::NoSuchUnit)?;
+    unit.name = name.to_string();
+    tables::UNITS.insert(tx, id.0, &unit)?;
+    Ok(unit)
+}
+
+pub fn units(tx: &impl Tx) -> Result<Vec<Unit>, Error> {
+    let mut all = tables::UNITS.values(tx)?;
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(all)
+}
+
+/// A unit by id, or by name (case-insensitive), as typed on the command line.
+pub fn find_unit(tx: &impl Tx, name_or_id: &str) -> Result<Option<Unit>, Error> {
+    let wanted = name_or_id.trim();
+    Ok(units(tx)?
+        .into_iter()
+        .find(|u| u.id.0.to_string() == wanted || u.name.to_lowercase() == wanted.to_lowercase()))
+}
+
+/// The acting person, with the delegations they hold.
+pub fn actor(tx: &impl Tx, user: &User) -> Result<Actor, Error> {
+    let delegations = delegations(tx)?
+        .into_iter()
+        .filter(|d| d.delegate == user.id.0)
+        .collect();
+    Ok(Actor {
+        user: user.id.0,
+        name: user.name.clone(),
+        roles: user.roles.clone(),
+        unit: user.unit.map(|u| u.0),
+        delegations,
+    })
+}
+
+pub fn delegations(tx: &impl Tx) -> Result<Vec<Delegation>, Error> {
+    let mut all = tables::DELEGATIONS.values(tx)?;
+    all.sort_by(|a, b| b.from.cmp(&a.from));
+    Ok(all)
+}
+
+/// What a Board head grants.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub delegate: UserId,
+    pub from: Date,
+    pub until: Date,
+    pub kinds: Vec<Kind>,
+    pub categories: Vec<String>,
+}
+
+/// The Board head `grantor` authorises `grant.delegate` to approve on their behalf.
+pub fn grant_delegation(
+    tx: &WriteTransaction,
+    grantor: &User,
+    grant: Grant,
+    now: Timestamp,
+) -> Result<Delegation, Error> {
+    if !grantor.roles.contains(&Role::BoardHead) {
+        return Err(invalid(
+            "grantor",
+            "Chỉ Trưởng Ban Biên tập được ủy quyền duyệt tin.",
+        ));
+    }
+    if grant.until < grant.from {
+        return Err(invalid(
+            "until",
+            "Ngày kết thúc phải sau hoặc bằng ngày bắt đầu.",
+        ));
+    }
+    if grant.delegate == grantor.id {
+        return Err(invalid("delegate", "Không thể tự ủy quyền cho chính mình."));
+    }
+    let delegate = user(tx, grant.delegate)?.ok_or(Error::NoSuchUser)?;
+    if !delegate.enabled {
+        return Err(invalid("delegate", "Tài khoản được ủy quyền đang bị khóa."));
+    }
+    let delegation = Delegation {
+        id: store::next_id(tx, "delegations")?,
+        grantor: grantor.id.0,
+        grantor_name: grantor.name.clone(),
+        delegate: delegate.id.0,
+        delegate_name: delegate.name.clone(),
+        from: grant.from,
+        until: grant.until,
+        kinds: grant.kinds,
+        categories: grant.categories,
+        revoked: false,
+        created_at: now,
+    };
+    tables::DELEGATIONS.insert(tx, delegation.id, &delegation)?;
+    Ok(delegation)
+}
+
+pub fn revoke_delegation(tx: &WriteTransaction, grantor: &User, id: u64) -> Result<(), Error> {
+    let mut delegation = tables::DELEGATIONS
+        .get(tx, id)?
+        .ok_or(invalid("delegation", "Không tìm thấy ủy quyền."))?;
+    if delegation.grantor != grantor.id.0 {
+        return Err(invalid(
+            "delegation",
+            "Chỉ người ủy quyền mới thu hồi được.",
+        ));
+    }
+    delegation.revoked = true;
+    tables::DELEGATIONS.insert(tx, id, &delegation)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn logins_are_unique_and_well_formed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let now = Timestamp::now();
+        let new = |login: &str| NewUser {
+            login: login.into(),
+            name: "Nguyễn Văn A".into(),
+            unit: None,
+            roles: vec![Role::Contributor, Role::Contributor],
+        };
+        let user = store
+            .write_blocking(|tx| create_user(tx, new("nva"), "h".into(), false, now))
+            .unwrap();
+        assert_eq!(user.roles, vec![Role::Contributor]);
+        let again = store.write_blocking(|tx| create_user(tx, new("nva"), "h".into(), false, now));
+        assert!(matches!(again, Err(Error::Invalid { field: "login", .. })));
+        let bad = store.write_blocking(|tx| create_user(tx, new("Nguyễn"), "h".into(), false, now));
+        assert!(matches!(bad, Err(Error::Invalid { field: "login", .. })));
+        let found = store.read_blocking(|tx| find_by_login(tx, "nva")).unwrap();
+        assert_eq!(found.unwrap().id, user.id);
+    }
+
+    #[test]
+    fn only_a_board_head_grants_and_revokes_delegations() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let now = Timestamp::now();
+        let (head, member) = store
+            .write_blocking(|tx| -> Result<_, Error> {
+                let head = create_user(
+                    tx,
+                    NewUser {
+                        login: "truongban".into(),
+                        name: "Trưởng ban".into(),
+                        unit: None,
+                        roles: vec![Role::BoardHead],
+                    },
+                    "h".into(),
+                    false,
+                    now,
+                )?;
+                let member = create_user(
+                    tx,
+                    NewUser {
+                        login: "uyvien".into(),
+                        name: "Ủy viên".into(),
+                        unit: None,
+                        roles: vec![Role::BoardMember],
+                    },
+                    "h".into(),
+                    false,
+                    now,
+                )?;
+                Ok((head, member))
+            })
+            .unwrap();
+        let grant = Grant {
+            delegate: member.id,
+            from: jiff::civil::date(2026, 11, 1),
+            until: jiff::civil::date(2026, 11, 30),
+            kinds: vec![],
+            categories: vec![],
+        };
+        let refused = store.write_blocking(|tx| grant_delegation(tx, &member, grant.clone(), now));
+        assert!(refused.is_err());
+        let d = store
+            .write_blocking(|tx| grant_delegation(tx, &head, grant.clone(), now))
+            .unwrap();
+        let acting = store.read_blocking(|tx| actor(tx, &member)).unwrap();
+        assert!(acting.may_approve_something(jiff::civil::date(2026, 11, 15)));
+        store
+            .write_blocking(|tx| revoke_delegation(tx, &head, d.id))
+            .unwrap();
+        let acting = store.read_blocking(|tx| actor(tx, &member)).unwrap();
+        assert!(!acting.may_approve_something(jiff::civil::date(2026, 11, 15)));
+    }
+}
