@@ -13,7 +13,7 @@ use crate::http::cache::PageCache;
 use crate::http::frame::RequestIds;
 use crate::render::Renderer;
 use crate::site::SiteSettings;
-use crate::store::{self, Opened, Store};
+use crate::store::{self, Store};
 use crate::{demo, site};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +52,7 @@ pub struct App {
     pub store: Store,
     pub renderer: Renderer,
     pub assets: Arc<StaticAssets>,
-    pub cache: PageCache,
+    pub cache: Arc<PageCache>,
     pub clock: Clock,
     pub request_ids: RequestIds,
 }
@@ -66,14 +66,14 @@ impl App {
 
     /// Opens the data folder (creating and seeding it when new) and builds the app.
     pub fn open(config: Config) -> Result<App, Error> {
-        let (store, opened) = Store::open(&config.data)?;
+        let (store, _) = Store::open(&config.data)?;
         let clock = Clock::default();
-        if opened == Opened::Created {
+        if !store.read_blocking(store::is_seeded)? {
             seed(&store, &config, clock.now())?;
         }
         let assets = Arc::new(StaticAssets::load());
         let renderer = Renderer::new(assets.clone())?;
-        let cache = PageCache::new(config.cache_max_bytes);
+        let cache = Arc::new(PageCache::new(config.cache_max_bytes));
         let site: SiteSettings = store.read_blocking(site::load)?;
         let missing = site.missing_required();
         if !missing.is_empty() {
@@ -99,24 +99,53 @@ impl App {
     /// citizen sees a stale list after a publish.
     pub async fn publish(&self, id: EntryId) -> Result<Entry, content::Error> {
         let now = self.clock.now();
-        let entry = self
-            .store
-            .write(move |tx| content::publish(tx, id, now))
-            .await?;
-        self.cache.clear();
-        Ok(entry)
+        self.write_and_refresh(move |tx| content::publish(tx, id, now))
+            .await
+    }
+
+    /// Commits `f` and then drops the page cache, in a task of its own: if the caller
+    /// goes away (a client disconnects), the commit still happens and the cache is
+    /// still cleared, never one without the other.
+    pub async fn write_and_refresh<F, R, E>(&self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&redb::WriteTransaction) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<store::Error> + Send + 'static,
+    {
+        let store = self.store.clone();
+        let cache = self.cache.clone();
+        let task = tokio::spawn(async move {
+            let result = store.write(f).await;
+            if result.is_ok() {
+                cache.clear();
+            }
+            result
+        });
+        task.await
+            .map_err(|e| E::from(store::Error::Task(e.to_string())))?
     }
 }
 
-/// Fills a new data folder: the demo site, or the identity from the config file.
+/// Fills a new data folder (the demo site, or the identity from the config file) in one
+/// transaction that also marks the folder seeded: a crash part-way leaves it unseeded,
+/// and the next start seeds it again from scratch.
 fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<(), Error> {
-    if config.demo {
+    let demo = if config.demo {
         tracing::info!("new data folder: seeding demo content");
-        demo::seed(store, now).map_err(|e| Error::Demo(e.to_string()))?;
-    }
-    if let Some(site) = &config.site {
-        let site = site.clone();
-        store.write_blocking(move |tx| site::save(tx, &site))?;
-    }
-    Ok(())
+        Some(demo::load().map_err(|e| Error::Demo(e.to_string()))?)
+    } else {
+        None
+    };
+    let site = config.site.clone();
+    let blobs = store.blobs.clone();
+    store.write_blocking(move |tx| -> Result<(), Error> {
+        if let Some(demo) = &demo {
+            demo::seed(tx, &blobs, demo, now).map_err(|e| Error::Demo(e.to_string()))?;
+        }
+        if let Some(site) = &site {
+            site::save(tx, site)?;
+        }
+        store::mark_seeded(tx)?;
+        Ok(())
+    })
 }

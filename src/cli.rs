@@ -36,51 +36,36 @@ pub struct Global {
     /// TOML configuration file
     #[arg(long, global = true, env = "TRANGTIN_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// HTTPS address, e.g. 127.0.0.1:8443 or [::]:443 [default: 127.0.0.1:8443]
+    #[arg(long, global = true, env = "TRANGTIN_HTTPS", value_name = "ADDR")]
+    pub https: Option<String>,
+    /// Plain-HTTP redirect address, or "off" [default: 127.0.0.1:8080]
+    #[arg(long, global = true, env = "TRANGTIN_HTTP", value_name = "ADDR")]
+    pub http: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the site over HTTPS, with a plain-HTTP listener that redirects (the default)
-    Serve(ServeArgs),
+    Serve,
     /// Check the configuration and print it as resolved; exit 2 if it is invalid
     CheckConfig,
-}
-
-#[derive(Debug, Clone, Default, Args)]
-pub struct ServeArgs {
-    /// HTTPS address, e.g. 127.0.0.1:8443 or [::]:443 [default: 127.0.0.1:8443]
-    #[arg(long, env = "TRANGTIN_HTTPS", value_name = "ADDR")]
-    pub https: Option<String>,
-    /// Plain-HTTP redirect address, or "off" [default: 127.0.0.1:8080]
-    #[arg(long, env = "TRANGTIN_HTTP", value_name = "ADDR")]
-    pub http: Option<String>,
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => serve(&cli.global, ServeArgs::default_from_env()),
-        Some(Command::Serve(args)) => serve(&cli.global, args),
+        None | Some(Command::Serve) => serve(&cli.global),
         Some(Command::CheckConfig) => check_config(&cli.global),
     }
 }
 
-impl ServeArgs {
-    /// `trangtin` with no subcommand serves; the environment still applies.
-    fn default_from_env() -> ServeArgs {
-        ServeArgs {
-            https: std::env::var("TRANGTIN_HTTPS").ok(),
-            http: std::env::var("TRANGTIN_HTTP").ok(),
-        }
-    }
-}
-
-fn load_config(global: &Global, serve: &ServeArgs) -> Result<Config, ExitCode> {
+fn load_config(global: &Global) -> Result<Config, ExitCode> {
     let overrides = Overrides {
         config: global.config.clone(),
         data: global.data.clone(),
-        https: serve.https.clone(),
-        http: serve.http.clone(),
+        https: global.https.clone(),
+        http: global.http.clone(),
     };
     Config::load(&overrides).map_err(|e| {
         eprintln!("error: {e}");
@@ -89,7 +74,7 @@ fn load_config(global: &Global, serve: &ServeArgs) -> Result<Config, ExitCode> {
 }
 
 fn check_config(global: &Global) -> ExitCode {
-    match load_config(global, &ServeArgs::default_from_env()) {
+    match load_config(global) {
         Ok(config) => {
             println!("configuration is valid");
             println!("data: {}", config.data.display());
@@ -106,8 +91,8 @@ fn check_config(global: &Global) -> ExitCode {
     }
 }
 
-fn serve(global: &Global, args: ServeArgs) -> ExitCode {
-    let config = match load_config(global, &args) {
+fn serve(global: &Global) -> ExitCode {
+    let config = match load_config(global) {
         Ok(config) => config,
         Err(code) => return code,
     };
@@ -123,6 +108,9 @@ fn serve(global: &Global, args: ServeArgs) -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
+        // From here on a SIGHUP (certificate reload) cannot kill the process, even
+        // while a new data folder is still being seeded.
+        let _hangup = server::hangup_signal().map_err(|e| e.to_string())?;
         let listeners = Listeners::bind(config.https, config.http)
             .await
             .map_err(|e| e.to_string())?;
@@ -140,8 +128,12 @@ fn serve(global: &Global, args: ServeArgs) -> ExitCode {
     // handle the database closes before the process exits.
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     match result {
-        Ok(()) => {
+        Ok(server::Stopped::Clean) => {
             tracing::info!("stopped cleanly");
+            ExitCode::SUCCESS
+        }
+        Ok(server::Stopped::GraceExpired) => {
+            tracing::warn!("stopped; some requests were cut off when the grace period ended");
             ExitCode::SUCCESS
         }
         Err(e) => {

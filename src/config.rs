@@ -45,6 +45,7 @@ pub struct Limits {
     pub handshake_timeout: Duration,
     pub body_max_bytes: u64,
     pub max_connections: usize,
+    pub max_connections_per_ip: usize,
     pub shutdown_grace: Duration,
 }
 
@@ -102,6 +103,7 @@ struct FileLimits {
     handshake_timeout_secs: Option<u64>,
     body_max_bytes: Option<u64>,
     max_connections: Option<usize>,
+    max_connections_per_ip: Option<usize>,
     shutdown_grace_secs: Option<u64>,
 }
 
@@ -240,7 +242,9 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
         None => default_hosts(file.base_url.as_deref()),
     };
     if let Some(url) = &file.base_url
-        && !(url.starts_with("https://") && url.len() > "https://".len() && !url.ends_with('/'))
+        && !url
+            .strip_prefix("https://")
+            .is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', ' ']))
     {
         return Err(invalid(
             "base_url",
@@ -284,6 +288,7 @@ impl Default for Limits {
             handshake_timeout: Duration::from_secs(10),
             body_max_bytes: 2 * 1024 * 1024,
             max_connections: 1024,
+            max_connections_per_ip: 64,
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -307,7 +312,17 @@ fn resolve_limits(file: FileLimits) -> Result<Limits, Error> {
     if max_connections == 0 {
         return Err(invalid("limits.max_connections", "must be at least 1"));
     }
+    let max_connections_per_ip = file
+        .max_connections_per_ip
+        .unwrap_or(defaults.max_connections_per_ip);
+    if max_connections_per_ip == 0 {
+        return Err(invalid(
+            "limits.max_connections_per_ip",
+            "must be at least 1",
+        ));
+    }
     Ok(Limits {
+        max_connections_per_ip,
         header_timeout: secs(
             "limits.header_timeout_secs",
             file.header_timeout_secs,
@@ -397,6 +412,10 @@ mod tests {
             .to_string();
         assert!(err.contains("header_timeout_secs"), "{err}");
         let err = parse("base_url = \"http://x\"").unwrap_err().to_string();
+        assert!(err.contains("base_url"), "{err}");
+        let err = parse("base_url = \"https://x.gov.vn/site\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("base_url"), "{err}");
     }
 

@@ -8,7 +8,9 @@ use serde::Deserialize;
 
 use crate::content::{self, Attachment, Category, Fields, Image, Kind, NewEntry};
 use crate::site::{self, SiteSettings};
-use crate::store::{self, Store};
+use crate::store;
+#[cfg(test)]
+use crate::store::Store;
 
 #[derive(RustEmbed)]
 #[folder = "$CARGO_MANIFEST_DIR/assets/demo"]
@@ -28,7 +30,7 @@ pub enum Error {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Demo {
+pub struct Demo {
     site: SiteSettings,
     categories: Vec<DemoCategory>,
     articles: Vec<DemoEntry>,
@@ -68,17 +70,21 @@ struct DemoEntry {
     body: String,
 }
 
-fn load() -> Result<Demo, Error> {
+/// The parsed demo content.
+pub fn load() -> Result<Demo, Error> {
     let file = DemoFiles::get("demo.toml").ok_or_else(|| Error::MissingFile("demo.toml".into()))?;
     let text = String::from_utf8_lossy(&file.data);
     toml::from_str(&text).map_err(|e| Error::Parse(e.to_string()))
 }
 
-/// Seeds everything in one write transaction: a failure leaves the folder empty.
-pub fn seed(store: &Store, now: Timestamp) -> Result<(), Error> {
-    let demo = load()?;
-    let blobs = store.blobs.clone();
-    store.write_blocking(move |tx| -> Result<(), Error> {
+/// Seeds everything inside the caller's write transaction.
+pub fn seed(
+    tx: &redb::WriteTransaction,
+    blobs: &store::Blobs,
+    demo: &Demo,
+    now: Timestamp,
+) -> Result<(), Error> {
+    {
         site::save(tx, &demo.site)?;
         for (order, c) in demo.categories.iter().enumerate() {
             content::put_category(
@@ -100,7 +106,7 @@ pub fn seed(store: &Store, now: Timestamp) -> Result<(), Error> {
             let published = e.published.unwrap_or(now);
             let cover = match (&e.cover, &e.cover_alt) {
                 (Some(name), alt) => {
-                    let meta = put_file(tx, &blobs, name, published)?;
+                    let meta = put_file(tx, blobs, name, published)?;
                     Some(Image {
                         blob: meta.hash,
                         alt: alt.clone().unwrap_or_default(),
@@ -110,7 +116,7 @@ pub fn seed(store: &Store, now: Timestamp) -> Result<(), Error> {
             };
             let mut attachments = Vec::new();
             for name in &e.attachments {
-                let meta = put_file(tx, &blobs, name, published)?;
+                let meta = put_file(tx, blobs, name, published)?;
                 attachments.push(Attachment {
                     blob: meta.hash,
                     name: name.clone(),
@@ -138,7 +144,7 @@ pub fn seed(store: &Store, now: Timestamp) -> Result<(), Error> {
             content::publish(tx, entry.id, published)?;
         }
         Ok(())
-    })
+    }
 }
 
 fn put_file(
@@ -206,8 +212,11 @@ mod tests {
     fn seeding_publishes_everything_in_one_go() {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = Store::open(dir.path()).unwrap();
-        seed(&store, Timestamp::now()).unwrap();
         let demo = load().unwrap();
+        let blobs = store.blobs.clone();
+        store
+            .write_blocking(|tx| seed(tx, &blobs, &demo, Timestamp::now()))
+            .unwrap();
         let news = store
             .read_blocking(|tx| {
                 content::list_published(tx, content::List::Kind(Kind::Article), 1, 100)

@@ -113,7 +113,7 @@ pub async fn serve(
     response_headers.insert(CONTENT_TYPE, asset.content_type.clone());
     let encoding = if asset.compressible {
         response_headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
-        Encoding::negotiate(&headers)
+        asset.body.available(Encoding::negotiate(&headers))
     } else {
         Encoding::Identity
     };

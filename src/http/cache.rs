@@ -54,7 +54,7 @@ impl CachedPage {
     /// The response for a request with these headers: 304 when the client's copy is
     /// current, else the body in the best encoding it accepts.
     pub fn respond(&self, request: &HeaderMap) -> Response {
-        let encoding = Encoding::negotiate(request);
+        let encoding = self.body.available(Encoding::negotiate(request));
         let etag = match encoding {
             Encoding::Identity => &self.etags[0],
             Encoding::Gzip => &self.etags[1],
@@ -64,7 +64,7 @@ impl CachedPage {
         headers.insert(ETAG, etag.clone());
         headers.insert(CACHE_CONTROL, HeaderValue::from_static(PAGE_CACHE_CONTROL));
         headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
-        if self.etags.iter().any(|tag| etag_matches(request, tag)) {
+        if etag_matches(request, etag) {
             return (StatusCode::NOT_MODIFIED, headers).into_response();
         }
         headers.insert(

@@ -71,6 +71,8 @@ impl Precompressed {
     pub fn new(bytes: Bytes) -> Precompressed {
         let gzip = gzip(&bytes);
         let brotli = brotli(&bytes);
+        // Should an encoder fail, serve the uncompressed bytes under that encoding's
+        // slot rather than an empty body: `get` falls back below.
         Precompressed {
             identity: bytes,
             gzip,
@@ -78,8 +80,17 @@ impl Precompressed {
         }
     }
 
+    /// The encoding actually available for a request that asked for `wanted`.
+    pub fn available(&self, wanted: Encoding) -> Encoding {
+        match wanted {
+            Encoding::Brotli if !self.brotli.is_empty() => Encoding::Brotli,
+            Encoding::Brotli | Encoding::Gzip if !self.gzip.is_empty() => Encoding::Gzip,
+            _ => Encoding::Identity,
+        }
+    }
+
     pub fn get(&self, encoding: Encoding) -> &Bytes {
-        match encoding {
+        match self.available(encoding) {
             Encoding::Brotli => &self.brotli,
             Encoding::Gzip => &self.gzip,
             Encoding::Identity => &self.identity,

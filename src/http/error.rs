@@ -99,7 +99,7 @@ pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
         ),
         404 => (
             "Không tìm thấy trang",
-            "Trang bạn tìm không tồn tại hoặc đã được chuyển đi. Hãy thử tìm từ trang chủ hoặc sơ đồ trang.",
+            "Trang bạn đang tìm không tồn tại hoặc đã được chuyển đi. Hãy thử tìm từ trang chủ hoặc sơ đồ trang.",
         ),
         405 => (
             "Phương thức không được hỗ trợ",
@@ -111,12 +111,12 @@ pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
         ),
         414 => ("Địa chỉ quá dài", "Địa chỉ trang vượt quá độ dài cho phép."),
         421 => (
-            "Tên miền không được phục vụ",
-            "Máy chủ này không phục vụ tên miền được yêu cầu.",
+            "Máy chủ không phục vụ tên miền này",
+            "Địa chỉ bạn gõ không thuộc trang thông tin này.",
         ),
         _ => (
             "Lỗi hệ thống",
-            "Đã có lỗi xảy ra khi xử lý yêu cầu. Vui lòng thử lại sau ít phút. Nếu lỗi còn tiếp diễn, hãy báo cho quản trị viên kèm mã yêu cầu dưới đây.",
+            "Đã có lỗi xảy ra khi xử lý yêu cầu. Vui lòng thử lại sau ít phút. Nếu lỗi vẫn tiếp diễn, hãy báo cho quản trị viên kèm mã yêu cầu dưới đây.",
         ),
     }
 }

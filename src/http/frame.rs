@@ -50,7 +50,7 @@ impl RequestIds {
     }
 }
 
-static SECURITY_HEADERS: [(HeaderName, &str); 7] = [
+pub static SECURITY_HEADERS: [(HeaderName, &str); 7] = [
     (
         HeaderName::from_static("strict-transport-security"),
         "max-age=31536000",

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::header::{HOST, LOCATION};
+use axum::http::header::{HOST, LOCATION, STRICT_TRANSPORT_SECURITY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::error::HttpError;
-use super::frame::host_name;
+use super::frame::{SECURITY_HEADERS, host_name};
 use crate::app::App;
 
 #[derive(Clone)]
@@ -62,8 +62,24 @@ async fn redirect(State(target): State<Target>, request: Request) -> Response {
         }
     };
     let location = format!("{origin}{path}");
-    match HeaderValue::from_str(&location) {
+    let mut response = match HeaderValue::from_str(&location) {
         Ok(value) => (StatusCode::MOVED_PERMANENTLY, [(LOCATION, value)]).into_response(),
         Err(_) => HttpError::BadRequest("unusable redirect target").into_response(),
+    };
+    // The hardening headers of the HTTPS frame, except HSTS, which means nothing here.
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS
+        .iter()
+        .filter(|(n, _)| n != STRICT_TRANSPORT_SECURITY)
+    {
+        headers.insert(name.clone(), HeaderValue::from_static(value));
     }
+    tracing::info!(
+        target: "trangtin::request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        status = response.status().as_u16(),
+        "redirect to HTTPS"
+    );
+    response
 }

@@ -1,25 +1,29 @@
-//! The accept loops: HTTPS (TLS, then HTTP/1.1 or HTTP/2 by ALPN) and the plain-HTTP
-//! redirect listener, with a connection cap, handshake and head timeouts, certificate
-//! reload on SIGHUP and a graceful shutdown that lets in-flight requests finish.
+//! The accept loops: HTTPS (TLS, then HTTP/2 or HTTP/1.1 by ALPN) and the plain-HTTP
+//! redirect listener, with connection caps (total and per address), handshake, head and
+//! idle timeouts, certificate reload on SIGHUP and a graceful shutdown that lets
+//! in-flight requests finish.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use hyper::body::Incoming;
+use axum::body::Body;
+use hyper::body::{Frame, Incoming, SizeHint};
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
-use hyper_util::service::TowerToHyperService;
+use hyper_util::server::graceful::GracefulConnection;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-use super::head_timeout::HeadTimeout;
+use super::head_timeout::{ConnState, HeadTimeout, RequestGuard};
 use super::tls::{self, CertSwitch};
 use crate::app::App;
 use crate::config::Limits;
@@ -37,9 +41,21 @@ pub enum Error {
     Signal(std::io::Error),
 }
 
+/// How a shutdown went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Every open request finished.
+    Clean,
+    /// The grace period ended with requests still open.
+    GraceExpired,
+}
+
 /// The remote address of a connection, put into every request's extensions.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
+
+/// An HTTP/2 connection with no request for this long is closed.
+const H2_IDLE: Duration = Duration::from_secs(120);
 
 /// Sockets bound before the server starts, so tests can bind port 0 and learn the port.
 pub struct Listeners {
@@ -71,6 +87,17 @@ impl Listeners {
     }
 }
 
+/// Everything a connection task needs, shared.
+struct Shared {
+    acceptor: TlsAcceptor,
+    site: Router,
+    redirect: Router,
+    limits: Limits,
+    shutdown: watch::Receiver<bool>,
+    /// Each connection task holds a clone; when all are gone, every connection closed.
+    alive: mpsc::Sender<()>,
+}
+
 /// Serves until `shutdown` resolves, then stops accepting and gives open requests
 /// `limits.shutdown_grace` to finish.
 pub async fn serve(
@@ -78,15 +105,21 @@ pub async fn serve(
     listeners: Listeners,
     certs: Arc<CertSwitch>,
     shutdown: impl Future<Output = ()>,
-) -> Result<(), Error> {
-    let acceptor = TlsAcceptor::from(tls::server_config(certs.clone())?);
+) -> Result<Stopped, Error> {
     let https_port = listeners.https_addr().map(|a| a.port()).unwrap_or(443);
-    let site = super::router(app.clone());
-    let redirect = super::redirect::router(app.clone(), https_port);
     let limits = app.config.limits.clone();
-    let builder = Arc::new(connection_builder(&limits));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
+    let shared = Arc::new(Shared {
+        acceptor: TlsAcceptor::from(tls::server_config(certs.clone())?),
+        site: super::router(app.clone()),
+        redirect: super::redirect::router(app.clone(), https_port),
+        limits: limits.clone(),
+        shutdown: stop_rx,
+        alive: alive_tx,
+    });
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
+    let per_peer = PeerLimit::new(limits.max_connections_per_ip);
     let mut hangup = hangup_signal()?;
     let Listeners { https, http } = listeners;
     tokio::pin!(shutdown);
@@ -98,128 +131,251 @@ pub async fn serve(
     }
 
     loop {
-        tokio::select! {
+        let (accepted, secure) = tokio::select! {
             () = &mut shutdown => break,
-            accepted = https.accept() => {
-                let Some((tcp, peer)) = accepted_or_log(accepted).await else { continue };
-                let Some(permit) = permits.clone().try_acquire_owned().ok() else {
-                    tracing::warn!(%peer, "connection limit reached; refusing a connection");
-                    continue;
-                };
-                let conn = HttpsConn {
-                    acceptor: acceptor.clone(),
-                    builder: builder.clone(),
-                    router: site.clone(),
-                    limits: limits.clone(),
-                    watcher: graceful.watcher(),
-                };
-                tokio::spawn(async move {
-                    conn.run(tcp, peer).await;
-                    drop(permit);
-                });
+            accepted = https.accept() => (accepted, true),
+            accepted = accept_optional(http.as_ref()) => (accepted, false),
+            _ = hangup.recv() => {
+                match certs.reload() {
+                    Ok(()) => tracing::info!(cert = %certs.cert_path().display(), "reloaded the TLS certificate"),
+                    Err(e) => tracing::error!("kept the old TLS certificate: {e}"),
+                }
+                continue;
             }
-            accepted = accept_optional(http.as_ref()) => {
-                let Some((tcp, peer)) = accepted_or_log(accepted).await else { continue };
-                let Some(permit) = permits.clone().try_acquire_owned().ok() else { continue };
-                let watcher = graceful.watcher();
-                let (builder, router, timeout) = (builder.clone(), redirect.clone(), limits.header_timeout);
-                tokio::spawn(async move {
-                    let io = HeadTimeout::new(tcp, timeout);
-                    serve_connection(&builder, io, router, peer, watcher).await;
-                    drop(permit);
-                });
+        };
+        let Some((tcp, peer)) = accepted_or_log(accepted).await else {
+            continue;
+        };
+        let Some(permit) = permits.clone().try_acquire_owned().ok() else {
+            tracing::warn!(%peer, "connection limit reached; refusing a connection");
+            continue;
+        };
+        let Some(peer_slot) = per_peer.acquire(peer.ip()) else {
+            tracing::warn!(%peer, "per-address connection limit reached; refusing a connection");
+            continue;
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let _alive = shared.alive.clone();
+            if secure {
+                serve_https(&shared, tcp, peer).await;
+            } else {
+                let state = ConnState::new();
+                let io = HeadTimeout::new(tcp, state.clone(), shared.limits.header_timeout);
+                serve_http1(&shared, io, shared.redirect.clone(), peer, state).await;
             }
-            _ = hangup.recv() => match certs.reload() {
-                Ok(()) => tracing::info!(cert = %certs.cert_path().display(), "reloaded the TLS certificate"),
-                Err(e) => tracing::error!("kept the old TLS certificate: {e}"),
-            },
-        }
+            drop((permit, peer_slot));
+        });
     }
 
     drop(https);
     drop(http);
-    tracing::info!(
-        open_connections = graceful.count(),
-        "shutting down: no longer accepting connections"
-    );
-    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("shutdown grace period ended with requests still open");
-    }
-    Ok(())
-}
-
-fn connection_builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        // Our HeadTimeout answers 408 first; hyper's own timeout is the backstop.
-        .header_read_timeout(limits.header_timeout * 2)
-        .max_buf_size(32 * 1024)
-        .max_headers(100);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_concurrent_streams(128)
-        .max_header_list_size(32 * 1024)
-        .keep_alive_interval(Duration::from_secs(30))
-        .keep_alive_timeout(Duration::from_secs(20));
-    builder
-}
-
-struct HttpsConn {
-    acceptor: TlsAcceptor,
-    builder: Arc<auto::Builder<TokioExecutor>>,
-    router: Router,
-    limits: Limits,
-    watcher: Watcher,
-}
-
-impl HttpsConn {
-    async fn run(self, tcp: TcpStream, peer: SocketAddr) {
-        let _ = tcp.set_nodelay(true);
-        let handshake =
-            tokio::time::timeout(self.limits.handshake_timeout, self.acceptor.accept(tcp));
-        let tls = match handshake.await {
-            Ok(Ok(tls)) => tls,
-            Ok(Err(e)) => {
-                tracing::debug!(%peer, "TLS handshake failed: {e}");
-                return;
-            }
-            Err(_) => {
-                tracing::debug!(%peer, "TLS handshake timed out");
-                return;
-            }
-        };
-        let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-        if h2 {
-            serve_connection(&self.builder, tls, self.router, peer, self.watcher).await;
-        } else {
-            let io = HeadTimeout::new(tls, self.limits.header_timeout);
-            serve_connection(&self.builder, io, self.router, peer, self.watcher).await;
+    tracing::info!("shutting down: no longer accepting connections");
+    let _ = stop_tx.send(true);
+    // Only the connection tasks hold senders now.
+    drop(shared);
+    let all_closed = async { while alive_rx.recv().await.is_some() {} };
+    match tokio::time::timeout(limits.shutdown_grace, all_closed).await {
+        Ok(()) => Ok(Stopped::Clean),
+        Err(_) => {
+            tracing::warn!("shutdown grace period ended with requests still open");
+            Ok(Stopped::GraceExpired)
         }
     }
 }
 
-async fn serve_connection<I>(
-    builder: &auto::Builder<TokioExecutor>,
-    io: I,
+async fn serve_https(shared: &Shared, tcp: TcpStream, peer: SocketAddr) {
+    let _ = tcp.set_nodelay(true);
+    let handshake =
+        tokio::time::timeout(shared.limits.handshake_timeout, shared.acceptor.accept(tcp));
+    let tls = match handshake.await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, "TLS handshake failed: {e}");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "TLS handshake timed out");
+            return;
+        }
+    };
+    let state = ConnState::new();
+    if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+        let service = tracked_service(shared.site.clone(), peer, state.clone());
+        let conn = http2::Builder::new(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(128)
+            .max_header_list_size(32 * 1024)
+            .keep_alive_interval(Duration::from_secs(30))
+            .keep_alive_timeout(Duration::from_secs(20))
+            .serve_connection(TokioIo::new(tls), service);
+        drive(conn, shared.shutdown.clone(), peer, Some((state, H2_IDLE))).await;
+    } else {
+        let io = HeadTimeout::new(tls, state.clone(), shared.limits.header_timeout);
+        serve_http1(shared, io, shared.site.clone(), peer, state).await;
+    }
+}
+
+async fn serve_http1<I>(
+    shared: &Shared,
+    io: HeadTimeout<I>,
     router: Router,
     peer: SocketAddr,
-    watcher: Watcher,
+    state: Arc<ConnState>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = router.map_request(move |mut req: axum::http::Request<Incoming>| {
-        req.extensions_mut().insert(Peer(peer));
-        req
-    });
-    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
-    if let Err(e) = watcher.watch(conn.into_owned()).await {
-        tracing::debug!(%peer, "connection ended: {e}");
+    let service = tracked_service(router, peer, state);
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        // HeadTimeout answers 408 first; hyper's own timeout is the backstop.
+        .header_read_timeout(shared.limits.header_timeout * 2)
+        .max_buf_size(32 * 1024)
+        .max_headers(100)
+        .serve_connection(TokioIo::new(io), service);
+    drive(conn, shared.shutdown.clone(), peer, None).await;
+}
+
+/// Runs a connection until it ends, starting its graceful shutdown when the server
+/// stops or (HTTP/2) when it has carried no request for `idle`.
+async fn drive<C>(
+    conn: C,
+    mut shutdown: watch::Receiver<bool>,
+    peer: SocketAddr,
+    idle: Option<(Arc<ConnState>, Duration)>,
+) where
+    C: GracefulConnection,
+    C::Error: std::fmt::Display,
+{
+    tokio::pin!(conn);
+    let mut closing = *shutdown.borrow();
+    if closing {
+        conn.as_mut().graceful_shutdown();
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(%peer, "connection ended: {e}");
+                }
+                return;
+            }
+            _ = shutdown.changed(), if !closing => {
+                closing = true;
+                conn.as_mut().graceful_shutdown();
+            }
+            _ = tick.tick(), if !closing && idle.is_some() => {
+                if let Some((state, limit)) = &idle
+                    && state.idle_since().is_some_and(|since| since.elapsed() > *limit)
+                {
+                    closing = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+}
+
+type TrackedFuture = Pin<
+    Box<dyn Future<Output = Result<hyper::Response<TrackedBody>, std::convert::Infallible>> + Send>,
+>;
+
+/// The router as a hyper service that records the peer and tells `ConnState` when
+/// each request begins and when its response body is done.
+fn tracked_service(
+    router: Router,
+    peer: SocketAddr,
+    state: Arc<ConnState>,
+) -> impl hyper::service::Service<
+    hyper::Request<Incoming>,
+    Response = hyper::Response<TrackedBody>,
+    Error = std::convert::Infallible,
+    Future = TrackedFuture,
+> + Clone {
+    hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(Peer(peer));
+        let guard = state.begin();
+        let router = router.clone();
+        Box::pin(async move {
+            let response = router.oneshot(request).await?;
+            Ok(response.map(|body| TrackedBody {
+                inner: body,
+                _guard: guard,
+            }))
+        }) as TrackedFuture
+    })
+}
+
+/// A response body that ends its request when it is finished or dropped.
+pub struct TrackedBody {
+    inner: Body,
+    _guard: RequestGuard,
+}
+
+impl hyper::body::Body for TrackedBody {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Open connections per remote address.
+#[derive(Clone)]
+struct PeerLimit {
+    counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    max: usize,
+}
+
+struct PeerSlot {
+    counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    ip: IpAddr,
+}
+
+impl PeerLimit {
+    fn new(max: usize) -> PeerLimit {
+        PeerLimit {
+            counts: Arc::new(Mutex::new(HashMap::new())),
+            max,
+        }
+    }
+
+    fn acquire(&self, ip: IpAddr) -> Option<PeerSlot> {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let count = counts.entry(ip).or_insert(0);
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(PeerSlot {
+            counts: self.counts.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = counts.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.ip);
+            }
+        }
     }
 }
 
@@ -247,8 +403,10 @@ async fn accepted_or_log(
     }
 }
 
+/// Listens for SIGHUP. Call it early: once installed, a SIGHUP no longer kills the
+/// process, even before the server loop runs.
 #[cfg(unix)]
-fn hangup_signal() -> Result<tokio::signal::unix::Signal, Error> {
+pub fn hangup_signal() -> Result<tokio::signal::unix::Signal, Error> {
     use tokio::signal::unix::{SignalKind, signal};
     signal(SignalKind::hangup()).map_err(Error::Signal)
 }
@@ -276,5 +434,22 @@ pub async fn stop_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_per_address_limit_counts_and_releases() {
+        let limit = PeerLimit::new(2);
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let a = limit.acquire(ip).unwrap();
+        let _b = limit.acquire(ip).unwrap();
+        assert!(limit.acquire(ip).is_none());
+        assert!(limit.acquire("192.0.2.2".parse().unwrap()).is_some());
+        drop(a);
+        assert!(limit.acquire(ip).is_some());
     }
 }

@@ -88,7 +88,10 @@ impl Blobs {
         }
         let parent = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(parent)?;
-        let tmp = parent.join(format!(".tmp-{}-{}", hash, std::process::id()));
+        // A unique temporary name: two uploads of the same bytes never share one.
+        let mut nonce = [0u8; 8];
+        let _ = getrandom::fill(&mut nonce);
+        let tmp = parent.join(format!(".tmp-{}-{}", hash, hex::encode(nonce)));
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;

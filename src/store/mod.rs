@@ -272,6 +272,15 @@ fn all_bytes<K: Key + 'static>(
     Ok(out)
 }
 
+/// Whether a first start already filled this data folder.
+pub fn is_seeded(tx: &impl Tx) -> Result<bool, Error> {
+    Ok(tables::META.get(tx, "seeded")?.is_some())
+}
+
+pub fn mark_seeded(tx: &WriteTransaction) -> Result<(), Error> {
+    tables::META.insert(tx, "seeded", &serde_json::json!(true))
+}
+
 /// Takes the next value of a named counter (ids start at 1).
 pub fn next_id(tx: &WriteTransaction, counter: &str) -> Result<u64, Error> {
     let mut table = tx.open_table(tables::COUNTERS)?;

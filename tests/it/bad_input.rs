@@ -65,7 +65,7 @@ async fn unknown_or_missing_hosts_are_refused() {
         .raw(b"GET / HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n")
         .await;
     assert_eq!(status_of(&raw), 421);
-    assert!(raw.contains("Tên miền không được phục vụ"));
+    assert!(raw.contains("Máy chủ không phục vụ tên miền này"));
     let raw = server
         .raw(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
         .await;
@@ -131,4 +131,64 @@ async fn hostile_query_strings_do_not_grow_the_cache() {
     }
     let (pages, _) = server.app.cache.stats();
     assert!(pages <= 2, "{pages} cache entries for one page");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pipelined_and_bare_lf_requests_are_served() {
+    let server = TestServer::start_with(|c| c.limits.header_timeout = Duration::from_secs(1)).await;
+    let two = b"GET /so-do-trang HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /tin-tuc HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    let raw = server.raw(two).await;
+    assert_eq!(
+        raw.matches("HTTP/1.1 200").count(),
+        2,
+        "{}",
+        &raw[..raw.len().min(300)]
+    );
+    let raw = server
+        .raw(b"GET / HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n")
+        .await;
+    assert_eq!(status_of(&raw), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_reader_is_not_cut_off_by_the_head_timeout() {
+    use tokio::io::AsyncReadExt;
+    let server = TestServer::start_with(|c| c.limits.header_timeout = Duration::from_secs(1)).await;
+    let big: Vec<u8> = (0..8 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
+    let expected = big.len();
+    let blobs = server.app.store.blobs.clone();
+    let now = server.app.clock.now();
+    let meta = server
+        .app
+        .store
+        .write(move |tx| {
+            trangtin::content::put_blob(
+                tx,
+                &blobs,
+                &big,
+                "application/octet-stream",
+                "lon.bin",
+                "test",
+                now,
+            )
+        })
+        .await
+        .unwrap();
+    let path = trangtin::paths::blob(&meta.hash, "lon.bin");
+    let mut conn = server.raw_connection().await;
+    conn.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut first = vec![0u8; 8192];
+    let n = conn.read(&mut first).await.unwrap();
+    // Stall for longer than the head timeout while the response is in flight.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let mut rest = Vec::new();
+    conn.read_to_end(&mut rest).await.unwrap();
+    let mut all = first[..n].to_vec();
+    all.extend_from_slice(&rest);
+    let body_start = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert_eq!(all.len() - body_start, expected);
 }

@@ -122,22 +122,27 @@ async fn shutdown_lets_an_in_flight_request_finish() {
 
     // Shut down while the body is still on its way.
     let task = server.trigger_stop();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(
-        tokio::net::TcpStream::connect(server.https).await.is_err(),
-        "no new connections after shutdown began"
-    );
+    let mut refused = false;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(server.https).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(refused, "no new connections after shutdown began");
     let mut rest = Vec::new();
     conn.read_to_end(&mut rest).await.unwrap();
     let mut all = first[..n].to_vec();
     all.extend_from_slice(&rest);
     let body_start = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     assert_eq!(all.len() - body_start, expected, "the whole file arrived");
-    tokio::time::timeout(Duration::from_secs(15), task)
+    let stopped = tokio::time::timeout(Duration::from_secs(15), task)
         .await
         .expect("shutdown finished")
         .unwrap()
         .unwrap();
+    assert_eq!(stopped, trangtin::http::server::Stopped::Clean);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -260,10 +265,13 @@ fn an_unknown_config_key_stops_the_binary_with_a_clear_message() {
 #[test]
 fn the_binary_serves_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
+    // No subcommand: serving is the default, and the flags are global.
+    let ipv6 = std::net::TcpListener::bind("[::1]:0").is_ok();
+    let https = if ipv6 { "[::1]:0" } else { "127.0.0.1:0" };
     let mut child = binary()
         .args(["--data"])
         .arg(dir.path().join("data"))
-        .args(["serve", "--https", "127.0.0.1:0", "--http", "off"])
+        .args(["--https", https, "--http", "off"])
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

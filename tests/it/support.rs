@@ -23,7 +23,7 @@ pub struct TestServer {
     pub certs: Arc<CertSwitch>,
     _dir: Option<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), server::Error>>>,
+    task: Option<JoinHandle<Result<server::Stopped, server::Error>>>,
 }
 
 impl TestServer {
@@ -139,11 +139,12 @@ impl TestServer {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            task.await.expect("join").expect("server ran");
+            let stopped = task.await.expect("join").expect("server ran");
+            assert_eq!(stopped, server::Stopped::Clean);
         }
     }
 
-    pub fn trigger_stop(&mut self) -> JoinHandle<Result<(), server::Error>> {
+    pub fn trigger_stop(&mut self) -> JoinHandle<Result<server::Stopped, server::Error>> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

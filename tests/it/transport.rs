@@ -28,6 +28,10 @@ async fn plain_http_redirects_to_the_same_path_on_https() {
             .contains("strict-transport-security"),
         "no HSTS over plain HTTP"
     );
+    assert!(
+        out.to_ascii_lowercase()
+            .contains("x-content-type-options: nosniff")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde::Deserialize;
 
 use super::cache::CachedPage;
 use super::error::HttpError;
@@ -23,22 +22,23 @@ pub const PER_PAGE: usize = 12;
 /// The highest page number anyone can ask for; more is a 404, not a cache entry.
 const MAX_PAGE: usize = 10_000;
 
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    trang: Option<String>,
-}
-
-impl PageQuery {
-    /// The 1-based page number: absent is 1; anything but a number in range is refused.
-    pub fn number(&self) -> Result<usize, HttpError> {
-        match self.trang.as_deref() {
-            None => Ok(1),
-            Some(text) => match text.parse::<usize>() {
-                Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-                _ => Err(HttpError::BadRequest("page number out of range")),
-            },
+/// The 1-based page number in a query string (`trang=2`): absent is 1; anything but
+/// one number in range is refused. Other parameters (tracking tags) are ignored.
+pub fn page_number(query: Option<&str>) -> Result<usize, HttpError> {
+    let mut found = None;
+    for pair in query.unwrap_or("").split('&') {
+        let Some(value) = pair.strip_prefix("trang=") else {
+            continue;
+        };
+        if found.is_some() {
+            return Err(HttpError::BadRequest("page number given twice"));
+        }
+        match value.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => found = Some(n),
+            _ => return Err(HttpError::BadRequest("page number out of range")),
         }
     }
+    Ok(found.unwrap_or(1))
 }
 
 /// Serves the page at `key` from the cache, rendering it on a miss. Errors (404s
@@ -64,4 +64,18 @@ where
     let page = Arc::new(page);
     app.cache.insert(key, page.clone(), generation);
     Ok(page.respond(request))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_numbers() {
+        assert_eq!(page_number(None).unwrap(), 1);
+        assert_eq!(page_number(Some("utm=x&trang=3")).unwrap(), 3);
+        for bad in ["trang=0", "trang=abc", "trang=1&trang=2", "trang=99999999"] {
+            assert!(page_number(Some(bad)).is_err(), "{bad}");
+        }
+    }
 }

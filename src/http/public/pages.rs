@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{PER_PAGE, PageQuery, cached};
+use super::{PER_PAGE, cached, page_number};
 use crate::app::App;
 use crate::content::{self, Category, Kind, List, PageOf, Published};
 use crate::http::error::HttpError;
@@ -28,10 +28,10 @@ pub async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Res
 /// `GET /tin-tuc`
 pub async fn news(
     State(app): State<Arc<App>>,
-    Query(query): Query<PageQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let page = query.number()?;
+    let page = page_number(query.as_deref())?;
     let key = paths::list_page(paths::NEWS, page);
     cached(&app, &headers, key, || render_list(app.clone(), None, page)).await
 }
@@ -40,10 +40,10 @@ pub async fn news(
 pub async fn category(
     State(app): State<Arc<App>>,
     Path(slug): Path<String>,
-    Query(query): Query<PageQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let page = query.number()?;
+    let page = page_number(query.as_deref())?;
     let key = paths::list_page(&paths::category(&slug), page);
     cached(&app, &headers, key, || {
         render_list(app.clone(), Some(slug), page)
@@ -269,7 +269,7 @@ async fn render_sitemap(app: Arc<App>) -> Result<String, HttpError> {
         children: categories.iter().map(Link::category).collect(),
     });
     sections.push(SitemapSection {
-        link: link("Trang thông tin", paths::HOME),
+        link: link("Giới thiệu", paths::HOME),
         children: pages
             .iter()
             .map(|p| link(&p.revision.fields.title, &p.url()))
