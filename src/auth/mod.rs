@@ -273,7 +273,7 @@ pub fn actor(tx: &impl Tx, user: &User) -> Result<Actor, Error> {
 
 pub fn delegations(tx: &impl Tx) -> Result<Vec<Delegation>, Error> {
     let mut all = tables::DELEGATIONS.values(tx)?;
-    all.sort_by(|a, b| b.from.cmp(&a.from));
+    all.sort_by_key(|d| std::cmp::Reverse(d.from));
     Ok(all)
 }
 

@@ -2,6 +2,7 @@
 //! slugs. An entry keeps its working revision and its published revision apart, so an
 //! edit never changes what citizens see until it is published.
 
+pub mod editorial;
 pub mod sanitize;
 pub mod slug;
 
@@ -99,7 +100,10 @@ pub struct Entry {
     pub category: Option<String>,
     /// The unit (phòng, đơn vị) that owns the entry.
     #[serde(default)]
-    pub unit: Option<String>,
+    pub unit: Option<u64>,
+    /// The account that created it (none for seeded content).
+    #[serde(default)]
+    pub created_by: Option<u64>,
     pub state: State,
     /// The revision editors work on.
     pub working: RevisionId,
@@ -113,6 +117,25 @@ pub struct Entry {
     /// When it was first published; lists are ordered by it.
     #[serde(default)]
     pub published_at: Option<Timestamp>,
+    /// The approval in force: publishing serves exactly this revision.
+    #[serde(default)]
+    pub approval: Option<Approval>,
+    /// When a scheduled entry goes live.
+    #[serde(default)]
+    pub scheduled_for: Option<Timestamp>,
+}
+
+/// An approval binds one revision by its hash (regulation Art. 8.3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Approval {
+    pub revision: RevisionId,
+    pub hash: String,
+    pub by: u64,
+    pub by_name: String,
+    /// The Board head a delegate approved for ("thay mặt").
+    #[serde(default)]
+    pub on_behalf_of: Option<String>,
+    pub at: Timestamp,
 }
 
 /// One immutable version of an entry's fields.
@@ -215,6 +238,17 @@ pub enum Error {
     Invalid(Invalid),
     #[error("entry {0} does not exist")]
     NoSuchEntry(EntryId),
+    /// Several fields to correct, for a form.
+    #[error("{} invalid fields", .0.len())]
+    Invalids(Vec<Invalid>),
+    #[error("the step is not allowed: {0}")]
+    Denied(#[from] crate::workflow::Denied),
+    /// Someone saved a newer revision since the editor loaded `base`.
+    #[error("conflict: the entry changed since revision {}", .base.0)]
+    Conflict { base: RevisionId, current: Box<Revision> },
+    /// A stored revision no longer hashes to what was approved.
+    #[error("integrity: {0}")]
+    Integrity(String),
 }
 
 fn invalid(field: &'static str, message: &str) -> Error {
@@ -276,7 +310,7 @@ pub struct NewEntry {
     pub kind: Kind,
     pub slug: String,
     pub category: Option<String>,
-    pub unit: Option<String>,
+    pub unit: Option<u64>,
     pub featured: bool,
 }
 
@@ -323,6 +357,7 @@ pub fn create(
         slug: new.slug,
         category: new.category,
         unit: new.unit,
+        created_by: None,
         state: State::Draft,
         working: revision.id,
         published: None,
@@ -330,6 +365,8 @@ pub fn create(
         created_at: now,
         updated_at: now,
         published_at: None,
+        approval: None,
+        scheduled_for: None,
     };
     slugs
         .insert((entry.kind.as_str(), entry.slug.as_str()), id.0)
@@ -338,7 +375,7 @@ pub fn create(
     Ok(entry)
 }
 
-fn new_revision(
+pub(crate) fn new_revision(
     tx: &WriteTransaction,
     entry: EntryId,
     parent: Option<RevisionId>,
@@ -401,7 +438,7 @@ fn list_keys(entry: &Entry) -> Vec<(String, i64)> {
     keys
 }
 
-fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
+pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
     let mut index = tx
         .open_table(tables::PUBLISHED)
         .map_err(store::Error::from)?;
@@ -413,7 +450,7 @@ fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
     Ok(())
 }
 
-fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
+pub(crate) fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
     let mut index = tx
         .open_table(tables::PUBLISHED)
         .map_err(store::Error::from)?;
