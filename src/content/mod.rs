@@ -245,7 +245,10 @@ pub enum Error {
     Denied(#[from] crate::workflow::Denied),
     /// Someone saved a newer revision since the editor loaded `base`.
     #[error("conflict: the entry changed since revision {}", .base.0)]
-    Conflict { base: RevisionId, current: Box<Revision> },
+    Conflict {
+        base: RevisionId,
+        current: Box<Revision>,
+    },
     /// A stored revision no longer hashes to what was approved.
     #[error("integrity: {0}")]
     Integrity(String),

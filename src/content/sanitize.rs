@@ -69,6 +69,21 @@ pub fn clean(html: &str) -> String {
     builder().clean(html).to_string()
 }
 
+/// How many `<img>` in sanitised HTML lack a non-empty `alt`.
+pub fn images_without_alt(clean_html: &str) -> usize {
+    clean_html
+        .split("<img")
+        .skip(1)
+        .filter(|rest| {
+            let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+            match tag.find(" alt=\"") {
+                Some(at) => tag[at + 6..].starts_with('"'),
+                None => true,
+            }
+        })
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +106,19 @@ mod tests {
         }
         assert!(clean.contains("Xin chào"));
         assert!(clean.contains(r#"alt="ảnh""#));
+    }
+
+    #[test]
+    fn images_need_alt_text() {
+        assert_eq!(images_without_alt(&clean(r#"<img src="/a.jpg">"#)), 1);
+        assert_eq!(
+            images_without_alt(&clean(r#"<img src="/a.jpg" alt="">"#)),
+            1
+        );
+        assert_eq!(
+            images_without_alt(&clean(r#"<img src="/a.jpg" alt="Hội thảo">"#)),
+            0
+        );
     }
 
     #[test]

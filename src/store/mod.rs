@@ -231,6 +231,33 @@ impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
         raw.iter().map(|b| self.decode(b)).collect()
     }
 
+    /// The values whose keys fall in `range`, in key order.
+    pub fn range_values<'a, KR>(
+        &self,
+        tx: &impl Tx,
+        range: impl std::ops::RangeBounds<KR> + Clone + 'a,
+    ) -> Result<Vec<V>, Error>
+    where
+        KR: Borrow<K::SelfType<'a>> + 'a,
+    {
+        fn scan<'a, K: Key + 'static, KR: Borrow<K::SelfType<'a>> + 'a>(
+            table: &impl ReadableTable<K, &'static [u8]>,
+            range: impl std::ops::RangeBounds<KR> + 'a,
+        ) -> Result<Vec<Vec<u8>>, Error> {
+            let mut out = Vec::new();
+            for item in table.range(range)? {
+                let (_, value) = item?;
+                out.push(value.value().to_vec());
+            }
+            Ok(out)
+        }
+        let raw = match tx.reader() {
+            Reader::Read(t) => scan(&t.open_table(self.definition())?, range)?,
+            Reader::Write(t) => scan(&t.open_table(self.definition())?, range)?,
+        };
+        raw.iter().map(|b| self.decode(b)).collect()
+    }
+
     pub fn insert<'k>(
         &self,
         tx: &WriteTransaction,

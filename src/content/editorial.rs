@@ -1,0 +1,519 @@
+//! Editorial operations: saving revisions (with conflict detection), taking workflow
+//! steps, scheduling, and the record of every step. Each function runs inside the
+//! caller's write transaction, so a step, its revision, its record and the indexes
+//! commit together or not at all. Who may do what is `workflow::decide`'s answer.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use redb::{ReadableTable, WriteTransaction};
+
+use super::{
+    Approval, Attachment, Entry, EntryId, Error, Event, Fields, Image, Invalid, Kind, NewEntry,
+    Revision, RevisionId, State, create, list, new_revision, revision_hash, slug, unlist,
+};
+use crate::store::{self, BlobHash, Tx, tables};
+use crate::workflow::{Action, Actor, EntryFacts, Step, decide};
+
+/// What an editor submits.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub kind: Option<Kind>,
+    pub slug: String,
+    pub category: Option<String>,
+    pub featured: bool,
+    pub title: String,
+    pub summary: String,
+    pub body_html: String,
+    pub author: String,
+    pub source: String,
+    pub cover: Option<BlobHash>,
+    pub cover_alt: String,
+    pub attachments: Vec<BlobHash>,
+}
+
+pub fn facts(entry: &Entry) -> EntryFacts {
+    EntryFacts {
+        state: entry.state,
+        kind: entry.kind,
+        unit: entry.unit,
+        category: entry.category.clone(),
+    }
+}
+
+/// Checks a draft and turns it into fields; every problem at once, for the form.
+fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
+    let mut problems = Vec::new();
+    let mut problem = |field: &'static str, message: &str| {
+        problems.push(Invalid {
+            field,
+            message: message.to_string(),
+        })
+    };
+    let title = draft.title.trim();
+    if title.is_empty() {
+        problem("title", "Vui lòng nhập tiêu đề.");
+    } else if title.chars().count() > 300 {
+        problem("title", "Tiêu đề dài quá 300 ký tự.");
+    }
+    if draft.summary.chars().count() > 1000 {
+        problem("summary", "Tóm tắt dài quá 1000 ký tự.");
+    }
+    if kind.is_dated() {
+        if draft.category.as_deref().unwrap_or("").is_empty() {
+            problem("category", "Vui lòng chọn chuyên mục.");
+        }
+        if draft.author.trim().is_empty() {
+            problem(
+                "author",
+                "Vui lòng ghi tác giả (Nghị định 43/2011, Điều 5).",
+            );
+        }
+        if draft.source.trim().is_empty() {
+            problem("source", "Vui lòng ghi nguồn tin.");
+        }
+    }
+    if let Some(category) = draft.category.as_deref().filter(|c| !c.is_empty())
+        && tables::CATEGORIES.get(tx, category)?.is_none()
+    {
+        problem("category", "Chuyên mục không tồn tại.");
+    }
+    let body_html = super::sanitize::clean(&draft.body_html);
+    if super::sanitize::images_without_alt(&body_html) > 0 {
+        problem(
+            "body",
+            "Mỗi ảnh trong nội dung phải có mô tả thay thế (alt) cho người khiếm thị.",
+        );
+    }
+    let cover = match &draft.cover {
+        None => None,
+        Some(hash) => match tables::BLOBS.get(tx, hash.as_str())? {
+            Some(meta) if meta.content_type.starts_with("image/") => {
+                let alt = match draft.cover_alt.trim() {
+                    "" => meta.alt.trim().to_string(),
+                    alt => alt.to_string(),
+                };
+                if alt.is_empty() {
+                    problem("cover_alt", "Ảnh đại diện phải có mô tả thay thế (alt).");
+                }
+                Some(Image {
+                    blob: hash.clone(),
+                    alt,
+                })
+            }
+            _ => {
+                problem("cover", "Ảnh đại diện không có trong thư viện.");
+                None
+            }
+        },
+    };
+    let mut attachments = Vec::new();
+    for hash in &draft.attachments {
+        match tables::BLOBS.get(tx, hash.as_str())? {
+            Some(meta) if !meta.content_type.starts_with("image/") => {
+                attachments.push(Attachment {
+                    blob: hash.clone(),
+                    name: meta.original_name,
+                    size: meta.size,
+                    content_type: meta.content_type,
+                })
+            }
+            _ => problem("attachments", "Tệp đính kèm không có trong thư viện."),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalids(problems));
+    }
+    Ok(Fields {
+        title: title.to_string(),
+        summary: draft.summary.trim().to_string(),
+        body_html,
+        author: draft.author.trim().to_string(),
+        source: draft.source.trim().to_string(),
+        cover,
+        attachments,
+    })
+}
+
+/// Creates an entry for `actor`'s unit and records its first save.
+pub fn create_entry(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    draft: Draft,
+    now: Timestamp,
+) -> Result<Entry, Error> {
+    if !actor.may_create() {
+        return Err(Error::Denied(crate::workflow::Denied::NotPermitted));
+    }
+    let kind = draft.kind.unwrap_or(Kind::Article);
+    let fields = validate(tx, kind, &draft)?;
+    let slug = match draft.slug.trim() {
+        "" => slug::slugify(&fields.title),
+        given => given.to_string(),
+    };
+    let new = NewEntry {
+        kind,
+        slug,
+        category: draft.category.filter(|c| !c.is_empty()),
+        unit: actor.unit,
+        featured: draft.featured,
+    };
+    let mut entry = create(tx, new, fields, &actor.name, now).map_err(|e| match e {
+        Error::Invalid(one) => Error::Invalids(vec![one]),
+        other => other,
+    })?;
+    entry.created_by = Some(actor.user);
+    tables::ENTRIES.insert(tx, entry.id.0, &entry)?;
+    let revision = revision(tx, entry.working)?;
+    record(
+        tx,
+        &entry,
+        actor,
+        Action::Save,
+        None,
+        State::Draft,
+        "",
+        &revision,
+        None,
+        now,
+    )?;
+    Ok(entry)
+}
+
+/// Saves a new working revision on top of `base` (the revision the editor loaded).
+/// If someone saved since, nothing is written and the newer revision comes back.
+pub fn save(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    id: EntryId,
+    base: RevisionId,
+    draft: Draft,
+    today: Date,
+    now: Timestamp,
+) -> Result<Entry, Error> {
+    let mut entry = entry(tx, id)?;
+    let step = decide(actor, Action::Save, &facts(&entry), today)?;
+    if entry.working != base {
+        let current = revision(tx, entry.working)?;
+        return Err(Error::Conflict {
+            base,
+            current: Box::new(current),
+        });
+    }
+    let fields = validate(tx, entry.kind, &draft)?;
+    let from = entry.state;
+    unlist(tx, &entry)?;
+    if let Some(category) = draft.category.filter(|c| !c.is_empty()) {
+        entry.category = Some(category);
+    }
+    entry.featured = draft.featured;
+    let revision = new_revision(tx, id, Some(entry.working), fields, &actor.name, now)?;
+    entry.working = revision.id;
+    entry.state = step.to;
+    entry.updated_at = now;
+    list(tx, &entry)?;
+    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    record(
+        tx,
+        &entry,
+        actor,
+        Action::Save,
+        Some(&step),
+        from,
+        "",
+        &revision,
+        None,
+        now,
+    )?;
+    Ok(entry)
+}
+
+/// Restores an old revision as a new working revision (history is never rewritten).
+pub fn restore(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    id: EntryId,
+    old: RevisionId,
+    today: Date,
+    now: Timestamp,
+) -> Result<Entry, Error> {
+    let entry_now = entry(tx, id)?;
+    let old = revision(tx, old)?;
+    if old.entry != id {
+        return Err(Error::NoSuchEntry(id));
+    }
+    let f = old.fields;
+    let draft = Draft {
+        kind: Some(entry_now.kind),
+        slug: entry_now.slug.clone(),
+        category: entry_now.category.clone(),
+        featured: entry_now.featured,
+        title: f.title,
+        summary: f.summary,
+        body_html: f.body_html,
+        author: f.author,
+        source: f.source,
+        cover_alt: f.cover.as_ref().map(|c| c.alt.clone()).unwrap_or_default(),
+        cover: f.cover.map(|c| c.blob),
+        attachments: f.attachments.into_iter().map(|a| a.blob).collect(),
+    };
+    save(tx, actor, id, entry_now.working, draft, today, now)
+}
+
+/// Takes a workflow step (submit, return, forward, approve, schedule, publish, …).
+pub fn step(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    id: EntryId,
+    action: Action,
+    comment: &str,
+    schedule_for: Option<Timestamp>,
+    today: Date,
+    now: Timestamp,
+) -> Result<Entry, Error> {
+    if action == Action::Save {
+        return Err(Error::Denied(crate::workflow::Denied::NotFromThisState));
+    }
+    let mut entry = entry(tx, id)?;
+    let step = decide(actor, action, &facts(&entry), today)?;
+    let comment = comment.trim();
+    if action == Action::Return && comment.is_empty() {
+        return Err(Error::Invalids(vec![Invalid {
+            field: "comment",
+            message: "Khi trả lại, vui lòng ghi lý do để người viết sửa.".into(),
+        }]));
+    }
+    let from = entry.state;
+    let working = revision(tx, entry.working)?;
+    match action {
+        Action::Approve => {
+            entry.approval = Some(Approval {
+                revision: working.id,
+                hash: working.hash.clone(),
+                by: actor.user,
+                by_name: actor.name.clone(),
+                on_behalf_of: step.on_behalf_of.as_ref().map(|(_, name)| name.clone()),
+                at: now,
+            });
+        }
+        Action::Return => {
+            entry.approval = None;
+            unschedule(tx, &mut entry)?;
+        }
+        Action::Schedule => {
+            let at = schedule_for.filter(|at| *at > now).ok_or_else(|| {
+                Error::Invalids(vec![Invalid {
+                    field: "schedule_for",
+                    message: "Vui lòng chọn thời điểm đăng trong tương lai.".into(),
+                }])
+            })?;
+            entry.scheduled_for = Some(at);
+            tx.open_table(tables::SCHEDULE)
+                .map_err(store::Error::from)?
+                .insert((at.as_second(), id.0), ())
+                .map_err(store::Error::from)?;
+        }
+        Action::Unschedule => unschedule(tx, &mut entry)?,
+        Action::Publish => {
+            unschedule(tx, &mut entry)?;
+            go_live(tx, &mut entry, now)?;
+        }
+        Action::Withdraw => {
+            unlist(tx, &entry)?;
+            entry.published = None;
+        }
+        Action::Submit | Action::Forward | Action::Save => {}
+    }
+    entry.state = step.to;
+    entry.updated_at = now;
+    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    let bound = match action {
+        // The record names the revision that went live, which is the approved one.
+        Action::Publish => revision(tx, entry.published.unwrap_or(working.id))?,
+        _ => working,
+    };
+    record(
+        tx,
+        &entry,
+        actor,
+        action,
+        Some(&step),
+        from,
+        comment,
+        &bound,
+        entry.scheduled_for,
+        now,
+    )?;
+    Ok(entry)
+}
+
+/// Puts the approved revision live, after checking it still hashes to what was approved.
+fn go_live(tx: &WriteTransaction, entry: &mut Entry, now: Timestamp) -> Result<(), Error> {
+    let approval = entry
+        .approval
+        .clone()
+        .ok_or_else(|| Error::Integrity(format!("entry {} has no approval", entry.id)))?;
+    let approved = revision(tx, approval.revision)?;
+    let recomputed = revision_hash(approved.entry, approved.parent, &approved.fields);
+    if approved.hash != approval.hash || recomputed != approval.hash {
+        return Err(Error::Integrity(format!(
+            "revision {} of entry {} no longer matches its approval",
+            approved.id.0, entry.id
+        )));
+    }
+    unlist(tx, entry)?;
+    entry.published = Some(approved.id);
+    entry.published_at = Some(entry.published_at.unwrap_or(now));
+    list(tx, entry)?;
+    Ok(())
+}
+
+fn unschedule(tx: &WriteTransaction, entry: &mut Entry) -> Result<(), Error> {
+    if let Some(at) = entry.scheduled_for.take() {
+        tx.open_table(tables::SCHEDULE)
+            .map_err(store::Error::from)?
+            .remove((at.as_second(), entry.id.0))
+            .map_err(store::Error::from)?;
+    }
+    Ok(())
+}
+
+/// Entries scheduled at or before `now`, oldest first.
+pub fn due(tx: &impl Tx, now: Timestamp) -> Result<Vec<(Timestamp, EntryId)>, Error> {
+    fn scan(
+        table: &impl ReadableTable<(i64, u64), ()>,
+        now: i64,
+    ) -> Result<Vec<(i64, u64)>, store::Error> {
+        let mut out = Vec::new();
+        for item in table.range((i64::MIN, 0)..=(now, u64::MAX))? {
+            let (key, _) = item?;
+            out.push(key.value());
+        }
+        Ok(out)
+    }
+    let raw = match tx.reader() {
+        store::Reader::Read(t) => scan(
+            &t.open_table(tables::SCHEDULE).map_err(store::Error::from)?,
+            now.as_second(),
+        )?,
+        store::Reader::Write(t) => scan(
+            &t.open_table(tables::SCHEDULE).map_err(store::Error::from)?,
+            now.as_second(),
+        )?,
+    };
+    Ok(raw
+        .into_iter()
+        .filter_map(|(at, id)| Timestamp::from_second(at).ok().map(|t| (t, EntryId(id))))
+        .collect())
+}
+
+/// Publishes a scheduled entry whose time has come (the scheduler's step).
+pub fn publish_due(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> Result<Entry, Error> {
+    let mut entry = entry(tx, id)?;
+    if entry.state != State::Scheduled || entry.scheduled_for.is_none_or(|at| at > now) {
+        return Ok(entry);
+    }
+    let from = entry.state;
+    unschedule(tx, &mut entry)?;
+    go_live(tx, &mut entry, now)?;
+    entry.state = State::Published;
+    entry.updated_at = now;
+    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    let live = revision(tx, entry.published.unwrap_or(entry.working))?;
+    let system = Actor {
+        user: 0,
+        name: "Hệ thống (hẹn giờ)".into(),
+        roles: vec![crate::workflow::Role::Publisher],
+        unit: None,
+        delegations: Vec::new(),
+    };
+    record(
+        tx,
+        &entry,
+        &system,
+        Action::Publish,
+        None,
+        from,
+        "Đăng theo lịch hẹn",
+        &live,
+        None,
+        now,
+    )?;
+    Ok(entry)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    tx: &WriteTransaction,
+    entry: &Entry,
+    actor: &Actor,
+    action: Action,
+    step: Option<&Step>,
+    from: State,
+    comment: &str,
+    revision: &Revision,
+    scheduled_for: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let role = step.map(|s| s.role).unwrap_or_else(|| {
+        actor
+            .roles
+            .first()
+            .copied()
+            .unwrap_or(crate::workflow::Role::Contributor)
+    });
+    let event = Event {
+        at: now,
+        user: actor.user,
+        user_name: actor.name.clone(),
+        role,
+        on_behalf_of: step.and_then(|s| s.on_behalf_of.as_ref().map(|(_, n)| n.clone())),
+        action,
+        from,
+        to: entry.state,
+        comment: comment.to_string(),
+        revision: revision.id,
+        revision_hash: revision.hash.clone(),
+        scheduled_for,
+    };
+    let seq = store::next_id(tx, &format!("events:{}", entry.id.0))?;
+    tables::EVENTS.insert(tx, (entry.id.0, seq), &event)?;
+    Ok(())
+}
+
+/// An entry's record, oldest first.
+pub fn events(tx: &impl Tx, id: EntryId) -> Result<Vec<Event>, Error> {
+    Ok(tables::EVENTS.range_values(tx, (id.0, 0)..=(id.0, u64::MAX))?)
+}
+
+pub fn entry(tx: &impl Tx, id: EntryId) -> Result<Entry, Error> {
+    tables::ENTRIES.get(tx, id.0)?.ok_or(Error::NoSuchEntry(id))
+}
+
+pub fn revision(tx: &impl Tx, id: RevisionId) -> Result<Revision, Error> {
+    tables::REVISIONS.get(tx, id.0)?.ok_or_else(|| {
+        Error::Store(store::Error::Decode {
+            table: tables::REVISIONS.name(),
+            message: format!("missing revision {}", id.0),
+        })
+    })
+}
+
+/// Every revision of an entry, newest first.
+pub fn revisions(tx: &impl Tx, id: EntryId) -> Result<Vec<Revision>, Error> {
+    let entry = entry(tx, id)?;
+    let mut out = Vec::new();
+    let mut next = Some(entry.working);
+    while let Some(rev) = next {
+        let r = revision(tx, rev)?;
+        next = r.parent;
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// All entries, newest change first (the admin list filters these).
+pub fn all_entries(tx: &impl Tx) -> Result<Vec<Entry>, Error> {
+    let mut all = tables::ENTRIES.values(tx)?;
+    all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    Ok(all)
+}
