@@ -553,6 +553,9 @@ pub fn put_blob(
         alt: String::new(),
         uploaded_by: uploaded_by.to_string(),
         uploaded_at: now,
+        width: 0,
+        height: 0,
+        variants: Vec::new(),
     };
     tables::BLOBS.insert(tx, hash.as_str(), &meta)?;
     Ok(meta)

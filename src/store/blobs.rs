@@ -60,6 +60,14 @@ pub struct BlobMeta {
     #[serde(default)]
     pub uploaded_by: String,
     pub uploaded_at: jiff::Timestamp,
+    /// Pixel size, for images.
+    #[serde(default)]
+    pub width: u32,
+    #[serde(default)]
+    pub height: u32,
+    /// Smaller copies of an image, for `srcset`.
+    #[serde(default)]
+    pub variants: Vec<crate::media::Variant>,
 }
 
 #[derive(Debug, Clone)]
