@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use crate::auth::bootstrap;
 use crate::config::Config;
 use crate::content::{self, Entry, EntryId};
 use crate::http::assets::StaticAssets;
@@ -24,6 +25,8 @@ pub enum Error {
     Demo(String),
     #[error("templates: {0}")]
     Render(#[from] crate::render::Error),
+    #[error("accounts: {0}")]
+    Auth(#[from] crate::auth::Error),
 }
 
 /// The time source. Tests and the scheduler share it, so time can be moved forward.
@@ -55,6 +58,8 @@ pub struct App {
     pub cache: Arc<PageCache>,
     pub clock: Clock,
     pub request_ids: RequestIds,
+    /// Bounds concurrent argon2 hashes (each takes ~19 MiB and tens of milliseconds).
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -69,7 +74,14 @@ impl App {
         let (store, _) = Store::open(&config.data)?;
         let clock = Clock::default();
         if !store.read_blocking(store::is_seeded)? {
-            seed(&store, &config, clock.now())?;
+            let demo_accounts = seed(&store, &config, clock.now())?;
+            bootstrap::print(&demo_accounts, false);
+        }
+        let now = clock.now();
+        let admin = store.write_blocking(|tx| bootstrap::ensure_admin(tx, now))?;
+        if let Some(admin) = admin {
+            tracing::info!("created the admin account; its one-time password is on the console");
+            bootstrap::print(&[admin], true);
         }
         let assets = Arc::new(StaticAssets::load());
         let renderer = Renderer::new(assets.clone())?;
@@ -90,11 +102,48 @@ impl App {
             cache,
             clock,
             request_ids: RequestIds::default(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(2)),
         })
     }
 }
 
 impl App {
+    /// Today's date in Vietnam (delegations and schedules count in local days).
+    pub fn today(&self) -> jiff::civil::Date {
+        self.clock
+            .now()
+            .to_zoned_datetime(crate::render::format::vietnam())
+            .date()
+    }
+
+    /// Checks a password against a stored hash on the blocking pool, a few at a time.
+    pub async fn verify_password(
+        &self,
+        password: String,
+        hash: String,
+    ) -> Result<bool, crate::auth::Error> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| crate::auth::Error::Hash(e.to_string()))?;
+        tokio::task::spawn_blocking(move || crate::auth::password::verify(&password, &hash))
+            .await
+            .map_err(|e| crate::auth::Error::Hash(e.to_string()))
+    }
+
+    pub async fn hash_password(&self, password: String) -> Result<String, crate::auth::Error> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| crate::auth::Error::Hash(e.to_string()))?;
+        tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
+            .await
+            .map_err(|e| crate::auth::Error::Hash(e.to_string()))?
+            .map_err(crate::auth::Error::Hash)
+    }
+
     /// Puts an entry's working revision live and drops every cached page, so no
     /// citizen sees a stale list after a publish.
     pub async fn publish(&self, id: EntryId) -> Result<Entry, content::Error> {
@@ -129,7 +178,7 @@ impl App {
 /// Fills a new data folder (the demo site, or the identity from the config file) in one
 /// transaction that also marks the folder seeded: a crash part-way leaves it unseeded,
 /// and the next start seeds it again from scratch.
-fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<(), Error> {
+fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<bootstrap::Made>, Error> {
     let demo = if config.demo {
         tracing::info!("new data folder: seeding demo content");
         Some(demo::load().map_err(|e| Error::Demo(e.to_string()))?)
@@ -138,14 +187,19 @@ fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<(), Error> {
     };
     let site = config.site.clone();
     let blobs = store.blobs.clone();
-    store.write_blocking(move |tx| -> Result<(), Error> {
+    let today = now
+        .to_zoned_datetime(crate::render::format::vietnam())
+        .date();
+    store.write_blocking(move |tx| -> Result<Vec<bootstrap::Made>, Error> {
+        let mut accounts = Vec::new();
         if let Some(demo) = &demo {
             demo::seed(tx, &blobs, demo, now).map_err(|e| Error::Demo(e.to_string()))?;
+            accounts = bootstrap::seed_demo(tx, today, now)?;
         }
         if let Some(site) = &site {
             site::save(tx, site)?;
         }
         store::mark_seeded(tx)?;
-        Ok(())
+        Ok(accounts)
     })
 }

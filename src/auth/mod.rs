@@ -1,6 +1,7 @@
 //! Accounts: users, units, sessions and approval delegations. Passwords are stored
 //! only as argon2id hashes; session tokens only as their SHA-256.
 
+pub mod bootstrap;
 pub mod password;
 pub mod session;
 

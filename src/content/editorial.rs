@@ -517,3 +517,20 @@ pub fn all_entries(tx: &impl Tx) -> Result<Vec<Entry>, Error> {
     all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
     Ok(all)
 }
+
+/// What waits for `actor`: entries on which they can take a step that moves the
+/// work on (not merely start a new edit of something live, or withdraw it).
+pub fn inbox(tx: &impl Tx, actor: &Actor, today: Date) -> Result<Vec<Entry>, Error> {
+    Ok(all_entries(tx)?
+        .into_iter()
+        .filter(|e| {
+            crate::workflow::available(actor, &facts(e), today)
+                .into_iter()
+                .any(|a| match a {
+                    Action::Withdraw => false,
+                    Action::Save => matches!(e.state, State::Draft | State::Returned),
+                    _ => true,
+                })
+        })
+        .collect())
+}

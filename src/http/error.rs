@@ -23,6 +23,34 @@ pub enum HttpError {
     PayloadTooLarge,
     #[error("internal error: {0}")]
     Internal(String),
+    /// Not signed in: go to the login page, then back to `next`.
+    #[error("login required")]
+    LoginRequired { next: String },
+    /// Signed in with a one-time password: choose a new one first.
+    #[error("password change required")]
+    PasswordChangeRequired,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+}
+
+/// How a rendered page answers: the status of pages that are not errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Shown,
+    /// A form came back with field messages.
+    Invalid,
+    /// Saving over a newer revision: both versions are shown.
+    Conflict,
+}
+
+impl Outcome {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Outcome::Shown => StatusCode::OK,
+            Outcome::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            Outcome::Conflict => StatusCode::CONFLICT,
+        }
+    }
 }
 
 /// Put on error responses; the frame middleware renders the page.
@@ -43,12 +71,40 @@ impl HttpError {
             HttpError::UriTooLong => StatusCode::URI_TOO_LONG,
             HttpError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HttpError::LoginRequired { .. } | HttpError::PasswordChangeRequired => {
+                StatusCode::SEE_OTHER
+            }
+            HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
         }
+    }
+}
+
+/// A 303 to `location`: the answer to every successful form post.
+pub fn see_other(location: &str) -> Response {
+    match axum::http::HeaderValue::from_str(location) {
+        Ok(value) => (
+            StatusCode::SEE_OTHER,
+            [(axum::http::header::LOCATION, value)],
+        )
+            .into_response(),
+        Err(_) => HttpError::Internal(format!("bad redirect target {location:?}")).into_response(),
     }
 }
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
+        match &self {
+            HttpError::LoginRequired { next } => {
+                let mut target = String::from("/quan-tri/dang-nhap");
+                if next.starts_with("/quan-tri") && !next.starts_with("//") {
+                    target.push_str("?tiep=");
+                    target.push_str(&crate::http::admin::form::encode(next));
+                }
+                return see_other(&target);
+            }
+            HttpError::PasswordChangeRequired => return see_other("/quan-tri/doi-mat-khau"),
+            _ => {}
+        }
         let status = self.status();
         let mut response = status.into_response();
         response.extensions_mut().insert(ErrorPage {
@@ -75,8 +131,24 @@ impl From<content::Error> for HttpError {
     fn from(e: content::Error) -> Self {
         match e {
             content::Error::NoSuchEntry(_) => HttpError::NotFound,
+            content::Error::Denied(_) => HttpError::Forbidden("workflow step not permitted"),
             other => HttpError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<crate::auth::Error> for HttpError {
+    fn from(e: crate::auth::Error) -> Self {
+        match e {
+            crate::auth::Error::NoSuchUser | crate::auth::Error::NoSuchUnit => HttpError::NotFound,
+            other => HttpError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::media::Error> for HttpError {
+    fn from(e: crate::media::Error) -> Self {
+        HttpError::Internal(e.to_string())
     }
 }
 
@@ -94,8 +166,8 @@ pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
             "Địa chỉ hoặc dữ liệu gửi lên không đúng định dạng. Vui lòng kiểm tra lại.",
         ),
         403 => (
-            "Không có quyền truy cập",
-            "Bạn không có quyền xem trang này.",
+            "Không có quyền thực hiện",
+            "Tài khoản của bạn không có quyền xem trang này hoặc thực hiện thao tác này. Nếu bạn vừa gửi biểu mẫu, hãy tải lại trang rồi thử lại.",
         ),
         404 => (
             "Không tìm thấy trang",

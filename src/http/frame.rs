@@ -139,7 +139,12 @@ fn guard(app: &App, request: &Request) -> Result<(), HttpError> {
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > app.config.limits.body_max_bytes) {
+    let limit = if request.uri().path() == super::admin::UPLOAD {
+        super::admin::UPLOAD_MAX_BYTES
+    } else {
+        app.config.limits.body_max_bytes
+    };
+    if declared.is_some_and(|len| len > limit) {
         return Err(HttpError::PayloadTooLarge);
     }
     Ok(())

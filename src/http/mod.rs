@@ -2,6 +2,7 @@
 //! Handlers ask the domain for what they need and render a view; they never open a
 //! redb table and never pick a status code outside `HttpError`.
 
+pub mod admin;
 pub mod assets;
 pub mod cache;
 pub mod compress;
@@ -34,6 +35,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/so-do-trang", get(public::sitemap))
         .route("/tep/{hash}/{name}", get(public::file))
         .route("/static/{*path}", get(assets::serve))
+        .merge(admin::router(app.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

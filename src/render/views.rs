@@ -330,6 +330,8 @@ pub struct EntryView {
     pub layout: Layout,
     pub entry: EntryPage,
     pub related: Vec<Card>,
+    /// An unpublished revision shown to staff: the page says so.
+    pub preview: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

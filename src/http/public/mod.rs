@@ -15,7 +15,7 @@ use super::error::HttpError;
 use crate::app::App;
 
 pub use files::file;
-pub use pages::{article, category, home, news, page, sitemap};
+pub use pages::{article, category, entry_view, home, news, page, sitemap};
 
 /// Items per list page.
 pub const PER_PAGE: usize = 12;

@@ -214,7 +214,9 @@ async fn render_entry(app: Arc<App>, kind: Kind, slug: String) -> Result<String,
     Ok(app.renderer.render("public/entry.html", &view)?)
 }
 
-fn entry_view(
+/// The view of one entry's page; the admin preview uses it too, so a preview is
+/// exactly what citizens will see.
+pub fn entry_view(
     app: &App,
     site: &SiteSettings,
     categories: &[Category],
@@ -234,6 +236,7 @@ fn entry_view(
             .take(4)
             .map(|p| Card::new(p, categories))
             .collect(),
+        preview: false,
     }
 }
 

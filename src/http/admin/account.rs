@@ -1,0 +1,226 @@
+//! Signing in and out, and changing one's password.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderValue;
+use axum::http::header::SET_COOKIE;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::form::{self, FormData};
+use super::views::{AdminLayout, FieldError, flash_code};
+use super::{LOGIN_COOKIE, MaybeStaff, PREFIX, StaffOnly, page, site_and_inbox};
+use crate::app::App;
+use crate::auth::{self, password, session};
+use crate::http::error::{HttpError, Outcome, see_other};
+
+#[derive(Serialize)]
+struct LoginView {
+    site_name: String,
+    csrf: String,
+    next: String,
+    error: Option<&'static str>,
+    login: String,
+}
+
+/// `GET /quan-tri/dang-nhap`
+pub async fn login_form(
+    State(app): State<Arc<App>>,
+    MaybeStaff(staff): MaybeStaff,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    if staff.is_some() {
+        return Ok(see_other(PREFIX));
+    }
+    let next = query
+        .as_deref()
+        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("tiep=")))
+        .and_then(form::decode)
+        .unwrap_or_default();
+    login_page(&app, next, String::new(), None, Outcome::Shown).await
+}
+
+async fn login_page(
+    app: &Arc<App>,
+    next: String,
+    login: String,
+    error: Option<&'static str>,
+    outcome: Outcome,
+) -> Result<Response, HttpError> {
+    let csrf = random_token()?;
+    let site_name = app
+        .store
+        .read(|tx| crate::site::load(tx))
+        .await?
+        .agency_name;
+    let view = LoginView {
+        site_name,
+        csrf: csrf.clone(),
+        next: safe_next(&next).to_string(),
+        error,
+        login,
+    };
+    let mut response = page(app, "admin/login.html", &view, outcome)?;
+    let cookie = form::set_cookie(LOGIN_COOKIE, &csrf, Some(3600));
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+fn random_token() -> Result<String, HttpError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| HttpError::Internal(e.to_string()))?;
+    Ok(hex::encode(bytes))
+}
+
+/// Only paths inside the admin pages are followed after login.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with("/quan-tri") && !next.contains("//") && !next.contains('\\') {
+        next
+    } else {
+        PREFIX
+    }
+}
+
+/// `POST /quan-tri/dang-nhap`
+pub async fn login(State(app): State<Arc<App>>, form: FormData) -> Result<Response, HttpError> {
+    let login = form.get("login").trim().to_lowercase();
+    let password = form.get("password").to_string();
+    let next = form.get("tiep").to_string();
+    let lookup = login.clone();
+    let user = app
+        .store
+        .read(move |tx| auth::find_by_login(tx, &lookup))
+        .await?
+        .filter(|u| u.enabled);
+    // The same work whether or not the login exists: no account enumeration by timing.
+    let hash = user
+        .as_ref()
+        .map_or(password::decoy_hash().to_string(), |u| {
+            u.password_hash.clone()
+        });
+    let verified = app.verify_password(password, hash).await?;
+    let Some(user) = user.filter(|_| verified) else {
+        tracing::info!("failed login");
+        let error = Some("Tên đăng nhập hoặc mật khẩu không đúng.");
+        return login_page(&app, next, login, error, Outcome::Invalid).await;
+    };
+    let now = app.clock.now();
+    let (token, _) = app
+        .store
+        .write(move |tx| session::start(tx, user.id, now))
+        .await?;
+    tracing::info!(user = %user.login, "signed in");
+    let target = if user.must_change_password {
+        super::PASSWORD
+    } else {
+        safe_next(&next)
+    };
+    let mut response = see_other(target);
+    let headers = response.headers_mut();
+    for cookie in [
+        form::set_cookie(session::COOKIE, &token, None),
+        form::set_cookie(LOGIN_COOKIE, "", Some(0)),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            headers.append(SET_COOKIE, value);
+        }
+    }
+    Ok(response)
+}
+
+/// `POST /quan-tri/dang-xuat`
+pub async fn logout(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+) -> Result<Response, HttpError> {
+    let token = staff.token.clone();
+    app.store.write(move |tx| session::end(tx, &token)).await?;
+    let mut response = see_other(super::LOGIN);
+    if let Ok(value) = HeaderValue::from_str(&form::set_cookie(session::COOKIE, "", Some(0))) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct PasswordView {
+    layout: AdminLayout,
+    forced: bool,
+    errors: Vec<FieldError>,
+}
+
+/// `GET /quan-tri/doi-mat-khau`
+pub async fn password_form(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    let (site, inbox) = site_and_inbox(&app, &staff).await?;
+    let view = PasswordView {
+        layout: AdminLayout::new(&site, &staff, "Đổi mật khẩu", super::PASSWORD, inbox)
+            .with_flash(flash_code(query.as_deref())),
+        forced: staff.user.must_change_password,
+        errors: Vec::new(),
+    };
+    page(&app, "admin/password.html", &view, Outcome::Shown)
+}
+
+/// `POST /quan-tri/doi-mat-khau`
+pub async fn change_password(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let old = form.get("old").to_string();
+    let new = form.get("new").to_string();
+    let mut errors = Vec::new();
+    if !app
+        .verify_password(old, staff.user.password_hash.clone())
+        .await?
+    {
+        errors.push(FieldError {
+            field: "old",
+            message: "Mật khẩu hiện tại không đúng.".into(),
+        });
+    }
+    if new != form.get("confirm") {
+        errors.push(FieldError {
+            field: "confirm",
+            message: "Hai lần nhập mật khẩu mới không khớp.".into(),
+        });
+    }
+    if let Err(message) = password::policy(&new, &staff.user.login) {
+        errors.push(FieldError {
+            field: "new",
+            message: message.into(),
+        });
+    }
+    if !errors.is_empty() {
+        let (site, inbox) = site_and_inbox(&app, &staff).await?;
+        let view = PasswordView {
+            layout: AdminLayout::new(&site, &staff, "Đổi mật khẩu", super::PASSWORD, inbox),
+            forced: staff.user.must_change_password,
+            errors,
+        };
+        return page(&app, "admin/password.html", &view, Outcome::Invalid);
+    }
+    let hash = app.hash_password(new).await?;
+    let (id, now) = (staff.user.id, app.clock.now());
+    // Every other session of this person ends; this browser gets a fresh one.
+    let (token, _) = app
+        .store
+        .write(move |tx| -> Result<_, auth::Error> {
+            auth::set_password_hash(tx, id, hash, false, now)?;
+            session::end_all_for(tx, id)?;
+            session::start(tx, id, now)
+        })
+        .await?;
+    let mut response = see_other("/quan-tri/doi-mat-khau?tb=da-doi-mat-khau");
+    if let Ok(value) = HeaderValue::from_str(&form::set_cookie(session::COOKIE, &token, None)) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    Ok(response.into_response())
+}

@@ -1,0 +1,967 @@
+//! The inbox, the entry list, the editor, workflow steps, preview and revisions.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::form::FormData;
+use super::views::{AdminLayout, FieldError, flash_code};
+use super::{StaffOnly, Writer, page, site_and_inbox};
+use crate::app::App;
+use crate::auth::{self, Unit};
+use crate::content::editorial::{self, Draft};
+use crate::content::{
+    self, Category, Entry, EntryId, Event, Kind, Published, Revision, RevisionId,
+    State as EntryState,
+};
+use crate::http::error::{HttpError, Outcome, see_other};
+use crate::render::format;
+use crate::store::{BlobHash, BlobMeta};
+use crate::workflow::{self, Action};
+
+const PER_PAGE: usize = 25;
+
+#[derive(Serialize)]
+struct Row {
+    id: u64,
+    title: String,
+    kind: &'static str,
+    state: &'static str,
+    state_key: EntryState,
+    unit: String,
+    category: String,
+    saved_by: String,
+    updated: String,
+    live: bool,
+    overdue: bool,
+    next: Vec<&'static str>,
+}
+
+fn row(
+    entry: &Entry,
+    revision: &Revision,
+    units: &[Unit],
+    categories: &[Category],
+    next: Vec<&'static str>,
+    now: Timestamp,
+) -> Row {
+    Row {
+        id: entry.id.0,
+        title: revision.fields.title.clone(),
+        kind: entry.kind.label(),
+        state: workflow::state_label(entry.state),
+        state_key: entry.state,
+        unit: unit_name(units, entry.unit),
+        category: entry
+            .category
+            .as_ref()
+            .and_then(|c| categories.iter().find(|x| &x.slug == c))
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+        saved_by: revision.saved_by.clone(),
+        updated: format::datetime(entry.updated_at),
+        live: entry.published.is_some(),
+        overdue: entry.state == EntryState::Scheduled
+            && entry.scheduled_for.is_some_and(|at| at <= now),
+        next,
+    }
+}
+
+fn unit_name(units: &[Unit], id: Option<u64>) -> String {
+    id.and_then(|id| units.iter().find(|u| u.id.0 == id))
+        .map(|u| u.name.clone())
+        .unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct InboxView {
+    layout: AdminLayout,
+    rows: Vec<Row>,
+}
+
+/// `GET /quan-tri` — "Việc của tôi".
+pub async fn inbox(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
+    let (site, rows) = app
+        .store
+        .read(move |tx| -> Result<_, HttpError> {
+            let units = auth::units(tx)?;
+            let categories = content::categories(tx)?;
+            let mut rows = Vec::new();
+            for entry in editorial::inbox(tx, &actor, today)? {
+                let revision = editorial::revision(tx, entry.working)?;
+                let next = workflow::available(&actor, &editorial::facts(&entry), today)
+                    .into_iter()
+                    .filter(|a| *a != Action::Save && *a != Action::Withdraw)
+                    .map(Action::label)
+                    .collect();
+                rows.push(row(&entry, &revision, &units, &categories, next, now));
+            }
+            // Overdue schedules first, then the oldest waiting.
+            rows.sort_by_key(|r| !r.overdue);
+            Ok((crate::site::load(tx)?.agency_name, rows))
+        })
+        .await?;
+    let view = InboxView {
+        layout: AdminLayout::new(&site, &staff, "Việc của tôi", "/quan-tri", rows.len())
+            .with_flash(flash_code(query.as_deref())),
+        rows,
+    };
+    page(&app, "admin/inbox.html", &view, Outcome::Shown)
+}
+
+#[derive(Serialize, Default, Clone)]
+struct Filters {
+    kind: String,
+    state: String,
+    unit: String,
+    category: String,
+    author: String,
+    text: String,
+}
+
+impl Filters {
+    fn from_query(query: Option<&str>) -> (Filters, usize) {
+        let mut f = Filters::default();
+        let mut page = 1;
+        for pair in query.unwrap_or("").split('&') {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let v = super::form::decode(v).unwrap_or_default();
+            match k {
+                "loai" => f.kind = v,
+                "trang_thai" => f.state = v,
+                "don_vi" => f.unit = v,
+                "chuyen_muc" => f.category = v,
+                "tac_gia" => f.author = v,
+                "q" => f.text = v,
+                "trang" => page = v.parse().unwrap_or(1).clamp(1, 10_000),
+                _ => {}
+            }
+        }
+        (f, page)
+    }
+
+    fn query(&self) -> String {
+        let enc = super::form::encode;
+        format!(
+            "loai={}&trang_thai={}&don_vi={}&chuyen_muc={}&tac_gia={}&q={}",
+            enc(&self.kind),
+            enc(&self.state),
+            enc(&self.unit),
+            enc(&self.category),
+            enc(&self.author),
+            enc(&self.text)
+        )
+    }
+
+    fn admits(&self, entry: &Entry, revision: &Revision) -> bool {
+        let folded = |s: &str| crate::content::slug::slugify(s);
+        (self.kind.is_empty() || entry.kind.as_str() == self.kind)
+            && (self.state.is_empty() || state_key(entry.state) == self.state)
+            && (self.unit.is_empty()
+                || entry.unit.map(|u| u.to_string()) == Some(self.unit.clone()))
+            && (self.category.is_empty()
+                || entry.category.as_deref() == Some(self.category.as_str()))
+            && (self.author.is_empty()
+                || folded(&revision.saved_by).contains(&folded(&self.author))
+                || folded(&revision.fields.author).contains(&folded(&self.author)))
+            && (self.text.is_empty()
+                || folded(&revision.fields.title).contains(&folded(&self.text))
+                || folded(&revision.fields.summary).contains(&folded(&self.text)))
+    }
+}
+
+fn state_key(state: EntryState) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct ListView {
+    layout: AdminLayout,
+    filters: Filters,
+    rows: Vec<Row>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    kinds: Vec<Choice>,
+    states: Vec<Choice>,
+    units: Vec<Choice>,
+    categories: Vec<Choice>,
+}
+
+/// `GET /quan-tri/bai-viet` — every entry, filtered and paginated.
+pub async fn list_entries(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    let (filters, page_no) = Filters::from_query(query.as_deref());
+    let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
+    let f = filters.clone();
+    let (site, inbox, rows, units, categories) = app
+        .store
+        .read(move |tx| -> Result<_, HttpError> {
+            let units = auth::units(tx)?;
+            let categories = content::categories(tx)?;
+            let mut rows = Vec::new();
+            for entry in editorial::all_entries(tx)? {
+                let revision = editorial::revision(tx, entry.working)?;
+                if f.admits(&entry, &revision) {
+                    rows.push(row(&entry, &revision, &units, &categories, Vec::new(), now));
+                }
+            }
+            let inbox = editorial::inbox(tx, &actor, today)?.len();
+            Ok((
+                crate::site::load(tx)?.agency_name,
+                inbox,
+                rows,
+                units,
+                categories,
+            ))
+        })
+        .await?;
+    let total = rows.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page_no = page_no.min(pages);
+    let base = format!("/quan-tri/bai-viet?{}", filters.query());
+    let view = ListView {
+        layout: AdminLayout::new(&site, &staff, "Danh sách bài", "/quan-tri/bai-viet", inbox),
+        rows: rows
+            .into_iter()
+            .skip((page_no - 1) * PER_PAGE)
+            .take(PER_PAGE)
+            .collect(),
+        total,
+        page: page_no,
+        pages,
+        prev: (page_no > 1).then(|| format!("{base}&trang={}", page_no - 1)),
+        next: (page_no < pages).then(|| format!("{base}&trang={}", page_no + 1)),
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| Choice {
+                value: k.as_str().into(),
+                label: k.label().into(),
+            })
+            .collect(),
+        states: [
+            EntryState::Draft,
+            EntryState::Submitted,
+            EntryState::InReview,
+            EntryState::Returned,
+            EntryState::Approved,
+            EntryState::Scheduled,
+            EntryState::Published,
+            EntryState::Withdrawn,
+        ]
+        .iter()
+        .map(|s| Choice {
+            value: state_key(*s),
+            label: workflow::state_label(*s).into(),
+        })
+        .collect(),
+        units: units
+            .iter()
+            .map(|u| Choice {
+                value: u.id.0.to_string(),
+                label: u.name.clone(),
+            })
+            .collect(),
+        categories: categories
+            .iter()
+            .map(|c| Choice {
+                value: c.slug.clone(),
+                label: c.name.clone(),
+            })
+            .collect(),
+        filters,
+    };
+    page(&app, "admin/entries.html", &view, Outcome::Shown)
+}
+
+/// The editor's form values, as shown (and re-shown after an error).
+#[derive(Serialize, Default, Clone)]
+struct FormValues {
+    kind: String,
+    slug: String,
+    title: String,
+    summary: String,
+    body: String,
+    category: String,
+    author: String,
+    source: String,
+    featured: bool,
+    cover: String,
+    cover_alt: String,
+    attachments: Vec<String>,
+    base: u64,
+}
+
+impl FormValues {
+    fn from_revision(entry: &Entry, r: &Revision) -> FormValues {
+        let f = &r.fields;
+        FormValues {
+            kind: entry.kind.as_str().into(),
+            slug: entry.slug.clone(),
+            title: f.title.clone(),
+            summary: f.summary.clone(),
+            body: f.body_html.clone(),
+            category: entry.category.clone().unwrap_or_default(),
+            author: f.author.clone(),
+            source: f.source.clone(),
+            featured: entry.featured,
+            cover: f
+                .cover
+                .as_ref()
+                .map(|c| c.blob.to_string())
+                .unwrap_or_default(),
+            cover_alt: f.cover.as_ref().map(|c| c.alt.clone()).unwrap_or_default(),
+            attachments: f.attachments.iter().map(|a| a.blob.to_string()).collect(),
+            base: r.id.0,
+        }
+    }
+
+    fn from_form(form: &FormData) -> FormValues {
+        FormValues {
+            kind: form.get("kind").into(),
+            slug: form.get("slug").trim().into(),
+            title: form.get("title").into(),
+            summary: form.get("summary").into(),
+            body: form.get("body").into(),
+            category: form.get("category").into(),
+            author: form.get("author").into(),
+            source: form.get("source").into(),
+            featured: form.has("featured"),
+            cover: form.get("cover").into(),
+            cover_alt: form.get("cover_alt").into(),
+            attachments: form
+                .all("attachments")
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            base: form.get("base").parse().unwrap_or(0),
+        }
+    }
+
+    fn draft(&self) -> Draft {
+        Draft {
+            kind: Kind::ALL.iter().copied().find(|k| k.as_str() == self.kind),
+            slug: self.slug.clone(),
+            category: Some(self.category.clone()).filter(|c| !c.is_empty()),
+            featured: self.featured,
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            body_html: self.body.clone(),
+            author: self.author.clone(),
+            source: self.source.clone(),
+            cover: BlobHash::try_from(self.cover.clone()).ok(),
+            cover_alt: self.cover_alt.clone(),
+            attachments: self
+                .attachments
+                .iter()
+                .filter_map(|h| BlobHash::try_from(h.clone()).ok())
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct MediaChoice {
+    hash: String,
+    name: String,
+    alt: String,
+}
+
+fn media_choices(all: &[BlobMeta], images: bool) -> Vec<MediaChoice> {
+    all.iter()
+        .filter(|m| m.content_type.starts_with("image/") == images)
+        .map(|m| MediaChoice {
+            hash: m.hash.to_string(),
+            name: m.original_name.clone(),
+            alt: m.alt.clone(),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct TimelineItem {
+    at: String,
+    who: String,
+    role: &'static str,
+    on_behalf_of: Option<String>,
+    action: &'static str,
+    from: &'static str,
+    to: &'static str,
+    comment: String,
+    revision: u64,
+    hash: String,
+    scheduled_for: Option<String>,
+}
+
+fn timeline(events: &[Event]) -> Vec<TimelineItem> {
+    events
+        .iter()
+        .rev()
+        .map(|e| TimelineItem {
+            at: format::datetime(e.at),
+            who: e.user_name.clone(),
+            role: e.role.label(),
+            on_behalf_of: e.on_behalf_of.clone(),
+            action: e.action.done_label(),
+            from: workflow::state_label(e.from),
+            to: workflow::state_label(e.to),
+            comment: e.comment.clone(),
+            revision: e.revision.0,
+            hash: e.revision_hash.chars().take(12).collect(),
+            scheduled_for: e.scheduled_for.map(format::datetime),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct StepButton {
+    action: &'static str,
+    label: &'static str,
+    needs_comment: bool,
+    needs_time: bool,
+}
+
+#[derive(Serialize)]
+struct EditorView {
+    layout: AdminLayout,
+    /// None for a new entry.
+    id: Option<u64>,
+    values: FormValues,
+    errors: Vec<FieldError>,
+    can_save: bool,
+    is_new: bool,
+    state: &'static str,
+    live_url: Option<String>,
+    approval: Option<String>,
+    scheduled_for: Option<String>,
+    steps: Vec<StepButton>,
+    timeline: Vec<TimelineItem>,
+    categories: Vec<Category>,
+    images: Vec<MediaChoice>,
+    documents: Vec<MediaChoice>,
+    kinds: Vec<Choice>,
+}
+
+struct EditorData {
+    site: String,
+    inbox: usize,
+    categories: Vec<Category>,
+    media: Vec<BlobMeta>,
+    entry: Option<(Entry, Revision, Vec<Event>)>,
+}
+
+async fn editor_data(
+    app: &Arc<App>,
+    staff: &super::Staff,
+    id: Option<EntryId>,
+) -> Result<EditorData, HttpError> {
+    let (actor, today) = (staff.actor.clone(), app.today());
+    app.store
+        .read(move |tx| -> Result<_, HttpError> {
+            let entry = match id {
+                Some(id) => {
+                    let entry = editorial::entry(tx, id)?;
+                    let revision = editorial::revision(tx, entry.working)?;
+                    let events = editorial::events(tx, id)?;
+                    Some((entry, revision, events))
+                }
+                None => None,
+            };
+            Ok(EditorData {
+                site: crate::site::load(tx)?.agency_name,
+                inbox: editorial::inbox(tx, &actor, today)?.len(),
+                categories: content::categories(tx)?,
+                media: crate::media::library(tx, None)?,
+                entry,
+            })
+        })
+        .await
+}
+
+fn editor_view(
+    app: &App,
+    staff: &super::Staff,
+    data: EditorData,
+    values: Option<FormValues>,
+    errors: Vec<FieldError>,
+    flash: Option<&str>,
+) -> EditorView {
+    let today = app.today();
+    let (title, path, id) = match &data.entry {
+        Some((e, r, _)) => (
+            r.fields.title.clone(),
+            format!("/quan-tri/bai-viet/{}", e.id),
+            Some(e.id.0),
+        ),
+        None => (
+            "Viết bài mới".to_string(),
+            "/quan-tri/bai-viet/moi".to_string(),
+            None,
+        ),
+    };
+    let available = data
+        .entry
+        .as_ref()
+        .map(|(e, _, _)| workflow::available(&staff.actor, &editorial::facts(e), today))
+        .unwrap_or_default();
+    let is_new = data.entry.is_none();
+    EditorView {
+        layout: AdminLayout::new(&data.site, staff, &title, &path, data.inbox).with_flash(flash),
+        id,
+        values: values.unwrap_or_else(|| match &data.entry {
+            Some((e, r, _)) => FormValues::from_revision(e, r),
+            None => FormValues {
+                kind: "article".into(),
+                ..FormValues::default()
+            },
+        }),
+        errors,
+        can_save: is_new || available.contains(&Action::Save),
+        is_new,
+        state: data
+            .entry
+            .as_ref()
+            .map_or("Bản nháp", |(e, _, _)| workflow::state_label(e.state)),
+        live_url: data
+            .entry
+            .as_ref()
+            .filter(|(e, _, _)| e.published.is_some())
+            .map(|(e, _, _)| e.kind.url(&e.slug)),
+        approval: data.entry.as_ref().and_then(|(e, _, _)| {
+            e.approval.as_ref().map(|a| {
+                let by = match &a.on_behalf_of {
+                    Some(head) => format!("{} (thay mặt {})", a.by_name, head),
+                    None => a.by_name.clone(),
+                };
+                format!(
+                    "Duyệt phiên bản {} (mã {}) bởi {} lúc {}",
+                    a.revision.0,
+                    &a.hash[..12.min(a.hash.len())],
+                    by,
+                    format::datetime(a.at)
+                )
+            })
+        }),
+        scheduled_for: data
+            .entry
+            .as_ref()
+            .and_then(|(e, _, _)| e.scheduled_for.map(format::datetime)),
+        steps: available
+            .iter()
+            .filter(|a| **a != Action::Save)
+            .map(|a| StepButton {
+                action: a.as_str(),
+                label: a.label(),
+                needs_comment: *a == Action::Return,
+                needs_time: *a == Action::Schedule,
+            })
+            .collect(),
+        timeline: data
+            .entry
+            .as_ref()
+            .map(|(_, _, ev)| timeline(ev))
+            .unwrap_or_default(),
+        images: media_choices(&data.media, true),
+        documents: media_choices(&data.media, false),
+        categories: data.categories,
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| Choice {
+                value: k.as_str().into(),
+                label: k.label().into(),
+            })
+            .collect(),
+    }
+}
+
+fn field_errors(invalid: Vec<content::Invalid>) -> Vec<FieldError> {
+    invalid
+        .into_iter()
+        .map(|i| FieldError {
+            field: i.field,
+            message: i.message,
+        })
+        .collect()
+}
+
+/// `GET /quan-tri/bai-viet/moi`
+pub async fn new_entry(
+    State(app): State<Arc<App>>,
+    Writer(staff): Writer,
+) -> Result<Response, HttpError> {
+    let data = editor_data(&app, &staff, None).await?;
+    let view = editor_view(&app, &staff, data, None, Vec::new(), None);
+    page(&app, "admin/editor.html", &view, Outcome::Shown)
+}
+
+/// `POST /quan-tri/bai-viet/moi`
+pub async fn create_entry(
+    State(app): State<Arc<App>>,
+    Writer(staff): Writer,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let values = FormValues::from_form(&form);
+    let (actor, draft, now) = (staff.actor.clone(), values.draft(), app.clock.now());
+    let created = app
+        .store
+        .write(move |tx| editorial::create_entry(tx, &actor, draft, now))
+        .await;
+    match created {
+        Ok(entry) => Ok(see_other(&format!(
+            "/quan-tri/bai-viet/{}?tb=da-tao",
+            entry.id
+        ))),
+        Err(content::Error::Invalids(invalid)) => {
+            let data = editor_data(&app, &staff, None).await?;
+            let view = editor_view(
+                &app,
+                &staff,
+                data,
+                Some(values),
+                field_errors(invalid),
+                None,
+            );
+            page(&app, "admin/editor.html", &view, Outcome::Invalid)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `GET /quan-tri/bai-viet/{id}`
+pub async fn edit_entry(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    Path(id): Path<u64>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    let data = editor_data(&app, &staff, Some(EntryId(id))).await?;
+    let view = editor_view(
+        &app,
+        &staff,
+        data,
+        None,
+        Vec::new(),
+        flash_code(query.as_deref()),
+    );
+    page(&app, "admin/editor.html", &view, Outcome::Shown)
+}
+
+#[derive(Serialize)]
+struct ConflictView {
+    layout: AdminLayout,
+    id: u64,
+    mine: FormValues,
+    theirs: FormValues,
+    theirs_by: String,
+    theirs_at: String,
+}
+
+/// `POST /quan-tri/bai-viet/{id}` — save a new working revision.
+pub async fn save_entry(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    Path(id): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let id = EntryId(id);
+    let values = FormValues::from_form(&form);
+    let (actor, draft, base) = (staff.actor.clone(), values.draft(), RevisionId(values.base));
+    let (today, now) = (app.today(), app.clock.now());
+    let saved = app
+        .write_and_refresh(move |tx| editorial::save(tx, &actor, id, base, draft, today, now))
+        .await;
+    match saved {
+        Ok(_) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-luu"))),
+        Err(content::Error::Invalids(invalid)) => {
+            let data = editor_data(&app, &staff, Some(id)).await?;
+            let view = editor_view(
+                &app,
+                &staff,
+                data,
+                Some(values),
+                field_errors(invalid),
+                None,
+            );
+            page(&app, "admin/editor.html", &view, Outcome::Invalid)
+        }
+        Err(content::Error::Conflict { current, .. }) => {
+            let (site, inbox) = site_and_inbox(&app, &staff).await?;
+            let entry = app.store.read(move |tx| editorial::entry(tx, id)).await?;
+            let view = ConflictView {
+                layout: AdminLayout::new(
+                    &site,
+                    &staff,
+                    "Xung đột khi lưu",
+                    &format!("/quan-tri/bai-viet/{id}"),
+                    inbox,
+                ),
+                id: id.0,
+                theirs: FormValues::from_revision(&entry, &current),
+                theirs_by: current.saved_by.clone(),
+                theirs_at: format::datetime(current.created_at),
+                mine: values,
+            };
+            page(&app, "admin/conflict.html", &view, Outcome::Conflict)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /quan-tri/bai-viet/{id}/buoc` — submit, return, forward, approve, schedule,
+/// publish, withdraw.
+pub async fn step_entry(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    Path(id): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let id = EntryId(id);
+    let action = Action::parse(form.get("action")).ok_or(HttpError::BadRequest("unknown step"))?;
+    let comment = form.get("comment").to_string();
+    let schedule_for = parse_local_time(form.get("schedule_for"));
+    let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
+    let stepped = app
+        .write_and_refresh(move |tx| {
+            editorial::step(tx, &actor, id, action, &comment, schedule_for, today, now)
+        })
+        .await;
+    match stepped {
+        Ok(_) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-chuyen"))),
+        Err(content::Error::Invalids(invalid)) => {
+            let data = editor_data(&app, &staff, Some(id)).await?;
+            let view = editor_view(&app, &staff, data, None, field_errors(invalid), None);
+            page(&app, "admin/editor.html", &view, Outcome::Invalid)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `2026-11-28T09:30` from a `datetime-local` input, in Vietnam time.
+fn parse_local_time(text: &str) -> Option<Timestamp> {
+    let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+    civil
+        .to_zoned_datetime(format::vietnam())
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+/// `GET /quan-tri/bai-viet/{id}/xem-truoc` — the working revision exactly as the public
+/// page will show it.
+pub async fn preview_entry(
+    State(app): State<Arc<App>>,
+    StaffOnly(_staff): StaffOnly,
+    Path(id): Path<u64>,
+) -> Result<Response, HttpError> {
+    let id = EntryId(id);
+    let (site, categories, entry, revision) = app
+        .store
+        .read(move |tx| -> Result<_, HttpError> {
+            let entry = editorial::entry(tx, id)?;
+            let revision = editorial::revision(tx, entry.working)?;
+            Ok((
+                crate::site::load(tx)?,
+                content::categories(tx)?,
+                entry,
+                revision,
+            ))
+        })
+        .await?;
+    let mut preview = Published { entry, revision };
+    if preview.entry.published_at.is_none() {
+        preview.entry.published_at = Some(app.clock.now());
+    }
+    let mut view = crate::http::public::entry_view(&app, &site, &categories, &preview, &[]);
+    view.preview = true;
+    page(&app, "public/entry.html", &view, Outcome::Shown)
+}
+
+#[derive(Serialize)]
+struct RevisionRow {
+    id: u64,
+    saved_by: String,
+    at: String,
+    hash: String,
+    title: String,
+    current: bool,
+    live: bool,
+}
+
+#[derive(Serialize)]
+struct DiffRow {
+    field: &'static str,
+    left: String,
+    right: String,
+    changed: bool,
+}
+
+#[derive(Serialize)]
+struct HistoryView {
+    layout: AdminLayout,
+    id: u64,
+    title: String,
+    revisions: Vec<RevisionRow>,
+    can_restore: bool,
+    diff: Option<(u64, u64)>,
+    rows: Vec<DiffRow>,
+}
+
+/// `GET /quan-tri/bai-viet/{id}/lich-su?a=&b=` — revisions and a side-by-side diff.
+pub async fn entry_history(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    Path(id): Path<u64>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    let id = EntryId(id);
+    let param = |name: &str| {
+        query
+            .as_deref()
+            .unwrap_or("")
+            .split('&')
+            .find_map(|p| p.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    let (a, b) = (param("a"), param("b"));
+    let (entry, revisions) = app
+        .store
+        .read(move |tx| -> Result<_, HttpError> {
+            Ok((editorial::entry(tx, id)?, editorial::revisions(tx, id)?))
+        })
+        .await?;
+    let (site, inbox) = site_and_inbox(&app, &staff).await?;
+    let find = |n: Option<u64>| n.and_then(|n| revisions.iter().find(|r| r.id.0 == n));
+    let rows = match (find(a), find(b)) {
+        (Some(left), Some(right)) => diff_rows(left, right),
+        _ => Vec::new(),
+    };
+    let can_restore = workflow::available(&staff.actor, &editorial::facts(&entry), app.today())
+        .contains(&Action::Save);
+    let title = revisions
+        .first()
+        .map(|r| r.fields.title.clone())
+        .unwrap_or_default();
+    let view = HistoryView {
+        layout: AdminLayout::new(
+            &site,
+            &staff,
+            "Lịch sử phiên bản",
+            &format!("/quan-tri/bai-viet/{id}"),
+            inbox,
+        ),
+        id: id.0,
+        title,
+        revisions: revisions
+            .iter()
+            .map(|r| RevisionRow {
+                id: r.id.0,
+                saved_by: r.saved_by.clone(),
+                at: format::datetime(r.created_at),
+                hash: r.hash.chars().take(12).collect(),
+                title: r.fields.title.clone(),
+                current: r.id == entry.working,
+                live: Some(r.id) == entry.published,
+            })
+            .collect(),
+        can_restore,
+        diff: find(a).zip(find(b)).map(|(l, r)| (l.id.0, r.id.0)),
+        rows,
+    };
+    page(&app, "admin/history.html", &view, Outcome::Shown)
+}
+
+/// Field by field, and the body line by line (one block element per line).
+fn diff_rows(left: &Revision, right: &Revision) -> Vec<DiffRow> {
+    let (l, r) = (&left.fields, &right.fields);
+    let mut rows = Vec::new();
+    let mut field = |name: &'static str, a: &str, b: &str| {
+        rows.push(DiffRow {
+            field: name,
+            left: a.to_string(),
+            right: b.to_string(),
+            changed: a != b,
+        });
+    };
+    field("Tiêu đề", &l.title, &r.title);
+    field("Tóm tắt", &l.summary, &r.summary);
+    field("Tác giả", &l.author, &r.author);
+    field("Nguồn", &l.source, &r.source);
+    let cover = |f: &content::Fields| f.cover.as_ref().map(|c| c.alt.clone()).unwrap_or_default();
+    field("Ảnh đại diện", &cover(l), &cover(r));
+    let files = |f: &content::Fields| {
+        f.attachments
+            .iter()
+            .map(|a| a.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    field("Tệp đính kèm", &files(l), &files(r));
+    let lines = |html: &str| {
+        html.replace("</p>", "</p>\n")
+            .replace("</h2>", "</h2>\n")
+            .replace("</h3>", "</h3>\n")
+            .replace("</li>", "</li>\n")
+            .replace("</tr>", "</tr>\n")
+    };
+    let (a, b) = (lines(&l.body_html), lines(&r.body_html));
+    let diff = similar::TextDiff::from_lines(&a, &b);
+    for op in diff.ops() {
+        let old: String = diff.old_slices()[op.old_range()].concat();
+        let new: String = diff.new_slices()[op.new_range()].concat();
+        rows.push(DiffRow {
+            field: "Nội dung",
+            changed: old != new,
+            left: old,
+            right: new,
+        });
+    }
+    rows
+}
+
+/// `POST /quan-tri/bai-viet/{id}/khoi-phuc` — an old revision becomes a new one.
+pub async fn restore_revision(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    Path(id): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let id = EntryId(id);
+    let old = RevisionId(
+        form.get("revision")
+            .parse()
+            .map_err(|_| HttpError::BadRequest("revision"))?,
+    );
+    let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
+    app.write_and_refresh(move |tx| editorial::restore(tx, &actor, id, old, today, now))
+        .await
+        .map_err(|e| match e {
+            content::Error::Invalids(_) => {
+                HttpError::BadRequest("the old revision no longer validates")
+            }
+            other => other.into(),
+        })?;
+    Ok(see_other(&format!(
+        "/quan-tri/bai-viet/{id}?tb=da-khoi-phuc"
+    )))
+}

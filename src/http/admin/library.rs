@@ -1,0 +1,168 @@
+//! The media library: uploads (type from content, images re-encoded, alt text required)
+//! and the list of what is there.
+
+use std::sync::Arc;
+
+use axum::extract::{Multipart, RawQuery, State};
+use axum::response::Response;
+use serde::Serialize;
+
+use super::views::{AdminLayout, flash_code};
+use super::{StaffOnly, Writer, page, site_and_inbox};
+use crate::app::App;
+use crate::http::error::{HttpError, Outcome, see_other};
+use crate::media::{self, Upload};
+use crate::paths;
+use crate::render::format;
+
+#[derive(Serialize)]
+struct Item {
+    name: String,
+    url: String,
+    thumb: Option<String>,
+    alt: String,
+    kind: String,
+    size: String,
+    dimensions: String,
+    uploaded_by: String,
+    uploaded_at: String,
+    hash: String,
+}
+
+#[derive(Serialize)]
+struct MediaView {
+    layout: AdminLayout,
+    items: Vec<Item>,
+    can_upload: bool,
+    error: Option<&'static str>,
+    show: String,
+    max_image_mb: usize,
+    max_document_mb: usize,
+}
+
+async fn media_page(
+    app: &Arc<App>,
+    staff: &super::Staff,
+    show: String,
+    flash: Option<&str>,
+    error: Option<&'static str>,
+) -> Result<Response, HttpError> {
+    let filter = match show.as_str() {
+        "anh" => Some(true),
+        "tai-lieu" => Some(false),
+        _ => None,
+    };
+    let all = app.store.read(move |tx| media::library(tx, filter)).await?;
+    let (site, inbox) = site_and_inbox(app, staff).await?;
+    let items = all
+        .iter()
+        .map(|m| Item {
+            url: paths::blob(&m.hash, &m.original_name),
+            thumb: m.content_type.starts_with("image/").then(|| {
+                let small = m.variants.first().map_or(&m.hash, |v| &v.hash);
+                paths::blob(small, &m.original_name)
+            }),
+            name: m.original_name.clone(),
+            alt: m.alt.clone(),
+            kind: m.content_type.clone(),
+            size: format::file_size(m.size),
+            dimensions: if m.width > 0 {
+                format!("{} × {}", m.width, m.height)
+            } else {
+                String::new()
+            },
+            uploaded_by: m.uploaded_by.clone(),
+            uploaded_at: format::datetime(m.uploaded_at),
+            hash: m.hash.to_string(),
+        })
+        .collect();
+    let view = MediaView {
+        layout: AdminLayout::new(&site, staff, "Thư viện tệp", super::UPLOAD, inbox)
+            .with_flash(flash),
+        items,
+        can_upload: staff.actor.may_create(),
+        error,
+        show,
+        max_image_mb: media::MAX_IMAGE_BYTES / 1024 / 1024,
+        max_document_mb: media::MAX_DOCUMENT_BYTES / 1024 / 1024,
+    };
+    let outcome = if error.is_some() {
+        Outcome::Invalid
+    } else {
+        Outcome::Shown
+    };
+    page(app, "admin/media.html", &view, outcome)
+}
+
+/// `GET /quan-tri/tep`
+pub async fn list_media(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    let show = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|p| p.strip_prefix("loai="))
+        .unwrap_or("")
+        .to_string();
+    media_page(&app, &staff, show, flash_code(query.as_deref()), None).await
+}
+
+/// `POST /quan-tri/tep` (multipart: `file`, `alt`)
+pub async fn upload_media(
+    State(app): State<Arc<App>>,
+    Writer(staff): Writer,
+    mut multipart: Multipart,
+) -> Result<Response, HttpError> {
+    let mut name = String::new();
+    let mut bytes = Vec::new();
+    let mut alt = String::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(HttpError::PayloadTooLarge);
+            }
+            Err(_) => return Err(HttpError::BadRequest("malformed upload")),
+        };
+        match field.name() {
+            Some("file") => {
+                name = field.file_name().unwrap_or("").to_string();
+                bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| HttpError::PayloadTooLarge)?
+                    .to_vec();
+            }
+            Some("alt") => alt = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    if name.is_empty() || bytes.is_empty() {
+        let error = Some("Vui lòng chọn một tệp để tải lên.");
+        return media_page(&app, &staff, String::new(), None, error).await;
+    }
+    let upload = Upload { name, bytes, alt };
+    let prepared = tokio::task::spawn_blocking(move || media::prepare(upload))
+        .await
+        .map_err(|e| HttpError::Internal(e.to_string()))?;
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(media::Error::Refused(message)) => {
+            return media_page(&app, &staff, String::new(), None, Some(message)).await;
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let (blobs, by, now) = (
+        app.store.blobs.clone(),
+        staff.user.name.clone(),
+        app.clock.now(),
+    );
+    app.store
+        .write(move |tx| media::store(tx, &blobs, prepared, &by, now))
+        .await?;
+    Ok(see_other("/quan-tri/tep?tb=da-tai-len"))
+}

@@ -1,0 +1,461 @@
+//! The editors' workspace under `/quan-tri`: sign-in, the inbox, entries, the editor,
+//! revisions, media, delegations, accounts and units. Every page works without
+//! JavaScript. The guard in front of all of it loads the session and, on every POST,
+//! checks the Origin and the CSRF token before a handler runs.
+
+mod account;
+mod entries;
+pub mod form;
+mod library;
+mod people;
+mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use crate::app::App;
+use crate::auth::{self, User, session};
+use crate::http::error::HttpError;
+use crate::workflow::{Actor, Role};
+use form::{FormData, cookie};
+
+pub const PREFIX: &str = "/quan-tri";
+pub const LOGIN: &str = "/quan-tri/dang-nhap";
+pub const PASSWORD: &str = "/quan-tri/doi-mat-khau";
+pub const UPLOAD: &str = "/quan-tri/tep";
+/// The pre-session cookie that carries the login form's CSRF token.
+pub const LOGIN_COOKIE: &str = "__Host-trangtin-login";
+/// Uploads may be larger than other bodies.
+pub const UPLOAD_MAX_BYTES: u64 = crate::media::MAX_DOCUMENT_BYTES as u64 + 1024 * 1024;
+
+/// What a route requires of the person asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Anyone, signed in or not (the login page).
+    Anyone,
+    /// Any signed-in member of staff.
+    Staff,
+    /// Someone who writes (contributor or compiler).
+    Writer,
+    /// The Board head (delegations).
+    BoardHead,
+    Administrator,
+}
+
+impl Capability {
+    pub fn admits(self, roles: &[Role]) -> bool {
+        match self {
+            Capability::Anyone | Capability::Staff => true,
+            Capability::Writer => {
+                roles.contains(&Role::Contributor) || roles.contains(&Role::Compiler)
+            }
+            Capability::BoardHead => roles.contains(&Role::BoardHead),
+            Capability::Administrator => roles.contains(&Role::Administrator),
+        }
+    }
+}
+
+/// One admin route: what GET and POST on it require. Workflow steps are further
+/// checked per entry by `workflow::decide`.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub path: &'static str,
+    pub get: Option<Capability>,
+    pub post: Option<Capability>,
+}
+
+const fn route(path: &'static str, get: Option<Capability>, post: Option<Capability>) -> RouteSpec {
+    RouteSpec { path, get, post }
+}
+
+/// Every admin route and its capability; tests walk it for every role.
+pub const ROUTES: &[RouteSpec] = &[
+    route("/quan-tri", Some(Capability::Staff), None),
+    route(
+        "/quan-tri/dang-nhap",
+        Some(Capability::Anyone),
+        Some(Capability::Anyone),
+    ),
+    route("/quan-tri/dang-xuat", None, Some(Capability::Staff)),
+    route(
+        "/quan-tri/doi-mat-khau",
+        Some(Capability::Staff),
+        Some(Capability::Staff),
+    ),
+    route("/quan-tri/bai-viet", Some(Capability::Staff), None),
+    route(
+        "/quan-tri/bai-viet/moi",
+        Some(Capability::Writer),
+        Some(Capability::Writer),
+    ),
+    route(
+        "/quan-tri/bai-viet/{id}",
+        Some(Capability::Staff),
+        Some(Capability::Staff),
+    ),
+    route(
+        "/quan-tri/bai-viet/{id}/buoc",
+        None,
+        Some(Capability::Staff),
+    ),
+    route(
+        "/quan-tri/bai-viet/{id}/xem-truoc",
+        Some(Capability::Staff),
+        None,
+    ),
+    route(
+        "/quan-tri/bai-viet/{id}/lich-su",
+        Some(Capability::Staff),
+        None,
+    ),
+    route(
+        "/quan-tri/bai-viet/{id}/khoi-phuc",
+        None,
+        Some(Capability::Staff),
+    ),
+    route(
+        "/quan-tri/tep",
+        Some(Capability::Staff),
+        Some(Capability::Writer),
+    ),
+    route(
+        "/quan-tri/uy-quyen",
+        Some(Capability::BoardHead),
+        Some(Capability::BoardHead),
+    ),
+    route(
+        "/quan-tri/uy-quyen/{id}/thu-hoi",
+        None,
+        Some(Capability::BoardHead),
+    ),
+    route(
+        "/quan-tri/nguoi-dung",
+        Some(Capability::Administrator),
+        Some(Capability::Administrator),
+    ),
+    route(
+        "/quan-tri/nguoi-dung/{id}",
+        Some(Capability::Administrator),
+        Some(Capability::Administrator),
+    ),
+    route(
+        "/quan-tri/nguoi-dung/{id}/mat-khau",
+        None,
+        Some(Capability::Administrator),
+    ),
+    route(
+        "/quan-tri/don-vi",
+        Some(Capability::Administrator),
+        Some(Capability::Administrator),
+    ),
+    route(
+        "/quan-tri/don-vi/{id}",
+        None,
+        Some(Capability::Administrator),
+    ),
+];
+
+pub fn router(app: Arc<App>) -> Router<Arc<App>> {
+    let upload_limit = usize::try_from(UPLOAD_MAX_BYTES).unwrap_or(usize::MAX);
+    Router::new()
+        .route("/quan-tri", get(entries::inbox))
+        .route(
+            "/quan-tri/dang-nhap",
+            get(account::login_form).post(account::login),
+        )
+        .route("/quan-tri/dang-xuat", post(account::logout))
+        .route(
+            "/quan-tri/doi-mat-khau",
+            get(account::password_form).post(account::change_password),
+        )
+        .route("/quan-tri/bai-viet", get(entries::list_entries))
+        .route(
+            "/quan-tri/bai-viet/moi",
+            get(entries::new_entry).post(entries::create_entry),
+        )
+        .route(
+            "/quan-tri/bai-viet/{id}",
+            get(entries::edit_entry).post(entries::save_entry),
+        )
+        .route("/quan-tri/bai-viet/{id}/buoc", post(entries::step_entry))
+        .route(
+            "/quan-tri/bai-viet/{id}/xem-truoc",
+            get(entries::preview_entry),
+        )
+        .route(
+            "/quan-tri/bai-viet/{id}/lich-su",
+            get(entries::entry_history),
+        )
+        .route(
+            "/quan-tri/bai-viet/{id}/khoi-phuc",
+            post(entries::restore_revision),
+        )
+        .route(
+            "/quan-tri/tep",
+            get(library::list_media)
+                .post(library::upload_media)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/quan-tri/uy-quyen",
+            get(people::list_delegations).post(people::grant_delegation),
+        )
+        .route(
+            "/quan-tri/uy-quyen/{id}/thu-hoi",
+            post(people::revoke_delegation),
+        )
+        .route(
+            "/quan-tri/nguoi-dung",
+            get(people::list_users).post(people::create_user),
+        )
+        .route(
+            "/quan-tri/nguoi-dung/{id}",
+            get(people::edit_user).post(people::update_user),
+        )
+        .route(
+            "/quan-tri/nguoi-dung/{id}/mat-khau",
+            post(people::reset_password),
+        )
+        .route(
+            "/quan-tri/don-vi",
+            get(people::list_units).post(people::create_unit),
+        )
+        .route("/quan-tri/don-vi/{id}", post(people::rename_unit))
+        .layer(axum::middleware::from_fn_with_state(app, guard))
+}
+
+/// A signed-in person, as the guard found them.
+pub struct Staff {
+    pub user: User,
+    pub actor: Actor,
+    pub csrf: String,
+    pub token: String,
+}
+
+/// What the guard learned about the session, for the extractors.
+#[derive(Clone)]
+struct SessionInfo(Option<Arc<Staff>>);
+
+fn signed_in(parts: &Parts) -> Result<Arc<Staff>, HttpError> {
+    let staff = parts
+        .extensions
+        .get::<SessionInfo>()
+        .and_then(|s| s.0.clone())
+        .ok_or_else(|| HttpError::LoginRequired {
+            next: parts
+                .uri
+                .path_and_query()
+                .map_or(PREFIX.to_string(), |pq| pq.as_str().to_string()),
+        })?;
+    if staff.user.must_change_password && parts.uri.path() != PASSWORD {
+        return Err(HttpError::PasswordChangeRequired);
+    }
+    Ok(staff)
+}
+
+/// Capability extractors: a handler names what it needs and gets 403 (or the login
+/// page) otherwise.
+macro_rules! capability {
+    ($name:ident, $cap:expr) => {
+        pub struct $name(pub Arc<Staff>);
+
+        impl<S: Send + Sync> FromRequestParts<S> for $name {
+            type Rejection = HttpError;
+
+            async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, HttpError> {
+                let staff = signed_in(parts)?;
+                if $cap.admits(&staff.user.roles) {
+                    Ok($name(staff))
+                } else {
+                    Err(HttpError::Forbidden("missing capability"))
+                }
+            }
+        }
+    };
+}
+
+capability!(StaffOnly, Capability::Staff);
+capability!(Writer, Capability::Writer);
+capability!(Head, Capability::BoardHead);
+capability!(Admin, Capability::Administrator);
+
+/// The signed-in person, if any (the login page uses it).
+pub struct MaybeStaff(pub Option<Arc<Staff>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeStaff {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, HttpError> {
+        Ok(MaybeStaff(
+            parts
+                .extensions
+                .get::<SessionInfo>()
+                .and_then(|s| s.0.clone()),
+        ))
+    }
+}
+
+/// Loads the session; on POST checks Origin and the CSRF token, and hands the parsed
+/// form to the handler.
+async fn guard(
+    State(app): State<Arc<App>>,
+    request: Request,
+    next: Next,
+) -> Result<Response, HttpError> {
+    let (mut parts, body) = request.into_parts();
+    let staff = match cookie(&parts.headers, session::COOKIE) {
+        Some(token) => load_staff(&app, token.to_string()).await?,
+        None => None,
+    };
+    let body = if parts.method == Method::POST {
+        check_origin(&parts)?;
+        let expected = match &staff {
+            Some(s) => Some(s.csrf.clone()),
+            None => cookie(&parts.headers, LOGIN_COOKIE).map(str::to_string),
+        };
+        let content_type = parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let (sent, body) = if content_type.starts_with("multipart/form-data") {
+            // Uploads carry the token in the form's action URL.
+            let query = parts.uri.query().unwrap_or("");
+            let sent = query
+                .split('&')
+                .find_map(|p| p.strip_prefix("csrf="))
+                .map(str::to_string);
+            (sent, body)
+        } else {
+            let limit = usize::try_from(app.config.limits.body_max_bytes).unwrap_or(usize::MAX);
+            let bytes = axum::body::to_bytes(body, limit)
+                .await
+                .map_err(|_| HttpError::PayloadTooLarge)?;
+            let form = FormData::parse(&bytes).ok_or(HttpError::BadRequest("malformed form"))?;
+            let sent = Some(form.get("csrf").to_string());
+            parts.extensions.insert(form);
+            (sent, Body::from(bytes))
+        };
+        match (expected, sent) {
+            (Some(expected), Some(sent))
+                if !expected.is_empty() && form::same(&expected, &sent) => {}
+            _ => return Err(HttpError::Forbidden("missing or wrong CSRF token")),
+        }
+        body
+    } else {
+        body
+    };
+    parts.extensions.insert(SessionInfo(staff));
+    Ok(next.run(Request::from_parts(parts, body)).await)
+}
+
+/// A POST from another origin is refused; browsers always send Origin on POST.
+fn check_origin(parts: &Parts) -> Result<(), HttpError> {
+    let Some(origin) = parts.headers.get(ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("null");
+    let host = parts
+        .uri
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| {
+            parts
+                .headers
+                .get(HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    if origin.eq_ignore_ascii_case(&format!("https://{host}")) {
+        Ok(())
+    } else {
+        Err(HttpError::Forbidden("cross-origin POST"))
+    }
+}
+
+async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>, HttpError> {
+    let now = app.clock.now();
+    let lookup = token.clone();
+    let found = app
+        .store
+        .read(move |tx| -> Result<_, auth::Error> {
+            let Some(session) = session::find(tx, &lookup, now)? else {
+                return Ok(None);
+            };
+            let Some(user) = auth::user(tx, session.user)?.filter(|u| u.enabled) else {
+                return Ok(None);
+            };
+            let actor = auth::actor(tx, &user)?;
+            Ok(Some((session, user, actor)))
+        })
+        .await?;
+    let Some((session, user, actor)) = found else {
+        return Ok(None);
+    };
+    if session::needs_touch(&session, now) {
+        let store = app.store.clone();
+        let token = token.clone();
+        tokio::spawn(async move {
+            let _ = store.write(move |tx| session::touch(tx, &token, now)).await;
+        });
+    }
+    Ok(Some(Arc::new(Staff {
+        user,
+        actor,
+        csrf: session.csrf,
+        token,
+    })))
+}
+
+/// Renders an admin page; never cached by anyone.
+pub fn page(
+    app: &App,
+    template: &str,
+    view: &impl serde::Serialize,
+    outcome: crate::http::error::Outcome,
+) -> Result<Response, HttpError> {
+    use axum::response::IntoResponse;
+    let html = app.renderer.render(template, view)?;
+    Ok((
+        outcome.status(),
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::response::Html(html),
+    )
+        .into_response())
+}
+
+/// The agency name and how many items wait for this person (menu count).
+pub async fn site_and_inbox(app: &Arc<App>, staff: &Staff) -> Result<(String, usize), HttpError> {
+    let actor = staff.actor.clone();
+    let today = app.today();
+    Ok(app
+        .store
+        .read(move |tx| -> Result<_, crate::content::Error> {
+            let site = crate::site::load(tx)?.agency_name;
+            let count = crate::content::editorial::inbox(tx, &actor, today)?.len();
+            Ok((site, count))
+        })
+        .await?)
+}
+
+/// The HTTP status a capability check gives `roles` for a route (tests use it).
+pub fn expected_status(cap: Capability, roles: Option<&[Role]>, method: &Method) -> StatusCode {
+    match (cap, roles) {
+        (Capability::Anyone, _) => StatusCode::OK,
+        (_, None) if method == Method::GET => StatusCode::SEE_OTHER,
+        (_, None) => StatusCode::FORBIDDEN,
+        (cap, Some(roles)) if cap.admits(roles) => StatusCode::OK,
+        (_, Some(_)) => StatusCode::FORBIDDEN,
+    }
+}

@@ -1,0 +1,573 @@
+//! Accounts, units (administrators) and approval delegations (the Board head).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use serde::Serialize;
+
+use super::form::FormData;
+use super::views::{AdminLayout, FieldError, flash_code};
+use super::{Admin, Head, page, site_and_inbox};
+use crate::app::App;
+use crate::auth::{self, Grant, NewUser, UnitId, UserEdit, UserId, password};
+use crate::content::{self, Kind};
+use crate::http::error::{HttpError, Outcome, see_other};
+use crate::workflow::Role;
+
+#[derive(Serialize)]
+struct RoleChoice {
+    value: &'static str,
+    label: &'static str,
+    checked: bool,
+}
+
+fn role_choices(held: &[Role]) -> Vec<RoleChoice> {
+    Role::ALL
+        .iter()
+        .map(|r| RoleChoice {
+            value: r.as_str(),
+            label: r.label(),
+            checked: held.contains(r),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct UserRow {
+    id: u64,
+    login: String,
+    name: String,
+    unit: String,
+    roles: Vec<&'static str>,
+    enabled: bool,
+}
+
+#[derive(Serialize)]
+struct UnitChoice {
+    id: u64,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct UsersView {
+    layout: AdminLayout,
+    users: Vec<UserRow>,
+    units: Vec<UnitChoice>,
+    roles: Vec<RoleChoice>,
+    errors: Vec<FieldError>,
+    /// A one-time password just made, shown this once.
+    created: Option<(String, String)>,
+    login: String,
+    name: String,
+}
+
+async fn users_page(
+    app: &Arc<App>,
+    staff: &super::Staff,
+    errors: Vec<FieldError>,
+    created: Option<(String, String)>,
+    flash: Option<&str>,
+) -> Result<Response, HttpError> {
+    let (users, units) = app
+        .store
+        .read(|tx| -> Result<_, auth::Error> { Ok((auth::users(tx)?, auth::units(tx)?)) })
+        .await?;
+    let (site, inbox) = site_and_inbox(app, staff).await?;
+    let outcome = if errors.is_empty() {
+        Outcome::Shown
+    } else {
+        Outcome::Invalid
+    };
+    let view = UsersView {
+        layout: AdminLayout::new(&site, staff, "Người dùng", "/quan-tri/nguoi-dung", inbox)
+            .with_flash(flash),
+        users: users
+            .iter()
+            .map(|u| UserRow {
+                id: u.id.0,
+                login: u.login.clone(),
+                name: u.name.clone(),
+                unit: u
+                    .unit
+                    .and_then(|id| units.iter().find(|x| x.id == id))
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default(),
+                roles: u.roles.iter().map(|r| r.label()).collect(),
+                enabled: u.enabled,
+            })
+            .collect(),
+        units: units
+            .iter()
+            .map(|u| UnitChoice {
+                id: u.id.0,
+                name: u.name.clone(),
+                selected: false,
+            })
+            .collect(),
+        roles: role_choices(&[]),
+        errors,
+        created,
+        login: String::new(),
+        name: String::new(),
+    };
+    page(app, "admin/users.html", &view, outcome)
+}
+
+/// `GET /quan-tri/nguoi-dung`
+pub async fn list_users(
+    State(app): State<Arc<App>>,
+    Admin(staff): Admin,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    users_page(&app, &staff, Vec::new(), None, flash_code(query.as_deref())).await
+}
+
+fn roles_from(form: &FormData) -> Vec<Role> {
+    form.all("roles")
+        .into_iter()
+        .filter_map(Role::parse)
+        .collect()
+}
+
+fn unit_from(form: &FormData) -> Option<UnitId> {
+    form.get("unit").parse().ok().map(UnitId)
+}
+
+fn auth_errors(e: auth::Error) -> Result<Vec<FieldError>, HttpError> {
+    match e {
+        auth::Error::Invalid { field, message } => Ok(vec![FieldError {
+            field,
+            message: message.into(),
+        }]),
+        auth::Error::NoSuchUnit => Ok(vec![FieldError {
+            field: "unit",
+            message: "Đơn vị không tồn tại.".into(),
+        }]),
+        other => Err(other.into()),
+    }
+}
+
+/// `POST /quan-tri/nguoi-dung` — a new account with a one-time password shown once.
+pub async fn create_user(
+    State(app): State<Arc<App>>,
+    Admin(staff): Admin,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let new = NewUser {
+        login: form.get("login").trim().to_lowercase(),
+        name: form.get("name").to_string(),
+        unit: unit_from(&form),
+        roles: roles_from(&form),
+    };
+    let one_time = password::generate();
+    let hash = app.hash_password(one_time.clone()).await?;
+    let now = app.clock.now();
+    let made = app
+        .store
+        .write(move |tx| auth::create_user(tx, new, hash, true, now))
+        .await;
+    match made {
+        Ok(user) => {
+            tracing::info!(by = %staff.user.login, login = %user.login, "account created");
+            users_page(&app, &staff, Vec::new(), Some((user.login, one_time)), None).await
+        }
+        Err(e) => users_page(&app, &staff, auth_errors(e)?, None, None).await,
+    }
+}
+
+#[derive(Serialize)]
+struct UserView {
+    layout: AdminLayout,
+    id: u64,
+    login: String,
+    name: String,
+    enabled: bool,
+    units: Vec<UnitChoice>,
+    roles: Vec<RoleChoice>,
+    errors: Vec<FieldError>,
+    one_time: Option<String>,
+}
+
+async fn user_page(
+    app: &Arc<App>,
+    staff: &super::Staff,
+    id: UserId,
+    errors: Vec<FieldError>,
+    one_time: Option<String>,
+    flash: Option<&str>,
+) -> Result<Response, HttpError> {
+    let (user, units) = app
+        .store
+        .read(move |tx| -> Result<_, auth::Error> {
+            Ok((
+                auth::user(tx, id)?.ok_or(auth::Error::NoSuchUser)?,
+                auth::units(tx)?,
+            ))
+        })
+        .await?;
+    let (site, inbox) = site_and_inbox(app, staff).await?;
+    let outcome = if errors.is_empty() {
+        Outcome::Shown
+    } else {
+        Outcome::Invalid
+    };
+    let view = UserView {
+        layout: AdminLayout::new(&site, staff, &user.name, "/quan-tri/nguoi-dung", inbox)
+            .with_flash(flash),
+        id: user.id.0,
+        login: user.login.clone(),
+        name: user.name.clone(),
+        enabled: user.enabled,
+        units: units
+            .iter()
+            .map(|u| UnitChoice {
+                id: u.id.0,
+                name: u.name.clone(),
+                selected: user.unit == Some(u.id),
+            })
+            .collect(),
+        roles: role_choices(&user.roles),
+        errors,
+        one_time,
+    };
+    page(app, "admin/user.html", &view, outcome)
+}
+
+/// `GET /quan-tri/nguoi-dung/{id}`
+pub async fn edit_user(
+    State(app): State<Arc<App>>,
+    Admin(staff): Admin,
+    Path(id): Path<u64>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    user_page(
+        &app,
+        &staff,
+        UserId(id),
+        Vec::new(),
+        None,
+        flash_code(query.as_deref()),
+    )
+    .await
+}
+
+/// `POST /quan-tri/nguoi-dung/{id}`
+pub async fn update_user(
+    State(app): State<Arc<App>>,
+    Admin(staff): Admin,
+    Path(id): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let id = UserId(id);
+    let mut edit = UserEdit {
+        name: form.get("name").to_string(),
+        unit: unit_from(&form),
+        roles: roles_from(&form),
+        enabled: form.has("enabled"),
+    };
+    // An administrator cannot lock themselves out by accident.
+    if id == staff.user.id {
+        edit.enabled = true;
+        if !edit.roles.contains(&Role::Administrator) {
+            edit.roles.push(Role::Administrator);
+        }
+    }
+    let now = app.clock.now();
+    match app
+        .store
+        .write(move |tx| auth::update_user(tx, id, edit, now))
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/quan-tri/nguoi-dung/{}?tb=da-luu-nguoi-dung",
+            id.0
+        ))),
+        Err(e) => user_page(&app, &staff, id, auth_errors(e)?, None, None).await,
+    }
+}
+
+/// `POST /quan-tri/nguoi-dung/{id}/mat-khau` — a new one-time password, shown once;
+/// the person's sessions end.
+pub async fn reset_password(
+    State(app): State<Arc<App>>,
+    Admin(staff): Admin,
+    Path(id): Path<u64>,
+) -> Result<Response, HttpError> {
+    let id = UserId(id);
+    let one_time = password::generate();
+    let hash = app.hash_password(one_time.clone()).await?;
+    let now = app.clock.now();
+    app.store
+        .write(move |tx| -> Result<_, auth::Error> {
+            auth::set_password_hash(tx, id, hash, true, now)?;
+            auth::session::end_all_for(tx, id)
+        })
+        .await?;
+    tracing::info!(by = %staff.user.login, user = id.0, "password reset");
+    user_page(&app, &staff, id, Vec::new(), Some(one_time), None).await
+}
+
+#[derive(Serialize)]
+struct UnitsView {
+    layout: AdminLayout,
+    units: Vec<UnitChoice>,
+    errors: Vec<FieldError>,
+}
+
+async fn units_page(
+    app: &Arc<App>,
+    staff: &super::Staff,
+    errors: Vec<FieldError>,
+    flash: Option<&str>,
+) -> Result<Response, HttpError> {
+    let units = app.store.read(|tx| auth::units(tx)).await?;
+    let (site, inbox) = site_and_inbox(app, staff).await?;
+    let outcome = if errors.is_empty() {
+        Outcome::Shown
+    } else {
+        Outcome::Invalid
+    };
+    let view = UnitsView {
+        layout: AdminLayout::new(&site, staff, "Đơn vị", "/quan-tri/don-vi", inbox)
+            .with_flash(flash),
+        units: units
+            .iter()
+            .map(|u| UnitChoice {
+                id: u.id.0,
+                name: u.name.clone(),
+                selected: false,
+            })
+            .collect(),
+        errors,
+    };
+    page(app, "admin/units.html", &view, outcome)
+}
+
+/// `GET /quan-tri/don-vi`
+pub async fn list_units(
+    State(app): State<Arc<App>>,
+    Admin(staff): Admin,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    units_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
+}
+
+/// `POST /quan-tri/don-vi`
+pub async fn create_unit(
+    State(app): State<Arc<App>>,
+    Admin(staff): Admin,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let name = form.get("name").to_string();
+    match app
+        .store
+        .write(move |tx| auth::create_unit(tx, &name))
+        .await
+    {
+        Ok(_) => Ok(see_other("/quan-tri/don-vi?tb=da-luu-don-vi")),
+        Err(e) => units_page(&app, &staff, auth_errors(e)?, None).await,
+    }
+}
+
+/// `POST /quan-tri/don-vi/{id}`
+pub async fn rename_unit(
+    State(app): State<Arc<App>>,
+    Admin(staff): Admin,
+    Path(id): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let name = form.get("name").to_string();
+    match app
+        .store
+        .write(move |tx| auth::rename_unit(tx, UnitId(id), &name))
+        .await
+    {
+        Ok(_) => Ok(see_other("/quan-tri/don-vi?tb=da-luu-don-vi")),
+        Err(e) => units_page(&app, &staff, auth_errors(e)?, None).await,
+    }
+}
+
+#[derive(Serialize)]
+struct DelegationRow {
+    id: u64,
+    delegate: String,
+    from: String,
+    until: String,
+    scope: String,
+    status: &'static str,
+    active: bool,
+}
+
+#[derive(Serialize)]
+struct PersonChoice {
+    id: u64,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct DelegationsView {
+    layout: AdminLayout,
+    rows: Vec<DelegationRow>,
+    people: Vec<PersonChoice>,
+    kinds: Vec<(&'static str, &'static str)>,
+    categories: Vec<content::Category>,
+    errors: Vec<FieldError>,
+    today: String,
+}
+
+async fn delegations_page(
+    app: &Arc<App>,
+    staff: &super::Staff,
+    errors: Vec<FieldError>,
+    flash: Option<&str>,
+) -> Result<Response, HttpError> {
+    let me = staff.user.id.0;
+    let (delegations, users, categories) = app
+        .store
+        .read(move |tx| -> Result<_, HttpError> {
+            Ok((
+                auth::delegations(tx)?,
+                auth::users(tx)?,
+                content::categories(tx)?,
+            ))
+        })
+        .await?;
+    let (site, inbox) = site_and_inbox(app, staff).await?;
+    let today = app.today();
+    let outcome = if errors.is_empty() {
+        Outcome::Shown
+    } else {
+        Outcome::Invalid
+    };
+    let view = DelegationsView {
+        layout: AdminLayout::new(
+            &site,
+            staff,
+            "Ủy quyền duyệt tin",
+            "/quan-tri/uy-quyen",
+            inbox,
+        )
+        .with_flash(flash),
+        rows: delegations
+            .iter()
+            .filter(|d| d.grantor == me)
+            .map(|d| {
+                let mut scope: Vec<String> =
+                    d.kinds.iter().map(|k| k.label().to_string()).collect();
+                scope.extend(d.categories.iter().cloned());
+                DelegationRow {
+                    id: d.id,
+                    delegate: d.delegate_name.clone(),
+                    from: d.from.strftime("%d/%m/%Y").to_string(),
+                    until: d.until.strftime("%d/%m/%Y").to_string(),
+                    scope: if scope.is_empty() {
+                        "Tất cả".into()
+                    } else {
+                        scope.join(", ")
+                    },
+                    status: if d.revoked {
+                        "Đã thu hồi"
+                    } else if d.until < today {
+                        "Đã hết hạn"
+                    } else if d.from > today {
+                        "Chưa đến ngày"
+                    } else {
+                        "Đang hiệu lực"
+                    },
+                    active: !d.revoked && d.until >= today,
+                }
+            })
+            .collect(),
+        people: users
+            .iter()
+            .filter(|u| u.enabled && u.id.0 != me)
+            .map(|u| PersonChoice {
+                id: u.id.0,
+                name: format!("{} ({})", u.name, u.login),
+            })
+            .collect(),
+        kinds: Kind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+        categories,
+        errors,
+        today: today.to_string(),
+    };
+    page(app, "admin/delegations.html", &view, outcome)
+}
+
+/// `GET /quan-tri/uy-quyen`
+pub async fn list_delegations(
+    State(app): State<Arc<App>>,
+    Head(staff): Head,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    delegations_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
+}
+
+/// `POST /quan-tri/uy-quyen`
+pub async fn grant_delegation(
+    State(app): State<Arc<App>>,
+    Head(staff): Head,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let dates = (form.get("from").parse(), form.get("until").parse());
+    let (Ok(from), Ok(until)) = dates else {
+        let errors = vec![FieldError {
+            field: "from",
+            message: "Vui lòng chọn ngày bắt đầu và ngày kết thúc.".into(),
+        }];
+        return delegations_page(&app, &staff, errors, None).await;
+    };
+    let Ok(delegate) = form.get("delegate").parse::<u64>() else {
+        let errors = vec![FieldError {
+            field: "delegate",
+            message: "Vui lòng chọn người được ủy quyền.".into(),
+        }];
+        return delegations_page(&app, &staff, errors, None).await;
+    };
+    let grant = Grant {
+        delegate: UserId(delegate),
+        from,
+        until,
+        kinds: form
+            .all("kinds")
+            .into_iter()
+            .filter_map(|k| Kind::ALL.iter().copied().find(|x| x.as_str() == k))
+            .collect(),
+        categories: form
+            .all("categories")
+            .into_iter()
+            .map(String::from)
+            .collect(),
+    };
+    let (grantor, now) = (staff.user.clone(), app.clock.now());
+    match app
+        .store
+        .write(move |tx| auth::grant_delegation(tx, &grantor, grant, now))
+        .await
+    {
+        Ok(d) => {
+            tracing::info!(by = %staff.user.login, delegate = d.delegate, "approval delegated");
+            Ok(see_other("/quan-tri/uy-quyen?tb=da-uy-quyen"))
+        }
+        Err(e) => delegations_page(&app, &staff, auth_errors(e)?, None).await,
+    }
+}
+
+/// `POST /quan-tri/uy-quyen/{id}/thu-hoi`
+pub async fn revoke_delegation(
+    State(app): State<Arc<App>>,
+    Head(staff): Head,
+    Path(id): Path<u64>,
+) -> Result<Response, HttpError> {
+    let grantor = staff.user.clone();
+    match app
+        .store
+        .write(move |tx| auth::revoke_delegation(tx, &grantor, id))
+        .await
+    {
+        Ok(()) => Ok(see_other("/quan-tri/uy-quyen?tb=da-thu-hoi")),
+        Err(e) => delegations_page(&app, &staff, auth_errors(e)?, None).await,
+    }
+}

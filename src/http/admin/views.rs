@@ -1,0 +1,125 @@
+//! Admin view structs: each page has one `AdminLayout` (who is signed in, the menu with
+//! inbox counts, the CSRF token, a flash message) and its own fields.
+
+use serde::Serialize;
+
+use super::Staff;
+use crate::workflow::Role;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MenuLink {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub count: usize,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminLayout {
+    pub site_name: String,
+    pub title: String,
+    pub user_name: String,
+    pub user_login: String,
+    pub roles: Vec<&'static str>,
+    pub csrf: String,
+    pub menu: Vec<MenuLink>,
+    pub flash: Option<&'static str>,
+}
+
+impl AdminLayout {
+    pub fn new(
+        site_name: &str,
+        staff: &Staff,
+        title: &str,
+        path: &str,
+        inbox: usize,
+    ) -> AdminLayout {
+        let roles = &staff.user.roles;
+        let has = |r: Role| roles.contains(&r);
+        let mut menu = vec![
+            ("Việc của tôi", "/quan-tri", inbox, true),
+            ("Danh sách bài", "/quan-tri/bai-viet", 0, true),
+            (
+                "Viết bài mới",
+                "/quan-tri/bai-viet/moi",
+                0,
+                has(Role::Contributor) || has(Role::Compiler),
+            ),
+            ("Thư viện tệp", "/quan-tri/tep", 0, true),
+            (
+                "Ủy quyền duyệt",
+                "/quan-tri/uy-quyen",
+                0,
+                has(Role::BoardHead),
+            ),
+            (
+                "Người dùng",
+                "/quan-tri/nguoi-dung",
+                0,
+                has(Role::Administrator),
+            ),
+            ("Đơn vị", "/quan-tri/don-vi", 0, has(Role::Administrator)),
+            ("Đổi mật khẩu", "/quan-tri/doi-mat-khau", 0, true),
+        ];
+        menu.retain(|(_, _, _, shown)| *shown);
+        let current = menu
+            .iter()
+            .filter(|(_, href, _, _)| path == *href || path.starts_with(&format!("{href}/")))
+            .map(|(_, href, _, _)| href.len())
+            .max()
+            .unwrap_or(0);
+        AdminLayout {
+            site_name: site_name.to_string(),
+            title: title.to_string(),
+            user_name: staff.user.name.clone(),
+            user_login: staff.user.login.clone(),
+            roles: roles.iter().map(|r| r.label()).collect(),
+            csrf: staff.csrf.clone(),
+            menu: menu
+                .into_iter()
+                .map(|(label, href, count, _)| MenuLink {
+                    label,
+                    href,
+                    count,
+                    current: href.len() == current
+                        && (path == href || path.starts_with(&format!("{href}/"))),
+                })
+                .collect(),
+            flash: None,
+        }
+    }
+
+    /// A message after a redirect, from a fixed list (`?tb=code`), never echoed input.
+    pub fn with_flash(mut self, code: Option<&str>) -> AdminLayout {
+        self.flash = code.and_then(flash);
+        self
+    }
+}
+
+fn flash(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "da-luu" => "Đã lưu bản sửa.",
+        "da-tao" => "Đã tạo bài mới.",
+        "da-chuyen" => "Đã thực hiện bước duyệt.",
+        "da-khoi-phuc" => "Đã khôi phục phiên bản cũ thành một phiên bản mới.",
+        "da-tai-len" => "Đã tải tệp lên thư viện.",
+        "da-doi-mat-khau" => "Đã đổi mật khẩu.",
+        "da-luu-nguoi-dung" => "Đã lưu tài khoản.",
+        "da-luu-don-vi" => "Đã lưu đơn vị.",
+        "da-uy-quyen" => "Đã ủy quyền duyệt tin.",
+        "da-thu-hoi" => "Đã thu hồi ủy quyền.",
+        _ => return None,
+    })
+}
+
+/// The `tb` query value, if any.
+pub fn flash_code(query: Option<&str>) -> Option<&str> {
+    query?.split('&').find_map(|p| p.strip_prefix("tb="))
+}
+
+/// A field message for a form.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
