@@ -110,6 +110,8 @@ pub fn seed(
                     Some(Image {
                         blob: meta.hash,
                         alt: alt.clone().unwrap_or_default(),
+                        variants: Vec::new(),
+                        width: 0,
                     })
                 }
                 (None, _) => None,

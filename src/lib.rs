@@ -13,6 +13,7 @@ pub mod config;
 pub mod content;
 pub mod demo;
 pub mod http;
+pub mod jobs;
 pub mod media;
 pub mod paths;
 pub mod render;

@@ -278,7 +278,7 @@ pub fn library(tx: &impl Tx, images: Option<bool>) -> Result<Vec<BlobMeta>, stor
         // Variants are blobs too, but not library items: only files someone named.
         .filter(|m| !m.original_name.is_empty())
         .collect();
-    all.sort_by(|a, b| b.uploaded_at.cmp(&a.uploaded_at));
+    all.sort_by_key(|m| std::cmp::Reverse(m.uploaded_at));
     Ok(all)
 }
 

@@ -17,9 +17,14 @@ pub struct Made {
     pub password: String,
 }
 
-/// Creates `admin` with a random one-time password, if there are no accounts at all.
+/// Creates `admin` with a random one-time password when no account can administer
+/// (a new folder, with or without demo people).
 pub fn ensure_admin(tx: &WriteTransaction, now: Timestamp) -> Result<Option<Made>, Error> {
-    if super::any_users(tx)? {
+    let users = super::users(tx)?;
+    if users
+        .iter()
+        .any(|u| u.roles.contains(&Role::Administrator) || u.login == "admin")
+    {
         return Ok(None);
     }
     let password = password::generate();

@@ -98,6 +98,8 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
                 Some(Image {
                     blob: hash.clone(),
                     alt,
+                    variants: meta.variants.clone(),
+                    width: meta.width,
                 })
             }
             _ => {
@@ -259,17 +261,29 @@ pub fn restore(
     save(tx, actor, id, entry_now.working, draft, today, now)
 }
 
+/// A workflow step as someone asks for it.
+#[derive(Debug, Clone)]
+pub struct StepRequest {
+    pub action: Action,
+    pub comment: String,
+    /// For `Schedule`: when to go live.
+    pub schedule_for: Option<Timestamp>,
+}
+
 /// Takes a workflow step (submit, return, forward, approve, schedule, publish, …).
 pub fn step(
     tx: &WriteTransaction,
     actor: &Actor,
     id: EntryId,
-    action: Action,
-    comment: &str,
-    schedule_for: Option<Timestamp>,
+    request: StepRequest,
     today: Date,
     now: Timestamp,
 ) -> Result<Entry, Error> {
+    let StepRequest {
+        action,
+        comment,
+        schedule_for,
+    } = request;
     if action == Action::Save {
         return Err(Error::Denied(crate::workflow::Denied::NotFromThisState));
     }
@@ -514,7 +528,7 @@ pub fn revisions(tx: &impl Tx, id: EntryId) -> Result<Vec<Revision>, Error> {
 /// All entries, newest change first (the admin list filters these).
 pub fn all_entries(tx: &impl Tx) -> Result<Vec<Entry>, Error> {
     let mut all = tables::ENTRIES.values(tx)?;
-    all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    all.sort_by_key(|e| std::cmp::Reverse(e.updated_at));
     Ok(all)
 }
 

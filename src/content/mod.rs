@@ -178,6 +178,11 @@ pub struct Fields {
 pub struct Image {
     pub blob: BlobHash,
     pub alt: String,
+    /// Smaller copies for `srcset`, copied from the library when chosen.
+    #[serde(default)]
+    pub variants: Vec<crate::media::Variant>,
+    #[serde(default)]
+    pub width: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -118,6 +118,7 @@ pub async fn serve(
         shutdown: stop_rx,
         alive: alive_tx,
     });
+    let scheduler = tokio::spawn(crate::jobs::scheduler(app.clone(), shared.shutdown.clone()));
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let per_peer = PeerLimit::new(limits.max_connections_per_ip);
     let mut hangup = hangup_signal()?;
@@ -172,6 +173,7 @@ pub async fn serve(
     drop(http);
     tracing::info!("shutting down: no longer accepting connections");
     let _ = stop_tx.send(true);
+    let _ = scheduler.await;
     // Only the connection tasks hold senders now.
     drop(shared);
     let all_closed = async { while alive_rx.recv().await.is_some() {} };

@@ -176,6 +176,8 @@ mod tests {
                     cover: Some(Image {
                         blob: blob.clone(),
                         alt: "Ảnh hội thảo".into(),
+                        variants: vec![],
+                        width: 0,
                     }),
                     attachments: vec![Attachment {
                         blob,

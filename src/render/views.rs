@@ -146,13 +146,29 @@ impl Link {
 pub struct ImageView {
     pub src: String,
     pub alt: String,
+    /// `url 320w, url 640w, …` when the library made smaller copies.
+    pub srcset: String,
 }
 
 impl ImageView {
     pub fn new(image: &Image, title: &str) -> ImageView {
+        let name = format!("{title}.jpg");
+        let mut srcset: Vec<String> = image
+            .variants
+            .iter()
+            .map(|v| format!("{} {}w", paths::blob(&v.hash, &name), v.width))
+            .collect();
+        if !srcset.is_empty() && image.width > 0 {
+            srcset.push(format!(
+                "{} {}w",
+                paths::blob(&image.blob, &name),
+                image.width
+            ));
+        }
         ImageView {
-            src: paths::blob(&image.blob, &format!("{title}.jpg")),
+            src: paths::blob(&image.blob, &name),
             alt: image.alt.clone(),
+            srcset: srcset.join(", "),
         }
     }
 }

@@ -160,6 +160,151 @@ impl Drop for TestServer {
     }
 }
 
+/// The password tests give demo accounts.
+pub const TEST_PASSWORD: &str = "mật khẩu thử nghiệm 2026";
+
+/// A signed-in browser-like client: keeps cookies, sends Origin, adds the CSRF token.
+pub struct Staff {
+    pub client: reqwest::Client,
+    base: String,
+    pub csrf: String,
+}
+
+impl TestServer {
+    /// Sets a known password on `login` (straight in the store) and signs in over HTTPS
+    /// through the real login form.
+    pub async fn login(&self, login: &str) -> Staff {
+        let hash = trangtin::auth::password::hash(TEST_PASSWORD).unwrap();
+        let now = self.app.clock.now();
+        let name = login.to_string();
+        self.app
+            .store
+            .write(move |tx| -> Result<(), trangtin::auth::Error> {
+                let user = trangtin::auth::find_by_login(tx, &name)?.expect("the account exists");
+                trangtin::auth::set_password_hash(tx, user.id, hash, false, now)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        self.login_with(login, TEST_PASSWORD)
+            .await
+            .expect("login succeeds")
+    }
+
+    /// Signs in with a password; `None` if the login page refuses it.
+    pub async fn login_with(&self, login: &str, password: &str) -> Option<Staff> {
+        let mut config = client_tls(self.certs.cert_path());
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(config)
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let page = client
+            .get(self.url("/quan-tri/dang-nhap"))
+            .send()
+            .await
+            .unwrap();
+        let html = page.text().await.unwrap();
+        let csrf = field_value(&html, "csrf").expect("login form has a CSRF token");
+        let response = client
+            .post(self.url("/quan-tri/dang-nhap"))
+            .header("origin", format!("https://{}", self.https))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", login),
+                ("password", password),
+                ("tiep", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        if response.status() != 303 {
+            return None;
+        }
+        let mut staff = Staff {
+            client,
+            base: format!("https://{}", self.https),
+            csrf: String::new(),
+        };
+        let landing = response.headers()["location"].to_str().unwrap().to_string();
+        let (_, html) = staff.get(&landing).await;
+        staff.csrf = field_value(&html, "csrf").unwrap_or_default();
+        Some(staff)
+    }
+}
+
+impl Staff {
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        if status == 303 {
+            let location = r.headers()["location"].to_str().unwrap_or("").to_string();
+            return (status, format!("see other: {location}"));
+        }
+        (status, r.text().await.unwrap())
+    }
+
+    /// POSTs a form with this session's CSRF token and a same-site Origin.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The `Location` of a 303 answer, or a panic with the page that came instead.
+    pub async fn post_ok(&self, path: &str, fields: &[(&str, &str)]) -> String {
+        let r = self.post(path, fields).await;
+        let status = r.status();
+        if status != 303 {
+            let body = r.text().await.unwrap_or_default();
+            let errors = body
+                .find("role=\"alert\"")
+                .map(|i| &body[i..(i + 600).min(body.len())]);
+            panic!(
+                "POST {path} gave {status}: {}",
+                errors.unwrap_or(&body[..body.len().min(600)])
+            );
+        }
+        r.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    pub async fn upload(&self, name: &str, bytes: Vec<u8>, alt: &str) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+        let form = reqwest::multipart::Form::new()
+            .text("alt", alt.to_string())
+            .part("file", part);
+        self.client
+            .post(format!("{}/quan-tri/tep?csrf={}", self.base, self.csrf))
+            .header("origin", &self.base)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The value of the first `<input name="{name}" value="…">` in a page.
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\" value=\""))?;
+    let start = at + format!("name=\"{name}\" value=\"").len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
 /// A rustls client configuration (ring) that trusts exactly the certificate in `pem`.
 pub fn client_tls(pem: &Path) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();

@@ -49,11 +49,7 @@ async fn login_page(
     outcome: Outcome,
 ) -> Result<Response, HttpError> {
     let csrf = random_token()?;
-    let site_name = app
-        .store
-        .read(|tx| crate::site::load(tx))
-        .await?
-        .agency_name;
+    let site_name = app.store.read(crate::site::load).await?.agency_name;
     let view = LoginView {
         site_name,
         csrf: csrf.clone(),

@@ -742,10 +742,13 @@ pub async fn step_entry(
     let comment = form.get("comment").to_string();
     let schedule_for = parse_local_time(form.get("schedule_for"));
     let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
+    let request = editorial::StepRequest {
+        action,
+        comment,
+        schedule_for,
+    };
     let stepped = app
-        .write_and_refresh(move |tx| {
-            editorial::step(tx, &actor, id, action, &comment, schedule_for, today, now)
-        })
+        .write_and_refresh(move |tx| editorial::step(tx, &actor, id, request, today, now))
         .await;
     match stepped {
         Ok(_) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-chuyen"))),

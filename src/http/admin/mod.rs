@@ -452,7 +452,9 @@ pub async fn site_and_inbox(app: &Arc<App>, staff: &Staff) -> Result<(String, us
 /// The HTTP status a capability check gives `roles` for a route (tests use it).
 pub fn expected_status(cap: Capability, roles: Option<&[Role]>, method: &Method) -> StatusCode {
     match (cap, roles) {
-        (Capability::Anyone, _) => StatusCode::OK,
+        (Capability::Anyone, None) => StatusCode::OK,
+        // The only such page is the login page, which sends signed-in people on.
+        (Capability::Anyone, Some(_)) => StatusCode::SEE_OTHER,
         (_, None) if method == Method::GET => StatusCode::SEE_OTHER,
         (_, None) => StatusCode::FORBIDDEN,
         (cap, Some(roles)) if cap.admits(roles) => StatusCode::OK,

@@ -322,7 +322,7 @@ async fn units_page(
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
-    let units = app.store.read(|tx| auth::units(tx)).await?;
+    let units = app.store.read(auth::units).await?;
     let (site, inbox) = site_and_inbox(app, staff).await?;
     let outcome = if errors.is_empty() {
         Outcome::Shown

@@ -1,0 +1,48 @@
+//! Background work inside the server process: publishing scheduled entries on time.
+//! The scheduler looks every second, so it catches up at once after a restart, and it
+//! reads time from the app's clock, so tests can move time forward.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::app::App;
+use crate::content::{self, editorial};
+
+/// Runs until `stop` turns true.
+pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(e) = publish_due(&app).await {
+                    tracing::error!("scheduled publishing failed: {e}");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Publishes every entry whose scheduled time has come; returns how many.
+pub async fn publish_due(app: &App) -> Result<usize, content::Error> {
+    let now = app.clock.now();
+    let due = app.store.read(move |tx| editorial::due(tx, now)).await?;
+    let mut published = 0;
+    for (at, id) in due {
+        match app
+            .write_and_refresh(move |tx| editorial::publish_due(tx, id, now))
+            .await
+        {
+            Ok(_) => {
+                published += 1;
+                let late = now.as_second() - at.as_second();
+                tracing::info!(entry = id.0, late_seconds = late, "published on schedule");
+            }
+            Err(e) => tracing::error!(entry = id.0, "could not publish on schedule: {e}"),
+        }
+    }
+    Ok(published)
+}

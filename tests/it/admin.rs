@@ -1,0 +1,779 @@
+//! The editors' workspace over real HTTPS: every admin route as every role, the whole
+//! editorial flow with a delegate and a scheduled publication, and the bad input.
+
+use std::time::Duration;
+
+use axum::http::Method;
+use trangtin::content::editorial;
+use trangtin::content::{EntryId, State};
+use trangtin::http::admin::{ROUTES, expected_status};
+use trangtin::workflow::{self, Action, Role};
+
+use crate::support::{Staff, TestServer, field_value};
+
+/// Demo logins, one per role.
+const PEOPLE: &[(&str, Role)] = &[
+    ("donvi", Role::Contributor),
+    ("tonghop", Role::Compiler),
+    ("bientap", Role::BoardMember),
+    ("truongban", Role::BoardHead),
+    ("xuatban", Role::Publisher),
+    ("lanhdao", Role::Leadership),
+    ("admin", Role::Administrator),
+];
+
+fn entry_id(location: &str) -> u64 {
+    location
+        .trim_start_matches("/quan-tri/bai-viet/")
+        .split(['?', '/'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn state(server: &TestServer, id: u64) -> State {
+    server
+        .app
+        .store
+        .read(move |tx| editorial::entry(tx, EntryId(id)))
+        .await
+        .unwrap()
+        .state
+}
+
+async fn base_of(staff: &Staff, id: u64) -> String {
+    let (status, html) = staff.get(&format!("/quan-tri/bai-viet/{id}")).await;
+    field_value(&html, "base").unwrap_or_else(|| {
+        panic!(
+            "no base revision in the editor ({status}): {}",
+            &html[..html.len().min(1500)]
+        )
+    })
+}
+
+fn article<'a>(title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("kind", "article"),
+        ("title", title),
+        ("summary", "Tóm tắt bài thử nghiệm."),
+        ("body", body),
+        ("category", "tin-hoat-dong"),
+        ("author", "Nguyễn Thị Lan"),
+        ("source", "Phòng Quản lý khoa học"),
+    ]
+}
+
+async fn step(staff: &Staff, id: u64, action: &str, comment: &str) {
+    staff
+        .post_ok(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", action), ("comment", comment)],
+        )
+        .await;
+}
+
+/// Through the whole workflow: written by the Division, approved by the head,
+/// published by the Centre. Returns the public path.
+async fn publish_through_workflow(server: &TestServer, title: &str, body: &str) -> String {
+    let compiler = server.login("tonghop").await;
+    let location = compiler
+        .post_ok("/quan-tri/bai-viet/moi", &article(title, body))
+        .await;
+    let id = entry_id(&location);
+    step(&compiler, id, "submit", "").await;
+    step(&compiler, id, "forward", "").await;
+    step(&server.login("truongban").await, id, "approve", "").await;
+    step(&server.login("xuatban").await, id, "publish", "").await;
+    let slug = server
+        .app
+        .store
+        .read(move |tx| editorial::entry(tx, EntryId(id)))
+        .await
+        .unwrap()
+        .slug;
+    format!("/tin-tuc/{slug}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_admin_route_answers_each_role_as_its_capability_says() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    // A spare account, so resetting its password disturbs nobody else in the walk.
+    admin
+        .post(
+            "/quan-tri/nguoi-dung",
+            &[
+                ("login", "duphong"),
+                ("name", "Tài khoản dự phòng"),
+                ("roles", "contributor"),
+            ],
+        )
+        .await;
+    let spare = server
+        .app
+        .store
+        .read(|tx| trangtin::auth::find_by_login(tx, "duphong"))
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .0;
+    let ids = |path: &str| {
+        path.replace("/bai-viet/{id}", "/bai-viet/1")
+            .replace("/uy-quyen/{id}", "/uy-quyen/1")
+            .replace("/nguoi-dung/{id}", &format!("/nguoi-dung/{spare}"))
+            .replace("/don-vi/{id}", "/don-vi/1")
+    };
+    let anonymous = server.client();
+    let mut people = Vec::new();
+    for (login, role) in PEOPLE {
+        people.push((*role, server.login(login).await));
+    }
+    let mut checked = 0;
+    for spec in ROUTES {
+        let path = ids(spec.path);
+        if let Some(cap) = spec.get {
+            let r = anonymous.get(server.url(&path)).send().await.unwrap();
+            assert_eq!(
+                r.status(),
+                expected_status(cap, None, &Method::GET),
+                "GET {path} anonymous"
+            );
+            for (role, staff) in &people {
+                let r = staff.client.get(server.url(&path)).send().await.unwrap();
+                let expected = expected_status(cap, Some(&[*role]), &Method::GET);
+                let got = r.status();
+                let body = r.text().await.unwrap();
+                assert_eq!(
+                    got,
+                    expected,
+                    "GET {path} as {role:?}: {}",
+                    &body[..body.len().min(300)]
+                );
+                checked += 1;
+            }
+        }
+        if let Some(cap) = spec.post {
+            if spec.path.ends_with("dang-xuat") {
+                continue; // signs the walker out; tested on its own below
+            }
+            let r = anonymous
+                .post(server.url(&path))
+                .header("origin", format!("https://{}", server.https))
+                .form(&[("x", "1")])
+                .send()
+                .await
+                .unwrap();
+            // With no session there is no CSRF token to match, whatever the route.
+            assert_eq!(
+                r.status(),
+                403,
+                "POST {path} anonymous (no session, no token)"
+            );
+            for (role, staff) in &people {
+                let status = if spec.path == "/quan-tri/tep" {
+                    staff
+                        .upload("x.txt", b"not a file".to_vec(), "")
+                        .await
+                        .status()
+                } else {
+                    staff
+                        .post(&path, &[("name", "Thử"), ("revision", "1")])
+                        .await
+                        .status()
+                };
+                let admitted =
+                    cap.admits(&[*role]) && workflow_admits(&server, spec.path, *role).await;
+                if admitted {
+                    assert!(
+                        status != 403 && status != 401,
+                        "POST {path} as {role:?} got {status}"
+                    );
+                } else {
+                    assert_eq!(status, 403, "POST {path} as {role:?}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 150, "{checked} combinations");
+    let (status, _) = people[0].1.get("/quan-tri").await;
+    assert_eq!(status, 200);
+    people[0].1.post_ok("/quan-tri/dang-xuat", &[]).await;
+    let (status, _) = people[0].1.get("/quan-tri").await;
+    assert_eq!(status, 303, "signed out");
+}
+
+/// For routes that take a workflow step on entry 1, whether the role may take it.
+async fn workflow_admits(server: &TestServer, path: &str, role: Role) -> bool {
+    if path != "/quan-tri/bai-viet/{id}" && path != "/quan-tri/bai-viet/{id}/khoi-phuc" {
+        return true;
+    }
+    let entry = server
+        .app
+        .store
+        .read(|tx| editorial::entry(tx, EntryId(1)))
+        .await
+        .unwrap();
+    let actor = workflow::Actor {
+        user: 99,
+        name: String::new(),
+        roles: vec![role],
+        unit: None,
+        delegations: vec![],
+    };
+    workflow::decide(
+        &actor,
+        Action::Save,
+        &editorial::facts(&entry),
+        server.app.today(),
+    )
+    .is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_article_goes_from_a_unit_to_the_public_site_and_an_edit_follows_the_same_path() {
+    let server = TestServer::start().await;
+    let contributor = server.login("donvi").await;
+    let compiler = server.login("tonghop").await;
+    let delegate = server.login("uyquyen").await;
+    let head = server.login("truongban").await;
+    let publisher = server.login("xuatban").await;
+
+    // 1. A contributor creates an entry and submits it.
+    let location = contributor
+        .post_ok(
+            "/quan-tri/bai-viet/moi",
+            &article("Hội thảo ứng dụng AI trong nông nghiệp", "<p>Bản đầu.</p>"),
+        )
+        .await;
+    let id = entry_id(&location);
+    step(&contributor, id, "submit", "").await;
+    assert_eq!(state(&server, id).await, State::Submitted);
+    let (_, inbox) = compiler.get("/quan-tri").await;
+    assert!(
+        inbox.contains("Hội thảo ứng dụng AI trong nông nghiệp"),
+        "the Division sees it waiting"
+    );
+
+    // 2. The compiler returns it; the contributor fixes it and resubmits.
+    let refused = compiler
+        .post(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", "return"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(refused.status(), 422, "a return needs a reason");
+    step(&compiler, id, "return", "Bổ sung số liệu cụ thể.").await;
+    assert_eq!(state(&server, id).await, State::Returned);
+    let base = base_of(&contributor, id).await;
+    let mut fixed = article(
+        "Hội thảo ứng dụng AI trong nông nghiệp",
+        "<p>Bản đã bổ sung 120 đại biểu.</p>",
+    );
+    fixed.push(("base", &base));
+    contributor
+        .post_ok(&format!("/quan-tri/bai-viet/{id}"), &fixed)
+        .await;
+    step(&contributor, id, "submit", "").await;
+
+    // A contributor cannot approve, nor can the Division.
+    let denied = contributor
+        .post(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", "approve")],
+        )
+        .await;
+    assert_eq!(denied.status(), 403);
+
+    // 3. The compiler forwards it to the Board.
+    step(&compiler, id, "forward", "").await;
+    assert_eq!(state(&server, id).await, State::InReview);
+    let denied = compiler
+        .post(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", "approve")],
+        )
+        .await;
+    assert_eq!(denied.status(), 403);
+
+    // 4. A delegate approves on behalf of the head.
+    step(&delegate, id, "approve", "Đồng ý đăng.").await;
+    assert_eq!(state(&server, id).await, State::Approved);
+    let (_, editor) = publisher.get(&format!("/quan-tri/bai-viet/{id}")).await;
+    assert!(
+        editor.contains("thay mặt Lê Thị Thu Hà"),
+        "the approval names the head"
+    );
+    let events = server
+        .app
+        .store
+        .read(move |tx| editorial::events(tx, EntryId(id)))
+        .await
+        .unwrap();
+    let approval = events.iter().find(|e| e.action == Action::Approve).unwrap();
+    assert_eq!(approval.user_name, "Võ Minh Tâm");
+    assert_eq!(approval.on_behalf_of.as_deref(), Some("Lê Thị Thu Hà"));
+    assert_eq!(approval.role, Role::BoardHead);
+    assert_eq!(approval.revision_hash.len(), 64);
+
+    // 5. The publisher schedules it; time passes, and it is live.
+    let at = server
+        .app
+        .clock
+        .now()
+        .checked_add(jiff::SignedDuration::from_mins(10))
+        .unwrap()
+        .to_zoned_datetime(trangtin::render::format::vietnam())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    publisher
+        .post_ok(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", "schedule"), ("schedule_for", &at)],
+        )
+        .await;
+    assert_eq!(state(&server, id).await, State::Scheduled);
+    let slug = server
+        .app
+        .store
+        .read(move |tx| editorial::entry(tx, EntryId(id)))
+        .await
+        .unwrap()
+        .slug;
+    let public = format!("/tin-tuc/{slug}");
+    assert_eq!(server.page(&public).await.0, 404, "not before its time");
+    // Twenty minutes later (sessions stay open: they end after two idle hours).
+    server.app.clock.advance(20 * 60);
+    let mut live = false;
+    for _ in 0..100 {
+        if server.page(&public).await.0 == 200 {
+            live = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(live, "the scheduler published it");
+    assert_eq!(state(&server, id).await, State::Published);
+    let (_, page) = server.page(&public).await;
+    assert!(page.contains("Bản đã bổ sung 120 đại biểu."));
+    assert!(page.contains("Nguyễn Thị Lan"));
+
+    // 6. An edit goes through the same steps while the old revision stays live.
+    let base = base_of(&contributor, id).await;
+    let mut edit = article(
+        "Hội thảo ứng dụng AI trong nông nghiệp",
+        "<p>Bản sửa lần hai.</p>",
+    );
+    edit.push(("base", &base));
+    contributor
+        .post_ok(&format!("/quan-tri/bai-viet/{id}"), &edit)
+        .await;
+    assert_eq!(state(&server, id).await, State::Draft);
+    let (_, page) = server.page(&public).await;
+    assert!(
+        page.contains("Bản đã bổ sung 120 đại biểu."),
+        "the live revision stays up"
+    );
+    assert!(!page.contains("Bản sửa lần hai."));
+    let (_, preview) = contributor
+        .get(&format!("/quan-tri/bai-viet/{id}/xem-truoc"))
+        .await;
+    assert!(preview.contains("Bản sửa lần hai.") && preview.contains("Bản xem trước"));
+    step(&contributor, id, "submit", "").await;
+    step(&compiler, id, "forward", "").await;
+    step(&head, id, "approve", "").await;
+    step(&publisher, id, "publish", "").await;
+    let (_, page) = server.page(&public).await;
+    assert!(page.contains("Bản sửa lần hai."));
+    let published = server
+        .app
+        .store
+        .read(move |tx| editorial::entry(tx, EntryId(id)))
+        .await
+        .unwrap();
+    assert_eq!(
+        published.published,
+        published.approval.as_ref().map(|a| a.revision)
+    );
+
+    // The history shows every revision and a diff between two of them.
+    let revisions = server
+        .app
+        .store
+        .read(move |tx| editorial::revisions(tx, EntryId(id)))
+        .await
+        .unwrap();
+    assert_eq!(revisions.len(), 3);
+    let (a, b) = (revisions[2].id.0, revisions[0].id.0);
+    let (_, history) = head
+        .get(&format!("/quan-tri/bai-viet/{id}/lich-su?a={a}&b={b}"))
+        .await;
+    assert!(history.contains("Bản đầu.") && history.contains("Bản sửa lần hai."));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restore_makes_a_new_revision_and_keeps_history() {
+    let server = TestServer::start().await;
+    let compiler = server.login("tonghop").await;
+    let location = compiler
+        .post_ok(
+            "/quan-tri/bai-viet/moi",
+            &article("Bài thử khôi phục", "<p>Một.</p>"),
+        )
+        .await;
+    let id = entry_id(&location);
+    let first = base_of(&compiler, id).await;
+    let mut second = article("Bài thử khôi phục", "<p>Hai.</p>");
+    second.push(("base", &first));
+    compiler
+        .post_ok(&format!("/quan-tri/bai-viet/{id}"), &second)
+        .await;
+    compiler
+        .post_ok(
+            &format!("/quan-tri/bai-viet/{id}/khoi-phuc"),
+            &[("revision", &first)],
+        )
+        .await;
+    let revisions = server
+        .app
+        .store
+        .read(move |tx| editorial::revisions(tx, EntryId(id)))
+        .await
+        .unwrap();
+    assert_eq!(revisions.len(), 3);
+    assert_eq!(revisions[0].fields.body_html, "<p>Một.</p>");
+    assert_eq!(revisions[0].parent, Some(revisions[1].id));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_xss_corpus_through_the_editor_is_harmless_on_the_public_page() {
+    let server = TestServer::start().await;
+    let payloads = [
+        "<p>Đoạn <strong>an toàn</strong> còn lại.</p>",
+        "<script>alert('xss')</script>",
+        "<img src=x onerror=alert(1) alt=\"a\">",
+        "<a href=\"javascript:alert(1)\">bấm</a>",
+        "<svg onload=alert(1)><circle/></svg>",
+        "<iframe src=\"https://evil.example\"></iframe>",
+        "<p style=\"background:url(javascript:alert(1))\">kiểu</p>",
+        "<div onclick=\"steal()\">nhấp</div>",
+        "<a href=\"data:text/html,<script>alert(1)</script>\">dữ liệu</a>",
+        "<object data=\"x.swf\"></object><embed src=\"x.swf\">",
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+        "<form action=\"https://evil.example\"><input name=p></form>",
+        "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
+    ];
+    let body = payloads.concat();
+    let path =
+        publish_through_workflow(&server, "Bài <script>alert(2)</script> thử XSS", &body).await;
+    let (status, html) = server.page(&path).await;
+    assert_eq!(status, 200);
+    let body_part = &html[html.find("class=\"body\"").unwrap()..];
+    for bad in [
+        "<script>alert",
+        "onerror",
+        "javascript:",
+        "<svg",
+        "<iframe",
+        "style=\"background",
+        "onclick",
+        "data:text/html",
+        "<object",
+        "<embed",
+        "<form action",
+        "http-equiv",
+        "<math",
+    ] {
+        assert!(
+            !body_part.contains(bad),
+            "{bad} survived on the public page"
+        );
+    }
+    assert!(html.contains("<strong>an toàn</strong>"));
+    assert!(
+        html.contains("Bài &lt;script&gt;alert(2)&lt;/script&gt; thử XSS"),
+        "the title is escaped"
+    );
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 255) as u8, (y % 255) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+async fn library_size(server: &TestServer) -> (usize, usize) {
+    let items = server
+        .app
+        .store
+        .read(|tx| trangtin::media::library(tx, None))
+        .await
+        .unwrap()
+        .len();
+    let files = walk(&server.data.join("blobs"));
+    (items, files)
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walk(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploads_are_checked_by_content_and_bad_ones_store_nothing() {
+    let server = TestServer::start().await;
+    let writer = server.login("donvi").await;
+    let before = library_size(&server).await;
+    let cases: Vec<(&str, Vec<u8>, &str, u16, &str)> = vec![
+        (
+            "bao-cao.pdf",
+            png(8, 8),
+            "",
+            422,
+            "không khớp với phần mở rộng",
+        ),
+        (
+            "anh.jpg",
+            b"<html><script>alert(1)</script></html>".to_vec(),
+            "Ảnh",
+            422,
+            "Định dạng tệp không được hỗ trợ",
+        ),
+        ("anh.png", png(40, 40), "", 422, "mô tả thay thế"),
+        (
+            "lon.jpg",
+            [&[0xFF, 0xD8, 0xFF][..], &vec![0u8; 11 * 1024 * 1024]].concat(),
+            "Ảnh",
+            422,
+            "Ảnh lớn quá 10 MB",
+        ),
+        (
+            "qua-lon.pdf",
+            [&b"%PDF-1.7\n"[..], &vec![b' '; 22 * 1024 * 1024]].concat(),
+            "",
+            413,
+            "Dữ liệu gửi lên quá lớn",
+        ),
+    ];
+    for (name, bytes, alt, status, message) in cases {
+        let r = writer.upload(name, bytes, alt).await;
+        assert_eq!(r.status(), status, "{name}");
+        let html = r.text().await.unwrap_or_default();
+        assert!(html.contains(message), "{name}: expected {message:?}");
+    }
+    assert_eq!(library_size(&server).await, before, "nothing was stored");
+
+    // A good image: re-encoded JPEG with srcset variants.
+    let r = writer
+        .upload("Hội thảo.png", png(1600, 900), "Đại biểu dự hội thảo")
+        .await;
+    assert_eq!(r.status(), 303);
+    let meta = server
+        .app
+        .store
+        .read(|tx| trangtin::media::library(tx, Some(true)))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.alt == "Đại biểu dự hội thảo")
+        .expect("the image is in the library");
+    assert_eq!(meta.content_type, "image/jpeg");
+    assert_eq!(
+        meta.variants.iter().map(|v| v.width).collect::<Vec<_>>(),
+        vec![320, 640, 1280]
+    );
+    let r = writer
+        .upload(
+            "ke-hoach.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n".to_vec(),
+            "",
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn posts_without_a_csrf_token_or_from_another_origin_are_refused() {
+    let server = TestServer::start().await;
+    let staff = server.login("tonghop").await;
+    let url = server.url("/quan-tri/bai-viet/moi");
+    let fields = article("Không có mã CSRF", "<p>x</p>");
+    let no_token = staff
+        .client
+        .post(&url)
+        .header("origin", format!("https://{}", server.https))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 403);
+    let mut with_token = fields.clone();
+    with_token.push(("csrf", staff.csrf.as_str()));
+    let wrong_token = staff
+        .client
+        .post(&url)
+        .header("origin", format!("https://{}", server.https))
+        .form(&[("csrf", "0".repeat(64).as_str()), ("title", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_token.status(), 403);
+    let cross = staff
+        .client
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .form(&with_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    let upload = staff
+        .client
+        .post(server.url("/quan-tri/tep"))
+        .multipart(reqwest::multipart::Form::new().text("alt", "x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 403, "uploads need the token too");
+    let count = server
+        .app
+        .store
+        .read(editorial::all_entries)
+        .await
+        .unwrap()
+        .len();
+    let ok = staff.post("/quan-tri/bai-viet/moi", &fields).await;
+    assert_eq!(ok.status(), 303);
+    let after = server
+        .app
+        .store
+        .read(editorial::all_entries)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(after, count + 1, "only the good request created an entry");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_edits_produce_a_conflict_not_an_overwrite() {
+    let server = TestServer::start().await;
+    let contributor = server.login("donvi").await;
+    let compiler = server.login("tonghop").await;
+    let location = contributor
+        .post_ok(
+            "/quan-tri/bai-viet/moi",
+            &article("Bài sửa đồng thời", "<p>Gốc.</p>"),
+        )
+        .await;
+    let id = entry_id(&location);
+    let base_a = base_of(&contributor, id).await;
+    let base_b = base_of(&compiler, id).await;
+    assert_eq!(base_a, base_b);
+    let mut first = article("Bài sửa đồng thời", "<p>Bản của người thứ nhất.</p>");
+    first.push(("base", &base_a));
+    contributor
+        .post_ok(&format!("/quan-tri/bai-viet/{id}"), &first)
+        .await;
+    let mut second = article("Bài sửa đồng thời", "<p>Bản của người thứ hai.</p>");
+    second.push(("base", &base_b));
+    let r = compiler
+        .post(&format!("/quan-tri/bai-viet/{id}"), &second)
+        .await;
+    assert_eq!(r.status(), 409);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Xung đột khi lưu"));
+    assert!(html.contains("Bản của người thứ nhất.") && html.contains("Bản của người thứ hai."));
+    let working = server
+        .app
+        .store
+        .read(move |tx| {
+            let e = editorial::entry(tx, EntryId(id))?;
+            editorial::revision(tx, e.working)
+        })
+        .await
+        .unwrap();
+    assert_eq!(working.fields.body_html, "<p>Bản của người thứ nhất.</p>");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_admin_must_change_the_one_time_password() {
+    let server = TestServer::start().await;
+    let one_time = "một-lần-mật-khẩu-2026";
+    let hash = trangtin::auth::password::hash(one_time).unwrap();
+    let now = server.app.clock.now();
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<(), trangtin::auth::Error> {
+            let admin = trangtin::auth::find_by_login(tx, "admin")?.unwrap();
+            assert!(
+                admin.must_change_password,
+                "admin starts with a one-time password"
+            );
+            assert!(admin.password_hash.starts_with("$argon2id$"));
+            trangtin::auth::set_password_hash(tx, admin.id, hash, true, now)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert!(server.login_with("admin", "sai mật khẩu").await.is_none());
+    let admin = server.login_with("admin", one_time).await.unwrap();
+    let (status, _) = admin.get("/quan-tri/nguoi-dung").await;
+    assert_eq!(status, 303, "sent to change the password first");
+    let (status, html) = admin.get("/quan-tri/doi-mat-khau").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("mật khẩu một lần"));
+    let csrf = field_value(&html, "csrf").unwrap();
+    let short = admin
+        .client
+        .post(server.url("/quan-tri/doi-mat-khau"))
+        .header("origin", format!("https://{}", server.https))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("old", one_time),
+            ("new", "ngắn"),
+            ("confirm", "ngắn"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(short.status(), 422);
+    let good = "một mật khẩu mới đủ dài";
+    let changed = admin
+        .client
+        .post(server.url("/quan-tri/doi-mat-khau"))
+        .header("origin", format!("https://{}", server.https))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("old", one_time),
+            ("new", good),
+            ("confirm", good),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 303);
+    let (status, _) = admin.get("/quan-tri/nguoi-dung").await;
+    assert_eq!(status, 200);
+    assert!(server.login_with("admin", one_time).await.is_none());
+    assert!(server.login_with("admin", good).await.is_some());
+}
