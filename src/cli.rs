@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::App;
 use crate::config::{Config, Overrides};
+use crate::control;
 use crate::http::server::{self, Listeners};
 use crate::http::tls::CertSwitch;
 
@@ -50,6 +51,32 @@ pub enum Command {
     Serve,
     /// Check the configuration and print it as resolved; exit 2 if it is invalid
     CheckConfig,
+    /// Manage accounts (through the running server if there is one)
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input
+    Add {
+        /// Login name: 2-32 characters of a-z, 0-9, '.', '_', '-'
+        login: String,
+        /// Roles, comma-separated: contributor, compiler, board_member, board_head,
+        /// publisher, leadership, administrator
+        #[arg(long = "role", value_delimiter = ',', required = true)]
+        roles: Vec<String>,
+        /// The unit (phòng, đơn vị), by name or number
+        #[arg(long)]
+        unit: Option<String>,
+        /// Full name as shown in the admin pages and the editorial record
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Set a new password, read from standard input; ends the person's sessions
+    Passwd { login: String },
+    /// List accounts
+    List,
 }
 
 pub fn main() -> ExitCode {
@@ -57,7 +84,108 @@ pub fn main() -> ExitCode {
     match cli.command {
         None | Some(Command::Serve) => serve(&cli.global),
         Some(Command::CheckConfig) => check_config(&cli.global),
+        Some(Command::User(command)) => user(&cli.global, command),
     }
+}
+
+fn read_password() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        return Err("no password on standard input".into());
+    }
+    Ok(password)
+}
+
+fn user(global: &Global, command: UserCommand) -> ExitCode {
+    let config = match load_config(global) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let request = match command {
+        UserCommand::Add {
+            login,
+            roles,
+            unit,
+            name,
+        } => match read_password() {
+            Ok(password) => control::Request::UserAdd {
+                name: name.unwrap_or_default(),
+                login,
+                unit,
+                roles,
+                password,
+            },
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        UserCommand::Passwd { login } => match read_password() {
+            Ok(password) => control::Request::UserPasswd { login, password },
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        UserCommand::List => control::Request::UserList,
+    };
+    let response = match send_or_run(&config, request) {
+        Ok(response) => response,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for u in &response.users {
+        println!(
+            "{:<12} {:<28} {:<40} {}{}",
+            u.login,
+            u.name,
+            u.unit,
+            u.roles.join(","),
+            if u.enabled { "" } else { " (disabled)" }
+        );
+    }
+    if response.ok {
+        if !response.message.is_empty() {
+            println!("{}", response.message);
+        }
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("error: {}", response.message);
+        ExitCode::from(2)
+    }
+}
+
+/// Through the running server's socket, or straight on the store when none runs.
+fn send_or_run(config: &Config, request: control::Request) -> Result<control::Response, String> {
+    let socket = control::socket_path(&config.data);
+    #[cfg(unix)]
+    if socket.exists() {
+        match control::unix::send(&socket, &request) {
+            Ok(response) => return Ok(response),
+            Err(e) => tracing::debug!("control socket not answering: {e}"),
+        }
+    }
+    let _ = &socket;
+    if !config.db_path().exists() {
+        return Err(format!(
+            "no data folder at {} (start the server once, or pass --data)",
+            config.data.display()
+        ));
+    }
+    let (store, _) = crate::store::Store::open(&config.data).map_err(|e| match e {
+        crate::store::Error::Locked(_) => format!(
+            "the data folder {} is in use by a server whose control socket does not answer",
+            config.data.display()
+        ),
+        other => other.to_string(),
+    })?;
+    Ok(control::handle(&store, request, jiff::Timestamp::now()))
 }
 
 fn load_config(global: &Global) -> Result<Config, ExitCode> {

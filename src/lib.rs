@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod control;
 pub mod demo;
 pub mod http;
 pub mod jobs;

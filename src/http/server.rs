@@ -119,6 +119,14 @@ pub async fn serve(
         alive: alive_tx,
     });
     let scheduler = tokio::spawn(crate::jobs::scheduler(app.clone(), shared.shutdown.clone()));
+    #[cfg(unix)]
+    let control = crate::control::unix::bind(&app.config.data).map(|listener| {
+        tokio::spawn(crate::control::unix::serve(
+            app.clone(),
+            listener,
+            shared.shutdown.clone(),
+        ))
+    });
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let per_peer = PeerLimit::new(limits.max_connections_per_ip);
     let mut hangup = hangup_signal()?;
@@ -174,6 +182,10 @@ pub async fn serve(
     tracing::info!("shutting down: no longer accepting connections");
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
+    #[cfg(unix)]
+    if let Some(control) = control {
+        let _ = control.await;
+    }
     // Only the connection tasks hold senders now.
     drop(shared);
     let all_closed = async { while alive_rx.recv().await.is_some() {} };

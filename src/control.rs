@@ -1,0 +1,300 @@
+//! The control socket: redb lets one process open the database, so while a server runs,
+//! commands such as `trangtin user add` send their work to it over `data/trangtin.sock`
+//! (mode 0600, so only the service account and root can use it). With no server
+//! running, the command opens the store itself. Either way the same `handle` runs.
+//!
+//! Protocol: one JSON request line, one JSON response line.
+
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{self, NewUser, password};
+use crate::store::Store;
+use crate::workflow::Role;
+
+pub const SOCKET: &str = "trangtin.sock";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Request {
+    UserAdd {
+        login: String,
+        name: String,
+        unit: Option<String>,
+        roles: Vec<String>,
+        password: String,
+    },
+    UserPasswd {
+        login: String,
+        password: String,
+    },
+    UserList,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserLine {
+    pub login: String,
+    pub name: String,
+    pub unit: String,
+    pub roles: Vec<String>,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Response {
+    pub ok: bool,
+    /// What happened, or why not (English, for operators).
+    pub message: String,
+    #[serde(default)]
+    pub users: Vec<UserLine>,
+}
+
+impl Response {
+    fn ok(message: impl Into<String>) -> Response {
+        Response {
+            ok: true,
+            message: message.into(),
+            users: Vec::new(),
+        }
+    }
+
+    fn refused(message: impl Into<String>) -> Response {
+        Response {
+            ok: false,
+            message: message.into(),
+            users: Vec::new(),
+        }
+    }
+}
+
+/// Carries out a request against the store (blocking: hashes passwords).
+pub fn handle(store: &Store, request: Request, now: Timestamp) -> Response {
+    match handle_inner(store, request, now) {
+        Ok(response) => response,
+        Err(e) => Response::refused(format!("internal error: {e}")),
+    }
+}
+
+fn check_password(password: &str, login: &str) -> Option<Response> {
+    password::policy(password, login).err().map(|_| {
+        Response::refused(format!(
+            "password refused: use at least {} characters, not containing the login",
+            password::MIN_LEN
+        ))
+    })
+}
+
+fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Response, auth::Error> {
+    match request {
+        Request::UserAdd {
+            login,
+            name,
+            unit,
+            roles,
+            password,
+        } => {
+            let mut parsed = Vec::new();
+            for role in &roles {
+                match Role::parse(role) {
+                    Some(r) => parsed.push(r),
+                    None => {
+                        let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                        return Ok(Response::refused(format!(
+                            "unknown role {role:?}; roles are {}",
+                            known.join(", ")
+                        )));
+                    }
+                }
+            }
+            if parsed.is_empty() {
+                return Ok(Response::refused("give at least one --role"));
+            }
+            if let Some(refusal) = check_password(&password, &login) {
+                return Ok(refusal);
+            }
+            let hash = password::hash(&password).map_err(auth::Error::Hash)?;
+            let name = if name.trim().is_empty() {
+                login.clone()
+            } else {
+                name
+            };
+            store.write_blocking(|tx| {
+                let unit = match unit.as_deref() {
+                    None => None,
+                    Some(u) => match auth::find_unit(tx, u)? {
+                        Some(found) => Some(found.id),
+                        None => {
+                            let known: Vec<String> =
+                                auth::units(tx)?.into_iter().map(|u| u.name).collect();
+                            return Ok(Response::refused(format!(
+                                "unknown unit {u:?}; units are: {}",
+                                known.join("; ")
+                            )));
+                        }
+                    },
+                };
+                let new = NewUser {
+                    login: login.clone(),
+                    name,
+                    unit,
+                    roles: parsed,
+                };
+                match auth::create_user(tx, new, hash, false, now) {
+                    Ok(user) => Ok(Response::ok(format!("created user {}", user.login))),
+                    Err(auth::Error::Invalid { field, .. }) => Ok(Response::refused(format!(
+                        "invalid {field}: logins are 2-32 characters of a-z, 0-9, '.', '_' or '-' and must be unused; the name must not be empty"
+                    ))),
+                    Err(e) => Err(e),
+                }
+            })
+        }
+        Request::UserPasswd { login, password } => {
+            if let Some(refusal) = check_password(&password, &login) {
+                return Ok(refusal);
+            }
+            let hash = password::hash(&password).map_err(auth::Error::Hash)?;
+            store.write_blocking(|tx| {
+                let Some(user) = auth::find_by_login(tx, &login)? else {
+                    return Ok(Response::refused(format!("no user {login:?}")));
+                };
+                auth::set_password_hash(tx, user.id, hash, false, now)?;
+                auth::session::end_all_for(tx, user.id)?;
+                Ok(Response::ok(format!(
+                    "password of {login} changed; their sessions were ended"
+                )))
+            })
+        }
+        Request::UserList => store.read_blocking(|tx| {
+            let units = auth::units(tx)?;
+            let users = auth::users(tx)?
+                .into_iter()
+                .map(|u| UserLine {
+                    unit: u
+                        .unit
+                        .and_then(|id| units.iter().find(|x| x.id == id))
+                        .map(|x| x.name.clone())
+                        .unwrap_or_default(),
+                    login: u.login,
+                    name: u.name,
+                    roles: u.roles.iter().map(|r| r.as_str().to_string()).collect(),
+                    enabled: u.enabled,
+                })
+                .collect();
+            Ok(Response {
+                ok: true,
+                message: String::new(),
+                users,
+            })
+        }),
+    }
+}
+
+pub fn socket_path(data: &Path) -> PathBuf {
+    data.join(SOCKET)
+}
+
+#[cfg(unix)]
+pub mod unix {
+    //! The socket itself.
+
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::{UnixListener, UnixStream};
+    use tokio::sync::watch;
+
+    use super::{Request, Response, handle};
+    use crate::app::App;
+
+    /// Longest request line accepted.
+    const MAX_LINE: usize = 64 * 1024;
+
+    /// Binds the socket (mode 0600). A socket left by a crash, which nobody answers,
+    /// is replaced. `None` (logged) if it cannot be made.
+    pub fn bind(data: &Path) -> Option<UnixListener> {
+        let path = super::socket_path(data);
+        if path.exists() && std::os::unix::net::UnixStream::connect(&path).is_err() {
+            let _ = std::fs::remove_file(&path);
+        }
+        let listener = match UnixListener::bind(&path) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(path = %path.display(), "control socket unavailable: {e}");
+                return None;
+            }
+        };
+        if let Err(e) = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::error!("cannot restrict the control socket: {e}");
+            let _ = std::fs::remove_file(&path);
+            return None;
+        }
+        Some(listener)
+    }
+
+    /// Serves the control socket until `stop` turns true; removes it afterwards.
+    pub async fn serve(app: Arc<App>, listener: UnixListener, mut stop: watch::Receiver<bool>) {
+        let path = super::socket_path(&app.config.data);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    if let Ok((stream, _)) = accepted {
+                        let app = app.clone();
+                        tokio::spawn(async move { answer(app, stream).await });
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+
+    async fn answer(app: Arc<App>, stream: UnixStream) {
+        let (read, mut write) = stream.into_split();
+        let mut line = String::new();
+        let mut reader = BufReader::new(read).take(MAX_LINE as u64);
+        let response = match reader.read_line(&mut line).await {
+            Ok(_) => match serde_json::from_str::<Request>(&line) {
+                Ok(request) => {
+                    let (store, now) = (app.store.clone(), app.clock.now());
+                    tokio::task::spawn_blocking(move || handle(&store, request, now))
+                        .await
+                        .unwrap_or_else(|e| Response {
+                            ok: false,
+                            message: format!("internal error: {e}"),
+                            users: Vec::new(),
+                        })
+                }
+                Err(e) => Response {
+                    ok: false,
+                    message: format!("bad request: {e}"),
+                    users: Vec::new(),
+                },
+            },
+            Err(e) => Response {
+                ok: false,
+                message: format!("cannot read the request: {e}"),
+                users: Vec::new(),
+            },
+        };
+        if let Ok(mut text) = serde_json::to_string(&response) {
+            text.push('\n');
+            let _ = write.write_all(text.as_bytes()).await;
+        }
+    }
+
+    /// Sends a request to a running server; `Err` if none listens.
+    pub fn send(path: &Path, request: &Request) -> std::io::Result<Response> {
+        use std::io::{BufRead, Write};
+        let mut stream = std::os::unix::net::UnixStream::connect(path)?;
+        let mut text = serde_json::to_string(request).map_err(std::io::Error::other)?;
+        text.push('\n');
+        stream.write_all(text.as_bytes())?;
+        let mut line = String::new();
+        std::io::BufReader::new(stream).read_line(&mut line)?;
+        serde_json::from_str(&line).map_err(std::io::Error::other)
+    }
+}

@@ -1,0 +1,171 @@
+//! `trangtin user add | passwd | list`: through a running server's control socket, or
+//! straight on the data folder when no server runs.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::support::TestServer;
+
+fn trangtin(data: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trangtin"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_are_added_through_a_running_server_and_can_sign_in() {
+    let server = TestServer::start().await;
+    // The server task binds its socket as soon as it runs.
+    let socket = server.data.join("trangtin.sock");
+    for _ in 0..100 {
+        if socket.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(socket.exists(), "the control socket is up");
+    let data = server.data.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        trangtin(
+            &data,
+            &[
+                "user",
+                "add",
+                "bientapvien",
+                "--role",
+                "contributor,compiler",
+                "--unit",
+                "Phòng Quản lý khoa học",
+                "--name",
+                "Hoàng Văn Biên",
+            ],
+            "một mật khẩu rất dài 2026\n",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let staff = server
+        .login_with("bientapvien", "một mật khẩu rất dài 2026")
+        .await;
+    assert!(staff.is_some(), "the new account signs in over HTTPS");
+
+    let data = server.data.clone();
+    let list = tokio::task::spawn_blocking(move || trangtin(&data, &["user", "list"], ""))
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        text.contains("bientapvien")
+            && text.contains("Hoàng Văn Biên")
+            && text.contains("contributor,compiler"),
+        "{text}"
+    );
+    assert!(text.contains("admin"));
+
+    let data = server.data.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        trangtin(
+            &data,
+            &["user", "passwd", "bientapvien"],
+            "mật khẩu thứ hai đủ dài\n",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success());
+    assert!(
+        server
+            .login_with("bientapvien", "một mật khẩu rất dài 2026")
+            .await
+            .is_none()
+    );
+    assert!(
+        server
+            .login_with("bientapvien", "mật khẩu thứ hai đủ dài")
+            .await
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_server_the_command_opens_the_store_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_in(&data, |_| {}).await;
+    server.stop().await;
+    assert!(
+        !data.join("trangtin.sock").exists(),
+        "the socket goes with the server"
+    );
+    let out = trangtin(
+        &data,
+        &["user", "add", "ketoan", "--role", "contributor"],
+        "mười hai ký tự trở lên\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (args, stdin, message) in [
+        (
+            vec!["user", "add", "x1", "--role", "king"],
+            "mười hai ký tự trở lên\n",
+            "unknown role",
+        ),
+        (
+            vec!["user", "add", "x2", "--role", "publisher"],
+            "ngắn\n",
+            "password refused",
+        ),
+        (
+            vec!["user", "add", "ketoan", "--role", "publisher"],
+            "mười hai ký tự trở lên\n",
+            "invalid login",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "x3",
+                "--role",
+                "publisher",
+                "--unit",
+                "Không có",
+            ],
+            "mười hai ký tự trở lên\n",
+            "unknown unit",
+        ),
+        (
+            vec!["user", "passwd", "khongco"],
+            "mười hai ký tự trở lên\n",
+            "no user",
+        ),
+    ] {
+        let out = trangtin(&data, &args, stdin);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let list = trangtin(&data, &["user", "list"], "");
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(text.contains("ketoan") && !text.contains("x1") && !text.contains("x2"));
+}
