@@ -1,43 +1,66 @@
-//! Headless Chromium against the real server: the page renders and its script runs
-//! under the strict CSP. Without a browser this test prints a loud notice and passes,
-//! except under CI=true, where a missing browser fails.
+//! Headless Chromium against the real server. Without a browser (or chromedriver, or
+//! axe-core) these tests print a loud notice and pass, except under CI=true, where a
+//! missing tool fails: `.ci/run` installs Debian's chromium and chromium-driver and
+//! axe-core from npm into `.ci/node_modules`.
 
-use std::process::Command;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
-use crate::support::TestServer;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::support::{TEST_PASSWORD, TestServer};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+fn skip(what: &str) {
+    if ci() {
+        panic!("CI=true but {what} is missing: .ci/run must install it");
+    }
+    eprintln!("\n==================================================================");
+    eprintln!("SKIPPED browser test: {what} is missing");
+    eprintln!("(apt-get install chromium chromium-driver; .ci/run installs axe-core)");
+    eprintln!("==================================================================\n");
+}
 
 pub fn chromium() -> Option<&'static str> {
-    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists());
-    if found.is_none() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true but no Chromium at /usr/bin/chromium: .ci/run must install it");
-        }
-        eprintln!("\n==================================================================");
-        eprintln!("SKIPPED browser test: no Chromium found (apt-get install chromium)");
-        eprintln!("==================================================================\n");
+    if std::path::Path::new(CHROMIUM).exists() {
+        Some(CHROMIUM)
+    } else {
+        skip("Chromium (/usr/bin/chromium)");
+        None
     }
-    found
+}
+
+fn axe_source() -> Option<String> {
+    let path = std::env::var("AXE_CORE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(_) => {
+            skip("axe-core (.ci/node_modules/axe-core/axe.min.js)");
+            None
+        }
+    }
 }
 
 /// Loads `url` in headless Chromium and returns the DOM after scripts ran.
 pub fn dump_dom(browser: &str, url: &str) -> String {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--ignore-certificate-errors",
-            "--virtual-time-budget=3000",
-        ])
+        .args(chrome_args())
         .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--virtual-time-budget=3000")
         .arg("--dump-dom")
         .arg(url)
         .output()
@@ -48,6 +71,21 @@ pub fn dump_dom(browser: &str, url: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn chrome_args() -> Vec<&'static str> {
+    vec![
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--ignore-certificate-errors",
+        "--window-size=1280,1000",
+    ]
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -68,4 +106,439 @@ async fn chromium_renders_an_article_and_runs_its_script() {
     let button = &dom[dom.find("data-print").expect("print button")..];
     let tag = &button[..button.find('>').unwrap()];
     assert!(!tag.contains("hidden"), "the script did not run: {tag}");
+}
+
+/// A chromedriver on a free port, stopped on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_driver() -> Option<Driver> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() {
+        skip("chromedriver (/usr/bin/chromedriver, package chromium-driver)");
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some(Driver {
+                child,
+                port,
+                _profile: tempfile::tempdir().unwrap(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn open_browser(driver: &Driver) -> Client {
+    let mut args: Vec<String> = chrome_args().into_iter().map(String::from).collect();
+    args.push(format!(
+        "--user-data-dir={}",
+        driver._profile.path().display()
+    ));
+    let mut caps = serde_json::Map::new();
+    caps.insert("acceptInsecureCerts".into(), json!(true));
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({ "binary": CHROMIUM, "args": args }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session")
+}
+
+/// Runs axe-core (WCAG 2.1 A and AA rules) on the current page; returns violations.
+async fn axe(client: &Client, source: &str) -> Vec<String> {
+    client
+        .execute(&format!("{source}\nreturn true;"), vec![])
+        .await
+        .expect("inject axe");
+    let result = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("run axe");
+    let url = client
+        .current_url()
+        .await
+        .map(|u| u.path().to_string())
+        .unwrap_or_default();
+    result
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .map(|x| format!("{url}: {}", x.as_str().unwrap_or("")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn wait_for_path(client: &Client, prefix: &str) -> String {
+    for _ in 0..100 {
+        let path = client.current_url().await.unwrap().path().to_string();
+        if path.starts_with(prefix) {
+            return path;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "never reached {prefix}: at {}",
+        client.current_url().await.unwrap()
+    );
+}
+
+async fn login(
+    client: &Client,
+    server: &TestServer,
+    login: &str,
+    violations: &mut Vec<String>,
+    axe_js: &str,
+) {
+    client
+        .goto(&server.url("/quan-tri/dang-nhap"))
+        .await
+        .unwrap();
+    violations.extend(axe(client, axe_js).await);
+    client
+        .find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .send_keys(login)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(TEST_PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if client.current_url().await.unwrap().path() != "/quan-tri/dang-nhap" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{login} could not sign in");
+}
+
+async fn logout(client: &Client) {
+    client
+        .find(Locator::Css(".admin-user button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/quan-tri/dang-nhap").await;
+}
+
+async fn take_step(client: &Client, server: &TestServer, id: &str, action: &str) {
+    client
+        .goto(&server.url(&format!("/quan-tri/bai-viet/{id}")))
+        .await
+        .unwrap();
+    let button = client
+        .find(Locator::Css(&format!("button[data-action={action}]")))
+        .await
+        .unwrap_or_else(|_| panic!("no {action} button"));
+    button.click().await.unwrap();
+    for _ in 0..100 {
+        if client
+            .current_url()
+            .await
+            .unwrap()
+            .query()
+            .unwrap_or("")
+            .contains("tb=da-chuyen")
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("step {action} did not go through");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_published() {
+    if chromium().is_none() {
+        return;
+    }
+    let Some(axe_js) = axe_source() else { return };
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let server = TestServer::start().await;
+    for who in ["donvi", "tonghop", "truongban", "xuatban"] {
+        server.login(who).await; // sets the known test password
+    }
+    let client = open_browser(&driver).await;
+    let mut violations = Vec::new();
+
+    // 1. Log in.
+    login(&client, &server, "donvi", &mut violations, &axe_js).await;
+    violations.extend(axe(&client, &axe_js).await);
+
+    // 2. Upload an image, then write an article with it and submit it.
+    let image = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
+    let png = image::RgbImage::from_fn(1400, 800, |x, y| {
+        image::Rgb([(x / 6) as u8, (y / 4) as u8, 140])
+    });
+    image::DynamicImage::ImageRgb8(png)
+        .save_with_format(image.path(), image::ImageFormat::Png)
+        .unwrap();
+    client.goto(&server.url("/quan-tri/tep")).await.unwrap();
+    violations.extend(axe(&client, &axe_js).await);
+    client
+        .find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(&image.path().display().to_string())
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("alt"))
+        .await
+        .unwrap()
+        .send_keys("Đại biểu thảo luận tại hội thảo khoa học")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.upload button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if client
+            .current_url()
+            .await
+            .unwrap()
+            .query()
+            .unwrap_or("")
+            .contains("tb=da-tai-len")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    violations.extend(axe(&client, &axe_js).await);
+
+    client
+        .goto(&server.url("/quan-tri/bai-viet/moi"))
+        .await
+        .unwrap();
+    violations.extend(axe(&client, &axe_js).await);
+    client
+        .find(Locator::Id("title"))
+        .await
+        .unwrap()
+        .send_keys("Hội thảo khoa học viết từ trình duyệt")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("summary"))
+        .await
+        .unwrap()
+        .send_keys("Bài viết thử nghiệm qua trình soạn thảo.")
+        .await
+        .unwrap();
+    let area = client
+        .find(Locator::Css(".rte-area"))
+        .await
+        .expect("the rich-text editor replaced the textarea");
+    area.click().await.unwrap();
+    area.send_keys("Nội dung bài viết từ trình duyệt, có ")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[title='Chữ đậm']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    area.send_keys("chữ đậm").await.unwrap();
+    client
+        .find(Locator::Id("category"))
+        .await
+        .unwrap()
+        .select_by_value("tin-hoat-dong")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("author"))
+        .await
+        .unwrap()
+        .send_keys("Nguyễn Thị Lan")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("source"))
+        .await
+        .unwrap()
+        .send_keys("Phòng Quản lý khoa học")
+        .await
+        .unwrap();
+    client
+        .execute(
+            "const s = document.getElementById('cover');
+             for (const o of s.options) { if (o.text.includes('Đại biểu thảo luận')) { s.value = o.value; } }
+             return s.value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#editor-form button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut id = String::new();
+    for _ in 0..100 {
+        let path = client.current_url().await.unwrap().path().to_string();
+        let tail = path.trim_start_matches("/quan-tri/bai-viet/");
+        if tail.parse::<u64>().is_ok() {
+            id = tail.to_string();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if id.is_empty() {
+        let html = client.source().await.unwrap();
+        let errors = html
+            .find("role=\"alert\"")
+            .map(|i| &html[i..(i + 800).min(html.len())]);
+        panic!(
+            "the article was not created: {}",
+            errors.unwrap_or("no error shown")
+        );
+    }
+    violations.extend(axe(&client, &axe_js).await);
+    let cleaned = client
+        .execute(
+            "return window.trangtinCleanHtml('<p class=MsoNormal style=\"mso-bidi:1\"><span style=\"font-family:Arial\">Văn bản <b>đậm</b></span><o:p></o:p></p><!--[if gte mso 9]><xml>rác</xml><![endif]--><p class=MsoNormal><o:p>&nbsp;</o:p></p>');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        cleaned.as_str(),
+        Some("<p>Văn bản <b>đậm</b></p>"),
+        "Word markup is cleaned on paste"
+    );
+    take_step(&client, &server, &id, "submit").await;
+    logout(&client).await;
+
+    // 3. The Division forwards, the Board head approves, the Centre publishes.
+    login(&client, &server, "tonghop", &mut violations, &axe_js).await;
+    violations.extend(axe(&client, &axe_js).await);
+    take_step(&client, &server, &id, "forward").await;
+    logout(&client).await;
+    login(&client, &server, "truongban", &mut violations, &axe_js).await;
+    take_step(&client, &server, &id, "approve").await;
+    violations.extend(axe(&client, &axe_js).await);
+    client
+        .goto(&server.url("/quan-tri/uy-quyen"))
+        .await
+        .unwrap();
+    violations.extend(axe(&client, &axe_js).await);
+    client
+        .goto(&server.url(&format!("/quan-tri/bai-viet/{id}/lich-su")))
+        .await
+        .unwrap();
+    violations.extend(axe(&client, &axe_js).await);
+    logout(&client).await;
+    login(&client, &server, "xuatban", &mut violations, &axe_js).await;
+    take_step(&client, &server, &id, "publish").await;
+    client
+        .goto(&server.url("/quan-tri/bai-viet"))
+        .await
+        .unwrap();
+    violations.extend(axe(&client, &axe_js).await);
+
+    // 4. The article is on the public site, with its image.
+    let entry = server
+        .app
+        .store
+        .read(move |tx| {
+            trangtin::content::editorial::entry(tx, trangtin::content::EntryId(id.parse().unwrap()))
+        })
+        .await
+        .unwrap();
+    client
+        .goto(&server.url(&format!("/tin-tuc/{}", entry.slug)))
+        .await
+        .unwrap();
+    let html = client.source().await.unwrap();
+    assert!(html.contains("Hội thảo khoa học viết từ trình duyệt"));
+    assert!(html.contains("Nội dung bài viết từ trình duyệt"));
+    assert!(
+        html.contains("đậm</b>") || html.contains("đậm</strong>"),
+        "bold text from the editor"
+    );
+    let img = client.find(Locator::Css("figure.cover img")).await.unwrap();
+    assert_eq!(
+        img.attr("alt").await.unwrap().as_deref(),
+        Some("Đại biểu thảo luận tại hội thảo khoa học")
+    );
+    assert!(
+        img.attr("srcset")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .contains("640w")
+    );
+    violations.extend(axe(&client, &axe_js).await);
+    client.goto(&server.url("/")).await.unwrap();
+    violations.extend(axe(&client, &axe_js).await);
+    client.close().await.unwrap();
+
+    assert!(
+        violations.is_empty(),
+        "axe-core found WCAG 2.1 AA violations:\n{}",
+        violations.join("\n")
+    );
 }

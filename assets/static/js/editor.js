@@ -56,8 +56,8 @@
     var b = document.createElement("button");
     b.type = "button";
     b.textContent = label;
+    // The visible text is the accessible name; the title only adds a hint.
     b.title = title;
-    b.setAttribute("aria-label", title);
     b.addEventListener("click", function (event) {
       event.preventDefault();
       run();
@@ -89,13 +89,13 @@
     toolbar.setAttribute("role", "toolbar");
     toolbar.setAttribute("aria-label", "Định dạng nội dung");
     [
-      button("Đoạn", "Đoạn văn thường", function () { exec("formatBlock", "<p>"); }),
-      button("T2", "Tiêu đề mục", function () { exec("formatBlock", "<h2>"); }),
-      button("T3", "Tiêu đề mục nhỏ", function () { exec("formatBlock", "<h3>"); }),
+      button("Đoạn văn", "Đoạn văn thường", function () { exec("formatBlock", "<p>"); }),
+      button("Tiêu đề mục", "Tiêu đề mục (cấp 2)", function () { exec("formatBlock", "<h2>"); }),
+      button("Tiêu đề nhỏ", "Tiêu đề mục nhỏ (cấp 3)", function () { exec("formatBlock", "<h3>"); }),
       button("Đậm", "Chữ đậm", function () { exec("bold"); }),
       button("Nghiêng", "Chữ nghiêng", function () { exec("italic"); }),
-      button("• Danh sách", "Danh sách dấu chấm", function () { exec("insertUnorderedList"); }),
-      button("1. Danh sách", "Danh sách đánh số", function () { exec("insertOrderedList"); }),
+      button("Danh sách chấm", "Danh sách dấu chấm", function () { exec("insertUnorderedList"); }),
+      button("Danh sách số", "Danh sách đánh số", function () { exec("insertOrderedList"); }),
       button("Liên kết", "Chèn liên kết", function () {
         var url = window.prompt("Địa chỉ liên kết (https://… hoặc /…):", "https://");
         if (url && /^(https?:\/\/|\/|mailto:)/i.test(url)) exec("createLink", url);
