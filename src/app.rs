@@ -60,6 +60,8 @@ pub struct App {
     pub request_ids: RequestIds,
     /// Bounds concurrent argon2 hashes (each takes ~19 MiB and tens of milliseconds).
     pub hashing: Arc<tokio::sync::Semaphore>,
+    /// Bounds concurrent page renders (cache misses), one per core.
+    pub rendering: tokio::sync::Semaphore,
 }
 
 impl App {
@@ -103,6 +105,9 @@ impl App {
             clock,
             request_ids: RequestIds::default(),
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+            rendering: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         })
     }
 }

@@ -225,8 +225,11 @@ fn serve(global: &Global) -> ExitCode {
         Err(code) => return code,
     };
     init_logging(&config.log);
+    // Blocking work (store transactions, compression, password hashing) is short and
+    // bounded; a small pool keeps memory (thread stacks, allocator arenas) small too.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(16)
         .build()
     {
         Ok(rt) => rt,

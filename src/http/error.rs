@@ -21,6 +21,8 @@ pub enum HttpError {
     UriTooLong,
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("request body too slow")]
+    RequestTimeout,
     #[error("internal error: {0}")]
     Internal(String),
     /// Not signed in: go to the login page, then back to `next`.
@@ -70,6 +72,7 @@ impl HttpError {
             HttpError::MisdirectedHost => StatusCode::MISDIRECTED_REQUEST,
             HttpError::UriTooLong => StatusCode::URI_TOO_LONG,
             HttpError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            HttpError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             HttpError::LoginRequired { .. } | HttpError::PasswordChangeRequired => {
                 StatusCode::SEE_OTHER
@@ -180,6 +183,10 @@ pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
         413 => (
             "Dữ liệu gửi lên quá lớn",
             "Nội dung gửi lên vượt quá dung lượng cho phép.",
+        ),
+        408 => (
+            "Quá thời gian chờ",
+            "Dữ liệu gửi lên quá chậm nên máy chủ đã dừng chờ. Vui lòng thử lại.",
         ),
         414 => ("Địa chỉ quá dài", "Địa chỉ trang vượt quá độ dài cho phép."),
         421 => (

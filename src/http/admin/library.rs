@@ -116,10 +116,14 @@ pub async fn upload_media(
     Writer(staff): Writer,
     mut multipart: Multipart,
 ) -> Result<Response, HttpError> {
+    let deadline = tokio::time::Instant::now() + super::UPLOAD_TIMEOUT;
     let mut name = String::new();
     let mut bytes = Vec::new();
     let mut alt = String::new();
     loop {
+        if tokio::time::Instant::now() > deadline {
+            return Err(HttpError::RequestTimeout);
+        }
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
@@ -131,9 +135,9 @@ pub async fn upload_media(
         match field.name() {
             Some("file") => {
                 name = field.file_name().unwrap_or("").to_string();
-                bytes = field
-                    .bytes()
+                bytes = tokio::time::timeout_at(deadline, field.bytes())
                     .await
+                    .map_err(|_| HttpError::RequestTimeout)?
                     .map_err(|_| HttpError::PayloadTooLarge)?
                     .to_vec();
             }

@@ -34,6 +34,10 @@ pub const PASSWORD: &str = "/quan-tri/doi-mat-khau";
 pub const UPLOAD: &str = "/quan-tri/tep";
 /// The pre-session cookie that carries the login form's CSRF token.
 pub const LOGIN_COOKIE: &str = "__Host-trangtin-login";
+/// How long a form body may take to arrive.
+const FORM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long an upload may take to arrive (20 MB over a slow office line).
+pub const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 /// Uploads may be larger than other bodies.
 pub const UPLOAD_MAX_BYTES: u64 = crate::media::MAX_DOCUMENT_BYTES as u64 + 1024 * 1024;
 
@@ -256,7 +260,8 @@ fn signed_in(parts: &Parts) -> Result<Arc<Staff>, HttpError> {
                 .path_and_query()
                 .map_or(PREFIX.to_string(), |pq| pq.as_str().to_string()),
         })?;
-    if staff.user.must_change_password && parts.uri.path() != PASSWORD {
+    let path = parts.uri.path();
+    if staff.user.must_change_password && path != PASSWORD && path != "/quan-tri/dang-xuat" {
         return Err(HttpError::PasswordChangeRequired);
     }
     Ok(staff)
@@ -338,8 +343,10 @@ async fn guard(
             (sent, body)
         } else {
             let limit = usize::try_from(app.config.limits.body_max_bytes).unwrap_or(usize::MAX);
-            let bytes = axum::body::to_bytes(body, limit)
+            // A body trickling in would hold the connection: it gets a deadline too.
+            let bytes = tokio::time::timeout(FORM_TIMEOUT, axum::body::to_bytes(body, limit))
                 .await
+                .map_err(|_| HttpError::RequestTimeout)?
                 .map_err(|_| HttpError::PayloadTooLarge)?;
             let form = FormData::parse(&bytes).ok_or(HttpError::BadRequest("malformed form"))?;
             let sent = Some(form.get("csrf").to_string());

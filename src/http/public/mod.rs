@@ -56,6 +56,16 @@ where
     if let Some(page) = app.cache.get(&key) {
         return Ok(page.respond(request));
     }
+    // After a publish every page misses at once: render a couple at a time, and let
+    // the requests that waited find the page the first one made.
+    let _permit = app
+        .rendering
+        .acquire()
+        .await
+        .map_err(|e| HttpError::Internal(e.to_string()))?;
+    if let Some(page) = app.cache.get(&key) {
+        return Ok(page.respond(request));
+    }
     let generation = app.cache.generation();
     let html = render().await?;
     let page = tokio::task::spawn_blocking(move || CachedPage::new(html))
