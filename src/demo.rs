@@ -134,6 +134,8 @@ pub fn seed(
                 source: e.source.clone(),
                 cover,
                 attachments,
+                category: None,
+                featured: false,
             };
             let new = NewEntry {
                 kind,

@@ -36,12 +36,21 @@ pub async fn publish_due(app: &App) -> Result<usize, content::Error> {
             .write_and_refresh(move |tx| editorial::publish_due(tx, id, now))
             .await
         {
-            Ok(_) => {
+            Ok(Some(_)) => {
                 published += 1;
                 let late = now.as_second() - at.as_second();
                 tracing::info!(entry = id.0, late_seconds = late, "published on schedule");
             }
-            Err(e) => tracing::error!(entry = id.0, "could not publish on schedule: {e}"),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(
+                    entry = id.0,
+                    "could not publish on schedule; back to approved: {e}"
+                );
+                app.store
+                    .write(move |tx| editorial::abandon_schedule(tx, id, now))
+                    .await?;
+            }
         }
     }
     Ok(published)

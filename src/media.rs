@@ -247,9 +247,24 @@ pub fn store(
 ) -> Result<BlobMeta, Error> {
     let mut variants = Vec::new();
     for (width, bytes) in &prepared.variants {
+        let hash = blobs.put(bytes).map_err(store::Error::from)?;
+        // Each variant is servable on its own; an empty name keeps it out of the library.
+        let variant = BlobMeta {
+            hash: hash.clone(),
+            size: bytes.len() as u64,
+            content_type: "image/jpeg".to_string(),
+            original_name: String::new(),
+            alt: prepared.alt.clone(),
+            uploaded_by: by.to_string(),
+            uploaded_at: now,
+            width: *width,
+            height: 0,
+            variants: Vec::new(),
+        };
+        tables::BLOBS.insert(tx, hash.as_str(), &variant)?;
         variants.push(Variant {
             width: *width,
-            hash: blobs.put(bytes).map_err(store::Error::from)?,
+            hash,
         });
     }
     let hash = blobs.put(&prepared.main).map_err(store::Error::from)?;

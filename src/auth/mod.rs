@@ -259,10 +259,18 @@ pub fn find_unit(tx: &impl Tx, name_or_id: &str) -> Result<Option<Unit>, Error> 
 
 /// The acting person, with the delegations they hold.
 pub fn actor(tx: &impl Tx, user: &User) -> Result<Actor, Error> {
-    let delegations = delegations(tx)?
+    let mut held = Vec::new();
+    for d in delegations(tx)?
         .into_iter()
         .filter(|d| d.delegate == user.id.0)
-        .collect();
+    {
+        // A delegation lasts only while its grantor is an active Board head.
+        let grantor = self::user(tx, UserId(d.grantor))?;
+        if grantor.is_some_and(|g| g.enabled && g.roles.contains(&Role::BoardHead)) {
+            held.push(d);
+        }
+    }
+    let delegations = held;
     Ok(Actor {
         user: user.id.0,
         name: user.name.clone(),

@@ -37,6 +37,7 @@ pub fn facts(entry: &Entry) -> EntryFacts {
         kind: entry.kind,
         unit: entry.unit,
         category: entry.category.clone(),
+        live: entry.published.is_some(),
     }
 }
 
@@ -133,6 +134,8 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
         source: draft.source.trim().to_string(),
         cover,
         attachments,
+        category: draft.category.clone().filter(|c| !c.is_empty()),
+        featured: draft.featured,
     })
 }
 
@@ -146,10 +149,16 @@ pub fn create_entry(
     if !actor.may_create() {
         return Err(Error::Denied(crate::workflow::Denied::NotPermitted));
     }
+    if actor.unit.is_none() {
+        return Err(Error::Invalids(vec![Invalid {
+            field: "unit",
+            message: "Tài khoản của bạn chưa thuộc đơn vị nào; hãy nhờ quản trị viên gán đơn vị trước khi viết bài.".into(),
+        }]));
+    }
     let kind = draft.kind.unwrap_or(Kind::Article);
     let fields = validate(tx, kind, &draft)?;
     let slug = match draft.slug.trim() {
-        "" => slug::slugify(&fields.title),
+        "" => free_slug(tx, kind, &slug::slugify(&fields.title))?,
         given => given.to_string(),
     };
     let new = NewEntry {
@@ -181,6 +190,28 @@ pub fn create_entry(
     Ok(entry)
 }
 
+/// `base`, or `base-2`, `base-3`, … : the first one no entry of `kind` uses.
+fn free_slug(tx: &WriteTransaction, kind: Kind, base: &str) -> Result<String, Error> {
+    let base = if base.is_empty() { "bai-viet" } else { base };
+    let taken = |s: &str| -> Result<bool, Error> {
+        Ok(store::get_plain(tx, tables::SLUGS, (kind.as_str(), s), |v| v)?.is_some())
+    };
+    if !taken(base)? {
+        return Ok(base.to_string());
+    }
+    for n in 2..10_000 {
+        let candidate = format!("{}-{n}", &base[..base.len().min(slug::MAX_LEN - 6)]);
+        if !taken(&candidate)? {
+            return Ok(candidate);
+        }
+    }
+    Ok(format!("{base}-{}", now_suffix()))
+}
+
+fn now_suffix() -> u64 {
+    u64::try_from(Timestamp::now().as_second()).unwrap_or(0)
+}
+
 /// Saves a new working revision on top of `base` (the revision the editor loaded).
 /// If someone saved since, nothing is written and the newer revision comes back.
 pub fn save(
@@ -203,16 +234,20 @@ pub fn save(
     }
     let fields = validate(tx, entry.kind, &draft)?;
     let from = entry.state;
-    unlist(tx, &entry)?;
-    if let Some(category) = draft.category.filter(|c| !c.is_empty()) {
-        entry.category = Some(category);
+    // A live entry keeps its public category and home-page place until the new
+    // revision is approved and goes live; a draft shows what it asks for.
+    if entry.published.is_none() {
+        entry.category = fields.category.clone().or(entry.category);
+        entry.featured = fields.featured;
     }
-    entry.featured = draft.featured;
+    // Seeded content belongs to no unit: whoever starts an edit takes it on.
+    if entry.unit.is_none() {
+        entry.unit = actor.unit;
+    }
     let revision = new_revision(tx, id, Some(entry.working), fields, &actor.name, now)?;
     entry.working = revision.id;
     entry.state = step.to;
     entry.updated_at = now;
-    list(tx, &entry)?;
     tables::ENTRIES.insert(tx, id.0, &entry)?;
     record(
         tx,
@@ -247,8 +282,8 @@ pub fn restore(
     let draft = Draft {
         kind: Some(entry_now.kind),
         slug: entry_now.slug.clone(),
-        category: entry_now.category.clone(),
-        featured: entry_now.featured,
+        category: f.category.clone().or(entry_now.category.clone()),
+        featured: f.featured,
         title: f.title,
         summary: f.summary,
         body_html: f.body_html,
@@ -268,6 +303,9 @@ pub struct StepRequest {
     pub comment: String,
     /// For `Schedule`: when to go live.
     pub schedule_for: Option<Timestamp>,
+    /// The revision the person was looking at: if the entry changed since, the step
+    /// is refused, so nobody approves a text they have not seen.
+    pub seen: Option<RevisionId>,
 }
 
 /// Takes a workflow step (submit, return, forward, approve, schedule, publish, …).
@@ -283,6 +321,7 @@ pub fn step(
         action,
         comment,
         schedule_for,
+        seen,
     } = request;
     if action == Action::Save {
         return Err(Error::Denied(crate::workflow::Denied::NotFromThisState));
@@ -290,10 +329,18 @@ pub fn step(
     let mut entry = entry(tx, id)?;
     let step = decide(actor, action, &facts(&entry), today)?;
     let comment = comment.trim();
-    if action == Action::Return && comment.is_empty() {
+    if matches!(action, Action::Return | Action::Withdraw) && comment.is_empty() {
         return Err(Error::Invalids(vec![Invalid {
             field: "comment",
-            message: "Khi trả lại, vui lòng ghi lý do để người viết sửa.".into(),
+            message: "Vui lòng ghi lý do (trả lại để người viết sửa, hoặc gỡ khỏi trang).".into(),
+        }]));
+    }
+    if seen.is_some_and(|seen| seen != entry.working) {
+        return Err(Error::Invalids(vec![Invalid {
+            field: "revision",
+            message:
+                "Bài vừa được sửa sau khi bạn mở trang. Hãy xem lại nội dung mới rồi thực hiện lại."
+                    .into(),
         }]));
     }
     let from = entry.state;
@@ -334,6 +381,7 @@ pub fn step(
         Action::Withdraw => {
             unlist(tx, &entry)?;
             entry.published = None;
+            entry.live_approval = None;
         }
         Action::Submit | Action::Forward | Action::Save => {}
     }
@@ -377,6 +425,12 @@ fn go_live(tx: &WriteTransaction, entry: &mut Entry, now: Timestamp) -> Result<(
     unlist(tx, entry)?;
     entry.published = Some(approved.id);
     entry.published_at = Some(entry.published_at.unwrap_or(now));
+    // What the approved revision asked for takes effect now, with it.
+    if let Some(category) = &approved.fields.category {
+        entry.category = Some(category.clone());
+    }
+    entry.featured = approved.fields.featured;
+    entry.live_approval = entry.approval.take();
     list(tx, entry)?;
     Ok(())
 }
@@ -420,11 +474,19 @@ pub fn due(tx: &impl Tx, now: Timestamp) -> Result<Vec<(Timestamp, EntryId)>, Er
         .collect())
 }
 
-/// Publishes a scheduled entry whose time has come (the scheduler's step).
-pub fn publish_due(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> Result<Entry, Error> {
+/// Publishes a scheduled entry whose time has come (the scheduler's step); `None` if
+/// it is not (or no longer) due.
+pub fn publish_due(
+    tx: &WriteTransaction,
+    id: EntryId,
+    now: Timestamp,
+) -> Result<Option<Entry>, Error> {
     let mut entry = entry(tx, id)?;
-    if entry.state != State::Scheduled || entry.scheduled_for.is_none_or(|at| at > now) {
-        return Ok(entry);
+    let due = entry
+        .scheduled_for
+        .is_some_and(|at| at.as_second() <= now.as_second());
+    if entry.state != State::Scheduled || !due {
+        return Ok(None);
     }
     let from = entry.state;
     unschedule(tx, &mut entry)?;
@@ -452,7 +514,21 @@ pub fn publish_due(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> Result
         None,
         now,
     )?;
-    Ok(entry)
+    Ok(Some(entry))
+}
+
+/// Takes an entry that cannot go live (its approved revision fails the integrity check)
+/// off the schedule and back to "approved", so it shows in the publisher's inbox
+/// instead of being retried forever.
+pub fn abandon_schedule(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> Result<(), Error> {
+    let mut entry = entry(tx, id)?;
+    unschedule(tx, &mut entry)?;
+    if entry.state == State::Scheduled {
+        entry.state = State::Approved;
+        entry.updated_at = now;
+    }
+    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -117,9 +117,12 @@ pub struct Entry {
     /// When it was first published; lists are ordered by it.
     #[serde(default)]
     pub published_at: Option<Timestamp>,
-    /// The approval in force: publishing serves exactly this revision.
+    /// The approval of the pending revision: publishing serves exactly that revision.
     #[serde(default)]
     pub approval: Option<Approval>,
+    /// The approval of the revision that is live, kept for the integrity check.
+    #[serde(default)]
+    pub live_approval: Option<Approval>,
     /// When a scheduled entry goes live.
     #[serde(default)]
     pub scheduled_for: Option<Timestamp>,
@@ -172,6 +175,13 @@ pub struct Fields {
     pub cover: Option<Image>,
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// The category and home-page flag this revision asks for. They take effect when it
+    /// goes live, so they are approved with it. Skipped when empty so the encoding (and
+    /// the hash) of revisions that predate them is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub featured: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -374,6 +384,7 @@ pub fn create(
         updated_at: now,
         published_at: None,
         approval: None,
+        live_approval: None,
         scheduled_for: None,
     };
     slugs
@@ -432,7 +443,8 @@ pub fn publish(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> Result<Ent
 }
 
 fn list_keys(entry: &Entry) -> Vec<(String, i64)> {
-    let Some(at) = entry.published_at else {
+    // Only what is live is listed; `published_at` outlives a withdrawal.
+    let (Some(at), Some(_)) = (entry.published_at, entry.published) else {
         return Vec::new();
     };
     let at = at.as_second();

@@ -151,6 +151,7 @@ mod tests {
                 unit: None,
                 created_by: None,
                 approval: None,
+                live_approval: None,
                 scheduled_for: None,
                 state: State::Published,
                 working: RevisionId(1),
@@ -179,6 +180,8 @@ mod tests {
                         variants: vec![],
                         width: 0,
                     }),
+                    category: None,
+                    featured: false,
                     attachments: vec![Attachment {
                         blob,
                         name: "ke-hoach.pdf".into(),

@@ -152,7 +152,7 @@ impl Action {
 /// Who a row of the table admits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
-    /// A contributor, only for entries of their own unit.
+    /// A contributor or compiler of the entry's own unit.
     OwnUnit,
     Role(Role),
     /// The Board head, or a person holding a delegation that covers the entry.
@@ -162,20 +162,26 @@ enum Who {
 struct Row {
     from: &'static [State],
     action: Action,
-    /// `None`: the state does not change (saving a draft).
+    /// `None`: the state does not change (saving a draft, withdrawing during an edit).
     to: Option<State>,
     who: &'static [Who],
 }
 
 use State::*;
 
-/// The whole workflow, one row per permitted step.
+const ALL_STATES: &[State] = &[
+    Draft, Submitted, InReview, Returned, Approved, Scheduled, Published, Withdrawn,
+];
+
+/// The whole workflow, one row per permitted step. Withdraw is special: it acts on the
+/// live revision, so it needs a live entry whatever state an edit is in.
 const TABLE: &[Row] = &[
+    // A unit writes its own drafts; the Division sees them once submitted.
     Row {
         from: &[Draft, Returned],
         action: Action::Save,
         to: None,
-        who: &[Who::OwnUnit, Who::Role(Role::Compiler)],
+        who: &[Who::OwnUnit],
     },
     Row {
         from: &[Submitted],
@@ -194,7 +200,7 @@ const TABLE: &[Row] = &[
         from: &[Draft, Returned],
         action: Action::Submit,
         to: Some(Submitted),
-        who: &[Who::OwnUnit, Who::Role(Role::Compiler)],
+        who: &[Who::OwnUnit],
     },
     Row {
         from: &[Submitted],
@@ -208,6 +214,7 @@ const TABLE: &[Row] = &[
         to: Some(InReview),
         who: &[Who::Role(Role::Compiler)],
     },
+    // A delegate holds exactly these two powers of the head: approve, or send back.
     Row {
         from: &[InReview],
         action: Action::Return,
@@ -224,7 +231,7 @@ const TABLE: &[Row] = &[
         from: &[Approved],
         action: Action::Return,
         to: Some(Returned),
-        who: &[Who::Approver, Who::Role(Role::Publisher)],
+        who: &[Who::Role(Role::BoardHead), Who::Role(Role::Publisher)],
     },
     Row {
         from: &[Approved, Scheduled],
@@ -245,10 +252,10 @@ const TABLE: &[Row] = &[
         who: &[Who::Role(Role::Publisher)],
     },
     Row {
-        from: &[Published],
+        from: ALL_STATES,
         action: Action::Withdraw,
-        to: Some(Withdrawn),
-        who: &[Who::Approver, Who::Role(Role::Publisher)],
+        to: None,
+        who: &[Who::Role(Role::BoardHead), Who::Role(Role::Publisher)],
     },
 ];
 
@@ -326,6 +333,8 @@ pub struct EntryFacts {
     pub kind: Kind,
     pub unit: Option<u64>,
     pub category: Option<String>,
+    /// Whether a revision is on the public site.
+    pub live: bool,
 }
 
 /// A permitted step: where it leads and in what capacity it is taken.
@@ -355,11 +364,16 @@ pub fn decide(
 ) -> Result<Step, Denied> {
     let rows = TABLE
         .iter()
-        .filter(|r| r.action == action && r.from.contains(&entry.state));
+        .filter(|r| r.action == action && r.from.contains(&entry.state))
+        .filter(|r| r.action != Action::Withdraw || entry.live);
     let mut exists = false;
     for row in rows {
         exists = true;
-        let to = row.to.unwrap_or(entry.state);
+        let to = match (row.action, row.to) {
+            // Withdrawing a live entry with no edit pending leaves nothing published.
+            (Action::Withdraw, _) if entry.state == Published => Withdrawn,
+            (_, to) => to.unwrap_or(entry.state),
+        };
         for who in row.who {
             if let Some(step) = admits(*who, actor, entry, today, to) {
                 return Ok(step);
@@ -384,8 +398,14 @@ fn admits(who: Who, actor: &Actor, entry: &EntryFacts, today: Date, to: State) -
     match who {
         Who::OwnUnit => {
             let own = actor.unit.is_some() && actor.unit == entry.unit;
-            (actor.has(Role::Contributor) && own).then_some(())?;
-            step(Role::Contributor, None)
+            own.then_some(())?;
+            if actor.has(Role::Contributor) {
+                step(Role::Contributor, None)
+            } else if actor.has(Role::Compiler) {
+                step(Role::Compiler, None)
+            } else {
+                None
+            }
         }
         Who::Role(role) => {
             actor.has(role).then_some(())?;
@@ -403,6 +423,13 @@ fn admits(who: Who, actor: &Actor, entry: &EntryFacts, today: Date, to: State) -
             )
         }
     }
+}
+
+/// Whether `actor` may see an entry in the admin pages: a contributor sees their own
+/// unit's work and what is live; every other role sees everything.
+pub fn may_view(actor: &Actor, entry: &EntryFacts) -> bool {
+    let only_contributor = actor.roles.iter().all(|r| *r == Role::Contributor);
+    !only_contributor || entry.live || (actor.unit.is_some() && actor.unit == entry.unit)
 }
 
 /// The steps `actor` may take on `entry` now, in table order (for buttons).
@@ -449,10 +476,6 @@ pub fn state_label(state: State) -> &'static str {
 mod tests {
     use super::*;
 
-    const ALL_STATES: &[State] = &[
-        Draft, Submitted, InReview, Returned, Approved, Scheduled, Published, Withdrawn,
-    ];
-
     fn today() -> Date {
         jiff::civil::date(2026, 11, 28)
     }
@@ -489,6 +512,7 @@ mod tests {
             kind: Kind::Article,
             unit,
             category: Some("tin".into()),
+            live: state == Published,
         }
     }
 
@@ -497,22 +521,22 @@ mod tests {
     fn expected(state: State, action: Action, role: Role, own_unit: bool) -> Option<State> {
         use Action as A;
         use Role as R;
-        let writer = (role == R::Contributor && own_unit) || role == R::Compiler;
-        let approver = role == R::BoardHead;
+        let own_writer = (role == R::Contributor || role == R::Compiler) && own_unit;
+        let head = role == R::BoardHead;
         match (action, state) {
-            (A::Save, Draft | Returned) if writer => Some(state),
+            (A::Save, Draft | Returned) if own_writer => Some(state),
             (A::Save, Submitted) if role == R::Compiler => Some(Submitted),
-            (A::Save, Published | Withdrawn) if writer => Some(Draft),
-            (A::Submit, Draft | Returned) if writer => Some(Submitted),
+            (A::Save, Published | Withdrawn) if own_writer || role == R::Compiler => Some(Draft),
+            (A::Submit, Draft | Returned) if own_writer => Some(Submitted),
             (A::Return, Submitted) if role == R::Compiler => Some(Returned),
             (A::Forward, Submitted) if role == R::Compiler => Some(InReview),
-            (A::Return, InReview) if approver || role == R::BoardMember => Some(Returned),
-            (A::Approve, InReview) if approver => Some(Approved),
-            (A::Return, Approved) if approver || role == R::Publisher => Some(Returned),
+            (A::Return, InReview) if head || role == R::BoardMember => Some(Returned),
+            (A::Approve, InReview) if head => Some(Approved),
+            (A::Return, Approved) if head || role == R::Publisher => Some(Returned),
             (A::Publish, Approved | Scheduled) if role == R::Publisher => Some(Published),
             (A::Schedule, Approved) if role == R::Publisher => Some(Scheduled),
             (A::Unschedule, Scheduled) if role == R::Publisher => Some(Approved),
-            (A::Withdraw, Published) if approver || role == R::Publisher => Some(Withdrawn),
+            (A::Withdraw, Published) if head || role == R::Publisher => Some(Withdrawn),
             _ => None,
         }
     }
@@ -538,6 +562,51 @@ mod tests {
             }
         }
         assert_eq!(checked, 8 * 9 * 7 * 2);
+    }
+
+    #[test]
+    fn a_live_entry_can_be_withdrawn_while_an_edit_is_pending() {
+        let publisher = actor(&[Role::Publisher], None);
+        let mut pending = facts(InReview, Some(1));
+        pending.live = true;
+        let step = decide(&publisher, Action::Withdraw, &pending, today()).unwrap();
+        assert_eq!(
+            step.to, InReview,
+            "the edit stays in review; the live copy goes"
+        );
+        pending.live = false;
+        assert!(decide(&publisher, Action::Withdraw, &pending, today()).is_err());
+    }
+
+    #[test]
+    fn a_delegate_may_approve_or_send_back_but_not_withdraw() {
+        let mut delegate = actor(&[Role::BoardMember], None);
+        delegate.delegations.push(delegation(
+            jiff::civil::date(2026, 11, 1),
+            jiff::civil::date(2026, 11, 30),
+        ));
+        assert!(decide(&delegate, Action::Approve, &facts(InReview, None), today()).is_ok());
+        assert!(decide(&delegate, Action::Return, &facts(InReview, None), today()).is_ok());
+        assert!(
+            decide(
+                &delegate,
+                Action::Withdraw,
+                &facts(Published, None),
+                today()
+            )
+            .is_err()
+        );
+        assert!(decide(&delegate, Action::Return, &facts(Approved, None), today()).is_err());
+    }
+
+    #[test]
+    fn contributors_see_their_unit_and_what_is_live() {
+        let contributor = actor(&[Role::Contributor], Some(1));
+        assert!(may_view(&contributor, &facts(Draft, Some(1))));
+        assert!(!may_view(&contributor, &facts(Draft, Some(2))));
+        assert!(may_view(&contributor, &facts(Published, Some(2))));
+        let leadership = actor(&[Role::Leadership], None);
+        assert!(may_view(&leadership, &facts(Draft, Some(2))));
     }
 
     #[test]

@@ -128,7 +128,7 @@ async fn every_admin_route_answers_each_role_as_its_capability_says() {
     let anonymous = server.client();
     let mut people = Vec::new();
     for (login, role) in PEOPLE {
-        people.push((*role, server.login(login).await));
+        people.push((*login, *role, server.login(login).await));
     }
     let mut checked = 0;
     for spec in ROUTES {
@@ -140,9 +140,16 @@ async fn every_admin_route_answers_each_role_as_its_capability_says() {
                 expected_status(cap, None, &Method::GET),
                 "GET {path} anonymous"
             );
-            for (role, staff) in &people {
+            for (login, role, staff) in &people {
                 let r = staff.client.get(server.url(&path)).send().await.unwrap();
-                let expected = expected_status(cap, Some(&[*role]), &Method::GET);
+                let mut expected = expected_status(cap, Some(&[*role]), &Method::GET);
+                // Entry pages also hide other units' unpublished work (404).
+                if spec.path.starts_with("/quan-tri/bai-viet/{id}")
+                    && expected == 200
+                    && !may_see_entry_1(&server, login).await
+                {
+                    expected = axum::http::StatusCode::NOT_FOUND;
+                }
                 let got = r.status();
                 let body = r.text().await.unwrap();
                 assert_eq!(
@@ -171,20 +178,23 @@ async fn every_admin_route_answers_each_role_as_its_capability_says() {
                 403,
                 "POST {path} anonymous (no session, no token)"
             );
-            for (role, staff) in &people {
+            for (login, role, staff) in &people {
+                let admitted =
+                    cap.admits(&[*role]) && workflow_admits(&server, spec.path, login).await;
                 let status = if spec.path == "/quan-tri/tep" {
                     staff
                         .upload("x.txt", b"not a file".to_vec(), "")
                         .await
                         .status()
                 } else {
-                    staff
-                        .post(&path, &[("name", "Thử"), ("revision", "1")])
-                        .await
-                        .status()
+                    let fields = [
+                        ("name", "Thử"),
+                        ("revision", "1"),
+                        ("action", "withdraw"),
+                        ("comment", "Thử quyền"),
+                    ];
+                    staff.post(&path, &fields).await.status()
                 };
-                let admitted =
-                    cap.admits(&[*role]) && workflow_admits(&server, spec.path, *role).await;
                 if admitted {
                     assert!(
                         status != 403 && status != 401,
@@ -198,34 +208,51 @@ async fn every_admin_route_answers_each_role_as_its_capability_says() {
         }
     }
     assert!(checked > 150, "{checked} combinations");
-    let (status, _) = people[0].1.get("/quan-tri").await;
+    let (status, _) = people[0].2.get("/quan-tri").await;
     assert_eq!(status, 200);
-    people[0].1.post_ok("/quan-tri/dang-xuat", &[]).await;
-    let (status, _) = people[0].1.get("/quan-tri").await;
+    people[0].2.post_ok("/quan-tri/dang-xuat", &[]).await;
+    let (status, _) = people[0].2.get("/quan-tri").await;
     assert_eq!(status, 303, "signed out");
 }
 
-/// For routes that take a workflow step on entry 1, whether the role may take it.
-async fn workflow_admits(server: &TestServer, path: &str, role: Role) -> bool {
-    if path != "/quan-tri/bai-viet/{id}" && path != "/quan-tri/bai-viet/{id}/khoi-phuc" {
-        return true;
-    }
-    let entry = server
+/// Whether `login` may see entry 1 in the admin pages now.
+async fn may_see_entry_1(server: &TestServer, login: &str) -> bool {
+    let (entry, actor) = entry_1_and_actor(server, login).await;
+    workflow::may_view(&actor, &editorial::facts(&entry))
+}
+
+async fn entry_1_and_actor(
+    server: &TestServer,
+    login: &str,
+) -> (trangtin::content::Entry, workflow::Actor) {
+    let login = login.to_string();
+    server
         .app
         .store
-        .read(|tx| editorial::entry(tx, EntryId(1)))
+        .read(move |tx| -> Result<_, trangtin::content::Error> {
+            let user = trangtin::auth::find_by_login(tx, &login)
+                .map_err(|e| trangtin::content::Error::Integrity(e.to_string()))?
+                .expect("account");
+            let actor = trangtin::auth::actor(tx, &user)
+                .map_err(|e| trangtin::content::Error::Integrity(e.to_string()))?;
+            Ok((editorial::entry(tx, EntryId(1))?, actor))
+        })
         .await
-        .unwrap();
-    let actor = workflow::Actor {
-        user: 99,
-        name: String::new(),
-        roles: vec![role],
-        unit: None,
-        delegations: vec![],
+        .unwrap()
+}
+
+/// For routes that take a workflow step on entry 1 (save, restore, and — as the walk
+/// sends it — withdraw), whether the role may take it now.
+async fn workflow_admits(server: &TestServer, path: &str, login: &str) -> bool {
+    let action = match path {
+        "/quan-tri/bai-viet/{id}" | "/quan-tri/bai-viet/{id}/khoi-phuc" => Action::Save,
+        "/quan-tri/bai-viet/{id}/buoc" => Action::Withdraw,
+        _ => return true,
     };
+    let (entry, actor) = entry_1_and_actor(server, login).await;
     workflow::decide(
         &actor,
-        Action::Save,
+        action,
         &editorial::facts(&entry),
         server.app.today(),
     )
@@ -395,7 +422,7 @@ async fn an_article_goes_from_a_unit_to_the_public_site_and_an_edit_follows_the_
         .unwrap();
     assert_eq!(
         published.published,
-        published.approval.as_ref().map(|a| a.revision)
+        published.live_approval.as_ref().map(|a| a.revision)
     );
 
     // The history shows every revision and a diff between two of them.
@@ -677,7 +704,25 @@ async fn posts_without_a_csrf_token_or_from_another_origin_are_refused() {
 async fn concurrent_edits_produce_a_conflict_not_an_overwrite() {
     let server = TestServer::start().await;
     let contributor = server.login("donvi").await;
-    let compiler = server.login("tonghop").await;
+    // A colleague in the same unit (Phòng Quản lý khoa học).
+    let now = server.app.clock.now();
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<(), trangtin::auth::Error> {
+            let lan = trangtin::auth::find_by_login(tx, "donvi")?.unwrap();
+            let new = trangtin::auth::NewUser {
+                login: "dongnghiep".into(),
+                name: "Đồng nghiệp cùng phòng".into(),
+                unit: lan.unit,
+                roles: vec![Role::Contributor],
+            };
+            trangtin::auth::create_user(tx, new, "x".into(), false, now)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let compiler = server.login("dongnghiep").await;
     let location = contributor
         .post_ok(
             "/quan-tri/bai-viet/moi",
@@ -776,4 +821,146 @@ async fn the_first_admin_must_change_the_one_time_password() {
     assert_eq!(status, 200);
     assert!(server.login_with("admin", one_time).await.is_none());
     assert!(server.login_with("admin", good).await.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn contributors_see_only_their_own_units_unpublished_work() {
+    let server = TestServer::start().await;
+    let own = server.login("donvi").await; // Phòng Quản lý khoa học
+    let location = own
+        .post_ok(
+            "/quan-tri/bai-viet/moi",
+            &article("Bản nháp của phòng khoa học", "<p>Nháp.</p>"),
+        )
+        .await;
+    let id = entry_id(&location);
+    let now = server.app.clock.now();
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<(), trangtin::auth::Error> {
+            let office = trangtin::auth::find_unit(tx, "Văn phòng Sở")?.unwrap();
+            let new = trangtin::auth::NewUser {
+                login: "vanphong".into(),
+                name: "Người Văn phòng".into(),
+                unit: Some(office.id),
+                roles: vec![Role::Contributor],
+            };
+            trangtin::auth::create_user(tx, new, "x".into(), false, now)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let other = server.login("vanphong").await;
+    assert_eq!(own.get(&format!("/quan-tri/bai-viet/{id}")).await.0, 200);
+    for path in [
+        format!("/quan-tri/bai-viet/{id}"),
+        format!("/quan-tri/bai-viet/{id}/xem-truoc"),
+        format!("/quan-tri/bai-viet/{id}/lich-su"),
+    ] {
+        assert_eq!(other.get(&path).await.0, 404, "{path}");
+    }
+    let (_, list) = other.get("/quan-tri/bai-viet").await;
+    assert!(!list.contains("Bản nháp của phòng khoa học"));
+    let denied = other
+        .post(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", "submit")],
+        )
+        .await;
+    assert_eq!(denied.status(), 403);
+    let (_, list) = server
+        .login("lanhdao")
+        .await
+        .get("/quan-tri/bai-viet")
+        .await;
+    assert!(
+        list.contains("Bản nháp của phòng khoa học"),
+        "leadership sees everything"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_changed_after_approval_is_never_published() {
+    let server = TestServer::start().await;
+    let compiler = server.login("tonghop").await;
+    let location = compiler
+        .post_ok(
+            "/quan-tri/bai-viet/moi",
+            &article("Bài được duyệt", "<p>Nội dung đã duyệt.</p>"),
+        )
+        .await;
+    let id = entry_id(&location);
+    step(&compiler, id, "submit", "").await;
+    step(&compiler, id, "forward", "").await;
+    step(&server.login("truongban").await, id, "approve", "").await;
+    // Someone with access to the database rewrites the approved revision.
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<(), trangtin::content::Error> {
+            let entry = editorial::entry(tx, EntryId(id))?;
+            let mut revision = editorial::revision(tx, entry.working)?;
+            revision.fields.body_html = "<p>Nội dung bị sửa lén.</p>".into();
+            trangtin::store::tables::REVISIONS.insert(tx, revision.id.0, &revision)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let publisher = server.login("xuatban").await;
+    let r = publisher
+        .post(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", "publish")],
+        )
+        .await;
+    assert_eq!(r.status(), 500, "publishing a tampered revision fails");
+    assert_eq!(state(&server, id).await, State::Approved);
+    let slug = server
+        .app
+        .store
+        .read(move |tx| editorial::entry(tx, EntryId(id)))
+        .await
+        .unwrap()
+        .slug;
+    assert_eq!(server.page(&format!("/tin-tuc/{slug}")).await.0, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn approving_needs_the_revision_the_approver_saw() {
+    let server = TestServer::start().await;
+    let compiler = server.login("tonghop").await;
+    let location = compiler
+        .post_ok(
+            "/quan-tri/bai-viet/moi",
+            &article("Bài duyệt đúng bản", "<p>Một.</p>"),
+        )
+        .await;
+    let id = entry_id(&location);
+    step(&compiler, id, "submit", "").await;
+    let seen = base_of(&compiler, id).await;
+    // The Division edits while it is submitted, then forwards.
+    let mut edit = article("Bài duyệt đúng bản", "<p>Hai.</p>");
+    edit.push(("base", &seen));
+    compiler
+        .post_ok(&format!("/quan-tri/bai-viet/{id}"), &edit)
+        .await;
+    step(&compiler, id, "forward", "").await;
+    let head = server.login("truongban").await;
+    let stale = head
+        .post(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", "approve"), ("revision", &seen)],
+        )
+        .await;
+    assert_eq!(stale.status(), 422);
+    assert!(stale.text().await.unwrap().contains("Bài vừa được sửa"));
+    assert_eq!(state(&server, id).await, State::InReview);
+    let current = base_of(&head, id).await;
+    head.post_ok(
+        &format!("/quan-tri/bai-viet/{id}/buoc"),
+        &[("action", "approve"), ("revision", &current)],
+    )
+    .await;
+    assert_eq!(state(&server, id).await, State::Approved);
 }

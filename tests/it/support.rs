@@ -285,10 +285,11 @@ impl Staff {
     pub async fn upload(&self, name: &str, bytes: Vec<u8>, alt: &str) -> reqwest::Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
         let form = reqwest::multipart::Form::new()
+            .text("csrf", self.csrf.clone())
             .text("alt", alt.to_string())
             .part("file", part);
         self.client
-            .post(format!("{}/quan-tri/tep?csrf={}", self.base, self.csrf))
+            .post(format!("{}/quan-tri/tep", self.base))
             .header("origin", &self.base)
             .multipart(form)
             .send()

@@ -223,6 +223,9 @@ pub async fn list_entries(
             let categories = content::categories(tx)?;
             let mut rows = Vec::new();
             for entry in editorial::all_entries(tx)? {
+                if !workflow::may_view(&actor, &editorial::facts(&entry)) {
+                    continue;
+                }
                 let revision = editorial::revision(tx, entry.working)?;
                 if f.admits(&entry, &revision) {
                     rows.push(row(&entry, &revision, &units, &categories, Vec::new(), now));
@@ -472,6 +475,16 @@ struct EditorData {
     entry: Option<(Entry, Revision, Vec<Event>)>,
 }
 
+/// The entry, if this person may see it (a contributor sees their unit's work and
+/// what is live); otherwise 404, which tells nothing about other units' drafts.
+fn visible(actor: &workflow::Actor, entry: Entry) -> Result<Entry, HttpError> {
+    if workflow::may_view(actor, &editorial::facts(&entry)) {
+        Ok(entry)
+    } else {
+        Err(HttpError::NotFound)
+    }
+}
+
 async fn editor_data(
     app: &Arc<App>,
     staff: &super::Staff,
@@ -482,7 +495,7 @@ async fn editor_data(
         .read(move |tx| -> Result<_, HttpError> {
             let entry = match id {
                 Some(id) => {
-                    let entry = editorial::entry(tx, id)?;
+                    let entry = visible(&actor, editorial::entry(tx, id)?)?;
                     let revision = editorial::revision(tx, entry.working)?;
                     let events = editorial::events(tx, id)?;
                     Some((entry, revision, events))
@@ -574,7 +587,7 @@ fn editor_view(
             .map(|a| StepButton {
                 action: a.as_str(),
                 label: a.label(),
-                needs_comment: *a == Action::Return,
+                needs_comment: matches!(a, Action::Return | Action::Withdraw),
                 needs_time: *a == Action::Schedule,
             })
             .collect(),
@@ -746,6 +759,7 @@ pub async fn step_entry(
         action,
         comment,
         schedule_for,
+        seen: form.get("revision").parse().ok().map(RevisionId),
     };
     let stepped = app
         .write_and_refresh(move |tx| editorial::step(tx, &actor, id, request, today, now))
@@ -774,14 +788,15 @@ fn parse_local_time(text: &str) -> Option<Timestamp> {
 /// page will show it.
 pub async fn preview_entry(
     State(app): State<Arc<App>>,
-    StaffOnly(_staff): StaffOnly,
+    StaffOnly(staff): StaffOnly,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     let id = EntryId(id);
+    let actor = staff.actor.clone();
     let (site, categories, entry, revision) = app
         .store
         .read(move |tx| -> Result<_, HttpError> {
-            let entry = editorial::entry(tx, id)?;
+            let entry = visible(&actor, editorial::entry(tx, id)?)?;
             let revision = editorial::revision(tx, entry.working)?;
             Ok((
                 crate::site::load(tx)?,
@@ -847,10 +862,12 @@ pub async fn entry_history(
             .and_then(|v| v.parse::<u64>().ok())
     };
     let (a, b) = (param("a"), param("b"));
+    let actor = staff.actor.clone();
     let (entry, revisions) = app
         .store
         .read(move |tx| -> Result<_, HttpError> {
-            Ok((editorial::entry(tx, id)?, editorial::revisions(tx, id)?))
+            let entry = visible(&actor, editorial::entry(tx, id)?)?;
+            Ok((entry, editorial::revisions(tx, id)?))
         })
         .await?;
     let (site, inbox) = site_and_inbox(&app, &staff).await?;

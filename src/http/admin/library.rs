@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::views::{AdminLayout, flash_code};
-use super::{StaffOnly, Writer, page, site_and_inbox};
+use super::{PendingCsrf, StaffOnly, Writer, page, site_and_inbox};
 use crate::app::App;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::media::{self, Upload};
@@ -114,8 +114,17 @@ pub async fn list_media(
 pub async fn upload_media(
     State(app): State<Arc<App>>,
     Writer(staff): Writer,
+    PendingCsrf(expected): PendingCsrf,
     mut multipart: Multipart,
 ) -> Result<Response, HttpError> {
+    // The token comes first, so nothing of the file is read for a forged request.
+    let token = match multipart.next_field().await {
+        Ok(Some(field)) if field.name() == Some("csrf") => field.text().await.unwrap_or_default(),
+        _ => String::new(),
+    };
+    if !super::form::same(&expected, &token) {
+        return Err(HttpError::Forbidden("missing or wrong CSRF token"));
+    }
     let deadline = tokio::time::Instant::now() + super::UPLOAD_TIMEOUT;
     let mut name = String::new();
     let mut bytes = Vec::new();

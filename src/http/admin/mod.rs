@@ -237,6 +237,23 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
         .layer(axum::middleware::from_fn_with_state(app, guard))
 }
 
+/// The CSRF token a multipart body must carry in its first field, `csrf`.
+#[derive(Clone)]
+pub struct PendingCsrf(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PendingCsrf {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, HttpError> {
+        parts
+            .extensions
+            .get::<PendingCsrf>()
+            .cloned()
+            .filter(|p| !p.0.is_empty())
+            .ok_or(HttpError::Forbidden("missing or wrong CSRF token"))
+    }
+}
+
 /// A signed-in person, as the guard found them.
 pub struct Staff {
     pub user: User,
@@ -334,13 +351,11 @@ async fn guard(
             .unwrap_or("")
             .to_ascii_lowercase();
         let (sent, body) = if content_type.starts_with("multipart/form-data") {
-            // Uploads carry the token in the form's action URL.
-            let query = parts.uri.query().unwrap_or("");
-            let sent = query
-                .split('&')
-                .find_map(|p| p.strip_prefix("csrf="))
-                .map(str::to_string);
-            (sent, body)
+            // An upload's token is its first multipart field; the upload handler checks
+            // it before it reads the file (see `PendingCsrf`).
+            let expected = expected.clone().unwrap_or_default();
+            parts.extensions.insert(PendingCsrf(expected.clone()));
+            (Some(expected), body)
         } else {
             let limit = usize::try_from(app.config.limits.body_max_bytes).unwrap_or(usize::MAX);
             // A body trickling in would hold the connection: it gets a deadline too.
