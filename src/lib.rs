@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod media;
 pub mod paths;
 pub mod render;
+pub mod search;
 pub mod site;
 pub mod store;
 pub mod workflow;

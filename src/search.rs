@@ -1,0 +1,537 @@
+//! Full-text search of what is published, understanding Vietnamese: "quyet dinh" finds
+//! "Quyết định", đ folds to d, decomposed (NFD) input works, and matches whose
+//! diacritics agree with the query rank first.
+//!
+//! Engine: tantivy. Every text is put in NFC, then indexed twice: an exact field
+//! (lowercased, diacritics kept) and a folded field (lowercased, ASCII-folded, which
+//! covers all Vietnamese letters including đ). A query term matches either; an exact
+//! match adds a larger boost. Queries are built from tokens, never parsed as query
+//! syntax, so "242/QĐ-SKHCN" is just three terms that must all match.
+//!
+//! The index in `data/search/` is derived: it is rebuilt from the store when missing,
+//! when its format changes, and by `trangtin reindex`.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term, doc};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::content::{self, EntryId, Kind, Published};
+use crate::store::{Store, Tx, tables};
+
+/// Bump when the schema or the analysis changes: the index is then rebuilt.
+const FORMAT: &str = "trangtin-search-1";
+const EXACT: &str = "vi_exact";
+const FOLDED: &str = "vi_folded";
+/// Memory for the indexing arena (tantivy's minimum is 15 MB).
+const WRITER_BYTES: usize = 15_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index folder: {0}")]
+    Dir(#[from] tantivy::directory::error::OpenDirectoryError),
+    #[error("search index folder: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Content(#[from] content::Error),
+}
+
+struct Fields {
+    id: Field,
+    kind: Field,
+    title_exact: Field,
+    title_folded: Field,
+    body_exact: Field,
+    body_folded: Field,
+    date: Field,
+}
+
+pub struct Search {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    /// One writer at a time (tantivy allows one per index).
+    writing: Mutex<()>,
+}
+
+/// One hit, ready for the results page.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub id: EntryId,
+    pub kind: Kind,
+    pub title: String,
+    /// The body around the matches, HTML-escaped, matches in `<mark>`.
+    pub snippet_html: String,
+    pub date: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub hits: Vec<Hit>,
+    pub total: usize,
+}
+
+fn analyzer(fold: bool) -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(60))
+        .filter(LowerCaser);
+    if fold {
+        builder.filter(AsciiFoldingFilter).build()
+    } else {
+        builder.build()
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let text = |tokenizer: &str, stored: bool| {
+        let options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored {
+            options.set_stored()
+        } else {
+            options
+        }
+    };
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_u64_field("id", INDEXED | STORED | FAST),
+        kind: b.add_text_field("kind", STRING | STORED),
+        title_exact: b.add_text_field("title_exact", text(EXACT, true)),
+        title_folded: b.add_text_field("title_folded", text(FOLDED, false)),
+        body_exact: b.add_text_field("body_exact", text(EXACT, false)),
+        body_folded: b.add_text_field("body_folded", text(FOLDED, true)),
+        date: b.add_i64_field("date", STORED | FAST),
+    };
+    (b.build(), fields)
+}
+
+/// Text as indexed and queried: NFC, and đ spelled out for any tokenizer that would
+/// not fold it (AsciiFolding does; this keeps the rule explicit).
+pub fn normalize(text: &str) -> String {
+    text.nfc().collect()
+}
+
+/// The words of some HTML, for indexing: tags become spaces, entities are decoded.
+fn plain_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+}
+
+impl Search {
+    /// Opens `dir`, creating it (empty) when missing or of another format. Returns
+    /// whether the index needs a rebuild from the store.
+    pub fn open(dir: &Path) -> Result<(Search, bool), Error> {
+        let marker = dir.join("FORMAT");
+        let current = std::fs::read_to_string(&marker).ok();
+        let fresh = current.as_deref() != Some(FORMAT);
+        if fresh && dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir)?;
+        let index = Index::open_or_create(directory, schema)?;
+        index.tokenizers().register(EXACT, analyzer(false));
+        index.tokenizers().register(FOLDED, analyzer(true));
+        if fresh {
+            std::fs::write(&marker, FORMAT)?;
+        }
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok((
+            Search {
+                index,
+                reader,
+                fields,
+                writing: Mutex::new(()),
+            },
+            fresh,
+        ))
+    }
+
+    fn document(&self, p: &Published) -> TantivyDocument {
+        let f = &p.revision.fields;
+        let title = normalize(&f.title);
+        let body = normalize(&format!("{} {}", f.summary, plain_text(&f.body_html)));
+        let date = p.entry.published_at.map_or(0, |t| t.as_second());
+        doc!(
+            self.fields.id => p.entry.id.0,
+            self.fields.kind => p.entry.kind.as_str(),
+            self.fields.title_exact => title.clone(),
+            self.fields.title_folded => title,
+            self.fields.body_exact => body.clone(),
+            self.fields.body_folded => body,
+            self.fields.date => date,
+        )
+    }
+
+    /// Brings the index in line with the store for these entries: published ones are
+    /// (re)indexed, anything else leaves the index.
+    pub fn update(&self, store: &Store, ids: &[EntryId]) -> Result<(), Error> {
+        let _one_writer = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let mut writer = self
+            .index
+            .writer_with_num_threads::<TantivyDocument>(1, WRITER_BYTES)?;
+        for id in ids {
+            writer.delete_term(Term::from_field_u64(self.fields.id, id.0));
+            let published = store.read_blocking(|tx| content::published(tx, *id))?;
+            if let Some(p) = published {
+                writer.add_document(self.document(&p))?;
+            }
+        }
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Re-indexes everything published, from scratch.
+    pub fn rebuild(&self, store: &Store) -> Result<usize, Error> {
+        let _one_writer = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let mut writer = self
+            .index
+            .writer_with_num_threads::<TantivyDocument>(1, WRITER_BYTES)?;
+        writer.delete_all_documents()?;
+        let ids: Vec<EntryId> = store.read_blocking(|tx| -> Result<_, content::Error> {
+            Ok(tables::ENTRIES
+                .values(tx)?
+                .into_iter()
+                .filter(|e| e.published.is_some())
+                .map(|e| e.id)
+                .collect())
+        })?;
+        let mut count = 0;
+        for chunk in ids.chunks(500) {
+            let docs = store.read_blocking(|tx| -> Result<_, content::Error> {
+                let mut docs = Vec::new();
+                for id in chunk {
+                    if let Some(p) = content::published(tx, *id)? {
+                        docs.push(self.document(&p));
+                    }
+                }
+                Ok(docs)
+            })?;
+            for d in docs {
+                writer.add_document(d)?;
+                count += 1;
+            }
+        }
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(count)
+    }
+
+    /// The query for `text`: every word must match, in the title or the body, folded
+    /// or exact; exact and title matches weigh more.
+    fn query(&self, text: &str) -> Option<Box<dyn Query>> {
+        let text = normalize(text);
+        let tokens = |fold: bool| {
+            let mut analyzer = analyzer(fold);
+            let mut stream = analyzer.token_stream(&text);
+            let mut out = Vec::new();
+            while stream.advance() {
+                out.push(stream.token().text.clone());
+            }
+            out
+        };
+        let (exact, folded) = (tokens(false), tokens(true));
+        if folded.is_empty() {
+            return None;
+        }
+        let f = &self.fields;
+        let term = |field: Field, word: &str, boost: f32| -> (Occur, Box<dyn Query>) {
+            let q = TermQuery::new(
+                Term::from_field_text(field, word),
+                IndexRecordOption::WithFreqsAndPositions,
+            );
+            (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
+        };
+        let words = folded
+            .iter()
+            .zip(exact.iter())
+            .map(|(fw, ew)| {
+                let any: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                    term(f.title_folded, fw, 2.0),
+                    term(f.body_folded, fw, 1.0),
+                    term(f.title_exact, ew, 6.0),
+                    term(f.body_exact, ew, 3.0),
+                ]));
+                (Occur::Must, any)
+            })
+            .collect();
+        Some(Box::new(BooleanQuery::new(words)))
+    }
+
+    /// Searches what is published; `kind` narrows to one kind.
+    pub fn search(
+        &self,
+        text: &str,
+        kind: Option<Kind>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Results, Error> {
+        let Some(words) = self.query(text) else {
+            return Ok(Results {
+                hits: Vec::new(),
+                total: 0,
+            });
+        };
+        let query: Box<dyn Query> = match kind {
+            None => words,
+            Some(kind) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, words),
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(self.fields.kind, kind.as_str()),
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ])),
+        };
+        let searcher = self.reader.searcher();
+        let (top, total) = searcher.search(
+            &query,
+            &(
+                TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_score(),
+                Count,
+            ),
+        )?;
+        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body_folded)?;
+        snippets.set_max_num_chars(220);
+        let mut hits = Vec::with_capacity(top.len());
+        for (_score, address) in top {
+            hits.push(self.hit(&searcher, address, &snippets)?);
+        }
+        Ok(Results { hits, total })
+    }
+
+    fn hit(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: DocAddress,
+        snippets: &SnippetGenerator,
+    ) -> Result<Hit, Error> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let mut snippet = snippets.snippet_from_doc(&doc);
+        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+        let kind = text(self.fields.kind);
+        Ok(Hit {
+            id: EntryId(
+                doc.get_first(self.fields.id)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(0),
+            ),
+            kind: Kind::ALL
+                .iter()
+                .copied()
+                .find(|k| k.as_str() == kind)
+                .unwrap_or(Kind::Article),
+            title: text(self.fields.title_exact),
+            snippet_html: snippet.to_html(),
+            date: doc
+                .get_first(self.fields.date)
+                .and_then(|v| v.as_i64())
+                .filter(|s| *s > 0)
+                .and_then(|s| jiff::Timestamp::from_second(s).ok()),
+        })
+    }
+}
+
+/// Entry ids in the index of a read transaction (used by tests and `doctor`).
+pub fn published_ids(tx: &impl Tx) -> Result<Vec<EntryId>, content::Error> {
+    Ok(tables::ENTRIES
+        .values(tx)?
+        .into_iter()
+        .filter(|e| e.published.is_some())
+        .map(|e| e.id)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{Category, Fields as EntryFields, NewEntry};
+
+    /// A fixed Vietnamese corpus, published.
+    fn corpus() -> (tempfile::TempDir, Store, Search) {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(&dir.path().join("data")).unwrap();
+        let docs = [
+            (
+                "quyet-dinh-242",
+                "Quyết định số 242/QĐ-SKHCN ban hành quy chế trang thông tin",
+                "Quyết định quy định việc quản lý, vận hành trang thông tin điện tử của Sở.",
+            ),
+            (
+                "quyet-dinh-khac",
+                "Quyệt đính tên gần giống",
+                "Một văn bản có chữ quyệt đính với dấu khác để thử xếp hạng.",
+            ),
+            (
+                "do-luong",
+                "Đo lường và chất lượng sản phẩm hàng hóa",
+                "Đoàn kiểm tra đo lường tại Quy Nhơn, đảm bảo chất lượng.",
+            ),
+            (
+                "chuyen-doi-so",
+                "Hưởng ứng Ngày Chuyển đổi số quốc gia",
+                "Nhiều hoạt động chuyển đổi số diễn ra trong tháng 10.",
+            ),
+        ];
+        let now = jiff::Timestamp::now();
+        store
+            .write_blocking(|tx| -> Result<(), content::Error> {
+                content::put_category(
+                    tx,
+                    &Category {
+                        slug: "tin".into(),
+                        name: "Tin".into(),
+                        description: String::new(),
+                        order: 0,
+                    },
+                )?;
+                for (slug, title, body) in docs {
+                    let entry = content::create(
+                        tx,
+                        NewEntry {
+                            kind: Kind::Article,
+                            slug: slug.into(),
+                            category: Some("tin".into()),
+                            unit: None,
+                            featured: false,
+                        },
+                        EntryFields {
+                            title: title.into(),
+                            body_html: format!("<p>{body}</p>"),
+                            ..EntryFields::default()
+                        },
+                        "test",
+                        now,
+                    )?;
+                    content::publish(tx, entry.id, now)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let (search, fresh) = Search::open(&dir.path().join("data/search")).unwrap();
+        assert!(fresh);
+        assert_eq!(search.rebuild(&store).unwrap(), 4);
+        (dir, store, search)
+    }
+
+    fn titles(search: &Search, q: &str) -> Vec<String> {
+        search
+            .search(q, None, 0, 10)
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.title)
+            .collect()
+    }
+
+    #[test]
+    fn folded_queries_find_diacritics_and_exact_ones_rank_first() {
+        let (_dir, _store, search) = corpus();
+        let folded = titles(&search, "quyet dinh");
+        assert_eq!(folded.len(), 2, "{folded:?}");
+        let exact = titles(&search, "Quyết định");
+        assert!(exact[0].starts_with("Quyết định số 242"), "{exact:?}");
+        let other = titles(&search, "quyệt đính");
+        assert!(other[0].starts_with("Quyệt đính"), "{other:?}");
+    }
+
+    #[test]
+    fn d_with_stroke_folds_and_nfd_input_works() {
+        let (_dir, _store, search) = corpus();
+        assert_eq!(titles(&search, "do luong").len(), 1);
+        assert_eq!(titles(&search, "ĐO LƯỜNG").len(), 1);
+        let nfd: String = "đo lường".nfd().collect();
+        assert_eq!(titles(&search, &nfd).len(), 1);
+    }
+
+    #[test]
+    fn numbers_and_symbols_find_the_document() {
+        let (_dir, _store, search) = corpus();
+        assert_eq!(titles(&search, "242/QĐ-SKHCN").len(), 1);
+        assert_eq!(titles(&search, "242").len(), 1);
+        assert_eq!(titles(&search, "qd-skhcn").len(), 1);
+    }
+
+    #[test]
+    fn snippets_highlight_in_the_original_text() {
+        let (_dir, _store, search) = corpus();
+        let hit = &search.search("chuyen doi so", None, 0, 5).unwrap().hits[0];
+        assert!(
+            hit.snippet_html.contains("<mark>chuyển</mark>"),
+            "{}",
+            hit.snippet_html
+        );
+    }
+
+    #[test]
+    fn a_withdrawn_entry_leaves_the_index_and_nonsense_finds_nothing() {
+        let (_dir, store, search) = corpus();
+        let id = store
+            .read_blocking(|tx| content::find_published(tx, Kind::Article, "do-luong"))
+            .unwrap()
+            .unwrap()
+            .entry
+            .id;
+        store
+            .write_blocking(|tx| -> Result<(), content::Error> {
+                let mut e = tables::ENTRIES.get(tx, id.0)?.unwrap();
+                content::unlist(tx, &e)?;
+                e.published = None;
+                tables::ENTRIES.insert(tx, id.0, &e)?;
+                Ok(())
+            })
+            .unwrap();
+        search.update(&store, &[id]).unwrap();
+        assert!(titles(&search, "đo lường").is_empty());
+        assert!(titles(&search, "").is_empty());
+        assert!(titles(&search, "+-:()\"").is_empty());
+    }
+}
