@@ -27,6 +27,8 @@ pub enum Error {
     Render(#[from] crate::render::Error),
     #[error("accounts: {0}")]
     Auth(#[from] crate::auth::Error),
+    #[error(transparent)]
+    Search(#[from] crate::search::Error),
 }
 
 /// The time source. Tests and the scheduler share it, so time can be moved forward.
@@ -56,6 +58,7 @@ pub struct App {
     pub renderer: Renderer,
     pub assets: Arc<StaticAssets>,
     pub cache: Arc<PageCache>,
+    pub search: Arc<crate::search::Search>,
     pub clock: Clock,
     pub request_ids: RequestIds,
     /// Bounds concurrent argon2 hashes (each takes ~19 MiB and tens of milliseconds).
@@ -88,6 +91,12 @@ impl App {
         let assets = Arc::new(StaticAssets::load());
         let renderer = Renderer::new(assets.clone())?;
         let cache = Arc::new(PageCache::new(config.cache_max_bytes));
+        // The index is derived: rebuilt when missing or of an older format.
+        let (search, fresh) = crate::search::Search::open(&config.data.join("search"))?;
+        if fresh {
+            let count = search.rebuild(&store)?;
+            tracing::info!(entries = count, "built the search index");
+        }
         let site: SiteSettings = store.read_blocking(site::load)?;
         let missing = site.missing_required();
         if !missing.is_empty() {
@@ -102,6 +111,7 @@ impl App {
             renderer,
             assets,
             cache,
+            search: Arc::new(search),
             clock,
             request_ids: RequestIds::default(),
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
@@ -153,14 +163,15 @@ impl App {
     /// citizen sees a stale list after a publish.
     pub async fn publish(&self, id: EntryId) -> Result<Entry, content::Error> {
         let now = self.clock.now();
-        self.write_and_refresh(move |tx| content::publish(tx, id, now))
+        self.write_and_refresh(id, move |tx| content::publish(tx, id, now))
             .await
     }
 
-    /// Commits `f` and then drops the page cache, in a task of its own: if the caller
-    /// goes away (a client disconnects), the commit still happens and the cache is
-    /// still cleared, never one without the other.
-    pub async fn write_and_refresh<F, R, E>(&self, f: F) -> Result<R, E>
+    /// Commits `f`, which changes entry `id`, then drops the page cache and updates the
+    /// search index, in a task of its own: if the caller goes away (a client
+    /// disconnects), the commit still happens and so do the rest, never one without the
+    /// other. A failed index update is logged; the next start or `reindex` repairs it.
+    pub async fn write_and_refresh<F, R, E>(&self, id: EntryId, f: F) -> Result<R, E>
     where
         F: FnOnce(&redb::WriteTransaction) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
@@ -168,10 +179,18 @@ impl App {
     {
         let store = self.store.clone();
         let cache = self.cache.clone();
+        let search = self.search.clone();
         let task = tokio::spawn(async move {
             let result = store.write(f).await;
             if result.is_ok() {
                 cache.clear();
+                let indexed =
+                    tokio::task::spawn_blocking(move || search.update(&store, &[id])).await;
+                match indexed {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(entry = id.0, "search index not updated: {e}"),
+                    Err(e) => tracing::error!(entry = id.0, "search index task failed: {e}"),
+                }
             }
             result
         });

@@ -54,6 +54,8 @@ pub enum Command {
     /// Manage accounts (through the running server if there is one)
     #[command(subcommand)]
     User(UserCommand),
+    /// Rebuild the search index (through the running server if there is one)
+    Reindex,
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +87,7 @@ pub fn main() -> ExitCode {
         None | Some(Command::Serve) => serve(&cli.global),
         Some(Command::CheckConfig) => check_config(&cli.global),
         Some(Command::User(command)) => user(&cli.global, command),
+        Some(Command::Reindex) => run_request(&cli.global, control::Request::Reindex),
     }
 }
 
@@ -101,10 +104,6 @@ fn read_password() -> Result<String, String> {
 }
 
 fn user(global: &Global, command: UserCommand) -> ExitCode {
-    let config = match load_config(global) {
-        Ok(config) => config,
-        Err(code) => return code,
-    };
     let request = match command {
         UserCommand::Add {
             login,
@@ -132,6 +131,15 @@ fn user(global: &Global, command: UserCommand) -> ExitCode {
             }
         },
         UserCommand::List => control::Request::UserList,
+    };
+    run_request(global, request)
+}
+
+/// Sends a control request and prints the answer; exit 2 if it was refused.
+fn run_request(global: &Global, request: control::Request) -> ExitCode {
+    let config = match load_config(global) {
+        Ok(config) => config,
+        Err(code) => return code,
     };
     let response = match send_or_run(&config, request) {
         Ok(response) => response,
@@ -185,7 +193,12 @@ fn send_or_run(config: &Config, request: control::Request) -> Result<control::Re
         ),
         other => other.to_string(),
     })?;
-    Ok(control::handle(&store, request, jiff::Timestamp::now()))
+    Ok(control::handle(
+        &store,
+        None,
+        request,
+        jiff::Timestamp::now(),
+    ))
 }
 
 fn load_config(global: &Global) -> Result<Config, ExitCode> {

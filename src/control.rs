@@ -31,6 +31,8 @@ pub enum Request {
         password: String,
     },
     UserList,
+    /// Rebuild the search index from the store.
+    Reindex,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,11 +71,32 @@ impl Response {
     }
 }
 
-/// Carries out a request against the store (blocking: hashes passwords).
-pub fn handle(store: &Store, request: Request, now: Timestamp) -> Response {
+/// Carries out a request against the store (blocking: hashes passwords). `search` is
+/// the running server's index, if any; without one, `Reindex` opens the index folder.
+pub fn handle(
+    store: &Store,
+    search: Option<&crate::search::Search>,
+    request: Request,
+    now: Timestamp,
+) -> Response {
+    if let Request::Reindex = request {
+        return reindex(store, search);
+    }
     match handle_inner(store, request, now) {
         Ok(response) => response,
         Err(e) => Response::refused(format!("internal error: {e}")),
+    }
+}
+
+fn reindex(store: &Store, running: Option<&crate::search::Search>) -> Response {
+    let rebuilt = match running {
+        Some(search) => search.rebuild(store),
+        None => crate::search::Search::open(&store.data_dir().join("search"))
+            .and_then(|(search, _)| search.rebuild(store)),
+    };
+    match rebuilt {
+        Ok(count) => Response::ok(format!("search index rebuilt: {count} entries")),
+        Err(e) => Response::refused(format!("reindex failed: {e}")),
     }
 }
 
@@ -166,6 +189,7 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                 )))
             })
         }
+        Request::Reindex => Ok(reindex(store, None)),
         Request::UserList => store.read_blocking(|tx| {
             let units = auth::units(tx)?;
             let users = auth::users(tx)?
@@ -259,8 +283,9 @@ pub mod unix {
         let response = match reader.read_line(&mut line).await {
             Ok(_) => match serde_json::from_str::<Request>(&line) {
                 Ok(request) => {
-                    let (store, now) = (app.store.clone(), app.clock.now());
-                    tokio::task::spawn_blocking(move || handle(&store, request, now))
+                    let (store, search, now) =
+                        (app.store.clone(), app.search.clone(), app.clock.now());
+                    tokio::task::spawn_blocking(move || handle(&store, Some(&search), request, now))
                         .await
                         .unwrap_or_else(|e| Response {
                             ok: false,

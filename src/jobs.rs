@@ -33,7 +33,7 @@ pub async fn publish_due(app: &App) -> Result<usize, content::Error> {
     let mut published = 0;
     for (at, id) in due {
         match app
-            .write_and_refresh(move |tx| editorial::publish_due(tx, id, now))
+            .write_and_refresh(id, move |tx| editorial::publish_due(tx, id, now))
             .await
         {
             Ok(Some(_)) => {

@@ -33,6 +33,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/chuyen-muc/{slug}", get(public::category))
         .route("/trang/{slug}", get(public::page))
         .route("/so-do-trang", get(public::sitemap))
+        .route("/tim-kiem", get(public::search))
         .route("/tep/{hash}/{name}", get(public::file))
         .route("/static/{*path}", get(assets::serve))
         .merge(admin::router(app.clone()))

@@ -285,6 +285,23 @@ mod tests {
                 .unwrap(),
             ),
             (
+                "public/search.html",
+                r.render(
+                    "public/search.html",
+                    &serde_json::json!({
+                        "layout": layout("Tìm kiếm"),
+                        "query": "quyết định",
+                        "kinds": [{"value": "article", "label": "Tin bài", "selected": true}],
+                        "hits": [{"kind": "Tin bài", "title": "Quyết định 242", "url": "/tin-tuc/a",
+                                  "date": "17/09/2018", "date_iso": "2018-09-17",
+                                  "snippet_html": "<mark>Quyết</mark> định"}],
+                        "total": 1,
+                        "pagination": Pagination::new("/tim-kiem", &list),
+                    }),
+                )
+                .unwrap(),
+            ),
+            (
                 "errors/404.html",
                 r.render("errors/404.html", &error(404)).unwrap(),
             ),

@@ -83,6 +83,7 @@ impl From<redb::CommitError> for Error {
 pub struct Store {
     db: Arc<Database>,
     pub blobs: Blobs,
+    data: std::path::PathBuf,
 }
 
 /// What `Store::open` found.
@@ -110,9 +111,15 @@ impl Store {
             Store {
                 db: Arc::new(db),
                 blobs,
+                data: data.to_path_buf(),
             },
             opened,
         ))
+    }
+
+    /// The data folder this store lives in.
+    pub fn data_dir(&self) -> &Path {
+        &self.data
     }
 
     /// Runs `f` in a read transaction on the blocking pool.

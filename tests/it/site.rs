@@ -273,3 +273,80 @@ async fn publishing_drops_the_page_cache() {
     assert!(article.contains("<p>Nội dung</p>"));
     assert!(!article.contains("alert(1)"), "the body is sanitised");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_understands_vietnamese_and_follows_publishing() {
+    use crate::support::TestServer as Server;
+    let server = Server::start().await;
+    // Folded query, highlighted snippet, kind filter.
+    let (status, html) = server.page("/tim-kiem?q=chuyen+doi+so").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Ngày Chuyển đổi số quốc gia"),
+        "a folded query finds the article"
+    );
+    assert!(html.contains("<mark>"), "matches are highlighted");
+    let (_, pages_only) = server.page("/tim-kiem?q=chuyen+doi+so&loai=page").await;
+    assert!(!pages_only.contains("Ngày Chuyển đổi số quốc gia"));
+    let (_, none) = server.page("/tim-kiem?q=xyzkhongtontai").await;
+    assert!(none.contains("Không tìm thấy kết quả nào"));
+    let (status, _) = server.page("/tim-kiem?q=%3Cscript%3E%22%27").await;
+    assert_eq!(status, 200);
+
+    // A withdrawn entry leaves the results in the same step.
+    let publisher = server.login("xuatban").await;
+    let id = server
+        .app
+        .store
+        .read(|tx| {
+            trangtin::content::find_published(
+                tx,
+                trangtin::content::Kind::Article,
+                "soi-noi-hoat-dong-huong-ung-ngay-chuyen-doi-so-quoc-gia-2026",
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .entry
+        .id;
+    let link = "/tin-tuc/soi-noi-hoat-dong-huong-ung-ngay-chuyen-doi-so-quoc-gia-2026";
+    let (_, before) = server.page("/tim-kiem?q=soi+noi+chuyen+doi+so").await;
+    assert!(before.contains(link));
+    publisher
+        .post_ok(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", "withdraw"), ("comment", "Gỡ để thử tìm kiếm.")],
+        )
+        .await;
+    let (_, after) = server.page("/tim-kiem?q=soi+noi+chuyen+doi+so").await;
+    assert!(!after.contains(link), "withdrawn: gone from search");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_search_index_is_derived_and_rebuilt() {
+    use crate::support::TestServer as Server;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start_in(&data, |_| {}).await;
+    server.stop().await;
+    std::fs::remove_dir_all(data.join("search")).unwrap();
+    let server = Server::start_in(&data, |_| {}).await;
+    let (_, html) = server.page("/tim-kiem?q=do+luong").await;
+    assert!(html.contains("kết quả"), "rebuilt on start");
+    assert!(!html.contains("Không tìm thấy"));
+    server.stop().await;
+    // `trangtin reindex` with no server running.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trangtin"))
+        .arg("--data")
+        .arg(&data)
+        .arg("reindex")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("search index rebuilt"));
+}

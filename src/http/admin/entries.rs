@@ -703,7 +703,9 @@ pub async fn save_entry(
     let (actor, draft, base) = (staff.actor.clone(), values.draft(), RevisionId(values.base));
     let (today, now) = (app.today(), app.clock.now());
     let saved = app
-        .write_and_refresh(move |tx| editorial::save(tx, &actor, id, base, draft, today, now))
+        .write_and_refresh(id, move |tx| {
+            editorial::save(tx, &actor, id, base, draft, today, now)
+        })
         .await;
     match saved {
         Ok(_) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-luu"))),
@@ -762,7 +764,9 @@ pub async fn step_entry(
         seen: form.get("revision").parse().ok().map(RevisionId),
     };
     let stepped = app
-        .write_and_refresh(move |tx| editorial::step(tx, &actor, id, request, today, now))
+        .write_and_refresh(id, move |tx| {
+            editorial::step(tx, &actor, id, request, today, now)
+        })
         .await;
     match stepped {
         Ok(_) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-chuyen"))),
@@ -973,14 +977,16 @@ pub async fn restore_revision(
             .map_err(|_| HttpError::BadRequest("revision"))?,
     );
     let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
-    app.write_and_refresh(move |tx| editorial::restore(tx, &actor, id, old, today, now))
-        .await
-        .map_err(|e| match e {
-            content::Error::Invalids(_) => {
-                HttpError::BadRequest("the old revision no longer validates")
-            }
-            other => other.into(),
-        })?;
+    app.write_and_refresh(id, move |tx| {
+        editorial::restore(tx, &actor, id, old, today, now)
+    })
+    .await
+    .map_err(|e| match e {
+        content::Error::Invalids(_) => {
+            HttpError::BadRequest("the old revision no longer validates")
+        }
+        other => other.into(),
+    })?;
     Ok(see_other(&format!(
         "/quan-tri/bai-viet/{id}?tb=da-khoi-phuc"
     )))

@@ -3,6 +3,7 @@
 
 mod files;
 mod pages;
+mod search;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use crate::app::App;
 
 pub use files::file;
 pub use pages::{article, category, entry_view, home, news, page, sitemap};
+pub use search::search;
 
 /// Items per list page.
 pub const PER_PAGE: usize = 12;

@@ -1,0 +1,141 @@
+//! `/tim-kiem`: full-text search of what is published, optionally by kind.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::header::CACHE_CONTROL;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use super::page_number;
+use crate::app::App;
+use crate::content::{self, Kind};
+use crate::http::admin::form::decode;
+use crate::http::error::HttpError;
+use crate::render::format;
+use crate::render::views::{Layout, PageLink, Pagination};
+use crate::site;
+
+const PER_PAGE: usize = 10;
+/// Longest query taken, in characters.
+const MAX_QUERY: usize = 200;
+
+#[derive(Serialize)]
+struct KindChoice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct HitView {
+    kind: &'static str,
+    title: String,
+    url: String,
+    date: String,
+    date_iso: String,
+    /// Escaped text with `<mark>` around the matches.
+    snippet_html: String,
+}
+
+#[derive(Serialize)]
+struct SearchView {
+    layout: Layout,
+    query: String,
+    kinds: Vec<KindChoice>,
+    hits: Vec<HitView>,
+    total: usize,
+    pagination: Pagination,
+}
+
+/// `GET /tim-kiem?q=…&loai=…&trang=…`
+pub async fn search(
+    State(app): State<Arc<App>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, HttpError> {
+    let param = |name: &str| {
+        raw.as_deref()
+            .unwrap_or("")
+            .split('&')
+            .find_map(|p| p.strip_prefix(&format!("{name}=")))
+            .and_then(decode)
+            .unwrap_or_default()
+    };
+    let query: String = param("q").trim().chars().take(MAX_QUERY).collect();
+    let kind_param = param("loai");
+    let kind = Kind::ALL.iter().copied().find(|k| k.as_str() == kind_param);
+    let page = page_number(raw.as_deref())?;
+    let (search, text) = (app.search.clone(), query.clone());
+    let results = tokio::task::spawn_blocking(move || {
+        search.search(&text, kind, (page - 1) * PER_PAGE, PER_PAGE)
+    })
+    .await
+    .map_err(|e| HttpError::Internal(e.to_string()))?
+    .map_err(|e| HttpError::Internal(e.to_string()))?;
+    let ids: Vec<_> = results.hits.iter().map(|h| h.id).collect();
+    let (site, urls) = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let mut urls = Vec::new();
+            for id in ids {
+                urls.push(content::published(tx, id)?.map(|p| p.url()));
+            }
+            Ok((site::load(tx)?, urls))
+        })
+        .await?;
+    let hits = results
+        .hits
+        .into_iter()
+        .zip(urls)
+        .filter_map(|(hit, url)| {
+            Some(HitView {
+                kind: hit.kind.label(),
+                url: url?,
+                date: hit.date.map(format::date).unwrap_or_default(),
+                date_iso: hit.date.map(format::iso_date).unwrap_or_default(),
+                title: hit.title,
+                snippet_html: hit.snippet_html,
+            })
+        })
+        .collect();
+    let base = format!(
+        "/tim-kiem?q={}&loai={}",
+        crate::http::admin::form::encode(&query),
+        kind.map_or("", |k| k.as_str())
+    );
+    let pages = results.total.div_ceil(PER_PAGE).max(1);
+    let title = if query.is_empty() {
+        "Tìm kiếm".to_string()
+    } else {
+        format!("Tìm kiếm: {query}")
+    };
+    let view = SearchView {
+        layout: Layout::new(&site, app.origin(), &title, "/tim-kiem").without_canonical(),
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| KindChoice {
+                value: k.as_str(),
+                label: k.label(),
+                selected: Some(*k) == kind,
+            })
+            .collect(),
+        hits,
+        total: results.total,
+        pagination: Pagination {
+            page,
+            pages,
+            prev: (page > 1).then(|| format!("{base}&trang={}", page - 1)),
+            next: (page < pages).then(|| format!("{base}&trang={}", page + 1)),
+            links: (1..=pages.min(10))
+                .map(|n| PageLink {
+                    number: n,
+                    url: format!("{base}&trang={n}"),
+                    current: n == page,
+                })
+                .collect(),
+        },
+        query,
+    };
+    let html = app.renderer.render("public/search.html", &view)?;
+    Ok(([(CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
