@@ -78,6 +78,9 @@ impl From<redb::CommitError> for Error {
     }
 }
 
+/// redb's own page cache.
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 /// The open store. Cheap to clone; the database closes when the last clone drops.
 #[derive(Clone)]
 pub struct Store {
@@ -104,7 +107,11 @@ impl Store {
         } else {
             Opened::Created
         };
-        let db = Database::create(&path)?;
+        // redb caches up to 1 GiB by default; an office server shares its memory with
+        // the OS page cache, which holds the file anyway.
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)?;
         migrate::run(&db)?;
         let blobs = Blobs::open(&data.join("blobs"))?;
         Ok((
