@@ -205,7 +205,9 @@ impl App {
 fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<bootstrap::Made>, Error> {
     let demo = if config.demo {
         tracing::info!("new data folder: seeding demo content");
-        Some(demo::load().map_err(|e| Error::Demo(e.to_string()))?)
+        let demo = demo::load().map_err(|e| Error::Demo(e.to_string()))?;
+        let kinds = demo::load_kinds().map_err(|e| Error::Demo(e.to_string()))?;
+        Some((demo, kinds))
     } else {
         None
     };
@@ -216,8 +218,9 @@ fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<bootstrap:
         .date();
     store.write_blocking(move |tx| -> Result<Vec<bootstrap::Made>, Error> {
         let mut accounts = Vec::new();
-        if let Some(demo) = &demo {
+        if let Some((demo, kinds)) = &demo {
             demo::seed(tx, &blobs, demo, now).map_err(|e| Error::Demo(e.to_string()))?;
+            demo::seed_kinds(tx, &blobs, kinds, now).map_err(|e| Error::Demo(e.to_string()))?;
             accounts = bootstrap::seed_demo(tx, today, now)?;
         }
         if let Some(site) = &site {

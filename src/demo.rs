@@ -37,6 +37,39 @@ pub struct Demo {
     pages: Vec<DemoEntry>,
 }
 
+/// `kinds.toml`: the structured kinds. Only what the code knows is read; the rest of
+/// the file waits for the kinds that are not built yet.
+#[derive(Debug, Deserialize)]
+pub struct Kinds {
+    legal_documents: Vec<DemoLegal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoLegal {
+    slug: String,
+    doc_type: String,
+    number: String,
+    issuer: String,
+    #[serde(default)]
+    signer: String,
+    issued: jiff::civil::Date,
+    effective: jiff::civil::Date,
+    #[serde(default)]
+    expires: Option<jiff::civil::Date>,
+    #[serde(default)]
+    status: Option<String>,
+    field: String,
+    summary: String,
+    files: Vec<String>,
+    #[serde(default)]
+    replaces: Vec<String>,
+    #[serde(default)]
+    amends: Vec<String>,
+    #[serde(default)]
+    guides: Vec<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DemoCategory {
@@ -68,6 +101,74 @@ struct DemoEntry {
     #[serde(default)]
     attachments: Vec<String>,
     body: String,
+}
+
+pub fn load_kinds() -> Result<Kinds, Error> {
+    let file =
+        DemoFiles::get("kinds.toml").ok_or_else(|| Error::MissingFile("kinds.toml".into()))?;
+    let text = String::from_utf8_lossy(&file.data);
+    toml::from_str(&text).map_err(|e| Error::Parse(format!("kinds.toml: {e}")))
+}
+
+/// The legal documents, published with their full-text files.
+pub fn seed_kinds(
+    tx: &redb::WriteTransaction,
+    blobs: &store::Blobs,
+    kinds: &Kinds,
+    now: Timestamp,
+) -> Result<(), Error> {
+    for d in &kinds.legal_documents {
+        let mut attachments = Vec::new();
+        for name in &d.files {
+            let meta = put_file(tx, blobs, &format!("kinds/{name}"), now)?;
+            attachments.push(Attachment {
+                blob: meta.hash,
+                name: name.clone(),
+                size: meta.size,
+                content_type: meta.content_type,
+            });
+        }
+        let legal = crate::content::legal::LegalDoc {
+            doc_type: d.doc_type.clone(),
+            number: d.number.clone(),
+            issuer: d.issuer.clone(),
+            signer: d.signer.clone(),
+            issued: d.issued,
+            effective: d.effective,
+            expires: d.expires,
+            status: d
+                .status
+                .as_deref()
+                .and_then(crate::content::legal::Validity::parse),
+            field: d.field.clone(),
+            replaces: d.replaces.clone(),
+            amends: d.amends.clone(),
+            guides: d.guides.clone(),
+        };
+        let fields = Fields {
+            title: d.summary.clone(),
+            attachments,
+            legal: Some(legal),
+            ..Fields::default()
+        };
+        let new = NewEntry {
+            kind: Kind::LegalDocument,
+            slug: d.slug.clone(),
+            category: None,
+            unit: None,
+            featured: false,
+        };
+        // A document is published as of its issue date (noon, Vietnam time).
+        let at = d
+            .issued
+            .at(12, 0, 0, 0)
+            .to_zoned_datetime(crate::render::format::vietnam())
+            .map(|z| z.timestamp())
+            .unwrap_or(now);
+        let entry = content::create(tx, new, fields, "demo", at)?;
+        content::publish(tx, entry.id, at)?;
+    }
+    Ok(())
 }
 
 /// The parsed demo content.
@@ -136,6 +237,7 @@ pub fn seed(
                 attachments,
                 category: None,
                 featured: false,
+                legal: None,
             };
             let new = NewEntry {
                 kind,
@@ -159,6 +261,7 @@ fn put_file(
 ) -> Result<store::BlobMeta, Error> {
     let path = format!("media/{name}");
     let file = DemoFiles::get(&path).ok_or_else(|| Error::MissingFile(path.clone()))?;
+    let name = name.rsplit('/').next().unwrap_or(name);
     let content_type = mime_guess::from_path(name)
         .first_or_octet_stream()
         .to_string();

@@ -186,7 +186,14 @@ impl Search {
 
     fn document(&self, p: &Published) -> TantivyDocument {
         let f = &p.revision.fields;
-        let title = normalize(&f.title);
+        // A document is found by its number, type and issuer as well as its summary.
+        let title = match &f.legal {
+            Some(d) => normalize(&format!(
+                "{} {} {} {}",
+                d.doc_type, d.number, f.title, d.issuer
+            )),
+            None => normalize(&f.title),
+        };
         let body = normalize(&format!("{} {}", f.summary, plain_text(&f.body_html)));
         let date = p.entry.published_at.map_or(0, |t| t.as_second());
         doc!(

@@ -29,6 +29,8 @@ pub struct Draft {
     pub cover: Option<BlobHash>,
     pub cover_alt: String,
     pub attachments: Vec<BlobHash>,
+    /// For legal documents: their metadata (the attachments are the full text).
+    pub legal: Option<super::legal::LegalDoc>,
 }
 
 pub fn facts(entry: &Entry) -> EntryFacts {
@@ -123,6 +125,36 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
             _ => problem("attachments", "Tệp đính kèm không có trong thư viện."),
         }
     }
+    if kind == Kind::LegalDocument {
+        match &draft.legal {
+            None => problem(
+                "issued",
+                "Vui lòng nhập ngày ban hành và ngày có hiệu lực hợp lệ (và ngày hết hiệu lực, nếu có).",
+            ),
+            Some(doc) => {
+                for (field, message) in doc.problems(draft.slug.trim()) {
+                    problem(field, message);
+                }
+                for slug in doc.replaces.iter().chain(&doc.amends).chain(&doc.guides) {
+                    let known = store::get_plain(
+                        tx,
+                        tables::SLUGS,
+                        (Kind::LegalDocument.as_str(), slug.as_str()),
+                        |v| v,
+                    )?;
+                    if known.is_none() {
+                        problem(
+                            "replaces",
+                            "Văn bản liên quan không có trong cơ sở dữ liệu.",
+                        );
+                    }
+                }
+            }
+        }
+        if draft.attachments.is_empty() {
+            problem("attachments", "Văn bản phải có tệp toàn văn (PDF, DOC…).");
+        }
+    }
     if !problems.is_empty() {
         return Err(Error::Invalids(problems));
     }
@@ -136,6 +168,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
         attachments,
         category: draft.category.clone().filter(|c| !c.is_empty()),
         featured: draft.featured,
+        legal: draft.legal.clone(),
     })
 }
 
@@ -292,6 +325,7 @@ pub fn restore(
         cover_alt: f.cover.as_ref().map(|c| c.alt.clone()).unwrap_or_default(),
         cover: f.cover.map(|c| c.blob),
         attachments: f.attachments.into_iter().map(|a| a.blob).collect(),
+        legal: f.legal,
     };
     save(tx, actor, id, entry_now.working, draft, today, now)
 }

@@ -3,6 +3,7 @@
 //! edit never changes what citizens see until it is published.
 
 pub mod editorial;
+pub mod legal;
 pub mod sanitize;
 pub mod slug;
 
@@ -24,15 +25,18 @@ pub enum Kind {
     Article,
     /// Standing pages: introduction, functions and tasks, organisation, leadership.
     Page,
+    /// Legal and administrative documents (văn bản), with their metadata.
+    LegalDocument,
 }
 
 impl Kind {
-    pub const ALL: &[Kind] = &[Kind::Article, Kind::Page];
+    pub const ALL: &[Kind] = &[Kind::Article, Kind::Page, Kind::LegalDocument];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Article => "article",
             Kind::Page => "page",
+            Kind::LegalDocument => "legal_document",
         }
     }
 
@@ -41,6 +45,7 @@ impl Kind {
         match self {
             Kind::Article => "/tin-tuc",
             Kind::Page => "/trang",
+            Kind::LegalDocument => "/van-ban",
         }
     }
 
@@ -49,6 +54,7 @@ impl Kind {
         match self {
             Kind::Article => "Tin bài",
             Kind::Page => "Trang",
+            Kind::LegalDocument => "Văn bản",
         }
     }
 
@@ -182,6 +188,9 @@ pub struct Fields {
     pub category: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub featured: bool,
+    /// A legal document's metadata; its full-text files are the attachments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal: Option<legal::LegalDoc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -34,6 +34,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/trang/{slug}", get(public::page))
         .route("/so-do-trang", get(public::sitemap))
         .route("/tim-kiem", get(public::search))
+        .route("/van-ban", get(public::documents))
+        .route("/van-ban/{slug}", get(public::document))
         .route("/tep/{hash}/{name}", get(public::file))
         .route("/static/{*path}", get(assets::serve))
         .merge(admin::router(app.clone()))

@@ -182,6 +182,7 @@ mod tests {
                     }),
                     category: None,
                     featured: false,
+                    legal: None,
                     attachments: vec![Attachment {
                         blob,
                         name: "ke-hoach.pdf".into(),
@@ -263,6 +264,16 @@ mod tests {
                         entry: EntryPage::new(&p, categories.first()),
                         related: vec![card.clone()],
                         preview: true,
+                        legal: Some(LegalView {
+                            rows: vec![Row { label: "Số, ký hiệu", value: "242/QĐ-SKHCN".into() }],
+                            status: "Bị thay thế",
+                            warns: true,
+                            replaced_by: vec![Link { label: "468/QĐ-SKHCN".into(), url: "/van-ban/b".into() }],
+                            relations: vec![RelationGroup {
+                                label: "Bị thay thế bởi",
+                                links: vec![Link { label: "468/QĐ-SKHCN".into(), url: "/van-ban/b".into() }],
+                            }],
+                        }),
                     },
                 )
                 .unwrap(),
@@ -281,6 +292,23 @@ mod tests {
                             children: vec![],
                         }],
                     },
+                )
+                .unwrap(),
+            ),
+            (
+                "public/documents.html",
+                r.render(
+                    "public/documents.html",
+                    &serde_json::json!({
+                        "layout": layout("Văn bản"),
+                        "types": [{"value": "Quyết định", "label": "Quyết định", "selected": true}],
+                        "issuers": [], "fields": [], "years": [], "statuses": [],
+                        "rows": [{"number": "242/QĐ-SKHCN", "title": "Ban hành quy chế", "url": "/van-ban/a",
+                                  "doc_type": "Quyết định", "issuer": "Sở KH&CN", "issued": "17/09/2018",
+                                  "status": "Bị thay thế", "warns": true}],
+                        "total": 1,
+                        "pagination": Pagination::new("/van-ban", &list),
+                    }),
                 )
                 .unwrap(),
             ),

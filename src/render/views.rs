@@ -348,6 +348,32 @@ pub struct EntryView {
     pub related: Vec<Card>,
     /// An unpublished revision shown to staff: the page says so.
     pub preview: bool,
+    /// For legal documents: the metadata table and the relations.
+    pub legal: Option<LegalView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RelationGroup {
+    pub label: &'static str,
+    pub links: Vec<Link>,
+}
+
+/// What a legal document's page adds to an entry page.
+#[derive(Debug, Clone, Serialize)]
+pub struct LegalView {
+    pub rows: Vec<Row>,
+    pub status: &'static str,
+    /// The text no longer applies in full: the page warns.
+    pub warns: bool,
+    /// The documents that replace this one, for the banner.
+    pub replaced_by: Vec<Link>,
+    pub relations: Vec<RelationGroup>,
 }
 
 #[derive(Debug, Clone, Serialize)]

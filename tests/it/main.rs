@@ -4,6 +4,7 @@ mod admin;
 mod bad_input;
 mod browser;
 mod cli;
+mod documents;
 mod lifecycle;
 mod site;
 mod support;

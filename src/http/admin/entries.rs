@@ -15,7 +15,7 @@ use crate::auth::{self, Unit};
 use crate::content::editorial::{self, Draft};
 use crate::content::{
     self, Category, Entry, EntryId, Event, Kind, Published, Revision, RevisionId,
-    State as EntryState,
+    State as EntryState, legal,
 };
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::render::format;
@@ -299,6 +299,88 @@ pub async fn list_entries(
     page(&app, "admin/entries.html", &view, Outcome::Shown)
 }
 
+/// A legal document's fields as typed in the form.
+#[derive(Serialize, Default, Clone)]
+struct LegalForm {
+    doc_type: String,
+    number: String,
+    issuer: String,
+    signer: String,
+    issued: String,
+    effective: String,
+    expires: String,
+    status: String,
+    field: String,
+    replaces: Vec<String>,
+    amends: Vec<String>,
+    guides: Vec<String>,
+}
+
+impl LegalForm {
+    fn from_doc(d: &legal::LegalDoc) -> LegalForm {
+        LegalForm {
+            doc_type: d.doc_type.clone(),
+            number: d.number.clone(),
+            issuer: d.issuer.clone(),
+            signer: d.signer.clone(),
+            issued: d.issued.to_string(),
+            effective: d.effective.to_string(),
+            expires: d.expires.map(|e| e.to_string()).unwrap_or_default(),
+            status: d.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            field: d.field.clone(),
+            replaces: d.replaces.clone(),
+            amends: d.amends.clone(),
+            guides: d.guides.clone(),
+        }
+    }
+
+    fn from_form(form: &FormData) -> LegalForm {
+        let all = |k: &str| {
+            form.all(k)
+                .into_iter()
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+                .collect()
+        };
+        LegalForm {
+            doc_type: form.get("doc_type").into(),
+            number: form.get("number").trim().into(),
+            issuer: form.get("issuer").trim().into(),
+            signer: form.get("signer").trim().into(),
+            issued: form.get("issued").into(),
+            effective: form.get("effective").into(),
+            expires: form.get("expires").into(),
+            status: form.get("status").into(),
+            field: form.get("field").trim().into(),
+            replaces: all("replaces"),
+            amends: all("amends"),
+            guides: all("guides"),
+        }
+    }
+
+    /// `None` when a required date is missing or malformed.
+    fn doc(&self) -> Option<legal::LegalDoc> {
+        let expires = match self.expires.trim() {
+            "" => None,
+            text => Some(text.parse().ok()?),
+        };
+        Some(legal::LegalDoc {
+            doc_type: self.doc_type.clone(),
+            number: self.number.clone(),
+            issuer: self.issuer.clone(),
+            signer: self.signer.clone(),
+            issued: self.issued.trim().parse().ok()?,
+            effective: self.effective.trim().parse().ok()?,
+            expires,
+            status: legal::Validity::parse(&self.status),
+            field: self.field.clone(),
+            replaces: self.replaces.clone(),
+            amends: self.amends.clone(),
+            guides: self.guides.clone(),
+        })
+    }
+}
+
 /// The editor's form values, as shown (and re-shown after an error).
 #[derive(Serialize, Default, Clone)]
 struct FormValues {
@@ -315,6 +397,7 @@ struct FormValues {
     cover_alt: String,
     attachments: Vec<String>,
     base: u64,
+    legal: LegalForm,
 }
 
 impl FormValues {
@@ -338,6 +421,11 @@ impl FormValues {
             cover_alt: f.cover.as_ref().map(|c| c.alt.clone()).unwrap_or_default(),
             attachments: f.attachments.iter().map(|a| a.blob.to_string()).collect(),
             base: r.id.0,
+            legal: f
+                .legal
+                .as_ref()
+                .map(LegalForm::from_doc)
+                .unwrap_or_default(),
         }
     }
 
@@ -360,12 +448,17 @@ impl FormValues {
                 .map(String::from)
                 .collect(),
             base: form.get("base").parse().unwrap_or(0),
+            legal: LegalForm::from_form(form),
         }
     }
 
     fn draft(&self) -> Draft {
+        let kind = Kind::ALL.iter().copied().find(|k| k.as_str() == self.kind);
         Draft {
-            kind: Kind::ALL.iter().copied().find(|k| k.as_str() == self.kind),
+            legal: (kind == Some(Kind::LegalDocument))
+                .then(|| self.legal.doc())
+                .flatten(),
+            kind,
             slug: self.slug.clone(),
             category: Some(self.category.clone()).filter(|c| !c.is_empty()),
             featured: self.featured,

@@ -1,6 +1,7 @@
 //! Citizen pages. Each handler names its cache key and how to render on a miss; the
 //! page cache does the rest (precompression, ETag, 304).
 
+pub mod documents;
 mod files;
 mod pages;
 mod search;
@@ -15,6 +16,7 @@ use super::cache::CachedPage;
 use super::error::HttpError;
 use crate::app::App;
 
+pub use documents::{document, documents};
 pub use files::file;
 pub use pages::{article, category, entry_view, home, news, page, sitemap};
 pub use search::search;

@@ -237,6 +237,7 @@ pub fn entry_view(
             .map(|p| Card::new(p, categories))
             .collect(),
         preview: false,
+        legal: None,
     }
 }
 

@@ -1,0 +1,361 @@
+//! The legal-document register: `/van-ban` (filter by type, issuer, field, year and
+//! validity; newest issue date first) and `/van-ban/{slug}` (the metadata table, the
+//! relations in both directions, and a banner on texts no longer in force).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use jiff::civil::Date;
+use serde::Serialize;
+
+use super::{cached, page_number};
+use crate::app::App;
+use crate::content::legal::{LegalDoc, Validity};
+use crate::content::{self, Kind, Published};
+use crate::http::admin::form::{decode, encode};
+use crate::http::error::HttpError;
+use crate::render::views::{Layout, LegalView, Link, Pagination, RelationGroup, Row};
+use crate::site;
+
+const PER_PAGE: usize = 20;
+
+/// Validity of `doc` today, knowing every published document (for "replaced").
+pub fn validity_of(slug: &str, doc: &LegalDoc, all: &[Published], today: Date) -> Validity {
+    let replaced = all.iter().any(|p| {
+        p.revision
+            .fields
+            .legal
+            .as_ref()
+            .is_some_and(|other| other.replaces.iter().any(|s| s == slug))
+    });
+    doc.validity(today, replaced)
+}
+
+fn date(d: Date) -> String {
+    d.strftime("%d/%m/%Y").to_string()
+}
+
+fn link(p: &Published) -> Link {
+    let number = p
+        .revision
+        .fields
+        .legal
+        .as_ref()
+        .map_or("", |d| d.number.as_str());
+    Link {
+        label: format!("{} — {}", number, p.revision.fields.title),
+        url: p.url(),
+    }
+}
+
+/// The legal part of the page of `entry`, if it is a legal document.
+pub fn legal_view(entry: &Published, all: &[Published], today: Date) -> Option<LegalView> {
+    let doc = entry.revision.fields.legal.as_ref()?;
+    let slug = entry.entry.slug.as_str();
+    let status = validity_of(slug, doc, all, today);
+    let mut rows = vec![
+        Row {
+            label: "Số, ký hiệu",
+            value: doc.number.clone(),
+        },
+        Row {
+            label: "Hình thức văn bản",
+            value: doc.doc_type.clone(),
+        },
+        Row {
+            label: "Cơ quan ban hành",
+            value: doc.issuer.clone(),
+        },
+    ];
+    if !doc.signer.is_empty() {
+        rows.push(Row {
+            label: "Người ký",
+            value: doc.signer.clone(),
+        });
+    }
+    rows.push(Row {
+        label: "Ngày ban hành",
+        value: date(doc.issued),
+    });
+    rows.push(Row {
+        label: "Ngày có hiệu lực",
+        value: date(doc.effective),
+    });
+    if let Some(expires) = doc.expires {
+        rows.push(Row {
+            label: "Ngày hết hiệu lực",
+            value: date(expires),
+        });
+    }
+    rows.push(Row {
+        label: "Lĩnh vực",
+        value: doc.field.clone(),
+    });
+    rows.push(Row {
+        label: "Tình trạng hiệu lực",
+        value: status.label().to_string(),
+    });
+    rows.push(Row {
+        label: "Trích yếu",
+        value: entry.revision.fields.title.clone(),
+    });
+    let find = |s: &str| all.iter().find(|p| p.entry.slug == s);
+    let mut relations: Vec<RelationGroup> = Vec::new();
+    let mut push =
+        |label: &'static str, link: Link| match relations.iter_mut().find(|g| g.label == label) {
+            Some(group) => group.links.push(link),
+            None => relations.push(RelationGroup {
+                label,
+                links: vec![link],
+            }),
+        };
+    for (relation, other) in doc.relations() {
+        if let Some(p) = find(other) {
+            push(relation.label(), link(p));
+        }
+    }
+    let mut replaced_by = Vec::new();
+    for other in all {
+        let Some(other_doc) = other.revision.fields.legal.as_ref() else {
+            continue;
+        };
+        for (relation, target) in other_doc.relations() {
+            if target == slug {
+                push(relation.inverse_label(), link(other));
+                if relation == content::legal::Relation::Replaces {
+                    replaced_by.push(link(other));
+                }
+            }
+        }
+    }
+    Some(LegalView {
+        rows,
+        status: status.label(),
+        warns: status.warns(),
+        replaced_by,
+        relations,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct DocRow {
+    number: String,
+    title: String,
+    url: String,
+    doc_type: String,
+    issuer: String,
+    issued: String,
+    status: &'static str,
+    warns: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct RegisterView {
+    layout: Layout,
+    types: Vec<Choice>,
+    issuers: Vec<Choice>,
+    fields: Vec<Choice>,
+    years: Vec<Choice>,
+    statuses: Vec<Choice>,
+    rows: Vec<DocRow>,
+    total: usize,
+    pagination: Pagination,
+}
+
+#[derive(Default, Clone)]
+struct Filters {
+    doc_type: String,
+    issuer: String,
+    field: String,
+    year: String,
+    status: String,
+}
+
+impl Filters {
+    fn parse(query: Option<&str>) -> Filters {
+        let mut f = Filters::default();
+        for pair in query.unwrap_or("").split('&') {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let v = decode(v).unwrap_or_default();
+            match k {
+                "loai" => f.doc_type = v,
+                "co-quan" => f.issuer = v,
+                "linh-vuc" => f.field = v,
+                "nam" => f.year = v,
+                "hieu-luc" => f.status = v,
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn query(&self) -> String {
+        format!(
+            "loai={}&co-quan={}&linh-vuc={}&nam={}&hieu-luc={}",
+            encode(&self.doc_type),
+            encode(&self.issuer),
+            encode(&self.field),
+            encode(&self.year),
+            encode(&self.status)
+        )
+    }
+}
+
+fn choices(values: BTreeSet<String>, selected: &str) -> Vec<Choice> {
+    values
+        .into_iter()
+        .map(|v| Choice {
+            selected: v == selected,
+            label: v.clone(),
+            value: v,
+        })
+        .collect()
+}
+
+/// `GET /van-ban`
+pub async fn documents(
+    State(app): State<Arc<App>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let page = page_number(query.as_deref())?;
+    let filters = Filters::parse(query.as_deref());
+    // One cache entry per distinct filter; unknown parameters do not make new ones.
+    let key = format!("/van-ban?{}&trang={page}", filters.query());
+    cached(&app, &headers, key, || {
+        render_register(app.clone(), filters, page)
+    })
+    .await
+}
+
+async fn render_register(
+    app: Arc<App>,
+    filters: Filters,
+    page: usize,
+) -> Result<String, HttpError> {
+    let (site, all) = app
+        .store
+        .read(|tx| -> Result<_, content::Error> {
+            Ok((
+                site::load(tx)?,
+                content::all_published(tx, Kind::LegalDocument)?,
+            ))
+        })
+        .await?;
+    let today = app.today();
+    let mut docs: Vec<(&Published, &LegalDoc, Validity)> = all
+        .iter()
+        .filter_map(|p| {
+            let doc = p.revision.fields.legal.as_ref()?;
+            Some((p, doc, validity_of(&p.entry.slug, doc, &all, today)))
+        })
+        .collect();
+    let types = docs.iter().map(|d| d.1.doc_type.clone()).collect();
+    let issuers = docs.iter().map(|d| d.1.issuer.clone()).collect();
+    let fields = docs.iter().map(|d| d.1.field.clone()).collect();
+    let years = docs.iter().map(|d| d.1.issued.year().to_string()).collect();
+    docs.retain(|(_, d, v)| {
+        (filters.doc_type.is_empty() || d.doc_type == filters.doc_type)
+            && (filters.issuer.is_empty() || d.issuer == filters.issuer)
+            && (filters.field.is_empty() || d.field == filters.field)
+            && (filters.year.is_empty() || d.issued.year().to_string() == filters.year)
+            && (filters.status.is_empty() || v.as_str() == filters.status)
+    });
+    docs.sort_by(|a, b| {
+        b.1.issued
+            .cmp(&a.1.issued)
+            .then_with(|| a.1.number.cmp(&b.1.number))
+    });
+    let total = docs.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    if page > pages {
+        return Err(HttpError::NotFound);
+    }
+    let base = format!("/van-ban?{}", filters.query());
+    let mut years: Vec<Choice> = choices(years, &filters.year);
+    years.reverse();
+    let view = RegisterView {
+        layout: Layout::new(&site, app.origin(), "Văn bản", "/van-ban")
+            .with_description("Cơ sở dữ liệu văn bản quy phạm pháp luật và văn bản chỉ đạo, điều hành về khoa học và công nghệ.")
+            .with_site_dublin_core(),
+        types: choices(types, &filters.doc_type),
+        issuers: choices(issuers, &filters.issuer),
+        fields: choices(fields, &filters.field),
+        years,
+        statuses: Validity::ALL
+            .iter()
+            .map(|v| Choice {
+                value: v.as_str().into(),
+                label: v.label().into(),
+                selected: v.as_str() == filters.status,
+            })
+            .collect(),
+        rows: docs
+            .iter()
+            .skip((page - 1) * PER_PAGE)
+            .take(PER_PAGE)
+            .map(|(p, d, v)| DocRow {
+                number: d.number.clone(),
+                title: p.revision.fields.title.clone(),
+                url: p.url(),
+                doc_type: d.doc_type.clone(),
+                issuer: d.issuer.clone(),
+                issued: date(d.issued),
+                status: v.label(),
+                warns: v.warns(),
+            })
+            .collect(),
+        total,
+        pagination: Pagination {
+            page,
+            pages,
+            prev: (page > 1).then(|| format!("{base}&trang={}", page - 1)),
+            next: (page < pages).then(|| format!("{base}&trang={}", page + 1)),
+            links: (1..=pages.min(20))
+                .map(|n| crate::render::views::PageLink { number: n, url: format!("{base}&trang={n}"), current: n == page })
+                .collect(),
+        },
+    };
+    Ok(app.renderer.render("public/documents.html", &view)?)
+}
+
+/// `GET /van-ban/{slug}`
+pub async fn document(
+    State(app): State<Arc<App>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let key = Kind::LegalDocument.url(&slug);
+    cached(&app, &headers, key, || render_document(app.clone(), slug)).await
+}
+
+async fn render_document(app: Arc<App>, slug: String) -> Result<String, HttpError> {
+    let found = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let Some(entry) = content::find_published(tx, Kind::LegalDocument, &slug)? else {
+                return Ok(None);
+            };
+            Ok(Some((
+                site::load(tx)?,
+                content::categories(tx)?,
+                entry,
+                content::all_published(tx, Kind::LegalDocument)?,
+            )))
+        })
+        .await?;
+    let (site, categories, entry, all) = found.ok_or(HttpError::NotFound)?;
+    let mut view = super::entry_view(&app, &site, &categories, &entry, &[]);
+    view.legal = legal_view(&entry, &all, app.today());
+    Ok(app.renderer.render("public/entry.html", &view)?)
+}

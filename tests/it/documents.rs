@@ -1,0 +1,89 @@
+//! The legal-document register over HTTPS: list, filters, detail, relations, banner,
+//! and lookup by number.
+
+use crate::support::TestServer;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_register_lists_and_filters_documents_newest_first() {
+    let server = TestServer::start().await;
+    let (status, html) = server.page("/van-ban").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h1>Văn bản</h1>"));
+    let count = html.matches("<tr><td><a href=\"/van-ban/").count();
+    assert!(count >= 12, "{count} rows");
+    // Newest issue date first.
+    let dates: Vec<(u32, u32, u32)> = html
+        .split("<td>")
+        .filter_map(|cell| {
+            let d = cell.get(..10)?;
+            let parts: Vec<u32> = d.split('/').filter_map(|x| x.parse().ok()).collect();
+            (parts.len() == 3 && d.len() == 10).then(|| (parts[2], parts[1], parts[0]))
+        })
+        .collect();
+    assert!(dates.len() >= 12);
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+
+    let (_, laws) = server.page("/van-ban?loai=Lu%E1%BA%ADt").await;
+    assert!(laws.contains("29/2013/QH13"));
+    assert!(!laws.contains("242/QĐ-SKHCN"), "only laws");
+    let (_, year) = server.page("/van-ban?nam=2018").await;
+    assert!(year.contains("242/QĐ-SKHCN"));
+    assert!(!year.contains("29/2013/QH13"));
+    let (_, expired) = server.page("/van-ban?hieu-luc=het_hieu_luc").await;
+    assert!(expired.contains("242/QĐ-SKHCN"), "no longer in force");
+    let (_, in_force) = server.page("/van-ban?hieu-luc=con_hieu_luc").await;
+    assert!(!in_force.contains("242/QĐ-SKHCN"));
+    let (_, none) = server.page("/van-ban?co-quan=Kh%C3%B4ng+c%C3%B3").await;
+    assert!(none.contains("Không có văn bản nào khớp bộ lọc."));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replaced_document_says_so_and_relations_show_both_ways() {
+    let server = TestServer::start().await;
+    let (_, register) = server.page("/van-ban?nam=2018").await;
+    let at = register.find("242/QĐ-SKHCN").unwrap();
+    let start = register[..at].rfind("href=\"").unwrap() + 6;
+    let end = register[start..].find('"').unwrap() + start;
+    let path = register[start..end].to_string();
+    let (status, html) = server.page(&path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("class=\"legal-banner\""), "a warning banner");
+    for label in [
+        "Số, ký hiệu",
+        "Cơ quan ban hành",
+        "Ngày ban hành",
+        "Ngày có hiệu lực",
+        "Lĩnh vực",
+        "Tình trạng hiệu lực",
+        "Trích yếu",
+    ] {
+        assert!(
+            html.contains(&format!("<th scope=\"row\">{label}</th>")),
+            "{label}"
+        );
+    }
+    assert!(html.contains("Bị thay thế bởi"));
+    assert!(html.contains("Tệp toàn văn"));
+    // The replacing document names the one it replaces.
+    let banner = &html[html.find("class=\"legal-banner\"").unwrap()..];
+    let start = banner.find("href=\"").unwrap() + 6;
+    let end = banner[start..].find('"').unwrap() + start;
+    let (_, newer) = server.page(&banner[start..end]).await;
+    assert!(newer.contains("<dt>Thay thế</dt>"));
+    assert!(newer.contains("242/QĐ-SKHCN"));
+    assert!(
+        !newer.contains("class=\"legal-banner\""),
+        "the newer one is in force"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn documents_are_found_by_number_with_or_without_diacritics() {
+    let server = TestServer::start().await;
+    for q in ["242%2FQĐ-SKHCN", "242%2FQD-SKHCN", "242"] {
+        let (_, html) = server
+            .page(&format!("/tim-kiem?q={q}&loai=legal_document"))
+            .await;
+        assert!(html.contains("242/QĐ-SKHCN"), "query {q}");
+    }
+}
