@@ -87,3 +87,84 @@ async fn documents_are_found_by_number_with_or_without_diacritics() {
         assert!(html.contains("242/QĐ-SKHCN"), "query {q}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_goes_through_the_workflow_with_its_metadata_checked() {
+    let server = TestServer::start().await;
+    let compiler = server.login("tonghop").await;
+    let r = compiler
+        .upload(
+            "qd-500-2026.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n".to_vec(),
+            "",
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let pdf = server
+        .app
+        .store
+        .read(|tx| trangtin::media::library(tx, Some(false)))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.original_name == "qd-500-2026.pdf")
+        .unwrap()
+        .hash
+        .to_string();
+    let mut fields = vec![
+        ("kind", "legal_document"),
+        (
+            "title",
+            "Ban hành Quy chế thử nghiệm quản lý nhiệm vụ khoa học và công nghệ",
+        ),
+        ("doc_type", "Quyết định"),
+        ("number", "500/QĐ-SKHCN"),
+        ("issuer", "Sở Khoa học và Công nghệ tỉnh Gia Lai"),
+        ("issued", "2026-11-20"),
+        ("effective", "2026-11-10"),
+        ("field", "Khoa học và công nghệ"),
+        ("attachments", pdf.as_str()),
+    ];
+    let bad = compiler.post("/quan-tri/bai-viet/moi", &fields).await;
+    assert_eq!(bad.status(), 422);
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("Ngày có hiệu lực không được trước ngày ban hành.")
+    );
+    fields.retain(|(k, _)| *k != "effective");
+    fields.push(("effective", "2026-12-01"));
+    let location = compiler.post_ok("/quan-tri/bai-viet/moi", &fields).await;
+    let id: u64 = location
+        .trim_start_matches("/quan-tri/bai-viet/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for (who, action) in [
+        ("tonghop", "submit"),
+        ("tonghop", "forward"),
+        ("truongban", "approve"),
+        ("xuatban", "publish"),
+    ] {
+        let staff = server.login(who).await;
+        staff
+            .post_ok(
+                &format!("/quan-tri/bai-viet/{id}/buoc"),
+                &[("action", action)],
+            )
+            .await;
+    }
+    let (_, register) = server.page("/van-ban?nam=2026").await;
+    assert!(register.contains("500/QĐ-SKHCN"));
+    let (_, html) = server
+        .page("/van-ban/ban-hanh-quy-che-thu-nghiem-quan-ly-nhiem-vu-khoa-hoc-va-cong-nghe")
+        .await;
+    assert!(
+        html.contains("Chưa có hiệu lực"),
+        "effective from 1 December"
+    );
+    assert!(html.contains("qd-500-2026.pdf"));
+}

@@ -558,6 +558,10 @@ struct EditorView {
     images: Vec<MediaChoice>,
     documents: Vec<MediaChoice>,
     kinds: Vec<Choice>,
+    legal_types: &'static [&'static str],
+    validities: Vec<Choice>,
+    /// Other legal documents, for the relation lists.
+    legal_docs: Vec<Choice>,
 }
 
 struct EditorData {
@@ -565,6 +569,7 @@ struct EditorData {
     inbox: usize,
     categories: Vec<Category>,
     media: Vec<BlobMeta>,
+    legal_docs: Vec<Choice>,
     entry: Option<(Entry, Revision, Vec<Event>)>,
 }
 
@@ -600,6 +605,21 @@ async fn editor_data(
                 inbox: editorial::inbox(tx, &actor, today)?.len(),
                 categories: content::categories(tx)?,
                 media: crate::media::library(tx, None)?,
+                legal_docs: content::all_published(tx, Kind::LegalDocument)?
+                    .into_iter()
+                    .map(|p| Choice {
+                        label: format!(
+                            "{} — {}",
+                            p.revision
+                                .fields
+                                .legal
+                                .as_ref()
+                                .map_or("", |d| d.number.as_str()),
+                            p.revision.fields.title
+                        ),
+                        value: p.entry.slug,
+                    })
+                    .collect(),
                 entry,
             })
         })
@@ -699,6 +719,15 @@ fn editor_view(
                 label: k.label().into(),
             })
             .collect(),
+        legal_types: legal::TYPES,
+        validities: legal::Validity::ALL
+            .iter()
+            .map(|v| Choice {
+                value: v.as_str().into(),
+                label: v.label().into(),
+            })
+            .collect(),
+        legal_docs: data.legal_docs,
     }
 }
 
@@ -909,6 +938,13 @@ pub async fn preview_entry(
     }
     let mut view = crate::http::public::entry_view(&app, &site, &categories, &preview, &[]);
     view.preview = true;
+    if preview.entry.kind == Kind::LegalDocument {
+        let all = app
+            .store
+            .read(|tx| content::all_published(tx, Kind::LegalDocument))
+            .await?;
+        view.legal = crate::http::public::documents::legal_view(&preview, &all, app.today());
+    }
     page(&app, "public/entry.html", &view, Outcome::Shown)
 }
 
