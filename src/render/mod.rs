@@ -250,6 +250,7 @@ mod tests {
                         description: "Mô tả".into(),
                         items: vec![card.clone()],
                         pagination: Pagination::new("/tin-tuc", &list),
+                        feed: "/rss/tin-tuc.xml".into(),
                         categories: vec![Link::category(&categories[0])],
                     },
                 )

@@ -292,6 +292,8 @@ pub struct ListView {
     pub items: Vec<Card>,
     pub pagination: Pagination,
     pub categories: Vec<Link>,
+    /// The RSS feed of this list.
+    pub feed: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -168,3 +168,75 @@ async fn a_document_goes_through_the_workflow_with_its_metadata_checked() {
     );
     assert!(html.contains("qd-500-2026.pdf"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_register_is_open_data_and_lists_have_feeds() {
+    let server = TestServer::start().await;
+    let r = server.get("/du-lieu/van-ban.json").await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let docs: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let docs = docs.as_array().unwrap();
+    assert!(docs.len() >= 12);
+    let qd = docs.iter().find(|d| d["number"] == "242/QĐ-SKHCN").unwrap();
+    assert_eq!(qd["issued"], "2018-09-17");
+    assert!(qd["url"].as_str().unwrap().starts_with("https://"));
+    assert!(qd["files"][0]["url"].as_str().unwrap().contains("/tep/"));
+    let replacing = docs
+        .iter()
+        .find(|d| {
+            d["replaces"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n == "242/QĐ-SKHCN")
+        })
+        .expect("the replacement names 242 by number");
+    assert!(replacing["number"].as_str().unwrap().contains("SKHCN"));
+
+    let r = server.get("/du-lieu/van-ban.csv").await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.lines().count() > 12);
+    assert!(csv.contains("242/QĐ-SKHCN"));
+
+    for path in [
+        "/rss/tin-tuc.xml",
+        "/rss/van-ban.xml",
+        "/rss/chuyen-muc/tin-hoat-dong.xml",
+    ] {
+        let r = server.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/rss+xml")
+        );
+        let xml = r.text().await.unwrap();
+        assert!(
+            xml.contains("<rss version=\"2.0\">") && xml.matches("<item>").count() >= 3,
+            "{path}"
+        );
+        assert!(xml.contains("<link>https://"), "absolute links");
+    }
+    assert_eq!(server.get("/rss/khong-co.xml").await.status(), 404);
+    assert_eq!(
+        server.get("/rss/chuyen-muc/khong-co.xml").await.status(),
+        404
+    );
+    let (_, list) = server.page("/chuyen-muc/tin-hoat-dong").await;
+    assert!(list.contains("href=\"/rss/chuyen-muc/tin-hoat-dong.xml\""));
+}

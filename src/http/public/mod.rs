@@ -2,6 +2,7 @@
 //! page cache does the rest (precompression, ETag, 304).
 
 pub mod documents;
+mod feeds;
 mod files;
 mod pages;
 mod search;
@@ -17,6 +18,7 @@ use super::error::HttpError;
 use crate::app::App;
 
 pub use documents::{document, documents};
+pub use feeds::{category_feed, documents_csv, documents_json, kind_feed};
 pub use files::file;
 pub use pages::{article, category, entry_view, home, news, page, sitemap};
 pub use search::search;

@@ -188,6 +188,10 @@ async fn render_list(
             .collect(),
         pagination: Pagination::new(&base, &list),
         categories: categories.iter().map(Link::category).collect(),
+        feed: match &category {
+            Some(Some(c)) => format!("/rss/chuyen-muc/{}.xml", c.slug),
+            _ => "/rss/tin-tuc.xml".to_string(),
+        },
         heading,
         description,
     };

@@ -1,0 +1,331 @@
+//! Open data and feeds (regulation F16): the legal-document register as JSON and CSV,
+//! and RSS 2.0 for all news, each category and each kind.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, HOST};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::documents::validity_of;
+use crate::app::App;
+use crate::content::{self, Kind, List, Published};
+use crate::http::error::HttpError;
+use crate::http::frame::host_name;
+use crate::render::format;
+use crate::site;
+
+/// How many items a feed carries.
+const FEED_ITEMS: usize = 30;
+
+/// The absolute origin links use: the configured one, or the host asked for (the
+/// frame has already refused hosts this site does not serve).
+fn origin(app: &App, headers: &HeaderMap) -> String {
+    if let Some(base) = &app.config.base_url {
+        return base.clone();
+    }
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let name = host_name(host);
+    if app
+        .config
+        .hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
+    {
+        format!("https://{host}")
+    } else {
+        "https://localhost".to_string()
+    }
+}
+
+#[derive(Serialize)]
+struct FileOut {
+    name: String,
+    url: String,
+    size: u64,
+    content_type: String,
+}
+
+#[derive(Serialize)]
+struct DocumentOut {
+    number: String,
+    doc_type: String,
+    summary: String,
+    issuer: String,
+    signer: String,
+    issued: String,
+    effective: String,
+    expires: Option<String>,
+    status: &'static str,
+    status_label: &'static str,
+    field: String,
+    url: String,
+    files: Vec<FileOut>,
+    replaces: Vec<String>,
+    amends: Vec<String>,
+    guides: Vec<String>,
+}
+
+async fn register(app: &Arc<App>, headers: &HeaderMap) -> Result<Vec<DocumentOut>, HttpError> {
+    let all = app
+        .store
+        .read(|tx| content::all_published(tx, Kind::LegalDocument))
+        .await?;
+    let (origin, today) = (origin(app, headers), app.today());
+    let number_of = |slug: &String| {
+        all.iter()
+            .find(|p| &p.entry.slug == slug)
+            .and_then(|p| p.revision.fields.legal.as_ref())
+            .map(|d| d.number.clone())
+    };
+    let mut out: Vec<DocumentOut> = all
+        .iter()
+        .filter_map(|p| {
+            let d = p.revision.fields.legal.as_ref()?;
+            let status = validity_of(&p.entry.slug, d, &all, today);
+            Some(DocumentOut {
+                number: d.number.clone(),
+                doc_type: d.doc_type.clone(),
+                summary: p.revision.fields.title.clone(),
+                issuer: d.issuer.clone(),
+                signer: d.signer.clone(),
+                issued: d.issued.to_string(),
+                effective: d.effective.to_string(),
+                expires: d.expires.map(|e| e.to_string()),
+                status: status.as_str(),
+                status_label: status.label(),
+                field: d.field.clone(),
+                url: format!("{origin}{}", p.url()),
+                files: p
+                    .revision
+                    .fields
+                    .attachments
+                    .iter()
+                    .map(|a| FileOut {
+                        name: a.name.clone(),
+                        url: format!("{origin}{}", crate::paths::blob(&a.blob, &a.name)),
+                        size: a.size,
+                        content_type: a.content_type.clone(),
+                    })
+                    .collect(),
+                replaces: d.replaces.iter().filter_map(number_of).collect(),
+                amends: d.amends.iter().filter_map(number_of).collect(),
+                guides: d.guides.iter().filter_map(number_of).collect(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.issued.cmp(&a.issued));
+    Ok(out)
+}
+
+fn download(content_type: &'static str, name: &'static str, body: String) -> Response {
+    (
+        [
+            (CONTENT_TYPE, content_type),
+            (CACHE_CONTROL, "public, no-cache"),
+            (CONTENT_DISPOSITION, name),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /du-lieu/van-ban.json`
+pub async fn documents_json(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let docs = register(&app, &headers).await?;
+    let body =
+        serde_json::to_string_pretty(&docs).map_err(|e| HttpError::Internal(e.to_string()))?;
+    Ok(download(
+        "application/json; charset=utf-8",
+        "inline; filename=\"van-ban.json\"",
+        body,
+    ))
+}
+
+/// A CSV field, quoted as RFC 4180 says when it needs to be.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// `GET /du-lieu/van-ban.csv` (UTF-8 with a byte-order mark, so spreadsheets read the
+/// Vietnamese letters right).
+pub async fn documents_csv(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let docs = register(&app, &headers).await?;
+    let mut out = String::from("\u{feff}");
+    out.push_str("So ky hieu,Hinh thuc,Trich yeu,Co quan ban hanh,Nguoi ky,Ngay ban hanh,Ngay hieu luc,Ngay het hieu luc,Tinh trang,Linh vuc,Duong dan,Tep toan van,Thay the,Sua doi,Huong dan\r\n");
+    for d in docs {
+        let row = [
+            d.number,
+            d.doc_type,
+            d.summary,
+            d.issuer,
+            d.signer,
+            d.issued,
+            d.effective,
+            d.expires.unwrap_or_default(),
+            d.status_label.to_string(),
+            d.field,
+            d.url,
+            d.files
+                .iter()
+                .map(|f| f.url.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+            d.replaces.join("; "),
+            d.amends.join("; "),
+            d.guides.join("; "),
+        ];
+        let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    Ok(download(
+        "text/csv; charset=utf-8",
+        "attachment; filename=\"van-ban.csv\"",
+        out,
+    ))
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn rss(title: &str, link: &str, description: &str, items: &[Published], origin: &str) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\n",
+    );
+    out.push_str(&format!(
+        "<title>{}</title><link>{}</link><description>{}</description><language>vi</language>\n",
+        xml(title),
+        xml(&format!("{origin}{link}")),
+        xml(description)
+    ));
+    for p in items {
+        let f = &p.revision.fields;
+        let url = format!("{origin}{}", p.url());
+        let date = p
+            .entry
+            .published_at
+            .map(|t| {
+                t.to_zoned_datetime(format::vietnam())
+                    .strftime("%a, %d %b %Y %H:%M:%S %z")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "<item><title>{}</title><link>{}</link><guid isPermaLink=\"true\">{}</guid><pubDate>{}</pubDate><description>{}</description></item>\n",
+            xml(&f.title),
+            xml(&url),
+            xml(&url),
+            date,
+            xml(&f.summary)
+        ));
+    }
+    out.push_str("</channel></rss>\n");
+    out
+}
+
+fn feed(body: String) -> Response {
+    (
+        [
+            (CONTENT_TYPE, "application/rss+xml; charset=utf-8"),
+            (CACHE_CONTROL, "public, no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /rss/{name}`: `tin-tuc.xml` (all news) or `{kind}.xml` (`van-ban.xml`, `trang.xml`).
+pub async fn kind_feed(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let stem = name.strip_suffix(".xml").ok_or(HttpError::NotFound)?;
+    let kind = Kind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.url_prefix().trim_start_matches('/') == stem)
+        .ok_or(HttpError::NotFound)?;
+    let (site, items) = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            Ok((
+                site::load(tx)?,
+                content::list_published(tx, List::Kind(kind), 1, FEED_ITEMS)?.items,
+            ))
+        })
+        .await?;
+    let title = format!("{} – {}", site.agency_name, kind.label());
+    Ok(feed(rss(
+        &title,
+        kind.url_prefix(),
+        &site.tagline,
+        &items,
+        &origin(&app, &headers),
+    )))
+}
+
+/// `GET /rss/chuyen-muc/{slug}.xml`
+pub async fn category_feed(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let slug = name
+        .strip_suffix(".xml")
+        .ok_or(HttpError::NotFound)?
+        .to_string();
+    let found = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let Some(category) = content::category(tx, &slug)? else {
+                return Ok(None);
+            };
+            let items =
+                content::list_published(tx, List::Category(&category.slug), 1, FEED_ITEMS)?.items;
+            Ok(Some((site::load(tx)?, category, items)))
+        })
+        .await?;
+    let (site, category, items) = found.ok_or(HttpError::NotFound)?;
+    let title = format!("{} – {}", site.agency_name, category.name);
+    let link = crate::paths::category(&category.slug);
+    Ok(feed(rss(
+        &title,
+        &link,
+        &category.description,
+        &items,
+        &origin(&app, &headers),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("242/QĐ-SKHCN"), "242/QĐ-SKHCN");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("nói \"không\""), "\"nói \"\"không\"\"\"");
+    }
+}
