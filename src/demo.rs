@@ -42,6 +42,30 @@ pub struct Demo {
 #[derive(Debug, Deserialize)]
 pub struct Kinds {
     legal_documents: Vec<DemoLegal>,
+    procedures: Vec<DemoProcedure>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoProcedure {
+    slug: String,
+    code: String,
+    name: String,
+    field: String,
+    level: String,
+    steps: String,
+    submission: String,
+    dossier: String,
+    processing_time: String,
+    fees: String,
+    applicants: String,
+    implementing_body: String,
+    result: String,
+    #[serde(default)]
+    legal_basis: Vec<String>,
+    #[serde(default)]
+    forms: Vec<String>,
+    portal_url: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,6 +192,48 @@ pub fn seed_kinds(
         let entry = content::create(tx, new, fields, "demo", at)?;
         content::publish(tx, entry.id, at)?;
     }
+    for p in &kinds.procedures {
+        let mut attachments = Vec::new();
+        for name in &p.forms {
+            let meta = put_file(tx, blobs, &format!("kinds/{name}"), now)?;
+            attachments.push(Attachment {
+                blob: meta.hash,
+                name: name.clone(),
+                size: meta.size,
+                content_type: meta.content_type,
+            });
+        }
+        let procedure = crate::content::procedure::Procedure {
+            code: p.code.clone(),
+            field: p.field.clone(),
+            level: p.level.clone(),
+            steps_html: crate::content::sanitize::clean(&p.steps),
+            submission: p.submission.clone(),
+            dossier_html: crate::content::sanitize::clean(&p.dossier),
+            processing_time: p.processing_time.clone(),
+            fees: p.fees.clone(),
+            applicants: p.applicants.clone(),
+            implementing_body: p.implementing_body.clone(),
+            result: p.result.clone(),
+            legal_basis: p.legal_basis.clone(),
+            portal_url: p.portal_url.clone(),
+        };
+        let fields = Fields {
+            title: p.name.clone(),
+            attachments,
+            procedure: Some(procedure),
+            ..Fields::default()
+        };
+        let new = NewEntry {
+            kind: Kind::Procedure,
+            slug: p.slug.clone(),
+            category: None,
+            unit: None,
+            featured: false,
+        };
+        let entry = content::create(tx, new, fields, "demo", now)?;
+        content::publish(tx, entry.id, now)?;
+    }
     Ok(())
 }
 
@@ -238,6 +304,7 @@ pub fn seed(
                 category: None,
                 featured: false,
                 legal: None,
+                procedure: None,
             };
             let new = NewEntry {
                 kind,

@@ -187,14 +187,29 @@ impl Search {
     fn document(&self, p: &Published) -> TantivyDocument {
         let f = &p.revision.fields;
         // A document is found by its number, type and issuer as well as its summary.
-        let title = match &f.legal {
-            Some(d) => normalize(&format!(
+        let title = match (&f.legal, &f.procedure) {
+            (Some(d), _) => normalize(&format!(
                 "{} {} {} {}",
                 d.doc_type, d.number, f.title, d.issuer
             )),
-            None => normalize(&f.title),
+            (None, Some(p)) => normalize(&format!("{} {}", f.title, p.code)),
+            (None, None) => normalize(&f.title),
         };
-        let body = normalize(&format!("{} {}", f.summary, plain_text(&f.body_html)));
+        let extra = f.procedure.as_ref().map_or(String::new(), |p| {
+            format!(
+                "{} {} {} {}",
+                p.field,
+                plain_text(&p.steps_html),
+                plain_text(&p.dossier_html),
+                p.result
+            )
+        });
+        let body = normalize(&format!(
+            "{} {} {}",
+            f.summary,
+            plain_text(&f.body_html),
+            extra
+        ));
         let date = p.entry.published_at.map_or(0, |t| t.as_second());
         doc!(
             self.fields.id => p.entry.id.0,

@@ -31,6 +31,8 @@ pub struct Draft {
     pub attachments: Vec<BlobHash>,
     /// For legal documents: their metadata (the attachments are the full text).
     pub legal: Option<super::legal::LegalDoc>,
+    /// For administrative procedures: their fields (the attachments are the forms).
+    pub procedure: Option<super::procedure::Procedure>,
 }
 
 pub fn facts(entry: &Entry) -> EntryFacts {
@@ -155,6 +157,36 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
             problem("attachments", "Văn bản phải có tệp toàn văn (PDF, DOC…).");
         }
     }
+    let procedure = match (&draft.procedure, kind == Kind::Procedure) {
+        (_, false) => None,
+        (None, true) => {
+            problem("code", "Vui lòng điền các thông tin của thủ tục.");
+            None
+        }
+        (Some(p), true) => {
+            for (field, message) in p.problems() {
+                problem(field, message);
+            }
+            for slug in &p.legal_basis {
+                let known = store::get_plain(
+                    tx,
+                    tables::SLUGS,
+                    (Kind::LegalDocument.as_str(), slug.as_str()),
+                    |v| v,
+                )?;
+                if known.is_none() {
+                    problem(
+                        "legal_basis",
+                        "Căn cứ pháp lý phải là văn bản trong cơ sở dữ liệu.",
+                    );
+                }
+            }
+            let mut p = p.clone();
+            p.steps_html = super::sanitize::clean(&p.steps_html);
+            p.dossier_html = super::sanitize::clean(&p.dossier_html);
+            Some(p)
+        }
+    };
     if !problems.is_empty() {
         return Err(Error::Invalids(problems));
     }
@@ -169,6 +201,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
         category: draft.category.clone().filter(|c| !c.is_empty()),
         featured: draft.featured,
         legal: draft.legal.clone(),
+        procedure,
     })
 }
 
@@ -326,6 +359,7 @@ pub fn restore(
         cover: f.cover.map(|c| c.blob),
         attachments: f.attachments.into_iter().map(|a| a.blob).collect(),
         legal: f.legal,
+        procedure: f.procedure,
     };
     save(tx, actor, id, entry_now.working, draft, today, now)
 }

@@ -4,6 +4,7 @@
 
 pub mod editorial;
 pub mod legal;
+pub mod procedure;
 pub mod sanitize;
 pub mod slug;
 
@@ -27,16 +28,24 @@ pub enum Kind {
     Page,
     /// Legal and administrative documents (văn bản), with their metadata.
     LegalDocument,
+    /// Administrative procedures (thủ tục hành chính).
+    Procedure,
 }
 
 impl Kind {
-    pub const ALL: &[Kind] = &[Kind::Article, Kind::Page, Kind::LegalDocument];
+    pub const ALL: &[Kind] = &[
+        Kind::Article,
+        Kind::Page,
+        Kind::LegalDocument,
+        Kind::Procedure,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Article => "article",
             Kind::Page => "page",
             Kind::LegalDocument => "legal_document",
+            Kind::Procedure => "procedure",
         }
     }
 
@@ -46,6 +55,7 @@ impl Kind {
             Kind::Article => "/tin-tuc",
             Kind::Page => "/trang",
             Kind::LegalDocument => "/van-ban",
+            Kind::Procedure => "/thu-tuc",
         }
     }
 
@@ -55,6 +65,7 @@ impl Kind {
             Kind::Article => "Tin bài",
             Kind::Page => "Trang",
             Kind::LegalDocument => "Văn bản",
+            Kind::Procedure => "Thủ tục hành chính",
         }
     }
 
@@ -191,6 +202,9 @@ pub struct Fields {
     /// A legal document's metadata; its full-text files are the attachments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal: Option<legal::LegalDoc>,
+    /// An administrative procedure's fields; its forms are the attachments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<procedure::Procedure>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -183,6 +183,7 @@ mod tests {
                     category: None,
                     featured: false,
                     legal: None,
+                    procedure: None,
                     attachments: vec![Attachment {
                         blob,
                         name: "ke-hoach.pdf".into(),
@@ -275,6 +276,13 @@ mod tests {
                                 links: vec![Link { label: "468/QĐ-SKHCN".into(), url: "/van-ban/b".into() }],
                             }],
                         }),
+                        procedure: Some(ProcedureView {
+                            rows: vec![Row { label: "Mã thủ tục", value: "1.002246".into() }],
+                            steps_html: "<ol><li>Nộp hồ sơ</li></ol>".into(),
+                            dossier_html: "<ul><li>Phiếu</li></ul>".into(),
+                            legal_basis: vec![Link { label: "Luật".into(), url: "/van-ban/a".into() }],
+                            portal_url: "https://dichvucong.gov.vn".into(),
+                        }),
                     },
                 )
                 .unwrap(),
@@ -309,6 +317,21 @@ mod tests {
                                   "status": "Bị thay thế", "warns": true}],
                         "total": 1,
                         "pagination": Pagination::new("/van-ban", &list),
+                    }),
+                )
+                .unwrap(),
+            ),
+            (
+                "public/procedures.html",
+                r.render(
+                    "public/procedures.html",
+                    &serde_json::json!({
+                        "layout": layout("Thủ tục hành chính"),
+                        "fields": [{"value": "Khoa học và công nghệ", "selected": true}],
+                        "levels": [{"value": "Cấp tỉnh", "selected": false}],
+                        "rows": [{"code": "1.002246", "name": "Cấp giấy chứng nhận", "url": "/thu-tuc/a",
+                                  "field": "Khoa học và công nghệ", "level": "Cấp tỉnh",
+                                  "portal_url": "https://dichvucong.gov.vn"}],
                     }),
                 )
                 .unwrap(),

@@ -352,6 +352,18 @@ pub struct EntryView {
     pub preview: bool,
     /// For legal documents: the metadata table and the relations.
     pub legal: Option<LegalView>,
+    /// For administrative procedures: their official fields.
+    pub procedure: Option<ProcedureView>,
+}
+
+/// What a procedure's page adds to an entry page.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcedureView {
+    pub rows: Vec<Row>,
+    pub steps_html: String,
+    pub dossier_html: String,
+    pub legal_basis: Vec<Link>,
+    pub portal_url: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

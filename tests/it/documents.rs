@@ -240,3 +240,123 @@ async fn the_register_is_open_data_and_lists_have_feeds() {
     let (_, list) = server.page("/chuyen-muc/tin-hoat-dong").await;
     assert!(list.contains("href=\"/rss/chuyen-muc/tin-hoat-dong.xml\""));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_procedures_catalogue_lists_details_and_exports() {
+    let server = TestServer::start().await;
+    let (status, html) = server.page("/thu-tuc").await;
+    assert_eq!(status, 200);
+    let rows = html.matches("<tr><td>").count();
+    assert!(rows >= 4, "{rows} procedures");
+    assert!(html.contains("dichvucong.gov.vn"));
+    let (_, filtered) = server.page("/thu-tuc?cap=C%E1%BA%A5p+x%C3%A3").await;
+    assert!(filtered.contains("Không có thủ tục nào khớp bộ lọc."));
+
+    let (status, detail) = server
+        .page("/thu-tuc/dang-ky-ket-qua-nhiem-vu-khcn-khong-su-dung-ngan-sach")
+        .await;
+    assert_eq!(status, 200);
+    for part in [
+        "Mã thủ tục",
+        "1.002246.000.00.00.H10",
+        "Trình tự thực hiện",
+        "Thành phần hồ sơ",
+        "Thời hạn giải quyết",
+        "Căn cứ pháp lý",
+        "Mẫu đơn, tờ khai",
+        "Nộp hồ sơ trực tuyến",
+    ] {
+        assert!(detail.contains(part), "{part}");
+    }
+    assert!(
+        detail.contains("href=\"/van-ban/"),
+        "the legal basis links to the register"
+    );
+
+    let (_, found) = server.page("/tim-kiem?q=1.002246&loai=procedure").await;
+    assert!(found.contains("/thu-tuc/dang-ky-ket-qua-nhiem-vu-khcn-khong-su-dung-ngan-sach"));
+
+    let r = server.get("/du-lieu/thu-tuc.json").await;
+    let items: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let item = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "1.002246.000.00.00.H10")
+        .unwrap();
+    assert!(item["portal_url"].as_str().unwrap().starts_with("https://"));
+    assert!(!item["legal_basis"].as_array().unwrap().is_empty());
+    let csv = server
+        .get("/du-lieu/thu-tuc.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("1.002246.000.00.00.H10"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_procedure_is_checked_and_goes_through_the_workflow() {
+    let server = TestServer::start().await;
+    let compiler = server.login("tonghop").await;
+    let mut fields = vec![
+        ("kind", "procedure"),
+        ("title", "Thủ tục thử nghiệm cấp giấy xác nhận"),
+        ("code", "9.999999.000.00.00.H10"),
+        ("proc_field", "Khoa học và công nghệ"),
+        ("level", "Cấp tỉnh"),
+        (
+            "steps_html",
+            "<ol><li>Nộp hồ sơ</li><li>Nhận kết quả</li></ol><script>alert(1)</script>",
+        ),
+        ("submission", "Trực tuyến"),
+        ("dossier_html", "<ul><li>Đơn đề nghị</li></ul>"),
+        ("processing_time", "05 ngày làm việc"),
+        ("fees", "Không"),
+        ("applicants", "Tổ chức"),
+        ("implementing_body", "Sở Khoa học và Công nghệ tỉnh Gia Lai"),
+        ("result", "Giấy xác nhận"),
+        ("portal_url", "javascript:alert(1)"),
+    ];
+    let bad = compiler.post("/quan-tri/bai-viet/moi", &fields).await;
+    assert_eq!(bad.status(), 422);
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("Đường dẫn Cổng Dịch vụ công phải bắt đầu bằng https://.")
+    );
+    fields.retain(|(k, _)| *k != "portal_url");
+    fields.push(("portal_url", "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=9.999999"));
+    let location = compiler.post_ok("/quan-tri/bai-viet/moi", &fields).await;
+    let id: u64 = location
+        .trim_start_matches("/quan-tri/bai-viet/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for (who, action) in [
+        ("tonghop", "submit"),
+        ("tonghop", "forward"),
+        ("truongban", "approve"),
+        ("xuatban", "publish"),
+    ] {
+        server
+            .login(who)
+            .await
+            .post_ok(
+                &format!("/quan-tri/bai-viet/{id}/buoc"),
+                &[("action", action)],
+            )
+            .await;
+    }
+    let (status, html) = server
+        .page("/thu-tuc/thu-tuc-thu-nghiem-cap-giay-xac-nhan")
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<li>Nhận kết quả</li>"));
+    assert!(!html.contains("alert(1)"), "the steps are sanitised");
+    let (_, list) = server.page("/thu-tuc").await;
+    assert!(list.contains("9.999999.000.00.00.H10"));
+}

@@ -15,7 +15,7 @@ use crate::auth::{self, Unit};
 use crate::content::editorial::{self, Draft};
 use crate::content::{
     self, Category, Entry, EntryId, Event, Kind, Published, Revision, RevisionId,
-    State as EntryState, legal,
+    State as EntryState, legal, procedure,
 };
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::render::format;
@@ -381,6 +381,86 @@ impl LegalForm {
     }
 }
 
+/// A procedure's fields as typed in the form.
+#[derive(Serialize, Default, Clone)]
+struct ProcedureForm {
+    code: String,
+    field: String,
+    level: String,
+    steps_html: String,
+    submission: String,
+    dossier_html: String,
+    processing_time: String,
+    fees: String,
+    applicants: String,
+    implementing_body: String,
+    result: String,
+    legal_basis: Vec<String>,
+    portal_url: String,
+}
+
+impl ProcedureForm {
+    fn from_procedure(p: &procedure::Procedure) -> ProcedureForm {
+        ProcedureForm {
+            code: p.code.clone(),
+            field: p.field.clone(),
+            level: p.level.clone(),
+            steps_html: p.steps_html.clone(),
+            submission: p.submission.clone(),
+            dossier_html: p.dossier_html.clone(),
+            processing_time: p.processing_time.clone(),
+            fees: p.fees.clone(),
+            applicants: p.applicants.clone(),
+            implementing_body: p.implementing_body.clone(),
+            result: p.result.clone(),
+            legal_basis: p.legal_basis.clone(),
+            portal_url: p.portal_url.clone(),
+        }
+    }
+
+    fn from_form(form: &FormData) -> ProcedureForm {
+        let text = |k: &str| form.get(k).trim().to_string();
+        ProcedureForm {
+            code: text("code"),
+            field: text("proc_field"),
+            level: text("level"),
+            steps_html: form.get("steps_html").into(),
+            submission: text("submission"),
+            dossier_html: form.get("dossier_html").into(),
+            processing_time: text("processing_time"),
+            fees: text("fees"),
+            applicants: text("applicants"),
+            implementing_body: text("implementing_body"),
+            result: text("result"),
+            legal_basis: form
+                .all("legal_basis")
+                .into_iter()
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+                .collect(),
+            portal_url: text("portal_url"),
+        }
+    }
+
+    fn procedure(&self) -> procedure::Procedure {
+        procedure::Procedure {
+            code: self.code.clone(),
+            field: self.field.clone(),
+            level: self.level.clone(),
+            steps_html: self.steps_html.clone(),
+            submission: self.submission.clone(),
+            dossier_html: self.dossier_html.clone(),
+            processing_time: self.processing_time.clone(),
+            fees: self.fees.clone(),
+            applicants: self.applicants.clone(),
+            implementing_body: self.implementing_body.clone(),
+            result: self.result.clone(),
+            legal_basis: self.legal_basis.clone(),
+            portal_url: self.portal_url.clone(),
+        }
+    }
+}
+
 /// The editor's form values, as shown (and re-shown after an error).
 #[derive(Serialize, Default, Clone)]
 struct FormValues {
@@ -398,6 +478,7 @@ struct FormValues {
     attachments: Vec<String>,
     base: u64,
     legal: LegalForm,
+    procedure: ProcedureForm,
 }
 
 impl FormValues {
@@ -426,6 +507,11 @@ impl FormValues {
                 .as_ref()
                 .map(LegalForm::from_doc)
                 .unwrap_or_default(),
+            procedure: f
+                .procedure
+                .as_ref()
+                .map(ProcedureForm::from_procedure)
+                .unwrap_or_default(),
         }
     }
 
@@ -449,6 +535,7 @@ impl FormValues {
                 .collect(),
             base: form.get("base").parse().unwrap_or(0),
             legal: LegalForm::from_form(form),
+            procedure: ProcedureForm::from_form(form),
         }
     }
 
@@ -458,6 +545,7 @@ impl FormValues {
             legal: (kind == Some(Kind::LegalDocument))
                 .then(|| self.legal.doc())
                 .flatten(),
+            procedure: (kind == Some(Kind::Procedure)).then(|| self.procedure.procedure()),
             kind,
             slug: self.slug.clone(),
             category: Some(self.category.clone()).filter(|c| !c.is_empty()),
@@ -938,12 +1026,13 @@ pub async fn preview_entry(
     }
     let mut view = crate::http::public::entry_view(&app, &site, &categories, &preview, &[]);
     view.preview = true;
-    if preview.entry.kind == Kind::LegalDocument {
+    if matches!(preview.entry.kind, Kind::LegalDocument | Kind::Procedure) {
         let all = app
             .store
             .read(|tx| content::all_published(tx, Kind::LegalDocument))
             .await?;
         view.legal = crate::http::public::documents::legal_view(&preview, &all, app.today());
+        view.procedure = crate::http::public::procedures::procedure_view(&preview, &all);
     }
     page(&app, "public/entry.html", &view, Outcome::Shown)
 }

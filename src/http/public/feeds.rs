@@ -201,6 +201,125 @@ pub async fn documents_csv(
     ))
 }
 
+#[derive(Serialize)]
+struct ProcedureOut {
+    code: String,
+    name: String,
+    field: String,
+    level: String,
+    submission: String,
+    processing_time: String,
+    fees: String,
+    applicants: String,
+    implementing_body: String,
+    result: String,
+    legal_basis: Vec<String>,
+    portal_url: String,
+    url: String,
+    forms: Vec<FileOut>,
+}
+
+async fn catalogue(app: &Arc<App>, headers: &HeaderMap) -> Result<Vec<ProcedureOut>, HttpError> {
+    let (all, documents) = app
+        .store
+        .read(|tx| -> Result<_, content::Error> {
+            Ok((
+                content::all_published(tx, Kind::Procedure)?,
+                content::all_published(tx, Kind::LegalDocument)?,
+            ))
+        })
+        .await?;
+    let origin = origin(app, headers);
+    Ok(all
+        .iter()
+        .filter_map(|e| {
+            let p = e.revision.fields.procedure.as_ref()?;
+            Some(ProcedureOut {
+                code: p.code.clone(),
+                name: e.revision.fields.title.clone(),
+                field: p.field.clone(),
+                level: p.level.clone(),
+                submission: p.submission.clone(),
+                processing_time: p.processing_time.clone(),
+                fees: p.fees.clone(),
+                applicants: p.applicants.clone(),
+                implementing_body: p.implementing_body.clone(),
+                result: p.result.clone(),
+                legal_basis: p
+                    .legal_basis
+                    .iter()
+                    .filter_map(|s| documents.iter().find(|d| &d.entry.slug == s))
+                    .filter_map(|d| d.revision.fields.legal.as_ref().map(|l| l.number.clone()))
+                    .collect(),
+                portal_url: p.portal_url.clone(),
+                url: format!("{origin}{}", e.url()),
+                forms: e
+                    .revision
+                    .fields
+                    .attachments
+                    .iter()
+                    .map(|a| FileOut {
+                        name: a.name.clone(),
+                        url: format!("{origin}{}", crate::paths::blob(&a.blob, &a.name)),
+                        size: a.size,
+                        content_type: a.content_type.clone(),
+                    })
+                    .collect(),
+            })
+        })
+        .collect())
+}
+
+/// `GET /du-lieu/thu-tuc.json`
+pub async fn procedures_json(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let items = catalogue(&app, &headers).await?;
+    let body =
+        serde_json::to_string_pretty(&items).map_err(|e| HttpError::Internal(e.to_string()))?;
+    Ok(download(
+        "application/json; charset=utf-8",
+        "inline; filename=\"thu-tuc.json\"",
+        body,
+    ))
+}
+
+/// `GET /du-lieu/thu-tuc.csv`
+pub async fn procedures_csv(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let items = catalogue(&app, &headers).await?;
+    let mut out = String::from("\u{feff}");
+    out.push_str("Ma thu tuc,Ten thu tuc,Linh vuc,Cap thuc hien,Cach thuc,Thoi han,Phi le phi,Doi tuong,Co quan thuc hien,Ket qua,Can cu phap ly,Cong dich vu cong,Duong dan\r\n");
+    for p in items {
+        let row = [
+            p.code,
+            p.name,
+            p.field,
+            p.level,
+            p.submission,
+            p.processing_time,
+            p.fees,
+            p.applicants,
+            p.implementing_body,
+            p.result,
+            p.legal_basis.join("; "),
+            p.portal_url,
+            p.url,
+        ];
+        let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    Ok(download(
+        "text/csv; charset=utf-8",
+        "attachment; filename=\"thu-tuc.csv\"",
+        out,
+    ))
+}
+
 fn xml(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")

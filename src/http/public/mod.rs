@@ -5,6 +5,7 @@ pub mod documents;
 mod feeds;
 mod files;
 mod pages;
+pub mod procedures;
 mod search;
 
 use std::future::Future;
@@ -18,9 +19,12 @@ use super::error::HttpError;
 use crate::app::App;
 
 pub use documents::{document, documents};
-pub use feeds::{category_feed, documents_csv, documents_json, kind_feed};
+pub use feeds::{
+    category_feed, documents_csv, documents_json, kind_feed, procedures_csv, procedures_json,
+};
 pub use files::file;
 pub use pages::{article, category, entry_view, home, news, page, sitemap};
+pub use procedures::{procedure, procedures};
 pub use search::search;
 
 /// Items per list page.

@@ -242,6 +242,7 @@ pub fn entry_view(
             .collect(),
         preview: false,
         legal: None,
+        procedure: None,
     }
 }
 
