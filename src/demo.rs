@@ -43,6 +43,159 @@ pub struct Demo {
 pub struct Kinds {
     legal_documents: Vec<DemoLegal>,
     procedures: Vec<DemoProcedure>,
+    tasks: Vec<toml::Table>,
+    plans: Vec<toml::Table>,
+    projects: Vec<toml::Table>,
+    magazines: Vec<toml::Table>,
+    people: Vec<toml::Table>,
+}
+
+/// A described kind's demo entry: which TOML keys give the title, the files and the
+/// cover; every other key that the kind declares becomes a field.
+struct Shape {
+    kind: Kind,
+    title: &'static str,
+    files: &'static [&'static str],
+    cover: Option<(&'static str, &'static str)>,
+    /// TOML key → field key, where they differ.
+    renames: &'static [(&'static str, &'static str)],
+}
+
+const SHAPES: &[(&str, Shape)] = &[
+    (
+        "tasks",
+        Shape {
+            kind: Kind::Task,
+            title: "name",
+            files: &["reports"],
+            cover: None,
+            renames: &[],
+        },
+    ),
+    (
+        "plans",
+        Shape {
+            kind: Kind::Plan,
+            title: "title",
+            files: &["files"],
+            cover: None,
+            renames: &[],
+        },
+    ),
+    (
+        "projects",
+        Shape {
+            kind: Kind::Project,
+            title: "name",
+            files: &["files"],
+            cover: None,
+            renames: &[],
+        },
+    ),
+    (
+        "magazines",
+        Shape {
+            kind: Kind::Magazine,
+            title: "title",
+            files: &["pdf"],
+            cover: Some(("cover", "cover_alt")),
+            renames: &[],
+        },
+    ),
+    (
+        "people",
+        Shape {
+            kind: Kind::Person,
+            title: "name",
+            files: &[],
+            cover: Some(("photo", "photo_alt")),
+            renames: &[("title", "position")],
+        },
+    ),
+];
+
+fn text_of(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Integer(n) => n.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join("\n"),
+        other => other.to_string(),
+    }
+}
+
+fn seed_records(
+    tx: &redb::WriteTransaction,
+    blobs: &store::Blobs,
+    shape: &Shape,
+    rows: &[toml::Table],
+    now: Timestamp,
+) -> Result<(), Error> {
+    let spec = crate::content::record::spec(shape.kind)
+        .ok_or_else(|| Error::Parse(format!("no spec for {}", shape.kind.as_str())))?;
+    for row in rows {
+        let get = |key: &str| row.get(key).map(text_of).unwrap_or_default();
+        let mut attachments = Vec::new();
+        for key in shape.files {
+            let names: Vec<String> = match row.get(*key) {
+                Some(toml::Value::Array(items)) => items.iter().map(text_of).collect(),
+                Some(value) => vec![text_of(value)],
+                None => Vec::new(),
+            };
+            for name in names.into_iter().filter(|n| !n.is_empty()) {
+                let meta = put_file(tx, blobs, &format!("kinds/{name}"), now)?;
+                attachments.push(Attachment {
+                    blob: meta.hash,
+                    name,
+                    size: meta.size,
+                    content_type: meta.content_type,
+                });
+            }
+        }
+        let cover = match shape.cover {
+            Some((file, alt)) if !get(file).is_empty() => {
+                let meta = put_file(tx, blobs, &format!("kinds/{}", get(file)), now)?;
+                Some(Image {
+                    blob: meta.hash,
+                    alt: get(alt),
+                    variants: Vec::new(),
+                    width: 0,
+                })
+            }
+            _ => None,
+        };
+        let mut record = crate::content::record::Record::new();
+        for (key, value) in row {
+            let field = shape
+                .renames
+                .iter()
+                .find(|(from, _)| from == key)
+                .map_or(key.as_str(), |(_, to)| to);
+            if spec.fields.iter().any(|f| f.key == field) {
+                record.insert(field.to_string(), text_of(value));
+            }
+        }
+        let fields = Fields {
+            title: get(shape.title),
+            cover,
+            attachments,
+            record,
+            ..Fields::default()
+        };
+        let new = NewEntry {
+            kind: shape.kind,
+            slug: match get("slug") {
+                s if s.is_empty() => crate::content::slug::slugify(&get(shape.title)),
+                s => s,
+            },
+            category: None,
+            unit: None,
+            featured: false,
+        };
+        let entry = content::create(tx, new, fields, "demo", now)?;
+        content::publish(tx, entry.id, now)?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -234,6 +387,16 @@ pub fn seed_kinds(
         let entry = content::create(tx, new, fields, "demo", now)?;
         content::publish(tx, entry.id, now)?;
     }
+    for (table, shape) in SHAPES {
+        let rows = match *table {
+            "tasks" => &kinds.tasks,
+            "plans" => &kinds.plans,
+            "projects" => &kinds.projects,
+            "magazines" => &kinds.magazines,
+            _ => &kinds.people,
+        };
+        seed_records(tx, blobs, shape, rows, now)?;
+    }
     Ok(())
 }
 
@@ -305,6 +468,7 @@ pub fn seed(
                 featured: false,
                 legal: None,
                 procedure: None,
+                record: Default::default(),
             };
             let new = NewEntry {
                 kind,

@@ -33,6 +33,8 @@ pub struct Draft {
     pub legal: Option<super::legal::LegalDoc>,
     /// For administrative procedures: their fields (the attachments are the forms).
     pub procedure: Option<super::procedure::Procedure>,
+    /// For the kinds described in `record`: their fields.
+    pub record: super::record::Record,
 }
 
 pub fn facts(entry: &Entry) -> EntryFacts {
@@ -187,6 +189,24 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
             Some(p)
         }
     };
+    let record = match super::record::spec(kind) {
+        None => super::record::Record::new(),
+        Some(spec) => {
+            for (field, message) in
+                super::record::problems(spec, &draft.record, !draft.attachments.is_empty())
+            {
+                problems.push(Invalid { field, message });
+            }
+            // Only the fields the kind declares are kept.
+            spec.fields
+                .iter()
+                .filter_map(|f| {
+                    let v = draft.record.get(f.key)?.trim();
+                    (!v.is_empty()).then(|| (f.key.to_string(), v.to_string()))
+                })
+                .collect()
+        }
+    };
     if !problems.is_empty() {
         return Err(Error::Invalids(problems));
     }
@@ -202,6 +222,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
         featured: draft.featured,
         legal: draft.legal.clone(),
         procedure,
+        record,
     })
 }
 
@@ -360,6 +381,7 @@ pub fn restore(
         attachments: f.attachments.into_iter().map(|a| a.blob).collect(),
         legal: f.legal,
         procedure: f.procedure,
+        record: f.record,
     };
     save(tx, actor, id, entry_now.working, draft, today, now)
 }

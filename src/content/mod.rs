@@ -5,6 +5,7 @@
 pub mod editorial;
 pub mod legal;
 pub mod procedure;
+pub mod record;
 pub mod sanitize;
 pub mod slug;
 
@@ -30,6 +31,16 @@ pub enum Kind {
     LegalDocument,
     /// Administrative procedures (thủ tục hành chính).
     Procedure,
+    /// S&T programmes, projects and research tasks (nhiệm vụ KH&CN).
+    Task,
+    /// Strategies, master plans and plans.
+    Plan,
+    /// Projects, investment, bidding and public procurement.
+    Project,
+    /// Magazine and bulletin issues.
+    Magazine,
+    /// Leaders and the staff directory.
+    Person,
 }
 
 impl Kind {
@@ -38,6 +49,11 @@ impl Kind {
         Kind::Page,
         Kind::LegalDocument,
         Kind::Procedure,
+        Kind::Task,
+        Kind::Plan,
+        Kind::Project,
+        Kind::Magazine,
+        Kind::Person,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +62,11 @@ impl Kind {
             Kind::Page => "page",
             Kind::LegalDocument => "legal_document",
             Kind::Procedure => "procedure",
+            Kind::Task => "task",
+            Kind::Plan => "plan",
+            Kind::Project => "project",
+            Kind::Magazine => "magazine",
+            Kind::Person => "person",
         }
     }
 
@@ -56,6 +77,11 @@ impl Kind {
             Kind::Page => "/trang",
             Kind::LegalDocument => "/van-ban",
             Kind::Procedure => "/thu-tuc",
+            Kind::Task => "/nhiem-vu",
+            Kind::Plan => "/ke-hoach",
+            Kind::Project => "/du-an",
+            Kind::Magazine => "/tap-chi",
+            Kind::Person => "/can-bo",
         }
     }
 
@@ -66,6 +92,11 @@ impl Kind {
             Kind::Page => "Trang",
             Kind::LegalDocument => "Văn bản",
             Kind::Procedure => "Thủ tục hành chính",
+            Kind::Task => "Nhiệm vụ khoa học và công nghệ",
+            Kind::Plan => "Chiến lược, quy hoạch, kế hoạch",
+            Kind::Project => "Dự án, đấu thầu, mua sắm công",
+            Kind::Magazine => "Tạp chí, bản tin",
+            Kind::Person => "Lãnh đạo, cán bộ",
         }
     }
 
@@ -205,6 +236,9 @@ pub struct Fields {
     /// An administrative procedure's fields; its forms are the attachments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub procedure: Option<procedure::Procedure>,
+    /// The fields of the kinds described in `record` (tasks, plans, projects, …).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub record: record::Record,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

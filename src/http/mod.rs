@@ -36,6 +36,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/tim-kiem", get(public::search))
         .route("/van-ban", get(public::documents))
         .route("/van-ban/{slug}", get(public::document))
+        .merge(record_routes())
         .route("/thu-tuc", get(public::procedures))
         .route("/thu-tuc/{slug}", get(public::procedure))
         .route("/du-lieu/van-ban.json", get(public::documents_json))
@@ -55,6 +56,24 @@ pub fn router(app: Arc<App>) -> Router {
             frame::frame,
         ))
         .with_state(app)
+}
+
+/// The list and detail routes of every kind described in `content::record`.
+fn record_routes() -> Router<Arc<App>> {
+    let mut router = Router::new();
+    for spec in crate::content::record::SPECS {
+        let kind = spec.kind;
+        router = router
+            .route(
+                kind.url_prefix(),
+                get(move |s, q, h| public::records::list(kind, s, q, h)),
+            )
+            .route(
+                &format!("{}/{{slug}}", kind.url_prefix()),
+                get(move |s, p, h| public::records::detail(kind, s, p, h)),
+            );
+    }
+    router
 }
 
 async fn not_found() -> HttpError {

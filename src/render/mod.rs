@@ -184,6 +184,7 @@ mod tests {
                     featured: false,
                     legal: None,
                     procedure: None,
+                    record: Default::default(),
                     attachments: vec![Attachment {
                         blob,
                         name: "ke-hoach.pdf".into(),
@@ -283,6 +284,10 @@ mod tests {
                             legal_basis: vec![Link { label: "Luật".into(), url: "/van-ban/a".into() }],
                             portal_url: "https://dichvucong.gov.vn".into(),
                         }),
+                        record: Some(RecordView {
+                            rows: vec![Row { label: "Chủ nhiệm", value: "ThS. Võ Thị Kim Oanh".into() }],
+                            files_label: "Báo cáo kết quả",
+                        }),
                     },
                 )
                 .unwrap(),
@@ -332,6 +337,23 @@ mod tests {
                         "rows": [{"code": "1.002246", "name": "Cấp giấy chứng nhận", "url": "/thu-tuc/a",
                                   "field": "Khoa học và công nghệ", "level": "Cấp tỉnh",
                                   "portal_url": "https://dichvucong.gov.vn"}],
+                    }),
+                )
+                .unwrap(),
+            ),
+            (
+                "public/records.html",
+                r.render(
+                    "public/records.html",
+                    &serde_json::json!({
+                        "layout": layout("Nhiệm vụ"),
+                        "heading": "Nhiệm vụ khoa học và công nghệ",
+                        "intro": "Danh mục",
+                        "path": "/nhiem-vu",
+                        "filters": [{"key": "status", "label": "Tình trạng",
+                                     "options": [{"value": "accepted", "label": "Đã nghiệm thu", "selected": true}]}],
+                        "columns": ["Mã số"],
+                        "rows": [{"title": "Đề tài", "url": "/nhiem-vu/a", "cells": ["ĐTKHCN.09/24"], "photo": null}],
                     }),
                 )
                 .unwrap(),

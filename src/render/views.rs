@@ -354,6 +354,16 @@ pub struct EntryView {
     pub legal: Option<LegalView>,
     /// For administrative procedures: their official fields.
     pub procedure: Option<ProcedureView>,
+    /// For the described kinds (tasks, plans, …): their fields.
+    pub record: Option<RecordView>,
+}
+
+/// What a described kind's page adds to an entry page.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    pub rows: Vec<Row>,
+    /// What the attachments are on this kind.
+    pub files_label: &'static str,
 }
 
 /// What a procedure's page adds to an entry page.

@@ -360,3 +360,89 @@ async fn a_procedure_is_checked_and_goes_through_the_workflow() {
     let (_, list) = server.page("/thu-tuc").await;
     assert!(list.contains("9.999999.000.00.00.H10"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_described_kind_has_a_list_with_filters_and_detail_pages() {
+    let server = TestServer::start().await;
+    for (path, heading, expect) in [
+        ("/nhiem-vu", "Nhiệm vụ khoa học và công nghệ", "Chủ nhiệm"),
+        (
+            "/ke-hoach",
+            "Chiến lược, quy hoạch, kế hoạch",
+            "Số quyết định",
+        ),
+        ("/du-an", "Dự án, đấu thầu, mua sắm công", "Loại nguồn vốn"),
+        ("/tap-chi", "Tạp chí, bản tin", "Mục lục"),
+        ("/can-bo", "Lãnh đạo, cán bộ", "Điện thoại công vụ"),
+    ] {
+        let (status, list) = server.page(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(list.contains(&format!("<h1>{heading}</h1>")), "{path}");
+        let link = crate::support::first_link(&list, &format!("{path}/"))
+            .unwrap_or_else(|| panic!("{path} lists entries"));
+        let (status, detail) = server.page(&link).await;
+        assert_eq!(status, 200, "{link}");
+        assert!(detail.contains(expect), "{link} shows {expect}");
+    }
+    // Filters: accepted tasks show their result reports.
+    let (_, accepted) = server.page("/nhiem-vu?status=accepted").await;
+    let link = crate::support::first_link(&accepted, "/nhiem-vu/").unwrap();
+    let (_, task) = server.page(&link).await;
+    assert!(task.contains("Đã nghiệm thu"));
+    assert!(task.contains("Báo cáo kết quả"));
+    assert!(task.contains("triệu đồng"));
+    let (_, in_progress) = server.page("/nhiem-vu?status=in_progress").await;
+    assert!(!in_progress.contains(&link));
+    // Leaders have photos with alt text and official contacts.
+    let (_, people) = server.page("/can-bo").await;
+    assert!(people.contains("Trần Minh Khôi"));
+    let (_, leader) = server.page("/can-bo/tran-minh-khoi").await;
+    assert!(leader.contains("Giám đốc Sở"));
+    assert!(leader.contains("alt=\""));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_form_is_checked_and_every_kind_has_an_editor() {
+    let server = TestServer::start().await;
+    let compiler = server.login("tonghop").await;
+    for kind in trangtin::content::Kind::ALL {
+        let (status, html) = compiler
+            .get(&format!("/quan-tri/bai-viet/moi?loai={}", kind.as_str()))
+            .await;
+        assert_eq!(status, 200, "{kind:?}");
+        assert!(html.contains(&format!("name=\"kind\" value=\"{}\"", kind.as_str())));
+    }
+    let fields = [
+        ("kind", "task"),
+        ("title", "Nghiên cứu thử nghiệm giống lúa chịu mặn"),
+        ("r_code", "ĐTKHCN.99/26"),
+        ("r_level", "Cấp tỉnh"),
+        ("r_field", "Khoa học nông nghiệp"),
+        ("r_host", "Viện Nông nghiệp"),
+        ("r_lead", "TS. Nguyễn Văn A"),
+        ("r_objectives", "Chọn giống lúa chịu mặn."),
+        ("r_expected_results", "Hai giống lúa."),
+        ("r_start", "2026-06-01"),
+        ("r_end", "2026-01-01"),
+        ("r_status", "accepted"),
+    ];
+    let bad = compiler.post("/quan-tri/bai-viet/moi", &fields).await;
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await.unwrap();
+    assert!(
+        html.contains("“Kết thúc” không được trước “Bắt đầu”."),
+        "dates are consistent"
+    );
+    assert!(
+        html.contains("báo cáo kết quả"),
+        "an accepted task needs its reports"
+    );
+    let mut good = fields.to_vec();
+    good.retain(|(k, _)| *k != "r_end" && *k != "r_status");
+    good.push(("r_end", "2027-12-31"));
+    good.push(("r_status", "approved"));
+    let location = compiler.post_ok("/quan-tri/bai-viet/moi", &good).await;
+    let (status, editor) = compiler.get(location.split('?').next().unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(editor.contains("value=\"ĐTKHCN.99/26\""));
+}

@@ -461,6 +461,79 @@ impl ProcedureForm {
     }
 }
 
+/// The `r_…` fields of a form: a described kind's values (checkboxes as true/false).
+fn record_from_form(form: &FormData) -> content::record::Record {
+    let kind = Kind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.as_str() == form.get("kind"));
+    let Some(spec) = kind.and_then(content::record::spec) else {
+        return Default::default();
+    };
+    spec.fields
+        .iter()
+        .map(|f| {
+            let name = format!("r_{}", f.key);
+            let value = match f.ty {
+                content::record::FieldType::Bool => form.has(&name).to_string(),
+                _ => form.get(&name).to_string(),
+            };
+            (f.key.to_string(), value)
+        })
+        .collect()
+}
+
+/// One input of a described kind's form.
+#[derive(Serialize)]
+struct RecordField {
+    name: String,
+    label: &'static str,
+    input: &'static str,
+    required: bool,
+    options: Vec<Choice>,
+    value: String,
+}
+
+fn record_fields(kind: &str, values: &content::record::Record) -> Vec<RecordField> {
+    use content::record::FieldType;
+    let Some(spec) = Kind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.as_str() == kind)
+        .and_then(content::record::spec)
+    else {
+        return Vec::new();
+    };
+    spec.fields
+        .iter()
+        .map(|f| RecordField {
+            name: format!("r_{}", f.key),
+            label: f.label,
+            input: match f.ty {
+                FieldType::Text => "text",
+                FieldType::LongText => "textarea",
+                FieldType::Date => "date",
+                FieldType::Money | FieldType::Number => "number",
+                FieldType::Url => "url",
+                FieldType::Select(_) => "select",
+                FieldType::Bool => "checkbox",
+            },
+            required: f.required,
+            options: match f.ty {
+                FieldType::Select(options) => options
+                    .iter()
+                    .map(|(v, l)| Choice {
+                        value: (*v).into(),
+                        label: (*l).into(),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            value: values.get(f.key).cloned().unwrap_or_default(),
+        })
+        .collect()
+}
+
 /// The editor's form values, as shown (and re-shown after an error).
 #[derive(Serialize, Default, Clone)]
 struct FormValues {
@@ -479,6 +552,7 @@ struct FormValues {
     base: u64,
     legal: LegalForm,
     procedure: ProcedureForm,
+    record: content::record::Record,
 }
 
 impl FormValues {
@@ -512,6 +586,7 @@ impl FormValues {
                 .as_ref()
                 .map(ProcedureForm::from_procedure)
                 .unwrap_or_default(),
+            record: f.record.clone(),
         }
     }
 
@@ -536,6 +611,7 @@ impl FormValues {
             base: form.get("base").parse().unwrap_or(0),
             legal: LegalForm::from_form(form),
             procedure: ProcedureForm::from_form(form),
+            record: record_from_form(form),
         }
     }
 
@@ -546,6 +622,7 @@ impl FormValues {
                 .then(|| self.legal.doc())
                 .flatten(),
             procedure: (kind == Some(Kind::Procedure)).then(|| self.procedure.procedure()),
+            record: self.record.clone(),
             kind,
             slug: self.slug.clone(),
             category: Some(self.category.clone()).filter(|c| !c.is_empty()),
@@ -646,7 +723,10 @@ struct EditorView {
     images: Vec<MediaChoice>,
     documents: Vec<MediaChoice>,
     kinds: Vec<Choice>,
+    record_fields: Vec<RecordField>,
+    record_files_label: &'static str,
     legal_types: &'static [&'static str],
+    procedure_levels: &'static [&'static str],
     validities: Vec<Choice>,
     /// Other legal documents, for the relation lists.
     legal_docs: Vec<Choice>,
@@ -741,16 +821,24 @@ fn editor_view(
         .map(|(e, _, _)| workflow::available(&staff.actor, &editorial::facts(e), today))
         .unwrap_or_default();
     let is_new = data.entry.is_none();
+    let values = values.unwrap_or_else(|| match &data.entry {
+        Some((e, r, _)) => FormValues::from_revision(e, r),
+        None => FormValues {
+            kind: "article".into(),
+            ..FormValues::default()
+        },
+    });
+    let record_spec = Kind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.as_str() == values.kind)
+        .and_then(content::record::spec);
     EditorView {
         layout: AdminLayout::new(&data.site, staff, &title, &path, data.inbox).with_flash(flash),
         id,
-        values: values.unwrap_or_else(|| match &data.entry {
-            Some((e, r, _)) => FormValues::from_revision(e, r),
-            None => FormValues {
-                kind: "article".into(),
-                ..FormValues::default()
-            },
-        }),
+        record_fields: record_fields(&values.kind, &values.record),
+        record_files_label: record_spec.map_or("", |s| s.files_label),
+        values,
         errors,
         can_save: is_new || available.contains(&Action::Save),
         is_new,
@@ -808,6 +896,7 @@ fn editor_view(
             })
             .collect(),
         legal_types: legal::TYPES,
+        procedure_levels: procedure::LEVELS,
         validities: legal::Validity::ALL
             .iter()
             .map(|v| Choice {
@@ -833,9 +922,21 @@ fn field_errors(invalid: Vec<content::Invalid>) -> Vec<FieldError> {
 pub async fn new_entry(
     State(app): State<Arc<App>>,
     Writer(staff): Writer,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
+    let kind = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|p| p.strip_prefix("loai="))
+        .and_then(|k| Kind::ALL.iter().copied().find(|x| x.as_str() == k))
+        .unwrap_or(Kind::Article);
     let data = editor_data(&app, &staff, None).await?;
-    let view = editor_view(&app, &staff, data, None, Vec::new(), None);
+    let values = FormValues {
+        kind: kind.as_str().into(),
+        ..FormValues::default()
+    };
+    let view = editor_view(&app, &staff, data, Some(values), Vec::new(), None);
     page(&app, "admin/editor.html", &view, Outcome::Shown)
 }
 
@@ -1034,6 +1135,7 @@ pub async fn preview_entry(
         view.legal = crate::http::public::documents::legal_view(&preview, &all, app.today());
         view.procedure = crate::http::public::procedures::procedure_view(&preview, &all);
     }
+    view.record = crate::http::public::records::record_view(&preview);
     page(&app, "public/entry.html", &view, Outcome::Shown)
 }
 

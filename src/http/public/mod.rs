@@ -6,6 +6,7 @@ mod feeds;
 mod files;
 mod pages;
 pub mod procedures;
+pub mod records;
 mod search;
 
 use std::future::Future;

@@ -243,6 +243,7 @@ pub fn entry_view(
         preview: false,
         legal: None,
         procedure: None,
+        record: None,
     }
 }
 

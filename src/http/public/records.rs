@@ -1,0 +1,223 @@
+//! Public lists and pages of the kinds described in `content::record`: S&T tasks,
+//! plans, projects and procurement, magazine issues and the staff directory. The
+//! columns, filters and detail rows follow each kind's field list.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Serialize;
+
+use super::cached;
+use crate::app::App;
+use crate::content::record::{self, KindSpec};
+use crate::content::{self, Kind, Published};
+use crate::http::admin::form::{decode, encode};
+use crate::http::error::HttpError;
+use crate::render::views::{ImageView, Layout, RecordView, Row};
+use crate::site;
+
+/// The detail rows of a described kind's entry.
+pub fn record_view(entry: &Published) -> Option<RecordView> {
+    let spec = record::spec(entry.entry.kind)?;
+    let values = &entry.revision.fields.record;
+    Some(RecordView {
+        rows: spec
+            .fields
+            .iter()
+            .filter(|f| f.key != "order")
+            .filter_map(|f| {
+                let v = values.get(f.key)?;
+                Some(Row {
+                    label: f.label,
+                    value: record::display(f, v),
+                })
+            })
+            .collect(),
+        files_label: spec.files_label,
+    })
+}
+
+#[derive(Serialize)]
+struct Filter {
+    key: &'static str,
+    label: &'static str,
+    options: Vec<Option_>,
+}
+
+#[derive(Serialize)]
+struct Option_ {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct ListRow {
+    title: String,
+    url: String,
+    cells: Vec<String>,
+    photo: Option<ImageView>,
+}
+
+#[derive(Serialize)]
+struct RecordListView {
+    layout: Layout,
+    heading: &'static str,
+    intro: &'static str,
+    path: String,
+    filters: Vec<Filter>,
+    columns: Vec<&'static str>,
+    rows: Vec<ListRow>,
+}
+
+/// `GET /{prefix}` for a described kind.
+pub async fn list(
+    kind: Kind,
+    State(app): State<Arc<App>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let spec = record::spec(kind).ok_or(HttpError::NotFound)?;
+    let mut chosen: Vec<(&'static str, String)> = Vec::new();
+    for pair in query.as_deref().unwrap_or("").split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if let Some(f) = spec.fields.iter().find(|f| f.filter && f.key == k) {
+            let v = decode(v).unwrap_or_default();
+            if !v.is_empty() {
+                chosen.push((f.key, v));
+            }
+        }
+    }
+    chosen.sort();
+    let key = format!(
+        "{}?{}",
+        kind.url_prefix(),
+        chosen
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    cached(&app, &headers, key, || {
+        render_list(app.clone(), spec, chosen)
+    })
+    .await
+}
+
+async fn render_list(
+    app: Arc<App>,
+    spec: &'static KindSpec,
+    chosen: Vec<(&'static str, String)>,
+) -> Result<String, HttpError> {
+    let kind = spec.kind;
+    let (site, mut all) = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            Ok((site::load(tx)?, content::all_published(tx, kind)?))
+        })
+        .await?;
+    let value = |p: &Published, key: &str| {
+        p.revision
+            .fields
+            .record
+            .get(key)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let filters = spec
+        .fields
+        .iter()
+        .filter(|f| f.filter)
+        .map(|f| {
+            let values: BTreeSet<String> = all
+                .iter()
+                .map(|p| value(p, f.key))
+                .filter(|v| !v.is_empty())
+                .collect();
+            Filter {
+                key: f.key,
+                label: f.label,
+                options: values
+                    .into_iter()
+                    .map(|v| Option_ {
+                        selected: chosen.iter().any(|(k, c)| *k == f.key && *c == v),
+                        label: record::display(f, &v),
+                        value: v,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    all.retain(|p| chosen.iter().all(|(k, v)| value(p, k) == *v));
+    let numeric = spec
+        .fields
+        .iter()
+        .any(|f| f.key == spec.sort_by && f.ty == record::FieldType::Number);
+    if numeric {
+        all.sort_by_key(|p| value(p, spec.sort_by).parse::<u64>().unwrap_or(u64::MAX));
+    } else {
+        all.sort_by_key(|p| std::cmp::Reverse(value(p, spec.sort_by)));
+    }
+    let columns: Vec<_> = spec.fields.iter().filter(|f| f.column).collect();
+    let view = RecordListView {
+        layout: Layout::new(&site, app.origin(), kind.label(), kind.url_prefix())
+            .with_description(spec.intro)
+            .with_site_dublin_core(),
+        heading: kind.label(),
+        intro: spec.intro,
+        path: kind.url_prefix().to_string(),
+        filters,
+        columns: columns.iter().map(|f| f.label).collect(),
+        rows: all
+            .iter()
+            .map(|p| ListRow {
+                title: p.revision.fields.title.clone(),
+                url: p.url(),
+                cells: columns
+                    .iter()
+                    .map(|f| record::display(f, &value(p, f.key)))
+                    .collect(),
+                photo: p
+                    .revision
+                    .fields
+                    .cover
+                    .as_ref()
+                    .map(|c| ImageView::new(c, &p.revision.fields.title)),
+            })
+            .collect(),
+    };
+    Ok(app.renderer.render("public/records.html", &view)?)
+}
+
+/// `GET /{prefix}/{slug}` for a described kind.
+pub async fn detail(
+    kind: Kind,
+    State(app): State<Arc<App>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let key = kind.url(&slug);
+    cached(&app, &headers, key, || {
+        render_detail(app.clone(), kind, slug)
+    })
+    .await
+}
+
+async fn render_detail(app: Arc<App>, kind: Kind, slug: String) -> Result<String, HttpError> {
+    let found = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let Some(entry) = content::find_published(tx, kind, &slug)? else {
+                return Ok(None);
+            };
+            Ok(Some((site::load(tx)?, content::categories(tx)?, entry)))
+        })
+        .await?;
+    let (site, categories, entry) = found.ok_or(HttpError::NotFound)?;
+    let mut view = super::entry_view(&app, &site, &categories, &entry, &[]);
+    view.record = record_view(&entry);
+    Ok(app.renderer.render("public/entry.html", &view)?)
+}
