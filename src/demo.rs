@@ -48,6 +48,58 @@ pub struct Kinds {
     projects: Vec<toml::Table>,
     magazines: Vec<toml::Table>,
     people: Vec<toml::Table>,
+    schedule: Vec<DemoScheduleItem>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoScheduleItem {
+    date: jiff::civil::Date,
+    time: jiff::civil::Time,
+    leaders: Vec<String>,
+    content: String,
+    venue: String,
+    #[serde(default)]
+    attendees: String,
+}
+
+/// The schedule, one published entry per week.
+fn seed_schedule(
+    tx: &redb::WriteTransaction,
+    items: &[DemoScheduleItem],
+    now: Timestamp,
+) -> Result<(), Error> {
+    use crate::content::schedule::{Item, Week, monday_of};
+    let mut weeks: std::collections::BTreeMap<jiff::civil::Date, Vec<Item>> = Default::default();
+    for i in items {
+        weeks.entry(monday_of(i.date)).or_default().push(Item {
+            date: i.date,
+            time: i.time,
+            leaders: i.leaders.clone(),
+            content: i.content.clone(),
+            venue: i.venue.clone(),
+            attendees: i.attendees.clone(),
+        });
+    }
+    for (start, mut items) in weeks {
+        items.sort_by_key(|i| (i.date, i.time));
+        let title = crate::content::schedule::week_title(start);
+        let fields = Fields {
+            title: title.clone(),
+            schedule: Some(Week { start, items }),
+            ..Fields::default()
+        };
+        let new = NewEntry {
+            kind: Kind::ScheduleWeek,
+            slug: format!("tuan-{start}"),
+            category: None,
+            unit: None,
+            featured: false,
+        };
+        let entry = content::create(tx, new, fields, "demo", now)?;
+        content::publish(tx, entry.id, now)?;
+    }
+    Ok(())
 }
 
 /// A described kind's demo entry: which TOML keys give the title, the files and the
@@ -397,6 +449,7 @@ pub fn seed_kinds(
         };
         seed_records(tx, blobs, shape, rows, now)?;
     }
+    seed_schedule(tx, &kinds.schedule, now)?;
     Ok(())
 }
 
@@ -469,6 +522,7 @@ pub fn seed(
                 legal: None,
                 procedure: None,
                 record: Default::default(),
+                schedule: None,
             };
             let new = NewEntry {
                 kind,

@@ -204,11 +204,20 @@ impl Search {
                 p.result
             )
         });
+        let records: Vec<&str> = f.record.values().map(String::as_str).collect();
+        let schedule: Vec<String> = f.schedule.as_ref().map_or(Vec::new(), |w| {
+            w.items
+                .iter()
+                .map(|i| format!("{} {} {}", i.leaders.join(" "), i.content, i.venue))
+                .collect()
+        });
         let body = normalize(&format!(
-            "{} {} {}",
+            "{} {} {} {} {}",
             f.summary,
             plain_text(&f.body_html),
-            extra
+            extra,
+            records.join(" "),
+            schedule.join(" ")
         ));
         let date = p.entry.published_at.map_or(0, |t| t.as_second());
         doc!(

@@ -35,6 +35,8 @@ pub struct Draft {
     pub procedure: Option<super::procedure::Procedure>,
     /// For the kinds described in `record`: their fields.
     pub record: super::record::Record,
+    /// For a schedule week: the week, or why its lines did not parse.
+    pub schedule: Option<Result<super::schedule::Week, String>>,
 }
 
 pub fn facts(entry: &Entry) -> EntryFacts {
@@ -207,6 +209,24 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
                 .collect()
         }
     };
+    let schedule = match (&draft.schedule, kind == Kind::ScheduleWeek) {
+        (_, false) => None,
+        (Some(Ok(week)), true) => Some(week.clone()),
+        (Some(Err(why)), true) => {
+            problems.push(Invalid {
+                field: "schedule_lines",
+                message: why.clone(),
+            });
+            None
+        }
+        (None, true) => {
+            problems.push(Invalid {
+                field: "week_start",
+                message: "Vui lòng chọn tuần và nhập lịch.".into(),
+            });
+            None
+        }
+    };
     if !problems.is_empty() {
         return Err(Error::Invalids(problems));
     }
@@ -223,6 +243,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
         legal: draft.legal.clone(),
         procedure,
         record,
+        schedule,
     })
 }
 
@@ -382,6 +403,7 @@ pub fn restore(
         legal: f.legal,
         procedure: f.procedure,
         record: f.record,
+        schedule: f.schedule.map(Ok),
     };
     save(tx, actor, id, entry_now.working, draft, today, now)
 }

@@ -7,6 +7,7 @@ pub mod legal;
 pub mod procedure;
 pub mod record;
 pub mod sanitize;
+pub mod schedule;
 pub mod slug;
 
 use std::fmt;
@@ -41,6 +42,8 @@ pub enum Kind {
     Magazine,
     /// Leaders and the staff directory.
     Person,
+    /// The leaders' work schedule, one entry per week.
+    ScheduleWeek,
 }
 
 impl Kind {
@@ -54,6 +57,7 @@ impl Kind {
         Kind::Project,
         Kind::Magazine,
         Kind::Person,
+        Kind::ScheduleWeek,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +71,7 @@ impl Kind {
             Kind::Project => "project",
             Kind::Magazine => "magazine",
             Kind::Person => "person",
+            Kind::ScheduleWeek => "schedule_week",
         }
     }
 
@@ -82,6 +87,7 @@ impl Kind {
             Kind::Project => "/du-an",
             Kind::Magazine => "/tap-chi",
             Kind::Person => "/can-bo",
+            Kind::ScheduleWeek => "/lich-cong-tac",
         }
     }
 
@@ -97,6 +103,7 @@ impl Kind {
             Kind::Project => "Dự án, đấu thầu, mua sắm công",
             Kind::Magazine => "Tạp chí, bản tin",
             Kind::Person => "Lãnh đạo, cán bộ",
+            Kind::ScheduleWeek => "Lịch công tác lãnh đạo",
         }
     }
 
@@ -239,6 +246,9 @@ pub struct Fields {
     /// The fields of the kinds described in `record` (tasks, plans, projects, …).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub record: record::Record,
+    /// A week of the leaders' schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<schedule::Week>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

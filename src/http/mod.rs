@@ -37,6 +37,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/van-ban", get(public::documents))
         .route("/van-ban/{slug}", get(public::document))
         .merge(record_routes())
+        .route("/lich-cong-tac", get(public::week))
+        .route("/lich-cong-tac/{slug}", get(public::week_entry))
         .route("/thu-tuc", get(public::procedures))
         .route("/thu-tuc/{slug}", get(public::procedure))
         .route("/du-lieu/van-ban.json", get(public::documents_json))

@@ -185,6 +185,7 @@ mod tests {
                     legal: None,
                     procedure: None,
                     record: Default::default(),
+                    schedule: None,
                     attachments: vec![Attachment {
                         blob,
                         name: "ke-hoach.pdf".into(),
@@ -354,6 +355,24 @@ mod tests {
                                      "options": [{"value": "accepted", "label": "Đã nghiệm thu", "selected": true}]}],
                         "columns": ["Mã số"],
                         "rows": [{"title": "Đề tài", "url": "/nhiem-vu/a", "cells": ["ĐTKHCN.09/24"], "photo": null}],
+                    }),
+                )
+                .unwrap(),
+            ),
+            (
+                "public/schedule.html",
+                r.render(
+                    "public/schedule.html",
+                    &serde_json::json!({
+                        "layout": layout("Lịch công tác"),
+                        "heading": "Lịch công tác tuần từ 23/11 đến 29/11/2026",
+                        "days": [{"label": "Thứ Hai, 23/11/2026", "date_iso": "2026-11-23", "today": true,
+                                  "items": [{"time": "07:30", "leaders": "Trần Minh Khôi", "content": "Giao ban",
+                                             "venue": "Phòng họp 1", "attendees": "Các phòng"}]}],
+                        "empty": false,
+                        "prev": "/lich-cong-tac?tuan=2026-11-16",
+                        "next": "/lich-cong-tac?tuan=2026-11-30",
+                        "this_week": "/lich-cong-tac?tuan=2026-11-23",
                     }),
                 )
                 .unwrap(),

@@ -446,3 +446,78 @@ async fn a_task_form_is_checked_and_every_kind_has_an_editor() {
     assert_eq!(status, 200);
     assert!(editor.contains("value=\"ĐTKHCN.99/26\""));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_leaders_schedule_shows_a_week_with_previous_and_next() {
+    let server = TestServer::start().await;
+    let (status, html) = server.page("/lich-cong-tac?tuan=2026-11-25").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Lịch công tác tuần từ 23/11 đến 29/11/2026"),
+        "any day picks its week"
+    );
+    assert!(html.contains("Thứ Hai, 23/11/2026"));
+    assert!(html.contains("Trần Minh Khôi"));
+    assert!(
+        html.contains("href=\"/lich-cong-tac?tuan=2026-11-16\""),
+        "previous week"
+    );
+    assert!(
+        html.contains("href=\"/lich-cong-tac?tuan=2026-11-30\""),
+        "next week"
+    );
+    let (_, empty) = server.page("/lich-cong-tac?tuan=2020-01-06").await;
+    assert!(empty.contains("Chưa có lịch công tác được đăng cho tuần này."));
+    assert_eq!(server.page("/lich-cong-tac?tuan=hom-nay").await.0, 400);
+    let (_, by_entry) = server.page("/lich-cong-tac/tuan-2026-11-30").await;
+    assert!(by_entry.contains("Lịch công tác tuần từ 30/11 đến 06/12/2026"));
+    let (_, sitemap) = server.page("/so-do-trang").await;
+    for path in [
+        "/van-ban",
+        "/thu-tuc",
+        "/nhiem-vu",
+        "/lich-cong-tac",
+        "/can-bo",
+    ] {
+        assert!(
+            sitemap.contains(&format!("href=\"{path}\"")),
+            "sitemap links {path}"
+        );
+    }
+
+    // A week through the editor: lines are checked.
+    let compiler = server.login("tonghop").await;
+    let bad = compiler
+        .post(
+            "/quan-tri/bai-viet/moi",
+            &[
+                ("kind", "schedule_week"),
+                ("week_start", "2026-12-14"),
+                ("schedule_lines", "2026-12-25 | 08:00 | A | B | C"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("ngày không thuộc tuần này")
+    );
+    let lines = "2026-12-14 | 07:30 | Trần Minh Khôi | Giao ban đầu tuần | Phòng họp số 1 | Các phòng\n2026-12-16 | 14:00 | Lê Thị Thu Hà | Hội đồng tuyển chọn đề tài | Phòng họp số 2 | Thành viên hội đồng";
+    let location = compiler
+        .post_ok(
+            "/quan-tri/bai-viet/moi",
+            &[
+                ("kind", "schedule_week"),
+                ("week_start", "2026-12-16"),
+                ("schedule_lines", lines),
+            ],
+        )
+        .await;
+    let (_, editor) = compiler.get(location.split('?').next().unwrap()).await;
+    assert!(
+        editor.contains("Lịch công tác tuần từ 14/12 đến 20/12/2026"),
+        "the title is made from the week"
+    );
+}

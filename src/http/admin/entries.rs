@@ -553,6 +553,8 @@ struct FormValues {
     legal: LegalForm,
     procedure: ProcedureForm,
     record: content::record::Record,
+    week_start: String,
+    schedule_lines: String,
 }
 
 impl FormValues {
@@ -587,6 +589,16 @@ impl FormValues {
                 .map(ProcedureForm::from_procedure)
                 .unwrap_or_default(),
             record: f.record.clone(),
+            week_start: f
+                .schedule
+                .as_ref()
+                .map(|w| w.start.to_string())
+                .unwrap_or_default(),
+            schedule_lines: f
+                .schedule
+                .as_ref()
+                .map(|w| content::schedule::to_lines(&w.items))
+                .unwrap_or_default(),
         }
     }
 
@@ -612,7 +624,20 @@ impl FormValues {
             legal: LegalForm::from_form(form),
             procedure: ProcedureForm::from_form(form),
             record: record_from_form(form),
+            week_start: form.get("week_start").trim().into(),
+            schedule_lines: form.get("schedule_lines").into(),
         }
+    }
+
+    /// The week typed in the form, or why it is not one.
+    fn week(&self) -> Result<content::schedule::Week, String> {
+        let day: jiff::civil::Date = self
+            .week_start
+            .parse()
+            .map_err(|_| "Vui lòng chọn ngày đầu tuần.".to_string())?;
+        let start = content::schedule::monday_of(day);
+        let items = content::schedule::parse_lines(start, &self.schedule_lines)?;
+        Ok(content::schedule::Week { start, items })
     }
 
     fn draft(&self) -> Draft {
@@ -623,11 +648,17 @@ impl FormValues {
                 .flatten(),
             procedure: (kind == Some(Kind::Procedure)).then(|| self.procedure.procedure()),
             record: self.record.clone(),
+            schedule: (kind == Some(Kind::ScheduleWeek)).then(|| self.week()),
             kind,
             slug: self.slug.clone(),
             category: Some(self.category.clone()).filter(|c| !c.is_empty()),
             featured: self.featured,
-            title: self.title.clone(),
+            title: match (&kind, self.title.trim(), self.week()) {
+                (Some(Kind::ScheduleWeek), "", Ok(week)) => {
+                    content::schedule::week_title(week.start)
+                }
+                _ => self.title.clone(),
+            },
             summary: self.summary.clone(),
             body_html: self.body.clone(),
             author: self.author.clone(),

@@ -7,6 +7,7 @@ mod files;
 mod pages;
 pub mod procedures;
 pub mod records;
+mod schedule;
 mod search;
 
 use std::future::Future;
@@ -26,6 +27,7 @@ pub use feeds::{
 pub use files::file;
 pub use pages::{article, category, entry_view, home, news, page, sitemap};
 pub use procedures::{procedure, procedures};
+pub use schedule::{week, week_entry};
 pub use search::search;
 
 /// Items per list page.

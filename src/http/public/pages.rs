@@ -275,6 +275,14 @@ async fn render_sitemap(app: Arc<App>) -> Result<String, HttpError> {
         })
         .collect();
     sections.push(SitemapSection {
+        link: link("Cơ sở dữ liệu", "/van-ban"),
+        children: Kind::ALL
+            .iter()
+            .filter(|k| !matches!(k, Kind::Article | Kind::Page))
+            .map(|k| link(k.label(), k.url_prefix()))
+            .collect(),
+    });
+    sections.push(SitemapSection {
         link: link("Chuyên mục tin", paths::NEWS),
         children: categories.iter().map(Link::category).collect(),
     });
