@@ -341,6 +341,21 @@ pub fn save(
         });
     }
     let fields = validate(tx, entry.kind, &draft)?;
+    if entry.kind == Kind::Task {
+        let before = revision(tx, entry.working)?;
+        let stage = |f: &Fields| match f.record.get("status").map(String::as_str) {
+            Some("approved") => 0,
+            Some("in_progress") => 1,
+            Some("accepted") => 2,
+            _ => 0,
+        };
+        if stage(&fields) < stage(&before.fields) {
+            return Err(Error::Invalids(vec![Invalid {
+                field: "r_status",
+                message: "Tình trạng nhiệm vụ chỉ đi tiếp: đã phê duyệt → đang thực hiện → đã nghiệm thu.".into(),
+            }]));
+        }
+    }
     let from = entry.state;
     // A live entry keeps its public category and home-page place until the new
     // revision is approved and goes live; a draft shows what it asks for.

@@ -521,3 +521,170 @@ async fn the_leaders_schedule_shows_a_week_with_previous_and_next() {
         "the title is made from the week"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_kind_passes_through_the_workflow_to_its_public_page() {
+    let server = TestServer::start().await;
+    let compiler = server.login("tonghop").await;
+    let r = compiler
+        .upload(
+            "ban-tin.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n".to_vec(),
+            "",
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let pdf = server
+        .app
+        .store
+        .read(|tx| trangtin::media::library(tx, Some(false)))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.original_name == "ban-tin.pdf")
+        .unwrap()
+        .hash
+        .to_string();
+    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+        (
+            "task",
+            vec![
+                ("title", "Nhiệm vụ thử quy trình"),
+                ("r_code", "ĐT.01/26"),
+                ("r_level", "Cấp tỉnh"),
+                ("r_field", "Nông nghiệp"),
+                ("r_host", "Viện"),
+                ("r_lead", "TS. B"),
+                ("r_objectives", "Mục tiêu"),
+                ("r_expected_results", "Kết quả"),
+                ("r_start", "2026-01-01"),
+                ("r_end", "2027-01-01"),
+                ("r_status", "in_progress"),
+            ],
+            "/nhiem-vu/nhiem-vu-thu-quy-trinh",
+        ),
+        (
+            "plan",
+            vec![
+                ("title", "Kế hoạch thử quy trình"),
+                ("r_decision_number", "12/QĐ-UBND"),
+                ("r_decision_date", "2026-02-01"),
+                ("r_period", "2026–2030"),
+                ("r_status", "Đang triển khai"),
+            ],
+            "/ke-hoach/ke-hoach-thu-quy-trinh",
+        ),
+        (
+            "project",
+            vec![
+                ("title", "Dự án thử quy trình"),
+                ("r_objective", "Mục tiêu"),
+                ("r_field", "Đo lường"),
+                ("r_project_type", "Nhóm C"),
+                ("r_start", "2026-01-01"),
+                ("r_end", "2026-12-31"),
+                ("r_budget_million_vnd", "500"),
+                ("r_funding", "Ngân sách tỉnh"),
+                ("r_status", "chuan_bi"),
+            ],
+            "/du-an/du-an-thu-quy-trinh",
+        ),
+        (
+            "magazine",
+            vec![
+                ("title", "Bản tin thử quy trình"),
+                ("r_issue_number", "9/2026"),
+                ("r_date", "2026-12-01"),
+                ("r_toc", "Bài một\nBài hai"),
+                ("attachments", pdf.as_str()),
+            ],
+            "/tap-chi/ban-tin-thu-quy-trinh",
+        ),
+        (
+            "person",
+            vec![
+                ("title", "Nguyễn Văn Thử"),
+                ("r_position", "Chuyên viên"),
+                ("r_unit", "Văn phòng Sở"),
+                ("r_phone", "0256 3822 000"),
+                ("r_official_contact", "on"),
+            ],
+            "/can-bo/nguyen-van-thu",
+        ),
+    ];
+    for (kind, fields, public) in cases {
+        let mut all = vec![("kind", kind)];
+        all.extend(fields);
+        let location = compiler.post_ok("/quan-tri/bai-viet/moi", &all).await;
+        let id: u64 = location
+            .trim_start_matches("/quan-tri/bai-viet/")
+            .split('?')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            server.page(public).await.0,
+            404,
+            "{kind}: not public before approval"
+        );
+        for (who, action) in [
+            ("tonghop", "submit"),
+            ("tonghop", "forward"),
+            ("truongban", "approve"),
+            ("xuatban", "publish"),
+        ] {
+            server
+                .login(who)
+                .await
+                .post_ok(
+                    &format!("/quan-tri/bai-viet/{id}/buoc"),
+                    &[("action", action)],
+                )
+                .await;
+        }
+        let (status, html) = server.page(public).await;
+        assert_eq!(status, 200, "{kind}: public after publishing");
+        assert!(html.contains("Thông tin chi tiết"), "{kind}");
+    }
+    // A task's status only moves forward.
+    let task = server
+        .app
+        .store
+        .read(|tx| {
+            trangtin::content::find_published(
+                tx,
+                trangtin::content::Kind::Task,
+                "nhiem-vu-thu-quy-trinh",
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .entry
+        .id;
+    let (_, editor) = compiler.get(&format!("/quan-tri/bai-viet/{task}")).await;
+    let base = crate::support::field_value(&editor, "base").unwrap();
+    let back = compiler
+        .post(
+            &format!("/quan-tri/bai-viet/{task}"),
+            &[
+                ("kind", "task"),
+                ("base", &base),
+                ("title", "Nhiệm vụ thử quy trình"),
+                ("r_code", "ĐT.01/26"),
+                ("r_level", "Cấp tỉnh"),
+                ("r_field", "Nông nghiệp"),
+                ("r_host", "Viện"),
+                ("r_lead", "TS. B"),
+                ("r_objectives", "Mục tiêu"),
+                ("r_expected_results", "Kết quả"),
+                ("r_start", "2026-01-01"),
+                ("r_end", "2027-01-01"),
+                ("r_status", "approved"),
+            ],
+        )
+        .await;
+    assert_eq!(back.status(), 422);
+    assert!(back.text().await.unwrap().contains("chỉ đi tiếp"));
+}
