@@ -65,6 +65,8 @@ pub struct App {
     pub hashing: Arc<tokio::sync::Semaphore>,
     /// Bounds concurrent page renders (cache misses), one per core.
     pub rendering: tokio::sync::Semaphore,
+    /// Failed logins per remote address, for throttling across accounts.
+    pub address_failures: crate::auth::throttle::AddressLimit,
 }
 
 impl App {
@@ -118,6 +120,7 @@ impl App {
             rendering: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
+            address_failures: Default::default(),
         })
     }
 }

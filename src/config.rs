@@ -29,6 +29,8 @@ pub struct Config {
     /// Site identity written into a new data folder when no demo content is seeded.
     pub site: Option<SiteSettings>,
     pub log: String,
+    /// Lock-out after failed logins.
+    pub login: crate::auth::throttle::Policy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +81,18 @@ struct FileConfig {
     limits: FileLimits,
     #[serde(default)]
     cache: FileCache,
+    #[serde(default)]
+    login: FileLogin,
     site: Option<SiteSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLogin {
+    max_failures: Option<usize>,
+    lock_minutes: Option<i64>,
+    max_failures_per_address: Option<usize>,
+    delay_step_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -164,6 +177,7 @@ impl Config {
             cache_max_bytes: DEFAULT_CACHE_BYTES,
             site: None,
             log: "info".to_string(),
+            login: Default::default(),
         }
     }
 
@@ -266,7 +280,9 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
             "not a valid filter such as \"info\" or \"warn,trangtin=debug\"",
         ));
     }
+    let login = resolve_login(file.login)?;
     Ok(Config {
+        login,
         data,
         demo: file.demo.unwrap_or(true),
         https,
@@ -278,6 +294,49 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
         cache_max_bytes,
         site: file.site,
         log,
+    })
+}
+
+fn resolve_login(file: FileLogin) -> Result<crate::auth::throttle::Policy, Error> {
+    let defaults = crate::auth::throttle::Policy::default();
+    let max_failures = file.max_failures.unwrap_or(defaults.max_failures);
+    if !(1..=100).contains(&max_failures) {
+        return Err(invalid("login.max_failures", "must be between 1 and 100"));
+    }
+    let window = match file.lock_minutes {
+        None => defaults.window,
+        Some(m) if (1..=24 * 60).contains(&m) => jiff::SignedDuration::from_mins(m),
+        Some(_) => {
+            return Err(invalid(
+                "login.lock_minutes",
+                "must be between 1 and 1440 minutes",
+            ));
+        }
+    };
+    let max_failures_per_address = file
+        .max_failures_per_address
+        .unwrap_or(defaults.max_failures_per_address);
+    if max_failures_per_address < max_failures {
+        return Err(invalid(
+            "login.max_failures_per_address",
+            "must be at least login.max_failures",
+        ));
+    }
+    let delay_step = match file.delay_step_ms {
+        None => defaults.delay_step,
+        Some(ms) if ms <= 5000 => Duration::from_millis(ms),
+        Some(_) => {
+            return Err(invalid(
+                "login.delay_step_ms",
+                "must be at most 5000 milliseconds",
+            ));
+        }
+    };
+    Ok(crate::auth::throttle::Policy {
+        max_failures,
+        window,
+        max_failures_per_address,
+        delay_step,
     })
 }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::Event;
 use crate::auth::{self, NewUser, password};
 use crate::store::Store;
 use crate::workflow::Role;
@@ -165,7 +166,12 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                     roles: parsed,
                 };
                 match auth::create_user(tx, new, hash, false, now) {
-                    Ok(user) => Ok(Response::ok(format!("created user {}", user.login))),
+                    Ok(user) => {
+                        let roles = format!("{:?}", user.roles);
+                        let event = Event::new("cli", "user_created", &user.login).detail(roles);
+                        crate::audit::append(tx, event, now)?;
+                        Ok(Response::ok(format!("created user {}", user.login)))
+                    }
                     Err(auth::Error::Invalid { field, .. }) => Ok(Response::refused(format!(
                         "invalid {field}: logins are 2-32 characters of a-z, 0-9, '.', '_' or '-' and must be unused; the name must not be empty"
                     ))),
@@ -183,6 +189,7 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                     return Ok(Response::refused(format!("no user {login:?}")));
                 };
                 auth::set_password_hash(tx, user.id, hash, false, now)?;
+                crate::audit::append(tx, Event::new("cli", "password_set", &login), now)?;
                 auth::session::end_all_for(tx, user.id)?;
                 Ok(Response::ok(format!(
                     "password of {login} changed; their sessions were ended"

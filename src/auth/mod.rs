@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod password;
 pub mod session;
+pub mod throttle;
 
 use jiff::Timestamp;
 use jiff::civil::Date;

@@ -694,6 +694,18 @@ fn record(
     };
     let seq = store::next_id(tx, &format!("events:{}", entry.id.0))?;
     tables::EVENTS.insert(tx, (entry.id.0, seq), &event)?;
+    // The same step, in the agency-wide hash-chained trail.
+    let detail = format!(
+        "user #{}, {:?} → {:?}, revision {}",
+        actor.user, from, entry.state, revision.id.0
+    );
+    let trail = crate::audit::Event::new(
+        &actor.name,
+        &format!("step:{}", action.as_str()),
+        format!("entry {}", entry.id.0),
+    )
+    .detail(detail);
+    crate::audit::append(tx, trail, now)?;
     Ok(())
 }
 

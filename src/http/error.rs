@@ -43,6 +43,8 @@ pub enum Outcome {
     Invalid,
     /// Saving over a newer revision: both versions are shown.
     Conflict,
+    /// Too many attempts: the form is shown again, but nothing was tried.
+    Throttled,
 }
 
 impl Outcome {
@@ -51,6 +53,7 @@ impl Outcome {
             Outcome::Shown => StatusCode::OK,
             Outcome::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             Outcome::Conflict => StatusCode::CONFLICT,
+            Outcome::Throttled => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }

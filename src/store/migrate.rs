@@ -22,6 +22,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "accounts, sessions, delegations and the editorial record",
         apply: create_workflow_tables,
     },
+    Migration {
+        name: "the audit trail and login throttling",
+        apply: create_audit_tables,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -85,6 +89,12 @@ fn create_workflow_tables(tx: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
+fn create_audit_tables(tx: &WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::AUDIT.definition())?;
+    tx.open_table(tables::LOGIN_FAILURES.definition())?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,7 +135,7 @@ mod tests {
         tx.commit().unwrap();
         assert_eq!(version(&db), 1);
         assert_eq!(run(&db).unwrap(), 1);
-        assert_eq!(version(&db), 2);
+        assert_eq!(version(&db), SCHEMA_VERSION);
         let tx = db.begin_read().unwrap();
         assert_eq!(
             tables::META.get(&tx, "probe").unwrap(),

@@ -45,6 +45,12 @@ pub const EVENTS: Table<(u64, u64), Event> = Table::new("events_v1");
 /// Scheduled publications: (unix seconds, entry id).
 pub const SCHEDULE: TableDefinition<(i64, u64), ()> = TableDefinition::new("schedule_v1");
 
+/// The audit trail, hash-chained, by sequence number.
+pub const AUDIT: Table<u64, crate::audit::Record> = Table::new("audit_v1");
+/// Failed logins per account: login → recent failure times and any lock.
+pub const LOGIN_FAILURES: Table<&str, crate::auth::throttle::Failures> =
+    Table::new("login_failures_v1");
+
 /// The names of every table, for backup and integrity checks.
 pub const ALL: &[&str] = &[
     "meta_v1",
@@ -63,4 +69,6 @@ pub const ALL: &[&str] = &[
     "delegations_v1",
     "events_v1",
     "schedule_v1",
+    "audit_v1",
+    "login_failures_v1",
 ];

@@ -545,7 +545,9 @@ async fn every_kind_passes_through_the_workflow_to_its_public_page() {
         .unwrap()
         .hash
         .to_string();
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    // (kind, form fields, public path prefix)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "task",
             vec![

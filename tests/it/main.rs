@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod documents;
 mod lifecycle;
+mod security;
 mod site;
 mod support;
 mod transport;

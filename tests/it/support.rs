@@ -193,6 +193,27 @@ impl TestServer {
 
     /// Signs in with a password; `None` if the login page refuses it.
     pub async fn login_with(&self, login: &str, password: &str) -> Option<Staff> {
+        let (client, response) = self.login_attempt(login, password).await;
+        if response.status() != 303 {
+            return None;
+        }
+        let mut staff = Staff {
+            client,
+            base: format!("https://{}", self.https),
+            csrf: String::new(),
+        };
+        let landing = response.headers()["location"].to_str().unwrap().to_string();
+        let (_, html) = staff.get(&landing).await;
+        staff.csrf = field_value(&html, "csrf").unwrap_or_default();
+        Some(staff)
+    }
+
+    /// One try at the login form, from a fresh cookie jar: the client and the answer.
+    pub async fn login_attempt(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> (reqwest::Client, reqwest::Response) {
         let mut config = client_tls(self.certs.cert_path());
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let client = reqwest::Client::builder()
@@ -221,18 +242,7 @@ impl TestServer {
             .send()
             .await
             .unwrap();
-        if response.status() != 303 {
-            return None;
-        }
-        let mut staff = Staff {
-            client,
-            base: format!("https://{}", self.https),
-            csrf: String::new(),
-        };
-        let landing = response.headers()["location"].to_str().unwrap().to_string();
-        let (_, html) = staff.get(&landing).await;
-        staff.csrf = field_value(&html, "csrf").unwrap_or_default();
-        Some(staff)
+        (client, response)
     }
 }
 

@@ -1,7 +1,9 @@
 //! Signing in and out, and changing one's password.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderValue;
 use axum::http::header::SET_COOKIE;
@@ -12,8 +14,11 @@ use super::form::{self, FormData};
 use super::views::{AdminLayout, FieldError, flash_code};
 use super::{LOGIN_COOKIE, MaybeStaff, PREFIX, StaffOnly, page, site_and_inbox};
 use crate::app::App;
-use crate::auth::{self, password, session};
+use crate::audit::{self, Event};
+use crate::auth::{self, password, session, throttle};
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::server::Peer;
+use crate::store;
 
 #[derive(Serialize)]
 struct LoginView {
@@ -80,17 +85,52 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
+const WRONG_LOGIN: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
+const LOCKED: &str = "Tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau hoặc liên hệ quản trị viên.";
+const TOO_MANY: &str =
+    "Có quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau ít phút.";
+
 /// `POST /quan-tri/dang-nhap`
-pub async fn login(State(app): State<Arc<App>>, form: FormData) -> Result<Response, HttpError> {
-    let login = form.get("login").trim().to_lowercase();
+///
+/// Unknown logins and wrong passwords take the same path: the password is checked
+/// against a decoy hash, the failure is counted against the login as typed, and the
+/// answer waits the same growing delay. So neither the page nor its timing tells
+/// whether an account exists, and unknown logins lock just like real ones.
+pub async fn login(
+    State(app): State<Arc<App>>,
+    peer: Option<Extension<Peer>>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let ip = peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(Peer(addr))| {
+        addr.ip()
+    });
+    let login: String = form
+        .get("login")
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(64)
+        .collect();
     let password = form.get("password").to_string();
     let next = form.get("tiep").to_string();
+    let now = app.clock.now();
+    let policy = app.config.login;
+    let from_address = app.address_failures.count(ip, policy.window, now);
+    if from_address >= policy.max_failures_per_address {
+        tracing::warn!(%ip, "login refused: too many failures from this address");
+        tokio::time::sleep(policy.delay(from_address)).await;
+        return login_page(&app, next, login, Some(TOO_MANY), Outcome::Throttled).await;
+    }
     let lookup = login.clone();
-    let user = app
+    let (user, locked) = app
         .store
-        .read(move |tx| auth::find_by_login(tx, &lookup))
-        .await?
-        .filter(|u| u.enabled);
+        .read(move |tx| -> Result<_, auth::Error> {
+            Ok((
+                auth::find_by_login(tx, &lookup)?.filter(|u| u.enabled),
+                throttle::locked(tx, &lookup, now)?,
+            ))
+        })
+        .await?;
     // The same work whether or not the login exists: no account enumeration by timing.
     let hash = user
         .as_ref()
@@ -98,15 +138,51 @@ pub async fn login(State(app): State<Arc<App>>, form: FormData) -> Result<Respon
             u.password_hash.clone()
         });
     let verified = app.verify_password(password, hash).await?;
-    let Some(user) = user.filter(|_| verified) else {
-        tracing::info!("failed login");
-        let error = Some("Tên đăng nhập hoặc mật khẩu không đúng.");
-        return login_page(&app, next, login, error, Outcome::Invalid).await;
+    let user = match user.filter(|_| verified) {
+        Some(user) if !locked => user,
+        good => {
+            let (actor, address) = (login.clone(), ip.to_string());
+            let newly_locked = app
+                .store
+                .write(move |tx| -> Result<_, store::Error> {
+                    let action = if good.is_some() {
+                        "login_refused_locked"
+                    } else {
+                        "login_failed"
+                    };
+                    audit::append(tx, Event::new(&actor, action, &actor).ip(&address), now)?;
+                    let newly_locked = good.is_none() && throttle::fail(tx, &policy, &actor, now)?;
+                    if newly_locked {
+                        let detail = format!(
+                            "{} failures in {} minutes",
+                            policy.max_failures,
+                            policy.window.as_mins()
+                        );
+                        let event = Event::new("", "locked", &actor).ip(&address).detail(detail);
+                        audit::append(tx, event, now)?;
+                    }
+                    Ok(newly_locked)
+                })
+                .await?;
+            app.address_failures.fail(ip, policy.window, now);
+            tracing::info!(%ip, locked = locked || newly_locked, "failed login");
+            tokio::time::sleep(policy.delay(from_address + 1)).await;
+            let error = if locked || newly_locked {
+                LOCKED
+            } else {
+                WRONG_LOGIN
+            };
+            return login_page(&app, next, login, Some(error), Outcome::Invalid).await;
+        }
     };
-    let now = app.clock.now();
+    let (actor, address) = (user.login.clone(), ip.to_string());
     let (token, _) = app
         .store
-        .write(move |tx| session::start(tx, user.id, now))
+        .write(move |tx| -> Result<_, auth::Error> {
+            throttle::clear(tx, &actor)?;
+            audit::append(tx, Event::new(&actor, "login", &actor).ip(&address), now)?;
+            session::start(tx, user.id, now)
+        })
         .await?;
     tracing::info!(user = %user.login, "signed in");
     let target = if user.must_change_password {
@@ -205,11 +281,13 @@ pub async fn change_password(
     }
     let hash = app.hash_password(new).await?;
     let (id, now) = (staff.user.id, app.clock.now());
+    let login = staff.user.login.clone();
     // Every other session of this person ends; this browser gets a fresh one.
     let (token, _) = app
         .store
         .write(move |tx| -> Result<_, auth::Error> {
             auth::set_password_hash(tx, id, hash, false, now)?;
+            audit::append(tx, Event::new(&login, "password_changed", &login), now)?;
             session::end_all_for(tx, id)?;
             session::start(tx, id, now)
         })

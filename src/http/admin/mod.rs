@@ -157,6 +157,11 @@ pub const ROUTES: &[RouteSpec] = &[
         Some(Capability::Administrator),
     ),
     route(
+        "/quan-tri/nguoi-dung/{id}/mo-khoa",
+        None,
+        Some(Capability::Administrator),
+    ),
+    route(
         "/quan-tri/don-vi",
         Some(Capability::Administrator),
         Some(Capability::Administrator),
@@ -228,6 +233,10 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
         .route(
             "/quan-tri/nguoi-dung/{id}/mat-khau",
             post(people::reset_password),
+        )
+        .route(
+            "/quan-tri/nguoi-dung/{id}/mo-khoa",
+            post(people::unlock_user),
         )
         .route(
             "/quan-tri/don-vi",

@@ -10,7 +10,8 @@ use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
 use super::{Admin, Head, page, site_and_inbox};
 use crate::app::App;
-use crate::auth::{self, Grant, NewUser, UnitId, UserEdit, UserId, password};
+use crate::audit::{self, Event};
+use crate::auth::{self, Grant, NewUser, UnitId, UserEdit, UserId, password, throttle};
 use crate::content::{self, Kind};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::workflow::Role;
@@ -164,9 +165,19 @@ pub async fn create_user(
     let one_time = password::generate();
     let hash = app.hash_password(one_time.clone()).await?;
     let now = app.clock.now();
+    let by = staff.user.login.clone();
     let made = app
         .store
-        .write(move |tx| auth::create_user(tx, new, hash, true, now))
+        .write(move |tx| -> Result<_, auth::Error> {
+            let user = auth::create_user(tx, new, hash, true, now)?;
+            let roles = format!("{:?}", user.roles);
+            audit::append(
+                tx,
+                Event::new(&by, "user_created", &user.login).detail(roles),
+                now,
+            )?;
+            Ok(user)
+        })
         .await;
     match made {
         Ok(user) => {
@@ -188,6 +199,8 @@ struct UserView {
     roles: Vec<RoleChoice>,
     errors: Vec<FieldError>,
     one_time: Option<String>,
+    /// When a lock from failed logins ends, if the account is locked now.
+    locked_until: Option<String>,
 }
 
 async fn user_page(
@@ -198,15 +211,19 @@ async fn user_page(
     one_time: Option<String>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
-    let (user, units) = app
+    let now = app.clock.now();
+    let (user, units, failures) = app
         .store
         .read(move |tx| -> Result<_, auth::Error> {
-            Ok((
-                auth::user(tx, id)?.ok_or(auth::Error::NoSuchUser)?,
-                auth::units(tx)?,
-            ))
+            let user = auth::user(tx, id)?.ok_or(auth::Error::NoSuchUser)?;
+            let failures = crate::store::tables::LOGIN_FAILURES.get(tx, user.login.as_str())?;
+            Ok((user, auth::units(tx)?, failures))
         })
         .await?;
+    let locked_until = failures
+        .and_then(|f| f.locked_until)
+        .filter(|until| *until > now)
+        .map(crate::render::format::datetime);
     let (site, inbox) = site_and_inbox(app, staff).await?;
     let outcome = if errors.is_empty() {
         Outcome::Shown
@@ -231,6 +248,7 @@ async fn user_page(
         roles: role_choices(&user.roles),
         errors,
         one_time,
+        locked_until,
     };
     page(app, "admin/user.html", &view, outcome)
 }
@@ -275,9 +293,20 @@ pub async fn update_user(
         }
     }
     let now = app.clock.now();
+    let by = staff.user.login.clone();
     match app
         .store
-        .write(move |tx| auth::update_user(tx, id, edit, now))
+        .write(move |tx| -> Result<_, auth::Error> {
+            let detail = format!("roles {:?}, enabled {}", edit.roles, edit.enabled);
+            let updated = auth::update_user(tx, id, edit, now)?;
+            let login = auth::user(tx, id)?.map(|u| u.login).unwrap_or_default();
+            audit::append(
+                tx,
+                Event::new(&by, "user_updated", login).detail(detail),
+                now,
+            )?;
+            Ok(updated)
+        })
         .await
     {
         Ok(_) => Ok(see_other(&format!(
@@ -299,14 +328,41 @@ pub async fn reset_password(
     let one_time = password::generate();
     let hash = app.hash_password(one_time.clone()).await?;
     let now = app.clock.now();
+    let by = staff.user.login.clone();
     app.store
         .write(move |tx| -> Result<_, auth::Error> {
             auth::set_password_hash(tx, id, hash, true, now)?;
+            let login = auth::user(tx, id)?.map(|u| u.login).unwrap_or_default();
+            audit::append(tx, Event::new(&by, "password_reset", login), now)?;
             auth::session::end_all_for(tx, id)
         })
         .await?;
     tracing::info!(by = %staff.user.login, user = id.0, "password reset");
     user_page(&app, &staff, id, Vec::new(), Some(one_time), None).await
+}
+
+/// `POST /quan-tri/nguoi-dung/{id}/mo-khoa` — ends a lock from failed logins early.
+pub async fn unlock_user(
+    State(app): State<Arc<App>>,
+    Admin(staff): Admin,
+    Path(id): Path<u64>,
+) -> Result<Response, HttpError> {
+    let id = UserId(id);
+    let now = app.clock.now();
+    let actor = staff.user.login.clone();
+    app.store
+        .write(move |tx| -> Result<_, auth::Error> {
+            let user = auth::user(tx, id)?.ok_or(auth::Error::NoSuchUser)?;
+            throttle::clear(tx, &user.login)?;
+            audit::append(tx, Event::new(&actor, "unlocked", &user.login), now)?;
+            Ok(())
+        })
+        .await?;
+    tracing::info!(by = %staff.user.login, user = id.0, "account unlocked");
+    Ok(see_other(&format!(
+        "/quan-tri/nguoi-dung/{}?tb=da-mo-khoa",
+        id.0
+    )))
 }
 
 #[derive(Serialize)]
@@ -544,7 +600,13 @@ pub async fn grant_delegation(
     let (grantor, now) = (staff.user.clone(), app.clock.now());
     match app
         .store
-        .write(move |tx| auth::grant_delegation(tx, &grantor, grant, now))
+        .write(move |tx| -> Result<_, auth::Error> {
+            let d = auth::grant_delegation(tx, &grantor, grant, now)?;
+            let detail = format!("to user #{}", d.delegate);
+            let event = Event::new(&grantor.login, "delegation_granted", d.id).detail(detail);
+            audit::append(tx, event, now)?;
+            Ok(d)
+        })
         .await
     {
         Ok(d) => {
@@ -561,10 +623,18 @@ pub async fn revoke_delegation(
     Head(staff): Head,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
-    let grantor = staff.user.clone();
+    let (grantor, now) = (staff.user.clone(), app.clock.now());
     match app
         .store
-        .write(move |tx| auth::revoke_delegation(tx, &grantor, id))
+        .write(move |tx| -> Result<_, auth::Error> {
+            auth::revoke_delegation(tx, &grantor, id)?;
+            audit::append(
+                tx,
+                Event::new(&grantor.login, "delegation_revoked", id),
+                now,
+            )?;
+            Ok(())
+        })
         .await
     {
         Ok(()) => Ok(see_other("/quan-tri/uy-quyen?tb=da-thu-hoi")),

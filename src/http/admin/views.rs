@@ -105,6 +105,7 @@ fn flash(code: &str) -> Option<&'static str> {
         "da-tai-len" => "Đã tải tệp lên thư viện.",
         "da-doi-mat-khau" => "Đã đổi mật khẩu.",
         "da-luu-nguoi-dung" => "Đã lưu tài khoản.",
+        "da-mo-khoa" => "Đã mở khóa tài khoản.",
         "da-luu-don-vi" => "Đã lưu đơn vị.",
         "da-uy-quyen" => "Đã ủy quyền duyệt tin.",
         "da-thu-hoi" => "Đã thu hồi ủy quyền.",

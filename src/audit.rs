@@ -1,0 +1,203 @@
+//! The audit trail: append-only and hash-chained. Each record carries the hash of the
+//! one before it, so altering or deleting any record breaks the chain from there on,
+//! and `verify` finds where. Records are written in the same transaction as the change
+//! they describe.
+
+use jiff::Timestamp;
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::store::{self, Tx, tables};
+
+/// The hash the first record chains from.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub seq: u64,
+    pub at: Timestamp,
+    /// The login of who acted ("" for the system, or an unknown login for failures).
+    pub actor: String,
+    /// The remote address, when known.
+    #[serde(default)]
+    pub ip: String,
+    /// What happened: `login`, `login_failed`, `locked`, `user_created`, `step:approve`, …
+    pub action: String,
+    /// What it happened to: an entry id, a login, a delegation id.
+    #[serde(default)]
+    pub target: String,
+    #[serde(default)]
+    pub detail: String,
+    pub prev: String,
+    pub hash: String,
+}
+
+/// What a caller supplies; the sequence, time and hashes are added here.
+#[derive(Debug, Clone, Default)]
+pub struct Event {
+    pub actor: String,
+    pub ip: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+impl Event {
+    pub fn new(actor: &str, action: &str, target: impl ToString) -> Event {
+        Event {
+            actor: actor.to_string(),
+            action: action.to_string(),
+            target: target.to_string(),
+            ..Event::default()
+        }
+    }
+
+    pub fn ip(mut self, ip: impl ToString) -> Event {
+        self.ip = ip.to_string();
+        self
+    }
+
+    pub fn detail(mut self, detail: impl ToString) -> Event {
+        self.detail = detail.to_string();
+        self
+    }
+}
+
+fn hash_of(r: &Record) -> String {
+    let canonical = serde_json::to_vec(&(
+        r.seq, r.at, &r.actor, &r.ip, &r.action, &r.target, &r.detail, &r.prev,
+    ))
+    .unwrap_or_default();
+    hex::encode(Sha256::digest(canonical))
+}
+
+/// Appends `event` to the chain inside the caller's transaction.
+pub fn append(tx: &WriteTransaction, event: Event, now: Timestamp) -> Result<Record, store::Error> {
+    let last = {
+        let table = tx.open_table(tables::AUDIT.definition())?;
+        let last = table.last()?;
+        last.map(|(_, v)| v.value().to_vec())
+    };
+    let prev = match last {
+        Some(bytes) => {
+            serde_json::from_slice::<Record>(&bytes)
+                .map_err(|e| store::Error::Decode {
+                    table: tables::AUDIT.name(),
+                    message: e.to_string(),
+                })?
+                .hash
+        }
+        None => GENESIS.to_string(),
+    };
+    let mut record = Record {
+        seq: store::next_id(tx, "audit")?,
+        at: now,
+        actor: event.actor,
+        ip: event.ip,
+        action: event.action,
+        target: event.target,
+        detail: event.detail,
+        prev,
+        hash: String::new(),
+    };
+    record.hash = hash_of(&record);
+    tables::AUDIT.insert(tx, record.seq, &record)?;
+    Ok(record)
+}
+
+/// Where the chain breaks, if it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Break {
+    /// The record's own hash does not match its content.
+    Altered(u64),
+    /// The record does not chain from the one before (one was removed or reordered).
+    Unchained(u64),
+}
+
+/// Checks the whole chain; returns the number of records, or the first break.
+pub fn verify(tx: &impl Tx) -> Result<Result<usize, Break>, store::Error> {
+    let records = tables::AUDIT.values(tx)?;
+    let mut prev = GENESIS.to_string();
+    let mut expected_seq = 1;
+    for r in &records {
+        if r.prev != prev || r.seq != expected_seq {
+            return Ok(Err(Break::Unchained(r.seq)));
+        }
+        if hash_of(r) != r.hash {
+            return Ok(Err(Break::Altered(r.seq)));
+        }
+        prev = r.hash.clone();
+        expected_seq = r.seq + 1;
+    }
+    Ok(Ok(records.len()))
+}
+
+/// The newest records first, optionally only one actor's or one action's.
+pub fn recent(
+    tx: &impl Tx,
+    actor: Option<&str>,
+    action: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Record>, store::Error> {
+    let mut all = tables::AUDIT.values(tx)?;
+    all.reverse();
+    Ok(all
+        .into_iter()
+        .filter(|r| actor.is_none_or(|a| r.actor == a))
+        .filter(|r| action.is_none_or(|a| r.action.starts_with(a)))
+        .take(limit)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn the_chain_detects_alteration_and_deletion() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let now = Timestamp::now();
+        store
+            .write_blocking(|tx| -> Result<(), store::Error> {
+                for i in 0..5 {
+                    append(
+                        tx,
+                        Event::new("tonghop", "step:submit", i).ip("127.0.0.1"),
+                        now,
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(store.read_blocking(verify).unwrap(), Ok(5));
+
+        // Alter record 3's detail without fixing its hash.
+        store
+            .write_blocking(|tx| -> Result<(), store::Error> {
+                let mut r = tables::AUDIT.get(tx, 3)?.unwrap();
+                r.detail = "sửa lén".into();
+                tables::AUDIT.insert(tx, 3, &r)
+            })
+            .unwrap();
+        assert_eq!(store.read_blocking(verify).unwrap(), Err(Break::Altered(3)));
+
+        // Delete record 2 (and put 3 back as it was, rehashed): the chain is cut.
+        store
+            .write_blocking(|tx| -> Result<(), store::Error> {
+                let mut r = tables::AUDIT.get(tx, 3)?.unwrap();
+                r.detail = String::new();
+                r.hash = hash_of(&r);
+                tables::AUDIT.insert(tx, 3, &r)?;
+                tx.open_table(tables::AUDIT.definition())?.remove(2)?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(
+            store.read_blocking(verify).unwrap(),
+            Err(Break::Unchained(3))
+        );
+    }
+}

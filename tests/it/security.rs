@@ -1,0 +1,242 @@
+//! Guessing passwords: per-account lock-out, per-address limits, no enumeration, and
+//! the hash-chained audit trail that records it all.
+
+use std::time::{Duration, Instant};
+
+use trangtin::audit::{self, Break, Record};
+use trangtin::store::tables;
+
+use crate::support::{TEST_PASSWORD, TestServer, field_value};
+
+const WRONG: &str = "không phải mật khẩu này";
+
+/// A login try's status and page (or redirect target).
+async fn attempt(server: &TestServer, login: &str, password: &str) -> (u16, String) {
+    let (_, response) = server.login_attempt(login, password).await;
+    let status = response.status().as_u16();
+    if status == 303 {
+        let location = response.headers()["location"].to_str().unwrap().to_string();
+        return (status, location);
+    }
+    (status, response.text().await.unwrap())
+}
+
+async fn trail(server: &TestServer) -> Vec<Record> {
+    server
+        .app
+        .store
+        .read(|tx| tables::AUDIT.values(tx))
+        .await
+        .unwrap()
+}
+
+fn count(records: &[Record], action: &str, target: &str) -> usize {
+    records
+        .iter()
+        .filter(|r| r.action == action && r.target == target)
+        .count()
+}
+
+async fn user_id(server: &TestServer, login: &'static str) -> u64 {
+    server
+        .app
+        .store
+        .read(move |tx| trangtin::auth::find_by_login(tx, login))
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .0
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_account_until_an_administrator_unlocks_it() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    server.login("donvi").await;
+    for i in 1..=5 {
+        let (status, page) = attempt(&server, "donvi", WRONG).await;
+        assert_eq!(status, 422, "failure {i}");
+        let expected = if i < 5 {
+            "Tên đăng nhập hoặc mật khẩu không đúng."
+        } else {
+            "Tài khoản tạm khóa"
+        };
+        assert!(page.contains(expected), "failure {i}: {page}");
+    }
+    // Locked: now even the right password is refused.
+    let (status, page) = attempt(&server, "donvi", TEST_PASSWORD).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Tài khoản tạm khóa"), "{page}");
+
+    let records = trail(&server).await;
+    assert_eq!(count(&records, "login_failed", "donvi"), 5);
+    assert_eq!(count(&records, "locked", "donvi"), 1);
+    assert_eq!(count(&records, "login_refused_locked", "donvi"), 1);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.ip == "127.0.0.1" || r.action != "login_failed")
+    );
+
+    // The administrator sees the lock and lifts it.
+    let id = user_id(&server, "donvi").await;
+    let (_, page) = admin.get(&format!("/quan-tri/nguoi-dung/{id}")).await;
+    assert!(page.contains("Mở khóa ngay"), "{page}");
+    admin
+        .post_ok(&format!("/quan-tri/nguoi-dung/{id}/mo-khoa"), &[])
+        .await;
+    let (_, page) = admin.get(&format!("/quan-tri/nguoi-dung/{id}")).await;
+    assert!(!page.contains("Mở khóa ngay"));
+    assert!(server.login_with("donvi", TEST_PASSWORD).await.is_some());
+
+    let records = trail(&server).await;
+    assert_eq!(count(&records, "unlocked", "donvi"), 1);
+    let unlocked = records.iter().find(|r| r.action == "unlocked").unwrap();
+    assert_eq!(unlocked.actor, "admin");
+    let verified = server.app.store.read(audit::verify).await.unwrap();
+    assert_eq!(verified, Ok(records.len()));
+}
+
+#[tokio::test]
+async fn a_lock_ends_by_itself_after_the_configured_period() {
+    let server = TestServer::start_with(|c| {
+        c.login.max_failures = 3;
+        c.login.window = jiff::SignedDuration::from_mins(10);
+    })
+    .await;
+    server.login("tonghop").await;
+    for _ in 0..3 {
+        attempt(&server, "tonghop", WRONG).await;
+    }
+    assert!(server.login_with("tonghop", TEST_PASSWORD).await.is_none());
+    server.app.clock.advance(9 * 60);
+    assert!(server.login_with("tonghop", TEST_PASSWORD).await.is_none());
+    server.app.clock.advance(2 * 60);
+    assert!(server.login_with("tonghop", TEST_PASSWORD).await.is_some());
+}
+
+#[tokio::test]
+async fn the_per_address_limit_holds_across_many_accounts() {
+    let server = TestServer::start_with(|c| {
+        c.login.max_failures_per_address = 8;
+        c.login.delay_step = Duration::ZERO;
+    })
+    .await;
+    server.login("bientap").await;
+    // One or two tries each at many accounts, real and made up: no account reaches
+    // its own limit, but the address does.
+    let logins = ["donvi", "tonghop", "xuatban", "lanhdao", "ai-do", "khach"];
+    for (i, login) in logins.iter().cycle().take(8).enumerate() {
+        let (status, _) = attempt(&server, login, WRONG).await;
+        assert_eq!(status, 422, "try {i}");
+    }
+    let (status, page) = attempt(&server, "bientap", TEST_PASSWORD).await;
+    assert_eq!(status, 429, "{page}");
+    assert!(page.contains("quá nhiều lần đăng nhập sai"), "{page}");
+    // The account itself is not locked: after the window the right password works.
+    server.app.clock.advance(16 * 60);
+    assert!(server.login_with("bientap", TEST_PASSWORD).await.is_some());
+}
+
+/// The page with what differs between two tries (the form's one-time token and the
+/// login typed back into the field) taken out.
+fn normalised(page: &str, login: &str) -> String {
+    let token = field_value(page, "csrf").unwrap_or_default();
+    page.replace(&token, "TOKEN")
+        .replace(&format!("value=\"{login}\""), "value=\"LOGIN\"")
+}
+
+#[tokio::test]
+async fn an_unknown_login_and_a_wrong_password_look_and_take_the_same() {
+    let server = TestServer::start_with(|c| {
+        c.login.max_failures = 100;
+        c.login.max_failures_per_address = 1000;
+        c.login.delay_step = Duration::ZERO;
+    })
+    .await;
+    server.login("donvi").await;
+    let (known_status, known) = attempt(&server, "donvi", WRONG).await;
+    let (unknown_status, unknown) = attempt(&server, "khongcoai", WRONG).await;
+    assert_eq!(known_status, unknown_status);
+    assert_eq!(
+        normalised(&known, "donvi"),
+        normalised(&unknown, "khongcoai")
+    );
+
+    // Interleaved, so load on the machine falls on both alike.
+    let mut known_times = Vec::new();
+    let mut unknown_times = Vec::new();
+    for _ in 0..15 {
+        for (login, times) in [
+            ("donvi", &mut known_times),
+            ("khongcoai", &mut unknown_times),
+        ] {
+            let started = Instant::now();
+            let (_, response) = server.login_attempt(login, WRONG).await;
+            let _ = response.text().await;
+            times.push(started.elapsed());
+        }
+    }
+    let median = |times: &mut Vec<Duration>| {
+        times.sort();
+        times[times.len() / 2]
+    };
+    let (known, unknown) = (median(&mut known_times), median(&mut unknown_times));
+    let gap = known.abs_diff(unknown);
+    // Checking a password costs tens of milliseconds; skipping it for unknown logins
+    // would show as a gap of about that size.
+    assert!(
+        gap < Duration::from_millis(10) + known.max(unknown) / 5,
+        "median known {known:?}, unknown {unknown:?}"
+    );
+}
+
+#[tokio::test]
+async fn altering_or_removing_an_audit_record_is_detected() {
+    let server = TestServer::start().await;
+    server.login("admin").await;
+    attempt(&server, "admin", WRONG).await;
+    attempt(&server, "nobody", WRONG).await;
+    server.login("donvi").await;
+    let records = trail(&server).await;
+    assert!(records.len() >= 4, "{records:?}");
+    assert_eq!(
+        server.app.store.read(audit::verify).await.unwrap(),
+        Ok(records.len())
+    );
+
+    // Someone with the database file rewrites who failed to log in.
+    let second = records[1].seq;
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<(), trangtin::store::Error> {
+            let mut r = tables::AUDIT.get(tx, second)?.unwrap();
+            r.actor = "someone-else".into();
+            tables::AUDIT.insert(tx, second, &r)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        server.app.store.read(audit::verify).await.unwrap(),
+        Err(Break::Altered(second))
+    );
+
+    // Putting it back and deleting it instead cuts the chain.
+    let original = records[1].clone();
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<(), trangtin::store::Error> {
+            tables::AUDIT.insert(tx, second, &original)?;
+            tx.open_table(tables::AUDIT.definition())?.remove(second)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        server.app.store.read(audit::verify).await.unwrap(),
+        Err(Break::Unchained(second + 1))
+    );
+}
