@@ -31,6 +31,28 @@ pub struct Config {
     pub log: String,
     /// Lock-out after failed logins.
     pub login: crate::auth::throttle::Policy,
+    /// When not empty, only these addresses reach `/quan-tri`.
+    pub admin_allow: Vec<crate::http::allow::Network>,
+    /// What `/.well-known/security.txt` says (RFC 9116).
+    pub security_txt: SecurityTxt,
+}
+
+/// `[security_txt]`: how to report a vulnerability. Without `contact`, the site's
+/// email is used; without `expires`, a date 180 days ahead.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityTxt {
+    #[serde(default)]
+    pub contact: Vec<String>,
+    pub expires: Option<jiff::civil::Date>,
+    pub policy: Option<String>,
+    pub acknowledgments: Option<String>,
+    #[serde(default = "default_languages")]
+    pub preferred_languages: String,
+}
+
+fn default_languages() -> String {
+    "vi, en".to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +105,17 @@ struct FileConfig {
     cache: FileCache,
     #[serde(default)]
     login: FileLogin,
+    #[serde(default)]
+    admin: FileAdmin,
+    security_txt: Option<SecurityTxt>,
     site: Option<SiteSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAdmin {
+    #[serde(default)]
+    allow: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -178,6 +210,11 @@ impl Config {
             site: None,
             log: "info".to_string(),
             login: Default::default(),
+            admin_allow: Vec::new(),
+            security_txt: SecurityTxt {
+                preferred_languages: default_languages(),
+                ..SecurityTxt::default()
+            },
         }
     }
 
@@ -281,8 +318,33 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
         ));
     }
     let login = resolve_login(file.login)?;
+    let admin_allow = file
+        .admin
+        .allow
+        .iter()
+        .map(|text| {
+            text.parse()
+                .map_err(|e: crate::http::allow::BadNetwork| invalid("admin.allow", &e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let security_txt = file.security_txt.unwrap_or(SecurityTxt {
+        preferred_languages: default_languages(),
+        ..SecurityTxt::default()
+    });
+    if let Some(bad) = security_txt
+        .contact
+        .iter()
+        .find(|c| !(c.starts_with("mailto:") || c.starts_with("https://") || c.starts_with("tel:")))
+    {
+        return Err(invalid(
+            "security_txt.contact",
+            &format!("{bad:?} must start with mailto:, https:// or tel:"),
+        ));
+    }
     Ok(Config {
         login,
+        admin_allow,
+        security_txt,
         data,
         demo: file.demo.unwrap_or(true),
         https,
@@ -438,6 +500,37 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, Error> {
         Config::from_toml(text, &Overrides::default())
+    }
+
+    #[test]
+    fn login_admin_and_security_txt_sections_are_checked() {
+        let c = parse(
+            "[login]\nmax_failures = 3\nlock_minutes = 30\n[admin]\nallow = [\"192.168.1.0/24\", \"::1\"]\n[security_txt]\ncontact = [\"mailto:attt@example.gov.vn\"]\nexpires = \"2027-06-30\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.login.max_failures, 3);
+        assert_eq!(c.login.window, jiff::SignedDuration::from_mins(30));
+        assert_eq!(c.admin_allow.len(), 2);
+        assert_eq!(c.security_txt.expires, Some(jiff::civil::date(2027, 6, 30)));
+        for (text, key) in [
+            ("[login]\nmax_failures = 0", "login.max_failures"),
+            ("[login]\nlock_minutes = 0", "login.lock_minutes"),
+            (
+                "[login]\nmax_failures_per_address = 2",
+                "login.max_failures_per_address",
+            ),
+            ("[admin]\nallow = [\"văn phòng\"]", "admin.allow"),
+            ("[admin]\nallow = [\"10.0.0.0/40\"]", "admin.allow"),
+            (
+                "[security_txt]\ncontact = [\"attt@example.gov.vn\"]",
+                "security_txt.contact",
+            ),
+        ] {
+            match parse(text) {
+                Err(Error::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! redb table and never pick a status code outside `HttpError`.
 
 pub mod admin;
+pub mod allow;
 pub mod assets;
 pub mod cache;
 pub mod compress;
@@ -49,6 +50,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/rss/chuyen-muc/{name}", get(public::category_feed))
         .route("/tep/{hash}/{name}", get(public::file))
         .route("/static/{*path}", get(assets::serve))
+        .route("/.well-known/security.txt", get(public::security_txt))
         .merge(admin::router(app.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -240,3 +240,75 @@ async fn altering_or_removing_an_audit_record_is_detected() {
         Err(Break::Unchained(second + 1))
     );
 }
+
+#[tokio::test]
+async fn the_admin_pages_can_be_limited_to_the_office_network() {
+    let elsewhere = TestServer::start_with(|c| {
+        c.admin_allow = vec!["10.9.8.0/24".parse().unwrap()];
+    })
+    .await;
+    let (status, page) = elsewhere.page("/quan-tri/dang-nhap").await;
+    assert_eq!(status, 403);
+    assert!(page.contains("Không có quyền"), "{page}");
+    let response = elsewhere
+        .client()
+        .post(elsewhere.url("/quan-tri/dang-nhap"))
+        .header("origin", format!("https://{}", elsewhere.https))
+        .form(&[("login", "admin"), ("password", WRONG)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    // The public site is not limited.
+    assert_eq!(elsewhere.page("/").await.0, 200);
+
+    let office = TestServer::start_with(|c| {
+        c.admin_allow = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    assert_eq!(office.page("/quan-tri/dang-nhap").await.0, 200);
+    office.login("admin").await;
+}
+
+#[tokio::test]
+async fn security_txt_says_where_to_report_from_the_config() {
+    let server = TestServer::start().await;
+    let response = server.get("/.well-known/security.txt").await;
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(content_type, "text/plain; charset=utf-8");
+    let text = response.text().await.unwrap();
+    let site = server.app.store.read(trangtin::site::load).await.unwrap();
+    assert!(
+        text.contains(&format!("Contact: mailto:{}\n", site.email)),
+        "{text}"
+    );
+    assert!(text.contains("Expires: 20"), "{text}");
+    assert!(text.contains("Preferred-Languages: vi, en"), "{text}");
+
+    let configured = TestServer::start_with(|c| {
+        c.base_url = Some("https://sokhcn.gialai.gov.vn".into());
+        c.security_txt.contact = vec!["mailto:attt@sokhcn.gialai.gov.vn".into()];
+        c.security_txt.expires = Some(jiff::civil::date(2027, 6, 30));
+    })
+    .await;
+    let text = configured
+        .get("/.well-known/security.txt")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("Contact: mailto:attt@sokhcn.gialai.gov.vn\n"),
+        "{text}"
+    );
+    assert!(!text.contains(&site.email), "{text}");
+    assert!(text.contains("Expires: 2027-06-30T16:59:59Z"), "{text}");
+    assert!(
+        text.contains("Canonical: https://sokhcn.gialai.gov.vn/.well-known/security.txt"),
+        "{text}"
+    );
+}

@@ -343,6 +343,16 @@ async fn guard(
     next: Next,
 ) -> Result<Response, HttpError> {
     let (mut parts, body) = request.into_parts();
+    if !app.config.admin_allow.is_empty() {
+        let peer = parts.extensions.get::<crate::http::server::Peer>();
+        let allowed = peer.is_some_and(|p| {
+            let ip = p.0.ip();
+            app.config.admin_allow.iter().any(|net| net.contains(ip))
+        });
+        if !allowed {
+            return Err(HttpError::Forbidden("address not in admin.allow"));
+        }
+    }
     let staff = match cookie(&parts.headers, session::COOKIE) {
         Some(token) => load_staff(&app, token.to_string()).await?,
         None => None,

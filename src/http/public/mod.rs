@@ -9,6 +9,7 @@ pub mod procedures;
 pub mod records;
 mod schedule;
 mod search;
+mod well_known;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use pages::{article, category, entry_view, home, news, page, sitemap};
 pub use procedures::{procedure, procedures};
 pub use schedule::{week, week_entry};
 pub use search::search;
+pub use well_known::security_txt;
 
 /// Items per list page.
 pub const PER_PAGE: usize = 12;

@@ -1,0 +1,66 @@
+//! `/.well-known/security.txt` (RFC 9116): where to report a vulnerability, from the
+//! `[security_txt]` config, falling back to the agency's email.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use jiff::SignedDuration;
+
+use crate::app::App;
+use crate::http::error::HttpError;
+
+/// How far ahead `Expires` is put when the config names no date.
+const DEFAULT_VALIDITY: SignedDuration = SignedDuration::from_hours(180 * 24);
+
+/// `GET /.well-known/security.txt`
+pub async fn security_txt(State(app): State<Arc<App>>) -> Result<Response, HttpError> {
+    let config = &app.config.security_txt;
+    let mut contacts = config.contact.clone();
+    if contacts.is_empty() {
+        let email = app.store.read(crate::site::load).await?.email;
+        if email.trim().is_empty() {
+            return Err(HttpError::NotFound);
+        }
+        contacts.push(format!("mailto:{}", email.trim()));
+    }
+    let now = app.clock.now();
+    let expires = match config.expires {
+        Some(date) => date
+            .at(23, 59, 59, 0)
+            .to_zoned_datetime(crate::render::format::vietnam())
+            .map(|z| z.timestamp())
+            .unwrap_or(now),
+        None => now.checked_add(DEFAULT_VALIDITY).unwrap_or(now),
+    };
+    let mut out = String::new();
+    for contact in &contacts {
+        out.push_str(&format!("Contact: {contact}\n"));
+    }
+    out.push_str(&format!(
+        "Expires: {}\n",
+        expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+    ));
+    if let Some(policy) = &config.policy {
+        out.push_str(&format!("Policy: {policy}\n"));
+    }
+    if let Some(thanks) = &config.acknowledgments {
+        out.push_str(&format!("Acknowledgments: {thanks}\n"));
+    }
+    out.push_str(&format!(
+        "Preferred-Languages: {}\n",
+        config.preferred_languages
+    ));
+    if let Some(origin) = app.config.base_url.as_deref() {
+        out.push_str(&format!("Canonical: {origin}/.well-known/security.txt\n"));
+    }
+    Ok((
+        [
+            (CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        out,
+    )
+        .into_response())
+}
