@@ -115,11 +115,32 @@ pub enum Break {
     Unchained(u64),
 }
 
+/// Where the kept chain starts after old records were pruned: the last pruned
+/// record's sequence number and hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Anchor {
+    seq: u64,
+    hash: String,
+}
+
+const ANCHOR_KEY: &str = "audit_anchor";
+
+fn anchor(tx: &impl Tx) -> Result<Anchor, store::Error> {
+    let value = tables::META.get(tx, ANCHOR_KEY)?;
+    Ok(value
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or(Anchor {
+            seq: 0,
+            hash: GENESIS.to_string(),
+        }))
+}
+
 /// Checks the whole chain; returns the number of records, or the first break.
 pub fn verify(tx: &impl Tx) -> Result<Result<usize, Break>, store::Error> {
     let records = tables::AUDIT.values(tx)?;
-    let mut prev = GENESIS.to_string();
-    let mut expected_seq = 1;
+    let start = anchor(tx)?;
+    let mut prev = start.hash;
+    let mut expected_seq = start.seq + 1;
     for r in &records {
         if r.prev != prev || r.seq != expected_seq {
             return Ok(Err(Break::Unchained(r.seq)));
@@ -133,21 +154,66 @@ pub fn verify(tx: &impl Tx) -> Result<Result<usize, Break>, store::Error> {
     Ok(Ok(records.len()))
 }
 
-/// The newest records first, optionally only one actor's or one action's.
-pub fn recent(
-    tx: &impl Tx,
-    actor: Option<&str>,
-    action: Option<&str>,
-    limit: usize,
-) -> Result<Vec<Record>, store::Error> {
-    let mut all = tables::AUDIT.values(tx)?;
-    all.reverse();
-    Ok(all
+/// Removes records older than `before` (the retention period), keeping the chain
+/// verifiable from the first kept record; returns how many went.
+pub fn prune(tx: &WriteTransaction, before: Timestamp) -> Result<usize, store::Error> {
+    let old: Vec<Record> = tables::AUDIT
+        .values(tx)?
         .into_iter()
-        .filter(|r| actor.is_none_or(|a| r.actor == a))
-        .filter(|r| action.is_none_or(|a| r.action.starts_with(a)))
-        .take(limit)
-        .collect())
+        .take_while(|r| r.at < before)
+        .collect();
+    let Some(last) = old.last() else {
+        return Ok(0);
+    };
+    let new_anchor = Anchor {
+        seq: last.seq,
+        hash: last.hash.clone(),
+    };
+    {
+        let mut table = tx.open_table(tables::AUDIT.definition())?;
+        for r in &old {
+            table.remove(r.seq)?;
+        }
+    }
+    let value = serde_json::to_value(&new_anchor).map_err(|e| store::Error::Decode {
+        table: tables::META.name(),
+        message: e.to_string(),
+    })?;
+    tables::META.insert(tx, ANCHOR_KEY, &value)?;
+    Ok(old.len())
+}
+
+/// What the admin page and the export select.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Who acted, or whom it concerned (exact login).
+    pub person: Option<String>,
+    /// An action or its prefix: `login`, `step:`, `locked`.
+    pub action: Option<String>,
+    pub from: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+impl Filter {
+    pub fn matches(&self, r: &Record) -> bool {
+        self.person
+            .as_deref()
+            .is_none_or(|p| r.actor == p || r.target == p)
+            && self
+                .action
+                .as_deref()
+                .is_none_or(|a| r.action.starts_with(a))
+            && self.from.is_none_or(|from| r.at >= from)
+            && self.until.is_none_or(|until| r.at < until)
+    }
+}
+
+/// The records `filter` selects, newest first.
+pub fn select(tx: &impl Tx, filter: &Filter) -> Result<Vec<Record>, store::Error> {
+    let mut all = tables::AUDIT.values(tx)?;
+    all.retain(|r| filter.matches(r));
+    all.reverse();
+    Ok(all)
 }
 
 #[cfg(test)]
@@ -198,6 +264,39 @@ mod tests {
         assert_eq!(
             store.read_blocking(verify).unwrap(),
             Err(Break::Unchained(3))
+        );
+    }
+
+    #[test]
+    fn pruning_old_records_keeps_the_rest_verifiable() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let t0 = Timestamp::from_second(1_800_000_000).unwrap();
+        let at = |days: i64| {
+            t0.checked_add(jiff::SignedDuration::from_hours(24 * days))
+                .unwrap()
+        };
+        store
+            .write_blocking(|tx| -> Result<(), store::Error> {
+                for day in 0..6 {
+                    append(tx, Event::new("admin", "login", "admin"), at(day * 100))?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let pruned = store.write_blocking(|tx| prune(tx, at(250))).unwrap();
+        assert_eq!(pruned, 3);
+        assert_eq!(store.read_blocking(verify).unwrap(), Ok(3));
+        // Removing the first kept record is still caught.
+        store
+            .write_blocking(|tx| -> Result<(), store::Error> {
+                tx.open_table(tables::AUDIT.definition())?.remove(4)?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(
+            store.read_blocking(verify).unwrap(),
+            Err(Break::Unchained(5))
         );
     }
 }

@@ -35,6 +35,8 @@ pub struct Config {
     pub admin_allow: Vec<crate::http::allow::Network>,
     /// What `/.well-known/security.txt` says (RFC 9116).
     pub security_txt: SecurityTxt,
+    /// How long audit records are kept (S3 of the regulation: 12 months).
+    pub audit_retention_days: i64,
 }
 
 /// `[security_txt]`: how to report a vulnerability. Without `contact`, the site's
@@ -108,8 +110,18 @@ struct FileConfig {
     #[serde(default)]
     admin: FileAdmin,
     security_txt: Option<SecurityTxt>,
+    #[serde(default)]
+    audit: FileAudit,
     site: Option<SiteSettings>,
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAudit {
+    retention_days: Option<i64>,
+}
+
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 366;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -215,6 +227,7 @@ impl Config {
                 preferred_languages: default_languages(),
                 ..SecurityTxt::default()
             },
+            audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
         }
     }
 
@@ -341,10 +354,21 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
             &format!("{bad:?} must start with mailto:, https:// or tel:"),
         ));
     }
+    let audit_retention_days = file
+        .audit
+        .retention_days
+        .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS);
+    if !(30..=3660).contains(&audit_retention_days) {
+        return Err(invalid(
+            "audit.retention_days",
+            "must be between 30 and 3660 days",
+        ));
+    }
     Ok(Config {
         login,
         admin_allow,
         security_txt,
+        audit_retention_days,
         data,
         demo: file.demo.unwrap_or(true),
         https,

@@ -1,4 +1,5 @@
-//! Background work inside the server process: publishing scheduled entries on time.
+//! Background work inside the server process: publishing scheduled entries on time,
+//! and, hourly, dropping audit records older than the retention period.
 //! The scheduler looks every second, so it catches up at once after a restart, and it
 //! reads time from the app's clock, so tests can move time forward.
 
@@ -14,16 +15,40 @@ use crate::content::{self, editorial};
 pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks: u64 = 0;
     loop {
         tokio::select! {
             _ = tick.tick() => {
                 if let Err(e) = publish_due(&app).await {
                     tracing::error!("scheduled publishing failed: {e}");
                 }
+                if ticks.is_multiple_of(3600) {
+                    match prune_audit(&app).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(records = n, "pruned audit records past retention"),
+                        Err(e) => tracing::error!("pruning the audit trail failed: {e}"),
+                    }
+                }
+                ticks += 1;
             }
             _ = stop.changed() => return,
         }
     }
+}
+
+/// Drops audit records older than `audit.retention_days`; returns how many.
+pub async fn prune_audit(app: &App) -> Result<usize, crate::store::Error> {
+    let days = app.config.audit_retention_days;
+    let Ok(before) = app
+        .clock
+        .now()
+        .checked_sub(jiff::SignedDuration::from_hours(24 * days))
+    else {
+        return Ok(0);
+    };
+    app.store
+        .write(move |tx| crate::audit::prune(tx, before))
+        .await
 }
 
 /// Publishes every entry whose scheduled time has come; returns how many.

@@ -310,7 +310,7 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
         return;
     };
     let server = TestServer::start().await;
-    for who in ["donvi", "tonghop", "truongban", "xuatban"] {
+    for who in ["donvi", "tonghop", "truongban", "xuatban", "admin"] {
         server.login(who).await; // sets the known test password
     }
     let client = open_browser(&driver).await;
@@ -535,6 +535,19 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
     );
     violations.extend(axe(&client, &axe_js).await);
     client.goto(&server.url("/")).await.unwrap();
+    violations.extend(axe(&client, &axe_js).await);
+
+    // The administrator reads the audit trail of all of the above.
+    client.goto(&server.url("/quan-tri")).await.unwrap();
+    logout(&client).await;
+    login(&client, &server, "admin", &mut violations, &axe_js).await;
+    client
+        .goto(&server.url("/quan-tri/nhat-ky?hanh_dong=step%3A"))
+        .await
+        .unwrap();
+    let html = client.source().await.unwrap();
+    assert!(html.contains("Chuỗi nhật ký toàn vẹn"), "{html}");
+    assert!(html.contains("step:approve"), "{html}");
     violations.extend(axe(&client, &axe_js).await);
     client.close().await.unwrap();
 

@@ -8,6 +8,7 @@ mod entries;
 pub mod form;
 mod library;
 mod people;
+mod trail;
 mod views;
 
 use std::sync::Arc;
@@ -161,6 +162,12 @@ pub const ROUTES: &[RouteSpec] = &[
         None,
         Some(Capability::Administrator),
     ),
+    route("/quan-tri/nhat-ky", Some(Capability::Administrator), None),
+    route(
+        "/quan-tri/nhat-ky/xuat",
+        Some(Capability::Administrator),
+        None,
+    ),
     route(
         "/quan-tri/don-vi",
         Some(Capability::Administrator),
@@ -238,6 +245,8 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
             "/quan-tri/nguoi-dung/{id}/mo-khoa",
             post(people::unlock_user),
         )
+        .route("/quan-tri/nhat-ky", get(trail::audit_page))
+        .route("/quan-tri/nhat-ky/xuat", get(trail::audit_export))
         .route(
             "/quan-tri/don-vi",
             get(people::list_units).post(people::create_unit),

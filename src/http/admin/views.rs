@@ -59,6 +59,12 @@ impl AdminLayout {
                 has(Role::Administrator),
             ),
             ("Đơn vị", "/quan-tri/don-vi", 0, has(Role::Administrator)),
+            (
+                "Nhật ký hệ thống",
+                "/quan-tri/nhat-ky",
+                0,
+                has(Role::Administrator),
+            ),
             ("Đổi mật khẩu", "/quan-tri/doi-mat-khau", 0, true),
         ];
         menu.retain(|(_, _, _, shown)| *shown);
