@@ -37,6 +37,8 @@ pub struct Config {
     pub security_txt: SecurityTxt,
     /// How long audit records are kept (S3 of the regulation: 12 months).
     pub audit_retention_days: i64,
+    /// Idle and absolute session timeouts.
+    pub sessions: crate::auth::session::Lifetimes,
 }
 
 /// `[security_txt]`: how to report a vulnerability. Without `contact`, the site's
@@ -112,6 +114,8 @@ struct FileConfig {
     security_txt: Option<SecurityTxt>,
     #[serde(default)]
     audit: FileAudit,
+    #[serde(default)]
+    sessions: FileSessions,
     site: Option<SiteSettings>,
 }
 
@@ -122,6 +126,13 @@ struct FileAudit {
 }
 
 pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 366;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSessions {
+    idle_minutes: Option<i64>,
+    absolute_hours: Option<i64>,
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -228,6 +239,7 @@ impl Config {
                 ..SecurityTxt::default()
             },
             audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
+            sessions: Default::default(),
         }
     }
 
@@ -364,7 +376,36 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
             "must be between 30 and 3660 days",
         ));
     }
+    let defaults = crate::auth::session::Lifetimes::default();
+    let idle = match file.sessions.idle_minutes {
+        None => defaults.idle,
+        Some(m) if (1..=24 * 60).contains(&m) => jiff::SignedDuration::from_mins(m),
+        Some(_) => {
+            return Err(invalid(
+                "sessions.idle_minutes",
+                "must be between 1 and 1440",
+            ));
+        }
+    };
+    let absolute = match file.sessions.absolute_hours {
+        None => defaults.absolute,
+        Some(h) if (1..=24 * 7).contains(&h) => jiff::SignedDuration::from_hours(h),
+        Some(_) => {
+            return Err(invalid(
+                "sessions.absolute_hours",
+                "must be between 1 and 168",
+            ));
+        }
+    };
+    if absolute < idle {
+        return Err(invalid(
+            "sessions.absolute_hours",
+            "must not be shorter than sessions.idle_minutes",
+        ));
+    }
+    let sessions = crate::auth::session::Lifetimes { idle, absolute };
     Ok(Config {
+        sessions,
         login,
         admin_allow,
         security_txt,

@@ -11,10 +11,24 @@ use super::{Error, UserId};
 use crate::store::{self, Tx, tables};
 
 pub const COOKIE: &str = "__Host-trangtin";
-/// A session unused this long ends.
-pub const IDLE: SignedDuration = SignedDuration::from_hours(2);
-/// No session lives longer than this.
-pub const ABSOLUTE: SignedDuration = SignedDuration::from_hours(12);
+
+/// How long sessions live; `[sessions]` in the config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// A session unused this long ends.
+    pub idle: SignedDuration,
+    /// No session lives longer than this.
+    pub absolute: SignedDuration,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Lifetimes {
+        Lifetimes {
+            idle: SignedDuration::from_mins(30),
+            absolute: SignedDuration::from_hours(12),
+        }
+    }
+}
 /// `last_seen` is rewritten at most this often, to spare a write per request.
 const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(1);
 
@@ -24,12 +38,26 @@ pub struct Session {
     pub csrf: String,
     pub created_at: Timestamp,
     pub last_seen: Timestamp,
+    /// Where it signed in from, shown on "my sessions".
+    #[serde(default)]
+    pub ip: String,
+    /// The browser's User-Agent, cut short.
+    #[serde(default)]
+    pub device: String,
 }
 
 impl Session {
-    fn expired(&self, now: Timestamp) -> bool {
-        now.duration_since(self.last_seen) > IDLE || now.duration_since(self.created_at) > ABSOLUTE
+    fn expired(&self, now: Timestamp, life: &Lifetimes) -> bool {
+        now.duration_since(self.last_seen) > life.idle
+            || now.duration_since(self.created_at) > life.absolute
     }
+}
+
+/// Where and how a session was started.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: String,
+    pub device: String,
 }
 
 fn random_hex(bytes: usize) -> Result<String, Error> {
@@ -46,6 +74,7 @@ fn key(token: &str) -> String {
 pub fn start(
     tx: &WriteTransaction,
     user: UserId,
+    origin: Origin,
     now: Timestamp,
 ) -> Result<(String, Session), Error> {
     let token = random_hex(32)?;
@@ -54,19 +83,84 @@ pub fn start(
         csrf: random_hex(32)?,
         created_at: now,
         last_seen: now,
+        ip: origin.ip,
+        device: origin.device.chars().take(200).collect(),
     };
     tables::SESSIONS.insert(tx, key(&token).as_str(), &session)?;
     Ok((token, session))
 }
 
 /// The live session for `token`, if any.
-pub fn find(tx: &impl Tx, token: &str, now: Timestamp) -> Result<Option<Session>, Error> {
+pub fn find(
+    tx: &impl Tx,
+    token: &str,
+    now: Timestamp,
+    life: &Lifetimes,
+) -> Result<Option<Session>, Error> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
     Ok(tables::SESSIONS
         .get(tx, key(token).as_str())?
-        .filter(|s| !s.expired(now)))
+        .filter(|s| !s.expired(now, life)))
+}
+
+/// A session as its owner sees it: `id` is the stored key (the token's hash), which
+/// names the session without being able to open it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub id: String,
+    pub session: Session,
+    pub current: bool,
+}
+
+/// A user's live sessions, most recently used first.
+pub fn list_for(
+    tx: &impl Tx,
+    user: UserId,
+    current_token: &str,
+    now: Timestamp,
+    life: &Lifetimes,
+) -> Result<Vec<Listed>, Error> {
+    let current = key(current_token);
+    let mut listed: Vec<Listed> = tables::SESSIONS
+        .entries(tx)?
+        .into_iter()
+        .filter(|(_, s)| s.user == user && !s.expired(now, life))
+        .map(|(id, session)| Listed {
+            current: id == current,
+            id,
+            session,
+        })
+        .collect();
+    listed.sort_by_key(|l| std::cmp::Reverse(l.session.last_seen));
+    Ok(listed)
+}
+
+/// Ends the session stored under `id` if it belongs to `user`; returns whether it did.
+pub fn end_by_id(tx: &WriteTransaction, user: UserId, id: &str) -> Result<bool, Error> {
+    if tables::SESSIONS.get(tx, id)?.is_none_or(|s| s.user != user) {
+        return Ok(false);
+    }
+    tx.open_table(tables::SESSIONS.definition())
+        .map_err(store::Error::from)?
+        .remove(id)
+        .map_err(store::Error::from)?;
+    Ok(true)
+}
+
+/// Ends every session of `user` but the one holding `keep_token`.
+pub fn end_others(tx: &WriteTransaction, user: UserId, keep_token: &str) -> Result<(), Error> {
+    let keep = key(keep_token);
+    let mut table = tx
+        .open_table(tables::SESSIONS.definition())
+        .map_err(store::Error::from)?;
+    table
+        .retain(|k, value| {
+            k == keep || serde_json::from_slice::<Session>(value).map_or(true, |s| s.user != user)
+        })
+        .map_err(store::Error::from)?;
+    Ok(())
 }
 
 /// Whether `last_seen` is old enough to be worth a write.
@@ -114,7 +208,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = Store::open(dir.path()).unwrap();
         let t0 = Timestamp::from_second(1_800_000_000).unwrap();
-        let (token, _) = store.write_blocking(|tx| start(tx, UserId(1), t0)).unwrap();
+        let life = Lifetimes::default();
+        let (token, _) = store
+            .write_blocking(|tx| start(tx, UserId(1), Origin::default(), t0))
+            .unwrap();
         let raw = store
             .read_blocking(|tx| tables::SESSIONS.get(tx, token.as_str()))
             .unwrap();
@@ -122,19 +219,19 @@ mod tests {
         let at = |secs: i64| t0.checked_add(SignedDuration::from_secs(secs)).unwrap();
         assert!(
             store
-                .read_blocking(|tx| find(tx, &token, at(60)))
+                .read_blocking(|tx| find(tx, &token, at(60), &life))
                 .unwrap()
                 .is_some()
         );
         assert!(
             store
-                .read_blocking(|tx| find(tx, &token, at(3 * 3600)))
+                .read_blocking(|tx| find(tx, &token, at(31 * 60), &life))
                 .unwrap()
                 .is_none()
         );
         assert!(
             store
-                .read_blocking(|tx| find(tx, "zz", t0))
+                .read_blocking(|tx| find(tx, "zz", t0, &life))
                 .unwrap()
                 .is_none()
         );
@@ -143,7 +240,7 @@ mod tests {
             .unwrap();
         assert!(
             store
-                .read_blocking(|tx| find(tx, &token, t0))
+                .read_blocking(|tx| find(tx, &token, t0, &life))
                 .unwrap()
                 .is_none()
         );

@@ -295,6 +295,29 @@ impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
     }
 }
 
+impl<V: Serialize + DeserializeOwned> Table<&'static str, V> {
+    /// Every key and value in key order. For small tables (sessions).
+    pub fn entries(&self, tx: &impl Tx) -> Result<Vec<(String, V)>, Error> {
+        fn scan(
+            table: &impl ReadableTable<&'static str, &'static [u8]>,
+        ) -> Result<Vec<(String, Vec<u8>)>, Error> {
+            let mut out = Vec::new();
+            for item in table.iter()? {
+                let (key, value) = item?;
+                out.push((key.value().to_string(), value.value().to_vec()));
+            }
+            Ok(out)
+        }
+        let raw = match tx.reader() {
+            Reader::Read(t) => scan(&t.open_table(self.definition())?)?,
+            Reader::Write(t) => scan(&t.open_table(self.definition())?)?,
+        };
+        raw.into_iter()
+            .map(|(k, b)| Ok((k, self.decode(&b)?)))
+            .collect()
+    }
+}
+
 fn get_bytes<'k, K: Key + 'static>(
     table: &impl ReadableTable<K, &'static [u8]>,
     key: impl Borrow<K::SelfType<'k>>,

@@ -7,6 +7,7 @@ mod cli;
 mod documents;
 mod lifecycle;
 mod security;
+mod sessions;
 mod site;
 mod support;
 mod transport;

@@ -166,6 +166,7 @@ pub const TEST_PASSWORD: &str = "mật khẩu thử nghiệm 2026";
 /// A signed-in browser-like client: keeps cookies, sends Origin, adds the CSRF token.
 pub struct Staff {
     pub client: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
     base: String,
     pub csrf: String,
 }
@@ -193,12 +194,13 @@ impl TestServer {
 
     /// Signs in with a password; `None` if the login page refuses it.
     pub async fn login_with(&self, login: &str, password: &str) -> Option<Staff> {
-        let (client, response) = self.login_attempt(login, password).await;
+        let (client, jar, response) = self.login_attempt_in_jar(login, password).await;
         if response.status() != 303 {
             return None;
         }
         let mut staff = Staff {
             client,
+            jar,
             base: format!("https://{}", self.https),
             csrf: String::new(),
         };
@@ -214,12 +216,26 @@ impl TestServer {
         login: &str,
         password: &str,
     ) -> (reqwest::Client, reqwest::Response) {
+        let (client, _, response) = self.login_attempt_in_jar(login, password).await;
+        (client, response)
+    }
+
+    async fn login_attempt_in_jar(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> (
+        reqwest::Client,
+        Arc<reqwest::cookie::Jar>,
+        reqwest::Response,
+    ) {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
         let mut config = client_tls(self.certs.cert_path());
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(config)
             .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
@@ -242,11 +258,29 @@ impl TestServer {
             .send()
             .await
             .unwrap();
-        (client, response)
+        (client, jar, response)
     }
 }
 
 impl Staff {
+    /// This client's session token, from its cookie jar.
+    pub fn session_token(&self, server: &TestServer) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let jar = self.jar.cookies(&server.url("/").parse().unwrap())?;
+        jar.to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|c| c.strip_prefix("__Host-trangtin="))
+            .map(str::to_string)
+    }
+
+    /// The id "my sessions" shows for this client's session (its token's SHA-256).
+    pub fn session_id(&self, server: &TestServer) -> Option<String> {
+        use sha2::Digest;
+        let token = self.session_token(server)?;
+        Some(hex::encode(sha2::Sha256::digest(token.as_bytes())))
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
         let r = self
             .client

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderValue;
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{SET_COOKIE, USER_AGENT};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -99,11 +99,13 @@ const TOO_MANY: &str =
 pub async fn login(
     State(app): State<Arc<App>>,
     peer: Option<Extension<Peer>>,
+    headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let ip = peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(Peer(addr))| {
         addr.ip()
     });
+    let origin = session_origin(ip, &headers);
     let login: String = form
         .get("login")
         .trim()
@@ -176,12 +178,18 @@ pub async fn login(
         }
     };
     let (actor, address) = (user.login.clone(), ip.to_string());
+    // A session cookie sent with the login (an earlier session, or one planted by
+    // someone else) ends here: the person gets a fresh id, never a known one.
+    let previous = form::cookie(&headers, session::COOKIE).map(str::to_string);
     let (token, _) = app
         .store
         .write(move |tx| -> Result<_, auth::Error> {
+            if let Some(previous) = previous {
+                session::end(tx, &previous)?;
+            }
             throttle::clear(tx, &actor)?;
             audit::append(tx, Event::new(&actor, "login", &actor).ip(&address), now)?;
-            session::start(tx, user.id, now)
+            session::start(tx, user.id, origin, now)
         })
         .await?;
     tracing::info!(user = %user.login, "signed in");
@@ -201,6 +209,19 @@ pub async fn login(
         }
     }
     Ok(response)
+}
+
+/// What "my sessions" shows about where a session began.
+pub fn session_origin(ip: IpAddr, headers: &HeaderMap) -> session::Origin {
+    let device = headers
+        .get(USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    session::Origin {
+        ip: ip.to_canonical().to_string(),
+        device,
+    }
 }
 
 /// `POST /quan-tri/dang-xuat`
@@ -244,8 +265,14 @@ pub async fn password_form(
 pub async fn change_password(
     State(app): State<Arc<App>>,
     StaffOnly(staff): StaffOnly,
+    peer: Option<Extension<Peer>>,
+    headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, HttpError> {
+    let ip = peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(Peer(addr))| {
+        addr.ip()
+    });
+    let origin = session_origin(ip, &headers);
     let old = form.get("old").to_string();
     let new = form.get("new").to_string();
     let mut errors = Vec::new();
@@ -289,7 +316,7 @@ pub async fn change_password(
             auth::set_password_hash(tx, id, hash, false, now)?;
             audit::append(tx, Event::new(&login, "password_changed", &login), now)?;
             session::end_all_for(tx, id)?;
-            session::start(tx, id, now)
+            session::start(tx, id, origin, now)
         })
         .await?;
     let mut response = see_other("/quan-tri/doi-mat-khau?tb=da-doi-mat-khau");

@@ -8,6 +8,7 @@ mod entries;
 pub mod form;
 mod library;
 mod people;
+mod sessions;
 mod trail;
 mod views;
 
@@ -96,6 +97,11 @@ pub const ROUTES: &[RouteSpec] = &[
         Some(Capability::Staff),
         Some(Capability::Staff),
     ),
+    route(
+        "/quan-tri/phien",
+        Some(Capability::Staff),
+        Some(Capability::Staff),
+    ),
     route("/quan-tri/bai-viet", Some(Capability::Staff), None),
     route(
         "/quan-tri/bai-viet/moi",
@@ -162,6 +168,11 @@ pub const ROUTES: &[RouteSpec] = &[
         None,
         Some(Capability::Administrator),
     ),
+    route(
+        "/quan-tri/nguoi-dung/{id}/dang-xuat",
+        None,
+        Some(Capability::Administrator),
+    ),
     route("/quan-tri/nhat-ky", Some(Capability::Administrator), None),
     route(
         "/quan-tri/nhat-ky/xuat",
@@ -192,6 +203,10 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
         .route(
             "/quan-tri/doi-mat-khau",
             get(account::password_form).post(account::change_password),
+        )
+        .route(
+            "/quan-tri/phien",
+            get(sessions::list_sessions).post(sessions::revoke_sessions),
         )
         .route("/quan-tri/bai-viet", get(entries::list_entries))
         .route(
@@ -244,6 +259,10 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
         .route(
             "/quan-tri/nguoi-dung/{id}/mo-khoa",
             post(people::unlock_user),
+        )
+        .route(
+            "/quan-tri/nguoi-dung/{id}/dang-xuat",
+            post(people::end_user_sessions),
         )
         .route("/quan-tri/nhat-ky", get(trail::audit_page))
         .route("/quan-tri/nhat-ky/xuat", get(trail::audit_export))
@@ -437,10 +456,11 @@ fn check_origin(parts: &Parts) -> Result<(), HttpError> {
 async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>, HttpError> {
     let now = app.clock.now();
     let lookup = token.clone();
+    let lifetimes = app.config.sessions;
     let found = app
         .store
         .read(move |tx| -> Result<_, auth::Error> {
-            let Some(session) = session::find(tx, &lookup, now)? else {
+            let Some(session) = session::find(tx, &lookup, now, &lifetimes)? else {
                 return Ok(None);
             };
             let Some(user) = auth::user(tx, session.user)?.filter(|u| u.enabled) else {

@@ -365,6 +365,30 @@ pub async fn unlock_user(
     )))
 }
 
+/// `POST /quan-tri/nguoi-dung/{id}/dang-xuat` — ends every session of the account.
+pub async fn end_user_sessions(
+    State(app): State<Arc<App>>,
+    Admin(staff): Admin,
+    Path(id): Path<u64>,
+) -> Result<Response, HttpError> {
+    let id = UserId(id);
+    let now = app.clock.now();
+    let actor = staff.user.login.clone();
+    app.store
+        .write(move |tx| -> Result<_, auth::Error> {
+            let user = auth::user(tx, id)?.ok_or(auth::Error::NoSuchUser)?;
+            auth::session::end_all_for(tx, id)?;
+            audit::append(tx, Event::new(&actor, "sessions_revoked", &user.login), now)?;
+            Ok(())
+        })
+        .await?;
+    tracing::info!(by = %staff.user.login, user = id.0, "all sessions of a user ended");
+    Ok(see_other(&format!(
+        "/quan-tri/nguoi-dung/{}?tb=da-dong-phien",
+        id.0
+    )))
+}
+
 #[derive(Serialize)]
 struct UnitsView {
     layout: AdminLayout,

@@ -112,6 +112,8 @@ fn label(action: &str) -> &'static str {
         "login_refused_locked" => "Đăng nhập khi đang khóa",
         "locked" => "Khóa tài khoản",
         "unlocked" => "Mở khóa tài khoản",
+        "session_revoked" => "Đóng một phiên",
+        "sessions_revoked" => "Đóng các phiên",
         "user_created" => "Tạo tài khoản",
         "user_updated" => "Sửa tài khoản, vai trò",
         "password_reset" => "Cấp mật khẩu một lần",

@@ -66,6 +66,7 @@ impl AdminLayout {
                 has(Role::Administrator),
             ),
             ("Đổi mật khẩu", "/quan-tri/doi-mat-khau", 0, true),
+            ("Phiên đăng nhập", "/quan-tri/phien", 0, true),
         ];
         menu.retain(|(_, _, _, shown)| *shown);
         let current = menu
@@ -112,6 +113,7 @@ fn flash(code: &str) -> Option<&'static str> {
         "da-doi-mat-khau" => "Đã đổi mật khẩu.",
         "da-luu-nguoi-dung" => "Đã lưu tài khoản.",
         "da-mo-khoa" => "Đã mở khóa tài khoản.",
+        "da-dong-phien" => "Đã đóng phiên đăng nhập.",
         "da-luu-don-vi" => "Đã lưu đơn vị.",
         "da-uy-quyen" => "Đã ủy quyền duyệt tin.",
         "da-thu-hoi" => "Đã thu hồi ủy quyền.",
