@@ -150,6 +150,25 @@ impl App {
             .map_err(|e| crate::auth::Error::Hash(e.to_string()))
     }
 
+    /// Whether `password` is the current or a remembered earlier password of `user`.
+    pub async fn password_reused(
+        &self,
+        password: String,
+        user: &crate::auth::User,
+    ) -> Result<bool, crate::auth::Error> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| crate::auth::Error::Hash(e.to_string()))?;
+        let (current, previous) = (user.password_hash.clone(), user.previous_hashes.clone());
+        tokio::task::spawn_blocking(move || {
+            crate::auth::password::reused(&password, &current, &previous)
+        })
+        .await
+        .map_err(|e| crate::auth::Error::Hash(e.to_string()))
+    }
+
     pub async fn hash_password(&self, password: String) -> Result<String, crate::auth::Error> {
         let _permit = self
             .hashing

@@ -102,10 +102,10 @@ fn reindex(store: &Store, running: Option<&crate::search::Search>) -> Response {
 }
 
 fn check_password(password: &str, login: &str) -> Option<Response> {
-    password::policy(password, login).err().map(|_| {
+    password::policy(password, login, false).err().map(|_| {
         Response::refused(format!(
-            "password refused: use at least {} characters, not containing the login",
-            password::MIN_LEN
+            "password refused: use at least {} characters, not containing the login and not a common password",
+            password::MIN_LEN_WITHOUT_2FA
         ))
     })
 }
@@ -188,6 +188,12 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                 let Some(user) = auth::find_by_login(tx, &login)? else {
                     return Ok(Response::refused(format!("no user {login:?}")));
                 };
+                if password::reused(&password, &user.password_hash, &user.previous_hashes) {
+                    return Ok(Response::refused(
+                        "password refused: it is the current or one of the last 4 passwords"
+                            .to_string(),
+                    ));
+                }
                 auth::set_password_hash(tx, user.id, hash, false, now)?;
                 crate::audit::append(tx, Event::new("cli", "password_set", &login), now)?;
                 auth::session::end_all_for(tx, user.id)?;

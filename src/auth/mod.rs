@@ -36,6 +36,9 @@ pub struct User {
     /// Set for one-time passwords: the next login must choose a new one.
     #[serde(default)]
     pub must_change_password: bool,
+    /// The hashes of earlier passwords, newest first, so they are not chosen again.
+    #[serde(default)]
+    pub previous_hashes: Vec<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -129,6 +132,7 @@ pub fn create_user(
         enabled: true,
         password_hash,
         must_change_password,
+        previous_hashes: Vec::new(),
         created_at: now,
         updated_at: now,
     };
@@ -169,7 +173,11 @@ pub fn set_password_hash(
     now: Timestamp,
 ) -> Result<User, Error> {
     let mut user = user(tx, id)?.ok_or(Error::NoSuchUser)?;
-    user.password_hash = password_hash;
+    let old = std::mem::replace(&mut user.password_hash, password_hash);
+    if old != user.password_hash {
+        user.previous_hashes.insert(0, old);
+        user.previous_hashes.truncate(password::REMEMBERED);
+    }
     user.must_change_password = must_change_password;
     user.updated_at = now;
     tables::USERS.insert(tx, id.0, &user)?;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use trangtin::audit::{self, Break, Record};
 use trangtin::store::tables;
 
-use crate::support::{TEST_PASSWORD, TestServer, field_value};
+use crate::support::{Staff, TEST_PASSWORD, TestServer, field_value};
 
 const WRONG: &str = "không phải mật khẩu này";
 
@@ -375,4 +375,103 @@ async fn administrators_browse_filter_and_export_the_audit_trail() {
         .unwrap();
     let (_, page) = admin.get("/quan-tri/nhat-ky").await;
     assert!(page.contains("bản ghi số 1 đã bị sửa"), "{page}");
+}
+
+async fn change_password(staff: &Staff, old: &str, new: &str) -> (u16, String) {
+    let r = staff
+        .post(
+            "/quan-tri/doi-mat-khau",
+            &[("old", old), ("new", new), ("confirm", new)],
+        )
+        .await;
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_new_password_must_be_long_uncommon_and_not_one_of_the_last_five() {
+    let server = TestServer::start().await;
+    let staff = server.login("donvi").await;
+    let refused = [
+        (
+            WRONG,
+            "một câu mới đủ dài để dùng",
+            "Mật khẩu hiện tại không đúng.",
+        ),
+        (TEST_PASSWORD, "mây trôi lững", "ít nhất 14 ký tự"),
+        (
+            TEST_PASSWORD,
+            "donvi của tôi năm 2026",
+            "không được chứa tên đăng nhập",
+        ),
+        (TEST_PASSWORD, "Matkhau@2026!!!!", "quá phổ biến"),
+        (TEST_PASSWORD, "12345678901234567", "quá phổ biến"),
+        (TEST_PASSWORD, TEST_PASSWORD, "khác mật khẩu hiện tại"),
+    ];
+    for (old, new, message) in refused {
+        let (status, page) = change_password(&staff, old, new).await;
+        assert_eq!(status, 422, "{new}");
+        assert!(page.contains(message), "{new}: {page}");
+    }
+    // Five changes in a row (each gives a new session, so sign in again each time).
+    let passwords = [
+        "câu thứ nhất cho phép thử",
+        "câu thứ hai cho phép thử",
+        "câu thứ ba cho phép thử",
+        "câu thứ tư cho phép thử",
+        "câu thứ năm cho phép thử",
+    ];
+    let mut current = TEST_PASSWORD;
+    for next in passwords {
+        let staff = server.login_with("donvi", current).await.unwrap();
+        let (status, page) = change_password(&staff, current, next).await;
+        assert_eq!(status, 303, "{next}: {page}");
+        current = next;
+    }
+    let staff = server.login_with("donvi", current).await.unwrap();
+    for earlier in &passwords[..4] {
+        let (status, page) = change_password(&staff, current, earlier).await;
+        assert_eq!(status, 422, "{earlier}");
+        assert!(page.contains("4 mật khẩu gần nhất"), "{page}");
+    }
+    // TEST_PASSWORD is now six passwords back: allowed again.
+    let (status, _) = change_password(&staff, current, TEST_PASSWORD).await;
+    assert_eq!(status, 303);
+}
+
+#[tokio::test]
+async fn a_login_rehashes_a_password_stored_with_weaker_parameters() {
+    use argon2::password_hash::PasswordHasher;
+    let server = TestServer::start().await;
+    let params = argon2::Params::new(4096, 1, 1, None).unwrap();
+    let weak = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password(TEST_PASSWORD.as_bytes())
+        .unwrap()
+        .to_string();
+    assert!(weak.contains("m=4096,t=1"));
+    let now = server.app.clock.now();
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<(), trangtin::auth::Error> {
+            let user = trangtin::auth::find_by_login(tx, "lanhdao")?.unwrap();
+            trangtin::auth::set_password_hash(tx, user.id, weak, false, now)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert!(server.login_with("lanhdao", TEST_PASSWORD).await.is_some());
+    let stored = server
+        .app
+        .store
+        .read(|tx| trangtin::auth::find_by_login(tx, "lanhdao"))
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{stored}"
+    );
+    assert!(server.login_with("lanhdao", TEST_PASSWORD).await.is_some());
 }
