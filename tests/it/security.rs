@@ -475,3 +475,73 @@ async fn a_login_rehashes_a_password_stored_with_weaker_parameters() {
     );
     assert!(server.login_with("lanhdao", TEST_PASSWORD).await.is_some());
 }
+
+#[tokio::test]
+async fn every_route_that_changes_state_refuses_a_post_without_a_valid_token() {
+    use trangtin::http::admin::{Capability, ROUTES};
+    let server = TestServer::start().await;
+    // Each route is tried by someone allowed to use it, so only the token is missing.
+    let admin = server.login("admin").await;
+    let writer = server.login("tonghop").await;
+    let head = server.login("truongban").await;
+    let snapshot = |server: &TestServer| {
+        let store = server.app.store.clone();
+        async move {
+            store
+                .read(|tx| -> Result<_, trangtin::store::Error> {
+                    Ok((
+                        tables::AUDIT.values(tx)?.len(),
+                        tables::ENTRIES.values(tx)?.len(),
+                        tables::USERS.values(tx)?,
+                        tables::DELEGATIONS.values(tx)?.len(),
+                        tables::SESSIONS.values(tx)?.len(),
+                    ))
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let before = snapshot(&server).await;
+    let mut checked = 0;
+    for spec in ROUTES {
+        let Some(capability) = spec.post else {
+            continue;
+        };
+        let who = match capability {
+            Capability::Writer => &writer,
+            Capability::BoardHead => &head,
+            _ => &admin,
+        };
+        let path = spec
+            .path
+            .replace("{id}", "1")
+            .replace("/nguoi-dung/1", "/nguoi-dung/2");
+        for token in [None, Some("0".repeat(64)), Some(String::new())] {
+            let mut form = vec![
+                ("title", "x".to_string()),
+                ("name", "x".to_string()),
+                ("login", "x".to_string()),
+                ("action", "submit".to_string()),
+            ];
+            if let Some(token) = &token {
+                form.push(("csrf", token.clone()));
+            }
+            let response = who
+                .client
+                .post(server.url(&path))
+                .header("origin", format!("https://{}", server.https))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 403, "POST {path} with token {token:?}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} routes");
+    assert_eq!(
+        snapshot(&server).await,
+        before,
+        "a refused POST changed the store"
+    );
+}
