@@ -39,6 +39,8 @@ pub struct Config {
     pub audit_retention_days: i64,
     /// Idle and absolute session timeouts.
     pub sessions: crate::auth::session::Lifetimes,
+    /// Accounts with no activity for this many days are disabled.
+    pub inactive_days: i64,
 }
 
 /// `[security_txt]`: how to report a vulnerability. Without `contact`, the site's
@@ -116,6 +118,8 @@ struct FileConfig {
     audit: FileAudit,
     #[serde(default)]
     sessions: FileSessions,
+    #[serde(default)]
+    accounts: FileAccounts,
     site: Option<SiteSettings>,
 }
 
@@ -126,6 +130,14 @@ struct FileAudit {
 }
 
 pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 366;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAccounts {
+    inactive_days: Option<i64>,
+}
+
+pub const DEFAULT_INACTIVE_DAYS: i64 = 45;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -240,6 +252,7 @@ impl Config {
             },
             audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
             sessions: Default::default(),
+            inactive_days: DEFAULT_INACTIVE_DAYS,
         }
     }
 
@@ -404,7 +417,15 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
         ));
     }
     let sessions = crate::auth::session::Lifetimes { idle, absolute };
+    let inactive_days = file.accounts.inactive_days.unwrap_or(DEFAULT_INACTIVE_DAYS);
+    if !(7..=3650).contains(&inactive_days) {
+        return Err(invalid(
+            "accounts.inactive_days",
+            "must be between 7 and 3650 days",
+        ));
+    }
     Ok(Config {
+        inactive_days,
         sessions,
         login,
         admin_allow,

@@ -195,6 +195,20 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                     ));
                 }
                 auth::set_password_hash(tx, user.id, hash, false, now)?;
+                // The operator's way back into an account disabled for inactivity.
+                if !user.enabled {
+                    auth::update_user(
+                        tx,
+                        user.id,
+                        auth::UserEdit {
+                            name: user.name.clone(),
+                            unit: user.unit,
+                            roles: user.roles.clone(),
+                            enabled: true,
+                        },
+                        now,
+                    )?;
+                }
                 crate::audit::append(tx, Event::new("cli", "password_set", &login), now)?;
                 auth::session::end_all_for(tx, user.id)?;
                 Ok(Response::ok(format!(

@@ -28,6 +28,11 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                         Ok(n) => tracing::info!(records = n, "pruned audit records past retention"),
                         Err(e) => tracing::error!("pruning the audit trail failed: {e}"),
                     }
+                    match disable_inactive(&app).await {
+                        Ok(logins) if logins.is_empty() => {}
+                        Ok(logins) => tracing::warn!(accounts = logins.join(", "), "disabled inactive accounts"),
+                        Err(e) => tracing::error!("disabling inactive accounts failed: {e}"),
+                    }
                 }
                 ticks += 1;
             }
@@ -48,6 +53,26 @@ pub async fn prune_audit(app: &App) -> Result<usize, crate::store::Error> {
     };
     app.store
         .write(move |tx| crate::audit::prune(tx, before))
+        .await
+}
+
+/// Disables accounts unused for `accounts.inactive_days`; returns their logins.
+pub async fn disable_inactive(app: &App) -> Result<Vec<String>, crate::auth::Error> {
+    let days = app.config.inactive_days;
+    let now = app.clock.now();
+    let Ok(before) = now.checked_sub(jiff::SignedDuration::from_hours(24 * days)) else {
+        return Ok(Vec::new());
+    };
+    app.store
+        .write(move |tx| -> Result<_, crate::auth::Error> {
+            let logins = crate::auth::disable_inactive(tx, before)?;
+            for login in &logins {
+                let detail = format!("no activity for {days} days");
+                let event = crate::audit::Event::new("", "disabled_inactive", login).detail(detail);
+                crate::audit::append(tx, event, now)?;
+            }
+            Ok(logins)
+        })
         .await
 }
 

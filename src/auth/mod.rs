@@ -39,6 +39,8 @@ pub struct User {
     /// The hashes of earlier passwords, newest first, so they are not chosen again.
     #[serde(default)]
     pub previous_hashes: Vec<String>,
+    #[serde(default)]
+    pub last_login: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -133,6 +135,7 @@ pub fn create_user(
         password_hash,
         must_change_password,
         previous_hashes: Vec::new(),
+        last_login: None,
         created_at: now,
         updated_at: now,
     };
@@ -182,6 +185,37 @@ pub fn set_password_hash(
     user.updated_at = now;
     tables::USERS.insert(tx, id.0, &user)?;
     Ok(user)
+}
+
+/// Notes a successful login (for the access review and the inactivity rule).
+pub fn record_login(tx: &WriteTransaction, id: UserId, now: Timestamp) -> Result<(), Error> {
+    let mut user = user(tx, id)?.ok_or(Error::NoSuchUser)?;
+    user.last_login = Some(now);
+    tables::USERS.insert(tx, id.0, &user)?;
+    Ok(())
+}
+
+/// The last sign of life: a login, or an administrator's or operator's change to the
+/// account (which is how a disabled account is brought back).
+pub fn last_activity(user: &User) -> Timestamp {
+    user.last_login
+        .unwrap_or(user.created_at)
+        .max(user.updated_at)
+}
+
+/// Disables enabled accounts with no activity since `before` and ends their sessions;
+/// returns their logins.
+pub fn disable_inactive(tx: &WriteTransaction, before: Timestamp) -> Result<Vec<String>, Error> {
+    let mut disabled = Vec::new();
+    for mut user in tables::USERS.values(tx)? {
+        if user.enabled && last_activity(&user) < before {
+            user.enabled = false;
+            tables::USERS.insert(tx, user.id.0, &user)?;
+            session::end_all_for(tx, user.id)?;
+            disabled.push(user.login);
+        }
+    }
+    Ok(disabled)
 }
 
 /// What an administrator may change about an account.

@@ -545,3 +545,32 @@ async fn every_route_that_changes_state_refuses_a_post_without_a_valid_token() {
         "a refused POST changed the store"
     );
 }
+
+#[tokio::test]
+async fn accounts_unused_for_the_configured_days_are_disabled_and_reviewed() {
+    let server = TestServer::start_with(|c| c.inactive_days = 45).await;
+    server.login("donvi").await; // sets its password: activity at day 0
+    let clock = server.app.clock.clone();
+    clock.advance(40 * 24 * 3600);
+    let admin = server.login("admin").await; // a login at day 40
+    clock.advance(6 * 24 * 3600);
+    let disabled = trangtin::jobs::disable_inactive(&server.app).await.unwrap();
+    assert!(disabled.contains(&"donvi".to_string()), "{disabled:?}");
+    assert!(!disabled.contains(&"admin".to_string()), "{disabled:?}");
+    assert!(server.login_with("donvi", TEST_PASSWORD).await.is_none());
+    let records = trail(&server).await;
+    assert_eq!(count(&records, "disabled_inactive", "donvi"), 1);
+
+    // The access review shows roles and last logins.
+    let admin = server
+        .login_with("admin", TEST_PASSWORD)
+        .await
+        .unwrap_or(admin);
+    let (_, page) = admin.get("/quan-tri/nguoi-dung").await;
+    assert!(
+        page.contains("Rà soát tài khoản và quyền truy cập"),
+        "{page}"
+    );
+    assert!(page.contains("Chưa đăng nhập"), "{page}");
+    assert!(page.contains("Đã khóa"), "{page}");
+}

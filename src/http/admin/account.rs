@@ -200,6 +200,7 @@ pub async fn login(
                 audit::append(tx, Event::new(&actor, "password_rehashed", &actor), now)?;
             }
             audit::append(tx, Event::new(&actor, "login", &actor).ip(&address), now)?;
+            auth::record_login(tx, user.id, now)?;
             session::start(tx, user.id, origin, now)
         })
         .await?;

@@ -42,6 +42,9 @@ struct UserRow {
     unit: String,
     roles: Vec<&'static str>,
     enabled: bool,
+    /// "Chưa đăng nhập" or the date and time.
+    last_login: String,
+    created: String,
 }
 
 #[derive(Serialize)]
@@ -54,6 +57,9 @@ struct UnitChoice {
 #[derive(Serialize)]
 struct UsersView {
     layout: AdminLayout,
+    /// When this report was made, for the printed access review.
+    generated: String,
+    inactive_days: i64,
     users: Vec<UserRow>,
     units: Vec<UnitChoice>,
     roles: Vec<RoleChoice>,
@@ -84,6 +90,8 @@ async fn users_page(
     let view = UsersView {
         layout: AdminLayout::new(&site, staff, "Người dùng", "/quan-tri/nguoi-dung", inbox)
             .with_flash(flash),
+        generated: crate::render::format::datetime(app.clock.now()),
+        inactive_days: app.config.inactive_days,
         users: users
             .iter()
             .map(|u| UserRow {
@@ -97,6 +105,11 @@ async fn users_page(
                     .unwrap_or_default(),
                 roles: u.roles.iter().map(|r| r.label()).collect(),
                 enabled: u.enabled,
+                last_login: u.last_login.map_or(
+                    "Chưa đăng nhập".to_string(),
+                    crate::render::format::datetime,
+                ),
+                created: crate::render::format::date(u.created_at),
             })
             .collect(),
         units: units

@@ -113,6 +113,8 @@ fn label(action: &str) -> &'static str {
         "locked" => "Khóa tài khoản",
         "unlocked" => "Mở khóa tài khoản",
         "session_revoked" => "Đóng một phiên",
+        "disabled_inactive" => "Khóa vì lâu không dùng",
+        "password_rehashed" => "Cập nhật mã băm mật khẩu",
         "sessions_revoked" => "Đóng các phiên",
         "user_created" => "Tạo tài khoản",
         "user_updated" => "Sửa tài khoản, vai trò",
