@@ -574,3 +574,88 @@ async fn accounts_unused_for_the_configured_days_are_disabled_and_reviewed() {
     assert!(page.contains("Chưa đăng nhập"), "{page}");
     assert!(page.contains("Đã khóa"), "{page}");
 }
+
+#[tokio::test]
+async fn changing_roles_or_delegations_asks_for_the_password_again() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    let id = user_id(&server, "donvi").await;
+    let path = format!("/quan-tri/nguoi-dung/{id}");
+    let unit = server
+        .app
+        .store
+        .read(move |tx| trangtin::auth::user(tx, trangtin::auth::UserId(id)))
+        .await
+        .unwrap()
+        .unwrap()
+        .unit
+        .map(|u| u.0.to_string())
+        .unwrap_or_default();
+    let edit = |roles: &'static str, confirm: &'static str| {
+        vec![
+            ("name", "Nguyễn Thị Lan"),
+            ("unit", unit.as_str()),
+            ("roles", roles),
+            ("enabled", "on"),
+            ("xac_nhan", confirm),
+        ]
+    };
+    for confirm in ["", WRONG] {
+        let r = admin.post(&path, &edit("compiler", confirm)).await;
+        assert_eq!(r.status(), 422, "confirmation {confirm:?}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("xác nhận thao tác này"), "{page}");
+    }
+    let roles = |server: &TestServer| {
+        let store = server.app.store.clone();
+        async move {
+            store
+                .read(|tx| trangtin::auth::find_by_login(tx, "donvi"))
+                .await
+                .unwrap()
+                .unwrap()
+                .roles
+        }
+    };
+    assert_eq!(
+        roles(&server).await,
+        vec![trangtin::workflow::Role::Contributor]
+    );
+    // The same roles need no password; a change with it goes through.
+    admin.post_ok(&path, &edit("contributor", "")).await;
+    admin.post_ok(&path, &edit("compiler", TEST_PASSWORD)).await;
+    assert_eq!(
+        roles(&server).await,
+        vec![trangtin::workflow::Role::Compiler]
+    );
+
+    // Delegations: granting and revoking both ask.
+    let head = server.login("truongban").await;
+    let r = head
+        .post(
+            "/quan-tri/uy-quyen",
+            &[
+                ("delegate", "3"),
+                ("from", "2026-12-01"),
+                ("until", "2026-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let delegations = server
+        .app
+        .store
+        .read(|tx| tables::DELEGATIONS.values(tx))
+        .await
+        .unwrap();
+    let active = delegations
+        .iter()
+        .find(|d| !d.revoked)
+        .expect("a demo delegation");
+    let revoke = format!("/quan-tri/uy-quyen/{}/thu-hoi", active.id);
+    assert_eq!(
+        head.post(&revoke, &[("xac_nhan", WRONG)]).await.status(),
+        422
+    );
+    head.post_ok(&revoke, &[("xac_nhan", TEST_PASSWORD)]).await;
+}

@@ -305,6 +305,15 @@ pub async fn update_user(
             edit.roles.push(Role::Administrator);
         }
     }
+    let current = app.store.read(move |tx| auth::user(tx, id)).await?;
+    let mut wanted = edit.roles.clone();
+    wanted.sort();
+    wanted.dedup();
+    if current.is_some_and(|u| u.roles != wanted)
+        && let Some(error) = password_confirmed(&app, &staff, &form).await?
+    {
+        return user_page(&app, &staff, id, vec![error], None, None).await;
+    }
     let now = app.clock.now();
     let by = staff.user.login.clone();
     match app
@@ -352,6 +361,27 @@ pub async fn reset_password(
         .await?;
     tracing::info!(by = %staff.user.login, user = id.0, "password reset");
     user_page(&app, &staff, id, Vec::new(), Some(one_time), None).await
+}
+
+/// Sensitive changes (roles, delegations) ask for the acting person's password again,
+/// so a session left open on an unattended desk cannot make them.
+async fn password_confirmed(
+    app: &Arc<App>,
+    staff: &super::Staff,
+    form: &FormData,
+) -> Result<Option<FieldError>, HttpError> {
+    let given = form.get("xac_nhan").to_string();
+    if !given.is_empty()
+        && app
+            .verify_password(given, staff.user.password_hash.clone())
+            .await?
+    {
+        return Ok(None);
+    }
+    Ok(Some(FieldError {
+        field: "xac_nhan",
+        message: "Vui lòng nhập đúng mật khẩu của bạn để xác nhận thao tác này.".into(),
+    }))
 }
 
 /// `POST /quan-tri/nguoi-dung/{id}/mo-khoa` — ends a lock from failed logins early.
@@ -604,6 +634,9 @@ pub async fn grant_delegation(
     Head(staff): Head,
     form: FormData,
 ) -> Result<Response, HttpError> {
+    if let Some(error) = password_confirmed(&app, &staff, &form).await? {
+        return delegations_page(&app, &staff, vec![error], None).await;
+    }
     let dates = (form.get("from").parse(), form.get("until").parse());
     let (Ok(from), Ok(until)) = dates else {
         let errors = vec![FieldError {
@@ -659,7 +692,11 @@ pub async fn revoke_delegation(
     State(app): State<Arc<App>>,
     Head(staff): Head,
     Path(id): Path<u64>,
+    form: FormData,
 ) -> Result<Response, HttpError> {
+    if let Some(error) = password_confirmed(&app, &staff, &form).await? {
+        return delegations_page(&app, &staff, vec![error], None).await;
+    }
     let (grantor, now) = (staff.user.clone(), app.clock.now());
     match app
         .store
