@@ -134,20 +134,29 @@ impl App {
             .date()
     }
 
-    /// Checks a password against a stored hash on the blocking pool, a few at a time.
-    pub async fn verify_password(
+    /// Runs argon2 work on the blocking pool, a few at a time.
+    async fn hashing<T: Send + 'static>(
         &self,
-        password: String,
-        hash: String,
-    ) -> Result<bool, crate::auth::Error> {
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::auth::Error> {
         let _permit = self
             .hashing
             .acquire()
             .await
             .map_err(|e| crate::auth::Error::Hash(e.to_string()))?;
-        tokio::task::spawn_blocking(move || crate::auth::password::verify(&password, &hash))
+        tokio::task::spawn_blocking(work)
             .await
             .map_err(|e| crate::auth::Error::Hash(e.to_string()))
+    }
+
+    /// Checks a password against a stored hash.
+    pub async fn verify_password(
+        &self,
+        password: String,
+        hash: String,
+    ) -> Result<bool, crate::auth::Error> {
+        self.hashing(move || crate::auth::password::verify(&password, &hash))
+            .await
     }
 
     /// Whether `password` is the current or a remembered earlier password of `user`.
@@ -156,28 +165,14 @@ impl App {
         password: String,
         user: &crate::auth::User,
     ) -> Result<bool, crate::auth::Error> {
-        let _permit = self
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| crate::auth::Error::Hash(e.to_string()))?;
         let (current, previous) = (user.password_hash.clone(), user.previous_hashes.clone());
-        tokio::task::spawn_blocking(move || {
-            crate::auth::password::reused(&password, &current, &previous)
-        })
-        .await
-        .map_err(|e| crate::auth::Error::Hash(e.to_string()))
+        self.hashing(move || crate::auth::password::reused(&password, &current, &previous))
+            .await
     }
 
     pub async fn hash_password(&self, password: String) -> Result<String, crate::auth::Error> {
-        let _permit = self
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| crate::auth::Error::Hash(e.to_string()))?;
-        tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
-            .await
-            .map_err(|e| crate::auth::Error::Hash(e.to_string()))?
+        self.hashing(move || crate::auth::password::hash(&password))
+            .await?
             .map_err(crate::auth::Error::Hash)
     }
 

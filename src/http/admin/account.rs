@@ -102,9 +102,7 @@ pub async fn login(
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let ip = peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(Peer(addr))| {
-        addr.ip()
-    });
+    let ip = client_ip(peer);
     let origin = session_origin(ip, &headers);
     let login: String = form
         .get("login")
@@ -223,6 +221,13 @@ pub async fn login(
     Ok(response)
 }
 
+/// The remote address the server saw (unspecified if none was recorded).
+fn client_ip(peer: Option<Extension<Peer>>) -> IpAddr {
+    peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(Peer(addr))| {
+        addr.ip()
+    })
+}
+
 /// What "my sessions" shows about where a session began.
 pub fn session_origin(ip: IpAddr, headers: &HeaderMap) -> session::Origin {
     let device = headers
@@ -281,9 +286,7 @@ pub async fn change_password(
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let ip = peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(Peer(addr))| {
-        addr.ip()
-    });
+    let ip = client_ip(peer);
     let origin = session_origin(ip, &headers);
     let old = form.get("old").to_string();
     let new = form.get("new").to_string();

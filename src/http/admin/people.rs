@@ -384,28 +384,48 @@ async fn password_confirmed(
     }))
 }
 
+/// An administrator's one-click action on an account: `change` and its audit record
+/// (`action`) in one transaction, then back to the account's page with `flash`.
+async fn account_action(
+    app: &Arc<App>,
+    staff: &super::Staff,
+    id: UserId,
+    action: &'static str,
+    flash: &'static str,
+    change: fn(&redb::WriteTransaction, &auth::User) -> Result<(), auth::Error>,
+) -> Result<Response, HttpError> {
+    let now = app.clock.now();
+    let actor = staff.user.login.clone();
+    app.store
+        .write(move |tx| -> Result<_, auth::Error> {
+            let user = auth::user(tx, id)?.ok_or(auth::Error::NoSuchUser)?;
+            change(tx, &user)?;
+            audit::append(tx, Event::new(&actor, action, &user.login), now)?;
+            Ok(())
+        })
+        .await?;
+    tracing::info!(by = %staff.user.login, user = id.0, action, "account action");
+    Ok(see_other(&format!(
+        "/quan-tri/nguoi-dung/{}?tb={flash}",
+        id.0
+    )))
+}
+
 /// `POST /quan-tri/nguoi-dung/{id}/mo-khoa` — ends a lock from failed logins early.
 pub async fn unlock_user(
     State(app): State<Arc<App>>,
     Admin(staff): Admin,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
-    let id = UserId(id);
-    let now = app.clock.now();
-    let actor = staff.user.login.clone();
-    app.store
-        .write(move |tx| -> Result<_, auth::Error> {
-            let user = auth::user(tx, id)?.ok_or(auth::Error::NoSuchUser)?;
-            throttle::clear(tx, &user.login)?;
-            audit::append(tx, Event::new(&actor, "unlocked", &user.login), now)?;
-            Ok(())
-        })
-        .await?;
-    tracing::info!(by = %staff.user.login, user = id.0, "account unlocked");
-    Ok(see_other(&format!(
-        "/quan-tri/nguoi-dung/{}?tb=da-mo-khoa",
-        id.0
-    )))
+    account_action(
+        &app,
+        &staff,
+        UserId(id),
+        "unlocked",
+        "da-mo-khoa",
+        |tx, user| Ok(throttle::clear(tx, &user.login)?),
+    )
+    .await
 }
 
 /// `POST /quan-tri/nguoi-dung/{id}/dang-xuat` — ends every session of the account.
@@ -414,22 +434,15 @@ pub async fn end_user_sessions(
     Admin(staff): Admin,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
-    let id = UserId(id);
-    let now = app.clock.now();
-    let actor = staff.user.login.clone();
-    app.store
-        .write(move |tx| -> Result<_, auth::Error> {
-            let user = auth::user(tx, id)?.ok_or(auth::Error::NoSuchUser)?;
-            auth::session::end_all_for(tx, id)?;
-            audit::append(tx, Event::new(&actor, "sessions_revoked", &user.login), now)?;
-            Ok(())
-        })
-        .await?;
-    tracing::info!(by = %staff.user.login, user = id.0, "all sessions of a user ended");
-    Ok(see_other(&format!(
-        "/quan-tri/nguoi-dung/{}?tb=da-dong-phien",
-        id.0
-    )))
+    account_action(
+        &app,
+        &staff,
+        UserId(id),
+        "sessions_revoked",
+        "da-dong-phien",
+        |tx, user| auth::session::end_all_for(tx, user.id),
+    )
+    .await
 }
 
 #[derive(Serialize)]
