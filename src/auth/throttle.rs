@@ -45,12 +45,21 @@ pub struct Failures {
     pub locked_until: Option<Timestamp>,
 }
 
-/// Whether `login` is locked now.
-pub fn locked(tx: &impl Tx, login: &str, now: Timestamp) -> Result<bool, store::Error> {
+/// When the lock on `login` ends, if it is locked now.
+pub fn locked_until(
+    tx: &impl Tx,
+    login: &str,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, store::Error> {
     Ok(tables::LOGIN_FAILURES
         .get(tx, login)?
         .and_then(|f| f.locked_until)
-        .is_some_and(|until| until > now))
+        .filter(|until| *until > now))
+}
+
+/// Whether `login` is locked now.
+pub fn locked(tx: &impl Tx, login: &str, now: Timestamp) -> Result<bool, store::Error> {
+    Ok(locked_until(tx, login, now)?.is_some())
 }
 
 /// Records a failure; returns true when this one locked the account.

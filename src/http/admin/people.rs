@@ -225,18 +225,15 @@ async fn user_page(
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
     let now = app.clock.now();
-    let (user, units, failures) = app
+    let (user, units, locked_until) = app
         .store
         .read(move |tx| -> Result<_, auth::Error> {
             let user = auth::user(tx, id)?.ok_or(auth::Error::NoSuchUser)?;
-            let failures = crate::store::tables::LOGIN_FAILURES.get(tx, user.login.as_str())?;
-            Ok((user, auth::units(tx)?, failures))
+            let locked_until = throttle::locked_until(tx, &user.login, now)?;
+            Ok((user, auth::units(tx)?, locked_until))
         })
         .await?;
-    let locked_until = failures
-        .and_then(|f| f.locked_until)
-        .filter(|until| *until > now)
-        .map(crate::render::format::datetime);
+    let locked_until = locked_until.map(crate::render::format::datetime);
     let (site, inbox) = site_and_inbox(app, staff).await?;
     let outcome = if errors.is_empty() {
         Outcome::Shown
