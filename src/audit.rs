@@ -137,21 +137,39 @@ fn anchor(tx: &impl Tx) -> Result<Anchor, store::Error> {
 
 /// Checks the whole chain; returns the number of records, or the first break.
 pub fn verify(tx: &impl Tx) -> Result<Result<usize, Break>, store::Error> {
+    Ok(verify_and_select(tx, None)?.0)
+}
+
+/// One pass over the trail for the admin page: the chain's verification, and the
+/// records `filter` selects, newest first (none without a filter).
+pub fn verify_and_select(
+    tx: &impl Tx,
+    filter: Option<&Filter>,
+) -> Result<(Result<usize, Break>, Vec<Record>), store::Error> {
     let records = tables::AUDIT.values(tx)?;
-    let start = anchor(tx)?;
+    let verified = check_chain(&records, anchor(tx)?);
+    let mut selected: Vec<Record> = match filter {
+        Some(filter) => records.into_iter().filter(|r| filter.matches(r)).collect(),
+        None => Vec::new(),
+    };
+    selected.reverse();
+    Ok((verified, selected))
+}
+
+fn check_chain(records: &[Record], start: Anchor) -> Result<usize, Break> {
     let mut prev = start.hash;
     let mut expected_seq = start.seq + 1;
-    for r in &records {
+    for r in records {
         if r.prev != prev || r.seq != expected_seq {
-            return Ok(Err(Break::Unchained(r.seq)));
+            return Err(Break::Unchained(r.seq));
         }
         if hash_of(r) != r.hash {
-            return Ok(Err(Break::Altered(r.seq)));
+            return Err(Break::Altered(r.seq));
         }
         prev = r.hash.clone();
         expected_seq = r.seq + 1;
     }
-    Ok(Ok(records.len()))
+    Ok(records.len())
 }
 
 /// Removes records older than `before` (the retention period), keeping the chain

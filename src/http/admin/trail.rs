@@ -155,11 +155,9 @@ pub async fn audit_page(
         Ok(f) => (f, None),
         Err(message) => (Filter::default(), Some(message)),
     };
-    let (records, verified) = app
+    let (verified, records) = app
         .store
-        .read(move |tx| -> Result<_, HttpError> {
-            Ok((audit::select(tx, &filter)?, audit::verify(tx)?))
-        })
+        .read(move |tx| audit::verify_and_select(tx, Some(&filter)))
         .await?;
     let (site, inbox) = site_and_inbox(&app, &staff).await?;
     let total = records.len();
