@@ -3,6 +3,8 @@
 
 pub mod bootstrap;
 pub mod password;
+pub mod sealing;
+pub mod second_factor;
 pub mod session;
 pub mod throttle;
 

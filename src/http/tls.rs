@@ -171,7 +171,7 @@ fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, PathBuf)
 }
 
 #[cfg(unix)]
-fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
@@ -185,7 +185,7 @@ fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn write_file(path: &Path, bytes: &[u8], _private: bool) -> std::io::Result<()> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8], _private: bool) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 

@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the audit trail and login throttling",
         apply: create_audit_tables,
     },
+    Migration {
+        name: "second factors",
+        apply: create_second_factor_table,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -92,6 +96,11 @@ fn create_workflow_tables(tx: &WriteTransaction) -> Result<(), Error> {
 fn create_audit_tables(tx: &WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::AUDIT.definition())?;
     tx.open_table(tables::LOGIN_FAILURES.definition())?;
+    Ok(())
+}
+
+fn create_second_factor_table(tx: &WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::SECOND_FACTORS.definition())?;
     Ok(())
 }
 

@@ -287,6 +287,19 @@ impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
         Ok(())
     }
 
+    /// Removes `key`; returns the value it held.
+    pub fn remove<'k>(
+        &self,
+        tx: &WriteTransaction,
+        key: impl Borrow<K::SelfType<'k>>,
+    ) -> Result<Option<V>, Error> {
+        let bytes = tx
+            .open_table(self.definition())?
+            .remove(key)?
+            .map(|guard| guard.value().to_vec());
+        bytes.map(|b| self.decode(&b)).transpose()
+    }
+
     fn decode(&self, bytes: &[u8]) -> Result<V, Error> {
         serde_json::from_slice(bytes).map_err(|e| Error::Decode {
             table: self.name,

@@ -50,6 +50,9 @@ pub const AUDIT: Table<u64, crate::audit::Record> = Table::new("audit_v1");
 /// Failed logins per account: login → recent failure times and any lock.
 pub const LOGIN_FAILURES: Table<&str, crate::auth::throttle::Failures> =
     Table::new("login_failures_v1");
+/// Enrolled second factors by user id (the TOTP secret sealed, recovery codes hashed).
+pub const SECOND_FACTORS: Table<u64, crate::auth::second_factor::SecondFactor> =
+    Table::new("second_factors_v1");
 
 /// The names of every table, for backup and integrity checks.
 pub const ALL: &[&str] = &[
@@ -71,4 +74,5 @@ pub const ALL: &[&str] = &[
     "schedule_v1",
     "audit_v1",
     "login_failures_v1",
+    "second_factors_v1",
 ];
