@@ -29,6 +29,8 @@ pub enum Error {
     Auth(#[from] crate::auth::Error),
     #[error(transparent)]
     Search(#[from] crate::search::Error),
+    #[error(transparent)]
+    SecretKey(#[from] crate::auth::sealing::Error),
 }
 
 /// The time source. Tests and the scheduler share it, so time can be moved forward.
@@ -67,6 +69,8 @@ pub struct App {
     pub rendering: tokio::sync::Semaphore,
     /// Failed logins per remote address, for throttling across accounts.
     pub address_failures: crate::auth::throttle::AddressLimit,
+    /// Seals second-factor secrets; read from `data/secret.key`.
+    pub secret_key: Arc<crate::auth::sealing::SecretKey>,
 }
 
 impl App {
@@ -79,6 +83,9 @@ impl App {
     /// Opens the data folder (creating and seeding it when new) and builds the app.
     pub fn open(config: Config) -> Result<App, Error> {
         let (store, _) = Store::open(&config.data)?;
+        let secret_key = Arc::new(crate::auth::sealing::SecretKey::load_or_create(
+            &config.data,
+        )?);
         let clock = Clock::default();
         if !store.read_blocking(store::is_seeded)? {
             let demo_accounts = seed(&store, &config, clock.now())?;
@@ -121,6 +128,7 @@ impl App {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
             address_failures: Default::default(),
+            secret_key,
         })
     }
 }

@@ -41,6 +41,9 @@ pub struct Config {
     pub sessions: crate::auth::session::Lifetimes,
     /// Accounts with no activity for this many days are disabled.
     pub inactive_days: i64,
+    /// Roles that must enrol a second factor besides those that always must (board
+    /// head, publisher, administrator, delegates).
+    pub second_factor_roles: Vec<crate::workflow::Role>,
 }
 
 /// `[security_txt]`: how to report a vulnerability. Without `contact`, the site's
@@ -135,6 +138,8 @@ pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 366;
 #[serde(deny_unknown_fields)]
 struct FileAccounts {
     inactive_days: Option<i64>,
+    #[serde(default)]
+    second_factor_roles: Vec<String>,
 }
 
 pub const DEFAULT_INACTIVE_DAYS: i64 = 45;
@@ -253,6 +258,7 @@ impl Config {
             audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
             sessions: Default::default(),
             inactive_days: DEFAULT_INACTIVE_DAYS,
+            second_factor_roles: Vec::new(),
         }
     }
 
@@ -424,8 +430,21 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
             "must be between 7 and 3650 days",
         ));
     }
+    let mut second_factor_roles = Vec::new();
+    for name in &file.accounts.second_factor_roles {
+        match crate::workflow::Role::parse(name) {
+            Some(role) => second_factor_roles.push(role),
+            None => {
+                return Err(invalid(
+                    "accounts.second_factor_roles",
+                    "lists a role that does not exist (contributor, compiler, board_member, board_head, publisher, leadership, administrator)",
+                ));
+            }
+        }
+    }
     Ok(Config {
         inactive_days,
+        second_factor_roles,
         sessions,
         login,
         admin_allow,

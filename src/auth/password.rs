@@ -78,6 +78,15 @@ pub fn decoy_hash() -> &'static str {
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$pM1R6Kc6EH2kRqkYbKu7W6m7vC5T5yJbJmGQbPmz1Mw"
 }
 
+/// The shortest password the policy accepts.
+pub fn min_length(has_second_factor: bool) -> usize {
+    if has_second_factor {
+        MIN_LEN
+    } else {
+        MIN_LEN_WITHOUT_2FA
+    }
+}
+
 /// The Vietnamese reason a new password is refused, if it is. Reuse of earlier
 /// passwords is checked separately (`reused`), since it needs the stored hashes.
 pub fn policy(password: &str, login: &str, has_second_factor: bool) -> Result<(), &'static str> {

@@ -51,6 +51,11 @@ impl NewSecret {
         Ok(NewSecret(bytes))
     }
 
+    /// A secret from known bytes (an authenticator's export; tests).
+    pub fn from_bytes(bytes: &[u8]) -> Option<NewSecret> {
+        (bytes.len() == SECRET_BYTES).then(|| NewSecret(bytes.to_vec()))
+    }
+
     /// Reopens the secret the enrolment form carried (sealed for this user only).
     pub fn unseal(key: &SecretKey, sealed: &str, user: UserId) -> Option<NewSecret> {
         key.open(sealed, &pending_context(user))
@@ -103,6 +108,11 @@ fn totp(secret: &[u8], issuer: &str, login: &str) -> Totp {
         .build_noncompliant()
 }
 
+/// The TOTP step that `now` falls in.
+pub fn step_at(now: Timestamp) -> u64 {
+    unix_seconds(now) / STEP_SECONDS
+}
+
 fn unix_seconds(now: Timestamp) -> u64 {
     u64::try_from(now.as_second()).unwrap_or(0)
 }
@@ -116,7 +126,7 @@ fn matching_step(secret: &[u8], code: &str, now: Timestamp) -> Option<u64> {
     totp(secret, "", "").check(&code, unix_seconds(now))
 }
 
-/// The code an authenticator app shows at `at` (tests and the CLI's self-check use it).
+/// The code an authenticator app shows at `at` (tests use it).
 pub fn code_at(secret: &[u8], at: Timestamp) -> String {
     totp(secret, "", "").generate(unix_seconds(at)).to_string()
 }

@@ -44,10 +44,20 @@ pub struct Session {
     /// The browser's User-Agent, cut short.
     #[serde(default)]
     pub device: String,
+    /// The password was right but the second factor is still to come: such a session
+    /// opens nothing but the code page, and only for a few minutes.
+    #[serde(default)]
+    pub awaiting_second_factor: bool,
 }
+
+/// How long the code page waits after the password.
+pub const SECOND_FACTOR_WAIT: SignedDuration = SignedDuration::from_mins(5);
 
 impl Session {
     fn expired(&self, now: Timestamp, life: &Lifetimes) -> bool {
+        if self.awaiting_second_factor {
+            return now.duration_since(self.created_at) > SECOND_FACTOR_WAIT;
+        }
         now.duration_since(self.last_seen) > life.idle
             || now.duration_since(self.created_at) > life.absolute
     }
@@ -77,6 +87,26 @@ pub fn start(
     origin: Origin,
     now: Timestamp,
 ) -> Result<(String, Session), Error> {
+    begin(tx, user, origin, now, false)
+}
+
+/// Starts the short half-session between a right password and the second factor.
+pub fn start_awaiting_second_factor(
+    tx: &WriteTransaction,
+    user: UserId,
+    origin: Origin,
+    now: Timestamp,
+) -> Result<(String, Session), Error> {
+    begin(tx, user, origin, now, true)
+}
+
+fn begin(
+    tx: &WriteTransaction,
+    user: UserId,
+    origin: Origin,
+    now: Timestamp,
+    awaiting_second_factor: bool,
+) -> Result<(String, Session), Error> {
     let token = random_hex(32)?;
     let session = Session {
         user,
@@ -85,13 +115,32 @@ pub fn start(
         last_seen: now,
         ip: origin.ip,
         device: origin.device.chars().take(200).collect(),
+        awaiting_second_factor,
     };
     tables::SESSIONS.insert(tx, key(&token).as_str(), &session)?;
     Ok((token, session))
 }
 
-/// The live session for `token`, if any.
+/// The live, fully signed-in session for `token`, if any.
 pub fn find(
+    tx: &impl Tx,
+    token: &str,
+    now: Timestamp,
+    life: &Lifetimes,
+) -> Result<Option<Session>, Error> {
+    Ok(find_any(tx, token, now, life)?.filter(|s| !s.awaiting_second_factor))
+}
+
+/// The live session for `token` that waits for its second factor, if any.
+pub fn find_awaiting_second_factor(
+    tx: &impl Tx,
+    token: &str,
+    now: Timestamp,
+) -> Result<Option<Session>, Error> {
+    Ok(find_any(tx, token, now, &Lifetimes::default())?.filter(|s| s.awaiting_second_factor))
+}
+
+fn find_any(
     tx: &impl Tx,
     token: &str,
     now: Timestamp,
@@ -126,7 +175,7 @@ pub fn list_for(
     let mut listed: Vec<Listed> = tables::SESSIONS
         .entries(tx)?
         .into_iter()
-        .filter(|(_, s)| s.user == user && !s.expired(now, life))
+        .filter(|(_, s)| s.user == user && !s.awaiting_second_factor && !s.expired(now, life))
         .map(|(id, session)| Listed {
             current: id == current,
             id,

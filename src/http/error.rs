@@ -31,6 +31,9 @@ pub enum HttpError {
     /// Signed in with a one-time password: choose a new one first.
     #[error("password change required")]
     PasswordChangeRequired,
+    /// Their role needs a second factor and they have none yet.
+    #[error("second factor enrolment required")]
+    SecondFactorRequired,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
 }
@@ -77,9 +80,9 @@ impl HttpError {
             HttpError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             HttpError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            HttpError::LoginRequired { .. } | HttpError::PasswordChangeRequired => {
-                StatusCode::SEE_OTHER
-            }
+            HttpError::LoginRequired { .. }
+            | HttpError::PasswordChangeRequired
+            | HttpError::SecondFactorRequired => StatusCode::SEE_OTHER,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
         }
     }
@@ -109,6 +112,9 @@ impl IntoResponse for HttpError {
                 return see_other(&target);
             }
             HttpError::PasswordChangeRequired => return see_other("/quan-tri/doi-mat-khau"),
+            HttpError::SecondFactorRequired => {
+                return see_other("/quan-tri/xac-thuc-hai-buoc?tb=can-xac-thuc");
+            }
             _ => {}
         }
         let status = self.status();

@@ -3,6 +3,7 @@
 //! builds read them from disk and reload them when they change.
 
 pub mod format;
+pub mod qr;
 pub mod views;
 
 use std::sync::Arc;

@@ -817,10 +817,64 @@ async fn the_first_admin_must_change_the_one_time_password() {
         .await
         .unwrap();
     assert_eq!(changed.status(), 303);
+    // Next, administrators must enrol a second factor before anything else.
+    let (status, location) = admin.get("/quan-tri/nguoi-dung").await;
+    assert_eq!(status, 303);
+    assert!(
+        location.contains("/quan-tri/xac-thuc-hai-buoc"),
+        "{location}"
+    );
+    let (status, html) = admin.get("/quan-tri/xac-thuc-hai-buoc").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<svg") && html.contains("bắt buộc"));
+    let secret = crate::support::secret_on_page(&html);
+    let before = admin.session_token(&server).unwrap();
+    let code = trangtin::auth::second_factor::code_at(&secret, server.app.clock.now());
+    let enrolled = admin
+        .client
+        .post(server.url("/quan-tri/xac-thuc-hai-buoc"))
+        .header("origin", format!("https://{}", server.https))
+        .form(&[
+            ("csrf", field_value(&html, "csrf").unwrap().as_str()),
+            ("thao_tac", "bat"),
+            ("bi_mat", field_value(&html, "bi_mat").unwrap().as_str()),
+            ("ma", code.as_str()),
+            ("xac_nhan", good),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enrolled.status(), 200);
+    assert!(
+        enrolled
+            .text()
+            .await
+            .unwrap()
+            .contains("Mã dự phòng của bạn")
+    );
+    server.remember_secret("admin", secret);
+    // Enrolling gave the browser a new session id; the old one opens nothing.
+    assert_ne!(admin.session_token(&server).unwrap(), before);
+    let stale = server
+        .client()
+        .get(server.url("/quan-tri"))
+        .header("cookie", format!("__Host-trangtin={before}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 303);
+    assert!(
+        stale.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("dang-nhap")
+    );
     let (status, _) = admin.get("/quan-tri/nguoi-dung").await;
     assert_eq!(status, 200);
     assert!(server.login_with("admin", one_time).await.is_none());
-    assert!(server.login_with("admin", good).await.is_some());
+    let again = server.login_with("admin", good).await.unwrap();
+    let (status, _) = again.get("/quan-tri/nguoi-dung").await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -254,13 +254,36 @@ async fn login(
         .click()
         .await
         .unwrap();
+    wait_to_leave(client, "/quan-tri/dang-nhap", login).await;
+    if client.current_url().await.unwrap().path() == "/quan-tri/dang-nhap/ma" {
+        violations.extend(axe(client, axe_js).await);
+        let code = server.next_code(login).await;
+        client
+            .find(Locator::Id("ma"))
+            .await
+            .unwrap()
+            .send_keys(&code)
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_to_leave(client, "/quan-tri/dang-nhap/ma", login).await;
+    }
+}
+
+async fn wait_to_leave(client: &Client, path: &str, login: &str) {
     for _ in 0..100 {
-        if client.current_url().await.unwrap().path() != "/quan-tri/dang-nhap" {
+        if client.current_url().await.unwrap().path() != path {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{login} could not sign in");
+    panic!("{login} could not get past {path}");
 }
 
 async fn logout(client: &Client) {
@@ -540,7 +563,58 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
     // The administrator reads the audit trail of all of the above.
     client.goto(&server.url("/quan-tri")).await.unwrap();
     logout(&client).await;
+    // The administrator has not enrolled a second factor yet: the login leads to the
+    // enrolment page, which draws the QR code itself.
+    server
+        .app
+        .store
+        .write(|tx| -> Result<_, trangtin::auth::Error> {
+            let admin = trangtin::auth::find_by_login(tx, "admin")?.unwrap();
+            trangtin::auth::second_factor::remove(tx, admin.id)
+        })
+        .await
+        .unwrap();
     login(&client, &server, "admin", &mut violations, &axe_js).await;
+    wait_for_path(&client, "/quan-tri/xac-thuc-hai-buoc").await;
+    violations.extend(axe(&client, &axe_js).await);
+    let html = client.source().await.unwrap();
+    assert!(html.contains("<svg"), "a QR code is drawn");
+    let secret = crate::support::secret_on_page(&html);
+    let code = trangtin::auth::second_factor::code_at(&secret, server.app.clock.now());
+    for (field, value) in [("ma", code.as_str()), ("xac_nhan", TEST_PASSWORD)] {
+        client
+            .find(Locator::Id(field))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    client
+        .find(Locator::Css("form.form button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if client
+            .source()
+            .await
+            .unwrap()
+            .contains("Mã dự phòng của bạn")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let html = client.source().await.unwrap();
+    assert_eq!(
+        html.matches("<li><code class=\"secret\">").count(),
+        10,
+        "{html}"
+    );
+    violations.extend(axe(&client, &axe_js).await);
     client
         .goto(&server.url("/quan-tri/nhat-ky?hanh_dong=step%3A"))
         .await

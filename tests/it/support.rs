@@ -24,6 +24,8 @@ pub struct TestServer {
     _dir: Option<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<server::Stopped, server::Error>>>,
+    /// TOTP secrets of accounts enrolled through the enrolment page, by login.
+    secrets: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
 }
 
 impl TestServer {
@@ -73,6 +75,7 @@ impl TestServer {
             _dir: None,
             stop: Some(stop),
             task: Some(task),
+            secrets: Default::default(),
         }
     }
 
@@ -163,6 +166,26 @@ impl Drop for TestServer {
 /// The password tests give demo accounts.
 pub const TEST_PASSWORD: &str = "mật khẩu thử nghiệm 2026";
 
+/// The TOTP secret an enrolment page shows (base32 in groups), as bytes.
+pub fn secret_on_page(html: &str) -> Vec<u8> {
+    let shown = html
+        .split("id=\"khoa-bi-mat\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the page shows the secret");
+    let base32: String = shown.chars().filter(|c| !c.is_whitespace()).collect();
+    totp_rs::Secret::try_from_base32(&base32)
+        .expect("base32")
+        .as_bytes()
+        .to_vec()
+}
+
+/// The TOTP secret `TestServer::login` enrols for accounts that need one.
+pub fn test_secret(login: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(format!("totp:{login}").as_bytes())[..20].to_vec()
+}
+
 /// A signed-in browser-like client: keeps cookies, sends Origin, adds the CSRF token.
 pub struct Staff {
     pub client: reqwest::Client,
@@ -172,17 +195,32 @@ pub struct Staff {
 }
 
 impl TestServer {
-    /// Sets a known password on `login` (straight in the store) and signs in over HTTPS
-    /// through the real login form.
+    /// Sets a known password on `login` (straight in the store) and, when the account's
+    /// roles need a second factor, enrols `test_secret(login)` for it; then signs in over
+    /// HTTPS through the real login form and code step.
     pub async fn login(&self, login: &str) -> Staff {
+        use trangtin::auth::second_factor;
         let hash = trangtin::auth::password::hash(TEST_PASSWORD).unwrap();
         let now = self.app.clock.now();
         let name = login.to_string();
+        self.secrets.lock().unwrap().remove(login);
+        let key = self.app.secret_key.clone();
+        let extra_roles = self.app.config.second_factor_roles.clone();
         self.app
             .store
             .write(move |tx| -> Result<(), trangtin::auth::Error> {
                 let user = trangtin::auth::find_by_login(tx, &name)?.expect("the account exists");
                 trangtin::auth::set_password_hash(tx, user.id, hash, false, now)?;
+                let actor = trangtin::auth::actor(tx, &user)?;
+                if second_factor::required(&actor, &extra_roles) {
+                    // Enrolled with the code of the step before, so this step's code,
+                    // which the login below types, is still unused.
+                    let secret = second_factor::NewSecret::from_bytes(&test_secret(&name)).unwrap();
+                    let earlier = now - jiff::SignedDuration::from_secs(30);
+                    let code = second_factor::code_at(secret.bytes(), earlier);
+                    second_factor::enrol(tx, &key, user.id, &secret, &code, now)?
+                        .expect("enrolment code accepted");
+                }
                 Ok(())
             })
             .await
@@ -192,11 +230,69 @@ impl TestServer {
             .expect("login succeeds")
     }
 
-    /// Signs in with a password; `None` if the login page refuses it.
+    /// The code an authenticator holding `test_secret(login)` shows for the next unused
+    /// step; the clock moves on to that step if this one is used up, as a person waits
+    /// for the next code.
+    pub async fn next_code(&self, login: &str) -> String {
+        use trangtin::auth::second_factor;
+        let name = login.to_string();
+        let last_step = self
+            .app
+            .store
+            .read(move |tx| -> Result<_, trangtin::auth::Error> {
+                let user = trangtin::auth::find_by_login(tx, &name)?.expect("the account exists");
+                Ok(second_factor::get(tx, user.id)?.map(|f| f.last_step))
+            })
+            .await
+            .unwrap()
+            .unwrap_or(0);
+        let step = second_factor::step_at(self.app.clock.now());
+        if step <= last_step {
+            self.app.clock.advance(30 * (last_step - step + 1) as i64);
+        }
+        second_factor::code_at(&self.secret_of(login), self.app.clock.now())
+    }
+
+    /// Remembers the secret a test enrolled through the page, for later logins.
+    pub fn remember_secret(&self, login: &str, secret: Vec<u8>) {
+        self.secrets
+            .lock()
+            .unwrap()
+            .insert(login.to_string(), secret);
+    }
+
+    fn secret_of(&self, login: &str) -> Vec<u8> {
+        self.secrets
+            .lock()
+            .unwrap()
+            .get(login)
+            .cloned()
+            .unwrap_or_else(|| test_secret(login))
+    }
+
+    /// Signs in with a password, and the code of `test_secret(login)` if the server asks
+    /// for one; `None` if the login page refuses either.
     pub async fn login_with(&self, login: &str, password: &str) -> Option<Staff> {
-        let (client, jar, response) = self.login_attempt_in_jar(login, password).await;
+        let (client, jar, mut response) = self.login_attempt_in_jar(login, password).await;
         if response.status() != 303 {
             return None;
+        }
+        let location = response.headers()["location"].to_str().unwrap().to_string();
+        if location.starts_with("/quan-tri/dang-nhap/ma") {
+            let page = client.get(self.url(&location)).send().await.unwrap();
+            let html = page.text().await.unwrap();
+            let csrf = field_value(&html, "csrf").expect("code form has a CSRF token");
+            let code = self.next_code(login).await;
+            response = client
+                .post(self.url("/quan-tri/dang-nhap/ma"))
+                .header("origin", format!("https://{}", self.https))
+                .form(&[("csrf", csrf.as_str()), ("ma", code.as_str()), ("tiep", "")])
+                .send()
+                .await
+                .unwrap();
+            if response.status() != 303 {
+                return None;
+            }
         }
         let mut staff = Staff {
             client,

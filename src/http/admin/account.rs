@@ -15,7 +15,7 @@ use super::views::{AdminLayout, FieldError, flash_code};
 use super::{LOGIN_COOKIE, MaybeStaff, PREFIX, StaffOnly, page, site_and_inbox};
 use crate::app::App;
 use crate::audit::{self, Event};
-use crate::auth::{self, password, session, throttle};
+use crate::auth::{self, password, second_factor, session, throttle};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::server::Peer;
 use crate::store;
@@ -46,7 +46,7 @@ pub async fn login_form(
     login_page(&app, next, String::new(), None, Outcome::Shown).await
 }
 
-async fn login_page(
+pub(super) async fn login_page(
     app: &Arc<App>,
     next: String,
     login: String,
@@ -70,14 +70,14 @@ async fn login_page(
     Ok(response)
 }
 
-fn random_token() -> Result<String, HttpError> {
+pub(super) fn random_token() -> Result<String, HttpError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| HttpError::Internal(e.to_string()))?;
     Ok(hex::encode(bytes))
 }
 
 /// Only paths inside the admin pages are followed after login.
-fn safe_next(next: &str) -> &str {
+pub(super) fn safe_next(next: &str) -> &str {
     if next.starts_with("/quan-tri") && !next.contains("//") && !next.contains('\\') {
         next
     } else {
@@ -85,9 +85,9 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-const WRONG_LOGIN: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
-const LOCKED: &str = "Tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau hoặc liên hệ quản trị viên.";
-const TOO_MANY: &str =
+pub(super) const WRONG_LOGIN: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
+pub(super) const LOCKED: &str = "Tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau hoặc liên hệ quản trị viên.";
+pub(super) const TOO_MANY: &str =
     "Có quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau ít phút.";
 
 /// `POST /quan-tri/dang-nhap`
@@ -122,13 +122,15 @@ pub async fn login(
         return login_page(&app, next, login, Some(TOO_MANY), Outcome::Throttled).await;
     }
     let lookup = login.clone();
-    let (user, locked) = app
+    let (user, locked, enrolled) = app
         .store
         .read(move |tx| -> Result<_, auth::Error> {
-            Ok((
-                auth::find_by_login(tx, &lookup)?.filter(|u| u.enabled),
-                throttle::locked(tx, &lookup, now)?,
-            ))
+            let user = auth::find_by_login(tx, &lookup)?.filter(|u| u.enabled);
+            let enrolled = match &user {
+                Some(u) => second_factor::is_enrolled(tx, u.id)?,
+                None => false,
+            };
+            Ok((user, throttle::locked(tx, &lookup, now)?, enrolled))
         })
         .await?;
     // The same work whether or not the login exists: no account enumeration by timing.
@@ -141,31 +143,13 @@ pub async fn login(
     let user = match user.filter(|_| verified) {
         Some(user) if !locked => user,
         good => {
-            let (actor, address) = (login.clone(), ip.to_string());
-            let newly_locked = app
-                .store
-                .write(move |tx| -> Result<_, store::Error> {
-                    let action = if good.is_some() {
-                        "login_refused_locked"
-                    } else {
-                        "login_failed"
-                    };
-                    audit::append(tx, Event::new(&actor, action, &actor).ip(&address), now)?;
-                    let newly_locked = good.is_none() && throttle::fail(tx, &policy, &actor, now)?;
-                    if newly_locked {
-                        let detail = format!(
-                            "{} failures in {} minutes",
-                            policy.max_failures,
-                            policy.window.as_mins()
-                        );
-                        let event = Event::new("", "locked", &actor).ip(&address).detail(detail);
-                        audit::append(tx, event, now)?;
-                    }
-                    Ok(newly_locked)
-                })
-                .await?;
-            app.address_failures.fail(ip, policy.window, now);
-            tracing::info!(%ip, locked = locked || newly_locked, "failed login");
+            let refused = if good.is_some() {
+                "login_refused_locked"
+            } else {
+                "login_failed"
+            };
+            let newly_locked =
+                record_failure(&app, &login, ip, refused, None, good.is_none()).await?;
             tokio::time::sleep(policy.delay(from_address + 1)).await;
             let error = if locked || newly_locked {
                 LOCKED
@@ -182,10 +166,98 @@ pub async fn login(
     } else {
         None
     };
-    let (actor, address) = (user.login.clone(), ip.to_string());
+    if let Some(rehash) = rehash {
+        let (id, actor, must_change) = (user.id, user.login.clone(), user.must_change_password);
+        app.store
+            .write(move |tx| -> Result<_, auth::Error> {
+                auth::set_password_hash(tx, id, rehash, must_change, now)?;
+                audit::append(tx, Event::new(&actor, "password_rehashed", &actor), now)?;
+                Ok(())
+            })
+            .await?;
+    }
     // A session cookie sent with the login (an earlier session, or one planted by
     // someone else) ends here: the person gets a fresh id, never a known one.
     let previous = form::cookie(&headers, session::COOKIE).map(str::to_string);
+    if enrolled {
+        // The password was right; the failure count stays until the code is right too,
+        // so knowing the password does not buy endless tries at the code.
+        let id = user.id;
+        let (token, _) = app
+            .store
+            .write(move |tx| -> Result<_, auth::Error> {
+                if let Some(previous) = previous {
+                    session::end(tx, &previous)?;
+                }
+                session::start_awaiting_second_factor(tx, id, origin, now)
+            })
+            .await?;
+        let target = format!(
+            "{}?tiep={}",
+            super::SECOND_FACTOR_LOGIN,
+            form::encode(&next)
+        );
+        return Ok(with_cookies(
+            see_other(&target),
+            &[form::set_cookie(session::COOKIE, &token, None)],
+        ));
+    }
+    finish_login(&app, user, ip, origin, previous, "password", &next).await
+}
+
+/// Records a failed login step (`action`) against the login as typed, and the lock
+/// it may cause; returns whether this failure locked the account.
+pub(super) async fn record_failure(
+    app: &Arc<App>,
+    login: &str,
+    ip: IpAddr,
+    action: &'static str,
+    detail: Option<&'static str>,
+    counts: bool,
+) -> Result<bool, HttpError> {
+    let policy = app.config.login;
+    let now = app.clock.now();
+    let (actor, address) = (login.to_string(), ip.to_string());
+    let newly_locked = app
+        .store
+        .write(move |tx| -> Result<_, store::Error> {
+            let mut event = Event::new(&actor, action, &actor).ip(&address);
+            if let Some(detail) = detail {
+                event = event.detail(detail);
+            }
+            audit::append(tx, event, now)?;
+            let newly_locked = counts && throttle::fail(tx, &policy, &actor, now)?;
+            if newly_locked {
+                let detail = format!(
+                    "{} failures in {} minutes",
+                    policy.max_failures,
+                    policy.window.as_mins()
+                );
+                let event = Event::new("", "locked", &actor).ip(&address).detail(detail);
+                audit::append(tx, event, now)?;
+            }
+            Ok(newly_locked)
+        })
+        .await?;
+    app.address_failures.fail(ip, policy.window, now);
+    tracing::info!(%ip, action, locked = newly_locked, "failed login step");
+    Ok(newly_locked)
+}
+
+/// The last step of every login: ends the session the browser brought (a planted id,
+/// or the half-session of the password step), clears the failure count, records the
+/// login and starts a fresh session. `how` says which factors were shown.
+pub(super) async fn finish_login(
+    app: &Arc<App>,
+    user: auth::User,
+    ip: IpAddr,
+    origin: session::Origin,
+    previous: Option<String>,
+    how: &'static str,
+    next: &str,
+) -> Result<Response, HttpError> {
+    let now = app.clock.now();
+    let (actor, address, id) = (user.login.clone(), ip.to_string(), user.id);
     let (token, _) = app
         .store
         .write(move |tx| -> Result<_, auth::Error> {
@@ -193,36 +265,39 @@ pub async fn login(
                 session::end(tx, &previous)?;
             }
             throttle::clear(tx, &actor)?;
-            if let Some(rehash) = rehash {
-                auth::set_password_hash(tx, user.id, rehash, user.must_change_password, now)?;
-                audit::append(tx, Event::new(&actor, "password_rehashed", &actor), now)?;
-            }
-            audit::append(tx, Event::new(&actor, "login", &actor).ip(&address), now)?;
-            auth::record_login(tx, user.id, now)?;
-            session::start(tx, user.id, origin, now)
+            let event = Event::new(&actor, "login", &actor).ip(&address).detail(how);
+            audit::append(tx, event, now)?;
+            auth::record_login(tx, id, now)?;
+            session::start(tx, id, origin, now)
         })
         .await?;
-    tracing::info!(user = %user.login, "signed in");
+    tracing::info!(user = %user.login, how, "signed in");
     let target = if user.must_change_password {
         super::PASSWORD
     } else {
-        safe_next(&next)
+        safe_next(next)
     };
-    let mut response = see_other(target);
-    let headers = response.headers_mut();
-    for cookie in [
-        form::set_cookie(session::COOKIE, &token, None),
-        form::set_cookie(LOGIN_COOKIE, "", Some(0)),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            headers.append(SET_COOKIE, value);
+    Ok(with_cookies(
+        see_other(target),
+        &[
+            form::set_cookie(session::COOKIE, &token, None),
+            form::set_cookie(LOGIN_COOKIE, "", Some(0)),
+        ],
+    ))
+}
+
+/// Adds `Set-Cookie` headers to a response.
+pub(super) fn with_cookies(mut response: Response, cookies: &[String]) -> Response {
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            response.headers_mut().append(SET_COOKIE, value);
         }
     }
-    Ok(response)
+    response
 }
 
 /// The remote address the server saw (unspecified if none was recorded).
-fn client_ip(peer: Option<Extension<Peer>>) -> IpAddr {
+pub(super) fn client_ip(peer: Option<Extension<Peer>>) -> IpAddr {
     peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(Peer(addr))| {
         addr.ip()
     })
@@ -259,6 +334,7 @@ pub async fn logout(
 struct PasswordView {
     layout: AdminLayout,
     forced: bool,
+    min_length: usize,
     errors: Vec<FieldError>,
 }
 
@@ -269,10 +345,16 @@ pub async fn password_form(
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let (site, inbox) = site_and_inbox(&app, &staff).await?;
+    let id = staff.user.id;
+    let enrolled = app
+        .store
+        .read(move |tx| second_factor::is_enrolled(tx, id))
+        .await?;
     let view = PasswordView {
         layout: AdminLayout::new(&site, &staff, "Đổi mật khẩu", super::PASSWORD, inbox)
             .with_flash(flash_code(query.as_deref())),
         forced: staff.user.must_change_password,
+        min_length: password::min_length(enrolled),
         errors: Vec::new(),
     };
     page(&app, "admin/password.html", &view, Outcome::Shown)
@@ -306,8 +388,13 @@ pub async fn change_password(
             message: "Hai lần nhập mật khẩu mới không khớp.".into(),
         });
     }
-    // The second factor is not built yet, so every account needs the longer minimum.
-    if let Err(message) = password::policy(&new, &staff.user.login, false) {
+    // With a second factor the law allows a shorter password.
+    let id = staff.user.id;
+    let enrolled = app
+        .store
+        .read(move |tx| second_factor::is_enrolled(tx, id))
+        .await?;
+    if let Err(message) = password::policy(&new, &staff.user.login, enrolled) {
         errors.push(FieldError {
             field: "new",
             message: message.into(),
@@ -323,6 +410,7 @@ pub async fn change_password(
         let view = PasswordView {
             layout: AdminLayout::new(&site, &staff, "Đổi mật khẩu", super::PASSWORD, inbox),
             forced: staff.user.must_change_password,
+            min_length: password::min_length(enrolled),
             errors,
         };
         return page(&app, "admin/password.html", &view, Outcome::Invalid);

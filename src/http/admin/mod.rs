@@ -10,6 +10,7 @@ mod library;
 mod people;
 mod sessions;
 mod trail;
+mod two_step;
 mod views;
 
 use std::sync::Arc;
@@ -34,6 +35,10 @@ pub const PREFIX: &str = "/quan-tri";
 pub const LOGIN: &str = "/quan-tri/dang-nhap";
 pub const PASSWORD: &str = "/quan-tri/doi-mat-khau";
 pub const UPLOAD: &str = "/quan-tri/tep";
+/// Enrolling and managing one's second factor.
+pub const SECOND_FACTOR: &str = "/quan-tri/xac-thuc-hai-buoc";
+/// The code step of a login.
+pub const SECOND_FACTOR_LOGIN: &str = "/quan-tri/dang-nhap/ma";
 /// The pre-session cookie that carries the login form's CSRF token.
 pub const LOGIN_COOKIE: &str = "__Host-trangtin-login";
 /// How long a form body may take to arrive.
@@ -48,6 +53,9 @@ pub const UPLOAD_MAX_BYTES: u64 = crate::media::MAX_DOCUMENT_BYTES as u64 + 1024
 pub enum Capability {
     /// Anyone, signed in or not (the login page).
     Anyone,
+    /// Someone whose password was just accepted and who still owes the second factor
+    /// (the code step); anyone else is sent to the login page.
+    PasswordAccepted,
     /// Any signed-in member of staff.
     Staff,
     /// Someone who writes (contributor or compiler).
@@ -60,7 +68,7 @@ pub enum Capability {
 impl Capability {
     pub fn admits(self, roles: &[Role]) -> bool {
         match self {
-            Capability::Anyone | Capability::Staff => true,
+            Capability::Anyone | Capability::PasswordAccepted | Capability::Staff => true,
             Capability::Writer => {
                 roles.contains(&Role::Contributor) || roles.contains(&Role::Compiler)
             }
@@ -91,7 +99,17 @@ pub const ROUTES: &[RouteSpec] = &[
         Some(Capability::Anyone),
         Some(Capability::Anyone),
     ),
+    route(
+        "/quan-tri/dang-nhap/ma",
+        Some(Capability::PasswordAccepted),
+        Some(Capability::PasswordAccepted),
+    ),
     route("/quan-tri/dang-xuat", None, Some(Capability::Staff)),
+    route(
+        "/quan-tri/xac-thuc-hai-buoc",
+        Some(Capability::Staff),
+        Some(Capability::Staff),
+    ),
     route(
         "/quan-tri/doi-mat-khau",
         Some(Capability::Staff),
@@ -173,6 +191,11 @@ pub const ROUTES: &[RouteSpec] = &[
         None,
         Some(Capability::Administrator),
     ),
+    route(
+        "/quan-tri/nguoi-dung/{id}/xac-thuc-hai-buoc",
+        None,
+        Some(Capability::Administrator),
+    ),
     route("/quan-tri/nhat-ky", Some(Capability::Administrator), None),
     route(
         "/quan-tri/nhat-ky/xuat",
@@ -199,7 +222,15 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
             "/quan-tri/dang-nhap",
             get(account::login_form).post(account::login),
         )
+        .route(
+            "/quan-tri/dang-nhap/ma",
+            get(two_step::code_form).post(two_step::submit_code),
+        )
         .route("/quan-tri/dang-xuat", post(account::logout))
+        .route(
+            "/quan-tri/xac-thuc-hai-buoc",
+            get(two_step::second_factor_form).post(two_step::change_second_factor),
+        )
         .route(
             "/quan-tri/doi-mat-khau",
             get(account::password_form).post(account::change_password),
@@ -264,6 +295,10 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
             "/quan-tri/nguoi-dung/{id}/dang-xuat",
             post(people::end_user_sessions),
         )
+        .route(
+            "/quan-tri/nguoi-dung/{id}/xac-thuc-hai-buoc",
+            post(people::reset_second_factor),
+        )
         .route("/quan-tri/nhat-ky", get(trail::audit_page))
         .route("/quan-tri/nhat-ky/xuat", get(trail::audit_export))
         .route(
@@ -297,6 +332,10 @@ pub struct Staff {
     pub actor: Actor,
     pub csrf: String,
     pub token: String,
+    /// Their roles or delegations need a second factor.
+    pub second_factor_required: bool,
+    /// ... and they have none yet: every page but enrolment sends them there.
+    pub must_enrol: bool,
 }
 
 /// What the guard learned about the session, for the extractors.
@@ -317,6 +356,15 @@ fn signed_in(parts: &Parts) -> Result<Arc<Staff>, HttpError> {
     let path = parts.uri.path();
     if staff.user.must_change_password && path != PASSWORD && path != "/quan-tri/dang-xuat" {
         return Err(HttpError::PasswordChangeRequired);
+    }
+    // A one-time password is replaced first, then the second factor enrolled.
+    let changing_password = staff.user.must_change_password && path == PASSWORD;
+    if staff.must_enrol
+        && !changing_password
+        && path != SECOND_FACTOR
+        && path != "/quan-tri/dang-xuat"
+    {
+        return Err(HttpError::SecondFactorRequired);
     }
     Ok(staff)
 }
@@ -457,6 +505,7 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
     let now = app.clock.now();
     let lookup = token.clone();
     let lifetimes = app.config.sessions;
+    let extra_roles = app.config.second_factor_roles.clone();
     let found = app
         .store
         .read(move |tx| -> Result<_, auth::Error> {
@@ -467,10 +516,12 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
                 return Ok(None);
             };
             let actor = auth::actor(tx, &user)?;
-            Ok(Some((session, user, actor)))
+            let required = auth::second_factor::required(&actor, &extra_roles);
+            let enrolled = auth::second_factor::is_enrolled(tx, user.id)?;
+            Ok(Some((session, user, actor, required, enrolled)))
         })
         .await?;
-    let Some((session, user, actor)) = found else {
+    let Some((session, user, actor, required, enrolled)) = found else {
         return Ok(None);
     };
     if session::needs_touch(&session, now) {
@@ -485,6 +536,8 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
         actor,
         csrf: session.csrf,
         token,
+        second_factor_required: required,
+        must_enrol: required && !enrolled,
     })))
 }
 
@@ -525,6 +578,8 @@ pub fn expected_status(cap: Capability, roles: Option<&[Role]>, method: &Method)
         (Capability::Anyone, None) => StatusCode::OK,
         // The only such page is the login page, which sends signed-in people on.
         (Capability::Anyone, Some(_)) => StatusCode::SEE_OTHER,
+        // Without the half-session of a password step, to the login page.
+        (Capability::PasswordAccepted, _) if method == Method::GET => StatusCode::SEE_OTHER,
         (_, None) if method == Method::GET => StatusCode::SEE_OTHER,
         (_, None) => StatusCode::FORBIDDEN,
         (cap, Some(roles)) if cap.admits(roles) => StatusCode::OK,

@@ -45,6 +45,8 @@ struct UserRow {
     /// "Chưa đăng nhập" or the date and time.
     last_login: String,
     created: String,
+    second_factor: bool,
+    second_factor_required: bool,
 }
 
 #[derive(Serialize)]
@@ -77,9 +79,20 @@ async fn users_page(
     created: Option<(String, String)>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
-    let (users, units) = app
+    let extra_roles = app.config.second_factor_roles.clone();
+    let (users, units, enrolled, required) = app
         .store
-        .read(|tx| -> Result<_, auth::Error> { Ok((auth::users(tx)?, auth::units(tx)?)) })
+        .read(move |tx| -> Result<_, auth::Error> {
+            let users = auth::users(tx)?;
+            let mut required = std::collections::HashSet::new();
+            for user in &users {
+                if auth::second_factor::required(&auth::actor(tx, user)?, &extra_roles) {
+                    required.insert(user.id.0);
+                }
+            }
+            let enrolled = auth::second_factor::enrolled(tx)?;
+            Ok((users, auth::units(tx)?, enrolled, required))
+        })
         .await?;
     let (site, inbox) = site_and_inbox(app, staff).await?;
     let outcome = if errors.is_empty() {
@@ -110,6 +123,8 @@ async fn users_page(
                     crate::render::format::datetime,
                 ),
                 created: crate::render::format::date(u.created_at),
+                second_factor: enrolled.contains(&u.id.0),
+                second_factor_required: required.contains(&u.id.0),
             })
             .collect(),
         units: units
@@ -214,6 +229,7 @@ struct UserView {
     one_time: Option<String>,
     /// When a lock from failed logins ends, if the account is locked now.
     locked_until: Option<String>,
+    second_factor: bool,
 }
 
 async fn user_page(
@@ -225,12 +241,13 @@ async fn user_page(
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
     let now = app.clock.now();
-    let (user, units, locked_until) = app
+    let (user, units, locked_until, second_factor) = app
         .store
         .read(move |tx| -> Result<_, auth::Error> {
             let user = auth::user(tx, id)?.ok_or(auth::Error::NoSuchUser)?;
             let locked_until = throttle::locked_until(tx, &user.login, now)?;
-            Ok((user, auth::units(tx)?, locked_until))
+            let second_factor = auth::second_factor::is_enrolled(tx, id)?;
+            Ok((user, auth::units(tx)?, locked_until, second_factor))
         })
         .await?;
     let locked_until = locked_until.map(crate::render::format::datetime);
@@ -259,6 +276,7 @@ async fn user_page(
         errors,
         one_time,
         locked_until,
+        second_factor,
     };
     page(app, "admin/user.html", &view, outcome)
 }
@@ -362,7 +380,7 @@ pub async fn reset_password(
 
 /// Sensitive changes (roles, delegations) ask for the acting person's password again,
 /// so a session left open on an unattended desk cannot make them.
-async fn password_confirmed(
+pub(super) async fn password_confirmed(
     app: &Arc<App>,
     staff: &super::Staff,
     form: &FormData,
@@ -421,6 +439,33 @@ pub async fn unlock_user(
         "unlocked",
         "da-mo-khoa",
         |tx, user| Ok(throttle::clear(tx, &user.login)?),
+    )
+    .await
+}
+
+/// `POST /quan-tri/nguoi-dung/{id}/xac-thuc-hai-buoc` — removes a person's second
+/// factor (a lost phone with no recovery codes left) and ends their sessions; they
+/// enrol again at their next login. The administrator confirms with their password.
+pub async fn reset_second_factor(
+    State(app): State<Arc<App>>,
+    Admin(staff): Admin,
+    Path(id): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let id = UserId(id);
+    if let Some(error) = password_confirmed(&app, &staff, &form).await? {
+        return user_page(&app, &staff, id, vec![error], None, None).await;
+    }
+    account_action(
+        &app,
+        &staff,
+        id,
+        "second_factor_reset",
+        "da-dat-lai-xac-thuc",
+        |tx, user| {
+            auth::second_factor::remove(tx, user.id)?;
+            auth::session::end_all_for(tx, user.id)
+        },
     )
     .await
 }

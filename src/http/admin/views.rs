@@ -67,6 +67,7 @@ impl AdminLayout {
             ),
             ("Đổi mật khẩu", "/quan-tri/doi-mat-khau", 0, true),
             ("Phiên đăng nhập", "/quan-tri/phien", 0, true),
+            ("Xác thực hai bước", "/quan-tri/xac-thuc-hai-buoc", 0, true),
         ];
         menu.retain(|(_, _, _, shown)| *shown);
         let current = menu
@@ -117,6 +118,13 @@ fn flash(code: &str) -> Option<&'static str> {
         "da-luu-don-vi" => "Đã lưu đơn vị.",
         "da-uy-quyen" => "Đã ủy quyền duyệt tin.",
         "da-thu-hoi" => "Đã thu hồi ủy quyền.",
+        "da-tat-xac-thuc" => "Đã tắt xác thực hai bước.",
+        "da-dat-lai-xac-thuc" => {
+            "Đã đặt lại xác thực hai bước; người dùng sẽ đăng ký lại ở lần đăng nhập sau."
+        }
+        "can-xac-thuc" => {
+            "Vai trò của bạn bắt buộc dùng xác thực hai bước. Hãy bật xác thực hai bước để tiếp tục làm việc."
+        }
         _ => return None,
     })
 }
