@@ -79,6 +79,10 @@ pub enum UserCommand {
     Passwd { login: String },
     /// List accounts
     List,
+    /// Remove a person's second factor (lost phone, no recovery codes); ends their
+    /// sessions, and they enrol again at their next login
+    #[command(name = "reset-2fa")]
+    Reset2fa { login: String },
 }
 
 pub fn main() -> ExitCode {
@@ -131,6 +135,7 @@ fn user(global: &Global, command: UserCommand) -> ExitCode {
             }
         },
         UserCommand::List => control::Request::UserList,
+        UserCommand::Reset2fa { login } => control::Request::UserReset2fa { login },
     };
     run_request(global, request)
 }

@@ -674,6 +674,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("base_url"), "{err}");
+        let err = parse("[accounts]\nsecond_factor_roles = [\"king\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("accounts.second_factor_roles"), "{err}");
+        let ok = parse("[accounts]\nsecond_factor_roles = [\"compiler\"]").unwrap();
+        assert_eq!(
+            ok.second_factor_roles,
+            vec![crate::workflow::Role::Compiler]
+        );
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub enum Request {
         password: String,
     },
     UserList,
+    /// Remove a person's second factor (a lost phone and no recovery codes left).
+    UserReset2fa {
+        login: String,
+    },
     /// Rebuild the search index from the store.
     Reindex,
 }
@@ -216,6 +220,21 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                 )))
             })
         }
+        Request::UserReset2fa { login } => store.write_blocking(|tx| {
+            let Some(user) = auth::find_by_login(tx, &login)? else {
+                return Ok(Response::refused(format!("no user {login:?}")));
+            };
+            if !auth::second_factor::remove(tx, user.id)? {
+                return Ok(Response::refused(format!(
+                    "{login} has no second factor to reset"
+                )));
+            }
+            crate::audit::append(tx, Event::new("cli", "second_factor_reset", &login), now)?;
+            auth::session::end_all_for(tx, user.id)?;
+            Ok(Response::ok(format!(
+                "second factor of {login} removed and their sessions ended; they enrol again at their next login"
+            )))
+        }),
         Request::Reindex => Ok(reindex(store, None)),
         Request::UserList => store.read_blocking(|tx| {
             let units = auth::units(tx)?;

@@ -172,14 +172,17 @@ pub fn enrolled(tx: &impl Tx) -> Result<std::collections::HashSet<u64>, Error> {
 }
 
 /// Whether this person must have a second factor: their roles, delegations they hold
-/// (delegates approve), or roles the configuration adds (`[accounts]
+/// and have not ended (delegates approve), or roles the configuration adds (`[accounts]
 /// second_factor_roles`).
-pub fn required(actor: &Actor, extra_roles: &[Role]) -> bool {
+pub fn required(actor: &Actor, extra_roles: &[Role], today: jiff::civil::Date) -> bool {
     actor
         .roles
         .iter()
         .any(|r| ALWAYS_REQUIRED.contains(r) || extra_roles.contains(r))
-        || actor.delegations.iter().any(|d| !d.revoked)
+        || actor
+            .delegations
+            .iter()
+            .any(|d| !d.revoked && d.until >= today)
 }
 
 /// Enrols `secret` for `user` if `code` is a current code of it; returns the recovery

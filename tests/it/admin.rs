@@ -110,15 +110,7 @@ async fn every_admin_route_answers_each_role_as_its_capability_says() {
             ],
         )
         .await;
-    let spare = server
-        .app
-        .store
-        .read(|tx| trangtin::auth::find_by_login(tx, "duphong"))
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .0;
+    let spare = server.user_id("duphong").await;
     let ids = |path: &str| {
         path.replace("/bai-viet/{id}", "/bai-viet/1")
             .replace("/uy-quyen/{id}", "/uy-quyen/1")

@@ -103,6 +103,40 @@ async fn users_are_added_through_a_running_server_and_can_sign_in() {
             .await
             .is_some()
     );
+
+    // An administrator who lost their phone: the operator resets the second factor.
+    let admin = server.login("admin").await;
+    let data = server.data.clone();
+    let out =
+        tokio::task::spawn_blocking(move || trangtin(&data, &["user", "reset-2fa", "admin"], ""))
+            .await
+            .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(admin.get("/quan-tri").await.0, 303, "their sessions ended");
+    let (client, response) = server
+        .login_attempt("admin", crate::support::TEST_PASSWORD)
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/quan-tri", "no code asked");
+    let inbox = client.get(server.url("/quan-tri")).send().await.unwrap();
+    assert!(
+        inbox.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/quan-tri/xac-thuc-hai-buoc"),
+        "but sent to enrol again"
+    );
+    let data = server.data.clone();
+    let again =
+        tokio::task::spawn_blocking(move || trangtin(&data, &["user", "reset-2fa", "admin"], ""))
+            .await
+            .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no second factor"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

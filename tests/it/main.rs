@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod documents;
 mod lifecycle;
+mod second_factor;
 mod security;
 mod sessions;
 mod site;

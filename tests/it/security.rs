@@ -37,18 +37,6 @@ fn count(records: &[Record], action: &str, target: &str) -> usize {
         .count()
 }
 
-async fn user_id(server: &TestServer, login: &'static str) -> u64 {
-    server
-        .app
-        .store
-        .read(move |tx| trangtin::auth::find_by_login(tx, login))
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .0
-}
-
 #[tokio::test]
 async fn wrong_passwords_lock_the_account_until_an_administrator_unlocks_it() {
     let server = TestServer::start().await;
@@ -80,7 +68,7 @@ async fn wrong_passwords_lock_the_account_until_an_administrator_unlocks_it() {
     );
 
     // The administrator sees the lock and lifts it.
-    let id = user_id(&server, "donvi").await;
+    let id = server.user_id("donvi").await;
     let (_, page) = admin.get(&format!("/quan-tri/nguoi-dung/{id}")).await;
     assert!(page.contains("Mở khóa ngay"), "{page}");
     admin
@@ -579,7 +567,7 @@ async fn accounts_unused_for_the_configured_days_are_disabled_and_reviewed() {
 async fn changing_roles_or_delegations_asks_for_the_password_again() {
     let server = TestServer::start().await;
     let admin = server.login("admin").await;
-    let id = user_id(&server, "donvi").await;
+    let id = server.user_id("donvi").await;
     let path = format!("/quan-tri/nguoi-dung/{id}");
     let unit = server
         .app
@@ -622,12 +610,38 @@ async fn changing_roles_or_delegations_asks_for_the_password_again() {
         vec![trangtin::workflow::Role::Contributor]
     );
     // The same roles need no password; a change with it goes through.
+    let donvi = server.login("donvi").await;
     admin.post_ok(&path, &edit("contributor", "")).await;
+    assert_eq!(
+        donvi.get("/quan-tri").await.0,
+        200,
+        "no change, session kept"
+    );
     admin.post_ok(&path, &edit("compiler", TEST_PASSWORD)).await;
     assert_eq!(
         roles(&server).await,
         vec![trangtin::workflow::Role::Compiler]
     );
+    // New roles, new session: the person signs in again.
+    assert_eq!(donvi.get("/quan-tri").await.0, 303);
+    // Changing one's own roles keeps one signed in, under a new session id.
+    let own = format!("/quan-tri/nguoi-dung/{}", server.user_id("admin").await);
+    let before = admin.session_token(&server).unwrap();
+    let r = admin
+        .post(
+            &own,
+            &[
+                ("name", "Quản trị"),
+                ("roles", "administrator"),
+                ("roles", "leadership"),
+                ("enabled", "on"),
+                ("xac_nhan", TEST_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_ne!(admin.session_token(&server).unwrap(), before);
+    assert_eq!(admin.get(&own).await.0, 200);
 
     // Delegations: granting and revoking both ask.
     let head = server.login("truongban").await;

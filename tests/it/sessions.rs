@@ -182,15 +182,7 @@ async fn people_see_and_revoke_their_sessions_and_administrators_end_all_of_them
     assert!(still_signed_in(&office).await);
 
     // The administrator ends all of bientap's sessions.
-    let id = server
-        .app
-        .store
-        .read(|tx| trangtin::auth::find_by_login(tx, "bientap"))
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .0;
+    let id = server.user_id("bientap").await;
     admin
         .post_ok(&format!("/quan-tri/nguoi-dung/{id}/dang-xuat"), &[])
         .await;

@@ -206,13 +206,14 @@ impl TestServer {
         self.secrets.lock().unwrap().remove(login);
         let key = self.app.secret_key.clone();
         let extra_roles = self.app.config.second_factor_roles.clone();
+        let today = self.app.today();
         self.app
             .store
             .write(move |tx| -> Result<(), trangtin::auth::Error> {
                 let user = trangtin::auth::find_by_login(tx, &name)?.expect("the account exists");
                 trangtin::auth::set_password_hash(tx, user.id, hash, false, now)?;
                 let actor = trangtin::auth::actor(tx, &user)?;
-                if second_factor::required(&actor, &extra_roles) {
+                if second_factor::required(&actor, &extra_roles, today) {
                     // Enrolled with the code of the step before, so this step's code,
                     // which the login below types, is still unused.
                     let secret = second_factor::NewSecret::from_bytes(&test_secret(&name)).unwrap();
@@ -251,6 +252,19 @@ impl TestServer {
             self.app.clock.advance(30 * (last_step - step + 1) as i64);
         }
         second_factor::code_at(&self.secret_of(login), self.app.clock.now())
+    }
+
+    /// The id of the account `login`.
+    pub async fn user_id(&self, login: &str) -> u64 {
+        let login = login.to_string();
+        self.app
+            .store
+            .read(move |tx| trangtin::auth::find_by_login(tx, &login))
+            .await
+            .unwrap()
+            .expect("the account exists")
+            .id
+            .0
     }
 
     /// Remembers the secret a test enrolled through the page, for later logins.

@@ -506,6 +506,7 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
     let lookup = token.clone();
     let lifetimes = app.config.sessions;
     let extra_roles = app.config.second_factor_roles.clone();
+    let today = app.today();
     let found = app
         .store
         .read(move |tx| -> Result<_, auth::Error> {
@@ -516,7 +517,7 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
                 return Ok(None);
             };
             let actor = auth::actor(tx, &user)?;
-            let required = auth::second_factor::required(&actor, &extra_roles);
+            let required = auth::second_factor::required(&actor, &extra_roles, today);
             let enrolled = auth::second_factor::is_enrolled(tx, user.id)?;
             Ok(Some((session, user, actor, required, enrolled)))
         })

@@ -80,13 +80,14 @@ async fn users_page(
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
     let extra_roles = app.config.second_factor_roles.clone();
+    let today = app.today();
     let (users, units, enrolled, required) = app
         .store
         .read(move |tx| -> Result<_, auth::Error> {
             let users = auth::users(tx)?;
             let mut required = std::collections::HashSet::new();
             for user in &users {
-                if auth::second_factor::required(&auth::actor(tx, user)?, &extra_roles) {
+                if auth::second_factor::required(&auth::actor(tx, user)?, &extra_roles, today) {
                     required.insert(user.id.0);
                 }
             }
@@ -304,6 +305,8 @@ pub async fn update_user(
     State(app): State<Arc<App>>,
     Admin(staff): Admin,
     Path(id): Path<u64>,
+    peer: Option<axum::Extension<crate::http::server::Peer>>,
+    headers: axum::http::HeaderMap,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let id = UserId(id);
@@ -324,32 +327,50 @@ pub async fn update_user(
     let mut wanted = edit.roles.clone();
     wanted.sort();
     wanted.dedup();
-    if current.is_some_and(|u| u.roles != wanted)
-        && let Some(error) = password_confirmed(&app, &staff, &form).await?
-    {
+    let roles_changed = current.is_some_and(|u| u.roles != wanted);
+    if roles_changed && let Some(error) = password_confirmed(&app, &staff, &form).await? {
         return user_page(&app, &staff, id, vec![error], None, None).await;
     }
     let now = app.clock.now();
     let by = staff.user.login.clone();
+    let (own, token) = (id == staff.user.id, staff.token.clone());
+    let origin = super::account::session_origin(super::account::client_ip(peer), &headers);
     match app
         .store
         .write(move |tx| -> Result<_, auth::Error> {
             let detail = format!("roles {:?}, enabled {}", edit.roles, edit.enabled);
-            let updated = auth::update_user(tx, id, edit, now)?;
+            auth::update_user(tx, id, edit, now)?;
             let login = auth::user(tx, id)?.map(|u| u.login).unwrap_or_default();
             audit::append(
                 tx,
                 Event::new(&by, "user_updated", login).detail(detail),
                 now,
             )?;
-            Ok(updated)
+            // New roles, new session ids: the person signs in again, or (changing
+            // their own roles) this browser gets a fresh session.
+            if !roles_changed {
+                return Ok(None);
+            }
+            if own {
+                auth::session::end(tx, &token)?;
+                return Ok(Some(auth::session::start(tx, id, origin, now)?.0));
+            }
+            auth::session::end_all_for(tx, id)?;
+            Ok(None)
         })
         .await
     {
-        Ok(_) => Ok(see_other(&format!(
-            "/quan-tri/nguoi-dung/{}?tb=da-luu-nguoi-dung",
-            id.0
-        ))),
+        Ok(renewed) => {
+            let response = see_other(&format!(
+                "/quan-tri/nguoi-dung/{}?tb=da-luu-nguoi-dung",
+                id.0
+            ));
+            let cookies: Vec<String> = renewed
+                .iter()
+                .map(|t| super::form::set_cookie(auth::session::COOKIE, t, None))
+                .collect();
+            Ok(super::account::with_cookies(response, &cookies))
+        }
         Err(e) => user_page(&app, &staff, id, auth_errors(e)?, None, None).await,
     }
 }
