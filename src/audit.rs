@@ -113,6 +113,8 @@ pub enum Break {
     Altered(u64),
     /// The record does not chain from the one before (one was removed or reordered).
     Unchained(u64),
+    /// The newest records are gone: the trail ends before the last number issued.
+    Truncated { last_issued: u64 },
 }
 
 /// Where the kept chain starts after old records were pruned: the last pruned
@@ -147,7 +149,8 @@ pub fn verify_and_select(
     filter: Option<&Filter>,
 ) -> Result<(Result<usize, Break>, Vec<Record>), store::Error> {
     let records = tables::AUDIT.values(tx)?;
-    let verified = check_chain(&records, anchor(tx)?);
+    let last_issued = store::get_plain(tx, tables::COUNTERS, "audit", |v| v)?.unwrap_or(0);
+    let verified = check_chain(&records, anchor(tx)?, last_issued);
     let mut selected: Vec<Record> = match filter {
         Some(filter) => records.into_iter().filter(|r| filter.matches(r)).collect(),
         None => Vec::new(),
@@ -156,7 +159,9 @@ pub fn verify_and_select(
     Ok((verified, selected))
 }
 
-fn check_chain(records: &[Record], start: Anchor) -> Result<usize, Break> {
+/// `last_issued` is the audit counter: the sequence number of the newest record ever
+/// written, so removing the newest records (which breaks no link) is caught too.
+fn check_chain(records: &[Record], start: Anchor, last_issued: u64) -> Result<usize, Break> {
     let mut prev = start.hash;
     let mut expected_seq = start.seq + 1;
     for r in records {
@@ -168,6 +173,9 @@ fn check_chain(records: &[Record], start: Anchor) -> Result<usize, Break> {
         }
         prev = r.hash.clone();
         expected_seq = r.seq + 1;
+    }
+    if expected_seq - 1 != last_issued {
+        return Err(Break::Truncated { last_issued });
     }
     Ok(records.len())
 }

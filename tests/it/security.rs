@@ -227,6 +227,27 @@ async fn altering_or_removing_an_audit_record_is_detected() {
         server.app.store.read(audit::verify).await.unwrap(),
         Err(Break::Unchained(second + 1))
     );
+
+    // Putting it back and deleting the newest records instead breaks no link, but the
+    // trail then ends before the last number issued.
+    let original = records[1].clone();
+    let newest = records.last().unwrap().seq;
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<(), trangtin::store::Error> {
+            tables::AUDIT.insert(tx, second, &original)?;
+            tx.open_table(tables::AUDIT.definition())?.remove(newest)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        server.app.store.read(audit::verify).await.unwrap(),
+        Err(Break::Truncated {
+            last_issued: newest
+        })
+    );
 }
 
 #[tokio::test]

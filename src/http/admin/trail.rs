@@ -187,6 +187,12 @@ pub async fn audit_page(
                 "chuỗi bị đứt trước bản ghi số {seq} (có bản ghi bị xóa hoặc chèn)"
             )),
         ),
+        Err(Break::Truncated { last_issued }) => (
+            None,
+            Some(format!(
+                "các bản ghi mới nhất đã bị xóa (bản ghi cuối cùng phải là số {last_issued})"
+            )),
+        ),
     };
     if let Some(b) = &chain_break {
         tracing::error!("audit chain does not verify: {b}");
