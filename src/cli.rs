@@ -56,6 +56,38 @@ pub enum Command {
     User(UserCommand),
     /// Rebuild the search index (through the running server if there is one)
     Reindex,
+    /// Write a verified backup (through the running server if there is one); prints its
+    /// path. `backup verify FILE` checks an archive
+    Backup(BackupArgs),
+    /// Restore a backup into the data folder (--data); verifies it first and refuses a
+    /// folder that is not empty without --force
+    Restore {
+        /// The archive (.tar.zst, or .tar.zst.enc)
+        file: PathBuf,
+        /// Replace a data folder that is not empty (the old one is kept beside it)
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub command: Option<BackupCommand>,
+    /// Folder to write into [default: DATA/backups]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Encrypt with a passphrase from TRANGTIN_BACKUP_PASSPHRASE, or else the first
+    /// line of standard input
+    #[arg(long)]
+    pub encrypt: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Check every file of an archive against its manifest; exit 0 only if all match.
+    /// An encrypted archive takes its passphrase as `backup --encrypt` does
+    Verify { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +124,125 @@ pub fn main() -> ExitCode {
         Some(Command::CheckConfig) => check_config(&cli.global),
         Some(Command::User(command)) => user(&cli.global, command),
         Some(Command::Reindex) => run_request(&cli.global, control::Request::Reindex),
+        Some(Command::Backup(args)) => backup(&cli.global, args),
+        Some(Command::Restore { file, force }) => restore(&cli.global, &file, force),
+    }
+}
+
+/// The backup passphrase: TRANGTIN_BACKUP_PASSPHRASE, or the first line of stdin.
+fn read_passphrase() -> Result<String, String> {
+    let passphrase = match std::env::var("TRANGTIN_BACKUP_PASSPHRASE") {
+        Ok(p) if !p.is_empty() => p,
+        _ => read_password().map_err(|e| e.replace("password", "passphrase"))?,
+    };
+    Ok(passphrase)
+}
+
+fn backup(global: &Global, args: BackupArgs) -> ExitCode {
+    match args.command {
+        Some(BackupCommand::Verify { file }) => {
+            let passphrase = match is_encrypted(&file) {
+                true => match read_passphrase() {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                },
+                false => None,
+            };
+            match crate::backup::verify(&file, passphrase.as_deref()) {
+                Ok(manifest) => {
+                    println!(
+                        "{}: OK, {} files verified (schema {}, {} blobs, made {})",
+                        file.display(),
+                        manifest.members.len() + 1,
+                        manifest.schema_version,
+                        manifest.blob_count,
+                        manifest.created_at
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        None => {
+            let passphrase = if args.encrypt {
+                match read_passphrase() {
+                    Ok(p) if p.chars().count() >= crate::backup::seal::MIN_PASSPHRASE => Some(p),
+                    Ok(_) => {
+                        eprintln!(
+                            "error: the passphrase must have at least {} characters",
+                            crate::backup::seal::MIN_PASSPHRASE
+                        );
+                        return ExitCode::from(2);
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            } else {
+                None
+            };
+            let dir = args.out.map(|d| std::path::absolute(&d).unwrap_or(d));
+            run_request(global, control::Request::Backup { dir, passphrase })
+        }
+    }
+}
+
+fn is_encrypted(file: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 8];
+    std::fs::File::open(file)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| crate::backup::seal::is_sealed(&magic))
+}
+
+fn restore(global: &Global, file: &std::path::Path, force: bool) -> ExitCode {
+    let config = match load_config(global) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let passphrase = if is_encrypted(file) {
+        match read_passphrase() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+    match crate::backup::restore(
+        file,
+        &config.data,
+        force,
+        passphrase.as_deref(),
+        jiff::Timestamp::now(),
+    ) {
+        Ok(restored) => {
+            println!(
+                "restored {} into {} (schema {}, {} blobs, audit trail of {} records verified)",
+                file.display(),
+                config.data.display(),
+                restored.manifest.schema_version,
+                restored.manifest.blob_count,
+                restored.audit_records
+            );
+            if let Some(previous) = restored.previous {
+                println!("the folder it replaced is kept at {}", previous.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -38,6 +38,11 @@ pub enum Request {
     },
     /// Rebuild the search index from the store.
     Reindex,
+    /// Write a backup (into `dir`, or the data folder's `backups/`).
+    Backup {
+        dir: Option<PathBuf>,
+        passphrase: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -236,6 +241,14 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
             )))
         }),
         Request::Reindex => Ok(reindex(store, None)),
+        Request::Backup { dir, passphrase } => {
+            let dir = dir.unwrap_or_else(|| crate::backup::default_dir(store.data_dir()));
+            let options = crate::backup::Options { passphrase };
+            Ok(match crate::backup::take(store, &dir, &options, "cli", now) {
+                Ok(status) => Response::ok(dir.join(&status.file).display().to_string()),
+                Err(e) => Response::refused(format!("backup failed: {e}")),
+            })
+        }
         Request::UserList => store.read_blocking(|tx| {
             let units = auth::units(tx)?;
             let users = auth::users(tx)?
@@ -263,6 +276,19 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
 
 pub fn socket_path(data: &Path) -> PathBuf {
     data.join(SOCKET)
+}
+
+/// Whether a server answers on the data folder's control socket.
+pub fn server_running(data: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        std::os::unix::net::UnixStream::connect(socket_path(data)).is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = data;
+        false
+    }
 }
 
 #[cfg(unix)]

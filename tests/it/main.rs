@@ -1,6 +1,7 @@
 //! The one integration test binary: a real server, real HTTPS, a temporary data folder.
 
 mod admin;
+mod backup;
 mod bad_input;
 mod browser;
 mod cli;
