@@ -31,6 +31,8 @@ pub enum Error {
     Search(#[from] crate::search::Error),
     #[error(transparent)]
     SecretKey(#[from] crate::auth::sealing::Error),
+    #[error("the backup before migrating failed, so the store was not migrated: {0}")]
+    Backup(#[from] crate::backup::Error),
 }
 
 /// The time source. Tests and the scheduler share it, so time can be moved forward.
@@ -71,6 +73,8 @@ pub struct App {
     pub address_failures: crate::auth::throttle::AddressLimit,
     /// Seals second-factor secrets; read from `data/secret.key`.
     pub secret_key: Arc<crate::auth::sealing::SecretKey>,
+    /// Set while a backup is being written, so only one runs at a time.
+    pub backup_running: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl App {
@@ -82,6 +86,24 @@ impl App {
 
     /// Opens the data folder (creating and seeding it when new) and builds the app.
     pub fn open(config: Config) -> Result<App, Error> {
+        if let Some(found) = Store::pending_migration(&config.data)? {
+            // Before the schema changes, a copy of the store as it was.
+            let store = Store::open_unmigrated(&config.data)?;
+            let dir = config.backup.dir(&config.data);
+            let status = crate::backup::take(
+                &store,
+                &dir,
+                &crate::backup::Options::default(),
+                "migration",
+                Timestamp::now(),
+            )?;
+            tracing::info!(
+                from = found,
+                to = store::SCHEMA_VERSION,
+                file = %dir.join(&status.file).display(),
+                "backed up the store before migrating it"
+            );
+        }
         let (store, _) = Store::open(&config.data)?;
         let secret_key = Arc::new(crate::auth::sealing::SecretKey::load_or_create(
             &config.data,
@@ -129,6 +151,7 @@ impl App {
             ),
             address_failures: Default::default(),
             secret_key,
+            backup_running: Default::default(),
         })
     }
 }

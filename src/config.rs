@@ -41,6 +41,8 @@ pub struct Config {
     pub sessions: crate::auth::session::Lifetimes,
     /// Accounts with no activity for this many days are disabled.
     pub inactive_days: i64,
+    /// The daily backup: when, where, and how many are kept.
+    pub backup: crate::backup::schedule::Policy,
     /// Roles that must enrol a second factor besides those that always must (board
     /// head, publisher, administrator, delegates).
     pub second_factor_roles: Vec<crate::workflow::Role>,
@@ -123,7 +125,23 @@ struct FileConfig {
     sessions: FileSessions,
     #[serde(default)]
     accounts: FileAccounts,
+    #[serde(default)]
+    backup: FileBackup,
     site: Option<SiteSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileBackup {
+    enabled: Option<bool>,
+    /// "HH:MM", local time.
+    time: Option<String>,
+    dir: Option<PathBuf>,
+    copy_to: Option<PathBuf>,
+    passphrase_file: Option<PathBuf>,
+    keep_daily: Option<usize>,
+    keep_weekly: Option<usize>,
+    keep_monthly: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -259,6 +277,7 @@ impl Config {
             sessions: Default::default(),
             inactive_days: DEFAULT_INACTIVE_DAYS,
             second_factor_roles: Vec::new(),
+            backup: Default::default(),
         }
     }
 
@@ -442,7 +461,9 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
             }
         }
     }
+    let backup = backup_policy(file.backup)?;
     Ok(Config {
+        backup,
         inactive_days,
         second_factor_roles,
         sessions,
@@ -592,6 +613,56 @@ fn parse_addr(key: &str, text: &str) -> Result<SocketAddr, Error> {
     })
 }
 
+fn backup_policy(file: FileBackup) -> Result<crate::backup::schedule::Policy, Error> {
+    let defaults = crate::backup::schedule::Policy::default();
+    let at = match file.time.as_deref() {
+        None => defaults.at,
+        Some(text) => match text.parse::<jiff::civil::Time>() {
+            Ok(t) => t,
+            Err(_) => {
+                return Err(invalid(
+                    "backup.time",
+                    "must be a local time like \"02:00\"",
+                ));
+            }
+        },
+    };
+    let keep = |value: Option<usize>, default: usize, key: &str| match value {
+        None => Ok(default),
+        Some(n) if n <= 1000 => Ok(n),
+        Some(_) => Err(invalid(key, "must be between 0 and 1000")),
+    };
+    let policy = crate::backup::schedule::Policy {
+        enabled: file.enabled.unwrap_or(defaults.enabled),
+        at,
+        dir: file.dir,
+        copy_to: file.copy_to,
+        passphrase_file: file.passphrase_file,
+        keep_daily: keep(file.keep_daily, defaults.keep_daily, "backup.keep_daily")?,
+        keep_weekly: keep(file.keep_weekly, defaults.keep_weekly, "backup.keep_weekly")?,
+        keep_monthly: keep(
+            file.keep_monthly,
+            defaults.keep_monthly,
+            "backup.keep_monthly",
+        )?,
+    };
+    if policy.keep_daily == 0 {
+        return Err(invalid(
+            "backup.keep_daily",
+            "must keep at least the newest backup",
+        ));
+    }
+    if let Some(path) = &policy.passphrase_file
+        && !path.is_file()
+    {
+        return Err(invalid(
+            "backup.passphrase_file",
+            &format!("{} is not a readable file", path.display()),
+        ));
+    }
+    Ok(policy)
+}
+
 fn invalid(key: &str, message: &str) -> Error {
     Error::Invalid {
         key: key.to_string(),
@@ -678,6 +749,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("accounts.second_factor_roles"), "{err}");
+        let err = parse("[backup]\ntime = \"25:00\"").unwrap_err().to_string();
+        assert!(err.contains("backup.time"), "{err}");
+        let ok = parse("[backup]\ntime = \"03:30\"\nkeep_monthly = 24").unwrap();
+        assert_eq!(ok.backup.at, jiff::civil::time(3, 30, 0, 0));
+        assert_eq!(ok.backup.keep_monthly, 24);
         let ok = parse("[accounts]\nsecond_factor_roles = [\"compiler\"]").unwrap();
         assert_eq!(
             ok.second_factor_roles,

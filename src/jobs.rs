@@ -1,5 +1,6 @@
-//! Background work inside the server process: publishing scheduled entries on time,
-//! and, hourly, dropping audit records older than the retention period.
+//! Background work inside the server process: publishing scheduled entries on time;
+//! each minute, starting the daily backup when it is due; and, hourly, dropping audit
+//! records older than the retention period and disabling inactive accounts.
 //! The scheduler looks every second, so it catches up at once after a restart, and it
 //! reads time from the app's clock, so tests can move time forward.
 
@@ -22,6 +23,9 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 if let Err(e) = publish_due(&app).await {
                     tracing::error!("scheduled publishing failed: {e}");
                 }
+                if ticks.is_multiple_of(60) {
+                    start_daily_backup_if_due(&app).await;
+                }
                 if ticks.is_multiple_of(3600) {
                     match prune_audit(&app).await {
                         Ok(0) => {}
@@ -38,6 +42,58 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             }
             _ = stop.changed() => return,
         }
+    }
+}
+
+/// Starts the daily backup in its own task when it is due and none is running; the
+/// scheduler goes on publishing meanwhile.
+pub async fn start_daily_backup_if_due(app: &Arc<App>) {
+    let policy = app.config.backup.clone();
+    let now = app.clock.now();
+    let last = match app.store.read(crate::backup::schedule::last_run).await {
+        Ok(last) => last,
+        Err(e) => {
+            tracing::error!("cannot read the last backup run: {e}");
+            return;
+        }
+    };
+    if !crate::backup::schedule::due(&policy, last.as_ref(), now) {
+        return;
+    }
+    let Some(_guard) = BackupGuard::take(app) else {
+        return;
+    };
+    let app = app.clone();
+    tokio::spawn(async move {
+        let _guard = _guard;
+        let store = app.store.clone();
+        let _ =
+            tokio::task::spawn_blocking(move || crate::backup::schedule::run(&store, &policy, now))
+                .await;
+    });
+}
+
+/// Holds `App::backup_running` while a backup is written.
+pub struct BackupGuard(Arc<std::sync::atomic::AtomicBool>);
+
+impl BackupGuard {
+    /// `None` if a backup is already running.
+    pub fn take(app: &App) -> Option<BackupGuard> {
+        let flag = app.backup_running.clone();
+        flag.compare_exchange(
+            false,
+            true,
+            std::sync::atomic::Ordering::AcqRel,
+            std::sync::atomic::Ordering::Acquire,
+        )
+        .ok()
+        .map(|_| BackupGuard(flag))
+    }
+}
+
+impl Drop for BackupGuard {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::Release);
     }
 }
 

@@ -134,6 +134,35 @@ pub enum Opened {
 impl Store {
     /// Opens (or creates) `data/trangtin.redb` and runs pending migrations.
     pub fn open(data: &Path) -> Result<(Store, Opened), Error> {
+        Store::open_with(data, true)
+    }
+
+    /// The schema version of an existing database that migrations would change, if
+    /// any (the caller backs it up first).
+    pub fn pending_migration(data: &Path) -> Result<Option<u64>, Error> {
+        let path = data.join("trangtin.redb");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let db = Database::open(&path)?;
+        let tx = db.begin_read()?;
+        let found = match tx.open_table(tables::META.definition()) {
+            Ok(_) => tables::META
+                .get(&tx, "schema_version")?
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0),
+            Err(redb::TableError::TableDoesNotExist(_)) => 0,
+            Err(e) => return Err(e.into()),
+        };
+        Ok((found > 0 && found < SCHEMA_VERSION).then_some(found))
+    }
+
+    /// Opens the store as it is, without migrating (for the backup taken before one).
+    pub fn open_unmigrated(data: &Path) -> Result<Store, Error> {
+        Ok(Store::open_with(data, false)?.0)
+    }
+
+    fn open_with(data: &Path, migrate: bool) -> Result<(Store, Opened), Error> {
         std::fs::create_dir_all(data)?;
         let path = data.join("trangtin.redb");
         let opened = if path.exists() {
@@ -146,7 +175,9 @@ impl Store {
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
             .create(&path)?;
-        migrate::run(&db)?;
+        if migrate {
+            migrate::run(&db)?;
+        }
         let blobs = Blobs::open(&data.join("blobs"))?;
         Ok((
             Store {

@@ -128,6 +128,18 @@ pub fn copy_all(
     ])
 }
 
+/// Rows per table, as of `tx` (the restore drill compares them with a manifest).
+pub fn count_all(tx: &ReadTransaction) -> Result<Vec<(String, u64)>, Error> {
+    use redb::{ReadableTableMetadata, TableHandle};
+    let mut counts = Vec::new();
+    for handle in tx.list_tables()? {
+        let name = handle.name().to_string();
+        let rows = tx.open_untyped_table(handle)?.len()?;
+        counts.push((name, rows));
+    }
+    Ok(counts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

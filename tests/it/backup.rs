@@ -1,7 +1,6 @@
 //! Backups through the real binary: taken while the server serves and writers write,
 //! verified, restored; bad archives refused; and a store that survives SIGKILL.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -9,21 +8,7 @@ use std::time::{Duration, Instant};
 use trangtin::audit;
 use trangtin::store::{Store, tables};
 
-use crate::support::TestServer;
-
-fn trangtin(data: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trangtin"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
+use crate::support::{TestServer, trangtin};
 
 async fn wait_for_socket(data: &Path) {
     for _ in 0..200 {
@@ -353,4 +338,170 @@ fn a_store_killed_mid_write_opens_verifies_and_keeps_every_acknowledged_write() 
         "writes were acknowledged: {}",
         acknowledged.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn administrators_back_up_now_and_download_only_after_their_password() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    let (status, page) = admin.get("/quan-tri/sao-luu").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("0 bản sao lưu"), "{page}");
+    let r = admin.post("/quan-tri/sao-luu", &[]).await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = admin.get("/quan-tri/sao-luu?tb=da-sao-luu").await;
+    assert!(page.contains("1 bản sao lưu") && page.contains("Đã kiểm tra mã băm"));
+    let listed = trangtin::backup::list(&server.data.join("backups"));
+    assert_eq!(listed.len(), 1);
+    let (path, status) = &listed[0];
+    assert_eq!(status.as_ref().unwrap().by, "admin");
+    let file = path.file_name().unwrap().to_str().unwrap().to_string();
+
+    let refused = admin
+        .post(
+            "/quan-tri/sao-luu/tai-ve",
+            &[("file", file.as_str()), ("xac_nhan", "sai")],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let outside = admin
+        .post(
+            "/quan-tri/sao-luu/tai-ve",
+            &[
+                ("file", "../trangtin.redb"),
+                ("xac_nhan", crate::support::TEST_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(outside.status(), 404);
+    let download = admin
+        .post(
+            "/quan-tri/sao-luu/tai-ve",
+            &[
+                ("file", file.as_str()),
+                ("xac_nhan", crate::support::TEST_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(download.status(), 200);
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let bytes = download.bytes().await.unwrap();
+    assert_eq!(bytes.as_ref(), std::fs::read(path).unwrap().as_slice());
+    let trail = server
+        .app
+        .store
+        .read(|tx| tables::AUDIT.values(tx))
+        .await
+        .unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|r| r.action == "backup_created" && r.actor == "admin")
+    );
+    let downloads: Vec<_> = trail
+        .iter()
+        .filter(|r| r.action == "backup_downloaded")
+        .collect();
+    assert_eq!(downloads.len(), 1, "the refused tries are not downloads");
+    assert_eq!(downloads[0].target, file);
+    // Others may not even see the page.
+    let donvi = server.login("donvi").await;
+    assert_eq!(donvi.get("/quan-tri/sao-luu").await.0, 403);
+}
+
+async fn wait_for_last_run(server: &TestServer) -> trangtin::backup::schedule::LastRun {
+    for _ in 0..600 {
+        if let Some(run) = server
+            .app
+            .store
+            .read(trangtin::backup::schedule::last_run)
+            .await
+            .unwrap()
+        {
+            return run;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the daily backup never ran");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daily_backup_is_copied_drilled_and_a_failure_is_a_banner() {
+    let second = tempfile::tempdir().unwrap();
+    let copy_to = second.path().join("nas");
+    let server = TestServer::start_with(|c| {
+        c.backup.enabled = true;
+        c.backup.at = jiff::civil::time(0, 0, 0, 0);
+        c.backup.copy_to = Some(copy_to.clone());
+    })
+    .await;
+    let run = wait_for_last_run(&server).await;
+    assert!(run.ok, "{}", run.message);
+    assert!(run.last_verified_restore.is_some());
+    let file = run.file.clone().unwrap();
+    let archive = server.data.join("backups").join(&file);
+    let status = trangtin::backup::read_status(&archive).unwrap();
+    assert_eq!(status.by, "schedule");
+    assert!(status.drill.as_ref().unwrap().ok);
+    assert_eq!(
+        std::fs::read(copy_to.join(&file)).unwrap(),
+        std::fs::read(&archive).unwrap(),
+        "copied to the second folder"
+    );
+    let admin = server.login("admin").await;
+    let (_, page) = admin.get("/quan-tri/sao-luu").await;
+    assert!(page.contains("Lần khôi phục thử thành công gần nhất"));
+    assert!(!page.contains("alert-banner"));
+
+    // Where the second folder cannot be written, the run fails and says so on every
+    // administrator's page.
+    let blocked = tempfile::NamedTempFile::new().unwrap();
+    let failing = TestServer::start_with(|c| {
+        c.backup.enabled = true;
+        c.backup.at = jiff::civil::time(0, 0, 0, 0);
+        c.backup.copy_to = Some(blocked.path().join("under-a-file"));
+    })
+    .await;
+    let run = wait_for_last_run(&failing).await;
+    assert!(!run.ok);
+    let admin = failing.login("admin").await;
+    let (_, page) = admin.get("/quan-tri").await;
+    assert!(
+        page.contains("alert-banner") && page.contains("không thành công"),
+        "{page}"
+    );
+    let donvi = failing.login("donvi").await;
+    let (_, page) = donvi.get("/quan-tri").await;
+    assert!(!page.contains("alert-banner"), "administrators act on it");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_is_taken_before_a_schema_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    TestServer::start_in(&data, |_| {}).await.stop().await;
+    // Make it look like the database of the version before the last migration.
+    let older = trangtin::store::SCHEMA_VERSION - 1;
+    {
+        let db = redb::Database::open(data.join("trangtin.redb")).unwrap();
+        let tx = db.begin_write().unwrap();
+        tables::META
+            .insert(&tx, "schema_version", &serde_json::json!(older))
+            .unwrap();
+        tx.delete_table(tables::SECOND_FACTORS.definition())
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let listed = trangtin::backup::list(&data.join("backups"));
+    assert_eq!(listed.len(), 1, "one backup, taken before migrating");
+    let status = listed[0].1.clone().unwrap();
+    assert_eq!(status.by, "migration");
+    assert_eq!(status.manifest.schema_version, older);
+    assert_eq!(server.page("/").await.0, 200, "then migrated and serving");
 }

@@ -1,29 +1,7 @@
 //! `trangtin user add | passwd | list`: through a running server's control socket, or
 //! straight on the data folder when no server runs.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-use crate::support::TestServer;
-
-fn trangtin(data: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trangtin"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
+use crate::support::{TestServer, trangtin};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn users_are_added_through_a_running_server_and_can_sign_in() {

@@ -45,6 +45,8 @@ impl TestServer {
     /// Starts on `data`, which may hold an earlier server's data.
     pub async fn start_in(data: &Path, adjust: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config::for_data(data);
+        // Tests that are not about the daily backup do not run it.
+        config.backup.enabled = false;
         adjust(&mut config);
         let listeners = Listeners::bind(config.https, config.http)
             .await
@@ -508,4 +510,22 @@ pub fn first_link(html: &str, prefix: &str) -> Option<String> {
     };
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_string())
+}
+
+/// Runs the `trangtin` binary on `data` with `args`, feeding `stdin`; waits for it.
+pub fn trangtin(data: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trangtin"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The command may exit before reading its input (a refused request).
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
 }

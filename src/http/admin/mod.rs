@@ -4,6 +4,7 @@
 //! checks the Origin and the CSRF token before a handler runs.
 
 mod account;
+mod backups;
 mod entries;
 pub mod form;
 mod library;
@@ -196,6 +197,16 @@ pub const ROUTES: &[RouteSpec] = &[
         None,
         Some(Capability::Administrator),
     ),
+    route(
+        "/quan-tri/sao-luu",
+        Some(Capability::Administrator),
+        Some(Capability::Administrator),
+    ),
+    route(
+        "/quan-tri/sao-luu/tai-ve",
+        None,
+        Some(Capability::Administrator),
+    ),
     route("/quan-tri/nhat-ky", Some(Capability::Administrator), None),
     route(
         "/quan-tri/nhat-ky/xuat",
@@ -299,6 +310,11 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
             "/quan-tri/nguoi-dung/{id}/xac-thuc-hai-buoc",
             post(people::reset_second_factor),
         )
+        .route(
+            "/quan-tri/sao-luu",
+            get(backups::backups_page).post(backups::backup_now),
+        )
+        .route("/quan-tri/sao-luu/tai-ve", post(backups::download_backup))
         .route("/quan-tri/nhat-ky", get(trail::audit_page))
         .route("/quan-tri/nhat-ky/xuat", get(trail::audit_export))
         .route(
@@ -336,6 +352,8 @@ pub struct Staff {
     pub second_factor_required: bool,
     /// ... and they have none yet: every page but enrolment sends them there.
     pub must_enrol: bool,
+    /// Red banners for every page they see (a failed backup, for administrators).
+    pub alerts: Vec<String>,
 }
 
 /// What the guard learned about the session, for the extractors.
@@ -519,10 +537,11 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
             let actor = auth::actor(tx, &user)?;
             let required = auth::second_factor::required(&actor, &extra_roles, today);
             let enrolled = auth::second_factor::is_enrolled(tx, user.id)?;
-            Ok(Some((session, user, actor, required, enrolled)))
+            let alerts = alerts_for(tx, &user)?;
+            Ok(Some((session, user, actor, required, enrolled, alerts)))
         })
         .await?;
-    let Some((session, user, actor, required, enrolled)) = found else {
+    let Some((session, user, actor, required, enrolled, alerts)) = found else {
         return Ok(None);
     };
     if session::needs_touch(&session, now) {
@@ -539,7 +558,24 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
         token,
         second_factor_required: required,
         must_enrol: required && !enrolled,
+        alerts,
     })))
+}
+
+/// What must not go unnoticed, shown as a red banner on every admin page: a failed
+/// daily backup or restore drill, for administrators.
+fn alerts_for(tx: &impl crate::store::Tx, user: &User) -> Result<Vec<String>, auth::Error> {
+    let mut alerts = Vec::new();
+    if user.roles.contains(&Role::Administrator)
+        && let Some(run) = crate::backup::schedule::last_run(tx)?
+        && !run.ok
+    {
+        alerts.push(format!(
+            "Sao lưu tự động lúc {} không thành công. Xem chi tiết ở trang Sao lưu và xử lý ngay.",
+            crate::render::format::datetime(run.at)
+        ));
+    }
+    Ok(alerts)
 }
 
 /// Renders an admin page; never cached by anyone.

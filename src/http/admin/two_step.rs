@@ -384,6 +384,7 @@ pub async fn change_second_factor(
                         must_enrol: false,
                         user: staff.user.clone(),
                         actor: staff.actor.clone(),
+                        alerts: staff.alerts.clone(),
                     };
                     let response =
                         second_factor_page(&app, &renewed, None, codes, Vec::new(), None).await?;

@@ -24,6 +24,7 @@ pub struct AdminLayout {
     pub csrf: String,
     pub menu: Vec<MenuLink>,
     pub flash: Option<&'static str>,
+    pub alerts: Vec<String>,
 }
 
 impl AdminLayout {
@@ -59,6 +60,7 @@ impl AdminLayout {
                 has(Role::Administrator),
             ),
             ("Đơn vị", "/quan-tri/don-vi", 0, has(Role::Administrator)),
+            ("Sao lưu", "/quan-tri/sao-luu", 0, has(Role::Administrator)),
             (
                 "Nhật ký hệ thống",
                 "/quan-tri/nhat-ky",
@@ -94,6 +96,7 @@ impl AdminLayout {
                 })
                 .collect(),
             flash: None,
+            alerts: staff.alerts.clone(),
         }
     }
 
@@ -122,6 +125,8 @@ fn flash(code: &str) -> Option<&'static str> {
         "da-dat-lai-xac-thuc" => {
             "Đã đặt lại xác thực hai bước; người dùng sẽ đăng ký lại ở lần đăng nhập sau."
         }
+        "da-sao-luu" => "Đã tạo và kiểm tra bản sao lưu.",
+        "dang-sao-luu" => "Một bản sao lưu khác đang được tạo. Vui lòng thử lại sau ít phút.",
         "can-xac-thuc" => {
             "Vai trò của bạn bắt buộc dùng xác thực hai bước. Hãy bật xác thực hai bước để tiếp tục làm việc."
         }
