@@ -207,6 +207,35 @@ impl App {
             .map_err(crate::auth::Error::Hash)
     }
 
+    /// Runs the integrity check, then drops cached pages if it held back or released
+    /// an entry, so citizens see the change at once.
+    pub async fn check_integrity(
+        &self,
+        by: &str,
+    ) -> Result<crate::integrity::Report, store::Error> {
+        let (store, policy, by, now) = (
+            self.store.clone(),
+            self.config.integrity.on_mismatch,
+            by.to_string(),
+            self.clock.now(),
+        );
+        let (report, holds_changed) =
+            tokio::task::spawn_blocking(move || crate::integrity::check(&store, policy, &by, now))
+                .await
+                .map_err(|e| store::Error::Task(e.to_string()))??;
+        if holds_changed {
+            self.cache.clear();
+        }
+        if report.ok {
+            tracing::info!(report = report.seq, "integrity check: all as approved");
+        } else {
+            for m in &report.mismatches {
+                tracing::error!(report = report.seq, "integrity check: {}", m.message);
+            }
+        }
+        Ok(report)
+    }
+
     /// Puts an entry's working revision live and drops every cached page, so no
     /// citizen sees a stale list after a publish.
     pub async fn publish(&self, id: EntryId) -> Result<Entry, content::Error> {

@@ -56,6 +56,9 @@ pub enum Command {
     User(UserCommand),
     /// Rebuild the search index (through the running server if there is one)
     Reindex,
+    /// Run the integrity check now (through the running server if there is one); prints
+    /// the report as JSON; exit 1 if anything is not as approved
+    Verify,
     /// Write a verified backup (through the running server if there is one); prints its
     /// path. `backup verify FILE` checks an archive
     Backup(BackupArgs),
@@ -125,7 +128,45 @@ pub fn main() -> ExitCode {
         Some(Command::User(command)) => user(&cli.global, command),
         Some(Command::Reindex) => run_request(&cli.global, control::Request::Reindex),
         Some(Command::Backup(args)) => backup(&cli.global, args),
+        Some(Command::Verify) => verify(&cli.global),
         Some(Command::Restore { file, force }) => restore(&cli.global, &file, force),
+    }
+}
+
+fn verify(global: &Global) -> ExitCode {
+    let config = match load_config(global) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let request = control::Request::Verify {
+        on_mismatch: config.integrity.on_mismatch,
+    };
+    let response = match send_or_run(&config, request) {
+        Ok(response) => response,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match response.report {
+        Some(report) if response.ok => {
+            match serde_json::to_string_pretty(&report) {
+                Ok(json) => println!("{json}"),
+                Err(e) => eprintln!("error: {e}"),
+            }
+            for m in &report.mismatches {
+                eprintln!("mismatch: {} (since {})", m.message, m.since);
+            }
+            if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        _ => {
+            eprintln!("error: {}", response.message);
+            ExitCode::from(2)
+        }
     }
 }
 

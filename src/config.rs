@@ -41,6 +41,8 @@ pub struct Config {
     pub sessions: crate::auth::session::Lifetimes,
     /// Accounts with no activity for this many days are disabled.
     pub inactive_days: i64,
+    /// The daily integrity check: when, and what citizens see of an altered entry.
+    pub integrity: crate::integrity::Policy,
     /// The daily backup: when, where, and how many are kept.
     pub backup: crate::backup::schedule::Policy,
     /// Roles that must enrol a second factor besides those that always must (board
@@ -127,7 +129,18 @@ struct FileConfig {
     accounts: FileAccounts,
     #[serde(default)]
     backup: FileBackup,
+    #[serde(default)]
+    integrity: FileIntegrity,
     site: Option<SiteSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileIntegrity {
+    daily: Option<bool>,
+    /// "HH:MM", local time.
+    time: Option<String>,
+    on_mismatch: Option<crate::integrity::OnMismatch>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -278,6 +291,7 @@ impl Config {
             inactive_days: DEFAULT_INACTIVE_DAYS,
             second_factor_roles: Vec::new(),
             backup: Default::default(),
+            integrity: Default::default(),
         }
     }
 
@@ -462,7 +476,18 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
         }
     }
     let backup = backup_policy(file.backup)?;
+    let integrity = crate::integrity::Policy {
+        daily: file.integrity.daily.unwrap_or(true),
+        at: match file.integrity.time.as_deref() {
+            None => crate::integrity::Policy::default().at,
+            Some(text) => text
+                .parse::<jiff::civil::Time>()
+                .map_err(|_| invalid("integrity.time", "must be a local time like \"06:00\""))?,
+        },
+        on_mismatch: file.integrity.on_mismatch.unwrap_or_default(),
+    };
     Ok(Config {
+        integrity,
         backup,
         inactive_days,
         second_factor_roles,

@@ -38,6 +38,11 @@ pub enum Request {
     },
     /// Rebuild the search index from the store.
     Reindex,
+    /// Run the integrity check now.
+    Verify {
+        #[serde(default)]
+        on_mismatch: crate::integrity::OnMismatch,
+    },
     /// Write a backup (into `dir`, or the data folder's `backups/`).
     Backup {
         dir: Option<PathBuf>,
@@ -61,6 +66,9 @@ pub struct Response {
     pub message: String,
     #[serde(default)]
     pub users: Vec<UserLine>,
+    /// The report of an integrity check.
+    #[serde(default)]
+    pub report: Option<crate::integrity::Report>,
 }
 
 impl Response {
@@ -69,14 +77,25 @@ impl Response {
             ok: true,
             message: message.into(),
             users: Vec::new(),
+            report: None,
         }
     }
 
-    fn refused(message: impl Into<String>) -> Response {
+    fn report(report: crate::integrity::Report) -> Response {
+        Response {
+            ok: true,
+            message: String::new(),
+            users: Vec::new(),
+            report: Some(report),
+        }
+    }
+
+    pub fn refused(message: impl Into<String>) -> Response {
         Response {
             ok: false,
             message: message.into(),
             users: Vec::new(),
+            report: None,
         }
     }
 }
@@ -241,6 +260,12 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
             )))
         }),
         Request::Reindex => Ok(reindex(store, None)),
+        Request::Verify { on_mismatch } => {
+            Ok(match crate::integrity::check(store, on_mismatch, "cli", now) {
+                Ok((report, _)) => Response::report(report),
+                Err(e) => Response::refused(format!("the integrity check could not run: {e}")),
+            })
+        }
         Request::Backup { dir, passphrase } => {
             let dir = dir.unwrap_or_else(|| crate::backup::default_dir(store.data_dir()));
             let options = crate::backup::Options { passphrase };
@@ -269,6 +294,7 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                 ok: true,
                 message: String::new(),
                 users,
+                report: None,
             })
         }),
     }
@@ -354,29 +380,42 @@ pub mod unix {
         let mut reader = BufReader::new(read).take(MAX_LINE as u64);
         let response = match reader.read_line(&mut line).await {
             Ok(_) => match serde_json::from_str::<Request>(&line) {
+                // The server's own check also refreshes cached pages it affects.
+                Ok(Request::Verify { .. }) => match app.check_integrity("cli").await {
+                    Ok(report) => Response::report(report),
+                    Err(e) => Response::refused(format!("the integrity check could not run: {e}")),
+                },
                 Ok(request) => {
+                    let guard = match request {
+                        Request::Backup { .. } => match crate::jobs::BackupGuard::take(&app) {
+                            Some(guard) => Some(guard),
+                            None => {
+                                return reply(
+                                    &mut write,
+                                    Response::refused("another backup is running; try again later"),
+                                )
+                                .await;
+                            }
+                        },
+                        _ => None,
+                    };
                     let (store, search, now) =
                         (app.store.clone(), app.search.clone(), app.clock.now());
-                    tokio::task::spawn_blocking(move || handle(&store, Some(&search), request, now))
-                        .await
-                        .unwrap_or_else(|e| Response {
-                            ok: false,
-                            message: format!("internal error: {e}"),
-                            users: Vec::new(),
-                        })
+                    tokio::task::spawn_blocking(move || {
+                        let _guard = guard;
+                        handle(&store, Some(&search), request, now)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Response::refused(format!("internal error: {e}")))
                 }
-                Err(e) => Response {
-                    ok: false,
-                    message: format!("bad request: {e}"),
-                    users: Vec::new(),
-                },
+                Err(e) => Response::refused(format!("bad request: {e}")),
             },
-            Err(e) => Response {
-                ok: false,
-                message: format!("cannot read the request: {e}"),
-                users: Vec::new(),
-            },
+            Err(e) => Response::refused(format!("cannot read the request: {e}")),
         };
+        reply(&mut write, response).await;
+    }
+
+    async fn reply(write: &mut tokio::net::unix::OwnedWriteHalf, response: Response) {
         if let Ok(mut text) = serde_json::to_string(&response) {
             text.push('\n');
             let _ = write.write_all(text.as_bytes()).await;

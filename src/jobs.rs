@@ -25,6 +25,7 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 }
                 if ticks.is_multiple_of(60) {
                     start_daily_backup_if_due(&app).await;
+                    check_integrity_if_due(&app).await;
                 }
                 if ticks.is_multiple_of(3600) {
                     match prune_audit(&app).await {
@@ -71,6 +72,31 @@ pub async fn start_daily_backup_if_due(app: &Arc<App>) {
             tokio::task::spawn_blocking(move || crate::backup::schedule::run(&store, &policy, now))
                 .await;
     });
+}
+
+/// Runs the daily integrity check once the configured time has passed and no check has
+/// run since then today.
+pub async fn check_integrity_if_due(app: &Arc<App>) {
+    let now = app.clock.now();
+    let zone = crate::render::format::vietnam();
+    let local = now.to_zoned_datetime(zone.clone());
+    if !app.config.integrity.daily || local.time() < app.config.integrity.at {
+        return;
+    }
+    let since = local.date().to_datetime(app.config.integrity.at);
+    let latest = match app.store.read(crate::integrity::latest).await {
+        Ok(latest) => latest,
+        Err(e) => {
+            tracing::error!("cannot read the last integrity report: {e}");
+            return;
+        }
+    };
+    if latest.is_some_and(|r| r.at.to_zoned_datetime(zone.clone()).datetime() >= since) {
+        return;
+    }
+    if let Err(e) = app.check_integrity("schedule").await {
+        tracing::error!("the daily integrity check failed to run: {e}");
+    }
 }
 
 /// Holds `App::backup_running` while a backup is written.

@@ -16,6 +16,7 @@ pub mod content;
 pub mod control;
 pub mod demo;
 pub mod http;
+pub mod integrity;
 pub mod jobs;
 pub mod media;
 pub mod paths;

@@ -81,7 +81,10 @@ pub fn save(tx: &WriteTransaction, site: &SiteSettings) -> Result<(), store::Err
         table: tables::SETTINGS.name(),
         message: e.to_string(),
     })?;
-    tables::SETTINGS.insert(tx, KEY, &value)
+    tables::SETTINGS.insert(tx, KEY, &value)?;
+    // Settings changed here, by the program, are the approved ones; a change made any
+    // other way is what the integrity check reports.
+    crate::integrity::approve_settings(tx, "settings", jiff::Timestamp::now())
 }
 
 #[cfg(test)]

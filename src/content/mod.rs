@@ -564,12 +564,24 @@ pub fn published(tx: &impl Tx, id: EntryId) -> Result<Option<Published>, Error> 
     let Some(rev) = entry.published else {
         return Ok(None);
     };
+    // An entry the integrity check found altered shows its last good approved
+    // revision, or a notice, until the check passes again.
+    let (rev, notice) = match crate::integrity::hold(tx, id)? {
+        None => (rev, false),
+        Some(crate::integrity::Hold::Revision { revision }) => (RevisionId(revision), false),
+        Some(crate::integrity::Hold::UnderReview) => (rev, true),
+    };
     let revision = tables::REVISIONS
         .get(tx, rev.0)?
         .ok_or_else(|| store::Error::Decode {
             table: tables::REVISIONS.name(),
             message: format!("entry {id} names missing revision {}", rev.0),
         })?;
+    let revision = if notice {
+        crate::integrity::notice_revision(&revision)
+    } else {
+        revision
+    };
     Ok(Some(Published { entry, revision }))
 }
 

@@ -30,6 +30,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "second factors",
         apply: create_second_factor_table,
     },
+    Migration {
+        name: "integrity reports and the daily review",
+        apply: create_integrity_tables,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -101,6 +105,12 @@ fn create_audit_tables(tx: &WriteTransaction) -> Result<(), Error> {
 
 fn create_second_factor_table(tx: &WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::SECOND_FACTORS.definition())?;
+    Ok(())
+}
+
+fn create_integrity_tables(tx: &WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::INTEGRITY.definition())?;
+    tx.open_table(tables::REVIEWS.definition())?;
     Ok(())
 }
 

@@ -54,6 +54,11 @@ pub const LOGIN_FAILURES: Table<&str, crate::auth::throttle::Failures> =
 pub const SECOND_FACTORS: Table<u64, crate::auth::second_factor::SecondFactor> =
     Table::new("second_factors_v1");
 
+/// Integrity check reports by sequence number.
+pub const INTEGRITY: Table<u64, crate::integrity::Report> = Table::new("integrity_v1");
+/// The daily review of what was published or changed: by sequence number.
+pub const REVIEWS: Table<u64, crate::integrity::review::Review> = Table::new("reviews_v1");
+
 /// The names of every table, for backup and integrity checks.
 pub const ALL: &[&str] = &[
     "meta_v1",
@@ -75,6 +80,8 @@ pub const ALL: &[&str] = &[
     "audit_v1",
     "login_failures_v1",
     "second_factors_v1",
+    "integrity_v1",
+    "reviews_v1",
 ];
 
 /// Copies every table of `ALL` from `src` into `dst` (the backup's logical copy);
@@ -125,6 +132,11 @@ pub fn copy_all(
             SECOND_FACTORS.name(),
             copy_table(src, dst, SECOND_FACTORS.definition())?,
         ),
+        (
+            INTEGRITY.name(),
+            copy_table(src, dst, INTEGRITY.definition())?,
+        ),
+        (REVIEWS.name(), copy_table(src, dst, REVIEWS.definition())?),
     ])
 }
 

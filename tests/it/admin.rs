@@ -22,7 +22,7 @@ const PEOPLE: &[(&str, Role)] = &[
     ("admin", Role::Administrator),
 ];
 
-fn entry_id(location: &str) -> u64 {
+pub(crate) fn entry_id(location: &str) -> u64 {
     location
         .trim_start_matches("/quan-tri/bai-viet/")
         .split(['?', '/'])
@@ -42,7 +42,7 @@ async fn state(server: &TestServer, id: u64) -> State {
         .state
 }
 
-async fn base_of(staff: &Staff, id: u64) -> String {
+pub(crate) async fn base_of(staff: &Staff, id: u64) -> String {
     let (status, html) = staff.get(&format!("/quan-tri/bai-viet/{id}")).await;
     field_value(&html, "base").unwrap_or_else(|| {
         panic!(
@@ -52,7 +52,7 @@ async fn base_of(staff: &Staff, id: u64) -> String {
     })
 }
 
-fn article<'a>(title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn article<'a>(title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("kind", "article"),
         ("title", title),
@@ -64,7 +64,7 @@ fn article<'a>(title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-async fn step(staff: &Staff, id: u64, action: &str, comment: &str) {
+pub(crate) async fn step(staff: &Staff, id: u64, action: &str, comment: &str) {
     staff
         .post_ok(
             &format!("/quan-tri/bai-viet/{id}/buoc"),
@@ -75,7 +75,11 @@ async fn step(staff: &Staff, id: u64, action: &str, comment: &str) {
 
 /// Through the whole workflow: written by the Division, approved by the head,
 /// published by the Centre. Returns the public path.
-async fn publish_through_workflow(server: &TestServer, title: &str, body: &str) -> String {
+pub(crate) async fn publish_through_workflow(
+    server: &TestServer,
+    title: &str,
+    body: &str,
+) -> String {
     let compiler = server.login("tonghop").await;
     let location = compiler
         .post_ok("/quan-tri/bai-viet/moi", &article(title, body))

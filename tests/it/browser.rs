@@ -615,6 +615,40 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
         "{html}"
     );
     violations.extend(axe(&client, &axe_js).await);
+    // The integrity check and the backups, run from their buttons.
+    for (page, button) in [
+        ("/quan-tri/kiem-tra", "Kiểm tra ngay"),
+        ("/quan-tri/sao-luu", "Sao lưu ngay"),
+    ] {
+        client.goto(&server.url(page)).await.unwrap();
+        client
+            .find(Locator::XPath(&format!(
+                "//button[normalize-space()='{button}']"
+            )))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        for _ in 0..100 {
+            if client
+                .current_url()
+                .await
+                .unwrap()
+                .query()
+                .is_some_and(|q| q.contains("tb="))
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let html = client.source().await.unwrap();
+        assert!(
+            html.contains("khớp") || html.contains("Đã tạo và kiểm tra bản sao lưu"),
+            "{page}: {html}"
+        );
+        violations.extend(axe(&client, &axe_js).await);
+    }
     client
         .goto(&server.url("/quan-tri/nhat-ky?hanh_dong=step%3A"))
         .await

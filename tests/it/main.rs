@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod documents;
+mod integrity;
 mod lifecycle;
 mod second_factor;
 mod security;

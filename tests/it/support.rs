@@ -45,8 +45,9 @@ impl TestServer {
     /// Starts on `data`, which may hold an earlier server's data.
     pub async fn start_in(data: &Path, adjust: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config::for_data(data);
-        // Tests that are not about the daily backup do not run it.
+        // Tests that are not about the daily backup or check do not run them.
         config.backup.enabled = false;
+        config.integrity.daily = false;
         adjust(&mut config);
         let listeners = Listeners::bind(config.https, config.http)
             .await

@@ -80,6 +80,18 @@ fn unit_name(units: &[Unit], id: Option<u64>) -> String {
 struct InboxView {
     layout: AdminLayout,
     rows: Vec<Row>,
+    /// For the Editorial Board: reports from the daily review not yet handled.
+    reports: Vec<ReportRow>,
+}
+
+#[derive(Serialize)]
+struct ReportRow {
+    seq: u64,
+    entry: u64,
+    title: String,
+    by: String,
+    at: String,
+    note: String,
 }
 
 /// `GET /quan-tri` — "Việc của tôi".
@@ -89,7 +101,7 @@ pub async fn inbox(
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
-    let (site, rows) = app
+    let (site, rows, reports) = app
         .store
         .read(move |tx| -> Result<_, HttpError> {
             let units = auth::units(tx)?;
@@ -106,13 +118,41 @@ pub async fn inbox(
             }
             // Overdue schedules first, then the oldest waiting.
             rows.sort_by_key(|r| !r.overdue);
-            Ok((crate::site::load(tx)?.agency_name, rows))
+            let board = actor.roles.contains(&crate::workflow::Role::BoardHead)
+                || actor.roles.contains(&crate::workflow::Role::BoardMember);
+            let reports = if board {
+                crate::integrity::review::open_reports(tx)
+                    .map_err(|e| HttpError::Internal(e.to_string()))?
+                    .into_iter()
+                    .map(|r| ReportRow {
+                        seq: r.seq,
+                        entry: r.entry,
+                        title: r.title,
+                        by: r.by_name,
+                        at: crate::render::format::datetime(r.at),
+                        note: match r.verdict {
+                            crate::integrity::review::Verdict::Reported { note } => note,
+                            crate::integrity::review::Verdict::Checked => String::new(),
+                        },
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok((crate::site::load(tx)?.agency_name, rows, reports))
         })
         .await?;
     let view = InboxView {
-        layout: AdminLayout::new(&site, &staff, "Việc của tôi", "/quan-tri", rows.len())
-            .with_flash(flash_code(query.as_deref())),
+        layout: AdminLayout::new(
+            &site,
+            &staff,
+            "Việc của tôi",
+            "/quan-tri",
+            rows.len() + reports.len(),
+        )
+        .with_flash(flash_code(query.as_deref())),
         rows,
+        reports,
     };
     page(&app, "admin/inbox.html", &view, Outcome::Shown)
 }

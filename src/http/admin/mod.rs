@@ -5,6 +5,7 @@
 
 mod account;
 mod backups;
+mod checks;
 mod entries;
 pub mod form;
 mod library;
@@ -63,6 +64,8 @@ pub enum Capability {
     Writer,
     /// The Board head (delegations).
     BoardHead,
+    /// A member or the head of the Editorial Board (reports from the daily review).
+    Board,
     Administrator,
 }
 
@@ -74,6 +77,9 @@ impl Capability {
                 roles.contains(&Role::Contributor) || roles.contains(&Role::Compiler)
             }
             Capability::BoardHead => roles.contains(&Role::BoardHead),
+            Capability::Board => {
+                roles.contains(&Role::BoardHead) || roles.contains(&Role::BoardMember)
+            }
             Capability::Administrator => roles.contains(&Role::Administrator),
         }
     }
@@ -198,6 +204,17 @@ pub const ROUTES: &[RouteSpec] = &[
         Some(Capability::Administrator),
     ),
     route(
+        "/quan-tri/kiem-tra",
+        Some(Capability::Staff),
+        Some(Capability::Staff),
+    ),
+    route("/quan-tri/kiem-tra/xem-xet", None, Some(Capability::Staff)),
+    route(
+        "/quan-tri/kiem-tra/bao-cao/{id}",
+        None,
+        Some(Capability::Board),
+    ),
+    route(
         "/quan-tri/sao-luu",
         Some(Capability::Administrator),
         Some(Capability::Administrator),
@@ -311,6 +328,15 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
             post(people::reset_second_factor),
         )
         .route(
+            "/quan-tri/kiem-tra",
+            get(checks::checks).post(checks::check_now),
+        )
+        .route("/quan-tri/kiem-tra/xem-xet", post(checks::review_item))
+        .route(
+            "/quan-tri/kiem-tra/bao-cao/{id}",
+            post(checks::handle_report),
+        )
+        .route(
             "/quan-tri/sao-luu",
             get(backups::backups_page).post(backups::backup_now),
         )
@@ -411,6 +437,7 @@ macro_rules! capability {
 capability!(StaffOnly, Capability::Staff);
 capability!(Writer, Capability::Writer);
 capability!(Head, Capability::BoardHead);
+capability!(Board, Capability::Board);
 capability!(Admin, Capability::Administrator);
 
 /// The signed-in person, if any (the login page uses it).
@@ -562,10 +589,20 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
     })))
 }
 
-/// What must not go unnoticed, shown as a red banner on every admin page: a failed
-/// daily backup or restore drill, for administrators.
+/// What must not go unnoticed, shown as a red banner on every admin page: an integrity
+/// check that found something not as approved, for everyone; a failed daily backup or
+/// restore drill, for administrators.
 fn alerts_for(tx: &impl crate::store::Tx, user: &User) -> Result<Vec<String>, auth::Error> {
     let mut alerts = Vec::new();
+    if let Some(report) = crate::integrity::latest(tx)?
+        && !report.ok
+    {
+        alerts.push(format!(
+            "Kiểm tra toàn vẹn lúc {} phát hiện {} điểm không khớp với nội dung đã duyệt. Xem trang Kiểm tra toàn vẹn.",
+            crate::render::format::datetime(report.at),
+            report.mismatches.len()
+        ));
+    }
     if user.roles.contains(&Role::Administrator)
         && let Some(run) = crate::backup::schedule::last_run(tx)?
         && !run.ok

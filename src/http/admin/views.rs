@@ -67,6 +67,7 @@ impl AdminLayout {
                 0,
                 has(Role::Administrator),
             ),
+            ("Kiểm tra toàn vẹn", "/quan-tri/kiem-tra", 0, true),
             ("Đổi mật khẩu", "/quan-tri/doi-mat-khau", 0, true),
             ("Phiên đăng nhập", "/quan-tri/phien", 0, true),
             ("Xác thực hai bước", "/quan-tri/xac-thuc-hai-buoc", 0, true),
@@ -125,6 +126,12 @@ fn flash(code: &str) -> Option<&'static str> {
         "da-dat-lai-xac-thuc" => {
             "Đã đặt lại xác thực hai bước; người dùng sẽ đăng ký lại ở lần đăng nhập sau."
         }
+        "kiem-tra-dat" => {
+            "Đã kiểm tra: mọi nội dung đang đăng, tệp, nhật ký và cấu hình đều khớp với bản đã duyệt."
+        }
+        "kiem-tra-khong-dat" => "Đã kiểm tra: có điểm không khớp, xem chi tiết bên dưới.",
+        "da-ghi-nhan" => "Đã ghi nhận kết quả xem xét.",
+        "da-xu-ly-bao-cao" => "Đã đánh dấu báo cáo là đã xử lý.",
         "da-sao-luu" => "Đã tạo và kiểm tra bản sao lưu.",
         "dang-sao-luu" => "Một bản sao lưu khác đang được tạo. Vui lòng thử lại sau ít phút.",
         "can-xac-thuc" => {

@@ -1,0 +1,212 @@
+//! "Kiểm tra toàn vẹn": the integrity reports, "check now", and the daily review of
+//! what was published or changed, where the staff on duty confirm each item or report
+//! it to the Editorial Board; the Board marks reports handled from its inbox.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use serde::Serialize;
+
+use super::form::FormData;
+use super::views::{AdminLayout, FieldError, flash_code};
+use super::{Board, Staff, StaffOnly, page, site_and_inbox};
+use crate::app::App;
+use crate::content::EntryId;
+use crate::http::error::{HttpError, Outcome, see_other};
+use crate::integrity::review::{self, Verdict};
+use crate::integrity::{self, Report};
+
+const PATH: &str = "/quan-tri/kiem-tra";
+
+#[derive(Serialize)]
+struct MismatchView {
+    what: String,
+    since: String,
+}
+
+#[derive(Serialize)]
+struct ReportView {
+    seq: u64,
+    at: String,
+    by: String,
+    ok: bool,
+    revisions: u64,
+    blobs: u64,
+    audit_records: u64,
+    mismatches: Vec<MismatchView>,
+}
+
+impl ReportView {
+    fn of(r: &Report) -> ReportView {
+        let format = crate::render::format::datetime;
+        ReportView {
+            seq: r.seq,
+            at: format(r.at),
+            by: r.by.clone(),
+            ok: r.ok,
+            revisions: r.revisions_checked,
+            blobs: r.blobs_checked,
+            audit_records: r.audit_records,
+            mismatches: r
+                .mismatches
+                .iter()
+                .map(|m| MismatchView {
+                    what: m.finding.vietnamese(),
+                    since: format(m.since),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ReviewRow {
+    entry: u64,
+    title: String,
+    state: &'static str,
+    changed: String,
+    /// "Đã kiểm tra bởi …" or "Đã báo cáo: …" lines.
+    reviews: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ChecksView {
+    layout: AdminLayout,
+    latest: Option<ReportView>,
+    history: Vec<ReportView>,
+    review: Vec<ReviewRow>,
+    errors: Vec<FieldError>,
+}
+
+async fn checks_page(
+    app: &Arc<App>,
+    staff: &Staff,
+    errors: Vec<FieldError>,
+    flash: Option<&str>,
+) -> Result<Response, HttpError> {
+    let now = app.clock.now();
+    let (reports, items) = app
+        .store
+        .read(move |tx| -> Result<_, HttpError> {
+            let reports = integrity::recent(tx, 15)?;
+            let items = review::items(tx, now).map_err(|e| HttpError::Internal(e.to_string()))?;
+            Ok((reports, items))
+        })
+        .await?;
+    let (site, inbox) = site_and_inbox(app, staff).await?;
+    let format = crate::render::format::datetime;
+    let review = items
+        .into_iter()
+        .map(|item| ReviewRow {
+            entry: item.entry.id.0,
+            title: item.title,
+            state: crate::workflow::state_label(item.entry.state),
+            changed: format(item.changed_at),
+            reviews: item
+                .reviews
+                .iter()
+                .map(|r| match &r.verdict {
+                    Verdict::Checked => format!("Đã kiểm tra: {} lúc {}", r.by_name, format(r.at)),
+                    Verdict::Reported { note } => format!(
+                        "Đã báo cáo Ban biên tập: {} lúc {}: {note}",
+                        r.by_name,
+                        format(r.at)
+                    ),
+                })
+                .collect(),
+        })
+        .collect();
+    let outcome = if errors.is_empty() {
+        Outcome::Shown
+    } else {
+        Outcome::Invalid
+    };
+    let view = ChecksView {
+        layout: AdminLayout::new(&site, staff, "Kiểm tra toàn vẹn", PATH, inbox).with_flash(flash),
+        latest: reports.first().map(ReportView::of),
+        history: reports.iter().map(ReportView::of).collect(),
+        review,
+        errors,
+    };
+    page(app, "admin/checks.html", &view, outcome)
+}
+
+/// `GET /quan-tri/kiem-tra`
+pub async fn checks(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    checks_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
+}
+
+/// `POST /quan-tri/kiem-tra` — runs the check now.
+pub async fn check_now(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+) -> Result<Response, HttpError> {
+    let report = app.check_integrity(&staff.user.login).await?;
+    let flash = if report.ok {
+        "kiem-tra-dat"
+    } else {
+        "kiem-tra-khong-dat"
+    };
+    Ok(see_other(&format!("{PATH}?tb={flash}")))
+}
+
+/// `POST /quan-tri/kiem-tra/xem-xet` — the person on duty confirms an item
+/// (`thao_tac=da-kiem-tra`) or reports it to the Board with a note (`bao-cao`).
+pub async fn review_item(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let Ok(entry) = form.get("entry").parse::<u64>() else {
+        return Err(HttpError::BadRequest("no entry"));
+    };
+    let verdict = match form.get("thao_tac") {
+        "da-kiem-tra" => Verdict::Checked,
+        "bao-cao" => Verdict::Reported {
+            note: form.get("ghi_chu").trim().to_string(),
+        },
+        _ => return Err(HttpError::BadRequest("unknown review action")),
+    };
+    let (user, now) = (staff.user.clone(), app.clock.now());
+    let recorded = app
+        .store
+        .write(move |tx| -> Result<_, HttpError> {
+            Ok(review::record(tx, EntryId(entry), &user, verdict, now))
+        })
+        .await?;
+    match recorded {
+        Ok(_) => Ok(see_other(&format!("{PATH}?tb=da-ghi-nhan"))),
+        Err(review::Error::NoteRequired) => {
+            let error = FieldError {
+                field: "ghi_chu",
+                message: "Vui lòng ghi rõ vấn đề khi báo cáo Ban biên tập.".into(),
+            };
+            checks_page(&app, &staff, vec![error], None).await
+        }
+        Err(review::Error::NoSuchEntry) => Err(HttpError::NotFound),
+        Err(e) => Err(HttpError::Internal(e.to_string())),
+    }
+}
+
+/// `POST /quan-tri/kiem-tra/bao-cao/{seq}` — a Board member marks a report handled.
+pub async fn handle_report(
+    State(app): State<Arc<App>>,
+    Board(staff): Board,
+    Path(seq): Path<u64>,
+) -> Result<Response, HttpError> {
+    let (by, now) = (staff.user.login.clone(), app.clock.now());
+    let done = app
+        .store
+        .write(move |tx| -> Result<_, HttpError> { Ok(review::mark_handled(tx, seq, &by, now)) })
+        .await?;
+    match done {
+        Ok(()) => Ok(see_other("/quan-tri?tb=da-xu-ly-bao-cao")),
+        Err(review::Error::NoSuchReport) => Err(HttpError::NotFound),
+        Err(e) => Err(HttpError::Internal(e.to_string())),
+    }
+}

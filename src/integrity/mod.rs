@@ -1,0 +1,540 @@
+//! The integrity check (Art. 6.1): proof that what the site serves is what was
+//! approved. It checks that every published revision still hashes to the hash recorded
+//! when it was approved, that every blob file's bytes match its name and every referenced
+//! blob exists, that the audit chain is unbroken, and that the live site settings are the
+//! approved ones. Each run is stored as a report; a mismatch names what differs and since
+//! when, and an altered entry is held back from the public site: citizens see its last
+//! good approved revision, or an "under review" notice (`[integrity] on_mismatch`).
+
+pub mod review;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::content::{self, EntryId, Revision, RevisionId};
+use crate::store::{self, BlobHash, Store, Tx, tables};
+
+/// What citizens see of an entry whose live revision fails the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnMismatch {
+    /// The newest earlier approved revision that still verifies (else the notice).
+    #[default]
+    LastGood,
+    /// A "đang kiểm tra" notice in place of the entry.
+    UnderReview,
+}
+
+/// `[integrity]` in the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Run the check daily inside the server (off when `trangtin verify` runs from cron).
+    pub daily: bool,
+    /// Local time of the daily check.
+    pub at: jiff::civil::Time,
+    pub on_mismatch: OnMismatch,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            daily: true,
+            at: jiff::civil::time(6, 0, 0, 0),
+            on_mismatch: OnMismatch::LastGood,
+        }
+    }
+}
+
+/// One thing that is not as approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Finding {
+    /// A published revision's content no longer hashes to its recorded hash.
+    RevisionAltered {
+        entry: u64,
+        slug: String,
+        revision: u64,
+    },
+    /// A published revision is not the one, or not the content, that was approved.
+    NotAsApproved {
+        entry: u64,
+        slug: String,
+        revision: u64,
+    },
+    /// A blob file's bytes do not hash to its name.
+    BlobAltered { hash: String },
+    /// A blob the store refers to is not on disk.
+    BlobMissing { hash: String, referenced_by: String },
+    /// The audit chain does not verify.
+    AuditBroken { detail: String },
+    /// The live settings differ from the approved ones.
+    SettingsChanged { approved_at: Option<Timestamp> },
+}
+
+impl Finding {
+    /// A stable key, so a finding seen in consecutive reports keeps its first date.
+    fn key(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The entry to hold back from the public site, if it is about one.
+    pub fn entry(&self) -> Option<u64> {
+        match self {
+            Finding::RevisionAltered { entry, .. } | Finding::NotAsApproved { entry, .. } => {
+                Some(*entry)
+            }
+            _ => None,
+        }
+    }
+
+    /// For operators (the CLI and logs).
+    pub fn english(&self) -> String {
+        match self {
+            Finding::RevisionAltered {
+                entry,
+                slug,
+                revision,
+            } => format!(
+                "entry {entry} ({slug}): published revision {revision} no longer hashes to its recorded hash"
+            ),
+            Finding::NotAsApproved {
+                entry,
+                slug,
+                revision,
+            } => format!(
+                "entry {entry} ({slug}): published revision {revision} is not what was approved"
+            ),
+            Finding::BlobAltered { hash } => {
+                format!("file {hash}: its bytes no longer match its SHA-256 name")
+            }
+            Finding::BlobMissing {
+                hash,
+                referenced_by,
+            } => format!("file {hash}, used by {referenced_by}, is missing"),
+            Finding::AuditBroken { detail } => format!("the audit chain is broken: {detail}"),
+            Finding::SettingsChanged { .. } => {
+                "the live site settings differ from the approved ones".to_string()
+            }
+        }
+    }
+
+    /// For the admin pages.
+    pub fn vietnamese(&self) -> String {
+        match self {
+            Finding::RevisionAltered {
+                entry,
+                slug,
+                revision,
+            } => format!(
+                "Bài số {entry} ({slug}): nội dung phiên bản đang đăng ({revision}) đã bị thay đổi so với mã băm đã ghi."
+            ),
+            Finding::NotAsApproved {
+                entry,
+                slug,
+                revision,
+            } => format!(
+                "Bài số {entry} ({slug}): phiên bản đang đăng ({revision}) không phải phiên bản đã được duyệt."
+            ),
+            Finding::BlobAltered { hash } => {
+                format!("Tệp {hash}: nội dung tệp không còn khớp với mã băm.")
+            }
+            Finding::BlobMissing {
+                hash,
+                referenced_by,
+            } => format!("Tệp {hash} (dùng trong {referenced_by}) bị mất."),
+            Finding::AuditBroken { detail } => format!("Nhật ký hệ thống bị đứt chuỗi: {detail}."),
+            Finding::SettingsChanged { .. } => {
+                "Cấu hình trang (trình đơn, chân trang, thông tin cơ quan) khác với bản đã duyệt."
+                    .to_string()
+            }
+        }
+    }
+}
+
+/// A finding and when it was first seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mismatch {
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub since: Timestamp,
+    /// The same, in words (English).
+    pub message: String,
+}
+
+/// One run of the check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub seq: u64,
+    pub at: Timestamp,
+    /// Who ran it: a login, `cli` or `schedule`.
+    pub by: String,
+    pub ok: bool,
+    pub revisions_checked: u64,
+    pub blobs_checked: u64,
+    pub audit_records: u64,
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// How an entry is held back from the public site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "show", rename_all = "snake_case")]
+pub enum Hold {
+    /// Serve this earlier approved revision instead.
+    Revision { revision: u64 },
+    /// Serve the "under review" notice.
+    UnderReview,
+}
+
+const HOLDS_KEY: &str = "integrity_holds";
+const SETTINGS_APPROVED_KEY: &str = "settings_approved";
+
+/// The approved state of the site settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct SettingsApproval {
+    hash: String,
+    at: Timestamp,
+    by: String,
+}
+
+/// SHA-256 over every site setting, in key order.
+pub fn settings_hash(tx: &impl Tx) -> Result<String, store::Error> {
+    let all = tables::SETTINGS.entries(tx)?;
+    let canonical = serde_json::to_vec(&all).unwrap_or_default();
+    Ok(hex::encode(Sha256::digest(canonical)))
+}
+
+/// Records the settings as they are now as the approved ones. Called by every change
+/// made through the program (`site::save`), in the same transaction.
+pub fn approve_settings(
+    tx: &WriteTransaction,
+    by: &str,
+    now: Timestamp,
+) -> Result<(), store::Error> {
+    let approval = SettingsApproval {
+        hash: settings_hash(tx)?,
+        at: now,
+        by: by.to_string(),
+    };
+    let value = serde_json::to_value(&approval).unwrap_or_default();
+    tables::META.insert(tx, SETTINGS_APPROVED_KEY, &value)
+}
+
+fn settings_approval(tx: &impl Tx) -> Result<Option<SettingsApproval>, store::Error> {
+    Ok(tables::META
+        .get(tx, SETTINGS_APPROVED_KEY)?
+        .and_then(|v| serde_json::from_value(v).ok()))
+}
+
+/// The entries held back from the public site now.
+pub fn holds(tx: &impl Tx) -> Result<BTreeMap<u64, Hold>, store::Error> {
+    Ok(tables::META
+        .get(tx, HOLDS_KEY)?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+/// The hold on one entry, if any (public pages ask this for every entry they show).
+pub fn hold(tx: &impl Tx, entry: EntryId) -> Result<Option<Hold>, store::Error> {
+    // The common case, no holds at all, costs one lookup of an absent key.
+    match tables::META.get(tx, HOLDS_KEY)? {
+        None => Ok(None),
+        Some(v) => Ok(serde_json::from_value::<BTreeMap<u64, Hold>>(v)
+            .ok()
+            .and_then(|h| h.get(&entry.0).copied())),
+    }
+}
+
+/// The newest report, if any check has run.
+pub fn latest(tx: &impl Tx) -> Result<Option<Report>, store::Error> {
+    let table = match tx.reader() {
+        store::Reader::Read(t) => last_bytes(&t.open_table(tables::INTEGRITY.definition())?)?,
+        store::Reader::Write(t) => last_bytes(&t.open_table(tables::INTEGRITY.definition())?)?,
+    };
+    Ok(table.and_then(|b| serde_json::from_slice(&b).ok()))
+}
+
+fn last_bytes(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+) -> Result<Option<Vec<u8>>, store::Error> {
+    Ok(table.last()?.map(|(_, v)| v.value().to_vec()))
+}
+
+/// The newest reports, newest first.
+pub fn recent(tx: &impl Tx, limit: usize) -> Result<Vec<Report>, store::Error> {
+    let mut all = tables::INTEGRITY.values(tx)?;
+    all.reverse();
+    all.truncate(limit);
+    Ok(all)
+}
+
+/// What the read-only part of the check found.
+struct Findings {
+    found: Vec<Finding>,
+    revisions: u64,
+    audit_records: u64,
+    /// For each altered entry, an earlier approved revision that still verifies.
+    last_good: BTreeMap<u64, Option<RevisionId>>,
+    referenced: BTreeMap<String, String>,
+}
+
+fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
+    let mut found = Vec::new();
+    let mut revisions = 0;
+    let mut last_good = BTreeMap::new();
+    let mut referenced: BTreeMap<String, String> = BTreeMap::new();
+    for meta in tables::BLOBS.values(tx)? {
+        referenced
+            .entry(meta.hash.to_string())
+            .or_insert_with(|| format!("thư viện tệp ({})", meta.original_name));
+    }
+    for entry in tables::ENTRIES.values(tx)? {
+        let Some(live) = entry.published else {
+            continue;
+        };
+        revisions += 1;
+        let Some(revision) = tables::REVISIONS.get(tx, live.0)? else {
+            found.push(Finding::RevisionAltered {
+                entry: entry.id.0,
+                slug: entry.slug.clone(),
+                revision: live.0,
+            });
+            continue;
+        };
+        let place = format!("bài {} ({})", entry.id.0, entry.slug);
+        for blob in blobs_of(&revision) {
+            referenced
+                .entry(blob.to_string())
+                .or_insert_with(|| place.clone());
+        }
+        let actual = content::revision_hash(revision.entry, revision.parent, &revision.fields);
+        let finding = if actual != revision.hash || revision.entry != entry.id {
+            Some(Finding::RevisionAltered {
+                entry: entry.id.0,
+                slug: entry.slug.clone(),
+                revision: live.0,
+            })
+        } else if entry
+            .live_approval
+            .as_ref()
+            .is_some_and(|a| a.revision != live || a.hash != actual)
+        {
+            Some(Finding::NotAsApproved {
+                entry: entry.id.0,
+                slug: entry.slug.clone(),
+                revision: live.0,
+            })
+        } else {
+            None
+        };
+        if let Some(finding) = finding {
+            last_good.insert(entry.id.0, last_good_revision(tx, entry.id, live)?);
+            found.push(finding);
+        }
+    }
+    let audit_records = match crate::audit::verify(tx)? {
+        Ok(n) => n as u64,
+        Err(b) => {
+            found.push(Finding::AuditBroken {
+                detail: format!("{b:?}"),
+            });
+            0
+        }
+    };
+    match settings_approval(tx)? {
+        Some(approval) if approval.hash != settings_hash(tx)? => {
+            found.push(Finding::SettingsChanged {
+                approved_at: Some(approval.at),
+            });
+        }
+        _ => {}
+    }
+    Ok(Findings {
+        found,
+        revisions,
+        audit_records,
+        last_good,
+        referenced,
+    })
+}
+
+/// The blobs a revision shows: its cover (and variants) and attachments.
+fn blobs_of(revision: &Revision) -> Vec<BlobHash> {
+    let fields = &revision.fields;
+    let mut out: Vec<BlobHash> = fields.attachments.iter().map(|a| a.blob.clone()).collect();
+    if let Some(cover) = &fields.cover {
+        out.push(cover.blob.clone());
+        out.extend(cover.variants.iter().map(|v| v.hash.clone()));
+    }
+    out
+}
+
+/// The newest revision of `entry`, other than `live`, that an approval named and whose
+/// content still hashes to what that approval recorded.
+fn last_good_revision(
+    tx: &impl Tx,
+    entry: EntryId,
+    live: RevisionId,
+) -> Result<Option<RevisionId>, store::Error> {
+    let events = tables::EVENTS.range_values(tx, (entry.0, 0)..=(entry.0, u64::MAX))?;
+    for event in events.iter().rev() {
+        if event.action != crate::workflow::Action::Approve || event.revision == live {
+            continue;
+        }
+        if let Some(revision) = tables::REVISIONS.get(tx, event.revision.0)?
+            && content::revision_hash(revision.entry, revision.parent, &revision.fields)
+                == event.revision_hash
+            && revision.hash == event.revision_hash
+        {
+            return Ok(Some(event.revision));
+        }
+    }
+    Ok(None)
+}
+
+/// Hashes every file in the blob folder against its name, and lists the referenced
+/// blobs that are missing.
+fn examine_blobs(store: &Store, referenced: &BTreeMap<String, String>) -> (Vec<Finding>, u64) {
+    let mut found = Vec::new();
+    let mut checked = 0;
+    let mut present = BTreeSet::new();
+    let root = store.data_dir().join("blobs");
+    for shard in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(shard.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = file.file_name().to_string_lossy().into_owned();
+            if name.len() != 64 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+                continue; // a temporary file of an upload in progress
+            }
+            checked += 1;
+            let matches = hash_file(&file.path()).is_ok_and(|h| h == name);
+            if !matches {
+                found.push(Finding::BlobAltered { hash: name.clone() });
+            }
+            present.insert(name);
+        }
+    }
+    for (hash, place) in referenced {
+        if !present.contains(hash) {
+            found.push(Finding::BlobMissing {
+                hash: hash.clone(),
+                referenced_by: place.clone(),
+            });
+        }
+    }
+    (found, checked)
+}
+
+fn hash_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hash = Sha256::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buffer[..n]);
+    }
+    Ok(hex::encode(hash.finalize()))
+}
+
+/// Runs the check, stores its report, sets the holds on altered entries (lifting those
+/// no longer needed) and records the run in the audit trail. Returns the report and
+/// whether the holds changed (the caller then drops cached pages).
+pub fn check(
+    store: &Store,
+    policy: OnMismatch,
+    by: &str,
+    now: Timestamp,
+) -> Result<(Report, bool), store::Error> {
+    let examined = store.read_blocking(examine)?;
+    let (blob_findings, blobs_checked) = examine_blobs(store, &examined.referenced);
+    let mut found = examined.found;
+    found.extend(blob_findings);
+    let by = by.to_string();
+    store.write_blocking(move |tx| {
+        // A settings approval is first recorded by the first check of an older folder.
+        if settings_approval(tx)?.is_none() {
+            approve_settings(tx, "integrity check (first run)", now)?;
+        }
+        let previous = latest(tx)?;
+        let first_seen: BTreeMap<String, Timestamp> = previous
+            .map(|r| {
+                r.mismatches
+                    .into_iter()
+                    .map(|m| (m.finding.key(), m.since))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mismatches: Vec<Mismatch> = found
+            .into_iter()
+            .map(|finding| Mismatch {
+                since: first_seen.get(&finding.key()).copied().unwrap_or(now),
+                message: finding.english(),
+                finding,
+            })
+            .collect();
+        let mut new_holds = BTreeMap::new();
+        for m in &mismatches {
+            if let Some(entry) = m.finding.entry() {
+                let hold = match (policy, examined.last_good.get(&entry).copied().flatten()) {
+                    (OnMismatch::LastGood, Some(revision)) => Hold::Revision {
+                        revision: revision.0,
+                    },
+                    _ => Hold::UnderReview,
+                };
+                new_holds.insert(entry, hold);
+            }
+        }
+        let old_holds = holds(tx)?;
+        let changed = old_holds != new_holds;
+        if new_holds.is_empty() {
+            tables::META.remove(tx, HOLDS_KEY)?;
+        } else {
+            let value = serde_json::to_value(&new_holds).unwrap_or_default();
+            tables::META.insert(tx, HOLDS_KEY, &value)?;
+        }
+        let report = Report {
+            seq: store::next_id(tx, "integrity")?,
+            at: now,
+            by: by.clone(),
+            ok: mismatches.is_empty(),
+            revisions_checked: examined.revisions,
+            blobs_checked,
+            audit_records: examined.audit_records,
+            mismatches,
+        };
+        tables::INTEGRITY.insert(tx, report.seq, &report)?;
+        let detail = if report.ok {
+            "all as approved".to_string()
+        } else {
+            format!("{} mismatches", report.mismatches.len())
+        };
+        crate::audit::append(
+            tx,
+            crate::audit::Event::new(&by, "integrity_check", report.seq).detail(detail),
+            now,
+        )?;
+        Ok((report, changed))
+    })
+}
+
+/// What citizens are shown of a held entry's revision: the last good one, or a notice.
+pub fn notice_revision(revision: &Revision) -> Revision {
+    let mut shown = revision.clone();
+    shown.fields = content::Fields {
+        title: "Nội dung đang được kiểm tra".into(),
+        summary: "Nội dung này tạm thời không hiển thị trong khi cơ quan kiểm tra tính toàn vẹn.".into(),
+        body_html: "<p>Nội dung này đang được kiểm tra (đang kiểm tra) và sẽ hiển thị lại khi hoàn tất. Xin cảm ơn bạn đọc.</p>".into(),
+        ..content::Fields::default()
+    };
+    shown
+}

@@ -1,0 +1,310 @@
+//! The integrity check against real tampering: the redb file and the blob folder are
+//! changed behind the server's back, and the check finds, reports and contains each.
+
+use std::path::Path;
+
+use trangtin::content::EntryId;
+use trangtin::integrity::Finding;
+use trangtin::store::{Store, tables};
+
+use crate::admin::{article, base_of, publish_through_workflow, step};
+use crate::support::{TestServer, trangtin};
+
+async fn entry_of(server: &TestServer, path: &str) -> u64 {
+    let slug = path.rsplit('/').next().unwrap().to_string();
+    server
+        .app
+        .store
+        .read(move |tx| {
+            trangtin::content::find_published(tx, trangtin::content::Kind::Article, &slug)
+        })
+        .await
+        .unwrap()
+        .expect("published")
+        .entry
+        .id
+        .0
+}
+
+/// Opens the stopped server's database file and changes it with `f`.
+fn tamper(data: &Path, f: impl FnOnce(&redb::WriteTransaction)) {
+    let (store, _) = Store::open(data).unwrap();
+    store
+        .write_blocking(|tx| -> Result<(), trangtin::store::Error> {
+            f(tx);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_in(&data, |_| {}).await;
+    // An article approved and published twice: the second version goes live.
+    let path = publish_through_workflow(&server, "Bài kiểm tra toàn vẹn", "<p>Bản một.</p>").await;
+    let id = entry_of(&server, &path).await;
+    let compiler = server.login("tonghop").await;
+    let base = base_of(&compiler, id).await;
+    let mut second = article("Bài kiểm tra toàn vẹn", "<p>Bản hai đã duyệt.</p>");
+    second.push(("base", &base));
+    compiler
+        .post_ok(&format!("/quan-tri/bai-viet/{id}"), &second)
+        .await;
+    step(&compiler, id, "submit", "").await;
+    step(&compiler, id, "forward", "").await;
+    step(&server.login("truongban").await, id, "approve", "").await;
+    step(&server.login("xuatban").await, id, "publish", "").await;
+    assert!(server.page(&path).await.1.contains("Bản hai đã duyệt."));
+    // The check passes before anything is touched.
+    let admin = server.login("admin").await;
+    let clean = admin.post("/quan-tri/kiem-tra", &[]).await;
+    assert_eq!(
+        clean.headers()["location"],
+        "/quan-tri/kiem-tra?tb=kiem-tra-dat"
+    );
+    // A demo article with no approval history, to be altered too.
+    let demo = server
+        .app
+        .store
+        .read(|tx| trangtin::content::all_published(tx, trangtin::content::Kind::Article))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.entry.live_approval.is_none())
+        .expect("a seeded article");
+    let demo_id = Some(demo.entry.id.0);
+    let demo_path = format!("/tin-tuc/{}", demo.entry.slug);
+    assert_eq!(server.page(&demo_path).await.0, 200);
+    server.stop().await;
+
+    // 1. The live revision's body, changed in the database file.
+    let altered_demo = demo_id;
+    tamper(&data, move |tx| {
+        for entry_id in std::iter::once(id).chain(altered_demo) {
+            let entry = tables::ENTRIES.get(tx, entry_id).unwrap().unwrap();
+            let live = entry.published.unwrap().0;
+            let mut revision = tables::REVISIONS.get(tx, live).unwrap().unwrap();
+            revision.fields.body_html = "<p>Nội dung bị sửa trái phép.</p>".into();
+            tables::REVISIONS.insert(tx, live, &revision).unwrap();
+        }
+        // 3. An audit record removed.
+        let records = tables::AUDIT.values(tx).unwrap();
+        let middle = records[records.len() / 2].seq;
+        tx.open_table(tables::AUDIT.definition())
+            .unwrap()
+            .remove(middle)
+            .unwrap();
+        // 4. A setting changed without the program.
+        let mut site = tables::SETTINGS.get(tx, "site").unwrap().unwrap();
+        site["agency_name"] = serde_json::json!("Cơ quan giả mạo");
+        tables::SETTINGS.insert(tx, "site", &site).unwrap();
+    });
+    // 2. One blob deleted, another corrupted.
+    let mut blobs: Vec<_> = walkdir(&data.join("blobs"));
+    blobs.sort();
+    assert!(blobs.len() >= 2);
+    std::fs::remove_file(&blobs[0]).unwrap();
+    let mut bytes = std::fs::read(&blobs[1]).unwrap();
+    bytes[0] ^= 0xff;
+    std::fs::write(&blobs[1], bytes).unwrap();
+    let deleted = blobs[0].file_name().unwrap().to_string_lossy().into_owned();
+    let corrupted = blobs[1].file_name().unwrap().to_string_lossy().into_owned();
+
+    // The CLI finds each, without a server, and exits 1 with a JSON report.
+    let out = tokio::task::spawn_blocking({
+        let data = data.clone();
+        move || trangtin(&data, &["verify"], "")
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: trangtin::integrity::Report = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!report.ok);
+    let found: Vec<&Finding> = report.mismatches.iter().map(|m| &m.finding).collect();
+    assert!(
+        found
+            .iter()
+            .any(|f| matches!(f, Finding::RevisionAltered { entry, .. } if *entry == id))
+    );
+    if let Some(demo) = demo_id {
+        assert!(
+            found
+                .iter()
+                .any(|f| matches!(f, Finding::RevisionAltered { entry, .. } if *entry == demo))
+        );
+    }
+    assert!(
+        found
+            .iter()
+            .any(|f| matches!(f, Finding::BlobMissing { hash, .. } if *hash == deleted))
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| matches!(f, Finding::BlobAltered { hash } if *hash == corrupted))
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| matches!(f, Finding::AuditBroken { .. }))
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| matches!(f, Finding::SettingsChanged { .. }))
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no longer hashes"), "{stderr}");
+
+    // Served again: the altered article shows its last good approved version; the
+    // one with no earlier approval shows the notice; every admin page has a banner.
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let (_, page) = server.page(&path).await;
+    assert!(page.contains("Bản một."), "the earlier approved revision");
+    assert!(!page.contains("trái phép"));
+    if demo_id.is_some() {
+        let (_, page) = server.page(&demo_path).await;
+        assert!(page.contains("đang được kiểm tra") && !page.contains("trái phép"));
+    }
+    let donvi = server.login("donvi").await;
+    let (_, inbox) = donvi.get("/quan-tri").await;
+    assert!(
+        inbox.contains("alert-banner") && inbox.contains("không khớp"),
+        "{inbox}"
+    );
+    let (_, checks) = donvi.get("/quan-tri/kiem-tra").await;
+    assert!(checks.contains("Không đạt") && checks.contains("Phát hiện từ"));
+    // A second run keeps the date each mismatch was first seen.
+    let again = server.app.check_integrity("test").await.unwrap();
+    assert_eq!(again.mismatches.len(), report.mismatches.len());
+    for (a, b) in again.mismatches.iter().zip(&report.mismatches) {
+        assert_eq!(a.since, b.since);
+    }
+    assert_eq!(
+        server
+            .app
+            .store
+            .read(move |tx| trangtin::integrity::hold(tx, EntryId(id)))
+            .await
+            .unwrap()
+            .map(|h| matches!(h, trangtin::integrity::Hold::Revision { .. })),
+        Some(true)
+    );
+}
+
+fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for shard in std::fs::read_dir(dir).unwrap().flatten() {
+        for file in std::fs::read_dir(shard.path()).unwrap().flatten() {
+            out.push(file.path());
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board() {
+    let server = TestServer::start().await;
+    for _ in 0..200 {
+        if trangtin::control::server_running(&server.data) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let out = tokio::task::spawn_blocking({
+        let data = server.data.clone();
+        move || trangtin(&data, &["verify"], "")
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: trangtin::integrity::Report = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report.ok && report.revisions_checked > 10 && report.blobs_checked > 0);
+
+    // Something published today is in the daily review; the person on duty reports it.
+    let path = publish_through_workflow(&server, "Bài xem xét hằng ngày", "<p>Nội dung.</p>").await;
+    let id = entry_of(&server, &path).await;
+    let publisher = server.login("xuatban").await;
+    let (_, page) = publisher.get("/quan-tri/kiem-tra").await;
+    assert!(page.contains("Bài xem xét hằng ngày"));
+    let no_note = publisher
+        .post(
+            "/quan-tri/kiem-tra/xem-xet",
+            &[
+                ("entry", &id.to_string()),
+                ("thao_tac", "bao-cao"),
+                ("ghi_chu", " "),
+            ],
+        )
+        .await;
+    assert_eq!(no_note.status(), 422);
+    publisher
+        .post_ok(
+            "/quan-tri/kiem-tra/xem-xet",
+            &[
+                ("entry", &id.to_string()),
+                ("thao_tac", "bao-cao"),
+                ("ghi_chu", "Ảnh minh họa chưa ghi nguồn."),
+            ],
+        )
+        .await;
+    let (_, page) = publisher.get("/quan-tri/kiem-tra").await;
+    assert!(page.contains("Đã báo cáo Ban biên tập"));
+    // It waits in the Board's inbox until handled.
+    let member = server.login("bientap").await;
+    let (_, inbox) = member.get("/quan-tri").await;
+    assert!(inbox.contains("Ảnh minh họa chưa ghi nguồn."), "{inbox}");
+    let seq = server
+        .app
+        .store
+        .read(trangtin::integrity::review::open_reports)
+        .await
+        .unwrap()[0]
+        .seq;
+    assert_eq!(
+        publisher
+            .post(&format!("/quan-tri/kiem-tra/bao-cao/{seq}"), &[])
+            .await
+            .status(),
+        403,
+        "only the Board marks it handled"
+    );
+    member
+        .post_ok(&format!("/quan-tri/kiem-tra/bao-cao/{seq}"), &[])
+        .await;
+    let (_, inbox) = member.get("/quan-tri").await;
+    assert!(!inbox.contains("Ảnh minh họa chưa ghi nguồn."));
+    // A confirmation, and all of it in the audit trail.
+    publisher
+        .post_ok(
+            "/quan-tri/kiem-tra/xem-xet",
+            &[("entry", &id.to_string()), ("thao_tac", "da-kiem-tra")],
+        )
+        .await;
+    let trail = server
+        .app
+        .store
+        .read(|tx| tables::AUDIT.values(tx))
+        .await
+        .unwrap();
+    for action in [
+        "integrity_check",
+        "review_reported",
+        "review_handled",
+        "review_checked",
+    ] {
+        assert!(trail.iter().any(|r| r.action == action), "{action}");
+    }
+}
