@@ -457,6 +457,12 @@ async fn the_daily_backup_is_copied_drilled_and_a_failure_is_a_banner() {
     let (_, page) = admin.get("/quan-tri/sao-luu").await;
     assert!(page.contains("Lần khôi phục thử thành công gần nhất"));
     assert!(!page.contains("alert-banner"));
+    let (_, dashboard) = admin.get("/quan-tri").await;
+    assert!(
+        dashboard.contains("Khôi phục thử thành công gần nhất: "),
+        "{dashboard}"
+    );
+    assert!(!dashboard.contains("gần nhất: chưa có"));
 
     // Where the second folder cannot be written, the run fails and says so on every
     // administrator's page.

@@ -82,6 +82,8 @@ struct InboxView {
     rows: Vec<Row>,
     /// For the Editorial Board: reports from the daily review not yet handled.
     reports: Vec<ReportRow>,
+    /// For administrators: the last daily backup and the last verified restore.
+    backup: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -101,7 +103,7 @@ pub async fn inbox(
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
-    let (site, rows, reports) = app
+    let (site, rows, reports, backup) = app
         .store
         .read(move |tx| -> Result<_, HttpError> {
             let units = auth::units(tx)?;
@@ -139,7 +141,26 @@ pub async fn inbox(
             } else {
                 Vec::new()
             };
-            Ok((crate::site::load(tx)?.agency_name, rows, reports))
+            let backup = if actor.roles.contains(&crate::workflow::Role::Administrator) {
+                let format = crate::render::format::datetime;
+                Some(match crate::backup::schedule::last_run(tx)? {
+                    None => "Chưa có lần sao lưu tự động nào.".to_string(),
+                    Some(run) => format!(
+                        "Sao lưu tự động gần nhất: {} ({}). Khôi phục thử thành công gần nhất: {}.",
+                        format(run.at),
+                        if run.ok {
+                            "thành công"
+                        } else {
+                            "không thành công"
+                        },
+                        run.last_verified_restore
+                            .map_or("chưa có".to_string(), format)
+                    ),
+                })
+            } else {
+                None
+            };
+            Ok((crate::site::load(tx)?.agency_name, rows, reports, backup))
         })
         .await?;
     let view = InboxView {
@@ -153,6 +174,7 @@ pub async fn inbox(
         .with_flash(flash_code(query.as_deref())),
         rows,
         reports,
+        backup,
     };
     page(&app, "admin/inbox.html", &view, Outcome::Shown)
 }
