@@ -75,6 +75,17 @@ pub struct App {
     pub secret_key: Arc<crate::auth::sealing::SecretKey>,
     /// Set while a backup is being written, so only one runs at a time.
     pub backup_running: Arc<std::sync::atomic::AtomicBool>,
+    /// Set while the integrity check runs.
+    pub integrity_running: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Why `App::check_integrity` did not produce a report.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("an integrity check is already running")]
+    Running,
+    #[error(transparent)]
+    Store(#[from] store::Error),
 }
 
 impl App {
@@ -86,25 +97,7 @@ impl App {
 
     /// Opens the data folder (creating and seeding it when new) and builds the app.
     pub fn open(config: Config) -> Result<App, Error> {
-        if let Some(found) = Store::pending_migration(&config.data)? {
-            // Before the schema changes, a copy of the store as it was.
-            let store = Store::open_unmigrated(&config.data)?;
-            let dir = config.backup.dir(&config.data);
-            let status = crate::backup::take(
-                &store,
-                &dir,
-                &crate::backup::Options::default(),
-                "migration",
-                Timestamp::now(),
-            )?;
-            tracing::info!(
-                from = found,
-                to = store::SCHEMA_VERSION,
-                file = %dir.join(&status.file).display(),
-                "backed up the store before migrating it"
-            );
-        }
-        let (store, _) = Store::open(&config.data)?;
+        let store = crate::backup::open_store(&config.data, &config.backup.dir(&config.data))?;
         let secret_key = Arc::new(crate::auth::sealing::SecretKey::load_or_create(
             &config.data,
         )?);
@@ -152,6 +145,7 @@ impl App {
             address_failures: Default::default(),
             secret_key,
             backup_running: Default::default(),
+            integrity_running: Default::default(),
         })
     }
 }
@@ -209,20 +203,22 @@ impl App {
 
     /// Runs the integrity check, then drops cached pages if it held back or released
     /// an entry, so citizens see the change at once.
-    pub async fn check_integrity(
-        &self,
-        by: &str,
-    ) -> Result<crate::integrity::Report, store::Error> {
+    pub async fn check_integrity(&self, by: &str) -> Result<crate::integrity::Report, CheckError> {
+        let guard =
+            crate::jobs::Exclusive::take(&self.integrity_running).ok_or(CheckError::Running)?;
         let (store, policy, by, now) = (
             self.store.clone(),
             self.config.integrity.on_mismatch,
             by.to_string(),
             self.clock.now(),
         );
-        let (report, holds_changed) =
-            tokio::task::spawn_blocking(move || crate::integrity::check(&store, policy, &by, now))
-                .await
-                .map_err(|e| store::Error::Task(e.to_string()))??;
+        let (report, holds_changed) = tokio::task::spawn_blocking(move || {
+            // Held until the check ends, even if the caller goes away.
+            let _guard = guard;
+            crate::integrity::check(&store, policy, &by, now)
+        })
+        .await
+        .map_err(|e| store::Error::Task(e.to_string()))??;
         if holds_changed {
             self.cache.clear();
         }

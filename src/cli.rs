@@ -383,13 +383,16 @@ fn send_or_run(config: &Config, request: control::Request) -> Result<control::Re
             config.data.display()
         ));
     }
-    let (store, _) = crate::store::Store::open(&config.data).map_err(|e| match e {
-        crate::store::Error::Locked(_) => format!(
-            "the data folder {} is in use by a server whose control socket does not answer",
-            config.data.display()
-        ),
-        other => other.to_string(),
-    })?;
+    let store =
+        crate::backup::open_store(&config.data, &config.backup.dir(&config.data)).map_err(|e| {
+            match e {
+                crate::backup::Error::Store(crate::store::Error::Locked(_)) => format!(
+                    "the data folder {} is in use by a server whose control socket does not answer",
+                    config.data.display()
+                ),
+                other => other.to_string(),
+            }
+        })?;
     Ok(control::handle(
         &store,
         None,

@@ -677,13 +677,24 @@ fn backup_policy(file: FileBackup) -> Result<crate::backup::schedule::Policy, Er
             "must keep at least the newest backup",
         ));
     }
-    if let Some(path) = &policy.passphrase_file
-        && !path.is_file()
-    {
-        return Err(invalid(
-            "backup.passphrase_file",
-            &format!("{} is not a readable file", path.display()),
-        ));
+    if let Some(path) = &policy.passphrase_file {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Err(invalid(
+                "backup.passphrase_file",
+                &format!("{} is not a readable file", path.display()),
+            ));
+        };
+        if text.trim_end_matches(['\n', '\r']).chars().count() < crate::backup::seal::MIN_PASSPHRASE
+        {
+            return Err(invalid(
+                "backup.passphrase_file",
+                &format!(
+                    "the passphrase in {} must have at least {} characters",
+                    path.display(),
+                    crate::backup::seal::MIN_PASSPHRASE
+                ),
+            ));
+        }
     }
     Ok(policy)
 }

@@ -254,6 +254,7 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                 )));
             }
             crate::audit::append(tx, Event::new("cli", "second_factor_reset", &login), now)?;
+            auth::require_password_change(tx, user.id, now)?;
             auth::session::end_all_for(tx, user.id)?;
             Ok(Response::ok(format!(
                 "second factor of {login} removed and their sessions ended; they enrol again at their next login"
@@ -387,16 +388,20 @@ pub mod unix {
                 },
                 Ok(request) => {
                     let guard = match request {
-                        Request::Backup { .. } => match crate::jobs::BackupGuard::take(&app) {
-                            Some(guard) => Some(guard),
-                            None => {
-                                return reply(
-                                    &mut write,
-                                    Response::refused("another backup is running; try again later"),
-                                )
-                                .await;
+                        Request::Backup { .. } => {
+                            match crate::jobs::Exclusive::take(&app.backup_running) {
+                                Some(guard) => Some(guard),
+                                None => {
+                                    return reply(
+                                        &mut write,
+                                        Response::refused(
+                                            "another backup is running; try again later",
+                                        ),
+                                    )
+                                    .await;
+                                }
                             }
-                        },
+                        }
                         _ => None,
                     };
                     let (store, search, now) =

@@ -61,7 +61,7 @@ pub async fn start_daily_backup_if_due(app: &Arc<App>) {
     if !crate::backup::schedule::due(&policy, last.as_ref(), now) {
         return;
     }
-    let Some(_guard) = BackupGuard::take(app) else {
+    let Some(_guard) = Exclusive::take(&app.backup_running) else {
         return;
     };
     let app = app.clone();
@@ -94,18 +94,23 @@ pub async fn check_integrity_if_due(app: &Arc<App>) {
     if latest.is_some_and(|r| r.at.to_zoned_datetime(zone.clone()).datetime() >= since) {
         return;
     }
-    if let Err(e) = app.check_integrity("schedule").await {
-        tracing::error!("the daily integrity check failed to run: {e}");
-    }
+    // In a task of its own: hashing every file takes a while, and publishing goes on.
+    let app = app.clone();
+    tokio::spawn(async move {
+        match app.check_integrity("schedule").await {
+            Ok(_) | Err(crate::app::CheckError::Running) => {}
+            Err(e) => tracing::error!("the daily integrity check failed to run: {e}"),
+        }
+    });
 }
 
-/// Holds `App::backup_running` while a backup is written.
-pub struct BackupGuard(Arc<std::sync::atomic::AtomicBool>);
+/// Holds a "running" flag of the app (`backup_running`, `integrity_running`) while
+/// that work runs, so it never runs twice at once.
+pub struct Exclusive(Arc<std::sync::atomic::AtomicBool>);
 
-impl BackupGuard {
-    /// `None` if a backup is already running.
-    pub fn take(app: &App) -> Option<BackupGuard> {
-        let flag = app.backup_running.clone();
+impl Exclusive {
+    /// `None` if the work is already running.
+    pub fn take(flag: &Arc<std::sync::atomic::AtomicBool>) -> Option<Exclusive> {
         flag.compare_exchange(
             false,
             true,
@@ -113,11 +118,11 @@ impl BackupGuard {
             std::sync::atomic::Ordering::Acquire,
         )
         .ok()
-        .map(|_| BackupGuard(flag))
+        .map(|_| Exclusive(flag.clone()))
     }
 }
 
-impl Drop for BackupGuard {
+impl Drop for Exclusive {
     fn drop(&mut self) {
         self.0.store(false, std::sync::atomic::Ordering::Release);
     }

@@ -84,7 +84,14 @@ pub fn save(tx: &WriteTransaction, site: &SiteSettings) -> Result<(), store::Err
     tables::SETTINGS.insert(tx, KEY, &value)?;
     // Settings changed here, by the program, are the approved ones; a change made any
     // other way is what the integrity check reports.
-    crate::integrity::approve_settings(tx, "settings", jiff::Timestamp::now())
+    let now = jiff::Timestamp::now();
+    crate::integrity::approve_settings(tx, "settings", now)?;
+    crate::audit::append(
+        tx,
+        crate::audit::Event::new("", "settings_changed", KEY).detail(&site.agency_name),
+        now,
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -189,6 +189,20 @@ pub fn set_password_hash(
     Ok(user)
 }
 
+/// The next login must choose a new password (a second factor was removed, and with it
+/// the shorter minimum it allowed).
+pub fn require_password_change(
+    tx: &WriteTransaction,
+    id: UserId,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let mut user = user(tx, id)?.ok_or(Error::NoSuchUser)?;
+    user.must_change_password = true;
+    user.updated_at = now;
+    tables::USERS.insert(tx, id.0, &user)?;
+    Ok(())
+}
+
 /// Notes a successful login (for the access review and the inactivity rule).
 pub fn record_login(tx: &WriteTransaction, id: UserId, now: Timestamp) -> Result<(), Error> {
     let mut user = user(tx, id)?.ok_or(Error::NoSuchUser)?;

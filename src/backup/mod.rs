@@ -125,6 +125,28 @@ pub fn default_dir(data: &Path) -> PathBuf {
     data.join("backups")
 }
 
+/// Opens the store in `data`, first writing a backup into `dir` if the program is about
+/// to migrate its schema; nothing is migrated if that backup fails.
+pub fn open_store(data: &Path, dir: &Path) -> Result<Store, Error> {
+    if let Some(found) = Store::pending_migration(data)? {
+        let store = Store::open_unmigrated(data)?;
+        let status = take(
+            &store,
+            dir,
+            &Options::default(),
+            "migration",
+            Timestamp::now(),
+        )?;
+        tracing::info!(
+            from = found,
+            to = store::SCHEMA_VERSION,
+            file = %dir.join(&status.file).display(),
+            "backed up the store before migrating it"
+        );
+    }
+    Ok(Store::open(data)?.0)
+}
+
 /// What is known about a backup besides its bytes, in `<archive>.json` beside it: the
 /// manifest (so listing needs no decompression), and the checks made since.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,14 +237,8 @@ pub fn take(
             file_name(now, options.passphrase.is_some()).replacen(".tar", &format!("-{n}.tar"), 1);
         dest = dir.join(name);
     }
+    // `create` verifies the archive before it takes its name.
     let made = create(store, &dest, options, now)?;
-    let verified = verify(&dest, options.passphrase.as_deref())?;
-    if verified != made.manifest {
-        return Err(invalid(format!(
-            "{} reads back differently from what was written",
-            dest.display()
-        )));
-    }
     let file = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -257,7 +273,11 @@ pub fn take(
     Ok(status)
 }
 
+/// Creates `dir` readable by its owner only; an existing folder is left as it is.
 fn create_private_dir(dir: &Path) -> Result<(), Error> {
+    if dir.is_dir() {
+        return Ok(());
+    }
     std::fs::create_dir_all(dir).map_err(io_error(format!("cannot create {}", dir.display())))?;
     #[cfg(unix)]
     {
@@ -382,6 +402,13 @@ pub fn create(
     file.sync_all()
         .map_err(io_error("cannot flush the archive to disk"))?;
     drop(file);
+    // Read back and checked before it takes its name: a bad archive is never listed.
+    let read_back = verify(&pending, options.passphrase.as_deref())?;
+    if read_back != manifest {
+        return Err(invalid(
+            "the archive reads back differently from what was written",
+        ));
+    }
     std::fs::rename(&pending, dest).map_err(io_error(format!(
         "cannot move the archive to {}",
         dest.display()

@@ -138,26 +138,26 @@ pub fn run(store: &Store, policy: &Policy, now: Timestamp) -> LastRun {
     run
 }
 
+/// The passphrase in `backup.passphrase_file`, if one is configured.
+pub fn passphrase(file: Option<&Path>) -> Result<Option<String>, Error> {
+    let Some(path) = file else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(super::io_error(format!("cannot read {}", path.display())))?;
+    Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()))
+}
+
 fn run_inner(store: &Store, policy: &Policy, now: Timestamp) -> Result<(String, Drill), Error> {
     let dir = policy.dir(store.data_dir());
-    let passphrase = match &policy.passphrase_file {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .map_err(super::io_error(format!("cannot read {}", path.display())))?
-                .trim_end_matches(['\n', '\r'])
-                .to_string(),
-        ),
-        None => None,
+    let options = Options {
+        passphrase: passphrase(policy.passphrase_file.as_deref())?,
     };
-    let options = Options { passphrase };
     let mut status = super::take(store, &dir, &options, "schedule", now)?;
     let archive = dir.join(&status.file);
     let drill = drill(&archive, &status, options.passphrase.as_deref(), now);
     status.drill = Some(drill.clone());
     super::write_status(&archive, &status)?;
-    if let Some(second) = &policy.copy_to {
-        copy_to(&archive, second)?;
-    }
     for old in expired(&super::list(&dir), policy) {
         tracing::info!(file = %old.display(), "backup past retention removed");
         let _ = std::fs::remove_file(super::status_path(&old));
@@ -166,6 +166,11 @@ fn run_inner(store: &Store, policy: &Policy, now: Timestamp) -> Result<(String, 
         if let (Some(second), Some(name)) = (&policy.copy_to, old.file_name()) {
             let _ = std::fs::remove_file(second.join(name));
         }
+    }
+    // Copied last, so a second folder that is down never stops retention here; the
+    // failure still fails the run, which the banner reports.
+    if let Some(second) = &policy.copy_to {
+        copy_to(&archive, second)?;
     }
     Ok((status.file, drill))
 }
@@ -239,10 +244,13 @@ pub fn drill(archive: &Path, status: &Status, passphrase: Option<&str>, now: Tim
 /// last `keep_daily` days, `keep_weekly` ISO weeks and `keep_monthly` months that have
 /// one; everything else is removed.
 pub fn expired(listed: &[(PathBuf, Option<Status>)], policy: &Policy) -> Vec<PathBuf> {
+    // Only the daily archives: those made by hand or before a migration stay until an
+    // operator removes them.
     let mut dated: Vec<(&PathBuf, jiff::civil::Date)> = listed
         .iter()
         .filter_map(|(path, status)| {
-            let at = status.as_ref()?.manifest.created_at;
+            let status = status.as_ref().filter(|s| s.by == "schedule")?;
+            let at = status.manifest.created_at;
             Some((
                 path,
                 at.to_zoned_datetime(crate::render::format::vietnam())

@@ -564,23 +564,20 @@ pub fn published(tx: &impl Tx, id: EntryId) -> Result<Option<Published>, Error> 
     let Some(rev) = entry.published else {
         return Ok(None);
     };
-    // An entry the integrity check found altered shows its last good approved
-    // revision, or a notice, until the check passes again.
-    let (rev, notice) = match crate::integrity::hold(tx, id)? {
-        None => (rev, false),
-        Some(crate::integrity::Hold::Revision { revision }) => (RevisionId(revision), false),
-        Some(crate::integrity::Hold::UnderReview) => (rev, true),
+    // While the live revision is one the integrity check found altered, citizens see
+    // its last good published revision, or a notice.
+    let shown = match crate::integrity::hold(tx, id)? {
+        Some(hold) if hold.flagged == rev.0 => hold.show,
+        _ => crate::integrity::Show::Revision { revision: rev.0 },
     };
-    let revision = tables::REVISIONS
-        .get(tx, rev.0)?
-        .ok_or_else(|| store::Error::Decode {
-            table: tables::REVISIONS.name(),
-            message: format!("entry {id} names missing revision {}", rev.0),
-        })?;
-    let revision = if notice {
-        crate::integrity::notice_revision(&revision)
-    } else {
-        revision
+    let revision = match shown {
+        crate::integrity::Show::UnderReview => crate::integrity::notice_revision(&entry, rev),
+        crate::integrity::Show::Revision { revision } => tables::REVISIONS
+            .get(tx, revision)?
+            .ok_or_else(|| store::Error::Decode {
+                table: tables::REVISIONS.name(),
+                message: format!("entry {id} names missing revision {revision}"),
+            })?,
     };
     Ok(Some(Published { entry, revision }))
 }
@@ -665,6 +662,8 @@ pub fn put_category(tx: &WriteTransaction, category: &Category) -> Result<(), Er
         return Err(invalid("name", "Vui lòng nhập tên chuyên mục."));
     }
     tables::CATEGORIES.insert(tx, category.slug.as_str(), category)?;
+    // The categories and their order are the home page's layout: approved settings.
+    crate::integrity::approve_settings(tx, "categories", jiff::Timestamp::now())?;
     Ok(())
 }
 

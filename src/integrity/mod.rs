@@ -179,11 +179,19 @@ pub struct Report {
     pub mismatches: Vec<Mismatch>,
 }
 
-/// How an entry is held back from the public site.
+/// How an entry is held back from the public site: only while `flagged`, the revision
+/// the check found altered, is still the live one; a new publication replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    pub flagged: u64,
+    #[serde(flatten)]
+    pub show: Show,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "show", rename_all = "snake_case")]
-pub enum Hold {
-    /// Serve this earlier approved revision instead.
+pub enum Show {
+    /// Serve this earlier published revision instead.
     Revision { revision: u64 },
     /// Serve the "under review" notice.
     UnderReview,
@@ -200,10 +208,12 @@ struct SettingsApproval {
     by: String,
 }
 
-/// SHA-256 over every site setting, in key order.
+/// SHA-256 over every site setting (identity, menus, footer) and the categories with
+/// their order (the home page's layout), in key order.
 pub fn settings_hash(tx: &impl Tx) -> Result<String, store::Error> {
-    let all = tables::SETTINGS.entries(tx)?;
-    let canonical = serde_json::to_vec(&all).unwrap_or_default();
+    let settings = tables::SETTINGS.entries(tx)?;
+    let categories = tables::CATEGORIES.entries(tx)?;
+    let canonical = serde_json::to_vec(&(settings, categories)).unwrap_or_default();
     Ok(hex::encode(Sha256::digest(canonical)))
 }
 
@@ -276,8 +286,9 @@ struct Findings {
     found: Vec<Finding>,
     revisions: u64,
     audit_records: u64,
-    /// For each altered entry, an earlier approved revision that still verifies.
-    last_good: BTreeMap<u64, Option<RevisionId>>,
+    /// For each altered entry: the live revision found altered, and an earlier
+    /// published revision that still verifies.
+    last_good: BTreeMap<u64, (RevisionId, Option<RevisionId>)>,
     referenced: BTreeMap<String, String>,
 }
 
@@ -331,7 +342,7 @@ fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
             None
         };
         if let Some(finding) = finding {
-            last_good.insert(entry.id.0, last_good_revision(tx, entry.id, live)?);
+            last_good.insert(entry.id.0, (live, last_good_revision(tx, entry.id, live)?));
             found.push(finding);
         }
     }
@@ -372,8 +383,9 @@ fn blobs_of(revision: &Revision) -> Vec<BlobHash> {
     out
 }
 
-/// The newest revision of `entry`, other than `live`, that an approval named and whose
-/// content still hashes to what that approval recorded.
+/// The newest revision of `entry`, other than `live`, that was published (so never an
+/// approved revision still waiting for its date) and whose content still hashes to
+/// what its publication recorded.
 fn last_good_revision(
     tx: &impl Tx,
     entry: EntryId,
@@ -381,7 +393,7 @@ fn last_good_revision(
 ) -> Result<Option<RevisionId>, store::Error> {
     let events = tables::EVENTS.range_values(tx, (entry.0, 0)..=(entry.0, u64::MAX))?;
     for event in events.iter().rev() {
-        if event.action != crate::workflow::Action::Approve || event.revision == live {
+        if event.action != crate::workflow::Action::Publish || event.revision == live {
             continue;
         }
         if let Some(revision) = tables::REVISIONS.get(tx, event.revision.0)?
@@ -484,15 +496,27 @@ pub fn check(
             .collect();
         let mut new_holds = BTreeMap::new();
         for m in &mismatches {
-            if let Some(entry) = m.finding.entry() {
-                let hold = match (policy, examined.last_good.get(&entry).copied().flatten()) {
-                    (OnMismatch::LastGood, Some(revision)) => Hold::Revision {
-                        revision: revision.0,
-                    },
-                    _ => Hold::UnderReview,
-                };
-                new_holds.insert(entry, hold);
-            }
+            let (Some(entry), Some((flagged, last_good))) = (
+                m.finding.entry(),
+                m.finding
+                    .entry()
+                    .and_then(|e| examined.last_good.get(&e).copied()),
+            ) else {
+                continue;
+            };
+            let show = match (policy, last_good) {
+                (OnMismatch::LastGood, Some(revision)) => Show::Revision {
+                    revision: revision.0,
+                },
+                _ => Show::UnderReview,
+            };
+            new_holds.insert(
+                entry,
+                Hold {
+                    flagged: flagged.0,
+                    show,
+                },
+            );
         }
         let old_holds = holds(tx)?;
         let changed = old_holds != new_holds;
@@ -527,14 +551,20 @@ pub fn check(
     })
 }
 
-/// What citizens are shown of a held entry's revision: the last good one, or a notice.
-pub fn notice_revision(revision: &Revision) -> Revision {
-    let mut shown = revision.clone();
-    shown.fields = content::Fields {
-        title: "Nội dung đang được kiểm tra".into(),
-        summary: "Nội dung này tạm thời không hiển thị trong khi cơ quan kiểm tra tính toàn vẹn.".into(),
-        body_html: "<p>Nội dung này đang được kiểm tra (đang kiểm tra) và sẽ hiển thị lại khi hoàn tất. Xin cảm ơn bạn đọc.</p>".into(),
-        ..content::Fields::default()
-    };
-    shown
+/// What citizens are shown in place of a held entry: a notice, not the altered content.
+pub fn notice_revision(entry: &content::Entry, id: RevisionId) -> Revision {
+    Revision {
+        id,
+        entry: entry.id,
+        parent: None,
+        saved_by: String::new(),
+        created_at: entry.updated_at,
+        fields: content::Fields {
+            title: "Nội dung đang được kiểm tra".into(),
+            summary: "Nội dung này tạm thời không hiển thị trong khi cơ quan kiểm tra tính toàn vẹn.".into(),
+            body_html: "<p>Nội dung này đang được kiểm tra và sẽ hiển thị lại khi hoàn tất. Xin cảm ơn bạn đọc.</p>".into(),
+            ..content::Fields::default()
+        },
+        hash: String::new(),
+    }
 }

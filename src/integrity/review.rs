@@ -56,11 +56,19 @@ pub enum Error {
     NoSuchEntry,
     #[error("no such report")]
     NoSuchReport,
+    /// The entry changed after the person looked at it: they should look again.
+    #[error("the entry changed since it was shown")]
+    Changed,
 }
 
-/// What was published or changed in the 24 hours before `now`, newest first. The
-/// revision under review is the live one if the entry is published, else the working one.
-pub fn items(tx: &impl Tx, now: Timestamp) -> Result<Vec<Item>, Error> {
+/// What was published or changed in the 24 hours before `now` that `actor` may see,
+/// newest first. The revision under review is the live one if the entry is published,
+/// else the working one.
+pub fn items(
+    tx: &impl Tx,
+    actor: &crate::workflow::Actor,
+    now: Timestamp,
+) -> Result<Vec<Item>, Error> {
     let since = now - SignedDuration::from_hours(24);
     let reviews = tables::REVIEWS.values(tx)?;
     let mut items = Vec::new();
@@ -68,7 +76,9 @@ pub fn items(tx: &impl Tx, now: Timestamp) -> Result<Vec<Item>, Error> {
         let changed_at = entry
             .updated_at
             .max(entry.published_at.unwrap_or(entry.updated_at));
-        if changed_at < since {
+        if changed_at < since
+            || !crate::workflow::may_view(actor, &crate::content::editorial::facts(&entry))
+        {
             continue;
         }
         let revision = entry.published.unwrap_or(entry.working);
@@ -97,6 +107,7 @@ pub fn items(tx: &impl Tx, now: Timestamp) -> Result<Vec<Item>, Error> {
 pub fn record(
     tx: &WriteTransaction,
     entry: EntryId,
+    seen: u64,
     by: &crate::auth::User,
     verdict: Verdict,
     now: Timestamp,
@@ -110,6 +121,9 @@ pub fn record(
         .get(tx, entry.0)?
         .ok_or(Error::NoSuchEntry)?;
     let revision = found.published.unwrap_or(found.working);
+    if revision.0 != seen {
+        return Err(Error::Changed);
+    }
     let title = tables::REVISIONS
         .get(tx, revision.0)?
         .map(|r| r.fields.title)

@@ -252,6 +252,11 @@ async fn an_encrypted_backup_restores_only_with_its_passphrase() {
     assert_eq!(key, std::fs::read(server.data.join("secret.key")).unwrap());
     let restored = TestServer::start_in(&target, |_| {}).await;
     assert_eq!(restored.page("/").await.0, 200);
+    let report = restored.app.check_integrity("test").await.unwrap();
+    assert!(
+        report.ok,
+        "the integrity check passes after a restore: {report:?}"
+    );
 }
 
 /// Runs the server binary on `data` until killed; returns once its socket answers.
@@ -510,4 +515,17 @@ async fn a_backup_is_taken_before_a_schema_migration() {
     assert_eq!(status.by, "migration");
     assert_eq!(status.manifest.schema_version, older);
     assert_eq!(server.page("/").await.0, 200, "then migrated and serving");
+    // That archive, of the older schema, restores; the restored store is migrated when
+    // opened and passes the integrity check.
+    let target = dir.path().join("from-older");
+    let archive = listed[0].0.clone();
+    let out = tokio::task::spawn_blocking({
+        let target = target.clone();
+        move || trangtin(&target, &["restore", archive.to_str().unwrap()], "")
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let restored = TestServer::start_in(&target, |_| {}).await;
+    assert!(restored.app.check_integrity("test").await.unwrap().ok);
 }

@@ -187,6 +187,20 @@ async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_c
     for (a, b) in again.mismatches.iter().zip(&report.mismatches) {
         assert_eq!(a.since, b.since);
     }
+    // A new approved publication replaces the held revision at once, without waiting
+    // for the next check.
+    let compiler = server.login("tonghop").await;
+    let base = base_of(&compiler, id).await;
+    let mut third = article("Bài kiểm tra toàn vẹn", "<p>Bản ba sau khi xử lý.</p>");
+    third.push(("base", &base));
+    compiler
+        .post_ok(&format!("/quan-tri/bai-viet/{id}"), &third)
+        .await;
+    step(&compiler, id, "submit", "").await;
+    step(&compiler, id, "forward", "").await;
+    step(&server.login("truongban").await, id, "approve", "").await;
+    step(&server.login("xuatban").await, id, "publish", "").await;
+    assert!(server.page(&path).await.1.contains("Bản ba sau khi xử lý."));
     assert_eq!(
         server
             .app
@@ -194,7 +208,7 @@ async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_c
             .read(move |tx| trangtin::integrity::hold(tx, EntryId(id)))
             .await
             .unwrap()
-            .map(|h| matches!(h, trangtin::integrity::Hold::Revision { .. })),
+            .map(|h| matches!(h.show, trangtin::integrity::Show::Revision { .. })),
         Some(true)
     );
 }
@@ -236,6 +250,16 @@ async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board
     // Something published today is in the daily review; the person on duty reports it.
     let path = publish_through_workflow(&server, "Bài xem xét hằng ngày", "<p>Nội dung.</p>").await;
     let id = entry_of(&server, &path).await;
+    let revision = server
+        .app
+        .store
+        .read(move |tx| trangtin::content::editorial::entry(tx, EntryId(id)))
+        .await
+        .unwrap()
+        .published
+        .unwrap()
+        .0
+        .to_string();
     let publisher = server.login("xuatban").await;
     let (_, page) = publisher.get("/quan-tri/kiem-tra").await;
     assert!(page.contains("Bài xem xét hằng ngày"));
@@ -244,6 +268,7 @@ async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board
             "/quan-tri/kiem-tra/xem-xet",
             &[
                 ("entry", &id.to_string()),
+                ("revision", &revision),
                 ("thao_tac", "bao-cao"),
                 ("ghi_chu", " "),
             ],
@@ -255,6 +280,7 @@ async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board
             "/quan-tri/kiem-tra/xem-xet",
             &[
                 ("entry", &id.to_string()),
+                ("revision", &revision),
                 ("thao_tac", "bao-cao"),
                 ("ghi_chu", "Ảnh minh họa chưa ghi nguồn."),
             ],
@@ -286,11 +312,27 @@ async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board
         .await;
     let (_, inbox) = member.get("/quan-tri").await;
     assert!(!inbox.contains("Ảnh minh họa chưa ghi nguồn."));
+    // A stale revision number is refused: the verdict is for what was seen.
+    let stale = publisher
+        .post(
+            "/quan-tri/kiem-tra/xem-xet",
+            &[
+                ("entry", &id.to_string()),
+                ("revision", "1"),
+                ("thao_tac", "da-kiem-tra"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status(), 422);
     // A confirmation, and all of it in the audit trail.
     publisher
         .post_ok(
             "/quan-tri/kiem-tra/xem-xet",
-            &[("entry", &id.to_string()), ("thao_tac", "da-kiem-tra")],
+            &[
+                ("entry", &id.to_string()),
+                ("revision", &revision),
+                ("thao_tac", "da-kiem-tra"),
+            ],
         )
         .await;
     let trail = server

@@ -120,6 +120,7 @@ async fn enrolment_then_a_login_needs_the_code_and_a_wrong_code_is_refused() {
     assert!(html.contains("Bật xác thực hai bước") && html.contains("<svg"));
     let sealed = field_value(&html, "bi_mat").unwrap();
     let secret = secret_on_page(&html);
+    let offered = secret.clone();
     let now = server.app.clock.now();
     // A wrong code, then a right code with a wrong password: nothing is enrolled.
     for (code, password) in [
@@ -158,6 +159,25 @@ async fn enrolment_then_a_login_needs_the_code_and_a_wrong_code_is_refused() {
     let (_, html) = donvi.get("/quan-tri/xac-thuc-hai-buoc").await;
     assert!(html.contains("đang bật") && html.contains("Còn 10 mã dự phòng"));
     assert!(!html.contains("<svg"), "the secret is never shown again");
+    // An enrolled factor is not replaced by another enrolment (an old form replayed).
+    let replaced = donvi
+        .post(
+            "/quan-tri/xac-thuc-hai-buoc",
+            &[
+                ("thao_tac", "bat"),
+                ("bi_mat", &sealed),
+                ("ma", &code_at(&offered, server.app.clock.now())),
+                ("xac_nhan", TEST_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(replaced.status(), 303);
+    assert!(
+        audit_of(&server, "donvi", "second_factor_enrolled")
+            .await
+            .len()
+            == 1
+    );
 
     // The password alone opens nothing: the half-session reaches no admin page.
     let client = password_step(&server, "donvi").await;
@@ -216,10 +236,23 @@ async fn a_recovery_code_works_once() {
         )
         .await;
     assert_eq!(refused.status(), 422);
-    let renewed = donvi
+    // The password alone is not enough to renew them: a current code is asked too.
+    let no_code = donvi
         .post(
             "/quan-tri/xac-thuc-hai-buoc",
             &[("thao_tac", "ma-du-phong"), ("xac_nhan", TEST_PASSWORD)],
+        )
+        .await;
+    assert_eq!(no_code.status(), 422);
+    let code = server.next_code("donvi").await;
+    let renewed = donvi
+        .post(
+            "/quan-tri/xac-thuc-hai-buoc",
+            &[
+                ("thao_tac", "ma-du-phong"),
+                ("ma", &code),
+                ("xac_nhan", TEST_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(renewed.status(), 200);
@@ -228,6 +261,35 @@ async fn a_recovery_code_works_once() {
     let third = password_step(&server, "donvi").await;
     let r = code_step(&server, &third, &codes[2]).await;
     assert_eq!(r.status(), 422, "old recovery codes no longer work");
+
+    // Turning it off takes a code and the password, and then a new, longer password.
+    let fresh_code = fresh
+        .split("<li><code class=\"secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_string();
+    donvi.csrf = field_value(&fresh, "csrf").unwrap();
+    let off = donvi
+        .post(
+            "/quan-tri/xac-thuc-hai-buoc",
+            &[
+                ("thao_tac", "tat"),
+                ("ma", &fresh_code),
+                ("xac_nhan", TEST_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(off.status(), 303);
+    let (status, location) = donvi.get("/quan-tri").await;
+    assert_eq!(status, 303);
+    assert!(location.contains("/quan-tri/doi-mat-khau"), "{location}");
+    assert_eq!(
+        audit_of(&server, "donvi", "second_factor_removed")
+            .await
+            .len(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -415,10 +477,11 @@ async fn an_administrator_resets_a_lost_factor_after_confirming_their_password()
         303,
         "their sessions ended"
     );
-    // The next login needs only the password (a contributor need not enrol again).
+    // The next login needs only the password (a contributor need not enrol again), and
+    // then a new password: the shorter minimum came with the factor.
     let (_, response) = server.login_attempt("donvi", TEST_PASSWORD).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"], "/quan-tri");
+    assert_eq!(response.headers()["location"], "/quan-tri/doi-mat-khau");
 }
 
 async fn admin_page_status_of(staff: &Staff) -> u16 {

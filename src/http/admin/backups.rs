@@ -20,7 +20,7 @@ use crate::app::App;
 use crate::audit::{self, Event};
 use crate::backup::{self, schedule};
 use crate::http::error::{HttpError, Outcome, see_other};
-use crate::jobs::BackupGuard;
+use crate::jobs::Exclusive;
 
 const PATH: &str = "/quan-tri/sao-luu";
 
@@ -169,7 +169,7 @@ pub async fn backup_now(
     State(app): State<Arc<App>>,
     Admin(staff): Admin,
 ) -> Result<Response, HttpError> {
-    let Some(guard) = BackupGuard::take(&app) else {
+    let Some(guard) = Exclusive::take(&app.backup_running) else {
         return Ok(see_other(&format!("{PATH}?tb=dang-sao-luu")));
     };
     let (store, dir, by, now) = (
@@ -178,9 +178,14 @@ pub async fn backup_now(
         staff.user.login.clone(),
         app.clock.now(),
     );
+    let passphrase_file = app.config.backup.passphrase_file.clone();
     let made = tokio::task::spawn_blocking(move || {
         let _guard = guard;
-        backup::take(&store, &dir, &backup::Options::default(), &by, now)
+        // Encrypted like the daily archives when a passphrase is configured.
+        let options = backup::Options {
+            passphrase: schedule::passphrase(passphrase_file.as_deref())?,
+        };
+        backup::take(&store, &dir, &options, &by, now)
     })
     .await
     .map_err(|e| HttpError::Internal(e.to_string()))?;

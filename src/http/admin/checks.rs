@@ -63,6 +63,7 @@ impl ReportView {
 #[derive(Serialize)]
 struct ReviewRow {
     entry: u64,
+    revision: u64,
     title: String,
     state: &'static str,
     changed: String,
@@ -85,12 +86,13 @@ async fn checks_page(
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
-    let now = app.clock.now();
+    let (now, actor) = (app.clock.now(), staff.actor.clone());
     let (reports, items) = app
         .store
         .read(move |tx| -> Result<_, HttpError> {
             let reports = integrity::recent(tx, 15)?;
-            let items = review::items(tx, now).map_err(|e| HttpError::Internal(e.to_string()))?;
+            let items =
+                review::items(tx, &actor, now).map_err(|e| HttpError::Internal(e.to_string()))?;
             Ok((reports, items))
         })
         .await?;
@@ -100,6 +102,7 @@ async fn checks_page(
         .into_iter()
         .map(|item| ReviewRow {
             entry: item.entry.id.0,
+            revision: item.revision,
             title: item.title,
             state: crate::workflow::state_label(item.entry.state),
             changed: format(item.changed_at),
@@ -146,7 +149,13 @@ pub async fn check_now(
     State(app): State<Arc<App>>,
     StaffOnly(staff): StaffOnly,
 ) -> Result<Response, HttpError> {
-    let report = app.check_integrity(&staff.user.login).await?;
+    let report = match app.check_integrity(&staff.user.login).await {
+        Ok(report) => report,
+        Err(crate::app::CheckError::Running) => {
+            return Ok(see_other(&format!("{PATH}?tb=dang-kiem-tra")));
+        }
+        Err(crate::app::CheckError::Store(e)) => return Err(e.into()),
+    };
     let flash = if report.ok {
         "kiem-tra-dat"
     } else {
@@ -162,9 +171,27 @@ pub async fn review_item(
     StaffOnly(staff): StaffOnly,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let Ok(entry) = form.get("entry").parse::<u64>() else {
-        return Err(HttpError::BadRequest("no entry"));
+    let (Ok(entry), Ok(seen)) = (
+        form.get("entry").parse::<u64>(),
+        form.get("revision").parse::<u64>(),
+    ) else {
+        return Err(HttpError::BadRequest("no entry or revision"));
     };
+    // Only what this person may see is theirs to review.
+    let actor = staff.actor.clone();
+    let visible = app
+        .store
+        .read(move |tx| -> Result<_, HttpError> {
+            Ok(crate::content::editorial::entry(tx, EntryId(entry))
+                .ok()
+                .is_some_and(|e| {
+                    crate::workflow::may_view(&actor, &crate::content::editorial::facts(&e))
+                }))
+        })
+        .await?;
+    if !visible {
+        return Err(HttpError::NotFound);
+    }
     let verdict = match form.get("thao_tac") {
         "da-kiem-tra" => Verdict::Checked,
         "bao-cao" => Verdict::Reported {
@@ -176,7 +203,14 @@ pub async fn review_item(
     let recorded = app
         .store
         .write(move |tx| -> Result<_, HttpError> {
-            Ok(review::record(tx, EntryId(entry), &user, verdict, now))
+            Ok(review::record(
+                tx,
+                EntryId(entry),
+                seen,
+                &user,
+                verdict,
+                now,
+            ))
         })
         .await?;
     match recorded {
@@ -185,6 +219,13 @@ pub async fn review_item(
             let error = FieldError {
                 field: "ghi_chu",
                 message: "Vui lòng ghi rõ vấn đề khi báo cáo Ban biên tập.".into(),
+            };
+            checks_page(&app, &staff, vec![error], None).await
+        }
+        Err(review::Error::Changed) => {
+            let error = FieldError {
+                field: "ghi_chu",
+                message: "Bài này vừa thay đổi sau khi bạn xem. Vui lòng xem lại phiên bản mới rồi xác nhận.".into(),
             };
             checks_page(&app, &staff, vec![error], None).await
         }

@@ -485,6 +485,7 @@ pub async fn reset_second_factor(
         "da-dat-lai-xac-thuc",
         |tx, user| {
             auth::second_factor::remove(tx, user.id)?;
+            auth::require_password_change(tx, user.id, jiff::Timestamp::now())?;
             auth::session::end_all_for(tx, user.id)
         },
     )

@@ -335,7 +335,31 @@ pub async fn change_second_factor(
         return second_factor_page(&app, &staff, pending, Vec::new(), vec![error], None).await;
     }
     let (id, login, now) = (staff.user.id, staff.user.login.clone(), app.clock.now());
-    match form.get("thao_tac") {
+    let action = form.get("thao_tac");
+    let enrolled = app
+        .store
+        .read(move |tx| second_factor::is_enrolled(tx, id))
+        .await?;
+    if action == "bat" && enrolled {
+        // A new factor replaces nothing: the present one is turned off first.
+        return Ok(see_other(SECOND_FACTOR));
+    }
+    // Changing an enrolled factor takes a current code too, not just the password.
+    if action != "bat" && enrolled {
+        let (key, code) = (app.secret_key.clone(), form.get("ma").to_string());
+        let checked = app
+            .store
+            .write(move |tx| second_factor::check(tx, &key, id, &code, now))
+            .await?;
+        if !checked.accepted() {
+            let error = FieldError {
+                field: "ma",
+                message: "Mã xác thực không đúng hoặc đã được dùng. Hãy nhập mã mới trên ứng dụng, hoặc một mã dự phòng.".into(),
+            };
+            return second_factor_page(&app, &staff, None, Vec::new(), vec![error], None).await;
+        }
+    }
+    match action {
         "bat" => {
             let Some(secret) = pending else {
                 let error = FieldError {
@@ -346,7 +370,6 @@ pub async fn change_second_factor(
             };
             let code = form.get("ma").to_string();
             let key = app.secret_key.clone();
-            let token = staff.token.clone();
             let origin = session_origin(client_ip(peer), &headers);
             let enrolled = app
                 .store
@@ -360,8 +383,9 @@ pub async fn change_second_factor(
                         Event::new(&login, "second_factor_enrolled", &login),
                         now,
                     )?;
-                    // More standing, a new session id.
-                    session::end(tx, &token)?;
+                    // More standing, a new session id; and every other session of
+                    // this person, opened with the password alone, ends with it.
+                    session::end_all_for(tx, id)?;
                     let (token, session) = session::start(tx, id, origin, now)?;
                     Ok(Ok((codes, token, session)))
                 })
@@ -427,6 +451,8 @@ pub async fn change_second_factor(
                             Event::new(&login, "second_factor_removed", &login),
                             now,
                         )?;
+                        // The shorter password the factor allowed may no longer do.
+                        auth::require_password_change(tx, id, now)?;
                     }
                     Ok(())
                 })

@@ -130,6 +130,7 @@ fn flash(code: &str) -> Option<&'static str> {
             "Đã kiểm tra: mọi nội dung đang đăng, tệp, nhật ký và cấu hình đều khớp với bản đã duyệt."
         }
         "kiem-tra-khong-dat" => "Đã kiểm tra: có điểm không khớp, xem chi tiết bên dưới.",
+        "dang-kiem-tra" => "Một lần kiểm tra khác đang chạy. Vui lòng xem kết quả sau ít phút.",
         "da-ghi-nhan" => "Đã ghi nhận kết quả xem xét.",
         "da-xu-ly-bao-cao" => "Đã đánh dấu báo cáo là đã xử lý.",
         "da-sao-luu" => "Đã tạo và kiểm tra bản sao lưu.",
