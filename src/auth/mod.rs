@@ -395,6 +395,8 @@ pub fn grant_delegation(
         created_at: now,
     };
     tables::DELEGATIONS.insert(tx, delegation.id, &delegation)?;
+    // The delegate's privilege changed: their sessions end, so the next one is new.
+    session::end_all_for(tx, delegate.id)?;
     Ok(delegation)
 }
 
@@ -410,6 +412,7 @@ pub fn revoke_delegation(tx: &WriteTransaction, grantor: &User, id: u64) -> Resu
     }
     delegation.revoked = true;
     tables::DELEGATIONS.insert(tx, id, &delegation)?;
+    session::end_all_for(tx, UserId(delegation.delegate))?;
     Ok(())
 }
 

@@ -397,8 +397,14 @@ async fn approvers_publishers_administrators_and_delegates_must_enrol_others_by_
         )
         .await;
     assert_eq!(granted.status(), 303);
+    // A change of privilege ends the delegate's sessions; the next one must enrol.
     let (status, location) = bientap.get("/quan-tri").await;
-    assert_eq!(status, 303, "a delegate must enrol");
+    assert_eq!(status, 303);
+    assert!(location.contains("/quan-tri/dang-nhap"), "{location}");
+    let (client, _) = server.login_attempt("bientap", TEST_PASSWORD).await;
+    let inbox = client.get(server.url("/quan-tri")).send().await.unwrap();
+    assert_eq!(inbox.status(), 303, "a delegate must enrol");
+    let location = inbox.headers()["location"].to_str().unwrap();
     assert!(
         location.contains("/quan-tri/xac-thuc-hai-buoc"),
         "{location}"
