@@ -56,6 +56,10 @@ pub enum Command {
     User(UserCommand),
     /// Rebuild the search index (through the running server if there is one)
     Reindex,
+    /// Check configuration, permissions, free disk, the clock, the certificate, the
+    /// last backup, the last verified restore and the last integrity check; exit 1 on
+    /// any failure
+    Doctor,
     /// Run the integrity check now (through the running server if there is one); prints
     /// the report as JSON; exit 1 if anything is not as approved
     Verify,
@@ -129,7 +133,40 @@ pub fn main() -> ExitCode {
         Some(Command::Reindex) => run_request(&cli.global, control::Request::Reindex),
         Some(Command::Backup(args)) => backup(&cli.global, args),
         Some(Command::Verify) => verify(&cli.global),
+        Some(Command::Doctor) => doctor(&cli.global),
         Some(Command::Restore { file, force }) => restore(&cli.global, &file, force),
+    }
+}
+
+fn doctor(global: &Global) -> ExitCode {
+    let config = match load_config(global) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let facts = match send_or_run(&config, control::Request::Facts) {
+        Ok(response) => response.facts,
+        Err(e) => {
+            eprintln!("error: {e}");
+            None
+        }
+    };
+    let checks = crate::doctor::run(&config, facts.as_ref(), jiff::Timestamp::now());
+    let mut failed = false;
+    for check in &checks {
+        let mark = match check.level {
+            crate::doctor::Level::Ok => "[ok]  ",
+            crate::doctor::Level::Warn => "[warn]",
+            crate::doctor::Level::Fail => {
+                failed = true;
+                "[FAIL]"
+            }
+        };
+        println!("{mark} {}", check.what);
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

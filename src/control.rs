@@ -38,6 +38,8 @@ pub enum Request {
     },
     /// Rebuild the search index from the store.
     Reindex,
+    /// What `doctor` needs from the store: the last backup and integrity check.
+    Facts,
     /// Run the integrity check now.
     Verify {
         #[serde(default)]
@@ -69,6 +71,17 @@ pub struct Response {
     /// The report of an integrity check.
     #[serde(default)]
     pub report: Option<crate::integrity::Report>,
+    #[serde(default)]
+    pub facts: Option<Facts>,
+}
+
+/// The state `doctor` checks, read from the store.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Facts {
+    pub last_backup: Option<crate::backup::schedule::LastRun>,
+    pub latest_check: Option<crate::integrity::Report>,
+    /// The newest audit record's time (a clock that went back shows here).
+    pub newest_audit: Option<Timestamp>,
 }
 
 impl Response {
@@ -78,6 +91,7 @@ impl Response {
             message: message.into(),
             users: Vec::new(),
             report: None,
+            facts: None,
         }
     }
 
@@ -87,6 +101,7 @@ impl Response {
             message: String::new(),
             users: Vec::new(),
             report: Some(report),
+            facts: None,
         }
     }
 
@@ -96,6 +111,7 @@ impl Response {
             message: message.into(),
             users: Vec::new(),
             report: None,
+            facts: None,
         }
     }
 }
@@ -261,6 +277,20 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
             )))
         }),
         Request::Reindex => Ok(reindex(store, None)),
+        Request::Facts => store.read_blocking(|tx| -> Result<Response, auth::Error> {
+            let newest_audit = crate::audit::newest(tx)?.map(|r| r.at);
+            Ok(Response {
+                ok: true,
+                message: String::new(),
+                users: Vec::new(),
+                report: None,
+                facts: Some(Facts {
+                    last_backup: crate::backup::schedule::last_run(tx)?,
+                    latest_check: crate::integrity::latest(tx)?,
+                    newest_audit,
+                }),
+            })
+        }),
         Request::Verify { on_mismatch } => {
             Ok(match crate::integrity::check(store, on_mismatch, "cli", now) {
                 Ok((report, _)) => Response::report(report),
@@ -296,6 +326,7 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                 message: String::new(),
                 users,
                 report: None,
+                facts: None,
             })
         }),
     }

@@ -6,10 +6,12 @@ pub mod admin;
 pub mod allow;
 pub mod assets;
 pub mod cache;
+pub mod certinfo;
 pub mod compress;
 pub mod error;
 pub mod frame;
 mod head_timeout;
+pub mod health;
 pub mod public;
 pub mod redirect;
 pub mod server;
@@ -51,6 +53,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/tep/{hash}/{name}", get(public::file))
         .route("/static/{*path}", get(assets::serve))
         .route("/.well-known/security.txt", get(public::security_txt))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .merge(admin::router(app.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

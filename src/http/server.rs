@@ -138,6 +138,11 @@ pub async fn serve(
             tracing::info!("listening on {scheme}://{addr}");
         }
     }
+    crate::supervisor::ready();
+    let watchdog = tokio::spawn(crate::supervisor::watchdog(
+        app.clone(),
+        shared.shutdown.clone(),
+    ));
 
     loop {
         let (accepted, secure) = tokio::select! {
@@ -180,8 +185,10 @@ pub async fn serve(
     drop(https);
     drop(http);
     tracing::info!("shutting down: no longer accepting connections");
+    crate::supervisor::stopping();
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
+    let _ = watchdog.await;
     #[cfg(unix)]
     if let Some(control) = control {
         let _ = control.await;

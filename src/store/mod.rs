@@ -163,7 +163,15 @@ impl Store {
     }
 
     fn open_with(data: &Path, migrate: bool) -> Result<(Store, Opened), Error> {
-        std::fs::create_dir_all(data)?;
+        if !data.exists() {
+            std::fs::create_dir_all(data)?;
+            // Every account, key and upload lives here: the owner's alone.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700))?;
+            }
+        }
         let path = data.join("trangtin.redb");
         let opened = if path.exists() {
             Opened::Existing

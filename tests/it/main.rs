@@ -8,6 +8,7 @@ mod cli;
 mod documents;
 mod integrity;
 mod lifecycle;
+mod ops;
 mod second_factor;
 mod security;
 mod sessions;

@@ -1,0 +1,43 @@
+//! Talking to systemd (`Type=notify`): "ready" once the listeners are bound and the
+//! store is open, "stopping" at shutdown, and watchdog pings while the server can still
+//! read its store and write its data folder, so a wedged process gets restarted. Outside
+//! systemd (no `NOTIFY_SOCKET`) every call does nothing.
+
+use std::sync::Arc;
+
+use sd_notify::NotifyState;
+use tokio::sync::watch;
+
+use crate::app::App;
+
+pub fn ready() {
+    if let Err(e) = sd_notify::notify(&[NotifyState::Ready, NotifyState::Status("serving")]) {
+        tracing::warn!("could not tell systemd the service is ready: {e}");
+    }
+}
+
+pub fn stopping() {
+    let _ = sd_notify::notify(&[NotifyState::Stopping]);
+}
+
+/// Pings the watchdog at half its interval while the server is ready; a server that is
+/// not (store or disk failing) stops pinging and systemd restarts it.
+pub async fn watchdog(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let Some(interval) = sd_notify::watchdog_enabled() else {
+        return;
+    };
+    let mut tick = tokio::time::interval(interval / 2);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let problems = crate::http::health::readiness(&app).await;
+                if problems.is_empty() {
+                    let _ = sd_notify::notify(&[NotifyState::Watchdog]);
+                } else {
+                    tracing::error!(problems = problems.join("; "), "not ready: withholding the watchdog ping");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}

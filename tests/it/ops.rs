@@ -1,0 +1,148 @@
+//! Operating the box: health and readiness probes, systemd's notify protocol, and
+//! `trangtin doctor` on a healthy and on a broken data folder.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{TestServer, trangtin};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_and_readiness_answer_without_a_session() {
+    let server = TestServer::start().await;
+    let (status, body) = server.page("/healthz").await;
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+    let response = server.get("/readyz").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.text().await.unwrap(), "ready\n");
+}
+
+#[test]
+fn the_server_tells_systemd_it_is_ready_and_stopping() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket_path = dir.path().join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trangtin"))
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .args(["--https", "127.0.0.1:0", "--http", "off"])
+        .env("NOTIFY_SOCKET", &socket_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut buffer = [0u8; 512];
+    let n = socket.recv(&mut buffer).expect("a notification");
+    let message = String::from_utf8_lossy(&buffer[..n]).into_owned();
+    assert!(message.contains("READY=1"), "{message}");
+    // Ready means serving: the control socket answers now.
+    assert!(trangtin::control::server_running(&dir.path().join("data")));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let n = socket.recv(&mut buffer).expect("a notification");
+    assert!(String::from_utf8_lossy(&buffer[..n]).contains("STOPPING=1"));
+    assert!(child.wait().unwrap().success());
+}
+
+fn checklist(out: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_passes_a_healthy_folder_and_names_what_is_wrong_with_a_broken_one() {
+    // Healthy: the daily backup (with its restore drill) and check have run.
+    let server = TestServer::start_with(|c| {
+        c.backup.enabled = true;
+        c.backup.at = jiff::civil::time(0, 0, 0, 0);
+        c.integrity.daily = true;
+        c.integrity.at = jiff::civil::time(0, 0, 0, 0);
+    })
+    .await;
+    std::fs::set_permissions(&server.data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let started = Instant::now();
+    loop {
+        let (backup, check) = server
+            .app
+            .store
+            .read(|tx| -> Result<_, trangtin::store::Error> {
+                Ok((
+                    trangtin::backup::schedule::last_run(tx)?,
+                    trangtin::integrity::latest(tx)?,
+                ))
+            })
+            .await
+            .unwrap();
+        if backup.is_some() && check.is_some() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "daily jobs ran"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let data = server.data.clone();
+    let out = tokio::task::spawn_blocking(move || trangtin(&data, &["doctor"], ""))
+        .await
+        .unwrap();
+    let lines = checklist(&out);
+    for expected in [
+        "[ok]   configuration is valid",
+        "[ok]   data folder is writable",
+        "[ok]   last daily backup",
+        "[ok]   last verified restore",
+        "[ok]   last integrity check",
+        "[ok]   certificate for",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(expected)),
+            "{expected}: {lines:#?}"
+        );
+    }
+    // The only failure a healthy folder may show is a nearly full disk on the machine
+    // that runs the tests.
+    let failures: Vec<_> = lines.iter().filter(|l| l.starts_with("[FAIL]")).collect();
+    assert!(
+        failures.iter().all(|l| l.contains("free of")),
+        "{failures:#?}"
+    );
+    if failures.is_empty() {
+        assert_eq!(out.status.code(), Some(0));
+    }
+
+    // Broken: nothing has run, and the folder and key are open to others.
+    let broken = TestServer::start().await;
+    std::fs::set_permissions(&broken.data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        broken.data.join("secret.key"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let data = broken.data.clone();
+    let out = tokio::task::spawn_blocking(move || trangtin(&data, &["doctor"], ""))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines = checklist(&out);
+    for expected in [
+        "is open to other users",
+        "secret.key is readable by others",
+        "no restore of a backup has been verified yet",
+        "the integrity check has never run",
+    ] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("[FAIL]") && l.contains(expected)),
+            "{expected}: {lines:#?}"
+        );
+    }
+}
