@@ -56,6 +56,33 @@ pub enum Command {
     User(UserCommand),
     /// Rebuild the search index (through the running server if there is one)
     Reindex,
+    /// Install or upgrade on this server (Debian or Ubuntu): system user, configuration,
+    /// data folder, program, hardened systemd unit; then start it and print the URL and
+    /// the first administrator's one-time password
+    Install {
+        /// The site's domain, e.g. skhcn.example.gov.vn
+        #[arg(long)]
+        domain: String,
+        /// Install into this staging folder instead of / (no user, no systemctl)
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+        /// Print every step without doing it
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not enable and start the service
+        #[arg(long)]
+        no_start: bool,
+    },
+    /// Remove the program and its systemd unit; the data and configuration stay unless
+    /// --purge
+    Uninstall {
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+        #[arg(long)]
+        purge: bool,
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Check configuration, permissions, free disk, the clock, the certificate, the
     /// last backup, the last verified restore and the last integrity check; exit 1 on
     /// any failure
@@ -134,7 +161,34 @@ pub fn main() -> ExitCode {
         Some(Command::Backup(args)) => backup(&cli.global, args),
         Some(Command::Verify) => verify(&cli.global),
         Some(Command::Doctor) => doctor(&cli.global),
+        Some(Command::Install {
+            domain,
+            root,
+            dry_run,
+            no_start,
+        }) => report(crate::install::install(&crate::install::Options {
+            domain,
+            root,
+            dry_run,
+            no_start,
+        })),
+        Some(Command::Uninstall {
+            root,
+            purge,
+            dry_run,
+        }) => report(crate::install::uninstall(root.as_deref(), purge, dry_run)),
         Some(Command::Restore { file, force }) => restore(&cli.global, &file, force),
+    }
+}
+
+/// Exit 0, or print the error and exit 2.
+fn report(result: Result<(), crate::install::Error>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

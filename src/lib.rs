@@ -17,6 +17,7 @@ pub mod control;
 pub mod demo;
 pub mod doctor;
 pub mod http;
+pub mod install;
 pub mod integrity;
 pub mod jobs;
 pub mod media;

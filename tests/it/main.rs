@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod documents;
+mod install;
 mod integrity;
 mod lifecycle;
 mod ops;
