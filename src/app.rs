@@ -77,6 +77,8 @@ pub struct App {
     pub backup_running: Arc<std::sync::atomic::AtomicBool>,
     /// Set while the integrity check runs.
     pub integrity_running: Arc<std::sync::atomic::AtomicBool>,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: crate::http::metrics::Metrics,
 }
 
 /// Why `App::check_integrity` did not produce a report.
@@ -146,6 +148,7 @@ impl App {
             secret_key,
             backup_running: Default::default(),
             integrity_running: Default::default(),
+            metrics: Default::default(),
         })
     }
 }

@@ -109,6 +109,8 @@ pub struct PageCache {
     max_bytes: usize,
     generation: AtomicU64,
     clock: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 impl PageCache {
@@ -118,12 +120,18 @@ impl PageCache {
             max_bytes,
             generation: AtomicU64::new(0),
             clock: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
         let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
-        let slot = inner.pages.get(key)?;
+        let Some(slot) = inner.pages.get(key) else {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        self.hits.fetch_add(1, Ordering::Relaxed);
         let tick = self.clock.fetch_add(1, Ordering::Relaxed);
         slot.last_used.store(tick, Ordering::Relaxed);
         Some(slot.page.clone())
@@ -172,6 +180,14 @@ impl PageCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
         inner.pages.clear();
         inner.bytes = 0;
+    }
+
+    /// Lookups that found a page, and that did not, since start.
+    pub fn hits_and_misses(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     pub fn stats(&self) -> (usize, usize) {

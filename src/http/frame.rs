@@ -82,6 +82,11 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     let id = app.request_ids.next();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_string();
 
     let mut response = match guard(&app, &request) {
         Err(e) => e.into_response(),
@@ -111,6 +116,8 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     if let Ok(value) = HeaderValue::from_str(&id) {
         headers.insert(HeaderName::from_static("x-request-id"), value);
     }
+    app.metrics
+        .record(&route, response.status().as_u16(), started.elapsed());
     tracing::info!(
         target: "trangtin::request",
         %method,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod frame;
 mod head_timeout;
 pub mod health;
+pub mod metrics;
 pub mod public;
 pub mod redirect;
 pub mod server;
@@ -55,6 +56,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/.well-known/security.txt", get(public::security_txt))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .merge(admin::router(app.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -146,3 +146,49 @@ async fn doctor_passes_a_healthy_folder_and_names_what_is_wrong_with_a_broken_on
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_routes_latency_cache_and_the_box() {
+    let server = TestServer::start().await;
+    for _ in 0..3 {
+        assert_eq!(server.page("/tin-tuc").await.0, 200);
+    }
+    assert_eq!(server.page("/khong-co-trang-nay").await.0, 404);
+    let (status, text) = server.page("/metrics").await;
+    assert_eq!(status, 200);
+    let line = |prefix: &str| {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix}: {text}"))
+            .to_string()
+    };
+    assert!(line("trangtin_requests_total{route=\"/tin-tuc\",status=\"200\"}").ends_with(" 3"));
+    assert!(line("trangtin_requests_total{route=\"unmatched\",status=\"404\"}").ends_with(" 1"));
+    let count: u64 = line("trangtin_request_duration_seconds_count ")
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(count >= 4);
+    assert!(
+        line("trangtin_request_duration_seconds_bucket{le=\"+Inf\"}")
+            .ends_with(&format!(" {count}"))
+    );
+    // Three reads of one page: one miss, then hits.
+    let hits: u64 = line("trangtin_page_cache_hits_total ")
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(hits >= 2, "{text}");
+    for name in [
+        "trangtin_page_cache_hit_ratio ",
+        "trangtin_store_bytes ",
+        "trangtin_blob_bytes ",
+        "trangtin_certificate_expiry_seconds ",
+    ] {
+        line(name);
+    }
+}

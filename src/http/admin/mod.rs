@@ -615,6 +615,18 @@ fn alerts_for(tx: &impl crate::store::Tx, user: &User) -> Result<Vec<String>, au
     Ok(alerts)
 }
 
+/// Whether the request carries the session of an administrator (for `/metrics`).
+pub async fn is_administrator(
+    app: &Arc<App>,
+    headers: &axum::http::HeaderMap,
+) -> Result<bool, HttpError> {
+    let Some(token) = cookie(headers, session::COOKIE) else {
+        return Ok(false);
+    };
+    let staff = load_staff(app, token.to_string()).await?;
+    Ok(staff.is_some_and(|s| s.user.roles.contains(&Role::Administrator) && !s.must_enrol))
+}
+
 /// Renders an admin page; never cached by anyone.
 pub fn page(
     app: &App,

@@ -1,0 +1,207 @@
+//! `/metrics` in Prometheus text format: requests by route and status, a latency
+//! histogram, the page cache's hit ratio, store and blob sizes, the age of the last
+//! backup and the time left on the certificate. Only loopback addresses or a signed-in
+//! administrator may read it.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+
+use super::error::HttpError;
+use super::server::Peer;
+use crate::app::App;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+
+#[derive(Default)]
+pub struct Metrics {
+    /// (route pattern, status) → count. Routes are patterns, so the set stays small.
+    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    buckets: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Metrics {
+    pub fn record(&self, route: &str, status: u16, elapsed: Duration) {
+        if let Ok(mut requests) = self.requests.lock() {
+            *requests.entry((route.to_string(), status)).or_insert(0) += 1;
+        }
+        let seconds = elapsed.as_secs_f64();
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            if seconds <= *bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros.fetch_add(
+            elapsed.as_micros().min(u128::from(u64::MAX)) as u64,
+            Ordering::Relaxed,
+        );
+    }
+}
+
+fn escape(label: &str) -> String {
+    label.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// `GET /metrics`
+pub async fn metrics(
+    State(app): State<Arc<App>>,
+    peer: Option<Extension<Peer>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let local = peer.is_some_and(|Extension(Peer(addr))| addr.ip().to_canonical().is_loopback());
+    if !local && !super::admin::is_administrator(&app, &headers).await? {
+        return Err(HttpError::Forbidden(
+            "metrics: loopback or administrators only",
+        ));
+    }
+    let mut out = String::new();
+    let m = &app.metrics;
+    out.push_str(
+        "# HELP trangtin_requests_total Requests answered, by route pattern and status.\n",
+    );
+    out.push_str("# TYPE trangtin_requests_total counter\n");
+    if let Ok(requests) = m.requests.lock() {
+        for ((route, status), n) in requests.iter() {
+            let _ = writeln!(
+                out,
+                "trangtin_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
+                escape(route)
+            );
+        }
+    }
+    out.push_str("# HELP trangtin_request_duration_seconds Time to answer a request.\n");
+    out.push_str("# TYPE trangtin_request_duration_seconds histogram\n");
+    for (bound, bucket) in BUCKETS.iter().zip(&m.buckets) {
+        let _ = writeln!(
+            out,
+            "trangtin_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
+            bucket.load(Ordering::Relaxed)
+        );
+    }
+    let count = m.count.load(Ordering::Relaxed);
+    let _ = writeln!(
+        out,
+        "trangtin_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+    );
+    let _ = writeln!(
+        out,
+        "trangtin_request_duration_seconds_sum {}",
+        m.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+    );
+    let _ = writeln!(out, "trangtin_request_duration_seconds_count {count}");
+
+    let (hits, misses) = app.cache.hits_and_misses();
+    let ratio = if hits + misses == 0 {
+        0.0
+    } else {
+        hits as f64 / (hits + misses) as f64
+    };
+    gauge(
+        &mut out,
+        "trangtin_page_cache_hits_total",
+        "counter",
+        "Page cache lookups that hit.",
+        hits as f64,
+    );
+    gauge(
+        &mut out,
+        "trangtin_page_cache_misses_total",
+        "counter",
+        "Page cache lookups that missed.",
+        misses as f64,
+    );
+    gauge(
+        &mut out,
+        "trangtin_page_cache_hit_ratio",
+        "gauge",
+        "Hits over lookups since start.",
+        ratio,
+    );
+
+    let store_bytes = std::fs::metadata(app.config.db_path()).map_or(0, |m| m.len());
+    gauge(
+        &mut out,
+        "trangtin_store_bytes",
+        "gauge",
+        "Size of the database file.",
+        store_bytes as f64,
+    );
+    let now = app.clock.now();
+    let (blob_bytes, last_backup) = app
+        .store
+        .read(|tx| -> Result<_, crate::store::Error> {
+            let bytes: u64 = crate::store::tables::BLOBS
+                .values(tx)?
+                .iter()
+                .map(|b| b.size)
+                .sum();
+            Ok((bytes, crate::backup::schedule::last_run(tx)?))
+        })
+        .await?;
+    gauge(
+        &mut out,
+        "trangtin_blob_bytes",
+        "gauge",
+        "Bytes of uploaded files.",
+        blob_bytes as f64,
+    );
+    if let Some(run) = last_backup {
+        let age = now.duration_since(run.at).as_secs_f64();
+        gauge(
+            &mut out,
+            "trangtin_backup_age_seconds",
+            "gauge",
+            "Time since the last daily backup.",
+            age,
+        );
+        gauge(
+            &mut out,
+            "trangtin_backup_last_ok",
+            "gauge",
+            "1 if the last daily backup and drill succeeded.",
+            f64::from(u8::from(run.ok)),
+        );
+    }
+    let cert = match &app.config.tls {
+        crate::config::TlsSource::Files { cert, .. } => cert.clone(),
+        crate::config::TlsSource::SelfSigned => app.config.tls_dir().join("self-signed.crt"),
+    };
+    if let Some(info) = crate::http::certinfo::from_pem_file(&cert) {
+        let left = info.not_after.duration_since(now).as_secs_f64();
+        gauge(
+            &mut out,
+            "trangtin_certificate_expiry_seconds",
+            "gauge",
+            "Time until the certificate expires.",
+            left,
+        );
+    }
+    Ok((
+        [
+            (CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+fn gauge(out: &mut String, name: &str, kind: &str, help: &str, value: f64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+    );
+}
