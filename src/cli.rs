@@ -546,6 +546,7 @@ fn serve(global: &Global) -> ExitCode {
         // From here on a SIGHUP (certificate reload) cannot kill the process, even
         // while a new data folder is still being seeded.
         let _hangup = server::hangup_signal().map_err(|e| e.to_string())?;
+        let stop = server::stop_signal();
         let listeners = Listeners::bind(config.https, config.http)
             .await
             .map_err(|e| e.to_string())?;
@@ -555,7 +556,7 @@ fn serve(global: &Global) -> ExitCode {
             .map_err(|e| e.to_string())?;
         let certs = CertSwitch::load(&app.config).map_err(|e| e.to_string())?;
         let app = Arc::new(app);
-        server::serve(app, listeners, Arc::new(certs), server::stop_signal())
+        server::serve(app, listeners, Arc::new(certs), stop)
             .await
             .map_err(|e| e.to_string())
     });

@@ -126,6 +126,10 @@ async fn doctor_passes_a_healthy_folder_and_names_what_is_wrong_with_a_broken_on
         std::fs::Permissions::from_mode(0o644),
     )
     .unwrap();
+    // The doctor asks the running server; its socket is bound once it serves.
+    while !trangtin::control::server_running(&broken.data) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let data = broken.data.clone();
     let out = tokio::task::spawn_blocking(move || trangtin(&data, &["doctor"], ""))
         .await
