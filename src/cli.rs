@@ -83,6 +83,12 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Write a static mirror of the public site (HTML, assets, files, feeds, sitemap)
+    /// into an empty folder, for any web server, object store or CDN
+    Export {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Check configuration, permissions, free disk, the clock, the certificate, the
     /// last backup, the last verified restore and the last integrity check; exit 1 on
     /// any failure
@@ -161,6 +167,7 @@ pub fn main() -> ExitCode {
         Some(Command::Backup(args)) => backup(&cli.global, args),
         Some(Command::Verify) => verify(&cli.global),
         Some(Command::Doctor) => doctor(&cli.global),
+        Some(Command::Export { out }) => export(&cli.global, out),
         Some(Command::Install {
             domain,
             root,
@@ -178,6 +185,50 @@ pub fn main() -> ExitCode {
             dry_run,
         }) => report(crate::install::uninstall(root.as_deref(), purge, dry_run)),
         Some(Command::Restore { file, force }) => restore(&cli.global, &file, force),
+    }
+}
+
+fn export(global: &Global, out: PathBuf) -> ExitCode {
+    let config = match load_config(global) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let out = std::path::absolute(&out).unwrap_or(out);
+    if control::server_running(&config.data) {
+        return run_request(global, control::Request::Export { out });
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let done = runtime.block_on(async move {
+        let app = tokio::task::spawn_blocking(move || App::open(config))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        crate::export::export(&Arc::new(app), &out)
+            .await
+            .map(|done| (done, out))
+            .map_err(|e| e.to_string())
+    });
+    match done {
+        Ok((done, out)) => {
+            println!(
+                "exported {} pages and {} files ({} bytes) into {}",
+                done.pages,
+                done.files,
+                done.bytes,
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

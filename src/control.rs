@@ -38,6 +38,10 @@ pub enum Request {
     },
     /// Rebuild the search index from the store.
     Reindex,
+    /// Write a static mirror of the public site into `out`.
+    Export {
+        out: PathBuf,
+    },
     /// What `doctor` needs from the store: the last backup and integrity check.
     Facts,
     /// Run the integrity check now.
@@ -277,6 +281,9 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
             )))
         }),
         Request::Reindex => Ok(reindex(store, None)),
+        Request::Export { .. } => Ok(Response::refused(
+            "export renders pages, which needs the app: run it with the server stopped, or through a running server",
+        )),
         Request::Facts => store.read_blocking(|tx| -> Result<Response, auth::Error> {
             let newest_audit = crate::audit::newest(tx)?.map(|r| r.at);
             Ok(Response {
@@ -412,6 +419,16 @@ pub mod unix {
         let mut reader = BufReader::new(read).take(MAX_LINE as u64);
         let response = match reader.read_line(&mut line).await {
             Ok(_) => match serde_json::from_str::<Request>(&line) {
+                Ok(Request::Export { out }) => match crate::export::export(&app, &out).await {
+                    Ok(done) => Response::ok(format!(
+                        "exported {} pages and {} files ({} bytes) into {}",
+                        done.pages,
+                        done.files,
+                        done.bytes,
+                        out.display()
+                    )),
+                    Err(e) => Response::refused(format!("export failed: {e}")),
+                },
                 // The server's own check also refreshes cached pages it affects.
                 Ok(Request::Verify { .. }) => match app.check_integrity("cli").await {
                     Ok(report) => Response::report(report),

@@ -16,6 +16,7 @@ pub mod content;
 pub mod control;
 pub mod demo;
 pub mod doctor;
+pub mod export;
 pub mod http;
 pub mod install;
 pub mod integrity;

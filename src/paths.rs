@@ -7,6 +7,7 @@ use crate::store::BlobHash;
 pub const HOME: &str = "/";
 pub const NEWS: &str = "/tin-tuc";
 pub const SITEMAP: &str = "/so-do-trang";
+pub const SEARCH: &str = "/tim-kiem";
 /// The query parameter that carries a page number.
 pub const PAGE_PARAM: &str = "trang";
 

@@ -196,3 +196,79 @@ async fn metrics_count_routes_latency_cache_and_the_box() {
         line(name);
     }
 }
+
+fn html_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            html_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_writes_a_mirror_in_which_every_internal_link_resolves() {
+    let server = TestServer::start().await;
+    while !trangtin::control::server_running(&server.data) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mirror = dir.path().join("mirror");
+    let data = server.data.clone();
+    let target = mirror.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        trangtin(&data, &["export", "--out", target.to_str().unwrap()], "")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        "index.html",
+        "tin-tuc/index.html",
+        "tin-tuc/trang-2.html",
+        "so-do-trang/index.html",
+        "du-lieu/van-ban.json",
+        "tim-kiem/index.html",
+    ] {
+        assert!(mirror.join(file).is_file(), "{file}");
+    }
+    let mut pages = Vec::new();
+    html_files(&mirror, &mut pages);
+    assert!(pages.len() > 30, "{} pages", pages.len());
+    let mut checked = 0;
+    for page in &pages {
+        let html = std::fs::read_to_string(page).unwrap();
+        for attribute in ["href=\"", "src=\"", "action=\""] {
+            for piece in html.split(attribute).skip(1) {
+                let link = piece.split('"').next().unwrap().replace("&amp;", "&");
+                if !link.starts_with('/') || link.starts_with("//") {
+                    continue;
+                }
+                assert!(!link.contains('?'), "{}: {link}", page.display());
+                let file = mirror.join(trangtin::export::file_for(&link));
+                assert!(
+                    file.is_file(),
+                    "{}: {link} → {}",
+                    page.display(),
+                    file.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 300, "{checked} links checked");
+    // A second export into the same folder is refused rather than mixed.
+    let data = server.data.clone();
+    let again = tokio::task::spawn_blocking(move || {
+        trangtin(&data, &["export", "--out", mirror.to_str().unwrap()], "")
+    })
+    .await
+    .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+}

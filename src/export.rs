@@ -1,0 +1,281 @@
+//! `trangtin export --out DIR`: a static mirror of the public site for any web server,
+//! object store or CDN. It renders pages through the real router (no network), starting
+//! from the home page, the sitemap, the feeds and the open-data files, and follows every
+//! internal link. Paths become files (`/tin-tuc` → `tin-tuc/index.html`); list pages
+//! (`?trang=2`) become `…/trang-2.html`; other query strings (filters) are dropped, and
+//! the search, which needs the server, is replaced by a page that links to the live one.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+
+use crate::app::App;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Exported {
+    pub pages: usize,
+    pub files: usize,
+    pub bytes: u64,
+}
+
+const SEEDS: &[&str] = &[
+    "/",
+    "/so-do-trang",
+    "/tin-tuc",
+    "/van-ban",
+    "/thu-tuc",
+    "/lich-cong-tac",
+    "/du-lieu/van-ban.json",
+    "/du-lieu/van-ban.csv",
+    "/du-lieu/thu-tuc.json",
+    "/du-lieu/thu-tuc.csv",
+];
+
+/// The mirror's URL for a site URL: list pages become files, other queries go.
+pub fn mirror_url(url: &str) -> String {
+    let (url, fragment) = match url.split_once('#') {
+        Some((u, f)) => (u, format!("#{f}")),
+        None => (url, String::new()),
+    };
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let page = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("trang="))
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| *n > 1);
+    let path = if path == crate::paths::SEARCH {
+        format!("{path}/")
+    } else {
+        path.to_string()
+    };
+    match page {
+        Some(n) => format!("{}/trang-{n}.html{fragment}", path.trim_end_matches('/')),
+        None => format!("{path}{fragment}"),
+    }
+}
+
+/// The site URL the crawler fetches for a link: its path, and the page number of a list
+/// (other query strings, such as filters or the schedule's week, are not mirrored, so
+/// following them would only walk an endless calendar).
+fn canonical(url: &str) -> String {
+    let url = url.split('#').next().unwrap_or("");
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    match query
+        .split('&')
+        .find_map(|p| p.strip_prefix("trang="))
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| *n > 1)
+    {
+        Some(n) => format!("{path}?trang={n}"),
+        None => path.to_string(),
+    }
+}
+
+/// The file a mirror URL is served from, relative to the mirror's root.
+pub fn file_for(mirror_url: &str) -> PathBuf {
+    let path = mirror_url.split(['#', '?']).next().unwrap_or("/");
+    let trimmed = path.trim_start_matches('/');
+    let last = trimmed.rsplit('/').next().unwrap_or("");
+    if trimmed.is_empty() {
+        PathBuf::from("index.html")
+    } else if path.ends_with('/') || !last.contains('.') {
+        PathBuf::from(trimmed.trim_end_matches('/')).join("index.html")
+    } else {
+        PathBuf::from(trimmed)
+    }
+}
+
+/// Internal links in an HTML page: `href`, `src` and `action` values starting with `/`.
+fn links(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for attribute in ["href=\"", "src=\"", "action=\""] {
+        for piece in html.split(attribute).skip(1) {
+            let Some(value) = piece.split('"').next() else {
+                continue;
+            };
+            let value = value.replace("&amp;", "&");
+            if value.starts_with('/') && !value.starts_with("//") {
+                found.push(value);
+            }
+        }
+    }
+    // `srcset` lists several URLs with widths.
+    for piece in html.split("srcset=\"").skip(1) {
+        if let Some(value) = piece.split('"').next() {
+            for candidate in value.split(',') {
+                if let Some(url) = candidate.split_whitespace().next()
+                    && url.starts_with('/')
+                {
+                    found.push(url.to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Rewrites a page's internal links to the mirror's.
+fn rewrite(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("=\"/") {
+        let (head, tail) = rest.split_at(at + 2);
+        out.push_str(head);
+        let end = tail.find('"').unwrap_or(tail.len());
+        let (value, after) = tail.split_at(end);
+        if value.contains('?') || value.starts_with(crate::paths::SEARCH) {
+            let plain = value.replace("&amp;", "&");
+            out.push_str(&mirror_url(&plain).replace('&', "&amp;"));
+        } else {
+            out.push_str(value);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+async fn fetch(app: &Arc<App>, host: &str, url: &str) -> Option<(StatusCode, String, Vec<u8>)> {
+    let request = Request::get(url)
+        .header(header::HOST, host)
+        .body(Body::empty())
+        .ok()?;
+    let response = crate::http::router(app.clone())
+        .oneshot(request)
+        .await
+        .ok()?;
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .ok()?;
+    Some((status, content_type, bytes.to_vec()))
+}
+
+fn write(out: &Path, file: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let target = out.join(file);
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            context: format!("cannot create {}", dir.display()),
+            source,
+        })?;
+    }
+    std::fs::write(&target, bytes).map_err(|source| Error::Io {
+        context: format!("cannot write {}", target.display()),
+        source,
+    })
+}
+
+/// Writes the mirror of the public site into `out` (which must be empty or new).
+pub async fn export(app: &Arc<App>, out: &Path) -> Result<Exported, Error> {
+    if std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(Error::Invalid(format!(
+            "{} is not empty; export into a new folder",
+            out.display()
+        )));
+    }
+    let host = app
+        .config
+        .hosts
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "localhost".into());
+    let mut queue: VecDeque<String> = SEEDS.iter().map(|s| s.to_string()).collect();
+    let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
+    let mut done = Exported::default();
+    while let Some(url) = queue.pop_front() {
+        if url.starts_with(crate::paths::SEARCH) || url.starts_with("/quan-tri") {
+            continue;
+        }
+        let Some((status, content_type, body)) = fetch(app, &host, &url).await else {
+            continue;
+        };
+        if status != StatusCode::OK {
+            tracing::warn!(%url, status = status.as_u16(), "export: skipped a link that does not answer 200");
+            continue;
+        }
+        let file = file_for(&mirror_url(&url));
+        let body = if content_type.starts_with("text/html") {
+            let html = String::from_utf8_lossy(&body).into_owned();
+            for link in links(&html) {
+                let key = canonical(&link);
+                if !key.is_empty() && seen.insert(key.clone()) {
+                    queue.push_back(key);
+                }
+            }
+            done.pages += 1;
+            rewrite(&html).into_bytes()
+        } else {
+            done.files += 1;
+            body
+        };
+        done.bytes += body.len() as u64;
+        write(out, &file, &body)?;
+    }
+    // Search needs the server: the mirror says so and links to the live search.
+    let live = format!("{}{}", app.origin(), crate::paths::SEARCH);
+    let notice = format!(
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Tìm kiếm</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head><body>\
+         <main><h1>Tìm kiếm</h1><p>Bản sao tĩnh này không có chức năng tìm kiếm. \
+         Vui lòng dùng <a href=\"{live}\">trang tìm kiếm của cổng thông tin</a>.</p>\
+         <p><a href=\"/\">Về trang chủ</a></p></main></body></html>"
+    );
+    write(
+        out,
+        &file_for(&format!("{}/", crate::paths::SEARCH)),
+        notice.as_bytes(),
+    )?;
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_map_to_files_and_list_pages_to_their_own() {
+        assert_eq!(mirror_url("/tin-tuc?trang=2"), "/tin-tuc/trang-2.html");
+        assert_eq!(mirror_url("/tin-tuc?trang=1"), "/tin-tuc");
+        assert_eq!(
+            mirror_url("/van-ban?loai=x&trang=3#a"),
+            "/van-ban/trang-3.html#a"
+        );
+        assert_eq!(mirror_url("/van-ban?loai=x"), "/van-ban");
+        assert_eq!(file_for("/"), PathBuf::from("index.html"));
+        assert_eq!(file_for("/tin-tuc"), PathBuf::from("tin-tuc/index.html"));
+        assert_eq!(
+            file_for("/tin-tuc/trang-2.html"),
+            PathBuf::from("tin-tuc/trang-2.html")
+        );
+        assert_eq!(
+            file_for("/rss/tin-tuc.xml"),
+            PathBuf::from("rss/tin-tuc.xml")
+        );
+        assert_eq!(
+            rewrite("<a href=\"/tin-tuc?trang=2\">2</a><a href=\"/x?a=1&amp;trang=3\">"),
+            "<a href=\"/tin-tuc/trang-2.html\">2</a><a href=\"/x/trang-3.html\">"
+        );
+    }
+}
