@@ -79,6 +79,8 @@ pub struct App {
     pub integrity_running: Arc<std::sync::atomic::AtomicBool>,
     /// Request counts and latencies for `/metrics`.
     pub metrics: crate::http::metrics::Metrics,
+    /// Why the certificate could not be renewed or reloaded, while that is so.
+    pub tls_problem: std::sync::Mutex<Option<String>>,
 }
 
 /// Why `App::check_integrity` did not produce a report.
@@ -149,6 +151,7 @@ impl App {
             backup_running: Default::default(),
             integrity_running: Default::default(),
             metrics: Default::default(),
+            tls_problem: Default::default(),
         })
     }
 }

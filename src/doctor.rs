@@ -6,7 +6,7 @@ use std::path::Path;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::config::{Config, TlsSource};
+use crate::config::Config;
 use crate::control::Facts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,10 +171,7 @@ fn clock(facts: Option<&Facts>, now: Timestamp) -> Vec<Check> {
 }
 
 fn certificate(config: &Config, now: Timestamp) -> Check {
-    let path = match &config.tls {
-        TlsSource::Files { cert, .. } => cert.clone(),
-        TlsSource::SelfSigned => config.tls_dir().join("self-signed.crt"),
-    };
+    let path = crate::http::tls::configured_cert_path(config);
     let Some(info) = crate::http::certinfo::from_pem_file(&path) else {
         return fail(format!("cannot read the certificate {}", path.display()));
     };

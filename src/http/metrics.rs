@@ -175,10 +175,7 @@ pub async fn metrics(
             f64::from(u8::from(run.ok)),
         );
     }
-    let cert = match &app.config.tls {
-        crate::config::TlsSource::Files { cert, .. } => cert.clone(),
-        crate::config::TlsSource::SelfSigned => app.config.tls_dir().join("self-signed.crt"),
-    };
+    let cert = crate::http::tls::configured_cert_path(&app.config);
     if let Some(info) = crate::http::certinfo::from_pem_file(&cert) {
         let left = info.not_after.duration_since(now).as_secs_f64();
         gauge(

@@ -139,6 +139,11 @@ pub async fn serve(
         }
     }
     crate::supervisor::ready();
+    let refresher = tokio::spawn(refresh_certificates(
+        app.clone(),
+        certs.clone(),
+        shared.shutdown.clone(),
+    ));
     let watchdog = tokio::spawn(crate::supervisor::watchdog(
         app.clone(),
         shared.shutdown.clone(),
@@ -189,6 +194,7 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
     let _ = watchdog.await;
+    let _ = refresher.await;
     #[cfg(unix)]
     if let Some(control) = control {
         let _ = control.await;
@@ -432,7 +438,43 @@ pub fn hangup_signal() -> Result<tokio::signal::unix::Signal, Error> {
     signal(SignalKind::hangup()).map_err(Error::Signal)
 }
 
-/// Resolves on SIGINT or SIGTERM.
+/// Every minute: certificate files changed on disk go into service, and a self-signed
+/// certificate near expiry is made anew. A failure keeps the old certificate serving
+/// and shows a warning to administrators until it clears.
+async fn refresh_certificates(
+    app: Arc<App>,
+    certs: Arc<CertSwitch>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let now = app.clock.now();
+                let certs = certs.clone();
+                let outcome = tokio::task::spawn_blocking(move || certs.refresh(now)).await;
+                let problem = match outcome {
+                    Ok(Ok(true)) => {
+                        tracing::info!("a new TLS certificate is in service");
+                        None
+                    }
+                    Ok(Ok(false)) => None,
+                    Ok(Err(e)) => Some(e.to_string()),
+                    Err(e) => Some(e.to_string()),
+                };
+                if let Some(problem) = &problem {
+                    tracing::error!("kept the old TLS certificate: {problem}");
+                }
+                if let Ok(mut slot) = app.tls_problem.lock() {
+                    *slot = problem;
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 /// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not
 /// when it is first awaited, so a signal during start-up is not lost (or fatal).
 pub fn stop_signal() -> impl Future<Output = ()> {

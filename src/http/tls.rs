@@ -40,6 +40,14 @@ pub enum Error {
     Rustls(#[from] rustls::Error),
 }
 
+/// The certificate file the configuration serves from.
+pub fn configured_cert_path(config: &Config) -> PathBuf {
+    match &config.tls {
+        TlsSource::Files { cert, .. } => cert.clone(),
+        TlsSource::SelfSigned => config.tls_dir().join("self-signed.crt"),
+    }
+}
+
 pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
@@ -49,6 +57,16 @@ pub struct CertSwitch {
     current: RwLock<Arc<CertifiedKey>>,
     cert: PathBuf,
     key: PathBuf,
+    /// Modification times of the files as last loaded, to notice a change.
+    loaded: std::sync::Mutex<(Option<std::time::SystemTime>, Option<std::time::SystemTime>)>,
+    self_signed: Option<(PathBuf, Vec<String>)>,
+}
+
+/// A self-signed certificate this close to expiry is made anew.
+const RENEW_BEFORE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 30);
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 impl std::fmt::Debug for CertSwitch {
@@ -68,17 +86,53 @@ impl CertSwitch {
             TlsSource::SelfSigned => ensure_self_signed(&config.tls_dir(), &config.hosts)?,
         };
         let loaded = load_pem(&cert, &key)?;
+        let times = (modified(&cert), modified(&key));
         Ok(CertSwitch {
             current: RwLock::new(Arc::new(loaded)),
+            loaded: std::sync::Mutex::new(times),
+            self_signed: matches!(config.tls, TlsSource::SelfSigned)
+                .then(|| (config.tls_dir(), config.hosts.clone())),
             cert,
             key,
         })
     }
 
+    /// Called every minute: reloads PEM files that changed on disk, and makes a new
+    /// self-signed certificate when the current one nears expiry. Returns whether a new
+    /// certificate went into service. On error the old one keeps serving.
+    pub fn refresh(&self, now: jiff::Timestamp) -> Result<bool, Error> {
+        if let Some((dir, hosts)) = &self.self_signed {
+            let expiring = crate::http::certinfo::from_pem_file(&self.cert)
+                .is_none_or(|info| info.not_after.duration_since(now) < RENEW_BEFORE);
+            if expiring {
+                let _ = std::fs::remove_file(&self.cert);
+                let _ = std::fs::remove_file(&self.key);
+                ensure_self_signed(dir, hosts)?;
+                self.reload()?;
+                return Ok(true);
+            }
+            return Ok(false);
+        }
+        let times = (modified(&self.cert), modified(&self.key));
+        let changed = self
+            .loaded
+            .lock()
+            .map(|loaded| *loaded != times)
+            .unwrap_or(true);
+        if changed {
+            self.reload()?;
+        }
+        Ok(changed)
+    }
+
     /// Re-reads the PEM files. On error the old certificate stays in service.
     pub fn reload(&self) -> Result<(), Error> {
+        let times = (modified(&self.cert), modified(&self.key));
         let loaded = Arc::new(load_pem(&self.cert, &self.key)?);
         self.replace(loaded);
+        if let Ok(mut last) = self.loaded.lock() {
+            *last = times;
+        }
         Ok(())
     }
 

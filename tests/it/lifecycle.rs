@@ -328,3 +328,97 @@ fn the_binary_serves_and_stops_cleanly_on_sigterm() {
         "{rest:?}"
     );
 }
+
+/// Sets a file's modification time a little ahead, so a change is seen even within the
+/// filesystem's timestamp granularity.
+fn touch_later(path: &std::path::Path) {
+    let later = std::time::SystemTime::now() + Duration::from_secs(2);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+}
+
+async fn handshake_ok(server: &TestServer, cert: &std::path::Path) -> bool {
+    let tcp = tokio::net::TcpStream::connect(server.https).await.unwrap();
+    let name = rustls_pki_types::ServerName::IpAddress(server.https.ip().into());
+    tokio_rustls::TlsConnector::from(Arc::new(client_tls(cert)))
+        .connect(name, tcp)
+        .await
+        .is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changed_certificate_files_and_an_expiring_self_signed_one_are_replaced() {
+    let pem_dir = tempfile::tempdir().unwrap();
+    write_cert(pem_dir.path());
+    let (cert, key) = (
+        pem_dir.path().join("cert.pem"),
+        pem_dir.path().join("key.pem"),
+    );
+    let server = TestServer::start_with(|c| {
+        c.tls = TlsSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        }
+    })
+    .await;
+    let now = server.app.clock.now();
+    assert!(!server.certs.refresh(now).unwrap(), "nothing changed yet");
+    write_cert(pem_dir.path());
+    touch_later(&cert);
+    assert!(
+        server.certs.refresh(now).unwrap(),
+        "changed files are loaded"
+    );
+    assert!(handshake_ok(&server, &cert).await);
+    let good = pem_dir.path().join("good.pem");
+    std::fs::copy(&cert, &good).unwrap();
+    // A broken file is refused and the certificate in service stays.
+    std::fs::write(&cert, "not a certificate").unwrap();
+    touch_later(&cert);
+    assert!(server.certs.refresh(now).is_err());
+    assert!(handshake_ok(&server, &good).await);
+    // Administrators see a warning while it lasts. (The test's clients trust the file,
+    // so the good certificate goes back first; the server has not reloaded it.)
+    std::fs::copy(&good, &cert).unwrap();
+    *server.app.tls_problem.lock().unwrap() = Some("bad file".into());
+    let admin = server.login("admin").await;
+    let (_, page) = admin.get("/quan-tri").await;
+    assert!(
+        page.contains("chứng chỉ TLS") && page.contains("alert-banner"),
+        "{page}"
+    );
+
+    // A self-signed certificate that expires within 30 days is made anew.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("tls")).unwrap();
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 10);
+    let date = soon
+        .to_zoned_datetime(trangtin::render::format::vietnam())
+        .date();
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.not_after =
+        rcgen::date_time_ymd(i32::from(date.year()), date.month() as u8, date.day() as u8);
+    let signing = rcgen::KeyPair::generate().unwrap();
+    let expiring = params.self_signed(&signing).unwrap();
+    std::fs::write(data.join("tls/self-signed.crt"), expiring.pem()).unwrap();
+    std::fs::write(data.join("tls/self-signed.key"), signing.serialize_pem()).unwrap();
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let path = data.join("tls/self-signed.crt");
+    let before = trangtin::http::certinfo::from_pem_file(&path).unwrap();
+    assert!(before.not_after < soon + jiff::SignedDuration::from_hours(48));
+    assert!(server.certs.refresh(server.app.clock.now()).unwrap());
+    let after = trangtin::http::certinfo::from_pem_file(&path).unwrap();
+    assert!(after.not_after > soon + jiff::SignedDuration::from_hours(24 * 365));
+    assert!(
+        handshake_ok(&server, &path).await,
+        "the new one is in service"
+    );
+    let admin = server.login("admin").await;
+    let (_, page) = admin.get("/quan-tri").await;
+    assert!(page.contains("Chứng chỉ TLS cho"), "{page}");
+}

@@ -84,6 +84,8 @@ struct InboxView {
     reports: Vec<ReportRow>,
     /// For administrators: the last daily backup and the last verified restore.
     backup: Option<String>,
+    /// For administrators: the certificate in service.
+    certificate: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -175,8 +177,28 @@ pub async fn inbox(
         rows,
         reports,
         backup,
+        certificate: staff
+            .user
+            .roles
+            .contains(&crate::workflow::Role::Administrator)
+            .then(|| certificate_line(&app, now)),
     };
     page(&app, "admin/inbox.html", &view, Outcome::Shown)
+}
+
+/// "Chứng chỉ …": subject, issuer and expiry of the certificate in service.
+fn certificate_line(app: &App, now: jiff::Timestamp) -> String {
+    let path = crate::http::tls::configured_cert_path(&app.config);
+    match crate::http::certinfo::from_pem_file(&path) {
+        Some(info) => format!(
+            "Chứng chỉ TLS cho {} do {} cấp, hết hạn {} (còn {} ngày).",
+            info.subject,
+            info.issuer,
+            crate::render::format::date(info.not_after),
+            info.not_after.duration_since(now).as_hours() / 24
+        ),
+        None => format!("Không đọc được chứng chỉ TLS {}.", path.display()),
+    }
 }
 
 #[derive(Serialize, Default, Clone)]

@@ -568,9 +568,18 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
             Ok(Some((session, user, actor, required, enrolled, alerts)))
         })
         .await?;
-    let Some((session, user, actor, required, enrolled, alerts)) = found else {
+    let Some((session, user, actor, required, enrolled, mut alerts)) = found else {
         return Ok(None);
     };
+    if user.roles.contains(&Role::Administrator)
+        && let Ok(problem) = app.tls_problem.lock()
+        && problem.is_some()
+    {
+        alerts.push(
+            "Không gia hạn hoặc nạp lại được chứng chỉ TLS; máy chủ vẫn dùng chứng chỉ cũ. Xem nhật ký máy chủ (journalctl -u trangtin)."
+                .to_string(),
+        );
+    }
     if session::needs_touch(&session, now) {
         let store = app.store.clone();
         let token = token.clone();
