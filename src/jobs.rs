@@ -27,6 +27,12 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                     start_daily_backup_if_due(&app).await;
                     check_integrity_if_due(&app).await;
                 }
+                if ticks.is_multiple_of(3600)
+                    && ticks > 0
+                    && let Err(e) = sample_resources(&app).await
+                {
+                    tracing::error!("recording the resource sample failed: {e}");
+                }
                 if ticks.is_multiple_of(3600) {
                     match prune_audit(&app).await {
                         Ok(0) => {}
@@ -126,6 +132,21 @@ impl Drop for Exclusive {
     fn drop(&mut self) {
         self.0.store(false, std::sync::atomic::Ordering::Release);
     }
+}
+
+/// Notes this hour's disk, memory, load, requests and latency.
+pub async fn sample_resources(app: &App) -> Result<crate::resources::Sample, crate::store::Error> {
+    let (requests, p95) = app.metrics.since_last_sample();
+    let (data, now) = (app.config.data.clone(), app.clock.now());
+    let sample =
+        tokio::task::spawn_blocking(move || crate::resources::measure(&data, requests, p95, now))
+            .await
+            .map_err(|e| crate::store::Error::Task(e.to_string()))?;
+    let recorded = sample.clone();
+    app.store
+        .write(move |tx| crate::resources::record(tx, &recorded))
+        .await?;
+    Ok(sample)
 }
 
 /// Drops audit records older than `audit.retention_days`; returns how many.

@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod media;
 pub mod paths;
 pub mod render;
+pub mod resources;
 pub mod search;
 pub mod site;
 pub mod store;

@@ -30,6 +30,8 @@ pub struct Metrics {
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
+    /// The bucket counts and total at the last hourly sample.
+    last_sample: Mutex<([u64; BUCKETS.len()], u64)>,
 }
 
 impl Metrics {
@@ -48,6 +50,39 @@ impl Metrics {
             elapsed.as_micros().min(u128::from(u64::MAX)) as u64,
             Ordering::Relaxed,
         );
+    }
+}
+
+impl Metrics {
+    /// Requests since the previous call, and the upper bound of the bucket holding their
+    /// 95th percentile (ms); for the hourly resource sample.
+    pub fn since_last_sample(&self) -> (u64, f64) {
+        let now: Vec<u64> = self
+            .buckets
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .collect();
+        let count = self.count.load(Ordering::Relaxed);
+        let Ok(mut last) = self.last_sample.lock() else {
+            return (0, 0.0);
+        };
+        let requests = count.saturating_sub(last.1);
+        let mut p95 = 0.0;
+        if requests > 0 {
+            let wanted = (requests as f64 * 0.95).ceil() as u64;
+            p95 = BUCKETS[BUCKETS.len() - 1] * 1000.0;
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                if now[i].saturating_sub(last.0[i]) >= wanted {
+                    p95 = bound * 1000.0;
+                    break;
+                }
+            }
+        }
+        for (i, n) in now.iter().enumerate() {
+            last.0[i] = *n;
+        }
+        last.1 = count;
+        (requests, p95)
     }
 }
 

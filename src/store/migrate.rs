@@ -34,6 +34,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "integrity reports and the daily review",
         apply: create_integrity_tables,
     },
+    Migration {
+        name: "the hourly resource record",
+        apply: create_resource_table,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -111,6 +115,11 @@ fn create_second_factor_table(tx: &WriteTransaction) -> Result<(), Error> {
 fn create_integrity_tables(tx: &WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::INTEGRITY.definition())?;
     tx.open_table(tables::REVIEWS.definition())?;
+    Ok(())
+}
+
+fn create_resource_table(tx: &WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::RESOURCES.definition())?;
     Ok(())
 }
 

@@ -59,6 +59,9 @@ pub const INTEGRITY: Table<u64, crate::integrity::Report> = Table::new("integrit
 /// The daily review of what was published or changed: by sequence number.
 pub const REVIEWS: Table<u64, crate::integrity::review::Review> = Table::new("reviews_v1");
 
+/// Hourly resource samples (disk, memory, load, requests, latency) by unix second.
+pub const RESOURCES: Table<u64, crate::resources::Sample> = Table::new("resources_v1");
+
 /// The names of every table, for backup and integrity checks.
 pub const ALL: &[&str] = &[
     "meta_v1",
@@ -82,6 +85,7 @@ pub const ALL: &[&str] = &[
     "second_factors_v1",
     "integrity_v1",
     "reviews_v1",
+    "resources_v1",
 ];
 
 /// Copies every table of `ALL` from `src` into `dst` (the backup's logical copy);
@@ -137,6 +141,10 @@ pub fn copy_all(
             copy_table(src, dst, INTEGRITY.definition())?,
         ),
         (REVIEWS.name(), copy_table(src, dst, REVIEWS.definition())?),
+        (
+            RESOURCES.name(),
+            copy_table(src, dst, RESOURCES.definition())?,
+        ),
     ])
 }
 

@@ -649,6 +649,13 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
         );
         violations.extend(axe(&client, &axe_js).await);
     }
+    trangtin::jobs::sample_resources(&server.app).await.unwrap();
+    client
+        .goto(&server.url("/quan-tri/tai-nguyen"))
+        .await
+        .unwrap();
+    assert!(client.source().await.unwrap().contains("chart-box"));
+    violations.extend(axe(&client, &axe_js).await);
     client
         .goto(&server.url("/quan-tri/nhat-ky?hanh_dong=step%3A"))
         .await

@@ -272,3 +272,46 @@ async fn export_writes_a_mirror_in_which_every_internal_link_resolves() {
     .unwrap();
     assert_eq!(again.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_resource_dashboard_charts_hourly_samples_and_warns_past_thresholds() {
+    let server = TestServer::start().await;
+    for _ in 0..5 {
+        assert_eq!(server.page("/").await.0, 200);
+    }
+    let sample = trangtin::jobs::sample_resources(&server.app).await.unwrap();
+    assert!(sample.requests >= 5, "{sample:?}");
+    assert!(sample.disk_total > 0 && sample.memory_total > 0);
+    assert!(sample.p95_ms > 0.0);
+    let admin = server.login("admin").await;
+    let (status, page) = admin.get("/quan-tri/tai-nguyen").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Lần ghi nhận gần nhất"));
+    assert_eq!(page.matches("<figure class=\"chart-box\">").count(), 5);
+    assert!(page.contains("role=\"img\""));
+    // A full disk, a day later: the page and every administrator's page warn.
+    let full = trangtin::resources::Sample {
+        at: server.app.clock.now() + jiff::SignedDuration::from_hours(24),
+        disk_used: 95,
+        disk_total: 100,
+        memory_used: 1,
+        memory_total: 2,
+        load: 0.1,
+        requests: 1000,
+        p95_ms: 12.0,
+    };
+    server
+        .app
+        .store
+        .write(move |tx| trangtin::resources::record(tx, &full))
+        .await
+        .unwrap();
+    server.app.clock.advance(24 * 3600);
+    let admin = server.login("admin").await;
+    let (_, page) = admin.get("/quan-tri/tai-nguyen").await;
+    assert!(page.contains("Ổ đĩa dữ liệu đã dùng 95 %"), "{page}");
+    let (_, inbox) = admin.get("/quan-tri").await;
+    assert!(inbox.contains("Ổ đĩa dữ liệu đã dùng 95 %"));
+    let donvi = server.login("donvi").await;
+    assert_eq!(donvi.get("/quan-tri/tai-nguyen").await.0, 403);
+}

@@ -10,6 +10,7 @@ mod entries;
 pub mod form;
 mod library;
 mod people;
+mod resources;
 mod sessions;
 mod trail;
 mod two_step;
@@ -224,6 +225,11 @@ pub const ROUTES: &[RouteSpec] = &[
         None,
         Some(Capability::Administrator),
     ),
+    route(
+        "/quan-tri/tai-nguyen",
+        Some(Capability::Administrator),
+        None,
+    ),
     route("/quan-tri/nhat-ky", Some(Capability::Administrator), None),
     route(
         "/quan-tri/nhat-ky/xuat",
@@ -341,6 +347,7 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
             get(backups::backups_page).post(backups::backup_now),
         )
         .route("/quan-tri/sao-luu/tai-ve", post(backups::download_backup))
+        .route("/quan-tri/tai-nguyen", get(resources::resources_page))
         .route("/quan-tri/nhat-ky", get(trail::audit_page))
         .route("/quan-tri/nhat-ky/xuat", get(trail::audit_export))
         .route(
@@ -611,6 +618,12 @@ fn alerts_for(tx: &impl crate::store::Tx, user: &User) -> Result<Vec<String>, au
             crate::render::format::datetime(report.at),
             report.mismatches.len()
         ));
+    }
+    if user.roles.contains(&Role::Administrator)
+        && let Some(sample) = crate::resources::latest(tx)?
+    {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        alerts.extend(crate::resources::warnings(&sample, cores));
     }
     if user.roles.contains(&Role::Administrator)
         && let Some(run) = crate::backup::schedule::last_run(tx)?

@@ -62,6 +62,12 @@ impl AdminLayout {
             ("Đơn vị", "/quan-tri/don-vi", 0, has(Role::Administrator)),
             ("Sao lưu", "/quan-tri/sao-luu", 0, has(Role::Administrator)),
             (
+                "Tài nguyên máy chủ",
+                "/quan-tri/tai-nguyen",
+                0,
+                has(Role::Administrator),
+            ),
+            (
                 "Nhật ký hệ thống",
                 "/quan-tri/nhat-ky",
                 0,
