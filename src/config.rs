@@ -208,6 +208,8 @@ struct FileListen {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileTls {
+    /// "self-signed", "files" or "acme"; implied by cert/key when absent.
+    mode: Option<String>,
     cert: Option<PathBuf>,
     key: Option<PathBuf>,
 }
@@ -349,13 +351,30 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
         "" | "off" => None,
         text => Some(parse_addr("listen.http", text)?),
     };
-    let tls = match (file.tls.cert, file.tls.key) {
-        (None, None) => TlsSource::SelfSigned,
-        (Some(cert), Some(key)) => TlsSource::Files {
+    let tls = match (file.tls.mode.as_deref(), file.tls.cert, file.tls.key) {
+        (None | Some("self-signed"), None, None) => TlsSource::SelfSigned,
+        (None | Some("files"), Some(cert), Some(key)) => TlsSource::Files {
             cert: relative_to_file(cert),
             key: relative_to_file(key),
         },
-        _ => return Err(invalid("tls", "set both cert and key, or neither")),
+        (Some("acme"), _, _) => {
+            return Err(invalid(
+                "tls.mode",
+                "\"acme\" is not available in this version; use \"files\" with a certificate from your CA, or \"self-signed\"",
+            ));
+        }
+        (Some("self-signed"), _, _) => {
+            return Err(invalid("tls", "mode \"self-signed\" takes no cert or key"));
+        }
+        (None | Some("files"), _, _) => {
+            return Err(invalid("tls", "set both cert and key (mode \"files\")"));
+        }
+        (Some(other), _, _) => {
+            return Err(invalid(
+                "tls.mode",
+                &format!("{other:?} is not one of \"self-signed\", \"files\", \"acme\""),
+            ));
+        }
     };
     let hosts = match file.hosts {
         Some(hosts) => {
@@ -785,6 +804,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("accounts.second_factor_roles"), "{err}");
+        let err = parse("[tls]\nmode = \"acme\"").unwrap_err().to_string();
+        assert!(
+            err.contains("tls.mode") && err.contains("not available"),
+            "{err}"
+        );
+        let err = parse("[tls]\nmode = \"files\"").unwrap_err().to_string();
+        assert!(err.contains("cert and key"), "{err}");
+        assert!(matches!(
+            parse("[tls]\nmode = \"self-signed\"").unwrap().tls,
+            TlsSource::SelfSigned
+        ));
         let err = parse("[backup]\ntime = \"25:00\"").unwrap_err().to_string();
         assert!(err.contains("backup.time"), "{err}");
         let ok = parse("[backup]\ntime = \"03:30\"\nkeep_monthly = 24").unwrap();

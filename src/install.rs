@@ -91,6 +91,8 @@ pub fn production_config(domain: &str) -> String {
             format!("base_url = \"https://{domain}\"")
         } else if line.starts_with("cert = ") || line.starts_with("key = ") {
             format!("# {line}")
+        } else if line.starts_with("mode = \"files\"") {
+            "mode = \"self-signed\"         # until cert and key below are set and mode is \"files\"".to_string()
         } else {
             line.to_string()
         };

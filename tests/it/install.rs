@@ -135,7 +135,10 @@ fn verify_unit(unit: &str, binary: &Path) {
     let path = dir.path().join("trangtin.service");
     std::fs::write(
         &path,
-        unit.replace("/usr/local/bin/trangtin", binary.to_str().unwrap()),
+        unit.replace(
+            "ExecStart=trangtin ",
+            &format!("ExecStart={} ", binary.display()),
+        ),
     )
     .unwrap();
     let out = Command::new("systemd-analyze")
