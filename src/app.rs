@@ -225,8 +225,18 @@ impl App {
         })
         .await
         .map_err(|e| store::Error::Task(e.to_string()))??;
-        if holds_changed {
+        if !holds_changed.is_empty() {
             self.cache.clear();
+            // The search index shows what citizens see: the held entries' notice or
+            // last good revision, not the altered text.
+            let (search, store) = (self.search.clone(), self.store.clone());
+            let indexed =
+                tokio::task::spawn_blocking(move || search.update(&store, &holds_changed)).await;
+            match indexed {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!("search index not updated after the check: {e}"),
+                Err(e) => tracing::error!("search index task failed after the check: {e}"),
+            }
         }
         if report.ok {
             tracing::info!(report = report.seq, "integrity check: all as approved");

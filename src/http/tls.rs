@@ -208,8 +208,24 @@ fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, PathBuf)
             names.push(host.clone());
         }
     }
-    let generated =
-        rcgen::generate_simple_self_signed(names).map_err(|e| Error::Generate(e.to_string()))?;
+    // Named after the site (the last configured host, else localhost), so operators
+    // and browsers see whose certificate it is.
+    let common_name = hosts
+        .iter()
+        .rev()
+        .find(|h| h.parse::<std::net::IpAddr>().is_err())
+        .cloned()
+        .unwrap_or_else(|| "localhost".into());
+    let generated = (|| -> Result<rcgen::CertifiedKey<rcgen::KeyPair>, rcgen::Error> {
+        let mut params = rcgen::CertificateParams::new(names)?;
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, common_name);
+        let signing_key = rcgen::KeyPair::generate()?;
+        let cert = params.self_signed(&signing_key)?;
+        Ok(rcgen::CertifiedKey { cert, signing_key })
+    })()
+    .map_err(|e| Error::Generate(e.to_string()))?;
     let write = |path: &Path, text: &str, private: bool| -> Result<(), Error> {
         let write_error = |source| Error::Write {
             path: path.to_path_buf(),
@@ -256,6 +272,12 @@ mod tests {
         let again = CertSwitch::load(&config).unwrap();
         assert_eq!(std::fs::read(again.cert_path()).unwrap(), first);
         switch.reload().unwrap();
+        let info = crate::http::certinfo::from_pem_file(switch.cert_path()).unwrap();
+        assert_eq!(info.subject, "localhost", "named after the site");
+        assert!(
+            !switch.refresh(jiff::Timestamp::now()).unwrap(),
+            "far from expiry"
+        );
     }
 
     #[test]

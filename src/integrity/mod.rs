@@ -460,13 +460,13 @@ fn hash_file(path: &std::path::Path) -> std::io::Result<String> {
 
 /// Runs the check, stores its report, sets the holds on altered entries (lifting those
 /// no longer needed) and records the run in the audit trail. Returns the report and
-/// whether the holds changed (the caller then drops cached pages).
+/// the entries whose hold changed (the caller drops cached pages and reindexes them).
 pub fn check(
     store: &Store,
     policy: OnMismatch,
     by: &str,
     now: Timestamp,
-) -> Result<(Report, bool), store::Error> {
+) -> Result<(Report, Vec<EntryId>), store::Error> {
     let examined = store.read_blocking(examine)?;
     let (blob_findings, blobs_checked) = examine_blobs(store, &examined.referenced);
     let mut found = examined.found;
@@ -519,7 +519,15 @@ pub fn check(
             );
         }
         let old_holds = holds(tx)?;
-        let changed = old_holds != new_holds;
+        // Entries newly held, released, or held differently.
+        let changed: Vec<EntryId> = old_holds
+            .keys()
+            .chain(new_holds.keys())
+            .filter(|id| old_holds.get(id) != new_holds.get(id))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(|id| EntryId(*id))
+            .collect();
         if new_holds.is_empty() {
             tables::META.remove(tx, HOLDS_KEY)?;
         } else {

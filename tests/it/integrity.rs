@@ -173,6 +173,19 @@ async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_c
         let (_, page) = server.page(&demo_path).await;
         assert!(page.contains("đang được kiểm tra") && !page.contains("trái phép"));
     }
+    // Search shows what citizens see too: a rebuilt index holds none of the altered text.
+    let search = server.app.search.clone();
+    let store = server.app.store.clone();
+    tokio::task::spawn_blocking(move || search.rebuild(&store).unwrap())
+        .await
+        .unwrap();
+    let found = server.app.search.search("trái phép", None, 0, 10).unwrap();
+    assert_eq!(found.total, 0);
+    let shown = server.app.search.search("bản một", None, 0, 10).unwrap();
+    assert!(
+        shown.total >= 1,
+        "the last good revision is what is indexed"
+    );
     let donvi = server.login("donvi").await;
     let (_, inbox) = donvi.get("/quan-tri").await;
     assert!(
