@@ -104,7 +104,12 @@ pub fn run(store: &Store, policy: &Policy, now: Timestamp) -> LastRun {
             day,
             ok: drill.ok,
             message: if drill.ok {
-                format!("backup {file} written, copied and restored in a drill")
+                let copied = if policy.copy_to.is_some() {
+                    ", copied"
+                } else {
+                    ""
+                };
+                format!("backup {file} written{copied} and restored in a drill")
             } else {
                 format!(
                     "backup {file} written, but the restore drill failed: {}",
