@@ -108,16 +108,7 @@ pub fn append(tx: &WriteTransaction, event: Event, now: Timestamp) -> Result<Rec
 
 /// The newest record, if any.
 pub fn newest(tx: &impl Tx) -> Result<Option<Record>, store::Error> {
-    fn last(
-        table: &impl ReadableTable<u64, &'static [u8]>,
-    ) -> Result<Option<Vec<u8>>, store::Error> {
-        Ok(table.last()?.map(|(_, v)| v.value().to_vec()))
-    }
-    let bytes = match tx.reader() {
-        store::Reader::Read(t) => last(&t.open_table(tables::AUDIT.definition())?)?,
-        store::Reader::Write(t) => last(&t.open_table(tables::AUDIT.definition())?)?,
-    };
-    Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
+    tables::AUDIT.last(tx)
 }
 
 /// Where the chain breaks, if it does.

@@ -151,15 +151,16 @@ fn rewrite(html: &str) -> String {
     out
 }
 
-async fn fetch(app: &Arc<App>, host: &str, url: &str) -> Option<(StatusCode, String, Vec<u8>)> {
+async fn fetch(
+    router: &axum::Router,
+    host: &str,
+    url: &str,
+) -> Option<(StatusCode, String, Vec<u8>)> {
     let request = Request::get(url)
         .header(header::HOST, host)
         .body(Body::empty())
         .ok()?;
-    let response = crate::http::router(app.clone())
-        .oneshot(request)
-        .await
-        .ok()?;
+    let response = router.clone().oneshot(request).await.ok()?;
     let status = response.status();
     let content_type = response
         .headers()
@@ -201,6 +202,7 @@ pub async fn export(app: &Arc<App>, out: &Path) -> Result<Exported, Error> {
         .first()
         .cloned()
         .unwrap_or_else(|| "localhost".into());
+    let router = crate::http::router(app.clone());
     let mut queue: VecDeque<String> = SEEDS.iter().map(|s| s.to_string()).collect();
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
     let mut done = Exported::default();
@@ -208,7 +210,7 @@ pub async fn export(app: &Arc<App>, out: &Path) -> Result<Exported, Error> {
         if url.starts_with(crate::paths::SEARCH) || url.starts_with("/quan-tri") {
             continue;
         }
-        let Some((status, content_type, body)) = fetch(app, &host, &url).await else {
+        let Some((status, content_type, body)) = fetch(&router, &host, &url).await else {
             continue;
         };
         if status != StatusCode::OK {

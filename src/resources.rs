@@ -25,6 +25,11 @@ pub struct Sample {
     pub p95_ms: f64,
 }
 
+/// Bytes of all uploaded files, as the store records them.
+pub fn blob_bytes(tx: &impl Tx) -> Result<u64, store::Error> {
+    Ok(tables::BLOBS.values(tx)?.iter().map(|b| b.size).sum())
+}
+
 /// One day of samples, summed or at their worst.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Day {
@@ -91,13 +96,9 @@ pub fn record(tx: &redb::WriteTransaction, sample: &Sample) -> Result<(), store:
     tables::RESOURCES.insert(tx, key, sample)?;
     // Kept for 400 days: a year of proposals and a little more.
     let horizon = key.saturating_sub(400 * 24 * 3600);
-    let old: Vec<u64> = tables::RESOURCES
-        .range_values(tx, 0..horizon)?
-        .iter()
-        .map(|s| u64::try_from(s.at.as_second()).unwrap_or(0))
-        .collect();
-    for key in old {
-        tables::RESOURCES.remove(tx, key)?;
+    // Hourly, so at most one sample falls out of the window each time.
+    while let Some(oldest) = tables::RESOURCES.range_values(tx, 0..horizon)?.first() {
+        tables::RESOURCES.remove(tx, u64::try_from(oldest.at.as_second()).unwrap_or(0))?;
     }
     Ok(())
 }
@@ -161,7 +162,7 @@ pub fn warnings(latest: &Sample, cores: usize) -> Vec<String> {
 }
 
 pub fn latest(tx: &impl Tx) -> Result<Option<Sample>, store::Error> {
-    Ok(tables::RESOURCES.range_values(tx, 0u64..)?.pop())
+    tables::RESOURCES.last(tx)
 }
 
 /// A bar chart of `values` as inline SVG, labelled for screen readers.

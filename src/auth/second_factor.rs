@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use totp_rs::{Builder, Totp};
 
 use super::sealing::SecretKey;
-use super::{Error, User, UserId};
+use super::{Error, UserId};
 use crate::store::{Tx, tables};
 use crate::workflow::{Actor, Role};
 
@@ -261,11 +261,6 @@ pub fn renew_recovery_codes(tx: &WriteTransaction, user: UserId) -> Result<Vec<S
 /// after a lost phone); returns whether there was one.
 pub fn remove(tx: &WriteTransaction, user: UserId) -> Result<bool, Error> {
     Ok(tables::SECOND_FACTORS.remove(tx, user.0)?.is_some())
-}
-
-/// For the password policy: enrolled people may use the shorter minimum.
-pub fn has_second_factor(tx: &impl Tx, user: &User) -> Result<bool, Error> {
-    is_enrolled(tx, user.id)
 }
 
 fn recovery_codes() -> Result<(Vec<String>, Vec<String>), Error> {

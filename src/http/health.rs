@@ -35,11 +35,7 @@ pub async fn readyz(State(app): State<Arc<App>>) -> Response {
 /// What keeps the server from serving well, if anything (English, for operators).
 pub async fn readiness(app: &Arc<App>) -> Vec<String> {
     let mut problems = Vec::new();
-    if let Err(e) = app
-        .store
-        .read(|tx| crate::store::tables::META.get(tx, "schema_version"))
-        .await
-    {
+    if let Err(e) = app.store.read(crate::store::schema_version).await {
         problems.push(format!("store does not answer: {e}"));
     }
     let data = app.config.data.clone();

@@ -178,12 +178,10 @@ pub async fn metrics(
     let (blob_bytes, last_backup) = app
         .store
         .read(|tx| -> Result<_, crate::store::Error> {
-            let bytes: u64 = crate::store::tables::BLOBS
-                .values(tx)?
-                .iter()
-                .map(|b| b.size)
-                .sum();
-            Ok((bytes, crate::backup::schedule::last_run(tx)?))
+            Ok((
+                crate::resources::blob_bytes(tx)?,
+                crate::backup::schedule::last_run(tx)?,
+            ))
         })
         .await?;
     gauge(

@@ -11,7 +11,7 @@ pub mod review;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
-use redb::{ReadableTable, WriteTransaction};
+use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -260,17 +260,7 @@ pub fn hold(tx: &impl Tx, entry: EntryId) -> Result<Option<Hold>, store::Error> 
 
 /// The newest report, if any check has run.
 pub fn latest(tx: &impl Tx) -> Result<Option<Report>, store::Error> {
-    let table = match tx.reader() {
-        store::Reader::Read(t) => last_bytes(&t.open_table(tables::INTEGRITY.definition())?)?,
-        store::Reader::Write(t) => last_bytes(&t.open_table(tables::INTEGRITY.definition())?)?,
-    };
-    Ok(table.and_then(|b| serde_json::from_slice(&b).ok()))
-}
-
-fn last_bytes(
-    table: &impl ReadableTable<u64, &'static [u8]>,
-) -> Result<Option<Vec<u8>>, store::Error> {
-    Ok(table.last()?.map(|(_, v)| v.value().to_vec()))
+    tables::INTEGRITY.last(tx)
 }
 
 /// The newest reports, newest first.

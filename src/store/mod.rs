@@ -221,10 +221,7 @@ impl Store {
             blobs.extend(meta.variants.iter().map(|v| v.hash.clone()));
             blobs.insert(meta.hash);
         }
-        let schema_version = tables::META
-            .get(&read, "schema_version")?
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0);
+        let schema_version = schema_version(&read)?;
         Ok(Snapshot {
             tables,
             blobs: blobs.into_iter().collect(),
@@ -395,6 +392,21 @@ impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
         Ok(())
     }
 
+    /// The value with the greatest key, if any (the newest of a table keyed by time or
+    /// sequence), without reading the rest.
+    pub fn last(&self, tx: &impl Tx) -> Result<Option<V>, Error> {
+        fn last_bytes<K: Key + 'static>(
+            table: &impl ReadableTable<K, &'static [u8]>,
+        ) -> Result<Option<Vec<u8>>, Error> {
+            Ok(table.last()?.map(|(_, v)| v.value().to_vec()))
+        }
+        let bytes = match tx.reader() {
+            Reader::Read(t) => last_bytes(&t.open_table(self.definition())?)?,
+            Reader::Write(t) => last_bytes(&t.open_table(self.definition())?)?,
+        };
+        bytes.map(|b| self.decode(&b)).transpose()
+    }
+
     /// Removes `key`; returns the value it held.
     pub fn remove<'k>(
         &self,
@@ -455,6 +467,14 @@ fn all_bytes<K: Key + 'static>(
         out.push(value.value().to_vec());
     }
     Ok(out)
+}
+
+/// The schema version recorded in the database (0 for a new one).
+pub fn schema_version(tx: &impl Tx) -> Result<u64, Error> {
+    Ok(tables::META
+        .get(tx, "schema_version")?
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0))
 }
 
 /// Whether a first start already filled this data folder.
