@@ -72,6 +72,10 @@ pub enum Command {
         /// Do not enable and start the service
         #[arg(long)]
         no_start: bool,
+        /// Get the certificate from Let's Encrypt (ACME, HTTP-01 on port 80) with this
+        /// contact address; without it a self-signed certificate serves until you set one
+        #[arg(long, value_name = "EMAIL")]
+        acme_email: Option<String>,
     },
     /// Remove the program and its systemd unit; the data and configuration stay unless
     /// --purge
@@ -173,11 +177,13 @@ pub fn main() -> ExitCode {
             root,
             dry_run,
             no_start,
+            acme_email,
         }) => report(crate::install::install(&crate::install::Options {
             domain,
             root,
             dry_run,
             no_start,
+            acme_contact: acme_email,
         })),
         Some(Command::Uninstall {
             root,

@@ -72,8 +72,10 @@ fn default_languages() -> String {
 pub enum TlsSource {
     /// A self-signed certificate for localhost kept in `data/tls/`, made on first start.
     SelfSigned,
-    /// PEM files: a certificate chain and its private key, reloaded on SIGHUP.
+    /// PEM files: a certificate chain and its private key, reloaded when they change.
     Files { cert: PathBuf, key: PathBuf },
+    /// A certificate from an ACME CA (Let's Encrypt unless configured), renewed in time.
+    Acme(crate::http::acme::Settings),
 }
 
 #[derive(Debug, Clone)]
@@ -212,6 +214,18 @@ struct FileTls {
     mode: Option<String>,
     cert: Option<PathBuf>,
     key: Option<PathBuf>,
+    acme: Option<FileAcme>,
+}
+
+/// `[tls.acme]`, read only with `tls.mode = "acme"`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAcme {
+    directory: Option<String>,
+    domains: Option<Vec<String>>,
+    contact: Option<Vec<String>>,
+    challenge: Option<String>,
+    ca_roots: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -351,18 +365,40 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
         "" | "off" => None,
         text => Some(parse_addr("listen.http", text)?),
     };
+    let hosts = match file.hosts {
+        Some(hosts) => {
+            if hosts.is_empty() {
+                return Err(invalid("hosts", "list at least one host name"));
+            }
+            hosts
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .collect()
+        }
+        None => default_hosts(file.base_url.as_deref()),
+    };
+    let acme_table = file.tls.acme;
     let tls = match (file.tls.mode.as_deref(), file.tls.cert, file.tls.key) {
+        (Some("acme"), None, None) => TlsSource::Acme(resolve_acme(
+            acme_table.unwrap_or_default(),
+            &hosts,
+            http.is_some(),
+            relative_to_file,
+        )?),
+        (Some("acme"), _, _) => {
+            return Err(invalid(
+                "tls",
+                "mode \"acme\" takes no cert or key; the CA's certificate is kept in data/tls/",
+            ));
+        }
+        (_, _, _) if acme_table.is_some() => {
+            return Err(invalid("tls.acme", "is read only with tls.mode = \"acme\""));
+        }
         (None | Some("self-signed"), None, None) => TlsSource::SelfSigned,
         (None | Some("files"), Some(cert), Some(key)) => TlsSource::Files {
             cert: relative_to_file(cert),
             key: relative_to_file(key),
         },
-        (Some("acme"), _, _) => {
-            return Err(invalid(
-                "tls.mode",
-                "\"acme\" is not available in this version; use \"files\" with a certificate from your CA, or \"self-signed\"",
-            ));
-        }
         (Some("self-signed"), _, _) => {
             return Err(invalid("tls", "mode \"self-signed\" takes no cert or key"));
         }
@@ -375,18 +411,6 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
                 &format!("{other:?} is not one of \"self-signed\", \"files\", \"acme\""),
             ));
         }
-    };
-    let hosts = match file.hosts {
-        Some(hosts) => {
-            if hosts.is_empty() {
-                return Err(invalid("hosts", "list at least one host name"));
-            }
-            hosts
-                .iter()
-                .map(|h| h.trim().to_ascii_lowercase())
-                .collect()
-        }
-        None => default_hosts(file.base_url.as_deref()),
     };
     if let Some(url) = &file.base_url
         && !url
@@ -718,6 +742,92 @@ fn backup_policy(file: FileBackup) -> Result<crate::backup::schedule::Policy, Er
     Ok(policy)
 }
 
+/// `[tls.acme]`: the CA's directory, the names to order (by default the configured
+/// hosts that are domain names), contacts, the challenge and extra trusted roots.
+fn resolve_acme(
+    file: FileAcme,
+    hosts: &[String],
+    http_listener: bool,
+    relative_to_file: impl Fn(PathBuf) -> PathBuf,
+) -> Result<crate::http::acme::Settings, Error> {
+    use crate::http::acme::{Challenge, LETS_ENCRYPT, Settings};
+    let directory = file.directory.unwrap_or_else(|| LETS_ENCRYPT.to_string());
+    if !directory.starts_with("https://") || directory.contains(char::is_whitespace) {
+        return Err(invalid(
+            "tls.acme.directory",
+            "must be the https:// URL of the CA's ACME directory",
+        ));
+    }
+    let domains: Vec<String> = match file.domains {
+        Some(domains) => domains
+            .iter()
+            .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase())
+            .collect(),
+        None => hosts
+            .iter()
+            .filter(|h| h.parse::<std::net::IpAddr>().is_err() && *h != "localhost")
+            .cloned()
+            .collect(),
+    };
+    if domains.is_empty() {
+        return Err(invalid(
+            "tls.acme.domains",
+            "list the site's domain names (or set hosts); an ACME CA certifies names, not localhost or addresses",
+        ));
+    }
+    for domain in &domains {
+        let label_ok = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        };
+        if domain.parse::<std::net::IpAddr>().is_ok() || !domain.split('.').all(label_ok) {
+            return Err(invalid(
+                "tls.acme.domains",
+                &format!("{domain:?} is not a domain name (no wildcards, addresses or spaces)"),
+            ));
+        }
+    }
+    let challenge = match file.challenge.as_deref() {
+        None => Challenge::Http01,
+        Some(text) => Challenge::parse(text).ok_or_else(|| {
+            invalid(
+                "tls.acme.challenge",
+                &format!("{text:?} is not one of \"http-01\", \"tls-alpn-01\""),
+            )
+        })?,
+    };
+    if challenge == Challenge::Http01 && !http_listener {
+        return Err(invalid(
+            "tls.acme.challenge",
+            "\"http-01\" needs the plain-HTTP listener (listen.http, port 80); turn it on or use \"tls-alpn-01\"",
+        ));
+    }
+    let mut contact = Vec::new();
+    for address in file.contact.unwrap_or_default() {
+        let address = address.trim();
+        let email = address.strip_prefix("mailto:").unwrap_or(address);
+        if !email.contains('@') || email.contains(char::is_whitespace) {
+            return Err(invalid(
+                "tls.acme.contact",
+                &format!("{address:?} is not an email address"),
+            ));
+        }
+        contact.push(format!("mailto:{email}"));
+    }
+    Ok(Settings {
+        directory,
+        domains,
+        contact,
+        challenge,
+        ca_roots: file.ca_roots.map(relative_to_file),
+    })
+}
+
 fn invalid(key: &str, message: &str) -> Error {
     Error::Invalid {
         key: key.to_string(),
@@ -805,10 +915,41 @@ mod tests {
             .to_string();
         assert!(err.contains("accounts.second_factor_roles"), "{err}");
         let err = parse("[tls]\nmode = \"acme\"").unwrap_err().to_string();
-        assert!(
-            err.contains("tls.mode") && err.contains("not available"),
-            "{err}"
-        );
+        assert!(err.contains("tls.acme.domains"), "{err}");
+        let acme = |extra: &str| {
+            parse(&format!(
+                "hosts = [\"skhcn.example.gov.vn\", \"127.0.0.1\"]\n[tls]\nmode = \"acme\"\n[tls.acme]\n{extra}"
+            ))
+        };
+        let TlsSource::Acme(settings) = acme("contact = [\"it@example.gov.vn\"]").unwrap().tls
+        else {
+            panic!("acme mode");
+        };
+        assert_eq!(settings.domains, ["skhcn.example.gov.vn"]);
+        assert_eq!(settings.contact, ["mailto:it@example.gov.vn"]);
+        assert_eq!(settings.directory, crate::http::acme::LETS_ENCRYPT);
+        for (extra, key) in [
+            (
+                "directory = \"http://ca.example/dir\"",
+                "tls.acme.directory",
+            ),
+            ("domains = [\"*.example.gov.vn\"]", "tls.acme.domains"),
+            ("domains = [\"10.0.0.1\"]", "tls.acme.domains"),
+            ("challenge = \"dns-01\"", "tls.acme.challenge"),
+            ("contact = [\"nobody\"]", "tls.acme.contact"),
+            ("colour = \"red\"", "colour"),
+        ] {
+            let err = acme(extra).unwrap_err().to_string();
+            assert!(err.contains(key), "{extra}: {err}");
+        }
+        let err = parse("[tls]\nmode = \"self-signed\"\n[tls.acme]\ndomains = [\"a.vn\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("tls.acme"), "{err}");
+        let err = parse("hosts = [\"a.vn\"]\n[listen]\nhttp = \"off\"\n[tls]\nmode = \"acme\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listen.http"), "{err}");
         let err = parse("[tls]\nmode = \"files\"").unwrap_err().to_string();
         assert!(err.contains("cert and key"), "{err}");
         assert!(matches!(

@@ -173,6 +173,12 @@ fn clock(facts: Option<&Facts>, now: Timestamp) -> Vec<Check> {
 fn certificate(config: &Config, now: Timestamp) -> Check {
     let path = crate::http::tls::configured_cert_path(config);
     let Some(info) = crate::http::certinfo::from_pem_file(&path) else {
+        if matches!(config.tls, crate::config::TlsSource::Acme(_)) {
+            return fail(format!(
+                "no certificate from the ACME CA yet ({}); the server orders one when it runs: see its log",
+                path.display()
+            ));
+        }
         return fail(format!("cannot read the certificate {}", path.display()));
     };
     let left = info.not_after.duration_since(now);

@@ -18,6 +18,8 @@ pub struct Options {
     pub dry_run: bool,
     /// Do not enable and start the service.
     pub no_start: bool,
+    /// Take the certificate from Let's Encrypt (ACME) with this contact address.
+    pub acme_contact: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +83,9 @@ fn valid_domain(domain: &str) -> bool {
 
 /// The production configuration for `domain`: the packaged example with the domain
 /// filled in and certificate files left to add (a self-signed one serves meanwhile).
-pub fn production_config(domain: &str) -> String {
+/// The example configuration with this domain, and either a self-signed certificate
+/// (until the operator sets certificate files) or, given a contact address, ACME.
+pub fn production_config(domain: &str, acme_contact: Option<&str>) -> String {
     let mut text = String::from(
         "# Written by `trangtin install`. Fill in the agency fields under [site] before the\n\
          # first start of a new site; see `trangtin check-config`.\n",
@@ -92,7 +96,14 @@ pub fn production_config(domain: &str) -> String {
         } else if line.starts_with("cert = ") || line.starts_with("key = ") {
             format!("# {line}")
         } else if line.starts_with("mode = \"files\"") {
-            "mode = \"self-signed\"         # until cert and key below are set and mode is \"files\"".to_string()
+            match acme_contact {
+                Some(_) => "mode = \"acme\"                 # see [tls.acme] below".to_string(),
+                None => "mode = \"self-signed\"         # until cert and key below are set and mode is \"files\"".to_string(),
+            }
+        } else if let Some(email) = acme_contact
+            && line == "# [tls.acme]"
+        {
+            format!("[tls.acme]\ncontact = [\"mailto:{email}\"]")
         } else {
             line.to_string()
         };
@@ -163,6 +174,13 @@ pub fn install(options: &Options) -> Result<(), Error> {
             options.domain
         )));
     }
+    if let Some(email) = &options.acme_contact
+        && (!email.contains('@') || email.contains(|c: char| c.is_whitespace() || c == '"'))
+    {
+        return Err(Error::Invalid(format!(
+            "{email:?} is not an email address (--acme-email)"
+        )));
+    }
     let staging = options.root.is_some();
     let layout = Layout {
         root: options.root.clone().unwrap_or_else(|| PathBuf::from("/")),
@@ -206,7 +224,7 @@ pub fn install(options: &Options) -> Result<(), Error> {
     } else {
         put_file(
             &config,
-            production_config(&options.domain).as_bytes(),
+            production_config(&options.domain, options.acme_contact.as_deref()).as_bytes(),
             0o640,
             dry,
             "configuration",
@@ -292,10 +310,17 @@ pub fn install(options: &Options) -> Result<(), Error> {
         }
         None => {}
     }
-    println!(
-        "Next: fill in [site] in {} and add certificate files under [tls].",
-        config.display()
-    );
+    match options.acme_contact {
+        Some(_) => println!(
+            "Next: fill in [site] in {}. The certificate comes from Let's Encrypt once {} reaches this server on port 80.",
+            config.display(),
+            options.domain
+        ),
+        None => println!(
+            "Next: fill in [site] in {} and add certificate files under [tls] (or set mode = \"acme\").",
+            config.display()
+        ),
+    }
     Ok(())
 }
 
@@ -378,7 +403,7 @@ mod tests {
 
     #[test]
     fn the_written_configuration_is_valid_and_names_the_domain() {
-        let text = production_config("skhcn.example.gov.vn");
+        let text = production_config("skhcn.example.gov.vn", None);
         let config =
             crate::config::Config::from_toml(&text, &crate::config::Overrides::default()).unwrap();
         assert_eq!(
@@ -387,6 +412,14 @@ mod tests {
         );
         assert!(!config.demo);
         assert!(matches!(config.tls, crate::config::TlsSource::SelfSigned));
+        let text = production_config("skhcn.example.gov.vn", Some("it@example.gov.vn"));
+        let config =
+            crate::config::Config::from_toml(&text, &crate::config::Overrides::default()).unwrap();
+        let crate::config::TlsSource::Acme(acme) = config.tls else {
+            panic!("--acme-email asks for ACME: {text}");
+        };
+        assert_eq!(acme.domains, ["skhcn.example.gov.vn"]);
+        assert_eq!(acme.contact, ["mailto:it@example.gov.vn"]);
         assert!(valid_domain("skhcn.example.gov.vn"));
         for bad in ["", "localhost", "a..b", "-a.vn", "sở.vn", "a b.vn"] {
             assert!(!valid_domain(bad), "{bad}");

@@ -2,6 +2,7 @@
 //! Handlers ask the domain for what they need and render a view; they never open a
 //! redb table and never pick a status code outside `HttpError`.
 
+pub mod acme;
 pub mod admin;
 pub mod allow;
 pub mod assets;

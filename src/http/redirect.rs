@@ -1,17 +1,18 @@
-//! The plain-HTTP listener: every request gets a 301 to the same path on HTTPS. It is
-//! a router of its own, so an ACME HTTP-01 responder can be mounted in front of the
-//! fallback without touching the HTTPS site.
+//! The plain-HTTP listener: every request gets a 301 to the same path on HTTPS, except
+//! ACME HTTP-01 validations (RFC 8555 section 8.3), which are answered here while an
+//! order is open.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::header::{HOST, LOCATION, STRICT_TRANSPORT_SECURITY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::error::HttpError;
 use super::frame::{SECURITY_HEADERS, host_name};
+use super::tls::CertSwitch;
 use crate::app::App;
 
 #[derive(Clone)]
@@ -21,13 +22,37 @@ struct Target {
     https_port: u16,
 }
 
-pub fn router(app: Arc<App>, https_port: u16) -> Router {
+pub fn router(app: Arc<App>, https_port: u16, certs: Arc<CertSwitch>) -> Router {
     let target = Target {
         hosts: app.config.hosts.clone(),
         base_url: app.config.base_url.clone(),
         https_port,
     };
-    Router::new().fallback(redirect).with_state(target)
+    Router::new()
+        .route(
+            "/.well-known/acme-challenge/{token}",
+            axum::routing::get(http01_answer).with_state(certs),
+        )
+        .fallback(redirect)
+        .with_state(target)
+}
+
+/// The key authorization for a token of an open order; 404 for any other token.
+async fn http01_answer(
+    State(certs): State<Arc<CertSwitch>>,
+    Path(token): Path<String>,
+) -> Response {
+    match certs.responses().http01(&token) {
+        Some(answer) => {
+            tracing::info!(target: "trangtin::request", %token, "answered an ACME HTTP-01 validation");
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
+                answer,
+            )
+                .into_response()
+        }
+        None => HttpError::NotFound.into_response(),
+    }
 }
 
 async fn redirect(State(target): State<Target>, request: Request) -> Response {

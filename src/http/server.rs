@@ -113,7 +113,7 @@ pub async fn serve(
     let shared = Arc::new(Shared {
         acceptor: TlsAcceptor::from(tls::server_config(certs.clone())?),
         site: super::router(app.clone()),
-        redirect: super::redirect::router(app.clone(), https_port),
+        redirect: super::redirect::router(app.clone(), https_port, certs.clone()),
         limits: limits.clone(),
         shutdown: stop_rx,
         alive: alive_tx,
@@ -144,6 +144,17 @@ pub async fn serve(
         certs.clone(),
         shared.shutdown.clone(),
     ));
+    let acme = match &app.config.tls {
+        crate::config::TlsSource::Acme(settings) => {
+            Some(tokio::spawn(super::acme::keep_certificate(
+                app.clone(),
+                certs.clone(),
+                settings.clone(),
+                shared.shutdown.clone(),
+            )))
+        }
+        _ => None,
+    };
     let watchdog = tokio::spawn(crate::supervisor::watchdog(
         app.clone(),
         shared.shutdown.clone(),
@@ -195,6 +206,9 @@ pub async fn serve(
     let _ = scheduler.await;
     let _ = watchdog.await;
     let _ = refresher.await;
+    if let Some(acme) = acme {
+        let _ = acme.await;
+    }
     #[cfg(unix)]
     if let Some(control) = control {
         let _ = control.await;
@@ -226,6 +240,11 @@ async fn serve_https(shared: &Shared, tcp: TcpStream, peer: SocketAddr) {
             return;
         }
     };
+    if tls.get_ref().1.alpn_protocol() == Some(super::acme::ACME_TLS_ALPN) {
+        // A TLS-ALPN-01 validation ends with the handshake (RFC 8737 section 3).
+        tracing::info!(%peer, "answered an ACME TLS-ALPN-01 validation");
+        return;
+    }
     let state = ConnState::new();
     if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
         let service = tracked_service(shared.site.clone(), peer, state.clone());
@@ -454,12 +473,13 @@ async fn refresh_certificates(
                 let now = app.clock.now();
                 let certs = certs.clone();
                 let outcome = tokio::task::spawn_blocking(move || certs.refresh(now)).await;
+                // Nothing changed: the warning (this task's or the ACME task's) stays.
                 let problem = match outcome {
                     Ok(Ok(true)) => {
                         tracing::info!("a new TLS certificate is in service");
                         None
                     }
-                    Ok(Ok(false)) => None,
+                    Ok(Ok(false)) => continue,
                     Ok(Err(e)) => Some(e.to_string()),
                     Err(e) => Some(e.to_string()),
                 };

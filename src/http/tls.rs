@@ -1,9 +1,10 @@
 //! TLS: rustls with the ring provider, TLS 1.2 and 1.3, ALPN h2 and http/1.1.
 //!
 //! The certificate sits behind `CertSwitch`, a resolver whose key can be replaced while
-//! connections run: SIGHUP reloads the PEM files into it, and the ACME client of a later
-//! version will put its certificates there the same way. Open connections keep the key
-//! they shook hands with; new handshakes get the new one.
+//! connections run: SIGHUP and changed files reload the PEM files into it, and the ACME
+//! client puts its certificates there the same way. Open connections keep the key they
+//! shook hands with; new handshakes get the new one. In ACME mode it also answers
+//! TLS-ALPN-01 validation handshakes (RFC 8737) from `acme::Responses`.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -15,6 +16,7 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use super::acme;
 use crate::config::{Config, TlsSource};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +47,7 @@ pub fn configured_cert_path(config: &Config) -> PathBuf {
     match &config.tls {
         TlsSource::Files { cert, .. } => cert.clone(),
         TlsSource::SelfSigned => config.tls_dir().join("self-signed.crt"),
+        TlsSource::Acme(_) => acme::certificate_path(&config.tls_dir()),
     }
 }
 
@@ -60,6 +63,12 @@ pub struct CertSwitch {
     /// Modification times of the files as last loaded, to notice a change.
     loaded: std::sync::Mutex<(Option<std::time::SystemTime>, Option<std::time::SystemTime>)>,
     self_signed: Option<(PathBuf, Vec<String>)>,
+    /// ACME challenge answers; empty unless an order is being validated.
+    responses: acme::Responses,
+    /// Whether TLS-ALPN-01 validation handshakes are answered.
+    answers_tls_alpn: bool,
+    /// Wakes the ACME task to look at the certificate now rather than at the next minute.
+    check: tokio::sync::Notify,
 }
 
 /// A self-signed certificate this close to expiry is made anew.
@@ -80,21 +89,57 @@ impl std::fmt::Debug for CertSwitch {
 
 impl CertSwitch {
     /// Loads the configured certificate, making the self-signed one first if needed.
+    /// In ACME mode, until the CA has issued one, a self-signed certificate serves.
     pub fn load(config: &Config) -> Result<CertSwitch, Error> {
         let (cert, key) = match &config.tls {
             TlsSource::Files { cert, key } => (cert.clone(), key.clone()),
             TlsSource::SelfSigned => ensure_self_signed(&config.tls_dir(), &config.hosts)?,
+            TlsSource::Acme(_) => {
+                let both = acme::certificate_path(&config.tls_dir());
+                (both.clone(), both)
+            }
         };
-        let loaded = load_pem(&cert, &key)?;
+        let loaded = match (&config.tls, load_pem(&cert, &key)) {
+            (_, Ok(loaded)) => loaded,
+            (TlsSource::Acme(_), Err(e)) => {
+                if cert.exists() {
+                    tracing::warn!(
+                        "serving a self-signed certificate until the ACME CA issues one: {e}"
+                    );
+                }
+                let (cert, key) = ensure_self_signed(&config.tls_dir(), &config.hosts)?;
+                load_pem(&cert, &key)?
+            }
+            (_, Err(e)) => return Err(e),
+        };
         let times = (modified(&cert), modified(&key));
         Ok(CertSwitch {
             current: RwLock::new(Arc::new(loaded)),
             loaded: std::sync::Mutex::new(times),
             self_signed: matches!(config.tls, TlsSource::SelfSigned)
                 .then(|| (config.tls_dir(), config.hosts.clone())),
+            responses: acme::Responses::default(),
+            answers_tls_alpn: matches!(
+                &config.tls,
+                TlsSource::Acme(settings) if settings.challenge == acme::Challenge::TlsAlpn01
+            ),
+            check: tokio::sync::Notify::new(),
             cert,
             key,
         })
+    }
+
+    pub fn responses(&self) -> &acme::Responses {
+        &self.responses
+    }
+
+    /// Asks the ACME task to look at the certificate now, past any back-off.
+    pub fn check_now(&self) {
+        self.check.notify_one();
+    }
+
+    pub(crate) async fn check_requested(&self) {
+        self.check.notified().await;
     }
 
     /// Called every minute: reloads PEM files that changed on disk, and makes a new
@@ -157,19 +202,46 @@ impl CertSwitch {
 }
 
 impl ResolvesServerCert for CertSwitch {
-    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let validation = self.answers_tls_alpn
+            && hello
+                .alpn()
+                .is_some_and(|mut offered| offered.any(|p| p == acme::ACME_TLS_ALPN));
+        if validation {
+            // Only the CA asks for acme-tls/1; it gets the answer or no certificate.
+            return hello
+                .server_name()
+                .and_then(|name| self.responses.tls_alpn01(name));
+        }
         Some(self.current())
     }
 }
 
-/// The rustls server configuration: TLS 1.3 and 1.2 only, ALPN h2 then http/1.1.
+/// The rustls server configuration: TLS 1.3 and 1.2 only, ALPN h2 then http/1.1 (and
+/// acme-tls/1 when TLS-ALPN-01 validations are answered).
 pub fn server_config(certs: Arc<CertSwitch>) -> Result<Arc<ServerConfig>, Error> {
+    let tls_alpn = certs.answers_tls_alpn;
     let mut config = ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_no_client_auth()
         .with_cert_resolver(certs);
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    if tls_alpn {
+        config.alpn_protocols.push(acme::ACME_TLS_ALPN.to_vec());
+    }
     Ok(Arc::new(config))
+}
+
+/// A private key and its certificate chain from one PEM text (as `acme.pem` holds them).
+pub fn certified_key_from_pem(pem: &[u8]) -> Result<CertifiedKey, String> {
+    let chain = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    if chain.is_empty() {
+        return Err("no certificate".into());
+    }
+    let private = PrivateKeyDer::from_pem_slice(pem).map_err(|e| e.to_string())?;
+    CertifiedKey::from_der(chain, private, &provider()).map_err(|e| e.to_string())
 }
 
 fn load_pem(cert: &Path, key: &Path) -> Result<CertifiedKey, Error> {

@@ -44,14 +44,25 @@ impl TestServer {
 
     /// Starts on `data`, which may hold an earlier server's data.
     pub async fn start_in(data: &Path, adjust: impl FnOnce(&mut Config)) -> TestServer {
-        let mut config = Config::for_data(data);
-        // Tests that are not about the daily backup or check do not run them.
-        config.backup.enabled = false;
-        config.integrity.daily = false;
-        adjust(&mut config);
+        let config = test_config(data, adjust);
         let listeners = Listeners::bind(config.https, config.http)
             .await
             .expect("bind test listeners");
+        TestServer::launch(listeners, config).await
+    }
+
+    /// Starts on listeners bound beforehand (whose ports a peer such as an ACME test CA
+    /// must know before the server's config is written).
+    pub async fn start_on(
+        listeners: Listeners,
+        data: &Path,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        TestServer::launch(listeners, test_config(data, adjust)).await
+    }
+
+    async fn launch(listeners: Listeners, config: Config) -> TestServer {
+        let data = config.data.clone();
         let https = listeners.https_addr().expect("https addr");
         let http = listeners.http_addr();
         let certs = Arc::new(CertSwitch::load(&config).expect("load certificate"));
@@ -73,7 +84,7 @@ impl TestServer {
             app,
             https,
             http,
-            data: data.to_path_buf(),
+            data,
             certs,
             _dir: None,
             stop: Some(stop),
@@ -464,6 +475,15 @@ pub fn field_value(html: &str, name: &str) -> Option<String> {
 }
 
 /// A rustls client configuration (ring) that trusts exactly the certificate in `pem`.
+fn test_config(data: &Path, adjust: impl FnOnce(&mut Config)) -> Config {
+    let mut config = Config::for_data(data);
+    // Tests that are not about the daily backup or check do not run them.
+    config.backup.enabled = false;
+    config.integrity.daily = false;
+    adjust(&mut config);
+    config
+}
+
 pub fn client_tls(pem: &Path) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
     let bytes = std::fs::read(pem).expect("read certificate");

@@ -197,6 +197,9 @@ fn certificate_line(app: &App, now: jiff::Timestamp) -> String {
             crate::render::format::date(info.not_after),
             info.not_after.duration_since(now).as_hours() / 24
         ),
+        None if matches!(app.config.tls, crate::config::TlsSource::Acme(_)) => {
+            "Chưa có chứng chỉ từ tổ chức cấp ACME; máy chủ đang dùng chứng chỉ tự ký và sẽ thử xin lại.".to_string()
+        }
         None => format!("Không đọc được chứng chỉ TLS {}.", path.display()),
     }
 }
