@@ -257,6 +257,7 @@ pub async fn keep_certificate(
                 None
             }
             Err(e) => {
+                let e = with_causes(&e);
                 failures = failures.saturating_add(1);
                 let pause = Duration::from_secs(600)
                     .saturating_mul(1 << failures.min(7).saturating_sub(1))
@@ -273,6 +274,22 @@ pub async fn keep_certificate(
             *slot = problem;
         }
     }
+}
+
+/// An error and the errors under it ("client error (Connect)" alone tells an operator
+/// nothing; the certificate or connection problem beneath it does).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 /// One order, start to finish: account, challenges, validation, finalization, and the
