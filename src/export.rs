@@ -45,6 +45,9 @@ const SEEDS: &[&str] = &[
     "/du-lieu/van-ban.csv",
     "/du-lieu/thu-tuc.json",
     "/du-lieu/thu-tuc.csv",
+    "/rss/toan-trang.xml",
+    "/robots.txt",
+    "/sitemap.xml",
 ];
 
 /// The mirror's URL for a site URL: list pages become files, other queries go.

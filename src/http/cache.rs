@@ -24,6 +24,7 @@ pub const PAGE_CACHE_CONTROL: &str = "public, no-cache";
 
 pub struct CachedPage {
     body: Precompressed,
+    content_type: &'static str,
     /// One ETag per representation: `"h"`, `"h-gz"`, `"h-br"`.
     etags: [HeaderValue; 3],
 }
@@ -31,7 +32,12 @@ pub struct CachedPage {
 impl CachedPage {
     /// Compresses `html`; CPU-heavy, so call it off the async threads.
     pub fn new(html: String) -> CachedPage {
-        let bytes = Bytes::from(html);
+        CachedPage::typed(html, "text/html; charset=utf-8")
+    }
+
+    /// A cached body of another type (feeds, sitemaps, robots.txt).
+    pub fn typed(body: String, content_type: &'static str) -> CachedPage {
+        let bytes = Bytes::from(body);
         let tag = hex::encode(&Sha256::digest(&bytes)[..8]);
         let etag = |suffix: &str| {
             HeaderValue::from_str(&format!("\"{tag}{suffix}\""))
@@ -40,6 +46,7 @@ impl CachedPage {
         CachedPage {
             etags: [etag(""), etag("-gz"), etag("-br")],
             body: Precompressed::new(bytes),
+            content_type,
         }
     }
 
@@ -67,10 +74,7 @@ impl CachedPage {
         if etag_matches(request, etag) {
             return (StatusCode::NOT_MODIFIED, headers).into_response();
         }
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
         if let Some(name) = encoding.header() {
             headers.insert(CONTENT_ENCODING, HeaderValue::from_static(name));
         }

@@ -20,6 +20,10 @@ pub struct Layout {
     pub canonical: String,
     /// Dublin Core elements (regulation F12), as `<meta name="DC.x">`.
     pub dublin_core: Vec<Meta>,
+    /// Open Graph: `website`, or `article` for an entry.
+    pub og_type: &'static str,
+    /// Open Graph image: an absolute URL, or empty (needs the configured origin).
+    pub og_image: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +47,8 @@ impl Layout {
             path: path.to_string(),
             canonical: format!("{origin}{path}"),
             dublin_core: Vec::new(),
+            og_type: "website",
+            og_image: String::new(),
         }
     }
 
@@ -116,6 +122,19 @@ impl Layout {
             dc.push(meta("DC.subject", &category.name));
         }
         self.dublin_core = dc;
+        self.og_type = "article";
+        // Only an absolute canonical tells where the image lives.
+        if let (Some(cover), Some(origin)) = (
+            &f.cover,
+            self.canonical
+                .strip_suffix(self.path.as_str())
+                .filter(|o| o.starts_with("https://")),
+        ) {
+            self.og_image = format!(
+                "{origin}{}",
+                paths::blob(&cover.blob, &format!("{}.jpg", f.title))
+            );
+        }
         self
     }
 }

@@ -6,6 +6,7 @@ mod backup;
 mod bad_input;
 mod browser;
 mod cli;
+mod discovery;
 mod documents;
 mod install;
 mod integrity;

@@ -17,12 +17,14 @@ use crate::http::frame::host_name;
 use crate::render::format;
 use crate::site;
 
+use super::cached_as;
+
 /// How many items a feed carries.
 const FEED_ITEMS: usize = 30;
 
 /// The absolute origin links use: the configured one, or the host asked for (the
 /// frame has already refused hosts this site does not serve).
-fn origin(app: &App, headers: &HeaderMap) -> String {
+pub(super) fn origin(app: &App, headers: &HeaderMap) -> String {
     if let Some(base) = &app.config.base_url {
         return base.clone();
     }
@@ -320,7 +322,7 @@ pub async fn procedures_csv(
     ))
 }
 
-fn xml(text: &str) -> String {
+pub(super) fn xml(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -362,46 +364,72 @@ fn rss(title: &str, link: &str, description: &str, items: &[Published], origin: 
     out
 }
 
-fn feed(body: String) -> Response {
-    (
-        [
-            (CONTENT_TYPE, "application/rss+xml; charset=utf-8"),
-            (CACHE_CONTROL, "public, no-cache"),
-        ],
-        body,
-    )
-        .into_response()
-}
+const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
 
-/// `GET /rss/{name}`: `tin-tuc.xml` (all news) or `{kind}.xml` (`van-ban.xml`, `trang.xml`).
+/// The feed name of every published entry, whatever its kind.
+pub const SITE_FEED: &str = "toan-trang";
+
+/// `GET /rss/{name}`: `toan-trang.xml` (everything published), or `{kind}.xml`
+/// (`tin-tuc.xml`, `van-ban.xml`, `trang.xml` …).
 pub async fn kind_feed(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let stem = name.strip_suffix(".xml").ok_or(HttpError::NotFound)?;
-    let kind = Kind::ALL
-        .iter()
-        .copied()
-        .find(|k| k.url_prefix().trim_start_matches('/') == stem)
-        .ok_or(HttpError::NotFound)?;
-    let (site, items) = app
-        .store
-        .read(move |tx| -> Result<_, content::Error> {
-            Ok((
-                site::load(tx)?,
-                content::list_published(tx, List::Kind(kind), 1, FEED_ITEMS)?.items,
-            ))
-        })
-        .await?;
-    let title = format!("{} – {}", site.agency_name, kind.label());
-    Ok(feed(rss(
-        &title,
-        kind.url_prefix(),
-        &site.tagline,
-        &items,
-        &origin(&app, &headers),
-    )))
+    let kind = match stem {
+        SITE_FEED => None,
+        _ => Some(
+            Kind::ALL
+                .iter()
+                .copied()
+                .find(|k| k.url_prefix().trim_start_matches('/') == stem)
+                .ok_or(HttpError::NotFound)?,
+        ),
+    };
+    let origin = origin(&app, &headers);
+    let key = format!("{origin}/rss/{stem}.xml");
+    cached_as(&app, &headers, key, RSS_TYPE, || {
+        let app = app.clone();
+        async move {
+            let (site, items) = app
+                .store
+                .read(move |tx| -> Result<_, content::Error> {
+                    let items = match kind {
+                        Some(kind) => {
+                            content::list_published(tx, List::Kind(kind), 1, FEED_ITEMS)?.items
+                        }
+                        None => newest_of_every_kind(tx, FEED_ITEMS)?,
+                    };
+                    Ok((site::load(tx)?, items))
+                })
+                .await?;
+            let (title, link) = match kind {
+                Some(kind) => (
+                    format!("{} – {}", site.agency_name, kind.label()),
+                    kind.url_prefix(),
+                ),
+                None => (format!("{} – Toàn trang", site.agency_name), "/"),
+            };
+            Ok(rss(&title, link, &site.tagline, &items, &origin))
+        }
+    })
+    .await
+}
+
+/// The `limit` newest published entries across all kinds but fixed pages (which are
+/// not news, and are reached through the menu).
+fn newest_of_every_kind(
+    tx: &impl crate::store::Tx,
+    limit: usize,
+) -> Result<Vec<Published>, content::Error> {
+    let mut all = Vec::new();
+    for kind in Kind::ALL.iter().filter(|k| **k != Kind::Page) {
+        all.extend(content::list_published(tx, List::Kind(*kind), 1, limit)?.items);
+    }
+    all.sort_by_key(|p| std::cmp::Reverse(p.entry.published_at));
+    all.truncate(limit);
+    Ok(all)
 }
 
 /// `GET /rss/chuyen-muc/{slug}.xml`
@@ -414,27 +442,30 @@ pub async fn category_feed(
         .strip_suffix(".xml")
         .ok_or(HttpError::NotFound)?
         .to_string();
-    let found = app
-        .store
-        .read(move |tx| -> Result<_, content::Error> {
-            let Some(category) = content::category(tx, &slug)? else {
-                return Ok(None);
-            };
-            let items =
-                content::list_published(tx, List::Category(&category.slug), 1, FEED_ITEMS)?.items;
-            Ok(Some((site::load(tx)?, category, items)))
-        })
-        .await?;
-    let (site, category, items) = found.ok_or(HttpError::NotFound)?;
-    let title = format!("{} – {}", site.agency_name, category.name);
-    let link = crate::paths::category(&category.slug);
-    Ok(feed(rss(
-        &title,
-        &link,
-        &category.description,
-        &items,
-        &origin(&app, &headers),
-    )))
+    let origin = origin(&app, &headers);
+    let key = format!("{origin}/rss/chuyen-muc/{slug}.xml");
+    cached_as(&app, &headers, key, RSS_TYPE, || {
+        let app = app.clone();
+        async move {
+            let found = app
+                .store
+                .read(move |tx| -> Result<_, content::Error> {
+                    let Some(category) = content::category(tx, &slug)? else {
+                        return Ok(None);
+                    };
+                    let items =
+                        content::list_published(tx, List::Category(&category.slug), 1, FEED_ITEMS)?
+                            .items;
+                    Ok(Some((site::load(tx)?, category, items)))
+                })
+                .await?;
+            let (site, category, items) = found.ok_or(HttpError::NotFound)?;
+            let title = format!("{} – {}", site.agency_name, category.name);
+            let link = crate::paths::category(&category.slug);
+            Ok(rss(&title, &link, &category.description, &items, &origin))
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

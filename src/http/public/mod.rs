@@ -1,6 +1,7 @@
 //! Citizen pages. Each handler names its cache key and how to render on a miss; the
 //! page cache does the rest (precompression, ETag, 304).
 
+mod discovery;
 pub mod documents;
 mod feeds;
 mod files;
@@ -21,6 +22,7 @@ use super::cache::CachedPage;
 use super::error::HttpError;
 use crate::app::App;
 
+pub use discovery::{robots_txt, sitemap_index, sitemap_part};
 pub use documents::{document, documents};
 pub use feeds::{
     category_feed, documents_csv, documents_json, kind_feed, procedures_csv, procedures_json,
@@ -68,6 +70,21 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<String, HttpError>>,
 {
+    cached_as(app, request, key, "text/html; charset=utf-8", render).await
+}
+
+/// `cached` for a body that is not HTML (feeds, sitemaps, robots.txt).
+pub async fn cached_as<F, Fut>(
+    app: &Arc<App>,
+    request: &HeaderMap,
+    key: String,
+    content_type: &'static str,
+    render: F,
+) -> Result<Response, HttpError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<String, HttpError>>,
+{
     if let Some(page) = app.cache.get(&key) {
         return Ok(page.respond(request));
     }
@@ -83,7 +100,7 @@ where
     }
     let generation = app.cache.generation();
     let html = render().await?;
-    let page = tokio::task::spawn_blocking(move || CachedPage::new(html))
+    let page = tokio::task::spawn_blocking(move || CachedPage::typed(html, content_type))
         .await
         .map_err(|e| HttpError::Internal(format!("compression task failed: {e}")))?;
     let page = Arc::new(page);

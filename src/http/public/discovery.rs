@@ -1,0 +1,202 @@
+//! How search engines and aggregators find the site: `robots.txt`, and the XML
+//! sitemap (sitemaps.org 0.9) as an index of parts, one for the site's fixed pages and
+//! lists and one per kind (split every `PART_SIZE` entries), each URL with its lastmod.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use jiff::Timestamp;
+
+use super::cached_as;
+use super::feeds::{origin, xml};
+use crate::app::App;
+use crate::content::{self, Kind, Published};
+use crate::http::error::HttpError;
+use crate::paths;
+
+const XML_TYPE: &str = "application/xml; charset=utf-8";
+
+/// URLs per sitemap part; the protocol allows 50,000.
+const PART_SIZE: usize = 5_000;
+
+/// The part with the home page, lists, categories and other fixed pages.
+const FIXED_PART: &str = "chung";
+
+/// `GET /robots.txt`: everything public may be crawled; the admin and the search
+/// results (endless, and no one's canonical page) may not.
+pub async fn robots_txt(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let origin = origin(&app, &headers);
+    let key = format!("{origin}/robots.txt");
+    let text = format!(
+        "User-agent: *\nDisallow: /quan-tri\nDisallow: {search}\nAllow: /\n\nSitemap: {origin}/sitemap.xml\n",
+        search = paths::SEARCH,
+    );
+    cached_as(&app, &headers, key, "text/plain; charset=utf-8", || async {
+        Ok(text)
+    })
+    .await
+}
+
+fn w3c(time: Timestamp) -> String {
+    time.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// When an entry last changed as citizens see it: its shown revision.
+fn lastmod(p: &Published) -> Timestamp {
+    p.revision.created_at
+}
+
+fn kind_stem(kind: Kind) -> &'static str {
+    kind.url_prefix().trim_start_matches('/')
+}
+
+/// `GET /sitemap.xml`: the index of parts, each with the newest lastmod in it.
+pub async fn sitemap_index(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let origin = origin(&app, &headers);
+    let key = format!("{origin}/sitemap.xml");
+    cached_as(&app, &headers, key, XML_TYPE, || {
+        render_index(app.clone(), origin.clone())
+    })
+    .await
+}
+
+/// `GET /sitemap/{part}.xml`: `chung.xml`, or `{kind}-{n}.xml`.
+pub async fn sitemap_part(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let part = name.strip_suffix(".xml").ok_or(HttpError::NotFound)?;
+    let which = if part == FIXED_PART {
+        None
+    } else {
+        let (stem, number) = part.rsplit_once('-').ok_or(HttpError::NotFound)?;
+        let kind = Kind::ALL
+            .iter()
+            .copied()
+            .find(|k| kind_stem(*k) == stem)
+            .ok_or(HttpError::NotFound)?;
+        let number: usize = number
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or(HttpError::NotFound)?;
+        Some((kind, number))
+    };
+    let origin = origin(&app, &headers);
+    let key = format!("{origin}/sitemap/{part}.xml");
+    cached_as(&app, &headers, key, XML_TYPE, || {
+        render_part(app.clone(), origin.clone(), which)
+    })
+    .await
+}
+
+async fn render_index(app: Arc<App>, origin: String) -> Result<String, HttpError> {
+    let parts = app
+        .store
+        .read(|tx| -> Result<_, content::Error> {
+            let mut parts: Vec<(String, Option<Timestamp>)> = Vec::new();
+            let mut newest_overall: Option<Timestamp> = None;
+            for kind in Kind::ALL {
+                let all = content::all_published(tx, *kind)?;
+                for (n, chunk) in all.chunks(PART_SIZE).enumerate() {
+                    let newest = chunk.iter().map(lastmod).max();
+                    newest_overall = newest_overall.max(newest);
+                    parts.push((format!("{}-{}", kind_stem(*kind), n + 1), newest));
+                }
+            }
+            parts.insert(0, (FIXED_PART.to_string(), newest_overall));
+            Ok(parts)
+        })
+        .await?;
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (name, newest) in parts {
+        out.push_str(&format!(
+            "<sitemap><loc>{}</loc>{}</sitemap>\n",
+            xml(&format!("{origin}/sitemap/{name}.xml")),
+            newest
+                .map(|t| format!("<lastmod>{}</lastmod>", w3c(t)))
+                .unwrap_or_default()
+        ));
+    }
+    out.push_str("</sitemapindex>\n");
+    Ok(out)
+}
+
+async fn render_part(
+    app: Arc<App>,
+    origin: String,
+    which: Option<(Kind, usize)>,
+) -> Result<String, HttpError> {
+    let urls = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            match which {
+                None => fixed_urls(tx),
+                Some((kind, number)) => {
+                    let all = content::all_published(tx, kind)?;
+                    let chunk = all.chunks(PART_SIZE).nth(number - 1);
+                    Ok(chunk
+                        .map(|chunk| chunk.iter().map(|p| (p.url(), Some(lastmod(p)))).collect()))
+                }
+            }
+        })
+        .await?
+        .ok_or(HttpError::NotFound)?;
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (path, changed) in urls {
+        out.push_str(&format!(
+            "<url><loc>{}</loc>{}</url>\n",
+            xml(&format!("{origin}{path}")),
+            changed
+                .map(|t| format!("<lastmod>{}</lastmod>", w3c(t)))
+                .unwrap_or_default()
+        ));
+    }
+    out.push_str("</urlset>\n");
+    Ok(out)
+}
+
+type Urls = Vec<(String, Option<Timestamp>)>;
+
+/// The home page, the sitemap page, each kind's list and each category, dated by the
+/// newest entry in them.
+fn fixed_urls(tx: &impl crate::store::Tx) -> Result<Option<Urls>, content::Error> {
+    let mut urls: Urls = Vec::new();
+    let mut newest_overall = None;
+    let mut lists = Vec::new();
+    for kind in Kind::ALL {
+        if *kind == Kind::Page {
+            continue;
+        }
+        let newest = content::list_published(tx, content::List::Kind(*kind), 1, 1)?
+            .items
+            .first()
+            .map(lastmod);
+        newest_overall = newest_overall.max(newest);
+        lists.push((kind.url_prefix().to_string(), newest));
+    }
+    for category in content::categories(tx)? {
+        let newest = content::list_published(tx, content::List::Category(&category.slug), 1, 1)?
+            .items
+            .first()
+            .map(lastmod);
+        lists.push((paths::category(&category.slug), newest));
+    }
+    urls.push((paths::HOME.to_string(), newest_overall));
+    urls.push((paths::SITEMAP.to_string(), None));
+    urls.extend(lists);
+    Ok(Some(urls))
+}
