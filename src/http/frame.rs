@@ -302,3 +302,26 @@ mod tests {
         assert_ne!(ids.next(), ids.next());
     }
 }
+
+/// A POST from another origin is refused; browsers always send Origin on POST.
+pub fn check_origin(headers: &HeaderMap, uri: &axum::http::Uri) -> Result<(), HttpError> {
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("null");
+    let host = uri
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| {
+            headers
+                .get(HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    if origin.eq_ignore_ascii_case(&format!("https://{host}")) {
+        Ok(())
+    } else {
+        Err(HttpError::Forbidden("cross-origin POST"))
+    }
+}

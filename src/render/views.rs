@@ -425,6 +425,12 @@ pub struct SitemapSection {
     pub children: Vec<Link>,
 }
 
+/// A page that is only its layout and its template's text.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlainView {
+    pub layout: Layout,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SitemapView {
     pub layout: Layout,

@@ -672,3 +672,134 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
         violations.join("\n")
     );
 }
+
+/// The first link on `list_path` that leads under `prefix`.
+async fn first_link(client: &Client, server: &TestServer, list_path: &str, prefix: &str) -> String {
+    client.goto(&server.url(list_path)).await.unwrap();
+    let html = client.source().await.unwrap();
+    let needle = format!("href=\"{prefix}");
+    let start = html
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no {prefix} link on {list_path}"));
+    let rest = &html[start + 6..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+async fn computed(client: &Client, script: &str) -> String {
+    client
+        .execute(script, vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn citizen_pages_pass_axe_and_the_display_controls_work() {
+    if chromium().is_none() {
+        return;
+    }
+    let Some(axe_js) = axe_source() else { return };
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let client = open_browser(&driver).await;
+    let mut violations = Vec::new();
+
+    let article = first_link(&client, &server, "/tin-tuc", "/tin-tuc/").await;
+    let document = first_link(&client, &server, "/van-ban", "/van-ban/").await;
+    let pages = [
+        "/".to_string(),
+        "/tin-tuc".to_string(),
+        article.clone(),
+        "/van-ban".to_string(),
+        document,
+        "/tim-kiem?q=khoa+h%E1%BB%8Dc".to_string(),
+        "/so-do-trang".to_string(),
+        "/tro-nang".to_string(),
+    ];
+    for path in &pages {
+        client.goto(&server.url(path)).await.unwrap();
+        violations.extend(axe(&client, &axe_js).await);
+    }
+
+    // Text size and contrast: plain form buttons, kept across pages.
+    client.goto(&server.url(&article)).await.unwrap();
+    let size = "return getComputedStyle(document.documentElement).fontSize;";
+    assert_eq!(computed(&client, size).await, "16px");
+    client
+        .find(Locator::Css("button[value=\"rat-lon\"]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&client, &article).await;
+    assert_eq!(
+        computed(&client, size).await,
+        "24px",
+        "back on the same page, larger"
+    );
+    client
+        .find(Locator::Css("button[value=\"cao\"]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let background = "return getComputedStyle(document.body).backgroundColor;";
+    for _ in 0..50 {
+        if computed(&client, background).await == "rgb(0, 0, 0)" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(computed(&client, background).await, "rgb(0, 0, 0)");
+    for path in ["/", article.as_str(), "/so-do-trang"] {
+        client.goto(&server.url(path)).await.unwrap();
+        assert_eq!(
+            computed(&client, size).await,
+            "24px",
+            "{path} keeps the size"
+        );
+        assert_eq!(computed(&client, background).await, "rgb(0, 0, 0)");
+        violations.extend(axe(&client, &axe_js).await);
+    }
+    client
+        .find(Locator::Css("button[value=\"vua\"]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if computed(&client, size).await == "16px" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    client
+        .find(Locator::Css("button[value=\"thuong\"]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if computed(&client, background).await != "rgb(0, 0, 0)" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(computed(&client, size).await, "16px");
+    assert_ne!(computed(&client, background).await, "rgb(0, 0, 0)");
+    client.close().await.unwrap();
+
+    assert!(
+        violations.is_empty(),
+        "axe-core found WCAG 2.1 AA violations:\n{}",
+        violations.join("\n")
+    );
+}

@@ -1,5 +1,6 @@
 //! The one integration test binary: a real server, real HTTPS, a temporary data folder.
 
+mod accessibility;
 mod acme;
 mod admin;
 mod backup;

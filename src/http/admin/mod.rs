@@ -21,7 +21,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
-use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -486,7 +486,7 @@ async fn guard(
         None => None,
     };
     let body = if parts.method == Method::POST {
-        check_origin(&parts)?;
+        crate::http::frame::check_origin(&parts.headers, &parts.uri)?;
         let expected = match &staff {
             Some(s) => Some(s.csrf.clone()),
             None => cookie(&parts.headers, LOGIN_COOKIE).map(str::to_string),
@@ -526,31 +526,6 @@ async fn guard(
     };
     parts.extensions.insert(SessionInfo(staff));
     Ok(next.run(Request::from_parts(parts, body)).await)
-}
-
-/// A POST from another origin is refused; browsers always send Origin on POST.
-fn check_origin(parts: &Parts) -> Result<(), HttpError> {
-    let Some(origin) = parts.headers.get(ORIGIN) else {
-        return Ok(());
-    };
-    let origin = origin.to_str().unwrap_or("null");
-    let host = parts
-        .uri
-        .authority()
-        .map(|a| a.as_str().to_string())
-        .or_else(|| {
-            parts
-                .headers
-                .get(HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
-    if origin.eq_ignore_ascii_case(&format!("https://{host}")) {
-        Ok(())
-    } else {
-        Err(HttpError::Forbidden("cross-origin POST"))
-    }
 }
 
 async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>, HttpError> {

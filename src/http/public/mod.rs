@@ -2,6 +2,7 @@
 //! page cache does the rest (precompression, ETag, 304).
 
 mod discovery;
+pub mod display;
 pub mod documents;
 mod feeds;
 mod files;
@@ -28,7 +29,7 @@ pub use feeds::{
     category_feed, documents_csv, documents_json, kind_feed, procedures_csv, procedures_json,
 };
 pub use files::file;
-pub use pages::{article, category, entry_view, home, news, page, sitemap};
+pub use pages::{accessibility, article, category, entry_view, home, news, page, sitemap};
 pub use procedures::{procedure, procedures};
 pub use schedule::{week, week_entry};
 pub use search::search;

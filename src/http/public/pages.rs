@@ -12,7 +12,7 @@ use crate::content::{self, Category, Kind, List, PageOf, Published};
 use crate::http::error::HttpError;
 use crate::paths;
 use crate::render::views::{
-    Card, EntryPage, EntryView, HomeView, Layout, Link, ListView, Pagination, Section,
+    Card, EntryPage, EntryView, HomeView, Layout, Link, ListView, Pagination, PlainView, Section,
     SitemapSection, SitemapView, find_category,
 };
 use crate::site::{self, SiteSettings};
@@ -76,6 +76,21 @@ pub async fn sitemap(
 ) -> Result<Response, HttpError> {
     cached(&app, &headers, paths::SITEMAP.into(), || {
         render_sitemap(app.clone())
+    })
+    .await
+}
+
+/// `GET /tro-nang`: the accessibility statement (F9–F10).
+pub async fn accessibility(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    cached(&app, &headers, paths::ACCESSIBILITY.into(), || async {
+        let site = app.store.read(site::load).await?;
+        let view = PlainView {
+            layout: Layout::new(&site, app.origin(), "Trợ năng", paths::ACCESSIBILITY),
+        };
+        Ok(app.renderer.render("public/accessibility.html", &view)?)
     })
     .await
 }
