@@ -266,6 +266,29 @@ async fn error_page(app: &Arc<App>, status: StatusCode, id: &str, path: &str) ->
     }
 }
 
+/// A POST from another origin is refused; browsers always send Origin on POST.
+pub fn check_origin(headers: &HeaderMap, uri: &axum::http::Uri) -> Result<(), HttpError> {
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("null");
+    let host = uri
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| {
+            headers
+                .get(HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    if origin.eq_ignore_ascii_case(&format!("https://{host}")) {
+        Ok(())
+    } else {
+        Err(HttpError::Forbidden("cross-origin POST"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,28 +323,5 @@ mod tests {
     fn request_ids_differ() {
         let ids = RequestIds::default();
         assert_ne!(ids.next(), ids.next());
-    }
-}
-
-/// A POST from another origin is refused; browsers always send Origin on POST.
-pub fn check_origin(headers: &HeaderMap, uri: &axum::http::Uri) -> Result<(), HttpError> {
-    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
-        return Ok(());
-    };
-    let origin = origin.to_str().unwrap_or("null");
-    let host = uri
-        .authority()
-        .map(|a| a.as_str().to_string())
-        .or_else(|| {
-            headers
-                .get(HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
-    if origin.eq_ignore_ascii_case(&format!("https://{host}")) {
-        Ok(())
-    } else {
-        Err(HttpError::Forbidden("cross-origin POST"))
     }
 }
