@@ -2,6 +2,7 @@
 //! slugs. An entry keeps its working revision and its published revision apart, so an
 //! edit never changes what citizens see until it is published.
 
+pub mod accessibility;
 pub mod editorial;
 pub mod legal;
 pub mod procedure;

@@ -155,3 +155,51 @@ async fn every_public_page_has_the_skip_link_landmarks_and_shortcuts() {
     let (_, statement) = server.page("/tro-nang").await;
     assert!(statement.contains("<caption>") && statement.contains("scope=\"col\""));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_editor_warns_about_accessibility_before_approval() {
+    use crate::admin::{article, entry_id, step};
+    let server = TestServer::start().await;
+    let compiler = server.login("tonghop").await;
+    let body = "<h2>Mục tiêu</h2><h4>Chi tiết</h4>\
+                <p>Toàn văn: <a href=\"/van-ban\">bấm vào đây</a>.</p>\
+                <table><tr><td>2026</td><td>12</td></tr></table>";
+    let location = compiler
+        .post_ok(
+            "/quan-tri/bai-viet/moi",
+            &article("Bài thiếu trợ năng", body),
+        )
+        .await;
+    let id = entry_id(&location);
+    let page = compiler.get(&location).await.1;
+    for expected in [
+        "Cần sửa để mọi người đọc được",
+        "nhảy từ cấp h2 xuống h4",
+        "Liên kết “bấm vào đây”",
+        "Bảng thứ 1 không có ô tiêu đề",
+    ] {
+        assert!(page.contains(expected), "{expected}");
+    }
+    step(&compiler, id, "submit", "").await;
+    step(&compiler, id, "forward", "").await;
+    let head = server.login("truongban").await;
+    let review = head.get(&location).await.1;
+    assert!(
+        review.contains("lỗi trợ năng"),
+        "the approver is warned at the step"
+    );
+    assert!(review.contains("Bảng thứ 1 không có ô tiêu đề"));
+
+    // A clean body has no warning.
+    let clean = compiler
+        .post_ok(
+            "/quan-tri/bai-viet/moi",
+            &article(
+                "Bài đạt trợ năng",
+                "<h2>Mục tiêu</h2><p>Xem <a href=\"/van-ban\">danh mục văn bản</a>.</p>",
+            ),
+        )
+        .await;
+    let page = compiler.get(&clean).await.1;
+    assert!(!page.contains("Cần sửa để mọi người đọc được"));
+}

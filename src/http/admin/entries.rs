@@ -848,6 +848,8 @@ struct EditorView {
     validities: Vec<Choice>,
     /// Other legal documents, for the relation lists.
     legal_docs: Vec<Choice>,
+    /// Accessibility problems in the body, to fix before approval.
+    accessibility: Vec<String>,
 }
 
 struct EditorData {
@@ -956,6 +958,7 @@ fn editor_view(
         id,
         record_fields: record_fields(&values.kind, &values.record),
         record_files_label: record_spec.map_or("", |s| s.files_label),
+        accessibility: content::accessibility::warnings(&values.body),
         values,
         errors,
         can_save: is_new || available.contains(&Action::Save),
