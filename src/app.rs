@@ -81,6 +81,8 @@ pub struct App {
     pub metrics: crate::http::metrics::Metrics,
     /// Why the certificate could not be renewed or reloaded, while that is so.
     pub tls_problem: std::sync::Mutex<Option<String>>,
+    /// Honeypot, rate limit and challenge of the citizens' forms.
+    pub form_guard: crate::citizen::spam::Guard,
 }
 
 /// Why `App::check_integrity` did not produce a report.
@@ -133,6 +135,10 @@ impl App {
                 "site settings lack facts the law requires in the header and footer"
             );
         }
+        let form_guard = crate::citizen::spam::Guard::new(
+            config.forms.per_address_per_hour,
+            config.forms.min_fill,
+        );
         Ok(App {
             config,
             store,
@@ -152,6 +158,7 @@ impl App {
             integrity_running: Default::default(),
             metrics: Default::default(),
             tls_problem: Default::default(),
+            form_guard,
         })
     }
 }

@@ -48,6 +48,24 @@ pub struct Config {
     /// Roles that must enrol a second factor besides those that always must (board
     /// head, publisher, administrator, delegates).
     pub second_factor_roles: Vec<crate::workflow::Role>,
+    /// The citizens' forms: submissions per address per hour, and the shortest
+    /// believable time to fill one.
+    pub forms: Forms,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forms {
+    pub per_address_per_hour: usize,
+    pub min_fill: Duration,
+}
+
+impl Default for Forms {
+    fn default() -> Self {
+        Forms {
+            per_address_per_hour: 5,
+            min_fill: Duration::from_secs(3),
+        }
+    }
 }
 
 /// `[security_txt]`: how to report a vulnerability. Without `contact`, the site's
@@ -133,7 +151,16 @@ struct FileConfig {
     backup: FileBackup,
     #[serde(default)]
     integrity: FileIntegrity,
+    #[serde(default)]
+    forms: FileForms,
     site: Option<SiteSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileForms {
+    per_address_per_hour: Option<usize>,
+    min_fill_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -308,6 +335,7 @@ impl Config {
             second_factor_roles: Vec::new(),
             backup: Default::default(),
             integrity: Default::default(),
+            forms: Default::default(),
         }
     }
 
@@ -529,7 +557,21 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
         },
         on_mismatch: file.integrity.on_mismatch.unwrap_or_default(),
     };
+    let forms = Forms {
+        per_address_per_hour: match file.forms.per_address_per_hour {
+            None => Forms::default().per_address_per_hour,
+            Some(0) => {
+                return Err(invalid("forms.per_address_per_hour", "must be at least 1"));
+            }
+            Some(n) => n,
+        },
+        min_fill: file
+            .forms
+            .min_fill_secs
+            .map_or(Forms::default().min_fill, Duration::from_secs),
+    };
     Ok(Config {
+        forms,
         integrity,
         backup,
         inactive_days,

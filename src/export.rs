@@ -50,6 +50,19 @@ const SEEDS: &[&str] = &[
     "/sitemap.xml",
 ];
 
+/// Pages that need the server (search, and the forms that post to it): the mirror has
+/// a notice for each that links to the live page.
+const LIVE_ONLY: &[(&str, &str)] = &[
+    (crate::paths::SEARCH, "Tìm kiếm"),
+    ("/gop-y", "Góp ý"),
+    ("/tai-su-dung", "Tái sử dụng thông tin"),
+    ("/hien-thi", "Tùy chọn hiển thị"),
+];
+
+fn live_only(path: &str) -> bool {
+    LIVE_ONLY.iter().any(|(p, _)| *p == path)
+}
+
 /// The mirror's URL for a site URL: list pages become files, other queries go.
 pub fn mirror_url(url: &str) -> String {
     let (url, fragment) = match url.split_once('#') {
@@ -62,7 +75,7 @@ pub fn mirror_url(url: &str) -> String {
         .find_map(|p| p.strip_prefix("trang="))
         .and_then(|n| n.parse::<u32>().ok())
         .filter(|n| *n > 1);
-    let path = if path == crate::paths::SEARCH {
+    let path = if live_only(path) {
         format!("{path}/")
     } else {
         path.to_string()
@@ -142,7 +155,8 @@ fn rewrite(html: &str) -> String {
         out.push_str(head);
         let end = tail.find('"').unwrap_or(tail.len());
         let (value, after) = tail.split_at(end);
-        if value.contains('?') || value.starts_with(crate::paths::SEARCH) {
+        let path = value.split(['?', '#']).next().unwrap_or("");
+        if value.contains('?') || live_only(path) {
             let plain = value.replace("&amp;", "&");
             out.push_str(&mirror_url(&plain).replace('&', "&amp;"));
         } else {
@@ -210,7 +224,7 @@ pub async fn export(app: &Arc<App>, out: &Path) -> Result<Exported, Error> {
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
     let mut done = Exported::default();
     while let Some(url) = queue.pop_front() {
-        if url.starts_with(crate::paths::SEARCH) || url.starts_with("/quan-tri") {
+        if live_only(url.split('?').next().unwrap_or("")) || url.starts_with("/quan-tri") {
             continue;
         }
         let Some((status, content_type, body)) = fetch(&router, &host, &url).await else {
@@ -238,20 +252,18 @@ pub async fn export(app: &Arc<App>, out: &Path) -> Result<Exported, Error> {
         done.bytes += body.len() as u64;
         write(out, &file, &body)?;
     }
-    // Search needs the server: the mirror says so and links to the live search.
-    let live = format!("{}{}", app.origin(), crate::paths::SEARCH);
-    let notice = format!(
-        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Tìm kiếm</title>\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head><body>\
-         <main><h1>Tìm kiếm</h1><p>Bản sao tĩnh này không có chức năng tìm kiếm. \
-         Vui lòng dùng <a href=\"{live}\">trang tìm kiếm của cổng thông tin</a>.</p>\
-         <p><a href=\"/\">Về trang chủ</a></p></main></body></html>"
-    );
-    write(
-        out,
-        &file_for(&format!("{}/", crate::paths::SEARCH)),
-        notice.as_bytes(),
-    )?;
+    // Search and the forms need the server: the mirror says so and links to them.
+    for (path, title) in LIVE_ONLY {
+        let live = format!("{}{}", app.origin(), path);
+        let notice = format!(
+            "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head><body>\
+             <main><h1>{title}</h1><p>Bản sao tĩnh này không có chức năng này. \
+             Vui lòng dùng <a href=\"{live}\">trang {title} của cổng thông tin</a>.</p>\
+             <p><a href=\"/\">Về trang chủ</a></p></main></body></html>"
+        );
+        write(out, &file_for(&format!("{path}/")), notice.as_bytes())?;
+    }
     Ok(done)
 }
 

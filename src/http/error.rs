@@ -164,6 +164,16 @@ impl From<crate::media::Error> for HttpError {
     }
 }
 
+impl From<crate::citizen::Error> for HttpError {
+    fn from(e: crate::citizen::Error) -> Self {
+        match e {
+            crate::citizen::Error::Store(e) => e.into(),
+            crate::citizen::Error::NoSuchMessage => HttpError::NotFound,
+            crate::citizen::Error::NoteRequired => HttpError::BadRequest("a note is required"),
+        }
+    }
+}
+
 impl From<std::io::Error> for HttpError {
     fn from(e: std::io::Error) -> Self {
         HttpError::Internal(e.to_string())

@@ -55,6 +55,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/hien-thi.css", get(public::display::stylesheet))
         .route("/hien-thi", axum::routing::post(public::display::choose))
         .route(crate::paths::ACCESSIBILITY, get(public::accessibility))
+        .route(
+            public::messages::FEEDBACK,
+            get(public::messages::feedback_form).post(public::messages::submit),
+        )
+        .route(
+            public::messages::REUSE,
+            get(public::messages::reuse_form).post(public::messages::submit),
+        )
+        .route(public::messages::PRIVACY, get(public::messages::privacy))
         .route("/sitemap.xml", get(public::sitemap_index))
         .route("/sitemap/{name}", get(public::sitemap_part))
         .route("/rss/chuyen-muc/{name}", get(public::category_feed))

@@ -396,6 +396,38 @@ mod tests {
                 .unwrap(),
             ),
             (
+                "public/accessibility.html",
+                r.render("public/accessibility.html", &serde_json::json!({"layout": layout("Trợ năng")}))
+                    .unwrap(),
+            ),
+            (
+                "public/privacy.html",
+                r.render("public/privacy.html", &serde_json::json!({"layout": layout("Dữ liệu cá nhân")}))
+                    .unwrap(),
+            ),
+            (
+                "public/message_form.html",
+                r.render(
+                    "public/message_form.html",
+                    &serde_json::json!({
+                        "layout": layout("Tái sử dụng thông tin"), "kind": "reuse", "action": "/tai-su-dung",
+                        "values": {"name": "An", "email": "a@b.vn", "organisation": "", "subject": "",
+                                   "text": "", "page": "", "consent": null},
+                        "errors": [{"field": "subject", "message": "Vui lòng nhập tiêu đề."}],
+                        "refusal": "Câu trả lời chưa đúng.", "question": "Bảy cộng hai bằng mấy?", "token": "ab",
+                    }),
+                )
+                .unwrap(),
+            ),
+            (
+                "public/message_sent.html",
+                r.render(
+                    "public/message_sent.html",
+                    &serde_json::json!({"layout": layout("Góp ý"), "reference": "GY-000001", "kind_label": "Góp ý"}),
+                )
+                .unwrap(),
+            ),
+            (
                 "errors/404.html",
                 r.render("errors/404.html", &error(404)).unwrap(),
             ),

@@ -38,6 +38,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the hourly resource record",
         apply: create_resource_table,
     },
+    Migration {
+        name: "what citizens send: feedback and reuse requests",
+        apply: create_message_table,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -120,6 +124,11 @@ fn create_integrity_tables(tx: &WriteTransaction) -> Result<(), Error> {
 
 fn create_resource_table(tx: &WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::RESOURCES.definition())?;
+    Ok(())
+}
+
+fn create_message_table(tx: &WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::MESSAGES.definition())?;
     Ok(())
 }
 

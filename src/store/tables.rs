@@ -62,6 +62,9 @@ pub const REVIEWS: Table<u64, crate::integrity::review::Review> = Table::new("re
 /// Hourly resource samples (disk, memory, load, requests, latency) by unix second.
 pub const RESOURCES: Table<u64, crate::resources::Sample> = Table::new("resources_v1");
 
+/// What citizens sent (feedback, reuse requests) by number.
+pub const MESSAGES: Table<u64, crate::citizen::Message> = Table::new("messages_v1");
+
 /// The names of every table, for backup and integrity checks.
 pub const ALL: &[&str] = &[
     "meta_v1",
@@ -86,6 +89,7 @@ pub const ALL: &[&str] = &[
     "integrity_v1",
     "reviews_v1",
     "resources_v1",
+    "messages_v1",
 ];
 
 /// Copies every table of `ALL` from `src` into `dst` (the backup's logical copy);
@@ -144,6 +148,10 @@ pub fn copy_all(
         (
             RESOURCES.name(),
             copy_table(src, dst, RESOURCES.definition())?,
+        ),
+        (
+            MESSAGES.name(),
+            copy_table(src, dst, MESSAGES.definition())?,
         ),
     ])
 }

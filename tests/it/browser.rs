@@ -719,6 +719,9 @@ async fn citizen_pages_pass_axe_and_the_display_controls_work() {
         "/tim-kiem?q=khoa+h%E1%BB%8Dc".to_string(),
         "/so-do-trang".to_string(),
         "/tro-nang".to_string(),
+        "/gop-y".to_string(),
+        "/tai-su-dung".to_string(),
+        "/xu-ly-du-lieu-ca-nhan".to_string(),
     ];
     for path in &pages {
         client.goto(&server.url(path)).await.unwrap();

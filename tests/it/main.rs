@@ -6,6 +6,7 @@ mod admin;
 mod backup;
 mod bad_input;
 mod browser;
+mod citizen;
 mod cli;
 mod discovery;
 mod documents;

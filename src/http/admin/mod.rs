@@ -9,6 +9,7 @@ mod checks;
 mod entries;
 pub mod form;
 mod library;
+mod messages;
 mod people;
 mod resources;
 mod sessions;
@@ -231,6 +232,8 @@ pub const ROUTES: &[RouteSpec] = &[
         None,
     ),
     route("/quan-tri/nhat-ky", Some(Capability::Administrator), None),
+    route(messages::PATH, Some(Capability::Board), None),
+    route("/quan-tri/y-kien/{seq}", None, Some(Capability::Board)),
     route(
         "/quan-tri/nhat-ky/xuat",
         Some(Capability::Administrator),
@@ -349,6 +352,8 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
         .route("/quan-tri/sao-luu/tai-ve", post(backups::download_backup))
         .route("/quan-tri/tai-nguyen", get(resources::resources_page))
         .route("/quan-tri/nhat-ky", get(trail::audit_page))
+        .route(messages::PATH, get(messages::messages))
+        .route("/quan-tri/y-kien/{seq}", post(messages::act_on_message))
         .route("/quan-tri/nhat-ky/xuat", get(trail::audit_export))
         .route(
             "/quan-tri/don-vi",

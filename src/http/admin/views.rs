@@ -74,6 +74,12 @@ impl AdminLayout {
                 has(Role::Administrator),
             ),
             ("Kiểm tra toàn vẹn", "/quan-tri/kiem-tra", 0, true),
+            (
+                "Ý kiến, đề nghị",
+                "/quan-tri/y-kien",
+                0,
+                has(Role::BoardHead) || has(Role::BoardMember),
+            ),
             ("Đổi mật khẩu", "/quan-tri/doi-mat-khau", 0, true),
             ("Phiên đăng nhập", "/quan-tri/phien", 0, true),
             ("Xác thực hai bước", "/quan-tri/xac-thuc-hai-buoc", 0, true),
@@ -139,6 +145,8 @@ fn flash(code: &str) -> Option<&'static str> {
         "dang-kiem-tra" => "Một lần kiểm tra khác đang chạy. Vui lòng xem kết quả sau ít phút.",
         "da-ghi-nhan" => "Đã ghi nhận kết quả xem xét.",
         "da-xu-ly-bao-cao" => "Đã đánh dấu báo cáo là đã xử lý.",
+        "da-xu-ly-y-kien" => "Đã ghi nhận việc xử lý ý kiến.",
+        "da-xoa-du-lieu" => "Đã xóa họ tên, thư điện tử và cơ quan của người gửi.",
         "da-sao-luu" => "Đã tạo và kiểm tra bản sao lưu.",
         "dang-sao-luu" => "Một bản sao lưu khác đang được tạo. Vui lòng thử lại sau ít phút.",
         "can-xac-thuc" => {

@@ -6,6 +6,7 @@ pub mod display;
 pub mod documents;
 mod feeds;
 mod files;
+pub mod messages;
 mod pages;
 pub mod procedures;
 pub mod records;
