@@ -51,6 +51,23 @@ pub struct Config {
     /// The citizens' forms: submissions per address per hour, and the shortest
     /// believable time to fill one.
     pub forms: Forms,
+    /// Holidays and make-up working days, for deadlines in working days.
+    pub calendar: crate::calendar::Calendar,
+    /// The topics a citizen picks from when asking a question.
+    pub question_topics: Vec<String>,
+}
+
+pub fn default_question_topics() -> Vec<String> {
+    [
+        "Khoa học và công nghệ",
+        "Sở hữu trí tuệ",
+        "Tiêu chuẩn, đo lường, chất lượng",
+        "Chuyển đổi số, đổi mới sáng tạo",
+        "Thủ tục hành chính",
+        "Khác",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +170,17 @@ struct FileConfig {
     integrity: FileIntegrity,
     #[serde(default)]
     forms: FileForms,
+    #[serde(default)]
+    calendar: crate::calendar::Calendar,
+    #[serde(default)]
+    questions: FileQuestions,
     site: Option<SiteSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileQuestions {
+    topics: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -336,6 +363,8 @@ impl Config {
             backup: Default::default(),
             integrity: Default::default(),
             forms: Default::default(),
+            calendar: Default::default(),
+            question_topics: default_question_topics(),
         }
     }
 
@@ -570,7 +599,23 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
             .min_fill_secs
             .map_or(Forms::default().min_fill, Duration::from_secs),
     };
+    let question_topics = match file.questions.topics {
+        None => default_question_topics(),
+        Some(topics) => {
+            let topics: Vec<String> = topics
+                .iter()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect();
+            if topics.is_empty() {
+                return Err(invalid("questions.topics", "list at least one topic"));
+            }
+            topics
+        }
+    };
     Ok(Config {
+        question_topics,
+        calendar: file.calendar,
         forms,
         integrity,
         backup,

@@ -57,6 +57,9 @@ const LIVE_ONLY: &[(&str, &str)] = &[
     ("/gop-y", "Góp ý"),
     ("/tai-su-dung", "Tái sử dụng thông tin"),
     ("/hien-thi", "Tùy chọn hiển thị"),
+    ("/hoi-dap/gui-cau-hoi", "Gửi câu hỏi"),
+    ("/hoi-dap/tra-cuu", "Tra cứu câu hỏi"),
+    ("/hoi-dap/tra-cuu/xoa-du-lieu", "Tra cứu câu hỏi"),
 ];
 
 fn live_only(path: &str) -> bool {

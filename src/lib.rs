@@ -10,6 +10,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod calendar;
 pub mod citizen;
 pub mod cli;
 pub mod config;

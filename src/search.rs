@@ -241,7 +241,7 @@ impl Search {
         for id in ids {
             writer.delete_term(Term::from_field_u64(self.fields.id, id.0));
             let published = store.read_blocking(|tx| content::published(tx, *id))?;
-            if let Some(p) = published {
+            if let Some(p) = published.filter(content::Published::is_listed) {
                 writer.add_document(self.document(&p))?;
             }
         }
@@ -270,7 +270,9 @@ impl Search {
             let docs = store.read_blocking(|tx| -> Result<_, content::Error> {
                 let mut docs = Vec::new();
                 for id in chunk {
-                    if let Some(p) = content::published(tx, *id)? {
+                    if let Some(p) = content::published(tx, *id)?
+                        && p.is_listed()
+                    {
                         docs.push(self.document(&p));
                     }
                 }

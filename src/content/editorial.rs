@@ -93,6 +93,13 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
             "Mỗi ảnh trong nội dung phải có mô tả thay thế (alt) cho người khiếm thị.",
         );
     }
+    let has_text = body_html
+        .split('<')
+        .map(|piece| piece.split_once('>').map_or(piece, |(_, text)| text))
+        .any(|text| !text.trim().is_empty());
+    if kind == Kind::Answer && !has_text {
+        problem("body", "Vui lòng viết câu trả lời.");
+    }
     let cover = match &draft.cover {
         None => None,
         Some(hash) => match tables::BLOBS.get(tx, hash.as_str())? {

@@ -45,6 +45,9 @@ pub enum Kind {
     Person,
     /// The leaders' work schedule, one entry per week.
     ScheduleWeek,
+    /// An answer to a citizen's question (C17); listed publicly only when it is of
+    /// general interest.
+    Answer,
 }
 
 impl Kind {
@@ -59,6 +62,7 @@ impl Kind {
         Kind::Magazine,
         Kind::Person,
         Kind::ScheduleWeek,
+        Kind::Answer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +77,7 @@ impl Kind {
             Kind::Magazine => "magazine",
             Kind::Person => "person",
             Kind::ScheduleWeek => "schedule_week",
+            Kind::Answer => "answer",
         }
     }
 
@@ -89,6 +94,7 @@ impl Kind {
             Kind::Magazine => "/tap-chi",
             Kind::Person => "/can-bo",
             Kind::ScheduleWeek => "/lich-cong-tac",
+            Kind::Answer => "/hoi-dap",
         }
     }
 
@@ -105,6 +111,7 @@ impl Kind {
             Kind::Magazine => "Tạp chí, bản tin",
             Kind::Person => "Lãnh đạo, cán bộ",
             Kind::ScheduleWeek => "Lịch công tác lãnh đạo",
+            Kind::Answer => "Hỏi – đáp",
         }
     }
 
@@ -510,11 +517,19 @@ pub fn publish(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> Result<Ent
     Ok(entry)
 }
 
-fn list_keys(entry: &Entry) -> Vec<(String, i64)> {
+fn list_keys(tx: &WriteTransaction, entry: &Entry) -> Result<Vec<(String, i64)>, Error> {
     // Only what is live is listed; `published_at` outlives a withdrawal.
-    let (Some(at), Some(_)) = (entry.published_at, entry.published) else {
-        return Vec::new();
+    let (Some(at), Some(live)) = (entry.published_at, entry.published) else {
+        return Ok(Vec::new());
     };
+    if entry.kind == Kind::Answer {
+        let listed = tables::REVISIONS
+            .get(tx, live.0)?
+            .is_some_and(|r| is_listed(entry.kind, &r.fields));
+        if !listed {
+            return Ok(Vec::new());
+        }
+    }
     let at = at.as_second();
     let mut keys = vec![(List::Kind(entry.kind).key(), at)];
     if let Some(cat) = &entry.category {
@@ -523,14 +538,14 @@ fn list_keys(entry: &Entry) -> Vec<(String, i64)> {
     if entry.featured {
         keys.push((List::Featured.key(), at));
     }
-    keys
+    Ok(keys)
 }
 
 pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
     let mut index = tx
         .open_table(tables::PUBLISHED)
         .map_err(store::Error::from)?;
-    for (list, at) in list_keys(entry) {
+    for (list, at) in list_keys(tx, entry)? {
         index
             .insert((list.as_str(), at, entry.id.0), ())
             .map_err(store::Error::from)?;
@@ -542,7 +557,7 @@ pub(crate) fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> 
     let mut index = tx
         .open_table(tables::PUBLISHED)
         .map_err(store::Error::from)?;
-    for (list, at) in list_keys(entry) {
+    for (list, at) in list_keys(tx, entry)? {
         index
             .remove((list.as_str(), at, entry.id.0))
             .map_err(store::Error::from)?;
@@ -550,12 +565,12 @@ pub(crate) fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> 
     Ok(())
 }
 
-/// The live version of the entry of `kind` at `slug`, if it is published.
+/// The live version of the entry of `kind` at `slug`, if it is published and listed.
 pub fn find_published(tx: &impl Tx, kind: Kind, slug: &str) -> Result<Option<Published>, Error> {
     let Some(id) = store::get_plain(tx, tables::SLUGS, (kind.as_str(), slug), |v| v)? else {
         return Ok(None);
     };
-    published(tx, EntryId(id))
+    Ok(published(tx, EntryId(id))?.filter(Published::is_listed))
 }
 
 pub fn published(tx: &impl Tx, id: EntryId) -> Result<Option<Published>, Error> {
@@ -581,6 +596,23 @@ pub fn published(tx: &impl Tx, id: EntryId) -> Result<Option<Published>, Error> 
             })?,
     };
     Ok(Some(Published { entry, revision }))
+}
+
+/// Whether citizens may find a published revision: everything, except answers to
+/// questions that are not of general interest, which reach only the person who asked
+/// (through the status page) and stay out of lists, search, feeds and sitemaps.
+pub fn is_listed(kind: Kind, fields: &Fields) -> bool {
+    kind != Kind::Answer
+        || fields
+            .record
+            .get(record::PUBLIC_ANSWER)
+            .is_some_and(|v| v == "true")
+}
+
+impl Published {
+    pub fn is_listed(&self) -> bool {
+        is_listed(self.entry.kind, &self.revision.fields)
+    }
 }
 
 /// One page (1-based) of a published list, newest first.
@@ -613,6 +645,7 @@ pub fn all_published(tx: &impl Tx, kind: Kind) -> Result<Vec<Published>, Error> 
         if entry.kind == kind
             && entry.published.is_some()
             && let Some(p) = published(tx, entry.id)?
+            && p.is_listed()
         {
             out.push(p);
         }

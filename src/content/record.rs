@@ -229,7 +229,34 @@ pub const SPECS: &[KindSpec] = &[
         files_required_when: None,
         intro: "Lãnh đạo Sở và đầu mối liên hệ của các phòng, đơn vị: chức vụ, nhiệm vụ, điện thoại và thư điện tử công vụ.",
     },
+    KindSpec {
+        kind: Kind::Answer,
+        fields: &[
+            filtered(required("topic", "Lĩnh vực", FieldType::Text)),
+            column(required("asked_on", "Ngày hỏi", FieldType::Date)),
+            required(
+                "question",
+                "Câu hỏi (đã bỏ mọi thông tin cá nhân)",
+                FieldType::LongText,
+            ),
+            column(field("ticket", "Số tiếp nhận", FieldType::Text)),
+            field(
+                PUBLIC_ANSWER,
+                "Công khai trên trang Hỏi – đáp (câu hỏi nhiều người quan tâm)",
+                FieldType::Bool,
+            ),
+        ],
+        date_order: &[],
+        sort_by: "asked_on",
+        files_label: "Tệp đính kèm",
+        files_required_when: None,
+        intro: "Câu hỏi của người dân, doanh nghiệp và câu trả lời của Sở về những vấn đề nhiều người quan tâm. Câu trả lời riêng được gửi tới người hỏi qua trang tra cứu.",
+    },
 ];
+
+/// The field of an answer that puts it on the public Q&A list; other answers reach
+/// only the person who asked.
+pub const PUBLIC_ANSWER: &str = "public";
 
 pub fn spec(kind: Kind) -> Option<&'static KindSpec> {
     SPECS.iter().find(|s| s.kind == kind)

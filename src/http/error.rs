@@ -174,6 +174,20 @@ impl From<crate::citizen::Error> for HttpError {
     }
 }
 
+impl From<crate::citizen::questions::Error> for HttpError {
+    fn from(e: crate::citizen::questions::Error) -> Self {
+        use crate::citizen::questions::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::Content(e) => e.into(),
+            Error::NoSuchQuestion => HttpError::NotFound,
+            Error::AlreadyAnswered => HttpError::BadRequest("the question already has an answer"),
+            Error::Closed => HttpError::BadRequest("the question is closed"),
+            Error::ReasonRequired => HttpError::BadRequest("a reason is required"),
+        }
+    }
+}
+
 impl From<std::io::Error> for HttpError {
     fn from(e: std::io::Error) -> Self {
         HttpError::Internal(e.to_string())

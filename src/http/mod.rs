@@ -64,6 +64,15 @@ pub fn router(app: Arc<App>) -> Router {
             get(public::messages::reuse_form).post(public::messages::submit),
         )
         .route(public::messages::PRIVACY, get(public::messages::privacy))
+        .route(
+            public::questions::ASK,
+            get(public::questions::ask_form).post(public::questions::ask),
+        )
+        .route(public::questions::STATUS, get(public::questions::status))
+        .route(
+            public::questions::ERASE,
+            axum::routing::post(public::questions::erase),
+        )
         .route("/sitemap.xml", get(public::sitemap_index))
         .route("/sitemap/{name}", get(public::sitemap_part))
         .route("/rss/chuyen-muc/{name}", get(public::category_feed))

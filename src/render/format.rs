@@ -28,6 +28,11 @@ pub fn date(ts: Timestamp) -> String {
         .to_string()
 }
 
+/// A calendar date as `dd/mm/yyyy`.
+pub fn civil_date(day: jiff::civil::Date) -> String {
+    day.strftime("%d/%m/%Y").to_string()
+}
+
 /// "Thứ Bảy, 28/11/2026 09:19"
 pub fn datetime(ts: Timestamp) -> String {
     let z = ts.to_zoned_datetime(vietnam());

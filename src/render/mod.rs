@@ -428,6 +428,38 @@ mod tests {
                 .unwrap(),
             ),
             (
+                "public/question_form.html",
+                r.render(
+                    "public/question_form.html",
+                    &serde_json::json!({
+                        "layout": layout("Gửi câu hỏi"), "topics": ["Sở hữu trí tuệ"],
+                        "values": {"name": "An", "email": "a@b.vn", "topic": "Sở hữu trí tuệ", "text": "Hỏi", "consent": "1"},
+                        "errors": [], "refusal": null, "question": "Bảy cộng hai bằng mấy?", "token": "ab", "due_days": 15,
+                    }),
+                )
+                .unwrap(),
+            ),
+            (
+                "public/question_sent.html",
+                r.render(
+                    "public/question_sent.html",
+                    &serde_json::json!({"layout": layout("Đã gửi"), "ticket": "HD-000001", "key": "abc",
+                                        "due": "01/12/2026", "status_url": "/hoi-dap/tra-cuu?so=HD-000001&ma=abc"}),
+                )
+                .unwrap(),
+            ),
+            (
+                "public/question_status.html",
+                r.render(
+                    "public/question_status.html",
+                    &serde_json::json!({"layout": layout("Tra cứu"), "asked": true, "ticket": "HD-000001", "key": "abc",
+                        "flash": null, "found": {"ticket": "HD-000001", "topic": "Khác", "text": "Hỏi", "asked_on": "01/11/2026",
+                        "due": "20/11/2026", "status": "Đã trả lời", "answered": true, "answer_html": "<p>Trả lời</p>",
+                        "answer_url": "/hoi-dap/a", "closed_reason": null, "has_personal_data": true}}),
+                )
+                .unwrap(),
+            ),
+            (
                 "errors/404.html",
                 r.render("errors/404.html", &error(404)).unwrap(),
             ),

@@ -42,6 +42,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "what citizens send: feedback and reuse requests",
         apply: create_message_table,
     },
+    Migration {
+        name: "citizens' questions",
+        apply: create_question_table,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -129,6 +133,11 @@ fn create_resource_table(tx: &WriteTransaction) -> Result<(), Error> {
 
 fn create_message_table(tx: &WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::MESSAGES.definition())?;
+    Ok(())
+}
+
+fn create_question_table(tx: &WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::QUESTIONS.definition())?;
     Ok(())
 }
 

@@ -65,6 +65,9 @@ pub const RESOURCES: Table<u64, crate::resources::Sample> = Table::new("resource
 /// What citizens sent (feedback, reuse requests) by number.
 pub const MESSAGES: Table<u64, crate::citizen::Message> = Table::new("messages_v1");
 
+/// Citizens' questions (Hỏi – đáp) by number.
+pub const QUESTIONS: Table<u64, crate::citizen::questions::Question> = Table::new("questions_v1");
+
 /// The names of every table, for backup and integrity checks.
 pub const ALL: &[&str] = &[
     "meta_v1",
@@ -90,6 +93,7 @@ pub const ALL: &[&str] = &[
     "reviews_v1",
     "resources_v1",
     "messages_v1",
+    "questions_v1",
 ];
 
 /// Copies every table of `ALL` from `src` into `dst` (the backup's logical copy);
@@ -152,6 +156,10 @@ pub fn copy_all(
         (
             MESSAGES.name(),
             copy_table(src, dst, MESSAGES.definition())?,
+        ),
+        (
+            QUESTIONS.name(),
+            copy_table(src, dst, QUESTIONS.definition())?,
         ),
     ])
 }

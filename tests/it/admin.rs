@@ -120,7 +120,29 @@ async fn every_admin_route_answers_each_role_as_its_capability_says() {
             .replace("/uy-quyen/{id}", "/uy-quyen/1")
             .replace("/nguoi-dung/{id}", &format!("/nguoi-dung/{spare}"))
             .replace("/don-vi/{id}", "/don-vi/1")
+            .replace("/hoi-dap/{seq}", "/hoi-dap/1")
     };
+    // A question, not routed yet: only the Board and compilers see it.
+    let calendar = server.app.config.calendar.clone();
+    let now = server.app.clock.now();
+    server
+        .app
+        .store
+        .write(move |tx| {
+            trangtin::citizen::questions::ask(
+                tx,
+                trangtin::citizen::questions::Asked {
+                    name: "Người hỏi".into(),
+                    email: "nguoihoi@example.vn".into(),
+                    topic: "Khác".into(),
+                    text: "Câu hỏi thử quyền.".into(),
+                },
+                now,
+                &calendar,
+            )
+        })
+        .await
+        .unwrap();
     let anonymous = server.client();
     let mut people = Vec::new();
     for (login, role) in PEOPLE {
@@ -143,6 +165,13 @@ async fn every_admin_route_answers_each_role_as_its_capability_says() {
                 if spec.path.starts_with("/quan-tri/bai-viet/{id}")
                     && expected == 200
                     && !may_see_entry_1(&server, login).await
+                {
+                    expected = axum::http::StatusCode::NOT_FOUND;
+                }
+                // An unrouted question is hidden from everyone but the Board and
+                // compilers.
+                if spec.path == "/quan-tri/hoi-dap/{seq}"
+                    && !matches!(role, Role::BoardHead | Role::BoardMember | Role::Compiler)
                 {
                     expected = axum::http::StatusCode::NOT_FOUND;
                 }

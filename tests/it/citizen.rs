@@ -9,7 +9,7 @@ const NUMBERS: [&str; 10] = [
 ];
 
 /// The challenge's token and its answer, read from a form page as a person would.
-fn solve(html: &str) -> (String, String) {
+pub(crate) fn solve(html: &str) -> (String, String) {
     let token = html
         .split("name=\"challenge\" value=\"")
         .nth(1)
@@ -38,7 +38,11 @@ async fn form_page(server: &TestServer, path: &str) -> String {
     html
 }
 
-async fn send(server: &TestServer, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+pub(crate) async fn send(
+    server: &TestServer,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
     let r = server
         .client()
         .post(server.url(path))

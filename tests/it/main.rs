@@ -14,6 +14,7 @@ mod install;
 mod integrity;
 mod lifecycle;
 mod ops;
+mod questions;
 mod second_factor;
 mod security;
 mod sessions;

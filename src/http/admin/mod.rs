@@ -11,6 +11,7 @@ pub mod form;
 mod library;
 mod messages;
 mod people;
+mod questions;
 mod resources;
 mod sessions;
 mod trail;
@@ -233,6 +234,12 @@ pub const ROUTES: &[RouteSpec] = &[
     ),
     route("/quan-tri/nhat-ky", Some(Capability::Administrator), None),
     route(messages::PATH, Some(Capability::Board), None),
+    route(questions::PATH, Some(Capability::Staff), None),
+    route(
+        "/quan-tri/hoi-dap/{seq}",
+        Some(Capability::Staff),
+        Some(Capability::Staff),
+    ),
     route("/quan-tri/y-kien/{seq}", None, Some(Capability::Board)),
     route(
         "/quan-tri/nhat-ky/xuat",
@@ -353,6 +360,11 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
         .route("/quan-tri/tai-nguyen", get(resources::resources_page))
         .route("/quan-tri/nhat-ky", get(trail::audit_page))
         .route(messages::PATH, get(messages::messages))
+        .route(questions::PATH, get(questions::list))
+        .route(
+            "/quan-tri/hoi-dap/{seq}",
+            get(questions::detail).post(questions::act),
+        )
         .route("/quan-tri/y-kien/{seq}", post(messages::act_on_message))
         .route("/quan-tri/nhat-ky/xuat", get(trail::audit_export))
         .route(

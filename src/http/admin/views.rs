@@ -74,6 +74,7 @@ impl AdminLayout {
                 has(Role::Administrator),
             ),
             ("Kiểm tra toàn vẹn", "/quan-tri/kiem-tra", 0, true),
+            ("Hỏi – đáp", "/quan-tri/hoi-dap", 0, true),
             (
                 "Ý kiến, đề nghị",
                 "/quan-tri/y-kien",
@@ -146,7 +147,9 @@ fn flash(code: &str) -> Option<&'static str> {
         "da-ghi-nhan" => "Đã ghi nhận kết quả xem xét.",
         "da-xu-ly-bao-cao" => "Đã đánh dấu báo cáo là đã xử lý.",
         "da-xu-ly-y-kien" => "Đã ghi nhận việc xử lý ý kiến.",
-        "da-xoa-du-lieu" => "Đã xóa họ tên, thư điện tử và cơ quan của người gửi.",
+        "da-chuyen-don-vi" => "Đã chuyển câu hỏi tới đơn vị.",
+        "da-dong" => "Đã đóng câu hỏi; người hỏi thấy lý do trên trang tra cứu.",
+        "da-xoa-du-lieu" => "Đã xóa dữ liệu cá nhân của người gửi.",
         "da-sao-luu" => "Đã tạo và kiểm tra bản sao lưu.",
         "dang-sao-luu" => "Một bản sao lưu khác đang được tạo. Vui lòng thử lại sau ít phút.",
         "can-xac-thuc" => {

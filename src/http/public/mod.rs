@@ -9,6 +9,7 @@ mod files;
 pub mod messages;
 mod pages;
 pub mod procedures;
+pub mod questions;
 pub mod records;
 mod schedule;
 mod search;

@@ -1,0 +1,322 @@
+//! Hỏi – đáp (C17): a citizen's question gets a ticket number and a private status
+//! key; the Editorial Board or a compiler routes it to a unit; the unit answers it
+//! with an entry of kind `Answer`, which goes through the same workflow as any other
+//! entry. Answers of general interest are listed on the public Q&A page; the rest are
+//! shown only to the asker, on the status page. The deadline is 15 working days after
+//! receipt (holidays from `[calendar]`); overdue questions are listed in the admin.
+//! The asker's name and email are never shown publicly and are erased on request.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use redb::WriteTransaction;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::calendar::Calendar;
+use crate::content::{self, EntryId, State};
+use crate::store::{self, Tx, tables};
+
+/// Working days the agency has to answer.
+pub const ANSWER_WITHIN_WORKING_DAYS: u32 = 15;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Question {
+    pub seq: u64,
+    pub asked_at: Timestamp,
+    /// The local date of receipt; the deadline counts from it.
+    pub asked_on: Date,
+    pub due: Date,
+    pub name: String,
+    pub email: String,
+    pub topic: String,
+    pub text: String,
+    /// SHA-256 of the status key the asker was given (the key itself is not kept).
+    pub key_hash: String,
+    #[serde(default)]
+    pub unit: Option<u64>,
+    #[serde(default)]
+    pub answer: Option<u64>,
+    #[serde(default)]
+    pub closed: Option<Closed>,
+    #[serde(default)]
+    pub erased_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Closed {
+    pub by: String,
+    pub at: Timestamp,
+    /// Told to the asker on the status page.
+    pub reason: String,
+}
+
+/// Where a question stands, as the asker and the staff see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Received,
+    Routed,
+    Drafting,
+    Answered,
+    Closed,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Received => "Đã tiếp nhận, chờ chuyển đơn vị xử lý",
+            Status::Routed => "Đã chuyển đơn vị xử lý",
+            Status::Drafting => "Đang soạn và duyệt câu trả lời",
+            Status::Answered => "Đã trả lời",
+            Status::Closed => "Đã đóng",
+        }
+    }
+}
+
+impl Question {
+    /// `HD-000012`
+    pub fn ticket(&self) -> String {
+        format!("HD-{:06}", self.seq)
+    }
+
+    pub fn status(&self, answer_state: Option<State>) -> Status {
+        if self.closed.is_some() {
+            return Status::Closed;
+        }
+        match (self.answer, answer_state) {
+            (Some(_), Some(State::Published)) => Status::Answered,
+            (Some(_), _) => Status::Drafting,
+            (None, _) if self.unit.is_some() => Status::Routed,
+            (None, _) => Status::Received,
+        }
+    }
+
+    /// Working days past the deadline, if it is past and the question is still open.
+    pub fn overdue_by(&self, status: Status, today: Date, calendar: &Calendar) -> Option<u32> {
+        if matches!(status, Status::Answered | Status::Closed) || today <= self.due {
+            return None;
+        }
+        Some(calendar.working_days_between(self.due, today))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error(transparent)]
+    Content(#[from] content::Error),
+    #[error("no such question")]
+    NoSuchQuestion,
+    #[error("the question already has an answer")]
+    AlreadyAnswered,
+    #[error("the question is closed")]
+    Closed,
+    #[error("a reason is required")]
+    ReasonRequired,
+}
+
+pub fn key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.trim().as_bytes()))
+}
+
+/// A new status key: 16 characters the asker copies from the confirmation page.
+pub fn new_key() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut random = [0u8; 16];
+    let _ = getrandom::fill(&mut random);
+    random
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// What the asker typed, already checked by `citizen::check`.
+pub struct Asked {
+    pub name: String,
+    pub email: String,
+    pub topic: String,
+    pub text: String,
+}
+
+/// Stores a question; returns it and its status key (shown once).
+pub fn ask(
+    tx: &WriteTransaction,
+    asked: Asked,
+    now: Timestamp,
+    calendar: &Calendar,
+) -> Result<(Question, String), Error> {
+    let seq = store::next_id(tx, "questions")?;
+    let key = new_key();
+    let asked_on = now
+        .to_zoned_datetime(crate::render::format::vietnam())
+        .date();
+    let question = Question {
+        seq,
+        asked_at: now,
+        asked_on,
+        due: calendar.add_working_days(asked_on, ANSWER_WITHIN_WORKING_DAYS),
+        name: asked.name,
+        email: asked.email,
+        topic: asked.topic,
+        text: asked.text,
+        key_hash: key_hash(&key),
+        unit: None,
+        answer: None,
+        closed: None,
+        erased_at: None,
+    };
+    tables::QUESTIONS.insert(tx, seq, &question)?;
+    Ok((question, key))
+}
+
+pub fn get(tx: &impl Tx, seq: u64) -> Result<Question, Error> {
+    tables::QUESTIONS.get(tx, seq)?.ok_or(Error::NoSuchQuestion)
+}
+
+/// The question for a ticket and key, if they match (the same answer for a wrong key
+/// as for no such ticket).
+pub fn find_by_ticket(tx: &impl Tx, ticket: &str, key: &str) -> Result<Option<Question>, Error> {
+    let Some(seq) = ticket
+        .trim()
+        .to_ascii_uppercase()
+        .strip_prefix("HD-")
+        .and_then(|n| n.parse::<u64>().ok())
+    else {
+        return Ok(None);
+    };
+    let Some(question) = tables::QUESTIONS.get(tx, seq)? else {
+        return Ok(None);
+    };
+    // Comparing hashes: timing can tell at most how much of a SHA-256 matched, which
+    // says nothing about the key.
+    let same = key_hash(key) == question.key_hash;
+    Ok(same.then_some(question))
+}
+
+/// Every question, newest first, with the state of its answer entry.
+pub fn all(tx: &impl Tx) -> Result<Vec<(Question, Option<State>)>, Error> {
+    let mut out = Vec::new();
+    for q in tables::QUESTIONS.values(tx)? {
+        let state = match q.answer {
+            Some(id) => tables::ENTRIES.get(tx, id)?.map(|e| e.state),
+            None => None,
+        };
+        out.push((q, state));
+    }
+    out.sort_by_key(|(q, _)| std::cmp::Reverse(q.seq));
+    Ok(out)
+}
+
+fn update(
+    tx: &WriteTransaction,
+    seq: u64,
+    change: impl FnOnce(&mut Question) -> Result<(), Error>,
+) -> Result<Question, Error> {
+    let mut question = get(tx, seq)?;
+    change(&mut question)?;
+    tables::QUESTIONS.insert(tx, seq, &question)?;
+    Ok(question)
+}
+
+pub fn route(tx: &WriteTransaction, seq: u64, unit: u64) -> Result<Question, Error> {
+    update(tx, seq, |q| {
+        if q.closed.is_some() {
+            return Err(Error::Closed);
+        }
+        q.unit = Some(unit);
+        Ok(())
+    })
+}
+
+/// Links the answer entry the unit started.
+pub fn attach_answer(tx: &WriteTransaction, seq: u64, entry: EntryId) -> Result<Question, Error> {
+    update(tx, seq, |q| {
+        if q.closed.is_some() {
+            return Err(Error::Closed);
+        }
+        if q.answer.is_some() {
+            return Err(Error::AlreadyAnswered);
+        }
+        q.answer = Some(entry.0);
+        Ok(())
+    })
+}
+
+pub fn close(
+    tx: &WriteTransaction,
+    seq: u64,
+    by: &str,
+    reason: &str,
+    now: Timestamp,
+) -> Result<Question, Error> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::ReasonRequired);
+    }
+    update(tx, seq, |q| {
+        q.closed = Some(Closed {
+            by: by.to_string(),
+            at: now,
+            reason: reason.to_string(),
+        });
+        Ok(())
+    })
+}
+
+/// Erases the asker's name and email; the question and its answer stay.
+pub fn erase_personal_data(
+    tx: &WriteTransaction,
+    seq: u64,
+    now: Timestamp,
+) -> Result<Question, Error> {
+    update(tx, seq, |q| {
+        q.name.clear();
+        q.email.clear();
+        q.erased_at = Some(now);
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_random_and_only_their_hash_is_kept() {
+        let (a, b) = (new_key(), new_key());
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, b);
+        assert_eq!(key_hash(&a), key_hash(&format!(" {a} ")));
+        assert_ne!(key_hash(&a), key_hash(&b));
+    }
+
+    #[test]
+    fn status_and_overdue() {
+        let cal = Calendar::default();
+        let mut q = Question {
+            seq: 1,
+            asked_at: Timestamp::UNIX_EPOCH,
+            asked_on: jiff::civil::date(2026, 11, 2),
+            due: cal.add_working_days(jiff::civil::date(2026, 11, 2), 15),
+            name: "A".into(),
+            email: "a@b.vn".into(),
+            topic: "Sở hữu trí tuệ".into(),
+            text: "Hỏi".into(),
+            key_hash: String::new(),
+            unit: None,
+            answer: None,
+            closed: None,
+            erased_at: None,
+        };
+        assert_eq!(q.due, jiff::civil::date(2026, 11, 23));
+        assert_eq!(q.status(None), Status::Received);
+        let late = jiff::civil::date(2026, 11, 25);
+        assert_eq!(q.overdue_by(Status::Received, late, &cal), Some(2));
+        assert_eq!(q.overdue_by(Status::Received, q.due, &cal), None);
+        q.answer = Some(7);
+        assert_eq!(q.status(Some(State::Draft)), Status::Drafting);
+        assert_eq!(q.status(Some(State::Published)), Status::Answered);
+        assert_eq!(q.overdue_by(Status::Answered, late, &cal), None);
+    }
+}

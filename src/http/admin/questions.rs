@@ -1,0 +1,378 @@
+//! "Hỏi – đáp" for staff: every question with its deadline (15 working days) and an
+//! overdue list; routing a question to a unit; starting its answer, an `Answer` entry
+//! that then goes through the ordinary workflow in the editor; closing a question that
+//! needs no answer; erasing the asker's personal data. Contributors see the questions
+//! routed to their unit; the Editorial Board and compilers see and route all of them.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use serde::Serialize;
+
+use super::form::FormData;
+use super::views::{AdminLayout, FieldError, flash_code};
+use super::{Staff, StaffOnly, page, site_and_inbox};
+use crate::app::App;
+use crate::audit::{self, Event};
+use crate::auth;
+use crate::citizen::questions::{self, Question, Status};
+use crate::content::{self, Kind, editorial};
+use crate::http::error::{HttpError, Outcome, see_other};
+use crate::render::format;
+use crate::workflow::Role;
+
+pub const PATH: &str = "/quan-tri/hoi-dap";
+
+/// Routes, closes and erases: the Board and compilers.
+fn may_manage(staff: &Staff) -> bool {
+    [Role::BoardHead, Role::BoardMember, Role::Compiler]
+        .iter()
+        .any(|r| staff.user.roles.contains(r))
+}
+
+fn may_see(staff: &Staff, q: &Question) -> bool {
+    may_manage(staff) || (q.unit.is_some() && q.unit == staff.actor.unit)
+}
+
+#[derive(Serialize)]
+struct Row {
+    seq: u64,
+    ticket: String,
+    asked_on: String,
+    topic: String,
+    unit: String,
+    due: String,
+    status: &'static str,
+    overdue: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct ListView {
+    layout: AdminLayout,
+    rows: Vec<Row>,
+    filter: &'static str,
+    overdue_count: usize,
+    calendar_missing_year: Option<i16>,
+}
+
+/// `GET /quan-tri/hoi-dap` (`?loc=qua-han` for the overdue list)
+pub async fn list(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    let filter = match query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|p| p.strip_prefix("loc="))
+    {
+        Some("qua-han") => "qua-han",
+        Some("chua-chuyen") => "chua-chuyen",
+        _ => "tat-ca",
+    };
+    let (site, inbox) = site_and_inbox(&app, &staff).await?;
+    let (all, units) = app
+        .store
+        .read(|tx| -> Result<_, HttpError> { Ok((questions::all(tx)?, auth::units(tx)?)) })
+        .await?;
+    let today = app.today();
+    let calendar = &app.config.calendar;
+    let unit_name = |id: Option<u64>| {
+        id.and_then(|id| units.iter().find(|u| u.id.0 == id))
+            .map_or(String::new(), |u| u.name.clone())
+    };
+    let mut rows = Vec::new();
+    let mut overdue_count = 0;
+    for (q, state) in all.iter().filter(|(q, _)| may_see(&staff, q)) {
+        let status = q.status(*state);
+        let overdue = q.overdue_by(status, today, calendar);
+        if overdue.is_some() {
+            overdue_count += 1;
+        }
+        let shown = match filter {
+            "qua-han" => overdue.is_some(),
+            "chua-chuyen" => status == Status::Received,
+            _ => true,
+        };
+        if shown {
+            rows.push(Row {
+                seq: q.seq,
+                ticket: q.ticket(),
+                asked_on: format::civil_date(q.asked_on),
+                topic: q.topic.clone(),
+                unit: unit_name(q.unit),
+                due: format::civil_date(q.due),
+                status: status.label(),
+                overdue,
+            });
+        }
+    }
+    let year = today.year();
+    let view = ListView {
+        layout: AdminLayout::new(&site, &staff, "Hỏi – đáp", PATH, inbox),
+        rows,
+        filter,
+        overdue_count,
+        calendar_missing_year: (!calendar.knows_year(year)).then_some(year),
+    };
+    page(&app, "admin/questions.html", &view, Outcome::Shown)
+}
+
+#[derive(Serialize)]
+struct UnitChoice {
+    id: u64,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct DetailView {
+    layout: AdminLayout,
+    seq: u64,
+    ticket: String,
+    asked_at: String,
+    asked_on: String,
+    due: String,
+    overdue: Option<u32>,
+    status: &'static str,
+    name: String,
+    email: String,
+    erased: bool,
+    topic: String,
+    text: String,
+    units: Vec<UnitChoice>,
+    manage: bool,
+    may_answer: bool,
+    answer: Option<u64>,
+    closed: Option<String>,
+    suggested_title: String,
+    errors: Vec<FieldError>,
+}
+
+async fn detail_page(
+    app: &Arc<App>,
+    staff: &Staff,
+    seq: u64,
+    errors: Vec<FieldError>,
+    flash: Option<&str>,
+) -> Result<Response, HttpError> {
+    let (site, inbox) = site_and_inbox(app, staff).await?;
+    let (q, state, units) = app
+        .store
+        .read(move |tx| -> Result<_, HttpError> {
+            let q = questions::get(tx, seq)?;
+            let state = match q.answer {
+                Some(id) => crate::store::tables::ENTRIES.get(tx, id)?.map(|e| e.state),
+                None => None,
+            };
+            Ok((q, state, auth::units(tx)?))
+        })
+        .await?;
+    if !may_see(staff, &q) {
+        return Err(HttpError::NotFound);
+    }
+    let status = q.status(state);
+    let open = !matches!(status, Status::Closed);
+    let title: String = q.text.chars().take(120).collect();
+    let outcome = if errors.is_empty() {
+        Outcome::Shown
+    } else {
+        Outcome::Invalid
+    };
+    let may_answer = open
+        && q.answer.is_none()
+        && q.unit.is_some()
+        && (staff.user.roles.contains(&Role::Compiler)
+            || (staff.user.roles.contains(&Role::Contributor) && q.unit == staff.actor.unit));
+    let view = DetailView {
+        layout: AdminLayout::new(
+            &site,
+            staff,
+            &format!("Câu hỏi {}", q.ticket()),
+            PATH,
+            inbox,
+        )
+        .with_flash(flash),
+        seq: q.seq,
+        ticket: q.ticket(),
+        asked_at: format::datetime(q.asked_at),
+        asked_on: format::civil_date(q.asked_on),
+        due: format::civil_date(q.due),
+        overdue: q.overdue_by(status, app.today(), &app.config.calendar),
+        status: status.label(),
+        name: q.name.clone(),
+        email: q.email.clone(),
+        erased: q.erased_at.is_some(),
+        topic: q.topic.clone(),
+        text: q.text.clone(),
+        units: units
+            .iter()
+            .map(|u| UnitChoice {
+                id: u.id.0,
+                name: u.name.clone(),
+                selected: q.unit == Some(u.id.0),
+            })
+            .collect(),
+        manage: may_manage(staff) && open,
+        may_answer,
+        answer: q.answer,
+        closed: q.closed.as_ref().map(|c| {
+            format!(
+                "Đóng bởi {} lúc {}: {}",
+                c.by,
+                format::datetime(c.at),
+                c.reason
+            )
+        }),
+        suggested_title: title,
+        errors,
+    };
+    page(app, "admin/question.html", &view, outcome)
+}
+
+/// `GET /quan-tri/hoi-dap/{seq}`
+pub async fn detail(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    Path(seq): Path<u64>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    detail_page(&app, &staff, seq, Vec::new(), flash_code(query.as_deref())).await
+}
+
+/// `POST /quan-tri/hoi-dap/{seq}`: `thao_tac` = `chuyen` (route to `don_vi`),
+/// `tra-loi` (start the answer: `tieu_de`, `noi_dung`, `cong_khai`), `dong` (close,
+/// `ly_do`) or `xoa-du-lieu` (erase the asker's name and email).
+pub async fn act(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    Path(seq): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let question = app.store.read(move |tx| questions::get(tx, seq)).await?;
+    if !may_see(&staff, &question) {
+        return Err(HttpError::NotFound);
+    }
+    let action = form.get("thao_tac").to_string();
+    let now = app.clock.now();
+    let login = staff.user.login.clone();
+    let here = format!("{PATH}/{seq}");
+    match action.as_str() {
+        "chuyen" | "dong" | "xoa-du-lieu" if !may_manage(&staff) => Err(HttpError::Forbidden(
+            "only the Board and compilers route, close or erase",
+        )),
+        "chuyen" => {
+            let unit: u64 = form
+                .get("don_vi")
+                .parse()
+                .map_err(|_| HttpError::BadRequest("no unit"))?;
+            app.store
+                .write(move |tx| -> Result<_, HttpError> {
+                    if !auth::units(tx)?.iter().any(|u| u.id.0 == unit) {
+                        return Err(HttpError::BadRequest("no such unit"));
+                    }
+                    let q = questions::route(tx, seq, unit)?;
+                    audit::append(tx, Event::new(&login, "question_routed", q.ticket()), now)?;
+                    Ok(())
+                })
+                .await?;
+            Ok(see_other(&format!("{here}?tb=da-chuyen-don-vi")))
+        }
+        "dong" => {
+            let reason = form.get("ly_do").to_string();
+            if reason.trim().is_empty() {
+                let error = FieldError {
+                    field: "ly_do",
+                    message: "Vui lòng ghi lý do đóng câu hỏi (người hỏi sẽ thấy lý do này)."
+                        .into(),
+                };
+                return detail_page(&app, &staff, seq, vec![error], None).await;
+            }
+            app.store
+                .write(move |tx| -> Result<_, HttpError> {
+                    let q = questions::close(tx, seq, &login, &reason, now)?;
+                    audit::append(tx, Event::new(&login, "question_closed", q.ticket()), now)?;
+                    Ok(())
+                })
+                .await?;
+            Ok(see_other(&format!("{here}?tb=da-dong")))
+        }
+        "xoa-du-lieu" => {
+            app.store
+                .write(move |tx| -> Result<_, HttpError> {
+                    let q = questions::erase_personal_data(tx, seq, now)?;
+                    audit::append(
+                        tx,
+                        Event::new(&login, "question_personal_data_erased", q.ticket()),
+                        now,
+                    )?;
+                    Ok(())
+                })
+                .await?;
+            Ok(see_other(&format!("{here}?tb=da-xoa-du-lieu")))
+        }
+        "tra-loi" => {
+            let answerer = staff.user.roles.contains(&Role::Compiler)
+                || (staff.user.roles.contains(&Role::Contributor)
+                    && question.unit == staff.actor.unit);
+            if !answerer || question.unit.is_none() {
+                return Err(HttpError::Forbidden(
+                    "only the routed unit or a compiler answers",
+                ));
+            }
+            let record = [
+                ("topic", question.topic.clone()),
+                ("asked_on", question.asked_on.to_string()),
+                ("question", question.text.clone()),
+                ("ticket", question.ticket()),
+                (
+                    content::record::PUBLIC_ANSWER,
+                    form.has("cong_khai").to_string(),
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+            let draft = editorial::Draft {
+                kind: Some(Kind::Answer),
+                title: form.get("tieu_de").to_string(),
+                body_html: form.get("noi_dung").to_string(),
+                record,
+                ..editorial::Draft::default()
+            };
+            let actor = staff.actor.clone();
+            let created = app
+                .store
+                .write(move |tx| -> Result<_, HttpError> {
+                    let entry = match editorial::create_entry(tx, &actor, draft, now) {
+                        Ok(entry) => entry,
+                        Err(content::Error::Invalids(invalid)) => return Ok(Err(invalid)),
+                        Err(e) => return Err(e.into()),
+                    };
+                    questions::attach_answer(tx, seq, entry.id)?;
+                    Ok(Ok(entry.id))
+                })
+                .await?;
+            match created {
+                Ok(id) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-tao"))),
+                Err(invalid) => {
+                    let errors = invalid
+                        .into_iter()
+                        .map(|i| FieldError {
+                            field: match i.field {
+                                "title" => "tieu_de",
+                                "body" => "noi_dung",
+                                _ => "noi_dung",
+                            },
+                            message: i.message,
+                        })
+                        .collect();
+                    detail_page(&app, &staff, seq, errors, None).await
+                }
+            }
+        }
+        _ => Err(HttpError::BadRequest("unknown action")),
+    }
+}
