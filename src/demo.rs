@@ -155,6 +155,16 @@ const SHAPES: &[(&str, Shape)] = &[
         },
     ),
     (
+        "consultations",
+        Shape {
+            kind: Kind::Consultation,
+            title: "title",
+            files: &["files"],
+            cover: None,
+            renames: &[],
+        },
+    ),
+    (
         "people",
         Shape {
             kind: Kind::Person,
@@ -227,8 +237,14 @@ fn seed_records(
                 record.insert(field.to_string(), text_of(value));
             }
         }
+        let body = get("body");
         let fields = Fields {
             title: get(shape.title),
+            body_html: body
+                .split("\n\n")
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| format!("<p>{}</p>", p.trim()))
+                .collect(),
             cover,
             attachments,
             record,

@@ -63,7 +63,12 @@ const LIVE_ONLY: &[(&str, &str)] = &[
 ];
 
 fn live_only(path: &str) -> bool {
-    LIVE_ONLY.iter().any(|(p, _)| *p == path)
+    LIVE_ONLY.iter().any(|(p, _)| *p == path) || is_comment_form(path)
+}
+
+/// The comment form of a draft open for consultation.
+fn is_comment_form(path: &str) -> bool {
+    path.starts_with("/lay-y-kien/") && path.ends_with("/gop-y")
 }
 
 /// The mirror's URL for a site URL: list pages become files, other queries go.
@@ -226,8 +231,13 @@ pub async fn export(app: &Arc<App>, out: &Path) -> Result<Exported, Error> {
     let mut queue: VecDeque<String> = SEEDS.iter().map(|s| s.to_string()).collect();
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
     let mut done = Exported::default();
+    let mut comment_forms = BTreeSet::new();
     while let Some(url) = queue.pop_front() {
-        if live_only(url.split('?').next().unwrap_or("")) || url.starts_with("/quan-tri") {
+        let path = url.split('?').next().unwrap_or("");
+        if is_comment_form(path) {
+            comment_forms.insert(path.to_string());
+        }
+        if live_only(path) || url.starts_with("/quan-tri") {
             continue;
         }
         let Some((status, content_type, body)) = fetch(&router, &host, &url).await else {
@@ -256,7 +266,10 @@ pub async fn export(app: &Arc<App>, out: &Path) -> Result<Exported, Error> {
         write(out, &file, &body)?;
     }
     // Search and the forms need the server: the mirror says so and links to them.
-    for (path, title) in LIVE_ONLY {
+    let forms = comment_forms
+        .iter()
+        .map(|p| (p.as_str(), "Gửi ý kiến về dự thảo"));
+    for (path, title) in LIVE_ONLY.iter().copied().chain(forms) {
         let live = format!("{}{}", app.origin(), path);
         let notice = format!(
             "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{title}</title>\

@@ -3,6 +3,7 @@
 //! routed to the Editorial Board, which marks it handled; the sender's personal data
 //! (name, email, organisation) is never shown publicly and is erased on request.
 
+pub mod comments;
 pub mod questions;
 pub mod spam;
 

@@ -48,6 +48,8 @@ pub enum Kind {
     /// An answer to a citizen's question (C17); listed publicly only when it is of
     /// general interest.
     Answer,
+    /// A draft open for public comment (C8), between its opening and closing dates.
+    Consultation,
 }
 
 impl Kind {
@@ -63,6 +65,7 @@ impl Kind {
         Kind::Person,
         Kind::ScheduleWeek,
         Kind::Answer,
+        Kind::Consultation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +81,7 @@ impl Kind {
             Kind::Person => "person",
             Kind::ScheduleWeek => "schedule_week",
             Kind::Answer => "answer",
+            Kind::Consultation => "consultation",
         }
     }
 
@@ -95,6 +99,7 @@ impl Kind {
             Kind::Person => "/can-bo",
             Kind::ScheduleWeek => "/lich-cong-tac",
             Kind::Answer => "/hoi-dap",
+            Kind::Consultation => "/lay-y-kien",
         }
     }
 
@@ -112,6 +117,7 @@ impl Kind {
             Kind::Person => "Lãnh đạo, cán bộ",
             Kind::ScheduleWeek => "Lịch công tác lãnh đạo",
             Kind::Answer => "Hỏi – đáp",
+            Kind::Consultation => "Lấy ý kiến dự thảo",
         }
     }
 

@@ -252,6 +252,31 @@ pub const SPECS: &[KindSpec] = &[
         files_required_when: None,
         intro: "Câu hỏi của người dân, doanh nghiệp và câu trả lời của Sở về những vấn đề nhiều người quan tâm. Câu trả lời riêng được gửi tới người hỏi qua trang tra cứu.",
     },
+    KindSpec {
+        kind: Kind::Consultation,
+        fields: &[
+            column(required(
+                "opens",
+                "Ngày bắt đầu lấy ý kiến",
+                FieldType::Date,
+            )),
+            column(required(
+                "closes",
+                "Ngày kết thúc lấy ý kiến",
+                FieldType::Date,
+            )),
+            filtered(required("field", "Lĩnh vực", FieldType::Text)),
+            required("receiving_unit", "Đơn vị tiếp nhận ý kiến", FieldType::Text),
+            required("address", "Địa chỉ đơn vị tiếp nhận", FieldType::Text),
+            required("email", "Thư điện tử đơn vị tiếp nhận", FieldType::Text),
+            field("phone", "Điện thoại", FieldType::Text),
+        ],
+        date_order: &[("opens", "closes")],
+        sort_by: "opens",
+        files_label: "Toàn văn dự thảo",
+        files_required_when: None,
+        intro: "Dự thảo văn bản, chính sách đang lấy ý kiến nhân dân: đọc toàn văn, gửi ý kiến trước ngày kết thúc. Ý kiến được duyệt trước khi hiển thị.",
+    },
 ];
 
 /// The field of an answer that puts it on the public Q&A list; other answers reach

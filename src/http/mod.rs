@@ -70,6 +70,10 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route(public::questions::STATUS, get(public::questions::status))
         .route(
+            "/lay-y-kien/{slug}/gop-y",
+            get(public::comments::comment_form).post(public::comments::comment),
+        )
+        .route(
             public::questions::ERASE,
             axum::routing::post(public::questions::erase),
         )

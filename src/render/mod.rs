@@ -290,6 +290,16 @@ mod tests {
                             rows: vec![Row { label: "Chủ nhiệm", value: "ThS. Võ Thị Kim Oanh".into() }],
                             files_label: "Báo cáo kết quả",
                         }),
+                        consultation: Some(views::ConsultationView {
+                            open: true,
+                            window: "Đang lấy ý kiến đến hết ngày 30/12/2026.".into(),
+                            form_url: "/lay-y-kien/a/gop-y".into(),
+                            comments: vec![views::CommentView {
+                                who: "Người góp ý".into(),
+                                at: "01/12/2026".into(),
+                                text: "Đồng ý.".into(),
+                            }],
+                        }),
                     },
                 )
                 .unwrap(),
@@ -456,6 +466,19 @@ mod tests {
                         "flash": null, "found": {"ticket": "HD-000001", "topic": "Khác", "text": "Hỏi", "asked_on": "01/11/2026",
                         "due": "20/11/2026", "status": "Đã trả lời", "answered": true, "answer_html": "<p>Trả lời</p>",
                         "answer_url": "/hoi-dap/a", "closed_reason": null, "has_personal_data": true}}),
+                )
+                .unwrap(),
+            ),
+            (
+                "public/comment_form.html",
+                r.render(
+                    "public/comment_form.html",
+                    &serde_json::json!({
+                        "layout": layout("Gửi ý kiến"), "draft_title": "Dự thảo", "draft_url": "/lay-y-kien/a",
+                        "open": true, "sent": true, "errors": [], "refusal": null,
+                        "values": {"name": "", "email": "", "organisation": "", "text": "", "show_name": null, "consent": null},
+                        "question": "Hai cộng ba bằng mấy?", "token": "ab",
+                    }),
                 )
                 .unwrap(),
             ),

@@ -375,6 +375,25 @@ pub struct EntryView {
     pub procedure: Option<ProcedureView>,
     /// For the described kinds (tasks, plans, …): their fields.
     pub record: Option<RecordView>,
+    /// For drafts open for comment: the window and the approved comments.
+    pub consultation: Option<ConsultationView>,
+}
+
+/// What a draft open for comment adds to its page.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsultationView {
+    pub open: bool,
+    /// "Đang lấy ý kiến đến hết ngày …", "Chưa bắt đầu …", "Đã kết thúc …".
+    pub window: String,
+    pub form_url: String,
+    pub comments: Vec<CommentView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentView {
+    pub who: String,
+    pub at: String,
+    pub text: String,
 }
 
 /// What a described kind's page adds to an entry page.

@@ -46,6 +46,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "citizens' questions",
         apply: create_question_table,
     },
+    Migration {
+        name: "comments on drafts",
+        apply: create_comment_table,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -138,6 +142,11 @@ fn create_message_table(tx: &WriteTransaction) -> Result<(), Error> {
 
 fn create_question_table(tx: &WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::QUESTIONS.definition())?;
+    Ok(())
+}
+
+fn create_comment_table(tx: &WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::COMMENTS.definition())?;
     Ok(())
 }
 

@@ -68,6 +68,9 @@ pub const MESSAGES: Table<u64, crate::citizen::Message> = Table::new("messages_v
 /// Citizens' questions (Hỏi – đáp) by number.
 pub const QUESTIONS: Table<u64, crate::citizen::questions::Question> = Table::new("questions_v1");
 
+/// Comments on drafts open for consultation, by number.
+pub const COMMENTS: Table<u64, crate::citizen::comments::Comment> = Table::new("comments_v1");
+
 /// The names of every table, for backup and integrity checks.
 pub const ALL: &[&str] = &[
     "meta_v1",
@@ -94,6 +97,7 @@ pub const ALL: &[&str] = &[
     "resources_v1",
     "messages_v1",
     "questions_v1",
+    "comments_v1",
 ];
 
 /// Copies every table of `ALL` from `src` into `dst` (the backup's logical copy);
@@ -160,6 +164,10 @@ pub fn copy_all(
         (
             QUESTIONS.name(),
             copy_table(src, dst, QUESTIONS.definition())?,
+        ),
+        (
+            COMMENTS.name(),
+            copy_table(src, dst, COMMENTS.definition())?,
         ),
     ])
 }

@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod citizen;
 mod cli;
+mod consultation;
 mod discovery;
 mod documents;
 mod install;

@@ -6,6 +6,7 @@
 mod account;
 mod backups;
 mod checks;
+mod comments;
 mod entries;
 pub mod form;
 mod library;
@@ -234,6 +235,12 @@ pub const ROUTES: &[RouteSpec] = &[
     ),
     route("/quan-tri/nhat-ky", Some(Capability::Administrator), None),
     route(messages::PATH, Some(Capability::Board), None),
+    route(comments::PATH, Some(Capability::Board), None),
+    route(
+        "/quan-tri/y-kien-du-thao/{seq}",
+        None,
+        Some(Capability::Board),
+    ),
     route(questions::PATH, Some(Capability::Staff), None),
     route(
         "/quan-tri/hoi-dap/{seq}",
@@ -360,6 +367,8 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
         .route("/quan-tri/tai-nguyen", get(resources::resources_page))
         .route("/quan-tri/nhat-ky", get(trail::audit_page))
         .route(messages::PATH, get(messages::messages))
+        .route(comments::PATH, get(comments::comments_list))
+        .route("/quan-tri/y-kien-du-thao/{seq}", post(comments::moderate))
         .route(questions::PATH, get(questions::list))
         .route(
             "/quan-tri/hoi-dap/{seq}",

@@ -259,6 +259,7 @@ pub fn entry_view(
         legal: None,
         procedure: None,
         record: None,
+        consultation: None,
     }
 }
 

@@ -199,11 +199,55 @@ pub async fn detail(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let key = kind.url(&slug);
+    // A draft's comment window opens and closes with the date, not with a publish.
+    let key = match kind {
+        Kind::Consultation => format!("{}?ngay={}", kind.url(&slug), app.today()),
+        _ => kind.url(&slug),
+    };
     cached(&app, &headers, key, || {
         render_detail(app.clone(), kind, slug)
     })
     .await
+}
+
+fn consultation_view(
+    draft: &content::Published,
+    comments: &[crate::citizen::comments::Comment],
+    today: jiff::civil::Date,
+) -> crate::render::views::ConsultationView {
+    use crate::citizen::comments::{Window, window};
+    let date = |key: &str| {
+        draft
+            .revision
+            .fields
+            .record
+            .get(key)
+            .and_then(|v| v.parse::<jiff::civil::Date>().ok())
+            .map(crate::render::format::civil_date)
+            .unwrap_or_default()
+    };
+    let state = window(draft, today);
+    crate::render::views::ConsultationView {
+        open: state == Window::Open,
+        window: match state {
+            Window::NotYet => format!("Chưa bắt đầu: nhận ý kiến từ ngày {}.", date("opens")),
+            Window::Open => format!("Đang lấy ý kiến đến hết ngày {}.", date("closes")),
+            Window::Closed => format!("Đã kết thúc lấy ý kiến ngày {}.", date("closes")),
+        },
+        form_url: format!("{}/gop-y", draft.url()),
+        comments: comments
+            .iter()
+            .map(|c| crate::render::views::CommentView {
+                who: if c.show_name && !c.name.is_empty() {
+                    c.name.clone()
+                } else {
+                    "Người góp ý".to_string()
+                },
+                at: crate::render::format::date(c.at),
+                text: c.text.clone(),
+            })
+            .collect(),
+    }
 }
 
 async fn render_detail(app: Arc<App>, kind: Kind, slug: String) -> Result<String, HttpError> {
@@ -213,11 +257,23 @@ async fn render_detail(app: Arc<App>, kind: Kind, slug: String) -> Result<String
             let Some(entry) = content::find_published(tx, kind, &slug)? else {
                 return Ok(None);
             };
-            Ok(Some((site::load(tx)?, content::categories(tx)?, entry)))
+            let comments = match kind {
+                Kind::Consultation => crate::citizen::comments::approved(tx, entry.entry.id.0)?,
+                _ => Vec::new(),
+            };
+            Ok(Some((
+                site::load(tx)?,
+                content::categories(tx)?,
+                entry,
+                comments,
+            )))
         })
         .await?;
-    let (site, categories, entry) = found.ok_or(HttpError::NotFound)?;
+    let (site, categories, entry, comments) = found.ok_or(HttpError::NotFound)?;
     let mut view = super::entry_view(&app, &site, &categories, &entry, &[]);
     view.record = record_view(&entry);
+    if kind == Kind::Consultation {
+        view.consultation = Some(consultation_view(&entry, &comments, app.today()));
+    }
     Ok(app.renderer.render("public/entry.html", &view)?)
 }

@@ -1,0 +1,198 @@
+//! Comments on drafts open for consultation (C8): sent through the public form while
+//! the draft's window (its `opens` and `closes` dates) is open, and shown on its page
+//! only after a moderator approves them. The commenter's email is never shown; their
+//! name only if they ask for it.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use redb::WriteTransaction;
+use serde::{Deserialize, Serialize};
+
+use crate::content::Published;
+use crate::store::{self, Tx, tables};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Moderation {
+    Pending,
+    Approved {
+        moderated_by: String,
+        moderated_at: Timestamp,
+    },
+    Rejected {
+        moderated_by: String,
+        moderated_at: Timestamp,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comment {
+    pub seq: u64,
+    pub entry: u64,
+    pub at: Timestamp,
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub organisation: String,
+    pub text: String,
+    /// Shown as "Người góp ý" unless the commenter chose to show their name.
+    pub show_name: bool,
+    #[serde(flatten)]
+    pub moderation: Moderation,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error("no such comment")]
+    NoSuchComment,
+    #[error("commenting is not open")]
+    NotOpen,
+    #[error("a reason is required")]
+    ReasonRequired,
+}
+
+/// Where a draft's window stands on `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Window {
+    NotYet,
+    Open,
+    Closed,
+}
+
+pub fn window(draft: &Published, today: Date) -> Window {
+    let date = |key: &str| {
+        draft
+            .revision
+            .fields
+            .record
+            .get(key)
+            .and_then(|v| v.parse::<Date>().ok())
+    };
+    match (date("opens"), date("closes")) {
+        (Some(opens), _) if today < opens => Window::NotYet,
+        (_, Some(closes)) if today > closes => Window::Closed,
+        (Some(_), Some(_)) => Window::Open,
+        _ => Window::Closed,
+    }
+}
+
+pub struct Sent {
+    pub name: String,
+    pub email: String,
+    pub organisation: String,
+    pub text: String,
+    pub show_name: bool,
+}
+
+/// Stores a comment on `draft` if its window is open on `today`.
+pub fn submit(
+    tx: &WriteTransaction,
+    draft: &Published,
+    sent: Sent,
+    today: Date,
+    now: Timestamp,
+) -> Result<Comment, Error> {
+    if window(draft, today) != Window::Open {
+        return Err(Error::NotOpen);
+    }
+    let seq = store::next_id(tx, "comments")?;
+    let comment = Comment {
+        seq,
+        entry: draft.entry.id.0,
+        at: now,
+        name: sent.name,
+        email: sent.email,
+        organisation: sent.organisation,
+        text: sent.text,
+        show_name: sent.show_name,
+        moderation: Moderation::Pending,
+    };
+    tables::COMMENTS.insert(tx, seq, &comment)?;
+    Ok(comment)
+}
+
+/// Every comment, newest first.
+pub fn all(tx: &impl Tx) -> Result<Vec<Comment>, store::Error> {
+    let mut out = tables::COMMENTS.values(tx)?;
+    out.sort_by_key(|c| std::cmp::Reverse(c.seq));
+    Ok(out)
+}
+
+/// The approved comments on an entry, oldest first.
+pub fn approved(tx: &impl Tx, entry: u64) -> Result<Vec<Comment>, store::Error> {
+    let mut out: Vec<Comment> = tables::COMMENTS
+        .values(tx)?
+        .into_iter()
+        .filter(|c| c.entry == entry && matches!(c.moderation, Moderation::Approved { .. }))
+        .collect();
+    out.sort_by_key(|c| c.seq);
+    Ok(out)
+}
+
+pub fn moderate(
+    tx: &WriteTransaction,
+    seq: u64,
+    approve: bool,
+    by: &str,
+    reason: &str,
+    now: Timestamp,
+) -> Result<Comment, Error> {
+    let mut comment = tables::COMMENTS.get(tx, seq)?.ok_or(Error::NoSuchComment)?;
+    comment.moderation = if approve {
+        Moderation::Approved {
+            moderated_by: by.to_string(),
+            moderated_at: now,
+        }
+    } else {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::ReasonRequired);
+        }
+        Moderation::Rejected {
+            moderated_by: by.to_string(),
+            moderated_at: now,
+            reason: reason.to_string(),
+        }
+    };
+    tables::COMMENTS.insert(tx, seq, &comment)?;
+    Ok(comment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moderated_comment_round_trips_through_json() {
+        for moderation in [
+            Moderation::Pending,
+            Moderation::Approved {
+                moderated_by: "truongban".into(),
+                moderated_at: Timestamp::UNIX_EPOCH,
+            },
+            Moderation::Rejected {
+                moderated_by: "truongban".into(),
+                moderated_at: Timestamp::UNIX_EPOCH,
+                reason: "Không liên quan.".into(),
+            },
+        ] {
+            let comment = Comment {
+                seq: 1,
+                entry: 2,
+                at: Timestamp::UNIX_EPOCH,
+                name: "A".into(),
+                email: "a@b.vn".into(),
+                organisation: String::new(),
+                text: "Ý kiến.".into(),
+                show_name: true,
+                moderation,
+            };
+            let json = serde_json::to_vec(&comment).unwrap();
+            assert_eq!(serde_json::from_slice::<Comment>(&json).unwrap(), comment);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! "Duyệt ý kiến dự thảo": the Editorial Board approves comments on drafts before they
+//! are shown, or rejects them with a reason kept for the record. Either is audited,
+//! and an approval drops the page cache so the draft's page shows it at once.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use serde::Serialize;
+
+use super::form::FormData;
+use super::views::{AdminLayout, FieldError, flash_code};
+use super::{Board, Staff, page, site_and_inbox};
+use crate::app::App;
+use crate::audit::{self, Event};
+use crate::citizen::comments::{self, Comment, Moderation};
+use crate::http::error::{HttpError, Outcome, see_other};
+use crate::render::format;
+use crate::store::tables;
+
+pub const PATH: &str = "/quan-tri/y-kien-du-thao";
+
+#[derive(Serialize)]
+struct Row {
+    seq: u64,
+    draft: String,
+    draft_url: String,
+    at: String,
+    name: String,
+    email: String,
+    organisation: String,
+    show_name: bool,
+    text: String,
+    decision: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CommentsView {
+    layout: AdminLayout,
+    pending: Vec<Row>,
+    decided: Vec<Row>,
+    errors: Vec<FieldError>,
+}
+
+async fn comments_page(
+    app: &Arc<App>,
+    staff: &Staff,
+    errors: Vec<FieldError>,
+    flash: Option<&str>,
+) -> Result<Response, HttpError> {
+    let (site, inbox) = site_and_inbox(app, staff).await?;
+    let rows = app
+        .store
+        .read(|tx| -> Result<Vec<(Comment, String, String)>, HttpError> {
+            let mut rows = Vec::new();
+            for c in comments::all(tx)? {
+                let (title, url) =
+                    match crate::content::published(tx, crate::content::EntryId(c.entry))? {
+                        Some(p) => (p.revision.fields.title.clone(), p.url()),
+                        None => match tables::ENTRIES.get(tx, c.entry)? {
+                            Some(e) => (e.slug.clone(), String::new()),
+                            None => (String::new(), String::new()),
+                        },
+                    };
+                rows.push((c, title, url));
+            }
+            Ok(rows)
+        })
+        .await?;
+    let row = |(c, title, url): &(Comment, String, String)| Row {
+        seq: c.seq,
+        draft: title.clone(),
+        draft_url: url.clone(),
+        at: format::datetime(c.at),
+        name: c.name.clone(),
+        email: c.email.clone(),
+        organisation: c.organisation.clone(),
+        show_name: c.show_name,
+        text: c.text.clone(),
+        decision: match &c.moderation {
+            Moderation::Pending => None,
+            Moderation::Approved {
+                moderated_by,
+                moderated_at,
+            } => Some(format!(
+                "Đã duyệt: {moderated_by}, {}",
+                format::datetime(*moderated_at)
+            )),
+            Moderation::Rejected {
+                moderated_by,
+                moderated_at,
+                reason,
+            } => Some(format!(
+                "Không duyệt: {moderated_by}, {}: {reason}",
+                format::datetime(*moderated_at)
+            )),
+        },
+    };
+    let (pending, decided): (Vec<_>, Vec<_>) = rows
+        .iter()
+        .partition(|(c, _, _)| c.moderation == Moderation::Pending);
+    let view = CommentsView {
+        layout: AdminLayout::new(&site, staff, "Duyệt ý kiến dự thảo", PATH, inbox)
+            .with_flash(flash),
+        pending: pending.into_iter().map(row).collect(),
+        decided: decided.into_iter().map(row).collect(),
+        errors,
+    };
+    let outcome = if view.errors.is_empty() {
+        Outcome::Shown
+    } else {
+        Outcome::Invalid
+    };
+    page(app, "admin/comments.html", &view, outcome)
+}
+
+/// `GET /quan-tri/y-kien-du-thao`
+pub async fn comments_list(
+    State(app): State<Arc<App>>,
+    Board(staff): Board,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    comments_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
+}
+
+/// `POST /quan-tri/y-kien-du-thao/{seq}`: `thao_tac=duyet`, or `tu-choi` with `ly_do`.
+pub async fn moderate(
+    State(app): State<Arc<App>>,
+    Board(staff): Board,
+    Path(seq): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let approve = match form.get("thao_tac") {
+        "duyet" => true,
+        "tu-choi" => false,
+        _ => return Err(HttpError::BadRequest("unknown action")),
+    };
+    let reason = form.get("ly_do").to_string();
+    let (login, now) = (staff.user.login.clone(), app.clock.now());
+    let done = app
+        .store
+        .write(
+            move |tx| -> Result<Result<(), comments::Error>, HttpError> {
+                match comments::moderate(tx, seq, approve, &login, &reason, now) {
+                    Ok(_) => {
+                        let action = if approve {
+                            "comment_approved"
+                        } else {
+                            "comment_rejected"
+                        };
+                        audit::append(
+                            tx,
+                            Event::new(&login, action, format!("comment {seq}")),
+                            now,
+                        )?;
+                        Ok(Ok(()))
+                    }
+                    Err(comments::Error::Store(e)) => Err(e.into()),
+                    Err(e) => Ok(Err(e)),
+                }
+            },
+        )
+        .await?;
+    match done {
+        Ok(()) => {
+            app.cache.clear();
+            let flash = if approve {
+                "da-duyet-y-kien"
+            } else {
+                "da-tu-choi-y-kien"
+            };
+            Ok(see_other(&format!("{PATH}?tb={flash}")))
+        }
+        Err(comments::Error::ReasonRequired) => {
+            let error = FieldError {
+                field: "ly_do",
+                message: "Vui lòng ghi lý do không duyệt ý kiến.".into(),
+            };
+            comments_page(&app, &staff, vec![error], None).await
+        }
+        Err(comments::Error::NoSuchComment) => Err(HttpError::NotFound),
+        Err(e) => Err(HttpError::Internal(e.to_string())),
+    }
+}
