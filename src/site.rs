@@ -1,6 +1,12 @@
-//! The site's identity: agency names, footer facts and the main menu (regulation F5–F7).
-//! Templates never hard-code any of it; it lives in the store and a new data folder is
-//! seeded from the demo content or the config file's `[site]` table.
+//! The site's identity and look: agency names, footer facts, the main menu, the home
+//! page's blocks, colours and logo (regulation F5–F7). Templates never hard-code any of
+//! it; it lives in the store and a new data folder is seeded from the demo content or
+//! the config file's `[site]` table.
+//!
+//! The look changes only with leadership's approval (Art. 3.3): staff save a draft,
+//! which is previewed and then approved by the head of the Editorial Board; only the
+//! approval puts it live. Drafts live in the meta table, outside the settings the
+//! integrity check hashes, so a pending draft is not an unapproved change.
 
 use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
@@ -35,6 +41,292 @@ pub struct SiteSettings {
     pub logo: Option<String>,
     #[serde(default)]
     pub menu: Vec<MenuItem>,
+    /// Which blocks the home page shows.
+    #[serde(default)]
+    pub home: HomeBlocks,
+    #[serde(default)]
+    pub colours: Colours,
+    /// Links to state portals shown on the home page.
+    #[serde(default)]
+    pub portals: Vec<Link>,
+    /// Banners on the home page: an image from the library and where it leads.
+    #[serde(default)]
+    pub banners: Vec<Banner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HomeBlocks {
+    pub featured: bool,
+    pub latest: bool,
+    pub categories: bool,
+    pub documents: bool,
+    pub procedures: bool,
+    pub portals: bool,
+    pub banners: bool,
+}
+
+impl Default for HomeBlocks {
+    fn default() -> Self {
+        HomeBlocks {
+            featured: true,
+            latest: true,
+            categories: true,
+            documents: true,
+            procedures: true,
+            portals: true,
+            banners: true,
+        }
+    }
+}
+
+/// The header and menu colours, as `#rrggbb`; both carry white text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Colours {
+    pub header: String,
+    pub menu: String,
+}
+
+impl Default for Colours {
+    fn default() -> Self {
+        Colours {
+            header: "#a50d22".into(),
+            menu: "#0b4f8a".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub label: String,
+    pub href: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Banner {
+    /// Blob hash of an image in the library.
+    pub image: String,
+    pub alt: String,
+    pub href: String,
+}
+
+/// `#rrggbb` as (r, g, b).
+pub fn parse_colour(text: &str) -> Option<(u8, u8, u8)> {
+    let hex = text.strip_prefix('#')?;
+    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some((byte(0)?, byte(2)?, byte(4)?))
+}
+
+/// The WCAG 2.1 contrast ratio of white text on this colour.
+pub fn contrast_with_white((r, g, b): (u8, u8, u8)) -> f64 {
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    1.05 / (luminance + 0.05)
+}
+
+/// The colour darkened by a quarter (hover and second shades).
+pub fn darker((r, g, b): (u8, u8, u8)) -> String {
+    let d = |c: u8| (f64::from(c) * 0.75).round() as u8;
+    format!("#{:02x}{:02x}{:02x}", d(r), d(g), d(b))
+}
+
+/// The stylesheet that applies the approved colours (`/giao-dien.css`).
+pub fn theme_css(colours: &Colours) -> String {
+    let defaults = Colours::default();
+    let header = parse_colour(&colours.header).or(parse_colour(&defaults.header));
+    let menu = parse_colour(&colours.menu).or(parse_colour(&defaults.menu));
+    let mut css = String::from(":root {");
+    if let Some(c) = header {
+        css.push_str(&format!(
+            " --red: #{:02x}{:02x}{:02x}; --red-dark: {};",
+            c.0,
+            c.1,
+            c.2,
+            darker(c)
+        ));
+    }
+    if let Some(c) = menu {
+        css.push_str(&format!(
+            " --blue: #{:02x}{:02x}{:02x}; --blue-dark: {};",
+            c.0,
+            c.1,
+            c.2,
+            darker(c)
+        ));
+    }
+    css.push_str(" }\n");
+    css
+}
+
+/// A field the editor of the site settings must correct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// What a draft of the settings must satisfy before it can be saved: the facts F5/F6
+/// require, readable colours, menus and links that lead somewhere.
+pub fn check(site: &SiteSettings) -> Vec<Invalid> {
+    let mut out = Vec::new();
+    let labels = [
+        ("agency_name", "tên cơ quan"),
+        ("managing_body", "cơ quan chủ quản"),
+        ("responsible_person", "người chịu trách nhiệm"),
+        ("address", "địa chỉ"),
+        ("phone", "điện thoại"),
+        ("email", "thư điện tử"),
+        ("copyright", "thông tin bản quyền"),
+    ];
+    for missing in site.missing_required() {
+        let label = labels
+            .iter()
+            .find(|(k, _)| *k == missing)
+            .map_or(missing, |(_, l)| l);
+        out.push(Invalid {
+            field: missing,
+            message: format!("Không được để trống {label} (bắt buộc ở chân trang theo quy định)."),
+        });
+    }
+    for (field, value) in [
+        ("header_colour", &site.colours.header),
+        ("menu_colour", &site.colours.menu),
+    ] {
+        match parse_colour(value) {
+            None => out.push(Invalid {
+                field,
+                message: format!("Màu “{value}” không đúng dạng #rrggbb."),
+            }),
+            Some(c) if contrast_with_white(c) < 4.5 => out.push(Invalid {
+                field,
+                message: format!(
+                    "Màu {value} quá nhạt: chữ trắng trên nền này chỉ đạt độ tương phản {:.1}:1, cần ít nhất 4,5:1.",
+                    contrast_with_white(c)
+                ),
+            }),
+            Some(_) => {}
+        }
+    }
+    let good_href = |href: &str| {
+        (href.starts_with('/') && !href.starts_with("//")) || href.starts_with("https://")
+    };
+    let mut items: Vec<&MenuItem> = site.menu.iter().collect();
+    items.extend(site.menu.iter().flat_map(|m| m.children.iter()));
+    if site.menu.is_empty() {
+        out.push(Invalid {
+            field: "menu",
+            message: "Trình đơn chính cần ít nhất một mục.".into(),
+        });
+    }
+    for item in items {
+        if item.label.trim().is_empty() || !good_href(&item.href) {
+            out.push(Invalid {
+                field: "menu",
+                message: format!(
+                    "Mục trình đơn “{}” cần nhãn và đường dẫn bắt đầu bằng / hoặc https://.",
+                    item.label
+                ),
+            });
+        }
+    }
+    for link in &site.portals {
+        if link.label.trim().is_empty() || !link.href.starts_with("https://") {
+            out.push(Invalid {
+                field: "portals",
+                message: format!(
+                    "Liên kết cổng “{}” cần tên và địa chỉ https://.",
+                    link.label
+                ),
+            });
+        }
+    }
+    for banner in &site.banners {
+        if banner.alt.trim().is_empty() || !good_href(&banner.href) || banner.image.is_empty() {
+            out.push(Invalid {
+                field: "banners",
+                message: "Mỗi băng-rôn cần ảnh trong thư viện, mô tả thay thế và đường dẫn.".into(),
+            });
+        }
+    }
+    out
+}
+
+/// A proposed change to the settings, waiting for approval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub settings: SiteSettings,
+    pub by: String,
+    pub by_name: String,
+    pub at: jiff::Timestamp,
+}
+
+const DRAFT_KEY: &str = "site_draft";
+
+pub fn draft(tx: &impl Tx) -> Result<Option<Draft>, store::Error> {
+    Ok(tables::META
+        .get(tx, DRAFT_KEY)?
+        .and_then(|v| serde_json::from_value(v).ok()))
+}
+
+/// Saves a checked draft (replacing any earlier one) and records it in the audit trail.
+pub fn propose(tx: &WriteTransaction, draft: &Draft) -> Result<(), store::Error> {
+    let value = serde_json::to_value(draft).map_err(|e| store::Error::Decode {
+        table: tables::META.name(),
+        message: e.to_string(),
+    })?;
+    tables::META.insert(tx, DRAFT_KEY, &value)?;
+    crate::audit::append(
+        tx,
+        crate::audit::Event::new(&draft.by, "settings_draft_saved", KEY),
+        draft.at,
+    )?;
+    Ok(())
+}
+
+/// Puts the draft live (the approver is recorded) and removes it.
+pub fn approve(
+    tx: &WriteTransaction,
+    by: &str,
+    now: jiff::Timestamp,
+) -> Result<Option<SiteSettings>, store::Error> {
+    let Some(draft) = draft(tx)? else {
+        return Ok(None);
+    };
+    save_as(tx, &draft.settings, by, now)?;
+    tables::META.remove(tx, DRAFT_KEY)?;
+    Ok(Some(draft.settings))
+}
+
+/// Drops the draft, with the reason in the audit trail.
+pub fn discard(
+    tx: &WriteTransaction,
+    by: &str,
+    reason: &str,
+    now: jiff::Timestamp,
+) -> Result<bool, store::Error> {
+    if draft(tx)?.is_none() {
+        return Ok(false);
+    }
+    tables::META.remove(tx, DRAFT_KEY)?;
+    crate::audit::append(
+        tx,
+        crate::audit::Event::new(by, "settings_draft_returned", KEY).detail(reason),
+        now,
+    )?;
+    Ok(true)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -77,6 +369,15 @@ pub fn load(tx: &impl Tx) -> Result<SiteSettings, store::Error> {
 }
 
 pub fn save(tx: &WriteTransaction, site: &SiteSettings) -> Result<(), store::Error> {
+    save_as(tx, site, "", jiff::Timestamp::now())
+}
+
+fn save_as(
+    tx: &WriteTransaction,
+    site: &SiteSettings,
+    by: &str,
+    now: jiff::Timestamp,
+) -> Result<(), store::Error> {
     let value = serde_json::to_value(site).map_err(|e| store::Error::Decode {
         table: tables::SETTINGS.name(),
         message: e.to_string(),
@@ -84,11 +385,10 @@ pub fn save(tx: &WriteTransaction, site: &SiteSettings) -> Result<(), store::Err
     tables::SETTINGS.insert(tx, KEY, &value)?;
     // Settings changed here, by the program, are the approved ones; a change made any
     // other way is what the integrity check reports.
-    let now = jiff::Timestamp::now();
-    crate::integrity::approve_settings(tx, "settings", now)?;
+    crate::integrity::approve_settings(tx, if by.is_empty() { "settings" } else { by }, now)?;
     crate::audit::append(
         tx,
-        crate::audit::Event::new("", "settings_changed", KEY).detail(&site.agency_name),
+        crate::audit::Event::new(by, "settings_changed", KEY).detail(&site.agency_name),
         now,
     )?;
     Ok(())

@@ -53,6 +53,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/rss/{name}", get(public::kind_feed))
         .route("/robots.txt", get(public::robots_txt))
         .route("/hien-thi.css", get(public::display::stylesheet))
+        .route("/giao-dien.css", get(public::theme_css))
         .route("/hien-thi", axum::routing::post(public::display::choose))
         .route(crate::paths::ACCESSIBILITY, get(public::accessibility))
         .route(

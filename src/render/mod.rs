@@ -240,6 +240,13 @@ mod tests {
                             category: Link::category(&categories[0]),
                             items: vec![card.clone()],
                         }],
+                        documents: vec![card.clone()],
+                        procedures: vec![card.clone()],
+                        banners: vec![views::BannerView {
+                            src: "/tep/a/b.jpg".into(),
+                            alt: "Băng-rôn".into(),
+                            href: "/".into(),
+                        }],
                     },
                 )
                 .unwrap(),

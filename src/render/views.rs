@@ -24,6 +24,8 @@ pub struct Layout {
     pub og_type: &'static str,
     /// Open Graph image: an absolute URL, or empty (needs the configured origin).
     pub og_image: String,
+    /// The stylesheet with the site's colours (a draft's, in a preview).
+    pub theme_css: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -49,6 +51,7 @@ impl Layout {
             dublin_core: Vec::new(),
             og_type: "website",
             og_image: String::new(),
+            theme_css: "/giao-dien.css".into(),
         }
     }
 
@@ -301,6 +304,16 @@ pub struct HomeView {
     pub featured: Vec<Card>,
     pub latest: Vec<Card>,
     pub sections: Vec<Section>,
+    pub documents: Vec<Card>,
+    pub procedures: Vec<Card>,
+    pub banners: Vec<BannerView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BannerView {
+    pub src: String,
+    pub alt: String,
+    pub href: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

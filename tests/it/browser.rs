@@ -656,6 +656,10 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
         .unwrap();
     assert!(client.source().await.unwrap().contains("chart-box"));
     violations.extend(axe(&client, &axe_js).await);
+    for page in ["/quan-tri/giao-dien", "/quan-tri/hoi-dap"] {
+        client.goto(&server.url(page)).await.unwrap();
+        violations.extend(axe(&client, &axe_js).await);
+    }
     client
         .goto(&server.url("/quan-tri/nhat-ky?hanh_dong=step%3A"))
         .await

@@ -14,6 +14,7 @@ mod documents;
 mod install;
 mod integrity;
 mod lifecycle;
+mod look;
 mod ops;
 mod questions;
 mod second_factor;

@@ -10,6 +10,7 @@ mod comments;
 mod entries;
 pub mod form;
 mod library;
+mod look;
 mod messages;
 mod people;
 mod questions;
@@ -70,6 +71,8 @@ pub enum Capability {
     BoardHead,
     /// A member or the head of the Editorial Board (reports from the daily review).
     Board,
+    /// Who may propose a change to the site's look: administrators and the Board.
+    SiteLook,
     Administrator,
 }
 
@@ -84,6 +87,9 @@ impl Capability {
             Capability::Board => {
                 roles.contains(&Role::BoardHead) || roles.contains(&Role::BoardMember)
             }
+            Capability::SiteLook => [Role::Administrator, Role::BoardHead, Role::BoardMember]
+                .iter()
+                .any(|r| roles.contains(r)),
             Capability::Administrator => roles.contains(&Role::Administrator),
         }
     }
@@ -235,6 +241,14 @@ pub const ROUTES: &[RouteSpec] = &[
     ),
     route("/quan-tri/nhat-ky", Some(Capability::Administrator), None),
     route(messages::PATH, Some(Capability::Board), None),
+    route(
+        look::PATH,
+        Some(Capability::SiteLook),
+        Some(Capability::SiteLook),
+    ),
+    route(look::PREVIEW, Some(Capability::SiteLook), None),
+    route(look::PREVIEW_CSS, Some(Capability::SiteLook), None),
+    route(look::DECIDE, None, Some(Capability::BoardHead)),
     route(comments::PATH, Some(Capability::Board), None),
     route(
         "/quan-tri/y-kien-du-thao/{seq}",
@@ -367,6 +381,10 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
         .route("/quan-tri/tai-nguyen", get(resources::resources_page))
         .route("/quan-tri/nhat-ky", get(trail::audit_page))
         .route(messages::PATH, get(messages::messages))
+        .route(look::PATH, get(look::look).post(look::save_draft))
+        .route(look::PREVIEW, get(look::preview))
+        .route(look::PREVIEW_CSS, get(look::preview_css))
+        .route(look::DECIDE, post(look::decide))
         .route(comments::PATH, get(comments::comments_list))
         .route("/quan-tri/y-kien-du-thao/{seq}", post(comments::moderate))
         .route(questions::PATH, get(questions::list))
@@ -467,6 +485,7 @@ macro_rules! capability {
     };
 }
 
+capability!(LookEditor, Capability::SiteLook);
 capability!(StaffOnly, Capability::Staff);
 capability!(Writer, Capability::Writer);
 capability!(Head, Capability::BoardHead);

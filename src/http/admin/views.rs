@@ -74,6 +74,12 @@ impl AdminLayout {
                 has(Role::Administrator),
             ),
             ("Kiểm tra toàn vẹn", "/quan-tri/kiem-tra", 0, true),
+            (
+                "Giao diện trang",
+                "/quan-tri/giao-dien",
+                0,
+                has(Role::Administrator) || has(Role::BoardHead) || has(Role::BoardMember),
+            ),
             ("Hỏi – đáp", "/quan-tri/hoi-dap", 0, true),
             (
                 "Ý kiến, đề nghị",
@@ -154,6 +160,10 @@ fn flash(code: &str) -> Option<&'static str> {
         "da-xu-ly-bao-cao" => "Đã đánh dấu báo cáo là đã xử lý.",
         "da-xu-ly-y-kien" => "Đã ghi nhận việc xử lý ý kiến.",
         "da-chuyen-don-vi" => "Đã chuyển câu hỏi tới đơn vị.",
+        "da-luu-giao-dien" => "Đã lưu bản nháp giao diện; bản nháp chờ Trưởng Ban biên tập duyệt.",
+        "da-duyet-giao-dien" => "Đã duyệt: giao diện mới đã được áp dụng trên trang.",
+        "da-tra-lai-giao-dien" => "Đã trả lại bản nháp giao diện.",
+        "khong-co-ban-nhap" => "Không có bản nháp giao diện nào chờ duyệt.",
         "da-duyet-y-kien" => "Đã duyệt ý kiến; ý kiến hiển thị dưới dự thảo.",
         "da-tu-choi-y-kien" => "Đã ghi nhận ý kiến không được duyệt.",
         "da-dong" => "Đã đóng câu hỏi; người hỏi thấy lý do trên trang tra cứu.",

@@ -42,6 +42,24 @@ pub async fn robots_txt(
     .await
 }
 
+/// `GET /giao-dien.css`: the approved colours of the site.
+pub async fn theme_css(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    cached_as(
+        &app,
+        &headers,
+        "/giao-dien.css".into(),
+        "text/css; charset=utf-8",
+        || async {
+            let site = app.store.read(crate::site::load).await?;
+            Ok(crate::site::theme_css(&site.colours))
+        },
+    )
+    .await
+}
+
 fn w3c(time: Timestamp) -> String {
     time.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

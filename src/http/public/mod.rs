@@ -26,13 +26,15 @@ use super::cache::CachedPage;
 use super::error::HttpError;
 use crate::app::App;
 
-pub use discovery::{robots_txt, sitemap_index, sitemap_part};
+pub use discovery::{robots_txt, sitemap_index, sitemap_part, theme_css};
 pub use documents::{document, documents};
 pub use feeds::{
     category_feed, documents_csv, documents_json, kind_feed, procedures_csv, procedures_json,
 };
 pub use files::file;
-pub use pages::{accessibility, article, category, entry_view, home, news, page, sitemap};
+pub use pages::{
+    accessibility, article, category, entry_view, home, news, page, render_home_with, sitemap,
+};
 pub use procedures::{procedure, procedures};
 pub use schedule::{week, week_entry};
 pub use search::search;

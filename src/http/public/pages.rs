@@ -109,10 +109,20 @@ async fn entry(
 }
 
 async fn render_home(app: Arc<App>) -> Result<String, HttpError> {
-    let (site, categories, featured, latest, sections) = app
+    let site = app.store.read(site::load).await?;
+    render_home_with(&app, site, Layout::new).await
+}
+
+/// The home page as `site` would make it: the live settings, or a draft being
+/// previewed (`layout` makes the draft's layout, which links the draft's colours).
+pub async fn render_home_with(
+    app: &Arc<App>,
+    site: SiteSettings,
+    layout: impl FnOnce(&SiteSettings, &str, &str, &str) -> Layout,
+) -> Result<String, HttpError> {
+    let (categories, featured, latest, sections, documents, procedures) = app
         .store
         .read(|tx| -> Result<_, content::Error> {
-            let site = site::load(tx)?;
             let categories = content::categories(tx)?;
             let featured = content::list_published(tx, List::Featured, 1, 3)?.items;
             let latest = content::list_published(tx, List::Kind(Kind::Article), 1, 9)?.items;
@@ -121,7 +131,12 @@ async fn render_home(app: Arc<App>) -> Result<String, HttpError> {
                 let items = content::list_published(tx, List::Category(&c.slug), 1, 4)?.items;
                 sections.push((c.clone(), items));
             }
-            Ok((site, categories, featured, latest, sections))
+            let documents =
+                content::list_published(tx, List::Kind(Kind::LegalDocument), 1, 5)?.items;
+            let procedures = content::list_published(tx, List::Kind(Kind::Procedure), 1, 5)?.items;
+            Ok((
+                categories, featured, latest, sections, documents, procedures,
+            ))
         })
         .await?;
     let cards = |items: &[Published]| -> Vec<Card> {
@@ -132,8 +147,21 @@ async fn render_home(app: Arc<App>) -> Result<String, HttpError> {
         .filter(|p| !featured.iter().any(|f| f.entry.id == p.entry.id))
         .take(6)
         .collect();
+    // Settings name banner images by hash; one that is not a hash shows no banner.
+    let banners = site
+        .banners
+        .iter()
+        .filter_map(|b| {
+            let hash = crate::store::BlobHash::try_from(b.image.clone()).ok()?;
+            Some(crate::render::views::BannerView {
+                src: crate::paths::blob(&hash, "bang-ron.jpg"),
+                alt: b.alt.clone(),
+                href: b.href.clone(),
+            })
+        })
+        .collect();
     let view = HomeView {
-        layout: Layout::new(&site, app.origin(), "Trang chủ", paths::HOME).with_site_dublin_core(),
+        layout: layout(&site, app.origin(), "Trang chủ", paths::HOME).with_site_dublin_core(),
         featured: cards(&featured),
         latest: cards(&latest),
         sections: sections
@@ -144,6 +172,9 @@ async fn render_home(app: Arc<App>) -> Result<String, HttpError> {
                 items: cards(items),
             })
             .collect(),
+        documents: cards(&documents),
+        procedures: cards(&procedures),
+        banners,
     };
     Ok(app.renderer.render("public/home.html", &view)?)
 }

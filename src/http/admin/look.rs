@@ -1,0 +1,417 @@
+//! "Giao diện trang": the site's look (Art. 3.3): header and footer facts, menus, the
+//! home page's blocks, colours, logo, links to state portals and banners. Staff who
+//! may (administrators and the Board) save a draft and preview it; only the head of
+//! the Editorial Board approves it, which puts it live and drops the page cache. A
+//! draft can also be returned with a reason. Every step is audited.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::form::FormData;
+use super::views::{AdminLayout, FieldError, flash_code};
+use super::{Head, LookEditor, Staff, page, site_and_inbox};
+use crate::app::App;
+use crate::http::error::{HttpError, Outcome, see_other};
+use crate::render::format;
+use crate::render::views::Layout;
+use crate::site::{self, Banner, Draft, HomeBlocks, Link, MenuItem, SiteSettings};
+use crate::store::tables;
+use crate::workflow::Role;
+
+pub const PATH: &str = "/quan-tri/giao-dien";
+pub const PREVIEW: &str = "/quan-tri/giao-dien/xem-truoc";
+pub const PREVIEW_CSS: &str = "/quan-tri/giao-dien/xem-truoc.css";
+pub const DECIDE: &str = "/quan-tri/giao-dien/duyet";
+
+/// The settings as the form shows them: one text per field, lists as lines.
+#[derive(Debug, Default, Serialize)]
+struct Values {
+    agency_name: String,
+    agency_name_en: String,
+    short_name: String,
+    managing_body: String,
+    responsible_person: String,
+    address: String,
+    phone: String,
+    fax: String,
+    email: String,
+    copyright: String,
+    tagline: String,
+    logo: String,
+    header_colour: String,
+    menu_colour: String,
+    /// `Nhãn | /duong-dan`, children start with `-`.
+    menu: String,
+    home: HomeBlocks,
+    /// `Tên | https://…`
+    portals: String,
+    /// `mã ảnh | mô tả | đường dẫn`
+    banners: String,
+}
+
+impl Values {
+    fn of(s: &SiteSettings) -> Values {
+        let mut menu = Vec::new();
+        for item in &s.menu {
+            menu.push(format!("{} | {}", item.label, item.href));
+            for child in &item.children {
+                menu.push(format!("- {} | {}", child.label, child.href));
+            }
+        }
+        Values {
+            agency_name: s.agency_name.clone(),
+            agency_name_en: s.agency_name_en.clone(),
+            short_name: s.short_name.clone(),
+            managing_body: s.managing_body.clone(),
+            responsible_person: s.responsible_person.clone(),
+            address: s.address.clone(),
+            phone: s.phone.clone(),
+            fax: s.fax.clone(),
+            email: s.email.clone(),
+            copyright: s.copyright.clone(),
+            tagline: s.tagline.clone(),
+            logo: s.logo.clone().unwrap_or_default(),
+            header_colour: s.colours.header.clone(),
+            menu_colour: s.colours.menu.clone(),
+            menu: menu.join("\n"),
+            home: s.home.clone(),
+            portals: s
+                .portals
+                .iter()
+                .map(|l| format!("{} | {}", l.label, l.href))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            banners: s
+                .banners
+                .iter()
+                .map(|b| format!("{} | {} | {}", b.image, b.alt, b.href))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty())
+}
+
+fn parts(line: &str) -> Vec<String> {
+    line.split('|').map(|p| p.trim().to_string()).collect()
+}
+
+/// The settings a submitted form describes (checked separately by `site::check`).
+fn from_form(form: &FormData) -> SiteSettings {
+    let text = |name: &str| form.get(name).trim().to_string();
+    let mut menu: Vec<MenuItem> = Vec::new();
+    for line in lines(form.get("menu")) {
+        let (child, line) = match line.strip_prefix('-') {
+            Some(rest) => (true, rest.trim()),
+            None => (false, line),
+        };
+        let p = parts(line);
+        let item = MenuItem {
+            label: p.first().cloned().unwrap_or_default(),
+            href: p.get(1).cloned().unwrap_or_default(),
+            children: Vec::new(),
+        };
+        match (child, menu.last_mut()) {
+            (true, Some(parent)) => parent.children.push(item),
+            _ => menu.push(item),
+        }
+    }
+    SiteSettings {
+        agency_name: text("agency_name"),
+        agency_name_en: text("agency_name_en"),
+        short_name: text("short_name"),
+        managing_body: text("managing_body"),
+        responsible_person: text("responsible_person"),
+        address: text("address"),
+        phone: text("phone"),
+        fax: text("fax"),
+        email: text("email"),
+        copyright: text("copyright"),
+        tagline: text("tagline"),
+        logo: Some(text("logo")).filter(|l| !l.is_empty()),
+        menu,
+        home: HomeBlocks {
+            featured: form.has("home_featured"),
+            latest: form.has("home_latest"),
+            categories: form.has("home_categories"),
+            documents: form.has("home_documents"),
+            procedures: form.has("home_procedures"),
+            portals: form.has("home_portals"),
+            banners: form.has("home_banners"),
+        },
+        colours: site::Colours {
+            header: text("header_colour").to_lowercase(),
+            menu: text("menu_colour").to_lowercase(),
+        },
+        portals: lines(form.get("portals"))
+            .map(|line| {
+                let p = parts(line);
+                Link {
+                    label: p.first().cloned().unwrap_or_default(),
+                    href: p.get(1).cloned().unwrap_or_default(),
+                }
+            })
+            .collect(),
+        banners: lines(form.get("banners"))
+            .map(|line| {
+                let p = parts(line);
+                Banner {
+                    image: p.first().cloned().unwrap_or_default(),
+                    alt: p.get(1).cloned().unwrap_or_default(),
+                    href: p.get(2).cloned().unwrap_or_default(),
+                }
+            })
+            .collect(),
+    }
+}
+
+#[derive(Serialize)]
+struct ImageChoice {
+    hash: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct LookView {
+    layout: AdminLayout,
+    values: Values,
+    errors: Vec<FieldError>,
+    draft: Option<DraftInfo>,
+    may_approve: bool,
+    images: Vec<ImageChoice>,
+}
+
+#[derive(Serialize)]
+struct DraftInfo {
+    by: String,
+    at: String,
+    changes: Vec<&'static str>,
+}
+
+/// The parts of the look a draft changes, in words.
+fn changes(live: &SiteSettings, draft: &SiteSettings) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let facts = |s: &SiteSettings| {
+        (
+            s.agency_name.clone(),
+            s.agency_name_en.clone(),
+            s.short_name.clone(),
+            s.managing_body.clone(),
+            s.responsible_person.clone(),
+            s.tagline.clone(),
+        )
+    };
+    let footer = |s: &SiteSettings| {
+        (
+            s.address.clone(),
+            s.phone.clone(),
+            s.fax.clone(),
+            s.email.clone(),
+            s.copyright.clone(),
+        )
+    };
+    if facts(live) != facts(draft) {
+        out.push("tên cơ quan và đầu trang");
+    }
+    if footer(live) != footer(draft) {
+        out.push("chân trang");
+    }
+    if live.menu != draft.menu {
+        out.push("trình đơn");
+    }
+    if live.home != draft.home {
+        out.push("các khối trang chủ");
+    }
+    if live.colours != draft.colours {
+        out.push("màu sắc");
+    }
+    if live.logo != draft.logo {
+        out.push("biểu trưng");
+    }
+    if live.portals != draft.portals {
+        out.push("liên kết cổng thông tin");
+    }
+    if live.banners != draft.banners {
+        out.push("băng-rôn");
+    }
+    out
+}
+
+async fn look_page(
+    app: &Arc<App>,
+    staff: &Staff,
+    shown: Option<SiteSettings>,
+    errors: Vec<FieldError>,
+    flash: Option<&str>,
+) -> Result<Response, HttpError> {
+    let (site_name, inbox) = site_and_inbox(app, staff).await?;
+    let (live, draft, images) = app
+        .store
+        .read(|tx| -> Result<_, HttpError> {
+            let images = tables::BLOBS
+                .values(tx)?
+                .into_iter()
+                .filter(|b| b.content_type.starts_with("image/"))
+                .map(|b| ImageChoice {
+                    hash: b.hash.to_string(),
+                    name: b.original_name,
+                })
+                .collect::<Vec<_>>();
+            Ok((site::load(tx)?, site::draft(tx)?, images))
+        })
+        .await?;
+    let outcome = if errors.is_empty() {
+        Outcome::Shown
+    } else {
+        Outcome::Invalid
+    };
+    let values = Values::of(
+        shown
+            .as_ref()
+            .or(draft.as_ref().map(|d| &d.settings))
+            .unwrap_or(&live),
+    );
+    let view = LookView {
+        layout: AdminLayout::new(&site_name, staff, "Giao diện trang", PATH, inbox)
+            .with_flash(flash),
+        values,
+        errors,
+        draft: draft.as_ref().map(|d| DraftInfo {
+            by: d.by_name.clone(),
+            at: format::datetime(d.at),
+            changes: changes(&live, &d.settings),
+        }),
+        may_approve: staff.user.roles.contains(&Role::BoardHead),
+        images,
+    };
+    page(app, "admin/look.html", &view, outcome)
+}
+
+/// `GET /quan-tri/giao-dien`
+pub async fn look(
+    State(app): State<Arc<App>>,
+    LookEditor(staff): LookEditor,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    look_page(&app, &staff, None, Vec::new(), flash_code(query.as_deref())).await
+}
+
+/// `POST /quan-tri/giao-dien`: saves the form as the draft waiting for approval.
+pub async fn save_draft(
+    State(app): State<Arc<App>>,
+    LookEditor(staff): LookEditor,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let settings = from_form(&form);
+    let invalid = site::check(&settings);
+    if !invalid.is_empty() {
+        let errors = invalid
+            .into_iter()
+            .map(|i| FieldError {
+                field: i.field,
+                message: i.message,
+            })
+            .collect();
+        return look_page(&app, &staff, Some(settings), errors, None).await;
+    }
+    let draft = Draft {
+        settings,
+        by: staff.user.login.clone(),
+        by_name: staff.user.name.clone(),
+        at: app.clock.now(),
+    };
+    app.store.write(move |tx| site::propose(tx, &draft)).await?;
+    Ok(see_other(&format!("{PATH}?tb=da-luu-giao-dien")))
+}
+
+/// `POST /quan-tri/giao-dien/duyet`: the head of the Board approves the draft
+/// (`thao_tac=duyet`) or returns it with a reason (`thao_tac=tra-lai`, `ly_do`).
+pub async fn decide(
+    State(app): State<Arc<App>>,
+    Head(staff): Head,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let (login, now) = (staff.user.login.clone(), app.clock.now());
+    match form.get("thao_tac") {
+        "duyet" => {
+            let approved = app
+                .store
+                .write(move |tx| site::approve(tx, &login, now))
+                .await?;
+            if approved.is_none() {
+                return Ok(see_other(&format!("{PATH}?tb=khong-co-ban-nhap")));
+            }
+            app.cache.clear();
+            Ok(see_other(&format!("{PATH}?tb=da-duyet-giao-dien")))
+        }
+        "tra-lai" => {
+            let reason = form.get("ly_do").trim().to_string();
+            if reason.is_empty() {
+                let error = FieldError {
+                    field: "ly_do",
+                    message: "Vui lòng ghi lý do trả lại bản nháp.".into(),
+                };
+                return look_page(&app, &staff, None, vec![error], None).await;
+            }
+            app.store
+                .write(move |tx| site::discard(tx, &login, &reason, now))
+                .await?;
+            Ok(see_other(&format!("{PATH}?tb=da-tra-lai-giao-dien")))
+        }
+        _ => Err(HttpError::BadRequest("unknown action")),
+    }
+}
+
+/// `GET /quan-tri/giao-dien/xem-truoc`: the home page as the draft would make it.
+pub async fn preview(
+    State(app): State<Arc<App>>,
+    LookEditor(_staff): LookEditor,
+) -> Result<Response, HttpError> {
+    let draft = app
+        .store
+        .read(site::draft)
+        .await?
+        .ok_or(HttpError::NotFound)?;
+    let html =
+        crate::http::public::render_home_with(&app, draft.settings, |site, origin, title, path| {
+            let mut layout = Layout::new(site, origin, title, path).without_canonical();
+            layout.theme_css = PREVIEW_CSS.into();
+            layout.title = format!("Xem trước giao diện – {title}");
+            layout
+        })
+        .await?;
+    // Marks the page so no one mistakes it for the live site.
+    let html = html.replacen(
+        "<body>",
+        "<body><p class=\"preview-banner\" role=\"status\">Bản xem trước giao diện chưa được duyệt</p>",
+        1,
+    );
+    Ok(([(CACHE_CONTROL, "no-store")], axum::response::Html(html)).into_response())
+}
+
+/// `GET /quan-tri/giao-dien/xem-truoc.css`: the draft's colours.
+pub async fn preview_css(
+    State(app): State<Arc<App>>,
+    LookEditor(_staff): LookEditor,
+) -> Result<Response, HttpError> {
+    let draft = app
+        .store
+        .read(site::draft)
+        .await?
+        .ok_or(HttpError::NotFound)?;
+    Ok((
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        site::theme_css(&draft.settings.colours),
+    )
+        .into_response())
+}
