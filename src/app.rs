@@ -83,6 +83,8 @@ pub struct App {
     pub tls_problem: std::sync::Mutex<Option<String>>,
     /// Honeypot, rate limit and challenge of the citizens' forms.
     pub form_guard: crate::citizen::spam::Guard,
+    /// Visitors online, today and in total, counted without cookies.
+    pub visits: crate::stats::Stats,
 }
 
 /// Why `App::check_integrity` did not produce a report.
@@ -135,6 +137,7 @@ impl App {
                 "site settings lack facts the law requires in the header and footer"
             );
         }
+        let visits = crate::stats::Stats::new(store.read_blocking(crate::stats::load)?);
         let form_guard = crate::citizen::spam::Guard::new(
             config.forms.per_address_per_hour,
             config.forms.min_fill,
@@ -159,6 +162,7 @@ impl App {
             metrics: Default::default(),
             tls_problem: Default::default(),
             form_guard,
+            visits,
         })
     }
 }

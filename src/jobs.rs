@@ -26,6 +26,9 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 if ticks.is_multiple_of(60) {
                     start_daily_backup_if_due(&app).await;
                     check_integrity_if_due(&app).await;
+                    if let Err(e) = save_visits(&app).await {
+                        tracing::error!("saving the visit counts failed: {e}");
+                    }
                 }
                 if ticks.is_multiple_of(3600)
                     && ticks > 0
@@ -50,6 +53,14 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => return,
         }
     }
+}
+
+/// Saves the visit counts (each minute), so a restart keeps them.
+pub async fn save_visits(app: &App) -> Result<(), crate::store::Error> {
+    let saved = app.visits.saved(app.clock.now());
+    app.store
+        .write(move |tx| crate::stats::save(tx, &saved))
+        .await
 }
 
 /// Starts the daily backup in its own task when it is due and none is running; the

@@ -29,6 +29,7 @@ pub mod render;
 pub mod resources;
 pub mod search;
 pub mod site;
+pub mod stats;
 pub mod store;
 pub mod supervisor;
 pub mod workflow;

@@ -88,6 +88,22 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         .map_or("unmatched", |m| m.as_str())
         .to_string();
 
+    // A citizen's page view, counted below if it is one (no cookie, nothing stored).
+    let visitor = (request.method() == axum::http::Method::GET && !path.starts_with("/quan-tri"))
+        .then(|| {
+            let ip = request
+                .extensions()
+                .get::<crate::http::server::Peer>()
+                .map(|p| p.0.ip().to_canonical())?;
+            let agent = request
+                .headers()
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            Some((ip, agent))
+        })
+        .flatten();
     let mut response = match guard(&app, &request) {
         Err(e) => e.into_response(),
         Ok(()) => {
@@ -118,6 +134,17 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     }
     app.metrics
         .record(&route, response.status().as_u16(), started.elapsed());
+    let is_page = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if let Some((ip, agent)) = visitor
+        && is_page
+        && response.status().is_success()
+    {
+        app.visits.record(ip, &agent, app.clock.now());
+    }
     tracing::info!(
         target: "trangtin::request",
         %method,

@@ -54,6 +54,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/robots.txt", get(public::robots_txt))
         .route("/hien-thi.css", get(public::display::stylesheet))
         .route("/giao-dien.css", get(public::theme_css))
+        .route("/thong-ke-truy-cap", get(public::visits_page))
+        .route("/thong-ke-truy-cap.json", get(public::visits_json))
         .route("/hien-thi", axum::routing::post(public::display::choose))
         .route(crate::paths::ACCESSIBILITY, get(public::accessibility))
         .route(

@@ -490,6 +490,15 @@ mod tests {
                 .unwrap(),
             ),
             (
+                "public/visits.html",
+                r.render(
+                    "public/visits.html",
+                    &serde_json::json!({"layout": layout("Thống kê truy cập"),
+                                        "counts": {"online": 1, "today": 2, "total": 3}}),
+                )
+                .unwrap(),
+            ),
+            (
                 "errors/404.html",
                 r.render("errors/404.html", &error(404)).unwrap(),
             ),

@@ -23,3 +23,4 @@ mod sessions;
 mod site;
 mod support;
 mod transport;
+mod visits;

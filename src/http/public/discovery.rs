@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 
 use super::cached_as;
@@ -40,6 +40,45 @@ pub async fn robots_txt(
         Ok(text)
     })
     .await
+}
+
+/// `GET /thong-ke-truy-cap.json`: visitors online, today and in total.
+pub async fn visits_json(State(app): State<Arc<App>>) -> Response {
+    let counts = app.visits.counts(app.clock.now());
+    (
+        [
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+            (axum::http::header::CONTENT_TYPE, "application/json"),
+        ],
+        serde_json::to_string(&counts).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+#[derive(serde::Serialize)]
+struct VisitsView {
+    layout: crate::render::views::Layout,
+    counts: crate::stats::Counts,
+}
+
+/// `GET /thong-ke-truy-cap`: the same counts as a page, for browsers without script.
+pub async fn visits_page(State(app): State<Arc<App>>) -> Result<Response, HttpError> {
+    let site = app.store.read(crate::site::load).await?;
+    let view = VisitsView {
+        layout: crate::render::views::Layout::new(
+            &site,
+            app.origin(),
+            "Thống kê truy cập",
+            "/thong-ke-truy-cap",
+        ),
+        counts: app.visits.counts(app.clock.now()),
+    };
+    crate::http::admin::page(
+        &app,
+        "public/visits.html",
+        &view,
+        crate::http::error::Outcome::Shown,
+    )
 }
 
 /// `GET /giao-dien.css`: the approved colours of the site.

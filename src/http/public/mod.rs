@@ -26,7 +26,7 @@ use super::cache::CachedPage;
 use super::error::HttpError;
 use crate::app::App;
 
-pub use discovery::{robots_txt, sitemap_index, sitemap_part, theme_css};
+pub use discovery::{robots_txt, sitemap_index, sitemap_part, theme_css, visits_json, visits_page};
 pub use documents::{document, documents};
 pub use feeds::{
     category_feed, documents_csv, documents_json, kind_feed, procedures_csv, procedures_json,

@@ -1,0 +1,229 @@
+//! "Thống kê truy cập": visitors online now, today and in total, counted without
+//! cookies, scripts of any third party, or stored addresses. A visitor is a hash of
+//! their address and browser under a random salt made anew each day and never stored,
+//! so the same person cannot be followed from one day to the next, nor found from the
+//! hash. Only the counts are kept: today's and the total of earlier days, saved each
+//! minute in the store.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::store::{self, Tx, tables};
+
+/// A visitor counts as online for this long after their last page.
+const ONLINE_WINDOW: SignedDuration = SignedDuration::from_mins(5);
+
+const KEY: &str = "visits";
+
+/// The counts as they are saved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    pub day: Option<Date>,
+    pub today: u64,
+    /// Visits of the days before `day`.
+    pub earlier: u64,
+}
+
+/// What the footer shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub online: u64,
+    pub today: u64,
+    pub total: u64,
+}
+
+struct Day {
+    date: Date,
+    salt: [u8; 16],
+    seen: HashSet<[u8; 16]>,
+    /// Visitors counted today before this process started (their hashes are gone).
+    carried: u64,
+    earlier: u64,
+}
+
+pub struct Stats {
+    day: Mutex<Option<Day>>,
+    last_seen: Mutex<HashMap<[u8; 16], Timestamp>>,
+}
+
+fn salt() -> [u8; 16] {
+    let mut salt = [0u8; 16];
+    let _ = getrandom::fill(&mut salt);
+    salt
+}
+
+fn local_date(now: Timestamp) -> Date {
+    now.to_zoned_datetime(crate::render::format::vietnam())
+        .date()
+}
+
+/// Crawlers are not visitors.
+fn is_robot(user_agent: &str) -> bool {
+    let ua = user_agent.to_ascii_lowercase();
+    ua.is_empty()
+        || ["bot", "spider", "crawl", "slurp", "curl", "wget", "python"]
+            .iter()
+            .any(|w| ua.contains(w))
+}
+
+impl Stats {
+    /// Starts from the saved counts (a restart on the same day keeps today's count).
+    pub fn new(saved: Saved) -> Stats {
+        let day = saved.day.map(|date| Day {
+            date,
+            salt: salt(),
+            seen: HashSet::new(),
+            carried: saved.today,
+            earlier: saved.earlier,
+        });
+        Stats {
+            day: Mutex::new(day),
+            last_seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one page view by `ip` with `user_agent` at `now`.
+    pub fn record(&self, ip: IpAddr, user_agent: &str, now: Timestamp) {
+        if is_robot(user_agent) {
+            return;
+        }
+        let date = local_date(now);
+        let Ok(mut guard) = self.day.lock() else {
+            return;
+        };
+        let day = guard.get_or_insert_with(|| Day {
+            date,
+            salt: salt(),
+            seen: HashSet::new(),
+            carried: 0,
+            earlier: 0,
+        });
+        if day.date != date {
+            // A new day: yesterday's visits join the total; a new salt unlinks people.
+            let yesterday = day.carried + day.seen.len() as u64;
+            *day = Day {
+                date,
+                salt: salt(),
+                seen: HashSet::new(),
+                carried: 0,
+                earlier: day.earlier + yesterday,
+            };
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(day.salt);
+        hasher.update(ip.to_string().as_bytes());
+        hasher.update([0]);
+        hasher.update(user_agent.as_bytes());
+        let mut visitor = [0u8; 16];
+        visitor.copy_from_slice(&hasher.finalize()[..16]);
+        day.seen.insert(visitor);
+        drop(guard);
+        if let Ok(mut last) = self.last_seen.lock() {
+            last.retain(|_, at| now.duration_since(*at) < ONLINE_WINDOW);
+            last.insert(visitor, now);
+        }
+    }
+
+    pub fn counts(&self, now: Timestamp) -> Counts {
+        let online = self
+            .last_seen
+            .lock()
+            .map(|last| {
+                last.values()
+                    .filter(|at| now.duration_since(**at) < ONLINE_WINDOW)
+                    .count() as u64
+            })
+            .unwrap_or(0);
+        let saved = self.saved(now);
+        Counts {
+            online,
+            today: saved.today,
+            total: saved.earlier + saved.today,
+        }
+    }
+
+    /// The counts to save, as of `now` (a day with no visit yet counts zero).
+    pub fn saved(&self, now: Timestamp) -> Saved {
+        let date = local_date(now);
+        let Ok(guard) = self.day.lock() else {
+            return Saved::default();
+        };
+        match guard.as_ref() {
+            None => Saved {
+                day: Some(date),
+                ..Saved::default()
+            },
+            Some(day) if day.date == date => Saved {
+                day: Some(date),
+                today: day.carried + day.seen.len() as u64,
+                earlier: day.earlier,
+            },
+            Some(day) => Saved {
+                day: Some(date),
+                today: 0,
+                earlier: day.earlier + day.carried + day.seen.len() as u64,
+            },
+        }
+    }
+}
+
+pub fn load(tx: &impl Tx) -> Result<Saved, store::Error> {
+    Ok(tables::META
+        .get(tx, KEY)?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+pub fn save(tx: &redb::WriteTransaction, saved: &Saved) -> Result<(), store::Error> {
+    let value = serde_json::to_value(saved).unwrap_or_default();
+    tables::META.insert(tx, KEY, &value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
+
+    #[test]
+    fn visitors_are_counted_once_a_day_and_online_for_five_minutes() {
+        let stats = Stats::new(Saved::default());
+        let t0: Timestamp = "2026-11-28T03:00:00Z".parse().unwrap();
+        let (a, b): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
+        stats.record(a, FIREFOX, t0);
+        stats.record(a, FIREFOX, t0 + SignedDuration::from_secs(30));
+        stats.record(b, FIREFOX, t0 + SignedDuration::from_secs(60));
+        stats.record(b, "Googlebot/2.1", t0);
+        assert_eq!(
+            stats.counts(t0 + SignedDuration::from_secs(90)),
+            Counts {
+                online: 2,
+                today: 2,
+                total: 2
+            }
+        );
+        let later = t0 + SignedDuration::from_mins(10);
+        assert_eq!(stats.counts(later).online, 0);
+        // The next day (Vietnam time) a returning visitor counts again.
+        let tomorrow: Timestamp = "2026-11-28T18:00:00Z".parse().unwrap();
+        stats.record(a, FIREFOX, tomorrow);
+        assert_eq!(
+            stats.counts(tomorrow),
+            Counts {
+                online: 1,
+                today: 1,
+                total: 3
+            }
+        );
+        // A restart keeps the counts.
+        let again = Stats::new(stats.saved(tomorrow));
+        assert_eq!(again.counts(tomorrow).total, 3);
+        assert_eq!(again.counts(tomorrow).today, 1);
+    }
+}
