@@ -55,6 +55,9 @@ pub struct Config {
     pub calendar: crate::calendar::Calendar,
     /// The topics a citizen picks from when asking a question.
     pub question_topics: Vec<String>,
+    /// Working days to publish after the source document (A2, D2–D6), and how often
+    /// standing pages must be reviewed (D1).
+    pub deadlines: crate::content::deadlines::Rules,
 }
 
 pub fn default_question_topics() -> Vec<String> {
@@ -174,6 +177,8 @@ struct FileConfig {
     calendar: crate::calendar::Calendar,
     #[serde(default)]
     questions: FileQuestions,
+    #[serde(default)]
+    deadlines: crate::content::deadlines::Rules,
     site: Option<SiteSettings>,
 }
 
@@ -365,6 +370,7 @@ impl Config {
             forms: Default::default(),
             calendar: Default::default(),
             question_topics: default_question_topics(),
+            deadlines: Default::default(),
         }
     }
 
@@ -613,7 +619,11 @@ fn resolve(file: FileConfig, o: &Overrides, base: Option<&Path>) -> Result<Confi
             topics
         }
     };
+    if file.deadlines.review_months == 0 {
+        return Err(invalid("deadlines.review_months", "must be at least 1"));
+    }
     Ok(Config {
+        deadlines: file.deadlines,
         question_topics,
         calendar: file.calendar,
         forms,

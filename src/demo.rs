@@ -531,6 +531,7 @@ pub fn seed(
                 body_html: e.body.clone(),
                 author: e.author.clone(),
                 source: e.source.clone(),
+                source_date: None,
                 cover,
                 attachments,
                 category: None,

@@ -26,6 +26,8 @@ pub struct Draft {
     pub body_html: String,
     pub author: String,
     pub source: String,
+    /// As typed (`YYYY-MM-DD`), or empty.
+    pub source_date: String,
     pub cover: Option<BlobHash>,
     pub cover_alt: String,
     pub attachments: Vec<BlobHash>,
@@ -93,6 +95,19 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
             "Mỗi ảnh trong nội dung phải có mô tả thay thế (alt) cho người khiếm thị.",
         );
     }
+    let source_date = match draft.source_date.trim() {
+        "" => None,
+        text => match text.parse::<jiff::civil::Date>() {
+            Ok(date) => Some(date),
+            Err(_) => {
+                problem(
+                    "source_date",
+                    "Ngày văn bản nguồn không đúng (năm-tháng-ngày).",
+                );
+                None
+            }
+        },
+    };
     let has_text = body_html
         .split('<')
         .map(|piece| piece.split_once('>').map_or(piece, |(_, text)| text))
@@ -243,6 +258,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
         body_html,
         author: draft.author.trim().to_string(),
         source: draft.source.trim().to_string(),
+        source_date,
         cover,
         attachments,
         category: draft.category.clone().filter(|c| !c.is_empty()),
@@ -419,6 +435,7 @@ pub fn restore(
         body_html: f.body_html,
         author: f.author,
         source: f.source,
+        source_date: f.source_date.map(|d| d.to_string()).unwrap_or_default(),
         cover_alt: f.cover.as_ref().map(|c| c.alt.clone()).unwrap_or_default(),
         cover: f.cover.map(|c| c.blob),
         attachments: f.attachments.into_iter().map(|a| a.blob).collect(),

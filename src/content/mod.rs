@@ -3,6 +3,7 @@
 //! edit never changes what citizens see until it is published.
 
 pub mod accessibility;
+pub mod deadlines;
 pub mod editorial;
 pub mod legal;
 pub mod procedure;
@@ -186,6 +187,10 @@ pub struct Entry {
     /// When it was first published; lists are ordered by it.
     #[serde(default)]
     pub published_at: Option<Timestamp>,
+    /// When someone last confirmed the live page is still accurate without changing it
+    /// (D1: pages reviewed regularly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed_at: Option<Timestamp>,
     /// The approval of the pending revision: publishing serves exactly that revision.
     #[serde(default)]
     pub approval: Option<Approval>,
@@ -240,6 +245,11 @@ pub struct Fields {
     /// Nguồn (F18).
     #[serde(default)]
     pub source: String,
+    /// The date the source document was issued or approved, from which the legal
+    /// deadline to publish is counted (A2, D2–D6). Skipped when empty so the hash of
+    /// revisions that predate it is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_date: Option<jiff::civil::Date>,
     #[serde(default)]
     pub cover: Option<Image>,
     #[serde(default)]
@@ -464,6 +474,7 @@ pub fn create(
         created_at: now,
         updated_at: now,
         published_at: None,
+        reviewed_at: None,
         approval: None,
         live_approval: None,
         scheduled_for: None,

@@ -161,6 +161,7 @@ mod tests {
                 created_at: now,
                 updated_at: now,
                 published_at: Some(now),
+                reviewed_at: None,
             },
             revision: Revision {
                 id: RevisionId(1),
@@ -175,6 +176,7 @@ mod tests {
                     body_html: "<p>Nội dung</p>".into(),
                     author: "Minh Thư".into(),
                     source: "Phòng Quản lý chuyên ngành".into(),
+                    source_date: None,
                     cover: Some(Image {
                         blob: blob.clone(),
                         alt: "Ảnh hội thảo".into(),

@@ -9,6 +9,7 @@ mod browser;
 mod citizen;
 mod cli;
 mod consultation;
+mod deadlines;
 mod discovery;
 mod documents;
 mod install;

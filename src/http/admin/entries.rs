@@ -632,6 +632,8 @@ struct FormValues {
     category: String,
     author: String,
     source: String,
+    /// `YYYY-MM-DD`, or empty.
+    source_date: String,
     featured: bool,
     cover: String,
     cover_alt: String,
@@ -656,6 +658,7 @@ impl FormValues {
             category: entry.category.clone().unwrap_or_default(),
             author: f.author.clone(),
             source: f.source.clone(),
+            source_date: f.source_date.map(|d| d.to_string()).unwrap_or_default(),
             featured: entry.featured,
             cover: f
                 .cover
@@ -699,6 +702,7 @@ impl FormValues {
             category: form.get("category").into(),
             author: form.get("author").into(),
             source: form.get("source").into(),
+            source_date: form.get("source_date").trim().into(),
             featured: form.has("featured"),
             cover: form.get("cover").into(),
             cover_alt: form.get("cover_alt").into(),
@@ -750,6 +754,7 @@ impl FormValues {
             body_html: self.body.clone(),
             author: self.author.clone(),
             source: self.source.clone(),
+            source_date: self.source_date.clone(),
             cover: BlobHash::try_from(self.cover.clone()).ok(),
             cover_alt: self.cover_alt.clone(),
             attachments: self

@@ -369,18 +369,27 @@ pub async fn decide(
     }
 }
 
-/// `GET /quan-tri/giao-dien/xem-truoc`: the home page as the draft would make it.
+/// The draft if there is one, else the live settings (and whether it is a draft).
+async fn draft_or_live(app: &Arc<App>) -> Result<(SiteSettings, bool), HttpError> {
+    let (draft, live) = app
+        .store
+        .read(|tx| -> Result<_, HttpError> { Ok((site::draft(tx)?, site::load(tx)?)) })
+        .await?;
+    Ok(match draft {
+        Some(d) => (d.settings, true),
+        None => (live, false),
+    })
+}
+
+/// `GET /quan-tri/giao-dien/xem-truoc`: the home page as the draft would make it (or,
+/// with no draft, as it is).
 pub async fn preview(
     State(app): State<Arc<App>>,
     LookEditor(_staff): LookEditor,
 ) -> Result<Response, HttpError> {
-    let draft = app
-        .store
-        .read(site::draft)
-        .await?
-        .ok_or(HttpError::NotFound)?;
+    let (settings, is_draft) = draft_or_live(&app).await?;
     let html =
-        crate::http::public::render_home_with(&app, draft.settings, |site, origin, title, path| {
+        crate::http::public::render_home_with(&app, settings, |site, origin, title, path| {
             let mut layout = Layout::new(site, origin, title, path).without_canonical();
             layout.theme_css = PREVIEW_CSS.into();
             layout.title = format!("Xem trước giao diện – {title}");
@@ -388,9 +397,14 @@ pub async fn preview(
         })
         .await?;
     // Marks the page so no one mistakes it for the live site.
+    let banner = if is_draft {
+        "Bản xem trước giao diện chưa được duyệt"
+    } else {
+        "Không có bản nháp chờ duyệt: đây là giao diện đang dùng"
+    };
     let html = html.replacen(
         "<body>",
-        "<body><p class=\"preview-banner\" role=\"status\">Bản xem trước giao diện chưa được duyệt</p>",
+        &format!("<body><p class=\"preview-banner\" role=\"status\">{banner}</p>"),
         1,
     );
     Ok(([(CACHE_CONTROL, "no-store")], axum::response::Html(html)).into_response())
@@ -401,17 +415,13 @@ pub async fn preview_css(
     State(app): State<Arc<App>>,
     LookEditor(_staff): LookEditor,
 ) -> Result<Response, HttpError> {
-    let draft = app
-        .store
-        .read(site::draft)
-        .await?
-        .ok_or(HttpError::NotFound)?;
+    let (settings, _) = draft_or_live(&app).await?;
     Ok((
         [
             (CONTENT_TYPE, "text/css; charset=utf-8"),
             (CACHE_CONTROL, "no-store"),
         ],
-        site::theme_css(&draft.settings.colours),
+        site::theme_css(&settings.colours),
     )
         .into_response())
 }

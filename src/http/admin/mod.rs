@@ -7,6 +7,7 @@ mod account;
 mod backups;
 mod checks;
 mod comments;
+mod deadlines;
 mod entries;
 pub mod form;
 mod library;
@@ -241,6 +242,12 @@ pub const ROUTES: &[RouteSpec] = &[
     ),
     route("/quan-tri/nhat-ky", Some(Capability::Administrator), None),
     route(messages::PATH, Some(Capability::Board), None),
+    route(deadlines::PATH, Some(Capability::Staff), None),
+    route(
+        "/quan-tri/bai-viet/{id}/ra-soat",
+        None,
+        Some(Capability::Staff),
+    ),
     route(
         look::PATH,
         Some(Capability::SiteLook),
@@ -381,6 +388,11 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
         .route("/quan-tri/tai-nguyen", get(resources::resources_page))
         .route("/quan-tri/nhat-ky", get(trail::audit_page))
         .route(messages::PATH, get(messages::messages))
+        .route(deadlines::PATH, get(deadlines::deadlines_page))
+        .route(
+            "/quan-tri/bai-viet/{id}/ra-soat",
+            post(deadlines::mark_reviewed),
+        )
         .route(look::PATH, get(look::look).post(look::save_draft))
         .route(look::PREVIEW, get(look::preview))
         .route(look::PREVIEW_CSS, get(look::preview_css))

@@ -81,6 +81,7 @@ impl AdminLayout {
                 has(Role::Administrator) || has(Role::BoardHead) || has(Role::BoardMember),
             ),
             ("Hỏi – đáp", "/quan-tri/hoi-dap", 0, true),
+            ("Thời hạn cập nhật", "/quan-tri/thoi-han", 0, true),
             (
                 "Ý kiến, đề nghị",
                 "/quan-tri/y-kien",
@@ -160,6 +161,7 @@ fn flash(code: &str) -> Option<&'static str> {
         "da-xu-ly-bao-cao" => "Đã đánh dấu báo cáo là đã xử lý.",
         "da-xu-ly-y-kien" => "Đã ghi nhận việc xử lý ý kiến.",
         "da-chuyen-don-vi" => "Đã chuyển câu hỏi tới đơn vị.",
+        "da-ra-soat" => "Đã ghi nhận trang được rà soát.",
         "da-luu-giao-dien" => "Đã lưu bản nháp giao diện; bản nháp chờ Trưởng Ban biên tập duyệt.",
         "da-duyet-giao-dien" => "Đã duyệt: giao diện mới đã được áp dụng trên trang.",
         "da-tra-lai-giao-dien" => "Đã trả lại bản nháp giao diện.",

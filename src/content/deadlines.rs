@@ -1,0 +1,202 @@
+//! Update deadlines (A2 of the regulation; Decree 43 Art. 17): information must be
+//! published within a number of working days of its source document — guidance on
+//! laws and policies 15 (D2), the agency's own legal documents 2 and others 10 (D3),
+//! strategies, plans and projects 10 (D4), S&T programmes 20 (D5) — and standing
+//! pages must be kept accurate (D1). The numbers are settings (`[deadlines]`): the
+//! decree behind them has changed before.
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+
+use super::{Entry, Kind, Revision, State};
+use crate::calendar::Calendar;
+use crate::store::{self, Tx, tables};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rules {
+    /// News and guidance with a source document (D2).
+    pub article: u32,
+    /// Legal documents the agency itself issued (D3).
+    pub own_legal_document: u32,
+    /// Legal documents of other bodies the agency is subject to (D3).
+    pub legal_document: u32,
+    /// Strategies, plans (D4).
+    pub plan: u32,
+    /// Projects, bidding, procurement (D4).
+    pub project: u32,
+    /// S&T tasks and programmes (D5).
+    pub task: u32,
+    /// Standing pages not reviewed for this many months are listed (D1).
+    pub review_months: u32,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            article: 15,
+            own_legal_document: 2,
+            legal_document: 10,
+            plan: 10,
+            project: 10,
+            task: 20,
+            review_months: 6,
+        }
+    }
+}
+
+/// An item measured against its deadline.
+#[derive(Debug, Clone)]
+pub struct Timeliness {
+    pub entry: Entry,
+    pub title: String,
+    pub source_date: Date,
+    pub due: Date,
+    /// Published on this local date, if it is.
+    pub published_on: Option<Date>,
+    /// Working days past the deadline (at publication, or until today if unpublished).
+    pub late_by: u32,
+}
+
+/// A standing page whose last change or review is older than the rule allows.
+#[derive(Debug, Clone)]
+pub struct Stale {
+    pub entry: Entry,
+    pub title: String,
+    pub last: Timestamp,
+}
+
+fn local(ts: Timestamp) -> Date {
+    ts.to_zoned_datetime(crate::render::format::vietnam())
+        .date()
+}
+
+/// The working days allowed for this entry, and the date they count from.
+fn rule_for(
+    rules: &Rules,
+    entry: &Entry,
+    revision: &Revision,
+    agency: &[&str],
+) -> Option<(u32, Date)> {
+    let fields = &revision.fields;
+    let legal_issued = fields.legal.as_ref().map(|l| l.issued);
+    let source = fields.source_date.or(legal_issued)?;
+    let days = match entry.kind {
+        Kind::Article => rules.article,
+        Kind::LegalDocument => {
+            let issuer = fields
+                .legal
+                .as_ref()
+                .map(|l| l.issuer.to_lowercase())
+                .unwrap_or_default();
+            let own = agency
+                .iter()
+                .filter(|name| !name.trim().is_empty())
+                .any(|name| issuer.contains(&name.to_lowercase()));
+            if own {
+                rules.own_legal_document
+            } else {
+                rules.legal_document
+            }
+        }
+        Kind::Plan => rules.plan,
+        Kind::Project => rules.project,
+        Kind::Task => rules.task,
+        _ => return None,
+    };
+    Some((days, source))
+}
+
+/// Every item whose source document is from the last twelve months and that was
+/// published late, or is unpublished past its deadline, most late first (older items
+/// belong to earlier annual reports, and to content imported from a previous site).
+/// `agency` names the agency (to tell its own documents).
+pub fn late(
+    tx: &impl Tx,
+    rules: &Rules,
+    calendar: &Calendar,
+    agency: &[&str],
+    today: Date,
+) -> Result<Vec<Timeliness>, store::Error> {
+    let mut out = Vec::new();
+    for entry in tables::ENTRIES.values(tx)? {
+        if entry.state == State::Withdrawn {
+            continue;
+        }
+        let revision_id = entry.published.unwrap_or(entry.working);
+        let Some(revision) = tables::REVISIONS.get(tx, revision_id.0)? else {
+            continue;
+        };
+        let Some((days, source)) = rule_for(rules, &entry, &revision, agency) else {
+            continue;
+        };
+        let year_ago = today
+            .checked_sub(jiff::Span::new().days(366))
+            .unwrap_or(today);
+        if source < year_ago {
+            continue;
+        }
+        let due = calendar.add_working_days(source, days);
+        let published_on = entry.published_at.map(local);
+        let until = published_on.unwrap_or(today);
+        if until <= due {
+            continue;
+        }
+        out.push(Timeliness {
+            title: revision.fields.title.clone(),
+            source_date: source,
+            due,
+            published_on,
+            late_by: calendar.working_days_between(due, until),
+            entry,
+        });
+    }
+    out.sort_by_key(|t| std::cmp::Reverse(t.late_by));
+    Ok(out)
+}
+
+/// Published standing pages last changed or reviewed more than `review_months` ago.
+pub fn stale_pages(
+    tx: &impl Tx,
+    rules: &Rules,
+    now: Timestamp,
+) -> Result<Vec<Stale>, store::Error> {
+    let limit = SignedDuration::from_hours(24 * 30 * i64::from(rules.review_months));
+    let mut out = Vec::new();
+    for entry in tables::ENTRIES.values(tx)? {
+        if entry.kind != Kind::Page || entry.published.is_none() {
+            continue;
+        }
+        let last = entry
+            .reviewed_at
+            .map_or(entry.updated_at, |r| r.max(entry.updated_at));
+        if now.duration_since(last) <= limit {
+            continue;
+        }
+        let title = match entry.published {
+            Some(id) => tables::REVISIONS
+                .get(tx, id.0)?
+                .map(|r| r.fields.title)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        out.push(Stale { entry, title, last });
+    }
+    out.sort_by_key(|s| s.last);
+    Ok(out)
+}
+
+/// Records that someone confirmed a live page is still accurate.
+pub fn mark_reviewed(
+    tx: &redb::WriteTransaction,
+    id: super::EntryId,
+    now: Timestamp,
+) -> Result<Entry, super::Error> {
+    let mut entry = tables::ENTRIES
+        .get(tx, id.0)?
+        .ok_or(super::Error::NoSuchEntry(id))?;
+    entry.reviewed_at = Some(now);
+    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    Ok(entry)
+}

@@ -1,0 +1,141 @@
+//! "Thời hạn cập nhật" (A2, D1–D6): items published late against their legal deadline
+//! in working days, items still unpublished past it, and standing pages nobody has
+//! changed or confirmed for months, with a button to confirm one is still accurate.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use serde::Serialize;
+
+use super::views::{AdminLayout, flash_code};
+use super::{StaffOnly, page, site_and_inbox};
+use crate::app::App;
+use crate::audit::{self, Event};
+use crate::content::{self, EntryId, deadlines, editorial};
+use crate::http::error::{HttpError, Outcome, see_other};
+use crate::render::format;
+
+pub const PATH: &str = "/quan-tri/thoi-han";
+
+#[derive(Serialize)]
+struct LateRow {
+    id: u64,
+    title: String,
+    kind: &'static str,
+    source_date: String,
+    due: String,
+    published: Option<String>,
+    late_by: u32,
+}
+
+#[derive(Serialize)]
+struct StaleRow {
+    id: u64,
+    title: String,
+    url: String,
+    last: String,
+}
+
+#[derive(Serialize)]
+struct DeadlinesView {
+    layout: AdminLayout,
+    late: Vec<LateRow>,
+    stale: Vec<StaleRow>,
+    review_months: u32,
+    calendar_missing_year: Option<i16>,
+}
+
+/// `GET /quan-tri/thoi-han`
+pub async fn deadlines_page(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HttpError> {
+    let (site_name, inbox) = site_and_inbox(&app, &staff).await?;
+    let (rules, calendar, today, now) = (
+        app.config.deadlines,
+        app.config.calendar.clone(),
+        app.today(),
+        app.clock.now(),
+    );
+    let actor = staff.actor.clone();
+    let (late, stale) = app
+        .store
+        .read(move |tx| -> Result<_, HttpError> {
+            let site = crate::site::load(tx)?;
+            let agency = [site.agency_name.as_str(), site.short_name.as_str()];
+            let visible =
+                |e: &content::Entry| crate::workflow::may_view(&actor, &editorial::facts(e));
+            let late: Vec<_> = deadlines::late(tx, &rules, &calendar, &agency, today)?
+                .into_iter()
+                .filter(|t| visible(&t.entry))
+                .collect();
+            let stale: Vec<_> = deadlines::stale_pages(tx, &rules, now)?
+                .into_iter()
+                .filter(|s| visible(&s.entry))
+                .collect();
+            Ok((late, stale))
+        })
+        .await?;
+    let year = today.year();
+    let view = DeadlinesView {
+        layout: AdminLayout::new(&site_name, &staff, "Thời hạn cập nhật", PATH, inbox)
+            .with_flash(flash_code(query.as_deref())),
+        late: late
+            .into_iter()
+            .map(|t| LateRow {
+                id: t.entry.id.0,
+                title: t.title,
+                kind: t.entry.kind.label(),
+                source_date: format::civil_date(t.source_date),
+                due: format::civil_date(t.due),
+                published: t.published_on.map(format::civil_date),
+                late_by: t.late_by,
+            })
+            .collect(),
+        stale: stale
+            .into_iter()
+            .map(|s| StaleRow {
+                id: s.entry.id.0,
+                url: s.entry.kind.url(&s.entry.slug),
+                title: s.title,
+                last: format::date(s.last),
+            })
+            .collect(),
+        review_months: rules.review_months,
+        calendar_missing_year: (!app.config.calendar.knows_year(year)).then_some(year),
+    };
+    page(&app, "admin/deadlines.html", &view, Outcome::Shown)
+}
+
+/// `POST /quan-tri/bai-viet/{id}/ra-soat`: the live page is still accurate (D1).
+pub async fn mark_reviewed(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    Path(id): Path<u64>,
+) -> Result<Response, HttpError> {
+    let (actor, login, now) = (
+        staff.actor.clone(),
+        staff.user.login.clone(),
+        app.clock.now(),
+    );
+    app.store
+        .write(move |tx| -> Result<_, HttpError> {
+            let entry = editorial::entry(tx, EntryId(id))?;
+            if !crate::workflow::may_view(&actor, &editorial::facts(&entry))
+                || entry.published.is_none()
+            {
+                return Err(HttpError::NotFound);
+            }
+            deadlines::mark_reviewed(tx, EntryId(id), now)?;
+            audit::append(
+                tx,
+                Event::new(&login, "page_reviewed", format!("entry {id}")),
+                now,
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(&format!("{PATH}?tb=da-ra-soat")))
+}
