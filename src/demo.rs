@@ -35,6 +35,8 @@ pub struct Demo {
     categories: Vec<DemoCategory>,
     articles: Vec<DemoEntry>,
     pages: Vec<DemoEntry>,
+    #[serde(default)]
+    english_pages: Vec<DemoEntry>,
 }
 
 /// `kinds.toml`: the structured kinds. Only what the code knows is read; the rest of
@@ -500,7 +502,8 @@ pub fn seed(
             .articles
             .iter()
             .map(|e| (Kind::Article, e))
-            .chain(demo.pages.iter().map(|e| (Kind::Page, e)));
+            .chain(demo.pages.iter().map(|e| (Kind::Page, e)))
+            .chain(demo.english_pages.iter().map(|e| (Kind::EnglishPage, e)));
         for (kind, e) in entries {
             let published = e.published.unwrap_or(now);
             let cover = match (&e.cover, &e.cover_alt) {

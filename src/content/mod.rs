@@ -51,6 +51,8 @@ pub enum Kind {
     Answer,
     /// A draft open for public comment (C8), between its opening and closing dates.
     Consultation,
+    /// A page in English (C18): the introduction and the like, under `/en/`.
+    EnglishPage,
 }
 
 impl Kind {
@@ -67,6 +69,7 @@ impl Kind {
         Kind::ScheduleWeek,
         Kind::Answer,
         Kind::Consultation,
+        Kind::EnglishPage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +86,7 @@ impl Kind {
             Kind::ScheduleWeek => "schedule_week",
             Kind::Answer => "answer",
             Kind::Consultation => "consultation",
+            Kind::EnglishPage => "english_page",
         }
     }
 
@@ -101,6 +105,15 @@ impl Kind {
             Kind::ScheduleWeek => "/lich-cong-tac",
             Kind::Answer => "/hoi-dap",
             Kind::Consultation => "/lay-y-kien",
+            Kind::EnglishPage => "/en",
+        }
+    }
+
+    /// Where the list of this kind lives (the English tree's index ends in a slash).
+    pub fn list_url(self) -> &'static str {
+        match self {
+            Kind::EnglishPage => "/en/",
+            other => other.url_prefix(),
         }
     }
 
@@ -119,6 +132,7 @@ impl Kind {
             Kind::ScheduleWeek => "Lịch công tác lãnh đạo",
             Kind::Answer => "Hỏi – đáp",
             Kind::Consultation => "Lấy ý kiến dự thảo",
+            Kind::EnglishPage => "Trang tiếng Anh",
         }
     }
 

@@ -37,6 +37,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/tin-tuc/{slug}", get(public::article))
         .route("/chuyen-muc/{slug}", get(public::category))
         .route("/trang/{slug}", get(public::page))
+        .route(
+            "/en",
+            get(|| async { axum::response::Redirect::permanent("/en/") }),
+        )
+        .route("/en/", get(public::english_index))
+        .route("/en/{slug}", get(public::english_page))
         .route("/so-do-trang", get(public::sitemap))
         .route("/tim-kiem", get(public::search))
         .route("/van-ban", get(public::documents))

@@ -501,6 +501,15 @@ mod tests {
                 .unwrap(),
             ),
             (
+                "public/english.html",
+                r.render(
+                    "public/english.html",
+                    &serde_json::json!({"layout": layout("Department of Science and Technology"),
+                                        "pages": [{"label": "Introduction", "url": "/en/introduction"}]}),
+                )
+                .unwrap(),
+            ),
+            (
                 "errors/404.html",
                 r.render("errors/404.html", &error(404)).unwrap(),
             ),

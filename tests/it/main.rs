@@ -12,6 +12,7 @@ mod consultation;
 mod deadlines;
 mod discovery;
 mod documents;
+mod english;
 mod install;
 mod integrity;
 mod lifecycle;

@@ -243,7 +243,7 @@ fn fixed_urls(tx: &impl crate::store::Tx) -> Result<Option<Urls>, content::Error
             .first()
             .map(lastmod);
         newest_overall = newest_overall.max(newest);
-        lists.push((kind.url_prefix().to_string(), newest));
+        lists.push((kind.list_url().to_string(), newest));
     }
     for category in content::categories(tx)? {
         let newest = content::list_published(tx, content::List::Category(&category.slug), 1, 1)?

@@ -424,7 +424,10 @@ fn newest_of_every_kind(
     limit: usize,
 ) -> Result<Vec<Published>, content::Error> {
     let mut all = Vec::new();
-    for kind in Kind::ALL.iter().filter(|k| **k != Kind::Page) {
+    for kind in Kind::ALL
+        .iter()
+        .filter(|k| !matches!(k, Kind::Page | Kind::EnglishPage))
+    {
         all.extend(content::list_published(tx, List::Kind(*kind), 1, limit)?.items);
     }
     all.sort_by_key(|p| std::cmp::Reverse(p.entry.published_at));

@@ -69,6 +69,57 @@ pub async fn page(
     entry(app, Kind::Page, slug, headers).await
 }
 
+/// `GET /en/{slug}`: a page in English.
+pub async fn english_page(
+    State(app): State<Arc<App>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    entry(app, Kind::EnglishPage, slug, headers).await
+}
+
+#[derive(serde::Serialize)]
+struct EnglishIndexView {
+    layout: Layout,
+    pages: Vec<Link>,
+}
+
+/// `GET /en/`: the English pages and the agency's contacts, in English (C18). The
+/// contacts come from the site settings, so they are never out of date.
+pub async fn english_index(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    cached(&app, &headers, "/en/".into(), || async {
+        let (site, pages) = app
+            .store
+            .read(|tx| -> Result<_, content::Error> {
+                Ok((
+                    site::load(tx)?,
+                    content::all_published(tx, Kind::EnglishPage)?,
+                ))
+            })
+            .await?;
+        let title = if site.agency_name_en.is_empty() {
+            "English".to_string()
+        } else {
+            site.agency_name_en.clone()
+        };
+        let view = EnglishIndexView {
+            layout: Layout::new(&site, app.origin(), &title, "/en/"),
+            pages: pages
+                .iter()
+                .map(|p| Link {
+                    label: p.revision.fields.title.clone(),
+                    url: p.url(),
+                })
+                .collect(),
+        };
+        Ok(app.renderer.render("public/english.html", &view)?)
+    })
+    .await
+}
+
 /// `GET /so-do-trang`
 pub async fn sitemap(
     State(app): State<Arc<App>>,
@@ -326,7 +377,7 @@ async fn render_sitemap(app: Arc<App>) -> Result<String, HttpError> {
         children: Kind::ALL
             .iter()
             .filter(|k| !matches!(k, Kind::Article | Kind::Page))
-            .map(|k| link(k.label(), k.url_prefix()))
+            .map(|k| link(k.label(), k.list_url()))
             .collect(),
     });
     sections.push(SitemapSection {

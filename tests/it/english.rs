@@ -1,0 +1,32 @@
+//! English pages (C18): an `/en/` tree with the introduction and the contacts, the
+//! contacts drawn from the site settings so they never go stale.
+
+use crate::support::TestServer;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_english_tree_has_the_introduction_and_current_contacts() {
+    let server = TestServer::start().await;
+    let r = server.get("/en").await;
+    assert_eq!(r.status(), 308);
+    assert_eq!(r.headers()["location"], "/en/");
+    let (status, index) = server.page("/en/").await;
+    assert_eq!(status, 200);
+    let site = server.app.store.read(trangtin::site::load).await.unwrap();
+    assert!(index.contains(&site.agency_name_en), "the English name");
+    assert!(index.contains("<div class=\"primary\" lang=\"en\">"));
+    for fact in [&site.phone, &site.email] {
+        assert!(index.contains(fact.as_str()), "{fact}");
+    }
+    assert!(index.contains("href=\"/en/introduction\""));
+    let (status, intro) = server.page("/en/introduction").await;
+    assert_eq!(status, 200);
+    assert!(intro.contains("<article class=\"entry primary\" lang=\"en\">"));
+    assert!(intro.contains("Department of Science and Technology of Gia Lai Province"));
+    assert_eq!(server.get("/en/khong-co").await.status(), 404);
+    // Every page links the English tree, marked as English.
+    let (_, home) = server.page("/").await;
+    assert!(home.contains("<a href=\"/en/\" lang=\"en\" hreflang=\"en\">English</a>"));
+    // English pages are not news: the site feed leaves them out.
+    let (_, feed) = server.page("/rss/toan-trang.xml").await;
+    assert!(!feed.contains("/en/introduction"));
+}
