@@ -131,8 +131,9 @@ impl Guard {
         }
     }
 
-    /// Checks one submission: honeypot, rate, then the challenge. A passing
-    /// submission counts against the address and uses the challenge up.
+    /// Checks one submission: honeypot, rate, then the challenge, which a pass uses
+    /// up. What is stored afterwards is counted against the address with `count`, so
+    /// a person correcting a typo does not spend their allowance.
     pub fn admit(
         &self,
         peer: IpAddr,
@@ -189,6 +190,12 @@ impl Guard {
                 return Err(Refusal::BadChallenge);
             }
         }
+        Ok(())
+    }
+
+    /// Counts a stored submission from `peer` against the hourly limit.
+    pub fn count(&self, peer: IpAddr) {
+        let now = Instant::now();
         if let Ok(mut sent) = self.sent.lock() {
             sent.retain(|_, times| {
                 times.retain(|t| now.duration_since(*t) < Duration::from_secs(3600));
@@ -196,7 +203,6 @@ impl Guard {
             });
             sent.entry(peer).or_default().push_back(now);
         }
-        Ok(())
     }
 }
 
@@ -256,6 +262,7 @@ mod tests {
             guard
                 .admit(a, "", &c.token, &solve(&c.question).to_string())
                 .unwrap();
+            guard.count(a);
         }
         let c = guard.challenge();
         let answer = solve(&c.question).to_string();

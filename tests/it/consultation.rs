@@ -129,6 +129,31 @@ async fn comments_are_moderated_before_they_show_and_commenting_closes_by_itself
     assert_eq!(status, 422);
     assert!(page.contains("Nội dung quá ngắn"));
 
+    // Spam: a wrong challenge answer and a filled honeypot are refused.
+    let (_, form) = server.page("/gop-y").await;
+    let (token, answer) = solve(&form);
+    let wrong = (answer.parse::<u32>().unwrap() + 1).to_string();
+    let base = [
+        ("name", "Máy"),
+        ("email", "may@example.vn"),
+        ("text", "Quảng cáo tự động gửi hàng loạt."),
+        ("consent", "1"),
+        ("challenge", token.as_str()),
+    ];
+    let mut bad = base.to_vec();
+    bad.extend([("website", ""), ("answer", wrong.as_str())]);
+    let (status, page) = send(&server, "/lay-y-kien/du-thao-mo/gop-y", &bad).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("chưa đúng"));
+    let mut bot = base.to_vec();
+    bot.extend([
+        ("website", "http://spam.example"),
+        ("answer", answer.as_str()),
+    ]);
+    let (status, page) = send(&server, "/lay-y-kien/du-thao-mo/gop-y", &bot).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("dữ liệu lạ"));
+
     // Nothing shows before moderation.
     let (_, page) = server.page("/lay-y-kien/du-thao-mo").await;
     assert!(!page.contains("300 triệu đồng") && page.contains("Chưa có ý kiến nào được công bố"));

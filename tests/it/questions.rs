@@ -332,3 +332,56 @@ async fn answers_of_general_interest_are_listed_and_late_questions_are_flagged()
         .await;
     assert!(page.contains("Đã đóng") && page.contains("Đã trả lời trong câu hỏi HD-000001."));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_question_form_refuses_spam_and_keeps_to_the_rate_limit() {
+    let server = TestServer::start_with(|c| {
+        c.forms.min_fill = std::time::Duration::ZERO;
+        c.forms.per_address_per_hour = 1;
+    })
+    .await;
+    let fields = |token: &str, answer: &str, honeypot: &str| {
+        vec![
+            ("name", "Bot".to_string()),
+            ("email", "bot@example.vn".to_string()),
+            ("topic", "Khác".to_string()),
+            ("text", "Mua thuốc giá rẻ tại đây ngay hôm nay.".to_string()),
+            ("consent", "1".to_string()),
+            ("website", honeypot.to_string()),
+            ("challenge", token.to_string()),
+            ("answer", answer.to_string()),
+        ]
+    };
+    let post = |f: Vec<(&'static str, String)>| {
+        let server = &server;
+        async move {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            send(server, "/hoi-dap/gui-cau-hoi", &f).await
+        }
+    };
+    let (token, answer) = solve(&server.page("/hoi-dap/gui-cau-hoi").await.1);
+    let (status, page) = post(fields(&token, &answer, "http://spam.example")).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("biểu mẫu có dữ liệu lạ"));
+    let (status, _) = post(fields(&token, "99", "")).await;
+    assert_eq!(status, 422, "wrong answer");
+    // An unknown topic is refused with what was typed kept.
+    let mut other = fields(&token, &answer, "");
+    other[2].1 = "Chủ đề lạ".into();
+    let (status, page) = post(other).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Vui lòng chọn lĩnh vực") && page.contains("Mua thuốc giá rẻ"));
+    let (token, answer) = solve(&server.page("/hoi-dap/gui-cau-hoi").await.1);
+    assert_eq!(post(fields(&token, &answer, "")).await.0, 200);
+    let (token, answer) = solve(&server.page("/hoi-dap/gui-cau-hoi").await.1);
+    let (status, page) = post(fields(&token, &answer, "")).await;
+    assert_eq!(status, 429, "one question per address per hour here");
+    assert!(page.contains("quá nhiều lần"));
+    let stored = server
+        .app
+        .store
+        .read(trangtin::citizen::questions::all)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+}

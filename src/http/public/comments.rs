@@ -212,6 +212,7 @@ pub async fn comment(
         .await?;
     match stored {
         Some(seq) => {
+            app.form_guard.count(ip);
             tracing::info!(comment = seq, "a comment on a draft waits for moderation");
             show(
                 &app,

@@ -230,6 +230,7 @@ pub async fn submit(
         .store
         .write(move |tx| citizen::submit(tx, checked, now))
         .await?;
+    app.form_guard.count(ip);
     tracing::info!(reference = %message.reference(), "a citizen's message reached the Editorial Board");
     let site = app.store.read(site::load).await?;
     let view = SentView {

@@ -188,6 +188,7 @@ pub async fn ask(
         .store
         .write(move |tx| questions::ask(tx, asked, now, &calendar))
         .await?;
+    app.form_guard.count(ip);
     tracing::info!(ticket = %question.ticket(), "a citizen asked a question");
     let site = app.store.read(site::load).await?;
     let view = AskedView {
