@@ -137,25 +137,23 @@ pub async fn comment(
     Form(fields): Form<CommentFields>,
 ) -> Result<Response, HttpError> {
     check_origin(&headers, &uri)?;
-    let ip = peer
-        .map(|Extension(Peer(addr))| addr.ip().to_canonical())
-        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    if let Err(refusal) =
-        app.form_guard
-            .admit(ip, &fields.website, &fields.challenge, &fields.answer)
-    {
-        let outcome = match refusal {
-            citizen::spam::Refusal::RateLimited => Outcome::Throttled,
-            _ => Outcome::Invalid,
-        };
+    let ip = super::antispam::sender(peer);
+    if let Err(refused) = super::antispam::admit(
+        &app,
+        uri.path(),
+        ip,
+        &fields.website,
+        &fields.challenge,
+        &fields.answer,
+    ) {
         return show(
             &app,
             slug,
             fields,
             Vec::new(),
-            Some(refusal.vietnamese()),
+            Some(refused.message),
             false,
-            outcome,
+            refused.outcome,
         )
         .await;
     }

@@ -174,25 +174,22 @@ pub async fn submit(
 ) -> Result<Response, HttpError> {
     check_origin(&headers, &uri)?;
     let kind = kind_of(uri.path());
-    let ip = peer
-        .map(|Extension(Peer(addr))| addr.ip().to_canonical())
-        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    if let Err(refusal) =
-        app.form_guard
-            .admit(ip, &fields.website, &fields.challenge, &fields.answer)
-    {
-        tracing::info!(form = uri.path(), %ip, "refused a citizen's form: {refusal}");
-        let outcome = match refusal {
-            citizen::spam::Refusal::RateLimited => Outcome::Throttled,
-            _ => Outcome::Invalid,
-        };
+    let ip = super::antispam::sender(peer);
+    if let Err(refused) = super::antispam::admit(
+        &app,
+        uri.path(),
+        ip,
+        &fields.website,
+        &fields.challenge,
+        &fields.answer,
+    ) {
         return show(
             &app,
             kind,
             fields,
             Vec::new(),
-            Some(refusal.vietnamese()),
-            outcome,
+            Some(refused.message),
+            refused.outcome,
         )
         .await;
     }

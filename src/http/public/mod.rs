@@ -1,6 +1,7 @@
 //! Citizen pages. Each handler names its cache key and how to render on a miss; the
 //! page cache does the rest (precompression, ETag, 304).
 
+mod antispam;
 pub mod comments;
 mod discovery;
 pub mod display;

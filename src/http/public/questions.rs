@@ -115,24 +115,21 @@ pub async fn ask(
     Form(fields): Form<AskFields>,
 ) -> Result<Response, HttpError> {
     check_origin(&headers, &uri)?;
-    let ip = peer
-        .map(|Extension(Peer(addr))| addr.ip().to_canonical())
-        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    if let Err(refusal) =
-        app.form_guard
-            .admit(ip, &fields.website, &fields.challenge, &fields.answer)
-    {
-        tracing::info!(form = ASK, %ip, "refused a question: {refusal}");
-        let outcome = match refusal {
-            citizen::spam::Refusal::RateLimited => Outcome::Throttled,
-            _ => Outcome::Invalid,
-        };
+    let ip = super::antispam::sender(peer);
+    if let Err(refused) = super::antispam::admit(
+        &app,
+        ASK,
+        ip,
+        &fields.website,
+        &fields.challenge,
+        &fields.answer,
+    ) {
         return show_form(
             &app,
             fields,
             Vec::new(),
-            Some(refusal.vietnamese()),
-            outcome,
+            Some(refused.message),
+            refused.outcome,
         )
         .await;
     }
