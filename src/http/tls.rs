@@ -69,6 +69,8 @@ pub struct CertSwitch {
     answers_tls_alpn: bool,
     /// Wakes the ACME task to look at the certificate now rather than at the next minute.
     check: tokio::sync::Notify,
+    /// One refresh at a time: a renewal removes and rewrites the files.
+    refreshing: std::sync::Mutex<()>,
 }
 
 /// A self-signed certificate this close to expiry is made anew.
@@ -124,6 +126,7 @@ impl CertSwitch {
                 TlsSource::Acme(settings) if settings.challenge == acme::Challenge::TlsAlpn01
             ),
             check: tokio::sync::Notify::new(),
+            refreshing: std::sync::Mutex::new(()),
             cert,
             key,
         })
@@ -146,6 +149,10 @@ impl CertSwitch {
     /// self-signed certificate when the current one nears expiry. Returns whether a new
     /// certificate went into service. On error the old one keeps serving.
     pub fn refresh(&self, now: jiff::Timestamp) -> Result<bool, Error> {
+        let _one_at_a_time = self
+            .refreshing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some((dir, hosts)) = &self.self_signed {
             let expiring = crate::http::certinfo::from_pem_file(&self.cert)
                 .is_none_or(|info| info.not_after.duration_since(now) < RENEW_BEFORE);
