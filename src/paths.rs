@@ -13,6 +13,16 @@ pub const ACCESSIBILITY: &str = "/tro-nang";
 /// The query parameter that carries a page number.
 pub const PAGE_PARAM: &str = "trang";
 
+/// Whether `path` is a path on this site and nothing else: it starts with one `/`, is
+/// not followed by another `/` or `\\`, and holds no control character (browsers drop
+/// tabs and newlines from a `Location`, so `/\t/evil.example` would leave the site).
+pub fn is_local_path(path: &str) -> bool {
+    let mut chars = path.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !path.chars().any(|c| c.is_control() || c == '\\')
+}
+
 pub fn category(slug: &str) -> String {
     format!("/chuyen-muc/{slug}")
 }
@@ -69,5 +79,29 @@ mod tests {
     fn page_one_has_no_query() {
         assert_eq!(list_page(NEWS, 1), "/tin-tuc");
         assert_eq!(list_page(NEWS, 3), "/tin-tuc?trang=3");
+    }
+}
+
+#[cfg(test)]
+mod local_path_tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_paths_on_this_site_pass() {
+        for good in ["/", "/tin-tuc?trang=2", "/thu-tuc"] {
+            assert!(is_local_path(good), "{good}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/x",
+            "https://evil.example",
+            "evil",
+            "",
+            "/a\\b",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
     }
 }

@@ -296,13 +296,15 @@ pub fn propose(tx: &WriteTransaction, draft: &Draft) -> Result<(), store::Error>
     Ok(())
 }
 
-/// Puts the draft live (the approver is recorded) and removes it.
+/// Puts the draft live (the approver is recorded) and removes it, if it is the draft
+/// the approver saw (saved at `seen`): a draft saved meanwhile is not approved unseen.
 pub fn approve(
     tx: &WriteTransaction,
     by: &str,
+    seen: jiff::Timestamp,
     now: jiff::Timestamp,
 ) -> Result<Option<SiteSettings>, store::Error> {
-    let Some(draft) = draft(tx)? else {
+    let Some(draft) = draft(tx)?.filter(|d| d.at == seen) else {
         return Ok(None);
     };
     save_as(tx, &draft.settings, by, now)?;

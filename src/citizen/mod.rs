@@ -182,8 +182,7 @@ pub fn check(mut sent: Sent) -> Result<Sent, Vec<Invalid>> {
         }
     }
     // Only a path on this site is kept; anything else could be a link elsewhere.
-    let on_this_site = sent.page.starts_with('/') && !sent.page.starts_with("//");
-    if !on_this_site {
+    if !crate::paths::is_local_path(&sent.page) {
         sent.page.clear();
     }
     if invalid.is_empty() {

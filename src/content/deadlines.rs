@@ -140,7 +140,8 @@ pub fn late(
         let due = calendar.add_working_days(source, days);
         let published_on = entry.published_at.map(local);
         let until = published_on.unwrap_or(today);
-        if until <= due {
+        let late_by = calendar.working_days_between(due, until);
+        if late_by == 0 {
             continue;
         }
         out.push(Timeliness {
@@ -148,7 +149,7 @@ pub fn late(
             source_date: source,
             due,
             published_on,
-            late_by: calendar.working_days_between(due, until),
+            late_by,
             entry,
         });
     }

@@ -107,7 +107,13 @@ async fn display_preferences_are_a_plain_form_and_a_private_stylesheet() {
     assert_eq!(r.status(), 400);
     let body = r.text().await.unwrap();
     assert!(body.contains("lang=\"vi\""), "a Vietnamese error page");
-    for elsewhere in ["//evil.example/x", "https://evil.example/", "\\\\evil"] {
+    for elsewhere in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "\\\\evil",
+        "/\t/evil.example",
+        "/\\evil.example",
+    ] {
         let r = choose(vec![("co-chu", "lon"), ("quay-lai", elsewhere)], None)
             .await
             .unwrap();

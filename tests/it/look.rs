@@ -144,13 +144,42 @@ async fn a_change_of_look_waits_for_approval_then_goes_live_at_once() {
             && page.contains("trình đơn")
     );
 
+    let seen = crate::support::field_value(&page, "ban_nhap").expect("the draft's version");
+
     // Only the head of the Board approves.
     let r = admin
-        .post("/quan-tri/giao-dien/duyet", &[("thao_tac", "duyet")])
+        .post(
+            "/quan-tri/giao-dien/duyet",
+            &[("thao_tac", "duyet"), ("ban_nhap", &seen)],
+        )
         .await;
     assert_eq!(r.status(), 403);
-    head.post_ok("/quan-tri/giao-dien/duyet", &[("thao_tac", "duyet")])
+    // A draft saved after the head looked is not approved unseen.
+    let mut newer = good.clone();
+    newer.retain(|(k, _)| *k != "tagline");
+    newer.push(("tagline", "Khẩu hiệu mới đã qua duyệt".into()));
+    server.app.clock.advance(1);
+    admin
+        .post_ok("/quan-tri/giao-dien", &borrowed(&newer))
         .await;
+    let location = head
+        .post_ok(
+            "/quan-tri/giao-dien/duyet",
+            &[("thao_tac", "duyet"), ("ban_nhap", &seen)],
+        )
+        .await;
+    assert!(location.contains("khong-co-ban-nhap"), "{location}");
+    assert!(
+        !server.page("/").await.1.contains("Khẩu hiệu mới"),
+        "nothing went live"
+    );
+    let (_, page) = head.get("/quan-tri/giao-dien").await;
+    let seen = crate::support::field_value(&page, "ban_nhap").unwrap();
+    head.post_ok(
+        "/quan-tri/giao-dien/duyet",
+        &[("thao_tac", "duyet"), ("ban_nhap", &seen)],
+    )
+    .await;
 
     let (_, home) = server.page("/").await;
     assert!(

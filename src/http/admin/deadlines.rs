@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::views::{AdminLayout, flash_code};
-use super::{StaffOnly, page, site_and_inbox};
+use super::{EditorialStaff, StaffOnly, page, site_and_inbox};
 use crate::app::App;
 use crate::audit::{self, Event};
 use crate::content::{self, EntryId, deadlines, editorial};
@@ -112,7 +112,7 @@ pub async fn deadlines_page(
 /// `POST /quan-tri/bai-viet/{id}/ra-soat`: the live page is still accurate (D1).
 pub async fn mark_reviewed(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    EditorialStaff(staff): EditorialStaff,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     let (actor, login, now) = (

@@ -192,6 +192,8 @@ struct LookView {
 struct DraftInfo {
     by: String,
     at: String,
+    /// Which draft the approval form approves.
+    version: String,
     changes: Vec<&'static str>,
 }
 
@@ -286,6 +288,7 @@ async fn look_page(
         draft: draft.as_ref().map(|d| DraftInfo {
             by: d.by_name.clone(),
             at: format::datetime(d.at),
+            version: d.at.to_string(),
             changes: changes(&live, &d.settings),
         }),
         may_approve: staff.user.roles.contains(&Role::BoardHead),
@@ -341,9 +344,13 @@ pub async fn decide(
     let (login, now) = (staff.user.login.clone(), app.clock.now());
     match form.get("thao_tac") {
         "duyet" => {
+            let seen: jiff::Timestamp = form
+                .get("ban_nhap")
+                .parse()
+                .map_err(|_| HttpError::BadRequest("which draft is approved is missing"))?;
             let approved = app
                 .store
-                .write(move |tx| site::approve(tx, &login, now))
+                .write(move |tx| site::approve(tx, &login, seen, now))
                 .await?;
             if approved.is_none() {
                 return Ok(see_other(&format!("{PATH}?tb=khong-co-ban-nhap")));

@@ -74,6 +74,8 @@ pub enum Capability {
     Board,
     /// Who may propose a change to the site's look: administrators and the Board.
     SiteLook,
+    /// Editorial staff: writers, the Board and publishers (not administrators alone).
+    Editorial,
     Administrator,
 }
 
@@ -88,6 +90,15 @@ impl Capability {
             Capability::Board => {
                 roles.contains(&Role::BoardHead) || roles.contains(&Role::BoardMember)
             }
+            Capability::Editorial => [
+                Role::Contributor,
+                Role::Compiler,
+                Role::BoardHead,
+                Role::BoardMember,
+                Role::Publisher,
+            ]
+            .iter()
+            .any(|r| roles.contains(r)),
             Capability::SiteLook => [Role::Administrator, Role::BoardHead, Role::BoardMember]
                 .iter()
                 .any(|r| roles.contains(r)),
@@ -246,7 +257,7 @@ pub const ROUTES: &[RouteSpec] = &[
     route(
         "/quan-tri/bai-viet/{id}/ra-soat",
         None,
-        Some(Capability::Staff),
+        Some(Capability::Editorial),
     ),
     route(
         look::PATH,
@@ -498,6 +509,7 @@ macro_rules! capability {
 }
 
 capability!(LookEditor, Capability::SiteLook);
+capability!(EditorialStaff, Capability::Editorial);
 capability!(StaffOnly, Capability::Staff);
 capability!(Writer, Capability::Writer);
 capability!(Head, Capability::BoardHead);

@@ -165,7 +165,9 @@ fn flash(code: &str) -> Option<&'static str> {
         "da-luu-giao-dien" => "Đã lưu bản nháp giao diện; bản nháp chờ Trưởng Ban biên tập duyệt.",
         "da-duyet-giao-dien" => "Đã duyệt: giao diện mới đã được áp dụng trên trang.",
         "da-tra-lai-giao-dien" => "Đã trả lại bản nháp giao diện.",
-        "khong-co-ban-nhap" => "Không có bản nháp giao diện nào chờ duyệt.",
+        "khong-co-ban-nhap" => {
+            "Bản nháp đã thay đổi hoặc không còn: hãy xem lại bản nháp hiện tại trước khi duyệt."
+        }
         "da-duyet-y-kien" => "Đã duyệt ý kiến; ý kiến hiển thị dưới dự thảo.",
         "da-tu-choi-y-kien" => "Đã ghi nhận ý kiến không được duyệt.",
         "da-dong" => "Đã đóng câu hỏi; người hỏi thấy lý do trên trang tra cứu.",

@@ -34,7 +34,8 @@ pub fn admit(
     app.form_guard
         .admit(ip, honeypot, challenge, answer)
         .map_err(|refusal| {
-            tracing::info!(form, %ip, "refused a citizen's form: {refusal}");
+            // No address in the log: the processing notice promises none is kept.
+            tracing::info!(form, "refused a citizen's form: {refusal}");
             Refused {
                 message: refusal.vietnamese(),
                 outcome: match refusal {

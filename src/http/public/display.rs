@@ -160,7 +160,7 @@ pub async fn choose(
     // Only a path on this site: never an open redirect.
     let back = choice
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains(['\\', '\r', '\n']))
+        .filter(|b| crate::paths::is_local_path(b))
         .unwrap_or_else(|| "/".to_string());
     let value = display.cookie_value();
     let cookie = if value.is_empty() {
