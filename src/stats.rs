@@ -19,6 +19,13 @@ use crate::store::{self, Tx, tables};
 /// A visitor counts as online for this long after their last page.
 const ONLINE_WINDOW: SignedDuration = SignedDuration::from_mins(5);
 
+/// Distinct visitors remembered per day (about 10 MB); past it the day's count stops
+/// growing rather than memory (a flood of made-up browsers is not a crowd).
+const MAX_VISITORS_PER_DAY: usize = 250_000;
+
+/// Visitors remembered as online at most.
+const MAX_ONLINE: usize = 50_000;
+
 const KEY: &str = "visits";
 
 /// The counts as they are saved.
@@ -122,11 +129,18 @@ impl Stats {
         hasher.update(user_agent.as_bytes());
         let mut visitor = [0u8; 16];
         visitor.copy_from_slice(&hasher.finalize()[..16]);
-        day.seen.insert(visitor);
+        if day.seen.len() < MAX_VISITORS_PER_DAY {
+            day.seen.insert(visitor);
+        }
         drop(guard);
         if let Ok(mut last) = self.last_seen.lock() {
-            last.retain(|_, at| now.duration_since(*at) < ONLINE_WINDOW);
-            last.insert(visitor, now);
+            // Pruned when full, not on every page view.
+            if last.len() >= MAX_ONLINE {
+                last.retain(|_, at| now.duration_since(*at) < ONLINE_WINDOW);
+            }
+            if last.len() < MAX_ONLINE || last.contains_key(&visitor) {
+                last.insert(visitor, now);
+            }
         }
     }
 

@@ -25,6 +25,8 @@ pub struct Question {
     pub asked_at: Timestamp,
     /// The local date of receipt; the deadline counts from it.
     pub asked_on: Date,
+    /// The deadline as first worked out (shown to the asker then); `due()` recomputes
+    /// it with the current calendar.
     pub due: Date,
     pub name: String,
     pub email: String,
@@ -85,18 +87,28 @@ impl Question {
         }
         match (self.answer, answer_state) {
             (Some(_), Some(State::Published)) => Status::Answered,
+            // A withdrawn or missing answer leaves the question to be answered anew.
+            (Some(_), Some(State::Withdrawn) | None) if self.unit.is_some() => Status::Routed,
+            (Some(_), Some(State::Withdrawn) | None) => Status::Received,
             (Some(_), _) => Status::Drafting,
             (None, _) if self.unit.is_some() => Status::Routed,
             (None, _) => Status::Received,
         }
     }
 
+    /// The deadline with the calendar as it is now: holidays declared after the
+    /// question was asked (next year's Tết) still move it.
+    pub fn due(&self, calendar: &Calendar) -> Date {
+        calendar.add_working_days(self.asked_on, ANSWER_WITHIN_WORKING_DAYS)
+    }
+
     /// Working days past the deadline, if it is past and the question is still open.
     pub fn overdue_by(&self, status: Status, today: Date, calendar: &Calendar) -> Option<u32> {
-        if matches!(status, Status::Answered | Status::Closed) || today <= self.due {
+        let due = self.due(calendar);
+        if matches!(status, Status::Answered | Status::Closed) || today <= due {
             return None;
         }
-        Some(calendar.working_days_between(self.due, today))
+        Some(calendar.working_days_between(due, today))
     }
 }
 
@@ -229,13 +241,18 @@ pub fn route(tx: &WriteTransaction, seq: u64, unit: u64) -> Result<Question, Err
     })
 }
 
-/// Links the answer entry the unit started.
+/// Links the answer entry the unit started (replacing one that was withdrawn or is
+/// gone).
 pub fn attach_answer(tx: &WriteTransaction, seq: u64, entry: EntryId) -> Result<Question, Error> {
+    let current = match get(tx, seq)?.answer {
+        Some(id) => tables::ENTRIES.get(tx, id)?.map(|e| e.state),
+        None => None,
+    };
     update(tx, seq, |q| {
         if q.closed.is_some() {
             return Err(Error::Closed);
         }
-        if q.answer.is_some() {
+        if q.answer.is_some() && !matches!(current, None | Some(State::Withdrawn)) {
             return Err(Error::AlreadyAnswered);
         }
         q.answer = Some(entry.0);
@@ -309,7 +326,16 @@ mod tests {
             closed: None,
             erased_at: None,
         };
-        assert_eq!(q.due, jiff::civil::date(2026, 11, 23));
+        assert_eq!(q.due(&cal), jiff::civil::date(2026, 11, 23));
+        let later_holiday = Calendar {
+            holidays: vec![jiff::civil::date(2026, 11, 20)],
+            working_weekends: vec![],
+        };
+        assert_eq!(
+            q.due(&later_holiday),
+            jiff::civil::date(2026, 11, 24),
+            "moves with the calendar"
+        );
         assert_eq!(q.status(None), Status::Received);
         let late = jiff::civil::date(2026, 11, 25);
         assert_eq!(q.overdue_by(Status::Received, late, &cal), Some(2));

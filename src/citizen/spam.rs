@@ -69,6 +69,10 @@ pub struct Guard {
 
 const MAX_AGE: Duration = Duration::from_secs(2 * 3600);
 
+/// Answered challenges remembered at most (two hours of them); past this, forms are
+/// refused rather than memory grown without end.
+const MAX_REMEMBERED: usize = 200_000;
+
 const NUMBERS: [&str; 10] = [
     "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín",
 ];
@@ -168,27 +172,31 @@ impl Guard {
         if issued > self.elapsed_ms() || age > MAX_AGE {
             return Err(Refusal::BadChallenge);
         }
-        let given: u32 = answer.trim().parse().map_err(|_| Refusal::WrongAnswer)?;
-        if self.sign(nonce, issued, given) != bytes[16..32] {
-            // Either the answer is wrong or the token is forged; a forged token with
-            // every possible answer is still refused, as none of them verifies.
-            let genuine = (2..=18).any(|sum| self.sign(nonce, issued, sum) == bytes[16..32]);
-            return Err(if genuine {
-                Refusal::WrongAnswer
-            } else {
-                Refusal::BadChallenge
-            });
-        }
-        if age < self.min_fill {
-            return Err(Refusal::TooFast);
+        // Only a genuine token is worth remembering; it is spent on its first answer,
+        // right or wrong, so a bot cannot try every sum on one token.
+        let genuine = (2..=18).any(|sum| self.sign(nonce, issued, sum) == bytes[16..32]);
+        if !genuine {
+            return Err(Refusal::BadChallenge);
         }
         {
             let mut used = self.used.lock().map_err(|_| Refusal::BadChallenge)?;
             let now_ms = self.elapsed_ms();
-            used.retain(|_, issued| now_ms.saturating_sub(*issued) <= MAX_AGE.as_millis() as u64);
-            if used.insert(nonce, issued).is_some() {
+            // Pruned now and then, not on every answer; bounded by the age limit.
+            if used.len() >= 1024 {
+                used.retain(|_, issued| {
+                    now_ms.saturating_sub(*issued) <= MAX_AGE.as_millis() as u64
+                });
+            }
+            if used.len() >= MAX_REMEMBERED || used.insert(nonce, issued).is_some() {
                 return Err(Refusal::BadChallenge);
             }
+        }
+        let given: u32 = answer.trim().parse().map_err(|_| Refusal::WrongAnswer)?;
+        if self.sign(nonce, issued, given) != bytes[16..32] {
+            return Err(Refusal::WrongAnswer);
+        }
+        if age < self.min_fill {
+            return Err(Refusal::TooFast);
         }
         Ok(())
     }
@@ -197,11 +205,15 @@ impl Guard {
     pub fn count(&self, peer: IpAddr) {
         let now = Instant::now();
         if let Ok(mut sent) = self.sent.lock() {
-            sent.retain(|_, times| {
-                times.retain(|t| now.duration_since(*t) < Duration::from_secs(3600));
-                !times.is_empty()
-            });
-            sent.entry(peer).or_default().push_back(now);
+            if sent.len() >= 1024 {
+                sent.retain(|_, times| {
+                    times.retain(|t| now.duration_since(*t) < Duration::from_secs(3600));
+                    !times.is_empty()
+                });
+            }
+            let times = sent.entry(peer).or_default();
+            times.retain(|t| now.duration_since(*t) < Duration::from_secs(3600));
+            times.push_back(now);
         }
     }
 }
@@ -228,14 +240,17 @@ mod tests {
         let c = guard.challenge();
         let right = solve(&c.question).to_string();
         assert_eq!(
-            guard.admit(peer, "", &c.token, "99"),
-            Err(Refusal::WrongAnswer)
-        );
-        assert_eq!(
             guard.admit(peer, "x", &c.token, &right),
             Err(Refusal::Honeypot)
         );
         assert_eq!(guard.admit(peer, "", &c.token, &right), Ok(()));
+        // A wrong answer spends the token too: no trying every sum.
+        let c = guard.challenge();
+        assert_eq!(
+            guard.admit(peer, "", &c.token, "99"),
+            Err(Refusal::WrongAnswer)
+        );
+        let right = solve(&c.question).to_string();
         assert_eq!(
             guard.admit(peer, "", &c.token, &right),
             Err(Refusal::BadChallenge),

@@ -225,7 +225,11 @@ async fn spam_is_refused_without_any_outside_service() {
     assert_eq!(send(&server, "/gop-y", &feedback("", "5")).await.0, 422);
     assert_eq!(stored().await, 0);
 
-    // A challenge works once.
+    // A wrong answer spent that challenge; a fresh one works once.
+    let (status, page) = send(&server, "/gop-y", &feedback(&token, &answer)).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("đã hết hạn hoặc đã dùng"));
+    let (token, answer) = solve(&form_page(&server, "/gop-y").await);
     let (status, _) = send(&server, "/gop-y", &feedback(&token, &answer)).await;
     assert_eq!(status, 200);
     let (status, page) = send(&server, "/gop-y", &feedback(&token, &answer)).await;

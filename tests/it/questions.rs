@@ -148,17 +148,44 @@ async fn a_question_is_routed_answered_through_the_workflow_and_read_by_the_aske
             &[
                 ("thao_tac", "tra-loi"),
                 ("tieu_de", "Đăng ký nhãn hiệu"),
+                ("cau_hoi", "Hồ sơ đăng ký nhãn hiệu gồm những gì?"),
                 ("noi_dung", "  "),
             ],
         )
         .await;
     assert_eq!(r.status(), 422);
+    // The asker's name must not reach what will be public.
+    let r = contributor
+        .post(
+            "/quan-tri/hoi-dap/1",
+            &[
+                ("thao_tac", "tra-loi"),
+                ("tieu_de", "Đăng ký nhãn hiệu"),
+                (
+                    "cau_hoi",
+                    "Ông Lê Văn Cường hỏi về hồ sơ đăng ký nhãn hiệu.",
+                ),
+                ("noi_dung", "<p>Hồ sơ gồm tờ khai.</p>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Còn họ tên hoặc thư điện tử của người hỏi")
+    );
     let location = contributor
         .post_ok(
             "/quan-tri/hoi-dap/1",
             &[
                 ("thao_tac", "tra-loi"),
                 ("tieu_de", "Hồ sơ đăng ký nhãn hiệu của hợp tác xã"),
+                (
+                    "cau_hoi",
+                    "Thủ tục đăng ký nhãn hiệu cho hợp tác xã gồm những gì?",
+                ),
                 (
                     "noi_dung",
                     "<p>Hồ sơ gồm tờ khai, mẫu nhãn hiệu và quy chế sử dụng.</p>",
@@ -265,6 +292,10 @@ async fn answers_of_general_interest_are_listed_and_late_questions_are_flagged()
                     "Ưu đãi thuế cho doanh nghiệp khoa học và công nghệ",
                 ),
                 (
+                    "cau_hoi",
+                    "Doanh nghiệp khoa học và công nghệ được ưu đãi thuế thế nào?",
+                ),
+                (
                     "noi_dung",
                     "<p>Được miễn thuế thu nhập doanh nghiệp 4 năm.</p>",
                 ),
@@ -365,7 +396,9 @@ async fn the_question_form_refuses_spam_and_keeps_to_the_rate_limit() {
     assert!(page.contains("biểu mẫu có dữ liệu lạ"));
     let (status, _) = post(fields(&token, "99", "")).await;
     assert_eq!(status, 422, "wrong answer");
-    // An unknown topic is refused with what was typed kept.
+    // An unknown topic is refused with what was typed kept (the wrong answer spent
+    // the last challenge: a fresh one).
+    let (token, answer) = solve(&server.page("/hoi-dap/gui-cau-hoi").await.1);
     let mut other = fields(&token, &answer, "");
     other[2].1 = "Chủ đề lạ".into();
     let (status, page) = post(other).await;

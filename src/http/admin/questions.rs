@@ -103,7 +103,7 @@ pub async fn list(
                 asked_on: format::civil_date(q.asked_on),
                 topic: q.topic.clone(),
                 unit: unit_name(q.unit),
-                due: format::civil_date(q.due),
+                due: format::civil_date(q.due(calendar)),
                 status: status.label(),
                 overdue,
             });
@@ -182,7 +182,7 @@ async fn detail_page(
         Outcome::Invalid
     };
     let may_answer = open
-        && q.answer.is_none()
+        && matches!(status, Status::Received | Status::Routed)
         && q.unit.is_some()
         && (staff.user.roles.contains(&Role::Compiler)
             || (staff.user.roles.contains(&Role::Contributor) && q.unit == staff.actor.unit));
@@ -199,7 +199,7 @@ async fn detail_page(
         ticket: q.ticket(),
         asked_at: format::datetime(q.asked_at),
         asked_on: format::civil_date(q.asked_on),
-        due: format::civil_date(q.due),
+        due: format::civil_date(q.due(&app.config.calendar)),
         overdue: q.overdue_by(status, app.today(), &app.config.calendar),
         status: status.label(),
         name: q.name.clone(),
@@ -322,10 +322,43 @@ pub async fn act(
                     "only the routed unit or a compiler answers",
                 ));
             }
+            // What will be public must not carry the asker's name or email.
+            let public_text = form.get("cau_hoi").trim().to_string();
+            let identifying = |text: &str| {
+                let text = text.to_lowercase();
+                [&question.name, &question.email]
+                    .iter()
+                    .map(|v| v.trim().to_lowercase())
+                    .filter(|v| v.chars().count() >= 3)
+                    .any(|v| text.contains(&v))
+            };
+            let mut errors = Vec::new();
+            if public_text.is_empty() {
+                errors.push(FieldError {
+                    field: "cau_hoi",
+                    message: "Vui lòng nhập câu hỏi sẽ đăng kèm câu trả lời.".into(),
+                });
+            }
+            for (field, text) in [
+                ("tieu_de", form.get("tieu_de")),
+                ("cau_hoi", public_text.as_str()),
+                ("noi_dung", form.get("noi_dung")),
+            ] {
+                if identifying(text) {
+                    errors.push(FieldError {
+                        field,
+                        message: "Còn họ tên hoặc thư điện tử của người hỏi: hãy bỏ đi, thông tin cá nhân không được đăng."
+                            .into(),
+                    });
+                }
+            }
+            if !errors.is_empty() {
+                return detail_page(&app, &staff, seq, errors, None).await;
+            }
             let record = [
                 ("topic", question.topic.clone()),
                 ("asked_on", question.asked_on.to_string()),
-                ("question", question.text.clone()),
+                ("question", public_text),
                 ("ticket", question.ticket()),
                 (
                     content::record::PUBLIC_ANSWER,

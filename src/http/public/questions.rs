@@ -247,33 +247,37 @@ async fn status_page(
             else {
                 return Ok((site, None));
             };
-            let answer = match question.answer {
-                Some(id) => content::published(tx, content::EntryId(id))?,
-                None => None,
+            let (answer, state) = match question.answer {
+                Some(id) => (
+                    content::published(tx, content::EntryId(id))?,
+                    crate::store::tables::ENTRIES.get(tx, id)?.map(|e| e.state),
+                ),
+                None => (None, None),
             };
-            Ok((site, Some((question, answer))))
+            Ok((site, Some((question, answer, state))))
         })
         .await?;
-    let found = found.map(|(q, answer): (Question, Option<content::Published>)| {
-        let state = answer.as_ref().map(|_| content::State::Published);
-        let status = q.status(state.or(q.answer.map(|_| content::State::Draft)));
-        QuestionView {
-            ticket: q.ticket(),
-            topic: q.topic.clone(),
-            text: q.text.clone(),
-            asked_on: format::civil_date(q.asked_on),
-            due: format::civil_date(q.due),
-            status: status.label(),
-            answered: status == Status::Answered,
-            answer_html: answer
-                .as_ref()
-                .map(|p| p.revision.fields.body_html.clone())
-                .unwrap_or_default(),
-            answer_url: answer.as_ref().filter(|p| p.is_listed()).map(|p| p.url()),
-            closed_reason: q.closed.as_ref().map(|c| c.reason.clone()),
-            has_personal_data: q.erased_at.is_none(),
-        }
-    });
+    let found = found.map(
+        |(q, answer, state): (Question, Option<content::Published>, Option<content::State>)| {
+            let status = q.status(state);
+            QuestionView {
+                ticket: q.ticket(),
+                topic: q.topic.clone(),
+                text: q.text.clone(),
+                asked_on: format::civil_date(q.asked_on),
+                due: format::civil_date(q.due(&app.config.calendar)),
+                status: status.label(),
+                answered: status == Status::Answered,
+                answer_html: answer
+                    .as_ref()
+                    .map(|p| p.revision.fields.body_html.clone())
+                    .unwrap_or_default(),
+                answer_url: answer.as_ref().filter(|p| p.is_listed()).map(|p| p.url()),
+                closed_reason: q.closed.as_ref().map(|c| c.reason.clone()),
+                has_personal_data: q.erased_at.is_none(),
+            }
+        },
+    );
     let outcome = if asked && found.is_none() {
         Outcome::Invalid
     } else {
