@@ -133,6 +133,18 @@ pub fn approved(tx: &impl Tx, entry: u64) -> Result<Vec<Comment>, store::Error> 
     Ok(out)
 }
 
+/// Erases the commenter's name, email and organisation (on request); the comment
+/// stays, shown as "Người góp ý" if it was approved.
+pub fn erase_personal_data(tx: &WriteTransaction, seq: u64) -> Result<Comment, Error> {
+    let mut comment = tables::COMMENTS.get(tx, seq)?.ok_or(Error::NoSuchComment)?;
+    comment.name.clear();
+    comment.email.clear();
+    comment.organisation.clear();
+    comment.show_name = false;
+    tables::COMMENTS.insert(tx, seq, &comment)?;
+    Ok(comment)
+}
+
 pub fn moderate(
     tx: &WriteTransaction,
     seq: u64,

@@ -484,7 +484,7 @@ mod tests {
                     "public/comment_form.html",
                     &serde_json::json!({
                         "layout": layout("Gửi ý kiến"), "draft_title": "Dự thảo", "draft_url": "/lay-y-kien/a",
-                        "open": true, "sent": true, "errors": [], "refusal": null,
+                        "open": true, "sent": true, "sent_number": "YK-000001", "errors": [], "refusal": null,
                         "values": {"name": "", "email": "", "organisation": "", "text": "", "show_name": null, "consent": null},
                         "question": "Hai cộng ba bằng mấy?", "token": "ab",
                     }),

@@ -115,7 +115,7 @@ async fn comments_are_moderated_before_they_show_and_commenting_closes_by_itself
     )
     .await;
     assert_eq!(status, 200, "{sent}");
-    assert!(sent.contains("sau khi được duyệt"));
+    assert!(sent.contains("sau khi được duyệt") && sent.contains("YK-000001"));
     let (status, _) = comment(
         &server,
         "du-thao-mo",
@@ -201,6 +201,15 @@ async fn comments_are_moderated_before_they_show_and_commenting_closes_by_itself
         "rejected stays hidden"
     );
     assert!(!page.contains("gopy@example.vn"), "emails never show");
+
+    // On request, the Board erases a commenter's personal data; the comment stays.
+    board
+        .post_ok("/quan-tri/y-kien-du-thao/1", &[("thao_tac", "xoa-du-lieu")])
+        .await;
+    let (_, page) = server.page("/lay-y-kien/du-thao-mo").await;
+    assert!(!page.contains("Phạm Thị Dung") && page.contains("300 triệu đồng"));
+    let (_, queue) = board.get("/quan-tri/y-kien-du-thao").await;
+    assert!(!queue.contains("Phạm Thị Dung"));
 
     // Six days later the window has closed by itself.
     server.app.clock.advance(6 * 86_400);

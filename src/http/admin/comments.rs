@@ -114,6 +114,34 @@ async fn comments_page(
     page(app, "admin/comments.html", &view, outcome)
 }
 
+/// Erases a commenter's personal data on their request (audited; the page cache is
+/// dropped, as the name may have been shown).
+async fn erase(app: &Arc<App>, staff: &Staff, seq: u64) -> Result<Response, HttpError> {
+    let (login, now) = (staff.user.login.clone(), app.clock.now());
+    app.store
+        .write(move |tx| -> Result<_, HttpError> {
+            match comments::erase_personal_data(tx, seq) {
+                Ok(_) => {}
+                Err(comments::Error::NoSuchComment) => return Err(HttpError::NotFound),
+                Err(comments::Error::Store(e)) => return Err(e.into()),
+                Err(e) => return Err(HttpError::Internal(e.to_string())),
+            }
+            audit::append(
+                tx,
+                Event::new(
+                    &login,
+                    "comment_personal_data_erased",
+                    format!("comment {seq}"),
+                ),
+                now,
+            )?;
+            Ok(())
+        })
+        .await?;
+    app.cache.clear();
+    Ok(see_other(&format!("{PATH}?tb=da-xoa-du-lieu")))
+}
+
 /// `GET /quan-tri/y-kien-du-thao`
 pub async fn comments_list(
     State(app): State<Arc<App>>,
@@ -133,6 +161,7 @@ pub async fn moderate(
     let approve = match form.get("thao_tac") {
         "duyet" => true,
         "tu-choi" => false,
+        "xoa-du-lieu" => return erase(&app, &staff, seq).await,
         _ => return Err(HttpError::BadRequest("unknown action")),
     };
     let reason = form.get("ly_do").to_string();

@@ -55,6 +55,8 @@ struct CommentFormView {
     draft_url: String,
     open: bool,
     sent: bool,
+    /// The number of the comment just sent, for a later request to erase it.
+    sent_number: String,
     values: CommentFields,
     errors: Vec<FieldError>,
     refusal: Option<&'static str>,
@@ -83,7 +85,7 @@ async fn show(
     values: CommentFields,
     errors: Vec<FieldError>,
     refusal: Option<&'static str>,
-    sent: bool,
+    sent: Option<u64>,
     outcome: Outcome,
 ) -> Result<Response, HttpError> {
     let (site, draft) = load(app, slug).await?;
@@ -95,7 +97,8 @@ async fn show(
         draft_title: draft.revision.fields.title.clone(),
         draft_url: draft.url(),
         open: comments::window(&draft, app.today()) == Window::Open,
-        sent,
+        sent: sent.is_some(),
+        sent_number: sent.map(|n| format!("YK-{n:06}")).unwrap_or_default(),
         values: CommentFields {
             website: String::new(),
             challenge: String::new(),
@@ -121,7 +124,7 @@ pub async fn comment_form(
         CommentFields::default(),
         Vec::new(),
         None,
-        false,
+        None,
         Outcome::Shown,
     )
     .await
@@ -152,7 +155,7 @@ pub async fn comment(
             fields,
             Vec::new(),
             Some(refused.message),
-            false,
+            None,
             refused.outcome,
         )
         .await;
@@ -184,7 +187,7 @@ pub async fn comment(
         });
     }
     let Some(checked) = checked.filter(|_| errors.is_empty()) else {
-        return show(&app, slug, fields, errors, None, false, Outcome::Invalid).await;
+        return show(&app, slug, fields, errors, None, None, Outcome::Invalid).await;
     };
     let (today, now, show_name) = (app.today(), app.clock.now(), fields.show_name.is_some());
     let lookup = slug.clone();
@@ -218,7 +221,7 @@ pub async fn comment(
                 CommentFields::default(),
                 Vec::new(),
                 None,
-                true,
+                Some(seq),
                 Outcome::Shown,
             )
             .await
@@ -234,7 +237,7 @@ pub async fn comment(
                 fields,
                 vec![closed],
                 None,
-                false,
+                None,
                 Outcome::Invalid,
             )
             .await
