@@ -101,6 +101,16 @@ async fn a_change_of_look_waits_for_approval_then_goes_live_at_once() {
         lines.push("Hỏi – đáp | /hoi-dap".into());
         lines.join("\n")
     };
+    // A banner: an image from the library, by the code the page lists.
+    let (_, look) = admin.get("/quan-tri/giao-dien").await;
+    assert!(look.contains("Mã các ảnh trong thư viện"));
+    let image = look
+        .split("<td><code>")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("an image code")
+        .to_string();
+    let banner = format!("{image} | Băng-rôn Ngày hội đổi mới sáng tạo | /lay-y-kien");
     let good = form_of(
         &server,
         &[
@@ -111,6 +121,8 @@ async fn a_change_of_look_waits_for_approval_then_goes_live_at_once() {
                 "portals",
                 "Cổng Dịch vụ công quốc gia | https://dichvucong.gov.vn",
             ),
+            ("banners", &banner),
+            ("home_banners", "1"),
         ],
     )
     .await;
@@ -188,6 +200,11 @@ async fn a_change_of_look_waits_for_approval_then_goes_live_at_once() {
     );
     assert!(home.contains("href=\"/hoi-dap\""));
     assert!(home.contains("https://dichvucong.gov.vn"));
+    assert!(
+        home.contains(&format!("/tep/{image}/")),
+        "the banner's image"
+    );
+    assert!(home.contains("alt=\"Băng-rôn Ngày hội đổi mới sáng tạo\""));
     assert!(server.page("/giao-dien.css").await.1.contains("#1d4e89"));
     assert!(
         admin
