@@ -210,14 +210,19 @@ pub fn find_by_ticket(tx: &impl Tx, ticket: &str, key: &str) -> Result<Option<Qu
 pub fn all(tx: &impl Tx) -> Result<Vec<(Question, Option<State>)>, Error> {
     let mut out = Vec::new();
     for q in tables::QUESTIONS.values(tx)? {
-        let state = match q.answer {
-            Some(id) => tables::ENTRIES.get(tx, id)?.map(|e| e.state),
-            None => None,
-        };
+        let state = answer_state(tx, &q)?;
         out.push((q, state));
     }
     out.sort_by_key(|(q, _)| std::cmp::Reverse(q.seq));
     Ok(out)
+}
+
+/// Where the question's answer entry stands (none without one, or if it is gone).
+pub fn answer_state(tx: &impl Tx, q: &Question) -> Result<Option<State>, store::Error> {
+    Ok(match q.answer {
+        Some(id) => tables::ENTRIES.get(tx, id)?.map(|e| e.state),
+        None => None,
+    })
 }
 
 fn update(
@@ -244,10 +249,7 @@ pub fn route(tx: &WriteTransaction, seq: u64, unit: u64) -> Result<Question, Err
 /// Links the answer entry the unit started (replacing one that was withdrawn or is
 /// gone).
 pub fn attach_answer(tx: &WriteTransaction, seq: u64, entry: EntryId) -> Result<Question, Error> {
-    let current = match get(tx, seq)?.answer {
-        Some(id) => tables::ENTRIES.get(tx, id)?.map(|e| e.state),
-        None => None,
-    };
+    let current = answer_state(tx, &get(tx, seq)?)?;
     update(tx, seq, |q| {
         if q.closed.is_some() {
             return Err(Error::Closed);

@@ -16,7 +16,6 @@ use crate::audit::{self, Event};
 use crate::citizen::comments::{self, Comment, Moderation};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::render::format;
-use crate::store::tables;
 
 pub const PATH: &str = "/quan-tri/y-kien-du-thao";
 
@@ -57,9 +56,15 @@ async fn comments_page(
                 let (title, url) =
                     match crate::content::published(tx, crate::content::EntryId(c.entry))? {
                         Some(p) => (p.revision.fields.title.clone(), p.url()),
-                        None => match tables::ENTRIES.get(tx, c.entry)? {
-                            Some(e) => (e.slug.clone(), String::new()),
-                            None => (String::new(), String::new()),
+                        None => match crate::content::editorial::entry(
+                            tx,
+                            crate::content::EntryId(c.entry),
+                        ) {
+                            Ok(e) => (e.slug, String::new()),
+                            Err(crate::content::Error::NoSuchEntry(_)) => {
+                                (String::new(), String::new())
+                            }
+                            Err(e) => return Err(e.into()),
                         },
                     };
                 rows.push((c, title, url));

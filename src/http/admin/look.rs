@@ -19,7 +19,6 @@ use crate::http::error::{HttpError, Outcome, see_other};
 use crate::render::format;
 use crate::render::views::Layout;
 use crate::site::{self, Banner, Draft, HomeBlocks, Link, MenuItem, SiteSettings};
-use crate::store::tables;
 use crate::workflow::Role;
 
 pub const PATH: &str = "/quan-tri/giao-dien";
@@ -257,10 +256,9 @@ async fn look_page(
     let (live, draft, images) = app
         .store
         .read(|tx| -> Result<_, HttpError> {
-            let images = tables::BLOBS
-                .values(tx)?
+            // Library images only (not the smaller copies made of them).
+            let images = crate::media::library(tx, Some(true))?
                 .into_iter()
-                .filter(|b| b.content_type.starts_with("image/"))
                 .map(|b| ImageChoice {
                     hash: b.hash.to_string(),
                     name: b.original_name,

@@ -163,10 +163,7 @@ async fn detail_page(
         .store
         .read(move |tx| -> Result<_, HttpError> {
             let q = questions::get(tx, seq)?;
-            let state = match q.answer {
-                Some(id) => crate::store::tables::ENTRIES.get(tx, id)?.map(|e| e.state),
-                None => None,
-            };
+            let state = questions::answer_state(tx, &q)?;
             Ok((q, state, auth::units(tx)?))
         })
         .await?;

@@ -247,13 +247,11 @@ async fn status_page(
             else {
                 return Ok((site, None));
             };
-            let (answer, state) = match question.answer {
-                Some(id) => (
-                    content::published(tx, content::EntryId(id))?,
-                    crate::store::tables::ENTRIES.get(tx, id)?.map(|e| e.state),
-                ),
-                None => (None, None),
+            let answer = match question.answer {
+                Some(id) => content::published(tx, content::EntryId(id))?,
+                None => None,
             };
+            let state = questions::answer_state(tx, &question)?;
             Ok((site, Some((question, answer, state))))
         })
         .await?;
