@@ -26,6 +26,8 @@ pub struct Layout {
     pub og_image: String,
     /// The stylesheet with the site's colours (a draft's, in a preview).
     pub theme_css: String,
+    /// Set on previews of unapproved settings: a banner at the top says so.
+    pub preview_note: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +54,7 @@ impl Layout {
             og_type: "website",
             og_image: String::new(),
             theme_css: "/giao-dien.css".into(),
+            preview_note: String::new(),
         }
     }
 

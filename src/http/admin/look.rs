@@ -393,25 +393,21 @@ pub async fn preview(
     LookEditor(_staff): LookEditor,
 ) -> Result<Response, HttpError> {
     let (settings, is_draft) = draft_or_live(&app).await?;
+    // Marks the page so no one mistakes it for the live site.
+    let note = if is_draft {
+        "Bản xem trước giao diện chưa được duyệt"
+    } else {
+        "Không có bản nháp chờ duyệt: đây là giao diện đang dùng"
+    };
     let html =
         crate::http::public::render_home_with(&app, settings, |site, origin, title, path| {
             let mut layout = Layout::new(site, origin, title, path).without_canonical();
             layout.theme_css = PREVIEW_CSS.into();
             layout.title = format!("Xem trước giao diện – {title}");
+            layout.preview_note = note.into();
             layout
         })
         .await?;
-    // Marks the page so no one mistakes it for the live site.
-    let banner = if is_draft {
-        "Bản xem trước giao diện chưa được duyệt"
-    } else {
-        "Không có bản nháp chờ duyệt: đây là giao diện đang dùng"
-    };
-    let html = html.replacen(
-        "<body>",
-        &format!("<body><p class=\"preview-banner\" role=\"status\">{banner}</p>"),
-        1,
-    );
     Ok(([(CACHE_CONTROL, "no-store")], axum::response::Html(html)).into_response())
 }
 

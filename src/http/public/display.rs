@@ -4,9 +4,7 @@
 //! `/hien-thi.css` the layout links to differs, and it is private to each browser.
 
 use axum::Form;
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_TYPE, COOKIE, ETAG, IF_NONE_MATCH, LOCATION, SET_COOKIE, VARY,
-};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, ETAG, SET_COOKIE, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -106,17 +104,12 @@ mark, .snippet mark { background: #ff0 !important; color: #000 !important; }
 pub async fn stylesheet(headers: HeaderMap) -> Response {
     let display = Display::from_headers(&headers);
     let etag = format!("\"hien-thi-{}\"", display.cookie_value());
+    let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"hien-thi\""));
     let mut response_headers = HeaderMap::new();
     response_headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     response_headers.insert(VARY, HeaderValue::from_static("cookie"));
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        response_headers.insert(ETAG, value);
-    }
-    let matches = headers
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    if matches {
+    response_headers.insert(ETAG, etag.clone());
+    if crate::http::cache::etag_matches(&headers, &etag) {
         return (StatusCode::NOT_MODIFIED, response_headers).into_response();
     }
     response_headers.insert(
@@ -168,12 +161,8 @@ pub async fn choose(
     } else {
         format!("{COOKIE_NAME}={value}; Path=/; Max-Age=31536000; Secure; HttpOnly; SameSite=Lax")
     };
-    let mut response = StatusCode::SEE_OTHER.into_response();
+    let mut response = crate::http::error::see_other(&back);
     let headers = response.headers_mut();
-    headers.insert(
-        LOCATION,
-        HeaderValue::from_str(&back).map_err(|_| HttpError::BadRequest("unusable return path"))?,
-    );
     headers.insert(
         SET_COOKIE,
         HeaderValue::from_str(&cookie).map_err(|e| HttpError::Internal(e.to_string()))?,
