@@ -111,6 +111,13 @@ async fn a_document_goes_through_the_workflow_with_its_metadata_checked() {
         .unwrap()
         .hash
         .to_string();
+    // Dates relative to the server's clock, so the test means the same on any day:
+    // issued ten days ago, effective in three weeks.
+    let today = server.app.today();
+    let issued = (today - jiff::Span::new().days(10)).to_string();
+    let too_early = (today - jiff::Span::new().days(20)).to_string();
+    let effective = (today + jiff::Span::new().days(21)).to_string();
+    let year = issued[..4].to_string();
     let mut fields = vec![
         ("kind", "legal_document"),
         (
@@ -120,8 +127,8 @@ async fn a_document_goes_through_the_workflow_with_its_metadata_checked() {
         ("doc_type", "Quyết định"),
         ("number", "500/QĐ-SKHCN"),
         ("issuer", "Sở Khoa học và Công nghệ tỉnh Gia Lai"),
-        ("issued", "2026-11-20"),
-        ("effective", "2026-11-10"),
+        ("issued", issued.as_str()),
+        ("effective", too_early.as_str()),
         ("field", "Khoa học và công nghệ"),
         ("attachments", pdf.as_str()),
     ];
@@ -134,7 +141,7 @@ async fn a_document_goes_through_the_workflow_with_its_metadata_checked() {
             .contains("Ngày có hiệu lực không được trước ngày ban hành.")
     );
     fields.retain(|(k, _)| *k != "effective");
-    fields.push(("effective", "2026-12-01"));
+    fields.push(("effective", effective.as_str()));
     let location = compiler.post_ok("/quan-tri/bai-viet/moi", &fields).await;
     let id: u64 = location
         .trim_start_matches("/quan-tri/bai-viet/")
@@ -157,14 +164,14 @@ async fn a_document_goes_through_the_workflow_with_its_metadata_checked() {
             )
             .await;
     }
-    let (_, register) = server.page("/van-ban?nam=2026").await;
+    let (_, register) = server.page(&format!("/van-ban?nam={year}")).await;
     assert!(register.contains("500/QĐ-SKHCN"));
     let (_, html) = server
         .page("/van-ban/ban-hanh-quy-che-thu-nghiem-quan-ly-nhiem-vu-khoa-hoc-va-cong-nghe")
         .await;
     assert!(
         html.contains("Chưa có hiệu lực"),
-        "effective from 1 December"
+        "effective in three weeks"
     );
     assert!(html.contains("qd-500-2026.pdf"));
 }
