@@ -31,6 +31,8 @@ pub enum Error {
     Search(#[from] crate::search::Error),
     #[error(transparent)]
     SecretKey(#[from] crate::auth::sealing::Error),
+    #[error(transparent)]
+    Random(#[from] crate::random::Error),
     #[error("the backup before migrating failed, so the store was not migrated: {0}")]
     Backup(#[from] crate::backup::Error),
 }
@@ -141,7 +143,7 @@ impl App {
         let form_guard = crate::citizen::spam::Guard::new(
             config.forms.per_address_per_hour,
             config.forms.min_fill,
-        );
+        )?;
         Ok(App {
             config,
             store,
@@ -150,7 +152,7 @@ impl App {
             cache,
             search: Arc::new(search),
             clock,
-            request_ids: RequestIds::default(),
+            request_ids: RequestIds::new()?,
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
             rendering: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),

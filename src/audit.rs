@@ -120,6 +120,41 @@ pub enum Break {
     Unchained(u64),
     /// The newest records are gone: the trail ends before the last number issued.
     Truncated { last_issued: u64 },
+    /// Where the kept chain starts after pruning cannot be read, so the chain cannot be
+    /// checked from its first kept record.
+    AnchorUnreadable(String),
+}
+
+impl std::fmt::Display for Break {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Break::Altered(seq) => write!(f, "record {seq} was altered"),
+            Break::Unchained(seq) => write!(f, "the chain breaks before record {seq}"),
+            Break::Truncated { last_issued } => {
+                write!(
+                    f,
+                    "the newest records are gone (the last should be {last_issued})"
+                )
+            }
+            Break::AnchorUnreadable(why) => write!(f, "the chain's anchor is unreadable: {why}"),
+        }
+    }
+}
+
+impl Break {
+    /// For the administrators' pages.
+    pub fn vietnamese(&self) -> String {
+        match self {
+            Break::Altered(seq) => format!("bản ghi số {seq} đã bị sửa"),
+            Break::Unchained(seq) => {
+                format!("chuỗi bị đứt trước bản ghi số {seq} (có bản ghi bị xóa hoặc chèn)")
+            }
+            Break::Truncated { last_issued } => format!(
+                "các bản ghi mới nhất đã bị xóa (bản ghi cuối cùng phải là số {last_issued})"
+            ),
+            Break::AnchorUnreadable(_) => "không đọc được điểm bắt đầu của chuỗi (sau lần dọn bản ghi cũ), nên không kiểm tra được chuỗi".to_string(),
+        }
+    }
 }
 
 /// Where the kept chain starts after old records were pruned: the last pruned
@@ -132,14 +167,14 @@ struct Anchor {
 
 const ANCHOR_KEY: &str = "audit_anchor";
 
+/// Where the chain starts: the anchor of the last pruning, or genesis when nothing was
+/// ever pruned. A damaged anchor is an error, never genesis: falling back would make a
+/// pruned trail look broken, or hide an altered one.
 fn anchor(tx: &impl Tx) -> Result<Anchor, store::Error> {
-    let value = tables::META.get(tx, ANCHOR_KEY)?;
-    Ok(value
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or(Anchor {
-            seq: 0,
-            hash: GENESIS.to_string(),
-        }))
+    Ok(store::meta_get(tx, ANCHOR_KEY)?.unwrap_or(Anchor {
+        seq: 0,
+        hash: GENESIS.to_string(),
+    }))
 }
 
 /// Checks the whole chain; returns the number of records, or the first break.
@@ -155,7 +190,11 @@ pub fn verify_and_select(
 ) -> Result<(Result<usize, Break>, Vec<Record>), store::Error> {
     let records = tables::AUDIT.values(tx)?;
     let last_issued = store::get_plain(tx, tables::COUNTERS, "audit", |v| v)?.unwrap_or(0);
-    let verified = check_chain(&records, anchor(tx)?, last_issued);
+    let verified = match anchor(tx) {
+        Ok(start) => check_chain(&records, start, last_issued),
+        Err(store::Error::Decode { message, .. }) => Err(Break::AnchorUnreadable(message)),
+        Err(e) => return Err(e),
+    };
     let mut selected: Vec<Record> = match filter {
         Some(filter) => records.into_iter().filter(|r| filter.matches(r)).collect(),
         None => Vec::new(),
@@ -206,11 +245,7 @@ pub fn prune(tx: &WriteTransaction, before: Timestamp) -> Result<usize, store::E
             table.remove(r.seq)?;
         }
     }
-    let value = serde_json::to_value(&new_anchor).map_err(|e| store::Error::Decode {
-        table: tables::META.name(),
-        message: e.to_string(),
-    })?;
-    tables::META.insert(tx, ANCHOR_KEY, &value)?;
+    store::meta_put(tx, ANCHOR_KEY, &new_anchor)?;
     Ok(old.len())
 }
 

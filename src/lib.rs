@@ -25,6 +25,7 @@ pub mod integrity;
 pub mod jobs;
 pub mod media;
 pub mod paths;
+pub mod random;
 pub mod render;
 pub mod resources;
 pub mod search;

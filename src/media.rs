@@ -284,6 +284,26 @@ pub fn store(
     Ok(meta)
 }
 
+/// What citizens may be given of a stored file.
+#[derive(Debug)]
+pub enum Servable {
+    Absent,
+    /// The last integrity check found its bytes altered: not served.
+    Held,
+    File(BlobMeta),
+}
+
+/// The file `hash`, if it may be served (`GET /tep/{hash}/{name}`).
+pub fn servable(tx: &impl Tx, hash: &BlobHash) -> Result<Servable, store::Error> {
+    let Some(meta) = tables::BLOBS.get(tx, hash.as_str())? else {
+        return Ok(Servable::Absent);
+    };
+    if crate::integrity::blob_held(tx, hash)? {
+        return Ok(Servable::Held);
+    }
+    Ok(Servable::File(meta))
+}
+
 /// The library, newest first; `images` picks images or documents.
 pub fn library(tx: &impl Tx, images: Option<bool>) -> Result<Vec<BlobMeta>, store::Error> {
     let mut all: Vec<BlobMeta> = tables::BLOBS

@@ -276,18 +276,12 @@ pub struct Draft {
 const DRAFT_KEY: &str = "site_draft";
 
 pub fn draft(tx: &impl Tx) -> Result<Option<Draft>, store::Error> {
-    Ok(tables::META
-        .get(tx, DRAFT_KEY)?
-        .and_then(|v| serde_json::from_value(v).ok()))
+    store::meta_get(tx, DRAFT_KEY)
 }
 
 /// Saves a checked draft (replacing any earlier one) and records it in the audit trail.
 pub fn propose(tx: &WriteTransaction, draft: &Draft) -> Result<(), store::Error> {
-    let value = serde_json::to_value(draft).map_err(|e| store::Error::Decode {
-        table: tables::META.name(),
-        message: e.to_string(),
-    })?;
-    tables::META.insert(tx, DRAFT_KEY, &value)?;
+    store::meta_put(tx, DRAFT_KEY, draft)?;
     crate::audit::append(
         tx,
         crate::audit::Event::new(&draft.by, "settings_draft_saved", KEY),

@@ -14,7 +14,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 
 /// A visitor counts as online for this long after their last page.
 const ONLINE_WINDOW: SignedDuration = SignedDuration::from_mins(5);
@@ -59,10 +59,12 @@ pub struct Stats {
     last_seen: Mutex<HashMap<[u8; 16], Timestamp>>,
 }
 
-fn salt() -> [u8; 16] {
-    let mut salt = [0u8; 16];
-    let _ = getrandom::fill(&mut salt);
-    salt
+/// A day's salt. Without randomness nothing is counted: a predictable salt would
+/// let visits be linked across days.
+fn salt() -> Option<[u8; 16]> {
+    crate::random::bytes()
+        .inspect_err(|e| tracing::error!("{e}; visits are not counted"))
+        .ok()
 }
 
 fn local_date(now: Timestamp) -> Date {
@@ -82,12 +84,14 @@ fn is_robot(user_agent: &str) -> bool {
 impl Stats {
     /// Starts from the saved counts (a restart on the same day keeps today's count).
     pub fn new(saved: Saved) -> Stats {
-        let day = saved.day.map(|date| Day {
-            date,
-            salt: salt(),
-            seen: HashSet::new(),
-            carried: saved.today,
-            earlier: saved.earlier,
+        let day = saved.day.and_then(|date| {
+            Some(Day {
+                date,
+                salt: salt()?,
+                seen: HashSet::new(),
+                carried: saved.today,
+                earlier: saved.earlier,
+            })
         });
         Stats {
             day: Mutex::new(day),
@@ -104,19 +108,24 @@ impl Stats {
         let Ok(mut guard) = self.day.lock() else {
             return;
         };
-        let day = guard.get_or_insert_with(|| Day {
-            date,
-            salt: salt(),
-            seen: HashSet::new(),
-            carried: 0,
-            earlier: 0,
-        });
+        if guard.is_none() {
+            let Some(salt) = salt() else { return };
+            *guard = Some(Day {
+                date,
+                salt,
+                seen: HashSet::new(),
+                carried: 0,
+                earlier: 0,
+            });
+        }
+        let Some(day) = guard.as_mut() else { return };
         if day.date != date {
             // A new day: yesterday's visits join the total; a new salt unlinks people.
             let yesterday = day.carried + day.seen.len() as u64;
+            let Some(salt) = salt() else { return };
             *day = Day {
                 date,
-                salt: salt(),
+                salt,
                 seen: HashSet::new(),
                 carried: 0,
                 earlier: day.earlier + yesterday,
@@ -187,16 +196,21 @@ impl Stats {
     }
 }
 
+/// The saved counts. Damaged counts are logged and start again from zero: they
+/// guard nothing, and a visitor counter must not keep the site from starting.
 pub fn load(tx: &impl Tx) -> Result<Saved, store::Error> {
-    Ok(tables::META
-        .get(tx, KEY)?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default())
+    match store::meta_get(tx, KEY) {
+        Ok(saved) => Ok(saved.unwrap_or_default()),
+        Err(e @ store::Error::Decode { .. }) => {
+            tracing::error!("{e}; visitor counts start again from zero");
+            Ok(Saved::default())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub fn save(tx: &redb::WriteTransaction, saved: &Saved) -> Result<(), store::Error> {
-    let value = serde_json::to_value(saved).unwrap_or_default();
-    tables::META.insert(tx, KEY, &value)
+    store::meta_put(tx, KEY, saved)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub fn ensure_admin(tx: &WriteTransaction, now: Timestamp) -> Result<Option<Made
     {
         return Ok(None);
     }
-    let password = password::generate();
+    let password = password::generate()?;
     let hash = password::hash(&password).map_err(Error::Hash)?;
     let roles = vec![Role::Administrator];
     create_user(
@@ -77,7 +77,7 @@ pub fn seed_demo(tx: &WriteTransaction, today: Date, now: Timestamp) -> Result<V
     let mut made = Vec::new();
     let mut people = Vec::new();
     for (login, name, roles, unit) in DEMO_PEOPLE {
-        let password = password::generate();
+        let password = password::generate()?;
         let hash = password::hash(&password).map_err(Error::Hash)?;
         let user = create_user(
             tx,

@@ -64,6 +64,8 @@ pub enum Error {
         field: &'static str,
         message: &'static str,
     },
+    #[error(transparent)]
+    Random(#[from] crate::random::Error),
     #[error("no such user")]
     NoSuchUser,
     #[error("no such unit")]
@@ -332,6 +334,7 @@ pub fn actor(tx: &impl Tx, user: &User) -> Result<Actor, Error> {
     let delegations = held;
     Ok(Actor {
         user: user.id.0,
+        login: user.login.clone(),
         name: user.name.clone(),
         roles: user.roles.clone(),
         unit: user.unit.map(|u| u.0),

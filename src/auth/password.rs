@@ -114,14 +114,9 @@ pub fn reused(password: &str, current: &str, previous: &[String]) -> bool {
 }
 
 /// A random password of 16 characters from an alphabet without look-alikes.
-pub fn generate() -> String {
+pub fn generate() -> Result<String, crate::random::Error> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 16];
-    let _ = getrandom::fill(&mut bytes);
-    bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect()
+    crate::random::text(ALPHABET, 16)
 }
 
 #[cfg(test)]
@@ -196,9 +191,9 @@ mod tests {
 
     #[test]
     fn generated_passwords_are_long_and_differ() {
-        let a = generate();
+        let a = generate().unwrap();
         assert_eq!(a.len(), 16);
-        assert_ne!(a, generate());
+        assert_ne!(a, generate().unwrap());
         assert!(policy(&a, "admin", true).is_ok());
     }
 }

@@ -57,7 +57,7 @@ impl SecretKey {
 
     fn create(path: &Path) -> Result<SecretKey, Error> {
         let mut bytes = [0u8; KEY_LEN];
-        getrandom::fill(&mut bytes).map_err(|e| Error::Random(e.to_string()))?;
+        crate::random::fill(&mut bytes).map_err(|e| Error::Random(e.to_string()))?;
         let write_error = |source| Error::Write {
             path: path.to_path_buf(),
             source,
@@ -99,7 +99,7 @@ impl SecretKey {
     /// ciphertext. A sealed value moved to another context does not open.
     pub fn seal(&self, plain: &[u8], context: &str) -> Result<String, Error> {
         let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce).map_err(|e| Error::Random(e.to_string()))?;
+        crate::random::fill(&mut nonce).map_err(|e| Error::Random(e.to_string()))?;
         let mut buffer = plain.to_vec();
         self.key
             .seal_in_place_append_tag(

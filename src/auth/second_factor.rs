@@ -47,7 +47,7 @@ pub struct NewSecret(Vec<u8>);
 impl NewSecret {
     pub fn generate() -> Result<NewSecret, Error> {
         let mut bytes = vec![0u8; SECRET_BYTES];
-        getrandom::fill(&mut bytes).map_err(|e| Error::Hash(format!("no randomness: {e}")))?;
+        crate::random::fill(&mut bytes).map_err(|e| Error::Hash(format!("no randomness: {e}")))?;
         Ok(NewSecret(bytes))
     }
 
@@ -267,7 +267,7 @@ fn recovery_codes() -> Result<(Vec<String>, Vec<String>), Error> {
     let mut codes = Vec::with_capacity(RECOVERY_CODES);
     for _ in 0..RECOVERY_CODES {
         let mut bytes = [0u8; 10];
-        getrandom::fill(&mut bytes).map_err(|e| Error::Hash(format!("no randomness: {e}")))?;
+        crate::random::fill(&mut bytes).map_err(|e| Error::Hash(format!("no randomness: {e}")))?;
         // 256 is a multiple of neither 31 nor anything near; the modulo bias (under 1%)
         // costs a fraction of a bit of the 49 bits each code carries.
         let chars: String = bytes

@@ -72,7 +72,7 @@ pub struct Origin {
 
 fn random_hex(bytes: usize) -> Result<String, Error> {
     let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(|e| Error::Hash(format!("no randomness: {e}")))?;
+    crate::random::fill(&mut buf).map_err(|e| Error::Hash(format!("no randomness: {e}")))?;
     Ok(hex::encode(buf))
 }
 

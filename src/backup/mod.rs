@@ -758,7 +758,7 @@ fn check_restored(root: &Path) -> Result<usize, Error> {
     let (store, _) = Store::open(root)?;
     let audit = store
         .read_blocking(crate::audit::verify)?
-        .map_err(|b| invalid(format!("the restored audit trail does not verify: {b:?}")))?;
+        .map_err(|b| invalid(format!("the restored audit trail does not verify: {b}")))?;
     let blobs = store.read_blocking(|tx| crate::store::tables::BLOBS.values(tx))?;
     for meta in blobs {
         let path = store.blobs.path(&meta.hash);

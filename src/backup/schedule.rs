@@ -69,14 +69,11 @@ pub struct LastRun {
 pub const LAST_RUN_KEY: &str = "backup_last_run";
 
 pub fn last_run(tx: &impl crate::store::Tx) -> Result<Option<LastRun>, crate::store::Error> {
-    Ok(crate::store::tables::META
-        .get(tx, LAST_RUN_KEY)?
-        .and_then(|v| serde_json::from_value(v).ok()))
+    crate::store::meta_get(tx, LAST_RUN_KEY)
 }
 
 fn save_last_run(store: &Store, run: &LastRun) -> Result<(), Error> {
-    let value = serde_json::to_value(run).map_err(|e| super::invalid(e.to_string()))?;
-    store.write_blocking(|tx| crate::store::tables::META.insert(tx, LAST_RUN_KEY, &value))?;
+    store.write_blocking(|tx| crate::store::meta_put(tx, LAST_RUN_KEY, run))?;
     Ok(())
 }
 

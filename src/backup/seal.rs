@@ -65,7 +65,7 @@ pub struct SealWriter<W: Write> {
 impl<W: Write> SealWriter<W> {
     pub fn new(mut inner: W, passphrase: &str) -> io::Result<SealWriter<W>> {
         let mut salt = [0u8; SALT];
-        getrandom::fill(&mut salt).map_err(|e| io::Error::other(e.to_string()))?;
+        crate::random::fill(&mut salt).map_err(|e| io::Error::other(e.to_string()))?;
         let mut header = MAGIC.to_vec();
         for n in [M_COST_KIB, T_COST, 1] {
             header.extend_from_slice(&n.to_be_bytes());

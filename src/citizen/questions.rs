@@ -12,9 +12,11 @@ use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::audit::{self, Event};
 use crate::calendar::Calendar;
-use crate::content::{self, EntryId, State};
+use crate::content::{self, EntryId, State, editorial};
 use crate::store::{self, Tx, tables};
+use crate::workflow::{Actor, Denied, Role};
 
 /// Working days the agency has to answer.
 pub const ANSWER_WITHIN_WORKING_DAYS: u32 = 15;
@@ -118,6 +120,8 @@ pub enum Error {
     Store(#[from] store::Error),
     #[error(transparent)]
     Content(#[from] content::Error),
+    #[error(transparent)]
+    Random(#[from] crate::random::Error),
     #[error("no such question")]
     NoSuchQuestion,
     #[error("the question already has an answer")]
@@ -126,6 +130,10 @@ pub enum Error {
     Closed,
     #[error("a reason is required")]
     ReasonRequired,
+    #[error("no such unit")]
+    NoSuchUnit,
+    #[error(transparent)]
+    Denied(#[from] Denied),
 }
 
 pub fn key_hash(key: &str) -> String {
@@ -133,14 +141,9 @@ pub fn key_hash(key: &str) -> String {
 }
 
 /// A new status key: 16 characters the asker copies from the confirmation page.
-pub fn new_key() -> String {
+pub fn new_key() -> Result<String, crate::random::Error> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut random = [0u8; 16];
-    let _ = getrandom::fill(&mut random);
-    random
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
+    crate::random::text(ALPHABET, 16)
 }
 
 /// What the asker typed, already checked by `citizen::check`.
@@ -159,7 +162,7 @@ pub fn ask(
     calendar: &Calendar,
 ) -> Result<(Question, String), Error> {
     let seq = store::next_id(tx, "questions")?;
-    let key = new_key();
+    let key = new_key()?;
     let asked_on = now
         .to_zoned_datetime(crate::render::format::vietnam())
         .date();
@@ -297,13 +300,210 @@ pub fn erase_personal_data(
     })
 }
 
+/// What staff do with a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Send it to the unit that answers (again, to another unit, while it is open).
+    Route,
+    /// Start the answer: an `Answer` entry that then goes through the workflow.
+    StartAnswer,
+    /// Close it without an answer, with a reason the asker sees.
+    Close,
+    /// Erase the asker's name and email (always possible: it is their right).
+    Erase,
+}
+
+impl Step {
+    pub const ALL: &[Step] = &[Step::Route, Step::StartAnswer, Step::Close, Step::Erase];
+}
+
+/// Who may take a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    /// The Editorial Board (head or member) and compilers, who triage every question.
+    Manager,
+    /// A compiler, or a contributor of the unit the question was routed to.
+    Answerer,
+}
+
+struct Row {
+    step: Step,
+    from: &'static [Status],
+    who: Who,
+}
+
+const OPEN: &[Status] = &[
+    Status::Received,
+    Status::Routed,
+    Status::Drafting,
+    Status::Answered,
+];
+
+/// The questions' transition table; `decide` reads it and does no I/O.
+const TABLE: &[Row] = &[
+    Row {
+        step: Step::Route,
+        from: OPEN,
+        who: Who::Manager,
+    },
+    Row {
+        step: Step::StartAnswer,
+        from: &[Status::Routed],
+        who: Who::Answerer,
+    },
+    Row {
+        step: Step::Close,
+        from: OPEN,
+        who: Who::Manager,
+    },
+    Row {
+        step: Step::Erase,
+        from: &[
+            Status::Received,
+            Status::Routed,
+            Status::Drafting,
+            Status::Answered,
+            Status::Closed,
+        ],
+        who: Who::Manager,
+    },
+];
+
+fn is_manager(actor: &Actor) -> bool {
+    [Role::BoardHead, Role::BoardMember, Role::Compiler]
+        .iter()
+        .any(|r| actor.has(*r))
+}
+
+fn admits(who: Who, actor: &Actor, question: &Question) -> bool {
+    match who {
+        Who::Manager => is_manager(actor),
+        Who::Answerer => {
+            actor.has(Role::Compiler)
+                || (actor.has(Role::Contributor)
+                    && question.unit.is_some()
+                    && question.unit == actor.unit)
+        }
+    }
+}
+
+/// Whether `actor` sees `question` at all: managers see every question, a unit the
+/// questions routed to it.
+pub fn may_see(actor: &Actor, question: &Question) -> bool {
+    is_manager(actor) || (question.unit.is_some() && question.unit == actor.unit)
+}
+
+/// May `actor` take `step` on `question`, which stands at `status`?
+pub fn decide(
+    actor: &Actor,
+    step: Step,
+    question: &Question,
+    status: Status,
+) -> Result<(), Denied> {
+    let row = TABLE
+        .iter()
+        .find(|r| r.step == step)
+        .filter(|r| r.from.contains(&status))
+        .ok_or(Denied::NotFromThisState)?;
+    if admits(row.who, actor, question) {
+        Ok(())
+    } else {
+        Err(Denied::NotPermitted)
+    }
+}
+
+/// Loads the question and checks `step` against the table, in the caller's transaction.
+fn checked(tx: &impl Tx, actor: &Actor, seq: u64, step: Step) -> Result<Question, Error> {
+    let question = get(tx, seq)?;
+    if !may_see(actor, &question) {
+        return Err(Error::NoSuchQuestion);
+    }
+    let status = question.status(answer_state(tx, &question)?);
+    decide(actor, step, &question, status)?;
+    Ok(question)
+}
+
+fn trail(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    action: &str,
+    q: &Question,
+    now: Timestamp,
+) -> Result<(), Error> {
+    audit::append(tx, Event::new(&actor.login, action, q.ticket()), now)?;
+    Ok(())
+}
+
+/// Routes the question to `unit`, and records it.
+pub fn route_to(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    seq: u64,
+    unit: u64,
+    now: Timestamp,
+) -> Result<Question, Error> {
+    checked(tx, actor, seq, Step::Route)?;
+    if tables::UNITS.get(tx, unit)?.is_none() {
+        return Err(Error::NoSuchUnit);
+    }
+    let q = route(tx, seq, unit)?;
+    trail(tx, actor, "question_routed", &q, now)?;
+    Ok(q)
+}
+
+/// Closes the question with `reason` (told to the asker), and records it.
+pub fn close_by(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    seq: u64,
+    reason: &str,
+    now: Timestamp,
+) -> Result<Question, Error> {
+    checked(tx, actor, seq, Step::Close)?;
+    let q = close(tx, seq, &actor.login, reason, now)?;
+    trail(tx, actor, "question_closed", &q, now)?;
+    Ok(q)
+}
+
+/// Erases the asker's name and email, and records it.
+pub fn erase_by(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    seq: u64,
+    now: Timestamp,
+) -> Result<Question, Error> {
+    checked(tx, actor, seq, Step::Erase)?;
+    let q = erase_personal_data(tx, seq, now)?;
+    trail(tx, actor, "question_personal_data_erased", &q, now)?;
+    Ok(q)
+}
+
+/// Starts the answer as a draft `Answer` entry linked to the question. A draft the
+/// editor rejects comes back as its field errors, with nothing written.
+pub fn start_answer(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    seq: u64,
+    draft: editorial::Draft,
+    now: Timestamp,
+) -> Result<Result<EntryId, Vec<content::Invalid>>, Error> {
+    checked(tx, actor, seq, Step::StartAnswer)?;
+    let entry = match editorial::create_entry(tx, actor, draft, now) {
+        Ok(entry) => entry,
+        Err(content::Error::Invalids(invalid)) => return Ok(Err(invalid)),
+        Err(e) => return Err(e.into()),
+    };
+    attach_answer(tx, seq, entry.id)?;
+    Ok(Ok(entry.id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn keys_are_random_and_only_their_hash_is_kept() {
-        let (a, b) = (new_key(), new_key());
+        let (a, b) = (new_key().unwrap(), new_key().unwrap());
         assert_eq!(a.len(), 16);
         assert_ne!(a, b);
         assert_eq!(key_hash(&a), key_hash(&format!(" {a} ")));
@@ -346,5 +546,98 @@ mod tests {
         assert_eq!(q.status(Some(State::Draft)), Status::Drafting);
         assert_eq!(q.status(Some(State::Published)), Status::Answered);
         assert_eq!(q.overdue_by(Status::Answered, late, &cal), None);
+    }
+
+    fn question(unit: Option<u64>) -> Question {
+        Question {
+            seq: 1,
+            asked_at: Timestamp::UNIX_EPOCH,
+            asked_on: jiff::civil::date(2026, 11, 2),
+            due: jiff::civil::date(2026, 11, 23),
+            name: String::new(),
+            email: String::new(),
+            topic: String::new(),
+            text: String::new(),
+            key_hash: String::new(),
+            unit,
+            answer: None,
+            closed: None,
+            erased_at: None,
+        }
+    }
+
+    /// The rules as the Board wrote them, independently of the table.
+    fn oracle(roles: &[Role], own_unit: bool, step: Step, status: Status) -> Result<(), Denied> {
+        let board_or_compiler = roles.contains(&Role::BoardHead)
+            || roles.contains(&Role::BoardMember)
+            || roles.contains(&Role::Compiler);
+        let exists = match step {
+            Step::Erase => true,
+            Step::Route | Step::Close => status != Status::Closed,
+            Step::StartAnswer => status == Status::Routed,
+        };
+        if !exists {
+            return Err(Denied::NotFromThisState);
+        }
+        let allowed = match step {
+            Step::StartAnswer => {
+                roles.contains(&Role::Compiler) || (roles.contains(&Role::Contributor) && own_unit)
+            }
+            _ => board_or_compiler,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(Denied::NotPermitted)
+        }
+    }
+
+    #[test]
+    fn the_table_agrees_with_the_oracle_for_every_role_set_status_and_step() {
+        let statuses = [
+            Status::Received,
+            Status::Routed,
+            Status::Drafting,
+            Status::Answered,
+            Status::Closed,
+        ];
+        let mut checked = 0;
+        for mask in 0..(1u32 << Role::ALL.len()) {
+            let roles: Vec<Role> = Role::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, r)| *r)
+                .collect();
+            for (actor_unit, question_unit) in [
+                (None, None),
+                (Some(1), None),
+                (Some(1), Some(1)),
+                (Some(1), Some(2)),
+                (None, Some(1)),
+            ] {
+                let actor = Actor {
+                    user: 9,
+                    login: "thu".into(),
+                    name: "Người thử".into(),
+                    roles: roles.clone(),
+                    unit: actor_unit,
+                    delegations: Vec::new(),
+                };
+                let q = question(question_unit);
+                let own_unit = question_unit.is_some() && question_unit == actor_unit;
+                for step in Step::ALL {
+                    for status in statuses {
+                        assert_eq!(
+                            decide(&actor, *step, &q, status),
+                            oracle(&roles, own_unit, *step, status),
+                            "{roles:?} {actor_unit:?}/{question_unit:?} {step:?} from {status:?}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 128 * 5 * 4 * 5);
     }
 }

@@ -80,17 +80,16 @@ const NUMBERS: [&str; 10] = [
 impl Guard {
     /// `per_hour` submissions per address per hour; `min_fill` the shortest believable
     /// time to fill a form.
-    pub fn new(per_hour: usize, min_fill: Duration) -> Guard {
-        let mut secret = [0u8; 32];
-        let _ = getrandom::fill(&mut secret);
-        Guard {
+    pub fn new(per_hour: usize, min_fill: Duration) -> Result<Guard, crate::random::Error> {
+        let secret: [u8; 32] = crate::random::bytes()?;
+        Ok(Guard {
             key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
             started: Instant::now(),
             per_hour,
             sent: Mutex::new(HashMap::new()),
             used: Mutex::new(HashMap::new()),
             min_fill,
-        }
+        })
     }
 
     fn elapsed_ms(&self) -> u64 {
@@ -109,9 +108,8 @@ impl Guard {
     }
 
     /// A new challenge: "Bảy cộng hai bằng mấy?"
-    pub fn challenge(&self) -> Challenge {
-        let mut random = [0u8; 10];
-        let _ = getrandom::fill(&mut random);
+    pub fn challenge(&self) -> Result<Challenge, crate::random::Error> {
+        let random: [u8; 10] = crate::random::bytes()?;
         let a = u32::from(random[8] % 9) + 1;
         let b = u32::from(random[9] % 9) + 1;
         let nonce = u64::from_le_bytes(random[..8].try_into().unwrap_or([0; 8]));
@@ -126,13 +124,13 @@ impl Guard {
             .next()
             .map(|c| c.to_uppercase().chain(chars).collect())
             .unwrap_or_default();
-        Challenge {
+        Ok(Challenge {
             question: format!(
                 "{capitalized} cộng {} bằng mấy? (trả lời bằng số)",
                 NUMBERS[b as usize]
             ),
             token: hex::encode(token),
-        }
+        })
     }
 
     /// Checks one submission: honeypot, rate, then the challenge, which a pass uses
@@ -235,9 +233,9 @@ mod tests {
 
     #[test]
     fn a_challenge_passes_once_with_the_right_answer() {
-        let guard = Guard::new(10, Duration::ZERO);
+        let guard = Guard::new(10, Duration::ZERO).unwrap();
         let peer: IpAddr = "192.0.2.1".parse().unwrap();
-        let c = guard.challenge();
+        let c = guard.challenge().unwrap();
         let right = solve(&c.question).to_string();
         assert_eq!(
             guard.admit(peer, "x", &c.token, &right),
@@ -245,7 +243,7 @@ mod tests {
         );
         assert_eq!(guard.admit(peer, "", &c.token, &right), Ok(()));
         // A wrong answer spends the token too: no trying every sum.
-        let c = guard.challenge();
+        let c = guard.challenge().unwrap();
         assert_eq!(
             guard.admit(peer, "", &c.token, "99"),
             Err(Refusal::WrongAnswer)
@@ -260,7 +258,7 @@ mod tests {
             guard.admit(peer, "", "bm9wZQ", "3"),
             Err(Refusal::BadChallenge)
         );
-        let other = Guard::new(10, Duration::ZERO);
+        let other = Guard::new(10, Duration::ZERO).unwrap();
         assert_eq!(
             other.admit(peer, "", &c.token, &right),
             Err(Refusal::BadChallenge),
@@ -270,24 +268,24 @@ mod tests {
 
     #[test]
     fn the_rate_limit_counts_per_address_and_fast_answers_are_refused() {
-        let guard = Guard::new(2, Duration::ZERO);
+        let guard = Guard::new(2, Duration::ZERO).unwrap();
         let (a, b): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
         for _ in 0..2 {
-            let c = guard.challenge();
+            let c = guard.challenge().unwrap();
             guard
                 .admit(a, "", &c.token, &solve(&c.question).to_string())
                 .unwrap();
             guard.count(a);
         }
-        let c = guard.challenge();
+        let c = guard.challenge().unwrap();
         let answer = solve(&c.question).to_string();
         assert_eq!(
             guard.admit(a, "", &c.token, &answer),
             Err(Refusal::RateLimited)
         );
         assert_eq!(guard.admit(b, "", &c.token, &answer), Ok(()));
-        let slow = Guard::new(2, Duration::from_secs(60));
-        let c = slow.challenge();
+        let slow = Guard::new(2, Duration::from_secs(60)).unwrap();
+        let c = slow.challenge().unwrap();
         assert_eq!(
             slow.admit(a, "", &c.token, &solve(&c.question).to_string()),
             Err(Refusal::TooFast)

@@ -648,6 +648,7 @@ pub fn publish_due(
     let live = revision(tx, entry.published.unwrap_or(entry.working))?;
     let system = Actor {
         user: 0,
+        login: "system".into(),
         name: "Hệ thống (hẹn giờ)".into(),
         roles: vec![crate::workflow::Role::Publisher],
         unit: None,

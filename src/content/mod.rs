@@ -613,11 +613,7 @@ pub fn published(tx: &impl Tx, id: EntryId) -> Result<Option<Published>, Error> 
     };
     // While the live revision is one the integrity check found altered, citizens see
     // its last good published revision, or a notice.
-    let shown = match crate::integrity::hold(tx, id)? {
-        Some(hold) if hold.flagged == rev.0 => hold.show,
-        _ => crate::integrity::Show::Revision { revision: rev.0 },
-    };
-    let revision = match shown {
+    let revision = match crate::integrity::shown(tx, id, rev)? {
         crate::integrity::Show::UnderReview => crate::integrity::notice_revision(&entry, rev),
         crate::integrity::Show::Revision { revision } => tables::REVISIONS
             .get(tx, revision)?

@@ -36,6 +36,9 @@ pub enum HttpError {
     SecondFactorRequired,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// An uploaded file whose bytes the integrity check found altered.
+    #[error("file held by the integrity check")]
+    HeldForReview,
 }
 
 /// How a rendered page answers: the status of pages that are not errors.
@@ -65,6 +68,8 @@ impl Outcome {
 #[derive(Debug, Clone)]
 pub struct ErrorPage {
     pub status: StatusCode,
+    /// The Vietnamese heading and message.
+    pub text: (&'static str, &'static str),
     /// For the log only.
     pub detail: String,
 }
@@ -84,6 +89,18 @@ impl HttpError {
             | HttpError::PasswordChangeRequired
             | HttpError::SecondFactorRequired => StatusCode::SEE_OTHER,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HttpError::HeldForReview => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The heading and message of the error page.
+    pub fn text(&self) -> (&'static str, &'static str) {
+        match self {
+            HttpError::HeldForReview => (
+                "Tệp đang được kiểm tra",
+                "Tệp này tạm thời không được cung cấp trong khi cơ quan kiểm tra tính toàn vẹn và sẽ có lại khi hoàn tất. Xin cảm ơn bạn đọc.",
+            ),
+            other => describe(other.status()),
         }
     }
 }
@@ -121,6 +138,7 @@ impl IntoResponse for HttpError {
         let mut response = status.into_response();
         response.extensions_mut().insert(ErrorPage {
             status,
+            text: self.text(),
             detail: self.to_string(),
         });
         response
@@ -180,11 +198,25 @@ impl From<crate::citizen::questions::Error> for HttpError {
         match e {
             Error::Store(e) => e.into(),
             Error::Content(e) => e.into(),
+            Error::Random(e) => e.into(),
             Error::NoSuchQuestion => HttpError::NotFound,
             Error::AlreadyAnswered => HttpError::BadRequest("the question already has an answer"),
             Error::Closed => HttpError::BadRequest("the question is closed"),
             Error::ReasonRequired => HttpError::BadRequest("a reason is required"),
+            Error::NoSuchUnit => HttpError::BadRequest("no such unit"),
+            Error::Denied(crate::workflow::Denied::NotPermitted) => {
+                HttpError::Forbidden("this question step is not permitted")
+            }
+            Error::Denied(crate::workflow::Denied::NotFromThisState) => {
+                HttpError::BadRequest("this question step is not possible now")
+            }
         }
+    }
+}
+
+impl From<crate::random::Error> for HttpError {
+    fn from(e: crate::random::Error) -> Self {
+        HttpError::Internal(e.to_string())
     }
 }
 

@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use futures_util::FutureExt;
 
-use super::error::{ErrorPage, HttpError, describe};
+use super::error::{ErrorPage, HttpError};
 use crate::app::App;
 use crate::render::views::{ErrorView, Layout};
 use crate::site;
@@ -32,14 +32,12 @@ pub struct RequestIds {
     counter: AtomicU64,
 }
 
-impl Default for RequestIds {
-    fn default() -> Self {
-        let mut bytes = [0u8; 4];
-        let _ = getrandom::fill(&mut bytes);
-        RequestIds {
-            prefix: u32::from_le_bytes(bytes),
+impl RequestIds {
+    pub fn new() -> Result<RequestIds, crate::random::Error> {
+        Ok(RequestIds {
+            prefix: u32::from_le_bytes(crate::random::bytes()?),
             counter: AtomicU64::new(0),
-        }
+        })
     }
 }
 
@@ -122,7 +120,7 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         } else {
             tracing::debug!(request_id = %id, %path, "{}", page.detail);
         }
-        response = error_page(&app, page.status, &id, &path).await;
+        response = error_page(&app, page.status, page.text, &id, &path).await;
     }
 
     let headers = response.headers_mut();
@@ -262,8 +260,13 @@ fn truncate(text: &str, max: usize) -> &str {
 
 /// The Vietnamese error page. Falls back to plain text if even the site settings or
 /// the template fail, so an error page never errors.
-async fn error_page(app: &Arc<App>, status: StatusCode, id: &str, path: &str) -> Response {
-    let (heading, message) = describe(status);
+async fn error_page(
+    app: &Arc<App>,
+    status: StatusCode,
+    (heading, message): (&str, &str),
+    id: &str,
+    path: &str,
+) -> Response {
     let site = app.store.read(site::load).await.unwrap_or_default();
     let template = match status.as_u16() {
         404 => "errors/404.html",
@@ -348,7 +351,7 @@ mod tests {
 
     #[test]
     fn request_ids_differ() {
-        let ids = RequestIds::default();
+        let ids = RequestIds::new().unwrap();
         assert_ne!(ids.next(), ids.next());
     }
 }

@@ -146,7 +146,9 @@ impl Finding {
                 hash,
                 referenced_by,
             } => format!("Tệp {hash} (dùng trong {referenced_by}) bị mất."),
-            Finding::AuditBroken { detail } => format!("Nhật ký hệ thống bị đứt chuỗi: {detail}."),
+            Finding::AuditBroken { .. } => {
+                "Nhật ký hệ thống bị đứt chuỗi; xem chi tiết ở trang Nhật ký hệ thống.".to_string()
+            }
             Finding::SettingsChanged { .. } => {
                 "Cấu hình trang (trình đơn, chân trang, thông tin cơ quan) khác với bản đã duyệt."
                     .to_string()
@@ -198,6 +200,8 @@ pub enum Show {
 }
 
 const HOLDS_KEY: &str = "integrity_holds";
+/// The blobs the last check found altered, which are not served.
+const HELD_BLOBS_KEY: &str = "integrity_held_blobs";
 const SETTINGS_APPROVED_KEY: &str = "settings_approved";
 
 /// The approved state of the site settings.
@@ -229,33 +233,71 @@ pub fn approve_settings(
         at: now,
         by: by.to_string(),
     };
-    let value = serde_json::to_value(&approval).unwrap_or_default();
-    tables::META.insert(tx, SETTINGS_APPROVED_KEY, &value)
+    store::meta_put(tx, SETTINGS_APPROVED_KEY, &approval)
 }
 
 fn settings_approval(tx: &impl Tx) -> Result<Option<SettingsApproval>, store::Error> {
-    Ok(tables::META
-        .get(tx, SETTINGS_APPROVED_KEY)?
-        .and_then(|v| serde_json::from_value(v).ok()))
+    store::meta_get(tx, SETTINGS_APPROVED_KEY)
 }
 
-/// The entries held back from the public site now.
+/// The entries held back from the public site now. A holds row that does not decode is
+/// an error: the caller decides what is safe (the check rewrites it; pages hide).
 pub fn holds(tx: &impl Tx) -> Result<BTreeMap<u64, Hold>, store::Error> {
-    Ok(tables::META
-        .get(tx, HOLDS_KEY)?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default())
+    Ok(store::meta_get(tx, HOLDS_KEY)?.unwrap_or_default())
 }
 
-/// The hold on one entry, if any (public pages ask this for every entry they show).
-pub fn hold(tx: &impl Tx, entry: EntryId) -> Result<Option<Hold>, store::Error> {
-    // The common case, no holds at all, costs one lookup of an absent key.
-    match tables::META.get(tx, HOLDS_KEY)? {
-        None => Ok(None),
-        Some(v) => Ok(serde_json::from_value::<BTreeMap<u64, Hold>>(v)
-            .ok()
-            .and_then(|h| h.get(&entry.0).copied())),
+/// Whether the blob `hash` is held back because the last check found its bytes
+/// altered. Fails closed: while the list cannot be read, every blob is held.
+pub fn blob_held(tx: &impl Tx, hash: &BlobHash) -> Result<bool, store::Error> {
+    match store::meta_get::<BTreeSet<String>>(tx, HELD_BLOBS_KEY) {
+        Ok(held) => Ok(held.is_some_and(|h| h.contains(hash.as_str()))),
+        Err(e @ store::Error::Decode { .. }) => {
+            tracing::error!("{e}; every file is held until the integrity check runs again");
+            Ok(true)
+        }
+        Err(e) => Err(e),
     }
+}
+
+/// The hold on one entry, if any.
+pub fn hold(tx: &impl Tx, entry: EntryId) -> Result<Option<Hold>, store::Error> {
+    Ok(holds(tx)?.get(&entry.0).copied())
+}
+
+/// What citizens see of entry `id`, whose live revision is `live` (public pages ask
+/// this for every entry they show). It fails closed: while the holds cannot be read,
+/// every entry shows the "under review" notice rather than content that may be held.
+pub fn shown(tx: &impl Tx, id: EntryId, live: RevisionId) -> Result<Show, store::Error> {
+    // The common case, no holds at all, costs one lookup of an absent key.
+    match store::meta_get::<BTreeMap<u64, Hold>>(tx, HOLDS_KEY) {
+        Ok(holds) => Ok(match holds.and_then(|h| h.get(&id.0).copied()) {
+            Some(hold) if hold.flagged == live.0 => hold.show,
+            _ => Show::Revision { revision: live.0 },
+        }),
+        Err(e @ store::Error::Decode { .. }) => {
+            tracing::error!("{e}; every entry is held until the integrity check runs again");
+            Ok(Show::UnderReview)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What damaged holds amounted to: every published entry under the notice.
+fn all_held(tx: &impl Tx) -> Result<BTreeMap<u64, Hold>, store::Error> {
+    Ok(tables::ENTRIES
+        .values(tx)?
+        .into_iter()
+        .filter_map(|entry| {
+            let live = entry.published?;
+            Some((
+                entry.id.0,
+                Hold {
+                    flagged: live.0,
+                    show: Show::UnderReview,
+                },
+            ))
+        })
+        .collect())
 }
 
 /// The newest report, if any check has run.
@@ -340,7 +382,7 @@ fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
         Ok(n) => n as u64,
         Err(b) => {
             found.push(Finding::AuditBroken {
-                detail: format!("{b:?}"),
+                detail: b.to_string(),
             });
             0
         }
@@ -508,7 +550,15 @@ pub fn check(
                 },
             );
         }
-        let old_holds = holds(tx)?;
+        // Damaged holds held everything (see `shown`); this check rewrites them.
+        let old_holds = match holds(tx) {
+            Ok(holds) => holds,
+            Err(e @ store::Error::Decode { .. }) => {
+                tracing::warn!("{e}; the check replaces them");
+                all_held(tx)?
+            }
+            Err(e) => return Err(e),
+        };
         // Entries newly held, released, or held differently.
         let changed: Vec<EntryId> = old_holds
             .keys()
@@ -521,8 +571,19 @@ pub fn check(
         if new_holds.is_empty() {
             tables::META.remove(tx, HOLDS_KEY)?;
         } else {
-            let value = serde_json::to_value(&new_holds).unwrap_or_default();
-            tables::META.insert(tx, HOLDS_KEY, &value)?;
+            store::meta_put(tx, HOLDS_KEY, &new_holds)?;
+        }
+        let held_blobs: BTreeSet<&str> = mismatches
+            .iter()
+            .filter_map(|m| match &m.finding {
+                Finding::BlobAltered { hash } => Some(hash.as_str()),
+                _ => None,
+            })
+            .collect();
+        if held_blobs.is_empty() {
+            tables::META.remove(tx, HELD_BLOBS_KEY)?;
+        } else {
+            store::meta_put(tx, HELD_BLOBS_KEY, &held_blobs)?;
         }
         let report = Report {
             seq: store::next_id(tx, "integrity")?,

@@ -97,14 +97,17 @@ impl Blobs {
         let parent = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(parent)?;
         // A unique temporary name: two uploads of the same bytes never share one.
-        let mut nonce = [0u8; 8];
-        let _ = getrandom::fill(&mut nonce);
+        let nonce: [u8; 8] = crate::random::bytes().map_err(std::io::Error::other)?;
         let tmp = parent.join(format!(".tmp-{}-{}", hash, hex::encode(nonce)));
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, &path)?;
+        let written = std::fs::File::create(&tmp).and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        });
+        // A failed write (a full disk) must not leave its partial file behind.
+        if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, &path)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
         Ok(hash)
     }
 

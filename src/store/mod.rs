@@ -469,6 +469,30 @@ fn all_bytes<K: Key + 'static>(
     Ok(out)
 }
 
+/// The value stored under `key` in the `meta` table, as a `T`. A value that is there
+/// but does not decode is an error naming the key, never "absent": a damaged row must
+/// not read as "nothing held", "no anchor" or "no draft".
+pub fn meta_get<T: DeserializeOwned>(tx: &impl Tx, key: &str) -> Result<Option<T>, Error> {
+    tables::META
+        .get(tx, key)?
+        .map(|value| {
+            serde_json::from_value(value).map_err(|e| Error::Decode {
+                table: tables::META.name(),
+                message: format!("key {key}: {e}"),
+            })
+        })
+        .transpose()
+}
+
+/// Stores `value` under `key` in the `meta` table.
+pub fn meta_put<T: Serialize>(tx: &WriteTransaction, key: &str, value: &T) -> Result<(), Error> {
+    let value = serde_json::to_value(value).map_err(|e| Error::Decode {
+        table: tables::META.name(),
+        message: format!("key {key}: {e}"),
+    })?;
+    tables::META.insert(tx, key, &value)
+}
+
 /// The schema version recorded in the database (0 for a new one).
 pub fn schema_version(tx: &impl Tx) -> Result<u64, Error> {
     Ok(tables::META

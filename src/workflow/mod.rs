@@ -303,6 +303,8 @@ impl Delegation {
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub user: u64,
+    /// Their login, as the audit trail names them.
+    pub login: String,
     pub name: String,
     pub roles: Vec<Role>,
     pub unit: Option<u64>,
@@ -483,6 +485,7 @@ mod tests {
     fn actor(roles: &[Role], unit: Option<u64>) -> Actor {
         Actor {
             user: 9,
+            login: "thu".into(),
             name: "Người thử".into(),
             roles: roles.to_vec(),
             unit,

@@ -363,3 +363,99 @@ async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board
         assert!(trail.iter().any(|r| r.action == action), "{action}");
     }
 }
+
+/// Damaged bookkeeping fails closed: an unreadable holds row hides content instead of
+/// releasing it, an unreadable audit anchor is reported instead of reset to genesis,
+/// and a file whose bytes changed is not served once the check has seen it.
+#[tokio::test(flavor = "multi_thread")]
+async fn damaged_holds_anchor_and_files_fail_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let path =
+        publish_through_workflow(&server, "Bài giữ an toàn", "<p>Nội dung đã duyệt.</p>").await;
+    // A published file: the first /tep/ link on an article page with an attachment.
+    let mut file = None;
+    for article in server
+        .app
+        .store
+        .read(|tx| trangtin::content::all_published(tx, trangtin::content::Kind::Article))
+        .await
+        .unwrap()
+    {
+        let (_, html) = server
+            .page(&format!("/tin-tuc/{}", article.entry.slug))
+            .await;
+        if let Some(at) = html.find("href=\"/tep/") {
+            let start = at + 6;
+            let end = html[start..].find('"').unwrap() + start;
+            file = Some(html[start..end].to_string());
+            break;
+        }
+    }
+    let file = file.expect("a demo article with an attachment");
+    assert_eq!(server.get(&file).await.status(), 200);
+    let hash = file.split('/').nth(2).unwrap().to_string();
+    server.stop().await;
+
+    tamper(&data, |tx| {
+        let damaged = serde_json::json!("not a map of holds");
+        tables::META
+            .insert(tx, "integrity_holds", &damaged)
+            .unwrap();
+        tables::META
+            .insert(tx, "audit_anchor", &serde_json::json!(42))
+            .unwrap();
+    });
+    let blob = data.join("blobs").join(&hash[..2]).join(&hash);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    bytes[0] ^= 0xff;
+    std::fs::write(&blob, bytes).unwrap();
+
+    let server = TestServer::start_in(&data, |_| {}).await;
+    // Unreadable holds: every entry shows the notice, not what may be held.
+    let (status, page) = server.page(&path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("đang được kiểm tra"), "{page}");
+    assert!(!page.contains("Nội dung đã duyệt."));
+
+    let report = server.app.check_integrity("test").await.unwrap();
+    let found: Vec<&Finding> = report.mismatches.iter().map(|m| &m.finding).collect();
+    assert!(
+        found
+            .iter()
+            .any(|f| matches!(f, Finding::AuditBroken { detail } if detail.contains("anchor"))),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| matches!(f, Finding::BlobAltered { hash: h } if *h == hash))
+    );
+    // The check rewrote the holds: the untouched article is back.
+    assert!(server.page(&path).await.1.contains("Nội dung đã duyệt."));
+    // The altered file is not served, not even as "not modified".
+    let altered = server.get(&file).await;
+    assert_eq!(altered.status(), 503);
+    assert!(
+        altered
+            .text()
+            .await
+            .unwrap()
+            .contains("Tệp đang được kiểm tra")
+    );
+    let revalidate = server
+        .client()
+        .get(server.url(&file))
+        .header("if-none-match", format!("\"{hash}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidate.status(), 503);
+    // The trail page says the chain cannot be checked.
+    let (_, trail) = server.login("admin").await.get("/quan-tri/nhat-ky").await;
+    assert!(
+        trail.contains("không đọc được điểm bắt đầu của chuỗi"),
+        "{trail}"
+    );
+}

@@ -125,28 +125,21 @@ async fn a_question_is_routed_answered_through_the_workflow_and_read_by_the_aske
     let unit = unit_of(&server, "donvi").await.to_string();
     assert_eq!(
         contributor
-            .post(
-                "/quan-tri/hoi-dap/1",
-                &[("thao_tac", "chuyen"), ("don_vi", &unit)]
-            )
+            .post("/quan-tri/hoi-dap/1/chuyen", &[("don_vi", &unit)])
             .await
             .status(),
         404,
         "contributors neither see nor route unrouted questions"
     );
     board
-        .post_ok(
-            "/quan-tri/hoi-dap/1",
-            &[("thao_tac", "chuyen"), ("don_vi", &unit)],
-        )
+        .post_ok("/quan-tri/hoi-dap/1/chuyen", &[("don_vi", &unit)])
         .await;
 
     // The unit answers: an empty answer is refused, then a private answer is created.
     let r = contributor
         .post(
-            "/quan-tri/hoi-dap/1",
+            "/quan-tri/hoi-dap/1/tra-loi",
             &[
-                ("thao_tac", "tra-loi"),
                 ("tieu_de", "Đăng ký nhãn hiệu"),
                 ("cau_hoi", "Hồ sơ đăng ký nhãn hiệu gồm những gì?"),
                 ("noi_dung", "  "),
@@ -157,9 +150,8 @@ async fn a_question_is_routed_answered_through_the_workflow_and_read_by_the_aske
     // The asker's name must not reach what will be public.
     let r = contributor
         .post(
-            "/quan-tri/hoi-dap/1",
+            "/quan-tri/hoi-dap/1/tra-loi",
             &[
-                ("thao_tac", "tra-loi"),
                 ("tieu_de", "Đăng ký nhãn hiệu"),
                 (
                     "cau_hoi",
@@ -178,9 +170,8 @@ async fn a_question_is_routed_answered_through_the_workflow_and_read_by_the_aske
     );
     let location = contributor
         .post_ok(
-            "/quan-tri/hoi-dap/1",
+            "/quan-tri/hoi-dap/1/tra-loi",
             &[
-                ("thao_tac", "tra-loi"),
                 ("tieu_de", "Hồ sơ đăng ký nhãn hiệu của hợp tác xã"),
                 (
                     "cau_hoi",
@@ -277,16 +268,12 @@ async fn answers_of_general_interest_are_listed_and_late_questions_are_flagged()
     let contributor = server.login("donvi").await;
     let unit = unit_of(&server, "donvi").await.to_string();
     board
-        .post_ok(
-            "/quan-tri/hoi-dap/1",
-            &[("thao_tac", "chuyen"), ("don_vi", &unit)],
-        )
+        .post_ok("/quan-tri/hoi-dap/1/chuyen", &[("don_vi", &unit)])
         .await;
     let location = contributor
         .post_ok(
-            "/quan-tri/hoi-dap/1",
+            "/quan-tri/hoi-dap/1/tra-loi",
             &[
-                ("thao_tac", "tra-loi"),
                 (
                     "tieu_de",
                     "Ưu đãi thuế cho doanh nghiệp khoa học và công nghệ",
@@ -343,19 +330,13 @@ async fn answers_of_general_interest_are_listed_and_late_questions_are_flagged()
 
     // Closing needs a reason, which the asker then sees.
     let r = board
-        .post(
-            "/quan-tri/hoi-dap/2",
-            &[("thao_tac", "dong"), ("ly_do", "")],
-        )
+        .post("/quan-tri/hoi-dap/2/dong", &[("ly_do", "")])
         .await;
     assert_eq!(r.status(), 422);
     board
         .post_ok(
-            "/quan-tri/hoi-dap/2",
-            &[
-                ("thao_tac", "dong"),
-                ("ly_do", "Đã trả lời trong câu hỏi HD-000001."),
-            ],
+            "/quan-tri/hoi-dap/2/dong",
+            &[("ly_do", "Đã trả lời trong câu hỏi HD-000001.")],
         )
         .await;
     let (_, page) = server

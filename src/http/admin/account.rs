@@ -71,9 +71,7 @@ pub(super) async fn login_page(
 }
 
 pub(super) fn random_token() -> Result<String, HttpError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| HttpError::Internal(e.to_string()))?;
-    Ok(hex::encode(bytes))
+    Ok(hex::encode(crate::random::bytes::<32>()?))
 }
 
 /// Only paths inside the admin pages are followed after login.

@@ -274,9 +274,25 @@ pub const ROUTES: &[RouteSpec] = &[
         Some(Capability::Board),
     ),
     route(questions::PATH, Some(Capability::Staff), None),
+    route("/quan-tri/hoi-dap/{seq}", Some(Capability::Staff), None),
     route(
-        "/quan-tri/hoi-dap/{seq}",
+        "/quan-tri/hoi-dap/{seq}/chuyen",
+        None,
         Some(Capability::Staff),
+    ),
+    route(
+        "/quan-tri/hoi-dap/{seq}/tra-loi",
+        None,
+        Some(Capability::Staff),
+    ),
+    route(
+        "/quan-tri/hoi-dap/{seq}/dong",
+        None,
+        Some(Capability::Staff),
+    ),
+    route(
+        "/quan-tri/hoi-dap/{seq}/xoa-du-lieu",
+        None,
         Some(Capability::Staff),
     ),
     route("/quan-tri/y-kien/{seq}", None, Some(Capability::Board)),
@@ -411,9 +427,22 @@ pub fn router(app: Arc<App>) -> Router<Arc<App>> {
         .route(comments::PATH, get(comments::comments_list))
         .route("/quan-tri/y-kien-du-thao/{seq}", post(comments::moderate))
         .route(questions::PATH, get(questions::list))
+        .route("/quan-tri/hoi-dap/{seq}", get(questions::detail))
         .route(
-            "/quan-tri/hoi-dap/{seq}",
-            get(questions::detail).post(questions::act),
+            "/quan-tri/hoi-dap/{seq}/chuyen",
+            post(questions::route_question),
+        )
+        .route(
+            "/quan-tri/hoi-dap/{seq}/tra-loi",
+            post(questions::answer_question),
+        )
+        .route(
+            "/quan-tri/hoi-dap/{seq}/dong",
+            post(questions::close_question),
+        )
+        .route(
+            "/quan-tri/hoi-dap/{seq}/xoa-du-lieu",
+            post(questions::erase_asker),
         )
         .route("/quan-tri/y-kien/{seq}", post(messages::act_on_message))
         .route("/quan-tri/nhat-ky/xuat", get(trail::audit_export))

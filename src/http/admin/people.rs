@@ -191,7 +191,7 @@ pub async fn create_user(
         unit: unit_from(&form),
         roles: roles_from(&form),
     };
-    let one_time = password::generate();
+    let one_time = password::generate()?;
     let hash = app.hash_password(one_time.clone()).await?;
     let now = app.clock.now();
     let by = staff.user.login.clone();
@@ -383,7 +383,7 @@ pub async fn reset_password(
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     let id = UserId(id);
-    let one_time = password::generate();
+    let one_time = password::generate()?;
     let hash = app.hash_password(one_time.clone()).await?;
     let now = app.clock.now();
     let by = staff.user.login.clone();

@@ -14,26 +14,13 @@ use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
 use super::{Staff, StaffOnly, page, site_and_inbox};
 use crate::app::App;
-use crate::audit::{self, Event};
 use crate::auth;
-use crate::citizen::questions::{self, Question, Status};
+use crate::citizen::questions::{self, Question, Status, Step};
 use crate::content::{self, Kind, editorial};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::render::format;
-use crate::workflow::Role;
 
 pub const PATH: &str = "/quan-tri/hoi-dap";
-
-/// Routes, closes and erases: the Board and compilers.
-fn may_manage(staff: &Staff) -> bool {
-    [Role::BoardHead, Role::BoardMember, Role::Compiler]
-        .iter()
-        .any(|r| staff.user.roles.contains(r))
-}
-
-fn may_see(staff: &Staff, q: &Question) -> bool {
-    may_manage(staff) || (q.unit.is_some() && q.unit == staff.actor.unit)
-}
 
 #[derive(Serialize)]
 struct Row {
@@ -85,7 +72,10 @@ pub async fn list(
     };
     let mut rows = Vec::new();
     let mut overdue_count = 0;
-    for (q, state) in all.iter().filter(|(q, _)| may_see(&staff, q)) {
+    for (q, state) in all
+        .iter()
+        .filter(|(q, _)| questions::may_see(&staff.actor, q))
+    {
         let status = q.status(*state);
         let overdue = q.overdue_by(status, today, calendar);
         if overdue.is_some() {
@@ -143,7 +133,9 @@ struct DetailView {
     topic: String,
     text: String,
     units: Vec<UnitChoice>,
-    manage: bool,
+    may_route: bool,
+    may_close: bool,
+    may_erase: bool,
     may_answer: bool,
     answer: Option<u64>,
     closed: Option<String>,
@@ -167,22 +159,17 @@ async fn detail_page(
             Ok((q, state, auth::units(tx)?))
         })
         .await?;
-    if !may_see(staff, &q) {
+    if !questions::may_see(&staff.actor, &q) {
         return Err(HttpError::NotFound);
     }
     let status = q.status(state);
-    let open = !matches!(status, Status::Closed);
+    let may = |step| questions::decide(&staff.actor, step, &q, status).is_ok();
     let title: String = q.text.chars().take(120).collect();
     let outcome = if errors.is_empty() {
         Outcome::Shown
     } else {
         Outcome::Invalid
     };
-    let may_answer = open
-        && matches!(status, Status::Received | Status::Routed)
-        && q.unit.is_some()
-        && (staff.user.roles.contains(&Role::Compiler)
-            || (staff.user.roles.contains(&Role::Contributor) && q.unit == staff.actor.unit));
     let view = DetailView {
         layout: AdminLayout::new(
             &site,
@@ -212,8 +199,10 @@ async fn detail_page(
                 selected: q.unit == Some(u.id.0),
             })
             .collect(),
-        manage: may_manage(staff) && open,
-        may_answer,
+        may_route: may(Step::Route),
+        may_close: may(Step::Close),
+        may_erase: may(Step::Erase) && q.erased_at.is_none(),
+        may_answer: may(Step::StartAnswer),
         answer: q.answer,
         closed: q.closed.as_ref().map(|c| {
             format!(
@@ -239,170 +228,153 @@ pub async fn detail(
     detail_page(&app, &staff, seq, Vec::new(), flash_code(query.as_deref())).await
 }
 
-/// `POST /quan-tri/hoi-dap/{seq}`: `thao_tac` = `chuyen` (route to `don_vi`),
-/// `tra-loi` (start the answer: `tieu_de`, `noi_dung`, `cong_khai`), `dong` (close,
-/// `ly_do`) or `xoa-du-lieu` (erase the asker's name and email).
-pub async fn act(
+/// `POST /quan-tri/hoi-dap/{seq}/chuyen`: routes the question to `don_vi`.
+pub async fn route_question(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    Path(seq): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let unit: u64 = form
+        .get("don_vi")
+        .parse()
+        .map_err(|_| HttpError::BadRequest("no unit"))?;
+    let (actor, now) = (staff.actor.clone(), app.clock.now());
+    app.store
+        .write(move |tx| questions::route_to(tx, &actor, seq, unit, now))
+        .await?;
+    Ok(see_other(&format!("{PATH}/{seq}?tb=da-chuyen-don-vi")))
+}
+
+/// `POST /quan-tri/hoi-dap/{seq}/dong`: closes it without an answer (`ly_do`, which
+/// the asker sees).
+pub async fn close_question(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    Path(seq): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let reason = form.get("ly_do").to_string();
+    if reason.trim().is_empty() {
+        let error = FieldError {
+            field: "ly_do",
+            message: "Vui lòng ghi lý do đóng câu hỏi (người hỏi sẽ thấy lý do này).".into(),
+        };
+        return detail_page(&app, &staff, seq, vec![error], None).await;
+    }
+    let (actor, now) = (staff.actor.clone(), app.clock.now());
+    app.store
+        .write(move |tx| questions::close_by(tx, &actor, seq, &reason, now))
+        .await?;
+    Ok(see_other(&format!("{PATH}/{seq}?tb=da-dong")))
+}
+
+/// `POST /quan-tri/hoi-dap/{seq}/xoa-du-lieu`: erases the asker's name and email.
+pub async fn erase_asker(
+    State(app): State<Arc<App>>,
+    StaffOnly(staff): StaffOnly,
+    Path(seq): Path<u64>,
+) -> Result<Response, HttpError> {
+    let (actor, now) = (staff.actor.clone(), app.clock.now());
+    app.store
+        .write(move |tx| questions::erase_by(tx, &actor, seq, now))
+        .await?;
+    Ok(see_other(&format!("{PATH}/{seq}?tb=da-xoa-du-lieu")))
+}
+
+/// `POST /quan-tri/hoi-dap/{seq}/tra-loi`: starts the answer (`tieu_de`, `cau_hoi`,
+/// `noi_dung`, `cong_khai`) as an entry, then opens it in the editor.
+pub async fn answer_question(
     State(app): State<Arc<App>>,
     StaffOnly(staff): StaffOnly,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let question = app.store.read(move |tx| questions::get(tx, seq)).await?;
-    if !may_see(&staff, &question) {
+    if !questions::may_see(&staff.actor, &question) {
         return Err(HttpError::NotFound);
     }
-    let action = form.get("thao_tac").to_string();
-    let now = app.clock.now();
-    let login = staff.user.login.clone();
-    let here = format!("{PATH}/{seq}");
-    match action.as_str() {
-        "chuyen" | "dong" | "xoa-du-lieu" if !may_manage(&staff) => Err(HttpError::Forbidden(
-            "only the Board and compilers route, close or erase",
-        )),
-        "chuyen" => {
-            let unit: u64 = form
-                .get("don_vi")
-                .parse()
-                .map_err(|_| HttpError::BadRequest("no unit"))?;
-            app.store
-                .write(move |tx| -> Result<_, HttpError> {
-                    if !auth::units(tx)?.iter().any(|u| u.id.0 == unit) {
-                        return Err(HttpError::BadRequest("no such unit"));
-                    }
-                    let q = questions::route(tx, seq, unit)?;
-                    audit::append(tx, Event::new(&login, "question_routed", q.ticket()), now)?;
-                    Ok(())
+    let draft = match answer_draft(&form, &question) {
+        Ok(draft) => draft,
+        Err(errors) => return detail_page(&app, &staff, seq, errors, None).await,
+    };
+    let (actor, now) = (staff.actor.clone(), app.clock.now());
+    let created = app
+        .store
+        .write(move |tx| questions::start_answer(tx, &actor, seq, draft, now))
+        .await?;
+    match created {
+        Ok(id) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-tao"))),
+        Err(invalid) => {
+            let errors = invalid
+                .into_iter()
+                .map(|i| FieldError {
+                    field: if i.field == "title" {
+                        "tieu_de"
+                    } else {
+                        "noi_dung"
+                    },
+                    message: i.message,
                 })
-                .await?;
-            Ok(see_other(&format!("{here}?tb=da-chuyen-don-vi")))
+                .collect();
+            detail_page(&app, &staff, seq, errors, None).await
         }
-        "dong" => {
-            let reason = form.get("ly_do").to_string();
-            if reason.trim().is_empty() {
-                let error = FieldError {
-                    field: "ly_do",
-                    message: "Vui lòng ghi lý do đóng câu hỏi (người hỏi sẽ thấy lý do này)."
-                        .into(),
-                };
-                return detail_page(&app, &staff, seq, vec![error], None).await;
-            }
-            app.store
-                .write(move |tx| -> Result<_, HttpError> {
-                    let q = questions::close(tx, seq, &login, &reason, now)?;
-                    audit::append(tx, Event::new(&login, "question_closed", q.ticket()), now)?;
-                    Ok(())
-                })
-                .await?;
-            Ok(see_other(&format!("{here}?tb=da-dong")))
-        }
-        "xoa-du-lieu" => {
-            app.store
-                .write(move |tx| -> Result<_, HttpError> {
-                    let q = questions::erase_personal_data(tx, seq, now)?;
-                    audit::append(
-                        tx,
-                        Event::new(&login, "question_personal_data_erased", q.ticket()),
-                        now,
-                    )?;
-                    Ok(())
-                })
-                .await?;
-            Ok(see_other(&format!("{here}?tb=da-xoa-du-lieu")))
-        }
-        "tra-loi" => {
-            let answerer = staff.user.roles.contains(&Role::Compiler)
-                || (staff.user.roles.contains(&Role::Contributor)
-                    && question.unit == staff.actor.unit);
-            if !answerer || question.unit.is_none() {
-                return Err(HttpError::Forbidden(
-                    "only the routed unit or a compiler answers",
-                ));
-            }
-            // What will be public must not carry the asker's name or email.
-            let public_text = form.get("cau_hoi").trim().to_string();
-            let identifying = |text: &str| {
-                let text = text.to_lowercase();
-                [&question.name, &question.email]
-                    .iter()
-                    .map(|v| v.trim().to_lowercase())
-                    .filter(|v| v.chars().count() >= 3)
-                    .any(|v| text.contains(&v))
-            };
-            let mut errors = Vec::new();
-            if public_text.is_empty() {
-                errors.push(FieldError {
-                    field: "cau_hoi",
-                    message: "Vui lòng nhập câu hỏi sẽ đăng kèm câu trả lời.".into(),
-                });
-            }
-            for (field, text) in [
-                ("tieu_de", form.get("tieu_de")),
-                ("cau_hoi", public_text.as_str()),
-                ("noi_dung", form.get("noi_dung")),
-            ] {
-                if identifying(text) {
-                    errors.push(FieldError {
-                        field,
-                        message: "Còn họ tên hoặc thư điện tử của người hỏi: hãy bỏ đi, thông tin cá nhân không được đăng."
-                            .into(),
-                    });
-                }
-            }
-            if !errors.is_empty() {
-                return detail_page(&app, &staff, seq, errors, None).await;
-            }
-            let record = [
-                ("topic", question.topic.clone()),
-                ("asked_on", question.asked_on.to_string()),
-                ("question", public_text),
-                ("ticket", question.ticket()),
-                (
-                    content::record::PUBLIC_ANSWER,
-                    form.has("cong_khai").to_string(),
-                ),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-            let draft = editorial::Draft {
-                kind: Some(Kind::Answer),
-                title: form.get("tieu_de").to_string(),
-                body_html: form.get("noi_dung").to_string(),
-                record,
-                ..editorial::Draft::default()
-            };
-            let actor = staff.actor.clone();
-            let created = app
-                .store
-                .write(move |tx| -> Result<_, HttpError> {
-                    let entry = match editorial::create_entry(tx, &actor, draft, now) {
-                        Ok(entry) => entry,
-                        Err(content::Error::Invalids(invalid)) => return Ok(Err(invalid)),
-                        Err(e) => return Err(e.into()),
-                    };
-                    questions::attach_answer(tx, seq, entry.id)?;
-                    Ok(Ok(entry.id))
-                })
-                .await?;
-            match created {
-                Ok(id) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-tao"))),
-                Err(invalid) => {
-                    let errors = invalid
-                        .into_iter()
-                        .map(|i| FieldError {
-                            field: match i.field {
-                                "title" => "tieu_de",
-                                "body" => "noi_dung",
-                                _ => "noi_dung",
-                            },
-                            message: i.message,
-                        })
-                        .collect();
-                    detail_page(&app, &staff, seq, errors, None).await
-                }
-            }
-        }
-        _ => Err(HttpError::BadRequest("unknown action")),
     }
+}
+
+/// The answer entry the form describes. What will be public must not carry the
+/// asker's name or email.
+fn answer_draft(form: &FormData, question: &Question) -> Result<editorial::Draft, Vec<FieldError>> {
+    let public_text = form.get("cau_hoi").trim().to_string();
+    let identifying = |text: &str| {
+        let text = text.to_lowercase();
+        [&question.name, &question.email]
+            .iter()
+            .map(|v| v.trim().to_lowercase())
+            .filter(|v| v.chars().count() >= 3)
+            .any(|v| text.contains(&v))
+    };
+    let mut errors = Vec::new();
+    if public_text.is_empty() {
+        errors.push(FieldError {
+            field: "cau_hoi",
+            message: "Vui lòng nhập câu hỏi sẽ đăng kèm câu trả lời.".into(),
+        });
+    }
+    for (field, text) in [
+        ("tieu_de", form.get("tieu_de")),
+        ("cau_hoi", public_text.as_str()),
+        ("noi_dung", form.get("noi_dung")),
+    ] {
+        if identifying(text) {
+            errors.push(FieldError {
+                field,
+                message: "Còn họ tên hoặc thư điện tử của người hỏi: hãy bỏ đi, thông tin cá nhân không được đăng."
+                    .into(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let record = [
+        ("topic", question.topic.clone()),
+        ("asked_on", question.asked_on.to_string()),
+        ("question", public_text),
+        ("ticket", question.ticket()),
+        (
+            content::record::PUBLIC_ANSWER,
+            form.has("cong_khai").to_string(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    Ok(editorial::Draft {
+        kind: Some(Kind::Answer),
+        title: form.get("tieu_de").to_string(),
+        body_html: form.get("noi_dung").to_string(),
+        record,
+        ..editorial::Draft::default()
+    })
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::views::AdminLayout;
 use super::{Admin, page, site_and_inbox};
 use crate::app::App;
-use crate::audit::{self, Break, Filter, Record};
+use crate::audit::{self, Filter, Record};
 use crate::http::error::{HttpError, Outcome};
 use crate::render::format;
 
@@ -180,19 +180,7 @@ pub async fn audit_page(
         .collect();
     let (chain_ok, chain_break) = match verified {
         Ok(n) => (Some(n), None),
-        Err(Break::Altered(seq)) => (None, Some(format!("bản ghi số {seq} đã bị sửa"))),
-        Err(Break::Unchained(seq)) => (
-            None,
-            Some(format!(
-                "chuỗi bị đứt trước bản ghi số {seq} (có bản ghi bị xóa hoặc chèn)"
-            )),
-        ),
-        Err(Break::Truncated { last_issued }) => (
-            None,
-            Some(format!(
-                "các bản ghi mới nhất đã bị xóa (bản ghi cuối cùng phải là số {last_issued})"
-            )),
-        ),
+        Err(b) => (None, Some(b.vietnamese())),
     };
     if let Some(b) = &chain_break {
         tracing::error!("audit chain does not verify: {b}");

@@ -89,7 +89,7 @@ async fn show(
     outcome: Outcome,
 ) -> Result<Response, HttpError> {
     let (site, draft) = load(app, slug).await?;
-    let challenge = app.form_guard.challenge();
+    let challenge = app.form_guard.challenge()?;
     let path = format!("{}/gop-y", draft.url());
     let view = CommentFormView {
         layout: Layout::new(&site, app.origin(), "Gửi ý kiến về dự thảo", &path)

@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use tokio::io::AsyncReadExt;
 
 use crate::app::App;
-use crate::content;
 use crate::http::assets::IMMUTABLE;
 use crate::http::cache::etag_matches;
 use crate::http::error::HttpError;
+use crate::media::{self, Servable};
 use crate::store::BlobHash;
 
 const CHUNK: usize = 64 * 1024;
@@ -27,11 +27,17 @@ pub async fn file(
 ) -> Result<Response, HttpError> {
     let hash = BlobHash::try_from(hash).map_err(|_| HttpError::NotFound)?;
     let lookup = hash.clone();
-    let meta = app
+    // Bytes the integrity check found altered are not handed out, not even to a
+    // browser that asks whether its copy is still good.
+    let meta = match app
         .store
-        .read(move |tx| content::blob(tx, &lookup))
+        .read(move |tx| media::servable(tx, &lookup))
         .await?
-        .ok_or(HttpError::NotFound)?;
+    {
+        Servable::Absent => return Err(HttpError::NotFound),
+        Servable::Held => return Err(HttpError::HeldForReview),
+        Servable::File(meta) => meta,
+    };
     let etag = HeaderValue::from_str(&format!("\"{hash}\""))
         .map_err(|e| HttpError::Internal(e.to_string()))?;
     let mut headers = HeaderMap::new();

@@ -106,7 +106,7 @@ async fn show(
         Kind::Feedback => (FEEDBACK, "feedback"),
         Kind::Reuse => (REUSE, "reuse"),
     };
-    let challenge = app.form_guard.challenge();
+    let challenge = app.form_guard.challenge()?;
     let view = FormView {
         layout: Layout::new(&site, app.origin(), title_of(kind), action),
         kind: name,

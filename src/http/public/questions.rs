@@ -73,7 +73,7 @@ async fn show_form(
     outcome: Outcome,
 ) -> Result<Response, HttpError> {
     let site = app.store.read(site::load).await?;
-    let challenge = app.form_guard.challenge();
+    let challenge = app.form_guard.challenge()?;
     let view = AskView {
         layout: Layout::new(&site, app.origin(), "Gửi câu hỏi", ASK),
         topics: app.config.question_topics.clone(),
