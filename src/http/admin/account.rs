@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::form::{self, FormData};
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{LOGIN_COOKIE, MaybeStaff, PREFIX, StaffOnly, page, site_and_inbox};
+use super::{LOGIN_COOKIE, MaybeStaff, PREFIX, SignedIn, page, site_and_inbox};
 use crate::app::App;
 use crate::audit::{self, Event};
 use crate::auth::{self, password, second_factor, session, throttle};
@@ -317,7 +317,7 @@ pub fn session_origin(ip: IpAddr, headers: &HeaderMap) -> session::Origin {
 /// `POST /quan-tri/dang-xuat`
 pub async fn logout(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
 ) -> Result<Response, HttpError> {
     let token = staff.token.clone();
     app.store.write(move |tx| session::end(tx, &token)).await?;
@@ -339,7 +339,7 @@ struct PasswordView {
 /// `GET /quan-tri/doi-mat-khau`
 pub async fn password_form(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let (site, inbox) = site_and_inbox(&app, &staff).await?;
@@ -361,7 +361,7 @@ pub async fn password_form(
 /// `POST /quan-tri/doi-mat-khau`
 pub async fn change_password(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     peer: Option<Extension<Peer>>,
     headers: HeaderMap,
     form: FormData,

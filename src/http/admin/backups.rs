@@ -15,7 +15,7 @@ use tokio::io::AsyncReadExt;
 use super::form::FormData;
 use super::people::password_confirmed;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{Admin, Staff, page, site_and_inbox};
+use super::{SignedIn, Staff, page, site_and_inbox};
 use crate::app::App;
 use crate::audit::{self, Event};
 use crate::backup::{self, schedule};
@@ -158,7 +158,7 @@ async fn backups_view(
 /// `GET /quan-tri/sao-luu`
 pub async fn backups_page(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     backups_view(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
@@ -167,7 +167,7 @@ pub async fn backups_page(
 /// `POST /quan-tri/sao-luu` — a backup now, verified before the page returns.
 pub async fn backup_now(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
 ) -> Result<Response, HttpError> {
     let Some(guard) = Exclusive::take(&app.backup_running) else {
         return Ok(see_other(&format!("{PATH}?tb=dang-sao-luu")));
@@ -205,7 +205,7 @@ pub async fn backup_now(
 /// `POST /quan-tri/sao-luu/tai-ve` — one archive as a download, after the password.
 pub async fn download_backup(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let wanted = form.get("file").to_string();

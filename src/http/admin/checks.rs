@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{Board, Staff, StaffOnly, page, site_and_inbox};
+use super::{SignedIn, Staff, page, site_and_inbox};
 use crate::app::App;
 use crate::content::EntryId;
 use crate::http::error::{HttpError, Outcome, see_other};
@@ -138,7 +138,7 @@ async fn checks_page(
 /// `GET /quan-tri/kiem-tra`
 pub async fn checks(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     checks_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
@@ -147,7 +147,7 @@ pub async fn checks(
 /// `POST /quan-tri/kiem-tra` — runs the check now.
 pub async fn check_now(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
 ) -> Result<Response, HttpError> {
     let report = match app.check_integrity(&staff.user.login).await {
         Ok(report) => report,
@@ -168,7 +168,7 @@ pub async fn check_now(
 /// (`thao_tac=da-kiem-tra`) or reports it to the Board with a note (`bao-cao`).
 pub async fn review_item(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let (Ok(entry), Ok(seen)) = (
@@ -237,7 +237,7 @@ pub async fn review_item(
 /// `POST /quan-tri/kiem-tra/bao-cao/{seq}` — a Board member marks a report handled.
 pub async fn handle_report(
     State(app): State<Arc<App>>,
-    Board(staff): Board,
+    SignedIn(staff): SignedIn,
     Path(seq): Path<u64>,
 ) -> Result<Response, HttpError> {
     let (by, now) = (staff.user.login.clone(), app.clock.now());

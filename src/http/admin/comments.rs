@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{Board, Staff, page, site_and_inbox};
+use super::{SignedIn, Staff, page, site_and_inbox};
 use crate::app::App;
 use crate::audit::{self, Event};
 use crate::citizen::comments::{self, Comment, Moderation};
@@ -150,7 +150,7 @@ async fn erase(app: &Arc<App>, staff: &Staff, seq: u64) -> Result<Response, Http
 /// `GET /quan-tri/y-kien-du-thao`
 pub async fn comments_list(
     State(app): State<Arc<App>>,
-    Board(staff): Board,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     comments_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
@@ -159,7 +159,7 @@ pub async fn comments_list(
 /// `POST /quan-tri/y-kien-du-thao/{seq}`: `thao_tac=duyet`, or `tu-choi` with `ly_do`.
 pub async fn moderate(
     State(app): State<Arc<App>>,
-    Board(staff): Board,
+    SignedIn(staff): SignedIn,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {

@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::views::{AdminLayout, flash_code};
-use super::{EditorialStaff, StaffOnly, page, site_and_inbox};
+use super::{SignedIn, page, site_and_inbox};
 use crate::app::App;
 use crate::audit::{self, Event};
 use crate::content::{self, EntryId, deadlines, editorial};
@@ -49,7 +49,7 @@ struct DeadlinesView {
 /// `GET /quan-tri/thoi-han`
 pub async fn deadlines_page(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let (site_name, inbox) = site_and_inbox(&app, &staff).await?;
@@ -112,7 +112,7 @@ pub async fn deadlines_page(
 /// `POST /quan-tri/bai-viet/{id}/ra-soat`: the live page is still accurate (D1).
 pub async fn mark_reviewed(
     State(app): State<Arc<App>>,
-    EditorialStaff(staff): EditorialStaff,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     let (actor, login, now) = (

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{StaffOnly, Writer, page, site_and_inbox};
+use super::{SignedIn, page, site_and_inbox};
 use crate::app::App;
 use crate::auth::{self, Unit};
 use crate::content::editorial::{self, Draft};
@@ -101,7 +101,7 @@ struct ReportRow {
 /// `GET /quan-tri` — "Việc của tôi".
 pub async fn inbox(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
@@ -297,7 +297,7 @@ struct ListView {
 /// `GET /quan-tri/bai-viet` — every entry, filtered and paginated.
 pub async fn list_entries(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let (filters, page_no) = Filters::from_query(query.as_deref());
@@ -1047,7 +1047,7 @@ fn field_errors(invalid: Vec<content::Invalid>) -> Vec<FieldError> {
 /// `GET /quan-tri/bai-viet/moi`
 pub async fn new_entry(
     State(app): State<Arc<App>>,
-    Writer(staff): Writer,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let kind = query
@@ -1069,7 +1069,7 @@ pub async fn new_entry(
 /// `POST /quan-tri/bai-viet/moi`
 pub async fn create_entry(
     State(app): State<Arc<App>>,
-    Writer(staff): Writer,
+    SignedIn(staff): SignedIn,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let values = FormValues::from_form(&form);
@@ -1102,7 +1102,7 @@ pub async fn create_entry(
 /// `GET /quan-tri/bai-viet/{id}`
 pub async fn edit_entry(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
@@ -1131,7 +1131,7 @@ struct ConflictView {
 /// `POST /quan-tri/bai-viet/{id}` — save a new working revision.
 pub async fn save_entry(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -1185,7 +1185,7 @@ pub async fn save_entry(
 /// publish, withdraw.
 pub async fn step_entry(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -1229,7 +1229,7 @@ fn parse_local_time(text: &str) -> Option<Timestamp> {
 /// page will show it.
 pub async fn preview_entry(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     let id = EntryId(id);
@@ -1298,7 +1298,7 @@ struct HistoryView {
 /// `GET /quan-tri/bai-viet/{id}/lich-su?a=&b=` — revisions and a side-by-side diff.
 pub async fn entry_history(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
@@ -1412,7 +1412,7 @@ fn diff_rows(left: &Revision, right: &Revision) -> Vec<DiffRow> {
 /// `POST /quan-tri/bai-viet/{id}/khoi-phuc` — an old revision becomes a new one.
 pub async fn restore_revision(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {

@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::views::{AdminLayout, flash_code};
-use super::{PendingCsrf, StaffOnly, Writer, page, site_and_inbox};
+use super::{PendingCsrf, SignedIn, page, site_and_inbox};
 use crate::app::App;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::media::{self, Upload};
@@ -97,7 +97,7 @@ async fn media_page(
 /// `GET /quan-tri/tep`
 pub async fn list_media(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let show = query
@@ -113,7 +113,7 @@ pub async fn list_media(
 /// `POST /quan-tri/tep` (multipart: `file`, `alt`)
 pub async fn upload_media(
     State(app): State<Arc<App>>,
-    Writer(staff): Writer,
+    SignedIn(staff): SignedIn,
     PendingCsrf(expected): PendingCsrf,
     mut multipart: Multipart,
 ) -> Result<Response, HttpError> {

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{Head, LookEditor, Staff, page, site_and_inbox};
+use super::{SignedIn, Staff, page, site_and_inbox};
 use crate::app::App;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::render::format;
@@ -298,7 +298,7 @@ async fn look_page(
 /// `GET /quan-tri/giao-dien`
 pub async fn look(
     State(app): State<Arc<App>>,
-    LookEditor(staff): LookEditor,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     look_page(&app, &staff, None, Vec::new(), flash_code(query.as_deref())).await
@@ -307,7 +307,7 @@ pub async fn look(
 /// `POST /quan-tri/giao-dien`: saves the form as the draft waiting for approval.
 pub async fn save_draft(
     State(app): State<Arc<App>>,
-    LookEditor(staff): LookEditor,
+    SignedIn(staff): SignedIn,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let settings = from_form(&form);
@@ -336,7 +336,7 @@ pub async fn save_draft(
 /// (`thao_tac=duyet`) or returns it with a reason (`thao_tac=tra-lai`, `ly_do`).
 pub async fn decide(
     State(app): State<Arc<App>>,
-    Head(staff): Head,
+    SignedIn(staff): SignedIn,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let (login, now) = (staff.user.login.clone(), app.clock.now());
@@ -390,7 +390,7 @@ async fn draft_or_live(app: &Arc<App>) -> Result<(SiteSettings, bool), HttpError
 /// with no draft, as it is).
 pub async fn preview(
     State(app): State<Arc<App>>,
-    LookEditor(_staff): LookEditor,
+    SignedIn(_staff): SignedIn,
 ) -> Result<Response, HttpError> {
     let (settings, is_draft) = draft_or_live(&app).await?;
     // Marks the page so no one mistakes it for the live site.
@@ -414,7 +414,7 @@ pub async fn preview(
 /// `GET /quan-tri/giao-dien/xem-truoc.css`: the draft's colours.
 pub async fn preview_css(
     State(app): State<Arc<App>>,
-    LookEditor(_staff): LookEditor,
+    SignedIn(_staff): SignedIn,
 ) -> Result<Response, HttpError> {
     let (settings, _) = draft_or_live(&app).await?;
     Ok((

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{Board, page, site_and_inbox};
+use super::{SignedIn, page, site_and_inbox};
 use crate::app::App;
 use crate::audit::{self, Event};
 use crate::citizen::{self, Message};
@@ -98,7 +98,7 @@ async fn messages_page(
 /// `GET /quan-tri/y-kien`
 pub async fn messages(
     State(app): State<Arc<App>>,
-    Board(staff): Board,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     messages_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
@@ -108,7 +108,7 @@ pub async fn messages(
 /// `thao_tac=xoa-du-lieu` to erase the sender's personal data.
 pub async fn act_on_message(
     State(app): State<Arc<App>>,
-    Board(staff): Board,
+    SignedIn(staff): SignedIn,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {

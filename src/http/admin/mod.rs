@@ -16,6 +16,7 @@ mod messages;
 mod people;
 mod questions;
 mod resources;
+mod routes;
 mod sessions;
 mod trail;
 mod two_step;
@@ -25,13 +26,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
 
 use crate::app::App;
 use crate::auth::{self, User, session};
@@ -107,351 +107,11 @@ impl Capability {
     }
 }
 
-/// One admin route: what GET and POST on it require. Workflow steps are further
-/// checked per entry by `workflow::decide`.
-#[derive(Debug, Clone, Copy)]
-pub struct RouteSpec {
-    pub path: &'static str,
-    pub get: Option<Capability>,
-    pub post: Option<Capability>,
-}
+pub use routes::{AdminRoute, Verb, routes};
 
-const fn route(path: &'static str, get: Option<Capability>, post: Option<Capability>) -> RouteSpec {
-    RouteSpec { path, get, post }
-}
-
-/// Every admin route and its capability; tests walk it for every role.
-pub const ROUTES: &[RouteSpec] = &[
-    route("/quan-tri", Some(Capability::Staff), None),
-    route(
-        "/quan-tri/dang-nhap",
-        Some(Capability::Anyone),
-        Some(Capability::Anyone),
-    ),
-    route(
-        "/quan-tri/dang-nhap/ma",
-        Some(Capability::PasswordAccepted),
-        Some(Capability::PasswordAccepted),
-    ),
-    route("/quan-tri/dang-xuat", None, Some(Capability::Staff)),
-    route(
-        "/quan-tri/xac-thuc-hai-buoc",
-        Some(Capability::Staff),
-        Some(Capability::Staff),
-    ),
-    route(
-        "/quan-tri/doi-mat-khau",
-        Some(Capability::Staff),
-        Some(Capability::Staff),
-    ),
-    route(
-        "/quan-tri/phien",
-        Some(Capability::Staff),
-        Some(Capability::Staff),
-    ),
-    route("/quan-tri/bai-viet", Some(Capability::Staff), None),
-    route(
-        "/quan-tri/bai-viet/moi",
-        Some(Capability::Writer),
-        Some(Capability::Writer),
-    ),
-    route(
-        "/quan-tri/bai-viet/{id}",
-        Some(Capability::Staff),
-        Some(Capability::Staff),
-    ),
-    route(
-        "/quan-tri/bai-viet/{id}/buoc",
-        None,
-        Some(Capability::Staff),
-    ),
-    route(
-        "/quan-tri/bai-viet/{id}/xem-truoc",
-        Some(Capability::Staff),
-        None,
-    ),
-    route(
-        "/quan-tri/bai-viet/{id}/lich-su",
-        Some(Capability::Staff),
-        None,
-    ),
-    route(
-        "/quan-tri/bai-viet/{id}/khoi-phuc",
-        None,
-        Some(Capability::Staff),
-    ),
-    route(
-        "/quan-tri/tep",
-        Some(Capability::Staff),
-        Some(Capability::Writer),
-    ),
-    route(
-        "/quan-tri/uy-quyen",
-        Some(Capability::BoardHead),
-        Some(Capability::BoardHead),
-    ),
-    route(
-        "/quan-tri/uy-quyen/{id}/thu-hoi",
-        None,
-        Some(Capability::BoardHead),
-    ),
-    route(
-        "/quan-tri/nguoi-dung",
-        Some(Capability::Administrator),
-        Some(Capability::Administrator),
-    ),
-    route(
-        "/quan-tri/nguoi-dung/{id}",
-        Some(Capability::Administrator),
-        Some(Capability::Administrator),
-    ),
-    route(
-        "/quan-tri/nguoi-dung/{id}/mat-khau",
-        None,
-        Some(Capability::Administrator),
-    ),
-    route(
-        "/quan-tri/nguoi-dung/{id}/mo-khoa",
-        None,
-        Some(Capability::Administrator),
-    ),
-    route(
-        "/quan-tri/nguoi-dung/{id}/dang-xuat",
-        None,
-        Some(Capability::Administrator),
-    ),
-    route(
-        "/quan-tri/nguoi-dung/{id}/xac-thuc-hai-buoc",
-        None,
-        Some(Capability::Administrator),
-    ),
-    route(
-        "/quan-tri/kiem-tra",
-        Some(Capability::Staff),
-        Some(Capability::Staff),
-    ),
-    route("/quan-tri/kiem-tra/xem-xet", None, Some(Capability::Staff)),
-    route(
-        "/quan-tri/kiem-tra/bao-cao/{id}",
-        None,
-        Some(Capability::Board),
-    ),
-    route(
-        "/quan-tri/sao-luu",
-        Some(Capability::Administrator),
-        Some(Capability::Administrator),
-    ),
-    route(
-        "/quan-tri/sao-luu/tai-ve",
-        None,
-        Some(Capability::Administrator),
-    ),
-    route(
-        "/quan-tri/tai-nguyen",
-        Some(Capability::Administrator),
-        None,
-    ),
-    route("/quan-tri/nhat-ky", Some(Capability::Administrator), None),
-    route(messages::PATH, Some(Capability::Board), None),
-    route(deadlines::PATH, Some(Capability::Staff), None),
-    route(
-        "/quan-tri/bai-viet/{id}/ra-soat",
-        None,
-        Some(Capability::Editorial),
-    ),
-    route(
-        look::PATH,
-        Some(Capability::SiteLook),
-        Some(Capability::SiteLook),
-    ),
-    route(look::PREVIEW, Some(Capability::SiteLook), None),
-    route(look::PREVIEW_CSS, Some(Capability::SiteLook), None),
-    route(look::DECIDE, None, Some(Capability::BoardHead)),
-    route(comments::PATH, Some(Capability::Board), None),
-    route(
-        "/quan-tri/y-kien-du-thao/{seq}",
-        None,
-        Some(Capability::Board),
-    ),
-    route(questions::PATH, Some(Capability::Staff), None),
-    route("/quan-tri/hoi-dap/{seq}", Some(Capability::Staff), None),
-    route(
-        "/quan-tri/hoi-dap/{seq}/chuyen",
-        None,
-        Some(Capability::Staff),
-    ),
-    route(
-        "/quan-tri/hoi-dap/{seq}/tra-loi",
-        None,
-        Some(Capability::Staff),
-    ),
-    route(
-        "/quan-tri/hoi-dap/{seq}/dong",
-        None,
-        Some(Capability::Staff),
-    ),
-    route(
-        "/quan-tri/hoi-dap/{seq}/xoa-du-lieu",
-        None,
-        Some(Capability::Staff),
-    ),
-    route("/quan-tri/y-kien/{seq}", None, Some(Capability::Board)),
-    route(
-        "/quan-tri/nhat-ky/xuat",
-        Some(Capability::Administrator),
-        None,
-    ),
-    route(
-        "/quan-tri/don-vi",
-        Some(Capability::Administrator),
-        Some(Capability::Administrator),
-    ),
-    route(
-        "/quan-tri/don-vi/{id}",
-        None,
-        Some(Capability::Administrator),
-    ),
-];
-
+/// The admin router: the route table behind the guard.
 pub fn router(app: Arc<App>) -> Router<Arc<App>> {
-    let upload_limit = usize::try_from(UPLOAD_MAX_BYTES).unwrap_or(usize::MAX);
-    Router::new()
-        .route("/quan-tri", get(entries::inbox))
-        .route(
-            "/quan-tri/dang-nhap",
-            get(account::login_form).post(account::login),
-        )
-        .route(
-            "/quan-tri/dang-nhap/ma",
-            get(two_step::code_form).post(two_step::submit_code),
-        )
-        .route("/quan-tri/dang-xuat", post(account::logout))
-        .route(
-            "/quan-tri/xac-thuc-hai-buoc",
-            get(two_step::second_factor_form).post(two_step::change_second_factor),
-        )
-        .route(
-            "/quan-tri/doi-mat-khau",
-            get(account::password_form).post(account::change_password),
-        )
-        .route(
-            "/quan-tri/phien",
-            get(sessions::list_sessions).post(sessions::revoke_sessions),
-        )
-        .route("/quan-tri/bai-viet", get(entries::list_entries))
-        .route(
-            "/quan-tri/bai-viet/moi",
-            get(entries::new_entry).post(entries::create_entry),
-        )
-        .route(
-            "/quan-tri/bai-viet/{id}",
-            get(entries::edit_entry).post(entries::save_entry),
-        )
-        .route("/quan-tri/bai-viet/{id}/buoc", post(entries::step_entry))
-        .route(
-            "/quan-tri/bai-viet/{id}/xem-truoc",
-            get(entries::preview_entry),
-        )
-        .route(
-            "/quan-tri/bai-viet/{id}/lich-su",
-            get(entries::entry_history),
-        )
-        .route(
-            "/quan-tri/bai-viet/{id}/khoi-phuc",
-            post(entries::restore_revision),
-        )
-        .route(
-            "/quan-tri/tep",
-            get(library::list_media)
-                .post(library::upload_media)
-                .layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route(
-            "/quan-tri/uy-quyen",
-            get(people::list_delegations).post(people::grant_delegation),
-        )
-        .route(
-            "/quan-tri/uy-quyen/{id}/thu-hoi",
-            post(people::revoke_delegation),
-        )
-        .route(
-            "/quan-tri/nguoi-dung",
-            get(people::list_users).post(people::create_user),
-        )
-        .route(
-            "/quan-tri/nguoi-dung/{id}",
-            get(people::edit_user).post(people::update_user),
-        )
-        .route(
-            "/quan-tri/nguoi-dung/{id}/mat-khau",
-            post(people::reset_password),
-        )
-        .route(
-            "/quan-tri/nguoi-dung/{id}/mo-khoa",
-            post(people::unlock_user),
-        )
-        .route(
-            "/quan-tri/nguoi-dung/{id}/dang-xuat",
-            post(people::end_user_sessions),
-        )
-        .route(
-            "/quan-tri/nguoi-dung/{id}/xac-thuc-hai-buoc",
-            post(people::reset_second_factor),
-        )
-        .route(
-            "/quan-tri/kiem-tra",
-            get(checks::checks).post(checks::check_now),
-        )
-        .route("/quan-tri/kiem-tra/xem-xet", post(checks::review_item))
-        .route(
-            "/quan-tri/kiem-tra/bao-cao/{id}",
-            post(checks::handle_report),
-        )
-        .route(
-            "/quan-tri/sao-luu",
-            get(backups::backups_page).post(backups::backup_now),
-        )
-        .route("/quan-tri/sao-luu/tai-ve", post(backups::download_backup))
-        .route("/quan-tri/tai-nguyen", get(resources::resources_page))
-        .route("/quan-tri/nhat-ky", get(trail::audit_page))
-        .route(messages::PATH, get(messages::messages))
-        .route(deadlines::PATH, get(deadlines::deadlines_page))
-        .route(
-            "/quan-tri/bai-viet/{id}/ra-soat",
-            post(deadlines::mark_reviewed),
-        )
-        .route(look::PATH, get(look::look).post(look::save_draft))
-        .route(look::PREVIEW, get(look::preview))
-        .route(look::PREVIEW_CSS, get(look::preview_css))
-        .route(look::DECIDE, post(look::decide))
-        .route(comments::PATH, get(comments::comments_list))
-        .route("/quan-tri/y-kien-du-thao/{seq}", post(comments::moderate))
-        .route(questions::PATH, get(questions::list))
-        .route("/quan-tri/hoi-dap/{seq}", get(questions::detail))
-        .route(
-            "/quan-tri/hoi-dap/{seq}/chuyen",
-            post(questions::route_question),
-        )
-        .route(
-            "/quan-tri/hoi-dap/{seq}/tra-loi",
-            post(questions::answer_question),
-        )
-        .route(
-            "/quan-tri/hoi-dap/{seq}/dong",
-            post(questions::close_question),
-        )
-        .route(
-            "/quan-tri/hoi-dap/{seq}/xoa-du-lieu",
-            post(questions::erase_asker),
-        )
-        .route("/quan-tri/y-kien/{seq}", post(messages::act_on_message))
-        .route("/quan-tri/nhat-ky/xuat", get(trail::audit_export))
-        .route(
-            "/quan-tri/don-vi",
-            get(people::list_units).post(people::create_unit),
-        )
-        .route("/quan-tri/don-vi/{id}", post(people::rename_unit))
-        .layer(axum::middleware::from_fn_with_state(app, guard))
+    routes::router().layer(axum::middleware::from_fn_with_state(app, guard))
 }
 
 /// The CSRF token a multipart body must carry in its first field, `csrf`.
@@ -516,34 +176,17 @@ fn signed_in(parts: &Parts) -> Result<Arc<Staff>, HttpError> {
     Ok(staff)
 }
 
-/// Capability extractors: a handler names what it needs and gets 403 (or the login
-/// page) otherwise.
-macro_rules! capability {
-    ($name:ident, $cap:expr) => {
-        pub struct $name(pub Arc<Staff>);
+/// The signed-in person. The route table has already checked the route's capability
+/// (see `routes`), so a handler only asks who is acting.
+pub struct SignedIn(pub Arc<Staff>);
 
-        impl<S: Send + Sync> FromRequestParts<S> for $name {
-            type Rejection = HttpError;
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = HttpError;
 
-            async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, HttpError> {
-                let staff = signed_in(parts)?;
-                if $cap.admits(&staff.user.roles) {
-                    Ok($name(staff))
-                } else {
-                    Err(HttpError::Forbidden("missing capability"))
-                }
-            }
-        }
-    };
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, HttpError> {
+        signed_in(parts).map(SignedIn)
+    }
 }
-
-capability!(LookEditor, Capability::SiteLook);
-capability!(EditorialStaff, Capability::Editorial);
-capability!(StaffOnly, Capability::Staff);
-capability!(Writer, Capability::Writer);
-capability!(Head, Capability::BoardHead);
-capability!(Board, Capability::Board);
-capability!(Admin, Capability::Administrator);
 
 /// The signed-in person, if any (the login page uses it).
 pub struct MaybeStaff(pub Option<Arc<Staff>>);

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{Admin, Head, page, site_and_inbox};
+use super::{SignedIn, page, site_and_inbox};
 use crate::app::App;
 use crate::audit::{self, Event};
 use crate::auth::{self, Grant, NewUser, UnitId, UserEdit, UserId, password, throttle};
@@ -148,7 +148,7 @@ async fn users_page(
 /// `GET /quan-tri/nguoi-dung`
 pub async fn list_users(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     users_page(&app, &staff, Vec::new(), None, flash_code(query.as_deref())).await
@@ -182,7 +182,7 @@ fn auth_errors(e: auth::Error) -> Result<Vec<FieldError>, HttpError> {
 /// `POST /quan-tri/nguoi-dung` — a new account with a one-time password shown once.
 pub async fn create_user(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let new = NewUser {
@@ -285,7 +285,7 @@ async fn user_page(
 /// `GET /quan-tri/nguoi-dung/{id}`
 pub async fn edit_user(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
@@ -303,7 +303,7 @@ pub async fn edit_user(
 /// `POST /quan-tri/nguoi-dung/{id}`
 pub async fn update_user(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
     peer: Option<axum::Extension<crate::http::server::Peer>>,
     headers: axum::http::HeaderMap,
@@ -379,7 +379,7 @@ pub async fn update_user(
 /// the person's sessions end.
 pub async fn reset_password(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     let id = UserId(id);
@@ -450,7 +450,7 @@ async fn account_action(
 /// `POST /quan-tri/nguoi-dung/{id}/mo-khoa` — ends a lock from failed logins early.
 pub async fn unlock_user(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     account_action(
@@ -469,7 +469,7 @@ pub async fn unlock_user(
 /// enrol again at their next login. The administrator confirms with their password.
 pub async fn reset_second_factor(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -495,7 +495,7 @@ pub async fn reset_second_factor(
 /// `POST /quan-tri/nguoi-dung/{id}/dang-xuat` — ends every session of the account.
 pub async fn end_user_sessions(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     account_action(
@@ -548,7 +548,7 @@ async fn units_page(
 /// `GET /quan-tri/don-vi`
 pub async fn list_units(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     units_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
@@ -557,7 +557,7 @@ pub async fn list_units(
 /// `POST /quan-tri/don-vi`
 pub async fn create_unit(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let name = form.get("name").to_string();
@@ -574,7 +574,7 @@ pub async fn create_unit(
 /// `POST /quan-tri/don-vi/{id}`
 pub async fn rename_unit(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -699,7 +699,7 @@ async fn delegations_page(
 /// `GET /quan-tri/uy-quyen`
 pub async fn list_delegations(
     State(app): State<Arc<App>>,
-    Head(staff): Head,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     delegations_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
@@ -708,7 +708,7 @@ pub async fn list_delegations(
 /// `POST /quan-tri/uy-quyen`
 pub async fn grant_delegation(
     State(app): State<Arc<App>>,
-    Head(staff): Head,
+    SignedIn(staff): SignedIn,
     form: FormData,
 ) -> Result<Response, HttpError> {
     if let Some(error) = password_confirmed(&app, &staff, &form).await? {
@@ -767,7 +767,7 @@ pub async fn grant_delegation(
 /// `POST /quan-tri/uy-quyen/{id}/thu-hoi`
 pub async fn revoke_delegation(
     State(app): State<Arc<App>>,
-    Head(staff): Head,
+    SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{Staff, StaffOnly, page, site_and_inbox};
+use super::{SignedIn, Staff, page, site_and_inbox};
 use crate::app::App;
 use crate::auth;
 use crate::citizen::questions::{self, Question, Status, Step};
@@ -46,7 +46,7 @@ struct ListView {
 /// `GET /quan-tri/hoi-dap` (`?loc=qua-han` for the overdue list)
 pub async fn list(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let filter = match query
@@ -221,7 +221,7 @@ async fn detail_page(
 /// `GET /quan-tri/hoi-dap/{seq}`
 pub async fn detail(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     Path(seq): Path<u64>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
@@ -231,7 +231,7 @@ pub async fn detail(
 /// `POST /quan-tri/hoi-dap/{seq}/chuyen`: routes the question to `don_vi`.
 pub async fn route_question(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -250,7 +250,7 @@ pub async fn route_question(
 /// the asker sees).
 pub async fn close_question(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -272,7 +272,7 @@ pub async fn close_question(
 /// `POST /quan-tri/hoi-dap/{seq}/xoa-du-lieu`: erases the asker's name and email.
 pub async fn erase_asker(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     Path(seq): Path<u64>,
 ) -> Result<Response, HttpError> {
     let (actor, now) = (staff.actor.clone(), app.clock.now());
@@ -286,7 +286,7 @@ pub async fn erase_asker(
 /// `noi_dung`, `cong_khai`) as an entry, then opens it in the editor.
 pub async fn answer_question(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {

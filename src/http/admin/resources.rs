@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::views::AdminLayout;
-use super::{Admin, page, site_and_inbox};
+use super::{SignedIn, page, site_and_inbox};
 use crate::app::App;
 use crate::http::error::{HttpError, Outcome};
 use crate::resources;
@@ -35,7 +35,7 @@ fn gib(bytes: u64) -> String {
 /// `GET /quan-tri/tai-nguyen`
 pub async fn resources_page(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
 ) -> Result<Response, HttpError> {
     let now = app.clock.now();
     let (latest, days) = app

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, flash_code};
-use super::{StaffOnly, page, site_and_inbox};
+use super::{SignedIn, page, site_and_inbox};
 use crate::app::App;
 use crate::audit::{self, Event};
 use crate::auth::{self, session};
@@ -73,7 +73,7 @@ pub fn describe_device(user_agent: &str) -> String {
 /// `GET /quan-tri/phien`
 pub async fn list_sessions(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let (user, token, now, life) = (
@@ -112,7 +112,7 @@ pub async fn list_sessions(
 /// `POST /quan-tri/phien` — ends one session (`id`) or every other one (`khac`).
 pub async fn revoke_sessions(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let (user, login, token, now) = (

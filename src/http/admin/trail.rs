@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::views::AdminLayout;
-use super::{Admin, page, site_and_inbox};
+use super::{SignedIn, page, site_and_inbox};
 use crate::app::App;
 use crate::audit::{self, Filter, Record};
 use crate::http::error::{HttpError, Outcome};
@@ -147,7 +147,7 @@ struct TrailView {
 /// `GET /quan-tri/nhat-ky`
 pub async fn audit_page(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, HttpError> {
     let query = Query::parse(raw.as_deref());
@@ -216,7 +216,7 @@ pub async fn audit_page(
 /// record per line, hashes included so the chain can be checked elsewhere.
 pub async fn audit_export(
     State(app): State<Arc<App>>,
-    Admin(staff): Admin,
+    SignedIn(staff): SignedIn,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, HttpError> {
     let filter = Query::parse(raw.as_deref())

@@ -13,7 +13,7 @@ use super::account::{self, client_ip, login_page, session_origin};
 use super::form::{self, FormData};
 use super::people::password_confirmed;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{LOGIN_COOKIE, SECOND_FACTOR, Staff, StaffOnly, page, site_and_inbox};
+use super::{LOGIN_COOKIE, SECOND_FACTOR, SignedIn, Staff, page, site_and_inbox};
 use crate::app::App;
 use crate::audit::{self, Event};
 use crate::auth::second_factor::{self, Checked, NewSecret};
@@ -307,7 +307,7 @@ async fn second_factor_page(
 /// `GET /quan-tri/xac-thuc-hai-buoc`
 pub async fn second_factor_form(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     second_factor_page(
@@ -325,7 +325,7 @@ pub async fn second_factor_form(
 /// (new recovery codes) or `tat` (turn off). Each asks for the password again.
 pub async fn change_second_factor(
     State(app): State<Arc<App>>,
-    StaffOnly(staff): StaffOnly,
+    SignedIn(staff): SignedIn,
     peer: Option<Extension<Peer>>,
     headers: HeaderMap,
     form: FormData,

@@ -4,7 +4,6 @@
 use serde::Serialize;
 
 use super::Staff;
-use crate::workflow::Role;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MenuLink {
@@ -36,73 +35,18 @@ impl AdminLayout {
         inbox: usize,
     ) -> AdminLayout {
         let roles = &staff.user.roles;
-        let has = |r: Role| roles.contains(&r);
-        let mut menu = vec![
-            ("Việc của tôi", "/quan-tri", inbox, true),
-            ("Danh sách bài", "/quan-tri/bai-viet", 0, true),
-            (
-                "Viết bài mới",
-                "/quan-tri/bai-viet/moi",
-                0,
-                has(Role::Contributor) || has(Role::Compiler),
-            ),
-            ("Thư viện tệp", "/quan-tri/tep", 0, true),
-            (
-                "Ủy quyền duyệt",
-                "/quan-tri/uy-quyen",
-                0,
-                has(Role::BoardHead),
-            ),
-            (
-                "Người dùng",
-                "/quan-tri/nguoi-dung",
-                0,
-                has(Role::Administrator),
-            ),
-            ("Đơn vị", "/quan-tri/don-vi", 0, has(Role::Administrator)),
-            ("Sao lưu", "/quan-tri/sao-luu", 0, has(Role::Administrator)),
-            (
-                "Tài nguyên máy chủ",
-                "/quan-tri/tai-nguyen",
-                0,
-                has(Role::Administrator),
-            ),
-            (
-                "Nhật ký hệ thống",
-                "/quan-tri/nhat-ky",
-                0,
-                has(Role::Administrator),
-            ),
-            ("Kiểm tra toàn vẹn", "/quan-tri/kiem-tra", 0, true),
-            (
-                "Giao diện trang",
-                "/quan-tri/giao-dien",
-                0,
-                has(Role::Administrator) || has(Role::BoardHead) || has(Role::BoardMember),
-            ),
-            ("Hỏi – đáp", "/quan-tri/hoi-dap", 0, true),
-            ("Thời hạn cập nhật", "/quan-tri/thoi-han", 0, true),
-            (
-                "Ý kiến, đề nghị",
-                "/quan-tri/y-kien",
-                0,
-                has(Role::BoardHead) || has(Role::BoardMember),
-            ),
-            (
-                "Duyệt ý kiến dự thảo",
-                "/quan-tri/y-kien-du-thao",
-                0,
-                has(Role::BoardHead) || has(Role::BoardMember),
-            ),
-            ("Đổi mật khẩu", "/quan-tri/doi-mat-khau", 0, true),
-            ("Phiên đăng nhập", "/quan-tri/phien", 0, true),
-            ("Xác thực hai bước", "/quan-tri/xac-thuc-hai-buoc", 0, true),
-        ];
-        menu.retain(|(_, _, _, shown)| *shown);
+        let menu: Vec<(&'static str, &'static str, usize)> = super::routes()
+            .iter()
+            .filter(|r| r.get().is_some_and(|cap| cap.admits(roles)))
+            .filter_map(|r| {
+                let count = if r.path == super::PREFIX { inbox } else { 0 };
+                Some((r.menu?, r.path, count))
+            })
+            .collect();
         let current = menu
             .iter()
-            .filter(|(_, href, _, _)| path == *href || path.starts_with(&format!("{href}/")))
-            .map(|(_, href, _, _)| href.len())
+            .filter(|(_, href, _)| path == *href || path.starts_with(&format!("{href}/")))
+            .map(|(_, href, _)| href.len())
             .max()
             .unwrap_or(0);
         AdminLayout {
@@ -114,7 +58,7 @@ impl AdminLayout {
             csrf: staff.csrf.clone(),
             menu: menu
                 .into_iter()
-                .map(|(label, href, count, _)| MenuLink {
+                .map(|(label, href, count)| MenuLink {
                     label,
                     href,
                     count,
