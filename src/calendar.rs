@@ -122,6 +122,10 @@ mod tests {
             all.holidays.push(day);
             day = day.tomorrow().unwrap();
         }
-        let _ = all.add_working_days(date(2026, 1, 1), 15);
+        let after = all.add_working_days(date(2026, 1, 1), 15);
+        // 400 holidays end on 4 February 2027 (a Thursday); the 15th working day after
+        // them is 25 February 2027.
+        assert_eq!(after, date(2027, 2, 25));
+        assert!(all.is_working_day(after));
     }
 }

@@ -381,10 +381,6 @@ impl Config {
     pub fn tls_dir(&self) -> PathBuf {
         self.data.join("tls")
     }
-
-    pub fn blobs_dir(&self) -> PathBuf {
-        self.data.join("blobs")
-    }
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, Error> {

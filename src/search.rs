@@ -28,7 +28,7 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Ter
 use unicode_normalization::UnicodeNormalization;
 
 use crate::content::{self, EntryId, Kind, Published};
-use crate::store::{Store, Tx, tables};
+use crate::store::{Store, tables};
 
 /// Bump when the schema or the analysis changes: the index is then rebuilt.
 const FORMAT: &str = "trangtin-search-1";
@@ -411,16 +411,6 @@ impl Search {
                 .and_then(|s| jiff::Timestamp::from_second(s).ok()),
         })
     }
-}
-
-/// Entry ids in the index of a read transaction (used by tests and `doctor`).
-pub fn published_ids(tx: &impl Tx) -> Result<Vec<EntryId>, content::Error> {
-    Ok(tables::ENTRIES
-        .values(tx)?
-        .into_iter()
-        .filter(|e| e.published.is_some())
-        .map(|e| e.id)
-        .collect())
 }
 
 #[cfg(test)]

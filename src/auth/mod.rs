@@ -167,10 +167,6 @@ pub fn users(tx: &impl Tx) -> Result<Vec<User>, Error> {
     Ok(all)
 }
 
-pub fn any_users(tx: &impl Tx) -> Result<bool, Error> {
-    Ok(!tables::USERS.values(tx)?.is_empty())
-}
-
 /// Replaces the password hash (and whether it must be changed at next login).
 pub fn set_password_hash(
     tx: &WriteTransaction,

@@ -443,24 +443,6 @@ pub fn available(actor: &Actor, entry: &EntryFacts, today: Date) -> Vec<Action> 
         .collect()
 }
 
-/// The states whose entries wait for this person (their inbox), ignoring unit scope.
-pub fn waiting_states(actor: &Actor, today: Date) -> Vec<State> {
-    let mut states = Vec::new();
-    if actor.has(Role::Contributor) || actor.has(Role::Compiler) {
-        states.extend([Draft, Returned]);
-    }
-    if actor.has(Role::Compiler) {
-        states.push(Submitted);
-    }
-    if actor.may_approve_something(today) || actor.has(Role::BoardMember) {
-        states.push(InReview);
-    }
-    if actor.has(Role::Publisher) {
-        states.extend([Approved, Scheduled]);
-    }
-    states
-}
-
 pub fn state_label(state: State) -> &'static str {
     match state {
         Draft => "Bản nháp",

@@ -16,18 +16,12 @@ use crate::support::{TEST_PASSWORD, TestServer};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
 fn skip(what: &str) {
-    if ci() {
-        panic!("CI=true but {what} is missing: .ci/run must install it");
-    }
-    eprintln!("\n==================================================================");
-    eprintln!("SKIPPED browser test: {what} is missing");
-    eprintln!("(apt-get install chromium chromium-driver; .ci/run installs axe-core)");
-    eprintln!("==================================================================\n");
+    crate::support::missing_tool(
+        "browser test",
+        what,
+        "apt-get install chromium chromium-driver; .ci/run installs axe-core",
+    );
 }
 
 pub fn chromium() -> Option<&'static str> {

@@ -126,8 +126,10 @@ fn verify_unit(unit: &str, binary: &Path) {
         .output()
         .is_ok_and(|o| o.status.success());
     if !available {
-        eprintln!(
-            "NOTE: systemd-analyze is not installed here; the unit file was not verified by it"
+        crate::support::missing_tool(
+            "the systemd unit check",
+            "systemd-analyze",
+            "apt-get install systemd",
         );
         return;
     }

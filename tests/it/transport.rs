@@ -192,7 +192,11 @@ async fn static_assets_have_hashed_urls_cached_for_a_year() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ipv6_listeners_work() {
     if std::net::TcpListener::bind("[::1]:0").is_err() {
-        eprintln!("SKIPPED ipv6_listeners_work: this machine has no IPv6 loopback");
+        crate::support::missing_tool(
+            "ipv6_listeners_work",
+            "an IPv6 loopback address",
+            "enable IPv6 on lo",
+        );
         return;
     }
     let server = TestServer::start_with(|c| {

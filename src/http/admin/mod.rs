@@ -304,11 +304,17 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
         );
     }
     if session::needs_touch(&session, now) {
-        let store = app.store.clone();
-        let token = token.clone();
-        tokio::spawn(async move {
-            let _ = store.write(move |tx| session::touch(tx, &token, now)).await;
-        });
+        // Awaited, not spawned: it happens once every few minutes per session, and the
+        // idle timeout then counts from a write that has landed. A failed write costs
+        // at most an early idle sign-out, so it is logged, not fatal.
+        let touched = token.clone();
+        if let Err(e) = app
+            .store
+            .write(move |tx| session::touch(tx, &touched, now))
+            .await
+        {
+            tracing::warn!("cannot record session activity: {e}");
+        }
     }
     Ok(Some(Arc::new(Staff {
         user,
