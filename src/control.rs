@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::Event;
-use crate::auth::{self, NewUser, password};
+use crate::auth::{self, NewUser, accounts, password};
 use crate::store::Store;
-use crate::workflow::Role;
+use crate::workflow::{Actor, Role};
 
 pub const SOCKET: &str = "trangtin.sock";
 
@@ -192,94 +191,75 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
             } else {
                 name
             };
-            store.write_blocking(|tx| {
-                let unit = match unit.as_deref() {
-                    None => None,
-                    Some(u) => match auth::find_unit(tx, u)? {
-                        Some(found) => Some(found.id),
-                        None => {
-                            let known: Vec<String> =
-                                auth::units(tx)?.into_iter().map(|u| u.name).collect();
-                            return Ok(Response::refused(format!(
-                                "unknown unit {u:?}; units are: {}",
-                                known.join("; ")
-                            )));
-                        }
-                    },
-                };
-                let new = NewUser {
-                    login: login.clone(),
-                    name,
-                    unit,
-                    roles: parsed,
-                };
-                match auth::create_user(tx, new, hash, false, now) {
-                    Ok(user) => {
-                        let roles = format!("{:?}", user.roles);
-                        let event = Event::new("cli", "user_created", &user.login).detail(roles);
-                        crate::audit::append(tx, event, now)?;
-                        Ok(Response::ok(format!("created user {}", user.login)))
+            let unit = match unit.as_deref() {
+                None => None,
+                Some(u) => match store.read_blocking(|tx| auth::find_unit(tx, u))? {
+                    Some(found) => Some(found.id),
+                    None => {
+                        let known: Vec<String> = store
+                            .read_blocking(|tx| auth::units(tx))?
+                            .into_iter()
+                            .map(|u| u.name)
+                            .collect();
+                        return Ok(Response::refused(format!(
+                            "unknown unit {u:?}; units are: {}",
+                            known.join("; ")
+                        )));
                     }
-                    Err(auth::Error::Invalid { field, .. }) => Ok(Response::refused(format!(
-                        "invalid {field}: logins are 2-32 characters of a-z, 0-9, '.', '_' or '-' and must be unused; the name must not be empty"
-                    ))),
-                    Err(e) => Err(e),
-                }
-            })
+                },
+            };
+            let new = NewUser {
+                login: login.clone(),
+                name,
+                unit,
+                roles: parsed,
+            };
+            let operator = Actor::operator();
+            match store.write_blocking(|tx| accounts::create(tx, &operator, new, hash, false, now))
+            {
+                Ok(user) => Ok(Response::ok(format!("created user {}", user.login))),
+                Err(auth::Error::Invalid { field, .. }) => Ok(Response::refused(format!(
+                    "invalid {field}: logins are 2-32 characters of a-z, 0-9, '.', '_' or '-' and must be unused; the name must not be empty"
+                ))),
+                Err(e) => Err(e),
+            }
         }
         Request::UserPasswd { login, password } => {
             if let Some(refusal) = check_password(&password, &login) {
                 return Ok(refusal);
             }
             let hash = password::hash(&password).map_err(auth::Error::Hash)?;
-            store.write_blocking(|tx| {
-                let Some(user) = auth::find_by_login(tx, &login)? else {
-                    return Ok(Response::refused(format!("no user {login:?}")));
-                };
-                if password::reused(&password, &user.password_hash, &user.previous_hashes) {
-                    return Ok(Response::refused(
-                        "password refused: it is the current or one of the last 4 passwords"
-                            .to_string(),
-                    ));
-                }
-                auth::set_password_hash(tx, user.id, hash, false, now)?;
-                // The operator's way back into an account disabled for inactivity.
-                if !user.enabled {
-                    auth::update_user(
-                        tx,
-                        user.id,
-                        auth::UserEdit {
-                            name: user.name.clone(),
-                            unit: user.unit,
-                            roles: user.roles.clone(),
-                            enabled: true,
-                        },
-                        now,
-                    )?;
-                }
-                crate::audit::append(tx, Event::new("cli", "password_set", &login), now)?;
-                auth::session::end_all_for(tx, user.id)?;
-                Ok(Response::ok(format!(
+            let operator = Actor::operator();
+            match store.write_blocking(|tx| {
+                accounts::set_password(tx, &operator, &login, &password, hash, now)
+            }) {
+                Ok(()) => Ok(Response::ok(format!(
                     "password of {login} changed; their sessions were ended"
-                )))
-            })
+                ))),
+                Err(auth::Error::NoSuchUser) => Ok(Response::refused(format!("no user {login:?}"))),
+                Err(auth::Error::PasswordReused) => Ok(Response::refused(
+                    "password refused: it is the current or one of the last 4 passwords",
+                )),
+                Err(e) => Err(e),
+            }
         }
-        Request::UserReset2fa { login } => store.write_blocking(|tx| {
-            let Some(user) = auth::find_by_login(tx, &login)? else {
+        Request::UserReset2fa { login } => {
+            let Some(user) = store.read_blocking(|tx| auth::find_by_login(tx, &login))? else {
                 return Ok(Response::refused(format!("no user {login:?}")));
             };
-            if !auth::second_factor::remove(tx, user.id)? {
-                return Ok(Response::refused(format!(
+            let operator = Actor::operator();
+            match store
+                .write_blocking(|tx| accounts::reset_second_factor(tx, &operator, user.id, now))
+            {
+                Ok(()) => Ok(Response::ok(format!(
+                    "second factor of {login} removed and their sessions ended; they enrol again at their next login"
+                ))),
+                Err(auth::Error::NoSecondFactor) => Ok(Response::refused(format!(
                     "{login} has no second factor to reset"
-                )));
+                ))),
+                Err(e) => Err(e),
             }
-            crate::audit::append(tx, Event::new("cli", "second_factor_reset", &login), now)?;
-            auth::require_password_change(tx, user.id, now)?;
-            auth::session::end_all_for(tx, user.id)?;
-            Ok(Response::ok(format!(
-                "second factor of {login} removed and their sessions ended; they enrol again at their next login"
-            )))
-        }),
+        }
         Request::Reindex => Ok(reindex(store, None)),
         Request::Export { .. } => Ok(Response::refused(
             "export renders pages, which needs the app: run it with the server stopped, or through a running server",
@@ -298,19 +278,21 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                 }),
             })
         }),
-        Request::Verify { on_mismatch } => {
-            Ok(match crate::integrity::check(store, on_mismatch, "cli", now) {
+        Request::Verify { on_mismatch } => Ok(
+            match crate::integrity::check(store, on_mismatch, "cli", now) {
                 Ok((report, _)) => Response::report(report),
                 Err(e) => Response::refused(format!("the integrity check could not run: {e}")),
-            })
-        }
+            },
+        ),
         Request::Backup { dir, passphrase } => {
             let dir = dir.unwrap_or_else(|| crate::backup::default_dir(store.data_dir()));
             let options = crate::backup::Options { passphrase };
-            Ok(match crate::backup::take(store, &dir, &options, "cli", now) {
-                Ok(status) => Response::ok(dir.join(&status.file).display().to_string()),
-                Err(e) => Response::refused(format!("backup failed: {e}")),
-            })
+            Ok(
+                match crate::backup::take(store, &dir, &options, "cli", now) {
+                    Ok(status) => Response::ok(dir.join(&status.file).display().to_string()),
+                    Err(e) => Response::refused(format!("backup failed: {e}")),
+                },
+            )
         }
         Request::UserList => store.read_blocking(|tx| {
             let units = auth::units(tx)?;

@@ -1,7 +1,9 @@
 //! Accounts: users, units, sessions and approval delegations. Passwords are stored
 //! only as argon2id hashes; session tokens only as their SHA-256.
 
+pub mod accounts;
 pub mod bootstrap;
+pub mod login;
 pub mod password;
 pub mod sealing;
 pub mod second_factor;
@@ -72,6 +74,13 @@ pub enum Error {
     NoSuchUnit,
     #[error("password hashing failed: {0}")]
     Hash(String),
+    /// A change of roles needs the acting person's password again.
+    #[error("the acting person's password must confirm this change")]
+    ConfirmationRequired,
+    #[error("the password is the current or one of the last ones")]
+    PasswordReused,
+    #[error("the account has no second factor")]
+    NoSecondFactor,
 }
 
 fn invalid(field: &'static str, message: &'static str) -> Error {

@@ -171,6 +171,12 @@ impl From<crate::auth::Error> for HttpError {
     fn from(e: crate::auth::Error) -> Self {
         match e {
             crate::auth::Error::NoSuchUser | crate::auth::Error::NoSuchUnit => HttpError::NotFound,
+            crate::auth::Error::NoSecondFactor => {
+                HttpError::BadRequest("the account has no second factor")
+            }
+            crate::auth::Error::ConfirmationRequired => {
+                HttpError::Forbidden("the password must confirm this change")
+            }
             other => HttpError::Internal(other.to_string()),
         }
     }

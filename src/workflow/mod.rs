@@ -313,6 +313,19 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The server's operator at the command line (`trangtin user …`), as the audit
+    /// trail names them.
+    pub fn operator() -> Actor {
+        Actor {
+            user: 0,
+            login: "cli".into(),
+            name: "Quản trị máy chủ (dòng lệnh)".into(),
+            roles: vec![Role::Administrator],
+            unit: None,
+            delegations: Vec::new(),
+        }
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

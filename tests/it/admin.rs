@@ -857,11 +857,10 @@ async fn the_first_admin_must_change_the_one_time_password() {
     let code = trangtin::auth::second_factor::code_at(&secret, server.app.clock.now());
     let enrolled = admin
         .client
-        .post(server.url("/quan-tri/xac-thuc-hai-buoc"))
+        .post(server.url("/quan-tri/xac-thuc-hai-buoc/bat"))
         .header("origin", format!("https://{}", server.https))
         .form(&[
             ("csrf", field_value(&html, "csrf").unwrap().as_str()),
-            ("thao_tac", "bat"),
             ("bi_mat", field_value(&html, "bi_mat").unwrap().as_str()),
             ("ma", code.as_str()),
             ("xac_nhan", good),

@@ -17,9 +17,8 @@ async fn enrol(server: &TestServer, staff: &mut Staff, login: &str) -> (Vec<u8>,
     let sealed = field_value(&html, "bi_mat").unwrap();
     let response = staff
         .post(
-            "/quan-tri/xac-thuc-hai-buoc",
+            "/quan-tri/xac-thuc-hai-buoc/bat",
             &[
-                ("thao_tac", "bat"),
                 ("bi_mat", &sealed),
                 ("ma", &code),
                 ("xac_nhan", TEST_PASSWORD),
@@ -129,13 +128,8 @@ async fn enrolment_then_a_login_needs_the_code_and_a_wrong_code_is_refused() {
     ] {
         let r = donvi
             .post(
-                "/quan-tri/xac-thuc-hai-buoc",
-                &[
-                    ("thao_tac", "bat"),
-                    ("bi_mat", &sealed),
-                    ("ma", &code),
-                    ("xac_nhan", password),
-                ],
+                "/quan-tri/xac-thuc-hai-buoc/bat",
+                &[("bi_mat", &sealed), ("ma", &code), ("xac_nhan", password)],
             )
             .await;
         assert_eq!(r.status(), 422);
@@ -162,9 +156,8 @@ async fn enrolment_then_a_login_needs_the_code_and_a_wrong_code_is_refused() {
     // An enrolled factor is not replaced by another enrolment (an old form replayed).
     let replaced = donvi
         .post(
-            "/quan-tri/xac-thuc-hai-buoc",
+            "/quan-tri/xac-thuc-hai-buoc/bat",
             &[
-                ("thao_tac", "bat"),
                 ("bi_mat", &sealed),
                 ("ma", &code_at(&offered, server.app.clock.now())),
                 ("xac_nhan", TEST_PASSWORD),
@@ -231,28 +224,24 @@ async fn a_recovery_code_works_once() {
     assert!(html.contains("Còn 8 mã dự phòng"), "{html}");
     let refused = donvi
         .post(
-            "/quan-tri/xac-thuc-hai-buoc",
-            &[("thao_tac", "ma-du-phong"), ("xac_nhan", "sai")],
+            "/quan-tri/xac-thuc-hai-buoc/ma-du-phong",
+            &[("xac_nhan", "sai")],
         )
         .await;
     assert_eq!(refused.status(), 422);
     // The password alone is not enough to renew them: a current code is asked too.
     let no_code = donvi
         .post(
-            "/quan-tri/xac-thuc-hai-buoc",
-            &[("thao_tac", "ma-du-phong"), ("xac_nhan", TEST_PASSWORD)],
+            "/quan-tri/xac-thuc-hai-buoc/ma-du-phong",
+            &[("xac_nhan", TEST_PASSWORD)],
         )
         .await;
     assert_eq!(no_code.status(), 422);
     let code = server.next_code("donvi").await;
     let renewed = donvi
         .post(
-            "/quan-tri/xac-thuc-hai-buoc",
-            &[
-                ("thao_tac", "ma-du-phong"),
-                ("ma", &code),
-                ("xac_nhan", TEST_PASSWORD),
-            ],
+            "/quan-tri/xac-thuc-hai-buoc/ma-du-phong",
+            &[("ma", &code), ("xac_nhan", TEST_PASSWORD)],
         )
         .await;
     assert_eq!(renewed.status(), 200);
@@ -272,12 +261,8 @@ async fn a_recovery_code_works_once() {
     donvi.csrf = field_value(&fresh, "csrf").unwrap();
     let off = donvi
         .post(
-            "/quan-tri/xac-thuc-hai-buoc",
-            &[
-                ("thao_tac", "tat"),
-                ("ma", &fresh_code),
-                ("xac_nhan", TEST_PASSWORD),
-            ],
+            "/quan-tri/xac-thuc-hai-buoc/tat",
+            &[("ma", &fresh_code), ("xac_nhan", TEST_PASSWORD)],
         )
         .await;
     assert_eq!(off.status(), 303);
@@ -413,8 +398,8 @@ async fn approvers_publishers_administrators_and_delegates_must_enrol_others_by_
     let admin = server.login("admin").await;
     let refused = admin
         .post(
-            "/quan-tri/xac-thuc-hai-buoc",
-            &[("thao_tac", "tat"), ("xac_nhan", TEST_PASSWORD)],
+            "/quan-tri/xac-thuc-hai-buoc/tat",
+            &[("xac_nhan", TEST_PASSWORD)],
         )
         .await;
     assert_eq!(refused.status(), 422);

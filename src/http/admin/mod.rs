@@ -132,6 +132,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PendingCsrf {
 }
 
 /// A signed-in person, as the guard found them.
+#[derive(Clone)]
 pub struct Staff {
     pub user: User,
     pub actor: Actor,
@@ -166,11 +167,8 @@ fn signed_in(parts: &Parts) -> Result<Arc<Staff>, HttpError> {
     }
     // A one-time password is replaced first, then the second factor enrolled.
     let changing_password = staff.user.must_change_password && path == PASSWORD;
-    if staff.must_enrol
-        && !changing_password
-        && path != SECOND_FACTOR
-        && path != "/quan-tri/dang-xuat"
-    {
+    let enrolling = path == SECOND_FACTOR || path.starts_with(&format!("{SECOND_FACTOR}/"));
+    if staff.must_enrol && !changing_password && !enrolling && path != "/quan-tri/dang-xuat" {
         return Err(HttpError::SecondFactorRequired);
     }
     Ok(staff)

@@ -10,11 +10,11 @@ use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
 use super::{SignedIn, page, site_and_inbox};
 use crate::app::App;
-use crate::audit::{self, Event};
-use crate::auth::{self, Grant, NewUser, UnitId, UserEdit, UserId, password, throttle};
+use crate::auth::{self, Grant, NewUser, UnitId, UserEdit, UserId, accounts, password, throttle};
 use crate::content::{self, Kind};
 use crate::http::error::{HttpError, Outcome, see_other};
-use crate::workflow::Role;
+use crate::workflow::{Actor, Role};
+use jiff::Timestamp;
 
 #[derive(Serialize)]
 struct RoleChoice {
@@ -175,6 +175,10 @@ fn auth_errors(e: auth::Error) -> Result<Vec<FieldError>, HttpError> {
             field: "unit",
             message: "Đơn vị không tồn tại.".into(),
         }]),
+        auth::Error::ConfirmationRequired => Ok(vec![FieldError {
+            field: "xac_nhan",
+            message: "Vui lòng nhập đúng mật khẩu của bạn để xác nhận thao tác này.".into(),
+        }]),
         other => Err(other.into()),
     }
 }
@@ -193,20 +197,10 @@ pub async fn create_user(
     };
     let one_time = password::generate()?;
     let hash = app.hash_password(one_time.clone()).await?;
-    let now = app.clock.now();
-    let by = staff.user.login.clone();
+    let (by, now) = (staff.actor.clone(), app.clock.now());
     let made = app
         .store
-        .write(move |tx| -> Result<_, auth::Error> {
-            let user = auth::create_user(tx, new, hash, true, now)?;
-            let roles = format!("{:?}", user.roles);
-            audit::append(
-                tx,
-                Event::new(&by, "user_created", &user.login).detail(roles),
-                now,
-            )?;
-            Ok(user)
-        })
+        .write(move |tx| accounts::create(tx, &by, new, hash, true, now))
         .await;
     match made {
         Ok(user) => {
@@ -310,56 +304,23 @@ pub async fn update_user(
     form: FormData,
 ) -> Result<Response, HttpError> {
     let id = UserId(id);
-    let mut edit = UserEdit {
+    let edit = UserEdit {
         name: form.get("name").to_string(),
         unit: unit_from(&form),
         roles: roles_from(&form),
         enabled: form.has("enabled"),
     };
-    // An administrator cannot lock themselves out by accident.
-    if id == staff.user.id {
-        edit.enabled = true;
-        if !edit.roles.contains(&Role::Administrator) {
-            edit.roles.push(Role::Administrator);
-        }
-    }
-    let current = app.store.read(move |tx| auth::user(tx, id)).await?;
-    let mut wanted = edit.roles.clone();
-    wanted.sort();
-    wanted.dedup();
-    let roles_changed = current.is_some_and(|u| u.roles != wanted);
-    if roles_changed && let Some(error) = password_confirmed(&app, &staff, &form).await? {
-        return user_page(&app, &staff, id, vec![error], None, None).await;
-    }
-    let now = app.clock.now();
-    let by = staff.user.login.clone();
-    let (own, token) = (id == staff.user.id, staff.token.clone());
+    let confirmed = password_confirmed(&app, &staff, &form).await?.is_none();
     let origin = super::account::session_origin(super::account::client_ip(peer), &headers);
-    match app
+    let (by, token, now) = (staff.actor.clone(), staff.token.clone(), app.clock.now());
+    let saved = app
         .store
-        .write(move |tx| -> Result<_, auth::Error> {
-            let detail = format!("roles {:?}, enabled {}", edit.roles, edit.enabled);
-            auth::update_user(tx, id, edit, now)?;
-            let login = auth::user(tx, id)?.map(|u| u.login).unwrap_or_default();
-            audit::append(
-                tx,
-                Event::new(&by, "user_updated", login).detail(detail),
-                now,
-            )?;
-            // New roles, new session ids: the person signs in again, or (changing
-            // their own roles) this browser gets a fresh session.
-            if !roles_changed {
-                return Ok(None);
-            }
-            if own {
-                auth::session::end(tx, &token)?;
-                return Ok(Some(auth::session::start(tx, id, origin, now)?.0));
-            }
-            auth::session::end_all_for(tx, id)?;
-            Ok(None)
+        .write(move |tx| {
+            let own_session = Some((token.as_str(), origin));
+            accounts::update(tx, &by, id, edit, confirmed, own_session, now)
         })
-        .await
-    {
+        .await;
+    match saved {
         Ok(renewed) => {
             let response = see_other(&format!(
                 "/quan-tri/nguoi-dung/{}?tb=da-luu-nguoi-dung",
@@ -385,15 +346,9 @@ pub async fn reset_password(
     let id = UserId(id);
     let one_time = password::generate()?;
     let hash = app.hash_password(one_time.clone()).await?;
-    let now = app.clock.now();
-    let by = staff.user.login.clone();
+    let (by, now) = (staff.actor.clone(), app.clock.now());
     app.store
-        .write(move |tx| -> Result<_, auth::Error> {
-            auth::set_password_hash(tx, id, hash, true, now)?;
-            let login = auth::user(tx, id)?.map(|u| u.login).unwrap_or_default();
-            audit::append(tx, Event::new(&by, "password_reset", login), now)?;
-            auth::session::end_all_for(tx, id)
-        })
+        .write(move |tx| accounts::reset_password(tx, &by, id, hash, now))
         .await?;
     tracing::info!(by = %staff.user.login, user = id.0, "password reset");
     user_page(&app, &staff, id, Vec::new(), Some(one_time), None).await
@@ -420,27 +375,18 @@ pub(super) async fn password_confirmed(
     }))
 }
 
-/// An administrator's one-click action on an account: `change` and its audit record
-/// (`action`) in one transaction, then back to the account's page with `flash`.
+/// An administrator's one-click action on an account (a command of
+/// `auth::accounts`), then back to the account's page with `flash`.
 async fn account_action(
     app: &Arc<App>,
     staff: &super::Staff,
     id: UserId,
-    action: &'static str,
     flash: &'static str,
-    change: fn(&redb::WriteTransaction, &auth::User) -> Result<(), auth::Error>,
+    command: fn(&redb::WriteTransaction, &Actor, UserId, Timestamp) -> Result<(), auth::Error>,
 ) -> Result<Response, HttpError> {
-    let now = app.clock.now();
-    let actor = staff.user.login.clone();
-    app.store
-        .write(move |tx| -> Result<_, auth::Error> {
-            let user = auth::user(tx, id)?.ok_or(auth::Error::NoSuchUser)?;
-            change(tx, &user)?;
-            audit::append(tx, Event::new(&actor, action, &user.login), now)?;
-            Ok(())
-        })
-        .await?;
-    tracing::info!(by = %staff.user.login, user = id.0, action, "account action");
+    let (by, now) = (staff.actor.clone(), app.clock.now());
+    app.store.write(move |tx| command(tx, &by, id, now)).await?;
+    tracing::info!(by = %staff.user.login, user = id.0, flash, "account action");
     Ok(see_other(&format!(
         "/quan-tri/nguoi-dung/{}?tb={flash}",
         id.0
@@ -453,15 +399,7 @@ pub async fn unlock_user(
     SignedIn(staff): SignedIn,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
-    account_action(
-        &app,
-        &staff,
-        UserId(id),
-        "unlocked",
-        "da-mo-khoa",
-        |tx, user| Ok(throttle::clear(tx, &user.login)?),
-    )
-    .await
+    account_action(&app, &staff, UserId(id), "da-mo-khoa", accounts::unlock).await
 }
 
 /// `POST /quan-tri/nguoi-dung/{id}/xac-thuc-hai-buoc` — removes a person's second
@@ -477,19 +415,8 @@ pub async fn reset_second_factor(
     if let Some(error) = password_confirmed(&app, &staff, &form).await? {
         return user_page(&app, &staff, id, vec![error], None, None).await;
     }
-    account_action(
-        &app,
-        &staff,
-        id,
-        "second_factor_reset",
-        "da-dat-lai-xac-thuc",
-        |tx, user| {
-            auth::second_factor::remove(tx, user.id)?;
-            auth::require_password_change(tx, user.id, jiff::Timestamp::now())?;
-            auth::session::end_all_for(tx, user.id)
-        },
-    )
-    .await
+    let flash = "da-dat-lai-xac-thuc";
+    account_action(&app, &staff, id, flash, accounts::reset_second_factor).await
 }
 
 /// `POST /quan-tri/nguoi-dung/{id}/dang-xuat` — ends every session of the account.
@@ -502,9 +429,8 @@ pub async fn end_user_sessions(
         &app,
         &staff,
         UserId(id),
-        "sessions_revoked",
         "da-dong-phien",
-        |tx, user| auth::session::end_all_for(tx, user.id),
+        accounts::end_sessions,
     )
     .await
 }
@@ -744,16 +670,10 @@ pub async fn grant_delegation(
             .map(String::from)
             .collect(),
     };
-    let (grantor, now) = (staff.user.clone(), app.clock.now());
+    let (by, now) = (staff.actor.clone(), app.clock.now());
     match app
         .store
-        .write(move |tx| -> Result<_, auth::Error> {
-            let d = auth::grant_delegation(tx, &grantor, grant, now)?;
-            let detail = format!("to user #{}", d.delegate);
-            let event = Event::new(&grantor.login, "delegation_granted", d.id).detail(detail);
-            audit::append(tx, event, now)?;
-            Ok(d)
-        })
+        .write(move |tx| accounts::grant_delegation(tx, &by, grant, now))
         .await
     {
         Ok(d) => {
@@ -774,18 +694,10 @@ pub async fn revoke_delegation(
     if let Some(error) = password_confirmed(&app, &staff, &form).await? {
         return delegations_page(&app, &staff, vec![error], None).await;
     }
-    let (grantor, now) = (staff.user.clone(), app.clock.now());
+    let (by, now) = (staff.actor.clone(), app.clock.now());
     match app
         .store
-        .write(move |tx| -> Result<_, auth::Error> {
-            auth::revoke_delegation(tx, &grantor, id)?;
-            audit::append(
-                tx,
-                Event::new(&grantor.login, "delegation_revoked", id),
-                now,
-            )?;
-            Ok(())
-        })
+        .write(move |tx| accounts::revoke_delegation(tx, &by, id, now))
         .await
     {
         Ok(()) => Ok(see_other("/quan-tri/uy-quyen?tb=da-thu-hoi")),

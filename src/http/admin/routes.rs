@@ -274,8 +274,14 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         menu("Xác thực hai bước", SECOND_FACTOR, Staff, || {
             get(two_step::second_factor_form)
         }),
-        action(SECOND_FACTOR, Staff, || {
-            post(two_step::change_second_factor)
+        action("/quan-tri/xac-thuc-hai-buoc/bat", Staff, || {
+            post(two_step::enrol_second_factor)
+        }),
+        action("/quan-tri/xac-thuc-hai-buoc/ma-du-phong", Staff, || {
+            post(two_step::renew_recovery_codes)
+        }),
+        action("/quan-tri/xac-thuc-hai-buoc/tat", Staff, || {
+            post(two_step::turn_off_second_factor)
         }),
         page(LOGIN, Anyone, || get(account::login_form)),
         action(LOGIN, Anyone, || post(account::login)),

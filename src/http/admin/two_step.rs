@@ -14,10 +14,9 @@ use super::form::{self, FormData};
 use super::people::password_confirmed;
 use super::views::{AdminLayout, FieldError, flash_code};
 use super::{LOGIN_COOKIE, SECOND_FACTOR, SignedIn, Staff, page, site_and_inbox};
-use crate::app::App;
-use crate::audit::{self, Event};
-use crate::auth::second_factor::{self, Checked, NewSecret};
-use crate::auth::{self, session, throttle};
+use crate::app::{App, CodeAttempt, LoginOutcome};
+use crate::auth::second_factor::{self, NewSecret};
+use crate::auth::{self, accounts, session};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::server::Peer;
 
@@ -108,110 +107,33 @@ pub async fn submit_code(
 ) -> Result<Response, HttpError> {
     let ip = client_ip(peer);
     let next = form.get("tiep").to_string();
-    let Some((token, user)) = awaiting(&app, &headers).await? else {
+    let Some((half_session, user)) = awaiting(&app, &headers).await? else {
         return login_page(&app, next, String::new(), Some(EXPIRED), Outcome::Invalid).await;
     };
-    let now = app.clock.now();
-    let policy = app.config.login;
-    let from_address = app.address_failures.count(ip, policy.window, now);
-    if from_address >= policy.max_failures_per_address {
-        tokio::time::sleep(policy.delay(from_address)).await;
-        return code_page(&app, &next, Some(account::TOO_MANY), Outcome::Throttled).await;
-    }
     let login = user.login.clone();
-    if app
-        .store
-        .read(move |tx| throttle::locked(tx, &login, now))
-        .await?
-    {
-        end_session(&app, &token).await?;
-        record_failed(&app, &user, ip, "login_refused_locked", None, false).await?;
-        return login_page(
-            &app,
-            next,
-            user.login,
-            Some(account::LOCKED),
-            Outcome::Invalid,
-        )
-        .await;
-    }
-    let typed = form.get("ma").to_string();
-    let (key, id) = (app.secret_key.clone(), user.id);
-    let checked = app
-        .store
-        .write(move |tx| second_factor::check(tx, &key, id, &typed, now))
-        .await?;
-    match checked {
-        Checked::Code => {
-            let origin = session_origin(ip, &headers);
-            account::finish_login(&app, user, ip, origin, Some(token), "password+totp", &next).await
+    let attempt = CodeAttempt {
+        half_session,
+        user,
+        code: form.get("ma").to_string(),
+        ip,
+        origin: session_origin(ip, &headers),
+    };
+    let (error, outcome) = match app.attempt_code(attempt).await? {
+        LoginOutcome::SignedIn {
+            session,
+            must_change_password,
+        } => return Ok(account::signed_in(&session, must_change_password, &next)),
+        LoginOutcome::Locked => {
+            return login_page(&app, next, login, Some(account::LOCKED), Outcome::Invalid).await;
         }
-        Checked::RecoveryCode { left } => {
-            let origin = session_origin(ip, &headers);
-            tracing::warn!(user = %user.login, left, "signed in with a recovery code");
-            account::finish_login(
-                &app,
-                user,
-                ip,
-                origin,
-                Some(token),
-                "password+recovery code",
-                &next,
-            )
-            .await
+        LoginOutcome::Expired | LoginOutcome::CodeNext { .. } => {
+            return login_page(&app, next, login, Some(EXPIRED), Outcome::Invalid).await;
         }
-        Checked::KeyMismatch => {
-            tracing::error!(
-                user = %user.login,
-                "the stored TOTP secret does not open with data/secret.key; was the key replaced?"
-            );
-            code_page(&app, &next, Some(KEY_MISMATCH), Outcome::Invalid).await
-        }
-        Checked::NotEnrolled => {
-            // Reset by an administrator between the two steps: start again.
-            end_session(&app, &token).await?;
-            login_page(&app, next, user.login, Some(EXPIRED), Outcome::Invalid).await
-        }
-        Checked::Wrong | Checked::Replayed => {
-            let detail = if checked == Checked::Replayed {
-                "code already used"
-            } else {
-                "wrong code"
-            };
-            let locked =
-                record_failed(&app, &user, ip, "second_factor_failed", Some(detail), true).await?;
-            tokio::time::sleep(policy.delay(from_address + 1)).await;
-            if locked {
-                end_session(&app, &token).await?;
-                return login_page(
-                    &app,
-                    next,
-                    user.login,
-                    Some(account::LOCKED),
-                    Outcome::Invalid,
-                )
-                .await;
-            }
-            code_page(&app, &next, Some(WRONG_CODE), Outcome::Invalid).await
-        }
-    }
-}
-
-async fn record_failed(
-    app: &Arc<App>,
-    user: &auth::User,
-    ip: std::net::IpAddr,
-    action: &'static str,
-    detail: Option<&'static str>,
-    counts: bool,
-) -> Result<bool, HttpError> {
-    account::record_failure(app, &user.login, ip, action, detail, counts).await
-}
-
-async fn end_session(app: &Arc<App>, token: &str) -> Result<(), HttpError> {
-    let token = token.to_string();
-    app.store.write(move |tx| session::end(tx, &token)).await?;
-    Ok(())
+        LoginOutcome::Throttled => (account::TOO_MANY, Outcome::Throttled),
+        LoginOutcome::KeyMismatch => (KEY_MISMATCH, Outcome::Invalid),
+        LoginOutcome::Refused => (WRONG_CODE, Outcome::Invalid),
+    };
+    code_page(&app, &next, Some(error), outcome).await
 }
 
 /// What the enrolment form shows: the secret sealed for the form, as text and as QR.
@@ -321,9 +243,46 @@ pub async fn second_factor_form(
     .await
 }
 
-/// `POST /quan-tri/xac-thuc-hai-buoc`: `thao_tac` is `bat` (enrol), `ma-du-phong`
-/// (new recovery codes) or `tat` (turn off). Each asks for the password again.
-pub async fn change_second_factor(
+fn field_error(field: &'static str, message: &str) -> Vec<FieldError> {
+    vec![FieldError {
+        field,
+        message: message.into(),
+    }]
+}
+
+/// Changing an enrolled factor asks for the password and a current code. Returns the
+/// page to answer with when either is wrong.
+async fn confirmed_with_code(
+    app: &Arc<App>,
+    staff: &Staff,
+    form: &FormData,
+) -> Result<Option<Response>, HttpError> {
+    if let Some(error) = password_confirmed(app, staff, form).await? {
+        return second_factor_page(app, staff, None, Vec::new(), vec![error], None)
+            .await
+            .map(Some);
+    }
+    let (key, id, now) = (app.secret_key.clone(), staff.user.id, app.clock.now());
+    let code = form.get("ma").to_string();
+    let checked = app
+        .store
+        .write(move |tx| second_factor::check(tx, &key, id, &code, now))
+        .await?;
+    if checked.accepted() {
+        return Ok(None);
+    }
+    let errors = field_error(
+        "ma",
+        "Mã xác thực không đúng hoặc đã được dùng. Hãy nhập mã mới trên ứng dụng, hoặc một mã dự phòng.",
+    );
+    second_factor_page(app, staff, None, Vec::new(), errors, None)
+        .await
+        .map(Some)
+}
+
+/// `POST /quan-tri/xac-thuc-hai-buoc/bat`: enrols the app whose QR code the page
+/// showed (`bi_mat`), with the first code (`ma`) and the password.
+pub async fn enrol_second_factor(
     State(app): State<Arc<App>>,
     SignedIn(staff): SignedIn,
     peer: Option<Extension<Peer>>,
@@ -334,131 +293,90 @@ pub async fn change_second_factor(
     if let Some(error) = password_confirmed(&app, &staff, &form).await? {
         return second_factor_page(&app, &staff, pending, Vec::new(), vec![error], None).await;
     }
-    let (id, login, now) = (staff.user.id, staff.user.login.clone(), app.clock.now());
-    let action = form.get("thao_tac");
-    let enrolled = app
+    let Some(secret) = pending else {
+        let errors = field_error("ma", "Mã QR đã cũ. Vui lòng quét lại mã QR mới bên dưới.");
+        return second_factor_page(&app, &staff, None, Vec::new(), errors, None).await;
+    };
+    let (by, key, now) = (staff.actor.clone(), app.secret_key.clone(), app.clock.now());
+    let (code, origin) = (
+        form.get("ma").to_string(),
+        session_origin(client_ip(peer), &headers),
+    );
+    // A new factor replaces nothing: a present one is turned off first.
+    let id = staff.user.id;
+    if app
         .store
         .read(move |tx| second_factor::is_enrolled(tx, id))
-        .await?;
-    if action == "bat" && enrolled {
-        // A new factor replaces nothing: the present one is turned off first.
+        .await?
+    {
         return Ok(see_other(SECOND_FACTOR));
     }
-    // Changing an enrolled factor takes a current code too, not just the password.
-    if action != "bat" && enrolled {
-        let (key, code) = (app.secret_key.clone(), form.get("ma").to_string());
-        let checked = app
-            .store
-            .write(move |tx| second_factor::check(tx, &key, id, &code, now))
-            .await?;
-        if !checked.accepted() {
-            let error = FieldError {
-                field: "ma",
-                message: "Mã xác thực không đúng hoặc đã được dùng. Hãy nhập mã mới trên ứng dụng, hoặc một mã dự phòng.".into(),
-            };
-            return second_factor_page(&app, &staff, None, Vec::new(), vec![error], None).await;
-        }
+    let (enrolled, secret) = app
+        .store
+        .write(move |tx| {
+            accounts::enrol_second_factor(tx, &by, &key, &secret, &code, origin, now)
+                .map(|enrolled| (enrolled, secret))
+        })
+        .await?;
+    let Some(enrolled) = enrolled else {
+        let errors = field_error(
+            "ma",
+            "Mã xác thực không đúng. Hãy nhập mã 6 chữ số đang hiện trên ứng dụng (kiểm tra đồng hồ của điện thoại).",
+        );
+        return second_factor_page(&app, &staff, Some(secret), Vec::new(), errors, None).await;
+    };
+    tracing::info!(user = %staff.user.login, "second factor enrolled");
+    let renewed = Staff {
+        csrf: enrolled.session.csrf,
+        token: enrolled.token.clone(),
+        must_enrol: false,
+        ..(*staff).clone()
+    };
+    let codes = enrolled.recovery_codes;
+    let response = second_factor_page(&app, &renewed, None, codes, Vec::new(), None).await?;
+    Ok(account::with_cookies(
+        response,
+        &[form::set_cookie(session::COOKIE, &enrolled.token, None)],
+    ))
+}
+
+/// `POST /quan-tri/xac-thuc-hai-buoc/ma-du-phong`: new recovery codes, shown once.
+pub async fn renew_recovery_codes(
+    State(app): State<Arc<App>>,
+    SignedIn(staff): SignedIn,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    if let Some(refused) = confirmed_with_code(&app, &staff, &form).await? {
+        return Ok(refused);
     }
-    match action {
-        "bat" => {
-            let Some(secret) = pending else {
-                let error = FieldError {
-                    field: "ma",
-                    message: "Mã QR đã cũ. Vui lòng quét lại mã QR mới bên dưới.".into(),
-                };
-                return second_factor_page(&app, &staff, None, Vec::new(), vec![error], None).await;
-            };
-            let code = form.get("ma").to_string();
-            let key = app.secret_key.clone();
-            let origin = session_origin(client_ip(peer), &headers);
-            let enrolled = app
-                .store
-                .write(move |tx| -> Result<_, auth::Error> {
-                    let Some(codes) = second_factor::enrol(tx, &key, id, &secret, &code, now)?
-                    else {
-                        return Ok(Err(secret));
-                    };
-                    audit::append(
-                        tx,
-                        Event::new(&login, "second_factor_enrolled", &login),
-                        now,
-                    )?;
-                    // More standing, a new session id; and every other session of
-                    // this person, opened with the password alone, ends with it.
-                    session::end_all_for(tx, id)?;
-                    let (token, session) = session::start(tx, id, origin, now)?;
-                    Ok(Ok((codes, token, session)))
-                })
-                .await?;
-            match enrolled {
-                Err(secret) => {
-                    let error = FieldError {
-                        field: "ma",
-                        message: "Mã xác thực không đúng. Hãy nhập mã 6 chữ số đang hiện trên ứng dụng (kiểm tra đồng hồ của điện thoại).".into(),
-                    };
-                    second_factor_page(&app, &staff, Some(secret), Vec::new(), vec![error], None)
-                        .await
-                }
-                Ok((codes, token, session)) => {
-                    tracing::info!(user = %staff.user.login, "second factor enrolled");
-                    let renewed = Staff {
-                        csrf: session.csrf,
-                        token: token.clone(),
-                        second_factor_required: staff.second_factor_required,
-                        must_enrol: false,
-                        user: staff.user.clone(),
-                        actor: staff.actor.clone(),
-                        alerts: staff.alerts.clone(),
-                    };
-                    let response =
-                        second_factor_page(&app, &renewed, None, codes, Vec::new(), None).await?;
-                    Ok(account::with_cookies(
-                        response,
-                        &[form::set_cookie(session::COOKIE, &token, None)],
-                    ))
-                }
-            }
-        }
-        "ma-du-phong" => {
-            let codes = app
-                .store
-                .write(move |tx| -> Result<_, auth::Error> {
-                    let codes = second_factor::renew_recovery_codes(tx, id)?;
-                    audit::append(
-                        tx,
-                        Event::new(&login, "recovery_codes_renewed", &login),
-                        now,
-                    )?;
-                    Ok(codes)
-                })
-                .await?;
-            second_factor_page(&app, &staff, None, codes, Vec::new(), None).await
-        }
-        "tat" if staff.second_factor_required => {
-            let error = FieldError {
-                field: "xac_nhan",
-                message: "Vai trò của bạn bắt buộc dùng xác thực hai bước nên không thể tắt."
-                    .into(),
-            };
-            second_factor_page(&app, &staff, None, Vec::new(), vec![error], None).await
-        }
-        "tat" => {
-            app.store
-                .write(move |tx| -> Result<_, auth::Error> {
-                    if second_factor::remove(tx, id)? {
-                        audit::append(
-                            tx,
-                            Event::new(&login, "second_factor_removed", &login),
-                            now,
-                        )?;
-                        // The shorter password the factor allowed may no longer do.
-                        auth::require_password_change(tx, id, now)?;
-                    }
-                    Ok(())
-                })
-                .await?;
-            Ok(see_other(&format!("{SECOND_FACTOR}?tb=da-tat-xac-thuc")))
-        }
-        _ => Err(HttpError::BadRequest("unknown second-factor action")),
+    let (by, now) = (staff.actor.clone(), app.clock.now());
+    let codes = app
+        .store
+        .write(move |tx| accounts::renew_recovery_codes(tx, &by, now))
+        .await?;
+    second_factor_page(&app, &staff, None, codes, Vec::new(), None).await
+}
+
+/// `POST /quan-tri/xac-thuc-hai-buoc/tat`: turns the factor off, unless a role
+/// requires it.
+pub async fn turn_off_second_factor(
+    State(app): State<Arc<App>>,
+    SignedIn(staff): SignedIn,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    if let Some(refused) = confirmed_with_code(&app, &staff, &form).await? {
+        return Ok(refused);
     }
+    if staff.second_factor_required {
+        let errors = field_error(
+            "xac_nhan",
+            "Vai trò của bạn bắt buộc dùng xác thực hai bước nên không thể tắt.",
+        );
+        return second_factor_page(&app, &staff, None, Vec::new(), errors, None).await;
+    }
+    let (by, now) = (staff.actor.clone(), app.clock.now());
+    app.store
+        .write(move |tx| accounts::turn_off_second_factor(tx, &by, now))
+        .await?;
+    Ok(see_other(&format!("{SECOND_FACTOR}?tb=da-tat-xac-thuc")))
 }

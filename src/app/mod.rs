@@ -2,6 +2,8 @@
 //! clock), built once at start-up and passed to every handler. No globals, so two
 //! servers with different configs can live in one process.
 
+mod login;
+
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -16,6 +18,8 @@ use crate::render::Renderer;
 use crate::site::SiteSettings;
 use crate::store::{self, Store};
 use crate::{demo, site};
+
+pub use login::{CodeAttempt, Outcome as LoginOutcome, PasswordAttempt};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
