@@ -161,6 +161,31 @@ pub fn end_sessions(
     record(tx, by, "sessions_revoked", &user.login, None, now)
 }
 
+/// Ends every session of the acting person but the one they are using.
+pub fn end_other_sessions(
+    tx: &WriteTransaction,
+    by: &Actor,
+    keep: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    session::end_others(tx, UserId(by.user), keep)?;
+    record(tx, by, "sessions_revoked", &by.login, None, now)
+}
+
+/// Ends one of the acting person's sessions, named by its public id.
+pub fn end_own_session(
+    tx: &WriteTransaction,
+    by: &Actor,
+    id: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    if session::end_by_id(tx, UserId(by.user), id)? {
+        let short: String = id.chars().take(12).collect();
+        record(tx, by, "session_revoked", &by.login, Some(short), now)?;
+    }
+    Ok(())
+}
+
 /// Removes a person's second factor (a lost phone with no recovery codes left): their
 /// sessions end and they choose a new password and enrol again at the next login.
 /// Fails with `NoSecondFactor` when there is none, changing nothing.

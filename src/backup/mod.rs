@@ -121,6 +121,20 @@ impl<R> Hashing<R> {
 }
 
 /// Where backups go unless told otherwise: `data/backups` (mode 0700).
+/// Records that `by` downloaded the archive `name` (`bytes` long) from the admin page.
+pub fn record_download(
+    tx: &redb::WriteTransaction,
+    by: &crate::workflow::Actor,
+    name: &str,
+    bytes: u64,
+    now: Timestamp,
+) -> Result<(), crate::store::Error> {
+    let event = crate::audit::Event::new(&by.login, "backup_downloaded", name)
+        .detail(format!("{bytes} bytes"));
+    crate::audit::append(tx, event, now)?;
+    Ok(())
+}
+
 pub fn default_dir(data: &Path) -> PathBuf {
     data.join("backups")
 }

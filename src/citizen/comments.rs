@@ -8,8 +8,10 @@ use jiff::civil::Date;
 use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{self, Event};
 use crate::content::Published;
 use crate::store::{self, Tx, tables};
+use crate::workflow::Actor;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -135,28 +137,43 @@ pub fn approved(tx: &impl Tx, entry: u64) -> Result<Vec<Comment>, store::Error> 
 
 /// Erases the commenter's name, email and organisation (on request); the comment
 /// stays, shown as "Người góp ý" if it was approved.
-pub fn erase_personal_data(tx: &WriteTransaction, seq: u64) -> Result<Comment, Error> {
+/// Erases a commenter's name, email and organisation on their request, and records
+/// it; the comment itself stays.
+pub fn erase_personal_data(
+    tx: &WriteTransaction,
+    by: &Actor,
+    seq: u64,
+    now: Timestamp,
+) -> Result<Comment, Error> {
     let mut comment = tables::COMMENTS.get(tx, seq)?.ok_or(Error::NoSuchComment)?;
     comment.name.clear();
     comment.email.clear();
     comment.organisation.clear();
     comment.show_name = false;
     tables::COMMENTS.insert(tx, seq, &comment)?;
+    let event = Event::new(
+        &by.login,
+        "comment_personal_data_erased",
+        format!("comment {seq}"),
+    );
+    audit::append(tx, event, now)?;
     Ok(comment)
 }
 
+/// The Board's decision on a comment: shown under the draft, or not (with a reason),
+/// and recorded.
 pub fn moderate(
     tx: &WriteTransaction,
+    by: &Actor,
     seq: u64,
     approve: bool,
-    by: &str,
     reason: &str,
     now: Timestamp,
 ) -> Result<Comment, Error> {
     let mut comment = tables::COMMENTS.get(tx, seq)?.ok_or(Error::NoSuchComment)?;
     comment.moderation = if approve {
         Moderation::Approved {
-            moderated_by: by.to_string(),
+            moderated_by: by.login.clone(),
             moderated_at: now,
         }
     } else {
@@ -165,12 +182,22 @@ pub fn moderate(
             return Err(Error::ReasonRequired);
         }
         Moderation::Rejected {
-            moderated_by: by.to_string(),
+            moderated_by: by.login.clone(),
             moderated_at: now,
             reason: reason.to_string(),
         }
     };
     tables::COMMENTS.insert(tx, seq, &comment)?;
+    let action = if approve {
+        "comment_approved"
+    } else {
+        "comment_rejected"
+    };
+    audit::append(
+        tx,
+        Event::new(&by.login, action, format!("comment {seq}")),
+        now,
+    )?;
     Ok(comment)
 }
 

@@ -11,7 +11,9 @@ use jiff::Timestamp;
 use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{self, Event};
 use crate::store::{self, Tx, tables};
+use crate::workflow::Actor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -218,10 +220,11 @@ pub fn waiting(tx: &impl Tx) -> Result<usize, Error> {
     Ok(all(tx)?.iter().filter(|m| m.handled.is_none()).count())
 }
 
+/// Marks a message handled, with a note of what was done, and records it.
 pub fn mark_handled(
     tx: &WriteTransaction,
+    by: &Actor,
     seq: u64,
-    by: &crate::auth::User,
     note: &str,
     now: Timestamp,
 ) -> Result<Message, Error> {
@@ -237,13 +240,16 @@ pub fn mark_handled(
         note: note.to_string(),
     });
     tables::MESSAGES.insert(tx, seq, &message)?;
+    let event = Event::new(&by.login, "message_handled", message.reference());
+    audit::append(tx, event, now)?;
     Ok(message)
 }
 
 /// Erases the sender's name, email and organisation (on their request, or when the
-/// matter is closed); the content stays for the record.
+/// matter is closed), and records it; the content stays for the record.
 pub fn erase_personal_data(
     tx: &WriteTransaction,
+    by: &Actor,
     seq: u64,
     now: Timestamp,
 ) -> Result<Message, Error> {
@@ -253,6 +259,12 @@ pub fn erase_personal_data(
     message.sent.organisation = String::new();
     message.erased_at = Some(now);
     tables::MESSAGES.insert(tx, seq, &message)?;
+    let event = Event::new(
+        &by.login,
+        "message_personal_data_erased",
+        message.reference(),
+    );
+    audit::append(tx, event, now)?;
     Ok(message)
 }
 

@@ -478,6 +478,23 @@ pub fn erase_by(
     Ok(q)
 }
 
+/// The asker erases their own name and email, with the ticket and the status key
+/// they were given. Returns false, changing nothing, when the two do not match.
+pub fn erase_by_asker(
+    tx: &WriteTransaction,
+    ticket: &str,
+    key: &str,
+    now: Timestamp,
+) -> Result<bool, Error> {
+    let Some(q) = find_by_ticket(tx, ticket, key)? else {
+        return Ok(false);
+    };
+    erase_personal_data(tx, q.seq, now)?;
+    let event = Event::new("citizen", "question_personal_data_erased", q.ticket());
+    audit::append(tx, event, now)?;
+    Ok(true)
+}
+
 /// Starts the answer as a draft `Answer` entry linked to the question. A draft the
 /// editor rejects comes back as its field errors, with nothing written.
 pub fn start_answer(

@@ -189,15 +189,23 @@ pub fn stale_pages(
 }
 
 /// Records that someone confirmed a live page is still accurate.
+/// Someone on the editorial side confirms a live standing page is still accurate
+/// (D1), and it is recorded. Only entries they may see and that are live.
 pub fn mark_reviewed(
     tx: &redb::WriteTransaction,
+    by: &crate::workflow::Actor,
     id: super::EntryId,
     now: Timestamp,
 ) -> Result<Entry, super::Error> {
     let mut entry = tables::ENTRIES
         .get(tx, id.0)?
+        .filter(|e| {
+            e.published.is_some() && crate::workflow::may_view(by, &super::editorial::facts(e))
+        })
         .ok_or(super::Error::NoSuchEntry(id))?;
     entry.reviewed_at = Some(now);
     tables::ENTRIES.insert(tx, id.0, &entry)?;
+    let event = crate::audit::Event::new(&by.login, "page_reviewed", format!("entry {id}"));
+    crate::audit::append(tx, event, now)?;
     Ok(entry)
 }

@@ -220,6 +220,18 @@ impl From<crate::citizen::questions::Error> for HttpError {
     }
 }
 
+impl From<crate::citizen::comments::Error> for HttpError {
+    fn from(e: crate::citizen::comments::Error) -> Self {
+        use crate::citizen::comments::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::NoSuchComment => HttpError::NotFound,
+            Error::NotOpen => HttpError::BadRequest("commenting is not open"),
+            Error::ReasonRequired => HttpError::BadRequest("a reason is required"),
+        }
+    }
+}
+
 impl From<crate::random::Error> for HttpError {
     fn from(e: crate::random::Error) -> Self {
         HttpError::Internal(e.to_string())

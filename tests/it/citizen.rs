@@ -115,31 +115,23 @@ async fn feedback_reaches_the_board_which_handles_it_and_erases_personal_data() 
         assert!(page.contains(expected), "{expected}");
     }
     let r = board
-        .post(
-            "/quan-tri/y-kien/1",
-            &[("thao_tac", "da-xu-ly"), ("ghi_chu", " ")],
-        )
+        .post("/quan-tri/y-kien/1/da-xu-ly", &[("ghi_chu", " ")])
         .await;
     assert_eq!(r.status(), 422, "a note is required");
     board
         .post_ok(
-            "/quan-tri/y-kien/1",
-            &[
-                ("thao_tac", "da-xu-ly"),
-                ("ghi_chu", "Đã sửa liên kết, trả lời qua thư ngày 28/11."),
-            ],
+            "/quan-tri/y-kien/1/da-xu-ly",
+            &[("ghi_chu", "Đã sửa liên kết, trả lời qua thư ngày 28/11.")],
         )
         .await;
-    board
-        .post_ok("/quan-tri/y-kien/1", &[("thao_tac", "xoa-du-lieu")])
-        .await;
+    board.post_ok("/quan-tri/y-kien/1/xoa-du-lieu", &[]).await;
     let (_, page) = board.get("/quan-tri/y-kien").await;
     assert!(page.contains("Đã sửa liên kết"));
     assert!(page.contains("Đã xóa dữ liệu cá nhân"));
     assert!(!page.contains("Trần Thị Bình") && !page.contains("binh@example.vn"));
     assert_eq!(
         board
-            .post("/quan-tri/y-kien/99", &[("thao_tac", "xoa-du-lieu")])
+            .post("/quan-tri/y-kien/99/xoa-du-lieu", &[])
             .await
             .status(),
         404

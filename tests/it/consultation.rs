@@ -164,14 +164,9 @@ async fn comments_are_moderated_before_they_show_and_commenting_closes_by_itself
     let board = server.login("truongban").await;
     let (_, queue) = board.get("/quan-tri/y-kien-du-thao").await;
     assert!(queue.contains("Phạm Thị Dung") && queue.contains("gopy@example.vn"));
-    board
-        .post_ok("/quan-tri/y-kien-du-thao/1", &[("thao_tac", "duyet")])
-        .await;
+    board.post_ok("/quan-tri/y-kien-du-thao/1/duyet", &[]).await;
     let r = board
-        .post(
-            "/quan-tri/y-kien-du-thao/2",
-            &[("thao_tac", "tu-choi"), ("ly_do", "")],
-        )
+        .post("/quan-tri/y-kien-du-thao/2/tu-choi", &[("ly_do", "")])
         .await;
     let status = r.status();
     assert_eq!(
@@ -182,11 +177,8 @@ async fn comments_are_moderated_before_they_show_and_commenting_closes_by_itself
     );
     board
         .post_ok(
-            "/quan-tri/y-kien-du-thao/2",
-            &[
-                ("thao_tac", "tu-choi"),
-                ("ly_do", "Không liên quan đến dự thảo."),
-            ],
+            "/quan-tri/y-kien-du-thao/2/tu-choi",
+            &[("ly_do", "Không liên quan đến dự thảo.")],
         )
         .await;
 
@@ -204,7 +196,7 @@ async fn comments_are_moderated_before_they_show_and_commenting_closes_by_itself
 
     // On request, the Board erases a commenter's personal data; the comment stays.
     board
-        .post_ok("/quan-tri/y-kien-du-thao/1", &[("thao_tac", "xoa-du-lieu")])
+        .post_ok("/quan-tri/y-kien-du-thao/1/xoa-du-lieu", &[])
         .await;
     let (_, page) = server.page("/lay-y-kien/du-thao-mo").await;
     assert!(!page.contains("Phạm Thị Dung") && page.contains("300 triệu đồng"));

@@ -17,7 +17,6 @@ use super::people::password_confirmed;
 use super::views::{AdminLayout, FieldError, flash_code};
 use super::{SignedIn, Staff, page, site_and_inbox};
 use crate::app::App;
-use crate::audit::{self, Event};
 use crate::backup::{self, schedule};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::jobs::Exclusive;
@@ -234,15 +233,9 @@ pub async fn download_backup(
         .await
         .map_err(|e| HttpError::Internal(e.to_string()))?
         .len();
-    let (by, now, name) = (staff.user.login.clone(), app.clock.now(), wanted.clone());
+    let (by, now, name) = (staff.actor.clone(), app.clock.now(), wanted.clone());
     app.store
-        .write(move |tx| {
-            audit::append(
-                tx,
-                Event::new(&by, "backup_downloaded", &name).detail(format!("{length} bytes")),
-                now,
-            )
-        })
+        .write(move |tx| backup::record_download(tx, &by, &name, length, now))
         .await?;
     tracing::info!(by = %staff.user.login, file = %wanted, "backup downloaded");
     let stream = futures_util::stream::unfold(Some(file), |state| async move {

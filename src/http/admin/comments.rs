@@ -12,7 +12,6 @@ use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
 use super::{SignedIn, Staff, page, site_and_inbox};
 use crate::app::App;
-use crate::audit::{self, Event};
 use crate::citizen::comments::{self, Comment, Moderation};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::render::format;
@@ -119,34 +118,6 @@ async fn comments_page(
     page(app, "admin/comments.html", &view, outcome)
 }
 
-/// Erases a commenter's personal data on their request (audited; the page cache is
-/// dropped, as the name may have been shown).
-async fn erase(app: &Arc<App>, staff: &Staff, seq: u64) -> Result<Response, HttpError> {
-    let (login, now) = (staff.user.login.clone(), app.clock.now());
-    app.store
-        .write(move |tx| -> Result<_, HttpError> {
-            match comments::erase_personal_data(tx, seq) {
-                Ok(_) => {}
-                Err(comments::Error::NoSuchComment) => return Err(HttpError::NotFound),
-                Err(comments::Error::Store(e)) => return Err(e.into()),
-                Err(e) => return Err(HttpError::Internal(e.to_string())),
-            }
-            audit::append(
-                tx,
-                Event::new(
-                    &login,
-                    "comment_personal_data_erased",
-                    format!("comment {seq}"),
-                ),
-                now,
-            )?;
-            Ok(())
-        })
-        .await?;
-    app.cache.clear();
-    Ok(see_other(&format!("{PATH}?tb=da-xoa-du-lieu")))
-}
-
 /// `GET /quan-tri/y-kien-du-thao`
 pub async fn comments_list(
     State(app): State<Arc<App>>,
@@ -156,47 +127,56 @@ pub async fn comments_list(
     comments_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
 }
 
-/// `POST /quan-tri/y-kien-du-thao/{seq}`: `thao_tac=duyet`, or `tu-choi` with `ly_do`.
-pub async fn moderate(
+/// `POST /quan-tri/y-kien-du-thao/{seq}/xoa-du-lieu`: erases the commenter's personal
+/// data on their request (the page cache is dropped, as the name may have been shown).
+pub async fn erase_commenter(
+    State(app): State<Arc<App>>,
+    SignedIn(staff): SignedIn,
+    Path(seq): Path<u64>,
+) -> Result<Response, HttpError> {
+    let (by, now) = (staff.actor.clone(), app.clock.now());
+    app.store
+        .write(move |tx| comments::erase_personal_data(tx, &by, seq, now))
+        .await?;
+    app.cache.clear();
+    Ok(see_other(&format!("{PATH}?tb=da-xoa-du-lieu")))
+}
+
+/// `POST /quan-tri/y-kien-du-thao/{seq}/duyet`: the comment shows under the draft.
+pub async fn approve_comment(
+    State(app): State<Arc<App>>,
+    SignedIn(staff): SignedIn,
+    Path(seq): Path<u64>,
+) -> Result<Response, HttpError> {
+    moderate(&app, &staff, seq, true, String::new()).await
+}
+
+/// `POST /quan-tri/y-kien-du-thao/{seq}/tu-choi`: it does not, for the reason `ly_do`.
+pub async fn reject_comment(
     State(app): State<Arc<App>>,
     SignedIn(staff): SignedIn,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let approve = match form.get("thao_tac") {
-        "duyet" => true,
-        "tu-choi" => false,
-        "xoa-du-lieu" => return erase(&app, &staff, seq).await,
-        _ => return Err(HttpError::BadRequest("unknown action")),
-    };
-    let reason = form.get("ly_do").to_string();
-    let (login, now) = (staff.user.login.clone(), app.clock.now());
+    moderate(&app, &staff, seq, false, form.get("ly_do").to_string()).await
+}
+
+async fn moderate(
+    app: &Arc<App>,
+    staff: &Staff,
+    seq: u64,
+    approve: bool,
+    reason: String,
+) -> Result<Response, HttpError> {
+    let (by, now) = (staff.actor.clone(), app.clock.now());
     let done = app
         .store
-        .write(
-            move |tx| -> Result<Result<(), comments::Error>, HttpError> {
-                match comments::moderate(tx, seq, approve, &login, &reason, now) {
-                    Ok(_) => {
-                        let action = if approve {
-                            "comment_approved"
-                        } else {
-                            "comment_rejected"
-                        };
-                        audit::append(
-                            tx,
-                            Event::new(&login, action, format!("comment {seq}")),
-                            now,
-                        )?;
-                        Ok(Ok(()))
-                    }
-                    Err(comments::Error::Store(e)) => Err(e.into()),
-                    Err(e) => Ok(Err(e)),
-                }
-            },
-        )
+        .write(move |tx| {
+            Ok::<_, HttpError>(comments::moderate(tx, &by, seq, approve, &reason, now))
+        })
         .await?;
     match done {
-        Ok(()) => {
+        Ok(_) => {
             app.cache.clear();
             let flash = if approve {
                 "da-duyet-y-kien"
@@ -210,7 +190,7 @@ pub async fn moderate(
                 field: "ly_do",
                 message: "Vui lòng ghi lý do không duyệt ý kiến.".into(),
             };
-            comments_page(&app, &staff, vec![error], None).await
+            comments_page(app, staff, vec![error], None).await
         }
         Err(comments::Error::NoSuchComment) => Err(HttpError::NotFound),
         Err(e) => Err(HttpError::Internal(e.to_string())),

@@ -13,7 +13,6 @@ use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
 use super::{SignedIn, page, site_and_inbox};
 use crate::app::App;
-use crate::audit::{self, Event};
 use crate::citizen::{self, Message};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::render::format;
@@ -104,44 +103,20 @@ pub async fn messages(
     messages_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
 }
 
-/// `POST /quan-tri/y-kien/{seq}`: `thao_tac=da-xu-ly` with a note, or
-/// `thao_tac=xoa-du-lieu` to erase the sender's personal data.
-pub async fn act_on_message(
+/// `POST /quan-tri/y-kien/{seq}/da-xu-ly`: marks it handled, with a note (`ghi_chu`).
+pub async fn mark_handled(
     State(app): State<Arc<App>>,
     SignedIn(staff): SignedIn,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let action = form.get("thao_tac").to_string();
     let note = form.get("ghi_chu").to_string();
-    let user = staff.user.clone();
-    let now = app.clock.now();
+    let (by, now) = (staff.actor.clone(), app.clock.now());
     let done = app
         .store
-        .write(
-            move |tx| -> Result<Result<&'static str, citizen::Error>, HttpError> {
-                let outcome = match action.as_str() {
-                    "da-xu-ly" => citizen::mark_handled(tx, seq, &user, &note, now)
-                        .map(|m| ("message_handled", m.reference(), "da-xu-ly-y-kien")),
-                    "xoa-du-lieu" => citizen::erase_personal_data(tx, seq, now).map(|m| {
-                        (
-                            "message_personal_data_erased",
-                            m.reference(),
-                            "da-xoa-du-lieu",
-                        )
-                    }),
-                    _ => return Err(HttpError::BadRequest("unknown action")),
-                };
-                match outcome {
-                    Ok((event, reference, flash)) => {
-                        audit::append(tx, Event::new(&user.login, event, reference), now)?;
-                        Ok(Ok(flash))
-                    }
-                    Err(e) => Ok(Err(e)),
-                }
-            },
-        )
-        .await?;
+        .write(move |tx| Ok::<_, HttpError>(citizen::mark_handled(tx, &by, seq, &note, now)))
+        .await?
+        .map(|_| "da-xu-ly-y-kien");
     match done {
         Ok(flash) => Ok(see_other(&format!("{PATH}?tb={flash}"))),
         Err(citizen::Error::NoteRequired) => {
@@ -155,4 +130,17 @@ pub async fn act_on_message(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /quan-tri/y-kien/{seq}/xoa-du-lieu`: erases the sender's personal data.
+pub async fn erase_sender(
+    State(app): State<Arc<App>>,
+    SignedIn(staff): SignedIn,
+    Path(seq): Path<u64>,
+) -> Result<Response, HttpError> {
+    let (by, now) = (staff.actor.clone(), app.clock.now());
+    app.store
+        .write(move |tx| citizen::erase_personal_data(tx, &by, seq, now))
+        .await?;
+    Ok(see_other(&format!("{PATH}?tb=da-xoa-du-lieu")))
 }

@@ -251,8 +251,11 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         menu("Ý kiến, đề nghị", messages::PATH, Board, || {
             get(messages::messages)
         }),
-        action("/quan-tri/y-kien/{seq}", Board, || {
-            post(messages::act_on_message)
+        action("/quan-tri/y-kien/{seq}/da-xu-ly", Board, || {
+            post(messages::mark_handled)
+        }),
+        action("/quan-tri/y-kien/{seq}/xoa-du-lieu", Board, || {
+            post(messages::erase_sender)
         }),
         menu(
             "Duyệt ý kiến dự thảo",
@@ -260,8 +263,14 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
             Board,
             || get(comments::comments_list),
         ),
-        action("/quan-tri/y-kien-du-thao/{seq}", Board, || {
-            post(comments::moderate)
+        action("/quan-tri/y-kien-du-thao/{seq}/duyet", Board, || {
+            post(comments::approve_comment)
+        }),
+        action("/quan-tri/y-kien-du-thao/{seq}/tu-choi", Board, || {
+            post(comments::reject_comment)
+        }),
+        action("/quan-tri/y-kien-du-thao/{seq}/xoa-du-lieu", Board, || {
+            post(comments::erase_commenter)
         }),
         menu("Đổi mật khẩu", PASSWORD, Staff, || {
             get(account::password_form)

@@ -10,8 +10,7 @@ use super::form::FormData;
 use super::views::{AdminLayout, flash_code};
 use super::{SignedIn, page, site_and_inbox};
 use crate::app::App;
-use crate::audit::{self, Event};
-use crate::auth::{self, session};
+use crate::auth::{accounts, session};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::render::format;
 
@@ -115,28 +114,19 @@ pub async fn revoke_sessions(
     SignedIn(staff): SignedIn,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let (user, login, token, now) = (
-        staff.user.id,
-        staff.user.login.clone(),
-        staff.token.clone(),
-        app.clock.now(),
-    );
     let id = form.get("id").to_string();
     let others = form.has("khac");
     if !others && id.is_empty() {
         return Err(HttpError::BadRequest("no session named"));
     }
+    let (by, token, now) = (staff.actor.clone(), staff.token.clone(), app.clock.now());
     app.store
-        .write(move |tx| -> Result<_, auth::Error> {
+        .write(move |tx| {
             if others {
-                session::end_others(tx, user, &token)?;
-                audit::append(tx, Event::new(&login, "sessions_revoked", &login), now)?;
-            } else if session::end_by_id(tx, user, &id)? {
-                let short: String = id.chars().take(12).collect();
-                let event = Event::new(&login, "session_revoked", &login).detail(short);
-                audit::append(tx, event, now)?;
+                accounts::end_other_sessions(tx, &by, &token, now)
+            } else {
+                accounts::end_own_session(tx, &by, &id, now)
             }
-            Ok(())
         })
         .await?;
     // Ending the session this page came from is a logout; the guard sends the next

@@ -311,24 +311,7 @@ pub async fn erase(
     let (so, ma, now) = (lookup.so.clone(), lookup.ma.clone(), app.clock.now());
     let erased = app
         .store
-        .write(move |tx| -> Result<bool, questions::Error> {
-            match questions::find_by_ticket(tx, &so, &ma)? {
-                Some(q) => {
-                    questions::erase_personal_data(tx, q.seq, now)?;
-                    crate::audit::append(
-                        tx,
-                        crate::audit::Event::new(
-                            "citizen",
-                            "question_personal_data_erased",
-                            q.ticket(),
-                        ),
-                        now,
-                    )?;
-                    Ok(true)
-                }
-                None => Ok(false),
-            }
-        })
+        .write(move |tx| questions::erase_by_asker(tx, &so, &ma, now))
         .await?;
     if !erased {
         return Err(HttpError::NotFound);
