@@ -108,7 +108,7 @@ pub fn record(
     tx: &WriteTransaction,
     entry: EntryId,
     seen: u64,
-    by: &crate::auth::User,
+    by: &crate::workflow::Actor,
     verdict: Verdict,
     now: Timestamp,
 ) -> Result<Review, Error> {
@@ -117,8 +117,10 @@ pub fn record(
     {
         return Err(Error::NoteRequired);
     }
+    // Only what this person may see is theirs to review.
     let found = tables::ENTRIES
         .get(tx, entry.0)?
+        .filter(|e| crate::workflow::may_view(by, &crate::content::editorial::facts(e)))
         .ok_or(Error::NoSuchEntry)?;
     let revision = found.published.unwrap_or(found.working);
     if revision.0 != seen {
@@ -167,19 +169,19 @@ pub fn open_reports(tx: &impl Tx) -> Result<Vec<Review>, Error> {
 /// A Board member marks a report handled.
 pub fn mark_handled(
     tx: &WriteTransaction,
+    by: &crate::workflow::Actor,
     seq: u64,
-    by: &str,
     now: Timestamp,
 ) -> Result<(), Error> {
     let mut review = tables::REVIEWS.get(tx, seq)?.ok_or(Error::NoSuchReport)?;
     if !matches!(review.verdict, Verdict::Reported { .. }) {
         return Err(Error::NoSuchReport);
     }
-    review.handled_by = Some(by.to_string());
+    review.handled_by = Some(by.login.clone());
     tables::REVIEWS.insert(tx, seq, &review)?;
     crate::audit::append(
         tx,
-        crate::audit::Event::new(by, "review_handled", review.entry)
+        crate::audit::Event::new(&by.login, "review_handled", review.entry)
             .detail(format!("report {seq}")),
         now,
     )?;

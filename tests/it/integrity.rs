@@ -278,11 +278,10 @@ async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board
     assert!(page.contains("Bài xem xét hằng ngày"));
     let no_note = publisher
         .post(
-            "/quan-tri/kiem-tra/xem-xet",
+            "/quan-tri/kiem-tra/xem-xet/bao-cao",
             &[
                 ("entry", &id.to_string()),
                 ("revision", &revision),
-                ("thao_tac", "bao-cao"),
                 ("ghi_chu", " "),
             ],
         )
@@ -290,11 +289,10 @@ async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board
     assert_eq!(no_note.status(), 422);
     publisher
         .post_ok(
-            "/quan-tri/kiem-tra/xem-xet",
+            "/quan-tri/kiem-tra/xem-xet/bao-cao",
             &[
                 ("entry", &id.to_string()),
                 ("revision", &revision),
-                ("thao_tac", "bao-cao"),
                 ("ghi_chu", "Ảnh minh họa chưa ghi nguồn."),
             ],
         )
@@ -328,24 +326,16 @@ async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board
     // A stale revision number is refused: the verdict is for what was seen.
     let stale = publisher
         .post(
-            "/quan-tri/kiem-tra/xem-xet",
-            &[
-                ("entry", &id.to_string()),
-                ("revision", "1"),
-                ("thao_tac", "da-kiem-tra"),
-            ],
+            "/quan-tri/kiem-tra/xem-xet/da-kiem-tra",
+            &[("entry", &id.to_string()), ("revision", "1")],
         )
         .await;
     assert_eq!(stale.status(), 422);
     // A confirmation, and all of it in the audit trail.
     publisher
         .post_ok(
-            "/quan-tri/kiem-tra/xem-xet",
-            &[
-                ("entry", &id.to_string()),
-                ("revision", &revision),
-                ("thao_tac", "da-kiem-tra"),
-            ],
+            "/quan-tri/kiem-tra/xem-xet/da-kiem-tra",
+            &[("entry", &id.to_string()), ("revision", &revision)],
         )
         .await;
     let trail = server

@@ -160,10 +160,7 @@ async fn a_change_of_look_waits_for_approval_then_goes_live_at_once() {
 
     // Only the head of the Board approves.
     let r = admin
-        .post(
-            "/quan-tri/giao-dien/duyet",
-            &[("thao_tac", "duyet"), ("ban_nhap", &seen)],
-        )
+        .post("/quan-tri/giao-dien/duyet", &[("ban_nhap", &seen)])
         .await;
     assert_eq!(r.status(), 403);
     // A draft saved after the head looked is not approved unseen.
@@ -175,10 +172,7 @@ async fn a_change_of_look_waits_for_approval_then_goes_live_at_once() {
         .post_ok("/quan-tri/giao-dien", &borrowed(&newer))
         .await;
     let location = head
-        .post_ok(
-            "/quan-tri/giao-dien/duyet",
-            &[("thao_tac", "duyet"), ("ban_nhap", &seen)],
-        )
+        .post_ok("/quan-tri/giao-dien/duyet", &[("ban_nhap", &seen)])
         .await;
     assert!(location.contains("khong-co-ban-nhap"), "{location}");
     assert!(
@@ -187,11 +181,8 @@ async fn a_change_of_look_waits_for_approval_then_goes_live_at_once() {
     );
     let (_, page) = head.get("/quan-tri/giao-dien").await;
     let seen = crate::support::field_value(&page, "ban_nhap").unwrap();
-    head.post_ok(
-        "/quan-tri/giao-dien/duyet",
-        &[("thao_tac", "duyet"), ("ban_nhap", &seen)],
-    )
-    .await;
+    head.post_ok("/quan-tri/giao-dien/duyet", &[("ban_nhap", &seen)])
+        .await;
 
     let (_, home) = server.page("/").await;
     assert!(
@@ -227,18 +218,12 @@ async fn a_change_of_look_waits_for_approval_then_goes_live_at_once() {
         .post_ok("/quan-tri/giao-dien", &borrowed(&another))
         .await;
     let r = head
-        .post(
-            "/quan-tri/giao-dien/duyet",
-            &[("thao_tac", "tra-lai"), ("ly_do", "")],
-        )
+        .post("/quan-tri/giao-dien/tra-lai", &[("ly_do", "")])
         .await;
     assert_eq!(r.status(), 422);
     head.post_ok(
-        "/quan-tri/giao-dien/duyet",
-        &[
-            ("thao_tac", "tra-lai"),
-            ("ly_do", "Khẩu hiệu chưa thống nhất."),
-        ],
+        "/quan-tri/giao-dien/tra-lai",
+        &[("ly_do", "Khẩu hiệu chưa thống nhất.")],
     )
     .await;
     let (_, home) = server.page("/").await;

@@ -164,12 +164,32 @@ pub async fn check_now(
     Ok(see_other(&format!("{PATH}?tb={flash}")))
 }
 
-/// `POST /quan-tri/kiem-tra/xem-xet` — the person on duty confirms an item
-/// (`thao_tac=da-kiem-tra`) or reports it to the Board with a note (`bao-cao`).
-pub async fn review_item(
+/// `POST /quan-tri/kiem-tra/xem-xet/da-kiem-tra` — the person on duty confirms an
+/// item (`entry` at the `revision` they saw).
+pub async fn confirm_item(
     State(app): State<Arc<App>>,
     SignedIn(staff): SignedIn,
     form: FormData,
+) -> Result<Response, HttpError> {
+    review_item(&app, &staff, &form, Verdict::Checked).await
+}
+
+/// `POST /quan-tri/kiem-tra/xem-xet/bao-cao` — or reports it to the Board with a
+/// note (`ghi_chu`).
+pub async fn report_item(
+    State(app): State<Arc<App>>,
+    SignedIn(staff): SignedIn,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let note = form.get("ghi_chu").trim().to_string();
+    review_item(&app, &staff, &form, Verdict::Reported { note }).await
+}
+
+async fn review_item(
+    app: &Arc<App>,
+    staff: &Staff,
+    form: &FormData,
+    verdict: Verdict,
 ) -> Result<Response, HttpError> {
     let (Ok(entry), Ok(seen)) = (
         form.get("entry").parse::<u64>(),
@@ -177,61 +197,27 @@ pub async fn review_item(
     ) else {
         return Err(HttpError::BadRequest("no entry or revision"));
     };
-    // Only what this person may see is theirs to review.
-    let actor = staff.actor.clone();
-    let visible = app
-        .store
-        .read(move |tx| -> Result<_, HttpError> {
-            Ok(crate::content::editorial::entry(tx, EntryId(entry))
-                .ok()
-                .is_some_and(|e| {
-                    crate::workflow::may_view(&actor, &crate::content::editorial::facts(&e))
-                }))
-        })
-        .await?;
-    if !visible {
-        return Err(HttpError::NotFound);
-    }
-    let verdict = match form.get("thao_tac") {
-        "da-kiem-tra" => Verdict::Checked,
-        "bao-cao" => Verdict::Reported {
-            note: form.get("ghi_chu").trim().to_string(),
-        },
-        _ => return Err(HttpError::BadRequest("unknown review action")),
-    };
-    let (user, now) = (staff.user.clone(), app.clock.now());
+    let (by, now) = (staff.actor.clone(), app.clock.now());
     let recorded = app
         .store
-        .write(move |tx| -> Result<_, HttpError> {
-            Ok(review::record(
-                tx,
-                EntryId(entry),
-                seen,
-                &user,
-                verdict,
-                now,
-            ))
+        .write(move |tx| {
+            Ok::<_, HttpError>(review::record(tx, EntryId(entry), seen, &by, verdict, now))
         })
         .await?;
-    match recorded {
-        Ok(_) => Ok(see_other(&format!("{PATH}?tb=da-ghi-nhan"))),
-        Err(review::Error::NoteRequired) => {
-            let error = FieldError {
-                field: "ghi_chu",
-                message: "Vui lòng ghi rõ vấn đề khi báo cáo Ban biên tập.".into(),
-            };
-            checks_page(&app, &staff, vec![error], None).await
-        }
+    let message = match recorded {
+        Ok(_) => return Ok(see_other(&format!("{PATH}?tb=da-ghi-nhan"))),
+        Err(review::Error::NoteRequired) => "Vui lòng ghi rõ vấn đề khi báo cáo Ban biên tập.",
         Err(review::Error::Changed) => {
-            let error = FieldError {
-                field: "ghi_chu",
-                message: "Bài này vừa thay đổi sau khi bạn xem. Vui lòng xem lại phiên bản mới rồi xác nhận.".into(),
-            };
-            checks_page(&app, &staff, vec![error], None).await
+            "Bài này vừa thay đổi sau khi bạn xem. Vui lòng xem lại phiên bản mới rồi xác nhận."
         }
-        Err(review::Error::NoSuchEntry) => Err(HttpError::NotFound),
-        Err(e) => Err(HttpError::Internal(e.to_string())),
-    }
+        Err(review::Error::NoSuchEntry) => return Err(HttpError::NotFound),
+        Err(e) => return Err(HttpError::Internal(e.to_string())),
+    };
+    let error = FieldError {
+        field: "ghi_chu",
+        message: message.into(),
+    };
+    checks_page(app, staff, vec![error], None).await
 }
 
 /// `POST /quan-tri/kiem-tra/bao-cao/{seq}` — a Board member marks a report handled.
@@ -240,10 +226,10 @@ pub async fn handle_report(
     SignedIn(staff): SignedIn,
     Path(seq): Path<u64>,
 ) -> Result<Response, HttpError> {
-    let (by, now) = (staff.user.login.clone(), app.clock.now());
+    let (by, now) = (staff.actor.clone(), app.clock.now());
     let done = app
         .store
-        .write(move |tx| -> Result<_, HttpError> { Ok(review::mark_handled(tx, seq, &by, now)) })
+        .write(move |tx| Ok::<_, HttpError>(review::mark_handled(tx, &by, seq, now)))
         .await?;
     match done {
         Ok(()) => Ok(see_other("/quan-tri?tb=da-xu-ly-bao-cao")),

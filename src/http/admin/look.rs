@@ -24,7 +24,8 @@ use crate::workflow::Role;
 pub const PATH: &str = "/quan-tri/giao-dien";
 pub const PREVIEW: &str = "/quan-tri/giao-dien/xem-truoc";
 pub const PREVIEW_CSS: &str = "/quan-tri/giao-dien/xem-truoc.css";
-pub const DECIDE: &str = "/quan-tri/giao-dien/duyet";
+pub const APPROVE: &str = "/quan-tri/giao-dien/duyet";
+pub const RETURN: &str = "/quan-tri/giao-dien/tra-lai";
 
 /// The settings as the form shows them: one text per field, lists as lines.
 #[derive(Debug, Default, Serialize)]
@@ -332,46 +333,48 @@ pub async fn save_draft(
     Ok(see_other(&format!("{PATH}?tb=da-luu-giao-dien")))
 }
 
-/// `POST /quan-tri/giao-dien/duyet`: the head of the Board approves the draft
-/// (`thao_tac=duyet`) or returns it with a reason (`thao_tac=tra-lai`, `ly_do`).
-pub async fn decide(
+/// `POST /quan-tri/giao-dien/duyet`: the head of the Board approves the draft they
+/// saw (`ban_nhap`, its version).
+pub async fn approve_draft(
     State(app): State<Arc<App>>,
     SignedIn(staff): SignedIn,
     form: FormData,
 ) -> Result<Response, HttpError> {
+    let seen: jiff::Timestamp = form
+        .get("ban_nhap")
+        .parse()
+        .map_err(|_| HttpError::BadRequest("which draft is approved is missing"))?;
     let (login, now) = (staff.user.login.clone(), app.clock.now());
-    match form.get("thao_tac") {
-        "duyet" => {
-            let seen: jiff::Timestamp = form
-                .get("ban_nhap")
-                .parse()
-                .map_err(|_| HttpError::BadRequest("which draft is approved is missing"))?;
-            let approved = app
-                .store
-                .write(move |tx| site::approve(tx, &login, seen, now))
-                .await?;
-            if approved.is_none() {
-                return Ok(see_other(&format!("{PATH}?tb=khong-co-ban-nhap")));
-            }
-            app.cache.clear();
-            Ok(see_other(&format!("{PATH}?tb=da-duyet-giao-dien")))
-        }
-        "tra-lai" => {
-            let reason = form.get("ly_do").trim().to_string();
-            if reason.is_empty() {
-                let error = FieldError {
-                    field: "ly_do",
-                    message: "Vui lòng ghi lý do trả lại bản nháp.".into(),
-                };
-                return look_page(&app, &staff, None, vec![error], None).await;
-            }
-            app.store
-                .write(move |tx| site::discard(tx, &login, &reason, now))
-                .await?;
-            Ok(see_other(&format!("{PATH}?tb=da-tra-lai-giao-dien")))
-        }
-        _ => Err(HttpError::BadRequest("unknown action")),
+    let approved = app
+        .store
+        .write(move |tx| site::approve(tx, &login, seen, now))
+        .await?;
+    if approved.is_none() {
+        return Ok(see_other(&format!("{PATH}?tb=khong-co-ban-nhap")));
     }
+    app.cache.clear();
+    Ok(see_other(&format!("{PATH}?tb=da-duyet-giao-dien")))
+}
+
+/// `POST /quan-tri/giao-dien/tra-lai`: or returns it with a reason (`ly_do`).
+pub async fn return_draft(
+    State(app): State<Arc<App>>,
+    SignedIn(staff): SignedIn,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let reason = form.get("ly_do").trim().to_string();
+    if reason.is_empty() {
+        let error = FieldError {
+            field: "ly_do",
+            message: "Vui lòng ghi lý do trả lại bản nháp.".into(),
+        };
+        return look_page(&app, &staff, None, vec![error], None).await;
+    }
+    let (login, now) = (staff.user.login.clone(), app.clock.now());
+    app.store
+        .write(move |tx| site::discard(tx, &login, &reason, now))
+        .await?;
+    Ok(see_other(&format!("{PATH}?tb=da-tra-lai-giao-dien")))
 }
 
 /// The draft if there is one, else the live settings (and whether it is a draft).

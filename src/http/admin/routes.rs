@@ -216,8 +216,11 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
             || get(checks::checks),
         ),
         action("/quan-tri/kiem-tra", Staff, || post(checks::check_now)),
-        action("/quan-tri/kiem-tra/xem-xet", Staff, || {
-            post(checks::review_item)
+        action("/quan-tri/kiem-tra/xem-xet/da-kiem-tra", Staff, || {
+            post(checks::confirm_item)
+        }),
+        action("/quan-tri/kiem-tra/xem-xet/bao-cao", Staff, || {
+            post(checks::report_item)
         }),
         action("/quan-tri/kiem-tra/bao-cao/{id}", Board, || {
             post(checks::handle_report)
@@ -228,7 +231,8 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         action(look::PATH, SiteLook, || post(look::save_draft)),
         page(look::PREVIEW, SiteLook, || get(look::preview)),
         page(look::PREVIEW_CSS, SiteLook, || get(look::preview_css)),
-        action(look::DECIDE, BoardHead, || post(look::decide)),
+        action(look::APPROVE, BoardHead, || post(look::approve_draft)),
+        action(look::RETURN, BoardHead, || post(look::return_draft)),
         menu("Hỏi – đáp", questions::PATH, Staff, || {
             get(questions::list)
         }),
