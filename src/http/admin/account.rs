@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::form::{self, FormData};
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{LOGIN_COOKIE, MaybeStaff, PREFIX, SignedIn, page, site_and_inbox};
+use super::{Desk, LOGIN_COOKIE, MaybeStaff, PREFIX, SignedIn, page};
 use crate::app::{App, LoginOutcome, PasswordAttempt};
 use crate::auth::{accounts, password, second_factor, session};
 use crate::http::error::{HttpError, Outcome, see_other};
@@ -203,17 +203,17 @@ struct PasswordView {
 /// `GET /quan-tri/doi-mat-khau`
 pub async fn password_form(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
-    let (site, inbox) = site_and_inbox(&app, &staff).await?;
     let id = staff.user.id;
     let enrolled = app
         .store
         .read(move |tx| second_factor::is_enrolled(tx, id))
         .await?;
     let view = PasswordView {
-        layout: AdminLayout::new(&site, &staff, "Đổi mật khẩu", super::PASSWORD, inbox)
+        layout: staff
+            .layout("Đổi mật khẩu")
             .with_flash(flash_code(query.as_deref())),
         forced: staff.user.must_change_password,
         min_length: password::min_length(enrolled),
@@ -225,7 +225,7 @@ pub async fn password_form(
 /// `POST /quan-tri/doi-mat-khau`
 pub async fn change_password(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     peer: Option<Extension<Peer>>,
     headers: HeaderMap,
     form: FormData,
@@ -268,9 +268,8 @@ pub async fn change_password(
         });
     }
     if !errors.is_empty() {
-        let (site, inbox) = site_and_inbox(&app, &staff).await?;
         let view = PasswordView {
-            layout: AdminLayout::new(&site, &staff, "Đổi mật khẩu", super::PASSWORD, inbox),
+            layout: staff.layout("Đổi mật khẩu"),
             forced: staff.user.must_change_password,
             min_length: password::min_length(enrolled),
             errors,

@@ -15,7 +15,7 @@ use tokio::io::AsyncReadExt;
 use super::form::FormData;
 use super::people::password_confirmed;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{SignedIn, Staff, page, site_and_inbox};
+use super::{Desk, page};
 use crate::app::App;
 use crate::backup::{self, schedule};
 use crate::http::error::{HttpError, Outcome, see_other};
@@ -71,7 +71,7 @@ fn backup_dir(app: &App) -> PathBuf {
 
 async fn backups_view(
     app: &Arc<App>,
-    staff: &Staff,
+    staff: &Desk,
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
@@ -83,7 +83,6 @@ async fn backups_view(
     .await
     .map_err(|e| HttpError::Internal(e.to_string()))?;
     let last_run = app.store.read(schedule::last_run).await?;
-    let (site, inbox) = site_and_inbox(app, staff).await?;
     let format = crate::render::format::datetime;
     let rows = listed
         .into_iter()
@@ -138,7 +137,7 @@ async fn backups_view(
         Outcome::Invalid
     };
     let view = BackupsView {
-        layout: AdminLayout::new(&site, staff, "Sao lưu", PATH, inbox).with_flash(flash),
+        layout: staff.layout("Sao lưu").with_flash(flash),
         rows,
         last_run: last_run.map(|r| LastRunView {
             at: format(r.at),
@@ -157,17 +156,14 @@ async fn backups_view(
 /// `GET /quan-tri/sao-luu`
 pub async fn backups_page(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     backups_view(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
 }
 
 /// `POST /quan-tri/sao-luu` — a backup now, verified before the page returns.
-pub async fn backup_now(
-    State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
-) -> Result<Response, HttpError> {
+pub async fn backup_now(State(app): State<Arc<App>>, staff: Desk) -> Result<Response, HttpError> {
     let Some(guard) = Exclusive::take(&app.backup_running) else {
         return Ok(see_other(&format!("{PATH}?tb=dang-sao-luu")));
     };
@@ -204,7 +200,7 @@ pub async fn backup_now(
 /// `POST /quan-tri/sao-luu/tai-ve` — one archive as a download, after the password.
 pub async fn download_backup(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let wanted = form.get("file").to_string();

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{SignedIn, Staff, page, site_and_inbox};
+use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::content::EntryId;
 use crate::http::error::{HttpError, Outcome, see_other};
@@ -82,7 +82,7 @@ struct ChecksView {
 
 async fn checks_page(
     app: &Arc<App>,
-    staff: &Staff,
+    staff: &Desk,
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
@@ -96,7 +96,6 @@ async fn checks_page(
             Ok((reports, items))
         })
         .await?;
-    let (site, inbox) = site_and_inbox(app, staff).await?;
     let format = crate::render::format::datetime;
     let review = items
         .into_iter()
@@ -126,7 +125,7 @@ async fn checks_page(
         Outcome::Invalid
     };
     let view = ChecksView {
-        layout: AdminLayout::new(&site, staff, "Kiểm tra toàn vẹn", PATH, inbox).with_flash(flash),
+        layout: staff.layout("Kiểm tra toàn vẹn").with_flash(flash),
         latest: reports.first().map(ReportView::of),
         history: reports.iter().map(ReportView::of).collect(),
         review,
@@ -138,7 +137,7 @@ async fn checks_page(
 /// `GET /quan-tri/kiem-tra`
 pub async fn checks(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     checks_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
@@ -168,7 +167,7 @@ pub async fn check_now(
 /// item (`entry` at the `revision` they saw).
 pub async fn confirm_item(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
     review_item(&app, &staff, &form, Verdict::Checked).await
@@ -178,7 +177,7 @@ pub async fn confirm_item(
 /// note (`ghi_chu`).
 pub async fn report_item(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let note = form.get("ghi_chu").trim().to_string();
@@ -187,7 +186,7 @@ pub async fn report_item(
 
 async fn review_item(
     app: &Arc<App>,
-    staff: &Staff,
+    staff: &Desk,
     form: &FormData,
     verdict: Verdict,
 ) -> Result<Response, HttpError> {

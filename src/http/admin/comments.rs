@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{SignedIn, Staff, page, site_and_inbox};
+use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::citizen::comments::{self, Comment, Moderation};
 use crate::http::error::{HttpError, Outcome, see_other};
@@ -42,11 +42,10 @@ struct CommentsView {
 
 async fn comments_page(
     app: &Arc<App>,
-    staff: &Staff,
+    staff: &Desk,
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
-    let (site, inbox) = site_and_inbox(app, staff).await?;
     let rows = app
         .store
         .read(|tx| -> Result<Vec<(Comment, String, String)>, HttpError> {
@@ -104,8 +103,7 @@ async fn comments_page(
         .iter()
         .partition(|(c, _, _)| c.moderation == Moderation::Pending);
     let view = CommentsView {
-        layout: AdminLayout::new(&site, staff, "Duyệt ý kiến dự thảo", PATH, inbox)
-            .with_flash(flash),
+        layout: staff.layout("Duyệt ý kiến dự thảo").with_flash(flash),
         pending: pending.into_iter().map(row).collect(),
         decided: decided.into_iter().map(row).collect(),
         errors,
@@ -121,7 +119,7 @@ async fn comments_page(
 /// `GET /quan-tri/y-kien-du-thao`
 pub async fn comments_list(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     comments_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
@@ -145,7 +143,7 @@ pub async fn erase_commenter(
 /// `POST /quan-tri/y-kien-du-thao/{seq}/duyet`: the comment shows under the draft.
 pub async fn approve_comment(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(seq): Path<u64>,
 ) -> Result<Response, HttpError> {
     moderate(&app, &staff, seq, true, String::new()).await
@@ -154,7 +152,7 @@ pub async fn approve_comment(
 /// `POST /quan-tri/y-kien-du-thao/{seq}/tu-choi`: it does not, for the reason `ly_do`.
 pub async fn reject_comment(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -163,7 +161,7 @@ pub async fn reject_comment(
 
 async fn moderate(
     app: &Arc<App>,
-    staff: &Staff,
+    staff: &Desk,
     seq: u64,
     approve: bool,
     reason: String,

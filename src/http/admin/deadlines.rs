@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::views::{AdminLayout, flash_code};
-use super::{SignedIn, page, site_and_inbox};
+use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::content::{self, EntryId, deadlines, editorial};
 use crate::http::error::{HttpError, Outcome, see_other};
@@ -48,10 +48,9 @@ struct DeadlinesView {
 /// `GET /quan-tri/thoi-han`
 pub async fn deadlines_page(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
-    let (site_name, inbox) = site_and_inbox(&app, &staff).await?;
     let (rules, calendar, today, now) = (
         app.config.deadlines,
         app.config.calendar.clone(),
@@ -79,7 +78,8 @@ pub async fn deadlines_page(
         .await?;
     let year = today.year();
     let view = DeadlinesView {
-        layout: AdminLayout::new(&site_name, &staff, "Thời hạn cập nhật", PATH, inbox)
+        layout: staff
+            .layout("Thời hạn cập nhật")
             .with_flash(flash_code(query.as_deref())),
         late: late
             .into_iter()

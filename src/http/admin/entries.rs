@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{SignedIn, page, site_and_inbox};
+use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::auth::{self, Unit};
 use crate::content::editorial::{self, Draft};
@@ -297,13 +297,13 @@ struct ListView {
 /// `GET /quan-tri/bai-viet` — every entry, filtered and paginated.
 pub async fn list_entries(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let (filters, page_no) = Filters::from_query(query.as_deref());
-    let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
+    let (actor, now) = (staff.actor.clone(), app.clock.now());
     let f = filters.clone();
-    let (site, inbox, rows, units, categories) = app
+    let (rows, units, categories) = app
         .store
         .read(move |tx| -> Result<_, HttpError> {
             let units = auth::units(tx)?;
@@ -318,14 +318,7 @@ pub async fn list_entries(
                     rows.push(row(&entry, &revision, &units, &categories, Vec::new(), now));
                 }
             }
-            let inbox = editorial::inbox(tx, &actor, today)?.len();
-            Ok((
-                crate::site::load(tx)?.agency_name,
-                inbox,
-                rows,
-                units,
-                categories,
-            ))
+            Ok((rows, units, categories))
         })
         .await?;
     let total = rows.len();
@@ -333,7 +326,7 @@ pub async fn list_entries(
     let page_no = page_no.min(pages);
     let base = format!("/quan-tri/bai-viet?{}", filters.query());
     let view = ListView {
-        layout: AdminLayout::new(&site, &staff, "Danh sách bài", "/quan-tri/bai-viet", inbox),
+        layout: staff.layout("Danh sách bài"),
         rows: rows
             .into_iter()
             .skip((page_no - 1) * PER_PAGE)
@@ -858,8 +851,6 @@ struct EditorView {
 }
 
 struct EditorData {
-    site: String,
-    inbox: usize,
     categories: Vec<Category>,
     media: Vec<BlobMeta>,
     legal_docs: Vec<Choice>,
@@ -878,10 +869,10 @@ fn visible(actor: &workflow::Actor, entry: Entry) -> Result<Entry, HttpError> {
 
 async fn editor_data(
     app: &Arc<App>,
-    staff: &super::Staff,
+    staff: &Desk,
     id: Option<EntryId>,
 ) -> Result<EditorData, HttpError> {
-    let (actor, today) = (staff.actor.clone(), app.today());
+    let actor = staff.actor.clone();
     app.store
         .read(move |tx| -> Result<_, HttpError> {
             let entry = match id {
@@ -894,8 +885,6 @@ async fn editor_data(
                 None => None,
             };
             Ok(EditorData {
-                site: crate::site::load(tx)?.agency_name,
-                inbox: editorial::inbox(tx, &actor, today)?.len(),
                 categories: content::categories(tx)?,
                 media: crate::media::library(tx, None)?,
                 legal_docs: content::all_published(tx, Kind::LegalDocument)?
@@ -921,24 +910,16 @@ async fn editor_data(
 
 fn editor_view(
     app: &App,
-    staff: &super::Staff,
+    staff: &Desk,
     data: EditorData,
     values: Option<FormValues>,
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> EditorView {
     let today = app.today();
-    let (title, path, id) = match &data.entry {
-        Some((e, r, _)) => (
-            r.fields.title.clone(),
-            format!("/quan-tri/bai-viet/{}", e.id),
-            Some(e.id.0),
-        ),
-        None => (
-            "Viết bài mới".to_string(),
-            "/quan-tri/bai-viet/moi".to_string(),
-            None,
-        ),
+    let (title, id) = match &data.entry {
+        Some((e, r, _)) => (r.fields.title.clone(), Some(e.id.0)),
+        None => ("Viết bài mới".to_string(), None),
     };
     let available = data
         .entry
@@ -959,7 +940,7 @@ fn editor_view(
         .find(|k| k.as_str() == values.kind)
         .and_then(content::record::spec);
     EditorView {
-        layout: AdminLayout::new(&data.site, staff, &title, &path, data.inbox).with_flash(flash),
+        layout: staff.layout(&title).with_flash(flash),
         id,
         record_fields: record_fields(&values.kind, &values.record),
         record_files_label: record_spec.map_or("", |s| s.files_label),
@@ -1047,7 +1028,7 @@ fn field_errors(invalid: Vec<content::Invalid>) -> Vec<FieldError> {
 /// `GET /quan-tri/bai-viet/moi`
 pub async fn new_entry(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let kind = query
@@ -1069,7 +1050,7 @@ pub async fn new_entry(
 /// `POST /quan-tri/bai-viet/moi`
 pub async fn create_entry(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let values = FormValues::from_form(&form);
@@ -1102,7 +1083,7 @@ pub async fn create_entry(
 /// `GET /quan-tri/bai-viet/{id}`
 pub async fn edit_entry(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
@@ -1131,7 +1112,7 @@ struct ConflictView {
 /// `POST /quan-tri/bai-viet/{id}` — save a new working revision.
 pub async fn save_entry(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -1159,16 +1140,9 @@ pub async fn save_entry(
             page(&app, "admin/editor.html", &view, Outcome::Invalid)
         }
         Err(content::Error::Conflict { current, .. }) => {
-            let (site, inbox) = site_and_inbox(&app, &staff).await?;
             let entry = app.store.read(move |tx| editorial::entry(tx, id)).await?;
             let view = ConflictView {
-                layout: AdminLayout::new(
-                    &site,
-                    &staff,
-                    "Xung đột khi lưu",
-                    &format!("/quan-tri/bai-viet/{id}"),
-                    inbox,
-                ),
+                layout: staff.layout("Xung đột khi lưu"),
                 id: id.0,
                 theirs: FormValues::from_revision(&entry, &current),
                 theirs_by: current.saved_by.clone(),
@@ -1185,7 +1159,7 @@ pub async fn save_entry(
 /// publish, withdraw.
 pub async fn step_entry(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -1229,7 +1203,7 @@ fn parse_local_time(text: &str) -> Option<Timestamp> {
 /// page will show it.
 pub async fn preview_entry(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     let id = EntryId(id);
@@ -1298,7 +1272,7 @@ struct HistoryView {
 /// `GET /quan-tri/bai-viet/{id}/lich-su?a=&b=` — revisions and a side-by-side diff.
 pub async fn entry_history(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
@@ -1320,7 +1294,6 @@ pub async fn entry_history(
             Ok((entry, editorial::revisions(tx, id)?))
         })
         .await?;
-    let (site, inbox) = site_and_inbox(&app, &staff).await?;
     let find = |n: Option<u64>| n.and_then(|n| revisions.iter().find(|r| r.id.0 == n));
     let rows = match (find(a), find(b)) {
         (Some(left), Some(right)) => diff_rows(left, right),
@@ -1333,13 +1306,7 @@ pub async fn entry_history(
         .map(|r| r.fields.title.clone())
         .unwrap_or_default();
     let view = HistoryView {
-        layout: AdminLayout::new(
-            &site,
-            &staff,
-            "Lịch sử phiên bản",
-            &format!("/quan-tri/bai-viet/{id}"),
-            inbox,
-        ),
+        layout: staff.layout("Lịch sử phiên bản"),
         id: id.0,
         title,
         revisions: revisions

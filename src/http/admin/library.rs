@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::views::{AdminLayout, flash_code};
-use super::{PendingCsrf, SignedIn, page, site_and_inbox};
+use super::{Desk, PendingCsrf, page};
 use crate::app::App;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::media::{self, Upload};
@@ -42,7 +42,7 @@ struct MediaView {
 
 async fn media_page(
     app: &Arc<App>,
-    staff: &super::Staff,
+    staff: &Desk,
     show: String,
     flash: Option<&str>,
     error: Option<&'static str>,
@@ -53,7 +53,6 @@ async fn media_page(
         _ => None,
     };
     let all = app.store.read(move |tx| media::library(tx, filter)).await?;
-    let (site, inbox) = site_and_inbox(app, staff).await?;
     let items = all
         .iter()
         .map(|m| Item {
@@ -77,8 +76,7 @@ async fn media_page(
         })
         .collect();
     let view = MediaView {
-        layout: AdminLayout::new(&site, staff, "Thư viện tệp", super::UPLOAD, inbox)
-            .with_flash(flash),
+        layout: staff.layout("Thư viện tệp").with_flash(flash),
         items,
         can_upload: staff.actor.may_create(),
         error,
@@ -97,7 +95,7 @@ async fn media_page(
 /// `GET /quan-tri/tep`
 pub async fn list_media(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let show = query
@@ -113,7 +111,7 @@ pub async fn list_media(
 /// `POST /quan-tri/tep` (multipart: `file`, `alt`)
 pub async fn upload_media(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     PendingCsrf(expected): PendingCsrf,
     mut multipart: Multipart,
 ) -> Result<Response, HttpError> {

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{SignedIn, Staff, page, site_and_inbox};
+use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::render::format;
@@ -248,12 +248,11 @@ fn changes(live: &SiteSettings, draft: &SiteSettings) -> Vec<&'static str> {
 
 async fn look_page(
     app: &Arc<App>,
-    staff: &Staff,
+    staff: &Desk,
     shown: Option<SiteSettings>,
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
-    let (site_name, inbox) = site_and_inbox(app, staff).await?;
     let (live, draft, images) = app
         .store
         .read(|tx| -> Result<_, HttpError> {
@@ -280,8 +279,7 @@ async fn look_page(
             .unwrap_or(&live),
     );
     let view = LookView {
-        layout: AdminLayout::new(&site_name, staff, "Giao diện trang", PATH, inbox)
-            .with_flash(flash),
+        layout: staff.layout("Giao diện trang").with_flash(flash),
         values,
         errors,
         draft: draft.as_ref().map(|d| DraftInfo {
@@ -299,7 +297,7 @@ async fn look_page(
 /// `GET /quan-tri/giao-dien`
 pub async fn look(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     look_page(&app, &staff, None, Vec::new(), flash_code(query.as_deref())).await
@@ -308,7 +306,7 @@ pub async fn look(
 /// `POST /quan-tri/giao-dien`: saves the form as the draft waiting for approval.
 pub async fn save_draft(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let settings = from_form(&form);
@@ -359,7 +357,7 @@ pub async fn approve_draft(
 /// `POST /quan-tri/giao-dien/tra-lai`: or returns it with a reason (`ly_do`).
 pub async fn return_draft(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let reason = form.get("ly_do").trim().to_string();

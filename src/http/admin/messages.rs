@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{SignedIn, page, site_and_inbox};
+use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::citizen::{self, Message};
 use crate::http::error::{HttpError, Outcome, see_other};
@@ -73,11 +73,10 @@ struct MessagesView {
 
 async fn messages_page(
     app: &Arc<App>,
-    staff: &super::Staff,
+    staff: &Desk,
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
-    let (site, inbox) = site_and_inbox(app, staff).await?;
     let all = app.store.read(citizen::all).await?;
     let (handled, waiting): (Vec<_>, Vec<_>) = all.iter().partition(|m| m.handled.is_some());
     let outcome = if errors.is_empty() {
@@ -86,7 +85,7 @@ async fn messages_page(
         Outcome::Invalid
     };
     let view = MessagesView {
-        layout: AdminLayout::new(&site, staff, "Ý kiến, đề nghị", PATH, inbox).with_flash(flash),
+        layout: staff.layout("Ý kiến, đề nghị").with_flash(flash),
         waiting: waiting.into_iter().map(Row::of).collect(),
         handled: handled.into_iter().map(Row::of).collect(),
         errors,
@@ -97,7 +96,7 @@ async fn messages_page(
 /// `GET /quan-tri/y-kien`
 pub async fn messages(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     messages_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
@@ -106,7 +105,7 @@ pub async fn messages(
 /// `POST /quan-tri/y-kien/{seq}/da-xu-ly`: marks it handled, with a note (`ghi_chu`).
 pub async fn mark_handled(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {

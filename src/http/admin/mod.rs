@@ -186,6 +186,56 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     }
 }
 
+/// An admin page's desk: the signed-in person (the route table has checked the
+/// route's capability) with what every page's frame shows, the agency's name and how
+/// many items wait for them. Handlers that render a page take it; it derefs to `Staff`.
+pub struct Desk {
+    pub staff: Arc<Staff>,
+    site: String,
+    inbox: usize,
+    path: String,
+}
+
+impl std::ops::Deref for Desk {
+    type Target = Staff;
+
+    fn deref(&self) -> &Staff {
+        &self.staff
+    }
+}
+
+impl FromRequestParts<Arc<App>> for Desk {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, HttpError> {
+        let staff = signed_in(parts)?;
+        let (site, inbox) = site_and_inbox(app, &staff).await?;
+        Ok(Desk {
+            staff,
+            site,
+            inbox,
+            path: parts.uri.path().to_string(),
+        })
+    }
+}
+
+impl Desk {
+    /// The same desk for a person whose session just changed (new roles or factor).
+    pub fn with_staff(&self, staff: Staff) -> Desk {
+        Desk {
+            staff: Arc::new(staff),
+            site: self.site.clone(),
+            inbox: self.inbox,
+            path: self.path.clone(),
+        }
+    }
+
+    /// The frame of a page titled `title`, with the menu link of this address marked.
+    pub fn layout(&self, title: &str) -> views::AdminLayout {
+        views::AdminLayout::new(&self.site, &self.staff, title, &self.path, self.inbox)
+    }
+}
+
 /// The signed-in person, if any (the login page uses it).
 pub struct MaybeStaff(pub Option<Arc<Staff>>);
 
@@ -387,7 +437,7 @@ pub fn page(
 }
 
 /// The agency name and how many items wait for this person (menu count).
-pub async fn site_and_inbox(app: &Arc<App>, staff: &Staff) -> Result<(String, usize), HttpError> {
+async fn site_and_inbox(app: &Arc<App>, staff: &Staff) -> Result<(String, usize), HttpError> {
     let actor = staff.actor.clone();
     let today = app.today();
     Ok(app

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{SignedIn, page, site_and_inbox};
+use super::{Desk, page};
 use crate::app::App;
 use crate::auth::{self, Grant, NewUser, UnitId, UserEdit, UserId, accounts, password, throttle};
 use crate::content::{self, Kind};
@@ -74,7 +74,7 @@ struct UsersView {
 
 async fn users_page(
     app: &Arc<App>,
-    staff: &super::Staff,
+    staff: &Desk,
     errors: Vec<FieldError>,
     created: Option<(String, String)>,
     flash: Option<&str>,
@@ -95,15 +95,13 @@ async fn users_page(
             Ok((users, auth::units(tx)?, enrolled, required))
         })
         .await?;
-    let (site, inbox) = site_and_inbox(app, staff).await?;
     let outcome = if errors.is_empty() {
         Outcome::Shown
     } else {
         Outcome::Invalid
     };
     let view = UsersView {
-        layout: AdminLayout::new(&site, staff, "Người dùng", "/quan-tri/nguoi-dung", inbox)
-            .with_flash(flash),
+        layout: staff.layout("Người dùng").with_flash(flash),
         generated: crate::render::format::datetime(app.clock.now()),
         inactive_days: app.config.inactive_days,
         users: users
@@ -148,7 +146,7 @@ async fn users_page(
 /// `GET /quan-tri/nguoi-dung`
 pub async fn list_users(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     users_page(&app, &staff, Vec::new(), None, flash_code(query.as_deref())).await
@@ -186,7 +184,7 @@ fn auth_errors(e: auth::Error) -> Result<Vec<FieldError>, HttpError> {
 /// `POST /quan-tri/nguoi-dung` — a new account with a one-time password shown once.
 pub async fn create_user(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let new = NewUser {
@@ -229,7 +227,7 @@ struct UserView {
 
 async fn user_page(
     app: &Arc<App>,
-    staff: &super::Staff,
+    staff: &Desk,
     id: UserId,
     errors: Vec<FieldError>,
     one_time: Option<String>,
@@ -246,15 +244,13 @@ async fn user_page(
         })
         .await?;
     let locked_until = locked_until.map(crate::render::format::datetime);
-    let (site, inbox) = site_and_inbox(app, staff).await?;
     let outcome = if errors.is_empty() {
         Outcome::Shown
     } else {
         Outcome::Invalid
     };
     let view = UserView {
-        layout: AdminLayout::new(&site, staff, &user.name, "/quan-tri/nguoi-dung", inbox)
-            .with_flash(flash),
+        layout: staff.layout(&user.name).with_flash(flash),
         id: user.id.0,
         login: user.login.clone(),
         name: user.name.clone(),
@@ -279,7 +275,7 @@ async fn user_page(
 /// `GET /quan-tri/nguoi-dung/{id}`
 pub async fn edit_user(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
@@ -297,7 +293,7 @@ pub async fn edit_user(
 /// `POST /quan-tri/nguoi-dung/{id}`
 pub async fn update_user(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
     peer: Option<axum::Extension<crate::http::server::Peer>>,
     headers: axum::http::HeaderMap,
@@ -340,7 +336,7 @@ pub async fn update_user(
 /// the person's sessions end.
 pub async fn reset_password(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     let id = UserId(id);
@@ -358,7 +354,7 @@ pub async fn reset_password(
 /// so a session left open on an unattended desk cannot make them.
 pub(super) async fn password_confirmed(
     app: &Arc<App>,
-    staff: &super::Staff,
+    staff: &Desk,
     form: &FormData,
 ) -> Result<Option<FieldError>, HttpError> {
     let given = form.get("xac_nhan").to_string();
@@ -379,7 +375,7 @@ pub(super) async fn password_confirmed(
 /// `auth::accounts`), then back to the account's page with `flash`.
 async fn account_action(
     app: &Arc<App>,
-    staff: &super::Staff,
+    staff: &Desk,
     id: UserId,
     flash: &'static str,
     command: fn(&redb::WriteTransaction, &Actor, UserId, Timestamp) -> Result<(), auth::Error>,
@@ -396,7 +392,7 @@ async fn account_action(
 /// `POST /quan-tri/nguoi-dung/{id}/mo-khoa` — ends a lock from failed logins early.
 pub async fn unlock_user(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     account_action(&app, &staff, UserId(id), "da-mo-khoa", accounts::unlock).await
@@ -407,7 +403,7 @@ pub async fn unlock_user(
 /// enrol again at their next login. The administrator confirms with their password.
 pub async fn reset_second_factor(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -422,7 +418,7 @@ pub async fn reset_second_factor(
 /// `POST /quan-tri/nguoi-dung/{id}/dang-xuat` — ends every session of the account.
 pub async fn end_user_sessions(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     account_action(
@@ -444,20 +440,18 @@ struct UnitsView {
 
 async fn units_page(
     app: &Arc<App>,
-    staff: &super::Staff,
+    staff: &Desk,
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
     let units = app.store.read(auth::units).await?;
-    let (site, inbox) = site_and_inbox(app, staff).await?;
     let outcome = if errors.is_empty() {
         Outcome::Shown
     } else {
         Outcome::Invalid
     };
     let view = UnitsView {
-        layout: AdminLayout::new(&site, staff, "Đơn vị", "/quan-tri/don-vi", inbox)
-            .with_flash(flash),
+        layout: staff.layout("Đơn vị").with_flash(flash),
         units: units
             .iter()
             .map(|u| UnitChoice {
@@ -474,7 +468,7 @@ async fn units_page(
 /// `GET /quan-tri/don-vi`
 pub async fn list_units(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     units_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
@@ -483,7 +477,7 @@ pub async fn list_units(
 /// `POST /quan-tri/don-vi`
 pub async fn create_unit(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let name = form.get("name").to_string();
@@ -500,7 +494,7 @@ pub async fn create_unit(
 /// `POST /quan-tri/don-vi/{id}`
 pub async fn rename_unit(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -545,7 +539,7 @@ struct DelegationsView {
 
 async fn delegations_page(
     app: &Arc<App>,
-    staff: &super::Staff,
+    staff: &Desk,
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
@@ -560,7 +554,6 @@ async fn delegations_page(
             ))
         })
         .await?;
-    let (site, inbox) = site_and_inbox(app, staff).await?;
     let today = app.today();
     let outcome = if errors.is_empty() {
         Outcome::Shown
@@ -568,14 +561,7 @@ async fn delegations_page(
         Outcome::Invalid
     };
     let view = DelegationsView {
-        layout: AdminLayout::new(
-            &site,
-            staff,
-            "Ủy quyền duyệt tin",
-            "/quan-tri/uy-quyen",
-            inbox,
-        )
-        .with_flash(flash),
+        layout: staff.layout("Ủy quyền duyệt tin").with_flash(flash),
         rows: delegations
             .iter()
             .filter(|d| d.grantor == me)
@@ -625,7 +611,7 @@ async fn delegations_page(
 /// `GET /quan-tri/uy-quyen`
 pub async fn list_delegations(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     delegations_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
@@ -634,7 +620,7 @@ pub async fn list_delegations(
 /// `POST /quan-tri/uy-quyen`
 pub async fn grant_delegation(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
     if let Some(error) = password_confirmed(&app, &staff, &form).await? {
@@ -687,7 +673,7 @@ pub async fn grant_delegation(
 /// `POST /quan-tri/uy-quyen/{id}/thu-hoi`
 pub async fn revoke_delegation(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {

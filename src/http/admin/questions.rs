@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{SignedIn, Staff, page, site_and_inbox};
+use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::auth;
 use crate::citizen::questions::{self, Question, Status, Step};
@@ -46,7 +46,7 @@ struct ListView {
 /// `GET /quan-tri/hoi-dap` (`?loc=qua-han` for the overdue list)
 pub async fn list(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let filter = match query
@@ -59,7 +59,6 @@ pub async fn list(
         Some("chua-chuyen") => "chua-chuyen",
         _ => "tat-ca",
     };
-    let (site, inbox) = site_and_inbox(&app, &staff).await?;
     let (all, units) = app
         .store
         .read(|tx| -> Result<_, HttpError> { Ok((questions::all(tx)?, auth::units(tx)?)) })
@@ -101,7 +100,7 @@ pub async fn list(
     }
     let year = today.year();
     let view = ListView {
-        layout: AdminLayout::new(&site, &staff, "Hỏi – đáp", PATH, inbox),
+        layout: staff.layout("Hỏi – đáp"),
         rows,
         filter,
         overdue_count,
@@ -145,12 +144,11 @@ struct DetailView {
 
 async fn detail_page(
     app: &Arc<App>,
-    staff: &Staff,
+    staff: &Desk,
     seq: u64,
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
-    let (site, inbox) = site_and_inbox(app, staff).await?;
     let (q, state, units) = app
         .store
         .read(move |tx| -> Result<_, HttpError> {
@@ -171,14 +169,9 @@ async fn detail_page(
         Outcome::Invalid
     };
     let view = DetailView {
-        layout: AdminLayout::new(
-            &site,
-            staff,
-            &format!("Câu hỏi {}", q.ticket()),
-            PATH,
-            inbox,
-        )
-        .with_flash(flash),
+        layout: staff
+            .layout(&format!("Câu hỏi {}", q.ticket()))
+            .with_flash(flash),
         seq: q.seq,
         ticket: q.ticket(),
         asked_at: format::datetime(q.asked_at),
@@ -221,7 +214,7 @@ async fn detail_page(
 /// `GET /quan-tri/hoi-dap/{seq}`
 pub async fn detail(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(seq): Path<u64>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
@@ -250,7 +243,7 @@ pub async fn route_question(
 /// the asker sees).
 pub async fn close_question(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
@@ -286,7 +279,7 @@ pub async fn erase_asker(
 /// `noi_dung`, `cong_khai`) as an entry, then opens it in the editor.
 pub async fn answer_question(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     Path(seq): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {

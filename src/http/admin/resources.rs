@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::views::AdminLayout;
-use super::{SignedIn, page, site_and_inbox};
+use super::{Desk, page};
 use crate::app::App;
 use crate::http::error::{HttpError, Outcome};
 use crate::resources;
@@ -35,7 +35,7 @@ fn gib(bytes: u64) -> String {
 /// `GET /quan-tri/tai-nguyen`
 pub async fn resources_page(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
 ) -> Result<Response, HttpError> {
     let now = app.clock.now();
     let (latest, days) = app
@@ -108,15 +108,8 @@ pub async fn resources_page(
             ),
         ]
     });
-    let (site, inbox) = site_and_inbox(&app, &staff).await?;
     let view = ResourcesView {
-        layout: AdminLayout::new(
-            &site,
-            &staff,
-            "Tài nguyên máy chủ",
-            "/quan-tri/tai-nguyen",
-            inbox,
-        ),
+        layout: staff.layout("Tài nguyên máy chủ"),
         now: now_rows,
         warnings,
         charts,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use super::views::{AdminLayout, flash_code};
-use super::{SignedIn, page, site_and_inbox};
+use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::auth::{accounts, session};
 use crate::http::error::{HttpError, Outcome, see_other};
@@ -72,7 +72,7 @@ pub fn describe_device(user_agent: &str) -> String {
 /// `GET /quan-tri/phien`
 pub async fn list_sessions(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     let (user, token, now, life) = (
@@ -85,7 +85,6 @@ pub async fn list_sessions(
         .store
         .read(move |tx| session::list_for(tx, user, &token, now, &life))
         .await?;
-    let (site, inbox) = site_and_inbox(&app, &staff).await?;
     let rows = listed
         .into_iter()
         .map(|l| Row {
@@ -99,7 +98,8 @@ pub async fn list_sessions(
         })
         .collect();
     let view = SessionsView {
-        layout: AdminLayout::new(&site, &staff, "Phiên đăng nhập", PATH, inbox)
+        layout: staff
+            .layout("Phiên đăng nhập")
             .with_flash(flash_code(query.as_deref())),
         rows,
         idle_minutes: life.idle.as_mins(),

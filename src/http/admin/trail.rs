@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::views::AdminLayout;
-use super::{SignedIn, page, site_and_inbox};
+use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::audit::{self, Filter, Record};
 use crate::http::error::{HttpError, Outcome};
@@ -147,7 +147,7 @@ struct TrailView {
 /// `GET /quan-tri/nhat-ky`
 pub async fn audit_page(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, HttpError> {
     let query = Query::parse(raw.as_deref());
@@ -159,7 +159,6 @@ pub async fn audit_page(
         .store
         .read(move |tx| audit::verify_and_select(tx, Some(&filter)))
         .await?;
-    let (site, inbox) = site_and_inbox(&app, &staff).await?;
     let total = records.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page_no = query.trang.min(pages);
@@ -186,13 +185,7 @@ pub async fn audit_page(
         tracing::error!("audit chain does not verify: {b}");
     }
     let view = TrailView {
-        layout: AdminLayout::new(
-            &site,
-            &staff,
-            "Nhật ký hệ thống",
-            "/quan-tri/nhat-ky",
-            inbox,
-        ),
+        layout: staff.layout("Nhật ký hệ thống"),
         query_string: query.encoded(),
         query,
         rows,

@@ -13,7 +13,7 @@ use super::account::{self, client_ip, login_page, session_origin};
 use super::form::{self, FormData};
 use super::people::password_confirmed;
 use super::views::{AdminLayout, FieldError, flash_code};
-use super::{LOGIN_COOKIE, SECOND_FACTOR, SignedIn, Staff, page, site_and_inbox};
+use super::{Desk, LOGIN_COOKIE, SECOND_FACTOR, Staff, page};
 use crate::app::{App, CodeAttempt, LoginOutcome};
 use crate::auth::second_factor::{self, NewSecret};
 use crate::auth::{self, accounts, session};
@@ -160,7 +160,7 @@ struct SecondFactorView {
 
 fn enrolment(
     app: &App,
-    staff: &Staff,
+    staff: &Desk,
     secret: &NewSecret,
     site_name: &str,
 ) -> Result<Enrolment, HttpError> {
@@ -191,7 +191,7 @@ fn enrolment(
 /// the person has no factor yet).
 async fn second_factor_page(
     app: &Arc<App>,
-    staff: &Staff,
+    staff: &Desk,
     secret: Option<NewSecret>,
     recovery_codes: Vec<String>,
     errors: Vec<FieldError>,
@@ -199,11 +199,10 @@ async fn second_factor_page(
 ) -> Result<Response, HttpError> {
     let id = staff.user.id;
     let factor = app.store.read(move |tx| second_factor::get(tx, id)).await?;
-    let (site, inbox) = site_and_inbox(app, staff).await?;
     let enrolment = match (&factor, secret) {
         (Some(_), _) => None,
-        (None, Some(secret)) => Some(enrolment(app, staff, &secret, &site)?),
-        (None, None) => Some(enrolment(app, staff, &NewSecret::generate()?, &site)?),
+        (None, Some(secret)) => Some(enrolment(app, staff, &secret, &staff.site)?),
+        (None, None) => Some(enrolment(app, staff, &NewSecret::generate()?, &staff.site)?),
     };
     let outcome = if errors.is_empty() {
         Outcome::Shown
@@ -211,8 +210,7 @@ async fn second_factor_page(
         Outcome::Invalid
     };
     let view = SecondFactorView {
-        layout: AdminLayout::new(&site, staff, "Xác thực hai bước", SECOND_FACTOR, inbox)
-            .with_flash(flash),
+        layout: staff.layout("Xác thực hai bước").with_flash(flash),
         enrolled: factor.is_some(),
         required: staff.second_factor_required,
         enrolled_at: factor
@@ -229,7 +227,7 @@ async fn second_factor_page(
 /// `GET /quan-tri/xac-thuc-hai-buoc`
 pub async fn second_factor_form(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
     second_factor_page(
@@ -254,7 +252,7 @@ fn field_error(field: &'static str, message: &str) -> Vec<FieldError> {
 /// page to answer with when either is wrong.
 async fn confirmed_with_code(
     app: &Arc<App>,
-    staff: &Staff,
+    staff: &Desk,
     form: &FormData,
 ) -> Result<Option<Response>, HttpError> {
     if let Some(error) = password_confirmed(app, staff, form).await? {
@@ -284,7 +282,7 @@ async fn confirmed_with_code(
 /// showed (`bi_mat`), with the first code (`ma`) and the password.
 pub async fn enrol_second_factor(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     peer: Option<Extension<Peer>>,
     headers: HeaderMap,
     form: FormData,
@@ -326,12 +324,12 @@ pub async fn enrol_second_factor(
         return second_factor_page(&app, &staff, Some(secret), Vec::new(), errors, None).await;
     };
     tracing::info!(user = %staff.user.login, "second factor enrolled");
-    let renewed = Staff {
+    let renewed = staff.with_staff(Staff {
         csrf: enrolled.session.csrf,
         token: enrolled.token.clone(),
         must_enrol: false,
-        ..(*staff).clone()
-    };
+        ..(*staff.staff).clone()
+    });
     let codes = enrolled.recovery_codes;
     let response = second_factor_page(&app, &renewed, None, codes, Vec::new(), None).await?;
     Ok(account::with_cookies(
@@ -343,7 +341,7 @@ pub async fn enrol_second_factor(
 /// `POST /quan-tri/xac-thuc-hai-buoc/ma-du-phong`: new recovery codes, shown once.
 pub async fn renew_recovery_codes(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
     if let Some(refused) = confirmed_with_code(&app, &staff, &form).await? {
@@ -361,7 +359,7 @@ pub async fn renew_recovery_codes(
 /// requires it.
 pub async fn turn_off_second_factor(
     State(app): State<Arc<App>>,
-    SignedIn(staff): SignedIn,
+    staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
     if let Some(refused) = confirmed_with_code(&app, &staff, &form).await? {
