@@ -1,7 +1,7 @@
 //! Backup and restore benchmark: a store of 100,000 published entries plus 1 GiB of
 //! blobs (1,024 files of 1 MiB of incompressible bytes, like photos and PDFs).
 //!
-//!   cargo run --release --example backup_bench [-- ENTRIES BLOB_MIB]
+//!   cargo run --release --example `backup_bench` [-- ENTRIES `BLOB_MIB`]
 //!
 //! The store is built first; then a fresh process writes the backup (`backup::create`
 //! followed by `backup::verify`, as `trangtin backup` does) and another restores it
@@ -132,21 +132,19 @@ fn seed(data: &std::path::Path, entries: usize, blob_mib: usize) {
 }
 
 fn dir_size(path: &std::path::Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    let p = e.path();
-                    if p.is_dir() {
-                        dir_size(&p)
-                    } else {
-                        e.metadata().map(|m| m.len()).unwrap_or(0)
-                    }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
+    std::fs::read_dir(path).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| {
+                let p = e.path();
+                if p.is_dir() {
+                    dir_size(&p)
+                } else {
+                    e.metadata().map_or(0, |m| m.len())
+                }
+            })
+            .sum()
+    })
 }
 
 fn main() {
@@ -199,7 +197,7 @@ fn main() {
             println!(
                 "seeded {entries} entries and {blob_mib} MiB of blobs in {:.1} s; data folder {:.0} MiB",
                 started.elapsed().as_secs_f64(),
-                dir_size(&data) as f64 / (1 << 20) as f64
+                dir_size(&data) as f64 / f64::from(1 << 20)
             );
             let me = std::env::current_exe().expect("exe");
             let archive = dir.path().join("b.tar.zst");
@@ -216,7 +214,7 @@ fn main() {
                 "backup: written in {:.1} s, verified by {:.1} s; archive {:.0} MiB; peak RSS {:.0} MiB",
                 f[0],
                 f[1],
-                f[2] / (1 << 20) as f64,
+                f[2] / f64::from(1 << 20),
                 f[3]
             );
             let target = dir.path().join("restored");

@@ -1,6 +1,6 @@
 //! Search benchmark: 100,000 generated entries with Vietnamese text.
 //!
-//!   cargo run --release --example search_bench [-- ENTRIES]
+//!   cargo run --release --example `search_bench` [-- ENTRIES]
 //!
 //! Prints the time to store and to index them, search latency (p50, p95) over 1,000
 //! queries (with and without diacritics, one to three words), the store and index
@@ -155,21 +155,19 @@ fn fold(text: &str) -> String {
 }
 
 fn dir_size(path: &std::path::Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    let p = e.path();
-                    if p.is_dir() {
-                        dir_size(&p)
-                    } else {
-                        e.metadata().map(|m| m.len()).unwrap_or(0)
-                    }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
+    std::fs::read_dir(path).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| {
+                let p = e.path();
+                if p.is_dir() {
+                    dir_size(&p)
+                } else {
+                    e.metadata().map_or(0, |m| m.len())
+                }
+            })
+            .sum()
+    })
 }
 
 fn peak_rss_mb() -> f64 {
@@ -208,7 +206,7 @@ fn query_phase(data: &std::path::Path) -> (f64, f64, f64, usize) {
         latencies.push(t.elapsed().as_secs_f64() * 1000.0);
         found += usize::from(results.total > 0);
     }
-    latencies.sort_by(|a, b| a.total_cmp(b));
+    latencies.sort_by(f64::total_cmp);
     (
         percentile(&latencies, 0.50),
         percentile(&latencies, 0.95),

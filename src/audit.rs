@@ -215,7 +215,7 @@ fn check_chain(records: &[Record], start: Anchor, last_issued: u64) -> Result<us
         if hash_of(r) != r.hash {
             return Err(Break::Altered(r.seq));
         }
-        prev = r.hash.clone();
+        prev.clone_from(&r.hash);
         expected_seq = r.seq + 1;
     }
     if expected_seq - 1 != last_issued {

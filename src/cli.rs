@@ -121,7 +121,7 @@ pub struct BackupArgs {
     /// Folder to write into [default: DATA/backups]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Encrypt with a passphrase from TRANGTIN_BACKUP_PASSPHRASE, or else the first
+    /// Encrypt with a passphrase from `TRANGTIN_BACKUP_PASSPHRASE`, or else the first
     /// line of standard input
     #[arg(long)]
     pub encrypt: bool,
@@ -140,7 +140,7 @@ pub enum UserCommand {
     Add {
         /// Login name: 2-32 characters of a-z, 0-9, '.', '_', '-'
         login: String,
-        /// Roles, comma-separated: contributor, compiler, board_member, board_head,
+        /// Roles, comma-separated: contributor, compiler, `board_member`, `board_head`,
         /// publisher, leadership, administrator
         #[arg(long = "role", value_delimiter = ',', required = true)]
         roles: Vec<String>,
@@ -318,7 +318,7 @@ fn verify(global: &Global) -> ExitCode {
     }
 }
 
-/// The backup passphrase: TRANGTIN_BACKUP_PASSPHRASE, or the first line of stdin.
+/// The backup passphrase: `TRANGTIN_BACKUP_PASSPHRASE`, or the first line of stdin.
 fn read_passphrase() -> Result<String, String> {
     let passphrase = match std::env::var("TRANGTIN_BACKUP_PASSPHRASE") {
         Ok(p) if !p.is_empty() => p,
@@ -330,15 +330,16 @@ fn read_passphrase() -> Result<String, String> {
 fn backup(global: &Global, args: BackupArgs) -> ExitCode {
     match args.command {
         Some(BackupCommand::Verify { file }) => {
-            let passphrase = match is_encrypted(&file) {
-                true => match read_passphrase() {
+            let passphrase = if is_encrypted(&file) {
+                match read_passphrase() {
                     Ok(p) => Some(p),
                     Err(e) => {
                         eprintln!("error: {e}");
                         return ExitCode::from(2);
                     }
-                },
-                false => None,
+                }
+            } else {
+                None
             };
             match crate::backup::verify(&file, passphrase.as_deref()) {
                 Ok(manifest) => {

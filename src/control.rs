@@ -168,15 +168,14 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
         } => {
             let mut parsed = Vec::new();
             for role in &roles {
-                match Role::parse(role) {
-                    Some(r) => parsed.push(r),
-                    None => {
-                        let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-                        return Ok(Response::refused(format!(
-                            "unknown role {role:?}; roles are {}",
-                            known.join(", ")
-                        )));
-                    }
+                if let Some(r) = Role::parse(role) {
+                    parsed.push(r)
+                } else {
+                    let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                    return Ok(Response::refused(format!(
+                        "unknown role {role:?}; roles are {}",
+                        known.join(", ")
+                    )));
                 }
             }
             if parsed.is_empty() {
@@ -193,11 +192,12 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
             };
             let unit = match unit.as_deref() {
                 None => None,
-                Some(u) => match store.read_blocking(|tx| auth::find_unit(tx, u))? {
-                    Some(found) => Some(found.id),
-                    None => {
+                Some(u) => {
+                    if let Some(found) = store.read_blocking(|tx| auth::find_unit(tx, u))? {
+                        Some(found.id)
+                    } else {
                         let known: Vec<String> = store
-                            .read_blocking(|tx| auth::units(tx))?
+                            .read_blocking(auth::units)?
                             .into_iter()
                             .map(|u| u.name)
                             .collect();
@@ -206,7 +206,7 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                             known.join("; ")
                         )));
                     }
-                },
+                }
             };
             let new = NewUser {
                 login: login.clone(),

@@ -410,8 +410,7 @@ pub fn seed_kinds(
             .issued
             .at(12, 0, 0, 0)
             .to_zoned_datetime(crate::render::format::vietnam())
-            .map(|z| z.timestamp())
-            .unwrap_or(now);
+            .map_or(now, |z| z.timestamp());
         let entry = content::create(tx, new, fields, "demo", at)?;
         content::publish(tx, entry.id, at)?;
     }

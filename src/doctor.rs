@@ -133,7 +133,7 @@ pub fn free_space(path: &Path) -> Option<(u64, u64)> {
     let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
     let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: `c_path` is a valid NUL-terminated string and `stat` a writable struct.
-    if unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) } != 0 {
+    if unsafe { libc::statvfs(c_path.as_ptr(), &raw mut stat) } != 0 {
         return None;
     }
     let block = stat.f_frsize as u64;

@@ -228,7 +228,7 @@ pub async fn export(app: &Arc<App>, out: &Path) -> Result<Exported, Error> {
         .cloned()
         .unwrap_or_else(|| "localhost".into());
     let router = crate::http::router(app.clone());
-    let mut queue: VecDeque<String> = SEEDS.iter().map(|s| s.to_string()).collect();
+    let mut queue: VecDeque<String> = SEEDS.iter().map(std::string::ToString::to_string).collect();
     let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
     let mut done = Exported::default();
     let mut comment_forms = BTreeSet::new();

@@ -306,7 +306,7 @@ pub fn install(options: &Options) -> Result<(), Error> {
         None if !dry && !new_site => {
             println!(
                 "The administrator account exists already (trangtin user passwd admin resets it)."
-            )
+            );
         }
         None => {}
     }

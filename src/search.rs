@@ -122,7 +122,7 @@ fn schema() -> (Schema, Fields) {
 }
 
 /// Text as indexed and queried: NFC, and đ spelled out for any tokenizer that would
-/// not fold it (AsciiFolding does; this keeps the rule explicit).
+/// not fold it (`AsciiFolding` does; this keeps the rule explicit).
 pub fn normalize(text: &str) -> String {
     text.nfc().collect()
 }
@@ -219,7 +219,7 @@ impl Search {
             records.join(" "),
             schedule.join(" ")
         ));
-        let date = p.entry.published_at.map_or(0, |t| t.as_second());
+        let date = p.entry.published_at.map_or(0, jiff::Timestamp::as_second);
         doc!(
             self.fields.id => p.entry.id.0,
             self.fields.kind => p.entry.kind.as_str(),
@@ -234,7 +234,10 @@ impl Search {
     /// Brings the index in line with the store for these entries: published ones are
     /// (re)indexed, anything else leaves the index.
     pub fn update(&self, store: &Store, ids: &[EntryId]) -> Result<(), Error> {
-        let _one_writer = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let _one_writer = self
+            .writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut writer = self
             .index
             .writer_with_num_threads::<TantivyDocument>(1, WRITER_BYTES)?;
@@ -252,7 +255,10 @@ impl Search {
 
     /// Re-indexes everything published, from scratch.
     pub fn rebuild(&self, store: &Store) -> Result<usize, Error> {
-        let _one_writer = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let _one_writer = self
+            .writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut writer = self
             .index
             .writer_with_num_threads::<TantivyDocument>(1, WRITER_BYTES)?;

@@ -154,15 +154,11 @@ impl Stats {
     }
 
     pub fn counts(&self, now: Timestamp) -> Counts {
-        let online = self
-            .last_seen
-            .lock()
-            .map(|last| {
-                last.values()
-                    .filter(|at| now.duration_since(**at) < ONLINE_WINDOW)
-                    .count() as u64
-            })
-            .unwrap_or(0);
+        let online = self.last_seen.lock().map_or(0, |last| {
+            last.values()
+                .filter(|at| now.duration_since(**at) < ONLINE_WINDOW)
+                .count() as u64
+        });
         let saved = self.saved(now);
         Counts {
             online,

@@ -214,7 +214,16 @@ impl App {
         let (policy, now, login) = (self.config.login, self.clock.now(), login.to_string());
         let newly_locked = self
             .store
-            .write(move |tx| login::refuse(tx, &policy, &login, ip, action, detail, counts, now))
+            .write(move |tx| {
+                let failure = login::Failure {
+                    login: &login,
+                    ip,
+                    action,
+                    detail,
+                    counts,
+                };
+                login::refuse(tx, &policy, &failure, now)
+            })
             .await?;
         self.address_failures.fail(ip, policy.window, now);
         tracing::info!(%ip, action, locked = newly_locked, "failed login step");

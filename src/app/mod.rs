@@ -159,7 +159,7 @@ impl App {
             request_ids: RequestIds::new()?,
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
             rendering: tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             ),
             address_failures: Default::default(),
             secret_key,

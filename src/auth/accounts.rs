@@ -88,15 +88,12 @@ pub fn update(
     if !roles_changed {
         return Ok(None);
     }
-    match own_session.filter(|_| own) {
-        Some((token, origin)) => {
-            session::end(tx, token)?;
-            Ok(Some(session::start(tx, id, origin, now)?.0))
-        }
-        None => {
-            session::end_all_for(tx, id)?;
-            Ok(None)
-        }
+    if let Some((token, origin)) = own_session.filter(|_| own) {
+        session::end(tx, token)?;
+        Ok(Some(session::start(tx, id, origin, now)?.0))
+    } else {
+        session::end_all_for(tx, id)?;
+        Ok(None)
     }
 }
 

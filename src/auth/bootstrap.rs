@@ -57,7 +57,7 @@ const DEMO_UNITS: &[&str] = &[
     "Văn phòng Sở",
 ];
 
-/// (login, full name, roles, index into DEMO_UNITS)
+/// (login, full name, roles, index into `DEMO_UNITS`)
 const DEMO_PEOPLE: &[(&str, &str, &[Role], Option<usize>)] = &[
     ("donvi", "Nguyễn Thị Lan", &[Role::Contributor], Some(1)),
     ("tonghop", "Trần Văn Hùng", &[Role::Compiler], Some(0)),

@@ -11,18 +11,32 @@ use redb::WriteTransaction;
 use super::{Error, User, UserId, session, throttle};
 use crate::audit::{self, Event};
 
-/// A failed step (`action`) against the login as typed; counts towards its lock when
-/// `counts`. Returns whether this failure locked the account.
+/// A failed login step, as the audit trail records it.
+pub struct Failure<'a> {
+    /// The login as typed (an unknown one locks too).
+    pub login: &'a str,
+    pub ip: IpAddr,
+    /// `login_failed`, `login_refused_locked`, `second_factor_failed`.
+    pub action: &'a str,
+    pub detail: Option<&'a str>,
+    /// Whether it counts towards the lock.
+    pub counts: bool,
+}
+
+/// Records a failed step and counts it; returns whether it locked the account.
 pub fn refuse(
     tx: &WriteTransaction,
     policy: &throttle::Policy,
-    login: &str,
-    ip: IpAddr,
-    action: &str,
-    detail: Option<&str>,
-    counts: bool,
+    failure: &Failure,
     now: Timestamp,
 ) -> Result<bool, Error> {
+    let Failure {
+        login,
+        ip,
+        action,
+        detail,
+        counts,
+    } = *failure;
     let address = ip.to_string();
     let mut event = Event::new(login, action, login).ip(&address);
     if let Some(detail) = detail {

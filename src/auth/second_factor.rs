@@ -284,7 +284,7 @@ fn recovery_codes() -> Result<(Vec<String>, Vec<String>), Error> {
 fn recovery_hash(code: &str) -> String {
     let normal: String = code
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
+        .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect();
     hex::encode(Sha256::digest(normal.as_bytes()))

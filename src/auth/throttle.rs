@@ -98,7 +98,10 @@ pub struct AddressLimit {
 impl AddressLimit {
     /// How many failures this address has in the window.
     pub fn count(&self, ip: IpAddr, window: SignedDuration, now: Timestamp) -> usize {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(times) = map.get_mut(&ip) else {
             return 0;
         };
@@ -107,7 +110,10 @@ impl AddressLimit {
     }
 
     pub fn fail(&self, ip: IpAddr, window: SignedDuration, now: Timestamp) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         map.entry(ip).or_default().push(now);
         // Bound the map: forget addresses with nothing recent.
         if map.len() > 10_000 {

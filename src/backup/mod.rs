@@ -428,7 +428,7 @@ pub fn create(
         dest.display()
     )))?;
     sync_dir(dir);
-    let size = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(dest).map_or(0, |m| m.len());
     Ok(Made {
         path: dest.to_path_buf(),
         size,
@@ -460,7 +460,9 @@ impl Sink {
             Sink::Plain(w) => w,
             Sink::Sealed(w) => w.finish()?,
         };
-        buffered.into_inner().map_err(|e| e.into_error())
+        buffered
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)
     }
 }
 

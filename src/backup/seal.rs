@@ -4,7 +4,7 @@
 //! up and the last chunk is flagged in its nonce, so chunks cannot be reordered,
 //! dropped or the file cut short without the opening failing.
 //!
-//! Layout: `MAGIC`, m_cost, t_cost, p_cost (u32, big-endian), salt (16 bytes), then
+//! Layout: `MAGIC`, `m_cost`, `t_cost`, `p_cost` (u32, big-endian), salt (16 bytes), then
 //! the sealed chunks (each 64 KiB + 16-byte tag, the last one shorter). The header is
 //! the associated data of every chunk.
 

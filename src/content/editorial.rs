@@ -58,7 +58,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
         problems.push(Invalid {
             field,
             message: message.to_string(),
-        })
+        });
     };
     let title = draft.title.trim();
     if title.is_empty() {
@@ -97,16 +97,17 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
     }
     let source_date = match draft.source_date.trim() {
         "" => None,
-        text => match text.parse::<jiff::civil::Date>() {
-            Ok(date) => Some(date),
-            Err(_) => {
+        text => {
+            if let Ok(date) = text.parse::<jiff::civil::Date>() {
+                Some(date)
+            } else {
                 problem(
                     "source_date",
                     "Ngày văn bản nguồn không đúng (năm-tháng-ngày).",
                 );
                 None
             }
-        },
+        }
     };
     let has_text = body_html
         .split('<')
@@ -148,7 +149,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
                     name: meta.original_name,
                     size: meta.size,
                     content_type: meta.content_type,
-                })
+                });
             }
             _ => problem("attachments", "Tệp đính kèm không có trong thư viện."),
         }
@@ -696,13 +697,16 @@ fn record(
     scheduled_for: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let role = step.map(|s| s.role).unwrap_or_else(|| {
-        actor
-            .roles
-            .first()
-            .copied()
-            .unwrap_or(crate::workflow::Role::Contributor)
-    });
+    let role = step.map_or_else(
+        || {
+            actor
+                .roles
+                .first()
+                .copied()
+                .unwrap_or(crate::workflow::Role::Contributor)
+        },
+        |s| s.role,
+    );
     let event = Event {
         at: now,
         user: actor.user,

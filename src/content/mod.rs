@@ -526,7 +526,7 @@ pub(crate) fn new_revision(
 }
 
 /// The hash approval binds to: over the entry, the parent and the fields, in the
-/// field order of their declarations (serde_json keeps it), so it is stable.
+/// field order of their declarations (`serde_json` keeps it), so it is stable.
 pub fn revision_hash(entry: EntryId, parent: Option<RevisionId>, fields: &Fields) -> String {
     let canonical = serde_json::to_vec(&(entry, parent, fields)).unwrap_or_default();
     hex::encode(Sha256::digest(canonical))

@@ -290,7 +290,7 @@ pub fn spec(kind: Kind) -> Option<&'static KindSpec> {
 /// Field problems, in Vietnamese, for the form.
 pub fn problems(spec: &KindSpec, record: &Record, has_files: bool) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    let value = |key: &str| record.get(key).map(|v| v.trim()).unwrap_or("");
+    let value = |key: &str| record.get(key).map_or("", |v| v.trim());
     for f in spec.fields {
         let v = value(f.key);
         if v.is_empty() {
@@ -345,14 +345,14 @@ pub fn problems(spec: &KindSpec, record: &Record, has_files: bool) -> Vec<(&'sta
 /// A value as people read it.
 pub fn display(spec: &FieldSpec, value: &str) -> String {
     match spec.ty {
-        FieldType::Date => value
-            .parse::<Date>()
-            .map(|d| d.strftime("%d/%m/%Y").to_string())
-            .unwrap_or_else(|_| value.to_string()),
-        FieldType::Money => value
-            .parse::<u64>()
-            .map(|n| format!("{} triệu đồng", group_thousands(n)))
-            .unwrap_or_else(|_| value.to_string()),
+        FieldType::Date => value.parse::<Date>().map_or_else(
+            |_| value.to_string(),
+            |d| d.strftime("%d/%m/%Y").to_string(),
+        ),
+        FieldType::Money => value.parse::<u64>().map_or_else(
+            |_| value.to_string(),
+            |n| format!("{} triệu đồng", group_thousands(n)),
+        ),
         FieldType::Select(options) => options
             .iter()
             .find(|(v, _)| *v == value)

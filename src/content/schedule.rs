@@ -96,7 +96,10 @@ pub fn parse_lines(week_start: Date, text: &str) -> Result<Vec<Item>, String> {
             leaders,
             content: parts[3].to_string(),
             venue: parts[4].to_string(),
-            attendees: parts.get(5).map(|s| s.to_string()).unwrap_or_default(),
+            attendees: parts
+                .get(5)
+                .map(std::string::ToString::to_string)
+                .unwrap_or_default(),
         });
     }
     if items.is_empty() {

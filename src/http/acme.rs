@@ -451,7 +451,7 @@ async fn why_not_valid(order: &mut instant_acme::Order) -> String {
                     .challenges
                     .iter()
                     .filter_map(|c| c.error.as_ref())
-                    .map(|problem| problem.to_string()),
+                    .map(std::string::ToString::to_string),
             );
         }
     }

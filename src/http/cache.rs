@@ -1,4 +1,4 @@
-//! The page cache: public pages rendered once, kept precompressed with an ETag, bounded
+//! The page cache: public pages rendered once, kept precompressed with an `ETag`, bounded
 //! in bytes (least recently used go first) and dropped whole whenever anything is
 //! published. A render that started before a publish is not stored after it: each
 //! insert carries the generation it began in.
@@ -19,13 +19,13 @@ use std::sync::Arc;
 use super::compress::{Encoding, Precompressed};
 
 /// Public pages may be stored by shared caches but must be revalidated, so a
-/// publish shows at once; the ETag makes revalidation cheap.
+/// publish shows at once; the `ETag` makes revalidation cheap.
 pub const PAGE_CACHE_CONTROL: &str = "public, no-cache";
 
 pub struct CachedPage {
     body: Precompressed,
     content_type: &'static str,
-    /// One ETag per representation: `"h"`, `"h-gz"`, `"h-br"`.
+    /// One `ETag` per representation: `"h"`, `"h-gz"`, `"h-br"`.
     etags: [HeaderValue; 3],
 }
 
@@ -130,7 +130,10 @@ impl PageCache {
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let inner = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(slot) = inner.pages.get(key) else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return None;
@@ -152,7 +155,10 @@ impl PageCache {
         if size > self.max_bytes / 4 {
             return;
         }
-        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let mut inner = self
+            .inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if self.generation.load(Ordering::Acquire) != generation {
             return;
         }
@@ -180,7 +186,10 @@ impl PageCache {
 
     /// Drops every page; called on any publish.
     pub fn clear(&self) {
-        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let mut inner = self
+            .inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.generation.fetch_add(1, Ordering::AcqRel);
         inner.pages.clear();
         inner.bytes = 0;
@@ -195,7 +204,10 @@ impl PageCache {
     }
 
     pub fn stats(&self) -> (usize, usize) {
-        let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let inner = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         (inner.pages.len(), inner.bytes)
     }
 }

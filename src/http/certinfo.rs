@@ -1,6 +1,6 @@
 //! What operators need to know about the serving certificate (subject, issuer, expiry),
 //! read straight from its DER: an X.509 certificate is a SEQUENCE whose first element,
-//! the TBSCertificate, holds [0] version, serial, signature algorithm, issuer, validity
+//! the `TBSCertificate`, holds [0] version, serial, signature algorithm, issuer, validity
 //! and subject in that order (RFC 5280 section 4.1). Only those fields are read.
 
 use jiff::Timestamp;
@@ -35,7 +35,7 @@ fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     Some((tag, &rest[..length], &rest[length..]))
 }
 
-/// UTCTime (tag 0x17, YYMMDDHHMMSSZ) or GeneralizedTime (0x18, YYYYMMDDHHMMSSZ).
+/// `UTCTime` (tag 0x17, YYMMDDHHMMSSZ) or `GeneralizedTime` (0x18, YYYYMMDDHHMMSSZ).
 fn time(tag: u8, body: &[u8]) -> Option<Timestamp> {
     let text = std::str::from_utf8(body).ok()?.strip_suffix('Z')?;
     let full = match (tag, text.len()) {

@@ -102,16 +102,15 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
             Some((ip, agent))
         })
         .flatten();
-    let mut response = match guard(&app, &request) {
-        Err(e) => e.into_response(),
-        Ok(()) => {
-            let mut request = request;
-            request.extensions_mut().insert(RequestId(id.clone()));
-            AssertUnwindSafe(next.run(request))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|_| HttpError::Internal("handler panicked".into()).into_response())
-        }
+    let mut response = if let Err(e) = guard(&app, &request) {
+        e.into_response()
+    } else {
+        let mut request = request;
+        request.extensions_mut().insert(RequestId(id.clone()));
+        AssertUnwindSafe(next.run(request))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| HttpError::Internal("handler panicked".into()).into_response())
     };
 
     if let Some(page) = response.extensions_mut().remove::<ErrorPage>() {
@@ -183,16 +182,15 @@ fn guard(app: &App, request: &Request) -> Result<(), HttpError> {
 }
 
 fn check_host(hosts: &[String], request: &Request) -> Result<(), HttpError> {
-    let host = match request.uri().host() {
-        Some(h) => h.to_string(),
-        None => {
-            let value = request
-                .headers()
-                .get(HOST)
-                .and_then(|v| v.to_str().ok())
-                .ok_or(HttpError::BadRequest("missing Host header"))?;
-            host_name(value).to_string()
-        }
+    let host = if let Some(h) = request.uri().host() {
+        h.to_string()
+    } else {
+        let value = request
+            .headers()
+            .get(HOST)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(HttpError::BadRequest("missing Host header"))?;
+        host_name(value).to_string()
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {

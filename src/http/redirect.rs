@@ -57,33 +57,32 @@ async fn http01_answer(
 
 async fn redirect(State(target): State<Target>, request: Request) -> Response {
     let path = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-    let origin = match &target.base_url {
-        Some(base) => base.clone(),
-        None => {
-            // Only a host we serve is echoed back; anything else goes to the first one.
-            let asked = request
-                .headers()
-                .get(HOST)
-                .and_then(|v| v.to_str().ok())
-                .map(host_name)
-                .filter(|h| {
-                    target
-                        .hosts
-                        .iter()
-                        .any(|known| known.eq_ignore_ascii_case(h))
-                });
-            let host = asked
-                .or_else(|| target.hosts.first().map(String::as_str))
-                .unwrap_or("localhost");
-            let host = if host.contains(':') {
-                format!("[{host}]")
-            } else {
-                host.to_string()
-            };
-            match target.https_port {
-                443 => format!("https://{host}"),
-                port => format!("https://{host}:{port}"),
-            }
+    let origin = if let Some(base) = &target.base_url {
+        base.clone()
+    } else {
+        // Only a host we serve is echoed back; anything else goes to the first one.
+        let asked = request
+            .headers()
+            .get(HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(host_name)
+            .filter(|h| {
+                target
+                    .hosts
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(h))
+            });
+        let host = asked
+            .or_else(|| target.hosts.first().map(String::as_str))
+            .unwrap_or("localhost");
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_string()
+        };
+        match target.https_port {
+            443 => format!("https://{host}"),
+            port => format!("https://{host}:{port}"),
         }
     };
     let location = format!("{origin}{path}");

@@ -106,7 +106,7 @@ pub async fn serve(
     certs: Arc<CertSwitch>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Stopped, Error> {
-    let https_port = listeners.https_addr().map(|a| a.port()).unwrap_or(443);
+    let https_port = listeners.https_addr().map_or(443, |a| a.port());
     let limits = app.config.limits.clone();
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
@@ -216,12 +216,11 @@ pub async fn serve(
     // Only the connection tasks hold senders now.
     drop(shared);
     let all_closed = async { while alive_rx.recv().await.is_some() {} };
-    match tokio::time::timeout(limits.shutdown_grace, all_closed).await {
-        Ok(()) => Ok(Stopped::Clean),
-        Err(_) => {
-            tracing::warn!("shutdown grace period ended with requests still open");
-            Ok(Stopped::GraceExpired)
-        }
+    if let Ok(()) = tokio::time::timeout(limits.shutdown_grace, all_closed).await {
+        Ok(Stopped::Clean)
+    } else {
+        tracing::warn!("shutdown grace period ended with requests still open");
+        Ok(Stopped::GraceExpired)
     }
 }
 
@@ -400,7 +399,10 @@ impl PeerLimit {
     }
 
     fn acquire(&self, ip: IpAddr) -> Option<PeerSlot> {
-        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let count = counts.entry(ip).or_insert(0);
         if *count >= self.max {
             return None;
@@ -415,7 +417,10 @@ impl PeerLimit {
 
 impl Drop for PeerSlot {
     fn drop(&mut self) {
-        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(count) = counts.get_mut(&self.ip) {
             *count -= 1;
             if *count == 0 {

@@ -152,7 +152,7 @@ impl CertSwitch {
         let _one_at_a_time = self
             .refreshing
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((dir, hosts)) = &self.self_signed {
             let expiring = crate::http::certinfo::from_pem_file(&self.cert)
                 .is_none_or(|info| info.not_after.duration_since(now) < RENEW_BEFORE);
@@ -166,11 +166,7 @@ impl CertSwitch {
             return Ok(false);
         }
         let times = (modified(&self.cert), modified(&self.key));
-        let changed = self
-            .loaded
-            .lock()
-            .map(|loaded| *loaded != times)
-            .unwrap_or(true);
+        let changed = self.loaded.lock().map_or(true, |loaded| *loaded != times);
         if changed {
             self.reload()?;
         }

@@ -76,7 +76,9 @@ impl Renderer {
 
     /// Every template name, for the test that renders them all.
     pub fn template_names() -> Vec<String> {
-        Templates::iter().map(|n| n.into_owned()).collect()
+        Templates::iter()
+            .map(std::borrow::Cow::into_owned)
+            .collect()
     }
 }
 

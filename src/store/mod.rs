@@ -513,7 +513,7 @@ pub fn mark_seeded(tx: &WriteTransaction) -> Result<(), Error> {
 /// Takes the next value of a named counter (ids start at 1).
 pub fn next_id(tx: &WriteTransaction, counter: &str) -> Result<u64, Error> {
     let mut table = tx.open_table(tables::COUNTERS)?;
-    let next = table.get(counter)?.map(|g| g.value()).unwrap_or(0) + 1;
+    let next = table.get(counter)?.map_or(0, |g| g.value()) + 1;
     table.insert(counter, next)?;
     Ok(next)
 }

@@ -167,7 +167,7 @@ struct Row {
     who: &'static [Who],
 }
 
-use State::*;
+use State::{Approved, Draft, InReview, Published, Returned, Scheduled, Submitted, Withdrawn};
 
 const ALL_STATES: &[State] = &[
     Draft, Submitted, InReview, Returned, Approved, Scheduled, Published, Withdrawn,

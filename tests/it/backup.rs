@@ -208,7 +208,7 @@ async fn bad_archives_fail_verify_and_restore_with_a_clear_message_and_change_no
     assert!(stderr(&refused).contains("--force"));
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .filter(|e| e.file_name().to_string_lossy().starts_with(".restore-"))
         .collect();
     assert!(leftovers.is_empty(), "no temporary folders left behind");

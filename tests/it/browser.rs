@@ -34,17 +34,15 @@ pub fn chromium() -> Option<&'static str> {
 }
 
 fn axe_source() -> Option<String> {
-    let path = std::env::var("AXE_CORE_JS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/node_modules/axe-core/axe.min.js")
-        });
-    match std::fs::read_to_string(&path) {
-        Ok(source) => Some(source),
-        Err(_) => {
-            skip("axe-core (.ci/node_modules/axe-core/axe.min.js)");
-            None
-        }
+    let path = std::env::var("AXE_CORE_JS").map_or_else(
+        |_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/node_modules/axe-core/axe.min.js"),
+        PathBuf::from,
+    );
+    if let Ok(source) = std::fs::read_to_string(&path) {
+        Some(source)
+    } else {
+        skip("axe-core (.ci/node_modules/axe-core/axe.min.js)");
+        None
     }
 }
 

@@ -26,8 +26,7 @@ async fn read_response<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> (u16,
     let length: usize = head
         .lines()
         .find_map(|l| l.strip_prefix("content-length:"))
-        .map(|v| v.trim().parse().unwrap())
-        .unwrap_or(0);
+        .map_or(0, |v| v.trim().parse().unwrap());
     let mut body = vec![0u8; length];
     stream.read_exact(&mut body).await.expect("read body");
     (status, body)

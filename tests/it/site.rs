@@ -130,7 +130,7 @@ async fn an_article_shows_everything_the_law_asks_for() {
         let tag = format!(r#"<meta name="{dc}" content=""#);
         let at = html.find(&tag).unwrap_or_else(|| panic!("{dc} missing"));
         assert_ne!(
-            &html[at + tag.len()..at + tag.len() + 1],
+            &html[(at + tag.len())..=(at + tag.len())],
             "\"",
             "{dc} is empty"
         );

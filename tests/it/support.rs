@@ -554,9 +554,10 @@ pub fn trangtin(data: &Path, args: &[&str], stdin: &str) -> std::process::Output
 /// A test that needs `what`, which this machine lacks: a loud notice and a pass on a
 /// developer's machine, a failure under `CI=true` (where `.ci/run` installs it).
 pub fn missing_tool(test: &str, what: &str, install: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but {what} is missing for {test}: .ci/run must provide it ({install})");
-    }
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "CI=true but {what} is missing for {test}: .ci/run must provide it ({install})"
+    );
     eprintln!("\n==================================================================");
     eprintln!("SKIPPED {test}: {what} is missing ({install})");
     eprintln!("==================================================================\n");

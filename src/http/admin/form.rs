@@ -108,7 +108,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// A `__Host-` cookie: Secure, HttpOnly, SameSite=Strict, whole site, no Domain.
+/// A `__Host-` cookie: Secure, `HttpOnly`, SameSite=Strict, whole site, no Domain.
 pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>) -> String {
     let mut cookie = format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Strict");
     if let Some(age) = max_age {

@@ -392,7 +392,7 @@ fn alerts_for(tx: &impl crate::store::Tx, user: &User) -> Result<Vec<String>, au
     if user.roles.contains(&Role::Administrator)
         && let Some(sample) = crate::resources::latest(tx)?
     {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         alerts.extend(crate::resources::warnings(&sample, cores));
     }
     if user.roles.contains(&Role::Administrator)

@@ -44,7 +44,7 @@ pub async fn resources_page(
             Ok((resources::latest(tx)?, resources::days(tx, now, 30)?))
         })
         .await?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let label = |d: &resources::Day| d.date.strftime("%d/%m").to_string();
     let series = |f: &dyn Fn(&resources::Day) -> f64| -> Vec<(String, f64)> {
         days.iter().map(|d| (label(d), f(d))).collect()

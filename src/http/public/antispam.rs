@@ -18,8 +18,9 @@ pub struct Refused {
 
 /// The sender's address (unspecified if the connection did not say).
 pub fn sender(peer: Option<Extension<Peer>>) -> IpAddr {
-    peer.map(|Extension(Peer(addr))| addr.ip().to_canonical())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(Peer(addr))| {
+        addr.ip().to_canonical()
+    })
 }
 
 /// Passes a submission through the guard; a refusal is logged (without the fields).

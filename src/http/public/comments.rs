@@ -211,36 +211,33 @@ pub async fn comment(
             }
         })
         .await?;
-    match stored {
-        Some(seq) => {
-            app.form_guard.count(ip);
-            tracing::info!(comment = seq, "a comment on a draft waits for moderation");
-            show(
-                &app,
-                slug,
-                CommentFields::default(),
-                Vec::new(),
-                None,
-                Some(seq),
-                Outcome::Shown,
-            )
-            .await
-        }
-        None => {
-            let closed = FieldError {
-                field: "text",
-                message: "Dự thảo này không còn trong thời gian lấy ý kiến.",
-            };
-            show(
-                &app,
-                slug,
-                fields,
-                vec![closed],
-                None,
-                None,
-                Outcome::Invalid,
-            )
-            .await
-        }
+    if let Some(seq) = stored {
+        app.form_guard.count(ip);
+        tracing::info!(comment = seq, "a comment on a draft waits for moderation");
+        show(
+            &app,
+            slug,
+            CommentFields::default(),
+            Vec::new(),
+            None,
+            Some(seq),
+            Outcome::Shown,
+        )
+        .await
+    } else {
+        let closed = FieldError {
+            field: "text",
+            message: "Dự thảo này không còn trong thời gian lấy ý kiến.",
+        };
+        show(
+            &app,
+            slug,
+            fields,
+            vec![closed],
+            None,
+            None,
+            Outcome::Invalid,
+        )
+        .await
     }
 }

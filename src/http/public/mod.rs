@@ -1,5 +1,5 @@
 //! Citizen pages. Each handler names its cache key and how to render on a miss; the
-//! page cache does the rest (precompression, ETag, 304).
+//! page cache does the rest (precompression, `ETag`, 304).
 
 mod antispam;
 pub mod comments;

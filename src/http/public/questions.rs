@@ -270,7 +270,10 @@ async fn status_page(
                     .as_ref()
                     .map(|p| p.revision.fields.body_html.clone())
                     .unwrap_or_default(),
-                answer_url: answer.as_ref().filter(|p| p.is_listed()).map(|p| p.url()),
+                answer_url: answer
+                    .as_ref()
+                    .filter(|p| p.is_listed())
+                    .map(crate::content::Published::url),
                 closed_reason: q.closed.as_ref().map(|c| c.reason.clone()),
                 has_personal_data: q.erased_at.is_none(),
             }

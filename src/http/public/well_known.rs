@@ -30,8 +30,7 @@ pub async fn security_txt(State(app): State<Arc<App>>) -> Result<Response, HttpE
         Some(date) => date
             .at(23, 59, 59, 0)
             .to_zoned_datetime(crate::render::format::vietnam())
-            .map(|z| z.timestamp())
-            .unwrap_or(now),
+            .map_or(now, |z| z.timestamp()),
         None => now.checked_add(DEFAULT_VALIDITY).unwrap_or(now),
     };
     let mut out = String::new();
