@@ -169,7 +169,7 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
             let mut parsed = Vec::new();
             for role in &roles {
                 if let Some(r) = Role::parse(role) {
-                    parsed.push(r)
+                    parsed.push(r);
                 } else {
                     let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
                     return Ok(Response::refused(format!(

@@ -78,11 +78,7 @@ pub fn mirror_url(url: &str) -> String {
         None => (url, String::new()),
     };
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let page = query
-        .split('&')
-        .find_map(|p| p.strip_prefix("trang="))
-        .and_then(|n| n.parse::<u32>().ok())
-        .filter(|n| *n > 1);
+    let page = list_page(query);
     let path = if live_only(path) {
         format!("{path}/")
     } else {
@@ -94,18 +90,22 @@ pub fn mirror_url(url: &str) -> String {
     }
 }
 
+/// The page number of a list beyond its first (`trang=2`), if the query names one.
+fn list_page(query: &str) -> Option<usize> {
+    crate::http::params::Params::parse(Some(query))
+        .ok()?
+        .page()
+        .ok()
+        .filter(|n| *n > 1)
+}
+
 /// The site URL the crawler fetches for a link: its path, and the page number of a list
 /// (other query strings, such as filters or the schedule's week, are not mirrored, so
 /// following them would only walk an endless calendar).
 fn canonical(url: &str) -> String {
     let url = url.split('#').next().unwrap_or("");
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    match query
-        .split('&')
-        .find_map(|p| p.strip_prefix("trang="))
-        .and_then(|n| n.parse::<u32>().ok())
-        .filter(|n| *n > 1)
-    {
+    match list_page(query) {
         Some(n) => format!("{path}?trang={n}"),
         None => path.to_string(),
     }

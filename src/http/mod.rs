@@ -14,6 +14,7 @@ pub mod frame;
 mod head_timeout;
 pub mod health;
 pub mod metrics;
+pub mod params;
 pub mod public;
 pub mod redirect;
 pub mod server;

@@ -4,18 +4,19 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::header::{SET_COOKIE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::form::{self, FormData};
-use super::views::{AdminLayout, FieldError, flash_code};
+use super::views::{AdminLayout, FieldError};
 use super::{Desk, LOGIN_COOKIE, MaybeStaff, PREFIX, SignedIn, page};
 use crate::app::{App, LoginOutcome, PasswordAttempt};
 use crate::auth::{accounts, password, second_factor, session};
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::http::server::Peer;
 
 #[derive(Serialize)]
@@ -31,16 +32,12 @@ struct LoginView {
 pub async fn login_form(
     State(app): State<Arc<App>>,
     MaybeStaff(staff): MaybeStaff,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
     if staff.is_some() {
         return Ok(see_other(PREFIX));
     }
-    let next = query
-        .as_deref()
-        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("tiep=")))
-        .and_then(form::decode)
-        .unwrap_or_default();
+    let next = query.get("tiep").to_string();
     login_page(&app, next, String::new(), None, Outcome::Shown).await
 }
 
@@ -204,7 +201,7 @@ struct PasswordView {
 pub async fn password_form(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
     let id = staff.user.id;
     let enrolled = app
@@ -212,9 +209,7 @@ pub async fn password_form(
         .read(move |tx| second_factor::is_enrolled(tx, id))
         .await?;
     let view = PasswordView {
-        layout: staff
-            .layout("Đổi mật khẩu")
-            .with_flash(flash_code(query.as_deref())),
+        layout: staff.layout("Đổi mật khẩu").with_flash(query.flash()),
         forced: staff.user.must_change_password,
         min_length: password::min_length(enrolled),
         errors: Vec::new(),

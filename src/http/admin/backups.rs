@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -14,11 +14,12 @@ use tokio::io::AsyncReadExt;
 
 use super::form::FormData;
 use super::people::password_confirmed;
-use super::views::{AdminLayout, FieldError, flash_code};
+use super::views::{AdminLayout, FieldError};
 use super::{Desk, page};
 use crate::app::App;
 use crate::backup::{self, schedule};
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::jobs::Exclusive;
 
 const PATH: &str = "/quan-tri/sao-luu";
@@ -157,9 +158,9 @@ async fn backups_view(
 pub async fn backups_page(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    backups_view(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
+    backups_view(&app, &staff, Vec::new(), query.flash()).await
 }
 
 /// `POST /quan-tri/sao-luu` — a backup now, verified before the page returns.

@@ -4,16 +4,17 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Serialize;
 
 use super::form::FormData;
-use super::views::{AdminLayout, FieldError, flash_code};
+use super::views::{AdminLayout, FieldError};
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::content::EntryId;
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::integrity::review::{self, Verdict};
 use crate::integrity::{self, Report};
 
@@ -138,9 +139,9 @@ async fn checks_page(
 pub async fn checks(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    checks_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
+    checks_page(&app, &staff, Vec::new(), query.flash()).await
 }
 
 /// `POST /quan-tri/kiem-tra` — runs the check now.

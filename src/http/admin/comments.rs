@@ -4,16 +4,17 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Serialize;
 
 use super::form::FormData;
-use super::views::{AdminLayout, FieldError, flash_code};
+use super::views::{AdminLayout, FieldError};
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::citizen::comments::{self, Comment, Moderation};
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::render::format;
 
 pub const PATH: &str = "/quan-tri/y-kien-du-thao";
@@ -120,9 +121,9 @@ async fn comments_page(
 pub async fn comments_list(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    comments_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
+    comments_page(&app, &staff, Vec::new(), query.flash()).await
 }
 
 /// `POST /quan-tri/y-kien-du-thao/{seq}/xoa-du-lieu`: erases the commenter's personal

@@ -4,15 +4,16 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Serialize;
 
-use super::views::{AdminLayout, flash_code};
+use super::views::AdminLayout;
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::content::{self, EntryId, deadlines, editorial};
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::render::format;
 
 pub const PATH: &str = "/quan-tri/thoi-han";
@@ -49,7 +50,7 @@ struct DeadlinesView {
 pub async fn deadlines_page(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
     let (rules, calendar, today, now) = (
         app.config.deadlines,
@@ -78,9 +79,7 @@ pub async fn deadlines_page(
         .await?;
     let year = today.year();
     let view = DeadlinesView {
-        layout: staff
-            .layout("Thời hạn cập nhật")
-            .with_flash(flash_code(query.as_deref())),
+        layout: staff.layout("Thời hạn cập nhật").with_flash(query.flash()),
         late: late
             .into_iter()
             .map(|t| LateRow {

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use jiff::Timestamp;
 use serde::Serialize;
 
 use super::form::FormData;
-use super::views::{AdminLayout, FieldError, flash_code};
+use super::views::{AdminLayout, FieldError};
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::auth::{self, Unit};
@@ -18,6 +18,7 @@ use crate::content::{
     State as EntryState, legal, procedure,
 };
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::render::format;
 use crate::store::{BlobHash, BlobMeta};
 use crate::workflow::{self, Action};
@@ -102,7 +103,7 @@ struct ReportRow {
 pub async fn inbox(
     State(app): State<Arc<App>>,
     SignedIn(staff): SignedIn,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
     let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
     let (site, rows, reports, backup) = app
@@ -173,7 +174,7 @@ pub async fn inbox(
             "/quan-tri",
             rows.len() + reports.len(),
         )
-        .with_flash(flash_code(query.as_deref())),
+        .with_flash(query.flash()),
         rows,
         reports,
         backup,
@@ -215,24 +216,20 @@ struct Filters {
 }
 
 impl Filters {
-    fn from_query(query: Option<&str>) -> (Filters, usize) {
-        let mut f = Filters::default();
-        let mut page = 1;
-        for pair in query.unwrap_or("").split('&') {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let v = super::form::decode(v).unwrap_or_default();
-            match k {
-                "loai" => f.kind = v,
-                "trang_thai" => f.state = v,
-                "don_vi" => f.unit = v,
-                "chuyen_muc" => f.category = v,
-                "tac_gia" => f.author = v,
-                "q" => f.text = v,
-                "trang" => page = v.parse().unwrap_or(1).clamp(1, 10_000),
-                _ => {}
-            }
-        }
-        (f, page)
+    fn from_query(params: &Params) -> (Filters, usize) {
+        let text = |name| params.get(name).to_string();
+        let filters = Filters {
+            kind: text("loai"),
+            state: text("trang_thai"),
+            unit: text("don_vi"),
+            category: text("chuyen_muc"),
+            author: text("tac_gia"),
+            text: text("q"),
+        };
+        (
+            filters,
+            params.number("trang").unwrap_or(1).clamp(1, 10_000),
+        )
     }
 
     fn query(&self) -> String {
@@ -298,9 +295,9 @@ struct ListView {
 pub async fn list_entries(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    let (filters, page_no) = Filters::from_query(query.as_deref());
+    let (filters, page_no) = Filters::from_query(&query);
     let (actor, now) = (staff.actor.clone(), app.clock.now());
     let f = filters.clone();
     let (rows, units, categories) = app
@@ -1029,14 +1026,12 @@ fn field_errors(invalid: Vec<content::Invalid>) -> Vec<FieldError> {
 pub async fn new_entry(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    let kind = query
-        .as_deref()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|p| p.strip_prefix("loai="))
-        .and_then(|k| Kind::ALL.iter().copied().find(|x| x.as_str() == k))
+    let kind = Kind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.as_str() == query.get("loai"))
         .unwrap_or(Kind::Article);
     let data = editor_data(&app, &staff, None).await?;
     let values = FormValues {
@@ -1085,17 +1080,10 @@ pub async fn edit_entry(
     State(app): State<Arc<App>>,
     staff: Desk,
     Path(id): Path<u64>,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
     let data = editor_data(&app, &staff, Some(EntryId(id))).await?;
-    let view = editor_view(
-        &app,
-        &staff,
-        data,
-        None,
-        Vec::new(),
-        flash_code(query.as_deref()),
-    );
+    let view = editor_view(&app, &staff, data, None, Vec::new(), query.flash());
     page(&app, "admin/editor.html", &view, Outcome::Shown)
 }
 
@@ -1274,18 +1262,10 @@ pub async fn entry_history(
     State(app): State<Arc<App>>,
     staff: Desk,
     Path(id): Path<u64>,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
     let id = EntryId(id);
-    let param = |name: &str| {
-        query
-            .as_deref()
-            .unwrap_or("")
-            .split('&')
-            .find_map(|p| p.strip_prefix(&format!("{name}=")))
-            .and_then(|v| v.parse::<u64>().ok())
-    };
-    let (a, b) = (param("a"), param("b"));
+    let (a, b) = (query.number::<u64>("a"), query.number::<u64>("b"));
     let actor = staff.actor.clone();
     let (entry, revisions) = app
         .store

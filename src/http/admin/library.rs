@@ -3,14 +3,15 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Multipart, RawQuery, State};
+use axum::extract::{Multipart, State};
 use axum::response::Response;
 use serde::Serialize;
 
-use super::views::{AdminLayout, flash_code};
+use super::views::AdminLayout;
 use super::{Desk, PendingCsrf, page};
 use crate::app::App;
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::media::{self, Upload};
 use crate::paths;
 use crate::render::format;
@@ -96,16 +97,10 @@ async fn media_page(
 pub async fn list_media(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    let show = query
-        .as_deref()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|p| p.strip_prefix("loai="))
-        .unwrap_or("")
-        .to_string();
-    media_page(&app, &staff, show, flash_code(query.as_deref()), None).await
+    let show = query.get("loai").to_string();
+    media_page(&app, &staff, show, query.flash(), None).await
 }
 
 /// `POST /quan-tri/tep` (multipart: `file`, `alt`)

@@ -6,16 +6,17 @@
 
 use std::sync::Arc;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::form::FormData;
-use super::views::{AdminLayout, FieldError, flash_code};
+use super::views::{AdminLayout, FieldError};
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::render::format;
 use crate::render::views::Layout;
 use crate::site::{self, Banner, Draft, HomeBlocks, Link, MenuItem, SiteSettings};
@@ -298,9 +299,9 @@ async fn look_page(
 pub async fn look(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    look_page(&app, &staff, None, Vec::new(), flash_code(query.as_deref())).await
+    look_page(&app, &staff, None, Vec::new(), query.flash()).await
 }
 
 /// `POST /quan-tri/giao-dien`: saves the form as the draft waiting for approval.

@@ -5,16 +5,17 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Serialize;
 
 use super::form::FormData;
-use super::views::{AdminLayout, FieldError, flash_code};
+use super::views::{AdminLayout, FieldError};
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::citizen::{self, Message};
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::render::format;
 
 pub const PATH: &str = "/quan-tri/y-kien";
@@ -97,9 +98,9 @@ async fn messages_page(
 pub async fn messages(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    messages_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
+    messages_page(&app, &staff, Vec::new(), query.flash()).await
 }
 
 /// `POST /quan-tri/y-kien/{seq}/da-xu-ly`: marks it handled, with a note (`ghi_chu`).

@@ -2,17 +2,18 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Serialize;
 
 use super::form::FormData;
-use super::views::{AdminLayout, FieldError, flash_code};
+use super::views::{AdminLayout, FieldError};
 use super::{Desk, page};
 use crate::app::App;
 use crate::auth::{self, Grant, NewUser, UnitId, UserEdit, UserId, accounts, password, throttle};
 use crate::content::{self, Kind};
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::workflow::{Actor, Role};
 use jiff::Timestamp;
 
@@ -147,9 +148,9 @@ async fn users_page(
 pub async fn list_users(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    users_page(&app, &staff, Vec::new(), None, flash_code(query.as_deref())).await
+    users_page(&app, &staff, Vec::new(), None, query.flash()).await
 }
 
 fn roles_from(form: &FormData) -> Vec<Role> {
@@ -277,17 +278,9 @@ pub async fn edit_user(
     State(app): State<Arc<App>>,
     staff: Desk,
     Path(id): Path<u64>,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    user_page(
-        &app,
-        &staff,
-        UserId(id),
-        Vec::new(),
-        None,
-        flash_code(query.as_deref()),
-    )
-    .await
+    user_page(&app, &staff, UserId(id), Vec::new(), None, query.flash()).await
 }
 
 /// `POST /quan-tri/nguoi-dung/{id}`
@@ -469,9 +462,9 @@ async fn units_page(
 pub async fn list_units(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    units_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
+    units_page(&app, &staff, Vec::new(), query.flash()).await
 }
 
 /// `POST /quan-tri/don-vi`
@@ -612,9 +605,9 @@ async fn delegations_page(
 pub async fn list_delegations(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    delegations_page(&app, &staff, Vec::new(), flash_code(query.as_deref())).await
+    delegations_page(&app, &staff, Vec::new(), query.flash()).await
 }
 
 /// `POST /quan-tri/uy-quyen`

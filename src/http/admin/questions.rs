@@ -6,18 +6,19 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Serialize;
 
 use super::form::FormData;
-use super::views::{AdminLayout, FieldError, flash_code};
+use super::views::{AdminLayout, FieldError};
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::auth;
 use crate::citizen::questions::{self, Question, Status, Step};
 use crate::content::{self, Kind, editorial};
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::render::format;
 
 pub const PATH: &str = "/quan-tri/hoi-dap";
@@ -47,16 +48,11 @@ struct ListView {
 pub async fn list(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    let filter = match query
-        .as_deref()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|p| p.strip_prefix("loc="))
-    {
-        Some("qua-han") => "qua-han",
-        Some("chua-chuyen") => "chua-chuyen",
+    let filter = match query.get("loc") {
+        "qua-han" => "qua-han",
+        "chua-chuyen" => "chua-chuyen",
         _ => "tat-ca",
     };
     let (all, units) = app
@@ -216,9 +212,9 @@ pub async fn detail(
     State(app): State<Arc<App>>,
     staff: Desk,
     Path(seq): Path<u64>,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    detail_page(&app, &staff, seq, Vec::new(), flash_code(query.as_deref())).await
+    detail_page(&app, &staff, seq, Vec::new(), query.flash()).await
 }
 
 /// `POST /quan-tri/hoi-dap/{seq}/chuyen`: routes the question to `don_vi`.

@@ -2,16 +2,17 @@
 
 use std::sync::Arc;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 
 use super::form::FormData;
-use super::views::{AdminLayout, flash_code};
+use super::views::AdminLayout;
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::auth::{accounts, session};
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::render::format;
 
 pub const PATH: &str = "/quan-tri/phien";
@@ -73,7 +74,7 @@ pub fn describe_device(user_agent: &str) -> String {
 pub async fn list_sessions(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
     let (user, token, now, life) = (
         staff.user.id,
@@ -98,9 +99,7 @@ pub async fn list_sessions(
         })
         .collect();
     let view = SessionsView {
-        layout: staff
-            .layout("Phiên đăng nhập")
-            .with_flash(flash_code(query.as_deref())),
+        layout: staff.layout("Phiên đăng nhập").with_flash(query.flash()),
         rows,
         idle_minutes: life.idle.as_mins(),
         absolute_hours: life.absolute.as_hours(),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
@@ -14,6 +14,7 @@ use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::audit::{self, Filter, Record};
 use crate::http::error::{HttpError, Outcome};
+use crate::http::params::Params;
 use crate::render::format;
 
 const PER_PAGE: usize = 100;
@@ -29,27 +30,15 @@ struct Query {
 }
 
 impl Query {
-    fn parse(query: Option<&str>) -> Query {
-        let mut q = Query {
-            trang: 1,
-            ..Query::default()
-        };
-        for pair in query.unwrap_or("").split('&') {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let v = super::form::decode(v)
-                .unwrap_or_default()
-                .trim()
-                .to_string();
-            match k {
-                "nguoi" => q.nguoi = v,
-                "hanh_dong" => q.hanh_dong = v,
-                "tu_ngay" => q.tu_ngay = v,
-                "den_ngay" => q.den_ngay = v,
-                "trang" => q.trang = v.parse().unwrap_or(1).clamp(1, 100_000),
-                _ => {}
-            }
+    fn parse(params: &Params) -> Query {
+        let text = |name| params.get(name).trim().to_string();
+        Query {
+            nguoi: text("nguoi"),
+            hanh_dong: text("hanh_dong"),
+            tu_ngay: text("tu_ngay"),
+            den_ngay: text("den_ngay"),
+            trang: params.number("trang").unwrap_or(1).clamp(1, 100_000),
         }
-        q
     }
 
     /// The filter, or a Vietnamese message about a date that does not parse.
@@ -148,9 +137,9 @@ struct TrailView {
 pub async fn audit_page(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(raw): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    let query = Query::parse(raw.as_deref());
+    let query = Query::parse(&query);
     let (filter, error) = match query.filter() {
         Ok(f) => (f, None),
         Err(message) => (Filter::default(), Some(message)),
@@ -210,9 +199,9 @@ pub async fn audit_page(
 pub async fn audit_export(
     State(app): State<Arc<App>>,
     SignedIn(staff): SignedIn,
-    RawQuery(raw): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    let filter = Query::parse(raw.as_deref())
+    let filter = Query::parse(&query)
         .filter()
         .map_err(|_| HttpError::BadRequest("invalid date in the audit filter"))?;
     let mut records: Vec<Record> = app.store.read(move |tx| audit::select(tx, &filter)).await?;

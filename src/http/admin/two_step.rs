@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
@@ -12,12 +12,13 @@ use serde::Serialize;
 use super::account::{self, client_ip, login_page, session_origin};
 use super::form::{self, FormData};
 use super::people::password_confirmed;
-use super::views::{AdminLayout, FieldError, flash_code};
+use super::views::{AdminLayout, FieldError};
 use super::{Desk, LOGIN_COOKIE, SECOND_FACTOR, Staff, page};
 use crate::app::{App, CodeAttempt, LoginOutcome};
 use crate::auth::second_factor::{self, NewSecret};
 use crate::auth::{self, accounts, session};
 use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
 use crate::http::server::Peer;
 
 const WRONG_CODE: &str = "Mã xác thực không đúng hoặc đã được dùng. Vui lòng nhập mã mới trên ứng dụng xác thực, hoặc một mã dự phòng.";
@@ -75,20 +76,13 @@ async fn awaiting(
     Ok(user.map(|u| (token, u)))
 }
 
-fn next_from(query: Option<&str>) -> String {
-    query
-        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("tiep=")))
-        .and_then(form::decode)
-        .unwrap_or_default()
-}
-
 /// `GET /quan-tri/dang-nhap/ma`
 pub async fn code_form(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    let next = next_from(query.as_deref());
+    let next = query.get("tiep").to_string();
     if awaiting(&app, &headers).await?.is_none() {
         return Ok(see_other(super::LOGIN));
     }
@@ -228,17 +222,9 @@ async fn second_factor_page(
 pub async fn second_factor_form(
     State(app): State<Arc<App>>,
     staff: Desk,
-    RawQuery(query): RawQuery,
+    query: Params,
 ) -> Result<Response, HttpError> {
-    second_factor_page(
-        &app,
-        &staff,
-        None,
-        Vec::new(),
-        Vec::new(),
-        flash_code(query.as_deref()),
-    )
-    .await
+    second_factor_page(&app, &staff, None, Vec::new(), Vec::new(), query.flash()).await
 }
 
 fn field_error(field: &'static str, message: &str) -> Vec<FieldError> {

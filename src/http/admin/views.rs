@@ -125,11 +125,6 @@ fn flash(code: &str) -> Option<&'static str> {
     })
 }
 
-/// The `tb` query value, if any.
-pub fn flash_code(query: Option<&str>) -> Option<&str> {
-    query?.split('&').find_map(|p| p.strip_prefix("tb="))
-}
-
 /// A field message for a form.
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldError {

@@ -5,18 +5,19 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use super::{cached, page_number};
+use super::cached;
 use crate::app::App;
 use crate::content::legal::{LegalDoc, Validity};
 use crate::content::{self, Kind, Published};
-use crate::http::admin::form::{decode, encode};
+use crate::http::admin::form::encode;
 use crate::http::error::HttpError;
+use crate::http::params::Params;
 use crate::render::views::{Layout, LegalView, Link, Pagination, RelationGroup, Row};
 use crate::site;
 
@@ -182,21 +183,15 @@ struct Filters {
 }
 
 impl Filters {
-    fn parse(query: Option<&str>) -> Filters {
-        let mut f = Filters::default();
-        for pair in query.unwrap_or("").split('&') {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let v = decode(v).unwrap_or_default();
-            match k {
-                "loai" => f.doc_type = v,
-                "co-quan" => f.issuer = v,
-                "linh-vuc" => f.field = v,
-                "nam" => f.year = v,
-                "hieu-luc" => f.status = v,
-                _ => {}
-            }
+    fn parse(params: &Params) -> Filters {
+        let text = |name| params.get(name).to_string();
+        Filters {
+            doc_type: text("loai"),
+            issuer: text("co-quan"),
+            field: text("linh-vuc"),
+            year: text("nam"),
+            status: text("hieu-luc"),
         }
-        f
     }
 
     fn query(&self) -> String {
@@ -225,11 +220,11 @@ fn choices(values: BTreeSet<String>, selected: &str) -> Vec<Choice> {
 /// `GET /van-ban`
 pub async fn documents(
     State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
+    query: Params,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let page = page_number(query.as_deref())?;
-    let filters = Filters::parse(query.as_deref());
+    let page = query.page()?;
+    let filters = Filters::parse(&query);
     // One cache entry per distinct filter; unknown parameters do not make new ones.
     let key = format!("/van-ban?{}&trang={page}", filters.query());
     cached(&app, &headers, key, || {

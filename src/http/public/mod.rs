@@ -44,28 +44,6 @@ pub use well_known::security_txt;
 
 /// Items per list page.
 pub const PER_PAGE: usize = 12;
-/// The highest page number anyone can ask for; more is a 404, not a cache entry.
-const MAX_PAGE: usize = 10_000;
-
-/// The 1-based page number in a query string (`trang=2`): absent is 1; anything but
-/// one number in range is refused. Other parameters (tracking tags) are ignored.
-pub fn page_number(query: Option<&str>) -> Result<usize, HttpError> {
-    let mut found = None;
-    for pair in query.unwrap_or("").split('&') {
-        let Some(value) = pair.strip_prefix("trang=") else {
-            continue;
-        };
-        if found.is_some() {
-            return Err(HttpError::BadRequest("page number given twice"));
-        }
-        match value.parse::<usize>() {
-            Ok(n) if (1..=MAX_PAGE).contains(&n) => found = Some(n),
-            _ => return Err(HttpError::BadRequest("page number out of range")),
-        }
-    }
-    Ok(found.unwrap_or(1))
-}
-
 /// Serves the page at `key` from the cache, rendering it on a miss. Errors (404s
 /// included) are not cached.
 pub async fn cached<F, Fut>(
@@ -114,18 +92,4 @@ where
     let page = Arc::new(page);
     app.cache.insert(key, page.clone(), generation);
     Ok(page.respond(request))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_numbers() {
-        assert_eq!(page_number(None).unwrap(), 1);
-        assert_eq!(page_number(Some("utm=x&trang=3")).unwrap(), 3);
-        for bad in ["trang=0", "trang=abc", "trang=1&trang=2", "trang=99999999"] {
-            assert!(page_number(Some(bad)).is_err(), "{bad}");
-        }
-    }
 }

@@ -2,14 +2,15 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{PER_PAGE, cached, page_number};
+use super::{PER_PAGE, cached};
 use crate::app::App;
 use crate::content::{self, Category, Kind, List, PageOf, Published};
 use crate::http::error::HttpError;
+use crate::http::params::Params;
 use crate::paths;
 use crate::render::views::{
     Card, EntryPage, EntryView, HomeView, Layout, Link, ListView, Pagination, PlainView, Section,
@@ -28,10 +29,10 @@ pub async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Res
 /// `GET /tin-tuc`
 pub async fn news(
     State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
+    query: Params,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let page = page_number(query.as_deref())?;
+    let page = query.page()?;
     let key = paths::list_page(paths::NEWS, page);
     cached(&app, &headers, key, || render_list(app.clone(), None, page)).await
 }
@@ -40,10 +41,10 @@ pub async fn news(
 pub async fn category(
     State(app): State<Arc<App>>,
     Path(slug): Path<String>,
-    RawQuery(query): RawQuery,
+    query: Params,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let page = page_number(query.as_deref())?;
+    let page = query.page()?;
     let key = paths::list_page(&paths::category(&slug), page);
     cached(&app, &headers, key, || {
         render_list(app.clone(), Some(slug), page)

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
@@ -13,8 +13,9 @@ use serde::Serialize;
 use super::cached;
 use crate::app::App;
 use crate::content::{self, Kind, Published};
-use crate::http::admin::form::{decode, encode};
+use crate::http::admin::form::encode;
 use crate::http::error::HttpError;
+use crate::http::params::Params;
 use crate::render::views::{Layout, Link, ProcedureView, Row};
 use crate::site;
 
@@ -92,19 +93,11 @@ struct CatalogueView {
 /// `GET /thu-tuc`
 pub async fn procedures(
     State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
+    query: Params,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let mut field = String::new();
-    let mut level = String::new();
-    for pair in query.as_deref().unwrap_or("").split('&') {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        match k {
-            "linh-vuc" => field = decode(v).unwrap_or_default(),
-            "cap" => level = decode(v).unwrap_or_default(),
-            _ => {}
-        }
-    }
+    let field = query.get("linh-vuc").to_string();
+    let level = query.get("cap").to_string();
     let key = format!(
         "/thu-tuc?linh-vuc={}&cap={}",
         encode(&field),

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
@@ -14,8 +14,9 @@ use super::cached;
 use crate::app::App;
 use crate::content::record::{self, KindSpec};
 use crate::content::{self, Kind, Published};
-use crate::http::admin::form::{decode, encode};
+use crate::http::admin::form::encode;
 use crate::http::error::HttpError;
+use crate::http::params::Params;
 use crate::render::views::{ImageView, Layout, RecordView, Row};
 use crate::site;
 
@@ -77,18 +78,14 @@ struct RecordListView {
 pub async fn list(
     kind: Kind,
     State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
+    query: Params,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let spec = record::spec(kind).ok_or(HttpError::NotFound)?;
     let mut chosen: Vec<(&'static str, String)> = Vec::new();
-    for pair in query.as_deref().unwrap_or("").split('&') {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        if let Some(f) = spec.fields.iter().find(|f| f.filter && f.key == k) {
-            let v = decode(v).unwrap_or_default();
-            if !v.is_empty() {
-                chosen.push((f.key, v));
-            }
+    for f in spec.fields.iter().filter(|f| f.filter) {
+        if let Some(v) = query.text(f.key) {
+            chosen.push((f.key, v.to_string()));
         }
     }
     chosen.sort();

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use jiff::civil::Date;
@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::content::schedule::{monday_of, week_title, weekday_label};
 use crate::content::{self, Kind};
 use crate::http::error::HttpError;
+use crate::http::params::Params;
 use crate::render::views::Layout;
 use crate::site;
 
@@ -52,20 +53,10 @@ fn week_url(monday: Date) -> String {
 /// `GET /lich-cong-tac?tuan=…`
 pub async fn week(
     State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
+    query: Params,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let asked = query
-        .as_deref()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|p| p.strip_prefix("tuan="));
-    let day = match asked {
-        None => app.today(),
-        Some(text) => text
-            .parse::<Date>()
-            .map_err(|_| HttpError::BadRequest("week must be a date"))?,
-    };
+    let day = query.date("tuan")?.unwrap_or_else(|| app.today());
     let monday = monday_of(day);
     let key = week_url(monday);
     cached(&app, &headers, key, || render_week(app.clone(), monday)).await

@@ -2,16 +2,15 @@
 
 use std::sync::Arc;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
-use super::page_number;
 use crate::app::App;
 use crate::content::{self, Kind};
-use crate::http::admin::form::decode;
 use crate::http::error::HttpError;
+use crate::http::params::Params;
 use crate::render::format;
 use crate::render::views::{Layout, PageLink, Pagination};
 use crate::site;
@@ -49,22 +48,13 @@ struct SearchView {
 }
 
 /// `GET /tim-kiem?q=…&loai=…&trang=…`
-pub async fn search(
-    State(app): State<Arc<App>>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, HttpError> {
-    let param = |name: &str| {
-        raw.as_deref()
-            .unwrap_or("")
-            .split('&')
-            .find_map(|p| p.strip_prefix(&format!("{name}=")))
-            .and_then(decode)
-            .unwrap_or_default()
-    };
-    let query: String = param("q").trim().chars().take(MAX_QUERY).collect();
-    let kind_param = param("loai");
-    let kind = Kind::ALL.iter().copied().find(|k| k.as_str() == kind_param);
-    let page = page_number(raw.as_deref())?;
+pub async fn search(State(app): State<Arc<App>>, query: Params) -> Result<Response, HttpError> {
+    let page = query.page()?;
+    let kind = Kind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.as_str() == query.get("loai"));
+    let query: String = query.get("q").trim().chars().take(MAX_QUERY).collect();
     let (search, text) = (app.search.clone(), query.clone());
     let results = tokio::task::spawn_blocking(move || {
         search.search(&text, kind, (page - 1) * PER_PAGE, PER_PAGE)
