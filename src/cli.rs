@@ -8,9 +8,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::App;
 use crate::config::{Config, Overrides};
-use crate::control;
 use crate::http::server::{self, Listeners};
 use crate::http::tls::CertSwitch;
+use crate::ops::control;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -178,18 +178,24 @@ pub fn main() -> ExitCode {
             dry_run,
             no_start,
             acme_email,
-        }) => report(crate::install::install(&crate::install::Options {
-            domain,
-            root,
-            dry_run,
-            no_start,
-            acme_contact: acme_email,
-        })),
+        }) => report(crate::ops::install::install(
+            &crate::ops::install::Options {
+                domain,
+                root,
+                dry_run,
+                no_start,
+                acme_contact: acme_email,
+            },
+        )),
         Some(Command::Uninstall {
             root,
             purge,
             dry_run,
-        }) => report(crate::install::uninstall(root.as_deref(), purge, dry_run)),
+        }) => report(crate::ops::install::uninstall(
+            root.as_deref(),
+            purge,
+            dry_run,
+        )),
         Some(Command::Restore { file, force }) => restore(&cli.global, &file, force),
     }
 }
@@ -215,7 +221,7 @@ fn export(global: &Global, out: PathBuf) -> ExitCode {
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
-        crate::export::export(&Arc::new(app), &out)
+        crate::ops::export::export(&Arc::new(app), &out)
             .await
             .map(|done| (done, out))
             .map_err(|e| e.to_string())
@@ -239,7 +245,7 @@ fn export(global: &Global, out: PathBuf) -> ExitCode {
 }
 
 /// Exit 0, or print the error and exit 2.
-fn report(result: Result<(), crate::install::Error>) -> ExitCode {
+fn report(result: Result<(), crate::ops::install::Error>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -261,13 +267,13 @@ fn doctor(global: &Global) -> ExitCode {
             None
         }
     };
-    let checks = crate::doctor::run(&config, facts.as_ref(), jiff::Timestamp::now());
+    let checks = crate::ops::doctor::run(&config, facts.as_ref(), jiff::Timestamp::now());
     let mut failed = false;
     for check in &checks {
         let mark = match check.level {
-            crate::doctor::Level::Ok => "[ok]  ",
-            crate::doctor::Level::Warn => "[warn]",
-            crate::doctor::Level::Fail => {
+            crate::ops::doctor::Level::Ok => "[ok]  ",
+            crate::ops::doctor::Level::Warn => "[warn]",
+            crate::ops::doctor::Level::Fail => {
                 failed = true;
                 "[FAIL]"
             }

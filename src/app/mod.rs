@@ -227,8 +227,8 @@ impl App {
     /// Runs the integrity check, then drops cached pages if it held back or released
     /// an entry, so citizens see the change at once.
     pub async fn check_integrity(&self, by: &str) -> Result<crate::integrity::Report, CheckError> {
-        let guard =
-            crate::jobs::Exclusive::take(&self.integrity_running).ok_or(CheckError::Running)?;
+        let guard = crate::ops::jobs::Exclusive::take(&self.integrity_running)
+            .ok_or(CheckError::Running)?;
         let (store, policy, by, now) = (
             self.store.clone(),
             self.config.integrity.on_mismatch,

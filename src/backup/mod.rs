@@ -705,7 +705,7 @@ pub fn restore(
             data.display()
         )));
     }
-    if occupied && crate::control::server_running(data) {
+    if occupied && crate::ops::control::server_running(data) {
         return Err(invalid(format!(
             "a trangtin server is running on {}; stop it before restoring into its folder",
             data.display()

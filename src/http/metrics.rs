@@ -179,7 +179,7 @@ pub async fn metrics(
         .store
         .read(|tx| -> Result<_, crate::store::Error> {
             Ok((
-                crate::resources::blob_bytes(tx)?,
+                crate::ops::resources::blob_bytes(tx)?,
                 crate::backup::schedule::last_run(tx)?,
             ))
         })

@@ -118,10 +118,13 @@ pub async fn serve(
         shutdown: stop_rx,
         alive: alive_tx,
     });
-    let scheduler = tokio::spawn(crate::jobs::scheduler(app.clone(), shared.shutdown.clone()));
+    let scheduler = tokio::spawn(crate::ops::jobs::scheduler(
+        app.clone(),
+        shared.shutdown.clone(),
+    ));
     #[cfg(unix)]
-    let control = crate::control::unix::bind(&app.config.data).map(|listener| {
-        tokio::spawn(crate::control::unix::serve(
+    let control = crate::ops::control::unix::bind(&app.config.data).map(|listener| {
+        tokio::spawn(crate::ops::control::unix::serve(
             app.clone(),
             listener,
             shared.shutdown.clone(),
@@ -138,7 +141,7 @@ pub async fn serve(
             tracing::info!("listening on {scheme}://{addr}");
         }
     }
-    crate::supervisor::ready();
+    crate::ops::supervisor::ready();
     let refresher = tokio::spawn(refresh_certificates(
         app.clone(),
         certs.clone(),
@@ -155,7 +158,7 @@ pub async fn serve(
         }
         _ => None,
     };
-    let watchdog = tokio::spawn(crate::supervisor::watchdog(
+    let watchdog = tokio::spawn(crate::ops::supervisor::watchdog(
         app.clone(),
         shared.shutdown.clone(),
     ));
@@ -201,7 +204,7 @@ pub async fn serve(
     drop(https);
     drop(http);
     tracing::info!("shutting down: no longer accepting connections");
-    crate::supervisor::stopping();
+    crate::ops::supervisor::stopping();
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
     let _ = watchdog.await;

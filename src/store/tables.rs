@@ -60,7 +60,7 @@ pub const INTEGRITY: Table<u64, crate::integrity::Report> = Table::new("integrit
 pub const REVIEWS: Table<u64, crate::integrity::review::Review> = Table::new("reviews_v1");
 
 /// Hourly resource samples (disk, memory, load, requests, latency) by unix second.
-pub const RESOURCES: Table<u64, crate::resources::Sample> = Table::new("resources_v1");
+pub const RESOURCES: Table<u64, crate::ops::resources::Sample> = Table::new("resources_v1");
 
 /// What citizens sent (feedback, reuse requests) by number.
 pub const MESSAGES: Table<u64, crate::citizen::Message> = Table::new("messages_v1");

@@ -12,7 +12,7 @@ use crate::support::{TestServer, trangtin};
 
 async fn wait_for_socket(data: &Path) {
     for _ in 0..200 {
-        if trangtin::control::server_running(data) {
+        if trangtin::ops::control::server_running(data) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -270,7 +270,7 @@ fn start_binary(data: &Path) -> std::process::Child {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while !trangtin::control::server_running(data) {
+    while !trangtin::ops::control::server_running(data) {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "server did not start"

@@ -641,7 +641,9 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
         );
         violations.extend(axe(&client, &axe_js).await);
     }
-    trangtin::jobs::sample_resources(&server.app).await.unwrap();
+    trangtin::ops::jobs::sample_resources(&server.app)
+        .await
+        .unwrap();
     client
         .goto(&server.url("/quan-tri/tai-nguyen"))
         .await

@@ -240,7 +240,7 @@ fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
 async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board() {
     let server = TestServer::start().await;
     for _ in 0..200 {
-        if trangtin::control::server_running(&server.data) {
+        if trangtin::ops::control::server_running(&server.data) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;

@@ -40,7 +40,9 @@ fn the_server_tells_systemd_it_is_ready_and_stopping() {
     let message = String::from_utf8_lossy(&buffer[..n]).into_owned();
     assert!(message.contains("READY=1"), "{message}");
     // Ready means serving: the control socket answers now.
-    assert!(trangtin::control::server_running(&dir.path().join("data")));
+    assert!(trangtin::ops::control::server_running(
+        &dir.path().join("data")
+    ));
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -127,7 +129,7 @@ async fn doctor_passes_a_healthy_folder_and_names_what_is_wrong_with_a_broken_on
     )
     .unwrap();
     // The doctor asks the running server; its socket is bound once it serves.
-    while !trangtin::control::server_running(&broken.data) {
+    while !trangtin::ops::control::server_running(&broken.data) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let data = broken.data.clone();
@@ -211,7 +213,7 @@ fn html_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn export_writes_a_mirror_in_which_every_internal_link_resolves() {
     let server = TestServer::start().await;
-    while !trangtin::control::server_running(&server.data) {
+    while !trangtin::ops::control::server_running(&server.data) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -251,7 +253,7 @@ async fn export_writes_a_mirror_in_which_every_internal_link_resolves() {
                     continue;
                 }
                 assert!(!link.contains('?'), "{}: {link}", page.display());
-                let file = mirror.join(trangtin::export::file_for(&link));
+                let file = mirror.join(trangtin::ops::export::file_for(&link));
                 assert!(
                     file.is_file(),
                     "{}: {link} → {}",
@@ -279,7 +281,9 @@ async fn the_resource_dashboard_charts_hourly_samples_and_warns_past_thresholds(
     for _ in 0..5 {
         assert_eq!(server.page("/").await.0, 200);
     }
-    let sample = trangtin::jobs::sample_resources(&server.app).await.unwrap();
+    let sample = trangtin::ops::jobs::sample_resources(&server.app)
+        .await
+        .unwrap();
     assert!(sample.requests >= 5, "{sample:?}");
     assert!(sample.disk_total > 0 && sample.memory_total > 0);
     assert!(sample.p95_ms > 0.0);
@@ -290,7 +294,7 @@ async fn the_resource_dashboard_charts_hourly_samples_and_warns_past_thresholds(
     assert_eq!(page.matches("<figure class=\"chart-box\">").count(), 5);
     assert!(page.contains("role=\"img\""));
     // A full disk, a day later: the page and every administrator's page warn.
-    let full = trangtin::resources::Sample {
+    let full = trangtin::ops::resources::Sample {
         at: server.app.clock.now() + jiff::SignedDuration::from_hours(24),
         disk_used: 95,
         disk_total: 100,
@@ -303,7 +307,7 @@ async fn the_resource_dashboard_charts_hourly_samples_and_warns_past_thresholds(
     server
         .app
         .store
-        .write(move |tx| trangtin::resources::record(tx, &full))
+        .write(move |tx| trangtin::ops::resources::record(tx, &full))
         .await
         .unwrap();
     server.app.clock.advance(24 * 3600);

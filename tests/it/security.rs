@@ -563,7 +563,9 @@ async fn accounts_unused_for_the_configured_days_are_disabled_and_reviewed() {
     clock.advance(40 * 24 * 3600);
     let admin = server.login("admin").await; // a login at day 40
     clock.advance(6 * 24 * 3600);
-    let disabled = trangtin::jobs::disable_inactive(&server.app).await.unwrap();
+    let disabled = trangtin::ops::jobs::disable_inactive(&server.app)
+        .await
+        .unwrap();
     assert!(disabled.contains(&"donvi".to_string()), "{disabled:?}");
     assert!(!disabled.contains(&"admin".to_string()), "{disabled:?}");
     assert!(server.login_with("donvi", TEST_PASSWORD).await.is_none());

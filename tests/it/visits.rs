@@ -62,7 +62,7 @@ async fn visitors_are_counted_without_cookies_and_survive_a_restart() {
     assert!(home.contains("data-visits") && home.contains("href=\"/thong-ke-truy-cap\""));
 
     // Saved each minute; a restart carries today's and the total on.
-    trangtin::jobs::save_visits(&server.app).await.unwrap();
+    trangtin::ops::jobs::save_visits(&server.app).await.unwrap();
     drop(server);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let server = TestServer::start_in(&data, |_| {}).await;

@@ -20,7 +20,7 @@ use crate::app::App;
 use crate::backup::{self, schedule};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
-use crate::jobs::Exclusive;
+use crate::ops::jobs::Exclusive;
 
 const PATH: &str = "/quan-tri/sao-luu";
 

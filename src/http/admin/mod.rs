@@ -4,22 +4,22 @@
 //! checks the Origin and the CSRF token before a handler runs.
 
 mod account;
+mod audit;
 mod backups;
-mod checks;
 mod comments;
 mod deadlines;
 mod entries;
 pub mod form;
-mod library;
-mod look;
+mod integrity;
+mod media;
 mod messages;
 mod people;
 mod questions;
 mod resources;
 mod routes;
+mod second_factor;
 mod sessions;
-mod trail;
-mod two_step;
+mod site;
 mod views;
 
 use std::sync::Arc;
@@ -390,10 +390,10 @@ fn alerts_for(tx: &impl crate::store::Tx, user: &User) -> Result<Vec<String>, au
         ));
     }
     if user.roles.contains(&Role::Administrator)
-        && let Some(sample) = crate::resources::latest(tx)?
+        && let Some(sample) = crate::ops::resources::latest(tx)?
     {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        alerts.extend(crate::resources::warnings(&sample, cores));
+        alerts.extend(crate::ops::resources::warnings(&sample, cores));
     }
     if user.roles.contains(&Role::Administrator)
         && let Some(run) = crate::backup::schedule::last_run(tx)?

@@ -11,7 +11,7 @@ use super::views::AdminLayout;
 use super::{Desk, page};
 use crate::app::App;
 use crate::http::error::{HttpError, Outcome};
-use crate::resources;
+use crate::ops::resources;
 
 #[derive(Serialize)]
 struct Chart {

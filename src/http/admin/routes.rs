@@ -13,8 +13,8 @@ use axum::routing::{MethodRouter, get, post};
 
 use super::{
     Capability, LOGIN, PASSWORD, PREFIX, SECOND_FACTOR, SECOND_FACTOR_LOGIN, UPLOAD,
-    UPLOAD_MAX_BYTES, account, backups, checks, comments, deadlines, entries, library, look,
-    messages, people, questions, resources, sessions, signed_in, trail, two_step,
+    UPLOAD_MAX_BYTES, account, audit, backups, comments, deadlines, entries, integrity, media,
+    messages, people, questions, resources, second_factor, sessions, signed_in, site,
 };
 use crate::app::App;
 use crate::http::error::HttpError;
@@ -129,11 +129,11 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
             post(deadlines::mark_reviewed)
         }),
         menu("Thư viện tệp", UPLOAD, Staff, || {
-            get(library::list_media)
+            get(media::list_media)
         }),
         action(UPLOAD, Writer, || {
             let limit = usize::try_from(UPLOAD_MAX_BYTES).unwrap_or(usize::MAX);
-            post(library::upload_media).layer(DefaultBodyLimit::max(limit))
+            post(media::upload_media).layer(DefaultBodyLimit::max(limit))
         }),
         menu(
             "Ủy quyền duyệt",
@@ -204,35 +204,35 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
             "Nhật ký hệ thống",
             "/quan-tri/nhat-ky",
             Administrator,
-            || get(trail::audit_page),
+            || get(audit::audit_page),
         ),
         page("/quan-tri/nhat-ky/xuat", Administrator, || {
-            get(trail::audit_export)
+            get(audit::audit_export)
         }),
         menu(
             "Kiểm tra toàn vẹn",
             "/quan-tri/kiem-tra",
             Staff,
-            || get(checks::checks),
+            || get(integrity::checks),
         ),
-        action("/quan-tri/kiem-tra", Staff, || post(checks::check_now)),
+        action("/quan-tri/kiem-tra", Staff, || post(integrity::check_now)),
         action("/quan-tri/kiem-tra/xem-xet/da-kiem-tra", Staff, || {
-            post(checks::confirm_item)
+            post(integrity::confirm_item)
         }),
         action("/quan-tri/kiem-tra/xem-xet/bao-cao", Staff, || {
-            post(checks::report_item)
+            post(integrity::report_item)
         }),
         action("/quan-tri/kiem-tra/bao-cao/{id}", Board, || {
-            post(checks::handle_report)
+            post(integrity::handle_report)
         }),
-        menu("Giao diện trang", look::PATH, SiteLook, || {
-            get(look::look)
+        menu("Giao diện trang", site::PATH, SiteLook, || {
+            get(site::look)
         }),
-        action(look::PATH, SiteLook, || post(look::save_draft)),
-        page(look::PREVIEW, SiteLook, || get(look::preview)),
-        page(look::PREVIEW_CSS, SiteLook, || get(look::preview_css)),
-        action(look::APPROVE, BoardHead, || post(look::approve_draft)),
-        action(look::RETURN, BoardHead, || post(look::return_draft)),
+        action(site::PATH, SiteLook, || post(site::save_draft)),
+        page(site::PREVIEW, SiteLook, || get(site::preview)),
+        page(site::PREVIEW_CSS, SiteLook, || get(site::preview_css)),
+        action(site::APPROVE, BoardHead, || post(site::approve_draft)),
+        action(site::RETURN, BoardHead, || post(site::return_draft)),
         menu("Hỏi – đáp", questions::PATH, Staff, || {
             get(questions::list)
         }),
@@ -285,24 +285,24 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         }),
         action(sessions::PATH, Staff, || post(sessions::revoke_sessions)),
         menu("Xác thực hai bước", SECOND_FACTOR, Staff, || {
-            get(two_step::second_factor_form)
+            get(second_factor::second_factor_form)
         }),
         action("/quan-tri/xac-thuc-hai-buoc/bat", Staff, || {
-            post(two_step::enrol_second_factor)
+            post(second_factor::enrol_second_factor)
         }),
         action("/quan-tri/xac-thuc-hai-buoc/ma-du-phong", Staff, || {
-            post(two_step::renew_recovery_codes)
+            post(second_factor::renew_recovery_codes)
         }),
         action("/quan-tri/xac-thuc-hai-buoc/tat", Staff, || {
-            post(two_step::turn_off_second_factor)
+            post(second_factor::turn_off_second_factor)
         }),
         page(LOGIN, Anyone, || get(account::login_form)),
         action(LOGIN, Anyone, || post(account::login)),
         page(SECOND_FACTOR_LOGIN, PasswordAccepted, || {
-            get(two_step::code_form)
+            get(second_factor::code_form)
         }),
         action(SECOND_FACTOR_LOGIN, PasswordAccepted, || {
-            post(two_step::submit_code)
+            post(second_factor::submit_code)
         }),
         action("/quan-tri/dang-xuat", Staff, || post(account::logout)),
     ]

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const UNIT: &str = include_str!("../packaging/systemd/trangtin.service");
-const EXAMPLE_CONFIG: &str = include_str!("../packaging/trangtin.example.toml");
+const UNIT: &str = include_str!("../../packaging/systemd/trangtin.service");
+const EXAMPLE_CONFIG: &str = include_str!("../../packaging/trangtin.example.toml");
 const USER: &str = "trangtin";
 
 #[derive(Debug, Clone)]
@@ -332,7 +332,7 @@ fn is_root() -> bool {
 fn wait_until_serving(data: &Path) -> Result<(), Error> {
     let started = std::time::Instant::now();
     while started.elapsed() < std::time::Duration::from_secs(300) {
-        if crate::control::server_running(data) {
+        if crate::ops::control::server_running(data) {
             println!("the service is up");
             return Ok(());
         }

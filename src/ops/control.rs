@@ -401,7 +401,7 @@ pub mod unix {
         let mut reader = BufReader::new(read).take(MAX_LINE as u64);
         let response = match reader.read_line(&mut line).await {
             Ok(_) => match serde_json::from_str::<Request>(&line) {
-                Ok(Request::Export { out }) => match crate::export::export(&app, &out).await {
+                Ok(Request::Export { out }) => match crate::ops::export::export(&app, &out).await {
                     Ok(done) => Response::ok(format!(
                         "exported {} pages and {} files ({} bytes) into {}",
                         done.pages,
@@ -419,7 +419,7 @@ pub mod unix {
                 Ok(request) => {
                     let guard = match request {
                         Request::Backup { .. } => {
-                            match crate::jobs::Exclusive::take(&app.backup_running) {
+                            match crate::ops::jobs::Exclusive::take(&app.backup_running) {
                                 Some(guard) => Some(guard),
                                 None => {
                                     return reply(

@@ -77,7 +77,7 @@ fn load() -> f64 {
 
 /// A sample of the machine now; `requests` and `p95_ms` come from the server's counters.
 pub fn measure(data: &Path, requests: u64, p95_ms: f64, now: Timestamp) -> Sample {
-    let (free, total) = crate::doctor::free_space(data).unwrap_or((0, 0));
+    let (free, total) = crate::ops::doctor::free_space(data).unwrap_or((0, 0));
     let (memory_used, memory_total) = memory();
     Sample {
         at: now,

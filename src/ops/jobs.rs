@@ -146,16 +146,19 @@ impl Drop for Exclusive {
 }
 
 /// Notes this hour's disk, memory, load, requests and latency.
-pub async fn sample_resources(app: &App) -> Result<crate::resources::Sample, crate::store::Error> {
+pub async fn sample_resources(
+    app: &App,
+) -> Result<crate::ops::resources::Sample, crate::store::Error> {
     let (requests, p95) = app.metrics.since_last_sample();
     let (data, now) = (app.config.data.clone(), app.clock.now());
-    let sample =
-        tokio::task::spawn_blocking(move || crate::resources::measure(&data, requests, p95, now))
-            .await
-            .map_err(|e| crate::store::Error::Task(e.to_string()))?;
+    let sample = tokio::task::spawn_blocking(move || {
+        crate::ops::resources::measure(&data, requests, p95, now)
+    })
+    .await
+    .map_err(|e| crate::store::Error::Task(e.to_string()))?;
     let recorded = sample.clone();
     app.store
-        .write(move |tx| crate::resources::record(tx, &recorded))
+        .write(move |tx| crate::ops::resources::record(tx, &recorded))
         .await?;
     Ok(sample)
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::config::Config;
-use crate::control::Facts;
+use crate::ops::control::Facts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {

@@ -1,0 +1,477 @@
+//! The editor: new and existing entries, saving, workflow steps and the preview.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::super::form::FormData;
+use super::super::views::{AdminLayout, FieldError};
+use super::super::{Desk, page};
+use super::Choice;
+use super::form::{FormValues, MediaChoice, RecordField, media_choices, record_fields};
+use crate::app::App;
+use crate::content::editorial::{self};
+use crate::content::{
+    self, Category, Entry, EntryId, Event, Kind, Published, Revision, RevisionId, legal, procedure,
+};
+use crate::http::error::{HttpError, Outcome, see_other};
+use crate::http::params::Params;
+use crate::render::format;
+use crate::store::BlobMeta;
+use crate::workflow::{self, Action};
+
+#[derive(Serialize)]
+pub(super) struct TimelineItem {
+    pub(super) at: String,
+    pub(super) who: String,
+    pub(super) role: &'static str,
+    pub(super) on_behalf_of: Option<String>,
+    pub(super) action: &'static str,
+    pub(super) from: &'static str,
+    pub(super) to: &'static str,
+    pub(super) comment: String,
+    pub(super) revision: u64,
+    pub(super) hash: String,
+    pub(super) scheduled_for: Option<String>,
+}
+
+pub(super) fn timeline(events: &[Event]) -> Vec<TimelineItem> {
+    events
+        .iter()
+        .rev()
+        .map(|e| TimelineItem {
+            at: format::datetime(e.at),
+            who: e.user_name.clone(),
+            role: e.role.label(),
+            on_behalf_of: e.on_behalf_of.clone(),
+            action: e.action.done_label(),
+            from: workflow::state_label(e.from),
+            to: workflow::state_label(e.to),
+            comment: e.comment.clone(),
+            revision: e.revision.0,
+            hash: e.revision_hash.chars().take(12).collect(),
+            scheduled_for: e.scheduled_for.map(format::datetime),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+pub(super) struct StepButton {
+    pub(super) action: &'static str,
+    pub(super) label: &'static str,
+    pub(super) needs_comment: bool,
+    pub(super) needs_time: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct EditorView {
+    pub(super) layout: AdminLayout,
+    /// None for a new entry.
+    pub(super) id: Option<u64>,
+    pub(super) values: FormValues,
+    pub(super) errors: Vec<FieldError>,
+    pub(super) can_save: bool,
+    pub(super) is_new: bool,
+    pub(super) state: &'static str,
+    pub(super) live_url: Option<String>,
+    pub(super) approval: Option<String>,
+    pub(super) scheduled_for: Option<String>,
+    pub(super) steps: Vec<StepButton>,
+    pub(super) timeline: Vec<TimelineItem>,
+    pub(super) categories: Vec<Category>,
+    pub(super) images: Vec<MediaChoice>,
+    pub(super) documents: Vec<MediaChoice>,
+    pub(super) kinds: Vec<Choice>,
+    pub(super) record_fields: Vec<RecordField>,
+    pub(super) record_files_label: &'static str,
+    pub(super) legal_types: &'static [&'static str],
+    pub(super) procedure_levels: &'static [&'static str],
+    pub(super) validities: Vec<Choice>,
+    /// Other legal documents, for the relation lists.
+    pub(super) legal_docs: Vec<Choice>,
+    /// Accessibility problems in the body, to fix before approval.
+    pub(super) accessibility: Vec<String>,
+}
+
+pub(super) struct EditorData {
+    pub(super) categories: Vec<Category>,
+    pub(super) media: Vec<BlobMeta>,
+    pub(super) legal_docs: Vec<Choice>,
+    pub(super) entry: Option<(Entry, Revision, Vec<Event>)>,
+}
+
+/// The entry, if this person may see it (a contributor sees their unit's work and
+/// what is live); otherwise 404, which tells nothing about other units' drafts.
+pub(super) fn visible(actor: &workflow::Actor, entry: Entry) -> Result<Entry, HttpError> {
+    if workflow::may_view(actor, &editorial::facts(&entry)) {
+        Ok(entry)
+    } else {
+        Err(HttpError::NotFound)
+    }
+}
+
+pub(super) async fn editor_data(
+    app: &Arc<App>,
+    staff: &Desk,
+    id: Option<EntryId>,
+) -> Result<EditorData, HttpError> {
+    let actor = staff.actor.clone();
+    app.store
+        .read(move |tx| -> Result<_, HttpError> {
+            let entry = match id {
+                Some(id) => {
+                    let entry = visible(&actor, editorial::entry(tx, id)?)?;
+                    let revision = editorial::revision(tx, entry.working)?;
+                    let events = editorial::events(tx, id)?;
+                    Some((entry, revision, events))
+                }
+                None => None,
+            };
+            Ok(EditorData {
+                categories: content::categories(tx)?,
+                media: crate::media::library(tx, None)?,
+                legal_docs: content::all_published(tx, Kind::LegalDocument)?
+                    .into_iter()
+                    .map(|p| Choice {
+                        label: format!(
+                            "{} — {}",
+                            p.revision
+                                .fields
+                                .legal
+                                .as_ref()
+                                .map_or("", |d| d.number.as_str()),
+                            p.revision.fields.title
+                        ),
+                        value: p.entry.slug,
+                    })
+                    .collect(),
+                entry,
+            })
+        })
+        .await
+}
+
+pub(super) fn editor_view(
+    app: &App,
+    staff: &Desk,
+    data: EditorData,
+    values: Option<FormValues>,
+    errors: Vec<FieldError>,
+    flash: Option<&str>,
+) -> EditorView {
+    let today = app.today();
+    let (title, id) = match &data.entry {
+        Some((e, r, _)) => (r.fields.title.clone(), Some(e.id.0)),
+        None => ("Viết bài mới".to_string(), None),
+    };
+    let available = data
+        .entry
+        .as_ref()
+        .map(|(e, _, _)| workflow::available(&staff.actor, &editorial::facts(e), today))
+        .unwrap_or_default();
+    let is_new = data.entry.is_none();
+    let values = values.unwrap_or_else(|| match &data.entry {
+        Some((e, r, _)) => FormValues::from_revision(e, r),
+        None => FormValues {
+            kind: "article".into(),
+            ..FormValues::default()
+        },
+    });
+    let record_spec = Kind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.as_str() == values.kind)
+        .and_then(content::record::spec);
+    EditorView {
+        layout: staff.layout(&title).with_flash(flash),
+        id,
+        record_fields: record_fields(&values.kind, &values.record),
+        record_files_label: record_spec.map_or("", |s| s.files_label),
+        accessibility: content::accessibility::warnings(&values.body),
+        values,
+        errors,
+        can_save: is_new || available.contains(&Action::Save),
+        is_new,
+        state: data
+            .entry
+            .as_ref()
+            .map_or("Bản nháp", |(e, _, _)| workflow::state_label(e.state)),
+        live_url: data
+            .entry
+            .as_ref()
+            .filter(|(e, _, _)| e.published.is_some())
+            .map(|(e, _, _)| e.kind.url(&e.slug)),
+        approval: data.entry.as_ref().and_then(|(e, _, _)| {
+            e.approval.as_ref().map(|a| {
+                let by = match &a.on_behalf_of {
+                    Some(head) => format!("{} (thay mặt {})", a.by_name, head),
+                    None => a.by_name.clone(),
+                };
+                format!(
+                    "Duyệt phiên bản {} (mã {}) bởi {} lúc {}",
+                    a.revision.0,
+                    &a.hash[..12.min(a.hash.len())],
+                    by,
+                    format::datetime(a.at)
+                )
+            })
+        }),
+        scheduled_for: data
+            .entry
+            .as_ref()
+            .and_then(|(e, _, _)| e.scheduled_for.map(format::datetime)),
+        steps: available
+            .iter()
+            .filter(|a| **a != Action::Save)
+            .map(|a| StepButton {
+                action: a.as_str(),
+                label: a.label(),
+                needs_comment: matches!(a, Action::Return | Action::Withdraw),
+                needs_time: *a == Action::Schedule,
+            })
+            .collect(),
+        timeline: data
+            .entry
+            .as_ref()
+            .map(|(_, _, ev)| timeline(ev))
+            .unwrap_or_default(),
+        images: media_choices(&data.media, true),
+        documents: media_choices(&data.media, false),
+        categories: data.categories,
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| Choice {
+                value: k.as_str().into(),
+                label: k.label().into(),
+            })
+            .collect(),
+        legal_types: legal::TYPES,
+        procedure_levels: procedure::LEVELS,
+        validities: legal::Validity::ALL
+            .iter()
+            .map(|v| Choice {
+                value: v.as_str().into(),
+                label: v.label().into(),
+            })
+            .collect(),
+        legal_docs: data.legal_docs,
+    }
+}
+
+pub(super) fn field_errors(invalid: Vec<content::Invalid>) -> Vec<FieldError> {
+    invalid
+        .into_iter()
+        .map(|i| FieldError {
+            field: i.field,
+            message: i.message,
+        })
+        .collect()
+}
+
+/// `GET /quan-tri/bai-viet/moi`
+pub async fn new_entry(
+    State(app): State<Arc<App>>,
+    staff: Desk,
+    query: Params,
+) -> Result<Response, HttpError> {
+    let kind = Kind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.as_str() == query.get("loai"))
+        .unwrap_or(Kind::Article);
+    let data = editor_data(&app, &staff, None).await?;
+    let values = FormValues {
+        kind: kind.as_str().into(),
+        ..FormValues::default()
+    };
+    let view = editor_view(&app, &staff, data, Some(values), Vec::new(), None);
+    page(&app, "admin/editor.html", &view, Outcome::Shown)
+}
+
+/// `POST /quan-tri/bai-viet/moi`
+pub async fn create_entry(
+    State(app): State<Arc<App>>,
+    staff: Desk,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let values = FormValues::from_form(&form);
+    let (actor, draft, now) = (staff.actor.clone(), values.draft(), app.clock.now());
+    let created = app
+        .store
+        .write(move |tx| editorial::create_entry(tx, &actor, draft, now))
+        .await;
+    match created {
+        Ok(entry) => Ok(see_other(&format!(
+            "/quan-tri/bai-viet/{}?tb=da-tao",
+            entry.id
+        ))),
+        Err(content::Error::Invalids(invalid)) => {
+            let data = editor_data(&app, &staff, None).await?;
+            let view = editor_view(
+                &app,
+                &staff,
+                data,
+                Some(values),
+                field_errors(invalid),
+                None,
+            );
+            page(&app, "admin/editor.html", &view, Outcome::Invalid)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `GET /quan-tri/bai-viet/{id}`
+pub async fn edit_entry(
+    State(app): State<Arc<App>>,
+    staff: Desk,
+    Path(id): Path<u64>,
+    query: Params,
+) -> Result<Response, HttpError> {
+    let data = editor_data(&app, &staff, Some(EntryId(id))).await?;
+    let view = editor_view(&app, &staff, data, None, Vec::new(), query.flash());
+    page(&app, "admin/editor.html", &view, Outcome::Shown)
+}
+
+#[derive(Serialize)]
+pub(super) struct ConflictView {
+    pub(super) layout: AdminLayout,
+    pub(super) id: u64,
+    pub(super) mine: FormValues,
+    pub(super) theirs: FormValues,
+    pub(super) theirs_by: String,
+    pub(super) theirs_at: String,
+}
+
+/// `POST /quan-tri/bai-viet/{id}` — save a new working revision.
+pub async fn save_entry(
+    State(app): State<Arc<App>>,
+    staff: Desk,
+    Path(id): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let id = EntryId(id);
+    let values = FormValues::from_form(&form);
+    let (actor, draft, base) = (staff.actor.clone(), values.draft(), RevisionId(values.base));
+    let (today, now) = (app.today(), app.clock.now());
+    let saved = app
+        .write_and_refresh(id, move |tx| {
+            editorial::save(tx, &actor, id, base, draft, today, now)
+        })
+        .await;
+    match saved {
+        Ok(_) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-luu"))),
+        Err(content::Error::Invalids(invalid)) => {
+            let data = editor_data(&app, &staff, Some(id)).await?;
+            let view = editor_view(
+                &app,
+                &staff,
+                data,
+                Some(values),
+                field_errors(invalid),
+                None,
+            );
+            page(&app, "admin/editor.html", &view, Outcome::Invalid)
+        }
+        Err(content::Error::Conflict { current, .. }) => {
+            let entry = app.store.read(move |tx| editorial::entry(tx, id)).await?;
+            let view = ConflictView {
+                layout: staff.layout("Xung đột khi lưu"),
+                id: id.0,
+                theirs: FormValues::from_revision(&entry, &current),
+                theirs_by: current.saved_by.clone(),
+                theirs_at: format::datetime(current.created_at),
+                mine: values,
+            };
+            page(&app, "admin/conflict.html", &view, Outcome::Conflict)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /quan-tri/bai-viet/{id}/buoc` — submit, return, forward, approve, schedule,
+/// publish, withdraw.
+pub async fn step_entry(
+    State(app): State<Arc<App>>,
+    staff: Desk,
+    Path(id): Path<u64>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let id = EntryId(id);
+    let action = Action::parse(form.get("action")).ok_or(HttpError::BadRequest("unknown step"))?;
+    let comment = form.get("comment").to_string();
+    let schedule_for = parse_local_time(form.get("schedule_for"));
+    let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
+    let request = editorial::StepRequest {
+        action,
+        comment,
+        schedule_for,
+        seen: form.get("revision").parse().ok().map(RevisionId),
+    };
+    let stepped = app
+        .write_and_refresh(id, move |tx| {
+            editorial::step(tx, &actor, id, request, today, now)
+        })
+        .await;
+    match stepped {
+        Ok(_) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-chuyen"))),
+        Err(content::Error::Invalids(invalid)) => {
+            let data = editor_data(&app, &staff, Some(id)).await?;
+            let view = editor_view(&app, &staff, data, None, field_errors(invalid), None);
+            page(&app, "admin/editor.html", &view, Outcome::Invalid)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `2026-11-28T09:30` from a `datetime-local` input, in Vietnam time.
+pub(super) fn parse_local_time(text: &str) -> Option<Timestamp> {
+    let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+    civil
+        .to_zoned_datetime(format::vietnam())
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+/// `GET /quan-tri/bai-viet/{id}/xem-truoc` — the working revision exactly as the public
+/// page will show it.
+pub async fn preview_entry(
+    State(app): State<Arc<App>>,
+    staff: Desk,
+    Path(id): Path<u64>,
+) -> Result<Response, HttpError> {
+    let id = EntryId(id);
+    let actor = staff.actor.clone();
+    let (site, categories, entry, revision) = app
+        .store
+        .read(move |tx| -> Result<_, HttpError> {
+            let entry = visible(&actor, editorial::entry(tx, id)?)?;
+            let revision = editorial::revision(tx, entry.working)?;
+            Ok((
+                crate::site::load(tx)?,
+                content::categories(tx)?,
+                entry,
+                revision,
+            ))
+        })
+        .await?;
+    let mut preview = Published { entry, revision };
+    if preview.entry.published_at.is_none() {
+        preview.entry.published_at = Some(app.clock.now());
+    }
+    let mut view = crate::http::public::entry_view(&app, &site, &categories, &preview, &[]);
+    view.preview = true;
+    if matches!(preview.entry.kind, Kind::LegalDocument | Kind::Procedure) {
+        let all = app
+            .store
+            .read(|tx| content::all_published(tx, Kind::LegalDocument))
+            .await?;
+        view.legal = crate::http::public::documents::legal_view(&preview, &all, app.today());
+        view.procedure = crate::http::public::procedures::procedure_view(&preview, &all);
+    }
+    view.record = crate::http::public::records::record_view(&preview);
+    page(&app, "public/entry.html", &view, Outcome::Shown)
+}
