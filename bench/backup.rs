@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use trangtin::content::{self, Category, Fields, Kind, NewEntry};
-use trangtin::store::{BlobMeta, Store, tables};
+use trangtin::store::{BlobMeta, Store};
 
 struct Rng(u64);
 
@@ -63,6 +63,7 @@ fn seed(data: &std::path::Path, entries: usize, blob_mib: usize) {
                     description: String::new(),
                     order: 0,
                 },
+                now,
             )
         })
         .expect("category");
@@ -126,7 +127,7 @@ fn seed(data: &std::path::Path, entries: usize, blob_mib: usize) {
             variants: Vec::new(),
         };
         store
-            .write_blocking(|tx| tables::BLOBS.insert(tx, hash.as_str(), &meta))
+            .write_blocking(|tx| trangtin::store::BLOBS.insert(tx, hash.as_str(), &meta))
             .expect("blob meta");
     }
 }

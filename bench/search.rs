@@ -237,6 +237,7 @@ fn main() {
                     description: String::new(),
                     order: 0,
                 },
+                now,
             )
         })
         .expect("category");

@@ -8,7 +8,7 @@ use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 
 /// The hash the first record chains from.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -189,7 +189,7 @@ pub fn verify_and_select(
     filter: Option<&Filter>,
 ) -> Result<(Result<usize, Break>, Vec<Record>), store::Error> {
     let records = tables::AUDIT.values(tx)?;
-    let last_issued = store::get_plain(tx, tables::COUNTERS, "audit", |v| v)?.unwrap_or(0);
+    let last_issued = store::get_plain(tx, crate::store::COUNTERS, "audit", |v| v)?.unwrap_or(0);
     let verified = match anchor(tx) {
         Ok(start) => check_chain(&records, start, last_issued),
         Err(store::Error::Decode { message, .. }) => Err(Break::AnchorUnreadable(message)),
@@ -280,6 +280,14 @@ pub fn select(tx: &impl Tx, filter: &Filter) -> Result<Vec<Record>, store::Error
     all.retain(|r| filter.matches(r));
     all.reverse();
     Ok(all)
+}
+
+/// The trail.
+pub mod tables {
+    use crate::store::Table;
+
+    /// The audit trail, hash-chained, by sequence number.
+    pub const AUDIT: Table<u64, super::Record> = Table::new("audit_v1");
 }
 
 #[cfg(test)]

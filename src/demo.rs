@@ -409,7 +409,7 @@ pub fn seed_kinds(
         let at = d
             .issued
             .at(12, 0, 0, 0)
-            .to_zoned_datetime(crate::render::format::vietnam())
+            .to_zoned_datetime(crate::format::vietnam())
             .map_or(now, |z| z.timestamp());
         let entry = content::create(tx, new, fields, "demo", at)?;
         content::publish(tx, entry.id, at)?;
@@ -485,7 +485,7 @@ pub fn seed(
     now: Timestamp,
 ) -> Result<(), Error> {
     {
-        site::save(tx, &demo.site)?;
+        site::save(tx, &demo.site, now)?;
         for (order, c) in demo.categories.iter().enumerate() {
             content::put_category(
                 tx,
@@ -495,6 +495,7 @@ pub fn seed(
                     description: c.description.clone(),
                     order: order as u32,
                 },
+                now,
             )?;
         }
         let entries = demo

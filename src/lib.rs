@@ -16,6 +16,8 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod demo;
+pub mod files;
+pub mod format;
 pub mod http;
 pub mod integrity;
 pub mod media;

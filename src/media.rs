@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{self, BlobHash, BlobMeta, Blobs, Tx, tables};
+use crate::store::{self, BlobHash, BlobMeta, Blobs, Tx};
 
 /// Widths of the image variants (never upscaled).
 pub const WIDTHS: &[u32] = &[320, 640, 1280];
@@ -111,12 +111,7 @@ pub enum Error {
     Refused(&'static str),
 }
 
-/// An image variant stored as its own blob.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Variant {
-    pub width: u32,
-    pub hash: BlobHash,
-}
+pub use crate::store::Variant;
 
 /// An upload as received.
 pub struct Upload {
@@ -261,7 +256,7 @@ pub fn store(
             height: 0,
             variants: Vec::new(),
         };
-        tables::BLOBS.insert(tx, hash.as_str(), &variant)?;
+        crate::store::BLOBS.insert(tx, hash.as_str(), &variant)?;
         variants.push(Variant {
             width: *width,
             hash,
@@ -280,7 +275,7 @@ pub fn store(
         height: prepared.size.1,
         variants,
     };
-    tables::BLOBS.insert(tx, hash.as_str(), &meta)?;
+    crate::store::BLOBS.insert(tx, hash.as_str(), &meta)?;
     Ok(meta)
 }
 
@@ -295,7 +290,7 @@ pub enum Servable {
 
 /// The file `hash`, if it may be served (`GET /tep/{hash}/{name}`).
 pub fn servable(tx: &impl Tx, hash: &BlobHash) -> Result<Servable, store::Error> {
-    let Some(meta) = tables::BLOBS.get(tx, hash.as_str())? else {
+    let Some(meta) = crate::store::BLOBS.get(tx, hash.as_str())? else {
         return Ok(Servable::Absent);
     };
     if crate::integrity::blob_held(tx, hash)? {
@@ -306,7 +301,7 @@ pub fn servable(tx: &impl Tx, hash: &BlobHash) -> Result<Servable, store::Error>
 
 /// The library, newest first; `images` picks images or documents.
 pub fn library(tx: &impl Tx, images: Option<bool>) -> Result<Vec<BlobMeta>, store::Error> {
-    let mut all: Vec<BlobMeta> = tables::BLOBS
+    let mut all: Vec<BlobMeta> = crate::store::BLOBS
         .values(tx)?
         .into_iter()
         .filter(|m| images.is_none_or(|want| m.content_type.starts_with("image/") == want))

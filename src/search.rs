@@ -28,7 +28,7 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Ter
 use unicode_normalization::UnicodeNormalization;
 
 use crate::content::{self, EntryId, Kind, Published};
-use crate::store::{Store, tables};
+use crate::store::Store;
 
 /// Bump when the schema or the analysis changes: the index is then rebuilt.
 const FORMAT: &str = "trangtin-search-1";
@@ -264,7 +264,7 @@ impl Search {
             .writer_with_num_threads::<TantivyDocument>(1, WRITER_BYTES)?;
         writer.delete_all_documents()?;
         let ids: Vec<EntryId> = store.read_blocking(|tx| -> Result<_, content::Error> {
-            Ok(tables::ENTRIES
+            Ok(crate::content::tables::ENTRIES
                 .values(tx)?
                 .into_iter()
                 .filter(|e| e.published.is_some())
@@ -461,6 +461,7 @@ mod tests {
                         description: String::new(),
                         order: 0,
                     },
+                    now,
                 )?;
                 for (slug, title, body) in docs {
                     let entry = content::create(
@@ -551,10 +552,10 @@ mod tests {
             .id;
         store
             .write_blocking(|tx| -> Result<(), content::Error> {
-                let mut e = tables::ENTRIES.get(tx, id.0)?.unwrap();
+                let mut e = crate::content::tables::ENTRIES.get(tx, id.0)?.unwrap();
                 content::unlist(tx, &e)?;
                 e.published = None;
-                tables::ENTRIES.insert(tx, id.0, &e)?;
+                crate::content::tables::ENTRIES.insert(tx, id.0, &e)?;
                 Ok(())
             })
             .unwrap();

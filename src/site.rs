@@ -11,7 +11,7 @@
 use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 
 const KEY: &str = "site";
 
@@ -302,7 +302,7 @@ pub fn approve(
         return Ok(None);
     };
     save_as(tx, &draft.settings, by, now)?;
-    tables::META.remove(tx, DRAFT_KEY)?;
+    crate::store::META.remove(tx, DRAFT_KEY)?;
     Ok(Some(draft.settings))
 }
 
@@ -316,7 +316,7 @@ pub fn discard(
     if draft(tx)?.is_none() {
         return Ok(false);
     }
-    tables::META.remove(tx, DRAFT_KEY)?;
+    crate::store::META.remove(tx, DRAFT_KEY)?;
     crate::audit::append(
         tx,
         crate::audit::Event::new(by, "settings_draft_returned", KEY).detail(reason),
@@ -364,8 +364,12 @@ pub fn load(tx: &impl Tx) -> Result<SiteSettings, store::Error> {
     }
 }
 
-pub fn save(tx: &WriteTransaction, site: &SiteSettings) -> Result<(), store::Error> {
-    save_as(tx, site, "", jiff::Timestamp::now())
+pub fn save(
+    tx: &WriteTransaction,
+    site: &SiteSettings,
+    now: jiff::Timestamp,
+) -> Result<(), store::Error> {
+    save_as(tx, site, "", now)
 }
 
 fn save_as(
@@ -388,6 +392,14 @@ fn save_as(
         now,
     )?;
     Ok(())
+}
+
+/// The site's settings.
+pub mod tables {
+    use crate::store::Table;
+
+    /// Site-wide settings by name (`site` holds the identity, menu and footer facts).
+    pub const SETTINGS: Table<&str, serde_json::Value> = Table::new("settings_v1");
 }
 
 #[cfg(test)]

@@ -68,8 +68,7 @@ fn salt() -> Option<[u8; 16]> {
 }
 
 fn local_date(now: Timestamp) -> Date {
-    now.to_zoned_datetime(crate::render::format::vietnam())
-        .date()
+    now.to_zoned_datetime(crate::format::vietnam()).date()
 }
 
 /// Crawlers are not visitors.

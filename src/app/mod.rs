@@ -178,7 +178,7 @@ impl App {
     pub fn today(&self) -> jiff::civil::Date {
         self.clock
             .now()
-            .to_zoned_datetime(crate::render::format::vietnam())
+            .to_zoned_datetime(crate::format::vietnam())
             .date()
     }
 
@@ -319,9 +319,7 @@ fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<bootstrap:
     };
     let site = config.site.clone();
     let blobs = store.blobs.clone();
-    let today = now
-        .to_zoned_datetime(crate::render::format::vietnam())
-        .date();
+    let today = now.to_zoned_datetime(crate::format::vietnam()).date();
     store.write_blocking(move |tx| -> Result<Vec<bootstrap::Made>, Error> {
         let mut accounts = Vec::new();
         if let Some((demo, kinds)) = &demo {
@@ -330,7 +328,7 @@ fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<bootstrap:
             accounts = bootstrap::seed_demo(tx, today, now)?;
         }
         if let Some(site) = &site {
-            site::save(tx, site)?;
+            site::save(tx, site, now)?;
         }
         store::mark_seeded(tx)?;
         Ok(accounts)

@@ -16,7 +16,7 @@ use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use crate::content::Kind;
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 use crate::workflow::{Actor, Delegation, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -422,6 +422,34 @@ pub fn revoke_delegation(tx: &WriteTransaction, grantor: &User, id: u64) -> Resu
     tables::DELEGATIONS.insert(tx, id, &delegation)?;
     session::end_all_for(tx, UserId(delegation.delegate))?;
     Ok(())
+}
+
+/// Accounts, units, sessions, delegations, failed logins and second factors.
+pub mod tables {
+    use redb::TableDefinition;
+
+    use super::session::Session;
+    use super::{Unit, User};
+    use crate::store::Table;
+    use crate::workflow::Delegation;
+
+    /// Accounts by id.
+    pub const USERS: Table<u64, User> = Table::new("users_v1");
+    /// Login name → user id.
+    pub const LOGINS: TableDefinition<&str, u64> = TableDefinition::new("logins_v1");
+    /// Units (phòng, đơn vị) by id.
+    pub const UNITS: Table<u64, Unit> = Table::new("units_v1");
+    /// Sessions by the SHA-256 (hex) of their token.
+    pub const SESSIONS: Table<&str, Session> = Table::new("sessions_v1");
+    /// Approval delegations by id.
+    pub const DELEGATIONS: Table<u64, Delegation> = Table::new("delegations_v1");
+    /// Failed logins per account: login → recent failure times and any lock.
+    pub const LOGIN_FAILURES: Table<&str, super::throttle::Failures> =
+        Table::new("login_failures_v1");
+    /// Enrolled second factors by user id (the TOTP secret sealed, recovery codes
+    /// hashed).
+    pub const SECOND_FACTORS: Table<u64, super::second_factor::SecondFactor> =
+        Table::new("second_factors_v1");
 }
 
 #[cfg(test)]

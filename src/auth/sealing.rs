@@ -68,7 +68,7 @@ impl SecretKey {
         // Written aside, then linked into place: linking fails if another process made
         // the key meanwhile, and a crash never leaves a half-written key.
         let pending = path.with_extension("key.new");
-        crate::http::tls::write_file(&pending, &bytes, true).map_err(write_error)?;
+        crate::files::write_file(&pending, &bytes, true).map_err(write_error)?;
         let linked = std::fs::hard_link(&pending, path);
         let _ = std::fs::remove_file(&pending);
         match linked {

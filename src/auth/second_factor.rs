@@ -15,7 +15,7 @@ use totp_rs::{Builder, Totp};
 
 use super::sealing::SecretKey;
 use super::{Error, UserId};
-use crate::store::{Tx, tables};
+use crate::store::Tx;
 use crate::workflow::{Actor, Role};
 
 pub const RECOVERY_CODES: usize = 10;
@@ -155,7 +155,7 @@ impl Checked {
 }
 
 pub fn get(tx: &impl Tx, user: UserId) -> Result<Option<SecondFactor>, Error> {
-    Ok(tables::SECOND_FACTORS.get(tx, user.0)?)
+    Ok(super::tables::SECOND_FACTORS.get(tx, user.0)?)
 }
 
 pub fn is_enrolled(tx: &impl Tx, user: UserId) -> Result<bool, Error> {
@@ -164,7 +164,7 @@ pub fn is_enrolled(tx: &impl Tx, user: UserId) -> Result<bool, Error> {
 
 /// The ids of everyone enrolled (the access-review list shows who is).
 pub fn enrolled(tx: &impl Tx) -> Result<std::collections::HashSet<u64>, Error> {
-    Ok(tables::SECOND_FACTORS
+    Ok(super::tables::SECOND_FACTORS
         .values(tx)?
         .into_iter()
         .map(|f| f.user.0)
@@ -208,7 +208,7 @@ pub fn enrol(
         last_step: step,
         recovery: hashes,
     };
-    tables::SECOND_FACTORS.insert(tx, user.0, &factor)?;
+    super::tables::SECOND_FACTORS.insert(tx, user.0, &factor)?;
     Ok(Some(codes))
 }
 
@@ -231,7 +231,7 @@ pub fn check(
         };
         factor.recovery.remove(index);
         let left = factor.recovery.len();
-        tables::SECOND_FACTORS.insert(tx, user.0, &factor)?;
+        super::tables::SECOND_FACTORS.insert(tx, user.0, &factor)?;
         return Ok(Checked::RecoveryCode { left });
     }
     let Some(secret) = key.open(&factor.sealed_secret, &stored_context(user)) else {
@@ -242,7 +242,7 @@ pub fn check(
         Some(step) if step <= factor.last_step => Ok(Checked::Replayed),
         Some(step) => {
             factor.last_step = step;
-            tables::SECOND_FACTORS.insert(tx, user.0, &factor)?;
+            super::tables::SECOND_FACTORS.insert(tx, user.0, &factor)?;
             Ok(Checked::Code)
         }
     }
@@ -253,14 +253,14 @@ pub fn renew_recovery_codes(tx: &WriteTransaction, user: UserId) -> Result<Vec<S
     let mut factor = get(tx, user)?.ok_or(Error::NoSuchUser)?;
     let (codes, hashes) = recovery_codes()?;
     factor.recovery = hashes;
-    tables::SECOND_FACTORS.insert(tx, user.0, &factor)?;
+    super::tables::SECOND_FACTORS.insert(tx, user.0, &factor)?;
     Ok(codes)
 }
 
 /// Removes the second factor (the person turns it off, or an administrator resets it
 /// after a lost phone); returns whether there was one.
 pub fn remove(tx: &WriteTransaction, user: UserId) -> Result<bool, Error> {
-    Ok(tables::SECOND_FACTORS.remove(tx, user.0)?.is_some())
+    Ok(super::tables::SECOND_FACTORS.remove(tx, user.0)?.is_some())
 }
 
 fn recovery_codes() -> Result<(Vec<String>, Vec<String>), Error> {

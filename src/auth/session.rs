@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Error, UserId};
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 
 pub const COOKIE: &str = "__Host-trangtin";
 
@@ -117,7 +117,7 @@ fn begin(
         device: origin.device.chars().take(200).collect(),
         awaiting_second_factor,
     };
-    tables::SESSIONS.insert(tx, key(&token).as_str(), &session)?;
+    super::tables::SESSIONS.insert(tx, key(&token).as_str(), &session)?;
     Ok((token, session))
 }
 
@@ -149,7 +149,7 @@ fn find_any(
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    Ok(tables::SESSIONS
+    Ok(super::tables::SESSIONS
         .get(tx, key(token).as_str())?
         .filter(|s| !s.expired(now, life)))
 }
@@ -172,7 +172,7 @@ pub fn list_for(
     life: &Lifetimes,
 ) -> Result<Vec<Listed>, Error> {
     let current = key(current_token);
-    let mut listed: Vec<Listed> = tables::SESSIONS
+    let mut listed: Vec<Listed> = super::tables::SESSIONS
         .entries(tx)?
         .into_iter()
         .filter(|(_, s)| s.user == user && !s.awaiting_second_factor && !s.expired(now, life))
@@ -188,10 +188,13 @@ pub fn list_for(
 
 /// Ends the session stored under `id` if it belongs to `user`; returns whether it did.
 pub fn end_by_id(tx: &WriteTransaction, user: UserId, id: &str) -> Result<bool, Error> {
-    if tables::SESSIONS.get(tx, id)?.is_none_or(|s| s.user != user) {
+    if super::tables::SESSIONS
+        .get(tx, id)?
+        .is_none_or(|s| s.user != user)
+    {
         return Ok(false);
     }
-    tx.open_table(tables::SESSIONS.definition())
+    tx.open_table(super::tables::SESSIONS.definition())
         .map_err(store::Error::from)?
         .remove(id)
         .map_err(store::Error::from)?;
@@ -202,7 +205,7 @@ pub fn end_by_id(tx: &WriteTransaction, user: UserId, id: &str) -> Result<bool, 
 pub fn end_others(tx: &WriteTransaction, user: UserId, keep_token: &str) -> Result<(), Error> {
     let keep = key(keep_token);
     let mut table = tx
-        .open_table(tables::SESSIONS.definition())
+        .open_table(super::tables::SESSIONS.definition())
         .map_err(store::Error::from)?;
     table
         .retain(|k, value| {
@@ -219,15 +222,15 @@ pub fn needs_touch(session: &Session, now: Timestamp) -> bool {
 
 pub fn touch(tx: &WriteTransaction, token: &str, now: Timestamp) -> Result<(), Error> {
     let k = key(token);
-    if let Some(mut session) = tables::SESSIONS.get(tx, k.as_str())? {
+    if let Some(mut session) = super::tables::SESSIONS.get(tx, k.as_str())? {
         session.last_seen = now;
-        tables::SESSIONS.insert(tx, k.as_str(), &session)?;
+        super::tables::SESSIONS.insert(tx, k.as_str(), &session)?;
     }
     Ok(())
 }
 
 pub fn end(tx: &WriteTransaction, token: &str) -> Result<(), Error> {
-    tx.open_table(tables::SESSIONS.definition())
+    tx.open_table(super::tables::SESSIONS.definition())
         .map_err(store::Error::from)?
         .remove(key(token).as_str())
         .map_err(store::Error::from)?;
@@ -237,7 +240,7 @@ pub fn end(tx: &WriteTransaction, token: &str) -> Result<(), Error> {
 /// Ends every session of a user (account disabled, password changed).
 pub fn end_all_for(tx: &WriteTransaction, user: UserId) -> Result<(), Error> {
     let mut table = tx
-        .open_table(tables::SESSIONS.definition())
+        .open_table(super::tables::SESSIONS.definition())
         .map_err(store::Error::from)?;
     table
         .retain(|_, value| {
@@ -262,7 +265,7 @@ mod tests {
             .write_blocking(|tx| start(tx, UserId(1), Origin::default(), t0))
             .unwrap();
         let raw = store
-            .read_blocking(|tx| tables::SESSIONS.get(tx, token.as_str()))
+            .read_blocking(|tx| crate::auth::tables::SESSIONS.get(tx, token.as_str()))
             .unwrap();
         assert!(raw.is_none(), "the token itself is not a key");
         let at = |secs: i64| t0.checked_add(SignedDuration::from_secs(secs)).unwrap();

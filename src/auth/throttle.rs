@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 
 /// How much guessing is tolerated; `[login]` in the config file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub fn locked_until(
     login: &str,
     now: Timestamp,
 ) -> Result<Option<Timestamp>, store::Error> {
-    Ok(tables::LOGIN_FAILURES
+    Ok(super::tables::LOGIN_FAILURES
         .get(tx, login)?
         .and_then(|f| f.locked_until)
         .filter(|until| *until > now))
@@ -69,7 +69,9 @@ pub fn fail(
     login: &str,
     now: Timestamp,
 ) -> Result<bool, store::Error> {
-    let mut f = tables::LOGIN_FAILURES.get(tx, login)?.unwrap_or_default();
+    let mut f = super::tables::LOGIN_FAILURES
+        .get(tx, login)?
+        .unwrap_or_default();
     f.times.retain(|t| now.duration_since(*t) < policy.window);
     f.times.push(now);
     let newly_locked =
@@ -78,13 +80,13 @@ pub fn fail(
         f.locked_until = now.checked_add(policy.window).ok();
         f.times.clear();
     }
-    tables::LOGIN_FAILURES.insert(tx, login, &f)?;
+    super::tables::LOGIN_FAILURES.insert(tx, login, &f)?;
     Ok(newly_locked)
 }
 
 /// Clears the count after a good login, or when an administrator unlocks.
 pub fn clear(tx: &WriteTransaction, login: &str) -> Result<(), store::Error> {
-    tx.open_table(tables::LOGIN_FAILURES.definition())?
+    tx.open_table(super::tables::LOGIN_FAILURES.definition())?
         .remove(login)?;
     Ok(())
 }

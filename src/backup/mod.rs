@@ -303,7 +303,7 @@ fn create_private_dir(dir: &Path) -> Result<(), Error> {
 
 /// The default file name of a backup made at `at`.
 pub fn file_name(at: Timestamp, encrypted: bool) -> String {
-    let local = at.to_zoned_datetime(crate::render::format::vietnam());
+    let local = at.to_zoned_datetime(crate::format::vietnam());
     let stamp = local.strftime("%Y%m%d-%H%M%S");
     if encrypted {
         format!("trangtin-{stamp}.tar.zst.enc")
@@ -775,7 +775,7 @@ fn check_restored(root: &Path) -> Result<usize, Error> {
     let audit = store
         .read_blocking(crate::audit::verify)?
         .map_err(|b| invalid(format!("the restored audit trail does not verify: {b}")))?;
-    let blobs = store.read_blocking(|tx| crate::store::tables::BLOBS.values(tx))?;
+    let blobs = store.read_blocking(|tx| crate::store::BLOBS.values(tx))?;
     for meta in blobs {
         let path = store.blobs.path(&meta.hash);
         let bytes = std::fs::read(&path).map_err(io_error(format!(
@@ -815,7 +815,7 @@ mod tests {
                     height: 0,
                     variants: Vec::new(),
                 };
-                store::tables::BLOBS.insert(tx, hash.as_str(), &meta)?;
+                crate::store::BLOBS.insert(tx, hash.as_str(), &meta)?;
                 crate::audit::append(tx, crate::audit::Event::new("t", "test", "x"), now)?;
                 Ok(())
             })

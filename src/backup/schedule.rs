@@ -83,16 +83,14 @@ pub fn due(policy: &Policy, last: Option<&LastRun>, now: Timestamp) -> bool {
     if !policy.enabled {
         return false;
     }
-    let local = now.to_zoned_datetime(crate::render::format::vietnam());
+    let local = now.to_zoned_datetime(crate::format::vietnam());
     local.time() >= policy.at && last.is_none_or(|l| l.day < local.date())
 }
 
 /// Runs the daily backup: archive, copy, retention, drill. Never panics; the outcome
 /// (success or why not) is saved for the dashboard and returned.
 pub fn run(store: &Store, policy: &Policy, now: Timestamp) -> LastRun {
-    let day = now
-        .to_zoned_datetime(crate::render::format::vietnam())
-        .date();
+    let day = now.to_zoned_datetime(crate::format::vietnam()).date();
     let previous = store.read_blocking(last_run).ok().flatten();
     let outcome = run_inner(store, policy, now);
     let run = match outcome {
@@ -217,7 +215,7 @@ pub fn drill(archive: &Path, status: &Status, passphrase: Option<&str>, now: Tim
         let target = scratch.path().join("data");
         super::restore(archive, &target, false, passphrase, now)?;
         let (copy, _) = Store::open(&target)?;
-        let tables = copy.read_blocking(crate::store::tables::count_all)?;
+        let tables = copy.read_blocking(crate::store::registry::count_all)?;
         for (name, rows) in tables {
             let expected = status.manifest.tables.get(&name).copied().unwrap_or(0);
             if rows != expected {
@@ -253,11 +251,7 @@ pub fn expired(listed: &[(PathBuf, Option<Status>)], policy: &Policy) -> Vec<Pat
         .filter_map(|(path, status)| {
             let status = status.as_ref().filter(|s| s.by == "schedule")?;
             let at = status.manifest.created_at;
-            Some((
-                path,
-                at.to_zoned_datetime(crate::render::format::vietnam())
-                    .date(),
-            ))
+            Some((path, at.to_zoned_datetime(crate::format::vietnam()).date()))
         })
         .collect();
     // Newest first: the first seen of each period is the one kept.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Event};
 use crate::content::Published;
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 use crate::workflow::Actor;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,20 +113,20 @@ pub fn submit(
         show_name: sent.show_name,
         moderation: Moderation::Pending,
     };
-    tables::COMMENTS.insert(tx, seq, &comment)?;
+    super::tables::COMMENTS.insert(tx, seq, &comment)?;
     Ok(comment)
 }
 
 /// Every comment, newest first.
 pub fn all(tx: &impl Tx) -> Result<Vec<Comment>, store::Error> {
-    let mut out = tables::COMMENTS.values(tx)?;
+    let mut out = super::tables::COMMENTS.values(tx)?;
     out.sort_by_key(|c| std::cmp::Reverse(c.seq));
     Ok(out)
 }
 
 /// The approved comments on an entry, oldest first.
 pub fn approved(tx: &impl Tx, entry: u64) -> Result<Vec<Comment>, store::Error> {
-    let mut out: Vec<Comment> = tables::COMMENTS
+    let mut out: Vec<Comment> = super::tables::COMMENTS
         .values(tx)?
         .into_iter()
         .filter(|c| c.entry == entry && matches!(c.moderation, Moderation::Approved { .. }))
@@ -145,12 +145,14 @@ pub fn erase_personal_data(
     seq: u64,
     now: Timestamp,
 ) -> Result<Comment, Error> {
-    let mut comment = tables::COMMENTS.get(tx, seq)?.ok_or(Error::NoSuchComment)?;
+    let mut comment = super::tables::COMMENTS
+        .get(tx, seq)?
+        .ok_or(Error::NoSuchComment)?;
     comment.name.clear();
     comment.email.clear();
     comment.organisation.clear();
     comment.show_name = false;
-    tables::COMMENTS.insert(tx, seq, &comment)?;
+    super::tables::COMMENTS.insert(tx, seq, &comment)?;
     let event = Event::new(
         &by.login,
         "comment_personal_data_erased",
@@ -170,7 +172,9 @@ pub fn moderate(
     reason: &str,
     now: Timestamp,
 ) -> Result<Comment, Error> {
-    let mut comment = tables::COMMENTS.get(tx, seq)?.ok_or(Error::NoSuchComment)?;
+    let mut comment = super::tables::COMMENTS
+        .get(tx, seq)?
+        .ok_or(Error::NoSuchComment)?;
     comment.moderation = if approve {
         Moderation::Approved {
             moderated_by: by.login.clone(),
@@ -187,7 +191,7 @@ pub fn moderate(
             reason: reason.to_string(),
         }
     };
-    tables::COMMENTS.insert(tx, seq, &comment)?;
+    super::tables::COMMENTS.insert(tx, seq, &comment)?;
     let action = if approve {
         "comment_approved"
     } else {

@@ -12,7 +12,7 @@ use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Event};
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 use crate::workflow::Actor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,6 +266,18 @@ pub fn erase_personal_data(
     );
     audit::append(tx, event, now)?;
     Ok(message)
+}
+
+/// What citizens send.
+pub mod tables {
+    use crate::store::Table;
+
+    /// What citizens sent (feedback, reuse requests) by number.
+    pub const MESSAGES: Table<u64, super::Message> = Table::new("messages_v1");
+    /// Citizens' questions (Hỏi – đáp) by number.
+    pub const QUESTIONS: Table<u64, super::questions::Question> = Table::new("questions_v1");
+    /// Comments on drafts open for consultation, by number.
+    pub const COMMENTS: Table<u64, super::comments::Comment> = Table::new("comments_v1");
 }
 
 #[cfg(test)]

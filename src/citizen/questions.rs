@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{self, Event};
 use crate::calendar::Calendar;
 use crate::content::{self, EntryId, State, editorial};
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 use crate::workflow::{Actor, Denied, Role};
 
 /// Working days the agency has to answer.
@@ -163,9 +163,7 @@ pub fn ask(
 ) -> Result<(Question, String), Error> {
     let seq = store::next_id(tx, "questions")?;
     let key = new_key()?;
-    let asked_on = now
-        .to_zoned_datetime(crate::render::format::vietnam())
-        .date();
+    let asked_on = now.to_zoned_datetime(crate::format::vietnam()).date();
     let question = Question {
         seq,
         asked_at: now,
@@ -181,12 +179,14 @@ pub fn ask(
         closed: None,
         erased_at: None,
     };
-    tables::QUESTIONS.insert(tx, seq, &question)?;
+    super::tables::QUESTIONS.insert(tx, seq, &question)?;
     Ok((question, key))
 }
 
 pub fn get(tx: &impl Tx, seq: u64) -> Result<Question, Error> {
-    tables::QUESTIONS.get(tx, seq)?.ok_or(Error::NoSuchQuestion)
+    super::tables::QUESTIONS
+        .get(tx, seq)?
+        .ok_or(Error::NoSuchQuestion)
 }
 
 /// The question for a ticket and key, if they match (the same answer for a wrong key
@@ -200,7 +200,7 @@ pub fn find_by_ticket(tx: &impl Tx, ticket: &str, key: &str) -> Result<Option<Qu
     else {
         return Ok(None);
     };
-    let Some(question) = tables::QUESTIONS.get(tx, seq)? else {
+    let Some(question) = super::tables::QUESTIONS.get(tx, seq)? else {
         return Ok(None);
     };
     // Comparing hashes: timing can tell at most how much of a SHA-256 matched, which
@@ -212,7 +212,7 @@ pub fn find_by_ticket(tx: &impl Tx, ticket: &str, key: &str) -> Result<Option<Qu
 /// Every question, newest first, with the state of its answer entry.
 pub fn all(tx: &impl Tx) -> Result<Vec<(Question, Option<State>)>, Error> {
     let mut out = Vec::new();
-    for q in tables::QUESTIONS.values(tx)? {
+    for q in super::tables::QUESTIONS.values(tx)? {
         let state = answer_state(tx, &q)?;
         out.push((q, state));
     }
@@ -223,7 +223,9 @@ pub fn all(tx: &impl Tx) -> Result<Vec<(Question, Option<State>)>, Error> {
 /// Where the question's answer entry stands (none without one, or if it is gone).
 pub fn answer_state(tx: &impl Tx, q: &Question) -> Result<Option<State>, store::Error> {
     Ok(match q.answer {
-        Some(id) => tables::ENTRIES.get(tx, id)?.map(|e| e.state),
+        Some(id) => crate::content::tables::ENTRIES
+            .get(tx, id)?
+            .map(|e| e.state),
         None => None,
     })
 }
@@ -235,7 +237,7 @@ fn update(
 ) -> Result<Question, Error> {
     let mut question = get(tx, seq)?;
     change(&mut question)?;
-    tables::QUESTIONS.insert(tx, seq, &question)?;
+    super::tables::QUESTIONS.insert(tx, seq, &question)?;
     Ok(question)
 }
 
@@ -443,7 +445,7 @@ pub fn route_to(
     now: Timestamp,
 ) -> Result<Question, Error> {
     checked(tx, actor, seq, Step::Route)?;
-    if tables::UNITS.get(tx, unit)?.is_none() {
+    if crate::auth::tables::UNITS.get(tx, unit)?.is_none() {
         return Err(Error::NoSuchUnit);
     }
     let q = route(tx, seq, unit)?;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{Entry, Kind, Revision, State};
 use crate::calendar::Calendar;
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -68,8 +68,7 @@ pub struct Stale {
 }
 
 fn local(ts: Timestamp) -> Date {
-    ts.to_zoned_datetime(crate::render::format::vietnam())
-        .date()
+    ts.to_zoned_datetime(crate::format::vietnam()).date()
 }
 
 /// The working days allowed for this entry, and the date they count from.
@@ -120,12 +119,12 @@ pub fn late(
     today: Date,
 ) -> Result<Vec<Timeliness>, store::Error> {
     let mut out = Vec::new();
-    for entry in tables::ENTRIES.values(tx)? {
+    for entry in super::tables::ENTRIES.values(tx)? {
         if entry.state == State::Withdrawn {
             continue;
         }
         let revision_id = entry.published.unwrap_or(entry.working);
-        let Some(revision) = tables::REVISIONS.get(tx, revision_id.0)? else {
+        let Some(revision) = super::tables::REVISIONS.get(tx, revision_id.0)? else {
             continue;
         };
         let Some((days, source)) = rule_for(rules, &entry, &revision, agency) else {
@@ -165,7 +164,7 @@ pub fn stale_pages(
 ) -> Result<Vec<Stale>, store::Error> {
     let limit = SignedDuration::from_hours(24 * 30 * i64::from(rules.review_months));
     let mut out = Vec::new();
-    for entry in tables::ENTRIES.values(tx)? {
+    for entry in super::tables::ENTRIES.values(tx)? {
         if entry.kind != Kind::Page || entry.published.is_none() {
             continue;
         }
@@ -176,7 +175,7 @@ pub fn stale_pages(
             continue;
         }
         let title = match entry.published {
-            Some(id) => tables::REVISIONS
+            Some(id) => super::tables::REVISIONS
                 .get(tx, id.0)?
                 .map(|r| r.fields.title)
                 .unwrap_or_default(),
@@ -197,14 +196,14 @@ pub fn mark_reviewed(
     id: super::EntryId,
     now: Timestamp,
 ) -> Result<Entry, super::Error> {
-    let mut entry = tables::ENTRIES
+    let mut entry = super::tables::ENTRIES
         .get(tx, id.0)?
         .filter(|e| {
             e.published.is_some() && crate::workflow::may_view(by, &super::editorial::facts(e))
         })
         .ok_or(super::Error::NoSuchEntry(id))?;
     entry.reviewed_at = Some(now);
-    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    super::tables::ENTRIES.insert(tx, id.0, &entry)?;
     let event = crate::audit::Event::new(&by.login, "page_reviewed", format!("entry {id}"));
     crate::audit::append(tx, event, now)?;
     Ok(entry)

@@ -11,7 +11,7 @@ use super::{
     Approval, Attachment, Entry, EntryId, Error, Event, Fields, Image, Invalid, Kind, NewEntry,
     Revision, RevisionId, State, create, list, new_revision, revision_hash, slug, unlist,
 };
-use crate::store::{self, BlobHash, Tx, tables};
+use crate::store::{self, BlobHash, Tx};
 use crate::workflow::{Action, Actor, EntryFacts, Step, decide};
 
 /// What an editor submits.
@@ -84,7 +84,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
         }
     }
     if let Some(category) = draft.category.as_deref().filter(|c| !c.is_empty())
-        && tables::CATEGORIES.get(tx, category)?.is_none()
+        && super::tables::CATEGORIES.get(tx, category)?.is_none()
     {
         problem("category", "Chuyên mục không tồn tại.");
     }
@@ -118,7 +118,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
     }
     let cover = match &draft.cover {
         None => None,
-        Some(hash) => match tables::BLOBS.get(tx, hash.as_str())? {
+        Some(hash) => match crate::store::BLOBS.get(tx, hash.as_str())? {
             Some(meta) if meta.content_type.starts_with("image/") => {
                 let alt = match draft.cover_alt.trim() {
                     "" => meta.alt.trim().to_string(),
@@ -142,7 +142,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
     };
     let mut attachments = Vec::new();
     for hash in &draft.attachments {
-        match tables::BLOBS.get(tx, hash.as_str())? {
+        match crate::store::BLOBS.get(tx, hash.as_str())? {
             Some(meta) if !meta.content_type.starts_with("image/") => {
                 attachments.push(Attachment {
                     blob: hash.clone(),
@@ -167,7 +167,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
                 for slug in doc.replaces.iter().chain(&doc.amends).chain(&doc.guides) {
                     let known = store::get_plain(
                         tx,
-                        tables::SLUGS,
+                        super::tables::SLUGS,
                         (Kind::LegalDocument.as_str(), slug.as_str()),
                         |v| v,
                     )?;
@@ -197,7 +197,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
             for slug in &p.legal_basis {
                 let known = store::get_plain(
                     tx,
-                    tables::SLUGS,
+                    super::tables::SLUGS,
                     (Kind::LegalDocument.as_str(), slug.as_str()),
                     |v| v,
                 )?;
@@ -290,7 +290,7 @@ pub fn create_entry(
     let kind = draft.kind.unwrap_or(Kind::Article);
     let fields = validate(tx, kind, &draft)?;
     let slug = match draft.slug.trim() {
-        "" => free_slug(tx, kind, &slug::slugify(&fields.title))?,
+        "" => free_slug(tx, kind, &slug::slugify(&fields.title), now)?,
         given => given.to_string(),
     };
     let new = NewEntry {
@@ -305,7 +305,7 @@ pub fn create_entry(
         other => other,
     })?;
     entry.created_by = Some(actor.user);
-    tables::ENTRIES.insert(tx, entry.id.0, &entry)?;
+    super::tables::ENTRIES.insert(tx, entry.id.0, &entry)?;
     let revision = revision(tx, entry.working)?;
     record(
         tx,
@@ -323,10 +323,15 @@ pub fn create_entry(
 }
 
 /// `base`, or `base-2`, `base-3`, … : the first one no entry of `kind` uses.
-fn free_slug(tx: &WriteTransaction, kind: Kind, base: &str) -> Result<String, Error> {
+fn free_slug(
+    tx: &WriteTransaction,
+    kind: Kind,
+    base: &str,
+    now: Timestamp,
+) -> Result<String, Error> {
     let base = if base.is_empty() { "bai-viet" } else { base };
     let taken = |s: &str| -> Result<bool, Error> {
-        Ok(store::get_plain(tx, tables::SLUGS, (kind.as_str(), s), |v| v)?.is_some())
+        Ok(store::get_plain(tx, super::tables::SLUGS, (kind.as_str(), s), |v| v)?.is_some())
     };
     if !taken(base)? {
         return Ok(base.to_string());
@@ -337,11 +342,7 @@ fn free_slug(tx: &WriteTransaction, kind: Kind, base: &str) -> Result<String, Er
             return Ok(candidate);
         }
     }
-    Ok(format!("{base}-{}", now_suffix()))
-}
-
-fn now_suffix() -> u64 {
-    u64::try_from(Timestamp::now().as_second()).unwrap_or(0)
+    Ok(format!("{base}-{}", now.as_second()))
 }
 
 /// Saves a new working revision on top of `base` (the revision the editor loaded).
@@ -395,7 +396,7 @@ pub fn save(
     entry.working = revision.id;
     entry.state = step.to;
     entry.updated_at = now;
-    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    super::tables::ENTRIES.insert(tx, id.0, &entry)?;
     record(
         tx,
         &entry,
@@ -520,7 +521,7 @@ pub fn step(
                 }])
             })?;
             entry.scheduled_for = Some(at);
-            tx.open_table(tables::SCHEDULE)
+            tx.open_table(super::tables::SCHEDULE)
                 .map_err(store::Error::from)?
                 .insert((at.as_second(), id.0), ())
                 .map_err(store::Error::from)?;
@@ -539,7 +540,7 @@ pub fn step(
     }
     entry.state = step.to;
     entry.updated_at = now;
-    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    super::tables::ENTRIES.insert(tx, id.0, &entry)?;
     let bound = match action {
         // The record names the revision that went live, which is the approved one.
         Action::Publish => revision(tx, entry.published.unwrap_or(working.id))?,
@@ -589,7 +590,7 @@ fn go_live(tx: &WriteTransaction, entry: &mut Entry, now: Timestamp) -> Result<(
 
 fn unschedule(tx: &WriteTransaction, entry: &mut Entry) -> Result<(), Error> {
     if let Some(at) = entry.scheduled_for.take() {
-        tx.open_table(tables::SCHEDULE)
+        tx.open_table(super::tables::SCHEDULE)
             .map_err(store::Error::from)?
             .remove((at.as_second(), entry.id.0))
             .map_err(store::Error::from)?;
@@ -612,11 +613,13 @@ pub fn due(tx: &impl Tx, now: Timestamp) -> Result<Vec<(Timestamp, EntryId)>, Er
     }
     let raw = match tx.reader() {
         store::Reader::Read(t) => scan(
-            &t.open_table(tables::SCHEDULE).map_err(store::Error::from)?,
+            &t.open_table(super::tables::SCHEDULE)
+                .map_err(store::Error::from)?,
             now.as_second(),
         )?,
         store::Reader::Write(t) => scan(
-            &t.open_table(tables::SCHEDULE).map_err(store::Error::from)?,
+            &t.open_table(super::tables::SCHEDULE)
+                .map_err(store::Error::from)?,
             now.as_second(),
         )?,
     };
@@ -645,7 +648,7 @@ pub fn publish_due(
     go_live(tx, &mut entry, now)?;
     entry.state = State::Published;
     entry.updated_at = now;
-    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    super::tables::ENTRIES.insert(tx, id.0, &entry)?;
     let live = revision(tx, entry.published.unwrap_or(entry.working))?;
     let system = Actor {
         user: 0,
@@ -680,7 +683,7 @@ pub fn abandon_schedule(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> R
         entry.state = State::Approved;
         entry.updated_at = now;
     }
-    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    super::tables::ENTRIES.insert(tx, id.0, &entry)?;
     Ok(())
 }
 
@@ -722,7 +725,7 @@ fn record(
         scheduled_for,
     };
     let seq = store::next_id(tx, &format!("events:{}", entry.id.0))?;
-    tables::EVENTS.insert(tx, (entry.id.0, seq), &event)?;
+    super::tables::EVENTS.insert(tx, (entry.id.0, seq), &event)?;
     // The same step, in the agency-wide hash-chained trail.
     let detail = format!(
         "user #{}, {:?} → {:?}, revision {}",
@@ -740,17 +743,19 @@ fn record(
 
 /// An entry's record, oldest first.
 pub fn events(tx: &impl Tx, id: EntryId) -> Result<Vec<Event>, Error> {
-    Ok(tables::EVENTS.range_values(tx, (id.0, 0)..=(id.0, u64::MAX))?)
+    Ok(super::tables::EVENTS.range_values(tx, (id.0, 0)..=(id.0, u64::MAX))?)
 }
 
 pub fn entry(tx: &impl Tx, id: EntryId) -> Result<Entry, Error> {
-    tables::ENTRIES.get(tx, id.0)?.ok_or(Error::NoSuchEntry(id))
+    super::tables::ENTRIES
+        .get(tx, id.0)?
+        .ok_or(Error::NoSuchEntry(id))
 }
 
 pub fn revision(tx: &impl Tx, id: RevisionId) -> Result<Revision, Error> {
-    tables::REVISIONS.get(tx, id.0)?.ok_or_else(|| {
+    super::tables::REVISIONS.get(tx, id.0)?.ok_or_else(|| {
         Error::Store(store::Error::Decode {
-            table: tables::REVISIONS.name(),
+            table: super::tables::REVISIONS.name(),
             message: format!("missing revision {}", id.0),
         })
     })
@@ -771,7 +776,7 @@ pub fn revisions(tx: &impl Tx, id: EntryId) -> Result<Vec<Revision>, Error> {
 
 /// All entries, newest change first (the admin list filters these).
 pub fn all_entries(tx: &impl Tx) -> Result<Vec<Entry>, Error> {
-    let mut all = tables::ENTRIES.values(tx)?;
+    let mut all = super::tables::ENTRIES.values(tx)?;
     all.sort_by_key(|e| std::cmp::Reverse(e.updated_at));
     Ok(all)
 }

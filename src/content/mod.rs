@@ -19,7 +19,7 @@ use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::{self, BlobHash, BlobMeta, Tx, tables};
+use crate::store::{self, BlobHash, BlobMeta, Tx};
 
 /// The kinds of entry. Later kinds (legal documents, procedures, …) join this enum;
 /// everything that varies by kind is a method here, so adding one is a local change.
@@ -650,7 +650,7 @@ pub fn list_published(
     per_page: usize,
 ) -> Result<PageOf<Published>, Error> {
     let page = page.max(1);
-    let (ids, total) = store::index_page(tx, &list.key(), (page - 1) * per_page, per_page)?;
+    let (ids, total) = index_page(tx, &list.key(), (page - 1) * per_page, per_page)?;
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(p) = published(tx, EntryId(id))? {
@@ -683,7 +683,7 @@ pub fn all_published(tx: &impl Tx, kind: Kind) -> Result<Vec<Published>, Error> 
 
 /// What the store knows about an uploaded file.
 pub fn blob(tx: &impl Tx, hash: &BlobHash) -> Result<Option<BlobMeta>, Error> {
-    Ok(tables::BLOBS.get(tx, hash.as_str())?)
+    Ok(crate::store::BLOBS.get(tx, hash.as_str())?)
 }
 
 /// Stores a file's bytes and records its metadata; returns the metadata.
@@ -711,11 +711,15 @@ pub fn put_blob(
         height: 0,
         variants: Vec::new(),
     };
-    tables::BLOBS.insert(tx, hash.as_str(), &meta)?;
+    crate::store::BLOBS.insert(tx, hash.as_str(), &meta)?;
     Ok(meta)
 }
 
-pub fn put_category(tx: &WriteTransaction, category: &Category) -> Result<(), Error> {
+pub fn put_category(
+    tx: &WriteTransaction,
+    category: &Category,
+    now: Timestamp,
+) -> Result<(), Error> {
     if !slug::is_valid(&category.slug) {
         return Err(invalid("slug", "Đường dẫn chuyên mục không hợp lệ."));
     }
@@ -724,7 +728,7 @@ pub fn put_category(tx: &WriteTransaction, category: &Category) -> Result<(), Er
     }
     tables::CATEGORIES.insert(tx, category.slug.as_str(), category)?;
     // The categories and their order are the home page's layout: approved settings.
-    crate::integrity::approve_settings(tx, "categories", jiff::Timestamp::now())?;
+    crate::integrity::approve_settings(tx, "categories", now)?;
     Ok(())
 }
 
@@ -739,9 +743,89 @@ pub fn categories(tx: &impl Tx) -> Result<Vec<Category>, Error> {
     Ok(all)
 }
 
+/// The tables of entries and their revisions, lists and schedule.
+pub mod tables {
+    use redb::TableDefinition;
+
+    use super::{Category, Entry, Event, Revision};
+    use crate::store::Table;
+
+    /// Entries by id: the envelope (kind, slug, state, working and published revision).
+    pub const ENTRIES: Table<u64, Entry> = Table::new("entries_v1");
+    /// Immutable revisions by id.
+    pub const REVISIONS: Table<u64, Revision> = Table::new("revisions_v1");
+    /// (kind, slug) → entry id; a slug is unique within its kind.
+    pub const SLUGS: TableDefinition<(&str, &str), u64> = TableDefinition::new("slugs_v1");
+    /// Published lists, newest first: (list name, published unix seconds, entry id).
+    /// List names: `kind:article`, `cat:<category slug>`, `featured`.
+    pub const PUBLISHED: TableDefinition<(&str, i64, u64), ()> =
+        TableDefinition::new("published_v1");
+    /// Categories by slug.
+    pub const CATEGORIES: Table<&str, Category> = Table::new("categories_v1");
+    /// Each entry's editorial record: (entry id, sequence) → event.
+    pub const EVENTS: Table<(u64, u64), Event> = Table::new("events_v1");
+    /// Scheduled publications: (unix seconds, entry id).
+    pub const SCHEDULE: TableDefinition<(i64, u64), ()> = TableDefinition::new("schedule_v1");
+}
+
+/// A page of a list index, newest first: the entry ids and the total count.
+pub fn index_page(
+    tx: &impl Tx,
+    list: &str,
+    skip: usize,
+    take: usize,
+) -> Result<(Vec<u64>, usize), store::Error> {
+    fn page(
+        table: &impl ReadableTable<(&'static str, i64, u64), ()>,
+        list: &str,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<u64>, usize), store::Error> {
+        let range = table.range((list, i64::MIN, 0)..=(list, i64::MAX, u64::MAX))?;
+        let mut ids = Vec::with_capacity(take);
+        let mut total = 0;
+        for item in range.rev() {
+            let (key, _) = item?;
+            if total >= skip && ids.len() < take {
+                ids.push(key.value().2);
+            }
+            total += 1;
+        }
+        Ok((ids, total))
+    }
+    match tx.reader() {
+        store::Reader::Read(t) => page(&t.open_table(tables::PUBLISHED)?, list, skip, take),
+        store::Reader::Write(t) => page(&t.open_table(tables::PUBLISHED)?, list, skip, take),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn index_pages_are_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        store
+            .write_blocking(|tx| -> Result<(), store::Error> {
+                let mut t = tx.open_table(tables::PUBLISHED)?;
+                for (at, id) in [(10, 1), (30, 2), (20, 3)] {
+                    t.insert(("all", at, id), ())?;
+                }
+                t.insert(("other", 99, 9), ())?;
+                Ok(())
+            })
+            .unwrap();
+        let (ids, total) = store
+            .read_blocking(|tx| index_page(tx, "all", 0, 2))
+            .unwrap();
+        assert_eq!((ids, total), (vec![2, 3], 3));
+        let (ids, _) = store
+            .read_blocking(|tx| index_page(tx, "all", 2, 2))
+            .unwrap();
+        assert_eq!(ids, vec![1]);
+    }
     use crate::store::Store;
 
     fn fields(title: &str) -> Fields {
@@ -774,6 +858,7 @@ mod tests {
                         description: String::new(),
                         order: 0,
                     },
+                    jiff::Timestamp::UNIX_EPOCH,
                 )
             })
             .unwrap();

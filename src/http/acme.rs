@@ -27,9 +27,6 @@ use tokio::sync::watch;
 use super::tls::{self, CertSwitch};
 use crate::app::App;
 
-/// Let's Encrypt's production directory, the default CA.
-pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
-
 /// The ALPN protocol of a TLS-ALPN-01 validation handshake.
 pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
 
@@ -39,48 +36,13 @@ const RENEW_BEFORE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 *
 /// How long one order may wait for the CA to validate and to issue.
 const ORDER_PATIENCE: Duration = Duration::from_secs(120);
 
-/// `[tls.acme]`: which CA, for which names, and how to prove control of them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
-    pub directory: String,
-    pub domains: Vec<String>,
-    /// `mailto:` addresses the CA writes to about expiry and policy changes.
-    pub contact: Vec<String>,
-    pub challenge: Challenge,
-    /// PEM roots trusted for the directory's own HTTPS, for a private or test CA. The
-    /// system's roots are used when this is not set.
-    pub ca_roots: Option<PathBuf>,
-}
+pub use crate::config::acme::{Challenge, LETS_ENCRYPT, Settings};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Challenge {
-    /// An answer under `/.well-known/acme-challenge/` on the plain-HTTP listener.
-    Http01,
-    /// A special certificate in the handshake on the HTTPS listener.
-    TlsAlpn01,
-}
-
-impl Challenge {
-    pub fn parse(text: &str) -> Option<Challenge> {
-        match text {
-            "http-01" => Some(Challenge::Http01),
-            "tls-alpn-01" => Some(Challenge::TlsAlpn01),
-            _ => None,
-        }
-    }
-
-    fn kind(self) -> ChallengeType {
-        match self {
-            Challenge::Http01 => ChallengeType::Http01,
-            Challenge::TlsAlpn01 => ChallengeType::TlsAlpn01,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Challenge::Http01 => "http-01",
-            Challenge::TlsAlpn01 => "tls-alpn-01",
-        }
+/// The challenge as instant-acme names it.
+fn challenge_type(challenge: Challenge) -> ChallengeType {
+    match challenge {
+        Challenge::Http01 => ChallengeType::Http01,
+        Challenge::TlsAlpn01 => ChallengeType::TlsAlpn01,
     }
 }
 
@@ -334,7 +296,7 @@ async fn obtain(
         }
         let domain = authorization.identifier().to_string();
         let mut challenge = authorization
-            .challenge(settings.challenge.kind())
+            .challenge(challenge_type(settings.challenge))
             .ok_or_else(|| Error::NoChallenge {
                 challenge: settings.challenge.name(),
                 domain: domain.clone(),
@@ -494,7 +456,7 @@ fn write_replacing(path: &Path, bytes: &[u8], private: bool) -> Result<(), Error
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(failed)?;
     let temporary = path.with_extension("new");
-    tls::write_file(&temporary, bytes, private).map_err(failed)?;
+    crate::files::write_file(&temporary, bytes, private).map_err(failed)?;
     std::fs::rename(&temporary, path).map_err(failed)?;
     if let Ok(folder) = std::fs::File::open(dir) {
         let _ = folder.sync_all();

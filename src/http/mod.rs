@@ -4,7 +4,6 @@
 
 pub mod acme;
 pub mod admin;
-pub mod allow;
 pub mod assets;
 pub mod cache;
 pub mod certinfo;

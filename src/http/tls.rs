@@ -307,31 +307,12 @@ fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, PathBuf)
             source,
         };
         std::fs::create_dir_all(dir).map_err(write_error)?;
-        write_file(path, text.as_bytes(), private).map_err(write_error)
+        crate::files::write_file(path, text.as_bytes(), private).map_err(write_error)
     };
     write(&key, &generated.signing_key.serialize_pem(), true)?;
     write(&cert, &generated.cert.pem(), false)?;
     tracing::info!(path = %cert.display(), "made a self-signed certificate");
     Ok((cert, key))
-}
-
-#[cfg(unix)]
-pub(crate) fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(if private { 0o600 } else { 0o644 })
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-#[cfg(not(unix))]
-pub(crate) fn write_file(path: &Path, bytes: &[u8], _private: bool) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }
 
 #[cfg(test)]

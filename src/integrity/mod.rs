@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::content::{self, EntryId, Revision, RevisionId};
-use crate::store::{self, BlobHash, Store, Tx, tables};
+use crate::store::{self, BlobHash, Store, Tx};
 
 /// What citizens see of an entry whose live revision fails the check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -215,8 +215,8 @@ struct SettingsApproval {
 /// SHA-256 over every site setting (identity, menus, footer) and the categories with
 /// their order (the home page's layout), in key order.
 pub fn settings_hash(tx: &impl Tx) -> Result<String, store::Error> {
-    let settings = tables::SETTINGS.entries(tx)?;
-    let categories = tables::CATEGORIES.entries(tx)?;
+    let settings = crate::site::tables::SETTINGS.entries(tx)?;
+    let categories = crate::content::tables::CATEGORIES.entries(tx)?;
     let canonical = serde_json::to_vec(&(settings, categories)).unwrap_or_default();
     Ok(hex::encode(Sha256::digest(canonical)))
 }
@@ -284,7 +284,7 @@ pub fn shown(tx: &impl Tx, id: EntryId, live: RevisionId) -> Result<Show, store:
 
 /// What damaged holds amounted to: every published entry under the notice.
 fn all_held(tx: &impl Tx) -> Result<BTreeMap<u64, Hold>, store::Error> {
-    Ok(tables::ENTRIES
+    Ok(crate::content::tables::ENTRIES
         .values(tx)?
         .into_iter()
         .filter_map(|entry| {
@@ -329,17 +329,17 @@ fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
     let mut revisions = 0;
     let mut last_good = BTreeMap::new();
     let mut referenced: BTreeMap<String, String> = BTreeMap::new();
-    for meta in tables::BLOBS.values(tx)? {
+    for meta in crate::store::BLOBS.values(tx)? {
         referenced
             .entry(meta.hash.to_string())
             .or_insert_with(|| format!("thư viện tệp ({})", meta.original_name));
     }
-    for entry in tables::ENTRIES.values(tx)? {
+    for entry in crate::content::tables::ENTRIES.values(tx)? {
         let Some(live) = entry.published else {
             continue;
         };
         revisions += 1;
-        let Some(revision) = tables::REVISIONS.get(tx, live.0)? else {
+        let Some(revision) = crate::content::tables::REVISIONS.get(tx, live.0)? else {
             found.push(Finding::RevisionAltered {
                 entry: entry.id.0,
                 slug: entry.slug.clone(),
@@ -423,12 +423,13 @@ fn last_good_revision(
     entry: EntryId,
     live: RevisionId,
 ) -> Result<Option<RevisionId>, store::Error> {
-    let events = tables::EVENTS.range_values(tx, (entry.0, 0)..=(entry.0, u64::MAX))?;
+    let events =
+        crate::content::tables::EVENTS.range_values(tx, (entry.0, 0)..=(entry.0, u64::MAX))?;
     for event in events.iter().rev() {
         if event.action != crate::workflow::Action::Publish || event.revision == live {
             continue;
         }
-        if let Some(revision) = tables::REVISIONS.get(tx, event.revision.0)?
+        if let Some(revision) = crate::content::tables::REVISIONS.get(tx, event.revision.0)?
             && content::revision_hash(revision.entry, revision.parent, &revision.fields)
                 == event.revision_hash
             && revision.hash == event.revision_hash
@@ -569,7 +570,7 @@ pub fn check(
             .map(|id| EntryId(*id))
             .collect();
         if new_holds.is_empty() {
-            tables::META.remove(tx, HOLDS_KEY)?;
+            crate::store::META.remove(tx, HOLDS_KEY)?;
         } else {
             store::meta_put(tx, HOLDS_KEY, &new_holds)?;
         }
@@ -581,7 +582,7 @@ pub fn check(
             })
             .collect();
         if held_blobs.is_empty() {
-            tables::META.remove(tx, HELD_BLOBS_KEY)?;
+            crate::store::META.remove(tx, HELD_BLOBS_KEY)?;
         } else {
             store::meta_put(tx, HELD_BLOBS_KEY, &held_blobs)?;
         }
@@ -626,4 +627,14 @@ pub fn notice_revision(entry: &content::Entry, id: RevisionId) -> Revision {
         },
         hash: String::new(),
     }
+}
+
+/// Reports of the check and the daily review.
+pub mod tables {
+    use crate::store::Table;
+
+    /// Integrity check reports by sequence number.
+    pub const INTEGRITY: Table<u64, super::Report> = Table::new("integrity_v1");
+    /// The daily review of what was published or changed: by sequence number.
+    pub const REVIEWS: Table<u64, super::review::Review> = Table::new("reviews_v1");
 }

@@ -8,7 +8,7 @@ use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Entry, EntryId};
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
@@ -70,9 +70,9 @@ pub fn items(
     now: Timestamp,
 ) -> Result<Vec<Item>, Error> {
     let since = now - SignedDuration::from_hours(24);
-    let reviews = tables::REVIEWS.values(tx)?;
+    let reviews = super::tables::REVIEWS.values(tx)?;
     let mut items = Vec::new();
-    for entry in tables::ENTRIES.values(tx)? {
+    for entry in crate::content::tables::ENTRIES.values(tx)? {
         let changed_at = entry
             .updated_at
             .max(entry.published_at.unwrap_or(entry.updated_at));
@@ -82,7 +82,7 @@ pub fn items(
             continue;
         }
         let revision = entry.published.unwrap_or(entry.working);
-        let title = tables::REVISIONS
+        let title = crate::content::tables::REVISIONS
             .get(tx, revision.0)?
             .map(|r| r.fields.title)
             .unwrap_or_default();
@@ -118,7 +118,7 @@ pub fn record(
         return Err(Error::NoteRequired);
     }
     // Only what this person may see is theirs to review.
-    let found = tables::ENTRIES
+    let found = crate::content::tables::ENTRIES
         .get(tx, entry.0)?
         .filter(|e| crate::workflow::may_view(by, &crate::content::editorial::facts(e)))
         .ok_or(Error::NoSuchEntry)?;
@@ -126,7 +126,7 @@ pub fn record(
     if revision.0 != seen {
         return Err(Error::Changed);
     }
-    let title = tables::REVISIONS
+    let title = crate::content::tables::REVISIONS
         .get(tx, revision.0)?
         .map(|r| r.fields.title)
         .unwrap_or_default();
@@ -141,7 +141,7 @@ pub fn record(
         verdict,
         handled_by: None,
     };
-    tables::REVIEWS.insert(tx, review.seq, &review)?;
+    super::tables::REVIEWS.insert(tx, review.seq, &review)?;
     let (action, detail) = match &review.verdict {
         Verdict::Checked => ("review_checked", format!("revision {}", revision.0)),
         Verdict::Reported { note } => (
@@ -159,7 +159,7 @@ pub fn record(
 
 /// Reports to the Board not yet handled, oldest first.
 pub fn open_reports(tx: &impl Tx) -> Result<Vec<Review>, Error> {
-    Ok(tables::REVIEWS
+    Ok(super::tables::REVIEWS
         .values(tx)?
         .into_iter()
         .filter(|r| matches!(r.verdict, Verdict::Reported { .. }) && r.handled_by.is_none())
@@ -173,12 +173,14 @@ pub fn mark_handled(
     seq: u64,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let mut review = tables::REVIEWS.get(tx, seq)?.ok_or(Error::NoSuchReport)?;
+    let mut review = super::tables::REVIEWS
+        .get(tx, seq)?
+        .ok_or(Error::NoSuchReport)?;
     if !matches!(review.verdict, Verdict::Reported { .. }) {
         return Err(Error::NoSuchReport);
     }
     review.handled_by = Some(by.login.clone());
-    tables::REVIEWS.insert(tx, seq, &review)?;
+    super::tables::REVIEWS.insert(tx, seq, &review)?;
     crate::audit::append(
         tx,
         crate::audit::Event::new(&by.login, "review_handled", review.entry)

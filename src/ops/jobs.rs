@@ -95,7 +95,7 @@ pub async fn start_daily_backup_if_due(app: &Arc<App>) {
 /// run since then today.
 pub async fn check_integrity_if_due(app: &Arc<App>) {
     let now = app.clock.now();
-    let zone = crate::render::format::vietnam();
+    let zone = crate::format::vietnam();
     let local = now.to_zoned_datetime(zone.clone());
     if !app.config.integrity.daily || local.time() < app.config.integrity.at {
         return;

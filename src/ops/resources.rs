@@ -7,7 +7,7 @@ use std::path::Path;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{self, Tx, tables};
+use crate::store::{self, Tx};
 
 /// One hour's sample.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -27,7 +27,7 @@ pub struct Sample {
 
 /// Bytes of all uploaded files, as the store records them.
 pub fn blob_bytes(tx: &impl Tx) -> Result<u64, store::Error> {
-    Ok(tables::BLOBS.values(tx)?.iter().map(|b| b.size).sum())
+    Ok(crate::store::BLOBS.values(tx)?.iter().map(|b| b.size).sum())
 }
 
 /// One day of samples, summed or at their worst.
@@ -108,7 +108,7 @@ pub fn days(tx: &impl Tx, now: Timestamp, days: i64) -> Result<Vec<Day>, store::
     let from = now - jiff::SignedDuration::from_hours(24 * days);
     let from = u64::try_from(from.as_second()).unwrap_or(0);
     let samples = tables::RESOURCES.range_values(tx, from..)?;
-    let zone = crate::render::format::vietnam();
+    let zone = crate::format::vietnam();
     let mut out: Vec<Day> = Vec::new();
     for s in samples {
         let date = s.at.to_zoned_datetime(zone.clone()).date();
@@ -198,6 +198,14 @@ pub fn bar_chart(label: &str, unit: &str, values: &[(String, f64)]) -> String {
         escape(&format!("{label}: cao nhất {max:.1} {unit}")),
         escape("cao nhất"),
     )
+}
+
+/// The samples.
+pub mod tables {
+    use crate::store::Table;
+
+    /// Hourly resource samples (disk, memory, load, requests, latency) by unix second.
+    pub const RESOURCES: Table<u64, super::Sample> = Table::new("resources_v1");
 }
 
 #[cfg(test)]

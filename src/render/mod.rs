@@ -2,7 +2,6 @@
 //! an error rather than an empty string. Release builds embed the templates; debug
 //! builds read them from disk and reload them when they change.
 
-pub mod format;
 pub mod qr;
 pub mod views;
 

@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use super::format;
 use crate::content::{Attachment, Category, Image, Kind, PageOf, Published};
 use crate::paths;
 use crate::site::SiteSettings;
@@ -101,7 +100,7 @@ impl Layout {
         let date = p
             .entry
             .published_at
-            .map(format::iso_date)
+            .map(crate::format::iso_date)
             .unwrap_or_default();
         let mut dc = vec![
             meta("DC.title", &f.title),
@@ -217,7 +216,7 @@ impl AttachmentView {
         AttachmentView {
             name: a.name.clone(),
             url: paths::blob(&a.blob, &a.name),
-            size: format::file_size(a.size),
+            size: crate::format::file_size(a.size),
             format,
         }
     }
@@ -243,8 +242,8 @@ impl Card {
             title: f.title.clone(),
             summary: f.summary.clone(),
             url: p.url(),
-            date: published.map(format::date).unwrap_or_default(),
-            date_iso: published.map(format::iso_date).unwrap_or_default(),
+            date: published.map(crate::format::date).unwrap_or_default(),
+            date_iso: published.map(crate::format::iso_date).unwrap_or_default(),
             category: find_category(categories, p).map(Link::category),
             cover: f.cover.as_ref().map(|c| ImageView::new(c, &f.title)),
         }
@@ -356,7 +355,7 @@ impl EntryPage {
         let revised = p.revision.created_at;
         let updated = match published {
             Some(at) if revised.as_second() - at.as_second() > 60 => {
-                Some(format::datetime(revised))
+                Some(crate::format::datetime(revised))
             }
             _ => None,
         };
@@ -368,8 +367,10 @@ impl EntryPage {
             body_html: f.body_html.clone(),
             author: f.author.clone(),
             source: f.source.clone(),
-            date: published.map(format::datetime).unwrap_or_default(),
-            date_iso: published.map(format::iso_datetime).unwrap_or_default(),
+            date: published.map(crate::format::datetime).unwrap_or_default(),
+            date_iso: published
+                .map(crate::format::iso_datetime)
+                .unwrap_or_default(),
             updated,
             category: category.map(Link::category),
             cover: f.cover.as_ref().map(|c| ImageView::new(c, &f.title)),

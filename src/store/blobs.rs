@@ -48,6 +48,13 @@ impl fmt::Display for BlobHash {
     }
 }
 
+/// An image variant (a resized copy) stored as its own blob.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    pub width: u32,
+    pub hash: BlobHash,
+}
+
 /// What the database knows about a blob.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlobMeta {
@@ -67,7 +74,7 @@ pub struct BlobMeta {
     pub height: u32,
     /// Smaller copies of an image, for `srcset`.
     #[serde(default)]
-    pub variants: Vec<crate::media::Variant>,
+    pub variants: Vec<Variant>,
 }
 
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@
 
 use redb::{Database, WriteTransaction};
 
-use super::{Error, tables};
+use super::{Error, registry};
 
 pub struct Migration {
     pub name: &'static str,
@@ -72,7 +72,7 @@ fn run_list(db: &Database, migrations: &[Migration]) -> Result<u64, Error> {
         tracing::info!(version, name = migration.name, "applying migration");
         let tx = db.begin_write()?;
         (migration.apply)(&tx)?;
-        tables::META.insert(&tx, VERSION_KEY, &serde_json::json!(version))?;
+        super::META.insert(&tx, VERSION_KEY, &serde_json::json!(version))?;
         tx.commit()?;
     }
     Ok(found)
@@ -81,7 +81,7 @@ fn run_list(db: &Database, migrations: &[Migration]) -> Result<u64, Error> {
 fn current_version(db: &Database) -> Result<u64, Error> {
     // A brand-new file has no tables at all, not even `meta`.
     let tx = db.begin_write()?;
-    let version = tables::META
+    let version = super::META
         .get(&tx, VERSION_KEY)?
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
@@ -89,65 +89,79 @@ fn current_version(db: &Database) -> Result<u64, Error> {
     Ok(version)
 }
 
+/// The first shape: entries, revisions, lists, categories, settings and blobs.
 fn create_initial_tables(tx: &WriteTransaction) -> Result<(), Error> {
-    tx.open_table(tables::META.definition())?;
-    tx.open_table(tables::COUNTERS)?;
-    tx.open_table(tables::ENTRIES.definition())?;
-    tx.open_table(tables::REVISIONS.definition())?;
-    tx.open_table(tables::SLUGS)?;
-    tx.open_table(tables::PUBLISHED)?;
-    tx.open_table(tables::CATEGORIES.definition())?;
-    tx.open_table(tables::SETTINGS.definition())?;
-    tx.open_table(tables::BLOBS.definition())?;
+    for name in [
+        "meta_v1",
+        "counters_v1",
+        "entries_v1",
+        "revisions_v1",
+        "slugs_v1",
+        "published_v1",
+        "categories_v1",
+        "settings_v1",
+        "blobs_v1",
+    ] {
+        registry::create(tx, name)?;
+    }
     Ok(())
 }
 
+/// Accounts and the editorial workflow.
 fn create_workflow_tables(tx: &WriteTransaction) -> Result<(), Error> {
-    tx.open_table(tables::USERS.definition())?;
-    tx.open_table(tables::LOGINS)?;
-    tx.open_table(tables::UNITS.definition())?;
-    tx.open_table(tables::SESSIONS.definition())?;
-    tx.open_table(tables::DELEGATIONS.definition())?;
-    tx.open_table(tables::EVENTS.definition())?;
-    tx.open_table(tables::SCHEDULE)?;
+    for name in [
+        "users_v1",
+        "logins_v1",
+        "units_v1",
+        "sessions_v1",
+        "delegations_v1",
+        "events_v1",
+        "schedule_v1",
+    ] {
+        registry::create(tx, name)?;
+    }
     Ok(())
 }
 
+/// The audit trail and failed logins.
 fn create_audit_tables(tx: &WriteTransaction) -> Result<(), Error> {
-    tx.open_table(tables::AUDIT.definition())?;
-    tx.open_table(tables::LOGIN_FAILURES.definition())?;
+    for name in ["audit_v1", "login_failures_v1"] {
+        registry::create(tx, name)?;
+    }
     Ok(())
 }
 
+/// Second factors.
 fn create_second_factor_table(tx: &WriteTransaction) -> Result<(), Error> {
-    tx.open_table(tables::SECOND_FACTORS.definition())?;
-    Ok(())
+    registry::create(tx, "second_factors_v1")
 }
 
+/// Integrity reports and the daily review.
 fn create_integrity_tables(tx: &WriteTransaction) -> Result<(), Error> {
-    tx.open_table(tables::INTEGRITY.definition())?;
-    tx.open_table(tables::REVIEWS.definition())?;
+    for name in ["integrity_v1", "reviews_v1"] {
+        registry::create(tx, name)?;
+    }
     Ok(())
 }
 
+/// Resource samples.
 fn create_resource_table(tx: &WriteTransaction) -> Result<(), Error> {
-    tx.open_table(tables::RESOURCES.definition())?;
-    Ok(())
+    registry::create(tx, "resources_v1")
 }
 
+/// Citizens' messages.
 fn create_message_table(tx: &WriteTransaction) -> Result<(), Error> {
-    tx.open_table(tables::MESSAGES.definition())?;
-    Ok(())
+    registry::create(tx, "messages_v1")
 }
 
+/// Citizens' questions.
 fn create_question_table(tx: &WriteTransaction) -> Result<(), Error> {
-    tx.open_table(tables::QUESTIONS.definition())?;
-    Ok(())
+    registry::create(tx, "questions_v1")
 }
 
+/// Comments on drafts.
 fn create_comment_table(tx: &WriteTransaction) -> Result<(), Error> {
-    tx.open_table(tables::COMMENTS.definition())?;
-    Ok(())
+    registry::create(tx, "comments_v1")
 }
 
 #[cfg(test)]
@@ -168,7 +182,7 @@ mod tests {
         // Running again is a no-op.
         assert_eq!(run(&db).unwrap(), SCHEMA_VERSION);
         let tx = db.begin_read().unwrap();
-        for name in tables::ALL {
+        for name in registry::names() {
             let def: redb::TableDefinition<&str, ()> = redb::TableDefinition::new(name);
             // Opening with the wrong types fails with a type error, not "does not exist".
             if let Err(redb::TableError::TableDoesNotExist(_)) = tx.open_table(def) {
@@ -184,7 +198,7 @@ mod tests {
         // Build the old shape: only the first migration, and a row in it.
         run_list(&db, &MIGRATIONS[..1]).unwrap();
         let tx = db.begin_write().unwrap();
-        tables::META
+        crate::store::META
             .insert(&tx, "probe", &serde_json::json!("v1"))
             .unwrap();
         tx.commit().unwrap();
@@ -193,10 +207,13 @@ mod tests {
         assert_eq!(version(&db), SCHEMA_VERSION);
         let tx = db.begin_read().unwrap();
         assert_eq!(
-            tables::META.get(&tx, "probe").unwrap(),
+            crate::store::META.get(&tx, "probe").unwrap(),
             Some(serde_json::json!("v1"))
         );
-        assert!(tx.open_table(tables::USERS.definition()).is_ok());
+        assert!(
+            tx.open_table(crate::auth::tables::USERS.definition())
+                .is_ok()
+        );
     }
 
     #[test]
@@ -205,7 +222,7 @@ mod tests {
         let db = Database::create(dir.path().join("t.redb")).unwrap();
         run(&db).unwrap();
         let tx = db.begin_write().unwrap();
-        tables::META
+        crate::store::META
             .insert(&tx, VERSION_KEY, &serde_json::json!(SCHEMA_VERSION + 1))
             .unwrap();
         tx.commit().unwrap();
@@ -220,7 +237,7 @@ mod tests {
     #[test]
     fn migrations_run_in_order_and_stop_at_a_failure() {
         fn mark_a(tx: &WriteTransaction) -> Result<(), Error> {
-            tables::META.insert(tx, "a", &serde_json::json!(true))
+            crate::store::META.insert(tx, "a", &serde_json::json!(true))
         }
         fn fail(_: &WriteTransaction) -> Result<(), Error> {
             Err(Error::Task("boom".into()))

@@ -6,7 +6,7 @@
 
 mod blobs;
 mod migrate;
-pub mod tables;
+pub mod registry;
 
 use std::borrow::Borrow;
 use std::marker::PhantomData;
@@ -20,7 +20,7 @@ use redb::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use blobs::{BlobHash, BlobMeta, Blobs};
+pub use blobs::{BlobHash, BlobMeta, Blobs, Variant};
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +77,13 @@ impl From<redb::CommitError> for Error {
         Error::Db(e.into())
     }
 }
+
+/// `schema_version` and other facts about the database itself.
+pub const META: Table<&str, serde_json::Value> = Table::new("meta_v1");
+/// Named id counters.
+pub const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters_v1");
+/// Blob metadata by SHA-256 hex; the bytes live in `data/blobs/`.
+pub const BLOBS: Table<&str, BlobMeta> = Table::new("blobs_v1");
 
 /// redb's own page cache.
 const CACHE_BYTES: usize = 32 * 1024 * 1024;
@@ -146,8 +153,8 @@ impl Store {
         }
         let db = Database::open(&path)?;
         let tx = db.begin_read()?;
-        let found = match tx.open_table(tables::META.definition()) {
-            Ok(_) => tables::META
+        let found = match tx.open_table(META.definition()) {
+            Ok(_) => META
                 .get(&tx, "schema_version")?
                 .and_then(|v| v.as_u64())
                 .unwrap_or(0),
@@ -207,7 +214,7 @@ impl Store {
             .set_cache_size(CACHE_BYTES / 4)
             .create(dest)?;
         let write = copy.begin_write()?;
-        let tables = tables::copy_all(&read, &write)?;
+        let tables = registry::copy_all(&read, &write)?;
         write.commit()?;
         if !copy.check_integrity().map_err(|e| Error::Db(e.into()))? {
             return Err(Error::Task(format!(
@@ -217,7 +224,7 @@ impl Store {
         }
         drop(copy);
         let mut blobs = std::collections::BTreeSet::new();
-        for meta in tables::BLOBS.values(&read)? {
+        for meta in BLOBS.values(&read)? {
             blobs.extend(meta.variants.iter().map(|v| v.hash.clone()));
             blobs.insert(meta.hash);
         }
@@ -473,11 +480,10 @@ fn all_bytes<K: Key + 'static>(
 /// but does not decode is an error naming the key, never "absent": a damaged row must
 /// not read as "nothing held", "no anchor" or "no draft".
 pub fn meta_get<T: DeserializeOwned>(tx: &impl Tx, key: &str) -> Result<Option<T>, Error> {
-    tables::META
-        .get(tx, key)?
+    META.get(tx, key)?
         .map(|value| {
             serde_json::from_value(value).map_err(|e| Error::Decode {
-                table: tables::META.name(),
+                table: META.name(),
                 message: format!("key {key}: {e}"),
             })
         })
@@ -487,15 +493,15 @@ pub fn meta_get<T: DeserializeOwned>(tx: &impl Tx, key: &str) -> Result<Option<T
 /// Stores `value` under `key` in the `meta` table.
 pub fn meta_put<T: Serialize>(tx: &WriteTransaction, key: &str, value: &T) -> Result<(), Error> {
     let value = serde_json::to_value(value).map_err(|e| Error::Decode {
-        table: tables::META.name(),
+        table: META.name(),
         message: format!("key {key}: {e}"),
     })?;
-    tables::META.insert(tx, key, &value)
+    META.insert(tx, key, &value)
 }
 
 /// The schema version recorded in the database (0 for a new one).
 pub fn schema_version(tx: &impl Tx) -> Result<u64, Error> {
-    Ok(tables::META
+    Ok(META
         .get(tx, "schema_version")?
         .and_then(|v| v.as_u64())
         .unwrap_or(0))
@@ -503,16 +509,16 @@ pub fn schema_version(tx: &impl Tx) -> Result<u64, Error> {
 
 /// Whether a first start already filled this data folder.
 pub fn is_seeded(tx: &impl Tx) -> Result<bool, Error> {
-    Ok(tables::META.get(tx, "seeded")?.is_some())
+    Ok(META.get(tx, "seeded")?.is_some())
 }
 
 pub fn mark_seeded(tx: &WriteTransaction) -> Result<(), Error> {
-    tables::META.insert(tx, "seeded", &serde_json::json!(true))
+    META.insert(tx, "seeded", &serde_json::json!(true))
 }
 
 /// Takes the next value of a named counter (ids start at 1).
 pub fn next_id(tx: &WriteTransaction, counter: &str) -> Result<u64, Error> {
-    let mut table = tx.open_table(tables::COUNTERS)?;
+    let mut table = tx.open_table(COUNTERS)?;
     let next = table.get(counter)?.map_or(0, |g| g.value()) + 1;
     table.insert(counter, next)?;
     Ok(next)
@@ -531,37 +537,6 @@ pub fn get_plain<'k, K: Key + 'static, V: redb::Value + 'static, T>(
     })
 }
 
-/// A page of a list index, newest first: the entry ids and the total count.
-pub fn index_page(
-    tx: &impl Tx,
-    list: &str,
-    skip: usize,
-    take: usize,
-) -> Result<(Vec<u64>, usize), Error> {
-    fn page(
-        table: &impl ReadableTable<(&'static str, i64, u64), ()>,
-        list: &str,
-        skip: usize,
-        take: usize,
-    ) -> Result<(Vec<u64>, usize), Error> {
-        let range = table.range((list, i64::MIN, 0)..=(list, i64::MAX, u64::MAX))?;
-        let mut ids = Vec::with_capacity(take);
-        let mut total = 0;
-        for item in range.rev() {
-            let (key, _) = item?;
-            if total >= skip && ids.len() < take {
-                ids.push(key.value().2);
-            }
-            total += 1;
-        }
-        Ok((ids, total))
-    }
-    match tx.reader() {
-        Reader::Read(t) => page(&t.open_table(tables::PUBLISHED)?, list, skip, take),
-        Reader::Write(t) => page(&t.open_table(tables::PUBLISHED)?, list, skip, take),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,38 +547,12 @@ mod tests {
         let (store, opened) = Store::open(dir.path()).unwrap();
         assert_eq!(opened, Opened::Created);
         let result: Result<(), Error> = store.write_blocking(|tx| {
-            tables::META.insert(tx, "probe", &serde_json::json!(1))?;
+            META.insert(tx, "probe", &serde_json::json!(1))?;
             Err(Error::Task("simulated failure".into()))
         });
         assert!(result.is_err());
-        let probe = store
-            .read_blocking(|tx| tables::META.get(tx, "probe"))
-            .unwrap();
+        let probe = store.read_blocking(|tx| META.get(tx, "probe")).unwrap();
         assert_eq!(probe, None);
-    }
-
-    #[test]
-    fn index_pages_are_newest_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, _) = Store::open(dir.path()).unwrap();
-        store
-            .write_blocking(|tx| -> Result<(), Error> {
-                let mut t = tx.open_table(tables::PUBLISHED)?;
-                for (at, id) in [(10, 1), (30, 2), (20, 3)] {
-                    t.insert(("all", at, id), ())?;
-                }
-                t.insert(("other", 99, 9), ())?;
-                Ok(())
-            })
-            .unwrap();
-        let (ids, total) = store
-            .read_blocking(|tx| index_page(tx, "all", 0, 2))
-            .unwrap();
-        assert_eq!((ids, total), (vec![2, 3], 3));
-        let (ids, _) = store
-            .read_blocking(|tx| index_page(tx, "all", 2, 2))
-            .unwrap();
-        assert_eq!(ids, vec![1]);
     }
 
     #[test]

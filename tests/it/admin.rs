@@ -377,7 +377,7 @@ async fn an_article_goes_from_a_unit_to_the_public_site_and_an_edit_follows_the_
         .now()
         .checked_add(jiff::SignedDuration::from_mins(10))
         .unwrap()
-        .to_zoned_datetime(trangtin::render::format::vietnam())
+        .to_zoned_datetime(trangtin::format::vietnam())
         .strftime("%Y-%m-%dT%H:%M")
         .to_string();
     publisher
@@ -978,7 +978,7 @@ async fn a_revision_changed_after_approval_is_never_published() {
             let entry = editorial::entry(tx, EntryId(id))?;
             let mut revision = editorial::revision(tx, entry.working)?;
             revision.fields.body_html = "<p>Nội dung bị sửa lén.</p>".into();
-            trangtin::store::tables::REVISIONS.insert(tx, revision.id.0, &revision)?;
+            trangtin::content::tables::REVISIONS.insert(tx, revision.id.0, &revision)?;
             Ok(())
         })
         .await

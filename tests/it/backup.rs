@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use trangtin::audit;
-use trangtin::store::{Store, tables};
+use trangtin::store::Store;
 
 use crate::support::{TestServer, trangtin};
 
@@ -98,11 +98,13 @@ async fn a_backup_under_load_restores_to_the_store_as_of_its_transaction() {
     let restored = trangtin(&target, &["restore", archive.to_str().unwrap()], "");
     assert!(restored.status.success(), "{}", stderr(&restored));
     let (copy, _) = Store::open(&target).unwrap();
-    let restored_trail = copy.read_blocking(|tx| tables::AUDIT.values(tx)).unwrap();
+    let restored_trail = copy
+        .read_blocking(|tx| trangtin::audit::tables::AUDIT.values(tx))
+        .unwrap();
     let live_trail = server
         .app
         .store
-        .read(|tx| tables::AUDIT.values(tx))
+        .read(|tx| trangtin::audit::tables::AUDIT.values(tx))
         .await
         .unwrap();
     assert!(
@@ -119,12 +121,14 @@ async fn a_backup_under_load_restores_to_the_store_as_of_its_transaction() {
         "the copy is exactly the live trail up to the backup's transaction"
     );
     // Every unit written by then is there, and none written after.
-    let units = copy.read_blocking(|tx| tables::UNITS.values(tx)).unwrap();
+    let units = copy
+        .read_blocking(|tx| trangtin::auth::tables::UNITS.values(tx))
+        .unwrap();
     let loads = restored_trail.iter().filter(|r| r.action == "load").count();
     let seeded = server
         .app
         .store
-        .read(|tx| tables::UNITS.values(tx))
+        .read(|tx| trangtin::auth::tables::UNITS.values(tx))
         .await
         .unwrap()
         .len() as u64
@@ -400,7 +404,7 @@ async fn administrators_back_up_now_and_download_only_after_their_password() {
     let trail = server
         .app
         .store
-        .read(|tx| tables::AUDIT.values(tx))
+        .read(|tx| trangtin::audit::tables::AUDIT.values(tx))
         .await
         .unwrap();
     assert!(
@@ -501,10 +505,10 @@ async fn a_backup_is_taken_before_a_schema_migration() {
     {
         let db = redb::Database::open(data.join("trangtin.redb")).unwrap();
         let tx = db.begin_write().unwrap();
-        tables::META
+        trangtin::store::META
             .insert(&tx, "schema_version", &serde_json::json!(older))
             .unwrap();
-        tx.delete_table(tables::SECOND_FACTORS.definition())
+        tx.delete_table(trangtin::auth::tables::SECOND_FACTORS.definition())
             .unwrap();
         tx.commit().unwrap();
     }

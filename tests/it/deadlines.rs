@@ -9,7 +9,7 @@ use crate::support::TestServer;
 async fn late_items_are_counted_in_working_days_and_stale_pages_listed() {
     let server = TestServer::start_with(|c| {
         let today = jiff::Timestamp::now()
-            .to_zoned_datetime(trangtin::render::format::vietnam())
+            .to_zoned_datetime(trangtin::format::vietnam())
             .date();
         // A holiday inside the window makes the deadline a day later.
         let mut day = today.checked_sub(jiff::Span::new().days(20)).unwrap();

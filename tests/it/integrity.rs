@@ -5,7 +5,7 @@ use std::path::Path;
 
 use trangtin::content::EntryId;
 use trangtin::integrity::Finding;
-use trangtin::store::{Store, tables};
+use trangtin::store::Store;
 
 use crate::admin::{article, base_of, publish_through_workflow, step};
 use crate::support::{TestServer, trangtin};
@@ -83,23 +83,36 @@ async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_c
     let altered_demo = demo_id;
     tamper(&data, move |tx| {
         for entry_id in std::iter::once(id).chain(altered_demo) {
-            let entry = tables::ENTRIES.get(tx, entry_id).unwrap().unwrap();
+            let entry = trangtin::content::tables::ENTRIES
+                .get(tx, entry_id)
+                .unwrap()
+                .unwrap();
             let live = entry.published.unwrap().0;
-            let mut revision = tables::REVISIONS.get(tx, live).unwrap().unwrap();
+            let mut revision = trangtin::content::tables::REVISIONS
+                .get(tx, live)
+                .unwrap()
+                .unwrap();
             revision.fields.body_html = "<p>Nội dung bị sửa trái phép.</p>".into();
-            tables::REVISIONS.insert(tx, live, &revision).unwrap();
+            trangtin::content::tables::REVISIONS
+                .insert(tx, live, &revision)
+                .unwrap();
         }
         // 3. An audit record removed.
-        let records = tables::AUDIT.values(tx).unwrap();
+        let records = trangtin::audit::tables::AUDIT.values(tx).unwrap();
         let middle = records[records.len() / 2].seq;
-        tx.open_table(tables::AUDIT.definition())
+        tx.open_table(trangtin::audit::tables::AUDIT.definition())
             .unwrap()
             .remove(middle)
             .unwrap();
         // 4. A setting changed without the program.
-        let mut site = tables::SETTINGS.get(tx, "site").unwrap().unwrap();
+        let mut site = trangtin::site::tables::SETTINGS
+            .get(tx, "site")
+            .unwrap()
+            .unwrap();
         site["agency_name"] = serde_json::json!("Cơ quan giả mạo");
-        tables::SETTINGS.insert(tx, "site", &site).unwrap();
+        trangtin::site::tables::SETTINGS
+            .insert(tx, "site", &site)
+            .unwrap();
     });
     // 2. One blob deleted, another corrupted.
     let mut blobs: Vec<_> = walkdir(&data.join("blobs"));
@@ -341,7 +354,7 @@ async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board
     let trail = server
         .app
         .store
-        .read(|tx| tables::AUDIT.values(tx))
+        .read(|tx| trangtin::audit::tables::AUDIT.values(tx))
         .await
         .unwrap();
     for action in [
@@ -390,10 +403,10 @@ async fn damaged_holds_anchor_and_files_fail_closed() {
 
     tamper(&data, |tx| {
         let damaged = serde_json::json!("not a map of holds");
-        tables::META
+        trangtin::store::META
             .insert(tx, "integrity_holds", &damaged)
             .unwrap();
-        tables::META
+        trangtin::store::META
             .insert(tx, "audit_anchor", &serde_json::json!(42))
             .unwrap();
     });

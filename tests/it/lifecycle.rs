@@ -396,9 +396,7 @@ async fn changed_certificate_files_and_an_expiring_self_signed_one_are_replaced(
     let data = dir.path().join("data");
     std::fs::create_dir_all(data.join("tls")).unwrap();
     let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 10);
-    let date = soon
-        .to_zoned_datetime(trangtin::render::format::vietnam())
-        .date();
+    let date = soon.to_zoned_datetime(trangtin::format::vietnam()).date();
     let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
     params.not_after =
         rcgen::date_time_ymd(i32::from(date.year()), date.month() as u8, date.day() as u8);

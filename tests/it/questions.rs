@@ -13,7 +13,7 @@ fn holidays(c: &mut trangtin::config::Config) {
     c.forms.min_fill = std::time::Duration::ZERO;
     // Every weekday of the next three weeks is a holiday but one: the deadline moves.
     let today = jiff::Timestamp::now()
-        .to_zoned_datetime(trangtin::render::format::vietnam())
+        .to_zoned_datetime(trangtin::format::vietnam())
         .date();
     let mut day = today;
     for _ in 0..10 {

@@ -510,7 +510,7 @@ async fn the_code_step_expires_and_a_replaced_key_is_reported_not_guessed() {
             second_factor::enrol(tx, &foreign, user.id, &stranger, &code, now)?.unwrap();
             let resealed = second_factor::get(tx, user.id)?.unwrap();
             factor.sealed_secret = resealed.sealed_secret;
-            trangtin::store::tables::SECOND_FACTORS.insert(tx, user.id.0, &factor)?;
+            trangtin::auth::tables::SECOND_FACTORS.insert(tx, user.id.0, &factor)?;
             Ok(())
         })
         .await

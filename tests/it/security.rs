@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant};
 
 use trangtin::audit::{self, Break, Record};
-use trangtin::store::tables;
 
 use crate::support::{Staff, TEST_PASSWORD, TestServer, field_value};
 
@@ -25,7 +24,7 @@ async fn trail(server: &TestServer) -> Vec<Record> {
     server
         .app
         .store
-        .read(|tx| tables::AUDIT.values(tx))
+        .read(|tx| trangtin::audit::tables::AUDIT.values(tx))
         .await
         .unwrap()
 }
@@ -200,9 +199,9 @@ async fn altering_or_removing_an_audit_record_is_detected() {
         .app
         .store
         .write(move |tx| -> Result<(), trangtin::store::Error> {
-            let mut r = tables::AUDIT.get(tx, second)?.unwrap();
+            let mut r = trangtin::audit::tables::AUDIT.get(tx, second)?.unwrap();
             r.actor = "someone-else".into();
-            tables::AUDIT.insert(tx, second, &r)
+            trangtin::audit::tables::AUDIT.insert(tx, second, &r)
         })
         .await
         .unwrap();
@@ -217,8 +216,9 @@ async fn altering_or_removing_an_audit_record_is_detected() {
         .app
         .store
         .write(move |tx| -> Result<(), trangtin::store::Error> {
-            tables::AUDIT.insert(tx, second, &original)?;
-            tx.open_table(tables::AUDIT.definition())?.remove(second)?;
+            trangtin::audit::tables::AUDIT.insert(tx, second, &original)?;
+            tx.open_table(trangtin::audit::tables::AUDIT.definition())?
+                .remove(second)?;
             Ok(())
         })
         .await
@@ -236,8 +236,9 @@ async fn altering_or_removing_an_audit_record_is_detected() {
         .app
         .store
         .write(move |tx| -> Result<(), trangtin::store::Error> {
-            tables::AUDIT.insert(tx, second, &original)?;
-            tx.open_table(tables::AUDIT.definition())?.remove(newest)?;
+            trangtin::audit::tables::AUDIT.insert(tx, second, &original)?;
+            tx.open_table(trangtin::audit::tables::AUDIT.definition())?
+                .remove(newest)?;
             Ok(())
         })
         .await
@@ -376,9 +377,9 @@ async fn administrators_browse_filter_and_export_the_audit_trail() {
         .app
         .store
         .write(|tx| -> Result<(), trangtin::store::Error> {
-            let mut r = tables::AUDIT.get(tx, 1)?.unwrap();
+            let mut r = trangtin::audit::tables::AUDIT.get(tx, 1)?.unwrap();
             r.ip = "10.0.0.1".into();
-            tables::AUDIT.insert(tx, 1, &r)
+            trangtin::audit::tables::AUDIT.insert(tx, 1, &r)
         })
         .await
         .unwrap();
@@ -499,11 +500,11 @@ async fn every_route_that_changes_state_refuses_a_post_without_a_valid_token() {
             store
                 .read(|tx| -> Result<_, trangtin::store::Error> {
                     Ok((
-                        tables::AUDIT.values(tx)?.len(),
-                        tables::ENTRIES.values(tx)?.len(),
-                        tables::USERS.values(tx)?,
-                        tables::DELEGATIONS.values(tx)?.len(),
-                        tables::SESSIONS.values(tx)?.len(),
+                        trangtin::audit::tables::AUDIT.values(tx)?.len(),
+                        trangtin::content::tables::ENTRIES.values(tx)?.len(),
+                        trangtin::auth::tables::USERS.values(tx)?,
+                        trangtin::auth::tables::DELEGATIONS.values(tx)?.len(),
+                        trangtin::auth::tables::SESSIONS.values(tx)?.len(),
                     ))
                 })
                 .await
@@ -682,7 +683,7 @@ async fn changing_roles_or_delegations_asks_for_the_password_again() {
     let delegations = server
         .app
         .store
-        .read(|tx| tables::DELEGATIONS.values(tx))
+        .read(|tx| trangtin::auth::tables::DELEGATIONS.values(tx))
         .await
         .unwrap();
     let active = delegations

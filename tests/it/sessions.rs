@@ -181,7 +181,7 @@ async fn people_see_and_revoke_their_sessions_and_administrators_end_all_of_them
     let trail = server
         .app
         .store
-        .read(|tx| trangtin::store::tables::AUDIT.values(tx))
+        .read(|tx| trangtin::audit::tables::AUDIT.values(tx))
         .await
         .unwrap();
     let revokes = trail

@@ -52,10 +52,11 @@ async fn header_and_footer_come_from_site_settings() {
         href: "/hoi-dap".into(),
         children: vec![],
     });
+    let now = server.app.clock.now();
     server
         .app
         .store
-        .write(move |tx| trangtin::site::save(tx, &site))
+        .write(move |tx| trangtin::site::save(tx, &site, now))
         .await
         .unwrap();
     server.app.cache.clear();

@@ -13,9 +13,9 @@ use super::views::AdminLayout;
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::audit::{self, Filter, Record};
+use crate::format;
 use crate::http::error::{HttpError, Outcome};
 use crate::http::params::Params;
-use crate::render::format;
 
 const PER_PAGE: usize = 100;
 

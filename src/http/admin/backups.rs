@@ -84,7 +84,7 @@ async fn backups_view(
     .await
     .map_err(|e| HttpError::Internal(e.to_string()))?;
     let last_run = app.store.read(schedule::last_run).await?;
-    let format = crate::render::format::datetime;
+    let format = crate::format::datetime;
     let rows = listed
         .into_iter()
         .map(|(path, status)| {

@@ -13,9 +13,9 @@ use super::views::{AdminLayout, FieldError};
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::citizen::comments::{self, Comment, Moderation};
+use crate::format;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
-use crate::render::format;
 
 pub const PATH: &str = "/quan-tri/y-kien-du-thao";
 

@@ -40,7 +40,7 @@ struct ReportView {
 
 impl ReportView {
     fn of(r: &Report) -> ReportView {
-        let format = crate::render::format::datetime;
+        let format = crate::format::datetime;
         ReportView {
             seq: r.seq,
             at: format(r.at),
@@ -97,7 +97,7 @@ async fn checks_page(
             Ok((reports, items))
         })
         .await?;
-    let format = crate::render::format::datetime;
+    let format = crate::format::datetime;
     let review = items
         .into_iter()
         .map(|item| ReviewRow {

@@ -10,11 +10,11 @@ use serde::Serialize;
 use super::views::AdminLayout;
 use super::{Desk, PendingCsrf, page};
 use crate::app::App;
+use crate::format;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
 use crate::media::{self, Upload};
 use crate::paths;
-use crate::render::format;
 
 #[derive(Serialize)]
 struct Item {

@@ -14,9 +14,9 @@ use super::views::{AdminLayout, FieldError};
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::citizen::{self, Message};
+use crate::format;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
-use crate::render::format;
 
 pub const PATH: &str = "/quan-tri/y-kien";
 

@@ -385,7 +385,7 @@ fn alerts_for(tx: &impl crate::store::Tx, user: &User) -> Result<Vec<String>, au
     {
         alerts.push(format!(
             "Kiểm tra toàn vẹn lúc {} phát hiện {} điểm không khớp với nội dung đã duyệt. Xem trang Kiểm tra toàn vẹn.",
-            crate::render::format::datetime(report.at),
+            crate::format::datetime(report.at),
             report.mismatches.len()
         ));
     }
@@ -401,7 +401,7 @@ fn alerts_for(tx: &impl crate::store::Tx, user: &User) -> Result<Vec<String>, au
     {
         alerts.push(format!(
             "Sao lưu tự động lúc {} không thành công. Xem chi tiết ở trang Sao lưu và xử lý ngay.",
-            crate::render::format::datetime(run.at)
+            crate::format::datetime(run.at)
         ));
     }
     Ok(alerts)

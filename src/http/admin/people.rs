@@ -103,7 +103,7 @@ async fn users_page(
     };
     let view = UsersView {
         layout: staff.layout("Người dùng").with_flash(flash),
-        generated: crate::render::format::datetime(app.clock.now()),
+        generated: crate::format::datetime(app.clock.now()),
         inactive_days: app.config.inactive_days,
         users: users
             .iter()
@@ -118,11 +118,10 @@ async fn users_page(
                     .unwrap_or_default(),
                 roles: u.roles.iter().map(|r| r.label()).collect(),
                 enabled: u.enabled,
-                last_login: u.last_login.map_or(
-                    "Chưa đăng nhập".to_string(),
-                    crate::render::format::datetime,
-                ),
-                created: crate::render::format::date(u.created_at),
+                last_login: u
+                    .last_login
+                    .map_or("Chưa đăng nhập".to_string(), crate::format::datetime),
+                created: crate::format::date(u.created_at),
                 second_factor: enrolled.contains(&u.id.0),
                 second_factor_required: required.contains(&u.id.0),
             })
@@ -244,7 +243,7 @@ async fn user_page(
             Ok((user, auth::units(tx)?, locked_until, second_factor))
         })
         .await?;
-    let locked_until = locked_until.map(crate::render::format::datetime);
+    let locked_until = locked_until.map(crate::format::datetime);
     let outcome = if errors.is_empty() {
         Outcome::Shown
     } else {

@@ -17,9 +17,9 @@ use crate::app::App;
 use crate::auth;
 use crate::citizen::questions::{self, Question, Status, Step};
 use crate::content::{self, Kind, editorial};
+use crate::format;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
-use crate::render::format;
 
 pub const PATH: &str = "/quan-tri/hoi-dap";
 

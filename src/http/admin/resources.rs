@@ -77,10 +77,7 @@ pub async fn resources_page(
         .unwrap_or_default();
     let now_rows = latest.map(|s| {
         vec![
-            (
-                "Ghi nhận lúc".to_string(),
-                crate::render::format::datetime(s.at),
-            ),
+            ("Ghi nhận lúc".to_string(), crate::format::datetime(s.at)),
             (
                 "Ổ đĩa dữ liệu".to_string(),
                 format!(

@@ -209,7 +209,7 @@ async fn second_factor_page(
         required: staff.second_factor_required,
         enrolled_at: factor
             .as_ref()
-            .map(|f| crate::render::format::datetime(f.enrolled_at)),
+            .map(|f| crate::format::datetime(f.enrolled_at)),
         recovery_left: factor.as_ref().map_or(0, |f| f.recovery.len()),
         enrolment,
         recovery_codes,

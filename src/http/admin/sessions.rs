@@ -11,9 +11,9 @@ use super::views::AdminLayout;
 use super::{Desk, SignedIn, page};
 use crate::app::App;
 use crate::auth::{accounts, session};
+use crate::format;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
-use crate::render::format;
 
 pub const PATH: &str = "/quan-tri/phien";
 

@@ -12,9 +12,9 @@ use serde::Serialize;
 use super::documents::validity_of;
 use crate::app::App;
 use crate::content::{self, Kind, List, Published};
+use crate::format;
 use crate::http::error::HttpError;
 use crate::http::frame::host_name;
-use crate::render::format;
 use crate::site;
 
 use super::cached_as;

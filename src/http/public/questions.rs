@@ -15,11 +15,11 @@ use crate::app::App;
 use crate::citizen::questions::{self, Asked, Question, Status};
 use crate::citizen::{self, Kind as MessageKind, Sent};
 use crate::content;
+use crate::format;
 use crate::http::admin::page;
 use crate::http::error::{HttpError, Outcome};
 use crate::http::frame::check_origin;
 use crate::http::server::Peer;
-use crate::render::format;
 use crate::render::views::Layout;
 use crate::site;
 

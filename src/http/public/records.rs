@@ -220,7 +220,7 @@ fn consultation_view(
             .record
             .get(key)
             .and_then(|v| v.parse::<jiff::civil::Date>().ok())
-            .map(crate::render::format::civil_date)
+            .map(crate::format::civil_date)
             .unwrap_or_default()
     };
     let state = window(draft, today);
@@ -240,7 +240,7 @@ fn consultation_view(
                 } else {
                     "Người góp ý".to_string()
                 },
-                at: crate::render::format::date(c.at),
+                at: crate::format::date(c.at),
                 text: c.text.clone(),
             })
             .collect(),

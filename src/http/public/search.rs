@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::content::{self, Kind};
+use crate::format;
 use crate::http::error::HttpError;
 use crate::http::params::Params;
-use crate::render::format;
 use crate::render::views::{Layout, PageLink, Pagination};
 use crate::site;
 

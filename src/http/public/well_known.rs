@@ -29,7 +29,7 @@ pub async fn security_txt(State(app): State<Arc<App>>) -> Result<Response, HttpE
     let expires = match config.expires {
         Some(date) => date
             .at(23, 59, 59, 0)
-            .to_zoned_datetime(crate::render::format::vietnam())
+            .to_zoned_datetime(crate::format::vietnam())
             .map_or(now, |z| z.timestamp()),
         None => now.checked_add(DEFAULT_VALIDITY).unwrap_or(now),
     };

@@ -17,9 +17,9 @@ use crate::content::editorial::{self};
 use crate::content::{
     self, Category, Entry, EntryId, Event, Kind, Published, Revision, RevisionId, legal, procedure,
 };
+use crate::format;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
-use crate::render::format;
 use crate::store::BlobMeta;
 use crate::workflow::{self, Action};
 

@@ -13,9 +13,9 @@ use super::editor::visible;
 use crate::app::App;
 use crate::content::editorial::{self};
 use crate::content::{self, EntryId, Revision, RevisionId};
+use crate::format;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
-use crate::render::format;
 use crate::workflow::{self, Action};
 
 #[derive(Serialize)]

@@ -75,7 +75,7 @@ pub async fn inbox(
                         entry: r.entry,
                         title: r.title,
                         by: r.by_name,
-                        at: crate::render::format::datetime(r.at),
+                        at: crate::format::datetime(r.at),
                         note: match r.verdict {
                             crate::integrity::review::Verdict::Reported { note } => note,
                             crate::integrity::review::Verdict::Checked => String::new(),
@@ -86,7 +86,7 @@ pub async fn inbox(
                 Vec::new()
             };
             let backup = if actor.roles.contains(&crate::workflow::Role::Administrator) {
-                let format = crate::render::format::datetime;
+                let format = crate::format::datetime;
                 Some(match crate::backup::schedule::last_run(tx)? {
                     None => "Chưa có lần sao lưu tự động nào.".to_string(),
                     Some(run) => format!(
@@ -136,7 +136,7 @@ pub(super) fn certificate_line(app: &App, now: jiff::Timestamp) -> String {
             "Chứng chỉ TLS cho {} do {} cấp, hết hạn {} (còn {} ngày).",
             info.subject,
             info.issuer,
-            crate::render::format::date(info.not_after),
+            crate::format::date(info.not_after),
             info.not_after.duration_since(now).as_hours() / 24
         ),
         None if matches!(app.config.tls, crate::config::TlsSource::Acme(_)) => {

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::auth::Unit;
 use crate::content::{Category, Entry, Revision, State as EntryState};
-use crate::render::format;
+use crate::format;
 use crate::workflow;
 
 pub use editor::{create_entry, edit_entry, new_entry, preview_entry, save_entry, step_entry};
