@@ -1,0 +1,350 @@
+//! Content in the store: creating and publishing entries, finding what is live, the
+//! published lists, categories and files. The types they work on are in `content`.
+
+use jiff::Timestamp;
+use redb::{ReadableTable, WriteTransaction};
+use sha2::{Digest, Sha256};
+
+use crate::store::{self, BlobHash, BlobMeta, Tx};
+
+use super::{
+    Category, Entry, EntryId, Error, Fields, Kind, List, NewEntry, PageOf, Published, Revision,
+    RevisionId, State, invalid, record, sanitize, slug, tables,
+};
+
+/// Creates an entry in the draft state with its first revision.
+pub fn create(
+    tx: &WriteTransaction,
+    new: NewEntry,
+    fields: Fields,
+    saved_by: &str,
+    now: Timestamp,
+) -> Result<Entry, Error> {
+    if !slug::is_valid(&new.slug) {
+        return Err(invalid(
+            "slug",
+            "Đường dẫn chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang.",
+        ));
+    }
+    if fields.title.trim().is_empty() {
+        return Err(invalid("title", "Vui lòng nhập tiêu đề."));
+    }
+    let mut slugs = tx.open_table(tables::SLUGS).map_err(store::Error::from)?;
+    if slugs
+        .get((new.kind.as_str(), new.slug.as_str()))
+        .map_err(store::Error::from)?
+        .is_some()
+    {
+        return Err(invalid(
+            "slug",
+            "Đường dẫn này đã được dùng cho một mục khác.",
+        ));
+    }
+    match (&new.category, new.kind.is_dated()) {
+        (Some(cat), _) if tables::CATEGORIES.get(tx, cat.as_str())?.is_none() => {
+            return Err(invalid("category", "Chuyên mục không tồn tại."));
+        }
+        (None, true) => return Err(invalid("category", "Vui lòng chọn chuyên mục.")),
+        _ => {}
+    }
+    let id = EntryId(store::next_id(tx, "entries")?);
+    let revision = new_revision(tx, id, None, fields, saved_by, now)?;
+    let entry = Entry {
+        id,
+        kind: new.kind,
+        slug: new.slug,
+        category: new.category,
+        unit: new.unit,
+        created_by: None,
+        state: State::Draft,
+        working: revision.id,
+        published: None,
+        featured: new.featured,
+        created_at: now,
+        updated_at: now,
+        published_at: None,
+        reviewed_at: None,
+        approval: None,
+        live_approval: None,
+        scheduled_for: None,
+    };
+    slugs
+        .insert((entry.kind.as_str(), entry.slug.as_str()), id.0)
+        .map_err(store::Error::from)?;
+    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    Ok(entry)
+}
+
+pub(crate) fn new_revision(
+    tx: &WriteTransaction,
+    entry: EntryId,
+    parent: Option<RevisionId>,
+    fields: Fields,
+    saved_by: &str,
+    now: Timestamp,
+) -> Result<Revision, Error> {
+    let id = RevisionId(store::next_id(tx, "revisions")?);
+    let mut fields = fields;
+    fields.body_html = sanitize::clean(&fields.body_html);
+    let hash = revision_hash(entry, parent, &fields);
+    let revision = Revision {
+        id,
+        entry,
+        parent,
+        saved_by: saved_by.to_string(),
+        created_at: now,
+        fields,
+        hash,
+    };
+    tables::REVISIONS.insert(tx, id.0, &revision)?;
+    Ok(revision)
+}
+
+/// The hash approval binds to: over the entry, the parent and the fields, in the
+/// field order of their declarations (`serde_json` keeps it), so it is stable.
+pub fn revision_hash(entry: EntryId, parent: Option<RevisionId>, fields: &Fields) -> String {
+    let canonical = serde_json::to_vec(&(entry, parent, fields)).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical))
+}
+
+/// Makes the entry's working revision the live one and lists it. The workflow decides
+/// who may call this; the function itself only keeps the indexes right.
+pub fn publish(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> Result<Entry, Error> {
+    let mut entry = tables::ENTRIES
+        .get(tx, id.0)?
+        .ok_or(Error::NoSuchEntry(id))?;
+    unlist(tx, &entry)?;
+    entry.published = Some(entry.working);
+    entry.state = State::Published;
+    entry.published_at = Some(entry.published_at.unwrap_or(now));
+    entry.updated_at = now;
+    list(tx, &entry)?;
+    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    Ok(entry)
+}
+
+pub(super) fn list_keys(tx: &WriteTransaction, entry: &Entry) -> Result<Vec<(String, i64)>, Error> {
+    // Only what is live is listed; `published_at` outlives a withdrawal.
+    let (Some(at), Some(live)) = (entry.published_at, entry.published) else {
+        return Ok(Vec::new());
+    };
+    if entry.kind == Kind::Answer {
+        let listed = tables::REVISIONS
+            .get(tx, live.0)?
+            .is_some_and(|r| is_listed(entry.kind, &r.fields));
+        if !listed {
+            return Ok(Vec::new());
+        }
+    }
+    let at = at.as_second();
+    let mut keys = vec![(List::Kind(entry.kind).key(), at)];
+    if let Some(cat) = &entry.category {
+        keys.push((List::Category(cat).key(), at));
+    }
+    if entry.featured {
+        keys.push((List::Featured.key(), at));
+    }
+    Ok(keys)
+}
+
+pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
+    let mut index = tx
+        .open_table(tables::PUBLISHED)
+        .map_err(store::Error::from)?;
+    for (list, at) in list_keys(tx, entry)? {
+        index
+            .insert((list.as_str(), at, entry.id.0), ())
+            .map_err(store::Error::from)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
+    let mut index = tx
+        .open_table(tables::PUBLISHED)
+        .map_err(store::Error::from)?;
+    for (list, at) in list_keys(tx, entry)? {
+        index
+            .remove((list.as_str(), at, entry.id.0))
+            .map_err(store::Error::from)?;
+    }
+    Ok(())
+}
+
+/// The live version of the entry of `kind` at `slug`, if it is published and listed.
+pub fn find_published(tx: &impl Tx, kind: Kind, slug: &str) -> Result<Option<Published>, Error> {
+    let Some(id) = store::get_plain(tx, tables::SLUGS, (kind.as_str(), slug), |v| v)? else {
+        return Ok(None);
+    };
+    Ok(published(tx, EntryId(id))?.filter(Published::is_listed))
+}
+
+pub fn published(tx: &impl Tx, id: EntryId) -> Result<Option<Published>, Error> {
+    let Some(entry) = tables::ENTRIES.get(tx, id.0)? else {
+        return Ok(None);
+    };
+    let Some(rev) = entry.published else {
+        return Ok(None);
+    };
+    // While the live revision is one the integrity check found altered, citizens see
+    // its last good published revision, or a notice.
+    let revision = match crate::integrity::shown(tx, id, rev)? {
+        crate::integrity::Show::UnderReview => crate::integrity::notice_revision(&entry, rev),
+        crate::integrity::Show::Revision { revision } => tables::REVISIONS
+            .get(tx, revision)?
+            .ok_or_else(|| store::Error::Decode {
+                table: tables::REVISIONS.name(),
+                message: format!("entry {id} names missing revision {revision}"),
+            })?,
+    };
+    Ok(Some(Published { entry, revision }))
+}
+
+/// Whether citizens may find a published revision: everything, except answers to
+/// questions that are not of general interest, which reach only the person who asked
+/// (through the status page) and stay out of lists, search, feeds and sitemaps.
+pub fn is_listed(kind: Kind, fields: &Fields) -> bool {
+    kind != Kind::Answer
+        || fields
+            .record
+            .get(record::PUBLIC_ANSWER)
+            .is_some_and(|v| v == "true")
+}
+
+impl Published {
+    pub fn is_listed(&self) -> bool {
+        is_listed(self.entry.kind, &self.revision.fields)
+    }
+}
+
+/// One page (1-based) of a published list, newest first.
+pub fn list_published(
+    tx: &impl Tx,
+    list: List<'_>,
+    page: usize,
+    per_page: usize,
+) -> Result<PageOf<Published>, Error> {
+    let page = page.max(1);
+    let (ids, total) = index_page(tx, &list.key(), (page - 1) * per_page, per_page)?;
+    let mut items = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(p) = published(tx, EntryId(id))? {
+            items.push(p);
+        }
+    }
+    Ok(PageOf {
+        items,
+        page,
+        per_page,
+        total,
+    })
+}
+
+/// Every published entry of a kind, in slug order (sitemaps, page menus).
+pub fn all_published(tx: &impl Tx, kind: Kind) -> Result<Vec<Published>, Error> {
+    let mut out = Vec::new();
+    for entry in tables::ENTRIES.values(tx)? {
+        if entry.kind == kind
+            && entry.published.is_some()
+            && let Some(p) = published(tx, entry.id)?
+            && p.is_listed()
+        {
+            out.push(p);
+        }
+    }
+    out.sort_by(|a, b| a.entry.slug.cmp(&b.entry.slug));
+    Ok(out)
+}
+
+/// What the store knows about an uploaded file.
+pub fn blob(tx: &impl Tx, hash: &BlobHash) -> Result<Option<BlobMeta>, Error> {
+    Ok(crate::store::BLOBS.get(tx, hash.as_str())?)
+}
+
+/// Stores a file's bytes and records its metadata; returns the metadata.
+pub fn put_blob(
+    tx: &WriteTransaction,
+    blobs: &store::Blobs,
+    bytes: &[u8],
+    content_type: &str,
+    original_name: &str,
+    uploaded_by: &str,
+    now: Timestamp,
+) -> Result<BlobMeta, Error> {
+    // The file lands before the transaction commits; if it then aborts, an unreferenced
+    // blob stays behind, which is harmless (content-addressed) and never half-written.
+    let hash = blobs.put(bytes).map_err(store::Error::from)?;
+    let meta = BlobMeta {
+        hash: hash.clone(),
+        size: bytes.len() as u64,
+        content_type: content_type.to_string(),
+        original_name: original_name.to_string(),
+        alt: String::new(),
+        uploaded_by: uploaded_by.to_string(),
+        uploaded_at: now,
+        width: 0,
+        height: 0,
+        variants: Vec::new(),
+    };
+    crate::store::BLOBS.insert(tx, hash.as_str(), &meta)?;
+    Ok(meta)
+}
+
+pub fn put_category(
+    tx: &WriteTransaction,
+    category: &Category,
+    now: Timestamp,
+) -> Result<(), Error> {
+    if !slug::is_valid(&category.slug) {
+        return Err(invalid("slug", "Đường dẫn chuyên mục không hợp lệ."));
+    }
+    if category.name.trim().is_empty() {
+        return Err(invalid("name", "Vui lòng nhập tên chuyên mục."));
+    }
+    tables::CATEGORIES.insert(tx, category.slug.as_str(), category)?;
+    // The categories and their order are the home page's layout: approved settings.
+    crate::integrity::approve_settings(tx, "categories", now)?;
+    Ok(())
+}
+
+pub fn category(tx: &impl Tx, slug: &str) -> Result<Option<Category>, Error> {
+    Ok(tables::CATEGORIES.get(tx, slug)?)
+}
+
+/// Categories in display order.
+pub fn categories(tx: &impl Tx) -> Result<Vec<Category>, Error> {
+    let mut all = tables::CATEGORIES.values(tx)?;
+    all.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.name.cmp(&b.name)));
+    Ok(all)
+}
+
+/// A page of a list index, newest first: the entry ids and the total count.
+pub fn index_page(
+    tx: &impl Tx,
+    list: &str,
+    skip: usize,
+    take: usize,
+) -> Result<(Vec<u64>, usize), store::Error> {
+    pub(super) fn page(
+        table: &impl ReadableTable<(&'static str, i64, u64), ()>,
+        list: &str,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<u64>, usize), store::Error> {
+        let range = table.range((list, i64::MIN, 0)..=(list, i64::MAX, u64::MAX))?;
+        let mut ids = Vec::with_capacity(take);
+        let mut total = 0;
+        for item in range.rev() {
+            let (key, _) = item?;
+            if total >= skip && ids.len() < take {
+                ids.push(key.value().2);
+            }
+            total += 1;
+        }
+        Ok((ids, total))
+    }
+    match tx.reader() {
+        store::Reader::Read(t) => page(&t.open_table(tables::PUBLISHED)?, list, skip, take),
+        store::Reader::Write(t) => page(&t.open_table(tables::PUBLISHED)?, list, skip, take),
+    }
+}
