@@ -27,8 +27,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::{self, BlobHash};
 
-/// The kinds of entry. Later kinds (legal documents, procedures, …) join this enum;
-/// everything that varies by kind is a method here, so adding one is a local change.
+/// The kinds of entry. Adding one takes: a variant here with its methods (name, label,
+/// URL prefix); its fields, either a `record::spec` (a described kind) or a module of
+/// its own like `legal` and `procedure`; and its public templates. The public routes,
+/// feeds, sitemap and the editor's kind choice follow from `Kind::ALL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
