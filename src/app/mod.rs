@@ -93,6 +93,15 @@ pub struct App {
     pub visits: crate::stats::Stats,
 }
 
+/// Why `App::back_up_now` did not make an archive.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("a backup is already running")]
+    Running,
+    #[error(transparent)]
+    Failed(#[from] crate::backup::Error),
+}
+
 /// Why `App::check_integrity` did not produce a report.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
@@ -222,6 +231,35 @@ impl App {
         self.hashing(move || crate::auth::password::hash(&password))
             .await?
             .map_err(crate::auth::Error::Hash)
+    }
+
+    /// Takes a backup now (the admin page's button): encrypted like the daily archives
+    /// when a passphrase is configured, and verified before it returns.
+    pub async fn back_up_now(&self, by: &str) -> Result<crate::backup::Status, BackupError> {
+        let guard =
+            crate::ops::jobs::Exclusive::take(&self.backup_running).ok_or(BackupError::Running)?;
+        let (store, dir, by, now) = (
+            self.store.clone(),
+            self.config.backup.dir(&self.config.data),
+            by.to_string(),
+            self.clock.now(),
+        );
+        let passphrase_file = self.config.backup.passphrase_file.clone();
+        tokio::task::spawn_blocking(move || {
+            // Held until the backup ends, even if the caller goes away.
+            let _guard = guard;
+            let options = crate::backup::Options {
+                passphrase: crate::backup::schedule::passphrase(passphrase_file.as_deref())?,
+            };
+            crate::backup::take(&store, &dir, &options, &by, now)
+        })
+        .await
+        .map_err(|e| {
+            BackupError::Failed(crate::backup::Error::from(store::Error::Task(
+                e.to_string(),
+            )))
+        })?
+        .map_err(BackupError::Failed)
     }
 
     /// Runs the integrity check, then drops cached pages if it held back or released

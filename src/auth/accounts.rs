@@ -236,6 +236,10 @@ pub fn enrol_second_factor(
     now: Timestamp,
 ) -> Result<Option<Enrolled>, Error> {
     let id = UserId(by.user);
+    // A new factor replaces nothing: a present one is turned off first.
+    if second_factor::is_enrolled(tx, id)? {
+        return Err(Error::AlreadyEnrolled);
+    }
     let Some(recovery_codes) = second_factor::enrol(tx, key, id, secret, code, now)? else {
         return Ok(None);
     };

@@ -81,6 +81,8 @@ pub enum Error {
     PasswordReused,
     #[error("the account has no second factor")]
     NoSecondFactor,
+    #[error("the account already has a second factor")]
+    AlreadyEnrolled,
 }
 
 fn invalid(field: &'static str, message: &'static str) -> Error {

@@ -171,6 +171,9 @@ impl From<crate::auth::Error> for HttpError {
     fn from(e: crate::auth::Error) -> Self {
         match e {
             crate::auth::Error::NoSuchUser | crate::auth::Error::NoSuchUnit => HttpError::NotFound,
+            crate::auth::Error::AlreadyEnrolled => {
+                HttpError::BadRequest("the account already has a second factor")
+            }
             crate::auth::Error::NoSecondFactor => {
                 HttpError::BadRequest("the account has no second factor")
             }

@@ -7,7 +7,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::header::{SET_COOKIE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 
 use super::form::{self, FormData};
@@ -86,11 +86,10 @@ pub(super) const TOO_MANY: &str =
 /// `POST /quan-tri/dang-nhap` (the protocol is `App::attempt_login`).
 pub async fn login(
     State(app): State<Arc<App>>,
-    peer: Option<Extension<Peer>>,
-    headers: HeaderMap,
+    client: Client,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let ip = client_ip(peer);
+    // As typed, trimmed and lower-cased: unknown logins lock like real ones.
     let login: String = form
         .get("login")
         .trim()
@@ -102,22 +101,24 @@ pub async fn login(
     let attempt = PasswordAttempt {
         login: login.clone(),
         password: form.get("password").to_string(),
-        ip,
-        origin: session_origin(ip, &headers),
-        previous: form::cookie(&headers, session::COOKIE).map(str::to_string),
+        ip: client.ip,
+        origin: client.origin,
+        previous: client.session,
     };
-    let (error, outcome) = match app.attempt_login(attempt).await? {
-        LoginOutcome::CodeNext { half_session } => {
-            let target = format!(
-                "{}?tiep={}",
-                super::SECOND_FACTOR_LOGIN,
-                form::encode(&next)
-            );
-            return Ok(with_cookies(
-                see_other(&target),
-                &[form::set_cookie(session::COOKIE, &half_session, None)],
-            ));
-        }
+    let outcome = app.attempt_login(attempt).await?;
+    login_answer(&app, outcome, next, login).await
+}
+
+/// How the password step answers: on to the code step, signed in, or the login page
+/// again with what went wrong.
+async fn login_answer(
+    app: &Arc<App>,
+    outcome: LoginOutcome,
+    next: String,
+    login: String,
+) -> Result<Response, HttpError> {
+    let (error, outcome) = match outcome {
+        LoginOutcome::CodeNext { half_session } => return Ok(code_next(&half_session, &next)),
         LoginOutcome::SignedIn {
             session,
             must_change_password,
@@ -126,7 +127,16 @@ pub async fn login(
         LoginOutcome::Locked => (LOCKED, Outcome::Invalid),
         _ => (WRONG_LOGIN, Outcome::Invalid),
     };
-    login_page(&app, next, login, Some(error), outcome).await
+    login_page(app, next, login, Some(error), outcome).await
+}
+
+/// The password was right: on to the code step, in the half-session.
+fn code_next(half_session: &str, next: &str) -> Response {
+    let target = format!("{}?tiep={}", super::SECOND_FACTOR_LOGIN, form::encode(next));
+    with_cookies(
+        see_other(&target),
+        &[form::set_cookie(session::COOKIE, half_session, None)],
+    )
 }
 
 /// Where a completed login goes: the password change first if one is owed, else
@@ -161,6 +171,31 @@ pub(super) fn client_ip(peer: Option<Extension<Peer>>) -> IpAddr {
     peer.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(Peer(addr))| {
         addr.ip()
     })
+}
+
+/// Who is at the other end: the address the server saw and where a session they start
+/// begins (address and browser, for "my sessions").
+pub struct Client {
+    pub ip: IpAddr,
+    pub origin: session::Origin,
+    /// The session cookie the browser sent, if any.
+    pub session: Option<String>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, HttpError> {
+        let ip = client_ip(parts.extensions.get::<Peer>().copied().map(Extension));
+        Ok(Client {
+            ip,
+            origin: session_origin(ip, &parts.headers),
+            session: form::cookie(&parts.headers, session::COOKIE).map(str::to_string),
+        })
+    }
 }
 
 /// What "my sessions" shows about where a session began.
@@ -217,70 +252,85 @@ pub async fn password_form(
     page(&app, "admin/password.html", &view, Outcome::Shown)
 }
 
-/// `POST /quan-tri/doi-mat-khau`
-pub async fn change_password(
-    State(app): State<Arc<App>>,
-    staff: Desk,
-    peer: Option<Extension<Peer>>,
-    headers: HeaderMap,
-    form: FormData,
+/// The password page, with what was wrong if anything.
+fn password_page(
+    app: &Arc<App>,
+    staff: &Desk,
+    enrolled: bool,
+    errors: Vec<FieldError>,
+    outcome: Outcome,
 ) -> Result<Response, HttpError> {
-    let ip = client_ip(peer);
-    let origin = session_origin(ip, &headers);
-    let old = form.get("old").to_string();
-    let new = form.get("new").to_string();
+    let view = PasswordView {
+        layout: staff.layout("Đổi mật khẩu"),
+        forced: staff.user.must_change_password,
+        min_length: password::min_length(enrolled),
+        errors,
+    };
+    page(app, "admin/password.html", &view, outcome)
+}
+
+/// What is wrong with a password change: the current password, the confirmation, the
+/// policy (with a second factor the law allows a shorter password) or reuse.
+async fn password_errors(
+    app: &Arc<App>,
+    staff: &Desk,
+    form: &FormData,
+    enrolled: bool,
+) -> Result<Vec<FieldError>, HttpError> {
+    let error = |field, message: &str| FieldError {
+        field,
+        message: message.into(),
+    };
+    let (old, new) = (form.get("old").to_string(), form.get("new").to_string());
     let mut errors = Vec::new();
     if !app
         .verify_password(old, staff.user.password_hash.clone())
         .await?
     {
-        errors.push(FieldError {
-            field: "old",
-            message: "Mật khẩu hiện tại không đúng.".into(),
-        });
+        errors.push(error("old", "Mật khẩu hiện tại không đúng."));
     }
     if new != form.get("confirm") {
-        errors.push(FieldError {
-            field: "confirm",
-            message: "Hai lần nhập mật khẩu mới không khớp.".into(),
-        });
+        errors.push(error("confirm", "Hai lần nhập mật khẩu mới không khớp."));
     }
-    // With a second factor the law allows a shorter password.
+    if let Err(message) = password::policy(&new, &staff.user.login, enrolled) {
+        errors.push(error("new", message));
+    } else if app.password_reused(new, &staff.user).await? {
+        errors.push(error(
+            "new",
+            "Mật khẩu mới phải khác mật khẩu hiện tại và 4 mật khẩu gần nhất.",
+        ));
+    }
+    Ok(errors)
+}
+
+/// `POST /quan-tri/doi-mat-khau`
+pub async fn change_password(
+    State(app): State<Arc<App>>,
+    staff: Desk,
+    client: Client,
+    form: FormData,
+) -> Result<Response, HttpError> {
     let id = staff.user.id;
     let enrolled = app
         .store
         .read(move |tx| second_factor::is_enrolled(tx, id))
         .await?;
-    if let Err(message) = password::policy(&new, &staff.user.login, enrolled) {
-        errors.push(FieldError {
-            field: "new",
-            message: message.into(),
-        });
-    } else if app.password_reused(new.clone(), &staff.user).await? {
-        errors.push(FieldError {
-            field: "new",
-            message: "Mật khẩu mới phải khác mật khẩu hiện tại và 4 mật khẩu gần nhất.".into(),
-        });
-    }
+    let errors = password_errors(&app, &staff, &form, enrolled).await?;
     if !errors.is_empty() {
-        let view = PasswordView {
-            layout: staff.layout("Đổi mật khẩu"),
-            forced: staff.user.must_change_password,
-            min_length: password::min_length(enrolled),
-            errors,
-        };
-        return page(&app, "admin/password.html", &view, Outcome::Invalid);
+        return password_page(&app, &staff, enrolled, errors, Outcome::Invalid);
     }
-    let hash = app.hash_password(new).await?;
+    let (hash, origin) = (
+        app.hash_password(form.get("new").to_string()).await?,
+        client.origin,
+    );
     let (by, now) = (staff.actor.clone(), app.clock.now());
     // Every other session of this person ends; this browser gets a fresh one.
     let token = app
         .store
         .write(move |tx| accounts::change_own_password(tx, &by, hash, origin, now))
         .await?;
-    let mut response = see_other("/quan-tri/doi-mat-khau?tb=da-doi-mat-khau");
-    if let Ok(value) = HeaderValue::from_str(&form::set_cookie(session::COOKIE, &token, None)) {
-        response.headers_mut().append(SET_COOKIE, value);
-    }
-    Ok(response.into_response())
+    Ok(with_cookies(
+        see_other("/quan-tri/doi-mat-khau?tb=da-doi-mat-khau"),
+        &[form::set_cookie(session::COOKIE, &token, None)],
+    ))
 }

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -204,28 +203,12 @@ pub async fn audit_export(
     let filter = Query::parse(&query)
         .filter()
         .map_err(|_| HttpError::BadRequest("invalid date in the audit filter"))?;
-    let mut records: Vec<Record> = app.store.read(move |tx| audit::select(tx, &filter)).await?;
-    records.reverse();
-    let mut out = String::new();
-    for r in &records {
-        out.push_str(&serde_json::to_string(r).map_err(|e| HttpError::Internal(e.to_string()))?);
-        out.push('\n');
-    }
+    let records: Vec<Record> = app.store.read(move |tx| audit::select(tx, &filter)).await?;
     tracing::info!(by = %staff.user.login, records = records.len(), "audit trail exported");
-    let name = format!(
-        "attachment; filename=\"nhat-ky-{}.jsonl\"",
-        format::iso_date(app.clock.now())
-    );
-    Ok((
-        [
-            (
-                CONTENT_TYPE,
-                "application/x-ndjson; charset=utf-8".to_string(),
-            ),
-            (CONTENT_DISPOSITION, name),
-            (CACHE_CONTROL, "no-store".to_string()),
-        ],
-        out,
-    )
-        .into_response())
+    let name = format!("nhat-ky-{}.jsonl", format::iso_date(app.clock.now()));
+    Ok(super::attachment(
+        &name,
+        "application/x-ndjson; charset=utf-8",
+        audit::json_lines(&records),
+    ))
 }

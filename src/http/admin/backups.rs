@@ -16,11 +16,10 @@ use super::form::FormData;
 use super::people::password_confirmed;
 use super::views::{AdminLayout, FieldError};
 use super::{Desk, page};
-use crate::app::App;
+use crate::app::{App, BackupError};
 use crate::backup::{self, schedule};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
-use crate::ops::jobs::Exclusive;
 
 const PATH: &str = "/quan-tri/sao-luu";
 
@@ -165,29 +164,10 @@ pub async fn backups_page(
 
 /// `POST /quan-tri/sao-luu` — a backup now, verified before the page returns.
 pub async fn backup_now(State(app): State<Arc<App>>, staff: Desk) -> Result<Response, HttpError> {
-    let Some(guard) = Exclusive::take(&app.backup_running) else {
-        return Ok(see_other(&format!("{PATH}?tb=dang-sao-luu")));
-    };
-    let (store, dir, by, now) = (
-        app.store.clone(),
-        backup_dir(&app),
-        staff.user.login.clone(),
-        app.clock.now(),
-    );
-    let passphrase_file = app.config.backup.passphrase_file.clone();
-    let made = tokio::task::spawn_blocking(move || {
-        let _guard = guard;
-        // Encrypted like the daily archives when a passphrase is configured.
-        let options = backup::Options {
-            passphrase: schedule::passphrase(passphrase_file.as_deref())?,
-        };
-        backup::take(&store, &dir, &options, &by, now)
-    })
-    .await
-    .map_err(|e| HttpError::Internal(e.to_string()))?;
-    match made {
+    match app.back_up_now(&staff.user.login).await {
         Ok(_) => Ok(see_other(&format!("{PATH}?tb=da-sao-luu"))),
-        Err(e) => {
+        Err(BackupError::Running) => Ok(see_other(&format!("{PATH}?tb=dang-sao-luu"))),
+        Err(BackupError::Failed(e)) => {
             tracing::error!(by = %staff.user.login, "backup failed: {e}");
             let error = FieldError {
                 field: "sao-luu",

@@ -419,6 +419,22 @@ pub async fn is_administrator(
     Ok(staff.is_some_and(|s| s.user.roles.contains(&Role::Administrator) && !s.must_enrol))
 }
 
+/// A file to save (`Content-Disposition: attachment`), never cached.
+pub fn attachment(name: &str, content_type: &'static str, body: String) -> Response {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION};
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{}\"", crate::paths::file_name(name));
+    (
+        [
+            (CONTENT_TYPE, content_type.to_string()),
+            (CONTENT_DISPOSITION, disposition),
+            (CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// Renders an admin page; never cached by anyone.
 pub fn page(
     app: &App,

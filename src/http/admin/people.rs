@@ -159,6 +159,16 @@ fn roles_from(form: &FormData) -> Vec<Role> {
         .collect()
 }
 
+/// The account's name, unit and roles as the form gives them.
+fn edit_from(form: &FormData) -> UserEdit {
+    UserEdit {
+        name: form.get("name").to_string(),
+        unit: unit_from(form),
+        roles: roles_from(form),
+        enabled: form.has("enabled"),
+    }
+}
+
 fn unit_from(form: &FormData) -> Option<UnitId> {
     form.get("unit").parse().ok().map(UnitId)
 }
@@ -282,44 +292,35 @@ pub async fn edit_user(
     user_page(&app, &staff, UserId(id), Vec::new(), None, query.flash()).await
 }
 
+/// Back to the account, saved; changing their own roles renewed this browser's session.
+fn saved_with_session(id: UserId, renewed: Option<String>) -> Response {
+    let cookies = renewed.map(|t| super::form::set_cookie(auth::session::COOKIE, &t, None));
+    let saved = format!("/quan-tri/nguoi-dung/{}?tb=da-luu-nguoi-dung", id.0);
+    super::account::with_cookies(see_other(&saved), cookies.as_slice())
+}
+
 /// `POST /quan-tri/nguoi-dung/{id}`
 pub async fn update_user(
     State(app): State<Arc<App>>,
     staff: Desk,
     Path(id): Path<u64>,
-    peer: Option<axum::Extension<crate::http::server::Peer>>,
-    headers: axum::http::HeaderMap,
+    client: super::account::Client,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let id = UserId(id);
-    let edit = UserEdit {
-        name: form.get("name").to_string(),
-        unit: unit_from(&form),
-        roles: roles_from(&form),
-        enabled: form.has("enabled"),
-    };
+    let (id, edit) = (UserId(id), edit_from(&form));
     let confirmed = password_confirmed(&app, &staff, &form).await?.is_none();
-    let origin = super::account::session_origin(super::account::client_ip(peer), &headers);
     let (by, token, now) = (staff.actor.clone(), staff.token.clone(), app.clock.now());
+    let own_session = (token, client.origin);
     let saved = app
         .store
         .write(move |tx| {
-            let own_session = Some((token.as_str(), origin));
+            let own_session = Some((own_session.0.as_str(), own_session.1));
             accounts::update(tx, &by, id, edit, confirmed, own_session, now)
         })
         .await;
     match saved {
-        Ok(renewed) => {
-            let response = see_other(&format!(
-                "/quan-tri/nguoi-dung/{}?tb=da-luu-nguoi-dung",
-                id.0
-            ));
-            let cookies: Vec<String> = renewed
-                .iter()
-                .map(|t| super::form::set_cookie(auth::session::COOKIE, t, None))
-                .collect();
-            Ok(super::account::with_cookies(response, &cookies))
-        }
+        // Changing their own roles renews this browser's session.
+        Ok(renewed) => Ok(saved_with_session(id, renewed)),
         Err(e) => user_page(&app, &staff, id, auth_errors(e)?, None, None).await,
     }
 }
@@ -609,31 +610,22 @@ pub async fn list_delegations(
     delegations_page(&app, &staff, Vec::new(), query.flash()).await
 }
 
-/// `POST /quan-tri/uy-quyen`
-pub async fn grant_delegation(
-    State(app): State<Arc<App>>,
-    staff: Desk,
-    form: FormData,
-) -> Result<Response, HttpError> {
-    if let Some(error) = password_confirmed(&app, &staff, &form).await? {
-        return delegations_page(&app, &staff, vec![error], None).await;
-    }
-    let dates = (form.get("from").parse(), form.get("until").parse());
-    let (Ok(from), Ok(until)) = dates else {
-        let errors = vec![FieldError {
+/// The delegation the form asks for: who, from when until when, for which kinds and
+/// categories (none: all).
+fn grant_from(form: &FormData) -> Result<Grant, FieldError> {
+    let (Ok(from), Ok(until)) = (form.get("from").parse(), form.get("until").parse()) else {
+        return Err(FieldError {
             field: "from",
             message: "Vui lòng chọn ngày bắt đầu và ngày kết thúc.".into(),
-        }];
-        return delegations_page(&app, &staff, errors, None).await;
+        });
     };
     let Ok(delegate) = form.get("delegate").parse::<u64>() else {
-        let errors = vec![FieldError {
+        return Err(FieldError {
             field: "delegate",
             message: "Vui lòng chọn người được ủy quyền.".into(),
-        }];
-        return delegations_page(&app, &staff, errors, None).await;
+        });
     };
-    let grant = Grant {
+    Ok(Grant {
         delegate: UserId(delegate),
         from,
         until,
@@ -647,6 +639,21 @@ pub async fn grant_delegation(
             .into_iter()
             .map(String::from)
             .collect(),
+    })
+}
+
+/// `POST /quan-tri/uy-quyen`
+pub async fn grant_delegation(
+    State(app): State<Arc<App>>,
+    staff: Desk,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    if let Some(error) = password_confirmed(&app, &staff, &form).await? {
+        return delegations_page(&app, &staff, vec![error], None).await;
+    }
+    let grant = match grant_from(&form) {
+        Ok(grant) => grant,
+        Err(error) => return delegations_page(&app, &staff, vec![error], None).await,
     };
     let (by, now) = (staff.actor.clone(), app.clock.now());
     match app

@@ -294,21 +294,23 @@ pub async fn answer_question(
         .await?;
     match created {
         Ok(id) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-tao"))),
-        Err(invalid) => {
-            let errors = invalid
-                .into_iter()
-                .map(|i| FieldError {
-                    field: if i.field == "title" {
-                        "tieu_de"
-                    } else {
-                        "noi_dung"
-                    },
-                    message: i.message,
-                })
-                .collect();
-            detail_page(&app, &staff, seq, errors, None).await
-        }
+        Err(invalid) => detail_page(&app, &staff, seq, answer_errors(invalid), None).await,
     }
+}
+
+/// The editor's objections to the answer, on the fields of this form.
+fn answer_errors(invalid: Vec<content::Invalid>) -> Vec<FieldError> {
+    invalid
+        .into_iter()
+        .map(|i| FieldError {
+            field: if i.field == "title" {
+                "tieu_de"
+            } else {
+                "noi_dung"
+            },
+            message: i.message,
+        })
+        .collect()
 }
 
 /// The answer entry the form describes. What will be public must not carry the

@@ -112,22 +112,34 @@ pub async fn submit_code(
         ip,
         origin: session_origin(ip, &headers),
     };
-    let (error, outcome) = match app.attempt_code(attempt).await? {
+    let outcome = app.attempt_code(attempt).await?;
+    code_answer(&app, outcome, next, login).await
+}
+
+/// How the code step answers: signed in, back to the login page (locked, expired),
+/// or the code page again with what went wrong.
+async fn code_answer(
+    app: &Arc<App>,
+    outcome: LoginOutcome,
+    next: String,
+    login: String,
+) -> Result<Response, HttpError> {
+    let (error, outcome) = match outcome {
         LoginOutcome::SignedIn {
             session,
             must_change_password,
         } => return Ok(account::signed_in(&session, must_change_password, &next)),
         LoginOutcome::Locked => {
-            return login_page(&app, next, login, Some(account::LOCKED), Outcome::Invalid).await;
+            return login_page(app, next, login, Some(account::LOCKED), Outcome::Invalid).await;
         }
         LoginOutcome::Expired | LoginOutcome::CodeNext { .. } => {
-            return login_page(&app, next, login, Some(EXPIRED), Outcome::Invalid).await;
+            return login_page(app, next, login, Some(EXPIRED), Outcome::Invalid).await;
         }
         LoginOutcome::Throttled => (account::TOO_MANY, Outcome::Throttled),
         LoginOutcome::KeyMismatch => (KEY_MISMATCH, Outcome::Invalid),
         LoginOutcome::Refused => (WRONG_CODE, Outcome::Invalid),
     };
-    code_page(&app, &next, Some(error), outcome).await
+    code_page(app, &next, Some(error), outcome).await
 }
 
 /// What the enrolment form shows: the secret sealed for the form, as text and as QR.
@@ -269,8 +281,7 @@ async fn confirmed_with_code(
 pub async fn enrol_second_factor(
     State(app): State<Arc<App>>,
     staff: Desk,
-    peer: Option<Extension<Peer>>,
-    headers: HeaderMap,
+    client: account::Client,
     form: FormData,
 ) -> Result<Response, HttpError> {
     let pending = NewSecret::unseal(&app.secret_key, form.get("bi_mat"), staff.user.id);
@@ -278,37 +289,53 @@ pub async fn enrol_second_factor(
         return second_factor_page(&app, &staff, pending, Vec::new(), vec![error], None).await;
     }
     let Some(secret) = pending else {
-        let errors = field_error("ma", "Mã QR đã cũ. Vui lòng quét lại mã QR mới bên dưới.");
+        let errors = field_error("ma", STALE_QR);
         return second_factor_page(&app, &staff, None, Vec::new(), errors, None).await;
     };
-    let (by, key, now) = (staff.actor.clone(), app.secret_key.clone(), app.clock.now());
-    let (code, origin) = (
-        form.get("ma").to_string(),
-        session_origin(client_ip(peer), &headers),
-    );
-    // A new factor replaces nothing: a present one is turned off first.
-    let id = staff.user.id;
-    if app
-        .store
-        .read(move |tx| second_factor::is_enrolled(tx, id))
-        .await?
-    {
+    let code = form.get("ma").to_string();
+    let Some((enrolled, secret)) = enrol(&app, &staff, secret, code, client.origin).await? else {
+        // A new factor replaces nothing: a present one is turned off first.
         return Ok(see_other(SECOND_FACTOR));
+    };
+    if let Some(enrolled) = enrolled {
+        return enrolled_page(&app, &staff, enrolled).await;
     }
-    let (enrolled, secret) = app
+    let errors = field_error("ma", WRONG_FIRST_CODE);
+    second_factor_page(&app, &staff, Some(secret), Vec::new(), errors, None).await
+}
+
+/// Enrols `secret` if `code` is right for it; `None` when a factor is already there.
+async fn enrol(
+    app: &Arc<App>,
+    staff: &Desk,
+    secret: NewSecret,
+    code: String,
+    origin: session::Origin,
+) -> Result<Option<(Option<accounts::Enrolled>, NewSecret)>, HttpError> {
+    let (by, key, now) = (staff.actor.clone(), app.secret_key.clone(), app.clock.now());
+    let written = app
         .store
         .write(move |tx| {
             accounts::enrol_second_factor(tx, &by, &key, &secret, &code, origin, now)
                 .map(|enrolled| (enrolled, secret))
         })
-        .await?;
-    let Some(enrolled) = enrolled else {
-        let errors = field_error(
-            "ma",
-            "Mã xác thực không đúng. Hãy nhập mã 6 chữ số đang hiện trên ứng dụng (kiểm tra đồng hồ của điện thoại).",
-        );
-        return second_factor_page(&app, &staff, Some(secret), Vec::new(), errors, None).await;
-    };
+        .await;
+    match written {
+        Err(auth::Error::AlreadyEnrolled) => Ok(None),
+        other => Ok(Some(other?)),
+    }
+}
+
+const STALE_QR: &str = "Mã QR đã cũ. Vui lòng quét lại mã QR mới bên dưới.";
+const WRONG_FIRST_CODE: &str = "Mã xác thực không đúng. Hãy nhập mã 6 chữ số đang hiện trên ứng dụng (kiểm tra đồng hồ của điện thoại).";
+
+/// After enrolment: the recovery codes, shown once, in the new session that replaces
+/// every earlier one.
+async fn enrolled_page(
+    app: &Arc<App>,
+    staff: &Desk,
+    enrolled: accounts::Enrolled,
+) -> Result<Response, HttpError> {
     tracing::info!(user = %staff.user.login, "second factor enrolled");
     let renewed = staff.with_staff(Staff {
         csrf: enrolled.session.csrf,
@@ -317,7 +344,7 @@ pub async fn enrol_second_factor(
         ..(*staff.staff).clone()
     });
     let codes = enrolled.recovery_codes;
-    let response = second_factor_page(&app, &renewed, None, codes, Vec::new(), None).await?;
+    let response = second_factor_page(app, &renewed, None, codes, Vec::new(), None).await?;
     Ok(account::with_cookies(
         response,
         &[form::set_cookie(session::COOKIE, &enrolled.token, None)],

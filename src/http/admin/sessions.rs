@@ -70,6 +70,20 @@ pub fn describe_device(user_agent: &str) -> String {
     format!("{browser} trên {system}")
 }
 
+impl Row {
+    fn of(l: session::Listed) -> Row {
+        Row {
+            device: describe_device(&l.session.device),
+            user_agent: l.session.device,
+            ip: l.session.ip,
+            started: format::datetime(l.session.created_at),
+            last_seen: format::datetime(l.session.last_seen),
+            current: l.current,
+            id: l.id,
+        }
+    }
+}
+
 /// `GET /quan-tri/phien`
 pub async fn list_sessions(
     State(app): State<Arc<App>>,
@@ -86,21 +100,9 @@ pub async fn list_sessions(
         .store
         .read(move |tx| session::list_for(tx, user, &token, now, &life))
         .await?;
-    let rows = listed
-        .into_iter()
-        .map(|l| Row {
-            device: describe_device(&l.session.device),
-            user_agent: l.session.device,
-            ip: l.session.ip,
-            started: format::datetime(l.session.created_at),
-            last_seen: format::datetime(l.session.last_seen),
-            current: l.current,
-            id: l.id,
-        })
-        .collect();
     let view = SessionsView {
         layout: staff.layout("Phiên đăng nhập").with_flash(query.flash()),
-        rows,
+        rows: listed.into_iter().map(Row::of).collect(),
         idle_minutes: life.idle.as_mins(),
         absolute_hours: life.absolute.as_hours(),
     };

@@ -129,6 +129,26 @@ pub struct Choice {
     back: Option<String>,
 }
 
+impl Display {
+    /// The reader's new choice of text size or contrast.
+    fn apply(&mut self, choice: &Choice) -> Result<(), HttpError> {
+        match choice.size.as_deref() {
+            None => {}
+            Some("vua") => self.size = Size::Normal,
+            Some("lon") => self.size = Size::Large,
+            Some("rat-lon") => self.size = Size::Larger,
+            Some(_) => return Err(HttpError::BadRequest("unknown text size")),
+        }
+        match choice.contrast.as_deref() {
+            None => {}
+            Some("cao") => self.high_contrast = true,
+            Some("thuong") => self.high_contrast = false,
+            Some(_) => return Err(HttpError::BadRequest("unknown contrast")),
+        }
+        Ok(())
+    }
+}
+
 /// `POST /hien-thi`: stores the choice in the cookie and goes back to the page.
 pub async fn choose(
     headers: HeaderMap,
@@ -137,19 +157,7 @@ pub async fn choose(
 ) -> Result<Response, HttpError> {
     check_origin(&headers, &uri)?;
     let mut display = Display::from_headers(&headers);
-    match choice.size.as_deref() {
-        None => {}
-        Some("vua") => display.size = Size::Normal,
-        Some("lon") => display.size = Size::Large,
-        Some("rat-lon") => display.size = Size::Larger,
-        Some(_) => return Err(HttpError::BadRequest("unknown text size")),
-    }
-    match choice.contrast.as_deref() {
-        None => {}
-        Some("cao") => display.high_contrast = true,
-        Some("thuong") => display.high_contrast = false,
-        Some(_) => return Err(HttpError::BadRequest("unknown contrast")),
-    }
+    display.apply(&choice)?;
     // Only a path on this site: never an open redirect.
     let back = choice
         .back

@@ -125,12 +125,12 @@ async fn register(app: &Arc<App>, headers: &HeaderMap) -> Result<Vec<DocumentOut
     Ok(out)
 }
 
-fn download(content_type: &'static str, name: &'static str, body: String) -> Response {
+fn download(content_type: &'static str, disposition: &str, body: String) -> Response {
     (
         [
-            (CONTENT_TYPE, content_type),
-            (CACHE_CONTROL, "public, no-cache"),
-            (CONTENT_DISPOSITION, name),
+            (CONTENT_TYPE, content_type.to_string()),
+            (CACHE_CONTROL, "public, no-cache".to_string()),
+            (CONTENT_DISPOSITION, disposition.to_string()),
         ],
         body,
     )
@@ -152,6 +152,26 @@ pub async fn documents_json(
     ))
 }
 
+/// A CSV file to save: a byte-order mark (so spreadsheet programs read the Vietnamese
+/// letters right), `header`, then one line per row, CRLF-terminated.
+fn csv_download<const N: usize>(
+    name: &str,
+    header: &str,
+    rows: impl Iterator<Item = [String; N]>,
+) -> Response {
+    let mut out = format!("\u{feff}{header}\r\n");
+    for row in rows {
+        let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    download(
+        "text/csv; charset=utf-8",
+        &format!("attachment; filename=\"{name}\""),
+        out,
+    )
+}
+
 /// A CSV field, quoted as RFC 4180 says when it needs to be.
 fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
@@ -168,10 +188,9 @@ pub async fn documents_csv(
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let docs = register(&app, &headers).await?;
-    let mut out = String::from("\u{feff}");
-    out.push_str("So ky hieu,Hinh thuc,Trich yeu,Co quan ban hanh,Nguoi ky,Ngay ban hanh,Ngay hieu luc,Ngay het hieu luc,Tinh trang,Linh vuc,Duong dan,Tep toan van,Thay the,Sua doi,Huong dan\r\n");
-    for d in docs {
-        let row = [
+    let rows = docs.into_iter().map(|d| {
+        let files: Vec<String> = d.files.iter().map(|f| f.url.clone()).collect();
+        [
             d.number,
             d.doc_type,
             d.summary,
@@ -183,24 +202,14 @@ pub async fn documents_csv(
             d.status_label.to_string(),
             d.field,
             d.url,
-            d.files
-                .iter()
-                .map(|f| f.url.clone())
-                .collect::<Vec<_>>()
-                .join(" "),
+            files.join(" "),
             d.replaces.join("; "),
             d.amends.join("; "),
             d.guides.join("; "),
-        ];
-        let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    Ok(download(
-        "text/csv; charset=utf-8",
-        "attachment; filename=\"van-ban.csv\"",
-        out,
-    ))
+        ]
+    });
+    let header = "So ky hieu,Hinh thuc,Trich yeu,Co quan ban hanh,Nguoi ky,Ngay ban hanh,Ngay hieu luc,Ngay het hieu luc,Tinh trang,Linh vuc,Duong dan,Tep toan van,Thay the,Sua doi,Huong dan";
+    Ok(csv_download("van-ban.csv", header, rows))
 }
 
 #[derive(Serialize)]
@@ -293,10 +302,8 @@ pub async fn procedures_csv(
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let items = catalogue(&app, &headers).await?;
-    let mut out = String::from("\u{feff}");
-    out.push_str("Ma thu tuc,Ten thu tuc,Linh vuc,Cap thuc hien,Cach thuc,Thoi han,Phi le phi,Doi tuong,Co quan thuc hien,Ket qua,Can cu phap ly,Cong dich vu cong,Duong dan\r\n");
-    for p in items {
-        let row = [
+    let rows = items.into_iter().map(|p| {
+        [
             p.code,
             p.name,
             p.field,
@@ -310,16 +317,10 @@ pub async fn procedures_csv(
             p.legal_basis.join("; "),
             p.portal_url,
             p.url,
-        ];
-        let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    Ok(download(
-        "text/csv; charset=utf-8",
-        "attachment; filename=\"thu-tuc.csv\"",
-        out,
-    ))
+        ]
+    });
+    let header = "Ma thu tuc,Ten thu tuc,Linh vuc,Cap thuc hien,Cach thuc,Thoi han,Phi le phi,Doi tuong,Co quan thuc hien,Ket qua,Can cu phap ly,Cong dich vu cong,Duong dan";
+    Ok(csv_download("thu-tuc.csv", header, rows))
 }
 
 pub(super) fn xml(text: &str) -> String {
@@ -377,44 +378,35 @@ pub async fn kind_feed(
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let stem = name.strip_suffix(".xml").ok_or(HttpError::NotFound)?;
-    let kind = match stem {
-        SITE_FEED => None,
-        _ => Some(
-            Kind::ALL
-                .iter()
-                .copied()
-                .find(|k| k.url_prefix().trim_start_matches('/') == stem)
-                .ok_or(HttpError::NotFound)?,
-        ),
-    };
+    let kind = feed_kind(stem)?;
     let origin = origin(&app, &headers);
     let key = format!("{origin}/rss/{stem}.xml");
     cached_as(&app, &headers, key, RSS_TYPE, || {
-        let app = app.clone();
-        async move {
-            let (site, items) = app
-                .store
-                .read(move |tx| -> Result<_, content::Error> {
-                    let items = match kind {
-                        Some(kind) => {
-                            content::list_published(tx, List::Kind(kind), 1, FEED_ITEMS)?.items
-                        }
-                        None => newest_of_every_kind(tx, FEED_ITEMS)?,
-                    };
-                    Ok((site::load(tx)?, items))
-                })
-                .await?;
-            let (title, link) = match kind {
-                Some(kind) => (
-                    format!("{} – {}", site.agency_name, kind.label()),
-                    kind.url_prefix(),
-                ),
-                None => (format!("{} – Toàn trang", site.agency_name), "/"),
-            };
-            Ok(rss(&title, link, &site.tagline, &items, &origin))
-        }
+        kind_rss(app.clone(), kind, origin)
     })
     .await
+}
+
+/// The feed of one kind, or (`None`) of the newest of every kind.
+async fn kind_rss(app: Arc<App>, kind: Option<Kind>, origin: String) -> Result<String, HttpError> {
+    let (site, items) = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let items = match kind {
+                Some(kind) => content::list_published(tx, List::Kind(kind), 1, FEED_ITEMS)?.items,
+                None => newest_of_every_kind(tx, FEED_ITEMS)?,
+            };
+            Ok((site::load(tx)?, items))
+        })
+        .await?;
+    let (title, link) = match kind {
+        Some(kind) => (
+            format!("{} – {}", site.agency_name, kind.label()),
+            kind.url_prefix(),
+        ),
+        None => (format!("{} – Toàn trang", site.agency_name), "/"),
+    };
+    Ok(rss(&title, link, &site.tagline, &items, &origin))
 }
 
 /// The `limit` newest published entries across all kinds but fixed pages (which are
@@ -435,6 +427,19 @@ fn newest_of_every_kind(
     Ok(all)
 }
 
+/// The kind a feed's name stands for (`None`: the whole site).
+fn feed_kind(stem: &str) -> Result<Option<Kind>, HttpError> {
+    if stem == SITE_FEED {
+        return Ok(None);
+    }
+    Kind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.url_prefix().trim_start_matches('/') == stem)
+        .map(Some)
+        .ok_or(HttpError::NotFound)
+}
+
 /// `GET /rss/chuyen-muc/{slug}.xml`
 pub async fn category_feed(
     State(app): State<Arc<App>>,
@@ -448,27 +453,27 @@ pub async fn category_feed(
     let origin = origin(&app, &headers);
     let key = format!("{origin}/rss/chuyen-muc/{slug}.xml");
     cached_as(&app, &headers, key, RSS_TYPE, || {
-        let app = app.clone();
-        async move {
-            let found = app
-                .store
-                .read(move |tx| -> Result<_, content::Error> {
-                    let Some(category) = content::category(tx, &slug)? else {
-                        return Ok(None);
-                    };
-                    let items =
-                        content::list_published(tx, List::Category(&category.slug), 1, FEED_ITEMS)?
-                            .items;
-                    Ok(Some((site::load(tx)?, category, items)))
-                })
-                .await?;
-            let (site, category, items) = found.ok_or(HttpError::NotFound)?;
-            let title = format!("{} – {}", site.agency_name, category.name);
-            let link = crate::paths::category(&category.slug);
-            Ok(rss(&title, &link, &category.description, &items, &origin))
-        }
+        category_rss(app.clone(), slug, origin)
     })
     .await
+}
+
+async fn category_rss(app: Arc<App>, slug: String, origin: String) -> Result<String, HttpError> {
+    let found = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let Some(category) = content::category(tx, &slug)? else {
+                return Ok(None);
+            };
+            let items =
+                content::list_published(tx, List::Category(&category.slug), 1, FEED_ITEMS)?.items;
+            Ok(Some((site::load(tx)?, category, items)))
+        })
+        .await?;
+    let (site, category, items) = found.ok_or(HttpError::NotFound)?;
+    let title = format!("{} – {}", site.agency_name, category.name);
+    let link = crate::paths::category(&category.slug);
+    Ok(rss(&title, &link, &category.description, &items, &origin))
 }
 
 #[cfg(test)]

@@ -26,18 +26,7 @@ pub async fn file(
     request: HeaderMap,
 ) -> Result<Response, HttpError> {
     let hash = BlobHash::try_from(hash).map_err(|_| HttpError::NotFound)?;
-    let lookup = hash.clone();
-    // Bytes the integrity check found altered are not handed out, not even to a
-    // browser that asks whether its copy is still good.
-    let meta = match app
-        .store
-        .read(move |tx| media::servable(tx, &lookup))
-        .await?
-    {
-        Servable::Absent => return Err(HttpError::NotFound),
-        Servable::Held => return Err(HttpError::HeldForReview),
-        Servable::File(meta) => meta,
-    };
+    let meta = servable(&app, &hash).await?;
     let etag = HeaderValue::from_str(&format!("\"{hash}\""))
         .map_err(|e| HttpError::Internal(e.to_string()))?;
     let mut headers = HeaderMap::new();
@@ -52,6 +41,27 @@ pub async fn file(
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| HttpError::Internal(format!("blob {hash} unreadable: {e}")))?;
+    describe(&mut headers, &meta);
+    Ok((headers, Body::from_stream(chunks(file))).into_response())
+}
+
+/// The file's metadata, if it may be served. Bytes the integrity check found altered
+/// are not handed out, not even to a browser that asks whether its copy is still good.
+async fn servable(app: &App, hash: &BlobHash) -> Result<crate::store::BlobMeta, HttpError> {
+    let lookup = hash.clone();
+    match app
+        .store
+        .read(move |tx| media::servable(tx, &lookup))
+        .await?
+    {
+        Servable::Absent => Err(HttpError::NotFound),
+        Servable::Held => Err(HttpError::HeldForReview),
+        Servable::File(meta) => Ok(meta),
+    }
+}
+
+/// The type, length and name of the file being sent.
+fn describe(headers: &mut HeaderMap, meta: &crate::store::BlobMeta) {
     let content_type = HeaderValue::from_str(&meta.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     headers.insert(CONTENT_TYPE, content_type);
@@ -60,7 +70,6 @@ pub async fn file(
         CONTENT_DISPOSITION,
         disposition(&meta.content_type, &meta.original_name),
     );
-    Ok((headers, Body::from_stream(chunks(file))).into_response())
 }
 
 /// Images show in the page; everything else downloads under its original name.

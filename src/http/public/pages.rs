@@ -91,34 +91,35 @@ pub async fn english_index(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    cached(&app, &headers, "/en/".into(), || async {
-        let (site, pages) = app
-            .store
-            .read(|tx| -> Result<_, content::Error> {
-                Ok((
-                    site::load(tx)?,
-                    content::all_published(tx, Kind::EnglishPage)?,
-                ))
+    cached(&app, &headers, "/en/".into(), || render_english_index(&app)).await
+}
+
+async fn render_english_index(app: &App) -> Result<String, HttpError> {
+    let (site, pages) = app
+        .store
+        .read(|tx| -> Result<_, content::Error> {
+            Ok((
+                site::load(tx)?,
+                content::all_published(tx, Kind::EnglishPage)?,
+            ))
+        })
+        .await?;
+    let title = if site.agency_name_en.is_empty() {
+        "English".to_string()
+    } else {
+        site.agency_name_en.clone()
+    };
+    let view = EnglishIndexView {
+        layout: Layout::new(&site, app.origin(), &title, "/en/"),
+        pages: pages
+            .iter()
+            .map(|p| Link {
+                label: p.revision.fields.title.clone(),
+                url: p.url(),
             })
-            .await?;
-        let title = if site.agency_name_en.is_empty() {
-            "English".to_string()
-        } else {
-            site.agency_name_en.clone()
-        };
-        let view = EnglishIndexView {
-            layout: Layout::new(&site, app.origin(), &title, "/en/"),
-            pages: pages
-                .iter()
-                .map(|p| Link {
-                    label: p.revision.fields.title.clone(),
-                    url: p.url(),
-                })
-                .collect(),
-        };
-        Ok(app.renderer.render("public/english.html", &view)?)
-    })
-    .await
+            .collect(),
+    };
+    Ok(app.renderer.render("public/english.html", &view)?)
 }
 
 /// `GET /so-do-trang`

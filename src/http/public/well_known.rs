@@ -14,6 +14,37 @@ use crate::http::error::HttpError;
 /// How far ahead `Expires` is put when the config names no date.
 const DEFAULT_VALIDITY: SignedDuration = SignedDuration::from_hours(180 * 24);
 
+/// The fields of RFC 9116, in its order.
+fn security_txt_body(
+    config: &crate::config::Config,
+    contacts: &[String],
+    expires: jiff::Timestamp,
+) -> String {
+    let security = &config.security_txt;
+    let mut out = String::new();
+    for contact in contacts {
+        out.push_str(&format!("Contact: {contact}\n"));
+    }
+    out.push_str(&format!(
+        "Expires: {}\n",
+        expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+    ));
+    if let Some(policy) = &security.policy {
+        out.push_str(&format!("Policy: {policy}\n"));
+    }
+    if let Some(thanks) = &security.acknowledgments {
+        out.push_str(&format!("Acknowledgments: {thanks}\n"));
+    }
+    out.push_str(&format!(
+        "Preferred-Languages: {}\n",
+        security.preferred_languages
+    ));
+    if let Some(origin) = config.base_url.as_deref() {
+        out.push_str(&format!("Canonical: {origin}/.well-known/security.txt\n"));
+    }
+    out
+}
+
 /// `GET /.well-known/security.txt`
 pub async fn security_txt(State(app): State<Arc<App>>) -> Result<Response, HttpError> {
     let config = &app.config.security_txt;
@@ -33,27 +64,7 @@ pub async fn security_txt(State(app): State<Arc<App>>) -> Result<Response, HttpE
             .map_or(now, |z| z.timestamp()),
         None => now.checked_add(DEFAULT_VALIDITY).unwrap_or(now),
     };
-    let mut out = String::new();
-    for contact in &contacts {
-        out.push_str(&format!("Contact: {contact}\n"));
-    }
-    out.push_str(&format!(
-        "Expires: {}\n",
-        expires.strftime("%Y-%m-%dT%H:%M:%SZ")
-    ));
-    if let Some(policy) = &config.policy {
-        out.push_str(&format!("Policy: {policy}\n"));
-    }
-    if let Some(thanks) = &config.acknowledgments {
-        out.push_str(&format!("Acknowledgments: {thanks}\n"));
-    }
-    out.push_str(&format!(
-        "Preferred-Languages: {}\n",
-        config.preferred_languages
-    ));
-    if let Some(origin) = app.config.base_url.as_deref() {
-        out.push_str(&format!("Canonical: {origin}/.well-known/security.txt\n"));
-    }
+    let out = security_txt_body(&app.config, &contacts, expires);
     Ok((
         [
             (CONTENT_TYPE, "text/plain; charset=utf-8"),

@@ -309,16 +309,7 @@ pub async fn create_entry(
             entry.id
         ))),
         Err(content::Error::Invalids(invalid)) => {
-            let data = editor_data(&app, &staff, None).await?;
-            let view = editor_view(
-                &app,
-                &staff,
-                data,
-                Some(values),
-                field_errors(invalid),
-                None,
-            );
-            page(&app, "admin/editor.html", &view, Outcome::Invalid)
+            editor_again(&app, &staff, None, Some(values), invalid).await
         }
         Err(other) => Err(other.into()),
     }
@@ -365,28 +356,10 @@ pub async fn save_entry(
     match saved {
         Ok(_) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-luu"))),
         Err(content::Error::Invalids(invalid)) => {
-            let data = editor_data(&app, &staff, Some(id)).await?;
-            let view = editor_view(
-                &app,
-                &staff,
-                data,
-                Some(values),
-                field_errors(invalid),
-                None,
-            );
-            page(&app, "admin/editor.html", &view, Outcome::Invalid)
+            editor_again(&app, &staff, Some(id), Some(values), invalid).await
         }
         Err(content::Error::Conflict { current, .. }) => {
-            let entry = app.store.read(move |tx| editorial::entry(tx, id)).await?;
-            let view = ConflictView {
-                layout: staff.layout("Xung đột khi lưu"),
-                id: id.0,
-                theirs: FormValues::from_revision(&entry, &current),
-                theirs_by: current.saved_by.clone(),
-                theirs_at: format::datetime(current.created_at),
-                mine: values,
-            };
-            page(&app, "admin/conflict.html", &view, Outcome::Conflict)
+            conflict_page(&app, &staff, id, &current, values).await
         }
         Err(other) => Err(other.into()),
     }
@@ -419,12 +392,44 @@ pub async fn step_entry(
     match stepped {
         Ok(_) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-chuyen"))),
         Err(content::Error::Invalids(invalid)) => {
-            let data = editor_data(&app, &staff, Some(id)).await?;
-            let view = editor_view(&app, &staff, data, None, field_errors(invalid), None);
-            page(&app, "admin/editor.html", &view, Outcome::Invalid)
+            editor_again(&app, &staff, Some(id), None, invalid).await
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// The editor again, with what was typed (`values`, or the entry as saved) and the
+/// editor's objections: 422.
+async fn editor_again(
+    app: &Arc<App>,
+    staff: &Desk,
+    id: Option<EntryId>,
+    values: Option<FormValues>,
+    invalid: Vec<content::Invalid>,
+) -> Result<Response, HttpError> {
+    let data = editor_data(app, staff, id).await?;
+    let view = editor_view(app, staff, data, values, field_errors(invalid), None);
+    page(app, "admin/editor.html", &view, Outcome::Invalid)
+}
+
+/// Someone saved a newer revision meanwhile: both versions side by side, 409.
+async fn conflict_page(
+    app: &Arc<App>,
+    staff: &Desk,
+    id: EntryId,
+    current: &Revision,
+    mine: FormValues,
+) -> Result<Response, HttpError> {
+    let entry = app.store.read(move |tx| editorial::entry(tx, id)).await?;
+    let view = ConflictView {
+        layout: staff.layout("Xung đột khi lưu"),
+        id: id.0,
+        theirs: FormValues::from_revision(&entry, current),
+        theirs_by: current.saved_by.clone(),
+        theirs_at: format::datetime(current.created_at),
+        mine,
+    };
+    page(app, "admin/conflict.html", &view, Outcome::Conflict)
 }
 
 /// `2026-11-28T09:30` from a `datetime-local` input, in Vietnam time.
@@ -462,16 +467,27 @@ pub async fn preview_entry(
     if preview.entry.published_at.is_none() {
         preview.entry.published_at = Some(app.clock.now());
     }
-    let mut view = crate::http::public::entry_view(&app, &site, &categories, &preview, &[]);
+    let view = preview_view(&app, &site, &categories, &preview).await?;
+    page(&app, "public/entry.html", &view, Outcome::Shown)
+}
+
+/// The public entry page's view of an unpublished revision, marked as a preview.
+async fn preview_view(
+    app: &Arc<App>,
+    site: &crate::site::SiteSettings,
+    categories: &[crate::content::Category],
+    preview: &Published,
+) -> Result<crate::render::views::EntryView, HttpError> {
+    let mut view = crate::http::public::entry_view(app, site, categories, preview, &[]);
     view.preview = true;
     if matches!(preview.entry.kind, Kind::LegalDocument | Kind::Procedure) {
         let all = app
             .store
             .read(|tx| content::all_published(tx, Kind::LegalDocument))
             .await?;
-        view.legal = crate::http::public::documents::legal_view(&preview, &all, app.today());
-        view.procedure = crate::http::public::procedures::procedure_view(&preview, &all);
+        view.legal = crate::http::public::documents::legal_view(preview, &all, app.today());
+        view.procedure = crate::http::public::procedures::procedure_view(preview, &all);
     }
-    view.record = crate::http::public::records::record_view(&preview);
-    page(&app, "public/entry.html", &view, Outcome::Shown)
+    view.record = crate::http::public::records::record_view(preview);
+    Ok(view)
 }

@@ -12,7 +12,7 @@ use super::super::{Desk, SignedIn, page};
 use super::editor::visible;
 use crate::app::App;
 use crate::content::editorial::{self};
-use crate::content::{self, EntryId, Revision, RevisionId};
+use crate::content::{self, Entry, EntryId, Revision, RevisionId};
 use crate::format;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
@@ -48,6 +48,46 @@ pub(super) struct HistoryView {
     pub(super) rows: Vec<DiffRow>,
 }
 
+impl HistoryView {
+    /// The revisions of `entry`, newest first, and the comparison of revisions `a` and
+    /// `b` when both are named.
+    fn new(
+        layout: AdminLayout,
+        entry: &Entry,
+        revisions: &[Revision],
+        (a, b): (Option<u64>, Option<u64>),
+    ) -> HistoryView {
+        let find = |n: Option<u64>| n.and_then(|n| revisions.iter().find(|r| r.id.0 == n));
+        let (left, right) = (find(a), find(b));
+        HistoryView {
+            layout,
+            id: entry.id.0,
+            title: revisions
+                .first()
+                .map(|r| r.fields.title.clone())
+                .unwrap_or_default(),
+            revisions: revisions
+                .iter()
+                .map(|r| RevisionRow {
+                    id: r.id.0,
+                    saved_by: r.saved_by.clone(),
+                    at: format::datetime(r.created_at),
+                    hash: r.hash.chars().take(12).collect(),
+                    title: r.fields.title.clone(),
+                    current: r.id == entry.working,
+                    live: Some(r.id) == entry.published,
+                })
+                .collect(),
+            can_restore: false,
+            diff: left.zip(right).map(|(l, r)| (l.id.0, r.id.0)),
+            rows: left
+                .zip(right)
+                .map(|(l, r)| diff_rows(l, r))
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// `GET /quan-tri/bai-viet/{id}/lich-su?a=&b=` — revisions and a side-by-side diff.
 pub async fn entry_history(
     State(app): State<Arc<App>>,
@@ -65,36 +105,17 @@ pub async fn entry_history(
             Ok((entry, editorial::revisions(tx, id)?))
         })
         .await?;
-    let find = |n: Option<u64>| n.and_then(|n| revisions.iter().find(|r| r.id.0 == n));
-    let rows = match (find(a), find(b)) {
-        (Some(left), Some(right)) => diff_rows(left, right),
-        _ => Vec::new(),
-    };
     let can_restore = workflow::available(&staff.actor, &editorial::facts(&entry), app.today())
         .contains(&Action::Save);
-    let title = revisions
-        .first()
-        .map(|r| r.fields.title.clone())
-        .unwrap_or_default();
+    let view = HistoryView::new(
+        staff.layout("Lịch sử phiên bản"),
+        &entry,
+        &revisions,
+        (a, b),
+    );
     let view = HistoryView {
-        layout: staff.layout("Lịch sử phiên bản"),
-        id: id.0,
-        title,
-        revisions: revisions
-            .iter()
-            .map(|r| RevisionRow {
-                id: r.id.0,
-                saved_by: r.saved_by.clone(),
-                at: format::datetime(r.created_at),
-                hash: r.hash.chars().take(12).collect(),
-                title: r.fields.title.clone(),
-                current: r.id == entry.working,
-                live: Some(r.id) == entry.published,
-            })
-            .collect(),
         can_restore,
-        diff: find(a).zip(find(b)).map(|(l, r)| (l.id.0, r.id.0)),
-        rows,
+        ..view
     };
     page(&app, "admin/history.html", &view, Outcome::Shown)
 }
