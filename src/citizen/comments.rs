@@ -50,6 +50,8 @@ pub enum Error {
     Store(#[from] store::Error),
     #[error("no such comment")]
     NoSuchComment,
+    #[error("no such draft open for comment")]
+    NoSuchDraft,
     #[error("commenting is not open")]
     NotOpen,
     #[error("a reason is required")]
@@ -88,6 +90,23 @@ pub struct Sent {
     pub organisation: String,
     pub text: String,
     pub show_name: bool,
+}
+
+/// Stores a comment on the published draft at `slug`, if its window is open on `today`.
+pub fn comment_on(
+    tx: &WriteTransaction,
+    slug: &str,
+    sent: Sent,
+    today: Date,
+    now: Timestamp,
+) -> Result<Comment, Error> {
+    let draft = crate::content::find_published(tx, crate::content::Kind::Consultation, slug)
+        .map_err(|e| match e {
+            crate::content::Error::Store(e) => Error::Store(e),
+            _ => Error::NoSuchDraft,
+        })?
+        .ok_or(Error::NoSuchDraft)?;
+    submit(tx, &draft, sent, today, now)
 }
 
 /// Stores a comment on `draft` if its window is open on `today`.

@@ -228,7 +228,7 @@ impl From<crate::citizen::comments::Error> for HttpError {
         use crate::citizen::comments::Error;
         match e {
             Error::Store(e) => e.into(),
-            Error::NoSuchComment => HttpError::NotFound,
+            Error::NoSuchComment | Error::NoSuchDraft => HttpError::NotFound,
             Error::NotOpen => HttpError::BadRequest("commenting is not open"),
             Error::ReasonRequired => HttpError::BadRequest("a reason is required"),
         }

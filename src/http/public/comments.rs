@@ -190,27 +190,23 @@ pub async fn comment(
         return show(&app, slug, fields, errors, None, None, Outcome::Invalid).await;
     };
     let (today, now, show_name) = (app.today(), app.clock.now(), fields.show_name.is_some());
+    let sent = comments::Sent {
+        name: checked.name,
+        email: checked.email,
+        organisation: checked.organisation,
+        text: checked.text,
+        show_name,
+    };
     let lookup = slug.clone();
-    let stored = app
+    let stored = match app
         .store
-        .write(move |tx| -> Result<_, HttpError> {
-            let draft = content::find_published(tx, Kind::Consultation, &lookup)?
-                .ok_or(HttpError::NotFound)?;
-            let sent = comments::Sent {
-                name: checked.name,
-                email: checked.email,
-                organisation: checked.organisation,
-                text: checked.text,
-                show_name,
-            };
-            match comments::submit(tx, &draft, sent, today, now) {
-                Ok(comment) => Ok(Some(comment.seq)),
-                Err(comments::Error::NotOpen) => Ok(None),
-                Err(comments::Error::Store(e)) => Err(e.into()),
-                Err(e) => Err(HttpError::Internal(e.to_string())),
-            }
-        })
-        .await?;
+        .write(move |tx| comments::comment_on(tx, &lookup, sent, today, now))
+        .await
+    {
+        Ok(comment) => Some(comment.seq),
+        Err(comments::Error::NotOpen) => None,
+        Err(e) => return Err(e.into()),
+    };
     if let Some(seq) = stored {
         app.form_guard.count(ip);
         tracing::info!(comment = seq, "a comment on a draft waits for moderation");
