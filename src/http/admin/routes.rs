@@ -25,7 +25,15 @@ pub enum Verb {
     Post,
 }
 
-/// One admin route.
+/// One admin route. A route cannot be declared without a capability: the table's
+/// constructors (`page`, `menu`, `action`) all take one, and outside this module the
+/// struct cannot be filled in at all.
+///
+/// ```compile_fail
+/// use trangtin::http::admin::{AdminRoute, Verb};
+/// // No capability (and the handler is not reachable from here): does not compile.
+/// let route = AdminRoute { path: "/quan-tri/x", method: Verb::Get, menu: None };
+/// ```
 pub struct AdminRoute {
     pub path: &'static str,
     pub method: Verb,
