@@ -275,6 +275,11 @@ pub struct Draft {
 
 const DRAFT_KEY: &str = "site_draft";
 
+/// The live settings and the draft waiting for approval, if any, as of one read.
+pub fn live_and_draft(tx: &impl Tx) -> Result<(SiteSettings, Option<Draft>), store::Error> {
+    Ok((load(tx)?, draft(tx)?))
+}
+
 pub fn draft(tx: &impl Tx) -> Result<Option<Draft>, store::Error> {
     store::meta_get(tx, DRAFT_KEY)
 }

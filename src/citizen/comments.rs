@@ -136,6 +136,33 @@ pub fn submit(
     Ok(comment)
 }
 
+/// Every comment, newest first, with the title and address of the draft it is on (the
+/// draft's slug and no address when it is not published).
+pub fn with_drafts(tx: &impl Tx) -> Result<Vec<(Comment, String, String)>, Error> {
+    use crate::content::{self, EntryId};
+    let mut rows = Vec::new();
+    for c in all(tx)? {
+        let on = EntryId(c.entry);
+        let (title, url) = match content::published(tx, on).map_err(draft_error)? {
+            Some(p) => (p.revision.fields.title.clone(), p.url()),
+            None => match content::editorial::entry(tx, on) {
+                Ok(e) => (e.slug, String::new()),
+                Err(content::Error::NoSuchEntry(_)) => (String::new(), String::new()),
+                Err(e) => return Err(draft_error(e)),
+            },
+        };
+        rows.push((c, title, url));
+    }
+    Ok(rows)
+}
+
+fn draft_error(e: crate::content::Error) -> Error {
+    match e {
+        crate::content::Error::Store(e) => Error::Store(e),
+        _ => Error::NoSuchDraft,
+    }
+}
+
 /// Every comment, newest first.
 pub fn all(tx: &impl Tx) -> Result<Vec<Comment>, store::Error> {
     let mut out = super::tables::COMMENTS.values(tx)?;

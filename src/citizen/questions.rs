@@ -414,6 +414,34 @@ pub fn decide(
     }
 }
 
+/// The question `seq` as `actor` sees it, with the state of its answer; `NoSuchQuestion`
+/// when it is not theirs to see.
+pub fn seen_by(tx: &impl Tx, actor: &Actor, seq: u64) -> Result<(Question, Option<State>), Error> {
+    let question = get(tx, seq)?;
+    if !may_see(actor, &question) {
+        return Err(Error::NoSuchQuestion);
+    }
+    let state = answer_state(tx, &question)?;
+    Ok((question, state))
+}
+
+/// A question, its published answer if any, and the state of its answer entry.
+pub type Standing = (Question, Option<content::Published>, Option<State>);
+
+/// The question behind a ticket and key (the asker's status page), with its published
+/// answer if there is one and the state of its answer entry.
+pub fn status(tx: &impl Tx, ticket: &str, key: &str) -> Result<Option<Standing>, Error> {
+    let Some(question) = find_by_ticket(tx, ticket, key)? else {
+        return Ok(None);
+    };
+    let answer = match question.answer {
+        Some(id) => content::published(tx, EntryId(id))?,
+        None => None,
+    };
+    let state = answer_state(tx, &question)?;
+    Ok(Some((question, answer, state)))
+}
+
 /// Loads the question and checks `step` against the table, in the caller's transaction.
 fn checked(tx: &impl Tx, actor: &Actor, seq: u64, step: Step) -> Result<Question, Error> {
     let question = get(tx, seq)?;

@@ -157,6 +157,30 @@ pub fn late(
 }
 
 /// Published standing pages last changed or reviewed more than `review_months` ago.
+/// Late items and stale standing pages that `actor` may see (the deadlines page). The
+/// agency's own names count as "our" documents.
+pub fn for_actor(
+    tx: &impl Tx,
+    actor: &crate::workflow::Actor,
+    rules: &Rules,
+    calendar: &Calendar,
+    today: Date,
+    now: Timestamp,
+) -> Result<(Vec<Timeliness>, Vec<Stale>), store::Error> {
+    let site = crate::site::load(tx)?;
+    let agency = [site.agency_name.as_str(), site.short_name.as_str()];
+    let visible = |e: &Entry| crate::workflow::may_view(actor, &super::editorial::facts(e));
+    let late = late(tx, rules, calendar, &agency, today)?
+        .into_iter()
+        .filter(|t| visible(&t.entry))
+        .collect();
+    let stale = stale_pages(tx, rules, now)?
+        .into_iter()
+        .filter(|s| visible(&s.entry))
+        .collect();
+    Ok((late, stale))
+}
+
 pub fn stale_pages(
     tx: &impl Tx,
     rules: &Rules,

@@ -746,6 +746,69 @@ pub fn events(tx: &impl Tx, id: EntryId) -> Result<Vec<Event>, Error> {
     Ok(super::tables::EVENTS.range_values(tx, (id.0, 0)..=(id.0, u64::MAX))?)
 }
 
+/// The entry `id` if `actor` may see it (a contributor sees their unit's work and what
+/// is live); otherwise `NoSuchEntry`, which tells nothing about other units' drafts.
+pub fn seen_by(tx: &impl Tx, actor: &Actor, id: EntryId) -> Result<Entry, Error> {
+    let entry = entry(tx, id)?;
+    if crate::workflow::may_view(actor, &facts(&entry)) {
+        Ok(entry)
+    } else {
+        Err(Error::NoSuchEntry(id))
+    }
+}
+
+/// The entry `id` and its working revision, if `actor` may see them.
+pub fn working_seen_by(
+    tx: &impl Tx,
+    actor: &Actor,
+    id: EntryId,
+) -> Result<(Entry, Revision), Error> {
+    let entry = seen_by(tx, actor, id)?;
+    let revision = revision(tx, entry.working)?;
+    Ok((entry, revision))
+}
+
+/// Every entry `actor` may see, with its working revision (the admin list).
+pub fn all_seen_by(tx: &impl Tx, actor: &Actor) -> Result<Vec<(Entry, Revision)>, Error> {
+    let mut out = Vec::new();
+    for entry in all_entries(tx)? {
+        if crate::workflow::may_view(actor, &facts(&entry)) {
+            let revision = revision(tx, entry.working)?;
+            out.push((entry, revision));
+        }
+    }
+    Ok(out)
+}
+
+/// What waits for `actor` (their inbox), each with its working revision and the steps
+/// they may take on it next (saving and withdrawing aside).
+pub fn waiting_for(
+    tx: &impl Tx,
+    actor: &Actor,
+    today: Date,
+) -> Result<Vec<(Entry, Revision, Vec<Action>)>, Error> {
+    let mut out = Vec::new();
+    for entry in inbox(tx, actor, today)? {
+        let revision = revision(tx, entry.working)?;
+        let next = crate::workflow::available(actor, &facts(&entry), today)
+            .into_iter()
+            .filter(|a| *a != Action::Save && *a != Action::Withdraw)
+            .collect();
+        out.push((entry, revision, next));
+    }
+    Ok(out)
+}
+
+/// What the editor opens: the entry, its working revision and its editorial record.
+pub fn opened_by(
+    tx: &impl Tx,
+    actor: &Actor,
+    id: EntryId,
+) -> Result<(Entry, Revision, Vec<Event>), Error> {
+    let (entry, revision) = working_seen_by(tx, actor, id)?;
+    Ok((entry, revision, events(tx, id)?))
+}
+
 pub fn entry(tx: &impl Tx, id: EntryId) -> Result<Entry, Error> {
     super::tables::ENTRIES
         .get(tx, id.0)?

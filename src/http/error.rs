@@ -235,6 +235,18 @@ impl From<crate::citizen::comments::Error> for HttpError {
     }
 }
 
+impl From<crate::integrity::review::Error> for HttpError {
+    fn from(e: crate::integrity::review::Error) -> Self {
+        use crate::integrity::review::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::NoSuchEntry | Error::NoSuchReport => HttpError::NotFound,
+            Error::NoteRequired => HttpError::BadRequest("a report needs a note"),
+            Error::Changed => HttpError::BadRequest("the entry changed since it was shown"),
+        }
+    }
+}
+
 impl From<crate::random::Error> for HttpError {
     fn from(e: crate::random::Error) -> Self {
         HttpError::Internal(e.to_string())

@@ -47,30 +47,7 @@ async fn comments_page(
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
-    let rows = app
-        .store
-        .read(|tx| -> Result<Vec<(Comment, String, String)>, HttpError> {
-            let mut rows = Vec::new();
-            for c in comments::all(tx)? {
-                let (title, url) =
-                    match crate::content::published(tx, crate::content::EntryId(c.entry))? {
-                        Some(p) => (p.revision.fields.title.clone(), p.url()),
-                        None => match crate::content::editorial::entry(
-                            tx,
-                            crate::content::EntryId(c.entry),
-                        ) {
-                            Ok(e) => (e.slug, String::new()),
-                            Err(crate::content::Error::NoSuchEntry(_)) => {
-                                (String::new(), String::new())
-                            }
-                            Err(e) => return Err(e.into()),
-                        },
-                    };
-                rows.push((c, title, url));
-            }
-            Ok(rows)
-        })
-        .await?;
+    let rows = app.store.read(comments::with_drafts).await?;
     let row = |(c, title, url): &(Comment, String, String)| Row {
         seq: c.seq,
         draft: title.clone(),

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::views::AdminLayout;
 use super::{Desk, SignedIn, page};
 use crate::app::App;
-use crate::content::{self, EntryId, deadlines, editorial};
+use crate::content::{EntryId, deadlines};
 use crate::format;
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
@@ -59,23 +59,10 @@ pub async fn deadlines_page(
         app.clock.now(),
     );
     let actor = staff.actor.clone();
+    let cal = calendar.clone();
     let (late, stale) = app
         .store
-        .read(move |tx| -> Result<_, HttpError> {
-            let site = crate::site::load(tx)?;
-            let agency = [site.agency_name.as_str(), site.short_name.as_str()];
-            let visible =
-                |e: &content::Entry| crate::workflow::may_view(&actor, &editorial::facts(e));
-            let late: Vec<_> = deadlines::late(tx, &rules, &calendar, &agency, today)?
-                .into_iter()
-                .filter(|t| visible(&t.entry))
-                .collect();
-            let stale: Vec<_> = deadlines::stale_pages(tx, &rules, now)?
-                .into_iter()
-                .filter(|s| visible(&s.entry))
-                .collect();
-            Ok((late, stale))
-        })
+        .read(move |tx| deadlines::for_actor(tx, &actor, &rules, &cal, today, now))
         .await?;
     let year = today.year();
     let view = DeadlinesView {

@@ -88,14 +88,10 @@ async fn checks_page(
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
     let (now, actor) = (app.clock.now(), staff.actor.clone());
-    let (reports, items) = app
+    let reports = app.store.read(|tx| integrity::recent(tx, 15)).await?;
+    let items = app
         .store
-        .read(move |tx| -> Result<_, HttpError> {
-            let reports = integrity::recent(tx, 15)?;
-            let items =
-                review::items(tx, &actor, now).map_err(|e| HttpError::Internal(e.to_string()))?;
-            Ok((reports, items))
-        })
+        .read(move |tx| review::items(tx, &actor, now))
         .await?;
     let format = crate::format::datetime;
     let review = items

@@ -537,16 +537,9 @@ async fn delegations_page(
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
     let me = staff.user.id.0;
-    let (delegations, users, categories) = app
-        .store
-        .read(move |tx| -> Result<_, HttpError> {
-            Ok((
-                auth::delegations(tx)?,
-                auth::users(tx)?,
-                content::categories(tx)?,
-            ))
-        })
-        .await?;
+    let delegations = app.store.read(auth::delegations).await?;
+    let users = app.store.read(auth::users).await?;
+    let categories = app.store.read(content::categories).await?;
     let today = app.today();
     let outcome = if errors.is_empty() {
         Outcome::Shown

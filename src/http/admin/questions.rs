@@ -55,10 +55,8 @@ pub async fn list(
         "chua-chuyen" => "chua-chuyen",
         _ => "tat-ca",
     };
-    let (all, units) = app
-        .store
-        .read(|tx| -> Result<_, HttpError> { Ok((questions::all(tx)?, auth::units(tx)?)) })
-        .await?;
+    let all = app.store.read(questions::all).await?;
+    let units = app.store.read(auth::units).await?;
     let today = app.today();
     let calendar = &app.config.calendar;
     let unit_name = |id: Option<u64>| {
@@ -145,17 +143,12 @@ async fn detail_page(
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
-    let (q, state, units) = app
+    let actor = staff.actor.clone();
+    let (q, state) = app
         .store
-        .read(move |tx| -> Result<_, HttpError> {
-            let q = questions::get(tx, seq)?;
-            let state = questions::answer_state(tx, &q)?;
-            Ok((q, state, auth::units(tx)?))
-        })
+        .read(move |tx| questions::seen_by(tx, &actor, seq))
         .await?;
-    if !questions::may_see(&staff.actor, &q) {
-        return Err(HttpError::NotFound);
-    }
+    let units = app.store.read(auth::units).await?;
     let status = q.status(state);
     let may = |step| questions::decide(&staff.actor, step, &q, status).is_ok();
     let title: String = q.text.chars().take(120).collect();

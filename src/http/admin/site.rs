@@ -254,20 +254,18 @@ async fn look_page(
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
-    let (live, draft, images) = app
+    let (live, draft) = app.store.read(site::live_and_draft).await?;
+    // Library images only (not the smaller copies made of them).
+    let images: Vec<ImageChoice> = app
         .store
-        .read(|tx| -> Result<_, HttpError> {
-            // Library images only (not the smaller copies made of them).
-            let images = crate::media::library(tx, Some(true))?
-                .into_iter()
-                .map(|b| ImageChoice {
-                    hash: b.hash.to_string(),
-                    name: b.original_name,
-                })
-                .collect::<Vec<_>>();
-            Ok((site::load(tx)?, site::draft(tx)?, images))
+        .read(|tx| crate::media::library(tx, Some(true)))
+        .await?
+        .into_iter()
+        .map(|b| ImageChoice {
+            hash: b.hash.to_string(),
+            name: b.original_name,
         })
-        .await?;
+        .collect();
     let outcome = if errors.is_empty() {
         Outcome::Shown
     } else {
@@ -378,10 +376,7 @@ pub async fn return_draft(
 
 /// The draft if there is one, else the live settings (and whether it is a draft).
 async fn draft_or_live(app: &Arc<App>) -> Result<(SiteSettings, bool), HttpError> {
-    let (draft, live) = app
-        .store
-        .read(|tx| -> Result<_, HttpError> { Ok((site::draft(tx)?, site::load(tx)?)) })
-        .await?;
+    let (live, draft) = app.store.read(site::live_and_draft).await?;
     Ok(match draft {
         Some(d) => (d.settings, true),
         None => (live, false),

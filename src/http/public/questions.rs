@@ -238,22 +238,10 @@ async fn status_page(
 ) -> Result<Response, HttpError> {
     let asked = !lookup.so.is_empty() || !lookup.ma.is_empty();
     let (so, ma) = (lookup.so.clone(), lookup.ma.clone());
-    let (site, found) = app
+    let site = app.store.read(site::load).await?;
+    let found = app
         .store
-        .read(move |tx| -> Result<_, HttpError> {
-            let site = site::load(tx)?;
-            let Some(question) = questions::find_by_ticket(tx, &so, &ma)
-                .map_err(|e| HttpError::Internal(e.to_string()))?
-            else {
-                return Ok((site, None));
-            };
-            let answer = match question.answer {
-                Some(id) => content::published(tx, content::EntryId(id))?,
-                None => None,
-            };
-            let state = questions::answer_state(tx, &question)?;
-            Ok((site, Some((question, answer, state))))
-        })
+        .read(move |tx| questions::status(tx, &so, &ma))
         .await?;
     let found = found.map(
         |(q, answer, state): (Question, Option<content::Published>, Option<content::State>)| {

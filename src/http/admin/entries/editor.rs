@@ -103,55 +103,44 @@ pub(super) struct EditorData {
     pub(super) entry: Option<(Entry, Revision, Vec<Event>)>,
 }
 
-/// The entry, if this person may see it (a contributor sees their unit's work and
-/// what is live); otherwise 404, which tells nothing about other units' drafts.
-pub(super) fn visible(actor: &workflow::Actor, entry: Entry) -> Result<Entry, HttpError> {
-    if workflow::may_view(actor, &editorial::facts(&entry)) {
-        Ok(entry)
-    } else {
-        Err(HttpError::NotFound)
-    }
-}
-
 pub(super) async fn editor_data(
     app: &Arc<App>,
     staff: &Desk,
     id: Option<EntryId>,
 ) -> Result<EditorData, HttpError> {
     let actor = staff.actor.clone();
-    app.store
-        .read(move |tx| -> Result<_, HttpError> {
-            let entry = match id {
-                Some(id) => {
-                    let entry = visible(&actor, editorial::entry(tx, id)?)?;
-                    let revision = editorial::revision(tx, entry.working)?;
-                    let events = editorial::events(tx, id)?;
-                    Some((entry, revision, events))
-                }
-                None => None,
-            };
-            Ok(EditorData {
-                categories: content::categories(tx)?,
-                media: crate::media::library(tx, None)?,
-                legal_docs: content::all_published(tx, Kind::LegalDocument)?
-                    .into_iter()
-                    .map(|p| Choice {
-                        label: format!(
-                            "{} — {}",
-                            p.revision
-                                .fields
-                                .legal
-                                .as_ref()
-                                .map_or("", |d| d.number.as_str()),
-                            p.revision.fields.title
-                        ),
-                        value: p.entry.slug,
-                    })
-                    .collect(),
-                entry,
-            })
+    let entry = match id {
+        Some(id) => Some(
+            app.store
+                .read(move |tx| editorial::opened_by(tx, &actor, id))
+                .await?,
+        ),
+        None => None,
+    };
+    let legal_docs = app
+        .store
+        .read(|tx| content::all_published(tx, Kind::LegalDocument))
+        .await?
+        .into_iter()
+        .map(|p| Choice {
+            label: format!(
+                "{} — {}",
+                p.revision
+                    .fields
+                    .legal
+                    .as_ref()
+                    .map_or("", |d| d.number.as_str()),
+                p.revision.fields.title
+            ),
+            value: p.entry.slug,
         })
-        .await
+        .collect();
+    Ok(EditorData {
+        categories: app.store.read(content::categories).await?,
+        media: app.store.read(|tx| crate::media::library(tx, None)).await?,
+        legal_docs,
+        entry,
+    })
 }
 
 pub(super) fn editor_view(
@@ -450,19 +439,12 @@ pub async fn preview_entry(
 ) -> Result<Response, HttpError> {
     let id = EntryId(id);
     let actor = staff.actor.clone();
-    let (site, categories, entry, revision) = app
+    let (entry, revision) = app
         .store
-        .read(move |tx| -> Result<_, HttpError> {
-            let entry = visible(&actor, editorial::entry(tx, id)?)?;
-            let revision = editorial::revision(tx, entry.working)?;
-            Ok((
-                crate::site::load(tx)?,
-                content::categories(tx)?,
-                entry,
-                revision,
-            ))
-        })
+        .read(move |tx| editorial::working_seen_by(tx, &actor, id))
         .await?;
+    let site = app.store.read(crate::site::load).await?;
+    let categories = app.store.read(content::categories).await?;
     let mut preview = Published { entry, revision };
     if preview.entry.published_at.is_none() {
         preview.entry.published_at = Some(app.clock.now());

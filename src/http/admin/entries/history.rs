@@ -9,7 +9,6 @@ use serde::Serialize;
 use super::super::form::FormData;
 use super::super::views::AdminLayout;
 use super::super::{Desk, SignedIn, page};
-use super::editor::visible;
 use crate::app::App;
 use crate::content::editorial::{self};
 use crate::content::{self, Entry, EntryId, Revision, RevisionId};
@@ -98,12 +97,13 @@ pub async fn entry_history(
     let id = EntryId(id);
     let (a, b) = (query.number::<u64>("a"), query.number::<u64>("b"));
     let actor = staff.actor.clone();
-    let (entry, revisions) = app
+    let entry = app
         .store
-        .read(move |tx| -> Result<_, HttpError> {
-            let entry = visible(&actor, editorial::entry(tx, id)?)?;
-            Ok((entry, editorial::revisions(tx, id)?))
-        })
+        .read(move |tx| editorial::seen_by(tx, &actor, id))
+        .await?;
+    let revisions = app
+        .store
+        .read(move |tx| editorial::revisions(tx, id))
         .await?;
     let can_restore = workflow::available(&staff.actor, &editorial::facts(&entry), app.today())
         .contains(&Action::Save);

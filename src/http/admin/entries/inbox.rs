@@ -8,15 +8,17 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::super::views::AdminLayout;
-use super::super::{SignedIn, page};
+use super::super::{SignedIn, Staff, page};
 use super::{Row, row};
 use crate::app::App;
 use crate::auth::{self};
+use crate::backup::schedule;
 use crate::content::editorial::{self};
 use crate::content::{self};
 use crate::http::error::{HttpError, Outcome};
 use crate::http::params::Params;
-use crate::workflow::{self, Action};
+use crate::integrity::review;
+use crate::workflow::Role;
 
 #[derive(Serialize)]
 pub(super) struct InboxView {
@@ -47,66 +49,23 @@ pub async fn inbox(
     query: Params,
 ) -> Result<Response, HttpError> {
     let (actor, today, now) = (staff.actor.clone(), app.today(), app.clock.now());
-    let (site, rows, reports, backup) = app
+    let units = app.store.read(auth::units).await?;
+    let categories = app.store.read(content::categories).await?;
+    let mut rows: Vec<Row> = app
         .store
-        .read(move |tx| -> Result<_, HttpError> {
-            let units = auth::units(tx)?;
-            let categories = content::categories(tx)?;
-            let mut rows = Vec::new();
-            for entry in editorial::inbox(tx, &actor, today)? {
-                let revision = editorial::revision(tx, entry.working)?;
-                let next = workflow::available(&actor, &editorial::facts(&entry), today)
-                    .into_iter()
-                    .filter(|a| *a != Action::Save && *a != Action::Withdraw)
-                    .map(Action::label)
-                    .collect();
-                rows.push(row(&entry, &revision, &units, &categories, next, now));
-            }
-            // Overdue schedules first, then the oldest waiting.
-            rows.sort_by_key(|r| !r.overdue);
-            let board = actor.roles.contains(&crate::workflow::Role::BoardHead)
-                || actor.roles.contains(&crate::workflow::Role::BoardMember);
-            let reports = if board {
-                crate::integrity::review::open_reports(tx)
-                    .map_err(|e| HttpError::Internal(e.to_string()))?
-                    .into_iter()
-                    .map(|r| ReportRow {
-                        seq: r.seq,
-                        entry: r.entry,
-                        title: r.title,
-                        by: r.by_name,
-                        at: crate::format::datetime(r.at),
-                        note: match r.verdict {
-                            crate::integrity::review::Verdict::Reported { note } => note,
-                            crate::integrity::review::Verdict::Checked => String::new(),
-                        },
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let backup = if actor.roles.contains(&crate::workflow::Role::Administrator) {
-                let format = crate::format::datetime;
-                Some(match crate::backup::schedule::last_run(tx)? {
-                    None => "Chưa có lần sao lưu tự động nào.".to_string(),
-                    Some(run) => format!(
-                        "Sao lưu tự động gần nhất: {} ({}). Khôi phục thử thành công gần nhất: {}.",
-                        format(run.at),
-                        if run.ok {
-                            "thành công"
-                        } else {
-                            "không thành công"
-                        },
-                        run.last_verified_restore
-                            .map_or("chưa có".to_string(), format)
-                    ),
-                })
-            } else {
-                None
-            };
-            Ok((crate::site::load(tx)?.agency_name, rows, reports, backup))
+        .read(move |tx| editorial::waiting_for(tx, &actor, today))
+        .await?
+        .iter()
+        .map(|(entry, revision, next)| {
+            let next = next.iter().map(|a| a.label()).collect();
+            row(entry, revision, &units, &categories, next, now)
         })
-        .await?;
+        .collect();
+    // Overdue schedules first, then the oldest waiting.
+    rows.sort_by_key(|r| !r.overdue);
+    let reports = reports_for(&app, &staff).await?;
+    let backup = backup_line(&app, &staff).await?;
+    let site = app.store.read(crate::site::load).await?.agency_name;
     let view = InboxView {
         layout: AdminLayout::new(
             &site,
@@ -126,6 +85,51 @@ pub async fn inbox(
             .then(|| certificate_line(&app, now)),
     };
     page(&app, "admin/inbox.html", &view, Outcome::Shown)
+}
+
+/// For the Editorial Board: reports from the daily review not yet handled.
+async fn reports_for(app: &App, staff: &Staff) -> Result<Vec<ReportRow>, HttpError> {
+    let board = staff.actor.has(Role::BoardHead) || staff.actor.has(Role::BoardMember);
+    if !board {
+        return Ok(Vec::new());
+    }
+    let open = app.store.read(review::open_reports).await?;
+    Ok(open
+        .into_iter()
+        .map(|r| ReportRow {
+            seq: r.seq,
+            entry: r.entry,
+            title: r.title,
+            by: r.by_name,
+            at: crate::format::datetime(r.at),
+            note: match r.verdict {
+                review::Verdict::Reported { note } => note,
+                review::Verdict::Checked => String::new(),
+            },
+        })
+        .collect())
+}
+
+/// For administrators: the last daily backup and the last verified restore.
+async fn backup_line(app: &App, staff: &Staff) -> Result<Option<String>, HttpError> {
+    if !staff.actor.has(Role::Administrator) {
+        return Ok(None);
+    }
+    let format = crate::format::datetime;
+    Ok(Some(match app.store.read(schedule::last_run).await? {
+        None => "Chưa có lần sao lưu tự động nào.".to_string(),
+        Some(run) => format!(
+            "Sao lưu tự động gần nhất: {} ({}). Khôi phục thử thành công gần nhất: {}.",
+            format(run.at),
+            if run.ok {
+                "thành công"
+            } else {
+                "không thành công"
+            },
+            run.last_verified_restore
+                .map_or("chưa có".to_string(), format)
+        ),
+    }))
 }
 
 /// "Chứng chỉ …": subject, issuer and expiry of the certificate in service.

@@ -106,24 +106,16 @@ pub async fn list_entries(
     let (filters, page_no) = Filters::from_query(&query);
     let (actor, now) = (staff.actor.clone(), app.clock.now());
     let f = filters.clone();
-    let (rows, units, categories) = app
+    let units = app.store.read(auth::units).await?;
+    let categories = app.store.read(content::categories).await?;
+    let rows: Vec<Row> = app
         .store
-        .read(move |tx| -> Result<_, HttpError> {
-            let units = auth::units(tx)?;
-            let categories = content::categories(tx)?;
-            let mut rows = Vec::new();
-            for entry in editorial::all_entries(tx)? {
-                if !workflow::may_view(&actor, &editorial::facts(&entry)) {
-                    continue;
-                }
-                let revision = editorial::revision(tx, entry.working)?;
-                if f.admits(&entry, &revision) {
-                    rows.push(row(&entry, &revision, &units, &categories, Vec::new(), now));
-                }
-            }
-            Ok((rows, units, categories))
-        })
-        .await?;
+        .read(move |tx| editorial::all_seen_by(tx, &actor))
+        .await?
+        .iter()
+        .filter(|(entry, revision)| f.admits(entry, revision))
+        .map(|(entry, revision)| row(entry, revision, &units, &categories, Vec::new(), now))
+        .collect();
     let total = rows.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page_no = page_no.min(pages);
