@@ -55,6 +55,7 @@ impl HistoryView {
         entry: &Entry,
         revisions: &[Revision],
         (a, b): (Option<u64>, Option<u64>),
+        can_restore: bool,
     ) -> HistoryView {
         let find = |n: Option<u64>| n.and_then(|n| revisions.iter().find(|r| r.id.0 == n));
         let (left, right) = (find(a), find(b));
@@ -77,7 +78,7 @@ impl HistoryView {
                     live: Some(r.id) == entry.published,
                 })
                 .collect(),
-            can_restore: false,
+            can_restore,
             diff: left.zip(right).map(|(l, r)| (l.id.0, r.id.0)),
             rows: left
                 .zip(right)
@@ -105,18 +106,11 @@ pub async fn entry_history(
         .store
         .read(move |tx| editorial::revisions(tx, id))
         .await?;
+    // Restoring makes a new working revision: whoever may save the entry may do it.
     let can_restore = workflow::available(&staff.actor, &editorial::facts(&entry), app.today())
         .contains(&Action::Save);
-    let view = HistoryView::new(
-        staff.layout("Lịch sử phiên bản"),
-        &entry,
-        &revisions,
-        (a, b),
-    );
-    let view = HistoryView {
-        can_restore,
-        ..view
-    };
+    let layout = staff.layout("Lịch sử phiên bản");
+    let view = HistoryView::new(layout, &entry, &revisions, (a, b), can_restore);
     page(&app, "admin/history.html", &view, Outcome::Shown)
 }
 
