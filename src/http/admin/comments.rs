@@ -147,10 +147,8 @@ async fn moderate(
     let (by, now) = (staff.actor.clone(), app.clock.now());
     let done = app
         .store
-        .write(move |tx| {
-            Ok::<_, HttpError>(comments::moderate(tx, &by, seq, approve, &reason, now))
-        })
-        .await?;
+        .write(move |tx| comments::moderate(tx, &by, seq, approve, &reason, now))
+        .await;
     match done {
         Ok(_) => {
             app.cache.clear();
@@ -168,7 +166,6 @@ async fn moderate(
             };
             comments_page(app, staff, vec![error], None).await
         }
-        Err(comments::Error::NoSuchComment) => Err(HttpError::NotFound),
-        Err(e) => Err(HttpError::Internal(e.to_string())),
+        Err(e) => Err(e.into()),
     }
 }

@@ -196,18 +196,15 @@ async fn review_item(
     let (by, now) = (staff.actor.clone(), app.clock.now());
     let recorded = app
         .store
-        .write(move |tx| {
-            Ok::<_, HttpError>(review::record(tx, EntryId(entry), seen, &by, verdict, now))
-        })
-        .await?;
+        .write(move |tx| review::record(tx, EntryId(entry), seen, &by, verdict, now))
+        .await;
     let message = match recorded {
         Ok(_) => return Ok(see_other(&format!("{PATH}?tb=da-ghi-nhan"))),
         Err(review::Error::NoteRequired) => "Vui lòng ghi rõ vấn đề khi báo cáo Ban biên tập.",
         Err(review::Error::Changed) => {
             "Bài này vừa thay đổi sau khi bạn xem. Vui lòng xem lại phiên bản mới rồi xác nhận."
         }
-        Err(review::Error::NoSuchEntry) => return Err(HttpError::NotFound),
-        Err(e) => return Err(HttpError::Internal(e.to_string())),
+        Err(e) => return Err(e.into()),
     };
     let error = FieldError {
         field: "ghi_chu",
@@ -223,13 +220,8 @@ pub async fn handle_report(
     Path(seq): Path<u64>,
 ) -> Result<Response, HttpError> {
     let (by, now) = (staff.actor.clone(), app.clock.now());
-    let done = app
-        .store
-        .write(move |tx| Ok::<_, HttpError>(review::mark_handled(tx, &by, seq, now)))
+    app.store
+        .write(move |tx| review::mark_handled(tx, &by, seq, now))
         .await?;
-    match done {
-        Ok(()) => Ok(see_other("/quan-tri?tb=da-xu-ly-bao-cao")),
-        Err(review::Error::NoSuchReport) => Err(HttpError::NotFound),
-        Err(e) => Err(HttpError::Internal(e.to_string())),
-    }
+    Ok(see_other("/quan-tri?tb=da-xu-ly-bao-cao"))
 }

@@ -114,11 +114,10 @@ pub async fn mark_handled(
     let (by, now) = (staff.actor.clone(), app.clock.now());
     let done = app
         .store
-        .write(move |tx| Ok::<_, HttpError>(citizen::mark_handled(tx, &by, seq, &note, now)))
-        .await?
-        .map(|_| "da-xu-ly-y-kien");
+        .write(move |tx| citizen::mark_handled(tx, &by, seq, &note, now))
+        .await;
     match done {
-        Ok(flash) => Ok(see_other(&format!("{PATH}?tb={flash}"))),
+        Ok(_) => Ok(see_other(&format!("{PATH}?tb=da-xu-ly-y-kien"))),
         Err(citizen::Error::NoteRequired) => {
             let error = FieldError {
                 field: "ghi_chu",
