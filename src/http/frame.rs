@@ -182,6 +182,10 @@ fn guard(app: &App, request: &Request) -> Result<(), HttpError> {
 }
 
 fn check_host(hosts: &[String], request: &Request) -> Result<(), HttpError> {
+    // RFC 9110 §7.2: a request with more than one Host field is invalid.
+    if request.headers().get_all(HOST).iter().count() > 1 {
+        return Err(HttpError::BadRequest("more than one Host header"));
+    }
     let host = if let Some(h) = request.uri().host() {
         h.to_string()
     } else {

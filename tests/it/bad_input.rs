@@ -76,6 +76,20 @@ async fn unknown_or_missing_hosts_are_refused() {
     assert_eq!(status_of(&raw), 200);
 }
 
+/// RFC 9110: a request with two Host fields is invalid, even when both are ours.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_host_headers_get_400() {
+    let server = TestServer::start().await;
+    for request in [
+        &b"GET / HTTP/1.1\r\nHost: localhost\r\nHost: localhost\r\nConnection: close\r\n\r\n"[..],
+        &b"GET / HTTP/1.1\r\nHost: localhost\r\nHost: attacker.example\r\nConnection: close\r\n\r\n"[..],
+    ] {
+        let raw = server.raw(request).await;
+        assert_eq!(status_of(&raw), 400, "{raw}");
+        assert!(raw.contains("Yêu cầu không hợp lệ"));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn oversized_bodies_get_413_and_wrong_methods_405() {
     let server = TestServer::start().await;
