@@ -139,6 +139,15 @@ pub(super) fn walk(
             manifest.format
         )));
     }
+    // The store refuses a newer database; so does a restore, before writing anything.
+    if manifest.schema_version > crate::store::SCHEMA_VERSION {
+        return Err(invalid(format!(
+            "{} holds a database of schema version {}, newer than this program's {}; restore it with the newer trangtin that made it",
+            path.display(),
+            manifest.schema_version,
+            crate::store::SCHEMA_VERSION
+        )));
+    }
     if seen.len() != manifest.members.len() {
         return Err(invalid(format!(
             "{}: the manifest lists {} files but the archive holds {}",

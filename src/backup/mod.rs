@@ -294,6 +294,56 @@ mod tests {
         }
     }
 
+    /// The archive at `path` with its manifest changed by `change` (the members'
+    /// hashes still match: only what the manifest claims differs).
+    fn rewrite_manifest(path: &Path, change: impl Fn(&mut serde_json::Value)) {
+        let bytes = zstd::decode_all(std::fs::File::open(path).unwrap()).unwrap();
+        let mut archive = tar::Archive::new(bytes.as_slice());
+        let mut out = tar::Builder::new(Vec::new());
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let name = entry.path().unwrap().to_string_lossy().into_owned();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+            if name == MANIFEST {
+                let mut manifest: serde_json::Value = serde_json::from_slice(&data).unwrap();
+                change(&mut manifest);
+                data = serde_json::to_vec(&manifest).unwrap();
+            }
+            let mut header = entry.header().clone();
+            header.set_size(data.len() as u64);
+            header.set_cksum();
+            out.append(&header, data.as_slice()).unwrap();
+        }
+        let tarred = out.into_inner().unwrap();
+        std::fs::write(path, zstd::encode_all(tarred.as_slice(), 3).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_restored_folder_is_private_and_a_newer_schema_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_content(&dir.path().join("data"));
+        let dest = dir.path().join("b.tar.zst");
+        create(&store, &dest, &Options::default(), Timestamp::now()).unwrap();
+        let target = dir.path().join("restored");
+        restore(&dest, &target, false, None, Timestamp::now()).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&target), 0o700);
+        assert_eq!(mode(&target.join("trangtin.redb")), 0o600);
+        assert_eq!(mode(&target.join("blobs")), 0o700);
+        let newer = dir.path().join("newer.tar.zst");
+        std::fs::copy(&dest, &newer).unwrap();
+        rewrite_manifest(&newer, |m| {
+            m["schema_version"] = serde_json::json!(crate::store::SCHEMA_VERSION + 1);
+        });
+        let err = verify(&newer, None).unwrap_err().to_string();
+        assert!(err.contains("newer than this program"), "{err}");
+        let elsewhere = dir.path().join("not-written");
+        assert!(restore(&newer, &elsewhere, false, None, Timestamp::now()).is_err());
+        assert!(!elsewhere.exists(), "nothing written");
+    }
+
     #[test]
     fn an_encrypted_backup_needs_its_passphrase() {
         let dir = tempfile::tempdir().unwrap();

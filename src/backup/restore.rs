@@ -63,12 +63,14 @@ pub fn restore(
         .tempdir_in(&parent)
         .map_err(io_error(format!("cannot write in {}", parent.display())))?;
     let root = work.path().to_path_buf();
+    // Every account, key and upload lives here: the owner's alone, folders 0700 and
+    // files 0600, as a new data folder is.
+    private_dirs(&root)?;
     let mut written = Vec::new();
     walk(archive, passphrase, |name, reader| {
         let target = root.join(name);
         if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(io_error(format!("cannot create {}", dir.display())))?;
+            private_dirs(dir)?;
         }
         let mut file = create_private(&target)?;
         io::copy(reader, &mut file)
@@ -107,6 +109,26 @@ pub fn restore(
         previous,
         audit_records,
     })
+}
+
+/// Creates `dir` and the folders above it that are missing, owner-only, and makes `dir`
+/// itself owner-only if it exists.
+fn private_dirs(dir: &Path) -> Result<(), Error> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder
+            .create(dir)
+            .and_then(|()| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)))
+            .map_err(io_error(format!("cannot create {}", dir.display())))
+    }
+    #[cfg(not(unix))]
+    builder
+        .create(dir)
+        .map_err(io_error(format!("cannot create {}", dir.display())))
 }
 
 /// Opens a restored folder and checks what must hold: the audit chain verifies and every
