@@ -569,8 +569,19 @@ fn load_config(global: &Global) -> Result<Config, ExitCode> {
     })
 }
 
+/// The configuration, checked for serving: also the certificate files, before anything
+/// (the data folder included) is touched.
+fn load_config_for_serving(global: &Global) -> Result<Config, ExitCode> {
+    let config = load_config(global)?;
+    if let Err(message) = crate::http::tls::check_files(&config) {
+        eprintln!("error: {message}");
+        return Err(ExitCode::from(2));
+    }
+    Ok(config)
+}
+
 fn check_config(global: &Global) -> ExitCode {
-    match load_config(global) {
+    match load_config_for_serving(global) {
         Ok(config) => {
             println!("configuration is valid");
             println!("data: {}", config.data.display());
@@ -588,7 +599,7 @@ fn check_config(global: &Global) -> ExitCode {
 }
 
 fn serve(global: &Global) -> ExitCode {
-    let config = match load_config(global) {
+    let config = match load_config_for_serving(global) {
         Ok(config) => config,
         Err(code) => return code,
     };

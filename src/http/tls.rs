@@ -89,6 +89,23 @@ impl std::fmt::Debug for CertSwitch {
     }
 }
 
+/// Checks configured certificate files before anything starts: they exist, can be
+/// read, hold a certificate and a key that fits it. The error names the setting
+/// (`tls.cert` or `tls.key`) and the file. Self-signed and ACME certificates are made
+/// by the program, so there is nothing to check for them.
+pub fn check_files(config: &Config) -> Result<(), String> {
+    let TlsSource::Files { cert, key } = &config.tls else {
+        return Ok(());
+    };
+    load_pem(cert, key).map(drop).map_err(|e| {
+        let setting = match &e {
+            Error::Pem { path, .. } | Error::NoCertificate { path } if path == cert => "tls.cert",
+            _ => "tls.key",
+        };
+        format!("invalid {setting}: {e}")
+    })
+}
+
 impl CertSwitch {
     /// Loads the configured certificate, making the self-signed one first if needed.
     /// In ACME mode, until the CA has issued one, a self-signed certificate serves.

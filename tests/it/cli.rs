@@ -176,3 +176,32 @@ async fn without_a_server_the_command_opens_the_store_and_refuses_bad_input() {
     let text = String::from_utf8_lossy(&list.stdout);
     assert!(text.contains("ketoan") && !text.contains("x1") && !text.contains("x2"));
 }
+
+/// Missing certificate files fail `check-config` with the setting named, and `serve`
+/// stops before it creates a data folder (no account, no one-time password printed).
+#[test]
+fn missing_certificate_files_fail_check_config_and_serve_leaves_no_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("trangtin.toml");
+    std::fs::write(
+        &config,
+        "[tls]\ncert = \"/nonexistent/fullchain.pem\"\nkey = \"/nonexistent/privkey.pem\"\n\
+         [listen]\nhttps = \"127.0.0.1:0\"\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let config = config.to_str().unwrap();
+    let checked = crate::support::trangtin(&data, &["--config", config, "check-config"], "");
+    assert_eq!(checked.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&checked.stderr);
+    assert!(stderr.contains("tls.cert"), "{stderr}");
+    assert!(stderr.contains("/nonexistent/fullchain.pem"), "{stderr}");
+    let served = crate::support::trangtin(&data, &["--config", config, "serve"], "");
+    assert_eq!(served.status.code(), Some(2));
+    assert!(
+        !data.exists(),
+        "serve touched the data folder before failing"
+    );
+    let stdout = String::from_utf8_lossy(&served.stdout);
+    assert!(!stdout.contains("one-time"), "{stdout}");
+}
