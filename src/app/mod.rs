@@ -120,7 +120,13 @@ impl App {
 
     /// Opens the data folder (creating and seeding it when new) and builds the app.
     pub fn open(config: Config) -> Result<App, Error> {
-        let store = crate::backup::open_store(&config.data, &config.backup.dir(&config.data))?;
+        // Only a failed backup is "the backup before migrating"; a locked or damaged
+        // store says so itself.
+        let store = crate::backup::open_store(&config.data, &config.backup.dir(&config.data))
+            .map_err(|e| match e {
+                crate::backup::Error::Store(e) => Error::Store(e),
+                e => Error::Backup(e),
+            })?;
         let secret_key = Arc::new(crate::auth::sealing::SecretKey::load_or_create(
             &config.data,
         )?);

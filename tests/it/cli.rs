@@ -205,3 +205,28 @@ fn missing_certificate_files_fail_check_config_and_serve_leaves_no_data_folder()
     let stdout = String::from_utf8_lossy(&served.stdout);
     assert!(!stdout.contains("one-time"), "{stdout}");
 }
+
+/// A second `serve` on a folder a server holds says so, not that a backup failed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_server_on_the_same_folder_names_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let _server = TestServer::start_in(&data, |_| {}).await;
+    let data2 = data.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        trangtin(
+            &data2,
+            &["--https", "127.0.0.1:0", "--http", "127.0.0.1:0", "serve"],
+            "",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("in use by another trangtin process"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("backup before migrating"), "{stderr}");
+}
