@@ -2,9 +2,12 @@
 //! bytes (`ab/abcdef…`), written to a temporary name and renamed into place, so a
 //! reader never sees half a file and the same upload is stored once.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -80,6 +83,26 @@ pub struct BlobMeta {
 #[derive(Debug, Clone)]
 pub struct Blobs {
     dir: PathBuf,
+    /// The files whose bytes this process has checked against their names, with their
+    /// length and modification time then: a file written or touched since is unchecked.
+    checked: Arc<Mutex<HashMap<BlobHash, Stamp>>>,
+}
+
+/// What a file looked like when it was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> std::io::Result<Stamp> {
+        let meta = std::fs::metadata(path)?;
+        Ok(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
 }
 
 impl Blobs {
@@ -87,7 +110,50 @@ impl Blobs {
         std::fs::create_dir_all(dir)?;
         Ok(Blobs {
             dir: dir.to_path_buf(),
+            checked: Arc::default(),
         })
+    }
+
+    /// Whether the file's bytes were checked against its name since it was last written
+    /// (by this process: at its write, or by `check`). Only such bytes may be cached
+    /// by browsers for good.
+    pub fn is_checked(&self, hash: &BlobHash) -> bool {
+        let Ok(now) = Stamp::of(&self.path(hash)) else {
+            return false;
+        };
+        self.checked
+            .lock()
+            .is_ok_and(|checked| checked.get(hash) == Some(&now))
+    }
+
+    /// Hashes the file and compares it with its name; remembers a match. Returns whether
+    /// the bytes are what their name says.
+    pub fn check(&self, hash: &BlobHash) -> std::io::Result<bool> {
+        let path = self.path(hash);
+        let before = Stamp::of(&path)?;
+        let mut file = std::fs::File::open(&path)?;
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; 256 * 1024];
+        loop {
+            let n = std::io::Read::read(&mut file, &mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+        }
+        let matches = hex::encode(hasher.finalize()) == hash.0;
+        if matches {
+            self.remember(hash, before);
+        } else if let Ok(mut checked) = self.checked.lock() {
+            checked.remove(hash);
+        }
+        Ok(matches)
+    }
+
+    fn remember(&self, hash: &BlobHash, stamp: Stamp) {
+        if let Ok(mut checked) = self.checked.lock() {
+            checked.insert(hash.clone(), stamp);
+        }
     }
 
     pub fn path(&self, hash: &BlobHash) -> PathBuf {
@@ -114,6 +180,10 @@ impl Blobs {
         if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, &path)) {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
+        }
+        // Written from bytes whose hash is its name: checked.
+        if let Ok(stamp) = Stamp::of(&path) {
+            self.remember(&hash, stamp);
         }
         Ok(hash)
     }

@@ -462,3 +462,49 @@ async fn damaged_holds_anchor_and_files_fail_closed() {
         "{trail}"
     );
 }
+
+/// Browsers may keep a file for good only once its bytes were checked against its
+/// name since the file was last written; a file changed behind the server's back is
+/// revalidated, and once the check flags it, it is not served at all.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_checked_files_are_cached_for_good() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let (_, html) = server.page("/").await;
+    let at = html.find("/tep/").expect("a file on the home page");
+    let end = html[at..].find(['"', ' ', '?']).unwrap() + at;
+    let file = html[at..end].to_string();
+    server.stop().await;
+
+    let cache_control =
+        |r: &reqwest::Response| r.headers()["cache-control"].to_str().unwrap().to_string();
+    let server = TestServer::start_in(&data, |_| {}).await;
+    // A new process has checked nothing yet: revalidate, and check in the background.
+    let first = server.get(&file).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(cache_control(&first), "public, no-cache");
+    let mut checked = false;
+    for _ in 0..100 {
+        if cache_control(&server.get(&file).await).contains("immutable") {
+            checked = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(checked, "the background check marks the file as checked");
+    // Changed on disk: no longer cached for good.
+    let hash = file.split('/').nth(2).unwrap().to_string();
+    let blob = data.join("blobs").join(&hash[..2]).join(&hash);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&blob, bytes).unwrap();
+    let changed = server.get(&file).await;
+    assert!(!cache_control(&changed).contains("immutable"));
+    // Once the integrity check has flagged it, it is not served.
+    server.app.check_integrity("test").await.unwrap();
+    let held = server.get(&file).await;
+    assert_eq!(held.status(), 503);
+    assert!(!cache_control(&held).contains("immutable"));
+}

@@ -30,7 +30,7 @@ pub async fn file(
     let etag = HeaderValue::from_str(&format!("\"{hash}\""))
         .map_err(|e| HttpError::Internal(e.to_string()))?;
     let mut headers = HeaderMap::new();
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    headers.insert(CACHE_CONTROL, cache_lifetime(&app, &hash));
     headers.insert(ETAG, etag.clone());
     if etag_matches(&request, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
@@ -43,6 +43,22 @@ pub async fn file(
         .map_err(|e| HttpError::Internal(format!("blob {hash} unreadable: {e}")))?;
     describe(&mut headers, &meta);
     Ok((headers, Body::from_stream(chunks(file))).into_response())
+}
+
+/// A year, immutable, only for bytes checked against their name since the file was
+/// last written; anything else is revalidated while a check runs in the background, so
+/// no browser keeps bytes nobody has checked.
+fn cache_lifetime(app: &App, hash: &BlobHash) -> HeaderValue {
+    if app.store.blobs.is_checked(hash) {
+        return HeaderValue::from_static(IMMUTABLE);
+    }
+    let (blobs, hash) = (app.store.blobs.clone(), hash.clone());
+    tokio::task::spawn_blocking(move || match blobs.check(&hash) {
+        Ok(true) => {}
+        Ok(false) => tracing::error!(blob = %hash, "a stored file no longer matches its name"),
+        Err(e) => tracing::warn!(blob = %hash, "cannot check a stored file: {e}"),
+    });
+    HeaderValue::from_static("public, no-cache")
 }
 
 /// The file's metadata, if it may be served. Bytes the integrity check found altered
