@@ -25,6 +25,7 @@ pub mod files;
 pub mod format;
 pub mod http;
 pub mod integrity;
+pub mod logs;
 pub mod media;
 pub mod ops;
 pub mod paths;

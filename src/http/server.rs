@@ -163,6 +163,7 @@ pub async fn serve(
         shared.shutdown.clone(),
     ));
 
+    let warnings = crate::logs::Summarised::default();
     loop {
         let (accepted, secure) = tokio::select! {
             () = &mut shutdown => break,
@@ -176,15 +177,19 @@ pub async fn serve(
                 continue;
             }
         };
-        let Some((tcp, peer)) = accepted_or_log(accepted).await else {
+        let Some((tcp, peer)) = accepted_or_log(accepted, &warnings).await else {
             continue;
         };
         let Some(permit) = permits.clone().try_acquire_owned().ok() else {
-            tracing::warn!(%peer, "connection limit reached; refusing a connection");
+            warnings.warn("connection_limit", || {
+                format!("connection limit reached; refusing a connection from {peer}")
+            });
             continue;
         };
         let Some(peer_slot) = per_peer.acquire(peer.ip()) else {
-            tracing::warn!(%peer, "per-address connection limit reached; refusing a connection");
+            warnings.warn("address_limit", || {
+                format!("per-address connection limit reached; refusing a connection from {peer}")
+            });
             continue;
         };
         let shared = shared.clone();
@@ -444,13 +449,14 @@ async fn accept_optional(
 
 async fn accepted_or_log(
     accepted: std::io::Result<(TcpStream, SocketAddr)>,
+    warnings: &crate::logs::Summarised,
 ) -> Option<(TcpStream, SocketAddr)> {
     match accepted {
         Ok(pair) => Some(pair),
         Err(e) => {
             // Usually EMFILE: keep serving the connections we have, and pause rather
             // than spin on an error that repeats until one of them closes.
-            tracing::warn!("accept failed: {e}");
+            warnings.warn("accept_failed", || format!("accept failed: {e}"));
             tokio::time::sleep(Duration::from_millis(50)).await;
             None
         }
