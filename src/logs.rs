@@ -23,16 +23,17 @@ struct Window {
 impl Summarised {
     /// Logs `message` as a warning of `kind`, unless one was logged less than `EVERY`
     /// ago; then it is counted and the count goes with the next line of that kind.
-    pub fn warn(&self, kind: &'static str, message: impl FnOnce() -> String) {
+    /// Returns whether a line was written.
+    pub fn warn(&self, kind: &'static str, message: impl FnOnce() -> String) -> bool {
         let now = Instant::now();
         let left_out = {
             let Ok(mut kinds) = self.kinds.lock() else {
-                return;
+                return false;
             };
             match kinds.get_mut(kind) {
                 Some(window) if now.duration_since(window.logged_at) < EVERY => {
                     window.left_out += 1;
-                    return;
+                    return false;
                 }
                 Some(window) => {
                     let left_out = window.left_out;
@@ -64,6 +65,7 @@ impl Summarised {
                 message()
             );
         }
+        true
     }
 }
 
@@ -74,21 +76,12 @@ mod tests {
     #[test]
     fn repeats_within_the_window_are_counted_not_logged() {
         let logs = Summarised::default();
-        let mut logged = 0;
-        for _ in 0..1000 {
-            logs.warn("refused", || {
-                logged += 1;
-                "refused".to_string()
-            });
-        }
+        let logged = (0..1000)
+            .filter(|_| logs.warn("refused", || "refused".to_string()))
+            .count();
         assert_eq!(logged, 1);
         assert_eq!(logs.kinds.lock().unwrap()["refused"].left_out, 999);
         // Another kind has its own window.
-        let mut other = 0;
-        logs.warn("accept", || {
-            other += 1;
-            String::new()
-        });
-        assert_eq!(other, 1);
+        assert!(logs.warn("accept", String::new));
     }
 }

@@ -39,6 +39,9 @@ pub enum HttpError {
     /// An uploaded file whose bytes the integrity check found altered.
     #[error("file held by the integrity check")]
     HeldForReview,
+    /// The store could not read what the page needs (a damaged database page).
+    #[error("store unavailable: {0}")]
+    StoreUnavailable(String),
 }
 
 /// How a rendered page answers: the status of pages that are not errors.
@@ -89,7 +92,9 @@ impl HttpError {
             | HttpError::PasswordChangeRequired
             | HttpError::SecondFactorRequired => StatusCode::SEE_OTHER,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
-            HttpError::HeldForReview => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::HeldForReview | HttpError::StoreUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
@@ -99,6 +104,10 @@ impl HttpError {
             HttpError::HeldForReview => (
                 "Tệp đang được kiểm tra",
                 "Tệp này tạm thời không được cung cấp trong khi cơ quan kiểm tra tính toàn vẹn và sẽ có lại khi hoàn tất. Xin cảm ơn bạn đọc.",
+            ),
+            HttpError::StoreUnavailable(_) => (
+                "Hệ thống tạm thời không đọc được dữ liệu",
+                "Trang này tạm thời không đọc được do lỗi của dữ liệu lưu trữ; các trang khác vẫn hoạt động. Quản trị viên đã được báo. Nếu cần báo lỗi, hãy gửi kèm mã yêu cầu dưới đây.",
             ),
             other => describe(other.status()),
         }
@@ -147,7 +156,10 @@ impl IntoResponse for HttpError {
 
 impl From<store::Error> for HttpError {
     fn from(e: store::Error) -> Self {
-        HttpError::Internal(e.to_string())
+        match e {
+            store::Error::Damaged(_) => HttpError::StoreUnavailable(e.to_string()),
+            e => HttpError::Internal(e.to_string()),
+        }
     }
 }
 

@@ -43,6 +43,22 @@ pub enum Error {
     Blob(#[from] std::io::Error),
     #[error("the store task failed: {0}")]
     Task(String),
+    /// The storage engine gave up on a page (it panicked): the file is damaged.
+    #[error("the database file is damaged: {0}")]
+    Damaged(String),
+}
+
+/// Runs `f`, turning a panic inside it into `Error::Damaged`.
+fn contained<R, E: From<Error>>(f: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(ToString::to_string)
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the storage engine panicked".to_string());
+        tracing::error!("the storage engine failed reading the database: {message}");
+        Err(E::from(Error::Damaged(message)))
+    })
 }
 
 impl From<redb::DatabaseError> for Error {
@@ -141,12 +157,16 @@ pub enum Opened {
 impl Store {
     /// Opens (or creates) `data/trangtin.redb` and runs pending migrations.
     pub fn open(data: &Path) -> Result<(Store, Opened), Error> {
-        Store::open_with(data, true)
+        contained(|| Store::open_with(data, true))
     }
 
     /// The schema version of an existing database that migrations would change, if
     /// any (the caller backs it up first).
     pub fn pending_migration(data: &Path) -> Result<Option<u64>, Error> {
+        contained(|| Store::pending_migration_unguarded(data))
+    }
+
+    fn pending_migration_unguarded(data: &Path) -> Result<Option<u64>, Error> {
         let path = data.join("trangtin.redb");
         if !path.exists() {
             return Ok(None);
@@ -166,7 +186,7 @@ impl Store {
 
     /// Opens the store as it is, without migrating (for the backup taken before one).
     pub fn open_unmigrated(data: &Path) -> Result<Store, Error> {
-        Ok(Store::open_with(data, false)?.0)
+        contained(|| Ok(Store::open_with(data, false)?.0))
     }
 
     fn open_with(data: &Path, migrate: bool) -> Result<(Store, Opened), Error> {
@@ -209,6 +229,10 @@ impl Store {
     /// fixed snapshot and never block them. Returns the row counts and the blobs the
     /// copy refers to.
     pub fn snapshot(&self, dest: &Path) -> Result<Snapshot, Error> {
+        contained(|| self.snapshot_unguarded(dest))
+    }
+
+    fn snapshot_unguarded(&self, dest: &Path) -> Result<Snapshot, Error> {
         let read = self.db.begin_read()?;
         let mut copy = Database::builder()
             .set_cache_size(CACHE_BYTES / 4)
@@ -267,13 +291,18 @@ impl Store {
             .map_err(|e| E::from(Error::Task(e.to_string())))?
     }
 
+    /// Runs `f` in a read transaction. A panic inside the storage engine (a damaged
+    /// page makes redb panic) is contained and becomes `Error::Damaged`, so one unreadable
+    /// page is an error for its reader, not a crash.
     pub fn read_blocking<F, R, E>(&self, f: F) -> Result<R, E>
     where
         F: FnOnce(&ReadTransaction) -> Result<R, E>,
         E: From<Error>,
     {
-        let tx = self.db.begin_read().map_err(Error::from)?;
-        f(&tx)
+        contained(|| {
+            let tx = self.db.begin_read().map_err(Error::from)?;
+            f(&tx)
+        })
     }
 
     pub fn write_blocking<F, R, E>(&self, f: F) -> Result<R, E>
@@ -281,11 +310,13 @@ impl Store {
         F: FnOnce(&WriteTransaction) -> Result<R, E>,
         E: From<Error>,
     {
-        let tx = self.db.begin_write().map_err(Error::from)?;
-        // Dropping an uncommitted transaction aborts it: an error leaves nothing behind.
-        let out = f(&tx)?;
-        tx.commit().map_err(Error::from)?;
-        Ok(out)
+        contained(|| {
+            let tx = self.db.begin_write().map_err(Error::from)?;
+            // Dropping an uncommitted transaction aborts it: an error leaves nothing behind.
+            let out = f(&tx)?;
+            tx.commit().map_err(Error::from)?;
+            Ok(out)
+        })
     }
 }
 
