@@ -88,6 +88,31 @@ pub struct Blobs {
     checked: Arc<Mutex<HashMap<BlobHash, Stamp>>>,
 }
 
+/// Removes the temporary files of writes a crash or a full disk interrupted: no
+/// committed blob ever has a `.tmp-` name, so nothing acknowledged is lost.
+fn remove_leftovers(dir: &Path) {
+    let Ok(shards) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for shard in shards.flatten() {
+        let Ok(files) = std::fs::read_dir(shard.path()) else {
+            continue;
+        };
+        for file in files.flatten() {
+            if file.file_name().to_string_lossy().starts_with(".tmp-") {
+                match std::fs::remove_file(file.path()) {
+                    Ok(()) => {
+                        tracing::info!(file = %file.path().display(), "removed an unfinished upload")
+                    }
+                    Err(e) => {
+                        tracing::warn!(file = %file.path().display(), "cannot remove an unfinished upload: {e}")
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// What a file looked like when it was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
@@ -108,6 +133,7 @@ impl Stamp {
 impl Blobs {
     pub fn open(dir: &Path) -> std::io::Result<Blobs> {
         std::fs::create_dir_all(dir)?;
+        remove_leftovers(dir);
         Ok(Blobs {
             dir: dir.to_path_buf(),
             checked: Arc::default(),
@@ -208,6 +234,12 @@ mod tests {
         );
         assert_eq!(std::fs::read(blobs.path(&hash)).unwrap(), b"hello");
         assert_eq!(blobs.put(b"hello").unwrap(), hash);
+        // An interrupted write's temporary file is gone at the next start.
+        let leftover = blobs.path(&hash).with_file_name(".tmp-interrupted");
+        std::fs::write(&leftover, b"half").unwrap();
+        let again = Blobs::open(dir.path()).unwrap();
+        assert!(!leftover.exists());
+        assert!(again.exists(&hash));
     }
 
     #[test]
