@@ -102,10 +102,10 @@ fn remove_leftovers(dir: &Path) {
             if file.file_name().to_string_lossy().starts_with(".tmp-") {
                 match std::fs::remove_file(file.path()) {
                     Ok(()) => {
-                        tracing::info!(file = %file.path().display(), "removed an unfinished upload")
+                        tracing::info!(file = %file.path().display(), "removed an unfinished upload");
                     }
                     Err(e) => {
-                        tracing::warn!(file = %file.path().display(), "cannot remove an unfinished upload: {e}")
+                        tracing::warn!(file = %file.path().display(), "cannot remove an unfinished upload: {e}");
                     }
                 }
             }
