@@ -279,6 +279,15 @@ pub fn store(
     Ok(meta)
 }
 
+/// Whether an upload of `incoming` bytes leaves the disk its reserve: `reserve`, or by
+/// default 5% of the disk but at most 1 GiB. An image is counted twice, for its
+/// smaller copies.
+pub fn leaves_reserve(free: u64, total: u64, incoming: u64, reserve: Option<u64>) -> bool {
+    const GIB: u64 = 1024 * 1024 * 1024;
+    let reserve = reserve.unwrap_or_else(|| (total / 20).min(GIB));
+    free.saturating_sub(incoming.saturating_mul(2)) >= reserve
+}
+
 /// What citizens may be given of a stored file.
 #[derive(Debug)]
 pub enum Servable {
@@ -315,6 +324,18 @@ pub fn library(tx: &impl Tx, images: Option<bool>) -> Result<Vec<BlobMeta>, stor
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upload_must_leave_the_reserve() {
+        const GIB: u64 = 1024 * 1024 * 1024;
+        // 5% of a 10 GiB disk is the default reserve.
+        assert!(leaves_reserve(GIB, 10 * GIB, 1024, None));
+        assert!(!leaves_reserve(GIB / 2, 10 * GIB, 1024, None));
+        // At most 1 GiB on a big disk; images count twice.
+        assert!(leaves_reserve(2 * GIB, 1000 * GIB, GIB / 4, None));
+        assert!(!leaves_reserve(2 * GIB, 1000 * GIB, GIB / 2 + 1, None));
+        assert!(!leaves_reserve(GIB, 10 * GIB, 0, Some(2 * GIB)));
+    }
 
     fn png(width: u32, height: u32) -> Vec<u8> {
         let img = image::RgbaImage::from_pixel(width, height, image::Rgba([200, 30, 30, 255]));

@@ -164,6 +164,7 @@ pub(super) struct FileLimits {
     pub(super) max_connections: Option<usize>,
     pub(super) max_connections_per_ip: Option<usize>,
     pub(super) shutdown_grace_secs: Option<u64>,
+    pub(super) disk_reserve_bytes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -133,6 +133,8 @@ pub struct Limits {
     pub max_connections: usize,
     pub max_connections_per_ip: usize,
     pub shutdown_grace: Duration,
+    /// Free disk space an upload must leave; `None`: 5% of the disk, at most 1 GiB.
+    pub disk_reserve_bytes: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -236,6 +238,7 @@ impl Default for Limits {
             max_connections: 1024,
             max_connections_per_ip: 64,
             shutdown_grace: Duration::from_secs(10),
+            disk_reserve_bytes: None,
         }
     }
 }

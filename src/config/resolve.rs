@@ -339,6 +339,7 @@ pub(super) fn resolve_limits(file: FileLimits) -> Result<Limits, Error> {
         ));
     }
     Ok(Limits {
+        disk_reserve_bytes: file.disk_reserve_bytes,
         max_connections_per_ip,
         header_timeout: secs(
             "limits.header_timeout_secs",

@@ -1040,3 +1040,37 @@ async fn approving_needs_the_revision_the_approver_saw() {
     .await;
     assert_eq!(state(&server, id).await, State::Approved);
 }
+
+/// An upload that would eat into the disk's reserve is refused with a clear message,
+/// and nothing is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_that_would_fill_the_disk_is_refused() {
+    let server = TestServer::start_with(|c| c.limits.disk_reserve_bytes = Some(u64::MAX / 4)).await;
+    let count = |server: &TestServer| {
+        let store = server.app.store.clone();
+        async move {
+            store
+                .read(|tx| trangtin::store::BLOBS.values(tx))
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    let before = count(&server).await;
+    let writer = server.login("tonghop").await;
+    let r = writer
+        .upload(
+            "bao-cao.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n".to_vec(),
+            "",
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Máy chủ sắp hết chỗ lưu trữ")
+    );
+    assert_eq!(count(&server).await, before, "nothing stored");
+}

@@ -103,6 +103,8 @@ pub async fn list_media(
     media_page(&app, &staff, show, query.flash(), None).await
 }
 
+const DISK_FULL: &str = "Máy chủ sắp hết chỗ lưu trữ nên tệp chưa được tải lên. Vui lòng báo quản trị viên giải phóng dung lượng đĩa.";
+
 /// `POST /quan-tri/tep` (multipart: `file`, `alt`)
 pub async fn upload_media(
     State(app): State<Arc<App>>,
@@ -150,6 +152,14 @@ pub async fn upload_media(
     if name.is_empty() || bytes.is_empty() {
         let error = Some("Vui lòng chọn một tệp để tải lên.");
         return media_page(&app, &staff, String::new(), None, error).await;
+    }
+    // A full disk breaks every write: refuse before it comes to that.
+    let reserve = app.config.limits.disk_reserve_bytes;
+    if let Some((free, total)) = crate::ops::doctor::free_space(&app.config.data)
+        && !media::leaves_reserve(free, total, bytes.len() as u64, reserve)
+    {
+        tracing::warn!(free, "upload refused: the disk is nearly full");
+        return media_page(&app, &staff, String::new(), None, Some(DISK_FULL)).await;
     }
     let upload = Upload { name, bytes, alt };
     let prepared = tokio::task::spawn_blocking(move || media::prepare(upload))
