@@ -48,8 +48,11 @@ pub enum Error {
     Damaged(String),
 }
 
-/// Runs `f`, turning a panic inside it into `Error::Damaged`.
-fn contained<R, E: From<Error>>(f: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
+/// Runs `f`, turning a panic inside it into `Error::Damaged` (and telling `on_panic`).
+fn contained<R, E: From<Error>>(
+    f: impl FnOnce() -> Result<R, E>,
+    on_panic: impl FnOnce(&str),
+) -> Result<R, E> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
         let message = panic
             .downcast_ref::<&str>()
@@ -57,6 +60,7 @@ fn contained<R, E: From<Error>>(f: impl FnOnce() -> Result<R, E>) -> Result<R, E
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "the storage engine panicked".to_string());
         tracing::error!("the storage engine failed reading the database: {message}");
+        on_panic(&message);
         Err(E::from(Error::Damaged(message)))
     })
 }
@@ -110,6 +114,8 @@ pub struct Store {
     db: Arc<Database>,
     pub blobs: Blobs,
     data: std::path::PathBuf,
+    /// Why the storage engine last gave up on a page, if it ever did (`/readyz`).
+    damage: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// What `Store::snapshot` copied.
@@ -157,13 +163,13 @@ pub enum Opened {
 impl Store {
     /// Opens (or creates) `data/trangtin.redb` and runs pending migrations.
     pub fn open(data: &Path) -> Result<(Store, Opened), Error> {
-        contained(|| Store::open_with(data, true))
+        contained(|| Store::open_with(data, true), |_| {})
     }
 
     /// The schema version of an existing database that migrations would change, if
     /// any (the caller backs it up first).
     pub fn pending_migration(data: &Path) -> Result<Option<u64>, Error> {
-        contained(|| Store::pending_migration_unguarded(data))
+        contained(|| Store::pending_migration_unguarded(data), |_| {})
     }
 
     fn pending_migration_unguarded(data: &Path) -> Result<Option<u64>, Error> {
@@ -186,7 +192,7 @@ impl Store {
 
     /// Opens the store as it is, without migrating (for the backup taken before one).
     pub fn open_unmigrated(data: &Path) -> Result<Store, Error> {
-        contained(|| Ok(Store::open_with(data, false)?.0))
+        contained(|| Ok(Store::open_with(data, false)?.0), |_| {})
     }
 
     fn open_with(data: &Path, migrate: bool) -> Result<(Store, Opened), Error> {
@@ -216,6 +222,7 @@ impl Store {
         let blobs = Blobs::open(&data.join("blobs"))?;
         Ok((
             Store {
+                damage: Arc::default(),
                 db: Arc::new(db),
                 blobs,
                 data: data.to_path_buf(),
@@ -229,7 +236,10 @@ impl Store {
     /// fixed snapshot and never block them. Returns the row counts and the blobs the
     /// copy refers to.
     pub fn snapshot(&self, dest: &Path) -> Result<Snapshot, Error> {
-        contained(|| self.snapshot_unguarded(dest))
+        contained(
+            || self.snapshot_unguarded(dest),
+            |why| self.note_damage(why),
+        )
     }
 
     fn snapshot_unguarded(&self, dest: &Path) -> Result<Snapshot, Error> {
@@ -258,6 +268,18 @@ impl Store {
             blobs: blobs.into_iter().collect(),
             schema_version,
         })
+    }
+
+    /// Why the storage engine last failed on a page, if it ever did since the store was
+    /// opened: the file is damaged and wants `verify` and a restore.
+    pub fn damage(&self) -> Option<String> {
+        self.damage.lock().ok().and_then(|d| d.clone())
+    }
+
+    fn note_damage(&self, why: &str) {
+        if let Ok(mut damage) = self.damage.lock() {
+            *damage = Some(why.to_string());
+        }
     }
 
     /// The data folder this store lives in.
@@ -299,10 +321,13 @@ impl Store {
         F: FnOnce(&ReadTransaction) -> Result<R, E>,
         E: From<Error>,
     {
-        contained(|| {
-            let tx = self.db.begin_read().map_err(Error::from)?;
-            f(&tx)
-        })
+        contained(
+            || {
+                let tx = self.db.begin_read().map_err(Error::from)?;
+                f(&tx)
+            },
+            |why| self.note_damage(why),
+        )
     }
 
     pub fn write_blocking<F, R, E>(&self, f: F) -> Result<R, E>
@@ -310,13 +335,17 @@ impl Store {
         F: FnOnce(&WriteTransaction) -> Result<R, E>,
         E: From<Error>,
     {
-        contained(|| {
-            let tx = self.db.begin_write().map_err(Error::from)?;
-            // Dropping an uncommitted transaction aborts it: an error leaves nothing behind.
-            let out = f(&tx)?;
-            tx.commit().map_err(Error::from)?;
-            Ok(out)
-        })
+        contained(
+            || {
+                let tx = self.db.begin_write().map_err(Error::from)?;
+                // Dropping an uncommitted transaction aborts it: an error leaves
+                // nothing behind.
+                let out = f(&tx)?;
+                tx.commit().map_err(Error::from)?;
+                Ok(out)
+            },
+            |why| self.note_damage(why),
+        )
     }
 }
 
@@ -571,6 +600,18 @@ pub fn get_plain<'k, K: Key + 'static, V: redb::Value + 'static, T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_in_a_transaction_is_an_error_and_marks_the_store_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        assert_eq!(store.damage(), None);
+        let read: Result<(), Error> = store.read_blocking(|_| panic!("unreachable page"));
+        assert!(matches!(read, Err(Error::Damaged(m)) if m == "unreachable page"));
+        assert_eq!(store.damage().as_deref(), Some("unreachable page"));
+        // The store still answers what it can.
+        assert!(store.read_blocking(schema_version).is_ok());
+    }
 
     #[test]
     fn a_failed_write_leaves_nothing() {
