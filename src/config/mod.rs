@@ -247,6 +247,78 @@ impl Default for Limits {
 mod tests {
     use super::*;
 
+    /// The README's configuration table lists every key of the file's shapes
+    /// (`config/file.rs`), read from the structs themselves, so the two cannot drift.
+    /// A row may name several keys (`tls.cert`, `tls.key`; `backup.keep_daily`,
+    /// `keep_weekly`), and a table kept as a whole (`[site]`) counts for its keys.
+    #[test]
+    fn the_readme_lists_every_configuration_key() {
+        let source = include_str!("file.rs");
+        let readme = include_str!("../../README.md");
+        let mut structs = std::collections::HashMap::new();
+        for block in source.split("pub(super) struct ").skip(1) {
+            let name = block.split_whitespace().next().unwrap_or("");
+            let body = block.split("\n}").next().unwrap_or("");
+            let fields: Vec<(String, String)> = body
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("pub(super) "))
+                .filter_map(|l| l.split_once(": "))
+                .map(|(f, t)| (f.to_string(), t.trim_end_matches(',').to_string()))
+                .collect();
+            structs.insert(name.to_string(), fields);
+        }
+        fn keys(
+            structs: &std::collections::HashMap<String, Vec<(String, String)>>,
+            name: &str,
+            prefix: &str,
+            out: &mut Vec<String>,
+        ) {
+            for (field, ty) in &structs[name] {
+                let inner = ty
+                    .strip_prefix("Option<")
+                    .and_then(|t| t.strip_suffix('>'))
+                    .unwrap_or(ty);
+                if structs.contains_key(inner) {
+                    keys(structs, inner, &format!("{prefix}{field}."), out);
+                } else {
+                    out.push(format!("{prefix}{field}"));
+                }
+            }
+        }
+        let mut wanted = Vec::new();
+        keys(&structs, "FileConfig", "", &mut wanted);
+        assert!(wanted.len() > 40, "{wanted:?}");
+        let mut listed = Vec::new();
+        for row in readme.lines().filter(|l| l.starts_with("| `")) {
+            let first = row.split('|').nth(1).unwrap_or("");
+            let mut prefix = String::new();
+            for key in first.split('`').skip(1).step_by(2) {
+                let key = key.trim_matches(|c| c == '[' || c == ']');
+                if key.contains('.') {
+                    prefix = key
+                        .rsplit_once('.')
+                        .map(|(p, _)| format!("{p}."))
+                        .unwrap_or_default();
+                    listed.push(key.to_string());
+                } else {
+                    listed.push(format!("{prefix}{key}"));
+                }
+            }
+        }
+        let missing: Vec<&String> = wanted
+            .iter()
+            .filter(|k| {
+                !listed
+                    .iter()
+                    .any(|l| l == *k || l.starts_with(&format!("{k}.")))
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "keys missing from the README's table: {missing:?}"
+        );
+    }
+
     fn parse(text: &str) -> Result<Config, Error> {
         Config::from_toml(text, &Overrides::default())
     }
