@@ -9,7 +9,8 @@ pub fn vietnam() -> TimeZone {
     TimeZone::fixed(Offset::constant(7))
 }
 
-fn weekday(w: Weekday) -> &'static str {
+/// "Thứ Hai" … "Chủ nhật".
+pub fn weekday(w: Weekday) -> &'static str {
     match w {
         Weekday::Monday => "Thứ Hai",
         Weekday::Tuesday => "Thứ Ba",

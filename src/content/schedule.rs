@@ -1,7 +1,7 @@
 //! The leaders' weekly work schedule (lịch công tác lãnh đạo, regulation C3): one entry
 //! per week, so a week is approved and published as a whole, as agencies do.
 
-use jiff::civil::{Date, Time, Weekday};
+use jiff::civil::{Date, Time};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,18 +27,6 @@ pub struct Week {
 pub fn monday_of(day: Date) -> Date {
     let back = i64::from(day.weekday().to_monday_zero_offset());
     day.checked_sub(jiff::Span::new().days(back)).unwrap_or(day)
-}
-
-pub fn weekday_label(w: Weekday) -> &'static str {
-    match w {
-        Weekday::Monday => "Thứ Hai",
-        Weekday::Tuesday => "Thứ Ba",
-        Weekday::Wednesday => "Thứ Tư",
-        Weekday::Thursday => "Thứ Năm",
-        Weekday::Friday => "Thứ Sáu",
-        Weekday::Saturday => "Thứ Bảy",
-        Weekday::Sunday => "Chủ nhật",
-    }
 }
 
 /// "Lịch công tác tuần từ 23/11 đến 29/11/2026"

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::cached;
 use crate::app::App;
-use crate::content::schedule::{monday_of, week_title, weekday_label};
+use crate::content::schedule::{monday_of, week_title};
 use crate::content::{self, Kind};
 use crate::http::error::HttpError;
 use crate::http::params::Params;
@@ -106,7 +106,7 @@ async fn render_week(app: Arc<App>, monday: Date) -> Result<String, HttpError> {
         .map(|day| DayView {
             label: format!(
                 "{}, {}",
-                weekday_label(day.weekday()),
+                crate::format::weekday(day.weekday()),
                 day.strftime("%d/%m/%Y")
             ),
             date_iso: day.to_string(),
