@@ -130,6 +130,13 @@ pub struct Limits {
     pub header_timeout: Duration,
     pub handshake_timeout: Duration,
     pub body_max_bytes: u64,
+    /// The most time a request body may take in all.
+    pub body_timeout: Duration,
+    /// Bytes per second a body must average after its first 10 seconds.
+    pub body_min_bytes_per_sec: u64,
+    /// Request bodies being received at once, in all and from one address.
+    pub max_pending_bodies: usize,
+    pub max_pending_bodies_per_ip: usize,
     pub max_connections: usize,
     pub max_connections_per_ip: usize,
     pub shutdown_grace: Duration,
@@ -235,6 +242,11 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(10),
             body_max_bytes: 2 * 1024 * 1024,
+            // The largest upload (21 MiB) over a 0.3 Mbit/s office line.
+            body_timeout: Duration::from_secs(600),
+            body_min_bytes_per_sec: 1024,
+            max_pending_bodies: 256,
+            max_pending_bodies_per_ip: 16,
             max_connections: 1024,
             max_connections_per_ip: 64,
             shutdown_grace: Duration::from_secs(10),

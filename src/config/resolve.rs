@@ -329,16 +329,43 @@ pub(super) fn resolve_limits(file: FileLimits) -> Result<Limits, Error> {
     if max_connections == 0 {
         return Err(invalid("limits.max_connections", "must be at least 1"));
     }
-    let max_connections_per_ip = file
-        .max_connections_per_ip
-        .unwrap_or(defaults.max_connections_per_ip);
-    if max_connections_per_ip == 0 {
-        return Err(invalid(
-            "limits.max_connections_per_ip",
-            "must be at least 1",
-        ));
-    }
+    let at_least_one = |key: &str, value: Option<usize>, default: usize| match value {
+        Some(0) => Err(invalid(key, "must be at least 1")),
+        v => Ok(v.unwrap_or(default)),
+    };
+    let max_connections_per_ip = at_least_one(
+        "limits.max_connections_per_ip",
+        file.max_connections_per_ip,
+        defaults.max_connections_per_ip,
+    )?;
+    let body_min_bytes_per_sec = match file.body_min_bytes_per_sec {
+        None => defaults.body_min_bytes_per_sec,
+        Some(rate) if (1..=100 * 1024 * 1024).contains(&rate) => rate,
+        Some(_) => {
+            return Err(invalid(
+                "limits.body_min_bytes_per_sec",
+                "must be between 1 and 104857600 bytes per second",
+            ));
+        }
+    };
     Ok(Limits {
+        body_timeout: secs(
+            "limits.body_timeout_secs",
+            file.body_timeout_secs,
+            defaults.body_timeout,
+            24 * 3600,
+        )?,
+        body_min_bytes_per_sec,
+        max_pending_bodies: at_least_one(
+            "limits.max_pending_bodies",
+            file.max_pending_bodies,
+            defaults.max_pending_bodies,
+        )?,
+        max_pending_bodies_per_ip: at_least_one(
+            "limits.max_pending_bodies_per_ip",
+            file.max_pending_bodies_per_ip,
+            defaults.max_pending_bodies_per_ip,
+        )?,
         disk_reserve_bytes: file.disk_reserve_bytes,
         max_connections_per_ip,
         header_timeout: secs(

@@ -19,10 +19,15 @@ pub enum HttpError {
     MisdirectedHost,
     #[error("URI too long")]
     UriTooLong,
+    #[error("request header fields too large")]
+    HeaderFieldsTooLarge,
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("request body too slow")]
     RequestTimeout,
+    /// Too many request bodies are on their way in (see `body_deadline`).
+    #[error("too many request bodies in flight")]
+    Busy,
     #[error("internal error: {0}")]
     Internal(String),
     /// Not signed in: go to the login page, then back to `next`.
@@ -85,6 +90,7 @@ impl HttpError {
             HttpError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::MisdirectedHost => StatusCode::MISDIRECTED_REQUEST,
             HttpError::UriTooLong => StatusCode::URI_TOO_LONG,
+            HttpError::HeaderFieldsTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             HttpError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             HttpError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -92,7 +98,7 @@ impl HttpError {
             | HttpError::PasswordChangeRequired
             | HttpError::SecondFactorRequired => StatusCode::SEE_OTHER,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
-            HttpError::HeldForReview | HttpError::StoreUnavailable(_) => {
+            HttpError::HeldForReview | HttpError::StoreUnavailable(_) | HttpError::Busy => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
         }
@@ -104,6 +110,10 @@ impl HttpError {
             HttpError::HeldForReview => (
                 "Tệp đang được kiểm tra",
                 "Tệp này tạm thời không được cung cấp trong khi cơ quan kiểm tra tính toàn vẹn và sẽ có lại khi hoàn tất. Xin cảm ơn bạn đọc.",
+            ),
+            HttpError::Busy => (
+                "Máy chủ đang bận",
+                "Máy chủ đang nhận quá nhiều dữ liệu gửi lên cùng lúc. Vui lòng gửi lại sau ít phút.",
             ),
             HttpError::StoreUnavailable(_) => (
                 "Hệ thống tạm thời không đọc được dữ liệu",
@@ -299,6 +309,10 @@ pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
             "Dữ liệu gửi lên quá chậm nên máy chủ đã dừng chờ. Vui lòng thử lại.",
         ),
         414 => ("Địa chỉ quá dài", "Địa chỉ trang vượt quá độ dài cho phép."),
+        431 => (
+            "Phần đầu yêu cầu quá lớn",
+            "Yêu cầu mang quá nhiều thông tin kèm theo (thường do cookie quá lớn). Hãy xoá cookie của trang rồi thử lại.",
+        ),
         421 => (
             "Máy chủ không phục vụ tên miền này",
             "Địa chỉ bạn gõ không thuộc trang thông tin này.",

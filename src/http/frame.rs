@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use axum::http::header::{
+    CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER,
+};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -19,8 +21,9 @@ use crate::app::App;
 use crate::render::views::{ErrorView, Layout};
 use crate::site;
 
-/// Longest path (with query) served; longer gets 414.
-pub const MAX_URI_BYTES: usize = 2048;
+/// Longest path (with query) served; longer gets 414. A request head over
+/// `head_timeout::MAX_HEAD_BYTES` gets 431 (or 414 when its request line alone is).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// The id that ties a response (and its error page) to its log line.
 #[derive(Debug, Clone)]
@@ -102,6 +105,15 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
             Some((ip, agent))
         })
         .flatten();
+    let body_watch = request
+        .extensions()
+        .get::<super::body_deadline::BodyWatch>()
+        .cloned();
+    let body_refused = request
+        .extensions()
+        .get::<super::body_deadline::BodyRefused>()
+        .is_some();
+    let http1 = request.version() < axum::http::Version::HTTP_2;
     let mut response = if let Err(e) = guard(&app, &request) {
         e.into_response()
     } else {
@@ -113,6 +125,17 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
             .unwrap_or_else(|_| HttpError::Internal("handler panicked".into()).into_response())
     };
 
+    // Whatever the handler made of a body that stopped arriving, the answer is 408.
+    if body_watch.is_some_and(|w| w.expired()) {
+        response = HttpError::RequestTimeout.into_response();
+    }
+    // A body that is late or refused is still on its way: the connection cannot be
+    // reused, so say it will close.
+    let unread_body = body_refused
+        || matches!(
+            response.status(),
+            StatusCode::REQUEST_TIMEOUT | StatusCode::PAYLOAD_TOO_LARGE
+        );
     if let Some(page) = response.extensions_mut().remove::<ErrorPage>() {
         if page.status.is_server_error() {
             tracing::error!(request_id = %id, %path, "{}", page.detail);
@@ -123,6 +146,12 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     }
 
     let headers = response.headers_mut();
+    if unread_body && http1 {
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    if body_refused {
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("10"));
+    }
     for (name, value) in &SECURITY_HEADERS {
         headers.insert(name.clone(), HeaderValue::from_static(value));
     }
@@ -164,7 +193,23 @@ fn guard(app: &App, request: &Request) -> Result<(), HttpError> {
     if uri_len > MAX_URI_BYTES {
         return Err(HttpError::UriTooLong);
     }
+    // HTTP/1.1 heads are measured as they arrive (`head_timeout`); HTTP/2's here.
+    let head_len: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if uri_len + head_len > super::head_timeout::MAX_HEAD_BYTES {
+        return Err(HttpError::HeaderFieldsTooLarge);
+    }
     check_path(request.uri().path())?;
+    if request
+        .extensions()
+        .get::<super::body_deadline::BodyRefused>()
+        .is_some()
+    {
+        return Err(HttpError::Busy);
+    }
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)

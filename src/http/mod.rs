@@ -5,6 +5,7 @@
 pub mod acme;
 pub mod admin;
 pub mod assets;
+pub mod body_deadline;
 pub mod cache;
 pub mod certinfo;
 pub mod compress;

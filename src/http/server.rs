@@ -23,6 +23,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
+use super::body_deadline::{BodyPolicy, BodyRefused, DeadlineBody, PendingBodies};
 use super::head_timeout::{ConnState, HeadTimeout, RequestGuard};
 use super::tls::{self, CertSwitch};
 use crate::app::App;
@@ -93,6 +94,8 @@ struct Shared {
     site: Router,
     redirect: Router,
     limits: Limits,
+    /// Request bodies on their way in (HTTPS only: the redirect never reads one).
+    bodies: Bodies,
     shutdown: watch::Receiver<bool>,
     /// Each connection task holds a clone; when all are gone, every connection closed.
     alive: mpsc::Sender<()>,
@@ -115,6 +118,13 @@ pub async fn serve(
         site: super::router(app.clone()),
         redirect: super::redirect::router(app.clone(), https_port, certs.clone()),
         limits: limits.clone(),
+        bodies: Some((
+            PendingBodies::new(limits.max_pending_bodies, limits.max_pending_bodies_per_ip),
+            BodyPolicy {
+                total: limits.body_timeout,
+                min_rate: limits.body_min_bytes_per_sec,
+            },
+        )),
         shutdown: stop_rx,
         alive: alive_tx,
     });
@@ -200,7 +210,8 @@ pub async fn serve(
             } else {
                 let state = ConnState::new();
                 let io = HeadTimeout::new(tcp, state.clone(), shared.limits.header_timeout);
-                serve_http1(&shared, io, shared.redirect.clone(), peer, state).await;
+                let service = tracked_service(shared.redirect.clone(), peer, state, None);
+                serve_http1(&shared, io, service, peer).await;
             }
             drop((permit, peer_slot));
         });
@@ -254,36 +265,49 @@ async fn serve_https(shared: &Shared, tcp: TcpStream, peer: SocketAddr) {
     }
     let state = ConnState::new();
     if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-        let service = tracked_service(shared.site.clone(), peer, state.clone());
+        let service = tracked_service(
+            shared.site.clone(),
+            peer,
+            state.clone(),
+            shared.bodies.clone(),
+        );
         let conn = http2::Builder::new(TokioExecutor::new())
             .timer(TokioTimer::new())
             .max_concurrent_streams(128)
-            .max_header_list_size(32 * 1024)
+            // Past this, h2 refuses the stream without a status; below it, the frame
+            // answers an overlong URI (414) or head (431) like HTTP/1.1 does.
+            .max_header_list_size(256 * 1024)
             .keep_alive_interval(Duration::from_secs(30))
             .keep_alive_timeout(Duration::from_secs(20))
             .serve_connection(TokioIo::new(tls), service);
         drive(conn, shared.shutdown.clone(), peer, Some((state, H2_IDLE))).await;
     } else {
         let io = HeadTimeout::new(tls, state.clone(), shared.limits.header_timeout);
-        serve_http1(shared, io, shared.site.clone(), peer, state).await;
+        let service = tracked_service(shared.site.clone(), peer, state, shared.bodies.clone());
+        serve_http1(shared, io, service, peer).await;
     }
 }
 
 async fn serve_http1<I>(
     shared: &Shared,
     io: HeadTimeout<I>,
-    router: Router,
+    service: impl hyper::service::Service<
+        hyper::Request<Incoming>,
+        Response = hyper::Response<TrackedBody>,
+        Error = std::convert::Infallible,
+        Future = TrackedFuture,
+    > + Send
+    + 'static,
     peer: SocketAddr,
-    state: Arc<ConnState>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = tracked_service(router, peer, state);
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         // HeadTimeout answers 408 first; hyper's own timeout is the backstop.
         .header_read_timeout(shared.limits.header_timeout * 2)
-        .max_buf_size(32 * 1024)
+        // HeadTimeout refuses heads over MAX_HEAD_BYTES before hyper's buffer fills.
+        .max_buf_size(2 * super::head_timeout::MAX_HEAD_BYTES)
         .max_headers(100)
         .serve_connection(TokioIo::new(io), service);
     drive(conn, shared.shutdown.clone(), peer, None).await;
@@ -334,24 +358,49 @@ type TrackedFuture = Pin<
     Box<dyn Future<Output = Result<hyper::Response<TrackedBody>, std::convert::Infallible>> + Send>,
 >;
 
-/// The router as a hyper service that records the peer and tells `ConnState` when
-/// each request begins and when its response body is done.
+/// Where request bodies are counted and how fast they must arrive.
+type Bodies = Option<(Arc<PendingBodies>, BodyPolicy)>;
+
+/// The router as a hyper service that records the peer, puts deadlines on request
+/// bodies (and refuses one over the caps of bodies in flight), and tells `ConnState`
+/// when each request begins and when its response body is done.
 fn tracked_service(
     router: Router,
     peer: SocketAddr,
     state: Arc<ConnState>,
+    bodies: Bodies,
 ) -> impl hyper::service::Service<
     hyper::Request<Incoming>,
     Response = hyper::Response<TrackedBody>,
     Error = std::convert::Infallible,
     Future = TrackedFuture,
 > + Clone {
-    hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(Peer(peer));
+    hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let (mut parts, body) = request.into_parts();
+        parts.extensions.insert(Peer(peer));
+        let body = match &bodies {
+            Some((pending, policy)) => {
+                let slot = if hyper::body::Body::is_end_stream(&body) {
+                    None
+                } else {
+                    let slot = pending.enter(peer.ip());
+                    if slot.is_none() {
+                        parts.extensions.insert(BodyRefused);
+                    }
+                    slot
+                };
+                let (body, watch) = DeadlineBody::new(body, *policy, slot);
+                parts.extensions.insert(watch);
+                Body::new(body)
+            }
+            None => Body::new(body),
+        };
         let guard = state.begin();
         let router = router.clone();
         Box::pin(async move {
-            let response = router.oneshot(request).await?;
+            let response = router
+                .oneshot(hyper::Request::from_parts(parts, body))
+                .await?;
             Ok(response.map(|body| TrackedBody {
                 inner: body,
                 _guard: guard,

@@ -49,10 +49,6 @@ pub const SECOND_FACTOR: &str = "/quan-tri/xac-thuc-hai-buoc";
 pub const SECOND_FACTOR_LOGIN: &str = "/quan-tri/dang-nhap/ma";
 /// The pre-session cookie that carries the login form's CSRF token.
 pub const LOGIN_COOKIE: &str = "__Host-trangtin-login";
-/// How long a form body may take to arrive.
-const FORM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-/// How long an upload may take to arrive (20 MB over a slow office line).
-pub const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 /// Uploads may be larger than other bodies.
 pub const UPLOAD_MAX_BYTES: u64 = crate::media::MAX_DOCUMENT_BYTES as u64 + 1024 * 1024;
 
@@ -294,10 +290,9 @@ async fn guard(
             (Some(expected), body)
         } else {
             let limit = usize::try_from(app.config.limits.body_max_bytes).unwrap_or(usize::MAX);
-            // A body trickling in would hold the connection: it gets a deadline too.
-            let bytes = tokio::time::timeout(FORM_TIMEOUT, axum::body::to_bytes(body, limit))
+            // A body trickling in runs into its deadline (`body_deadline`): 408.
+            let bytes = axum::body::to_bytes(body, limit)
                 .await
-                .map_err(|_| HttpError::RequestTimeout)?
                 .map_err(|_| HttpError::PayloadTooLarge)?;
             let form = FormData::parse(&bytes).ok_or(HttpError::BadRequest("malformed form"))?;
             let sent = Some(form.get("csrf").to_string());

@@ -1,0 +1,148 @@
+//! `Binary`: the real `trangtin serve` as a child process, for the tests that make
+//! faults (floods, a full disk, a damaged database) and must not share the test
+//! process with the server they attack. Its log is read line by line.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub struct Binary {
+    child: Child,
+    pub port: u16,
+    pub data: PathBuf,
+    lines: mpsc::Receiver<String>,
+    /// Every log line read so far.
+    pub log: Vec<String>,
+}
+
+impl Binary {
+    /// Serves `data` with `demo = false`, HTTPS on an ephemeral loopback port, no plain
+    /// HTTP, and `settings` (TOML) after that. Panics with the log if it does not start.
+    pub fn serve(data: &Path, settings: &str) -> Binary {
+        Binary::try_serve(data, settings)
+            .unwrap_or_else(|log| panic!("the server did not start:\n{log}"))
+    }
+
+    /// As `serve`, but a server that stops before listening gives back its log.
+    pub fn try_serve(data: &Path, settings: &str) -> Result<Binary, String> {
+        let config = data.with_extension("toml");
+        std::fs::write(
+            &config,
+            format!(
+                "demo = false\n[listen]\nhttps = \"127.0.0.1:0\"\nhttp = \"off\"\n{settings}\n"
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_trangtin"))
+            .arg("--config")
+            .arg(&config)
+            .arg("--data")
+            .arg(data)
+            .arg("serve")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The log goes to standard output (journald takes it from there); errors before
+        // the log starts go to standard error.
+        let (lines_tx, lines) = mpsc::channel::<String>();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let lines_tx = lines_tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = lines_tx.send(line);
+                }
+            });
+        }
+        drop(lines_tx);
+        let mut log = Vec::new();
+        const MARK: &str = "listening on https://127.0.0.1:";
+        let port = loop {
+            let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(log.join("\n"));
+            };
+            log.push(line.clone());
+            if let Some(at) = line.find(MARK) {
+                let digits: String = line[at + MARK.len()..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                break digits.parse::<u16>().unwrap();
+            }
+        };
+        Ok(Binary {
+            child,
+            port,
+            data: data.to_path_buf(),
+            lines,
+            log,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// A client trusting the server's self-signed certificate (HTTP/2 or 1.1).
+    pub fn client(&self) -> reqwest::Client {
+        let config = crate::support::client_tls(&self.data.join("tls").join("self-signed.crt"));
+        reqwest::Client::builder()
+            .tls_backend_preconfigured(config)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client")
+    }
+
+    pub fn tls_config(&self) -> rustls::ClientConfig {
+        let mut config = crate::support::client_tls(&self.data.join("tls").join("self-signed.crt"));
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config
+    }
+
+    /// GET `path`: (status, body).
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client()
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// The log so far, with what arrived since the last call.
+    pub fn read_log(&mut self) -> &[String] {
+        self.log.extend(self.lines.try_iter());
+        &self.log
+    }
+
+    /// Whether the process has exited, and how.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Stops it as systemd would (SIGTERM) and waits.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

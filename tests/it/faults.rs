@@ -1,0 +1,254 @@
+//! Faults made on purpose: bodies that never arrive, heads too large to take, floods.
+//! The server answers each with a status, stays up, and keeps serving everyone else.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::binary::Binary;
+use crate::support::{TestServer, status_of};
+
+const STALLED_POST: &[u8] = b"POST /hoi-dap/gui-cau-hoi HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+    Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n";
+
+/// Reads what the server sends until it closes (or `limit` passes).
+async fn read_until_closed(
+    conn: &mut (impl tokio::io::AsyncRead + Unpin),
+    limit: Duration,
+) -> Option<String> {
+    let mut out = Vec::new();
+    match tokio::time::timeout(limit, conn.read_to_end(&mut out)).await {
+        Ok(_) => Some(String::from_utf8_lossy(&out).into_owned()),
+        Err(_) => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_that_stops_arriving_gets_408_and_its_connection_closes() {
+    let server = TestServer::start_with(|c| c.limits.body_timeout = Duration::from_secs(2)).await;
+    let mut conn = server.raw_connection().await;
+    conn.write_all(STALLED_POST).await.unwrap();
+    conn.write_all(b"ten=Nguy%E1%BB%85n").await.unwrap();
+    let started = Instant::now();
+    let answer = read_until_closed(&mut conn, Duration::from_secs(20))
+        .await
+        .expect("the server closes the connection");
+    assert_eq!(status_of(&answer), 408, "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("connection: close"));
+    assert!(answer.contains("Quá thời gian chờ"), "the Vietnamese page");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    // Everyone else is still served.
+    assert_eq!(server.page("/").await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bodies_over_the_caps_are_refused_at_once_and_the_slots_come_back() {
+    let server = TestServer::start_with(|c| {
+        c.limits.max_pending_bodies_per_ip = 2;
+        c.limits.body_timeout = Duration::from_secs(3);
+    })
+    .await;
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut conn = server.raw_connection().await;
+        conn.write_all(STALLED_POST).await.unwrap();
+        stalled.push(conn);
+    }
+    // Let the server take both heads before the third arrives.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut third = server.raw_connection().await;
+    third.write_all(STALLED_POST).await.unwrap();
+    let answer = read_until_closed(&mut third, Duration::from_secs(2))
+        .await
+        .expect("refused at once, not after the body deadline");
+    assert_eq!(status_of(&answer), 503, "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("retry-after: 10"));
+    assert!(answer.contains("Máy chủ đang bận"));
+    // The stalled two run out of time, and their places are free again.
+    for mut conn in stalled {
+        let answer = read_until_closed(&mut conn, Duration::from_secs(20)).await;
+        assert_eq!(status_of(&answer.unwrap_or_default()), 408);
+    }
+    let form = server
+        .client()
+        .post(server.url("/hoi-dap/gui-cau-hoi"))
+        .form(&[("ho_ten", "Trần Văn A")])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(form.status(), 503);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_head_is_answered_before_the_connection_closes() {
+    let server = TestServer::start().await;
+    // The client writes all 100 KB before it reads: it must still read the status.
+    for (request, expected) in [
+        (
+            format!(
+                "GET /tim-kiem?q={} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                "a".repeat(100_000)
+            ),
+            414,
+        ),
+        (
+            format!(
+                "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {}\r\n\r\n",
+                "c".repeat(100_000)
+            ),
+            431,
+        ),
+    ] {
+        let mut conn = server.raw_connection().await;
+        conn.write_all(request.as_bytes())
+            .await
+            .expect("the server keeps reading while the client sends");
+        let answer = read_until_closed(&mut conn, Duration::from_secs(10))
+            .await
+            .expect("closed after the answer");
+        assert_eq!(status_of(&answer), expected, "{answer}");
+    }
+    // HTTP/2 answers the same with a status, not a refused stream (a client's URI
+    // type stops at 64 KiB).
+    let long = format!("/tim-kiem?q={}", "a".repeat(60_000));
+    let response = server.client().get(server.url(&long)).send().await.unwrap();
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    assert_eq!(response.status(), 414);
+    let response = server
+        .client()
+        .get(server.url("/"))
+        .header("x-filler", "f".repeat(40_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 431);
+    // Under the limits all is well.
+    let fine = format!("/tim-kiem?q={}", "a".repeat(7_000));
+    assert_eq!(server.page(&fine).await.0, 200);
+}
+
+/// Outcomes of the flood's connections.
+#[derive(Default)]
+struct Tally {
+    refused: AtomicUsize,
+    timed_out: AtomicUsize,
+}
+
+/// One attacker: from 127.0.0.`address`, declares a 100 KB body and sends none of it,
+/// again and again until `stop`.
+async fn stall_bodies(
+    address: u8,
+    port: u16,
+    config: Arc<rustls::ClientConfig>,
+    stop: Arc<AtomicBool>,
+    tally: Arc<Tally>,
+) {
+    let server = SocketAddr::from(([127, 0, 0, 1], port));
+    while !stop.load(Ordering::Relaxed) {
+        let Ok(socket) = tokio::net::TcpSocket::new_v4() else {
+            return;
+        };
+        if socket
+            .bind(SocketAddr::from(([127, 0, 0, address], 0)))
+            .is_err()
+        {
+            return;
+        }
+        let connected = async {
+            let tcp = socket.connect(server).await.ok()?;
+            let name = rustls_pki_types::ServerName::IpAddress(server.ip().into());
+            tokio_rustls::TlsConnector::from(config.clone())
+                .connect(name, tcp)
+                .await
+                .ok()
+        };
+        let Some(mut conn) = connected.await else {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        };
+        if conn.write_all(STALLED_POST).await.is_err() {
+            continue;
+        }
+        let mut out = Vec::new();
+        let read = tokio::select! {
+            read = conn.read_to_end(&mut out) => read,
+            () = async { while !stop.load(Ordering::Relaxed) { tokio::time::sleep(Duration::from_millis(100)).await } } => return,
+        };
+        if read.is_err() && out.is_empty() {
+            continue;
+        }
+        match status_of(&String::from_utf8_lossy(&out)) {
+            503 => {
+                tally.refused.fetch_add(1, Ordering::Relaxed);
+                // Told to come back in 10 s, an attacker comes back sooner.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            408 => {
+                tally.timed_out.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// 17 addresses × 64 connections, each declaring a body and never sending it (the
+/// probe that once held every connection for 40 s): a fresh client keeps being
+/// served, the caps refuse the excess at once, and the deadline ends the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_slow_body_flood_leaves_a_fresh_client_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Binary::serve(&dir.path().join("data"), "");
+    let config = Arc::new(server.tls_config());
+    let stop = Arc::new(AtomicBool::new(false));
+    let tally = Arc::new(Tally::default());
+    let mut attackers = Vec::new();
+    for address in 2..=18u8 {
+        for _ in 0..64 {
+            attackers.push(tokio::spawn(stall_bodies(
+                address,
+                server.port,
+                config.clone(),
+                stop.clone(),
+                tally.clone(),
+            )));
+        }
+    }
+    let started = Instant::now();
+    let (mut served, mut slowest) = (0, Duration::ZERO);
+    while started.elapsed() < Duration::from_secs(20) {
+        let asked = Instant::now();
+        // A new client each time: a new connection and handshake, as a citizen's is.
+        let answer = tokio::time::timeout(
+            Duration::from_secs(5),
+            server.client().get(server.url("/")).send(),
+        )
+        .await;
+        let status = match answer {
+            Ok(Ok(response)) => response.status().as_u16(),
+            Ok(Err(e)) => panic!("the fresh client failed after {served} answers: {e}"),
+            Err(waited) => panic!("the fresh client waited ({waited}) after {served} answers"),
+        };
+        assert_eq!(status, 200);
+        served += 1;
+        slowest = slowest.max(asked.elapsed());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for attacker in attackers {
+        let _ = tokio::time::timeout(Duration::from_secs(5), attacker).await;
+    }
+    let (refused, timed_out) = (
+        tally.refused.load(Ordering::Relaxed),
+        tally.timed_out.load(Ordering::Relaxed),
+    );
+    eprintln!(
+        "slow-body flood: {served} fresh requests served, slowest {} ms; \
+         {refused} stalled bodies refused at once, {timed_out} ended by the deadline",
+        slowest.as_millis()
+    );
+    assert!(refused > 0, "the caps refused the excess");
+    assert!(timed_out > 0, "the deadline ended stalled bodies");
+}
