@@ -262,6 +262,13 @@ fn doctor(global: &Global) -> ExitCode {
     };
     let facts = match send_or_run(&config, control::Request::Facts) {
         Ok(response) => response.facts,
+        Err(Unanswered::Damaged(why)) => Some(control::Facts {
+            storage: crate::store::Examination {
+                problems: vec![format!("{why}; it cannot be opened")],
+                ..Default::default()
+            },
+            ..Default::default()
+        }),
         Err(e) => {
             eprintln!("error: {e}");
             None
@@ -297,6 +304,11 @@ fn verify(global: &Global) -> ExitCode {
     };
     let response = match send_or_run(&config, request) {
         Ok(response) => response,
+        Err(Unanswered::Damaged(why)) => {
+            // A file too damaged to open is what the check exists to find.
+            eprintln!("mismatch: the database file: {why}; it cannot be opened");
+            return ExitCode::from(1);
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -522,7 +534,26 @@ fn run_request(global: &Global, request: control::Request) -> ExitCode {
 }
 
 /// Through the running server's socket, or straight on the store when none runs.
-fn send_or_run(config: &Config, request: control::Request) -> Result<control::Response, String> {
+/// Why a request got no answer: the store would not open, or the file is damaged
+/// (which `verify` reports as a finding, not as a failure to run).
+#[derive(Debug, thiserror::Error)]
+enum Unanswered {
+    #[error("{0}")]
+    Failed(String),
+    #[error("{0}")]
+    Damaged(String),
+}
+
+impl From<String> for Unanswered {
+    fn from(message: String) -> Self {
+        Unanswered::Failed(message)
+    }
+}
+
+fn send_or_run(
+    config: &Config,
+    request: control::Request,
+) -> Result<control::Response, Unanswered> {
     let socket = control::socket_path(&config.data);
     #[cfg(unix)]
     if socket.exists() {
@@ -533,21 +564,25 @@ fn send_or_run(config: &Config, request: control::Request) -> Result<control::Re
     }
     let _ = &socket;
     if !config.db_path().exists() {
-        return Err(format!(
+        return Err(Unanswered::Failed(format!(
             "no data folder at {} (start the server once, or pass --data)",
             config.data.display()
-        ));
+        )));
     }
-    let store =
-        crate::backup::open_store(&config.data, &config.backup.dir(&config.data)).map_err(|e| {
-            match e {
-                crate::backup::Error::Store(crate::store::Error::Locked(_)) => format!(
+    let store = crate::backup::open_store(&config.data, &config.backup.dir(&config.data)).map_err(
+        |e| match e {
+            crate::backup::Error::Store(crate::store::Error::Locked(_)) => {
+                Unanswered::Failed(format!(
                     "the data folder {} is in use by a server whose control socket does not answer",
                     config.data.display()
-                ),
-                other => other.to_string(),
+                ))
             }
-        })?;
+            crate::backup::Error::Store(damaged @ crate::store::Error::Damaged(_)) => {
+                Unanswered::Damaged(damaged.to_string())
+            }
+            other => Unanswered::Failed(other.to_string()),
+        },
+    )?;
     Ok(control::handle(
         &store,
         None,

@@ -22,3 +22,10 @@ pub fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<(
 pub fn write_file(path: &Path, bytes: &[u8], _private: bool) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
+
+/// Whether `e` says the disk (or the user's quota) is full.
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull
+        || e.kind() == std::io::ErrorKind::QuotaExceeded
+        || e.raw_os_error() == Some(libc::ENOSPC)
+}

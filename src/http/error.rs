@@ -47,6 +47,9 @@ pub enum HttpError {
     /// The store could not read what the page needs (a damaged database page).
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),
+    /// The store refuses writes until its file is reopened (a full disk).
+    #[error("writes unavailable: {0}")]
+    WritesUnavailable(String),
 }
 
 /// How a rendered page answers: the status of pages that are not errors.
@@ -98,9 +101,10 @@ impl HttpError {
             | HttpError::PasswordChangeRequired
             | HttpError::SecondFactorRequired => StatusCode::SEE_OTHER,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
-            HttpError::HeldForReview | HttpError::StoreUnavailable(_) | HttpError::Busy => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            HttpError::HeldForReview
+            | HttpError::StoreUnavailable(_)
+            | HttpError::WritesUnavailable(_)
+            | HttpError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -110,6 +114,10 @@ impl HttpError {
             HttpError::HeldForReview => (
                 "Tệp đang được kiểm tra",
                 "Tệp này tạm thời không được cung cấp trong khi cơ quan kiểm tra tính toàn vẹn và sẽ có lại khi hoàn tất. Xin cảm ơn bạn đọc.",
+            ),
+            HttpError::WritesUnavailable(_) => (
+                "Hệ thống tạm thời không ghi được dữ liệu",
+                "Máy chủ tạm thời không lưu được dữ liệu (thường do ổ đĩa đầy). Nội dung bạn vừa gửi chưa được lưu: hãy giữ lại bản đang soạn và thử lại sau ít phút. Việc xem trang vẫn bình thường và quản trị viên đã được báo.",
             ),
             HttpError::Busy => (
                 "Máy chủ đang bận",
@@ -167,7 +175,13 @@ impl IntoResponse for HttpError {
 impl From<store::Error> for HttpError {
     fn from(e: store::Error) -> Self {
         match e {
-            store::Error::Damaged(_) => HttpError::StoreUnavailable(e.to_string()),
+            store::Error::Damaged(_) | store::Error::Reopening => {
+                HttpError::StoreUnavailable(e.to_string())
+            }
+            store::Error::Unwritable(_) => HttpError::WritesUnavailable(e.to_string()),
+            store::Error::Blob(ref io) if crate::files::is_disk_full(io) => {
+                HttpError::WritesUnavailable(e.to_string())
+            }
             e => HttpError::Internal(e.to_string()),
         }
     }

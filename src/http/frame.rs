@@ -136,6 +136,15 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
             response.status(),
             StatusCode::REQUEST_TIMEOUT | StatusCode::PAYLOAD_TOO_LARGE
         );
+    // Whatever domain error carried it, a failure while the store refuses writes (or
+    // after its file was found damaged) is that, and says so: 503, not 500.
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        if let Some(why) = app.store.write_fault() {
+            response = HttpError::WritesUnavailable(why).into_response();
+        } else if let Some(why) = app.store.damage() {
+            response = HttpError::StoreUnavailable(why).into_response();
+        }
+    }
     if let Some(page) = response.extensions_mut().remove::<ErrorPage>() {
         if page.status.is_server_error() {
             tracing::error!(request_id = %id, %path, "{}", page.detail);

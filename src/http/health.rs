@@ -38,6 +38,11 @@ pub async fn readiness(app: &Arc<App>) -> Vec<String> {
     if let Err(e) = app.store.read(crate::store::schema_version).await {
         problems.push(format!("store does not answer: {e}"));
     }
+    if let Some(why) = app.store.write_fault() {
+        problems.push(format!(
+            "the database refuses writes ({why}); it reopens by itself once the disk has room"
+        ));
+    }
     if let Some(why) = app.store.damage() {
         problems.push(format!(
             "the database file is damaged ({why}); run `trangtin verify` and restore a backup"

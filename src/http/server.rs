@@ -168,6 +168,10 @@ pub async fn serve(
         }
         _ => None,
     };
+    let healer = tokio::spawn(crate::ops::heal::watch(
+        app.clone(),
+        shared.shutdown.clone(),
+    ));
     let watchdog = tokio::spawn(crate::ops::supervisor::watchdog(
         app.clone(),
         shared.shutdown.clone(),
@@ -224,6 +228,7 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
     let _ = watchdog.await;
+    let _ = healer.await;
     let _ = refresher.await;
     if let Some(acme) = acme {
         let _ = acme.await;

@@ -73,6 +73,8 @@ pub enum Finding {
     AuditBroken { detail: String },
     /// The live settings differ from the approved ones.
     SettingsChanged { approved_at: Option<Timestamp> },
+    /// The database file itself is damaged (`Store::examine`).
+    StorageDamaged { problem: String },
 }
 
 impl Finding {
@@ -119,6 +121,7 @@ impl Finding {
             Finding::SettingsChanged { .. } => {
                 "the live site settings differ from the approved ones".to_string()
             }
+            Finding::StorageDamaged { problem } => format!("the database file: {problem}"),
         }
     }
 
@@ -151,6 +154,10 @@ impl Finding {
             }
             Finding::SettingsChanged { .. } => {
                 "Cấu hình trang (trình đơn, chân trang, thông tin cơ quan) khác với bản đã duyệt."
+                    .to_string()
+            }
+            Finding::StorageDamaged { .. } => {
+                "Tệp cơ sở dữ liệu bị hỏng ở một phần; cần khôi phục từ bản sao lưu gần nhất (chi tiết trong nhật ký máy chủ)."
                     .to_string()
             }
         }
@@ -500,9 +507,57 @@ pub fn check(
     by: &str,
     now: Timestamp,
 ) -> Result<(Report, Vec<EntryId>), store::Error> {
+    // The file first: redb's own check and a read of every table.
+    let storage: Vec<Finding> = store
+        .examine()
+        .problems
+        .into_iter()
+        .map(|problem| Finding::StorageDamaged { problem })
+        .collect();
+    match check_content(store, policy, by, now, storage.clone()) {
+        Err(e) if !storage.is_empty() => {
+            // A damaged file may not let the rest run, or the report be stored: the
+            // caller still gets what was found.
+            tracing::error!("the integrity check could not finish on the damaged database: {e}");
+            let mut found = storage;
+            found.push(Finding::StorageDamaged {
+                problem: format!("the check could not finish: {e}"),
+            });
+            let mismatches = found
+                .into_iter()
+                .map(|finding| Mismatch {
+                    since: now,
+                    message: finding.english(),
+                    finding,
+                })
+                .collect();
+            let report = Report {
+                seq: 0,
+                at: now,
+                by: by.to_string(),
+                ok: false,
+                revisions_checked: 0,
+                blobs_checked: 0,
+                audit_records: 0,
+                mismatches,
+            };
+            Ok((report, Vec::new()))
+        }
+        outcome => outcome,
+    }
+}
+
+fn check_content(
+    store: &Store,
+    policy: OnMismatch,
+    by: &str,
+    now: Timestamp,
+    storage: Vec<Finding>,
+) -> Result<(Report, Vec<EntryId>), store::Error> {
     let examined = store.read_blocking(examine)?;
     let (blob_findings, blobs_checked) = examine_blobs(store, &examined.referenced);
-    let mut found = examined.found;
+    let mut found = storage;
+    found.extend(examined.found);
     found.extend(blob_findings);
     let by = by.to_string();
     store.write_blocking(move |tx| {

@@ -85,6 +85,9 @@ pub struct Facts {
     pub latest_check: Option<crate::integrity::Report>,
     /// The newest audit record's time (a clock that went back shows here).
     pub newest_audit: Option<Timestamp>,
+    /// The database file as `Store::examine` found it just now.
+    #[serde(default)]
+    pub storage: crate::store::Examination,
 }
 
 impl Response {
@@ -264,20 +267,35 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
         Request::Export { .. } => Ok(Response::refused(
             "export renders pages, which needs the app: run it with the server stopped, or through a running server",
         )),
-        Request::Facts => store.read_blocking(|tx| -> Result<Response, auth::Error> {
-            let newest_audit = crate::audit::newest(tx)?.map(|r| r.at);
+        Request::Facts => {
+            let mut storage = store.examine();
+            let read = store.read_blocking(|tx| -> Result<_, auth::Error> {
+                Ok((
+                    crate::backup::schedule::last_run(tx)?,
+                    crate::integrity::latest(tx)?,
+                    crate::audit::newest(tx)?.map(|r| r.at),
+                ))
+            });
+            // A damaged file still gets its examination reported.
+            let (last_backup, latest_check, newest_audit) = read.unwrap_or_else(|e| {
+                storage
+                    .problems
+                    .push(format!("reading the backup and check records failed: {e}"));
+                (None, None, None)
+            });
             Ok(Response {
                 ok: true,
                 message: String::new(),
                 users: Vec::new(),
                 report: None,
                 facts: Some(Facts {
-                    last_backup: crate::backup::schedule::last_run(tx)?,
-                    latest_check: crate::integrity::latest(tx)?,
+                    last_backup,
+                    latest_check,
                     newest_audit,
+                    storage,
                 }),
             })
-        }),
+        }
         Request::Verify { on_mismatch } => Ok(
             match crate::integrity::check(store, on_mismatch, "cli", now) {
                 Ok((report, _)) => Response::report(report),

@@ -52,12 +52,32 @@ pub fn run(config: &Config, facts: Option<&Facts>, now: Timestamp) -> Vec<Check>
     checks.push(certificate(config, now));
     match facts {
         Some(facts) => {
+            checks.extend(storage(&facts.storage));
             checks.extend(backups(config, facts, now));
             checks.push(integrity(facts, now));
         }
         None => checks.push(fail("cannot read the store (see the error above)")),
     }
     checks
+}
+
+/// The database file: redb's integrity check and a read of every table, just now.
+fn storage(found: &crate::store::Examination) -> Vec<Check> {
+    if found.problems.is_empty() {
+        return vec![ok(format!(
+            "database file: integrity check passed; read {} rows in {} tables",
+            found.rows, found.tables
+        ))];
+    }
+    found
+        .problems
+        .iter()
+        .map(|problem| {
+            fail(format!(
+                "database file is damaged: {problem}; restore the last backup (trangtin restore FILE)"
+            ))
+        })
+        .collect()
 }
 
 #[cfg(unix)]

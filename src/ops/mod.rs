@@ -5,6 +5,7 @@
 pub mod control;
 pub mod doctor;
 pub mod export;
+pub mod heal;
 pub mod install;
 pub mod jobs;
 pub mod resources;

@@ -11,7 +11,7 @@ pub mod registry;
 use std::borrow::Borrow;
 use std::marker::PhantomData;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 use redb::{
     Database, Key, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
@@ -46,6 +46,24 @@ pub enum Error {
     /// The storage engine gave up on a page (it panicked): the file is damaged.
     #[error("the database file is damaged: {0}")]
     Damaged(String),
+    /// The file could not be written (a full disk, an I/O error): writes are refused
+    /// until the store has reopened the file and verified it (`Store::reopen`).
+    #[error("the database cannot be written now ({0}); it reopens once the cause is gone")]
+    Unwritable(String),
+    /// The file is closed while the store reopens it.
+    #[error("the database is being reopened after a write failure")]
+    Reopening,
+}
+
+impl Error {
+    /// Whether this is the file failing to be written or read (as opposed to a value or
+    /// a request the store refused): after one, redb wants the file closed and reopened.
+    fn is_io(&self) -> bool {
+        matches!(
+            self,
+            Error::Db(redb::Error::Io(_) | redb::Error::PreviousIo) | Error::Unwritable(_)
+        )
+    }
 }
 
 /// Runs `f`, turning a panic inside it into `Error::Damaged` (and telling `on_panic`).
@@ -54,11 +72,7 @@ fn contained<R, E: From<Error>>(
     on_panic: impl FnOnce(&str),
 ) -> Result<R, E> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(ToString::to_string)
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "the storage engine panicked".to_string());
+        let message = panic_message(&*panic);
         tracing::error!("the storage engine failed reading the database: {message}");
         on_panic(&message);
         Err(E::from(Error::Damaged(message)))
@@ -111,11 +125,25 @@ const CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// The open store. Cheap to clone; the database closes when the last clone drops.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    /// Every transaction holds this for reading; only `reopen` and `examine` (redb's
+    /// integrity check wants the database to itself) take it for writing. `None` while
+    /// a reopen has closed the file and not yet opened it again.
+    db: Arc<RwLock<Option<Database>>>,
     pub blobs: Blobs,
     data: std::path::PathBuf,
     /// Why the storage engine last gave up on a page, if it ever did (`/readyz`).
-    damage: Arc<std::sync::Mutex<Option<String>>>,
+    damage: Arc<Mutex<Option<String>>>,
+    /// Why writes fail, from the first I/O error until a reopen succeeds.
+    fault: Arc<Mutex<Option<String>>>,
+}
+
+/// What `Store::examine` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Examination {
+    pub tables: usize,
+    pub rows: u64,
+    /// Each problem, naming the table and key where one is known (English).
+    pub problems: Vec<String>,
 }
 
 /// What `Store::snapshot` copied.
@@ -206,6 +234,8 @@ impl Store {
             }
         }
         let path = data.join("trangtin.redb");
+        // A check's copy left by a process that was killed during it.
+        let _ = std::fs::remove_file(data.join(".tmp-integrity-check.redb"));
         let opened = if path.exists() {
             Opened::Existing
         } else {
@@ -223,7 +253,8 @@ impl Store {
         Ok((
             Store {
                 damage: Arc::default(),
-                db: Arc::new(db),
+                fault: Arc::default(),
+                db: Arc::new(RwLock::new(Some(db))),
                 blobs,
                 data: data.to_path_buf(),
             },
@@ -243,7 +274,11 @@ impl Store {
     }
 
     fn snapshot_unguarded(&self, dest: &Path) -> Result<Snapshot, Error> {
-        let read = self.db.begin_read()?;
+        let read = self
+            .database()
+            .as_ref()
+            .ok_or(Error::Reopening)?
+            .begin_read()?;
         let mut copy = Database::builder()
             .set_cache_size(CACHE_BYTES / 4)
             .create(dest)?;
@@ -273,13 +308,124 @@ impl Store {
     /// Why the storage engine last failed on a page, if it ever did since the store was
     /// opened: the file is damaged and wants `verify` and a restore.
     pub fn damage(&self) -> Option<String> {
-        self.damage.lock().ok().and_then(|d| d.clone())
+        self.damage
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn note_damage(&self, why: &str) {
-        if let Ok(mut damage) = self.damage.lock() {
-            *damage = Some(why.to_string());
+        *self.damage.lock().unwrap_or_else(PoisonError::into_inner) = Some(why.to_string());
+    }
+
+    /// Why writes are refused now, if they are: the file failed a write (a full disk)
+    /// and has not been reopened since.
+    pub fn write_fault(&self) -> Option<String> {
+        self.fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Records an I/O failure of the file (once, with its first cause) and gives back
+    /// the error callers see from now on.
+    fn io_failed(&self, e: Error) -> Error {
+        if !e.is_io() {
+            return e;
         }
+        let mut fault = self.fault.lock().unwrap_or_else(PoisonError::into_inner);
+        let why = fault.get_or_insert_with(|| {
+            tracing::error!(
+                "the database file failed a write: {e}; refusing writes until it reopens"
+            );
+            e.to_string()
+        });
+        Error::Unwritable(why.clone())
+    }
+
+    fn database(&self) -> RwLockReadGuard<'_, Option<Database>> {
+        self.db.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Closes the database file and opens it again, then examines it (redb's integrity
+    /// check and a read of every table) before writes are taken again: the way back
+    /// from a failed write, which leaves redb refusing everything until then. Call it
+    /// once the cause (a full disk) is gone. On an error the store stays closed
+    /// (`Error::Reopening`) and the fault stays, for the next attempt.
+    pub fn reopen(&self) -> Result<Examination, Error> {
+        contained(
+            || {
+                let mut slot = self.db.write().unwrap_or_else(PoisonError::into_inner);
+                // The failed handle goes first: it holds the file's lock.
+                drop(slot.take());
+                let db = Database::builder()
+                    .set_cache_size(CACHE_BYTES)
+                    .open(self.data.join("trangtin.redb"))?;
+                *slot = Some(db);
+                Ok::<_, Error>(())
+            },
+            |why| self.note_damage(why),
+        )?;
+        // Writes stay refused (the fault stands) until the examination has passed.
+        let examination = self.examine();
+        if examination.problems.is_empty() {
+            *self.fault.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            tracing::info!(
+                tables = examination.tables,
+                rows = examination.rows,
+                "the database file was reopened and verified; writes are taken again"
+            );
+        }
+        Ok(examination)
+    }
+
+    /// redb's own integrity check (on a copy of the file, taken while no transaction
+    /// runs, so every transaction waits for the copy: well under a second on an office
+    /// site), then a read of every row of every table (each JSON value parsed) beside
+    /// the other transactions. Problems are also what `damage` reports from then on.
+    pub fn examine(&self) -> Examination {
+        let file = self.data.join("trangtin.redb");
+        let copy = self.data.join(".tmp-integrity-check.redb");
+        let copied = {
+            let _alone = self.db.write().unwrap_or_else(PoisonError::into_inner);
+            std::fs::copy(&file, &copy)
+        };
+        let problems = match copied {
+            Ok(_) => integrity_problems(&file, &copy),
+            Err(e) => {
+                let _ = std::fs::remove_file(&copy);
+                vec![format!(
+                    "cannot copy {} for redb's integrity check: {e}",
+                    file.display()
+                )]
+            }
+        };
+        self.read_every_table(problems)
+    }
+
+    fn read_every_table(&self, mut problems: Vec<String>) -> Examination {
+        let mut examination = Examination::default();
+        let readings = self.read_blocking(|tx| Ok::<_, Error>(registry::read_all(tx)));
+        match readings {
+            Ok(readings) => {
+                for reading in readings {
+                    examination.tables += 1;
+                    match reading.rows {
+                        Ok(rows) => examination.rows += rows,
+                        Err(problem) => problems.push(problem),
+                    }
+                }
+            }
+            Err(e) => problems.push(format!("cannot begin a read: {e}")),
+        }
+        if !problems.is_empty() {
+            for problem in &problems {
+                tracing::error!("database check: {problem}");
+            }
+            self.note_damage(&problems.join("; "));
+        }
+        examination.problems = problems;
+        examination
     }
 
     /// The data folder this store lives in.
@@ -323,30 +469,91 @@ impl Store {
     {
         contained(
             || {
-                let tx = self.db.begin_read().map_err(Error::from)?;
+                let db = self.database();
+                let db = db.as_ref().ok_or(Error::Reopening)?;
+                let tx = db
+                    .begin_read()
+                    .map_err(|e| self.io_failed(Error::from(e)))?;
                 f(&tx)
             },
             |why| self.note_damage(why),
         )
     }
 
+    /// Runs `f` in a write transaction and commits it if `f` succeeds. After the file
+    /// failed a write, this refuses at once (`Error::Unwritable`) until `reopen`.
     pub fn write_blocking<F, R, E>(&self, f: F) -> Result<R, E>
     where
         F: FnOnce(&WriteTransaction) -> Result<R, E>,
         E: From<Error>,
     {
+        if let Some(why) = self.write_fault() {
+            return Err(E::from(Error::Unwritable(why)));
+        }
         contained(
             || {
-                let tx = self.db.begin_write().map_err(Error::from)?;
+                let db = self.database();
+                let db = db.as_ref().ok_or(Error::Reopening)?;
+                let tx = db
+                    .begin_write()
+                    .map_err(|e| self.io_failed(Error::from(e)))?;
                 // Dropping an uncommitted transaction aborts it: an error leaves
                 // nothing behind.
-                let out = f(&tx)?;
-                tx.commit().map_err(Error::from)?;
-                Ok(out)
+                match f(&tx) {
+                    Ok(out) => {
+                        tx.commit().map_err(|e| self.io_failed(Error::from(e)))?;
+                        Ok(out)
+                    }
+                    Err(e) => {
+                        drop(tx);
+                        // `f`'s error may hide an I/O failure (a table that could not
+                        // grow): redb then refuses the next transaction too.
+                        if let Err(probe) = db.begin_write() {
+                            self.io_failed(Error::from(probe));
+                        }
+                        Err(e)
+                    }
+                }
             },
             |why| self.note_damage(why),
         )
     }
+}
+
+/// redb's own integrity check, run on a copy of `file` at `copy`. The check repairs
+/// what it finds (and a panic half way through a repair leaves a file every later open
+/// tries to repair again), so it never touches the real file.
+fn integrity_problems(file: &Path, copy: &Path) -> Vec<String> {
+    let checked = std::panic::catch_unwind(|| -> Result<bool, String> {
+        let mut db = Database::builder()
+            .set_cache_size(CACHE_BYTES / 4)
+            .create(copy)
+            .map_err(|e| e.to_string())?;
+        db.check_integrity().map_err(|e| e.to_string())
+    });
+    let _ = std::fs::remove_file(copy);
+    match checked {
+        Ok(Ok(true)) => Vec::new(),
+        Ok(Ok(false)) => vec![format!(
+            "redb's integrity check found damage in {} (it would repair it to its last good \
+             commit); compare it with the last backup",
+            file.display()
+        )],
+        Ok(Err(e)) => vec![format!("redb's integrity check failed: {e}")],
+        Err(panic) => vec![format!(
+            "redb's integrity check gave up: {}",
+            panic_message(&*panic)
+        )],
+    }
+}
+
+/// The text of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(ToString::to_string)
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "the storage engine panicked".to_string())
 }
 
 /// A transaction that can read: both kinds of redb transaction qualify, so a domain
@@ -611,6 +818,26 @@ mod tests {
         assert_eq!(store.damage().as_deref(), Some("unreachable page"));
         // The store still answers what it can.
         assert!(store.read_blocking(schema_version).is_ok());
+    }
+
+    /// redb's header says whether the next open must repair the file (walking every
+    /// page, and failing on a damaged one): a store that closed normally says no.
+    #[test]
+    fn a_closed_store_leaves_a_file_that_needs_no_repair() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        store
+            .write_blocking(|tx| META.insert(tx, "probe", &serde_json::json!(1)))
+            .unwrap();
+        drop(store);
+        let header = std::fs::read(dir.path().join("trangtin.redb")).unwrap();
+        const RECOVERY_REQUIRED: u8 = 2;
+        assert_eq!(
+            header[9] & RECOVERY_REQUIRED,
+            0,
+            "god byte {:#b}",
+            header[9]
+        );
     }
 
     #[test]

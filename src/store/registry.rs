@@ -171,6 +171,109 @@ pub fn copy_all(
         .collect()
 }
 
+/// What reading one whole table found.
+pub struct Reading {
+    pub name: &'static str,
+    /// Its rows, or what went wrong, naming the table and the last key read.
+    pub rows: Result<u64, String>,
+}
+
+/// Reads every row of every registered table, parsing each JSON value: a damaged page
+/// or value anywhere shows up here. A panic of the storage engine is caught per table.
+pub fn read_all(tx: &ReadTransaction) -> Vec<Reading> {
+    REGISTRY
+        .iter()
+        .map(|reg| {
+            let mut last_key = None;
+            let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                read_one(reg, tx, &mut last_key)
+            }));
+            let rows = match read {
+                Ok(Ok(rows)) => Ok(rows),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(panic) => Err(super::panic_message(&*panic)),
+            }
+            .map_err(|why| match &last_key {
+                Some(key) => format!("table {}, after key {key}: {why}", reg.name),
+                None => format!("table {}, at its first key: {why}", reg.name),
+            });
+            Reading {
+                name: reg.name,
+                rows,
+            }
+        })
+        .collect()
+}
+
+fn read_one(
+    reg: &Registered,
+    tx: &ReadTransaction,
+    last_key: &mut Option<String>,
+) -> Result<u64, Error> {
+    fn rows<K: Key + 'static, V: redb::Value + 'static>(
+        tx: &ReadTransaction,
+        (name, definition): (&'static str, TableDefinition<'static, K, V>),
+        last_key: &mut Option<String>,
+        mut check: impl FnMut(&redb::AccessGuard<'_, V>) -> Result<(), String>,
+    ) -> Result<u64, Error> {
+        let table = match tx.open_table(definition) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+            Err(e) => return Err(e.into()),
+        };
+        let mut rows = 0;
+        for item in redb::ReadableTable::iter(&table)? {
+            let (key, value) = item?;
+            let key = format!("{:?}", key.value());
+            check(&value).map_err(|message| Error::Decode {
+                table: name,
+                message: format!("key {key}: {message}"),
+            })?;
+            *last_key = Some(key);
+            rows += 1;
+        }
+        Ok(rows)
+    }
+    fn with<K: Key + 'static>(
+        reg: &Registered,
+        tx: &ReadTransaction,
+        last_key: &mut Option<String>,
+    ) -> Result<u64, Error> {
+        match reg.value {
+            ValueShape::Json => rows(
+                tx,
+                (reg.name, TableDefinition::<K, &[u8]>::new(reg.name)),
+                last_key,
+                |value| {
+                    serde_json::from_slice::<serde::de::IgnoredAny>(value.value())
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                },
+            ),
+            ValueShape::U64 => rows(
+                tx,
+                (reg.name, TableDefinition::<K, u64>::new(reg.name)),
+                last_key,
+                |_| Ok(()),
+            ),
+            ValueShape::Unit => rows(
+                tx,
+                (reg.name, TableDefinition::<K, ()>::new(reg.name)),
+                last_key,
+                |_| Ok(()),
+            ),
+        }
+    }
+    match reg.key {
+        KeyShape::U64 => with::<u64>(reg, tx, last_key),
+        KeyShape::Str => with::<&str>(reg, tx, last_key),
+        KeyShape::U64U64 => with::<(u64, u64)>(reg, tx, last_key),
+        KeyShape::StrStr => with::<(&str, &str)>(reg, tx, last_key),
+        KeyShape::StrI64U64 => with::<(&str, i64, u64)>(reg, tx, last_key),
+        KeyShape::I64U64 => with::<(i64, u64)>(reg, tx, last_key),
+    }
+}
+
 /// Rows per table, as of `tx` (the restore drill compares them with a manifest).
 pub fn count_all(tx: &ReadTransaction) -> Result<Vec<(String, u64)>, Error> {
     use redb::{ReadableTableMetadata, TableHandle};

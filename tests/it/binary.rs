@@ -120,6 +120,41 @@ impl Binary {
         (status, response.text().await.unwrap_or_default())
     }
 
+    /// One try at the login form (a fresh cookie jar): the status and the page.
+    pub async fn login_attempt(&self, login: &str, password: &str) -> (u16, String) {
+        let config = crate::support::client_tls(&self.data.join("tls").join("self-signed.crt"));
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(config)
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let html = client
+            .get(self.url("/quan-tri/dang-nhap"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = crate::support::field_value(&html, "csrf").expect("the login form");
+        let response = client
+            .post(self.url("/quan-tri/dang-nhap"))
+            .header("origin", format!("https://127.0.0.1:{}", self.port))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", login),
+                ("password", password),
+                ("tiep", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
     /// The log so far, with what arrived since the last call.
     pub fn read_log(&mut self) -> &[String] {
         self.log.extend(self.lines.try_iter());

@@ -252,3 +252,136 @@ async fn a_slow_body_flood_leaves_a_fresh_client_served() {
     assert!(refused > 0, "the caps refused the excess");
     assert!(timed_out > 0, "the deadline ended stalled bodies");
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    /// `None` where this process may not mount one (not root).
+    fn mount(mebibytes: u32) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mebibytes}m,mode=0700")])
+            .arg("tmpfs")
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(Tmpfs { dir })
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Writes a file that takes every byte left.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let filler = self.path().join("filler");
+        let mut file = std::fs::File::create(&filler).unwrap();
+        for chunk in [1 << 20, 4096, 1] {
+            let block = vec![0xEEu8; chunk];
+            while file.write_all(&block).is_ok() {}
+        }
+        let _ = file.sync_all();
+        filler
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Files the server leaves only while it works: none may stay behind.
+fn leftovers(folder: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            } else if name.starts_with(".tmp") || name.ends_with("-probe") {
+                found.push(entry.path().display().to_string());
+            }
+        }
+    }
+    found
+}
+
+/// The data folder on a 64 MiB tmpfs, which the test then fills: writes answer 503
+/// with the Vietnamese page and `/readyz` says why; once the space is freed the server
+/// reopens and verifies its database by itself, without a restart, and writes work.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_refuses_writes_and_heals_when_space_returns() {
+    let Some(disk) = Tmpfs::mount(64) else {
+        crate::support::missing_tool(
+            "a_full_disk_refuses_writes_and_heals_when_space_returns",
+            "permission to mount a tmpfs",
+            "run the tests as root, as .ci/run does",
+        );
+        return;
+    };
+    let data = disk.path().join("data");
+    let mut server = Binary::serve(
+        &data,
+        "[login]\nmax_failures_per_address = 100000\ndelay_step_ms = 0\n",
+    );
+    // A failed login is a write (the failure is counted).
+    let (status, _) = server.login_attempt("khong-co-0", "sai").await;
+    assert!(status < 500, "{status}");
+    let filler = disk.fill();
+    let mut refused = None;
+    for n in 1..=300 {
+        let (status, page) = server.login_attempt(&format!("khong-co-{n}"), "sai").await;
+        if status == 503 {
+            eprintln!("full disk: the write of login failure {n} was refused");
+            refused = Some(page);
+            break;
+        }
+    }
+    let page = refused.expect("a write failed once the disk was full");
+    assert!(
+        page.contains("Hệ thống tạm thời không ghi được dữ liệu"),
+        "{page}"
+    );
+    let (status, why) = server.page("/readyz").await;
+    assert_eq!(status, 503);
+    assert!(why.contains("refuses writes"), "{why}");
+    // Reading still works.
+    assert_eq!(server.page("/").await.0, 200);
+
+    std::fs::remove_file(&filler).unwrap();
+    let started = Instant::now();
+    while server.page("/readyz").await.0 != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "not ready 30 s after the space came back:\n{}",
+            server.read_log().join("\n")
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (status, _) = server.login_attempt("khong-co-sau", "sai").await;
+    assert!(status < 500, "writes work again: {status}");
+    assert!(server.exited().is_none(), "healed without a restart");
+    assert!(
+        server
+            .read_log()
+            .iter()
+            .any(|l| l.contains("reopened and verified")),
+        "{}",
+        server.log.join("\n")
+    );
+    assert_eq!(leftovers(&data), Vec::<String>::new());
+    for line in server.read_log().iter().filter(|l| l.contains("database")) {
+        eprintln!("{line}");
+    }
+    assert!(server.stop().success());
+}

@@ -509,40 +509,98 @@ async fn only_checked_files_are_cached_for_good() {
     assert!(!cache_control(&held).contains("immutable"));
 }
 
-/// 4 KiB overwritten at several places in a copy of a seeded database: no command
-/// panics its way out (exit 101); `verify` and `backup` answer 0, 1 or 2 with a
-/// message, whatever the damage hit.
+/// Overwrites every 4 KiB page of `file` that holds `needle` (the live copy and any
+/// stale ones); returns how many.
+fn damage_pages_holding(file: &Path, needle: &[u8]) -> usize {
+    let mut bytes = std::fs::read(file).unwrap();
+    let pages: std::collections::BTreeSet<usize> = bytes
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(at, _)| at / 4096 * 4096)
+        .collect();
+    for &page in &pages {
+        let end = (page + 4096).min(bytes.len());
+        for b in &mut bytes[page..end] {
+            *b = 0xAA;
+        }
+    }
+    std::fs::write(file, bytes).unwrap();
+    pages.len()
+}
+
+/// Pages of a seeded database overwritten where three different records live: no
+/// command panics; `verify` and `doctor` exit 1 and say the file is damaged; a server
+/// on it keeps serving what it can read, answers 503 (never 500) for what it cannot,
+/// and once the check has run `/readyz` reports the damage.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_damaged_database_never_makes_a_command_panic() {
+async fn a_damaged_database_is_reported_and_the_rest_is_still_served() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let server = TestServer::start_in(&data, |_| {}).await;
     server.stop().await;
-    let file = data.join("trangtin.redb");
-    let len = std::fs::metadata(&file).unwrap().len();
-    for (n, fraction) in [0.25, 0.5, 0.75].into_iter().enumerate() {
+    // Opened and closed once more by a command: the copies start from a clean close.
+    let first = trangtin(&data, &["verify"], "");
+    assert!(first.status.success(), "{first:?}");
+    for (n, needle) in [
+        "Tập huấn an toàn bức xạ",
+        "Hiệu quả mô hình nuôi tôm",
+        "Nghiệm thu nhiệm vụ ứng dụng chế phẩm",
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let copy = dir.path().join(format!("copy-{n}"));
         copy_dir(&data, &copy);
-        let damaged = copy.join("trangtin.redb");
-        let mut bytes = std::fs::read(&damaged).unwrap();
-        let at = (len as f64 * fraction) as usize / 4096 * 4096;
-        let end = (at + 4096).min(bytes.len());
-        for b in &mut bytes[at..end] {
-            *b = 0xAA;
-        }
-        std::fs::write(&damaged, bytes).unwrap();
-        for args in [&["verify"][..], &["backup"][..]] {
+        let pages = damage_pages_holding(&copy.join("trangtin.redb"), needle.as_bytes());
+        assert!(pages > 0, "{needle} is in the file");
+        let run = |args: &'static [&'static str]| {
             let copy = copy.clone();
-            let out = tokio::task::spawn_blocking(move || trangtin(&copy, args, ""))
-                .await
-                .unwrap();
-            let code = out.status.code();
+            tokio::task::spawn_blocking(move || trangtin(&copy, args, ""))
+        };
+        let verify = run(&["verify"]).await.unwrap();
+        let said = String::from_utf8_lossy(&verify.stderr).into_owned();
+        assert_eq!(verify.status.code(), Some(1), "verify on {needle}: {said}");
+        assert!(said.contains("the database file"), "{said}");
+        let doctor = run(&["doctor"]).await.unwrap();
+        let said = String::from_utf8_lossy(&doctor.stdout).into_owned();
+        assert_eq!(doctor.status.code(), Some(1), "doctor on {needle}: {said}");
+        assert!(said.contains("[FAIL] database file is damaged"), "{said}");
+        let backup = run(&["backup"]).await.unwrap();
+        assert!(
+            matches!(backup.status.code(), Some(0..=2)),
+            "backup on {needle}: {:?}",
+            backup.status
+        );
+
+        let mut served = crate::binary::Binary::serve(&copy, "");
+        let verify = run(&["verify"]).await.unwrap();
+        assert_eq!(verify.status.code(), Some(1), "verify through the server");
+        let (status, why) = served.page("/readyz").await;
+        assert_eq!(status, 503, "{why}");
+        assert!(why.contains("damaged"), "{why}");
+        let mut answered = Vec::new();
+        for path in [
+            "/",
+            "/tin-tuc",
+            "/van-ban",
+            "/thu-tuc",
+            "/so-do-trang",
+            "/tim-kiem?q=khoa+h%E1%BB%8Dc",
+        ] {
+            let (status, _) = served.page(path).await;
             assert!(
-                matches!(code, Some(0..=2)),
-                "{args:?} at {at}: exit {code:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
+                status == 200 || status == 503,
+                "{path} on {needle}: {status}"
             );
+            answered.push(status);
         }
+        assert!(
+            answered.contains(&200),
+            "undamaged pages are served: {answered:?}"
+        );
+        assert!(served.exited().is_none());
+        drop(served);
     }
 }
 

@@ -337,6 +337,18 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
     let Some((session, user, actor, required, enrolled, mut alerts)) = found else {
         return Ok(None);
     };
+    if app.store.write_fault().is_some() {
+        alerts.push(
+            "Hệ thống tạm thời không ghi được dữ liệu (thường do ổ đĩa máy chủ đầy): mọi thao tác lưu đều bị từ chối, dữ liệu đã lưu vẫn an toàn. Hệ thống tự hoạt động lại khi ổ đĩa có chỗ trống; quản trị viên hãy giải phóng dung lượng."
+                .to_string(),
+        );
+    }
+    if app.store.damage().is_some() && user.roles.contains(&Role::Administrator) {
+        alerts.push(
+            "Tệp cơ sở dữ liệu bị hỏng ở một phần: một số trang không đọc được. Hãy chạy trangtin verify và khôi phục từ bản sao lưu gần nhất."
+                .to_string(),
+        );
+    }
     if user.roles.contains(&Role::Administrator)
         && let Ok(problem) = app.tls_problem.lock()
         && problem.is_some()
