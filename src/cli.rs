@@ -615,9 +615,43 @@ fn load_config_for_serving(global: &Global) -> Result<Config, ExitCode> {
     Ok(config)
 }
 
+/// Whether each listening address can be bound now, as far as this process can tell: a
+/// port held by the server already running on this data folder is fine (a check before
+/// a restart); one held by anything else, or one this user may not bind, is not.
+fn check_ports(config: &Config) -> Result<(), String> {
+    let running = control::server_running(&config.data);
+    for (key, addr) in [
+        ("listen.https", Some(config.https)),
+        ("listen.http", config.http),
+    ] {
+        let Some(addr) = addr.filter(|a| a.port() != 0) else {
+            continue;
+        };
+        match std::net::TcpListener::bind(addr) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && running => {
+                println!("{key} {addr}: in use by the server running on this data folder");
+            }
+            Err(e) => {
+                let hint = if e.kind() == std::io::ErrorKind::PermissionDenied {
+                    " (ports below 1024 need root or CAP_NET_BIND_SERVICE, which the systemd unit grants)"
+                } else {
+                    ""
+                };
+                return Err(format!("{key} = {addr} cannot be bound: {e}{hint}"));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_config(global: &Global) -> ExitCode {
     match load_config_for_serving(global) {
         Ok(config) => {
+            if let Err(message) = check_ports(&config) {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
             println!("configuration is valid");
             println!("data: {}", config.data.display());
             println!("https: {}", config.https);

@@ -60,7 +60,9 @@ impl App {
         let policy = self.config.login;
         let from_address = self.address_failures.count(attempt.ip, policy.window, now);
         if from_address >= policy.max_failures_per_address {
-            tracing::warn!(ip = %attempt.ip, "login refused: too many failures from this address");
+            self.warnings.warn("login_throttled", || {
+                format!("login refused: too many failures from {}", attempt.ip)
+            });
             tokio::time::sleep(policy.delay(from_address)).await;
             return Ok(Outcome::Throttled);
         }

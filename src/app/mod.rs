@@ -87,6 +87,8 @@ pub struct App {
     pub metrics: crate::http::metrics::Metrics,
     /// Why the certificate could not be renewed or reloaded, while that is so.
     pub tls_problem: std::sync::Mutex<Option<String>>,
+    /// Warnings a flood can repeat, summarised per kind (`logs::Summarised`).
+    pub warnings: crate::logs::Summarised,
     /// Honeypot, rate limit and challenge of the citizens' forms.
     pub form_guard: crate::citizen::spam::Guard,
     /// Visitors online, today and in total, counted without cookies.
@@ -182,6 +184,7 @@ impl App {
             integrity_running: Default::default(),
             metrics: Default::default(),
             tls_problem: Default::default(),
+            warnings: Default::default(),
             form_guard,
             visits,
         })

@@ -233,7 +233,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for HeadTimeout<T> {
                 }
                 this.expired = true;
                 if this.state.idle_bytes.load(Ordering::Acquire) > 0 {
-                    tracing::info!("request head not received in time; answering 408");
+                    // Debug: a flood of these would be a line per connection.
+                    tracing::debug!("request head not received in time; answering 408");
                     // Best effort: the socket buffer takes a response this small.
                     let _ = Pin::new(&mut this.inner).poll_write(cx, &response_408());
                     let _ = Pin::new(&mut this.inner).poll_flush(cx);
@@ -246,7 +247,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for HeadTimeout<T> {
 
 impl<T: AsyncRead + AsyncWrite + Unpin> HeadTimeout<T> {
     fn refuse_oversized(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        tracing::info!(
+        tracing::debug!(
             bytes = self.scan.bytes,
             "request head over {MAX_HEAD_BYTES} bytes; refusing it"
         );

@@ -22,11 +22,13 @@ pub async fn readyz(State(app): State<Arc<App>>) -> Response {
     if problems.is_empty() {
         (StatusCode::OK, [(CACHE_CONTROL, "no-store")], "ready\n").into_response()
     } else {
-        tracing::warn!(problems = problems.join("; "), "not ready");
+        let problems = problems.join("; ");
+        app.warnings
+            .warn("not_ready", || format!("not ready: {problems}"));
         (
             StatusCode::SERVICE_UNAVAILABLE,
             [(CACHE_CONTROL, "no-store")],
-            format!("not ready: {}\n", problems.join("; ")),
+            format!("not ready: {problems}\n"),
         )
             .into_response()
     }

@@ -177,7 +177,7 @@ pub async fn serve(
         shared.shutdown.clone(),
     ));
 
-    let warnings = crate::logs::Summarised::default();
+    let warnings = &app.warnings;
     loop {
         let (accepted, secure) = tokio::select! {
             () = &mut shutdown => break,
@@ -191,7 +191,7 @@ pub async fn serve(
                 continue;
             }
         };
-        let Some((tcp, peer)) = accepted_or_log(accepted, &warnings).await else {
+        let Some((tcp, peer)) = accepted_or_log(accepted, warnings).await else {
             continue;
         };
         let Some(permit) = permits.clone().try_acquire_owned().ok() else {

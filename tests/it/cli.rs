@@ -206,6 +206,33 @@ fn missing_certificate_files_fail_check_config_and_serve_leaves_no_data_folder()
     assert!(!stdout.contains("one-time"), "{stdout}");
 }
 
+/// `check-config` tries the listening ports: one held by another program fails,
+/// naming the setting.
+#[test]
+fn check_config_names_a_port_that_cannot_be_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let config = dir.path().join("trangtin.toml");
+    std::fs::write(
+        &config,
+        format!("[listen]\nhttps = \"127.0.0.1:{port}\"\nhttp = \"off\"\n"),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let config = config.to_str().unwrap();
+    let checked = trangtin(&data, &["--config", config, "check-config"], "");
+    assert_eq!(checked.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&checked.stderr);
+    assert!(
+        stderr.contains(&format!("listen.https = 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+    drop(taken);
+    let checked = trangtin(&data, &["--config", config, "check-config"], "");
+    assert!(checked.status.success(), "{checked:?}");
+}
+
 /// A second `serve` on a folder a server holds says so, not that a backup failed.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_server_on_the_same_folder_names_the_lock() {
