@@ -97,6 +97,16 @@ async fn a_backup_under_load_restores_to_the_store_as_of_its_transaction() {
     let target = scratch.path().join("restored");
     let restored = trangtin(&target, &["restore", archive.to_str().unwrap()], "");
     assert!(restored.status.success(), "{}", stderr(&restored));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode(&target),
+            0o700,
+            "the restored folder is the owner's alone"
+        );
+        assert_eq!(mode(&target.join("trangtin.redb")), 0o600);
+    }
     let (copy, _) = Store::open(&target).unwrap();
     let restored_trail = copy
         .read_blocking(|tx| trangtin::audit::tables::AUDIT.values(tx))
@@ -532,4 +542,52 @@ async fn a_backup_is_taken_before_a_schema_migration() {
     assert!(out.status.success(), "{}", stderr(&out));
     let restored = TestServer::start_in(&target, |_| {}).await;
     assert!(restored.app.check_integrity("test").await.unwrap().ok);
+}
+
+/// An archive whose manifest claims a schema newer than this program's is refused by
+/// `restore`, which writes nothing, as the store refuses a newer database.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_archive_of_a_newer_schema_is_refused() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let made = trangtin(
+        &server.data,
+        &["backup", "--out", dir.path().to_str().unwrap()],
+        "",
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let archive = PathBuf::from(stdout(&made).trim());
+    // The manifest, rewritten as a newer trangtin would have written it.
+    let bytes = zstd::decode_all(std::fs::File::open(&archive).unwrap()).unwrap();
+    let mut out = tar::Builder::new(Vec::new());
+    for entry in tar::Archive::new(bytes.as_slice()).entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        if name == "manifest.json" {
+            let mut manifest: serde_json::Value = serde_json::from_slice(&data).unwrap();
+            manifest["schema_version"] = serde_json::json!(trangtin::store::SCHEMA_VERSION + 1);
+            data = serde_json::to_vec(&manifest).unwrap();
+        }
+        let mut header = entry.header().clone();
+        header.set_size(data.len() as u64);
+        header.set_cksum();
+        out.append(&header, data.as_slice()).unwrap();
+    }
+    let newer = dir.path().join("newer.tar.zst");
+    std::fs::write(
+        &newer,
+        zstd::encode_all(out.into_inner().unwrap().as_slice(), 3).unwrap(),
+    )
+    .unwrap();
+    let target = dir.path().join("restored");
+    let refused = trangtin(&target, &["restore", newer.to_str().unwrap()], "");
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("newer than this program"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!target.exists(), "nothing written");
 }
