@@ -54,18 +54,7 @@ fn seed(data: &std::path::Path, entries: usize, blob_mib: usize) {
     let (store, _) = Store::open(data).expect("store");
     let now = jiff::Timestamp::now();
     store
-        .write_blocking(|tx| {
-            content::put_category(
-                tx,
-                &Category {
-                    slug: "tin".into(),
-                    name: "Tin".into(),
-                    description: String::new(),
-                    order: 0,
-                },
-                now,
-            )
-        })
+        .write_blocking(|tx| content::put_category(tx, &Category::new("tin", "Tin"), now))
         .expect("category");
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut made = 0;

@@ -12,6 +12,11 @@ use crate::store;
 #[cfg(test)]
 use crate::store::Store;
 
+/// The default tree's section the demo's news sections go under.
+const DEMO_NEWS_PARENT: &str = "tin-tuc-su-kien";
+/// The default tree's section of the standing pages.
+const DEMO_PAGES_SECTION: &str = "gioi-thieu";
+
 #[derive(RustEmbed)]
 #[folder = "$CARGO_MANIFEST_DIR/assets/demo"]
 struct DemoFiles;
@@ -50,6 +55,7 @@ pub struct Kinds {
     projects: Vec<toml::Table>,
     magazines: Vec<toml::Table>,
     people: Vec<toml::Table>,
+    consultations: Vec<toml::Table>,
     schedule: Vec<DemoScheduleItem>,
 }
 
@@ -462,7 +468,9 @@ pub fn seed_kinds(
             "plans" => &kinds.plans,
             "projects" => &kinds.projects,
             "magazines" => &kinds.magazines,
-            _ => &kinds.people,
+            "consultations" => &kinds.consultations,
+            "people" => &kinds.people,
+            other => return Err(Error::Parse(format!("kinds.toml has no table {other}"))),
         };
         seed_records(tx, blobs, shape, rows, now)?;
     }
@@ -486,18 +494,17 @@ pub fn seed(
 ) -> Result<(), Error> {
     {
         site::save(tx, &demo.site, now)?;
+        // The demo's news sections go under the default tree's news heading.
         for (order, c) in demo.categories.iter().enumerate() {
-            content::put_category(
-                tx,
-                &Category {
-                    slug: c.slug.clone(),
-                    name: c.name.clone(),
-                    description: c.description.clone(),
-                    order: order as u32,
-                },
-                now,
-            )?;
+            let mut section = Category::new(&c.slug, &c.name);
+            section.description.clone_from(&c.description);
+            section.parent = Some(DEMO_NEWS_PARENT.to_string());
+            section.order = 10 + order as u32;
+            section.in_menu = true;
+            section.retention_years = Some(5);
+            content::put_category(tx, &section, now)?;
         }
+        content::sections::refresh_menu(tx, "", now)?;
         let entries = demo
             .articles
             .iter()
@@ -544,10 +551,18 @@ pub fn seed(
                 record: Default::default(),
                 schedule: None,
             };
+            let category = match kind {
+                // The standing pages make up the default tree's introduction.
+                Kind::Page => e
+                    .category
+                    .clone()
+                    .or_else(|| Some(DEMO_PAGES_SECTION.to_string())),
+                _ => e.category.clone(),
+            };
             let new = NewEntry {
                 kind,
                 slug: e.slug.clone(),
-                category: e.category.clone(),
+                category,
                 unit: None,
                 featured: e.featured,
             };
@@ -598,11 +613,14 @@ mod tests {
         ] {
             assert!(demo.pages.iter().any(|p| p.slug == page), "no page {page}");
         }
-        let labels: Vec<&str> = demo.site.menu.iter().map(|m| m.label.as_str()).collect();
+        let mut site = demo.site.clone();
+        site.sections_menu = content::sections::menu(&content::sections::default_tree().unwrap());
+        let menu = site.shown_menu();
+        let labels: Vec<&str> = menu.iter().map(|m| m.label.as_str()).collect();
         for label in [
             "Trang chủ",
             "Giới thiệu",
-            "Tin tức",
+            "Tin tức – Sự kiện",
             "Văn bản",
             "Thủ tục hành chính",
             "Sơ đồ trang",
@@ -627,7 +645,10 @@ mod tests {
         let demo = load().unwrap();
         let blobs = store.blobs.clone();
         store
-            .write_blocking(|tx| seed(tx, &blobs, &demo, Timestamp::now()))
+            .write_blocking(|tx| -> Result<(), Error> {
+                content::sections::seed_default(tx, Timestamp::now())?;
+                seed(tx, &blobs, &demo, Timestamp::now())
+            })
             .unwrap();
         let news = store
             .read_blocking(|tx| {

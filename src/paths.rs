@@ -8,6 +8,8 @@ pub const HOME: &str = "/";
 pub const NEWS: &str = "/tin-tuc";
 pub const SITEMAP: &str = "/so-do-trang";
 pub const SEARCH: &str = "/tim-kiem";
+/// The list of disclosed information (C13, O8).
+pub const DISCLOSURE: &str = "/cong-khai";
 /// The accessibility statement: shortcuts and display preferences.
 pub const ACCESSIBILITY: &str = "/tro-nang";
 /// The query parameter that carries a page number.

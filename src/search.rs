@@ -453,16 +453,7 @@ mod tests {
         let now = jiff::Timestamp::now();
         store
             .write_blocking(|tx| -> Result<(), content::Error> {
-                content::put_category(
-                    tx,
-                    &Category {
-                        slug: "tin".into(),
-                        name: "Tin".into(),
-                        description: String::new(),
-                        order: 0,
-                    },
-                    now,
-                )?;
+                content::put_category(tx, &Category::new("tin", "Tin"), now)?;
                 for (slug, title, body) in docs {
                     let entry = content::create(
                         tx,

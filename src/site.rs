@@ -39,8 +39,13 @@ pub struct SiteSettings {
     /// Blob hash of the logo or emblem; the header keeps a slot for it either way.
     #[serde(default)]
     pub logo: Option<String>,
+    /// Links of the main menu besides the sections' (all of it in folders older than
+    /// sections).
     #[serde(default)]
     pub menu: Vec<MenuItem>,
+    /// The menu the approved sections make (`content::sections::menu`).
+    #[serde(default)]
+    pub sections_menu: Vec<MenuItem>,
     /// Which blocks the home page shows.
     #[serde(default)]
     pub home: HomeBlocks,
@@ -225,7 +230,7 @@ pub fn check(site: &SiteSettings) -> Vec<Invalid> {
     };
     let mut items: Vec<&MenuItem> = site.menu.iter().collect();
     items.extend(site.menu.iter().flat_map(|m| m.children.iter()));
-    if site.menu.is_empty() {
+    if site.menu.is_empty() && site.sections_menu.is_empty() {
         out.push(Invalid {
             field: "menu",
             message: "Trình đơn chính cần ít nhất một mục.".into(),
@@ -287,6 +292,7 @@ pub fn draft(tx: &impl Tx) -> Result<Option<Draft>, store::Error> {
 /// Saves a checked draft (replacing any earlier one) and records it in the audit trail.
 pub fn propose(tx: &WriteTransaction, draft: &Draft) -> Result<(), store::Error> {
     store::meta_put(tx, DRAFT_KEY, draft)?;
+    crate::ops::checklist::note_look_proposed(tx, draft.at)?;
     crate::audit::append(
         tx,
         crate::audit::Event::new(&draft.by, "settings_draft_saved", KEY),
@@ -303,9 +309,11 @@ pub fn approve(
     seen: jiff::Timestamp,
     now: jiff::Timestamp,
 ) -> Result<Option<SiteSettings>, store::Error> {
-    let Some(draft) = draft(tx)?.filter(|d| d.at == seen) else {
+    let Some(mut draft) = draft(tx)?.filter(|d| d.at == seen) else {
         return Ok(None);
     };
+    // The menu the sections make is theirs: the look's draft keeps the live one.
+    draft.settings.sections_menu = load(tx)?.sections_menu;
     save_as(tx, &draft.settings, by, now)?;
     crate::store::META.remove(tx, DRAFT_KEY)?;
     Ok(Some(draft.settings))
@@ -340,6 +348,29 @@ pub struct MenuItem {
 }
 
 impl SiteSettings {
+    /// The main menu as shown: home, the sections', then the other links (a folder
+    /// older than sections has only the last, which already starts with home).
+    pub fn shown_menu(&self) -> Vec<MenuItem> {
+        if self.sections_menu.is_empty() {
+            return self.menu.clone();
+        }
+        let mut menu = vec![MenuItem {
+            label: "Trang chủ".into(),
+            href: "/".into(),
+            children: Vec::new(),
+        }];
+        menu.extend(self.sections_menu.iter().cloned());
+        let taken = |href: &str| menu.iter().any(|m| m.href == href);
+        let extra: Vec<MenuItem> = self
+            .menu
+            .iter()
+            .filter(|m| !taken(&m.href))
+            .cloned()
+            .collect();
+        menu.extend(extra);
+        menu
+    }
+
     /// The header and footer facts the law requires (F5, F6) that are still empty.
     pub fn missing_required(&self) -> Vec<&'static str> {
         [
@@ -375,6 +406,16 @@ pub fn save(
     now: jiff::Timestamp,
 ) -> Result<(), store::Error> {
     save_as(tx, site, "", now)
+}
+
+/// Saves settings the program changed itself (the menu the sections make), as `by`.
+pub fn save_by(
+    tx: &WriteTransaction,
+    site: &SiteSettings,
+    by: &str,
+    now: jiff::Timestamp,
+) -> Result<(), store::Error> {
+    save_as(tx, site, by, now)
 }
 
 fn save_as(

@@ -27,6 +27,8 @@ pub enum Error {
     Store(#[from] store::Error),
     #[error("cannot seed the demo content: {0}")]
     Demo(String),
+    #[error("cannot seed the default sections: {0}")]
+    Content(#[from] crate::content::Error),
     #[error("templates: {0}")]
     Render(#[from] crate::render::Error),
     #[error("accounts: {0}")]
@@ -369,6 +371,8 @@ fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<bootstrap:
     let today = now.to_zoned_datetime(crate::format::vietnam()).date();
     store.write_blocking(move |tx| -> Result<Vec<bootstrap::Made>, Error> {
         let mut accounts = Vec::new();
+        // Every site starts with the law's structure; the demo only fills it.
+        crate::content::sections::seed_default(tx, now)?;
         if let Some((demo, kinds)) = &demo {
             demo::seed(tx, &blobs, demo, now).map_err(|e| Error::Demo(e.to_string()))?;
             demo::seed_kinds(tx, &blobs, kinds, now).map_err(|e| Error::Demo(e.to_string()))?;

@@ -28,6 +28,8 @@ pub struct Rules {
     pub project: u32,
     /// S&T tasks and programmes (D5).
     pub task: u32,
+    /// Statistics, from the head's decision to publish them (D6).
+    pub statistic: u32,
     /// Standing pages not reviewed for this many months are listed (D1).
     pub review_months: u32,
 }
@@ -41,6 +43,7 @@ impl Default for Rules {
             plan: 10,
             project: 10,
             task: 20,
+            statistic: 10,
             review_months: 6,
         }
     }
@@ -77,12 +80,19 @@ fn rule_for(
     entry: &Entry,
     revision: &Revision,
     agency: &[&str],
+    section_days: Option<u32>,
 ) -> Option<(u32, Date)> {
     let fields = &revision.fields;
     let legal_issued = fields.legal.as_ref().map(|l| l.issued);
-    let source = fields.source_date.or(legal_issued)?;
+    let decided = fields
+        .record
+        .get(super::record::DECIDED_ON)
+        .and_then(|d| d.parse::<Date>().ok());
+    let source = fields.source_date.or(legal_issued).or(decided)?;
     let days = match entry.kind {
-        Kind::Article => rules.article,
+        // A section may set its own rule (guidance on laws: D2).
+        Kind::Article => section_days.unwrap_or(rules.article),
+        Kind::Statistic => rules.statistic,
         Kind::LegalDocument => {
             let issuer = fields
                 .legal
@@ -119,6 +129,11 @@ pub fn late(
     today: Date,
 ) -> Result<Vec<Timeliness>, store::Error> {
     let mut out = Vec::new();
+    let section_days: std::collections::HashMap<String, u32> = super::tables::CATEGORIES
+        .values(tx)?
+        .into_iter()
+        .filter_map(|c| Some((c.slug, c.deadline_days?)))
+        .collect();
     for entry in super::tables::ENTRIES.values(tx)? {
         if entry.state == State::Withdrawn {
             continue;
@@ -127,7 +142,12 @@ pub fn late(
         let Some(revision) = super::tables::REVISIONS.get(tx, revision_id.0)? else {
             continue;
         };
-        let Some((days, source)) = rule_for(rules, &entry, &revision, agency) else {
+        let days_of_section = entry
+            .category
+            .as_ref()
+            .and_then(|c| section_days.get(c).copied());
+        let Some((days, source)) = rule_for(rules, &entry, &revision, agency, days_of_section)
+        else {
             continue;
         };
         let year_ago = today

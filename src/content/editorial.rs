@@ -83,10 +83,23 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
             problem("source", "Vui lòng ghi nguồn tin.");
         }
     }
-    if let Some(category) = draft.category.as_deref().filter(|c| !c.is_empty())
-        && super::tables::CATEGORIES.get(tx, category)?.is_none()
-    {
-        problem("category", "Chuyên mục không tồn tại.");
+    if let Some(category) = draft.category.as_deref().filter(|c| !c.is_empty()) {
+        match super::tables::CATEGORIES.get(tx, category)? {
+            None => problem("category", "Chuyên mục không tồn tại."),
+            Some(c) if c.retired_into.is_some() => problem(
+                "category",
+                "Chuyên mục này đã thôi sử dụng; vui lòng chọn chuyên mục khác.",
+            ),
+            Some(c) if !c.kinds.contains(&kind) => problem(
+                "category",
+                &format!(
+                    "Chuyên mục “{}” không nhận loại nội dung “{}”.",
+                    c.name,
+                    kind.label()
+                ),
+            ),
+            Some(_) => {}
+        }
     }
     let body_html = super::sanitize::clean(&draft.body_html);
     if super::sanitize::images_without_alt(&body_html) > 0 {
@@ -578,9 +591,11 @@ fn go_live(tx: &WriteTransaction, entry: &mut Entry, now: Timestamp) -> Result<(
     unlist(tx, entry)?;
     entry.published = Some(approved.id);
     entry.published_at = Some(entry.published_at.unwrap_or(now));
-    // What the approved revision asked for takes effect now, with it.
+    // What the approved revision asked for takes effect now, with it (in the section
+    // that took over, if the one it names was retired meanwhile).
     if let Some(category) = &approved.fields.category {
-        entry.category = Some(category.clone());
+        entry.category =
+            Some(super::sections::current(tx, category)?.unwrap_or_else(|| category.clone()));
     }
     entry.featured = approved.fields.featured;
     entry.live_approval = entry.approval.take();

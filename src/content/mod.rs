@@ -12,6 +12,7 @@ pub mod procedure;
 pub mod record;
 pub mod sanitize;
 pub mod schedule;
+pub mod sections;
 pub mod slug;
 
 pub use ops::{
@@ -61,6 +62,8 @@ pub enum Kind {
     Consultation,
     /// A page in English (C18): the introduction and the like, under `/en/`.
     EnglishPage,
+    /// Statistics (C12): data and reports with their method and period.
+    Statistic,
 }
 
 impl Kind {
@@ -78,6 +81,7 @@ impl Kind {
         Kind::Answer,
         Kind::Consultation,
         Kind::EnglishPage,
+        Kind::Statistic,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +99,7 @@ impl Kind {
             Kind::Answer => "answer",
             Kind::Consultation => "consultation",
             Kind::EnglishPage => "english_page",
+            Kind::Statistic => "statistic",
         }
     }
 
@@ -114,6 +119,7 @@ impl Kind {
             Kind::Answer => "/hoi-dap",
             Kind::Consultation => "/lay-y-kien",
             Kind::EnglishPage => "/en",
+            Kind::Statistic => "/thong-ke",
         }
     }
 
@@ -141,6 +147,7 @@ impl Kind {
             Kind::Answer => "Hỏi – đáp",
             Kind::Consultation => "Lấy ý kiến dự thảo",
             Kind::EnglishPage => "Trang tiếng Anh",
+            Kind::Statistic => "Thống kê",
         }
     }
 
@@ -317,15 +324,84 @@ pub struct Attachment {
     pub content_type: String,
 }
 
+/// A section (chuyên mục): a place in the site's structure that citizens navigate and
+/// editors publish into. `sections` manages the tree; the fields the law asks for have
+/// defaults that read the rows of folders older than them as they were.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Category {
     pub slug: String,
     pub name: String,
     #[serde(default)]
     pub description: String,
-    /// Position in menus and on the home page.
+    /// Position among its siblings, in menus and on the home page.
     #[serde(default)]
     pub order: u32,
+    /// The section it sits under (two levels at most).
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// The kinds of entry it holds; none: a heading over its children.
+    #[serde(default = "articles")]
+    pub kinds: Vec<Kind>,
+    /// A fixed address it leads to instead of its own list (a form, the sitemap).
+    #[serde(default)]
+    pub href: Option<String>,
+    #[serde(default)]
+    pub in_menu: bool,
+    #[serde(default = "yes")]
+    pub on_home: bool,
+    /// Working days from the source document's date to publication (D1–D7); none: the
+    /// kind's rule in `[deadlines]`.
+    #[serde(default)]
+    pub deadline_days: Option<u32>,
+    /// How, when and for how long its information is disclosed (C13, O6, O8).
+    #[serde(default)]
+    pub disclosure: Disclosure,
+    /// Years its items stay online at least (O6, O7); none: while in force.
+    #[serde(default)]
+    pub retention_years: Option<u32>,
+    /// Set when the section was retired: its entries moved there, and its addresses
+    /// answer 301 to that section's.
+    #[serde(default)]
+    pub retired_into: Option<String>,
+}
+
+/// What the generated list of disclosed information says of a section; an empty text
+/// is worked out from the section's other settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Disclosure {
+    pub form: String,
+    pub timing: String,
+    pub period: String,
+}
+
+fn articles() -> Vec<Kind> {
+    vec![Kind::Article]
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Category {
+    /// A section of articles with every other setting at its default.
+    pub fn new(slug: &str, name: &str) -> Category {
+        Category {
+            slug: slug.to_string(),
+            name: name.to_string(),
+            description: String::new(),
+            order: 0,
+            parent: None,
+            kinds: articles(),
+            href: None,
+            in_menu: false,
+            on_home: true,
+            deadline_days: None,
+            disclosure: Disclosure::default(),
+            retention_years: None,
+            retired_into: None,
+        }
+    }
 }
 
 /// One step in an entry's editorial record: who did what, in which capacity, to which
@@ -523,12 +599,7 @@ mod tests {
             .write_blocking(|tx| {
                 put_category(
                     tx,
-                    &Category {
-                        slug: "tin".into(),
-                        name: "Tin".into(),
-                        description: String::new(),
-                        order: 0,
-                    },
+                    &Category::new("tin", "Tin"),
                     jiff::Timestamp::UNIX_EPOCH,
                 )
             })

@@ -311,10 +311,10 @@ pub fn category(tx: &impl Tx, slug: &str) -> Result<Option<Category>, Error> {
     Ok(tables::CATEGORIES.get(tx, slug)?)
 }
 
-/// Categories in display order.
+/// The sections in use (not retired), in tree order.
 pub fn categories(tx: &impl Tx) -> Result<Vec<Category>, Error> {
-    let mut all = tables::CATEGORIES.values(tx)?;
-    all.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.name.cmp(&b.name)));
+    let mut all = super::sections::all(tx)?;
+    all.retain(|c| c.retired_into.is_none());
     Ok(all)
 }
 

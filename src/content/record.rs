@@ -277,7 +277,31 @@ pub const SPECS: &[KindSpec] = &[
         files_required_when: None,
         intro: "Dự thảo văn bản, chính sách đang lấy ý kiến nhân dân: đọc toàn văn, gửi ý kiến trước ngày kết thúc. Ý kiến được duyệt trước khi hiển thị.",
     },
+    KindSpec {
+        kind: Kind::Statistic,
+        fields: &[
+            filtered(required("field", "Lĩnh vực", FieldType::Text)),
+            column(required("period", "Kỳ số liệu", FieldType::Text)),
+            column(required("unit", "Đơn vị thực hiện", FieldType::Text)),
+            required("method", "Phương pháp thống kê", FieldType::LongText),
+            column(required(
+                DECIDED_ON,
+                "Ngày lãnh đạo quyết định công bố",
+                FieldType::Date,
+            )),
+            field("analysis", "Phân tích, nhận xét", FieldType::LongText),
+        ],
+        date_order: &[],
+        sort_by: DECIDED_ON,
+        files_label: "Số liệu, báo cáo thống kê",
+        files_required_when: Some(("period", "")),
+        intro: "Số liệu, báo cáo thống kê về khoa học và công nghệ: phương pháp, kỳ số liệu, phân tích và tệp dữ liệu.",
+    },
 ];
+
+/// The field of a statistic the D6 deadline counts from: the day the head decided to
+/// publish it.
+pub const DECIDED_ON: &str = "decided_on";
 
 /// The field of an answer that puts it on the public Q&A list; other answers reach
 /// only the person who asked.

@@ -132,6 +132,20 @@ impl HttpError {
     }
 }
 
+/// A 301 to `location`: an address that moved for good (a retired section).
+pub fn moved_permanently(location: &str) -> Response {
+    match axum::http::HeaderValue::from_str(location) {
+        Ok(value) => (
+            StatusCode::MOVED_PERMANENTLY,
+            [(axum::http::header::LOCATION, value)],
+        )
+            .into_response(),
+        Err(_) => {
+            HttpError::Internal(format!("bad redirect location {location:?}")).into_response()
+        }
+    }
+}
+
 /// A 303 to `location`: the answer to every successful form post.
 pub fn see_other(location: &str) -> Response {
     match axum::http::HeaderValue::from_str(location) {

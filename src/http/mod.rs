@@ -45,6 +45,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/en/", get(public::english_index))
         .route("/en/{slug}", get(public::english_page))
         .route("/so-do-trang", get(public::sitemap))
+        .route(crate::paths::DISCLOSURE, get(public::disclosure))
         .route("/tim-kiem", get(public::search))
         .route("/van-ban", get(public::documents))
         .route("/van-ban/{slug}", get(public::document))

@@ -88,6 +88,9 @@ pub struct Facts {
     /// The database file as `Store::examine` found it just now.
     #[serde(default)]
     pub storage: crate::store::Examination,
+    /// What the first-run checklist finds in the store.
+    #[serde(default)]
+    pub checklist: Option<crate::ops::checklist::State>,
 }
 
 impl Response {
@@ -274,15 +277,19 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                     crate::backup::schedule::last_run(tx)?,
                     crate::integrity::latest(tx)?,
                     crate::audit::newest(tx)?.map(|r| r.at),
+                    crate::ops::checklist::state(tx)?,
                 ))
             });
             // A damaged file still gets its examination reported.
-            let (last_backup, latest_check, newest_audit) = read.unwrap_or_else(|e| {
-                storage
-                    .problems
-                    .push(format!("reading the backup and check records failed: {e}"));
-                (None, None, None)
-            });
+            let (last_backup, latest_check, newest_audit, checklist) = match read {
+                Ok((backup, check, audit, checklist)) => (backup, check, audit, Some(checklist)),
+                Err(e) => {
+                    storage
+                        .problems
+                        .push(format!("reading the backup and check records failed: {e}"));
+                    (None, None, None, None)
+                }
+            };
             Ok(Response {
                 ok: true,
                 message: String::new(),
@@ -293,6 +300,7 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                     latest_check,
                     newest_audit,
                     storage,
+                    checklist,
                 }),
             })
         }

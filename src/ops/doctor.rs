@@ -53,6 +53,14 @@ pub fn run(config: &Config, facts: Option<&Facts>, now: Timestamp) -> Vec<Check>
     match facts {
         Some(facts) => {
             checks.extend(storage(&facts.storage));
+            if let Some(state) = &facts.checklist {
+                checks.extend(crate::ops::checklist::items(state, config).into_iter().map(
+                    |item| {
+                        let what = format!("first-run checklist: {}", item.english);
+                        if item.done { ok(what) } else { warn(what) }
+                    },
+                ));
+            }
             checks.extend(backups(config, facts, now));
             checks.push(integrity(facts, now));
         }

@@ -235,12 +235,7 @@ mod tests {
         let r = renderer();
         let site = site();
         let p = published();
-        let categories = vec![crate::content::Category {
-            slug: "tin".into(),
-            name: "Tin hoạt động".into(),
-            description: String::new(),
-            order: 0,
-        }];
+        let categories = vec![crate::content::Category::new("tin", "Tin hoạt động")];
         let card = Card::new(&p, &categories);
         let list = PageOf {
             items: vec![p.clone()],
@@ -292,6 +287,8 @@ mod tests {
                         pagination: Pagination::new("/tin-tuc", &list),
                         feed: "/rss/tin-tuc.xml".into(),
                         categories: vec![Link::category(&categories[0])],
+                        parent: None,
+                        children: Vec::new(),
                     },
                 )
                 .unwrap(),
@@ -539,6 +536,20 @@ mod tests {
             (
                 "errors/404.html",
                 r.render("errors/404.html", &error(404)).unwrap(),
+            ),
+            (
+                "public/disclosure.html",
+                r.render(
+                    "public/disclosure.html",
+                    &crate::render::views::DisclosureView {
+                        layout: layout("Danh mục thông tin công khai"),
+                        rows: crate::content::sections::disclosure_list(
+                            &crate::content::sections::default_tree().unwrap(),
+                            &crate::content::deadlines::Rules::default(),
+                        ),
+                    },
+                )
+                .unwrap(),
             ),
             (
                 "errors/500.html",

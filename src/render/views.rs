@@ -43,8 +43,10 @@ impl Layout {
         } else {
             site.tagline.clone()
         };
+        let mut site = site.clone();
+        site.menu = site.shown_menu();
         Layout {
-            site: site.clone(),
+            site,
             title: title.to_string(),
             description,
             path: path.to_string(),
@@ -158,10 +160,11 @@ pub struct Link {
 }
 
 impl Link {
+    /// A section, at its address (its own list, its kind's register or a fixed page).
     pub fn category(c: &Category) -> Link {
         Link {
             label: c.name.clone(),
-            url: paths::category(&c.slug),
+            url: crate::content::sections::address(c),
         }
     }
 }
@@ -319,10 +322,20 @@ pub struct BannerView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct DisclosureView {
+    pub layout: Layout,
+    pub rows: Vec<crate::content::sections::Disclosed>,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct ListView {
     pub layout: Layout,
     pub heading: String,
     pub description: String,
+    /// The section above this one, for the breadcrumb.
+    pub parent: Option<Link>,
+    /// The sections under this one.
+    pub children: Vec<Link>,
     pub items: Vec<Card>,
     pub pagination: Pagination,
     pub categories: Vec<Link>,

@@ -5,7 +5,7 @@ use crate::support::{TestServer, first_link};
 const MENU: &[&str] = &[
     "Trang chủ",
     "Giới thiệu",
-    "Tin tức",
+    "Tin tức – Sự kiện",
     "Văn bản",
     "Thủ tục hành chính",
     "Sơ đồ trang",
@@ -49,7 +49,7 @@ async fn header_and_footer_come_from_site_settings() {
     site.responsible_person = "Bà Nguyễn Thị Kiểm Tra".into();
     site.menu.push(trangtin::site::MenuItem {
         label: "Hỏi đáp thử".into(),
-        href: "/hoi-dap".into(),
+        href: "/gop-y".into(),
         children: vec![],
     });
     let now = server.app.clock.now();

@@ -18,8 +18,10 @@ mod questions;
 mod resources;
 mod routes;
 mod second_factor;
+mod sections;
 mod sessions;
 mod site;
+mod start;
 mod views;
 
 use std::sync::Arc;
@@ -70,6 +72,9 @@ pub enum Capability {
     Board,
     /// Who may propose a change to the site's look: administrators and the Board.
     SiteLook,
+    /// Who may see the look and the sections, drafts included: those who may propose
+    /// a change, and the leadership.
+    SiteLookView,
     /// Editorial staff: writers, the Board and publishers (not administrators alone).
     Editorial,
     Administrator,
@@ -98,6 +103,9 @@ impl Capability {
             Capability::SiteLook => [Role::Administrator, Role::BoardHead, Role::BoardMember]
                 .iter()
                 .any(|r| roles.contains(r)),
+            Capability::SiteLookView => {
+                Capability::SiteLook.admits(roles) || roles.contains(&Role::Leadership)
+            }
             Capability::Administrator => roles.contains(&Role::Administrator),
         }
     }
@@ -337,6 +345,18 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
     let Some((session, user, actor, required, enrolled, mut alerts)) = found else {
         return Ok(None);
     };
+    if user.roles.contains(&Role::Administrator) {
+        let state = app.store.read(crate::ops::checklist::state).await?;
+        let left = crate::ops::checklist::items(&state, &app.config)
+            .iter()
+            .filter(|i| !i.done)
+            .count();
+        if left > 0 {
+            alerts.push(format!(
+                "Trang mới còn {left} việc cần làm trước khi đưa vào sử dụng: xem mục “Bắt đầu”."
+            ));
+        }
+    }
     if app.store.write_fault().is_some() {
         alerts.push(
             "Hệ thống tạm thời không ghi được dữ liệu (thường do ổ đĩa máy chủ đầy): mọi thao tác lưu đều bị từ chối, dữ liệu đã lưu vẫn an toàn. Hệ thống tự hoạt động lại khi ổ đĩa có chỗ trống; quản trị viên hãy giải phóng dung lượng."

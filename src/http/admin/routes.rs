@@ -14,7 +14,8 @@ use axum::routing::{MethodRouter, get, post};
 use super::{
     Capability, LOGIN, PASSWORD, PREFIX, SECOND_FACTOR, SECOND_FACTOR_LOGIN, UPLOAD,
     UPLOAD_MAX_BYTES, account, audit, backups, comments, deadlines, entries, integrity, media,
-    messages, people, questions, resources, second_factor, sessions, signed_in, site,
+    messages, people, questions, resources, second_factor, sections, sessions, signed_in, site,
+    start,
 };
 use crate::app::App;
 use crate::http::error::HttpError;
@@ -98,11 +99,17 @@ fn action(
 /// The table. Menu links appear in the order of their rows.
 static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
     use Capability::{
-        Administrator, Anyone, Board, BoardHead, Editorial, PasswordAccepted, SiteLook, Staff,
-        Writer,
+        Administrator, Anyone, Board, BoardHead, Editorial, PasswordAccepted, SiteLook,
+        SiteLookView, Staff, Writer,
     };
     vec![
         menu("Việc của tôi", PREFIX, Staff, || get(entries::inbox)),
+        menu("Bắt đầu", start::PATH, Administrator, || {
+            get(start::checklist_page)
+        }),
+        action(start::IMPORT_DONE, Administrator, || {
+            post(start::mark_import_done)
+        }),
         menu("Danh sách bài", "/quan-tri/bai-viet", Staff, || {
             get(entries::list_entries)
         }),
@@ -233,12 +240,21 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         action("/quan-tri/kiem-tra/bao-cao/{id}", Board, || {
             post(integrity::handle_report)
         }),
-        menu("Giao diện trang", site::PATH, SiteLook, || {
+        menu("Chuyên mục", sections::PATH, SiteLookView, || {
+            get(sections::list)
+        }),
+        action(sections::PATH, SiteLook, || post(sections::save)),
+        action(sections::MOVE, SiteLook, || post(sections::reorder)),
+        action(sections::RETIRE, SiteLook, || post(sections::retire)),
+        page(sections::PREVIEW, SiteLookView, || get(sections::preview)),
+        action(sections::APPROVE, BoardHead, || post(sections::approve)),
+        action(sections::RETURN, BoardHead, || post(sections::return_draft)),
+        menu("Giao diện trang", site::PATH, SiteLookView, || {
             get(site::look)
         }),
         action(site::PATH, SiteLook, || post(site::save_draft)),
-        page(site::PREVIEW, SiteLook, || get(site::preview)),
-        page(site::PREVIEW_CSS, SiteLook, || get(site::preview_css)),
+        page(site::PREVIEW, SiteLookView, || get(site::preview)),
+        page(site::PREVIEW_CSS, SiteLookView, || get(site::preview_css)),
         action(site::APPROVE, BoardHead, || post(site::approve_draft)),
         action(site::RETURN, BoardHead, || post(site::return_draft)),
         menu("Hỏi – đáp", questions::PATH, Staff, || {

@@ -138,6 +138,8 @@ fn from_form(form: &FormData) -> SiteSettings {
         tagline: text("tagline"),
         logo: Some(text("logo")).filter(|l| !l.is_empty()),
         menu,
+        // The sections' menu is not the look's to change (see `site::approve`).
+        sections_menu: Vec::new(),
         home: HomeBlocks {
             featured: form.has("home_featured"),
             latest: form.has("home_latest"),
@@ -185,6 +187,7 @@ struct LookView {
     values: Values,
     errors: Vec<FieldError>,
     draft: Option<DraftInfo>,
+    may_change: bool,
     may_approve: bool,
     images: Vec<ImageChoice>,
 }
@@ -287,6 +290,7 @@ async fn look_page(
             version: d.at.to_string(),
             changes: changes(&live, &d.settings),
         }),
+        may_change: super::Capability::SiteLook.admits(&staff.user.roles),
         may_approve: staff.user.roles.contains(&Role::BoardHead),
         images,
     };
@@ -378,7 +382,10 @@ pub async fn return_draft(
 async fn draft_or_live(app: &Arc<App>) -> Result<(SiteSettings, bool), HttpError> {
     let (live, draft) = app.store.read(site::live_and_draft).await?;
     Ok(match draft {
-        Some(d) => (d.settings, true),
+        Some(mut d) => {
+            d.settings.sections_menu = live.sections_menu;
+            (d.settings, true)
+        }
         None => (live, false),
     })
 }

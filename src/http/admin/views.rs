@@ -109,6 +109,11 @@ fn flash(code: &str) -> Option<&'static str> {
         "da-luu-giao-dien" => "Đã lưu bản nháp giao diện; bản nháp chờ Trưởng Ban biên tập duyệt.",
         "da-duyet-giao-dien" => "Đã duyệt: giao diện mới đã được áp dụng trên trang.",
         "da-tra-lai-giao-dien" => "Đã trả lại bản nháp giao diện.",
+        "da-luu-chuyen-muc" => {
+            "Đã lưu vào bản nháp cây chuyên mục; bản nháp chờ Trưởng Ban biên tập duyệt."
+        }
+        "da-duyet-chuyen-muc" => "Đã duyệt: cây chuyên mục mới đã được áp dụng trên trang.",
+        "da-tra-lai-chuyen-muc" => "Đã trả lại bản nháp cây chuyên mục.",
         "khong-co-ban-nhap" => {
             "Bản nháp đã thay đổi hoặc không còn: hãy xem lại bản nháp hiện tại trước khi duyệt."
         }

@@ -245,7 +245,10 @@ fn fixed_urls(tx: &impl crate::store::Tx) -> Result<Option<Urls>, content::Error
         newest_overall = newest_overall.max(newest);
         lists.push((kind.list_url().to_string(), newest));
     }
-    for category in content::categories(tx)? {
+    for category in content::categories(tx)?
+        .into_iter()
+        .filter(content::sections::has_own_list)
+    {
         let newest = content::list_published(tx, content::List::Category(&category.slug), 1, 1)?
             .items
             .first()

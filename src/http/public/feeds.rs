@@ -450,6 +450,21 @@ pub async fn category_feed(
         .strip_suffix(".xml")
         .ok_or(HttpError::NotFound)?
         .to_string();
+    // A retired section's feed answers with its successor's.
+    let lookup = slug.clone();
+    let successor = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let all = content::sections::all(tx)?;
+            Ok(content::sections::resolve(&all, &lookup)
+                .filter(|now| now.slug != lookup)
+                .map(|now| now.slug.clone()))
+        })
+        .await?;
+    if let Some(now) = successor {
+        let to = format!("/rss/chuyen-muc/{now}.xml");
+        return Ok(crate::http::error::moved_permanently(&to));
+    }
     let origin = origin(&app, &headers);
     let key = format!("{origin}/rss/chuyen-muc/{slug}.xml");
     cached_as(&app, &headers, key, RSS_TYPE, || {

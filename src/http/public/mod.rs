@@ -34,8 +34,8 @@ pub use feeds::{
 };
 pub use files::file;
 pub use pages::{
-    accessibility, article, category, english_index, english_page, entry_view, home, news, page,
-    render_home_with, sitemap,
+    accessibility, article, category, disclosure, english_index, english_page, entry_view, home,
+    news, page, render_home_with, sitemap,
 };
 pub use procedures::{procedure, procedures};
 pub use schedule::{week, week_entry};

@@ -13,8 +13,8 @@ use crate::http::error::HttpError;
 use crate::http::params::Params;
 use crate::paths;
 use crate::render::views::{
-    Card, EntryPage, EntryView, HomeView, Layout, Link, ListView, Pagination, PlainView, Section,
-    SitemapSection, SitemapView, find_category,
+    Card, DisclosureView, EntryPage, EntryView, HomeView, Layout, Link, ListView, Pagination,
+    PlainView, Section, SitemapSection, SitemapView, find_category,
 };
 use crate::site::{self, SiteSettings};
 
@@ -44,6 +44,20 @@ pub async fn category(
     query: Params,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
+    // A retired section, or one that leads elsewhere, answers with where it is now.
+    let lookup = slug.clone();
+    let elsewhere = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let all = content::sections::all(tx)?;
+            Ok(content::sections::resolve(&all, &lookup)
+                .filter(|now| now.slug != lookup || !content::sections::has_own_list(now))
+                .map(content::sections::address))
+        })
+        .await?;
+    if let Some(address) = elsewhere {
+        return Ok(crate::http::error::moved_permanently(&address));
+    }
     let page = query.page()?;
     let key = paths::list_page(&paths::category(&slug), page);
     cached(&app, &headers, key, || {
@@ -148,6 +162,34 @@ pub async fn accessibility(
     .await
 }
 
+/// `GET /cong-khai`: the list of disclosed information (C13, O8), made from the
+/// sections' settings, so it says what the site does.
+pub async fn disclosure(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    cached(&app, &headers, paths::DISCLOSURE.into(), || async {
+        let (site, sections) = app
+            .store
+            .read(|tx| -> Result<_, content::Error> {
+                Ok((site::load(tx)?, content::categories(tx)?))
+            })
+            .await?;
+        let view = DisclosureView {
+            layout: Layout::new(
+                &site,
+                app.origin(),
+                "Danh mục thông tin công khai",
+                paths::DISCLOSURE,
+            )
+            .with_site_dublin_core(),
+            rows: content::sections::disclosure_list(&sections, &app.config.deadlines),
+        };
+        Ok(app.renderer.render("public/disclosure.html", &view)?)
+    })
+    .await
+}
+
 async fn entry(
     app: Arc<App>,
     kind: Kind,
@@ -180,7 +222,10 @@ pub async fn render_home_with(
             let featured = content::list_published(tx, List::Featured, 1, 3)?.items;
             let latest = content::list_published(tx, List::Kind(Kind::Article), 1, 9)?.items;
             let mut sections = Vec::new();
-            for c in &categories {
+            for c in categories
+                .iter()
+                .filter(|c| c.on_home && c.kinds.contains(&Kind::Article))
+            {
                 let items = content::list_published(tx, List::Category(&c.slug), 1, 4)?.items;
                 sections.push((c.clone(), items));
             }
@@ -268,10 +313,24 @@ async fn render_list(
         ),
         None => (
             "Tin tức".to_string(),
-            "Tin tức, sự kiện về hoạt động khoa học và công nghệ.".to_string(),
+            "Tin tức, sự kiện về hoạt động của cơ quan.".to_string(),
             paths::NEWS.to_string(),
         ),
     };
+    let this = category.as_ref().and_then(Option::as_ref);
+    let parent = this
+        .and_then(|c| c.parent.as_deref())
+        .and_then(|p| categories.iter().find(|c| c.slug == p))
+        .map(Link::category);
+    let children = this
+        .map(|c| {
+            categories
+                .iter()
+                .filter(|child| child.parent.as_deref() == Some(c.slug.as_str()))
+                .map(Link::category)
+                .collect()
+        })
+        .unwrap_or_default();
     if page > list.page_count() {
         return Err(HttpError::NotFound);
     }
@@ -286,7 +345,13 @@ async fn render_list(
             .map(|p| Card::new(p, &categories))
             .collect(),
         pagination: Pagination::new(&base, &list),
-        categories: categories.iter().map(Link::category).collect(),
+        categories: categories
+            .iter()
+            .filter(|c| c.kinds.contains(&Kind::Article))
+            .map(Link::category)
+            .collect(),
+        parent,
+        children,
         feed: match &category {
             Some(Some(c)) => format!("/rss/chuyen-muc/{}.xml", c.slug),
             _ => "/rss/tin-tuc.xml".to_string(),

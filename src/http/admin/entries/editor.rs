@@ -81,7 +81,8 @@ pub(super) struct EditorView {
     pub(super) scheduled_for: Option<String>,
     pub(super) steps: Vec<StepButton>,
     pub(super) timeline: Vec<TimelineItem>,
-    pub(super) categories: Vec<Category>,
+    /// The sections an entry can go in (not the headings over others).
+    pub(super) categories: Vec<SectionChoice>,
     pub(super) images: Vec<MediaChoice>,
     pub(super) documents: Vec<MediaChoice>,
     pub(super) kinds: Vec<Choice>,
@@ -94,6 +95,35 @@ pub(super) struct EditorView {
     pub(super) legal_docs: Vec<Choice>,
     /// Accessibility problems in the body, to fix before approval.
     pub(super) accessibility: Vec<String>,
+}
+
+/// A section in the editor's list: "Heading › Section", and the kinds it takes.
+#[derive(Serialize)]
+pub(super) struct SectionChoice {
+    slug: String,
+    name: String,
+    kinds: Vec<&'static str>,
+}
+
+fn section_choices(sections: &[Category]) -> Vec<SectionChoice> {
+    sections
+        .iter()
+        .filter(|c| !c.kinds.is_empty())
+        .map(|c| {
+            let parent = c
+                .parent
+                .as_deref()
+                .and_then(|p| sections.iter().find(|x| x.slug == p));
+            SectionChoice {
+                slug: c.slug.clone(),
+                name: match parent {
+                    Some(p) => format!("{} › {}", p.name, c.name),
+                    None => c.name.clone(),
+                },
+                kinds: c.kinds.iter().map(|k| k.as_str()).collect(),
+            }
+        })
+        .collect()
 }
 
 pub(super) struct EditorData {
@@ -229,7 +259,7 @@ pub(super) fn editor_view(
             .unwrap_or_default(),
         images: media_choices(&data.media, true),
         documents: media_choices(&data.media, false),
-        categories: data.categories,
+        categories: section_choices(&data.categories),
         kinds: Kind::ALL
             .iter()
             .map(|k| Choice {
