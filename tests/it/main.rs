@@ -22,6 +22,7 @@ mod look;
 mod ops;
 mod questions;
 mod second_factor;
+mod sections;
 mod security;
 mod sessions;
 mod site;
