@@ -220,10 +220,7 @@ async fn login(
     violations: &mut Vec<String>,
     axe_js: &str,
 ) {
-    client
-        .goto(&server.url("/quan-tri/dang-nhap"))
-        .await
-        .unwrap();
+    visit(&client, &server.url("/quan-tri/dang-nhap")).await;
     violations.extend(axe(client, axe_js).await);
     client
         .find(Locator::Id("login"))
@@ -290,10 +287,7 @@ async fn logout(client: &Client) {
 }
 
 async fn take_step(client: &Client, server: &TestServer, id: &str, action: &str) {
-    client
-        .goto(&server.url(&format!("/quan-tri/bai-viet/{id}")))
-        .await
-        .unwrap();
+    visit(&client, &server.url(&format!("/quan-tri/bai-viet/{id}"))).await;
     let button = client
         .find(Locator::Css(&format!("button[data-action={action}]")))
         .await
@@ -343,7 +337,7 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
     image::DynamicImage::ImageRgb8(png)
         .save_with_format(image.path(), image::ImageFormat::Png)
         .unwrap();
-    client.goto(&server.url("/quan-tri/tep")).await.unwrap();
+    visit(&client, &server.url("/quan-tri/tep")).await;
     violations.extend(axe(&client, &axe_js).await);
     client
         .find(Locator::Id("file"))
@@ -381,10 +375,7 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
     }
     violations.extend(axe(&client, &axe_js).await);
 
-    client
-        .goto(&server.url("/quan-tri/bai-viet/moi"))
-        .await
-        .unwrap();
+    visit(&client, &server.url("/quan-tri/bai-viet/moi")).await;
     violations.extend(axe(&client, &axe_js).await);
     client
         .find(Locator::Id("title"))
@@ -497,23 +488,14 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
     login(&client, &server, "truongban", &mut violations, &axe_js).await;
     take_step(&client, &server, &id, "approve").await;
     violations.extend(axe(&client, &axe_js).await);
-    client
-        .goto(&server.url("/quan-tri/uy-quyen"))
-        .await
-        .unwrap();
+    visit(&client, &server.url("/quan-tri/uy-quyen")).await;
     violations.extend(axe(&client, &axe_js).await);
-    client
-        .goto(&server.url(&format!("/quan-tri/bai-viet/{id}/lich-su")))
-        .await
-        .unwrap();
+    visit(&client, &server.url(&format!("/quan-tri/bai-viet/{id}/lich-su"))).await;
     violations.extend(axe(&client, &axe_js).await);
     logout(&client).await;
     login(&client, &server, "xuatban", &mut violations, &axe_js).await;
     take_step(&client, &server, &id, "publish").await;
-    client
-        .goto(&server.url("/quan-tri/bai-viet"))
-        .await
-        .unwrap();
+    visit(&client, &server.url("/quan-tri/bai-viet")).await;
     violations.extend(axe(&client, &axe_js).await);
 
     // 4. The article is on the public site, with its image.
@@ -525,10 +507,7 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
         })
         .await
         .unwrap();
-    client
-        .goto(&server.url(&format!("/tin-tuc/{}", entry.slug)))
-        .await
-        .unwrap();
+    visit(&client, &server.url(&format!("/tin-tuc/{}", entry.slug))).await;
     let html = client.source().await.unwrap();
     assert!(html.contains("Hội thảo khoa học viết từ trình duyệt"));
     assert!(html.contains("Nội dung bài viết từ trình duyệt"));
@@ -549,11 +528,11 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
             .contains("640w")
     );
     violations.extend(axe(&client, &axe_js).await);
-    client.goto(&server.url("/")).await.unwrap();
+    visit(&client, &server.url("/")).await;
     violations.extend(axe(&client, &axe_js).await);
 
     // The administrator reads the audit trail of all of the above.
-    client.goto(&server.url("/quan-tri")).await.unwrap();
+    visit(&client, &server.url("/quan-tri")).await;
     logout(&client).await;
     // The administrator has not enrolled a second factor yet: the login leads to the
     // enrolment page, which draws the QR code itself.
@@ -612,7 +591,7 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
         ("/quan-tri/kiem-tra", "Kiểm tra ngay"),
         ("/quan-tri/sao-luu", "Sao lưu ngay"),
     ] {
-        client.goto(&server.url(page)).await.unwrap();
+        visit(&client, &server.url(page)).await;
         client
             .find(Locator::XPath(&format!(
                 "//button[normalize-space()='{button}']"
@@ -644,20 +623,20 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
     trangtin::ops::jobs::sample_resources(&server.app)
         .await
         .unwrap();
-    client
-        .goto(&server.url("/quan-tri/tai-nguyen"))
-        .await
-        .unwrap();
+    visit(&client, &server.url("/quan-tri/tai-nguyen")).await;
     assert!(client.source().await.unwrap().contains("chart-box"));
     violations.extend(axe(&client, &axe_js).await);
-    for page in ["/quan-tri/giao-dien", "/quan-tri/hoi-dap"] {
-        client.goto(&server.url(page)).await.unwrap();
+    for page in [
+        "/quan-tri/giao-dien",
+        "/quan-tri/hoi-dap",
+        "/quan-tri/chuyen-muc",
+        "/quan-tri/chuyen-muc?sua=tin-hoat-dong",
+        "/quan-tri/bat-dau",
+    ] {
+        visit(&client, &server.url(page)).await;
         violations.extend(axe(&client, &axe_js).await);
     }
-    client
-        .goto(&server.url("/quan-tri/nhat-ky?hanh_dong=step%3A"))
-        .await
-        .unwrap();
+    visit(&client, &server.url("/quan-tri/nhat-ky?hanh_dong=step%3A")).await;
     let html = client.source().await.unwrap();
     assert!(html.contains("Chuỗi nhật ký toàn vẹn"), "{html}");
     assert!(html.contains("step:approve"), "{html}");
@@ -671,9 +650,23 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
     );
 }
 
+/// Opens `url` and checks the HTTP status the browser itself got (Navigation Timing):
+/// every page a test visits must answer 200, so a broken address cannot pass unseen.
+async fn visit(client: &Client, url: &str) {
+    client.goto(url).await.unwrap();
+    let status = client
+        .execute(
+            "return performance.getEntriesByType('navigation')[0].responseStatus;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status.as_u64(), Some(200), "{url} answered {status}");
+}
+
 /// The first link on `list_path` that leads under `prefix`.
 async fn first_link(client: &Client, server: &TestServer, list_path: &str, prefix: &str) -> String {
-    client.goto(&server.url(list_path)).await.unwrap();
+    visit(&client, &server.url(list_path)).await;
     let html = client.source().await.unwrap();
     let needle = format!("href=\"{prefix}");
     let start = html
@@ -729,14 +722,18 @@ async fn citizen_pages_pass_axe_and_the_display_controls_work() {
         "/gop-y".to_string(),
         "/tai-su-dung".to_string(),
         "/xu-ly-du-lieu-ca-nhan".to_string(),
+        "/cong-khai".to_string(),
+        "/chuyen-muc/gioi-thieu".to_string(),
+        "/chuyen-muc/tin-hoat-dong".to_string(),
+        "/thong-ke".to_string(),
     ];
     for path in &pages {
-        client.goto(&server.url(path)).await.unwrap();
+        visit(&client, &server.url(path)).await;
         violations.extend(axe(&client, &axe_js).await);
     }
 
     // Text size and contrast: plain form buttons, kept across pages.
-    client.goto(&server.url(&article)).await.unwrap();
+    visit(&client, &server.url(&article)).await;
     let size = "return getComputedStyle(document.documentElement).fontSize;";
     assert_eq!(computed(&client, size).await, "16px");
     client
@@ -774,7 +771,7 @@ async fn citizen_pages_pass_axe_and_the_display_controls_work() {
     }
     assert_eq!(computed(&client, background).await, "rgb(0, 0, 0)");
     for path in ["/", article.as_str(), "/so-do-trang"] {
-        client.goto(&server.url(path)).await.unwrap();
+        visit(&client, &server.url(path)).await;
         assert_eq!(
             computed(&client, size).await,
             "24px",
