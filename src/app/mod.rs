@@ -381,6 +381,8 @@ fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<bootstrap:
         if let Some(site) = &site {
             site::save(tx, site, now)?;
         }
+        // The identity above came without the menu the sections make.
+        crate::content::sections::refresh_menu(tx, "", now)?;
         store::mark_seeded(tx)?;
         Ok(accounts)
     })

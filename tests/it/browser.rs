@@ -33,7 +33,7 @@ pub fn chromium() -> Option<&'static str> {
     }
 }
 
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let path = std::env::var("AXE_CORE_JS").map_or_else(
         |_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/node_modules/axe-core/axe.min.js"),
         PathBuf::from,
@@ -101,7 +101,7 @@ async fn chromium_renders_an_article_and_runs_its_script() {
 }
 
 /// A chromedriver on a free port, stopped on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
     _profile: tempfile::TempDir,
@@ -114,7 +114,7 @@ impl Drop for Driver {
     }
 }
 
-async fn start_driver() -> Option<Driver> {
+pub(crate) async fn start_driver() -> Option<Driver> {
     if !std::path::Path::new(CHROMEDRIVER).exists() {
         skip("chromedriver (/usr/bin/chromedriver, package chromium-driver)");
         return None;
@@ -148,7 +148,7 @@ async fn start_driver() -> Option<Driver> {
     panic!("chromedriver did not start");
 }
 
-async fn open_browser(driver: &Driver) -> Client {
+pub(crate) async fn open_browser(driver: &Driver) -> Client {
     let mut args: Vec<String> = chrome_args().into_iter().map(String::from).collect();
     args.push(format!(
         "--user-data-dir={}",
@@ -169,7 +169,7 @@ async fn open_browser(driver: &Driver) -> Client {
 }
 
 /// Runs axe-core (WCAG 2.1 A and AA rules) on the current page; returns violations.
-async fn axe(client: &Client, source: &str) -> Vec<String> {
+pub(crate) async fn axe(client: &Client, source: &str) -> Vec<String> {
     client
         .execute(&format!("{source}\nreturn true;"), vec![])
         .await
@@ -213,7 +213,7 @@ async fn wait_for_path(client: &Client, prefix: &str) -> String {
     );
 }
 
-async fn login(
+pub(crate) async fn login(
     client: &Client,
     server: &TestServer,
     login: &str,
@@ -490,7 +490,11 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
     violations.extend(axe(&client, &axe_js).await);
     visit(&client, &server.url("/quan-tri/uy-quyen")).await;
     violations.extend(axe(&client, &axe_js).await);
-    visit(&client, &server.url(&format!("/quan-tri/bai-viet/{id}/lich-su"))).await;
+    visit(
+        &client,
+        &server.url(&format!("/quan-tri/bai-viet/{id}/lich-su")),
+    )
+    .await;
     violations.extend(axe(&client, &axe_js).await);
     logout(&client).await;
     login(&client, &server, "xuatban", &mut violations, &axe_js).await;
@@ -652,7 +656,7 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
 
 /// Opens `url` and checks the HTTP status the browser itself got (Navigation Timing):
 /// every page a test visits must answer 200, so a broken address cannot pass unseen.
-async fn visit(client: &Client, url: &str) {
+pub(crate) async fn visit(client: &Client, url: &str) {
     client.goto(url).await.unwrap();
     let status = client
         .execute(

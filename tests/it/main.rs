@@ -10,6 +10,7 @@ mod browser;
 mod citizen;
 mod cli;
 mod consultation;
+mod day_one;
 mod deadlines;
 mod discovery;
 mod documents;

@@ -51,6 +51,15 @@ impl TestServer {
         TestServer::launch(listeners, config).await
     }
 
+    /// Starts on `config` as it is (a configuration file an install wrote, say), on the
+    /// addresses it names.
+    pub async fn start_config(config: Config) -> TestServer {
+        let listeners = Listeners::bind(config.https, config.http)
+            .await
+            .expect("bind listeners");
+        TestServer::launch(listeners, config).await
+    }
+
     /// Starts on listeners bound beforehand (whose ports a peer such as an ACME test CA
     /// must know before the server's config is written).
     pub async fn start_on(

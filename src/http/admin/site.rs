@@ -312,7 +312,9 @@ pub async fn save_draft(
     staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let settings = from_form(&form);
+    let mut settings = from_form(&form);
+    // The sections' menu is theirs; the draft is checked with the live one.
+    settings.sections_menu = app.store.read(site::load).await?.sections_menu;
     let invalid = site::check(&settings);
     if !invalid.is_empty() {
         let errors = invalid
