@@ -220,7 +220,7 @@ pub(crate) async fn login(
     violations: &mut Vec<String>,
     axe_js: &str,
 ) {
-    visit(&client, &server.url("/quan-tri/dang-nhap")).await;
+    visit(client, &server.url("/quan-tri/dang-nhap")).await;
     violations.extend(axe(client, axe_js).await);
     client
         .find(Locator::Id("login"))
@@ -287,7 +287,7 @@ async fn logout(client: &Client) {
 }
 
 async fn take_step(client: &Client, server: &TestServer, id: &str, action: &str) {
-    visit(&client, &server.url(&format!("/quan-tri/bai-viet/{id}"))).await;
+    visit(client, &server.url(&format!("/quan-tri/bai-viet/{id}"))).await;
     let button = client
         .find(Locator::Css(&format!("button[data-action={action}]")))
         .await
@@ -670,7 +670,7 @@ pub(crate) async fn visit(client: &Client, url: &str) {
 
 /// The first link on `list_path` that leads under `prefix`.
 async fn first_link(client: &Client, server: &TestServer, list_path: &str, prefix: &str) -> String {
-    visit(&client, &server.url(list_path)).await;
+    visit(client, &server.url(list_path)).await;
     let html = client.source().await.unwrap();
     let needle = format!("href=\"{prefix}");
     let start = html
