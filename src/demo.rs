@@ -1,16 +1,30 @@
 //! Demo content for a first run: a realistic Department of Science and Technology site
-//! (identity, menu, categories, news with images and PDF attachments, and the standing
-//! pages), read from `assets/demo/demo.toml` and seeded only into a new data folder.
+//! (identity, news sections, news with images and PDF attachments, the standing pages,
+//! every register, and one account per role), read from `assets/demo/` and seeded only
+//! into a new data folder with `demo = true`. It fills the default section tree and
+//! goes through the same commands editors use: each entry is written, submitted,
+//! forwarded, approved and published by the demo's people. Nothing outside this module
+//! knows demo data.
 
 use jiff::Timestamp;
 use rust_embed::RustEmbed;
 use serde::Deserialize;
 
-use crate::content::{self, Attachment, Category, Fields, Image, Kind, NewEntry};
+use jiff::civil::Date;
+use redb::WriteTransaction;
+
+use crate::auth::bootstrap::Made;
+use crate::auth::{
+    self, Grant, NewUser, Unit, create_unit, create_user, grant_delegation, password,
+};
+use crate::content::editorial::{self, StepRequest};
+use crate::content::{self, Attachment, Category, Entry, Fields, Image, Kind, NewEntry};
 use crate::site::{self, SiteSettings};
 use crate::store;
 #[cfg(test)]
 use crate::store::Store;
+use crate::workflow::Actor;
+use crate::workflow::{Action, Role};
 
 /// The default tree's section the demo's news sections go under.
 const DEMO_NEWS_PARENT: &str = "tin-tuc-su-kien";
@@ -21,6 +35,196 @@ const DEMO_PAGES_SECTION: &str = "gioi-thieu";
 #[folder = "$CARGO_MANIFEST_DIR/assets/demo"]
 struct DemoFiles;
 
+const DEMO_UNITS: &[&str] = &[
+    "Phòng Quản lý chuyên ngành",
+    "Phòng Quản lý khoa học",
+    "Trung tâm Thông tin và Thống kê khoa học và công nghệ",
+    "Văn phòng Sở",
+];
+
+/// (login, full name, roles, index into `DEMO_UNITS`)
+const DEMO_PEOPLE: &[(&str, &str, &[Role], Option<usize>)] = &[
+    ("donvi", "Nguyễn Thị Lan", &[Role::Contributor], Some(1)),
+    ("tonghop", "Trần Văn Hùng", &[Role::Compiler], Some(0)),
+    ("bientap", "Phạm Thị Mai", &[Role::BoardMember], Some(3)),
+    ("truongban", "Lê Thị Thu Hà", &[Role::BoardHead], Some(3)),
+    ("uyquyen", "Võ Minh Tâm", &[Role::BoardMember], Some(0)),
+    ("xuatban", "Đặng Quốc Việt", &[Role::Publisher], Some(2)),
+    ("lanhdao", "Trần Minh Khôi", &[Role::Leadership], None),
+];
+
+/// Demo units and people; `uyquyen` holds a month's approval delegation from `truongban`.
+fn seed_people(
+    tx: &WriteTransaction,
+    today: Date,
+    now: Timestamp,
+) -> Result<Vec<Made>, auth::Error> {
+    let units: Vec<Unit> = DEMO_UNITS
+        .iter()
+        .map(|name| create_unit(tx, name))
+        .collect::<Result<_, _>>()?;
+    let mut made = Vec::new();
+    let mut people = Vec::new();
+    for (login, name, roles, unit) in DEMO_PEOPLE {
+        let password = password::generate()?;
+        let hash = password::hash(&password).map_err(auth::Error::Hash)?;
+        let user = create_user(
+            tx,
+            NewUser {
+                login: (*login).into(),
+                name: (*name).into(),
+                unit: unit.and_then(|i| units.get(i)).map(|u| u.id),
+                roles: roles.to_vec(),
+            },
+            hash,
+            false,
+            now,
+        )?;
+        people.push(user);
+        made.push(Made {
+            login: (*login).into(),
+            name: (*name).into(),
+            roles: roles.to_vec(),
+            password,
+        });
+    }
+    let find = |login: &str| people.iter().find(|u| u.login == login);
+    if let (Some(head), Some(delegate)) = (find("truongban"), find("uyquyen")) {
+        grant_delegation(
+            tx,
+            head,
+            Grant {
+                delegate: delegate.id,
+                from: today.yesterday().unwrap_or(today),
+                until: today
+                    .checked_add(jiff::Span::new().days(30))
+                    .unwrap_or(today),
+                kinds: Vec::new(),
+                categories: Vec::new(),
+            },
+            now,
+        )?;
+    }
+    Ok(made)
+}
+
+/// The demo's editors, who take every demo entry through the workflow as the people
+/// of an agency do: the Division writes, submits and forwards it, the Board head
+/// approves it, the Centre publishes it. So demo content carries its approvals and its
+/// history like any other.
+struct Editors {
+    writer: Actor,
+    head: Actor,
+    publisher: Actor,
+    queue: std::cell::RefCell<Vec<(Timestamp, NewEntry, Fields)>>,
+}
+
+impl Editors {
+    fn of(tx: &WriteTransaction) -> Result<Editors, Error> {
+        let actor = |login: &str| -> Result<Actor, Error> {
+            let user = auth::find_by_login(tx, login)?
+                .ok_or_else(|| Error::Parse(format!("no demo account {login}")))?;
+            Ok(auth::actor(tx, &user)?)
+        };
+        Ok(Editors {
+            writer: actor("tonghop")?,
+            head: actor("truongban")?,
+            publisher: actor("xuatban")?,
+            queue: Default::default(),
+        })
+    }
+
+    /// Queues `fields` as an entry to publish at `at`.
+    fn queue(&self, new: NewEntry, fields: Fields, at: Timestamp) {
+        self.queue.borrow_mut().push((at, new, fields));
+    }
+
+    /// Writes each queued entry and takes it to publication now, oldest first, then
+    /// dates it as first published when the demo says (as an import of an old site
+    /// does), so the audit trail records what happened when it happened.
+    fn flush(&self, tx: &WriteTransaction, now: Timestamp) -> Result<(), Error> {
+        let mut queue = self.queue.take();
+        queue.sort_by_key(|(at, _, _)| *at);
+        for (at, new, fields) in queue {
+            let entry = self.write_and_publish(tx, new, fields, now)?;
+            content::set_first_published(tx, entry.id, at, &self.publisher.login, now)?;
+        }
+        Ok(())
+    }
+
+    fn write_and_publish(
+        &self,
+        tx: &WriteTransaction,
+        new: NewEntry,
+        fields: Fields,
+        at: Timestamp,
+    ) -> Result<Entry, Error> {
+        let today = at.to_zoned_datetime(crate::format::vietnam()).date();
+        let draft = editorial::Draft {
+            kind: Some(new.kind),
+            slug: new.slug,
+            category: new.category,
+            featured: new.featured,
+            title: fields.title,
+            summary: fields.summary,
+            body_html: fields.body_html,
+            author: fields.author,
+            source: fields.source,
+            source_date: fields
+                .source_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            cover_alt: fields
+                .cover
+                .as_ref()
+                .map(|c| c.alt.clone())
+                .unwrap_or_default(),
+            cover: fields.cover.map(|c| c.blob),
+            attachments: fields.attachments.into_iter().map(|a| a.blob).collect(),
+            legal: fields.legal,
+            procedure: fields.procedure,
+            record: fields.record,
+            schedule: fields.schedule.map(Ok),
+        };
+        let entry = editorial::create_entry(tx, &self.writer, draft, at)?;
+        for (actor, action) in [
+            (&self.writer, Action::Submit),
+            (&self.writer, Action::Forward),
+            (&self.head, Action::Approve),
+            (&self.publisher, Action::Publish),
+        ] {
+            let step = StepRequest {
+                action,
+                comment: String::new(),
+                schedule_for: None,
+                seen: None,
+            };
+            editorial::step(tx, actor, entry.id, step, today, at)?;
+        }
+        Ok(entry)
+    }
+}
+
+/// Fills a new data folder with the demo: the default tree, the demo's identity and
+/// news sections, its accounts (returned, to print once), and its content, each entry
+/// through the workflow.
+pub fn seed(
+    tx: &WriteTransaction,
+    blobs: &store::Blobs,
+    demo: &Demo,
+    kinds: &Kinds,
+    now: Timestamp,
+) -> Result<Vec<Made>, Error> {
+    content::sections::seed_default(tx, now)?;
+    let today = now.to_zoned_datetime(crate::format::vietnam()).date();
+    let accounts = seed_people(tx, today, now)?;
+    let editors = Editors::of(tx)?;
+    seed_site(tx, &editors, blobs, demo, now)?;
+    seed_kinds(tx, &editors, blobs, kinds, now)?;
+    editors.flush(tx, now)?;
+    Ok(accounts)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("demo.toml: {0}")]
@@ -29,6 +233,8 @@ pub enum Error {
     MissingFile(String),
     #[error(transparent)]
     Content(#[from] content::Error),
+    #[error("demo accounts: {0}")]
+    Auth(#[from] auth::Error),
     #[error(transparent)]
     Store(#[from] store::Error),
 }
@@ -72,11 +278,7 @@ struct DemoScheduleItem {
 }
 
 /// The schedule, one published entry per week.
-fn seed_schedule(
-    tx: &redb::WriteTransaction,
-    items: &[DemoScheduleItem],
-    now: Timestamp,
-) -> Result<(), Error> {
+fn seed_schedule(editors: &Editors, items: &[DemoScheduleItem], now: Timestamp) {
     use crate::content::schedule::{Item, Week, monday_of};
     let mut weeks: std::collections::BTreeMap<jiff::civil::Date, Vec<Item>> = Default::default();
     for i in items {
@@ -104,10 +306,8 @@ fn seed_schedule(
             unit: None,
             featured: false,
         };
-        let entry = content::create(tx, new, fields, "demo", now)?;
-        content::publish(tx, entry.id, now)?;
+        editors.queue(new, fields, now);
     }
-    Ok(())
 }
 
 /// A described kind's demo entry: which TOML keys give the title, the files and the
@@ -196,6 +396,7 @@ fn text_of(value: &toml::Value) -> String {
 
 fn seed_records(
     tx: &redb::WriteTransaction,
+    editors: &Editors,
     blobs: &store::Blobs,
     shape: &Shape,
     rows: &[toml::Table],
@@ -268,8 +469,7 @@ fn seed_records(
             unit: None,
             featured: false,
         };
-        let entry = content::create(tx, new, fields, "demo", now)?;
-        content::publish(tx, entry.id, now)?;
+        editors.queue(new, fields, now);
     }
     Ok(())
 }
@@ -364,8 +564,9 @@ pub fn load_kinds() -> Result<Kinds, Error> {
 }
 
 /// The legal documents, published with their full-text files.
-pub fn seed_kinds(
+fn seed_kinds(
     tx: &redb::WriteTransaction,
+    editors: &Editors,
     blobs: &store::Blobs,
     kinds: &Kinds,
     now: Timestamp,
@@ -417,8 +618,7 @@ pub fn seed_kinds(
             .at(12, 0, 0, 0)
             .to_zoned_datetime(crate::format::vietnam())
             .map_or(now, |z| z.timestamp());
-        let entry = content::create(tx, new, fields, "demo", at)?;
-        content::publish(tx, entry.id, at)?;
+        editors.queue(new, fields, at);
     }
     for p in &kinds.procedures {
         let mut attachments = Vec::new();
@@ -459,8 +659,7 @@ pub fn seed_kinds(
             unit: None,
             featured: false,
         };
-        let entry = content::create(tx, new, fields, "demo", now)?;
-        content::publish(tx, entry.id, now)?;
+        editors.queue(new, fields, now);
     }
     for (table, shape) in SHAPES {
         let rows = match *table {
@@ -472,9 +671,9 @@ pub fn seed_kinds(
             "people" => &kinds.people,
             other => return Err(Error::Parse(format!("kinds.toml has no table {other}"))),
         };
-        seed_records(tx, blobs, shape, rows, now)?;
+        seed_records(tx, editors, blobs, shape, rows, now)?;
     }
-    seed_schedule(tx, &kinds.schedule, now)?;
+    seed_schedule(editors, &kinds.schedule, now);
     Ok(())
 }
 
@@ -486,8 +685,9 @@ pub fn load() -> Result<Demo, Error> {
 }
 
 /// Seeds everything inside the caller's write transaction.
-pub fn seed(
+fn seed_site(
     tx: &redb::WriteTransaction,
+    editors: &Editors,
     blobs: &store::Blobs,
     demo: &Demo,
     now: Timestamp,
@@ -499,7 +699,12 @@ pub fn seed(
             let mut section = Category::new(&c.slug, &c.name);
             section.description.clone_from(&c.description);
             section.parent = Some(DEMO_NEWS_PARENT.to_string());
-            section.order = 10 + order as u32;
+            // A section the default tree has keeps its place; the others follow the
+            // first news section.
+            section.order = match content::category(tx, &c.slug)? {
+                Some(existing) => existing.order,
+                None => 1 + order as u32,
+            };
             section.in_menu = true;
             section.retention_years = Some(5);
             content::put_category(tx, &section, now)?;
@@ -566,8 +771,7 @@ pub fn seed(
                 unit: None,
                 featured: e.featured,
             };
-            let entry = content::create(tx, new, fields, "demo", published)?;
-            content::publish(tx, entry.id, published)?;
+            editors.queue(new, fields, published);
         }
         Ok(())
     }
@@ -644,17 +848,37 @@ mod tests {
         let (store, _) = Store::open(dir.path()).unwrap();
         let demo = load().unwrap();
         let blobs = store.blobs.clone();
-        store
-            .write_blocking(|tx| -> Result<(), Error> {
-                content::sections::seed_default(tx, Timestamp::now())?;
-                seed(tx, &blobs, &demo, Timestamp::now())
-            })
+        let kinds = load_kinds().unwrap();
+        let accounts = store
+            .write_blocking(|tx| seed(tx, &blobs, &demo, &kinds, Timestamp::now()))
             .unwrap();
+        assert!(accounts.iter().any(|a| a.login == "truongban"));
         let news = store
             .read_blocking(|tx| {
                 content::list_published(tx, content::List::Kind(Kind::Article), 1, 100)
             })
             .unwrap();
         assert_eq!(news.total, demo.articles.len());
+        // Each went through the workflow: approved by the Board head, published by the
+        // Centre, like an editor's.
+        for entry in store.read_blocking(editorial::all_entries).unwrap() {
+            let events = store
+                .read_blocking(|tx| editorial::events(tx, entry.id))
+                .unwrap();
+            let actions: Vec<Action> = events.iter().map(|e| e.action).collect();
+            assert!(
+                actions.contains(&Action::Approve) && actions.contains(&Action::Publish),
+                "{}: {actions:?}",
+                entry.slug
+            );
+            assert!(entry.live_approval.is_some(), "{}", entry.slug);
+        }
+        // The trail reads forward in time.
+        let trail = store
+            .read_blocking(|tx| crate::audit::tables::AUDIT.values(tx))
+            .unwrap();
+        for pair in trail.windows(2) {
+            assert!(pair[0].at <= pair[1].at, "{:?} then {:?}", pair[0], pair[1]);
+        }
     }
 }

@@ -368,15 +368,14 @@ fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<bootstrap:
     };
     let site = config.site.clone();
     let blobs = store.blobs.clone();
-    let today = now.to_zoned_datetime(crate::format::vietnam()).date();
     store.write_blocking(move |tx| -> Result<Vec<bootstrap::Made>, Error> {
         let mut accounts = Vec::new();
         // Every site starts with the law's structure; the demo only fills it.
-        crate::content::sections::seed_default(tx, now)?;
         if let Some((demo, kinds)) = &demo {
-            demo::seed(tx, &blobs, demo, now).map_err(|e| Error::Demo(e.to_string()))?;
-            demo::seed_kinds(tx, &blobs, kinds, now).map_err(|e| Error::Demo(e.to_string()))?;
-            accounts = bootstrap::seed_demo(tx, today, now)?;
+            accounts =
+                demo::seed(tx, &blobs, demo, kinds, now).map_err(|e| Error::Demo(e.to_string()))?;
+        } else {
+            crate::content::sections::seed_default(tx, now)?;
         }
         if let Some(site) = &site {
             site::save(tx, site, now)?;

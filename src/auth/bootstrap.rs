@@ -3,10 +3,9 @@
 //! can walk the whole editorial flow. Passwords are printed once and stored only hashed.
 
 use jiff::Timestamp;
-use jiff::civil::Date;
 use redb::WriteTransaction;
 
-use super::{Error, Grant, NewUser, Unit, create_unit, create_user, grant_delegation, password};
+use super::{Error, NewUser, create_user, password};
 use crate::workflow::Role;
 
 /// An account made here, with the password to print.
@@ -48,75 +47,6 @@ pub fn ensure_admin(tx: &WriteTransaction, now: Timestamp) -> Result<Option<Made
         roles,
         password,
     }))
-}
-
-const DEMO_UNITS: &[&str] = &[
-    "Phòng Quản lý chuyên ngành",
-    "Phòng Quản lý khoa học",
-    "Trung tâm Thông tin và Thống kê khoa học và công nghệ",
-    "Văn phòng Sở",
-];
-
-/// (login, full name, roles, index into `DEMO_UNITS`)
-const DEMO_PEOPLE: &[(&str, &str, &[Role], Option<usize>)] = &[
-    ("donvi", "Nguyễn Thị Lan", &[Role::Contributor], Some(1)),
-    ("tonghop", "Trần Văn Hùng", &[Role::Compiler], Some(0)),
-    ("bientap", "Phạm Thị Mai", &[Role::BoardMember], Some(3)),
-    ("truongban", "Lê Thị Thu Hà", &[Role::BoardHead], Some(3)),
-    ("uyquyen", "Võ Minh Tâm", &[Role::BoardMember], Some(0)),
-    ("xuatban", "Đặng Quốc Việt", &[Role::Publisher], Some(2)),
-    ("lanhdao", "Trần Minh Khôi", &[Role::Leadership], None),
-];
-
-/// Demo units and people; `uyquyen` holds a month's approval delegation from `truongban`.
-pub fn seed_demo(tx: &WriteTransaction, today: Date, now: Timestamp) -> Result<Vec<Made>, Error> {
-    let units: Vec<Unit> = DEMO_UNITS
-        .iter()
-        .map(|name| create_unit(tx, name))
-        .collect::<Result<_, _>>()?;
-    let mut made = Vec::new();
-    let mut people = Vec::new();
-    for (login, name, roles, unit) in DEMO_PEOPLE {
-        let password = password::generate()?;
-        let hash = password::hash(&password).map_err(Error::Hash)?;
-        let user = create_user(
-            tx,
-            NewUser {
-                login: (*login).into(),
-                name: (*name).into(),
-                unit: unit.and_then(|i| units.get(i)).map(|u| u.id),
-                roles: roles.to_vec(),
-            },
-            hash,
-            false,
-            now,
-        )?;
-        people.push(user);
-        made.push(Made {
-            login: (*login).into(),
-            name: (*name).into(),
-            roles: roles.to_vec(),
-            password,
-        });
-    }
-    let find = |login: &str| people.iter().find(|u| u.login == login);
-    if let (Some(head), Some(delegate)) = (find("truongban"), find("uyquyen")) {
-        grant_delegation(
-            tx,
-            head,
-            Grant {
-                delegate: delegate.id,
-                from: today.yesterday().unwrap_or(today),
-                until: today
-                    .checked_add(jiff::Span::new().days(30))
-                    .unwrap_or(today),
-                kinds: Vec::new(),
-                categories: Vec::new(),
-            },
-            now,
-        )?;
-    }
-    Ok(made)
 }
 
 /// Prints accounts made at this start, once, to the console (never to the log).

@@ -123,6 +123,35 @@ pub fn publish(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> Result<Ent
     Ok(entry)
 }
 
+/// Sets when a live entry was first published, for content that was public before it
+/// came here (an older site, the demo): lists, feeds and the page show that date. Only
+/// an earlier date is taken; the change is audited.
+pub fn set_first_published(
+    tx: &WriteTransaction,
+    id: EntryId,
+    at: Timestamp,
+    by: &str,
+    now: Timestamp,
+) -> Result<Entry, Error> {
+    let mut entry = tables::ENTRIES
+        .get(tx, id.0)?
+        .ok_or(Error::NoSuchEntry(id))?;
+    let Some(current) = entry.published_at.filter(|current| at < *current) else {
+        return Ok(entry);
+    };
+    unlist(tx, &entry)?;
+    entry.published_at = Some(at);
+    list(tx, &entry)?;
+    tables::ENTRIES.insert(tx, id.0, &entry)?;
+    crate::audit::append(
+        tx,
+        crate::audit::Event::new(by, "first_published_set", format!("entry {id}"))
+            .detail(format!("{current} → {at}")),
+        now,
+    )?;
+    Ok(entry)
+}
+
 pub(super) fn list_keys(tx: &WriteTransaction, entry: &Entry) -> Result<Vec<(String, i64)>, Error> {
     // Only what is live is listed; `published_at` outlives a withdrawal.
     let (Some(at), Some(live)) = (entry.published_at, entry.published) else {

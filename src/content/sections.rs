@@ -32,7 +32,8 @@ struct DefaultTree {
     sections: Vec<Category>,
 }
 
-/// The default tree, in order: each section's `order` is its place among its siblings.
+/// The default tree, in order: each section's `order` is ten times its place among its
+/// siblings.
 pub fn default_tree() -> Result<Vec<Category>, Error> {
     let tree: DefaultTree = toml::from_str(DEFAULT_TREE)
         .map_err(|e| super::invalid("sections", &format!("assets/sections.toml: {e}")))?;
@@ -41,8 +42,9 @@ pub fn default_tree() -> Result<Vec<Category>, Error> {
         .sections
         .into_iter()
         .map(|mut section| {
+            // Steps of ten leave room for sections put between (the demo's).
             let place = places.entry(section.parent.clone()).or_insert(0);
-            section.order = *place;
+            section.order = *place * 10;
             *place += 1;
             section
         })

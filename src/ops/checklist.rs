@@ -229,3 +229,40 @@ pub fn items(state: &State, config: &Config) -> Vec<Item> {
         },
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_item_says_what_is_missing_until_it_is_done() {
+        let mut config = Config::for_data("/tmp/unused");
+        let empty = State {
+            missing_facts: vec!["agency_name".into()],
+            roles_without_account: vec!["board_head".into()],
+            ..State::default()
+        };
+        let listed = items(&empty, &config);
+        assert_eq!(listed.len(), 7);
+        assert!(listed.iter().all(|i| !i.done));
+        let accounts = listed.iter().find(|i| i.key == "tai-khoan").unwrap();
+        assert!(
+            accounts.detail.contains("Trưởng Ban Biên tập"),
+            "{}",
+            accounts.detail
+        );
+        assert!(accounts.english.contains("board_head"));
+
+        config.base_url = Some("https://skhcn.example.gov.vn".into());
+        config.backup.copy_to = Some("/mnt/nas".into());
+        let done = State {
+            units: 2,
+            look_proposed: true,
+            backup_ok: true,
+            import_done: true,
+            ..State::default()
+        };
+        let listed = items(&done, &config);
+        assert!(listed.iter().all(|i| i.done), "{listed:?}");
+    }
+}

@@ -64,7 +64,7 @@ async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_c
         clean.headers()["location"],
         "/quan-tri/kiem-tra?tb=kiem-tra-dat"
     );
-    // A demo article with no approval history, to be altered too.
+    // A demo article, published with its only revision, to be altered too.
     let demo = server
         .app
         .store
@@ -72,7 +72,7 @@ async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_c
         .await
         .unwrap()
         .into_iter()
-        .find(|p| p.entry.live_approval.is_none())
+        .find(|p| p.entry.id.0 != id)
         .expect("a seeded article");
     let demo_id = Some(demo.entry.id.0);
     let demo_path = format!("/tin-tuc/{}", demo.entry.slug);
