@@ -30,6 +30,7 @@ pub mod media;
 pub mod ops;
 pub mod paths;
 pub mod random;
+pub mod redirects;
 pub mod render;
 pub mod search;
 pub mod site;

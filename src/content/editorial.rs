@@ -395,6 +395,14 @@ pub fn save(
         }
     }
     let from = entry.state;
+    // A new address takes effect at once; a live entry's old one answers 301 with it.
+    let wanted = draft.slug.trim();
+    if !wanted.is_empty() && wanted != entry.slug {
+        super::change_slug(tx, &mut entry, wanted, &actor.login, now).map_err(|e| match e {
+            Error::Invalid(one) => Error::Invalids(vec![one]),
+            other => other,
+        })?;
+    }
     // A live entry keeps its public category and home-page place until the new
     // revision is approved and goes live; a draft shows what it asks for.
     if entry.published.is_none() {

@@ -19,7 +19,7 @@ pub use ops::{
     all_published, blob, categories, category, create, find_published, index_page, is_listed,
     list_published, publish, published, put_blob, put_category, revision_hash, set_first_published,
 };
-pub(crate) use ops::{list, new_revision, unlist};
+pub(crate) use ops::{change_slug, list, new_revision, unlist};
 
 use std::fmt;
 

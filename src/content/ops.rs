@@ -75,6 +75,44 @@ pub fn create(
     Ok(entry)
 }
 
+/// Gives entry `entry` the address `slug` (its kind's prefix stays). The old address of
+/// a live entry keeps working: it answers 301 with the new one (`redirects`).
+pub(crate) fn change_slug(
+    tx: &WriteTransaction,
+    entry: &mut Entry,
+    slug: &str,
+    by: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    if !super::slug::is_valid(slug) {
+        return Err(invalid(
+            "slug",
+            "Đường dẫn chỉ được gồm chữ thường không dấu, số và dấu gạch ngang.",
+        ));
+    }
+    let kind = entry.kind.as_str();
+    if store::get_plain(tx, tables::SLUGS, (kind, slug), |v| v)?.is_some() {
+        return Err(invalid("slug", "Đường dẫn này đã được dùng cho bài khác."));
+    }
+    let mut slugs = tx.open_table(tables::SLUGS).map_err(store::Error::from)?;
+    slugs
+        .remove((kind, entry.slug.as_str()))
+        .map_err(store::Error::from)?;
+    slugs
+        .insert((kind, slug), entry.id.0)
+        .map_err(store::Error::from)?;
+    drop(slugs);
+    if entry.published.is_some() {
+        let (from, to) = (entry.kind.url(&entry.slug), entry.kind.url(slug));
+        crate::redirects::add(tx, &from, &to, "đổi đường dẫn", by, now).map_err(|e| match e {
+            crate::redirects::Error::Store(e) => Error::Store(e),
+            crate::redirects::Error::Invalid(message) => invalid("slug", &message),
+        })?;
+    }
+    entry.slug = slug.to_string();
+    Ok(())
+}
+
 pub(crate) fn new_revision(
     tx: &WriteTransaction,
     entry: EntryId,

@@ -114,6 +114,13 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         .get::<super::body_deadline::BodyRefused>()
         .is_some();
     let http1 = request.version() < axum::http::Version::HTTP_2;
+    // An address that moved answers 301; looked up only on the way to a 404.
+    let moved_from = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    )
+    .then(|| request.uri().path_and_query().map(ToString::to_string))
+    .flatten();
     let mut response = if let Err(e) = guard(&app, &request) {
         e.into_response()
     } else {
@@ -125,6 +132,15 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
             .unwrap_or_else(|_| HttpError::Internal("handler panicked".into()).into_response())
     };
 
+    if response.status() == StatusCode::NOT_FOUND
+        && let Some(from) = moved_from
+        && let Ok(Some(to)) = app
+            .store
+            .read(move |tx| crate::redirects::find(tx, &from))
+            .await
+    {
+        response = super::error::moved_permanently(&to);
+    }
     // Whatever the handler made of a body that stopped arriving, the answer is 408.
     if body_watch.is_some_and(|w| w.expired()) {
         response = HttpError::RequestTimeout.into_response();

@@ -50,6 +50,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "comments on drafts",
         apply: create_comment_table,
     },
+    Migration {
+        name: "redirects of old addresses",
+        apply: create_redirect_table,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -162,6 +166,10 @@ fn create_question_table(tx: &WriteTransaction) -> Result<(), Error> {
 /// Comments on drafts.
 fn create_comment_table(tx: &WriteTransaction) -> Result<(), Error> {
     registry::create(tx, "comments_v1")
+}
+
+fn create_redirect_table(tx: &WriteTransaction) -> Result<(), Error> {
+    registry::create(tx, "redirects_v1")
 }
 
 #[cfg(test)]

@@ -72,6 +72,7 @@ pub const REGISTRY: &[Registered] = &[
     table("messages_v1", KeyShape::U64),
     table("questions_v1", KeyShape::U64),
     table("comments_v1", KeyShape::U64),
+    table("redirects_v1", KeyShape::Str),
 ];
 
 /// The names of every table, for backups and integrity checks.
@@ -335,6 +336,7 @@ mod tests {
             crate::citizen::tables::MESSAGES.registered(),
             crate::citizen::tables::QUESTIONS.registered(),
             crate::citizen::tables::COMMENTS.registered(),
+            crate::redirects::tables::REDIRECTS.registered(),
         ];
         for table in typed {
             assert_eq!(find(table.name), Some(&table), "{}", table.name);

@@ -22,6 +22,7 @@ mod lifecycle;
 mod look;
 mod ops;
 mod questions;
+mod redirects;
 mod second_factor;
 mod sections;
 mod security;

@@ -15,6 +15,7 @@ mod media;
 mod messages;
 mod people;
 mod questions;
+mod redirects;
 mod resources;
 mod routes;
 mod second_factor;

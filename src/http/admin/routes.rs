@@ -14,8 +14,8 @@ use axum::routing::{MethodRouter, get, post};
 use super::{
     Capability, LOGIN, PASSWORD, PREFIX, SECOND_FACTOR, SECOND_FACTOR_LOGIN, UPLOAD,
     UPLOAD_MAX_BYTES, account, audit, backups, comments, deadlines, entries, integrity, media,
-    messages, people, questions, resources, second_factor, sections, sessions, signed_in, site,
-    start,
+    messages, people, questions, redirects, resources, second_factor, sections, sessions,
+    signed_in, site, start,
 };
 use crate::app::App;
 use crate::http::error::HttpError;
@@ -249,6 +249,11 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         page(sections::PREVIEW, SiteLookView, || get(sections::preview)),
         action(sections::APPROVE, BoardHead, || post(sections::approve)),
         action(sections::RETURN, BoardHead, || post(sections::return_draft)),
+        menu("Chuyển hướng", redirects::PATH, Administrator, || {
+            get(redirects::list)
+        }),
+        action(redirects::PATH, Administrator, || post(redirects::save)),
+        action(redirects::REMOVE, Administrator, || post(redirects::remove)),
         menu("Giao diện trang", site::PATH, SiteLookView, || {
             get(site::look)
         }),

@@ -114,6 +114,8 @@ fn flash(code: &str) -> Option<&'static str> {
         }
         "da-duyet-chuyen-muc" => "Đã duyệt: cây chuyên mục mới đã được áp dụng trên trang.",
         "da-tra-lai-chuyen-muc" => "Đã trả lại bản nháp cây chuyên mục.",
+        "da-luu-chuyen-huong" => "Đã lưu chuyển hướng; địa chỉ cũ chuyển tới địa chỉ mới ngay.",
+        "da-xoa-chuyen-huong" => "Đã xóa chuyển hướng.",
         "khong-co-ban-nhap" => {
             "Bản nháp đã thay đổi hoặc không còn: hãy xem lại bản nháp hiện tại trước khi duyệt."
         }
