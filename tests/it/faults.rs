@@ -404,3 +404,52 @@ async fn a_full_disk_refuses_writes_and_heals_when_space_returns() {
     }
     assert!(server.stop().success());
 }
+
+/// Signed-in editors see why their saves fail while the disk is full, and the banner
+/// goes once the server has healed.
+#[tokio::test(flavor = "multi_thread")]
+async fn editors_see_a_banner_while_the_disk_refuses_writes() {
+    let Some(disk) = Tmpfs::mount(64) else {
+        crate::support::missing_tool(
+            "editors_see_a_banner_while_the_disk_refuses_writes",
+            "permission to mount a tmpfs",
+            "run the tests as root or with passwordless sudo",
+        );
+        return;
+    };
+    let server = TestServer::start_in(&disk.path().join("data"), |_| {}).await;
+    let writer = server.login("tonghop").await;
+    const BANNER: &str = "Hệ thống tạm thời không ghi được dữ liệu";
+    assert!(!writer.get("/quan-tri").await.1.contains(BANNER));
+    let filler = disk.fill();
+    let mut refused = false;
+    for n in 0..50 {
+        let title = format!("Bài viết khi ổ đĩa đầy số {n}");
+        let saved = writer
+            .post(
+                "/quan-tri/bai-viet/moi",
+                &crate::admin::article(&title, &"<p>Nội dung dài.</p>".repeat(200)),
+            )
+            .await;
+        if saved.status() == 503 {
+            assert!(saved.text().await.unwrap().contains(BANNER));
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "a save failed once the disk was full");
+    let (status, page) = writer.get("/quan-tri").await;
+    assert_eq!(status, 200, "reading goes on");
+    assert!(page.contains(BANNER), "the banner says why");
+    std::fs::remove_file(&filler).unwrap();
+    let started = Instant::now();
+    while server.app.store.write_fault().is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "healed in time"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(!writer.get("/quan-tri").await.1.contains(BANNER));
+    server.stop().await;
+}
