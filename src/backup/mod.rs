@@ -50,6 +50,33 @@ pub enum Error {
     Invalid(String),
 }
 
+impl Error {
+    /// What went wrong, in Vietnamese, for the admin pages (the English detail goes to
+    /// the log).
+    pub fn vietnamese(&self) -> &'static str {
+        match self {
+            Error::Io { source, .. } if crate::files::is_disk_full(source) => {
+                "ổ đĩa chứa bản sao lưu đã hết chỗ trống. Hãy giải phóng dung lượng hoặc chọn nơi lưu khác rồi thử lại."
+            }
+            Error::Store(e) if e.is_disk_full() => {
+                "ổ đĩa chứa bản sao lưu đã hết chỗ trống. Hãy giải phóng dung lượng hoặc chọn nơi lưu khác rồi thử lại."
+            }
+            Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
+                "dịch vụ không có quyền ghi vào thư mục sao lưu. Hãy kiểm tra quyền của thư mục (xem README, mục Sao lưu)."
+            }
+            Error::Io { .. } => {
+                "không ghi hoặc đọc lại được tệp sao lưu. Chi tiết đã được ghi vào nhật ký máy chủ (journalctl -u trangtin)."
+            }
+            Error::Store(_) => {
+                "không đọc được dữ liệu để sao lưu. Hãy chạy trangtin verify; chi tiết đã được ghi vào nhật ký máy chủ."
+            }
+            Error::Invalid(_) => {
+                "bản sao lưu vừa tạo không qua được bước kiểm tra. Chi tiết đã được ghi vào nhật ký máy chủ (journalctl -u trangtin)."
+            }
+        }
+    }
+}
+
 fn io_error(context: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
     let context = context.into();
     move |source| Error::Io { context, source }

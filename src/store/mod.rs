@@ -56,6 +56,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the disk (or the user's quota) is full.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Error::Db(redb::Error::Io(e)) | Error::Blob(e) => crate::files::is_disk_full(e),
+            _ => false,
+        }
+    }
+
     /// Whether this is the file failing to be written or read (as opposed to a value or
     /// a request the store refused): after one, redb wants the file closed and reopened.
     fn is_io(&self) -> bool {

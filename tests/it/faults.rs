@@ -453,3 +453,38 @@ async fn editors_see_a_banner_while_the_disk_refuses_writes() {
     assert!(!writer.get("/quan-tri").await.1.contains(BANNER));
     server.stop().await;
 }
+
+/// A backup that cannot be written says why in Vietnamese, with no English detail on
+/// the page, and leaves no partial archive.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_onto_a_full_disk_says_why_in_vietnamese() {
+    let Some(disk) = Tmpfs::mount(8) else {
+        crate::support::missing_tool(
+            "a_backup_onto_a_full_disk_says_why_in_vietnamese",
+            "permission to mount a tmpfs",
+            "run the tests as root or with passwordless sudo",
+        );
+        return;
+    };
+    let backups = disk.path().join("backups");
+    let dir = backups.clone();
+    let server = TestServer::start_with(move |c| c.backup.dir = Some(dir)).await;
+    let admin = server.login("admin").await;
+    disk.fill();
+    let answer = admin.post("/quan-tri/sao-luu", &[]).await;
+    let page = answer.text().await.unwrap();
+    assert!(
+        page.contains("Không tạo được bản sao lưu: ổ đĩa chứa bản sao lưu đã hết chỗ trống"),
+        "{page}"
+    );
+    assert!(!page.contains("No space left"), "no English on the page");
+    let archives: Vec<_> = std::fs::read_dir(&backups)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        archives
+            .iter()
+            .all(|n| !n.to_string_lossy().ends_with(".tar.zst")),
+        "no partial archive: {archives:?}"
+    );
+}

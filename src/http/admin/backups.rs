@@ -171,7 +171,7 @@ pub async fn backup_now(State(app): State<Arc<App>>, staff: Desk) -> Result<Resp
             tracing::error!(by = %staff.user.login, "backup failed: {e}");
             let error = FieldError {
                 field: "sao-luu",
-                message: format!("Không tạo được bản sao lưu: {e}"),
+                message: format!("Không tạo được bản sao lưu: {}", e.vietnamese()),
             };
             backups_view(&app, &staff, vec![error], None).await
         }
