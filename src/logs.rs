@@ -67,6 +67,38 @@ impl Summarised {
         }
         true
     }
+
+    /// Writes the count of warnings left out of each kind whose window has passed, so a
+    /// flood that stopped is still told in full (the scheduler calls this each second).
+    /// Returns how many summary lines it wrote.
+    pub fn flush_due(&self) -> usize {
+        let now = Instant::now();
+        let due: Vec<(&'static str, u64)> = {
+            let Ok(mut kinds) = self.kinds.lock() else {
+                return 0;
+            };
+            kinds
+                .iter_mut()
+                .filter(|(_, w)| w.left_out > 0 && now.duration_since(w.logged_at) >= EVERY)
+                .map(|(kind, window)| {
+                    let left_out = window.left_out;
+                    *window = Window {
+                        logged_at: now,
+                        left_out: 0,
+                    };
+                    (*kind, left_out)
+                })
+                .collect()
+        };
+        for (kind, left_out) in &due {
+            tracing::warn!(
+                kind,
+                left_out,
+                "{left_out} more warnings of this kind since the last such line"
+            );
+        }
+        due.len()
+    }
 }
 
 #[cfg(test)]
@@ -83,5 +115,15 @@ mod tests {
         assert_eq!(logs.kinds.lock().unwrap()["refused"].left_out, 999);
         // Another kind has its own window.
         assert!(logs.warn("accept", String::new));
+        // Nothing is due before the window has passed; then the count is written once.
+        assert_eq!(logs.flush_due(), 0);
+        {
+            let mut kinds = logs.kinds.lock().unwrap();
+            let window = kinds.get_mut("refused").unwrap();
+            window.logged_at = window.logged_at.checked_sub(EVERY).unwrap();
+        }
+        assert_eq!(logs.flush_due(), 1);
+        assert_eq!(logs.kinds.lock().unwrap()["refused"].left_out, 0);
+        assert_eq!(logs.flush_due(), 0);
     }
 }

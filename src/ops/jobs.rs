@@ -20,6 +20,7 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tick.tick() => {
+                app.warnings.flush_due();
                 if let Err(e) = publish_due(&app).await {
                     tracing::error!("scheduled publishing failed: {e}");
                 }
