@@ -86,6 +86,10 @@ pub struct Blobs {
     /// The files whose bytes this process has checked against their names, with their
     /// length and modification time then: a file written or touched since is unchecked.
     checked: Arc<Mutex<HashMap<BlobHash, Stamp>>>,
+    /// The files a check of this process found altered, with their stamp then: they are
+    /// not served until the file changes again (a restore) or the integrity check,
+    /// which holds them in the store, has run.
+    altered: Arc<Mutex<HashMap<BlobHash, Stamp>>>,
 }
 
 /// Removes the temporary files of writes a crash or a full disk interrupted: no
@@ -137,6 +141,7 @@ impl Blobs {
         Ok(Blobs {
             dir: dir.to_path_buf(),
             checked: Arc::default(),
+            altered: Arc::default(),
         })
     }
 
@@ -170,10 +175,29 @@ impl Blobs {
         let matches = hex::encode(hasher.finalize()) == hash.0;
         if matches {
             self.remember(hash, before);
-        } else if let Ok(mut checked) = self.checked.lock() {
-            checked.remove(hash);
+            if let Ok(mut altered) = self.altered.lock() {
+                altered.remove(hash);
+            }
+        } else {
+            if let Ok(mut checked) = self.checked.lock() {
+                checked.remove(hash);
+            }
+            if let Ok(mut altered) = self.altered.lock() {
+                altered.insert(hash.clone(), before);
+            }
         }
         Ok(matches)
+    }
+
+    /// Whether a check of this process found the file's bytes altered, and the file has
+    /// not changed since.
+    pub fn is_known_altered(&self, hash: &BlobHash) -> bool {
+        let Ok(now) = Stamp::of(&self.path(hash)) else {
+            return false;
+        };
+        self.altered
+            .lock()
+            .is_ok_and(|altered| altered.get(hash) == Some(&now))
     }
 
     fn remember(&self, hash: &BlobHash, stamp: Stamp) {

@@ -502,7 +502,18 @@ async fn only_checked_files_are_cached_for_good() {
     std::fs::write(&blob, bytes).unwrap();
     let changed = server.get(&file).await;
     assert!(!cache_control(&changed).contains("immutable"));
-    // Once the integrity check has flagged it, it is not served.
+    // That answer's background check finds the bytes altered: the file is held at once,
+    // before the integrity check runs.
+    let mut held_early = false;
+    for _ in 0..100 {
+        if server.get(&file).await.status() == 503 {
+            held_early = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(held_early, "held as soon as a check finds it altered");
+    // Once the integrity check has flagged it, it stays held.
     server.app.check_integrity("test").await.unwrap();
     let held = server.get(&file).await;
     assert_eq!(held.status(), 503);

@@ -64,6 +64,11 @@ fn cache_lifetime(app: &App, hash: &BlobHash) -> HeaderValue {
 /// The file's metadata, if it may be served. Bytes the integrity check found altered
 /// are not handed out, not even to a browser that asks whether its copy is still good.
 async fn servable(app: &App, hash: &BlobHash) -> Result<crate::store::BlobMeta, HttpError> {
+    // Found altered by a check since it was last written: held at once, before the
+    // daily check records the hold in the store.
+    if app.store.blobs.is_known_altered(hash) {
+        return Err(HttpError::HeldForReview);
+    }
     let lookup = hash.clone();
     match app
         .store
