@@ -74,6 +74,11 @@ fn valid_target(to: &str) -> bool {
     (to.starts_with('/') && !to.starts_with("//")) || to.starts_with("https://")
 }
 
+/// The redirect from `from`, if there is one.
+pub fn get(tx: &impl Tx, from: &str) -> Result<Option<Redirect>, store::Error> {
+    tables::REDIRECTS.get(tx, from)
+}
+
 /// Where `path_and_query` leads, if it moved: the exact address first, then the path
 /// without its query string (an old page's tracking parameters).
 pub fn find(tx: &impl Tx, path_and_query: &str) -> Result<Option<String>, store::Error> {

@@ -50,6 +50,9 @@ pub enum HttpError {
     /// The store refuses writes until its file is reopened (a full disk).
     #[error("writes unavailable: {0}")]
     WritesUnavailable(String),
+    /// The address moved for good (a retired section, an old site's address): 301 to it.
+    #[error("moved to {0}")]
+    Moved(String),
 }
 
 /// How a rendered page answers: the status of pages that are not errors.
@@ -92,6 +95,7 @@ impl HttpError {
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::MisdirectedHost => StatusCode::MISDIRECTED_REQUEST,
+            HttpError::Moved(_) => StatusCode::MOVED_PERMANENTLY,
             HttpError::UriTooLong => StatusCode::URI_TOO_LONG,
             HttpError::HeaderFieldsTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             HttpError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -132,28 +136,14 @@ impl HttpError {
     }
 }
 
-/// A 301 to `location`: an address that moved for good (a retired section).
-pub fn moved_permanently(location: &str) -> Response {
-    match axum::http::HeaderValue::from_str(location) {
-        Ok(value) => (
-            StatusCode::MOVED_PERMANENTLY,
-            [(axum::http::header::LOCATION, value)],
-        )
-            .into_response(),
-        Err(_) => {
-            HttpError::Internal(format!("bad redirect location {location:?}")).into_response()
-        }
-    }
-}
-
 /// A 303 to `location`: the answer to every successful form post.
 pub fn see_other(location: &str) -> Response {
+    redirect(StatusCode::SEE_OTHER, location)
+}
+
+fn redirect(status: StatusCode, location: &str) -> Response {
     match axum::http::HeaderValue::from_str(location) {
-        Ok(value) => (
-            StatusCode::SEE_OTHER,
-            [(axum::http::header::LOCATION, value)],
-        )
-            .into_response(),
+        Ok(value) => (status, [(axum::http::header::LOCATION, value)]).into_response(),
         Err(_) => HttpError::Internal(format!("bad redirect target {location:?}")).into_response(),
     }
 }
@@ -172,6 +162,9 @@ impl IntoResponse for HttpError {
             HttpError::PasswordChangeRequired => return see_other("/quan-tri/doi-mat-khau"),
             HttpError::SecondFactorRequired => {
                 return see_other("/quan-tri/xac-thuc-hai-buoc?tb=can-xac-thuc");
+            }
+            HttpError::Moved(location) => {
+                return redirect(StatusCode::MOVED_PERMANENTLY, location);
             }
             _ => {}
         }

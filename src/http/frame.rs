@@ -119,8 +119,7 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         *request.method(),
         axum::http::Method::GET | axum::http::Method::HEAD
     )
-    .then(|| request.uri().path_and_query().map(ToString::to_string))
-    .flatten();
+    .then(|| request.uri().clone());
     let mut response = if let Err(e) = guard(&app, &request) {
         e.into_response()
     } else {
@@ -133,13 +132,14 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     };
 
     if response.status() == StatusCode::NOT_FOUND
-        && let Some(from) = moved_from
+        && let Some(from) = moved_from.as_ref().and_then(|uri| uri.path_and_query())
+        && let from = from.to_string()
         && let Ok(Some(to)) = app
             .store
             .read(move |tx| crate::redirects::find(tx, &from))
             .await
     {
-        response = super::error::moved_permanently(&to);
+        response = HttpError::Moved(to).into_response();
     }
     // Whatever the handler made of a body that stopped arriving, the answer is 408.
     if body_watch.is_some_and(|w| w.expired()) {

@@ -126,6 +126,19 @@ pub fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// The reason a settings draft is returned with (`ly_do`), or the form's error when
+/// it is empty (the look and the sections ask the same).
+pub fn return_reason(form: &FormData) -> Result<String, super::views::FieldError> {
+    let reason = form.get("ly_do").trim();
+    if reason.is_empty() {
+        return Err(super::views::FieldError {
+            field: "ly_do",
+            message: "Vui lòng ghi lý do trả lại bản nháp.".into(),
+        });
+    }
+    Ok(reason.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,21 +51,9 @@ struct RedirectsView {
     errors: Vec<FieldError>,
 }
 
-/// `text` percent-encoded for a query string value.
-fn query_value(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 fn row(r: Redirect) -> Row {
     Row {
-        edit: query_value(&r.from),
+        edit: super::form::encode(&r.from),
         from: r.from,
         to: r.to,
         note: r.note,
@@ -114,10 +102,7 @@ pub async fn list(
     let mut values = Values::default();
     if let Some(from) = query.text("sua") {
         let from = from.to_string();
-        let found = app
-            .store
-            .read(move |tx| redirects::tables::REDIRECTS.get(tx, from.as_str()))
-            .await?;
+        let found = app.store.read(move |tx| redirects::get(tx, &from)).await?;
         if let Some(r) = found {
             values = Values {
                 tu: r.from,

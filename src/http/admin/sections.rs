@@ -156,10 +156,20 @@ fn row(c: &Category, all: &[Category]) -> Row {
     }
 }
 
+/// What the section form shows.
+enum Editing {
+    /// A new section.
+    New,
+    /// The section of this address, as the draft (or the live tree) has it.
+    Section(String),
+    /// What was just submitted, with its errors.
+    Submitted(Box<Values>),
+}
+
 async fn sections_page(
     app: &Arc<App>,
     staff: &Desk,
-    editing: Option<Values>,
+    editing: Editing,
     errors: Vec<FieldError>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
@@ -168,6 +178,16 @@ async fn sections_page(
         .as_ref()
         .map_or(live.as_slice(), |d| d.sections.as_slice());
     let shown = sections::in_tree_order(shown.to_vec());
+    let editing = match editing {
+        Editing::New => None,
+        Editing::Section(slug) => Some(Values::of(
+            shown
+                .iter()
+                .find(|c| c.slug == slug)
+                .ok_or(HttpError::NotFound)?,
+        )),
+        Editing::Submitted(values) => Some(*values),
+    };
     let active: Vec<&Category> = shown.iter().filter(|c| c.retired_into.is_none()).collect();
     let outcome = if errors.is_empty() {
         Outcome::Shown
@@ -223,16 +243,8 @@ pub async fn list(
     query: Params,
 ) -> Result<Response, HttpError> {
     let editing = match query.text("sua") {
-        Some(slug) => {
-            let (live, draft) = app.store.read(sections::live_and_draft).await?;
-            let all = draft.map_or(live, |d| d.sections);
-            let section = all
-                .iter()
-                .find(|c| c.slug == slug)
-                .ok_or(HttpError::NotFound)?;
-            Some(Values::of(section))
-        }
-        None => None,
+        Some(slug) => Editing::Section(slug.to_string()),
+        None => Editing::New,
     };
     sections_page(&app, &staff, editing, Vec::new(), query.flash()).await
 }
@@ -304,7 +316,14 @@ async fn change(
                     message: p.message,
                 })
                 .collect();
-            sections_page(app, staff, values, errors, None).await
+            sections_page(
+                app,
+                staff,
+                values.map_or(Editing::New, |v| Editing::Submitted(Box::new(v))),
+                errors,
+                None,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -403,14 +422,10 @@ pub async fn return_draft(
     staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let reason = form.get("ly_do").trim().to_string();
-    if reason.is_empty() {
-        let error = FieldError {
-            field: "ly_do",
-            message: "Vui lòng ghi lý do trả lại bản nháp.".into(),
-        };
-        return sections_page(&app, &staff, None, vec![error], None).await;
-    }
+    let reason = match super::form::return_reason(&form) {
+        Ok(reason) => reason,
+        Err(error) => return sections_page(&app, &staff, Editing::New, vec![error], None).await,
+    };
     let (login, now) = (staff.user.login.clone(), app.clock.now());
     app.store
         .write(move |tx| sections::discard(tx, &login, &reason, now))

@@ -365,14 +365,10 @@ pub async fn return_draft(
     staff: Desk,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let reason = form.get("ly_do").trim().to_string();
-    if reason.is_empty() {
-        let error = FieldError {
-            field: "ly_do",
-            message: "Vui lòng ghi lý do trả lại bản nháp.".into(),
-        };
-        return look_page(&app, &staff, None, vec![error], None).await;
-    }
+    let reason = match super::form::return_reason(&form) {
+        Ok(reason) => reason,
+        Err(error) => return look_page(&app, &staff, None, vec![error], None).await,
+    };
     let (login, now) = (staff.user.login.clone(), app.clock.now());
     app.store
         .write(move |tx| site::discard(tx, &login, &reason, now))

@@ -450,21 +450,6 @@ pub async fn category_feed(
         .strip_suffix(".xml")
         .ok_or(HttpError::NotFound)?
         .to_string();
-    // A retired section's feed answers with its successor's.
-    let lookup = slug.clone();
-    let successor = app
-        .store
-        .read(move |tx| -> Result<_, content::Error> {
-            let all = content::sections::all(tx)?;
-            Ok(content::sections::resolve(&all, &lookup)
-                .filter(|now| now.slug != lookup)
-                .map(|now| now.slug.clone()))
-        })
-        .await?;
-    if let Some(now) = successor {
-        let to = format!("/rss/chuyen-muc/{now}.xml");
-        return Ok(crate::http::error::moved_permanently(&to));
-    }
     let origin = origin(&app, &headers);
     let key = format!("{origin}/rss/chuyen-muc/{slug}.xml");
     cached_as(&app, &headers, key, RSS_TYPE, || {
@@ -477,15 +462,23 @@ async fn category_rss(app: Arc<App>, slug: String, origin: String) -> Result<Str
     let found = app
         .store
         .read(move |tx| -> Result<_, content::Error> {
-            let Some(category) = content::category(tx, &slug)? else {
+            // A retired section's feed answers with its successor's.
+            let all = content::sections::all(tx)?;
+            let Some(category) = content::sections::resolve(&all, &slug).cloned() else {
                 return Ok(None);
             };
+            if category.slug != slug {
+                let moved = format!("/rss/chuyen-muc/{}.xml", category.slug);
+                return Ok(Some(Err(moved)));
+            }
             let items =
                 content::list_published(tx, List::Category(&category.slug), 1, FEED_ITEMS)?.items;
-            Ok(Some((site::load(tx)?, category, items)))
+            Ok(Some(Ok((site::load(tx)?, category, items))))
         })
         .await?;
-    let (site, category, items) = found.ok_or(HttpError::NotFound)?;
+    let (site, category, items) = found
+        .ok_or(HttpError::NotFound)?
+        .map_err(HttpError::Moved)?;
     let title = format!("{} – {}", site.agency_name, category.name);
     let link = crate::paths::category(&category.slug);
     Ok(rss(&title, &link, &category.description, &items, &origin))

@@ -44,20 +44,6 @@ pub async fn category(
     query: Params,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    // A retired section, or one that leads elsewhere, answers with where it is now.
-    let lookup = slug.clone();
-    let elsewhere = app
-        .store
-        .read(move |tx| -> Result<_, content::Error> {
-            let all = content::sections::all(tx)?;
-            Ok(content::sections::resolve(&all, &lookup)
-                .filter(|now| now.slug != lookup || !content::sections::has_own_list(now))
-                .map(content::sections::address))
-        })
-        .await?;
-    if let Some(address) = elsewhere {
-        return Ok(crate::http::error::moved_permanently(&address));
-    }
     let page = query.page()?;
     let key = paths::list_page(&paths::category(&slug), page);
     cached(&app, &headers, key, || {
@@ -286,7 +272,17 @@ async fn render_list(
         .store
         .read(move |tx| -> Result<_, content::Error> {
             let category = match &slug {
-                Some(slug) => Some(content::category(tx, slug)?),
+                Some(slug) => {
+                    // A retired section, or one that leads elsewhere, answers with
+                    // where it is now.
+                    let all = content::sections::all(tx)?;
+                    match content::sections::resolve(&all, slug) {
+                        Some(now) if now.slug != *slug || !content::sections::has_own_list(now) => {
+                            return Ok(Err(content::sections::address(now)));
+                        }
+                        found => Some(found.cloned()),
+                    }
+                }
                 None => None,
             };
             let list = match &category {
@@ -301,9 +297,15 @@ async fn render_list(
                 },
                 None => content::list_published(tx, List::Kind(Kind::Article), page, PER_PAGE)?,
             };
-            Ok((site::load(tx)?, content::categories(tx)?, category, list))
+            Ok(Ok((
+                site::load(tx)?,
+                content::categories(tx)?,
+                category,
+                list,
+            )))
         })
-        .await?;
+        .await?
+        .map_err(HttpError::Moved)?;
     let (heading, description, base) = match &category {
         Some(None) => return Err(HttpError::NotFound),
         Some(Some(c)) => (
