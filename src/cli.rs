@@ -46,6 +46,43 @@ pub struct Global {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A WordPress export (Tools → Export → All content, WXR 1.0–1.2)
+    Wordpress {
+        /// The export file (.xml)
+        export: PathBuf,
+        /// A copy of the old site's wp-content/uploads folder (else files are fetched
+        /// from their addresses)
+        #[arg(long, value_name = "DIR")]
+        uploads: Option<PathBuf>,
+        /// A TOML map: categories to sections, authors to accounts, old host names
+        #[arg(long, value_name = "FILE")]
+        map: Option<PathBuf>,
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+    /// Crawl an old portal that exports nothing, as MAP.toml describes it
+    Crawl {
+        /// Where to start (the old site's news list, say)
+        url: String,
+        #[arg(long, value_name = "MAP.toml")]
+        map: PathBuf,
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Print what would be imported without writing anything
+    #[arg(long)]
+    dry_run: bool,
+    /// Also write the report as JSON to this file
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the site over HTTPS, with a plain-HTTP listener that redirects (the default)
     Serve,
@@ -56,6 +93,11 @@ pub enum Command {
     User(UserCommand),
     /// Rebuild the search index (through the running server if there is one)
     Reindex,
+    /// Bring an old site in as one batch for the Board head to approve (through the
+    /// running server if there is one): exit 0 when every item came in, 3 when some
+    /// failed (listed in the report), 1 when the import could not run
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Install or upgrade on this server (Debian or Ubuntu): system user, configuration,
     /// data folder, program, hardened systemd unit; then start it and print the URL and
     /// the first administrator's one-time password
@@ -168,6 +210,7 @@ pub fn main() -> ExitCode {
         Some(Command::CheckConfig) => check_config(&cli.global),
         Some(Command::User(command)) => user(&cli.global, command),
         Some(Command::Reindex) => run_request(&cli.global, control::Request::Reindex),
+        Some(Command::Import(command)) => import(&cli.global, command),
         Some(Command::Backup(args)) => backup(&cli.global, args),
         Some(Command::Verify) => verify(&cli.global),
         Some(Command::Doctor) => doctor(&cli.global),
@@ -554,10 +597,18 @@ fn send_or_run(
     config: &Config,
     request: control::Request,
 ) -> Result<control::Response, Unanswered> {
+    send_or_run_with_progress(config, request, &mut |_| {})
+}
+
+fn send_or_run_with_progress(
+    config: &Config,
+    request: control::Request,
+    progress: &mut dyn FnMut(&crate::import::Progress),
+) -> Result<control::Response, Unanswered> {
     let socket = control::socket_path(&config.data);
     #[cfg(unix)]
     if socket.exists() {
-        match control::unix::send(&socket, &request) {
+        match control::unix::send_with_progress(&socket, &request, progress) {
             Ok(response) => return Ok(response),
             Err(e) => tracing::debug!("control socket not answering: {e}"),
         }
@@ -583,12 +634,107 @@ fn send_or_run(
             other => Unanswered::Failed(other.to_string()),
         },
     )?;
+    if let control::Request::Import { job, dry_run } = &request {
+        return Ok(control::import(
+            &store,
+            job,
+            *dry_run,
+            jiff::Timestamp::now(),
+            progress,
+        ));
+    }
     Ok(control::handle(
         &store,
         None,
         request,
         jiff::Timestamp::now(),
     ))
+}
+
+/// `import wordpress|crawl`: through the running server if there is one, with a
+/// progress bar on the terminal and the report at the end.
+fn import(global: &Global, command: ImportCommand) -> ExitCode {
+    let config = match load_config(global) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    // The server reads these paths itself: give it absolute ones.
+    let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+    let (job, common) = match command {
+        ImportCommand::Wordpress {
+            export,
+            uploads,
+            map,
+            common,
+        } => (
+            crate::import::Job::Wordpress {
+                export: absolute(export),
+                uploads: uploads.map(absolute),
+                map: map.map(absolute),
+            },
+            common,
+        ),
+        ImportCommand::Crawl { url, map, common } => (
+            crate::import::Job::Crawl {
+                url,
+                map: absolute(map),
+            },
+            common,
+        ),
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg:>6} [{bar:30}] {pos}/{len} · files {prefix} · {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let mut on_progress = |p: &crate::import::Progress| {
+        bar.set_message(p.phase.clone());
+        bar.set_length(p.total.unwrap_or(p.done));
+        bar.set_position(p.done);
+        bar.set_prefix(if p.errors > 0 {
+            format!("{} · errors {}", p.files, p.errors)
+        } else {
+            p.files.to_string()
+        });
+    };
+    let request = control::Request::Import {
+        job,
+        dry_run: common.dry_run,
+    };
+    let answered = send_or_run_with_progress(&config, request, &mut on_progress);
+    bar.finish_and_clear();
+    let response = match answered {
+        Ok(response) => response,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if !response.ok {
+        eprintln!("error: {}", response.message);
+        return ExitCode::from(1);
+    }
+    print!("{}", response.message);
+    let Some(report) = response.import else {
+        return ExitCode::from(1);
+    };
+    if let Some(path) = &common.report {
+        let written = serde_json::to_vec_pretty(&report)
+            .map_err(std::io::Error::other)
+            .and_then(|json| std::fs::write(path, json));
+        if let Err(e) = written {
+            eprintln!("error: cannot write the report {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    }
 }
 
 fn load_config(global: &Global) -> Result<Config, ExitCode> {

@@ -185,6 +185,8 @@ impl Editors {
             procedure: fields.procedure,
             record: fields.record,
             schedule: fields.schedule.map(Ok),
+            keywords: Some(fields.keywords),
+            parent: Some(fields.parent),
         };
         let entry = editorial::create_entry(tx, &self.writer, draft, at)?;
         for (actor, action) in [
@@ -755,6 +757,8 @@ fn seed_site(
                 procedure: None,
                 record: Default::default(),
                 schedule: None,
+                keywords: Vec::new(),
+                parent: None,
             };
             let category = match kind {
                 // The standing pages make up the default tree's introduction.

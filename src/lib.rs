@@ -24,6 +24,7 @@ pub mod demo;
 pub mod files;
 pub mod format;
 pub mod http;
+pub mod import;
 pub mod integrity;
 pub mod logs;
 pub mod media;

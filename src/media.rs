@@ -133,6 +133,31 @@ pub struct Prepared {
 
 /// Checks and prepares an upload. CPU-heavy for images: call off the async threads.
 pub fn prepare(upload: Upload) -> Result<Prepared, Error> {
+    prepare_with(upload, true)
+}
+
+/// As `prepare`, for a file brought from an old site: an image without alt text is
+/// taken (and flagged by the importer), not refused.
+pub fn prepare_imported(upload: Upload) -> Result<Prepared, Error> {
+    prepare_with(upload, false)
+}
+
+impl Prepared {
+    pub fn is_image(&self) -> bool {
+        self.content_type.starts_with("image/")
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The hash the main file will be stored under.
+    pub fn preview_hash(&self) -> BlobHash {
+        BlobHash::of(&self.main)
+    }
+}
+
+fn prepare_with(upload: Upload, require_alt: bool) -> Result<Prepared, Error> {
     let ext = upload
         .name
         .rsplit_once('.')
@@ -151,7 +176,7 @@ pub fn prepare(upload: Upload) -> Result<Prepared, Error> {
         if upload.bytes.len() > MAX_IMAGE_BYTES {
             return Err(Error::Refused("Ảnh lớn quá 10 MB."));
         }
-        if alt.is_empty() {
+        if alt.is_empty() && require_alt {
             return Err(Error::Refused(
                 "Vui lòng nhập mô tả thay thế (alt) cho ảnh: người khiếm thị cần nó.",
             ));

@@ -9,7 +9,7 @@
 //! straight to its final target) and a loop is refused.
 
 use jiff::Timestamp;
-use redb::WriteTransaction;
+use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{self, Tx};
@@ -101,6 +101,25 @@ pub fn add(
     by: &str,
     now: Timestamp,
 ) -> Result<Redirect, Error> {
+    let redirect = add_quietly(tx, from, to, note, by, now)?;
+    crate::audit::append(
+        tx,
+        crate::audit::Event::new(by, "redirect_set", &redirect.from).detail(&redirect.to),
+        now,
+    )?;
+    Ok(redirect)
+}
+
+/// As `add`, without its own line in the audit trail: for an import batch, whose
+/// approval is the one line for all its redirects.
+pub fn add_quietly(
+    tx: &WriteTransaction,
+    from: &str,
+    to: &str,
+    note: &str,
+    by: &str,
+    now: Timestamp,
+) -> Result<Redirect, Error> {
     let from = normalize(from).ok_or_else(|| {
         invalid(
             "Địa chỉ cũ cần là một đường dẫn bắt đầu bằng / (hoặc địa chỉ đầy đủ của trang cũ).",
@@ -131,13 +150,41 @@ pub fn add(
             "Chuyển hướng này tạo thành vòng lặp: địa chỉ mới lại dẫn về địa chỉ cũ.",
         ));
     }
-    // Those that led here lead straight on.
-    for mut earlier in tables::REDIRECTS.values(tx)? {
-        if earlier.to == from {
+    let mut targets = tx.open_table(tables::TARGETS).map_err(store::Error::from)?;
+    // Those that led here lead straight on (found by the index of targets, not a scan).
+    let mut earlier_froms = Vec::new();
+    for row in targets
+        .range((from.as_str(), "")..)
+        .map_err(store::Error::from)?
+    {
+        let (key, _) = row.map_err(store::Error::from)?;
+        let (to_key, from_key) = key.value();
+        if to_key != from {
+            break;
+        }
+        earlier_froms.push(from_key.to_string());
+    }
+    for earlier_from in &earlier_froms {
+        targets
+            .remove((from.as_str(), earlier_from.as_str()))
+            .map_err(store::Error::from)?;
+        if let Some(mut earlier) = tables::REDIRECTS.get(tx, earlier_from.as_str())? {
             earlier.to.clone_from(&target);
-            tables::REDIRECTS.insert(tx, earlier.from.as_str(), &earlier)?;
+            tables::REDIRECTS.insert(tx, earlier_from.as_str(), &earlier)?;
+            targets
+                .insert((target.as_str(), earlier_from.as_str()), ())
+                .map_err(store::Error::from)?;
         }
     }
+    if let Some(replaced) = tables::REDIRECTS.get(tx, from.as_str())? {
+        targets
+            .remove((replaced.to.as_str(), from.as_str()))
+            .map_err(store::Error::from)?;
+    }
+    targets
+        .insert((target.as_str(), from.as_str()), ())
+        .map_err(store::Error::from)?;
+    drop(targets);
     let redirect = Redirect {
         from: from.clone(),
         to: target,
@@ -146,11 +193,6 @@ pub fn add(
         at: now,
     };
     tables::REDIRECTS.insert(tx, from.as_str(), &redirect)?;
-    crate::audit::append(
-        tx,
-        crate::audit::Event::new(by, "redirect_set", &from).detail(&redirect.to),
-        now,
-    )?;
     Ok(redirect)
 }
 
@@ -159,9 +201,13 @@ pub fn remove(tx: &WriteTransaction, from: &str, by: &str, now: Timestamp) -> Re
     let Some(from) = normalize(from) else {
         return Ok(false);
     };
-    if tables::REDIRECTS.remove(tx, from.as_str())?.is_none() {
+    let Some(removed) = tables::REDIRECTS.remove(tx, from.as_str())? else {
         return Ok(false);
-    }
+    };
+    tx.open_table(tables::TARGETS)
+        .map_err(store::Error::from)?
+        .remove((removed.to.as_str(), from.as_str()))
+        .map_err(store::Error::from)?;
     crate::audit::append(
         tx,
         crate::audit::Event::new(by, "redirect_removed", &from),
@@ -192,6 +238,10 @@ pub mod tables {
 
     /// Redirects by old address (path and query).
     pub const REDIRECTS: Table<&str, super::Redirect> = Table::new("redirects_v1");
+    /// (target, old address) → (): which redirects lead where, so adding one that
+    /// collapses a chain finds the redirects to update without reading them all.
+    pub const TARGETS: redb::TableDefinition<(&str, &str), ()> =
+        redb::TableDefinition::new("redirect_targets_v1");
 }
 
 #[cfg(test)]

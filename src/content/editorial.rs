@@ -39,6 +39,10 @@ pub struct Draft {
     pub record: super::record::Record,
     /// For a schedule week: the week, or why its lines did not parse.
     pub schedule: Option<Result<super::schedule::Week, String>>,
+    /// Keywords; `None` keeps those of the revision edited (the form has no field).
+    pub keywords: Option<Vec<String>>,
+    /// A page's parent page; `None` keeps the revision's.
+    pub parent: Option<Option<String>>,
 }
 
 pub fn facts(entry: &Entry) -> EntryFacts {
@@ -281,6 +285,8 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
         procedure,
         record,
         schedule,
+        keywords: draft.keywords.clone().unwrap_or_default(),
+        parent: draft.parent.clone().flatten(),
     })
 }
 
@@ -378,7 +384,16 @@ pub fn save(
             current: Box::new(current),
         });
     }
-    let fields = validate(tx, entry.kind, &draft)?;
+    let mut fields = validate(tx, entry.kind, &draft)?;
+    if draft.keywords.is_none() || draft.parent.is_none() {
+        let edited = revision(tx, entry.working)?.fields;
+        if draft.keywords.is_none() {
+            fields.keywords = edited.keywords;
+        }
+        if draft.parent.is_none() {
+            fields.parent = edited.parent;
+        }
+    }
     if entry.kind == Kind::Task {
         let before = revision(tx, entry.working)?;
         let stage = |f: &Fields| match f.record.get("status").map(String::as_str) {
@@ -466,6 +481,8 @@ pub fn restore(
         procedure: f.procedure,
         record: f.record,
         schedule: f.schedule.map(Ok),
+        keywords: Some(f.keywords),
+        parent: Some(f.parent),
     };
     save(tx, actor, id, entry_now.working, draft, today, now)
 }
@@ -708,6 +725,86 @@ pub fn abandon_schedule(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> R
     }
     super::tables::ENTRIES.insert(tx, id.0, &entry)?;
     Ok(())
+}
+
+/// Records in an imported entry's history where it came from (the first line of its
+/// record, in place of a first save by a person).
+pub fn record_import(
+    tx: &WriteTransaction,
+    entry: &Entry,
+    comment: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let revision = revision(tx, entry.working)?;
+    let event = Event {
+        at: now,
+        user: 0,
+        user_name: "Nhập nội dung từ trang cũ".into(),
+        role: crate::workflow::Role::Administrator,
+        on_behalf_of: None,
+        action: Action::Save,
+        from: State::Draft,
+        to: entry.state,
+        comment: comment.to_string(),
+        revision: revision.id,
+        revision_hash: revision.hash,
+        scheduled_for: None,
+    };
+    let seq = store::next_id(tx, &format!("events:{}", entry.id.0))?;
+    super::tables::EVENTS.insert(tx, (entry.id.0, seq), &event)?;
+    Ok(())
+}
+
+/// The Board head's approval of an import batch, for one of its entries: the working
+/// revision is approved and goes live at once, both steps in the entry's record. The
+/// batch's own approval is the one line in the audit trail.
+pub fn approve_imported(
+    tx: &WriteTransaction,
+    actor: &Actor,
+    id: EntryId,
+    comment: &str,
+    now: Timestamp,
+) -> Result<Entry, Error> {
+    if !actor.has(crate::workflow::Role::BoardHead) {
+        return Err(Error::Denied(crate::workflow::Denied::NotPermitted));
+    }
+    let mut entry = entry(tx, id)?;
+    let working = revision(tx, entry.working)?;
+    entry.approval = Some(Approval {
+        revision: working.id,
+        hash: working.hash.clone(),
+        by: actor.user,
+        by_name: actor.name.clone(),
+        on_behalf_of: None,
+        at: now,
+    });
+    go_live(tx, &mut entry, now)?;
+    let from = entry.state;
+    entry.state = State::Published;
+    entry.updated_at = now;
+    super::tables::ENTRIES.insert(tx, id.0, &entry)?;
+    for (action, from, to) in [
+        (Action::Approve, from, State::Approved),
+        (Action::Publish, State::Approved, State::Published),
+    ] {
+        let event = Event {
+            at: now,
+            user: actor.user,
+            user_name: actor.name.clone(),
+            role: crate::workflow::Role::BoardHead,
+            on_behalf_of: None,
+            action,
+            from,
+            to,
+            comment: comment.to_string(),
+            revision: working.id,
+            revision_hash: working.hash.clone(),
+            scheduled_for: None,
+        };
+        let seq = store::next_id(tx, &format!("events:{}", entry.id.0))?;
+        super::tables::EVENTS.insert(tx, (entry.id.0, seq), &event)?;
+    }
+    Ok(entry)
 }
 
 #[allow(clippy::too_many_arguments)]

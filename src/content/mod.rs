@@ -17,7 +17,8 @@ pub mod slug;
 
 pub use ops::{
     all_published, blob, categories, category, create, find_published, index_page, is_listed,
-    list_published, publish, published, put_blob, put_category, revision_hash, set_first_published,
+    list_published, publish, published, put_blob, put_category, remove_unpublished, revision_hash,
+    set_first_published, slug_taken,
 };
 pub(crate) use ops::{change_slug, list, new_revision, unlist};
 
@@ -302,6 +303,12 @@ pub struct Fields {
     /// A week of the leaders' schedule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<schedule::Week>,
+    /// Từ khóa: what an old site's tags said of the entry (searchable, shown under it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    /// For a page: the slug of the page it sits under (an old site's page tree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

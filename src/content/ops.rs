@@ -77,6 +77,46 @@ pub fn create(
 
 /// Gives entry `entry` the address `slug` (its kind's prefix stays). The old address of
 /// a live entry keeps working: it answers 301 with the new one (`redirects`).
+/// Whether an entry of `kind` uses `slug`.
+pub fn slug_taken(tx: &impl Tx, kind: Kind, slug: &str) -> Result<bool, Error> {
+    Ok(store::get_plain(tx, tables::SLUGS, (kind.as_str(), slug), |v| v)?.is_some())
+}
+
+/// Removes an entry that was never public (a discarded import's draft): its envelope,
+/// revisions, record and address. False if it is or was live, or does not exist.
+pub fn remove_unpublished(tx: &WriteTransaction, id: EntryId) -> Result<bool, Error> {
+    let Some(entry) = tables::ENTRIES.get(tx, id.0)? else {
+        return Ok(false);
+    };
+    if entry.published.is_some() || entry.published_at.is_some() {
+        return Ok(false);
+    }
+    let mut revision = Some(entry.working);
+    while let Some(r) = revision {
+        revision = tables::REVISIONS.remove(tx, r.0)?.and_then(|r| r.parent);
+    }
+    let mut events = tx
+        .open_table(tables::EVENTS.definition())
+        .map_err(store::Error::from)?;
+    let mut keys = Vec::new();
+    for row in events
+        .range((id.0, 0)..=(id.0, u64::MAX))
+        .map_err(store::Error::from)?
+    {
+        keys.push(row.map_err(store::Error::from)?.0.value());
+    }
+    for key in keys {
+        events.remove(key).map_err(store::Error::from)?;
+    }
+    drop(events);
+    tx.open_table(tables::SLUGS)
+        .map_err(store::Error::from)?
+        .remove((entry.kind.as_str(), entry.slug.as_str()))
+        .map_err(store::Error::from)?;
+    tables::ENTRIES.remove(tx, id.0)?;
+    Ok(true)
+}
+
 pub(crate) fn change_slug(
     tx: &WriteTransaction,
     entry: &mut Entry,

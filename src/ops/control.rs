@@ -53,6 +53,11 @@ pub enum Request {
         dir: Option<PathBuf>,
         passphrase: Option<String>,
     },
+    /// Import an old site into a batch; progress lines precede the answer.
+    Import {
+        job: crate::import::Job,
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,6 +81,12 @@ pub struct Response {
     pub report: Option<crate::integrity::Report>,
     #[serde(default)]
     pub facts: Option<Facts>,
+    /// An import's report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<Box<crate::import::Report>>,
+    /// A progress line (not the answer: more lines follow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<crate::import::Progress>,
 }
 
 /// The state `doctor` checks, read from the store.
@@ -101,6 +112,8 @@ impl Response {
             users: Vec::new(),
             report: None,
             facts: None,
+            import: None,
+            progress: None,
         }
     }
 
@@ -111,6 +124,8 @@ impl Response {
             users: Vec::new(),
             report: Some(report),
             facts: None,
+            import: None,
+            progress: None,
         }
     }
 
@@ -121,6 +136,8 @@ impl Response {
             users: Vec::new(),
             report: None,
             facts: None,
+            import: None,
+            progress: None,
         }
     }
 }
@@ -136,9 +153,30 @@ pub fn handle(
     if let Request::Reindex = request {
         return reindex(store, search);
     }
+    if let Request::Import { job, dry_run } = request {
+        return import(store, &job, dry_run, now, &mut |_| {});
+    }
     match handle_inner(store, request, now) {
         Ok(response) => response,
         Err(e) => Response::refused(format!("internal error: {e}")),
+    }
+}
+
+/// Runs an import, handing each progress line to `progress`.
+pub fn import(
+    store: &Store,
+    job: &crate::import::Job,
+    dry_run: bool,
+    now: Timestamp,
+    progress: &mut dyn FnMut(&crate::import::Progress),
+) -> Response {
+    match crate::import::run(store, job, dry_run, "cli", now, progress) {
+        Ok(report) => {
+            let mut response = Response::ok(report.text());
+            response.import = Some(Box::new(report));
+            response
+        }
+        Err(e) => Response::refused(format!("import failed: {e}")),
     }
 }
 
@@ -302,8 +340,12 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                     storage,
                     checklist,
                 }),
+                import: None,
+                progress: None,
             })
         }
+        // Answered by `import`, with its progress.
+        Request::Import { job, dry_run } => Ok(import(store, &job, dry_run, now, &mut |_| {})),
         Request::Verify { on_mismatch } => Ok(
             match crate::integrity::check(store, on_mismatch, "cli", now) {
                 Ok((report, _)) => Response::report(report),
@@ -342,6 +384,8 @@ fn handle_inner(store: &Store, request: Request, now: Timestamp) -> Result<Respo
                 users,
                 report: None,
                 facts: None,
+                import: None,
+                progress: None,
             })
         }),
     }
@@ -437,6 +481,22 @@ pub mod unix {
                     )),
                     Err(e) => Response::refused(format!("export failed: {e}")),
                 },
+                Ok(Request::Import { job, dry_run }) => {
+                    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+                    let (store, now) = (app.store.clone(), app.clock.now());
+                    let task = tokio::task::spawn_blocking(move || {
+                        super::import(&store, &job, dry_run, now, &mut |p| {
+                            let _ = sender.send(p.clone());
+                        })
+                    });
+                    while let Some(progress) = receiver.recv().await {
+                        let mut line = Response::ok("");
+                        line.progress = Some(progress);
+                        reply(&mut write, line).await;
+                    }
+                    task.await
+                        .unwrap_or_else(|e| Response::refused(format!("internal error: {e}")))
+                }
                 // The server's own check also refreshes cached pages it affects.
                 Ok(Request::Verify { .. }) => match app.check_integrity("cli").await {
                     Ok(report) => Response::report(report),
@@ -485,13 +545,34 @@ pub mod unix {
 
     /// Sends a request to a running server; `Err` if none listens.
     pub fn send(path: &Path, request: &Request) -> std::io::Result<Response> {
+        send_with_progress(path, request, &mut |_| {})
+    }
+
+    /// As `send`, handing each progress line to `progress` until the answer comes.
+    pub fn send_with_progress(
+        path: &Path,
+        request: &Request,
+        progress: &mut dyn FnMut(&crate::import::Progress),
+    ) -> std::io::Result<Response> {
         use std::io::{BufRead, Write};
         let mut stream = std::os::unix::net::UnixStream::connect(path)?;
         let mut text = serde_json::to_string(request).map_err(std::io::Error::other)?;
         text.push('\n');
         stream.write_all(text.as_bytes())?;
-        let mut line = String::new();
-        std::io::BufReader::new(stream).read_line(&mut line)?;
-        serde_json::from_str(&line).map_err(std::io::Error::other)
+        let mut reader = std::io::BufReader::new(stream);
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the server closed the connection without an answer",
+                ));
+            }
+            let response: Response = serde_json::from_str(&line).map_err(std::io::Error::other)?;
+            match &response.progress {
+                Some(p) => progress(p),
+                None => return Ok(response),
+            }
+        }
     }
 }

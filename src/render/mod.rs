@@ -216,6 +216,8 @@ mod tests {
                     procedure: None,
                     record: Default::default(),
                     schedule: None,
+                    keywords: Vec::new(),
+                    parent: None,
                     attachments: vec![Attachment {
                         blob,
                         name: "ke-hoach.pdf".into(),

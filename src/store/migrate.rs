@@ -54,6 +54,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "redirects of old addresses",
         apply: create_redirect_table,
     },
+    Migration {
+        name: "import batches, their id map, and the index of redirect targets",
+        apply: create_import_tables,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -170,6 +174,37 @@ fn create_comment_table(tx: &WriteTransaction) -> Result<(), Error> {
 
 fn create_redirect_table(tx: &WriteTransaction) -> Result<(), Error> {
     registry::create(tx, "redirects_v1")
+}
+
+/// Import batches and their source-id map; the index of redirect targets, filled from
+/// the redirects already there. The store reads redirect rows as JSON objects with
+/// `from` and `to`; no domain type is needed for that.
+fn create_import_tables(tx: &WriteTransaction) -> Result<(), Error> {
+    for name in [
+        "import_batches_v1",
+        "import_items_v1",
+        "import_sources_v1",
+        "redirect_targets_v1",
+    ] {
+        registry::create(tx, name)?;
+    }
+    use redb::ReadableTable;
+    let redirects = tx.open_table(redb::TableDefinition::<&str, &[u8]>::new("redirects_v1"))?;
+    let mut targets = tx.open_table(redb::TableDefinition::<(&str, &str), ()>::new(
+        "redirect_targets_v1",
+    ))?;
+    for row in redirects.iter()? {
+        let (from, value) = row?;
+        let value: serde_json::Value =
+            serde_json::from_slice(value.value()).map_err(|e| Error::Decode {
+                table: "redirects_v1",
+                message: e.to_string(),
+            })?;
+        if let Some(to) = value.get("to").and_then(serde_json::Value::as_str) {
+            targets.insert((to, from.value()), ())?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -73,6 +73,10 @@ pub const REGISTRY: &[Registered] = &[
     table("questions_v1", KeyShape::U64),
     table("comments_v1", KeyShape::U64),
     table("redirects_v1", KeyShape::Str),
+    plain("redirect_targets_v1", KeyShape::StrStr, ValueShape::Unit),
+    table("import_batches_v1", KeyShape::U64),
+    table("import_items_v1", KeyShape::U64U64),
+    table("import_sources_v1", KeyShape::Str),
 ];
 
 /// The names of every table, for backups and integrity checks.
@@ -337,6 +341,9 @@ mod tests {
             crate::citizen::tables::QUESTIONS.registered(),
             crate::citizen::tables::COMMENTS.registered(),
             crate::redirects::tables::REDIRECTS.registered(),
+            crate::import::tables::BATCHES.registered(),
+            crate::import::tables::ITEMS.registered(),
+            crate::import::tables::SOURCES.registered(),
         ];
         for table in typed {
             assert_eq!(find(table.name), Some(&table), "{}", table.name);
@@ -366,6 +373,11 @@ mod tests {
                 crate::auth::tables::LOGINS.name(),
                 KeyShape::Str,
                 ValueShape::U64,
+            ),
+            (
+                crate::redirects::tables::TARGETS.name(),
+                KeyShape::StrStr,
+                ValueShape::Unit,
             ),
         ];
         for (name, key, value) in plain {

@@ -10,6 +10,7 @@ mod comments;
 mod deadlines;
 mod entries;
 pub mod form;
+mod imports;
 mod integrity;
 mod media;
 mod messages;

@@ -13,8 +13,8 @@ use axum::routing::{MethodRouter, get, post};
 
 use super::{
     Capability, LOGIN, PASSWORD, PREFIX, SECOND_FACTOR, SECOND_FACTOR_LOGIN, UPLOAD,
-    UPLOAD_MAX_BYTES, account, audit, backups, comments, deadlines, entries, integrity, media,
-    messages, people, questions, redirects, resources, second_factor, sections, sessions,
+    UPLOAD_MAX_BYTES, account, audit, backups, comments, deadlines, entries, imports, integrity,
+    media, messages, people, questions, redirects, resources, second_factor, sections, sessions,
     signed_in, site, start,
 };
 use crate::app::App;
@@ -249,6 +249,16 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         page(sections::PREVIEW, SiteLookView, || get(sections::preview)),
         action(sections::APPROVE, BoardHead, || post(sections::approve)),
         action(sections::RETURN, BoardHead, || post(sections::return_draft)),
+        menu("Nhập nội dung", imports::PATH, SiteLookView, || {
+            get(imports::list)
+        }),
+        page("/quan-tri/nhap/{id}", SiteLookView, || get(imports::show)),
+        action("/quan-tri/nhap/{id}/duyet", BoardHead, || {
+            post(imports::approve)
+        }),
+        action("/quan-tri/nhap/{id}/huy", BoardHead, || {
+            post(imports::discard)
+        }),
         menu("Chuyển hướng", redirects::PATH, Administrator, || {
             get(redirects::list)
         }),

@@ -116,6 +116,11 @@ fn flash(code: &str) -> Option<&'static str> {
         "da-tra-lai-chuyen-muc" => "Đã trả lại bản nháp cây chuyên mục.",
         "da-luu-chuyen-huong" => "Đã lưu chuyển hướng; địa chỉ cũ chuyển tới địa chỉ mới ngay.",
         "da-xoa-chuyen-huong" => "Đã xóa chuyển hướng.",
+        "da-duyet-lo-nhap" => {
+            "Đã duyệt lô nhập: các bài đã đăng trên trang cũ nay đã đăng ở đây, và địa chỉ cũ của chúng chuyển tới địa chỉ mới."
+        }
+        "da-huy-lo-nhap" => "Đã hủy lô nhập: các bản nháp của lô đã được xóa.",
+        "lo-nhap-da-xu-ly" => "Lô nhập này đã được xử lý trước đó.",
         "khong-co-ban-nhap" => {
             "Bản nháp đã thay đổi hoặc không còn: hãy xem lại bản nháp hiện tại trước khi duyệt."
         }

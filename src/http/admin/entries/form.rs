@@ -384,6 +384,9 @@ impl FormValues {
                 .iter()
                 .filter_map(|h| BlobHash::try_from(h.clone()).ok())
                 .collect(),
+            // The form has no fields for these: a save keeps the revision's.
+            keywords: None,
+            parent: None,
         }
     }
 }
