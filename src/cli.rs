@@ -690,7 +690,23 @@ fn import(global: &Global, command: ImportCommand) -> ExitCode {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
+    // Without a terminal (a log, a script), a line now and then instead of a bar.
+    let mut last_line = (String::new(), 0u64);
     let mut on_progress = |p: &crate::import::Progress| {
+        if bar.is_hidden() {
+            if p.phase != last_line.0 || p.done >= last_line.1 + 100 {
+                eprintln!(
+                    "progress: {} {}/{}, files {}, errors {}",
+                    p.phase,
+                    p.done,
+                    p.total.map_or_else(|| "?".to_string(), |t| t.to_string()),
+                    p.files,
+                    p.errors
+                );
+                last_line = (p.phase.clone(), p.done);
+            }
+            return;
+        }
         bar.set_message(p.phase.clone());
         bar.set_length(p.total.unwrap_or(p.done));
         bar.set_position(p.done);

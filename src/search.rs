@@ -212,7 +212,8 @@ impl Search {
                 .collect()
         });
         let body = normalize(&format!(
-            "{} {} {} {} {}",
+            "{} {} {} {} {} {}",
+            f.keywords.join(" "),
             f.summary,
             plain_text(&f.body_html),
             extra,

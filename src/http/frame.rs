@@ -120,8 +120,24 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         axum::http::Method::GET | axum::http::Method::HEAD
     )
     .then(|| request.uri().clone());
+    // An old portal's query addresses (`/?p=123`, `/?page_id=…`, Liferay's
+    // `?p_p_id=…`) sit on paths that exist here: the exact address moved, not the path.
+    let moved_exactly = match moved_from.as_ref().and_then(|uri| {
+        uri.query()?;
+        uri.path_and_query().map(ToString::to_string)
+    }) {
+        Some(address) => app
+            .store
+            .read(move |tx| crate::redirects::get(tx, &address))
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
     let mut response = if let Err(e) = guard(&app, &request) {
         e.into_response()
+    } else if let Some(redirect) = moved_exactly {
+        HttpError::Moved(redirect.to).into_response()
     } else {
         let mut request = request;
         request.extensions_mut().insert(RequestId(id.clone()));

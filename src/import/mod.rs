@@ -11,6 +11,7 @@
 pub mod crawl;
 pub mod fetch;
 pub mod markup;
+pub mod sample;
 pub mod vietnamese;
 pub mod wordpress;
 pub mod wp_markup;
@@ -319,7 +320,13 @@ pub struct Staging<'a> {
     now: Timestamp,
     /// Slugs handed out in this run (a dry run has no store to remember them).
     taken: HashSet<(Kind, String)>,
+    /// Commits since the last one that reached the disk.
+    deferred: u32,
 }
+
+/// Deferred commits between two that wait for the disk: what a crash can cost a run
+/// (redone by the next, which the id map lets skip the rest).
+const DURABLE_EVERY: u32 = 250;
 
 impl<'a> Staging<'a> {
     /// A dry run (`write` false) reads `store` but never writes it.
@@ -344,7 +351,20 @@ impl<'a> Staging<'a> {
             by: by.to_string(),
             now,
             taken: HashSet::new(),
+            deferred: 0,
         }
+    }
+
+    /// Counts a deferred commit; every `DURABLE_EVERY`, waits for the disk.
+    fn settle(&mut self) -> Result<(), Error> {
+        self.deferred += 1;
+        if self.deferred >= DURABLE_EVERY
+            && let Some(store) = self.store
+        {
+            store.write_blocking(|_| Ok::<(), store::Error>(()))?;
+            self.deferred = 0;
+        }
+        Ok(())
     }
 
     pub fn dry_run(&self) -> bool {
@@ -383,7 +403,7 @@ impl<'a> Staging<'a> {
             return Ok(());
         };
         let key = self.source.key(source_id);
-        store.write_blocking(|tx| -> Result<(), Error> {
+        store.write_blocking_deferred(|tx| -> Result<(), Error> {
             let batch = self.batch(tx)?;
             add_staged(tx, batch, &staged, true)?;
             tables::SOURCES.insert(
@@ -397,7 +417,8 @@ impl<'a> Staging<'a> {
                 },
             )?;
             Ok(())
-        })
+        })?;
+        self.settle()
     }
 
     /// What `source_id` became in an earlier run, if anything.
@@ -484,7 +505,7 @@ impl<'a> Staging<'a> {
         let (by, now) = (self.by.clone(), self.now);
         let key = self.source.key(&file.source_id);
         let mut redirects = 0;
-        let result = store.write_blocking(|tx| -> Result<_, Error> {
+        let result = store.write_blocking_deferred(|tx| -> Result<_, Error> {
             let batch = self.batch(tx)?;
             let meta = crate::media::store(tx, &blobs, prepared, &by, now)
                 .map_err(|e| Error::Setup(media_reason(&e)))?;
@@ -521,6 +542,7 @@ impl<'a> Staging<'a> {
         });
         if result.is_ok() {
             self.report.redirects += redirects;
+            self.settle()?;
         }
         result
     }
@@ -634,7 +656,7 @@ impl<'a> Staging<'a> {
             self.source.site,
             item.source_id
         );
-        store.write_blocking(|tx| -> Result<EntryId, Error> {
+        let id = store.write_blocking_deferred(|tx| -> Result<EntryId, Error> {
             let batch = self.batch(tx)?;
             let new = NewEntry {
                 kind: item.kind,
@@ -666,7 +688,9 @@ impl<'a> Staging<'a> {
                 },
             )?;
             Ok(entry.id)
-        })
+        })?;
+        self.settle()?;
+        Ok(id)
     }
 
     /// Records the report in the batch (if this run made or added to one).

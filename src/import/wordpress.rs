@@ -231,6 +231,11 @@ pub fn run(
     state.total = Some(items_total);
     progress(&state);
     let mut unmapped: BTreeMap<String, u64> = BTreeMap::new();
+    let by_slug: HashMap<String, String> = index
+        .values()
+        .filter(|e| matches!(e.post_type.as_str(), "post" | "page"))
+        .filter_map(|e| Some((e.slug.clone(), e.address.clone()?)))
+        .collect();
     let pages: HashMap<u64, String> = index
         .iter()
         .filter(|(_, e)| e.post_type == "page")
@@ -307,6 +312,7 @@ pub fn run(
             &authors,
             &accounts,
             &pages,
+            &by_slug,
             &mut unmapped,
         ) {
             Ok(incoming) => incoming,
@@ -720,6 +726,7 @@ fn to_incoming(
     authors: &HashMap<String, wxr::Author>,
     accounts: &HashMap<String, (u64, Option<u64>)>,
     pages: &HashMap<u64, String>,
+    by_slug: &HashMap<String, String>,
     unmapped: &mut BTreeMap<String, u64>,
 ) -> Result<Incoming, String> {
     let title = vietnamese_nfc(&item.title);
@@ -786,7 +793,7 @@ fn to_incoming(
                 return found;
             }
         }
-        post_address(&local, index, &candidates)
+        post_address(&local, index, by_slug)
     });
     for m in missing.into_inner() {
         notes.push(format!("Thiếu tệp của trang cũ: {m}"));
@@ -905,7 +912,7 @@ fn to_incoming(
 fn post_address(
     local: &str,
     index: &HashMap<u64, Indexed>,
-    candidates: &[String],
+    by_slug: &HashMap<String, String>,
 ) -> Option<String> {
     if let Some((_, query)) = local.split_once('?') {
         for pair in query.split('&') {
@@ -920,14 +927,12 @@ fn post_address(
     // A permalink: its last path segment is the post's slug on the old site.
     let path = local.split('?').next().unwrap_or(local);
     let last = path.trim_end_matches('/').rsplit('/').next()?;
-    if last.is_empty() || candidates.is_empty() {
+    if last.is_empty() || last.contains('.') {
         return None;
     }
-    let wanted = content::slug::slugify(&percent_decode(last));
-    index
-        .values()
-        .find(|e| matches!(e.post_type.as_str(), "post" | "page") && e.slug == wanted)
-        .and_then(|e| e.address.clone())
+    by_slug
+        .get(&content::slug::slugify(&percent_decode(last)))
+        .cloned()
 }
 
 fn author_name(authors: &HashMap<String, wxr::Author>, login: &str) -> String {

@@ -359,6 +359,10 @@ pub struct EntryPage {
     pub category: Option<Link>,
     pub cover: Option<ImageView>,
     pub attachments: Vec<AttachmentView>,
+    /// Từ khóa (an old site's tags).
+    pub keywords: Vec<String>,
+    /// The page this page sits under.
+    pub parent: Option<Link>,
 }
 
 impl EntryPage {
@@ -388,6 +392,8 @@ impl EntryPage {
             category: category.map(Link::category),
             cover: f.cover.as_ref().map(|c| ImageView::new(c, &f.title)),
             attachments: f.attachments.iter().map(AttachmentView::new).collect(),
+            keywords: f.keywords.clone(),
+            parent: None,
         }
     }
 }

@@ -16,6 +16,7 @@ mod discovery;
 mod documents;
 mod english;
 mod faults;
+mod import;
 mod install;
 mod integrity;
 mod lifecycle;

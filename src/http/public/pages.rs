@@ -376,11 +376,21 @@ async fn render_entry(app: Arc<App>, kind: Kind, slug: String) -> Result<String,
                 Some(cat) => content::list_published(tx, List::Category(cat), 1, 5)?.items,
                 None => Vec::new(),
             };
-            Ok(Some((site::load(tx)?, categories, entry, related)))
+            // A page under another (an old site's page tree) names it in its trail.
+            let parent = match &entry.revision.fields.parent {
+                Some(slug) if kind == Kind::Page => content::find_published(tx, Kind::Page, slug)?
+                    .map(|p| Link {
+                        url: p.url(),
+                        label: p.revision.fields.title,
+                    }),
+                _ => None,
+            };
+            Ok(Some((site::load(tx)?, categories, entry, related, parent)))
         })
         .await?;
-    let (site, categories, entry, related) = found.ok_or(HttpError::NotFound)?;
-    let view = entry_view(&app, &site, &categories, &entry, &related);
+    let (site, categories, entry, related, parent) = found.ok_or(HttpError::NotFound)?;
+    let mut view = entry_view(&app, &site, &categories, &entry, &related);
+    view.entry.parent = parent;
     Ok(app.renderer.render("public/entry.html", &view)?)
 }
 
