@@ -40,7 +40,7 @@ impl Sniffed {
     }
 
     /// The file-name extensions this content may carry.
-    fn extensions(self) -> &'static [&'static str] {
+    pub fn extensions(self) -> &'static [&'static str] {
         match self {
             Sniffed::Jpeg => &["jpg", "jpeg"],
             Sniffed::Png => &["png"],

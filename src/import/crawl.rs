@@ -297,17 +297,17 @@ impl Crawler<'_> {
     }
 
     fn fetch(&mut self, url: &Url) -> Result<super::fetch::Fetched, String> {
-        if let Some(last) = self.last_request {
-            let wait = Duration::from_millis(self.map.delay_ms);
-            let since = last.elapsed();
-            if let Some(left) = wait.checked_sub(since) {
+        let wait = Duration::from_millis(self.map.delay_ms);
+        let (last_request, fetched) = (&mut self.last_request, &mut self.fetched);
+        // Every request, redirects included, waits its turn.
+        let mut pause = || {
+            if let Some(left) = last_request.and_then(|last| wait.checked_sub(last.elapsed())) {
                 std::thread::sleep(left);
             }
-        }
-        self.fetched += 1;
-        let result = self.fetcher.get(url.as_str());
-        self.last_request = Some(std::time::Instant::now());
-        result
+            *last_request = Some(std::time::Instant::now());
+            *fetched += 1;
+        };
+        self.fetcher.get(url.as_str(), &mut pause)
     }
 }
 
@@ -696,6 +696,19 @@ fn stage_remote_file(
         .and_then(|mut s| s.next_back().map(str::to_string))
         .filter(|n| !n.is_empty())
         .map_or_else(|| "tep".into(), |n| percent_decoded(&n));
+    // A file served from a script (`/image/journal/article?img_id=…`) has no name of
+    // its own: the content says what it is.
+    let name = match crate::media::sniff(&fetched.bytes) {
+        Some(kind)
+            if !name.rsplit_once('.').is_some_and(|(_, ext)| {
+                kind.extensions()
+                    .contains(&ext.to_ascii_lowercase().as_str())
+            }) =>
+        {
+            format!("{name}.{}", kind.extensions()[0])
+        }
+        _ => name,
+    };
     let (hash, new) = staging
         .stage_file(IncomingFile {
             source_id: address.clone(),

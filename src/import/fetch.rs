@@ -40,7 +40,8 @@ impl Fetcher {
             .tls_backend_preconfigured(tls)
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(10).min(timeout))
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            // Redirects are followed here, each hop after the caller's pause.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("trangtin-import/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("HTTP client set-up failed: {e}"))?;
@@ -48,8 +49,44 @@ impl Fetcher {
     }
 
     /// GETs `url`: the body if the answer is 200 and within the size limit.
-    pub fn get(&self, url: &str) -> Result<Fetched, String> {
-        let response = self.client.get(url).send().map_err(|e| describe(&e))?;
+    /// Redirects are followed, calling `before_each` before every request (the
+    /// crawler's polite delay); a redirect back to an address already visited is a loop.
+    pub fn get(&self, url: &str, before_each: &mut dyn FnMut()) -> Result<Fetched, String> {
+        let mut current =
+            reqwest::Url::parse(url).map_err(|_| "not a valid address".to_string())?;
+        let mut visited: Vec<reqwest::Url> = Vec::new();
+        let response = loop {
+            before_each();
+            let response = self
+                .client
+                .get(current.clone())
+                .send()
+                .map_err(|e| describe(&e))?;
+            if !response.status().is_redirection() {
+                break response;
+            }
+            let next = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| current.join(l).ok())
+                .ok_or_else(|| {
+                    format!(
+                        "the old site answered {} without a valid Location",
+                        response.status()
+                    )
+                })?;
+            visited.push(current);
+            if visited.contains(&next) {
+                return Err(format!("a redirect loop on the old site (back to {next})"));
+            }
+            if visited.len() > MAX_REDIRECTS {
+                return Err(format!(
+                    "more than {MAX_REDIRECTS} redirects (a redirect loop on the old site)"
+                ));
+            }
+            current = next;
+        };
         let status = response.status();
         if !status.is_success() {
             return Err(format!("the old site answered {status}"));

@@ -600,7 +600,7 @@ fn stage_attachment(
                 return Err(format!("{local_error}no address to fetch it from"));
             }
             fetcher
-                .get(&item.attachment_url)
+                .get(&item.attachment_url, &mut || {})
                 .map_err(|e| format!("{local_error}{}: {e}", item.attachment_url))?
                 .bytes
         }

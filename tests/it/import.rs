@@ -464,3 +464,440 @@ fn a_killed_import_resumes_where_it_stopped() {
     addresses.dedup();
     assert_eq!(addresses.len(), 1200, "no post staged twice");
 }
+
+/// One answer of the old portal this test serves.
+#[derive(Clone)]
+struct Answer {
+    status: u16,
+    content_type: &'static str,
+    body: Vec<u8>,
+    location: Option<String>,
+    delay: std::time::Duration,
+}
+
+fn html(content_type: &'static str, body: Vec<u8>) -> Answer {
+    Answer {
+        status: 200,
+        content_type,
+        body,
+        location: None,
+        delay: std::time::Duration::ZERO,
+    }
+}
+
+type Requests = std::sync::Arc<std::sync::Mutex<Vec<(String, std::time::Instant)>>>;
+
+/// A plain-HTTP old portal on loopback, answering `pages` by path and query, and
+/// recording every request.
+async fn old_portal(
+    pages: std::collections::HashMap<String, Answer>,
+) -> (std::net::SocketAddr, Requests) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let requests: Requests = Default::default();
+    let seen = requests.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let pages = pages.clone();
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&head);
+                let target = text.split_whitespace().nth(1).unwrap_or("/").to_string();
+                seen.lock()
+                    .unwrap()
+                    .push((target.clone(), std::time::Instant::now()));
+                let answer = pages.get(&target).cloned().unwrap_or(Answer {
+                    status: 404,
+                    content_type: "text/html",
+                    body: b"<h1>Not found</h1>".to_vec(),
+                    location: None,
+                    delay: std::time::Duration::ZERO,
+                });
+                tokio::time::sleep(answer.delay).await;
+                let mut out = format!(
+                    "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    answer.status,
+                    answer.content_type,
+                    answer.body.len()
+                );
+                if let Some(location) = &answer.location {
+                    out.push_str(&format!("Location: {location}\r\n"));
+                }
+                out.push_str("\r\n");
+                let _ = stream.write_all(out.as_bytes()).await;
+                let _ = stream.write_all(&answer.body).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    (addr, requests)
+}
+
+fn article(title: &str, date: &str, summary: &str, body: &str, extra: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><title>{title}</title></head><body>\
+         <div class=\"menu\"><a href=\"/c/portal/logout\">Thoát</a></div>\
+         <h1 class=\"tieu-de\">{title}</h1><p class=\"ngay\">{date}</p>\
+         <p class=\"tom-tat\">{summary}</p><div class=\"noi-dung\">{body}</div>{extra}\
+         </body></html>"
+    )
+}
+
+/// Latin-1 characters as the bytes a font-encoded page is made of.
+fn latin1(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_old_portal_is_crawled_into_a_batch_and_its_addresses_redirect() {
+    use std::collections::HashMap;
+    let (server, head) = fresh_site().await;
+    let sections = server
+        .app
+        .store
+        .read(trangtin::content::sections::all)
+        .await
+        .unwrap();
+    let news: Vec<String> = sections
+        .iter()
+        .filter(|s| s.kinds.contains(&trangtin::content::Kind::Article))
+        .map(|s| s.slug.clone())
+        .collect();
+    let target_section = news.last().unwrap().clone();
+
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+        .encode_image(&image::RgbImage::from_pixel(
+            64,
+            48,
+            image::Rgb([30, 120, 60]),
+        ))
+        .unwrap();
+    let liferay = "/web/guest/tin-tuc/-/asset_publisher/abc/content/hoi-thao-chuyen-doi-so";
+    let tin = |n: &str| format!("/index.php/Home/ChiTietTin/?tin={n}");
+    let page2 = "/web/guest/tin-tuc?p_p_id=101_INSTANCE_abc&p_p_lifecycle=0&cur=2";
+    let mut pages: HashMap<String, Answer> = HashMap::new();
+    pages.insert(
+        "/web/guest/tin-tuc".into(),
+        html(
+            "text/html; charset=utf-8",
+            format!(
+                "<html><body><a href=\"{liferay}\">Hội thảo</a>\
+                 <a href=\"{liferay}?redirect=%2Fweb%2Fguest%2Ftin-tuc\">Hội thảo (bản khác)</a>\
+                 <a href=\"{}\">Trang 2</a>\
+                 <a href=\"/c/portal/logout\">Đăng xuất</a>\
+                 <a href=\"/web/guest/home?p_p_id=58&amp;p_p_lifecycle=1&amp;_58_struts_action=%2Flogin%2Flogin\">Đăng nhập</a>\
+                 <a href=\"/group/control_panel/manage\">Quản trị</a>\
+                 <a href=\"https://other.example/tin-tuc/x\">Trang khác</a></body></html>",
+                page2.replace('&', "&amp;")
+            )
+            .into_bytes(),
+        ),
+    );
+    let items = [
+        "NDczMQ%3D%3D",
+        "NDczMg%3D%3D",
+        "NDczMw%3D%3D",
+        "NDczNA%3D%3D",
+        "NDczNQ%3D%3D",
+        "NDczNg%3D%3D",
+        "NDczNw%3D%3D",
+    ];
+    pages.insert(
+        page2.into(),
+        html(
+            "text/html; charset=utf-8",
+            items
+                .iter()
+                .map(|n| format!("<a href=\"{}\">Tin {n}</a>", tin(n)))
+                .collect::<String>()
+                .into_bytes(),
+        ),
+    );
+    let seminar = article(
+        "Hội thảo chuyển đổi số năm 2024",
+        "Ngày đăng: 19/07/2024",
+        "Sở tổ chức hội thảo về chuyển đổi số.",
+        "<p>Xin chào các bạn, hội thảo bàn về dữ liệu mở.</p>\
+         <img src=\"/image/journal/article?img_id=123\" alt=\"Quang cảnh hội thảo\">\
+         <p>Xem <a href=\"/index.php/Home/ChiTietTin/?tin=NDczMg%3D%3D\">tin liên quan</a>.</p>",
+        "<div class=\"dinh-kem\"><a href=\"/documents/10180/0/ke-hoach-2024.pdf\">Kế hoạch số 45</a></div>",
+    );
+    pages.insert(
+        liferay.into(),
+        html("text/html; charset=utf-8", seminar.clone().into_bytes()),
+    );
+    pages.insert(
+        format!("{liferay}?redirect=%2Fweb%2Fguest%2Ftin-tuc"),
+        html("text/html; charset=utf-8", seminar.into_bytes()),
+    );
+    pages.insert(
+        "/image/journal/article?img_id=123".into(),
+        html("image/jpeg", jpeg),
+    );
+    pages.insert(
+        "/documents/10180/0/ke-hoach-2024.pdf".into(),
+        html(
+            "application/pdf",
+            b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec(),
+        ),
+    );
+    // TCVN3, labelled as Latin-1 the way such portals were.
+    pages.insert(
+        tin(items[0]),
+        html(
+            "text/html; charset=iso-8859-1",
+            latin1(&article(
+                "Së Khoa häc vµ C«ng nghÖ",
+                "19/07/2024",
+                "",
+                "<p>Së GD-§T vµ UBND tØnh</p>",
+                "",
+            )),
+        ),
+    );
+    // VNI, with no label at all.
+    pages.insert(
+        tin(items[1]),
+        html(
+            "text/html",
+            latin1(&article(
+                "Xin chaøo caùc baïn",
+                "20/07/2024",
+                "",
+                "<p>Sôû Khoa hoïc vaø Coâng ngheä</p>",
+                "",
+            )),
+        ),
+    );
+    // Windows-1258, tone marks as combining bytes.
+    let w1258_page = article(
+        "Quyê\u{301}t đi\u{323}nh vê\u{300} khoa ho\u{323}c",
+        "21/07/2024",
+        "",
+        "<p>Quyê\u{301}t đi\u{323}nh sô\u{301} 41</p>",
+        "",
+    );
+    let (w1258, _, unmappable) = encoding_rs::WINDOWS_1258.encode(&w1258_page);
+    assert!(!unmappable);
+    pages.insert(
+        tin(items[2]),
+        html("text/html; charset=windows-1258", w1258.into_owned()),
+    );
+    // items[3] is not there: 404.
+    let mut slow = html(
+        "text/html; charset=utf-8",
+        article("Chậm", "", "", "<p>x</p>", "").into_bytes(),
+    );
+    slow.delay = std::time::Duration::from_secs(4);
+    pages.insert(tin(items[4]), slow);
+    pages.insert(
+        tin(items[5]),
+        Answer {
+            status: 302,
+            content_type: "text/html",
+            body: Vec::new(),
+            location: Some(tin(items[5])),
+            delay: std::time::Duration::ZERO,
+        },
+    );
+    pages.insert(
+        tin(items[6]),
+        html(
+            "text/html; charset=utf-8",
+            article("Quá lớn", "", "", &"<p>chữ</p>".repeat(20_000), "").into_bytes(),
+        ),
+    );
+    let (addr, requests) = old_portal(pages).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map.toml");
+    std::fs::write(
+        &map,
+        format!(
+            r#"delay_ms = 150
+timeout_secs = 2
+max_page_bytes = 100000
+date_format = "%d/%m/%Y"
+
+[[lists]]
+pattern = "/web/guest/tin-tuc*"
+section = "{target_section}"
+
+[[items]]
+pattern = "/web/guest/tin-tuc/-/asset_publisher/*/content/*"
+title = "h1.tieu-de"
+date = ".ngay"
+summary = ".tom-tat"
+body = ".noi-dung"
+attachments = ".dinh-kem a"
+
+[[items]]
+pattern = "/index.php/Home/ChiTietTin/?tin=*"
+title = "h1.tieu-de"
+date = ".ngay"
+body = ".noi-dung"
+"#
+        ),
+    )
+    .unwrap();
+    let start = format!("http://{addr}/web/guest/tin-tuc");
+    let report_path = dir.path().join("report.json");
+    let (code, out, err) = import(
+        &server.data,
+        &[
+            "crawl",
+            &start,
+            "--map",
+            map.to_str().unwrap(),
+            "--report",
+            report_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 3, "some pages failed, the rest came in: {out}\n{err}");
+    let report: trangtin::import::Report =
+        serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    assert_eq!(report.imported, 4, "{out}");
+    let failed = |n: &str| {
+        report
+            .failed
+            .iter()
+            .find(|f| f.source_id.contains(n))
+            .map(|f| f.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(failed(items[3]).contains("404"), "{out}");
+    assert!(failed(items[4]).contains("time limit"), "{out}");
+    assert!(failed(items[5]).contains("redirect loop"), "{out}");
+    assert!(failed(items[6]).contains("larger than the limit"), "{out}");
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|s| s.source_id.contains("redirect=")),
+        "the duplicate is reported: {out}"
+    );
+    let converted: Vec<&str> = report.converted.iter().map(|(_, e)| e.as_str()).collect();
+    for encoding in ["TCVN3", "VNI", "Windows-1258"] {
+        assert!(converted.contains(&encoding), "{converted:?}");
+    }
+    // The crawler stayed on the host, never signed out, in or into the admin pages,
+    // and waited between requests.
+    let seen = requests.lock().unwrap().clone();
+    for (path, _) in &seen {
+        assert!(
+            !path.contains("logout")
+                && !path.contains("p_p_lifecycle=1")
+                && !path.contains("control_panel"),
+            "{path}"
+        );
+    }
+    for pair in seen.windows(2) {
+        let gap = pair[1].1.duration_since(pair[0].1);
+        assert!(
+            gap >= std::time::Duration::from_millis(140),
+            "{gap:?} between {} and {}",
+            pair[0].0,
+            pair[1].0
+        );
+    }
+
+    // Approved by the Board head; then every old address leads to a page.
+    let batch = batches(&server).await[0].id;
+    let staged = staged(&server, batch).await;
+    head.post_ok(&format!("/quan-tri/nhap/{batch}/duyet"), &[])
+        .await;
+    let mut saw_duplicate = false;
+    for item in staged.iter().filter(|s| s.go_live) {
+        for old in &item.old_addresses {
+            let (status, location) = status_through_redirect(&server, old).await;
+            assert_eq!(status, 200, "{old}");
+            assert_eq!(location.as_deref(), Some(item.address.as_str()), "{old}");
+            saw_duplicate |= old.contains("redirect=");
+        }
+        if item.entry.is_some() {
+            let (status, html) = server.page(&item.address).await;
+            assert_eq!(status, 200);
+            for link in body_links(&html) {
+                assert_eq!(
+                    status_through_redirect(&server, &link).await.0,
+                    200,
+                    "{link}"
+                );
+            }
+        }
+    }
+    assert!(
+        saw_duplicate,
+        "the duplicate's address leads to the same article"
+    );
+    // The PHP portal's base64 address, as linked and decoded, and the Liferay one.
+    for old in [
+        tin(items[0]),
+        "/index.php/Home/ChiTietTin/?tin=NDczMQ==".to_string(),
+        liferay.to_string(),
+    ] {
+        assert_eq!(server.get(&old).await.status(), 301, "{old}");
+    }
+    // Text from every encoding arrives as UTF-8 NFC.
+    let text_of = |source: &str| {
+        staged
+            .iter()
+            .find(|s| s.source_id.contains(source))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(text_of(items[0]).title, "Sở Khoa học và Công nghệ");
+    assert_eq!(text_of(items[1]).title, "Xin chào các bạn");
+    assert_eq!(text_of(items[2]).title, "Quyết định về khoa học");
+    let (_, tcvn3) = server.page(&text_of(items[0]).address).await;
+    assert!(tcvn3.contains("Sở GD-ĐT và UBND tỉnh"), "{tcvn3}");
+    let seminar = text_of("hoi-thao-chuyen-doi-so");
+    assert_eq!(
+        seminar.section.as_deref(),
+        Some(target_section.as_str()),
+        "the list's section"
+    );
+    let (_, page) = server.page(&seminar.address).await;
+    assert!(
+        page.contains("Kế hoạch số 45"),
+        "the attachment, by its link text"
+    );
+    assert!(page.contains("19/07/2024"), "the old date");
+    // Search finds imported text with and without diacritics.
+    for q in ["d%E1%BB%AF+li%E1%BB%87u+m%E1%BB%9F", "du+lieu+mo"] {
+        let (_, found) = server.page(&format!("/tim-kiem?q={q}")).await;
+        assert!(found.contains(&seminar.address), "search {q}");
+    }
+
+    // A second run fetches no item again and changes nothing.
+    let fetched_before = requests.lock().unwrap().len();
+    let (_, out, _) = import(
+        &server.data,
+        &["crawl", &start, "--map", map.to_str().unwrap()],
+    );
+    assert!(out.contains("imported 0 items"), "{out}");
+    let again: Vec<String> = requests.lock().unwrap()[fetched_before..]
+        .iter()
+        .map(|(p, _)| p.clone())
+        .collect();
+    assert!(
+        !again.iter().any(|p| p == liferay || p == &tin(items[0])),
+        "{again:?}"
+    );
+    assert_eq!(batches(&server).await.len(), 1);
+}
