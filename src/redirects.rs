@@ -91,6 +91,18 @@ pub fn find(tx: &impl Tx, path_and_query: &str) -> Result<Option<String>, store:
     }
 }
 
+/// Where a request for `address` on an old host name goes: `origin` with the address,
+/// or with where it moved. A store that cannot be read sends it to the same address.
+pub async fn on_new_host(store: &crate::store::Store, origin: &str, address: String) -> String {
+    let lookup = address.clone();
+    let moved = store.read(move |tx| find(tx, &lookup)).await.ok().flatten();
+    match moved {
+        Some(to) if to.starts_with("https://") => to,
+        Some(to) => format!("{origin}{to}"),
+        None => format!("{origin}{address}"),
+    }
+}
+
 /// Adds (or replaces) the redirect `from` → `to`, straight to `to`'s final target, and
 /// points every redirect that led to `from` there too. Refuses a loop. Audited.
 pub fn add(

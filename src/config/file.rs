@@ -14,6 +14,7 @@ pub(super) struct FileConfig {
     pub(super) data: Option<PathBuf>,
     pub(super) demo: Option<bool>,
     pub(super) hosts: Option<Vec<String>>,
+    pub(super) old_hosts: Option<Vec<String>>,
     pub(super) base_url: Option<String>,
     pub(super) log: Option<String>,
     #[serde(default)]

@@ -31,6 +31,9 @@ pub struct Config {
     pub tls: TlsSource,
     /// Host names this site answers to; any other `Host` gets 421.
     pub hosts: Vec<String>,
+    /// The old site's host names, pointed here after a move: every request to one
+    /// answers 301 with the same address (or where it moved) on this site.
+    pub old_hosts: Vec<String>,
     /// Public origin used in redirects and canonical links, e.g. `https://sokhcn.gialai.gov.vn`.
     pub base_url: Option<String>,
     pub limits: Limits,
@@ -193,6 +196,24 @@ impl Config {
         resolve(file, overrides, None)
     }
 
+    /// The absolute origin requests to an old host name are sent to: `base_url`, or
+    /// the first host name on the HTTPS port.
+    pub fn new_origin(&self) -> String {
+        if let Some(base) = &self.base_url {
+            return base.trim_end_matches('/').to_string();
+        }
+        let host = self.hosts.first().map_or("localhost", String::as_str);
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_string()
+        };
+        match self.https.port() {
+            443 => format!("https://{host}"),
+            port => format!("https://{host}:{port}"),
+        }
+    }
+
     /// The defaults with `data` as the folder and ephemeral loopback ports (tests).
     pub fn for_data(data: impl Into<PathBuf>) -> Config {
         let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -203,6 +224,7 @@ impl Config {
             http: Some(loopback),
             tls: TlsSource::SelfSigned,
             hosts: default_hosts(None),
+            old_hosts: Vec::new(),
             base_url: None,
             limits: Limits::default(),
             cache_max_bytes: DEFAULT_CACHE_BYTES,

@@ -56,6 +56,19 @@ pub(super) fn resolve(
         }
         None => default_hosts(file.base_url.as_deref()),
     };
+    let old_hosts: Vec<String> = file
+        .old_hosts
+        .unwrap_or_default()
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
+    if let Some(both) = old_hosts.iter().find(|h| hosts.contains(h)) {
+        return Err(invalid(
+            "old_hosts",
+            &format!("{both} is in hosts too: a host name is either this site's or an old one"),
+        ));
+    }
     let acme_table = file.tls.acme;
     let tls = match (file.tls.mode.as_deref(), file.tls.cert, file.tls.key) {
         (Some("acme"), None, None) => TlsSource::Acme(resolve_acme(
@@ -260,6 +273,7 @@ pub(super) fn resolve(
         http,
         tls,
         hosts,
+        old_hosts,
         base_url: file.base_url,
         limits,
         cache_max_bytes,

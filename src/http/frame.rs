@@ -134,7 +134,15 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
             .flatten(),
         None => None,
     };
-    let mut response = if let Err(e) = guard(&app, &request) {
+    let old_host = match on_old_host(&app, &request) {
+        Some(address) => {
+            Some(crate::redirects::on_new_host(&app.store, &app.config.new_origin(), address).await)
+        }
+        None => None,
+    };
+    let mut response = if let Some(location) = old_host {
+        HttpError::Moved(location).into_response()
+    } else if let Err(e) = guard(&app, &request) {
         e.into_response()
     } else if let Some(redirect) = moved_exactly {
         HttpError::Moved(redirect.to).into_response()
@@ -265,6 +273,35 @@ fn guard(app: &App, request: &Request) -> Result<(), HttpError> {
         return Err(HttpError::PayloadTooLarge);
     }
     Ok(())
+}
+
+/// For a request to one of the old site's host names: its address (path and query),
+/// which answers 301 with the same address on this site, or where it moved.
+fn on_old_host(app: &App, request: &Request) -> Option<String> {
+    if app.config.old_hosts.is_empty() {
+        return None;
+    }
+    let host = request.uri().host().map(str::to_string).or_else(|| {
+        request
+            .headers()
+            .get(HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| host_name(v).to_string())
+    })?;
+    if !app
+        .config
+        .old_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(&host))
+    {
+        return None;
+    }
+    Some(
+        request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| "/".to_string(), ToString::to_string),
+    )
 }
 
 fn check_host(hosts: &[String], request: &Request) -> Result<(), HttpError> {

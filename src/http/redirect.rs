@@ -20,6 +20,7 @@ struct Target {
     hosts: Vec<String>,
     base_url: Option<String>,
     https_port: u16,
+    app: Arc<App>,
 }
 
 pub fn router(app: Arc<App>, https_port: u16, certs: Arc<CertSwitch>) -> Router {
@@ -27,6 +28,7 @@ pub fn router(app: Arc<App>, https_port: u16, certs: Arc<CertSwitch>) -> Router 
         hosts: app.config.hosts.clone(),
         base_url: app.config.base_url.clone(),
         https_port,
+        app: app.clone(),
     };
     Router::new()
         .route(
@@ -57,7 +59,56 @@ async fn http01_answer(
 
 async fn redirect(State(target): State<Target>, request: Request) -> Response {
     let path = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-    let origin = if let Some(base) = &target.base_url {
+    let asked_host = request
+        .headers()
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(host_name);
+    // The old site's host name: straight to this site, where the address moved to.
+    let old_host = asked_host.is_some_and(|h| {
+        target
+            .app
+            .config
+            .old_hosts
+            .iter()
+            .any(|old| old.eq_ignore_ascii_case(h))
+    });
+    let location = if old_host {
+        crate::redirects::on_new_host(
+            &target.app.store,
+            &target.app.config.new_origin(),
+            path.to_string(),
+        )
+        .await
+    } else {
+        format!("{}{path}", origin(&target, &request))
+    };
+    let mut response = match HeaderValue::from_str(&location) {
+        Ok(value) => (StatusCode::MOVED_PERMANENTLY, [(LOCATION, value)]).into_response(),
+        Err(_) => HttpError::BadRequest("unusable redirect target").into_response(),
+    };
+    // The hardening headers of the HTTPS frame, except HSTS, which means nothing here.
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS
+        .iter()
+        .filter(|(n, _)| n != STRICT_TRANSPORT_SECURITY)
+    {
+        headers.insert(name.clone(), HeaderValue::from_static(value));
+    }
+    tracing::info!(
+        target: "trangtin::request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        status = response.status().as_u16(),
+        "redirect to HTTPS"
+    );
+    response
+}
+
+/// The HTTPS origin to send a plain-HTTP request to: `base_url`, or the host it asked
+/// for if this site answers to it, on the HTTPS port.
+fn origin(target: &Target, request: &Request) -> String {
+    if let Some(base) = &target.base_url {
         base.clone()
     } else {
         // Only a host we serve is echoed back; anything else goes to the first one.
@@ -84,26 +135,5 @@ async fn redirect(State(target): State<Target>, request: Request) -> Response {
             443 => format!("https://{host}"),
             port => format!("https://{host}:{port}"),
         }
-    };
-    let location = format!("{origin}{path}");
-    let mut response = match HeaderValue::from_str(&location) {
-        Ok(value) => (StatusCode::MOVED_PERMANENTLY, [(LOCATION, value)]).into_response(),
-        Err(_) => HttpError::BadRequest("unusable redirect target").into_response(),
-    };
-    // The hardening headers of the HTTPS frame, except HSTS, which means nothing here.
-    let headers = response.headers_mut();
-    for (name, value) in SECURITY_HEADERS
-        .iter()
-        .filter(|(n, _)| n != STRICT_TRANSPORT_SECURITY)
-    {
-        headers.insert(name.clone(), HeaderValue::from_static(value));
     }
-    tracing::info!(
-        target: "trangtin::request",
-        method = %request.method(),
-        path = %request.uri().path(),
-        status = response.status().as_u16(),
-        "redirect to HTTPS"
-    );
-    response
 }

@@ -112,7 +112,15 @@ impl CertSwitch {
     pub fn load(config: &Config) -> Result<CertSwitch, Error> {
         let (cert, key) = match &config.tls {
             TlsSource::Files { cert, key } => (cert.clone(), key.clone()),
-            TlsSource::SelfSigned => ensure_self_signed(&config.tls_dir(), &config.hosts)?,
+            TlsSource::SelfSigned => {
+                let names: Vec<String> = config
+                    .hosts
+                    .iter()
+                    .chain(&config.old_hosts)
+                    .cloned()
+                    .collect();
+                ensure_self_signed(&config.tls_dir(), &names)?
+            }
             TlsSource::Acme(_) => {
                 let both = acme::certificate_path(&config.tls_dir());
                 (both.clone(), both)

@@ -14,7 +14,12 @@ fn fixture() -> PathBuf {
 
 /// A site as `install` leaves it (no demo), with a Board head, signed in.
 async fn fresh_site() -> (TestServer, Staff) {
-    let server = TestServer::start_with(|c| c.demo = false).await;
+    let server = TestServer::start_with(|c| {
+        c.demo = false;
+        c.base_url = Some("https://sokhcn.gialai.gov.vn".into());
+        c.old_hosts = vec!["skhcn.binhdinh.gov.vn".into()];
+    })
+    .await;
     let made = trangtin(
         &server.data,
         &[
@@ -319,6 +324,34 @@ async fn a_wordpress_export_comes_in_as_one_batch_the_board_head_approves() {
             .iter()
             .any(|e| e.action == "import_approved" && e.actor == "truongban")
     );
+
+    // The old host name, pointed here, leads to the new address in one step, over
+    // HTTPS and over plain HTTP.
+    let raw = server
+        .raw(b"GET /hoi-thao-giong-lua-chiu-han/ HTTP/1.1\r\nHost: skhcn.binhdinh.gov.vn\r\nConnection: close\r\n\r\n")
+        .await;
+    assert!(raw.starts_with("HTTP/1.1 301"), "{raw}");
+    let expected = format!(
+        "location: https://sokhcn.gialai.gov.vn{}\r\n",
+        seminar.address
+    );
+    assert!(raw.to_ascii_lowercase().contains(&expected), "{raw}");
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut plain = tokio::net::TcpStream::connect(server.http.unwrap())
+            .await
+            .unwrap();
+        plain
+            .write_all(
+                b"GET /?p=206 HTTP/1.1\r\nHost: skhcn.binhdinh.gov.vn\r\nConnection: close\r\n\r\n",
+            )
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        plain.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 301"), "{answer}");
+        assert!(answer.to_ascii_lowercase().contains(&expected), "{answer}");
+    }
 
     // A second run changes nothing.
     let (code, out, _) = import(
