@@ -54,8 +54,8 @@ fn phase_import(work: &Path) {
         map: None,
     };
     let started = Instant::now();
-    let report = trangtin::import::run(&store, &job, false, "bench", now, &mut |_| {})
-        .expect("import");
+    let report =
+        trangtin::import::run(&store, &job, false, "bench", now, &mut |_| {}).expect("import");
     let took = started.elapsed().as_secs_f64();
     println!(
         "import: {} items and {} files in {took:.1} s: {:.0} items/s ({:.0} files/s); failed {}; peak RSS {:.0} MB",
@@ -94,8 +94,14 @@ fn phase_lookups(work: &Path, posts: usize) {
     let rounds = 200_000;
     type Address = Box<dyn Fn(usize) -> String>;
     let kinds: Vec<(&str, Address)> = vec![
-        ("hit", Box::new(move |n| format!("/bai-viet-so-{}/", n % posts))),
-        ("hit ?p=", Box::new(move |n| format!("/?p={}", n % posts + 1))),
+        (
+            "hit",
+            Box::new(move |n| format!("/bai-viet-so-{}/", n % posts)),
+        ),
+        (
+            "hit ?p=",
+            Box::new(move |n| format!("/?p={}", n % posts + 1)),
+        ),
         ("miss", Box::new(|n| format!("/khong-co-trang-nay-{n}"))),
     ];
     for (label, address) in kinds {
@@ -123,7 +129,9 @@ fn phase_lookups(work: &Path, posts: usize) {
 async fn load(port: u16, cert: &Path, path: &str, seconds: u64) -> f64 {
     let mut roots = rustls::RootCertStore::empty();
     let pem = std::fs::read(cert).expect("certificate");
-    for c in <rustls_pki_types::CertificateDer as rustls_pki_types::pem::PemObject>::pem_slice_iter(&pem) {
+    for c in
+        <rustls_pki_types::CertificateDer as rustls_pki_types::pem::PemObject>::pem_slice_iter(&pem)
+    {
         roots.add(c.expect("pem")).expect("root");
     }
     let tls = rustls::ClientConfig::builder_with_provider(trangtin::http::tls::provider())
@@ -150,7 +158,7 @@ async fn load(port: u16, cert: &Path, path: &str, seconds: u64) -> f64 {
                     .header("accept-encoding", "br")
                     .send()
                     .await
-                    .expect("request");
+                    .unwrap_or_else(|e| panic!("{url}: {e:?}"));
                 assert_eq!(response.status(), 200, "{url}");
                 let _ = response.bytes().await;
                 done += 1;
@@ -165,7 +173,17 @@ async fn load(port: u16, cert: &Path, path: &str, seconds: u64) -> f64 {
     total as f64 / seconds as f64
 }
 
-fn serve(data: &Path, port: u16) -> std::process::Child {
+/// A running server, stopped when dropped (a failed phase leaves none behind).
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(data: &Path, port: u16) -> Server {
     let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/trangtin");
     let config = data.with_extension("toml");
     std::fs::write(
@@ -184,8 +202,10 @@ fn serve(data: &Path, port: u16) -> std::process::Child {
         .spawn()
         .expect("target/release/trangtin (cargo build --release first)");
     for _ in 0..300 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return child;
+        if data.join("tls/self-signed.crt").exists()
+            && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        {
+            return Server(child);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -221,8 +241,11 @@ fn phase_pages(work: &Path) {
         println!("pages: the copy without redirects had {removed} removed");
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    for (label, data, port) in [("without redirects", &without, 18_643), ("with redirects", &with, 18_644)] {
-        let mut child = serve(data, port);
+    for (label, data, port) in [
+        ("without redirects", &without, 18_643),
+        ("with redirects", &with, 18_644),
+    ] {
+        let server = serve(data, port);
         let cert = data.join("tls/self-signed.crt");
         runtime.block_on(async {
             // Warm the cache.
@@ -234,8 +257,7 @@ fn phase_pages(work: &Path) {
                 "pages {label}: cached article {article:.0} req/s; cached list page with a query {listed:.0} req/s"
             );
         });
-        let _ = child.kill();
-        let _ = child.wait();
+        drop(server);
     }
 }
 

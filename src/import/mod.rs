@@ -436,11 +436,11 @@ impl<'a> Staging<'a> {
         if let Some(id) = self.batch {
             return Ok(id);
         }
-        let open = tables::BATCHES
-            .values(tx)?
-            .into_iter()
-            .rev()
-            .find(|b| b.state == BatchState::Draft && b.source.site == self.source.site);
+        let open = tables::BATCHES.values(tx)?.into_iter().rev().find(|b| {
+            b.state == BatchState::Draft
+                && b.source.kind == self.source.kind
+                && b.source.site == self.source.site
+        });
         let id = if let Some(batch) = open {
             batch.id
         } else {

@@ -192,6 +192,8 @@ pub fn run(
     let mut stored: HashMap<u64, Stored> = HashMap::new();
     // Old file address (any size variant) → attachment id.
     let mut files_by_address: HashMap<String, u64> = HashMap::new();
+    // Connection failures in a row: an old site that is gone is not asked 2,000 times.
+    let mut unreachable = 0u32;
     wxr::read_file(&options.export, &mut |record| {
         let Record::Item(item) = record else {
             return Ok(());
@@ -205,7 +207,15 @@ pub fn run(
                 files_by_address.insert(local, item.post_id);
             }
         }
-        let result = stage_attachment(staging, store, &item, options, &fetcher, &hosts);
+        let result = stage_attachment(
+            staging,
+            store,
+            &item,
+            options,
+            &fetcher,
+            &hosts,
+            &mut unreachable,
+        );
         match result {
             Ok(Some(s)) => {
                 state.files += 1;
@@ -547,7 +557,10 @@ fn stage_attachment(
     options: &Options,
     fetcher: &super::fetch::Fetcher,
     hosts: &[String],
+    unreachable: &mut u32,
 ) -> Result<Option<Stored>, String> {
+    /// Connection failures in a row after which the old site counts as gone.
+    const GIVE_UP_AFTER: u32 = 3;
     let id = source_id("attachment", item.post_id);
     let alt = vietnamese_nfc(item.meta("_wp_attachment_image_alt").unwrap_or(""));
     let caption = vietnamese_nfc(&item.excerpt);
@@ -599,10 +612,23 @@ fn stage_attachment(
             if item.attachment_url.is_empty() {
                 return Err(format!("{local_error}no address to fetch it from"));
             }
-            fetcher
-                .get(&item.attachment_url, &mut || {})
-                .map_err(|e| format!("{local_error}{}: {e}", item.attachment_url))?
-                .bytes
+            if *unreachable >= GIVE_UP_AFTER {
+                return Err(format!(
+                    "{local_error}not fetched: the old site could not be reached {GIVE_UP_AFTER} times in a row (give --uploads)"
+                ));
+            }
+            match fetcher.get(&item.attachment_url, &mut || {}) {
+                Ok(fetched) => {
+                    *unreachable = 0;
+                    fetched.bytes
+                }
+                Err(e) => {
+                    if e.contains("cannot be reached") || e.contains("time limit") {
+                        *unreachable += 1;
+                    }
+                    return Err(format!("{local_error}{}: {e}", item.attachment_url));
+                }
+            }
         }
     };
     let old_addresses: Vec<String> = file_addresses(item)

@@ -425,6 +425,45 @@ async fn a_missing_upload_is_listed_and_the_item_still_comes_in() {
         history[0].comment.contains("Thiếu tệp"),
         "the editor sees it"
     );
+
+    // The Board head discards the batch, with a reason: its drafts go, and a run with
+    // the missing file stages everything again in a new batch.
+    let refused = head
+        .post(&format!("/quan-tri/nhap/{batch}/huy"), &[("ly_do", " ")])
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Vui lòng ghi lý do hủy lô nhập")
+    );
+    head.post_ok(
+        &format!("/quan-tri/nhap/{batch}/huy"),
+        &[("ly_do", "Thiếu ảnh, sẽ nhập lại với đủ tệp")],
+    )
+    .await;
+    let gone = server
+        .app
+        .store
+        .read(move |tx| trangtin::content::editorial::entry(tx, id))
+        .await;
+    assert!(gone.is_err(), "the discarded draft is removed");
+    let (code, out, _) = import(
+        &server.data,
+        &[
+            "wordpress",
+            fixture().join("export.xml").to_str().unwrap(),
+            "--uploads",
+            fixture().join("uploads").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("imported 207 items"), "{out}");
+    let all = batches(&server).await;
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].state, trangtin::import::BatchState::Discarded);
 }
 
 /// A run killed part-way (the process, with `kill -9`) resumes where it stopped: the
@@ -933,4 +972,74 @@ body = ".noi-dung"
         "{again:?}"
     );
     assert_eq!(batches(&server).await.len(), 1);
+}
+
+/// The Board head reviews the batch in Chromium, on a desktop and at 390 px, and
+/// approves it there; the pages pass axe.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_board_head_reviews_and_approves_a_batch_in_chromium() {
+    use fantoccini::Locator;
+    let Some(axe_js) = crate::browser::axe_source() else {
+        return;
+    };
+    let Some(driver) = crate::browser::start_driver().await else {
+        return;
+    };
+    let (server, _) = fresh_site().await;
+    let (code, out, err) = import(
+        &server.data,
+        &[
+            "wordpress",
+            fixture().join("export.xml").to_str().unwrap(),
+            "--uploads",
+            fixture().join("uploads").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let batch = batches(&server).await[0].id;
+    let client = crate::browser::open_browser(&driver).await;
+    let mut violations = Vec::new();
+    crate::browser::login(&client, &server, "truongban", &mut violations, &axe_js).await;
+    crate::browser::visit(&client, &server.url("/quan-tri/nhap")).await;
+    violations.extend(crate::browser::axe(&client, &axe_js).await);
+    let list = client.source().await.unwrap();
+    assert!(
+        list.contains(&format!("Lô số {batch}")) && list.contains("Chờ Trưởng Ban biên tập duyệt")
+    );
+    crate::browser::visit(&client, &server.url(&format!("/quan-tri/nhap/{batch}"))).await;
+    violations.extend(crate::browser::axe(&client, &axe_js).await);
+    // On a phone the page does not scroll sideways; the wide table scrolls in its box.
+    client.set_window_size(390, 844).await.unwrap();
+    let width = client
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    assert!(
+        width.as_u64().unwrap() <= 390,
+        "the page is {width} px wide at 390"
+    );
+    violations.extend(crate::browser::axe(&client, &axe_js).await);
+    client
+        .find(Locator::XPath(
+            "//button[contains(., 'Duyệt cả lô và đăng')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if client.source().await.unwrap().contains("Đã duyệt lô nhập") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let after = client.source().await.unwrap();
+    assert!(after.contains("Đã duyệt lô nhập"), "the flash says so");
+    assert!(after.contains("Đã duyệt ("), "the batch names its approver");
+    violations.extend(crate::browser::axe(&client, &axe_js).await);
+    client.close().await.unwrap();
+    assert!(violations.is_empty(), "{violations:#?}");
+    let (status, _) = server.page("/tin-tuc/hoi-thao-giong-lua-chiu-han").await;
+    assert_eq!(status, 200);
 }

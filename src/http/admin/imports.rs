@@ -284,10 +284,14 @@ pub async fn discard(
     Path(id): Path<u64>,
     form: FormData,
 ) -> Result<Response, HttpError> {
-    let reason = match super::form::return_reason(&form) {
-        Ok(reason) => reason,
-        Err(error) => return batch_page(&app, &staff, id, vec![error], None).await,
-    };
+    let reason = form.get("ly_do").trim().to_string();
+    if reason.is_empty() {
+        let error = FieldError {
+            field: "ly_do",
+            message: "Vui lòng ghi lý do hủy lô nhập.".into(),
+        };
+        return batch_page(&app, &staff, id, vec![error], None).await;
+    }
     let (user, now) = (staff.user.clone(), app.clock.now());
     let discarded = app
         .store
