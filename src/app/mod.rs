@@ -83,6 +83,9 @@ pub struct App {
     pub secret_key: Arc<crate::auth::sealing::SecretKey>,
     /// Set while a backup is being written, so only one runs at a time.
     pub backup_running: Arc<std::sync::atomic::AtomicBool>,
+    /// An import is running: a second waits its turn (they would race for the same
+    /// id map and addresses).
+    pub import_running: Arc<std::sync::atomic::AtomicBool>,
     /// Set while the integrity check runs.
     pub integrity_running: Arc<std::sync::atomic::AtomicBool>,
     /// Request counts and latencies for `/metrics`.
@@ -183,6 +186,7 @@ impl App {
             address_failures: Default::default(),
             secret_key,
             backup_running: Default::default(),
+            import_running: Default::default(),
             integrity_running: Default::default(),
             metrics: Default::default(),
             tls_problem: Default::default(),

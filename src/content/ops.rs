@@ -88,7 +88,13 @@ pub fn remove_unpublished(tx: &WriteTransaction, id: EntryId) -> Result<bool, Er
     let Some(entry) = tables::ENTRIES.get(tx, id.0)? else {
         return Ok(false);
     };
-    if entry.published.is_some() || entry.published_at.is_some() {
+    // Only a draft nobody took further: not one approved, scheduled, live or once live.
+    if entry.state != State::Draft
+        || entry.approval.is_some()
+        || entry.scheduled_for.is_some()
+        || entry.published.is_some()
+        || entry.published_at.is_some()
+    {
         return Ok(false);
     }
     let mut revision = Some(entry.working);

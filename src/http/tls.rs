@@ -113,13 +113,7 @@ impl CertSwitch {
         let (cert, key) = match &config.tls {
             TlsSource::Files { cert, key } => (cert.clone(), key.clone()),
             TlsSource::SelfSigned => {
-                let names: Vec<String> = config
-                    .hosts
-                    .iter()
-                    .chain(&config.old_hosts)
-                    .cloned()
-                    .collect();
-                ensure_self_signed(&config.tls_dir(), &names)?
+                ensure_self_signed(&config.tls_dir(), &self_signed_names(config))?
             }
             TlsSource::Acme(_) => {
                 let both = acme::certificate_path(&config.tls_dir());
@@ -134,7 +128,8 @@ impl CertSwitch {
                         "serving a self-signed certificate until the ACME CA issues one: {e}"
                     );
                 }
-                let (cert, key) = ensure_self_signed(&config.tls_dir(), &config.hosts)?;
+                let (cert, key) =
+                    ensure_self_signed(&config.tls_dir(), &self_signed_names(config))?;
                 load_pem(&cert, &key)?
             }
             (_, Err(e)) => return Err(e),
@@ -144,7 +139,7 @@ impl CertSwitch {
             current: RwLock::new(Arc::new(loaded)),
             loaded: std::sync::Mutex::new(times),
             self_signed: matches!(config.tls, TlsSource::SelfSigned)
-                .then(|| (config.tls_dir(), config.hosts.clone())),
+                .then(|| (config.tls_dir(), self_signed_names(config))),
             responses: acme::Responses::default(),
             answers_tls_alpn: matches!(
                 &config.tls,
@@ -296,6 +291,17 @@ fn load_pem(cert: &Path, key: &Path) -> Result<CertifiedKey, Error> {
 
 /// Makes `tls/self-signed.crt` and `.key` for the configured host names unless they
 /// exist. They persist, so a browser exception made once keeps working.
+/// The names a self-signed certificate covers: the site's host names and the old
+/// site's, so a request to an old name reaches its redirect.
+fn self_signed_names(config: &Config) -> Vec<String> {
+    config
+        .hosts
+        .iter()
+        .chain(&config.old_hosts)
+        .cloned()
+        .collect()
+}
+
 fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, PathBuf), Error> {
     let cert = dir.join("self-signed.crt");
     let key = dir.join("self-signed.key");

@@ -197,36 +197,58 @@ pub fn wildcard(pattern: &str, text: &str) -> bool {
     true
 }
 
-/// Links a crawler must never follow: they sign out, sign in, administer, or (in
-/// Liferay) perform an action.
+/// Path segments and query values a crawler must never follow: they sign out, sign in
+/// or administer. A segment matches whole ("logout", or "logout.aspx"), so an article
+/// about "thoát nghèo" (`/thoat-ngheo`) is still read.
 const NEVER: &[&str] = &[
     "logout",
     "log-out",
+    "logoff",
     "signout",
     "sign-out",
     "dang-xuat",
     "dangxuat",
     "thoat",
     "login",
+    "log-in",
     "signin",
+    "sign-in",
     "dang-nhap",
     "dangnhap",
     "wp-admin",
     "wp-login",
-    "/admin",
+    "admin",
     "administrator",
     "quan-tri",
-    "/c/portal/",
-    "p_p_lifecycle=1",
-    "p_p_state=exclusive",
-    "javascript:",
-    "mailto:",
-    "tel:",
+    "quantri",
+    "control_panel",
 ];
 
+fn never_word(word: &str) -> bool {
+    let word = word.to_ascii_lowercase();
+    let stem = word.split('.').next().unwrap_or(&word);
+    NEVER.contains(&stem)
+}
+
+/// Whether a link (path and query) must not be followed: a segment or a query value
+/// from `NEVER`, Liferay's action and exclusive-state URLs (`p_p_lifecycle=1` changes
+/// state), or the map's own `skip` patterns.
 fn never_follow(path_and_query: &str, extra: &[String]) -> bool {
-    let lower = path_and_query.to_ascii_lowercase();
-    NEVER.iter().any(|n| lower.contains(n)) || extra.iter().any(|p| wildcard(p, path_and_query))
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    if path.split('/').any(never_word) {
+        return true;
+    }
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let liferay_action = (key.ends_with("p_p_lifecycle") && value != "0")
+            || (key.ends_with("p_p_state") && value == "exclusive");
+        if liferay_action || never_word(value) {
+            return true;
+        }
+    }
+    extra.iter().any(|p| wildcard(p, path_and_query))
 }
 
 fn path_and_query(url: &Url) -> String {
@@ -262,12 +284,17 @@ struct Crawler<'m> {
     last_request: Option<std::time::Instant>,
 }
 
+/// Whether `url` is on one of the old site's host names.
+fn own_host(hosts: &[String], url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https")
+        && url
+            .host_str()
+            .is_some_and(|h| hosts.iter().any(|o| o.eq_ignore_ascii_case(h)))
+}
+
 impl Crawler<'_> {
     fn own(&self, url: &Url) -> bool {
-        matches!(url.scheme(), "http" | "https")
-            && url
-                .host_str()
-                .is_some_and(|h| self.hosts.iter().any(|o| o.eq_ignore_ascii_case(h)))
+        own_host(&self.hosts, url)
     }
 
     /// Fetches a page (after the polite delay), decoded.
@@ -298,6 +325,8 @@ impl Crawler<'_> {
 
     fn fetch(&mut self, url: &Url) -> Result<super::fetch::Fetched, String> {
         let wait = Duration::from_millis(self.map.delay_ms);
+        let (hosts, skip) = (&self.hosts, &self.map.skip);
+        let allowed = |u: &Url| own_host(hosts, u) && !never_follow(&path_and_query(u), skip);
         let (last_request, fetched) = (&mut self.last_request, &mut self.fetched);
         // Every request, redirects included, waits its turn.
         let mut pause = || {
@@ -307,7 +336,7 @@ impl Crawler<'_> {
             *last_request = Some(std::time::Instant::now());
             *fetched += 1;
         };
-        self.fetcher.get(url.as_str(), &mut pause)
+        self.fetcher.get(url.as_str(), &allowed, &mut pause)
     }
 }
 
@@ -817,6 +846,15 @@ mod tests {
             &[]
         ));
         assert!(never_follow("/in-an/x", &["/in-an/*".into()]));
+        for fine in [
+            "/thoat-ngheo-ben-vung",
+            "/administrative-procedures",
+            "/quan-tri-doanh-nghiep",
+        ] {
+            assert!(!never_follow(fine, &[]), "{fine}");
+        }
+        assert!(never_follow("/Account/Logout.aspx", &[]));
+        assert!(never_follow("/index.php?act=dangxuat", &[]));
     }
 
     #[test]

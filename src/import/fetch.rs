@@ -51,11 +51,22 @@ impl Fetcher {
     /// GETs `url`: the body if the answer is 200 and within the size limit.
     /// Redirects are followed, calling `before_each` before every request (the
     /// crawler's polite delay); a redirect back to an address already visited is a loop.
-    pub fn get(&self, url: &str, before_each: &mut dyn FnMut()) -> Result<Fetched, String> {
+    /// Every address asked for, redirects included, must pass `allowed` first.
+    pub fn get(
+        &self,
+        url: &str,
+        allowed: &dyn Fn(&reqwest::Url) -> bool,
+        before_each: &mut dyn FnMut(),
+    ) -> Result<Fetched, String> {
         let mut current =
             reqwest::Url::parse(url).map_err(|_| "not a valid address".to_string())?;
         let mut visited: Vec<reqwest::Url> = Vec::new();
         let response = loop {
+            if !allowed(&current) {
+                return Err(format!(
+                    "{current} is not on the old site (or is a link never followed): not fetched"
+                ));
+            }
             before_each();
             let response = self
                 .client

@@ -322,6 +322,21 @@ pub struct Staging<'a> {
     taken: HashSet<(Kind, String)>,
     /// Commits since the last one that reached the disk.
     deferred: u32,
+    /// The next suffix to try for a slug asked for again (`tin-2`, `tin-3`, …), so a
+    /// thousand items titled "Thông báo" do not probe from 2 each time.
+    next_suffix: std::collections::HashMap<(Kind, String), u32>,
+}
+
+impl Drop for Staging<'_> {
+    /// A run that stops early (an error, a store that fails) still puts what it
+    /// committed on the disk.
+    fn drop(&mut self) {
+        if self.deferred > 0
+            && let Some(store) = self.store
+        {
+            let _ = store.write_blocking(|_| Ok::<(), store::Error>(()));
+        }
+    }
 }
 
 /// Deferred commits between two that wait for the disk: what a crash can cost a run
@@ -352,6 +367,7 @@ impl<'a> Staging<'a> {
             now,
             taken: HashSet::new(),
             deferred: 0,
+            next_suffix: std::collections::HashMap::new(),
         }
     }
 
@@ -403,7 +419,7 @@ impl<'a> Staging<'a> {
             return Ok(());
         };
         let key = self.source.key(source_id);
-        store.write_blocking_deferred(|tx| -> Result<(), Error> {
+        let batch = store.write_blocking_deferred(|tx| -> Result<u64, Error> {
             let batch = self.batch(tx)?;
             add_staged(tx, batch, &staged, true)?;
             tables::SOURCES.insert(
@@ -416,8 +432,9 @@ impl<'a> Staging<'a> {
                     file: None,
                 },
             )?;
-            Ok(())
+            Ok(batch)
         })?;
+        self.remember(batch);
         self.settle()
     }
 
@@ -432,7 +449,7 @@ impl<'a> Staging<'a> {
 
     /// The batch new items go into: the source's draft batch if a run was interrupted
     /// or is repeated before approval, else a new one (made on the first new item).
-    fn batch(&mut self, tx: &WriteTransaction) -> Result<u64, Error> {
+    fn batch(&self, tx: &WriteTransaction) -> Result<u64, Error> {
         if let Some(id) = self.batch {
             return Ok(id);
         }
@@ -468,9 +485,14 @@ impl<'a> Staging<'a> {
             )?;
             id
         };
-        self.batch = Some(id);
-        self.report.batch = Some(id);
+        // Remembered once the transaction that made it commits (`remember`).
         Ok(id)
+    }
+
+    /// Notes the batch a committed write went into.
+    fn remember(&mut self, batch: u64) {
+        self.batch = Some(batch);
+        self.report.batch = Some(batch);
     }
 
     /// Stages one file: stored through the same pipeline as an upload (images
@@ -538,13 +560,13 @@ impl<'a> Staging<'a> {
                     file: Some((meta.hash.clone(), meta.original_name.clone())),
                 },
             )?;
-            Ok((meta.hash, address))
+            Ok((batch, meta.hash, address))
         });
-        if result.is_ok() {
-            self.report.redirects += redirects;
-            self.settle()?;
-        }
-        result
+        let (batch, hash, address) = result?;
+        self.remember(batch);
+        self.report.redirects += redirects;
+        self.settle()?;
+        Ok((hash, address))
     }
 
     /// A free slug for `kind`: `wanted`, or `wanted-2`, … (in the store and this run).
@@ -564,7 +586,12 @@ impl<'a> Staging<'a> {
                 made
             }
         };
-        for n in 1..100_000u32 {
+        let first = self
+            .next_suffix
+            .get(&(kind, base.clone()))
+            .copied()
+            .unwrap_or(1);
+        for n in first..100_000u32 {
             let candidate = if n == 1 {
                 base.clone()
             } else {
@@ -575,6 +602,7 @@ impl<'a> Staging<'a> {
                 continue;
             }
             self.taken.insert((kind, candidate.clone()));
+            self.next_suffix.insert((kind, base), n + 1);
             return Ok(candidate);
         }
         Err(Error::Setup(format!("no free address for {base}")))
@@ -588,8 +616,11 @@ impl<'a> Staging<'a> {
             Some(store) => {
                 let mut out = Err(Error::Setup(String::new()));
                 store.read_blocking(|tx| -> Result<(), store::Error> {
+                    // An address that answers 301 (a renamed entry's old one) is
+                    // not free either: the redirect would hide the new item.
                     out = self.free_slug(kind, wanted, &|slug| {
-                        Ok(content::slug_taken(tx, kind, slug)?)
+                        Ok(content::slug_taken(tx, kind, slug)?
+                            || crate::redirects::get(tx, &kind.url(slug))?.is_some())
                     });
                     Ok(())
                 })?;
@@ -656,7 +687,7 @@ impl<'a> Staging<'a> {
             self.source.site,
             item.source_id
         );
-        let id = store.write_blocking_deferred(|tx| -> Result<EntryId, Error> {
+        let (batch, id) = store.write_blocking_deferred(|tx| -> Result<(u64, EntryId), Error> {
             let batch = self.batch(tx)?;
             let new = NewEntry {
                 kind: item.kind,
@@ -687,14 +718,16 @@ impl<'a> Staging<'a> {
                     file: None,
                 },
             )?;
-            Ok(entry.id)
+            Ok((batch, entry.id))
         })?;
+        self.remember(batch);
         self.settle()?;
         Ok(id)
     }
 
     /// Records the report in the batch (if this run made or added to one).
     pub fn finish(mut self) -> Result<Report, Error> {
+        self.report.unmapped_categories.sort();
         if let (Some(store), Some(batch)) = (self.store, self.batch) {
             let report = Report {
                 plan: Vec::new(),
@@ -708,9 +741,9 @@ impl<'a> Staging<'a> {
                 tables::BATCHES.insert(tx, batch, &b)?;
                 Ok(())
             })?;
+            self.deferred = 0;
         }
-        self.report.unmapped_categories.sort();
-        Ok(self.report)
+        Ok(std::mem::take(&mut self.report))
     }
 }
 
@@ -722,11 +755,15 @@ fn media_reason(e: &crate::media::Error) -> String {
 }
 
 fn add_staged(tx: &WriteTransaction, batch: u64, staged: &Staged, file: bool) -> Result<(), Error> {
-    let seq = store::next_id(tx, &format!("import_items:{batch}"))?;
-    tables::ITEMS.insert(tx, (batch, seq), staged)?;
     let mut b = tables::BATCHES
         .get(tx, batch)?
         .ok_or(Error::NoSuchBatch(batch))?;
+    // Approved or discarded while this run went on: nothing more goes into it.
+    if b.state != BatchState::Draft {
+        return Err(Error::AlreadyDecided(batch));
+    }
+    let seq = store::next_id(tx, &format!("import_items:{batch}"))?;
+    tables::ITEMS.insert(tx, (batch, seq), staged)?;
     if file {
         b.files += 1;
     } else {
@@ -830,6 +867,8 @@ pub fn items(tx: &impl Tx, id: u64) -> Result<Vec<Staged>, store::Error> {
 pub struct Approved {
     pub published: Vec<EntryId>,
     pub redirects: u64,
+    /// Old addresses not redirected: they would have made a loop.
+    pub skipped_redirects: u64,
 }
 
 /// The Board head approves batch `id` in one step: every item that was published on
@@ -852,28 +891,45 @@ pub fn approve(
         if !staged.go_live {
             continue;
         }
+        let mut target = staged.address.clone();
         if let Some(entry) = staged.entry {
             let Ok(current) = content::editorial::entry(tx, entry) else {
                 continue; // removed by an editor meanwhile
             };
-            if current.state != content::State::Draft {
-                continue; // an editor took it into the workflow meanwhile
+            // One an editor took into the workflow meanwhile goes its own way.
+            let untouched = current.state == content::State::Draft
+                && current.approval.is_none()
+                && current.scheduled_for.is_none();
+            let current = if untouched {
+                let live = content::editorial::approve_imported(tx, actor, entry, &comment, now)?;
+                done.published.push(entry);
+                match staged.published_at {
+                    Some(at) => content::set_first_published(tx, entry, at, &actor.login, now)?,
+                    None => live,
+                }
+            } else {
+                current
+            };
+            // Old addresses lead to it only if it is live, at its address now (an
+            // editor may have changed it).
+            if current.published.is_none() {
+                continue;
             }
-            content::editorial::approve_imported(tx, actor, entry, &comment, now)?;
-            if let Some(at) = staged.published_at {
-                content::set_first_published(tx, entry, at, &actor.login, now)?;
-            }
-            done.published.push(entry);
+            target = current.kind.url(&current.slug);
         }
         for old in &staged.old_addresses {
             let Some(from) = crate::redirects::normalize(old) else {
                 continue;
             };
-            if from == staged.address {
+            if from == target {
                 continue;
             }
-            crate::redirects::add_quietly(tx, &from, &staged.address, &note, &actor.login, now)?;
-            done.redirects += 1;
+            match crate::redirects::add_quietly(tx, &from, &target, &note, &actor.login, now) {
+                Ok(_) => done.redirects += 1,
+                // A loop with a redirect made since: skipped, the rest goes on.
+                Err(crate::redirects::Error::Invalid(_)) => done.skipped_redirects += 1,
+                Err(e) => return Err(e.into()),
+            }
         }
     }
     batch.state = BatchState::Approved;
@@ -884,11 +940,12 @@ pub fn approve(
         tx,
         crate::audit::Event::new(&actor.login, "import_approved", format!("batch {id}")).detail(
             format!(
-                "{} {}: {} published, {} redirects",
+                "{} {}: {} published, {} redirects ({} skipped: loops)",
                 batch.source.kind.label(),
                 batch.source.input,
                 done.published.len(),
-                done.redirects
+                done.redirects,
+                done.skipped_redirects
             ),
         ),
         now,
@@ -911,12 +968,19 @@ pub fn discard(
     }
     let mut removed = 0;
     for staged in items(tx, id)? {
-        if let Some(entry) = staged.entry
-            && content::remove_unpublished(tx, entry)?
-        {
-            removed += 1;
+        // An entry an editor took into the workflow stays, and so does its id-map row
+        // (a rerun must not stage it twice).
+        let kept = match staged.entry {
+            Some(entry) if content::remove_unpublished(tx, entry)? => {
+                removed += 1;
+                false
+            }
+            Some(_) => true,
+            None => false,
+        };
+        if !kept {
+            tables::SOURCES.remove(tx, batch.source.key(&staged.source_id).as_str())?;
         }
-        tables::SOURCES.remove(tx, batch.source.key(&staged.source_id).as_str())?;
     }
     batch.state = BatchState::Discarded;
     batch.decided_by = Some(actor.name.clone());

@@ -246,6 +246,16 @@ pub fn run(
         .filter(|e| matches!(e.post_type.as_str(), "post" | "page"))
         .filter_map(|e| Some((e.slug.clone(), e.address.clone()?)))
         .collect();
+    // Each post's attachments, in id order, found once instead of once per post.
+    let mut children: HashMap<u64, Vec<u64>> = HashMap::new();
+    for (id, e) in &index {
+        if e.post_type == "attachment" && e.parent != 0 {
+            children.entry(e.parent).or_default().push(*id);
+        }
+    }
+    for ids in children.values_mut() {
+        ids.sort_unstable();
+    }
     let pages: HashMap<u64, String> = index
         .iter()
         .filter(|(_, e)| e.post_type == "page")
@@ -323,6 +333,7 @@ pub fn run(
             &accounts,
             &pages,
             &by_slug,
+            &children,
             &mut unmapped,
         ) {
             Ok(incoming) => incoming,
@@ -338,10 +349,12 @@ pub fn run(
         };
         match staging.stage(incoming) {
             Ok(_) => {}
-            // A store that cannot be written stops the run; the id map lets the next resume.
-            Err(Error::Store(e)) => {
-                stop = Some(Error::Store(e));
-                return Err("the store cannot be written".into());
+            // A store that cannot be written, or a batch decided while the run went
+            // on, stops the run; the id map lets the next resume.
+            Err(e @ (Error::Store(_) | Error::AlreadyDecided(_))) => {
+                let why = e.to_string();
+                stop = Some(e);
+                return Err(why);
             }
             Err(e) => {
                 state.errors += 1;
@@ -412,7 +425,11 @@ fn decode_entities(text: &str) -> String {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         let after = &rest[at..];
-        let Some(end) = after[..after.len().min(12)].find(';') else {
+        // `;` is ASCII: its byte position is always a place to cut.
+        let Some(end) = after.as_bytes()[..after.len().min(12)]
+            .iter()
+            .position(|b| *b == b';')
+        else {
             out.push('&');
             rest = &after[1..];
             continue;
@@ -462,6 +479,17 @@ fn own_hosts(site: &str, more: &[String]) -> Vec<String> {
         }
     }
     hosts
+}
+
+/// Whether `host` (and `port`) is `own`, a host name with an optional port as `own_hosts`
+/// keeps them ("127.0.0.1:8082", "old.example").
+fn host_matches(own: &str, host: &str, port: Option<u16>) -> bool {
+    match own.rsplit_once(':') {
+        Some((name, p)) if p.chars().all(|c| c.is_ascii_digit()) => {
+            name.eq_ignore_ascii_case(host) && p.parse::<u16>().ok() == port
+        }
+        _ => own.eq_ignore_ascii_case(host),
+    }
 }
 
 /// `address` as a path (with query) if it is on the old site (or already relative).
@@ -533,7 +561,7 @@ fn serialized_size_files(meta: &str) -> Vec<String> {
             break;
         };
         let start = colon + 2;
-        if let Some(name) = after.get(start..start + len)
+        if let Some(name) = start.checked_add(len).and_then(|end| after.get(start..end))
             && !name.contains('/')
         {
             out.push(name.to_string());
@@ -569,25 +597,7 @@ fn stage_attachment(
         let Some((hash, name)) = mapped.file else {
             return Ok(None);
         };
-        let meta = match store {
-            Some(store) => store
-                .read_blocking(|tx| content::blob(tx, &hash))
-                .map_err(|e| e.to_string())?,
-            None => None,
-        };
-        return Ok(Some(Stored {
-            address: mapped.address,
-            alt: meta.as_ref().map_or(alt, |m| m.alt.clone()),
-            caption,
-            size: meta.as_ref().map_or(0, |m| m.size),
-            content_type: meta
-                .as_ref()
-                .map_or_else(String::new, |m| m.content_type.clone()),
-            width: meta.as_ref().map_or(0, |m| m.width),
-            variants: meta.map(|m| m.variants).unwrap_or_default(),
-            hash,
-            name,
-        }));
+        return stored(store, hash, name, mapped.address, alt, caption).map(Some);
     }
     let relative = item.meta("_wp_attached_file").unwrap_or("");
     let name = relative
@@ -597,16 +607,19 @@ fn stage_attachment(
         .or_else(|| item.attachment_url.rsplit('/').next())
         .unwrap_or("tep")
         .to_string();
-    let from_dir = options
-        .uploads
-        .as_ref()
-        .filter(|_| !relative.is_empty() && !relative.contains(".."))
-        .map(|dir| dir.join(relative));
-    let bytes = match from_dir.as_ref().map(std::fs::read) {
+    let from_dir = options.uploads.as_ref().map(|dir| {
+        inside(dir, relative)
+            .ok_or_else(|| "not in the uploads folder".to_string())
+            .and_then(|file| {
+                std::fs::read(&file)
+                    .map_err(|e| format!("not readable in the uploads folder ({e})"))
+            })
+    });
+    let bytes = match from_dir {
         Some(Ok(bytes)) => bytes,
         other => {
             let local_error = match other {
-                Some(Err(e)) => format!("not in the uploads folder ({e}); "),
+                Some(Err(e)) => format!("{e}; "),
                 _ => String::new(),
             };
             if item.attachment_url.is_empty() {
@@ -617,7 +630,16 @@ fn stage_attachment(
                     "{local_error}not fetched: the old site could not be reached {GIVE_UP_AFTER} times in a row (give --uploads)"
                 ));
             }
-            match fetcher.get(&item.attachment_url, &mut || {}) {
+            // Only from the old site itself: an export cannot make the server fetch
+            // from anywhere else (its own network, say).
+            let on_old_site = |url: &reqwest::Url| {
+                url.host_str().is_some_and(|h| {
+                    hosts
+                        .iter()
+                        .any(|o| host_matches(o, h, url.port_or_known_default()))
+                })
+            };
+            match fetcher.get(&item.attachment_url, &on_old_site, &mut || {}) {
                 Ok(fetched) => {
                     *unreachable = 0;
                     fetched.bytes
@@ -649,16 +671,29 @@ fn stage_attachment(
             old_addresses,
         })
         .map_err(|e| e.to_string())?;
+    stored(store, hash, name, address, alt, caption).map(Some)
+}
+
+/// What the rest of the import needs of a stored file: its metadata from the store
+/// (a dry run has none, and keeps what the export said).
+fn stored(
+    store: Option<&Store>,
+    hash: crate::store::BlobHash,
+    name: String,
+    address: String,
+    alt: String,
+    caption: String,
+) -> Result<Stored, String> {
     let meta = match store {
         Some(store) => store
             .read_blocking(|tx| content::blob(tx, &hash))
             .map_err(|e| e.to_string())?,
         None => None,
     };
-    Ok(Some(Stored {
+    Ok(Stored {
         name: meta.as_ref().map_or(name, |m| m.original_name.clone()),
         address,
-        alt,
+        alt: meta.as_ref().map_or(alt, |m| m.alt.clone()),
         caption,
         size: meta.as_ref().map_or(0, |m| m.size),
         content_type: meta
@@ -667,7 +702,25 @@ fn stage_attachment(
         width: meta.as_ref().map_or(0, |m| m.width),
         variants: meta.map(|m| m.variants).unwrap_or_default(),
         hash,
-    }))
+    })
+}
+
+/// `relative` under `dir`, if it names a file there: plain path components only (no
+/// `..`, no absolute path, no symbolic link out of the folder), so an export cannot make
+/// the import read any other file.
+fn inside(dir: &Path, relative: &str) -> Option<PathBuf> {
+    use std::path::Component;
+    let relative = Path::new(relative);
+    if relative.as_os_str().is_empty()
+        || !relative
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+    {
+        return None;
+    }
+    let root = dir.canonicalize().ok()?;
+    let file = root.join(relative).canonicalize().ok()?;
+    file.starts_with(&root).then_some(file)
 }
 
 /// Which section a post goes to.
@@ -753,6 +806,7 @@ fn to_incoming(
     accounts: &HashMap<String, (u64, Option<u64>)>,
     pages: &HashMap<u64, String>,
     by_slug: &HashMap<String, String>,
+    children: &HashMap<u64, Vec<u64>>,
     unmapped: &mut BTreeMap<String, u64>,
 ) -> Result<Incoming, String> {
     let title = vietnamese_nfc(&item.title);
@@ -845,12 +899,7 @@ fn to_incoming(
         });
     // Documents attached to the post become its attachments.
     let mut attachments = Vec::new();
-    let mut attached: Vec<(&u64, &Indexed)> = index
-        .iter()
-        .filter(|(_, e)| e.post_type == "attachment" && e.parent == item.post_id)
-        .collect();
-    attached.sort_by_key(|(id, _)| **id);
-    for (id, _) in attached {
+    for id in children.get(&item.post_id).into_iter().flatten() {
         if let Some(s) = stored.get(id)
             && !s.content_type.starts_with("image/")
         {

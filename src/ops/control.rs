@@ -482,9 +482,19 @@ pub mod unix {
                     Err(e) => Response::refused(format!("export failed: {e}")),
                 },
                 Ok(Request::Import { job, dry_run }) => {
+                    let Some(guard) = crate::ops::jobs::Exclusive::take(&app.import_running) else {
+                        return reply(
+                            &mut write,
+                            Response::refused(
+                                "another import is running on this server; wait for it to finish",
+                            ),
+                        )
+                        .await;
+                    };
                     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
                     let (store, now) = (app.store.clone(), app.clock.now());
                     let task = tokio::task::spawn_blocking(move || {
+                        let _guard = guard;
                         super::import(&store, &job, dry_run, now, &mut |p| {
                             let _ = sender.send(p.clone());
                         })

@@ -121,6 +121,7 @@ async fn every_admin_route_answers_each_role_as_its_capability_says() {
             .replace("/nguoi-dung/{id}", &format!("/nguoi-dung/{spare}"))
             .replace("/don-vi/{id}", "/don-vi/1")
             .replace("/hoi-dap/{seq}", "/hoi-dap/1")
+            .replace("/nhap/{id}", "/nhap/1")
     };
     // A question, not routed yet: only the Board and compilers see it.
     let calendar = server.app.config.calendar.clone();
@@ -139,6 +140,35 @@ async fn every_admin_route_answers_each_role_as_its_capability_says() {
                 },
                 now,
                 &calendar,
+            )
+        })
+        .await
+        .unwrap();
+    // An import batch waiting for the Board head.
+    server
+        .app
+        .store
+        .write(move |tx| {
+            trangtin::import::tables::BATCHES.insert(
+                tx,
+                1,
+                &trangtin::import::Batch {
+                    id: 1,
+                    source: trangtin::import::Source {
+                        kind: trangtin::import::SourceKind::Wordpress,
+                        site: "http://old.example".into(),
+                        input: "export.xml".into(),
+                    },
+                    state: trangtin::import::BatchState::Draft,
+                    started_at: now,
+                    started_by: "cli".into(),
+                    items: 0,
+                    files: 0,
+                    decided_by: None,
+                    decided_at: None,
+                    reason: String::new(),
+                    report: trangtin::import::Report::default(),
+                },
             )
         })
         .await

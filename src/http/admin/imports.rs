@@ -229,6 +229,17 @@ pub async fn show(
     batch_page(&app, &staff, id, Vec::new(), query.flash()).await
 }
 
+/// The signed-in person as the workflow knows them (with their delegations).
+fn acting(
+    tx: &redb::WriteTransaction,
+    user: &crate::auth::User,
+) -> Result<crate::workflow::Actor, import::Error> {
+    crate::auth::actor(tx, user).map_err(|e| match e {
+        crate::auth::Error::Store(e) => import::Error::Store(e),
+        other => import::Error::Setup(other.to_string()),
+    })
+}
+
 /// `POST /quan-tri/nhap/{id}/duyet`: the Board head approves the batch in one step.
 pub async fn approve(
     State(app): State<Arc<App>>,
@@ -239,10 +250,7 @@ pub async fn approve(
     let approved = app
         .store
         .write(move |tx| -> Result<_, import::Error> {
-            let actor = crate::auth::actor(tx, &user).map_err(|e| match e {
-                crate::auth::Error::Store(e) => import::Error::Store(e),
-                other => import::Error::Setup(other.to_string()),
-            })?;
+            let actor = acting(tx, &user)?;
             import::approve(tx, &actor, id, now)
         })
         .await;
@@ -296,10 +304,7 @@ pub async fn discard(
     let discarded = app
         .store
         .write(move |tx| -> Result<_, import::Error> {
-            let actor = crate::auth::actor(tx, &user).map_err(|e| match e {
-                crate::auth::Error::Store(e) => import::Error::Store(e),
-                other => import::Error::Setup(other.to_string()),
-            })?;
+            let actor = acting(tx, &user)?;
             import::discard(tx, &actor, id, &reason, now)
         })
         .await;
