@@ -1086,6 +1086,45 @@ mod tests {
             "Hội thảo"
         );
         assert_eq!(decode_entities("&bogus; & &#xZZ;"), "&bogus; & &#xZZ;");
+        // An ampersand with multi-byte letters after it (a cut inside "ệ" panicked).
+        assert_eq!(
+            vietnamese_nfc("Sở Khoa học &amp; Công nghệ &amp"),
+            "Sở Khoa học & Công nghệ &amp"
+        );
+        assert_eq!(decode_entities("&Côngnghệ"), "&Côngnghệ");
+        assert!(
+            serialized_size_files("s:5:\"sizes\" s:4:\"file\";s:18446744073709551615:\"x\"")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn upload_paths_stay_inside_the_uploads_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let uploads = dir.path().join("uploads");
+        std::fs::create_dir_all(uploads.join("2024/07")).unwrap();
+        std::fs::write(uploads.join("2024/07/a.jpg"), b"x").unwrap();
+        std::fs::write(dir.path().join("secret.xlsx"), b"x").unwrap();
+        assert!(inside(&uploads, "2024/07/a.jpg").is_some());
+        for bad in [
+            "../secret.xlsx",
+            "2024/../../secret.xlsx",
+            "/etc/passwd",
+            "",
+            "2024/07/missing.jpg",
+        ] {
+            assert_eq!(inside(&uploads, bad), None, "{bad}");
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("secret.xlsx"), uploads.join("link.xlsx"))
+                .unwrap();
+            assert_eq!(
+                inside(&uploads, "link.xlsx"),
+                None,
+                "a link out of the folder"
+            );
+        }
     }
 
     #[test]

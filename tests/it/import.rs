@@ -696,7 +696,10 @@ async fn an_old_portal_is_crawled_into_a_batch_and_its_addresses_redirect() {
         "NDczNQ%3D%3D",
         "NDczNg%3D%3D",
         "NDczNw%3D%3D",
+        "NDczOA%3D%3D",
     ];
+    // Another host, which an item redirects to: the crawler must not go there.
+    let (elsewhere, elsewhere_requests) = old_portal(HashMap::new()).await;
     pages.insert(
         page2.into(),
         html(
@@ -802,6 +805,16 @@ async fn an_old_portal_is_crawled_into_a_batch_and_its_addresses_redirect() {
             article("Quá lớn", "", "", &"<p>chữ</p>".repeat(20_000), "").into_bytes(),
         ),
     );
+    pages.insert(
+        tin(items[7]),
+        Answer {
+            status: 302,
+            content_type: "text/html",
+            body: Vec::new(),
+            location: Some(format!("http://localhost:{}/noi-bo", elsewhere.port())),
+            delay: std::time::Duration::ZERO,
+        },
+    );
     let (addr, requests) = old_portal(pages).await;
 
     let dir = tempfile::tempdir().unwrap();
@@ -864,6 +877,11 @@ body = ".noi-dung"
     assert!(failed(items[4]).contains("time limit"), "{out}");
     assert!(failed(items[5]).contains("redirect loop"), "{out}");
     assert!(failed(items[6]).contains("larger than the limit"), "{out}");
+    assert!(failed(items[7]).contains("not on the old site"), "{out}");
+    assert!(
+        elsewhere_requests.lock().unwrap().is_empty(),
+        "no request left the old site"
+    );
     assert!(
         report
             .skipped
