@@ -58,7 +58,11 @@ pub struct LastRun {
     /// The local date it was for, so it runs once a day.
     pub day: jiff::civil::Date,
     pub ok: bool,
+    /// What happened, in English, for the log.
     pub message: String,
+    /// The same for the admin pages, in Vietnamese (empty in records older than it).
+    #[serde(default)]
+    pub summary: String,
     #[serde(default)]
     pub file: Option<String>,
     /// When a restore of a scheduled archive was last proven.
@@ -111,6 +115,18 @@ pub fn run(store: &Store, policy: &Policy, now: Timestamp) -> LastRun {
                     drill.message
                 )
             },
+            summary: if drill.ok {
+                let copied = if policy.copy_to.is_some() {
+                    ", đã chép sang nơi lưu thứ hai"
+                } else {
+                    ""
+                };
+                format!("Đã ghi bản sao lưu {file}{copied} và khôi phục thử thành công.")
+            } else {
+                format!(
+                    "Đã ghi bản sao lưu {file}, nhưng khôi phục thử không thành công: bản sao lưu này có thể không dùng được. Hãy báo quản trị máy chủ."
+                )
+            },
             file: Some(file),
             last_verified_restore: if drill.ok {
                 Some(drill.at)
@@ -123,6 +139,7 @@ pub fn run(store: &Store, policy: &Policy, now: Timestamp) -> LastRun {
             day,
             ok: false,
             message: format!("the daily backup failed: {e}"),
+            summary: format!("Sao lưu hằng ngày không thành công: {}", e.vietnamese()),
             file: None,
             last_verified_restore: previous.and_then(|p| p.last_verified_restore),
         },
@@ -374,6 +391,7 @@ mod tests {
             day: jiff::civil::date(2026, 11, 28),
             ok: true,
             message: String::new(),
+            summary: String::new(),
             file: None,
             last_verified_restore: None,
         };

@@ -86,14 +86,20 @@ struct Row {
     at: String,
     actor: String,
     ip: String,
-    action: String,
-    label: &'static str,
+    label: String,
     target: String,
     detail: String,
 }
 
-/// What an action is called on the page.
-fn label(action: &str) -> &'static str {
+/// What an action is called on the page. Every action the code writes has its name
+/// here; an unknown one (from a newer version) says so without showing its code.
+fn label(action: &str) -> String {
+    if let Some(step) = action.strip_prefix("step:") {
+        return match crate::workflow::Action::parse(step) {
+            Some(a) => format!("Bước quy trình: {}", a.label().to_lowercase()),
+            None => "Bước quy trình".to_string(),
+        };
+    }
     match action {
         "login" => "Đăng nhập",
         "login_failed" => "Đăng nhập sai",
@@ -110,9 +116,175 @@ fn label(action: &str) -> &'static str {
         "password_changed" | "password_set" => "Đổi mật khẩu",
         "delegation_granted" => "Ủy quyền duyệt",
         "delegation_revoked" => "Thu hồi ủy quyền",
-        a if a.starts_with("step:") => "Bước quy trình",
-        _ => "Khác",
+        "second_factor_enrolled" => "Bật xác thực hai bước",
+        "second_factor_removed" => "Tắt xác thực hai bước",
+        "second_factor_reset" => "Gỡ xác thực hai bước bị mất",
+        "recovery_codes_renewed" => "Cấp lại mã dự phòng",
+        "backup_created" => "Sao lưu",
+        "backup_downloaded" => "Tải bản sao lưu về",
+        "integrity_check" => "Kiểm tra tính toàn vẹn",
+        "review_checked" => "Rà soát tin đã đăng: đạt",
+        "review_reported" => "Rà soát tin đã đăng: báo cáo sai sót",
+        "review_handled" => "Xử lý báo cáo rà soát",
+        "page_reviewed" => "Xác nhận trang vẫn đúng",
+        "first_published_set" => "Đặt ngày đăng đầu tiên",
+        "settings_draft_saved" => "Lưu bản nháp cấu hình",
+        "settings_draft_returned" => "Trả lại bản nháp cấu hình",
+        "settings_changed" | "settings_approved" => "Duyệt và áp dụng cấu hình",
+        "redirect_set" => "Đặt chuyển hướng",
+        "redirect_removed" => "Xóa chuyển hướng",
+        "import_started" => "Bắt đầu nhập nội dung",
+        "import_approved" => "Duyệt lô nhập",
+        "import_discarded" => "Hủy lô nhập",
+        "checklist_import_done" => "Xác nhận đã nhập nội dung cũ",
+        "message_handled" => "Xử lý ý kiến, đề nghị",
+        "message_personal_data_erased" => "Xóa thông tin cá nhân (ý kiến)",
+        "comment_approved" => "Duyệt góp ý dự thảo",
+        "comment_rejected" => "Không đăng góp ý dự thảo",
+        "comment_personal_data_erased" => "Xóa thông tin cá nhân (góp ý)",
+        "question_routed" => "Chuyển câu hỏi tới đơn vị",
+        "question_closed" => "Đóng câu hỏi",
+        "question_personal_data_erased" => "Xóa thông tin cá nhân (câu hỏi)",
+        _ => "Việc khác",
     }
+    .to_string()
+}
+
+/// What an action happened to, in words.
+fn target_text(action: &str, target: &str) -> String {
+    let numbered = |prefix: &str, word: &str| {
+        target
+            .strip_prefix(prefix)
+            .filter(|n| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
+            .map(|n| format!("{word} số {n}"))
+    };
+    if let Some(text) = numbered("entry ", "Mục")
+        .or_else(|| numbered("comment ", "Góp ý"))
+        .or_else(|| numbered("batch ", "Lô nhập"))
+    {
+        return text;
+    }
+    match (action, target) {
+        ("integrity_check", n) if n.chars().all(|c| c.is_ascii_digit()) => {
+            format!("Lần kiểm tra số {n}")
+        }
+        (_, "sections") => "Cây chuyên mục".into(),
+        (_, "site_draft" | "site") => "Giao diện, thông tin trang".into(),
+        (_, "checklist") => "Việc cần làm khi bắt đầu".into(),
+        _ => target.to_string(),
+    }
+}
+
+/// The detail of a record, in words: the codes and English some actions write (for
+/// the JSON export and older records) become Vietnamese here.
+fn detail_text(action: &str, detail: &str) -> String {
+    if action.starts_with("step:") {
+        // "user #6, Approved → Published, revision 127"
+        let parts: Vec<&str> = detail.split(", ").collect();
+        if let [_, states, revision] = parts.as_slice()
+            && let Some((from, to)) = states.split_once(" → ")
+        {
+            let state = |name: &str| {
+                state_from(name).map_or_else(
+                    || name.to_string(),
+                    |s| crate::workflow::state_label(s).to_string(),
+                )
+            };
+            let revision = revision.trim_start_matches("revision ");
+            return format!("{} → {}, phiên bản {revision}", state(from), state(to));
+        }
+        return detail.to_string();
+    }
+    match action {
+        "integrity_check" => match detail {
+            "all as approved" => "Mọi thứ khớp với bản đã duyệt".into(),
+            d => d
+                .strip_suffix(" mismatches")
+                .map_or_else(|| d.to_string(), |n| format!("{n} điểm không khớp")),
+        },
+        "backup_created" => {
+            // "123 bytes, 4 blobs, verified[, encrypted]"
+            let mut words = Vec::new();
+            for part in detail.split(", ") {
+                if let Some(bytes) = part.strip_suffix(" bytes").and_then(|b| b.parse().ok()) {
+                    words.push(crate::format::file_size(bytes));
+                } else if let Some(n) = part.strip_suffix(" blobs") {
+                    words.push(format!("{n} tệp"));
+                } else if part == "verified" {
+                    words.push("đã kiểm tra".into());
+                } else if part == "encrypted" {
+                    words.push("đã mã hóa".into());
+                } else {
+                    words.push(part.to_string());
+                }
+            }
+            words.join(", ")
+        }
+        "backup_downloaded" => detail
+            .strip_suffix(" bytes")
+            .and_then(|b| b.parse().ok())
+            .map_or_else(|| detail.to_string(), crate::format::file_size),
+        "review_checked" | "review_reported" => detail.replacen("revision ", "phiên bản ", 1),
+        "disabled_inactive" => detail
+            .strip_prefix("no activity for ")
+            .and_then(|d| d.strip_suffix(" days"))
+            .map_or_else(
+                || detail.to_string(),
+                |d| format!("{d} ngày không hoạt động"),
+            ),
+        "first_published_set" => match detail.split_once(" → ") {
+            Some((from, to)) => {
+                let when = |t: &str| {
+                    t.parse::<jiff::Timestamp>()
+                        .map_or_else(|_| t.to_string(), format::datetime)
+                };
+                format!("{} → {}", when(from), when(to))
+            }
+            None => detail.to_string(),
+        },
+        "import_approved" => {
+            // "<source> <input>: N published, M redirects (K skipped: loops)"
+            let numbers: Vec<&str> = detail
+                .rsplit(": ")
+                .next()
+                .unwrap_or("")
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|n| !n.is_empty())
+                .collect();
+            match numbers.as_slice() {
+                [published, redirects, skipped] => format!(
+                    "{published} mục được đăng, {redirects} địa chỉ cũ được chuyển hướng{}",
+                    if *skipped == "0" {
+                        String::new()
+                    } else {
+                        format!(", {skipped} địa chỉ bỏ qua vì tạo vòng lặp")
+                    }
+                ),
+                _ => detail.to_string(),
+            }
+        }
+        "import_discarded" => match detail.split_once(" drafts removed: ") {
+            Some((n, reason)) => format!("{n} bản nháp đã xóa; lý do: {reason}"),
+            None => detail.to_string(),
+        },
+        _ => detail.to_string(),
+    }
+}
+
+/// A state as the record writes it (its Rust name).
+fn state_from(name: &str) -> Option<crate::content::State> {
+    use crate::content::State;
+    Some(match name.trim() {
+        "Draft" => State::Draft,
+        "Submitted" => State::Submitted,
+        "InReview" => State::InReview,
+        "Returned" => State::Returned,
+        "Approved" => State::Approved,
+        "Scheduled" => State::Scheduled,
+        "Published" => State::Published,
+        "Withdrawn" => State::Withdrawn,
+        _ => return None,
+    })
 }
 
 #[derive(Serialize)]
@@ -156,13 +328,12 @@ pub async fn audit_page(
         .take(PER_PAGE)
         .map(|r| Row {
             label: label(&r.action),
+            target: target_text(&r.action, &r.target),
+            detail: detail_text(&r.action, &r.detail),
             seq: r.seq,
             at: format::datetime(r.at),
             actor: r.actor,
             ip: r.ip,
-            action: r.action,
-            target: r.target,
-            detail: r.detail,
         })
         .collect();
     let (chain_ok, chain_break) = match verified {

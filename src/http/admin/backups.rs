@@ -56,6 +56,16 @@ struct BackupsView {
     errors: Vec<FieldError>,
 }
 
+/// Who made a backup, in words: a person's login, the command line or the schedule.
+fn creator(by: &str) -> String {
+    match by {
+        "cli" => "Quản trị máy chủ (dòng lệnh)".to_string(),
+        "schedule" => "Sao lưu tự động hằng ngày".to_string(),
+        "install" => "Lệnh cài đặt".to_string(),
+        other => other.to_string(),
+    }
+}
+
 fn human_size(bytes: u64) -> String {
     match bytes {
         b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / (1u64 << 30) as f64),
@@ -99,7 +109,7 @@ async fn backups_view(
                     blobs: s.manifest.blob_count,
                     entries: s.manifest.tables.get("entries_v1").copied().unwrap_or(0),
                     encrypted: s.manifest.encrypted,
-                    by: s.by,
+                    by: creator(&s.by),
                     verified: s.verified_at.map(format),
                     drill_ok: s.drill.as_ref().is_some_and(|d| d.ok),
                     drill: s.drill.map(|d| format(d.at)),
@@ -142,7 +152,15 @@ async fn backups_view(
         last_run: last_run.map(|r| LastRunView {
             at: format(r.at),
             ok: r.ok,
-            message: r.message,
+            message: if r.summary.is_empty() {
+                if r.ok {
+                    "Sao lưu và khôi phục thử thành công.".to_string()
+                } else {
+                    "Sao lưu không thành công; chi tiết có trong nhật ký của máy chủ.".to_string()
+                }
+            } else {
+                r.summary
+            },
             last_verified_restore: r.last_verified_restore.map(format),
         }),
         schedule,
