@@ -1165,10 +1165,9 @@ async fn admin_pages_show_no_raw_codes() {
                     !text.contains(raw),
                     "{} as {login} shows {raw:?}: …{}…",
                     spec.path,
-                    text.find(raw)
-                        .map(|at| &text[text.floor_char_boundary(at.saturating_sub(80))
-                            ..text.floor_char_boundary((at + 80).min(text.len()))])
-                        .unwrap_or("")
+                    text.find(raw).map_or("", |at| &text[text
+                        .floor_char_boundary(at.saturating_sub(80))
+                        ..text.floor_char_boundary((at + 80).min(text.len()))])
                 );
             }
             checked += 1;
