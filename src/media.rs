@@ -171,7 +171,12 @@ fn prepare_with(upload: Upload, require_alt: bool) -> Result<Prepared, Error> {
             "Nội dung tệp không khớp với phần mở rộng của tên tệp.",
         ));
     }
-    let alt = upload.alt.trim().to_string();
+    // An upload's text, from a form or an import, is stored composed (NFC).
+    let alt: String = unicode_normalization::UnicodeNormalization::nfc(upload.alt.trim()).collect();
+    let upload = Upload {
+        name: unicode_normalization::UnicodeNormalization::nfc(upload.name.as_str()).collect(),
+        ..upload
+    };
     if kind.is_image() {
         if upload.bytes.len() > MAX_IMAGE_BYTES {
             return Err(Error::Refused("Ảnh lớn quá 10 MB."));

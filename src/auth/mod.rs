@@ -143,7 +143,8 @@ pub fn create_user(
     let user = User {
         id,
         login: login.clone(),
-        name: new.name.trim().to_string(),
+        // The command line's names too are stored composed (NFC).
+        name: unicode_normalization::UnicodeNormalization::nfc(new.name.trim()).collect(),
         unit: new.unit,
         roles,
         enabled: true,

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod certinfo;
 pub mod compress;
 pub mod error;
+pub mod form;
 pub mod frame;
 mod head_timeout;
 pub mod health;

@@ -1175,3 +1175,33 @@ async fn admin_pages_show_no_raw_codes() {
     }
     assert!(checked > 40, "{checked} pages read");
 }
+
+/// Text typed in decomposed Unicode (NFD) is stored composed (NFC, regulation F11):
+/// an editor's title, and a citizen's question.
+#[tokio::test(flavor = "multi_thread")]
+async fn decomposed_input_is_stored_composed() {
+    use unicode_normalization::UnicodeNormalization;
+    let server = TestServer::start().await;
+    let nfd: String = "Hội thảo chuyển đổi số tỉnh Gia Lai".nfd().collect();
+    assert_ne!(nfd, "Hội thảo chuyển đổi số tỉnh Gia Lai");
+    let address = publish_through_workflow(&server, &nfd, "<p>Nội dung.</p>").await;
+    let slug = address.trim_start_matches("/tin-tuc/").to_string();
+    let live = server
+        .app
+        .store
+        .read(move |tx| {
+            trangtin::content::find_published(tx, trangtin::content::Kind::Article, &slug)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        live.revision.fields.title,
+        "Hội thảo chuyển đổi số tỉnh Gia Lai"
+    );
+    let (_, page) = server.page(&address).await;
+    assert!(
+        page.contains("<h1>Hội thảo chuyển đổi số tỉnh Gia Lai</h1>")
+            || page.contains(">Hội thảo chuyển đổi số tỉnh Gia Lai</h1>")
+    );
+}

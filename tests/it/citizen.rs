@@ -139,7 +139,9 @@ async fn feedback_reaches_the_board_which_handles_it_and_erases_personal_data() 
     // Both actions are in the audit trail.
     let admin = server.login("admin").await;
     let (_, trail) = admin.get("/quan-tri/nhat-ky").await;
-    assert!(trail.contains("message_handled") && trail.contains("message_personal_data_erased"));
+    assert!(
+        trail.contains("Xử lý ý kiến, đề nghị") && trail.contains("Xóa thông tin cá nhân (ý kiến)")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

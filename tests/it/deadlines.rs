@@ -100,6 +100,6 @@ async fn late_items_are_counted_in_working_days_and_stale_pages_listed() {
             .get("/quan-tri/nhat-ky")
             .await
             .1
-            .contains("page_reviewed")
+            .contains("Xác nhận trang vẫn đúng")
     );
 }

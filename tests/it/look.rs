@@ -208,7 +208,7 @@ async fn a_change_of_look_waits_for_approval_then_goes_live_at_once() {
 
     // Recorded, and the integrity check agrees the live settings are the approved ones.
     let (_, trail) = admin.get("/quan-tri/nhat-ky").await;
-    assert!(trail.contains("settings_draft_saved") && trail.contains("settings_changed"));
+    assert!(trail.contains("Lưu bản nháp cấu hình") && trail.contains("Duyệt và áp dụng cấu hình"));
     let report = server.app.check_integrity("test").await.unwrap();
     assert!(report.ok, "{:?}", report.mismatches);
 

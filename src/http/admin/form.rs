@@ -7,6 +7,9 @@ use axum::http::request::Parts;
 
 use crate::http::error::HttpError;
 
+/// Fields whose values are secrets compared as typed (passwords), never normalised.
+const SECRETS: &[&str] = &["password", "xac_nhan", "old", "new", "confirm"];
+
 /// A parsed `application/x-www-form-urlencoded` body (fields in order, repeats kept).
 #[derive(Debug, Clone, Default)]
 pub struct FormData {
@@ -14,15 +17,35 @@ pub struct FormData {
 }
 
 impl FormData {
-    /// Parses a body; `None` if it is not valid percent-encoded UTF-8.
+    /// Parses a body; `None` if it is not valid percent-encoded UTF-8. Every value is
+    /// normalised to NFC here (regulation F11), the one place all form input passes,
+    /// so a title typed in decomposed Unicode is stored composed. Passwords are the
+    /// exception: they are compared as typed.
     pub fn parse(body: &[u8]) -> Option<FormData> {
+        use unicode_normalization::UnicodeNormalization;
         let text = std::str::from_utf8(body).ok()?;
         let mut pairs = Vec::new();
         for part in text.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = part.split_once('=').unwrap_or((part, ""));
-            pairs.push((decode(key)?, decode(value)?));
+            let (key, value) = (decode(key)?, decode(value)?);
+            let value = if SECRETS.contains(&key.as_str()) {
+                value
+            } else {
+                value.nfc().collect()
+            };
+            pairs.push((key, value));
         }
         Some(FormData { pairs })
+    }
+
+    /// The first value of each name, as a JSON object of strings (for `http::form::Form`).
+    pub fn first_values(&self) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        for (key, value) in &self.pairs {
+            map.entry(key.clone())
+                .or_insert_with(|| serde_json::Value::String(value.clone()));
+        }
+        serde_json::Value::Object(map)
     }
 
     /// The first value of `name`, trimmed of nothing (editors' text is kept as typed).

@@ -3,7 +3,7 @@
 //! for everyone (and so stays in shared caches); only the small stylesheet
 //! `/hien-thi.css` the layout links to differs, and it is private to each browser.
 
-use axum::Form;
+use crate::http::form::Form;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, ETAG, SET_COOKIE, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};

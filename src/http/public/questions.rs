@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
+
+use crate::http::form::Form;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
