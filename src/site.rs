@@ -218,8 +218,8 @@ pub fn check(site: &SiteSettings) -> Vec<Invalid> {
             Some(c) if contrast_with_white(c) < 4.5 => out.push(Invalid {
                 field,
                 message: format!(
-                    "Màu {value} quá nhạt: chữ trắng trên nền này chỉ đạt độ tương phản {:.1}:1, cần ít nhất 4,5:1.",
-                    contrast_with_white(c)
+                    "Màu {value} quá nhạt: chữ trắng trên nền này chỉ đạt độ tương phản {}:1, cần ít nhất 4,5:1.",
+                    format!("{:.1}", contrast_with_white(c)).replace('.', ",")
                 ),
             }),
             Some(_) => {}

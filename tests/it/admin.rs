@@ -1205,3 +1205,79 @@ async fn decomposed_input_is_stored_composed() {
             || page.contains(">Hội thảo chuyển đổi số tỉnh Gia Lai</h1>")
     );
 }
+
+/// The message a step leaves on the entry's page.
+async fn flash_after(staff: &Staff, id: u64, action: &str, comment: &str) -> String {
+    let location = staff
+        .post_ok(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", action), ("comment", comment)],
+        )
+        .await;
+    let (_, page) = staff.get(&location).await;
+    let start = page.find("class=\"flash\"").expect("a message");
+    let end = page[start..].find("</p>").unwrap() + start;
+    page[start..end].to_string()
+}
+
+/// Each workflow step says what it did and what comes next, naming people; a
+/// delegate's approve button says for whom before the click; scheduling names the
+/// time zone.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_step_says_what_it_did() {
+    let server = TestServer::start().await;
+    let compiler = server.login("tonghop").await;
+    let location = compiler
+        .post_ok(
+            "/quan-tri/bai-viet/moi",
+            &article("Tin thông báo từng bước", "<p>Nội dung.</p>"),
+        )
+        .await;
+    let id = entry_id(&location);
+    assert!(
+        flash_after(&compiler, id, "submit", "")
+            .await
+            .contains("Đã gửi bài")
+    );
+    assert!(
+        flash_after(&compiler, id, "forward", "")
+            .await
+            .contains("Đã trình Ban Biên tập")
+    );
+    let head = server.login("truongban").await;
+    let returned = flash_after(&head, id, "return", "Bổ sung nguồn.").await;
+    assert!(returned.contains("Đã trả lại cho"), "{returned}");
+    assert!(
+        flash_after(&compiler, id, "submit", "")
+            .await
+            .contains("Đã gửi bài")
+    );
+    assert!(
+        flash_after(&compiler, id, "forward", "")
+            .await
+            .contains("Đã trình Ban Biên tập")
+    );
+    // The delegate sees whom they approve for before they press.
+    let delegate = server.login("uyquyen").await;
+    let (_, page) = delegate.get(&format!("/quan-tri/bai-viet/{id}")).await;
+    assert!(
+        page.contains("Duyệt (thay mặt Lê Thị Thu Hà)"),
+        "the button names the head"
+    );
+    let approved = flash_after(&delegate, id, "approve", "").await;
+    assert!(
+        approved.contains("Đã duyệt thay mặt Lê Thị Thu Hà"),
+        "{approved}"
+    );
+    let publisher = server.login("xuatban").await;
+    let (_, page) = publisher.get(&format!("/quan-tri/bai-viet/{id}")).await;
+    assert!(
+        page.contains("giờ Việt Nam, UTC+7"),
+        "the schedule field names the zone"
+    );
+    assert!(
+        flash_after(&publisher, id, "publish", "")
+            .await
+            .contains("Đã đăng lên trang")
+    );
+}

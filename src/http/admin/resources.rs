@@ -97,7 +97,7 @@ pub async fn resources_page(
             ),
             (
                 "Tải CPU (1 phút)".to_string(),
-                format!("{:.2} trên {cores} lõi", s.load),
+                format!("{:.2} trên {cores} lõi", s.load).replace('.', ","),
             ),
             (
                 "Giờ vừa qua".to_string(),

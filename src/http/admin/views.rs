@@ -22,7 +22,9 @@ pub struct AdminLayout {
     pub roles: Vec<&'static str>,
     pub csrf: String,
     pub menu: Vec<MenuLink>,
-    pub flash: Option<&'static str>,
+    pub flash: Option<String>,
+    /// The flash warns (something still to do, or refused), and looks it.
+    pub flash_warns: bool,
     pub alerts: Vec<String>,
 }
 
@@ -67,16 +69,34 @@ impl AdminLayout {
                 })
                 .collect(),
             flash: None,
+            flash_warns: false,
             alerts: staff.alerts.clone(),
         }
     }
 
     /// A message after a redirect, from a fixed list (`?tb=code`), never echoed input.
     pub fn with_flash(mut self, code: Option<&str>) -> AdminLayout {
-        self.flash = code.and_then(flash);
+        self.flash = code.and_then(flash).map(str::to_string);
+        self.flash_warns = code.is_some_and(|c| WARNINGS.contains(&c));
+        self
+    }
+
+    /// A message made from the store (names, times), not from the request.
+    pub fn with_message(mut self, message: String) -> AdminLayout {
+        self.flash = Some(message);
         self
     }
 }
+
+/// Flash messages that are warnings, not confirmations.
+const WARNINGS: &[&str] = &[
+    "can-xac-thuc",
+    "dang-sao-luu",
+    "dang-kiem-tra",
+    "kiem-tra-khong-dat",
+    "khong-co-ban-nhap",
+    "lo-nhap-da-xu-ly",
+];
 
 fn flash(code: &str) -> Option<&'static str> {
     Some(match code {

@@ -61,7 +61,7 @@ pub(super) fn timeline(events: &[Event]) -> Vec<TimelineItem> {
 #[derive(Serialize)]
 pub(super) struct StepButton {
     pub(super) action: &'static str,
-    pub(super) label: &'static str,
+    pub(super) label: String,
     pub(super) needs_comment: bool,
     pub(super) needs_time: bool,
 }
@@ -173,6 +173,34 @@ pub(super) async fn editor_data(
     })
 }
 
+/// What the last step did, in words, and what happens next.
+fn step_message(events: &[Event]) -> Option<String> {
+    let last = events.last()?;
+    let author = events
+        .first()
+        .map_or("người viết", |e| e.user_name.as_str());
+    Some(match last.action {
+        Action::Save => "Đã lưu bản sửa.".to_string(),
+        Action::Submit if last.to == content::State::InReview => {
+            "Đã trình Ban Biên tập; bài chờ Ban Biên tập duyệt.".to_string()
+        }
+        Action::Submit => "Đã gửi bài; bài chờ người tổng hợp của đơn vị.".to_string(),
+        Action::Forward => "Đã trình Ban Biên tập; bài chờ Ban Biên tập duyệt.".to_string(),
+        Action::Return => format!("Đã trả lại cho {author} để sửa."),
+        Action::Approve => match &last.on_behalf_of {
+            Some(head) => format!("Đã duyệt thay mặt {head}; bài chờ người xuất bản đăng."),
+            None => "Đã duyệt; bài chờ người xuất bản đăng.".to_string(),
+        },
+        Action::Schedule => format!(
+            "Đã hẹn giờ đăng lúc {} (giờ Việt Nam, UTC+7).",
+            last.scheduled_for.map(format::datetime).unwrap_or_default()
+        ),
+        Action::Unschedule => "Đã hủy hẹn giờ; bài trở lại chờ đăng.".to_string(),
+        Action::Publish => "Đã đăng lên trang.".to_string(),
+        Action::Withdraw => "Đã gỡ bài khỏi trang.".to_string(),
+    })
+}
+
 pub(super) fn editor_view(
     app: &App,
     staff: &Desk,
@@ -204,8 +232,22 @@ pub(super) fn editor_view(
         .copied()
         .find(|k| k.as_str() == values.kind)
         .and_then(content::record::spec);
+    let mut layout = staff.layout(&title).with_flash(flash);
+    // After a step, say which one and what happens next, from the entry's record.
+    if flash == Some("da-chuyen")
+        && let Some((_, _, events)) = &data.entry
+        && let Some(message) = step_message(events)
+    {
+        layout = layout.with_message(message);
+    }
+    // A delegate approves for the Board head, and the button says so before the click.
+    let on_behalf_of = data.entry.as_ref().and_then(|(e, _, _)| {
+        workflow::decide(&staff.actor, Action::Approve, &editorial::facts(e), today)
+            .ok()
+            .and_then(|step| step.on_behalf_of.map(|(_, name)| name))
+    });
     EditorView {
-        layout: staff.layout(&title).with_flash(flash),
+        layout,
         id,
         record_fields: record_fields(&values.kind, &values.record),
         record_files_label: record_spec.map_or("", |s| s.files_label),
@@ -247,7 +289,10 @@ pub(super) fn editor_view(
             .filter(|a| **a != Action::Save)
             .map(|a| StepButton {
                 action: a.as_str(),
-                label: a.label(),
+                label: match (a, &on_behalf_of) {
+                    (Action::Approve, Some(head)) => format!("Duyệt (thay mặt {head})"),
+                    _ => a.label().to_string(),
+                },
                 needs_comment: matches!(a, Action::Return | Action::Withdraw),
                 needs_time: *a == Action::Schedule,
             })
