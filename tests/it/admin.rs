@@ -492,7 +492,21 @@ async fn an_article_goes_from_a_unit_to_the_public_site_and_an_edit_follows_the_
     let (_, history) = head
         .get(&format!("/quan-tri/bai-viet/{id}/lich-su?a={a}&b={b}"))
         .await;
-    assert!(history.contains("Bản đầu.") && history.contains("Bản sửa lần hai."));
+    // The text as read, what went and what came marked word by word, not raw HTML.
+    assert!(
+        history.contains("<del>") && history.contains("<ins>"),
+        "{history}"
+    );
+    assert!(history.contains("đầu") && history.contains("hai"));
+    assert!(
+        !history.contains("&lt;p&gt;"),
+        "no raw HTML in the comparison"
+    );
+    // Pressing "So sánh" with one version chosen says what is missing.
+    let (_, one) = head
+        .get(&format!("/quan-tri/bai-viet/{id}/lich-su?a={a}&so_sanh=1"))
+        .await;
+    assert!(one.contains("Hãy chọn hai phiên bản để so sánh"), "{one}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -31,8 +31,9 @@ pub(super) struct RevisionRow {
 #[derive(Serialize)]
 pub(super) struct DiffRow {
     pub(super) field: &'static str,
-    pub(super) left: String,
-    pub(super) right: String,
+    /// The text as read, words taken out in `<del>` and put in within `<ins>`
+    /// (escaped here; the template shows it as HTML).
+    pub(super) html: String,
     pub(super) changed: bool,
 }
 
@@ -45,6 +46,8 @@ pub(super) struct HistoryView {
     pub(super) can_restore: bool,
     pub(super) diff: Option<(u64, u64)>,
     pub(super) rows: Vec<DiffRow>,
+    /// "So sánh" was pressed without two versions chosen.
+    pub(super) choose_two: bool,
 }
 
 impl HistoryView {
@@ -80,6 +83,7 @@ impl HistoryView {
                 .collect(),
             can_restore,
             diff: left.zip(right).map(|(l, r)| (l.id.0, r.id.0)),
+            choose_two: (a.is_some() || b.is_some()) && (left.is_none() || right.is_none()),
             rows: left
                 .zip(right)
                 .map(|(l, r)| diff_rows(l, r))
@@ -96,7 +100,14 @@ pub async fn entry_history(
     query: Params,
 ) -> Result<Response, HttpError> {
     let id = EntryId(id);
+    // The form sends `so_sanh` with whatever is chosen, so nothing chosen is seen too.
+    let asked = query.text("so_sanh").is_some();
     let (a, b) = (query.number::<u64>("a"), query.number::<u64>("b"));
+    let (a, b) = if asked && (a.is_none() || b.is_none()) {
+        (a.or(Some(0)), b.or(Some(0)))
+    } else {
+        (a, b)
+    };
     let actor = staff.actor.clone();
     let entry = app
         .store
@@ -114,15 +125,16 @@ pub async fn entry_history(
     page(&app, "admin/history.html", &view, Outcome::Shown)
 }
 
-/// Field by field, and the body line by line (one block element per line).
+/// Field by field, as read: each field's words, with what the right-hand version took
+/// out marked `<del>` and what it put in marked `<ins>`; the body paragraph by
+/// paragraph.
 pub(super) fn diff_rows(left: &Revision, right: &Revision) -> Vec<DiffRow> {
     let (l, r) = (&left.fields, &right.fields);
     let mut rows = Vec::new();
     let mut field = |name: &'static str, a: &str, b: &str| {
         rows.push(DiffRow {
             field: name,
-            left: a.to_string(),
-            right: b.to_string(),
+            html: words_diff(a, b),
             changed: a != b,
         });
     };
@@ -131,7 +143,7 @@ pub(super) fn diff_rows(left: &Revision, right: &Revision) -> Vec<DiffRow> {
     field("Tác giả", &l.author, &r.author);
     field("Nguồn", &l.source, &r.source);
     let cover = |f: &content::Fields| f.cover.as_ref().map(|c| c.alt.clone()).unwrap_or_default();
-    field("Ảnh đại diện", &cover(l), &cover(r));
+    field("Ảnh đại diện (mô tả)", &cover(l), &cover(r));
     let files = |f: &content::Fields| {
         f.attachments
             .iter()
@@ -140,26 +152,85 @@ pub(super) fn diff_rows(left: &Revision, right: &Revision) -> Vec<DiffRow> {
             .join(", ")
     };
     field("Tệp đính kèm", &files(l), &files(r));
-    let lines = |html: &str| {
-        html.replace("</p>", "</p>\n")
-            .replace("</h2>", "</h2>\n")
-            .replace("</h3>", "</h3>\n")
-            .replace("</li>", "</li>\n")
-            .replace("</tr>", "</tr>\n")
-    };
-    let (a, b) = (lines(&l.body_html), lines(&r.body_html));
-    let diff = similar::TextDiff::from_lines(&a, &b);
-    for op in diff.ops() {
-        let old: String = diff.old_slices()[op.old_range()].concat();
-        let new: String = diff.new_slices()[op.new_range()].concat();
-        rows.push(DiffRow {
-            field: "Nội dung",
-            changed: old != new,
-            left: old,
-            right: new,
-        });
-    }
+    let (a, b) = (readable(&l.body_html), readable(&r.body_html));
+    rows.push(DiffRow {
+        field: "Nội dung",
+        changed: a != b,
+        html: words_diff(&a, &b)
+            .split('\n')
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| format!("<p>{p}</p>"))
+            .collect(),
+    });
     rows
+}
+
+/// A body's text as a reader sees it: one line per paragraph, heading, list item or
+/// table row; tags gone, entities decoded.
+fn readable(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = &rest[open + 1..open + close];
+        let name = tag
+            .trim_start_matches('/')
+            .split([' ', '/'])
+            .next()
+            .unwrap_or("");
+        if matches!(
+            name,
+            "p" | "h2" | "h3" | "h4" | "li" | "tr" | "br" | "figcaption" | "blockquote" | "caption"
+        ) && (tag.starts_with('/') || name == "br")
+        {
+            text.push('\n');
+        } else if matches!(name, "td" | "th") && tag.starts_with('/') {
+            text.push_str(" | ");
+        } else if name == "img" {
+            // An image reads as its alt text.
+            if let Some(at) = tag.find("alt=\"") {
+                let alt = &tag[at + 5..];
+                text.push_str(&format!(
+                    "[ảnh: {}]",
+                    &alt[..alt.find('"').unwrap_or(alt.len())]
+                ));
+            }
+        }
+        rest = &rest[open + close + 1..];
+    }
+    text.push_str(rest);
+    text.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// `a` and `b` as one text, words `b` dropped in `<del>` and words it added in `<ins>`;
+/// escaped, newlines kept.
+fn words_diff(a: &str, b: &str) -> String {
+    let escape = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let diff = similar::TextDiff::from_words(a, b);
+    let mut out = String::new();
+    for change in diff.iter_all_changes() {
+        let text = escape(change.value());
+        match change.tag() {
+            similar::ChangeTag::Equal => out.push_str(&text),
+            similar::ChangeTag::Delete => out.push_str(&format!("<del>{text}</del>")),
+            similar::ChangeTag::Insert => out.push_str(&format!("<ins>{text}</ins>")),
+        }
+    }
+    out
 }
 
 /// `POST /quan-tri/bai-viet/{id}/khoi-phuc` — an old revision becomes a new one.
