@@ -1258,6 +1258,13 @@ async fn each_step_says_what_it_did() {
             .await
             .contains("Đã trình Ban Biên tập")
     );
+    // Past the writer's step the entry reads as read-only, saying so.
+    let (_, waiting) = compiler.get(&format!("/quan-tri/bai-viet/{id}")).await;
+    assert!(
+        waiting.contains("bạn chỉ xem, không sửa được lúc này"),
+        "{waiting}"
+    );
+    assert!(!waiting.contains(">Lưu bản sửa</button>"), "no save button");
     let head = server.login("truongban").await;
     let returned = flash_after(&head, id, "return", "Bổ sung nguồn.").await;
     assert!(returned.contains("Đã trả lại cho"), "{returned}");

@@ -66,6 +66,8 @@
   }
 
   function enhance(textarea) {
+    // A read-only form (the entry is past the writer's step) gets no toolbar.
+    if (textarea.disabled || textarea.closest("fieldset[disabled]")) return;
     var form = textarea.form;
     var area = document.createElement("div");
     area.className = "rte-area";
