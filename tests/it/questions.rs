@@ -177,9 +177,10 @@ async fn a_question_is_routed_answered_through_the_workflow_and_read_by_the_aske
                     "cau_hoi",
                     "Thủ tục đăng ký nhãn hiệu cho hợp tác xã gồm những gì?",
                 ),
+                // Typed as plain text (no editor script): blank lines make paragraphs.
                 (
                     "noi_dung",
-                    "<p>Hồ sơ gồm tờ khai, mẫu nhãn hiệu và quy chế sử dụng.</p>",
+                    "Hồ sơ gồm tờ khai, mẫu nhãn hiệu\nvà quy chế sử dụng.\n\nNộp tại Sở.",
                 ),
             ],
         )
@@ -191,6 +192,19 @@ async fn a_question_is_routed_answered_through_the_workflow_and_read_by_the_aske
         .unwrap()
         .parse()
         .unwrap();
+    let body = server
+        .app
+        .store
+        .read(move |tx| {
+            let entry = trangtin::content::editorial::entry(tx, trangtin::content::EntryId(id))?;
+            trangtin::content::editorial::revision(tx, entry.working)
+        })
+        .await
+        .unwrap()
+        .fields
+        .body_html;
+    assert_eq!(body.matches("<p>").count(), 2, "{body}");
+    assert!(body.contains("<br"), "{body}");
     let (_, page) = server.page(&status_url).await;
     assert!(page.contains("Đang soạn và duyệt câu trả lời"));
     assert!(

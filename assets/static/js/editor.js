@@ -137,6 +137,11 @@
       }
     });
 
+    // Enter makes a paragraph, not a <div> the server's sanitiser would drop (which ran
+    // two paragraphs into one).
+    document.execCommand("defaultParagraphSeparator", false, "p");
+    // The hidden textarea is filled on submit: a `required` on it would block the form.
+    textarea.required = false;
     textarea.classList.add("rte-hidden");
     textarea.setAttribute("aria-hidden", "true");
     textarea.tabIndex = -1;

@@ -96,7 +96,7 @@ struct Row {
 fn label(action: &str) -> String {
     if let Some(step) = action.strip_prefix("step:") {
         return match crate::workflow::Action::parse(step) {
-            Some(a) => format!("Bước quy trình: {}", a.label().to_lowercase()),
+            Some(a) => format!("Bước quy trình: {}", a.done_label()),
             None => "Bước quy trình".to_string(),
         };
     }

@@ -306,6 +306,19 @@ fn answer_errors(invalid: Vec<content::Invalid>) -> Vec<FieldError> {
         .collect()
 }
 
+/// The answer as HTML: the editor's, or plain text typed without it (no script, or
+/// pasted), whose blank lines make paragraphs and single line breaks stay breaks.
+fn answer_html(text: &str) -> String {
+    if text.contains('<') {
+        return text.to_string();
+    }
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    crate::import::wp_markup::autop(&escaped)
+}
+
 /// The answer entry the form describes. What will be public must not carry the
 /// asker's name or email.
 fn answer_draft(form: &FormData, question: &Question) -> Result<editorial::Draft, Vec<FieldError>> {
@@ -357,7 +370,7 @@ fn answer_draft(form: &FormData, question: &Question) -> Result<editorial::Draft
     Ok(editorial::Draft {
         kind: Some(Kind::Answer),
         title: form.get("tieu_de").to_string(),
-        body_html: form.get("noi_dung").to_string(),
+        body_html: answer_html(form.get("noi_dung")),
         record,
         ..editorial::Draft::default()
     })
