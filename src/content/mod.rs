@@ -4,6 +4,7 @@
 
 pub mod accessibility;
 pub mod deadlines;
+pub mod docx;
 pub mod editorial;
 pub mod legal;
 mod ops;

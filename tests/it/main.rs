@@ -32,3 +32,4 @@ mod site;
 mod support;
 mod transport;
 mod visits;
+mod word;

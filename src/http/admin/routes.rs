@@ -146,6 +146,10 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         menu("Thư viện tệp", UPLOAD, Staff, || {
             get(media::list_media)
         }),
+        action("/quan-tri/bai-viet/nhap-word", Writer, || {
+            let limit = usize::try_from(UPLOAD_MAX_BYTES).unwrap_or(usize::MAX);
+            post(entries::import_word).layer(DefaultBodyLimit::max(limit))
+        }),
         action(UPLOAD, Writer, || {
             let limit = usize::try_from(UPLOAD_MAX_BYTES).unwrap_or(usize::MAX);
             post(media::upload_media).layer(DefaultBodyLimit::max(limit))

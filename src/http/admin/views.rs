@@ -102,6 +102,9 @@ fn flash(code: &str) -> Option<&'static str> {
     Some(match code {
         "da-luu" => "Đã lưu bản sửa.",
         "da-tao" => "Đã tạo bài mới.",
+        "da-nhap-word" => {
+            "Đã nhập tệp Word thành bản nháp. Hãy đọc lại, chọn ảnh đại diện và bổ sung mô tả cho ảnh nếu còn thiếu."
+        }
         "da-chuyen" => "Đã thực hiện bước duyệt.",
         "da-khoi-phuc" => "Đã khôi phục phiên bản cũ thành một phiên bản mới.",
         "da-tai-len" => "Đã tải tệp lên thư viện.",

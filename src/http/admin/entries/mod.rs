@@ -6,6 +6,7 @@ mod form;
 mod history;
 mod inbox;
 mod list;
+mod word;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -19,6 +20,7 @@ pub use editor::{create_entry, edit_entry, new_entry, preview_entry, save_entry,
 pub use history::{entry_history, restore_revision};
 pub use inbox::inbox;
 pub use list::list_entries;
+pub use word::import_word;
 
 const PER_PAGE: usize = 25;
 
