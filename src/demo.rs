@@ -427,7 +427,7 @@ fn seed_records(
         }
         let cover = match shape.cover {
             Some((file, alt)) if !get(file).is_empty() => {
-                let meta = put_file(tx, blobs, &format!("kinds/{}", get(file)), now)?;
+                let meta = put_image(tx, blobs, &format!("kinds/{}", get(file)), &get(alt), now)?;
                 Some(Image {
                     blob: meta.hash,
                     alt: get(alt),
@@ -722,7 +722,7 @@ fn seed_site(
             let published = e.published.unwrap_or(now);
             let cover = match (&e.cover, &e.cover_alt) {
                 (Some(name), alt) => {
-                    let meta = put_file(tx, blobs, name, published)?;
+                    let meta = put_image(tx, blobs, name, alt.as_deref().unwrap_or(""), published)?;
                     Some(Image {
                         blob: meta.hash,
                         alt: alt.clone().unwrap_or_default(),
@@ -779,6 +779,22 @@ fn seed_site(
         }
         Ok(())
     }
+}
+
+/// A demo image, with its alt text in the library as an upload has it.
+fn put_image(
+    tx: &redb::WriteTransaction,
+    blobs: &store::Blobs,
+    name: &str,
+    alt: &str,
+    now: Timestamp,
+) -> Result<store::BlobMeta, Error> {
+    let mut meta = put_file(tx, blobs, name, now)?;
+    if meta.alt.trim().is_empty() && !alt.trim().is_empty() {
+        meta.alt = alt.trim().to_string();
+        store::BLOBS.insert(tx, meta.hash.as_str(), &meta)?;
+    }
+    Ok(meta)
 }
 
 fn put_file(

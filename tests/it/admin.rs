@@ -1302,3 +1302,23 @@ async fn each_step_says_what_it_did() {
             .contains("Đã đăng lên trang")
     );
 }
+
+/// Every image in the demo's library carries its alt text, as an upload must.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_library_has_alt_text_for_every_image() {
+    let server = TestServer::start().await;
+    let images = server
+        .app
+        .store
+        .read(|tx| trangtin::media::library(tx, Some(true)))
+        .await
+        .unwrap();
+    assert!(!images.is_empty());
+    for image in images {
+        assert!(
+            !image.alt.trim().is_empty(),
+            "{} has no alt text",
+            image.original_name
+        );
+    }
+}
