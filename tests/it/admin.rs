@@ -241,6 +241,24 @@ async fn every_admin_route_answers_each_role_as_its_capability_says() {
                         .upload("x.txt", b"not a file".to_vec(), "")
                         .await
                         .status()
+                } else if spec.path == "/quan-tri/bai-viet/nhap-word" {
+                    // A multipart upload too: its token is its first field.
+                    let form = reqwest::multipart::Form::new()
+                        .text("csrf", staff.csrf.clone())
+                        .part(
+                            "file",
+                            reqwest::multipart::Part::bytes(b"not a zip".to_vec())
+                                .file_name("x.docx"),
+                        );
+                    staff
+                        .client
+                        .post(server.url(spec.path))
+                        .header("origin", format!("https://{}", server.https))
+                        .multipart(form)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
                 } else {
                     let fields = [
                         ("name", "Thử"),
