@@ -8,6 +8,10 @@
 //! into an empty folder (`backup::restore`, which verifies again and checks the audit
 //! chain and every blob). Each phase prints its wall time and peak RSS. Not a test.
 
+#[path = "common.rs"]
+mod common;
+use common::peak_rss_mb;
+
 use std::process::Command;
 use std::time::Instant;
 
@@ -37,17 +41,6 @@ fn sentence(rng: &mut Rng, words: usize) -> String {
         .map(|_| WORDS[(rng.next() % WORDS.len() as u64) as usize])
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn seed(data: &std::path::Path, entries: usize, blob_mib: usize) {

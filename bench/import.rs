@@ -15,20 +15,13 @@
 //!    cached list page with a query string (which looks its exact address up), over
 //!    HTTPS keep-alive, 16 connections, 10 s each. Not a test.
 
+#[path = "common.rs"]
+mod common;
+use common::peak_rss_mb;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 fn board_head() -> trangtin::workflow::Actor {
     trangtin::workflow::Actor {

@@ -8,6 +8,10 @@
 //! process that opens the store and index and only searches, as a server does.
 //! Not a test: nothing here asserts.
 
+#[path = "common.rs"]
+mod common;
+use common::peak_rss_mb;
+
 use std::time::Instant;
 
 use trangtin::content::{self, Category, Fields, Kind, NewEntry};
@@ -168,19 +172,6 @@ fn dir_size(path: &std::path::Path) -> u64 {
             })
             .sum()
     })
-}
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<f64>().ok())
-            })
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

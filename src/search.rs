@@ -27,6 +27,7 @@ use tantivy::tokenizer::{
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term, doc};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::content::sanitize::plain_text;
 use crate::content::{self, EntryId, Kind, Published};
 use crate::store::Store;
 
@@ -125,29 +126,6 @@ fn schema() -> (Schema, Fields) {
 /// not fold it (`AsciiFolding` does; this keeps the rule explicit).
 pub fn normalize(text: &str) -> String {
     text.nfc().collect()
-}
-
-/// The words of some HTML, for indexing: tags become spaces, entities are decoded.
-fn plain_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
 }
 
 impl Search {

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 use quick_xml::NsReader;
+
+use super::sanitize::escape;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 
@@ -219,13 +221,6 @@ fn footnotes(xml: &[u8]) -> Vec<(String, String)> {
         buf.clear();
     }
     out
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn entity(r: &quick_xml::events::BytesRef) -> String {
@@ -615,6 +610,9 @@ fn civil_service_heading(text: &str, centred: bool, all_bold: bool) -> Option<u8
     None
 }
 
+/// A paragraph's text, for telling headings and titles. Unlike
+/// `sanitize::plain_text`, tags leave no space: Word splits a word into runs wherever
+/// its formatting changes ("Q" bold, "UYẾT" bold).
 fn strip(html: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;
@@ -626,10 +624,10 @@ fn strip(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&amp;", "&")
-        .replace("&lt;", "<")
+    out.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
+        .replace("&amp;", "&")
 }
 
 /// A heading's text without the bold every run of it carried.

@@ -727,6 +727,13 @@ pub fn abandon_schedule(tx: &WriteTransaction, id: EntryId, now: Timestamp) -> R
     Ok(())
 }
 
+/// Appends `event` to entry `id`'s record.
+fn add_event(tx: &WriteTransaction, id: EntryId, event: &Event) -> Result<(), Error> {
+    let seq = store::next_id(tx, &format!("events:{}", id.0))?;
+    super::tables::EVENTS.insert(tx, (id.0, seq), event)?;
+    Ok(())
+}
+
 /// Records in an imported entry's history where it came from (the first line of its
 /// record, in place of a first save by a person).
 pub fn record_import(
@@ -750,8 +757,7 @@ pub fn record_import(
         revision_hash: revision.hash,
         scheduled_for: None,
     };
-    let seq = store::next_id(tx, &format!("events:{}", entry.id.0))?;
-    super::tables::EVENTS.insert(tx, (entry.id.0, seq), &event)?;
+    add_event(tx, entry.id, &event)?;
     Ok(())
 }
 
@@ -801,8 +807,7 @@ pub fn approve_imported(
             revision_hash: working.hash.clone(),
             scheduled_for: None,
         };
-        let seq = store::next_id(tx, &format!("events:{}", entry.id.0))?;
-        super::tables::EVENTS.insert(tx, (entry.id.0, seq), &event)?;
+        add_event(tx, entry.id, &event)?;
     }
     Ok(entry)
 }
@@ -844,8 +849,7 @@ fn record(
         revision_hash: revision.hash.clone(),
         scheduled_for,
     };
-    let seq = store::next_id(tx, &format!("events:{}", entry.id.0))?;
-    super::tables::EVENTS.insert(tx, (entry.id.0, seq), &event)?;
+    add_event(tx, entry.id, &event)?;
     // The same step, in the agency-wide hash-chained trail.
     let detail = format!(
         "user #{}, {:?} → {:?}, revision {}",

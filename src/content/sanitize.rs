@@ -69,6 +69,37 @@ pub fn clean(html: &str) -> String {
     builder().clean(html).to_string()
 }
 
+/// Text made safe to put in HTML, between tags or in a double-quoted attribute.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The words of some HTML: tags become spaces, entities are decoded.
+pub fn plain_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
 /// How many `<img>` in sanitised HTML lack a non-empty `alt`.
 pub fn images_without_alt(clean_html: &str) -> usize {
     clean_html

@@ -18,9 +18,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     type Rejection = HttpError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|_| HttpError::PayloadTooLarge)?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                HttpError::PayloadTooLarge
+            } else {
+                HttpError::BadRequest("unreadable form body")
+            }
+        })?;
         let form = FormData::parse(&bytes).ok_or(HttpError::BadRequest("malformed form"))?;
         serde_json::from_value(form.first_values())
             .map(Form)

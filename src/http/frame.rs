@@ -281,13 +281,7 @@ fn on_old_host(app: &App, request: &Request) -> Option<String> {
     if app.config.old_hosts.is_empty() {
         return None;
     }
-    let host = request.uri().host().map(str::to_string).or_else(|| {
-        request
-            .headers()
-            .get(HOST)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| host_name(v).to_string())
-    })?;
+    let host = requested_host(request)?;
     if !app
         .config
         .old_hosts
@@ -304,23 +298,27 @@ fn on_old_host(app: &App, request: &Request) -> Option<String> {
     )
 }
 
+/// The host a request asked for (HTTP/2's authority, or HTTP/1's `Host`), without its
+/// port or an IPv6 address's brackets.
+fn requested_host(request: &Request) -> Option<String> {
+    let host = match request.uri().host() {
+        Some(h) => h.to_string(),
+        None => host_name(request.headers().get(HOST)?.to_str().ok()?).to_string(),
+    };
+    Some(
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string(),
+    )
+}
+
 fn check_host(hosts: &[String], request: &Request) -> Result<(), HttpError> {
     // RFC 9110 §7.2: a request with more than one Host field is invalid.
     if request.headers().get_all(HOST).iter().count() > 1 {
         return Err(HttpError::BadRequest("more than one Host header"));
     }
-    let host = if let Some(h) = request.uri().host() {
-        h.to_string()
-    } else {
-        let value = request
-            .headers()
-            .get(HOST)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(HttpError::BadRequest("missing Host header"))?;
-        host_name(value).to_string()
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+    let host = requested_host(request).ok_or(HttpError::BadRequest("missing Host header"))?;
+    if hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
         Ok(())
     } else {
         Err(HttpError::MisdirectedHost)

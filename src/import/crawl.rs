@@ -724,7 +724,7 @@ fn stage_remote_file(
         .path_segments()
         .and_then(|mut s| s.next_back().map(str::to_string))
         .filter(|n| !n.is_empty())
-        .map_or_else(|| "tep".into(), |n| percent_decoded(&n));
+        .map_or_else(|| "tep".into(), |n| markup::percent_decode(&n));
     // A file served from a script (`/image/journal/article?img_id=…`) has no name of
     // its own: the content says what it is.
     let name = match crate::media::sniff(&fetched.bytes) {
@@ -756,26 +756,6 @@ fn stage_remote_file(
         _ => None,
     };
     Ok((meta, new))
-}
-
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(b) = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The first date in `text` written as `format` (`%d/%m/%Y`, optionally with a time),

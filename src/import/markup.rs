@@ -59,6 +59,28 @@ fn find_attribute(text: &str) -> Option<(usize, (usize, Option<char>))> {
     }
 }
 
+/// `%XX` sequences decoded (a WordPress slug, a file name in an address); invalid
+/// UTF-8 is replaced, never refused.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Attributes an old site's markup carries that mean nothing here; their loss is not
 /// worth an editor's attention.
 const UNREMARKABLE: &[&str] = &[

@@ -383,32 +383,13 @@ fn source_id(post_type: &str, id: u64) -> String {
 /// The slug an item asks for: WordPress's own (percent-decoded), else made from its
 /// title.
 fn wanted_slug(item: &Item) -> String {
-    let decoded = percent_decode(&item.post_name);
+    let decoded = markup::percent_decode(&item.post_name);
     let slug = content::slug::slugify(&decoded);
     if slug.is_empty() {
         content::slug::slugify(&vietnamese_nfc(&item.title))
     } else {
         slug
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = text.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn vietnamese_nfc(text: &str) -> String {
@@ -921,7 +902,12 @@ fn to_incoming(
         .filter(|t| t.domain == "post_tag")
         .map(|t| vietnamese_nfc(&t.name))
         .collect();
-    let summary = vietnamese_nfc(&strip_tags(&item.excerpt));
+    let summary = vietnamese_nfc(
+        &content::sanitize::plain_text(&item.excerpt)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
     let published_at = parse_gmt(&item.post_date_gmt).or_else(|| parse_local(&item.post_date));
     let go_live = item.status == "publish";
     match item.status.as_str() {
@@ -1006,7 +992,7 @@ fn post_address(
         return None;
     }
     by_slug
-        .get(&content::slug::slugify(&percent_decode(last)))
+        .get(&content::slug::slugify(&markup::percent_decode(last)))
         .cloned()
 }
 
@@ -1016,20 +1002,6 @@ fn author_name(authors: &HashMap<String, wxr::Author>, login: &str) -> String {
         .map(|a| vietnamese_nfc(&a.display_name))
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| login.to_string())
-}
-
-fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC; `None` for WordPress's "never" (`0000-…`).

@@ -110,42 +110,11 @@ pub async fn upload_media(
     State(app): State<Arc<App>>,
     staff: Desk,
     PendingCsrf(expected): PendingCsrf,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, HttpError> {
-    // The token comes first, so nothing of the file is read for a forged request.
-    let token = match multipart.next_field().await {
-        Ok(Some(field)) if field.name() == Some("csrf") => field.text().await.unwrap_or_default(),
-        _ => String::new(),
-    };
-    if !super::form::same(&expected, &token) {
-        return Err(HttpError::Forbidden("missing or wrong CSRF token"));
-    }
-    // A body that stops arriving runs into its deadline (`body_deadline`): 408.
-    let mut name = String::new();
-    let mut bytes = Vec::new();
-    let mut alt = String::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(HttpError::PayloadTooLarge);
-            }
-            Err(_) => return Err(HttpError::BadRequest("malformed upload")),
-        };
-        match field.name() {
-            Some("file") => {
-                name = field.file_name().unwrap_or("").to_string();
-                bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| HttpError::PayloadTooLarge)?
-                    .to_vec();
-            }
-            Some("alt") => alt = field.text().await.unwrap_or_default(),
-            _ => {}
-        }
-    }
+    let upload = super::Upload::read(&expected, multipart).await?;
+    let alt = upload.text("alt").to_string();
+    let (name, bytes) = (upload.file_name, upload.bytes);
     if name.is_empty() || bytes.is_empty() {
         let error = Some("Vui lòng chọn một tệp để tải lên.");
         return media_page(&app, &staff, String::new(), None, error).await;

@@ -137,6 +137,69 @@ impl<S: Send + Sync> FromRequestParts<S> for PendingCsrf {
     }
 }
 
+/// A multipart upload, read after its CSRF token: one file and the text fields.
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    texts: Vec<(String, String)>,
+}
+
+impl Upload {
+    /// The text field `name`, or "".
+    pub fn text(&self, name: &str) -> &str {
+        self.texts
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Reads an upload whose first field is the CSRF token: a forged request is refused
+    /// before anything of its file is read. A body that stops arriving runs into its
+    /// deadline (`body_deadline`): 408.
+    pub async fn read(
+        expected: &str,
+        mut multipart: axum::extract::Multipart,
+    ) -> Result<Upload, HttpError> {
+        let token = match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("csrf") => {
+                field.text().await.unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        if !form::same(expected, &token) {
+            return Err(HttpError::Forbidden("missing or wrong CSRF token"));
+        }
+        let mut upload = Upload {
+            file_name: String::new(),
+            bytes: Vec::new(),
+            texts: Vec::new(),
+        };
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err(HttpError::PayloadTooLarge);
+                }
+                Err(_) => return Err(HttpError::BadRequest("malformed upload")),
+            };
+            let name = field.name().unwrap_or("").to_string();
+            if name == "file" {
+                upload.file_name = field.file_name().unwrap_or("").to_string();
+                upload.bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| HttpError::PayloadTooLarge)?
+                    .to_vec();
+            } else {
+                let text = field.text().await.unwrap_or_default();
+                upload.texts.push((name, text));
+            }
+        }
+        Ok(upload)
+    }
+}
+
 /// A signed-in person, as the guard found them.
 #[derive(Clone)]
 pub struct Staff {

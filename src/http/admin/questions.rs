@@ -312,11 +312,7 @@ fn answer_html(text: &str) -> String {
     if text.contains('<') {
         return text.to_string();
     }
-    let escaped = text
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    crate::import::wp_markup::autop(&escaped)
+    crate::import::wp_markup::autop(&content::sanitize::escape(text))
 }
 
 /// The answer entry the form describes. What will be public must not carry the

@@ -214,12 +214,7 @@ fn readable(html: &str) -> String {
 /// `a` and `b` as one text, words `b` dropped in `<del>` and words it added in `<ins>`;
 /// escaped, newlines kept.
 fn words_diff(a: &str, b: &str) -> String {
-    let escape = |t: &str| {
-        t.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let escape = content::sanitize::escape;
     let diff = similar::TextDiff::from_words(a, b);
     let mut out = String::new();
     for change in diff.iter_all_changes() {

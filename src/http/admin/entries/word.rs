@@ -13,7 +13,7 @@ use super::form::FormValues;
 use crate::app::App;
 use crate::content::{self, Kind, docx, editorial};
 use crate::http::admin::views::FieldError;
-use crate::http::admin::{Desk, PendingCsrf, page};
+use crate::http::admin::{Desk, PendingCsrf, Upload, page};
 use crate::http::error::{HttpError, Outcome, see_other};
 
 /// `POST /quan-tri/bai-viet/nhap-word` (multipart: `csrf`, `category`, `file`)
@@ -21,38 +21,11 @@ pub async fn import_word(
     State(app): State<Arc<App>>,
     staff: Desk,
     PendingCsrf(expected): PendingCsrf,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, HttpError> {
-    let token = match multipart.next_field().await {
-        Ok(Some(field)) if field.name() == Some("csrf") => field.text().await.unwrap_or_default(),
-        _ => String::new(),
-    };
-    if !crate::http::admin::form::same(&expected, &token) {
-        return Err(HttpError::Forbidden("missing or wrong CSRF token"));
-    }
-    let (mut name, mut bytes, mut category) = (String::new(), Vec::new(), String::new());
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(HttpError::PayloadTooLarge);
-            }
-            Err(_) => return Err(HttpError::BadRequest("malformed upload")),
-        };
-        match field.name() {
-            Some("category") => category = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                name = field.file_name().unwrap_or("").to_string();
-                bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| HttpError::PayloadTooLarge)?
-                    .to_vec();
-            }
-            _ => {}
-        }
-    }
+    let upload = Upload::read(&expected, multipart).await?;
+    let category = upload.text("category").to_string();
+    let (name, bytes) = (upload.file_name, upload.bytes);
     let refuse = |message: &str| FieldError {
         field: "word",
         message: message.to_string(),
