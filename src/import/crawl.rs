@@ -620,6 +620,8 @@ fn crawl_item(
             Ok((_, new)) => {
                 new_addresses.insert(src.clone(), new);
             }
+            // A store that cannot be written stops the run.
+            Err(e @ Error::Store(_)) => return Err(e),
             Err(reason) => {
                 staging
                     .report
@@ -653,6 +655,7 @@ fn crawl_item(
                     });
                 }
             }
+            Err(e @ Error::Store(_)) => return Err(e),
             Err(reason) => {
                 staging
                     .report
@@ -708,18 +711,18 @@ fn stage_remote_file(
     crawler: &mut Crawler<'_>,
     url: &Url,
     alt: &str,
-) -> Result<(Option<crate::store::BlobMeta>, String), String> {
+) -> Result<(Option<crate::store::BlobMeta>, String), Error> {
     let address = path_and_query(url);
-    if let Some(mapped) = staging.mapped(&address).map_err(|e| e.to_string())? {
+    if let Some(mapped) = staging.mapped(&address)? {
         let meta = match (&mapped.file, staging.reads()) {
-            (Some((hash, _)), Some(store)) => store
-                .read_blocking(|tx| crate::content::blob(tx, hash))
-                .map_err(|e| e.to_string())?,
+            (Some((hash, _)), Some(store)) => {
+                store.read_blocking(|tx| crate::content::blob(tx, hash))?
+            }
             _ => None,
         };
         return Ok((meta, mapped.address));
     }
-    let fetched = crawler.fetch(url)?;
+    let fetched = crawler.fetch(url).map_err(Error::Setup)?;
     let name = url
         .path_segments()
         .and_then(|mut s| s.next_back().map(str::to_string))
@@ -738,21 +741,19 @@ fn stage_remote_file(
         }
         _ => name,
     };
-    let (hash, new) = staging
-        .stage_file(IncomingFile {
-            source_id: address.clone(),
-            upload: crate::media::Upload {
-                name,
-                bytes: fetched.bytes,
-                alt: alt.to_string(),
-            },
-            old_addresses: address_variants(&address),
-        })
-        .map_err(|e| e.to_string())?;
+    let (hash, new) = staging.stage_file(IncomingFile {
+        source_id: address.clone(),
+        upload: crate::media::Upload {
+            name,
+            bytes: fetched.bytes,
+            alt: alt.to_string(),
+        },
+        old_addresses: address_variants(&address),
+    })?;
     let meta = match staging.reads() {
-        Some(store) if !staging.dry_run() => store
-            .read_blocking(|tx| crate::content::blob(tx, &hash))
-            .map_err(|e| e.to_string())?,
+        Some(store) if !staging.dry_run() => {
+            store.read_blocking(|tx| crate::content::blob(tx, &hash))?
+        }
         _ => None,
     };
     Ok((meta, new))

@@ -529,8 +529,14 @@ impl<'a> Staging<'a> {
         let mut redirects = 0;
         let result = store.write_blocking_deferred(|tx| -> Result<_, Error> {
             let batch = self.batch(tx)?;
-            let meta = crate::media::store(tx, &blobs, prepared, &by, now)
-                .map_err(|e| Error::Setup(media_reason(&e)))?;
+            // A disk that fails is the store's error (the run stops), not this file's.
+            let meta =
+                crate::media::store(tx, &blobs, prepared, &by, now).map_err(|e| match e {
+                    crate::media::Error::Store(e) => Error::Store(e),
+                    refused @ crate::media::Error::Refused(_) => {
+                        Error::Setup(media_reason(&refused))
+                    }
+                })?;
             let address = crate::paths::blob(&meta.hash, &meta.original_name);
             redirects = file.old_addresses.len() as u64;
             add_staged(

@@ -194,7 +194,8 @@ pub fn run(
     let mut files_by_address: HashMap<String, u64> = HashMap::new();
     // Connection failures in a row: an old site that is gone is not asked 2,000 times.
     let mut unreachable = 0u32;
-    wxr::read_file(&options.export, &mut |record| {
+    let mut files_stop: Option<Error> = None;
+    let read = wxr::read_file(&options.export, &mut |record| {
         let Record::Item(item) = record else {
             return Ok(());
         };
@@ -222,6 +223,12 @@ pub fn run(
                 stored.insert(item.post_id, s);
             }
             Ok(None) => {}
+            // A store that cannot be written stops the run; the next resumes it.
+            Err(e @ Error::Store(_)) => {
+                let why = e.to_string();
+                files_stop = Some(e);
+                return Err(why);
+            }
             Err(reason) => {
                 state.errors += 1;
                 staging.report.missing_files.push(format!(
@@ -233,7 +240,8 @@ pub fn run(
         }
         progress(&state);
         Ok(())
-    })?;
+    });
+    read.map_err(|e| files_stop.take().unwrap_or(Error::Wxr(e)))?;
 
     // Pass 3: posts and pages.
     state.phase = "items".into();
@@ -567,13 +575,13 @@ fn stage_attachment(
     fetcher: &super::fetch::Fetcher,
     hosts: &[String],
     unreachable: &mut u32,
-) -> Result<Option<Stored>, String> {
+) -> Result<Option<Stored>, Error> {
     /// Connection failures in a row after which the old site counts as gone.
     const GIVE_UP_AFTER: u32 = 3;
     let id = source_id("attachment", item.post_id);
     let alt = vietnamese_nfc(item.meta("_wp_attachment_image_alt").unwrap_or(""));
     let caption = vietnamese_nfc(&item.excerpt);
-    if let Some(mapped) = staging.mapped(&id).map_err(|e| e.to_string())? {
+    if let Some(mapped) = staging.mapped(&id)? {
         staging.report.unchanged += 1;
         let Some((hash, name)) = mapped.file else {
             return Ok(None);
@@ -604,12 +612,14 @@ fn stage_attachment(
                 _ => String::new(),
             };
             if item.attachment_url.is_empty() {
-                return Err(format!("{local_error}no address to fetch it from"));
+                return Err(Error::Setup(format!(
+                    "{local_error}no address to fetch it from"
+                )));
             }
             if *unreachable >= GIVE_UP_AFTER {
-                return Err(format!(
+                return Err(Error::Setup(format!(
                     "{local_error}not fetched: the old site could not be reached {GIVE_UP_AFTER} times in a row (give --uploads)"
-                ));
+                )));
             }
             // Only from the old site itself: an export cannot make the server fetch
             // from anywhere else (its own network, say).
@@ -629,7 +639,10 @@ fn stage_attachment(
                     if e.contains("cannot be reached") || e.contains("time limit") {
                         *unreachable += 1;
                     }
-                    return Err(format!("{local_error}{}: {e}", item.attachment_url));
+                    return Err(Error::Setup(format!(
+                        "{local_error}{}: {e}",
+                        item.attachment_url
+                    )));
                 }
             }
         }
@@ -645,13 +658,11 @@ fn stage_attachment(
         bytes,
         alt: alt.clone(),
     };
-    let (hash, address) = staging
-        .stage_file(IncomingFile {
-            source_id: id,
-            upload,
-            old_addresses,
-        })
-        .map_err(|e| e.to_string())?;
+    let (hash, address) = staging.stage_file(IncomingFile {
+        source_id: id,
+        upload,
+        old_addresses,
+    })?;
     stored(store, hash, name, address, alt, caption).map(Some)
 }
 
@@ -664,11 +675,9 @@ fn stored(
     address: String,
     alt: String,
     caption: String,
-) -> Result<Stored, String> {
+) -> Result<Stored, Error> {
     let meta = match store {
-        Some(store) => store
-            .read_blocking(|tx| content::blob(tx, &hash))
-            .map_err(|e| e.to_string())?,
+        Some(store) => store.read_blocking(|tx| content::blob(tx, &hash))?,
         None => None,
     };
     Ok(Stored {
