@@ -21,6 +21,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod demo;
+pub mod document_text;
 pub mod files;
 pub mod format;
 pub mod http;

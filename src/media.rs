@@ -129,6 +129,8 @@ pub struct Prepared {
     main: Vec<u8>,
     size: (u32, u32),
     variants: Vec<(u32, Vec<u8>)>,
+    /// The words of a PDF or DOCX, for search.
+    text: Option<crate::document_text::DocumentText>,
 }
 
 /// Checks and prepares an upload. CPU-heavy for images: call off the async threads.
@@ -210,13 +212,16 @@ fn prepare_with(upload: Upload, require_alt: bool) -> Result<Prepared, Error> {
             size: (image.width(), image.height()),
             main: encode_jpeg(&image)?,
             variants,
+            text: None,
         })
     } else {
         if upload.bytes.len() > MAX_DOCUMENT_BYTES {
             return Err(Error::Refused("Tài liệu lớn quá 20 MB."));
         }
+        let content_type = kind.content_type(&ext);
         Ok(Prepared {
-            content_type: kind.content_type(&ext),
+            text: crate::document_text::extract(content_type, &upload.bytes),
+            content_type,
             name: upload.name,
             alt,
             size: (0, 0),
@@ -306,6 +311,9 @@ pub fn store(
         variants,
     };
     crate::store::BLOBS.insert(tx, hash.as_str(), &meta)?;
+    if let Some(text) = &prepared.text {
+        crate::document_text::DOCUMENT_TEXTS.insert(tx, hash.as_str(), text)?;
+    }
     Ok(meta)
 }
 
@@ -336,6 +344,105 @@ pub fn servable(tx: &impl Tx, hash: &BlobHash) -> Result<Servable, store::Error>
         return Ok(Servable::Held);
     }
     Ok(Servable::File(meta))
+}
+
+/// The `sizes` of an image in an article's body: full width on a phone, the text
+/// column's width on a desktop.
+pub const BODY_SIZES: &str = "(max-width: 800px) 100vw, 800px";
+
+/// `url 320w, url 640w, …, url {width}w`: the smaller copies and the image itself, or
+/// "" when the library made no smaller copies.
+pub fn srcset(main: &BlobHash, width: u32, variants: &[Variant], name: &str) -> String {
+    if variants.is_empty() || width == 0 {
+        return String::new();
+    }
+    let mut out: Vec<String> = variants
+        .iter()
+        .map(|v| format!("{} {}w", crate::paths::blob(&v.hash, name), v.width))
+        .collect();
+    out.push(format!("{} {width}w", crate::paths::blob(main, name)));
+    out.join(", ")
+}
+
+/// Every `<img>` of a sanitised body that shows a library image gets the library's
+/// smaller copies (`srcset`, `sizes`) and its pixel size, however it got there: the
+/// editor, a Word document, an import or a hand-typed tag. Other images are left as
+/// they are.
+pub fn responsive_images(tx: &impl Tx, clean_html: &str) -> Result<String, store::Error> {
+    let mut out = String::with_capacity(clean_html.len());
+    let mut rest = clean_html;
+    while let Some(at) = rest.find("<img ") {
+        out.push_str(&rest[..at]);
+        let Some(len) = rest[at..].find('>') else {
+            break;
+        };
+        let tag = &rest[at..=at + len];
+        rest = &rest[at + len + 1..];
+        let mut attributes = tag_attributes(tag);
+        let meta = attributes
+            .iter()
+            .find(|(name, _)| *name == "src")
+            .and_then(|(_, src)| library_hash(src))
+            .map(|hash| crate::store::BLOBS.get(tx, hash.as_str()))
+            .transpose()?
+            .flatten()
+            .filter(|m| m.content_type.starts_with("image/") && m.width > 0);
+        let Some(meta) = meta else {
+            out.push_str(tag);
+            continue;
+        };
+        let name = if meta.original_name.is_empty() {
+            "anh.jpg"
+        } else {
+            meta.original_name.as_str()
+        };
+        let set = srcset(&meta.hash, meta.width, &meta.variants, name);
+        attributes.retain(|(n, _)| !matches!(*n, "srcset" | "sizes" | "width" | "height"));
+        let (width, height) = (meta.width.to_string(), meta.height.to_string());
+        if !set.is_empty() {
+            attributes.push(("srcset", set.clone()));
+            attributes.push(("sizes", BODY_SIZES.to_string()));
+        }
+        attributes.push(("width", width));
+        attributes.push(("height", height));
+        out.push_str("<img");
+        for (name, value) in attributes {
+            out.push_str(&format!(" {name}=\"{value}\""));
+        }
+        out.push('>');
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The attributes of a tag as the sanitiser writes them (`name="value"`, values
+/// escaped), in order.
+fn tag_attributes(tag: &str) -> Vec<(&str, String)> {
+    let mut out = Vec::new();
+    let mut rest = tag
+        .trim_start_matches("<img")
+        .trim_end_matches('>')
+        .trim_end_matches('/');
+    while let Some(eq) = rest.find("=\"") {
+        let name = rest[..eq].trim();
+        let after = &rest[eq + 2..];
+        let Some(end) = after.find('"') else { break };
+        if let Some(known) = ["src", "alt", "width", "height", "srcset", "sizes"]
+            .into_iter()
+            .find(|k| *k == name)
+        {
+            out.push((known, after[..end].to_string()));
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// The library file an address of ours points at (`/tep/{hash}/{name}`).
+fn library_hash(src: &str) -> Option<BlobHash> {
+    let rest = src.strip_prefix("/tep/")?;
+    let hash = rest.split('/').next()?;
+    BlobHash::try_from(hash.to_string()).ok()
 }
 
 /// The library, newest first; `images` picks images or documents.

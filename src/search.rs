@@ -32,7 +32,7 @@ use crate::content::{self, EntryId, Kind, Published};
 use crate::store::Store;
 
 /// Bump when the schema or the analysis changes: the index is then rebuilt.
-const FORMAT: &str = "trangtin-search-1";
+const FORMAT: &str = "trangtin-search-2";
 const EXACT: &str = "vi_exact";
 const FOLDED: &str = "vi_folded";
 /// Memory for the indexing arena (tantivy's minimum is 15 MB).
@@ -48,6 +48,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Content(#[from] content::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
 }
 
 struct Fields {
@@ -162,7 +164,19 @@ impl Search {
         ))
     }
 
-    fn document(&self, p: &Published) -> TantivyDocument {
+    /// The words of an entry's attached PDF and DOCX files, as read into the library.
+    fn attached_text(tx: &impl crate::store::Tx, p: &Published) -> Result<String, Error> {
+        let mut out = String::new();
+        for a in &p.revision.fields.attachments {
+            if let Some(read) = crate::document_text::of(tx, &a.blob)? {
+                out.push(' ');
+                out.push_str(&read.text);
+            }
+        }
+        Ok(out)
+    }
+
+    fn document(&self, p: &Published, attached: &str) -> TantivyDocument {
         let f = &p.revision.fields;
         // A document is found by its number, type and issuer as well as its summary.
         let title = match (&f.legal, &f.procedure) {
@@ -190,13 +204,14 @@ impl Search {
                 .collect()
         });
         let body = normalize(&format!(
-            "{} {} {} {} {} {}",
+            "{} {} {} {} {} {} {}",
             f.keywords.join(" "),
             f.summary,
             plain_text(&f.body_html),
             extra,
             records.join(" "),
-            schedule.join(" ")
+            schedule.join(" "),
+            attached
         ));
         let date = p.entry.published_at.map_or(0, jiff::Timestamp::as_second);
         doc!(
@@ -222,9 +237,17 @@ impl Search {
             .writer_with_num_threads::<TantivyDocument>(1, WRITER_BYTES)?;
         for id in ids {
             writer.delete_term(Term::from_field_u64(self.fields.id, id.0));
-            let published = store.read_blocking(|tx| content::published(tx, *id))?;
-            if let Some(p) = published.filter(content::Published::is_listed) {
-                writer.add_document(self.document(&p))?;
+            let found = store.read_blocking(|tx| -> Result<_, Error> {
+                match content::published(tx, *id)?.filter(content::Published::is_listed) {
+                    Some(p) => {
+                        let attached = Self::attached_text(tx, &p)?;
+                        Ok(Some(self.document(&p, &attached)))
+                    }
+                    None => Ok(None),
+                }
+            })?;
+            if let Some(document) = found {
+                writer.add_document(document)?;
             }
         }
         writer.commit()?;
@@ -234,6 +257,8 @@ impl Search {
 
     /// Re-indexes everything published, from scratch.
     pub fn rebuild(&self, store: &Store) -> Result<usize, Error> {
+        // Files stored before their words were kept are read first.
+        crate::document_text::fill_missing(store)?;
         let _one_writer = self
             .writing
             .lock()
@@ -252,13 +277,14 @@ impl Search {
         })?;
         let mut count = 0;
         for chunk in ids.chunks(500) {
-            let docs = store.read_blocking(|tx| -> Result<_, content::Error> {
+            let docs = store.read_blocking(|tx| -> Result<_, Error> {
                 let mut docs = Vec::new();
                 for id in chunk {
                     if let Some(p) = content::published(tx, *id)?
                         && p.is_listed()
                     {
-                        docs.push(self.document(&p));
+                        let attached = Self::attached_text(tx, &p)?;
+                        docs.push(self.document(&p, &attached));
                     }
                 }
                 Ok(docs)

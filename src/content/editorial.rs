@@ -106,6 +106,7 @@ fn validate(tx: &impl Tx, kind: Kind, draft: &Draft) -> Result<Fields, Error> {
         }
     }
     let body_html = super::sanitize::clean(&draft.body_html);
+    let body_html = crate::media::responsive_images(tx, &body_html)?;
     if super::sanitize::images_without_alt(&body_html) > 0 {
         problem(
             "body",

@@ -180,22 +180,10 @@ pub struct ImageView {
 impl ImageView {
     pub fn new(image: &Image, title: &str) -> ImageView {
         let name = format!("{title}.jpg");
-        let mut srcset: Vec<String> = image
-            .variants
-            .iter()
-            .map(|v| format!("{} {}w", paths::blob(&v.hash, &name), v.width))
-            .collect();
-        if !srcset.is_empty() && image.width > 0 {
-            srcset.push(format!(
-                "{} {}w",
-                paths::blob(&image.blob, &name),
-                image.width
-            ));
-        }
         ImageView {
             src: paths::blob(&image.blob, &name),
             alt: image.alt.clone(),
-            srcset: srcset.join(", "),
+            srcset: crate::media::srcset(&image.blob, image.width, &image.variants, &name),
         }
     }
 }

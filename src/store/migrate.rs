@@ -58,6 +58,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "import batches, their id map, and the index of redirect targets",
         apply: create_import_tables,
     },
+    Migration {
+        name: "the words inside attached documents",
+        apply: create_document_text_table,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -205,6 +209,13 @@ fn create_import_tables(tx: &WriteTransaction) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// The text of library documents. The files already there are read when the search
+/// index is next rebuilt (`document_text::fill_missing`): a migration sees the database,
+/// not the files.
+fn create_document_text_table(tx: &WriteTransaction) -> Result<(), Error> {
+    registry::create(tx, "document_texts_v1")
 }
 
 #[cfg(test)]

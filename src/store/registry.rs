@@ -77,6 +77,7 @@ pub const REGISTRY: &[Registered] = &[
     table("import_batches_v1", KeyShape::U64),
     table("import_items_v1", KeyShape::U64U64),
     table("import_sources_v1", KeyShape::Str),
+    table("document_texts_v1", KeyShape::Str),
 ];
 
 /// The names of every table, for backups and integrity checks.
@@ -344,6 +345,7 @@ mod tests {
             crate::import::tables::BATCHES.registered(),
             crate::import::tables::ITEMS.registered(),
             crate::import::tables::SOURCES.registered(),
+            crate::document_text::DOCUMENT_TEXTS.registered(),
         ];
         for table in typed {
             assert_eq!(find(table.name), Some(&table), "{}", table.name);

@@ -14,6 +14,7 @@ mod day_one;
 mod deadlines;
 mod discovery;
 mod documents;
+mod editor;
 mod english;
 mod faults;
 mod import;

@@ -213,7 +213,7 @@ pub fn test_secret(login: &str) -> Vec<u8> {
 pub struct Staff {
     pub client: reqwest::Client,
     jar: Arc<reqwest::cookie::Jar>,
-    base: String,
+    pub base: String,
     pub csrf: String,
 }
 

@@ -4,9 +4,12 @@
 use std::sync::Arc;
 
 use axum::extract::{Multipart, State};
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 
+use super::pickers::{LibraryItem, json};
 use super::views::AdminLayout;
 use super::{Desk, PendingCsrf, page};
 use crate::app::App;
@@ -28,6 +31,8 @@ struct Item {
     uploaded_by: String,
     uploaded_at: String,
     hash: String,
+    /// Why its words cannot be searched (a scan), for PDF and DOCX files.
+    searchable: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -53,10 +58,23 @@ async fn media_page(
         "tai-lieu" => Some(false),
         _ => None,
     };
-    let all = app.store.read(move |tx| media::library(tx, filter)).await?;
+    let all = app
+        .store
+        .read(move |tx| -> Result<_, crate::store::Error> {
+            let mut all = Vec::new();
+            for m in media::library(tx, filter)? {
+                let text = crate::document_text::of(tx, &m.hash)?;
+                all.push((m, text));
+            }
+            Ok(all)
+        })
+        .await?;
     let items = all
         .iter()
-        .map(|m| Item {
+        .map(|(m, text)| Item {
+            searchable: text
+                .as_ref()
+                .and_then(crate::document_text::DocumentText::warning),
             url: paths::blob(&m.hash, &m.original_name),
             thumb: m.content_type.starts_with("image/").then(|| {
                 let small = m.variants.first().map_or(&m.hash, |v| &v.hash);
@@ -105,19 +123,58 @@ pub async fn list_media(
 
 const DISK_FULL: &str = "Máy chủ sắp hết chỗ lưu trữ nên tệp chưa được tải lên. Vui lòng báo quản trị viên giải phóng dung lượng đĩa.";
 
-/// `POST /quan-tri/tep` (multipart: `file`, `alt`)
+/// `POST /quan-tri/tep` (multipart: `csrf`, `alt`, `file`). The editor's image dialog
+/// sends `Accept: application/json` and gets the stored file (or the refusal) as JSON;
+/// the library page's form gets the page.
 pub async fn upload_media(
     State(app): State<Arc<App>>,
     staff: Desk,
     PendingCsrf(expected): PendingCsrf,
+    headers: HeaderMap,
     multipart: Multipart,
 ) -> Result<Response, HttpError> {
-    let upload = super::Upload::read(&expected, multipart).await?;
+    let wants_json = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    let stored = store_upload(&app, &staff, &expected, multipart).await?;
+    match (stored, wants_json) {
+        (Ok(meta), true) => {
+            let text = app
+                .store
+                .read({
+                    let hash = meta.hash.clone();
+                    move |tx| crate::document_text::of(tx, &hash)
+                })
+                .await?
+                .map(|t| t.readable);
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({ "item": LibraryItem::new(&meta, text) }),
+            ))
+        }
+        (Ok(_), false) => Ok(see_other("/quan-tri/tep?tb=da-tai-len")),
+        (Err(message), true) => Ok(json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &serde_json::json!({ "error": message }),
+        )),
+        (Err(message), false) => media_page(&app, &staff, String::new(), None, Some(message)).await,
+    }
+}
+
+/// Reads, checks, re-encodes and stores one upload; the refusal, in Vietnamese, when
+/// it is not taken.
+async fn store_upload(
+    app: &Arc<App>,
+    staff: &Desk,
+    expected: &str,
+    multipart: Multipart,
+) -> Result<Result<crate::store::BlobMeta, &'static str>, HttpError> {
+    let upload = super::Upload::read(expected, multipart).await?;
     let alt = upload.text("alt").to_string();
     let (name, bytes) = (upload.file_name, upload.bytes);
     if name.is_empty() || bytes.is_empty() {
-        let error = Some("Vui lòng chọn một tệp để tải lên.");
-        return media_page(&app, &staff, String::new(), None, error).await;
+        return Ok(Err("Vui lòng chọn một tệp để tải lên."));
     }
     // A full disk breaks every write: refuse before it comes to that.
     let reserve = app.config.limits.disk_reserve_bytes;
@@ -125,7 +182,7 @@ pub async fn upload_media(
         && !media::leaves_reserve(free, total, bytes.len() as u64, reserve)
     {
         tracing::warn!(free, "upload refused: the disk is nearly full");
-        return media_page(&app, &staff, String::new(), None, Some(DISK_FULL)).await;
+        return Ok(Err(DISK_FULL));
     }
     let upload = Upload { name, bytes, alt };
     let prepared = tokio::task::spawn_blocking(move || media::prepare(upload))
@@ -133,9 +190,7 @@ pub async fn upload_media(
         .map_err(|e| HttpError::Internal(e.to_string()))?;
     let prepared = match prepared {
         Ok(p) => p,
-        Err(media::Error::Refused(message)) => {
-            return media_page(&app, &staff, String::new(), None, Some(message)).await;
-        }
+        Err(media::Error::Refused(message)) => return Ok(Err(message)),
         Err(other) => return Err(other.into()),
     };
     let (blobs, by, now) = (
@@ -143,8 +198,9 @@ pub async fn upload_media(
         staff.user.name.clone(),
         app.clock.now(),
     );
-    app.store
+    let meta = app
+        .store
         .write(move |tx| media::store(tx, &blobs, prepared, &by, now))
         .await?;
-    Ok(see_other("/quan-tri/tep?tb=da-tai-len"))
+    Ok(Ok(meta))
 }

@@ -15,6 +15,7 @@ mod integrity;
 mod media;
 mod messages;
 mod people;
+mod pickers;
 mod questions;
 mod redirects;
 mod resources;

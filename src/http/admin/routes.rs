@@ -14,8 +14,8 @@ use axum::routing::{MethodRouter, get, post};
 use super::{
     Capability, LOGIN, PASSWORD, PREFIX, SECOND_FACTOR, SECOND_FACTOR_LOGIN, UPLOAD,
     UPLOAD_MAX_BYTES, account, audit, backups, comments, deadlines, entries, imports, integrity,
-    media, messages, people, questions, redirects, resources, second_factor, sections, sessions,
-    signed_in, site, start,
+    media, messages, people, pickers, questions, redirects, resources, second_factor, sections,
+    sessions, signed_in, site, start,
 };
 use crate::app::App;
 use crate::http::error::HttpError;
@@ -146,9 +146,16 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         menu("Thư viện tệp", UPLOAD, Staff, || {
             get(media::list_media)
         }),
+        page("/quan-tri/tep/tim", Staff, || get(pickers::find_media)),
+        page("/quan-tri/bai-viet/tim", Staff, || {
+            get(pickers::find_entries)
+        }),
         action("/quan-tri/bai-viet/nhap-word", Writer, || {
             let limit = usize::try_from(UPLOAD_MAX_BYTES).unwrap_or(usize::MAX);
             post(entries::import_word).layer(DefaultBodyLimit::max(limit))
+        }),
+        action("/quan-tri/bai-viet/nhap-word/mo-ta-anh", Writer, || {
+            post(entries::describe_word_images)
         }),
         action(UPLOAD, Writer, || {
             let limit = usize::try_from(UPLOAD_MAX_BYTES).unwrap_or(usize::MAX);

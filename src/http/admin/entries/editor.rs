@@ -11,7 +11,7 @@ use super::super::form::FormData;
 use super::super::views::{AdminLayout, FieldError};
 use super::super::{Desk, page};
 use super::Choice;
-use super::form::{FormValues, MediaChoice, RecordField, media_choices, record_fields};
+use super::form::{FormValues, MediaChoice, RecordField, library_file, record_fields};
 use crate::app::App;
 use crate::content::editorial::{self};
 use crate::content::{
@@ -83,8 +83,10 @@ pub(super) struct EditorView {
     pub(super) timeline: Vec<TimelineItem>,
     /// The sections an entry can go in (not the headings over others).
     pub(super) categories: Vec<SectionChoice>,
-    pub(super) images: Vec<MediaChoice>,
-    pub(super) documents: Vec<MediaChoice>,
+    /// The cover image chosen, if the library has it.
+    pub(super) cover_choice: Option<MediaChoice>,
+    /// The attachments chosen.
+    pub(super) attachment_choices: Vec<MediaChoice>,
     pub(super) kinds: Vec<Choice>,
     pub(super) record_fields: Vec<RecordField>,
     pub(super) record_files_label: &'static str,
@@ -129,6 +131,8 @@ fn section_choices(sections: &[Category]) -> Vec<SectionChoice> {
 pub(super) struct EditorData {
     pub(super) categories: Vec<Category>,
     pub(super) media: Vec<BlobMeta>,
+    /// Library documents whose words cannot be searched, and why.
+    pub(super) unsearchable: std::collections::HashMap<String, &'static str>,
     pub(super) legal_docs: Vec<Choice>,
     pub(super) entry: Option<(Entry, Revision, Vec<Event>)>,
 }
@@ -168,6 +172,16 @@ pub(super) async fn editor_data(
     Ok(EditorData {
         categories: app.store.read(content::categories).await?,
         media: app.store.read(|tx| crate::media::library(tx, None)).await?,
+        unsearchable: app
+            .store
+            .read(|tx| -> Result<_, crate::store::Error> {
+                Ok(crate::document_text::DOCUMENT_TEXTS
+                    .entries(tx)?
+                    .into_iter()
+                    .filter_map(|(hash, text)| text.warning().map(|w| (hash, w)))
+                    .collect())
+            })
+            .await?,
         legal_docs,
         entry,
     })
@@ -246,6 +260,15 @@ pub(super) fn editor_view(
             .ok()
             .and_then(|step| step.on_behalf_of.map(|(_, name)| name))
     });
+    let values_cover = values.cover.clone();
+    let values_attachments: Vec<String> = values
+        .attachments
+        .iter()
+        .map(String::as_str)
+        .chain(values.attachments_add.lines())
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
     EditorView {
         layout,
         id,
@@ -302,8 +325,13 @@ pub(super) fn editor_view(
             .as_ref()
             .map(|(_, _, ev)| timeline(ev))
             .unwrap_or_default(),
-        images: media_choices(&data.media, true),
-        documents: media_choices(&data.media, false),
+        cover_choice: library_file(&data.media, &values_cover, true)
+            .map(|m| MediaChoice::new(m, None)),
+        attachment_choices: values_attachments
+            .iter()
+            .filter_map(|r| library_file(&data.media, r, false))
+            .map(|m| MediaChoice::new(m, data.unsearchable.get(m.hash.as_str()).copied()))
+            .collect(),
         categories: section_choices(&data.categories),
         kinds: Kind::ALL
             .iter()
@@ -362,10 +390,13 @@ pub async fn create_entry(
     form: FormData,
 ) -> Result<Response, HttpError> {
     let values = FormValues::from_form(&form);
-    let (actor, draft, now) = (staff.actor.clone(), values.draft(), app.clock.now());
+    let (actor, form, now) = (staff.actor.clone(), values.clone(), app.clock.now());
     let created = app
         .store
-        .write(move |tx| editorial::create_entry(tx, &actor, draft, now))
+        .write(move |tx| {
+            let draft = form.draft_in(tx)?;
+            editorial::create_entry(tx, &actor, draft, now)
+        })
         .await;
     match created {
         Ok(entry) => Ok(see_other(&format!(
@@ -410,10 +441,11 @@ pub async fn save_entry(
 ) -> Result<Response, HttpError> {
     let id = EntryId(id);
     let values = FormValues::from_form(&form);
-    let (actor, draft, base) = (staff.actor.clone(), values.draft(), RevisionId(values.base));
+    let (actor, form, base) = (staff.actor.clone(), values.clone(), RevisionId(values.base));
     let (today, now) = (app.today(), app.clock.now());
     let saved = app
         .write_and_refresh(id, move |tx| {
+            let draft = form.draft_in(tx)?;
             editorial::save(tx, &actor, id, base, draft, today, now)
         })
         .await;

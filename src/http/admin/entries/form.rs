@@ -260,6 +260,8 @@ pub(super) struct FormValues {
     pub(super) cover: String,
     pub(super) cover_alt: String,
     pub(super) attachments: Vec<String>,
+    /// Files to attach, named one per line (the form without JavaScript).
+    pub(super) attachments_add: String,
     pub(super) base: u64,
     pub(super) legal: LegalForm,
     pub(super) procedure: ProcedureForm,
@@ -289,6 +291,7 @@ impl FormValues {
                 .unwrap_or_default(),
             cover_alt: f.cover.as_ref().map(|c| c.alt.clone()).unwrap_or_default(),
             attachments: f.attachments.iter().map(|a| a.blob.to_string()).collect(),
+            attachments_add: String::new(),
             base: r.id.0,
             legal: f
                 .legal
@@ -333,6 +336,7 @@ impl FormValues {
                 .into_iter()
                 .map(String::from)
                 .collect(),
+            attachments_add: form.get("attachments_add").into(),
             base: form.get("base").parse().unwrap_or(0),
             legal: LegalForm::from_form(form),
             procedure: ProcedureForm::from_form(form),
@@ -353,7 +357,45 @@ impl FormValues {
         Ok(content::schedule::Week { start, items })
     }
 
-    pub(super) fn draft(&self) -> Draft {
+    /// The draft, with the files the form names found in the library (`library_file`);
+    /// a name that is not there is a problem to show, never a file silently dropped.
+    pub(super) fn draft_in(&self, tx: &impl crate::store::Tx) -> Result<Draft, content::Error> {
+        let library = crate::media::library(tx, None)?;
+        let mut draft = self.draft();
+        let mut problems = Vec::new();
+        let cover = self.cover.trim();
+        draft.cover = library_file(&library, cover, true).map(|m| m.hash.clone());
+        if draft.cover.is_none() && !cover.is_empty() {
+            problems.push(content::Invalid {
+                field: "cover",
+                message: format!("Thư viện không có ảnh “{cover}”."),
+            });
+        }
+        draft.attachments = Vec::new();
+        let named = self.attachments.iter().map(String::as_str);
+        for name in named.chain(self.attachments_add.lines()).map(str::trim) {
+            if name.is_empty() {
+                continue;
+            }
+            match library_file(&library, name, false) {
+                Some(m) if !draft.attachments.contains(&m.hash) => {
+                    draft.attachments.push(m.hash.clone());
+                }
+                Some(_) => {}
+                None => problems.push(content::Invalid {
+                    field: "attachments",
+                    message: format!("Thư viện không có tài liệu “{name}”."),
+                }),
+            }
+        }
+        if problems.is_empty() {
+            Ok(draft)
+        } else {
+            Err(content::Error::Invalids(problems))
+        }
+    }
+
+    fn draft(&self) -> Draft {
         let kind = Kind::ALL.iter().copied().find(|k| k.as_str() == self.kind);
         Draft {
             legal: (kind == Some(Kind::LegalDocument))
@@ -391,20 +433,47 @@ impl FormValues {
     }
 }
 
+/// A library file the form has chosen, as the pickers show it.
 #[derive(Serialize)]
 pub(super) struct MediaChoice {
     pub(super) hash: String,
     pub(super) name: String,
     pub(super) alt: String,
+    pub(super) thumb: Option<String>,
+    pub(super) size: String,
+    /// Why its words cannot be searched (a scanned PDF).
+    pub(super) warning: Option<&'static str>,
 }
 
-pub(super) fn media_choices(all: &[BlobMeta], images: bool) -> Vec<MediaChoice> {
-    all.iter()
-        .filter(|m| m.content_type.starts_with("image/") == images)
-        .map(|m| MediaChoice {
+impl MediaChoice {
+    pub(super) fn new(m: &BlobMeta, warning: Option<&'static str>) -> MediaChoice {
+        MediaChoice {
             hash: m.hash.to_string(),
             name: m.original_name.clone(),
             alt: m.alt.clone(),
-        })
-        .collect()
+            thumb: m.content_type.starts_with("image/").then(|| {
+                let small = m.variants.first().map_or(&m.hash, |v| &v.hash);
+                crate::paths::blob(small, &m.original_name)
+            }),
+            size: crate::format::file_size(m.size),
+            warning,
+        }
+    }
+}
+
+/// The library file a form names: by its hash (the pickers) or by its file name (the
+/// form without JavaScript; the newest file of that name), of the kind asked for.
+pub(super) fn library_file<'a>(
+    library: &'a [BlobMeta],
+    reference: &str,
+    image: bool,
+) -> Option<&'a BlobMeta> {
+    let reference = reference.trim();
+    let wanted: String = unicode_normalization::UnicodeNormalization::nfc(reference)
+        .collect::<String>()
+        .to_lowercase();
+    library
+        .iter()
+        .filter(|m| m.content_type.starts_with("image/") == image)
+        .find(|m| m.hash.as_str() == reference || m.original_name.to_lowercase() == wanted)
 }

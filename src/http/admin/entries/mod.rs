@@ -20,7 +20,7 @@ pub use editor::{create_entry, edit_entry, new_entry, preview_entry, save_entry,
 pub use history::{entry_history, restore_revision};
 pub use inbox::inbox;
 pub use list::list_entries;
-pub use word::import_word;
+pub use word::{describe_word_images, import_word};
 
 const PER_PAGE: usize = 25;
 
