@@ -440,15 +440,41 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
         .send_keys("Phòng Quản lý khoa học")
         .await
         .unwrap();
+    // The cover by search in the library picker, not from a long list.
     client
-        .execute(
-            "const s = document.getElementById('cover');
-             for (const o of s.options) { if (o.text.includes('Đại biểu thảo luận')) { s.value = o.value; } }
-             return s.value;",
-            vec![],
-        )
+        .find(Locator::Css(".picker-choose"))
+        .await
+        .expect("the cover picker")
+        .click()
         .await
         .unwrap();
+    let search = client
+        .wait()
+        .for_element(Locator::Css("dialog[open] input[type=search]"))
+        .await
+        .unwrap();
+    search.send_keys("dai bieu thao luan").await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("dialog[open] .rte-result"))
+        .await
+        .expect("the library search found the image")
+        .click()
+        .await
+        .unwrap();
+    let cover = client
+        .find(Locator::Id("cover"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(
+        cover.len(),
+        64,
+        "the picker chose a library image: {cover:?}"
+    );
     client
         .find(Locator::Css("#editor-form button.primary"))
         .await
@@ -503,7 +529,7 @@ async fn an_editor_writes_an_article_with_an_image_and_it_is_approved_and_publis
         .unwrap();
     assert_eq!(
         cleaned.as_str(),
-        Some("<p>Văn bản <b>đậm</b></p>"),
+        Some("<p>Văn bản <strong>đậm</strong></p>"),
         "Word markup is cleaned on paste"
     );
     take_step(&client, &server, &id, "submit").await;

@@ -14,7 +14,7 @@ use crate::support::{Staff, TestServer, missing_tool};
 const PDF: &[u8] = include_bytes!("../fixtures/pdf/quyet-dinh.pdf");
 const SCAN: &[u8] = include_bytes!("../fixtures/pdf/ban-quet.pdf");
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let mut out = Vec::new();
     image::codecs::png::PngEncoder::new(&mut out)
         .write_image(

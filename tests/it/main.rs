@@ -7,6 +7,7 @@ mod backup;
 mod bad_input;
 mod binary;
 mod browser;
+mod browser_editor;
 mod citizen;
 mod cli;
 mod consultation;

@@ -211,20 +211,33 @@ fn readable(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// `a` and `b` as one text, words `b` dropped in `<del>` and words it added in `<ins>`;
-/// escaped, newlines kept.
+/// `a` and `b` as one text, words `b` dropped in `<del>` and words it added in `<ins>`
+/// (a run of changed words in one mark, so a reader sees the phrase); escaped, newlines
+/// kept.
 fn words_diff(a: &str, b: &str) -> String {
-    let escape = content::sanitize::escape;
     let diff = similar::TextDiff::from_words(a, b);
     let mut out = String::new();
+    let mut run: Option<(similar::ChangeTag, String)> = None;
+    let close = |out: &mut String, run: &mut Option<(similar::ChangeTag, String)>| {
+        if let Some((tag, text)) = run.take() {
+            let text = content::sanitize::escape(&text);
+            match tag {
+                similar::ChangeTag::Delete => out.push_str(&format!("<del>{text}</del>")),
+                similar::ChangeTag::Insert => out.push_str(&format!("<ins>{text}</ins>")),
+                similar::ChangeTag::Equal => out.push_str(&text),
+            }
+        }
+    };
     for change in diff.iter_all_changes() {
-        let text = escape(change.value());
-        match change.tag() {
-            similar::ChangeTag::Equal => out.push_str(&text),
-            similar::ChangeTag::Delete => out.push_str(&format!("<del>{text}</del>")),
-            similar::ChangeTag::Insert => out.push_str(&format!("<ins>{text}</ins>")),
+        match &mut run {
+            Some((tag, text)) if *tag == change.tag() => text.push_str(change.value()),
+            _ => {
+                close(&mut out, &mut run);
+                run = Some((change.tag(), change.value().to_string()));
+            }
         }
     }
+    close(&mut out, &mut run);
     out
 }
 
