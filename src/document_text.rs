@@ -16,6 +16,9 @@ const MAX_TEXT_BYTES: usize = 512 * 1024;
 /// Fewer letters than this in a whole PDF: a scan (page numbers and stamps aside).
 const MIN_LETTERS: usize = 40;
 
+const PDF: &str = "application/pdf";
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
 pub const DOCUMENT_TEXTS: Table<&str, DocumentText> = Table::new("document_texts_v1");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,12 +54,10 @@ impl DocumentText {
 /// (images, old Word and Excel files, spreadsheets).
 pub fn extract(content_type: &str, bytes: &[u8]) -> Option<DocumentText> {
     let text = match content_type {
-        "application/pdf" => pdf_text(bytes),
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
-            crate::content::docx::convert(bytes)
-                .ok()
-                .map(|c| crate::content::sanitize::plain_text(&c.html))
-        }
+        PDF => pdf_text(bytes),
+        DOCX => crate::content::docx::convert(bytes)
+            .ok()
+            .map(|c| crate::content::sanitize::plain_text(&c.html)),
         _ => return None,
     };
     Some(match text {
@@ -130,9 +131,8 @@ pub fn fill_missing(store: &Store) -> Result<usize, store::Error> {
     let missing: Vec<store::BlobMeta> = store.read_blocking(|tx| {
         let mut missing = Vec::new();
         for meta in store::BLOBS.values(tx)? {
-            if meta.original_name.is_empty()
-                || DOCUMENT_TEXTS.get(tx, meta.hash.as_str())?.is_some()
-            {
+            let readable = matches!(meta.content_type.as_str(), PDF | DOCX);
+            if !readable || DOCUMENT_TEXTS.get(tx, meta.hash.as_str())?.is_some() {
                 continue;
             }
             missing.push(meta);

@@ -914,6 +914,8 @@ async fn changed_admin_pages_fit_a_phone() {
             "tonghop",
             vec![
                 "/quan-tri/bai-viet/moi".to_string(),
+                "/quan-tri/bai-viet/1".to_string(),
+                "/quan-tri/tep".to_string(),
                 format!("/quan-tri/bai-viet/1/lich-su?a={revision}&b={revision}"),
                 "/quan-tri/bai-viet/1/lich-su?a=1&so_sanh=1".to_string(),
                 "/quan-tri/hoi-dap".to_string(),

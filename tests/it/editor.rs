@@ -252,6 +252,36 @@ async fn a_phrase_inside_an_attached_pdf_finds_its_entry_and_a_scan_is_flagged()
     // Without diacritics too.
     let (_, results) = server.page("/tim-kiem?q=kon%20ka%20kinh").await;
     assert!(results.contains("Công nhận kết quả nhiệm vụ"));
+
+    // A file stored before its words were kept (an upgrade): read when the index is
+    // rebuilt, and found again.
+    let forgotten = server
+        .app
+        .store
+        .write(|tx| -> Result<usize, trangtin::store::Error> {
+            let rows = trangtin::document_text::DOCUMENT_TEXTS.entries(tx)?;
+            for (hash, _) in &rows {
+                trangtin::document_text::DOCUMENT_TEXTS.remove(tx, hash.as_str())?;
+            }
+            Ok(rows.len())
+        })
+        .await
+        .unwrap();
+    assert!(forgotten >= 2, "{forgotten}");
+    let app = server.app.clone();
+    tokio::task::spawn_blocking(move || app.search.rebuild(&app.store))
+        .await
+        .unwrap()
+        .unwrap();
+    let kept = server
+        .app
+        .store
+        .read(|tx| trangtin::document_text::DOCUMENT_TEXTS.entries(tx))
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), forgotten, "every file read again");
+    let (_, results) = server.page("/tim-kiem?q=kon%20ka%20kinh").await;
+    assert!(results.contains("Công nhận kết quả nhiệm vụ"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
