@@ -93,6 +93,9 @@ pub enum Command {
     User(UserCommand),
     /// Rebuild the search index (through the running server if there is one)
     Reindex,
+    /// E-mail through the relay in [mail]
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Bring an old site in as one batch for the Board head to approve (through the
     /// running server if there is one): exit 0 when every item came in, 3 when some
     /// failed (listed in the report), 1 when the import could not run
@@ -203,6 +206,12 @@ pub enum UserCommand {
     Reset2fa { login: String },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Send a test message to ADDRESS now; exit 1 with the relay's answer if it fails
+    Test { address: String },
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -210,6 +219,7 @@ pub fn main() -> ExitCode {
         Some(Command::CheckConfig) => check_config(&cli.global),
         Some(Command::User(command)) => user(&cli.global, command),
         Some(Command::Reindex) => run_request(&cli.global, control::Request::Reindex),
+        Some(Command::Mail(MailCommand::Test { address })) => mail_test(&cli.global, &address),
         Some(Command::Import(command)) => import(&cli.global, command),
         Some(Command::Backup(args)) => backup(&cli.global, args),
         Some(Command::Verify) => verify(&cli.global),
@@ -240,6 +250,30 @@ pub fn main() -> ExitCode {
             dry_run,
         )),
         Some(Command::Restore { file, force }) => restore(&cli.global, &file, force),
+    }
+}
+
+fn mail_test(global: &Global, address: &str) -> ExitCode {
+    let config = match load_config(global) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let Some(settings) = &config.mail else {
+        eprintln!("error: no mail relay is configured: set [mail] host, port, security and from");
+        return ExitCode::FAILURE;
+    };
+    match crate::mail::relay::send_test_blocking(settings, address, &config.new_origin()) {
+        Ok(()) => {
+            println!(
+                "sent a test message to {address} through {}:{}",
+                settings.host, settings.port
+            );
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            eprintln!("error: the test message was not sent: {failure}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -28,6 +28,7 @@ pub mod http;
 pub mod import;
 pub mod integrity;
 pub mod logs;
+pub mod mail;
 pub mod media;
 pub mod ops;
 pub mod paths;

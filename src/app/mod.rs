@@ -98,6 +98,8 @@ pub struct App {
     pub form_guard: crate::citizen::spam::Guard,
     /// Visitors online, today and in total, counted without cookies.
     pub visits: crate::stats::Stats,
+    /// Wakes the mail sender when a message is written to the outbox.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Why `App::back_up_now` did not make an archive.
@@ -193,11 +195,28 @@ impl App {
             warnings: Default::default(),
             form_guard,
             visits,
+            mail_wake: Arc::default(),
         })
     }
 }
 
 impl App {
+    /// Tells the administrators by mail (through the outbox) that something needs a
+    /// person; a failure to queue the message is logged, never raised.
+    pub async fn alert_administrators(&self, subject: &'static str, what: String) {
+        let (now, origin) = (self.clock.now(), self.config.new_origin());
+        let queued = self
+            .store
+            .write(move |tx| {
+                crate::mail::notify::alert_administrators(tx, subject, &what, now, &origin)
+            })
+            .await;
+        match queued {
+            Ok(_) => self.mail_wake.notify_one(),
+            Err(e) => tracing::error!("could not queue the administrators' alert: {e}"),
+        }
+    }
+
     /// Today's date in Vietnam (delegations and schedules count in local days).
     pub fn today(&self) -> jiff::civil::Date {
         self.clock
@@ -314,6 +333,15 @@ impl App {
             for m in &report.mismatches {
                 tracing::error!(report = report.seq, "integrity check: {}", m.message);
             }
+            self.alert_administrators(
+                "Kiểm tra toàn vẹn phát hiện sai khác",
+                format!(
+                    "Lần kiểm tra toàn vẹn số {} phát hiện {} nội dung hoặc tệp khác với bản đã duyệt. Ban Biên tập cần xem báo cáo trong mục “Kiểm tra toàn vẹn”.",
+                    report.seq,
+                    report.mismatches.len()
+                ),
+            )
+            .await;
         }
         Ok(report)
     }

@@ -52,6 +52,21 @@ pub fn refuse(
         );
         let event = Event::new("", "locked", login).ip(&address).detail(detail);
         audit::append(tx, event, now)?;
+        // Administrators hear of a locked account, in the same transaction; a guessed
+        // login that does not exist is in the audit trail only.
+        if super::find_by_login(tx, login).ok().flatten().is_some() {
+            crate::mail::notify::alert_administrators(
+                tx,
+                "Một tài khoản bị khóa tạm thời",
+                &format!(
+                    "Tài khoản “{login}” bị khóa tạm thời sau {} lần đăng nhập sai trong {} phút (từ địa chỉ {address}). Nếu đó không phải người dùng quên mật khẩu, có thể có người đang dò mật khẩu.",
+                    policy.max_failures,
+                    policy.window.as_mins()
+                ),
+                now,
+                crate::mail::origin_placeholder(),
+            )?;
+        }
     }
     Ok(newly_locked)
 }

@@ -47,6 +47,45 @@ pub struct User {
     pub last_login: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Where the person is told of work waiting for them ("" = not told).
+    #[serde(default)]
+    pub email: String,
+    /// How they want to be told.
+    #[serde(default)]
+    pub mail: MailChoice,
+}
+
+/// How a person wants to hear of work waiting for them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailChoice {
+    /// A message at each step that waits for them.
+    #[default]
+    Immediate,
+    /// One message on working days at the digest time.
+    Digest,
+    /// No mail.
+    Off,
+}
+
+impl MailChoice {
+    pub const ALL: [MailChoice; 3] = [MailChoice::Immediate, MailChoice::Digest, MailChoice::Off];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailChoice::Immediate => "immediate",
+            MailChoice::Digest => "digest",
+            MailChoice::Off => "off",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MailChoice::Immediate => "Gửi thư ngay khi có việc",
+            MailChoice::Digest => "Một thư tổng hợp mỗi ngày làm việc",
+            MailChoice::Off => "Không gửi thư",
+        }
+    }
 }
 
 /// A phòng or đơn vị.
@@ -154,6 +193,8 @@ pub fn create_user(
         last_login: None,
         created_at: now,
         updated_at: now,
+        email: String::new(),
+        mail: MailChoice::default(),
     };
     logins
         .insert(login.as_str(), id.0)
@@ -279,6 +320,30 @@ pub fn update_user(
     if !user.enabled {
         session::end_all_for(tx, id)?;
     }
+    Ok(user)
+}
+
+/// A person sets where and how they hear of work waiting for them.
+pub fn set_mail(
+    tx: &WriteTransaction,
+    id: UserId,
+    email: &str,
+    choice: MailChoice,
+    now: Timestamp,
+) -> Result<User, Error> {
+    let mut user = user(tx, id)?.ok_or(Error::NoSuchUser)?;
+    let email = email.trim();
+    user.email = if email.is_empty() {
+        String::new()
+    } else {
+        crate::mail::checked_address(email).map_err(|message| Error::Invalid {
+            field: "email",
+            message,
+        })?
+    };
+    user.mail = choice;
+    user.updated_at = now;
+    tables::USERS.insert(tx, id.0, &user)?;
     Ok(user)
 }
 

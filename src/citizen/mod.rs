@@ -134,6 +134,8 @@ pub fn check(mut sent: Sent) -> Result<Sent, Vec<Invalid>> {
         let e = &sent.email;
         e.len() <= MAX_LINE
             && !e.contains(char::is_whitespace)
+            // One mailbox, nothing a mail header could be written with.
+            && crate::mail::checked_address(e).is_ok()
             && e.split_once('@').is_some_and(|(user, host)| {
                 !user.is_empty()
                     && host.contains('.')

@@ -44,6 +44,12 @@ pub struct Question {
     pub closed: Option<Closed>,
     #[serde(default)]
     pub erased_at: Option<Timestamp>,
+    /// The asker agreed to be told by mail (receipt, answer, closing).
+    #[serde(default)]
+    pub mail_consent: bool,
+    /// The secret in the asker's "stop these messages" link.
+    #[serde(default)]
+    pub mail_token: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,6 +158,8 @@ pub struct Asked {
     pub email: String,
     pub topic: String,
     pub text: String,
+    /// Ticked "tell me by mail": only then is anything sent.
+    pub mail_consent: bool,
 }
 
 /// Stores a question; returns it and its status key (shown once).
@@ -178,9 +186,110 @@ pub fn ask(
         answer: None,
         closed: None,
         erased_at: None,
+        mail_consent: asked.mail_consent,
+        mail_token: if asked.mail_consent {
+            new_key()?
+        } else {
+            String::new()
+        },
     };
     super::tables::QUESTIONS.insert(tx, seq, &question)?;
+    tell_asker(
+        tx,
+        &question,
+        format!("Đã nhận câu hỏi {}", question.ticket()),
+        format!(
+            "Kính gửi {},\n\nCổng thông tin đã nhận câu hỏi của anh/chị, mã số {}. Câu hỏi sẽ được trả lời chậm nhất ngày {} (15 ngày làm việc).\n\nTra cứu tình trạng bằng mã số và mã tra cứu đã hiện khi gửi câu hỏi:\n{}/hoi-dap/tra-cuu",
+            question.name,
+            question.ticket(),
+            question.due.strftime("%d/%m/%Y"),
+            crate::mail::origin_placeholder()
+        ),
+        now,
+    )?;
     Ok((question, key))
+}
+
+/// A message to the asker, if they agreed to mail: about this question, with the link
+/// that stops it.
+fn tell_asker(
+    tx: &WriteTransaction,
+    question: &Question,
+    subject: String,
+    text: String,
+    now: Timestamp,
+) -> Result<(), store::Error> {
+    if !question.mail_consent || question.email.is_empty() || question.erased_at.is_some() {
+        return Ok(());
+    }
+    crate::mail::notify::to_citizen(
+        tx,
+        crate::mail::notify::CitizenLetter {
+            email: &question.email,
+            name: &question.name,
+            subject,
+            text,
+            about: format!("question:{}", question.seq),
+            unsubscribe: format!(
+                "{}/thu/ngung/{}",
+                crate::mail::origin_placeholder(),
+                question.mail_token
+            ),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// After a workflow step: when `entry` is the answer to a question and has just been
+/// published, its asker is told (if they agreed to mail).
+pub fn tell_asker_if_answered(
+    tx: &WriteTransaction,
+    entry: &crate::content::Entry,
+    now: Timestamp,
+    origin: &str,
+) -> Result<(), store::Error> {
+    if entry.kind != crate::content::Kind::Answer || entry.state != State::Published {
+        return Ok(());
+    }
+    for question in super::tables::QUESTIONS.values(tx)? {
+        if question.answer == Some(entry.id.0) {
+            let url = format!("{origin}{}", entry.kind.url(&entry.slug));
+            tell_asker(
+                tx,
+                &question,
+                format!("Câu hỏi {} đã có trả lời", question.ticket()),
+                format!(
+                    "Kính gửi {},\n\nCâu hỏi mã số {} của anh/chị đã được trả lời. Xem câu trả lời tại:\n{url}",
+                    question.name,
+                    question.ticket()
+                ),
+                now,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The asker says "no more mail": consent withdrawn, queued messages dropped. Returns
+/// whether the link was one of ours.
+pub fn stop_mail(tx: &WriteTransaction, token: &str) -> Result<bool, Error> {
+    let token = token.trim();
+    if token.len() < 16 {
+        return Ok(false);
+    }
+    for question in super::tables::QUESTIONS.values(tx)? {
+        if question.mail_token == token {
+            let seq = question.seq;
+            update(tx, seq, |q| {
+                q.mail_consent = false;
+                Ok(())
+            })?;
+            crate::mail::outbox::forget(tx, &format!("question:{seq}"))?;
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 pub fn get(tx: &impl Tx, seq: u64) -> Result<Question, Error> {
@@ -278,14 +387,26 @@ pub fn close(
     if reason.is_empty() {
         return Err(Error::ReasonRequired);
     }
-    update(tx, seq, |q| {
+    let question = update(tx, seq, |q| {
         q.closed = Some(Closed {
             by: by.to_string(),
             at: now,
             reason: reason.to_string(),
         });
         Ok(())
-    })
+    })?;
+    tell_asker(
+        tx,
+        &question,
+        format!("Câu hỏi {} đã đóng", question.ticket()),
+        format!(
+            "Kính gửi {},\n\nCâu hỏi mã số {} đã được đóng, với lý do: {reason}",
+            question.name,
+            question.ticket()
+        ),
+        now,
+    )?;
+    Ok(question)
 }
 
 /// Erases the asker's name and email; the question and its answer stay.
@@ -294,10 +415,13 @@ pub fn erase_personal_data(
     seq: u64,
     now: Timestamp,
 ) -> Result<Question, Error> {
+    // Their mail still waiting goes with their address.
+    crate::mail::outbox::forget(tx, &format!("question:{seq}"))?;
     update(tx, seq, |q| {
         q.name.clear();
         q.email.clear();
         q.erased_at = Some(now);
+        q.mail_consent = false;
         Ok(())
     })
 }
@@ -574,6 +698,8 @@ mod tests {
             answer: None,
             closed: None,
             erased_at: None,
+            mail_consent: false,
+            mail_token: String::new(),
         };
         assert_eq!(q.due(&cal), jiff::civil::date(2026, 11, 23));
         let later_holiday = Calendar {
@@ -610,6 +736,8 @@ mod tests {
             answer: None,
             closed: None,
             erased_at: None,
+            mail_consent: false,
+            mail_token: String::new(),
         }
     }
 

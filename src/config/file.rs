@@ -48,7 +48,26 @@ pub(super) struct FileConfig {
     pub(super) questions: FileQuestions,
     #[serde(default)]
     pub(super) deadlines: crate::content::deadlines::Rules,
+    #[serde(default)]
+    pub(super) mail: FileMail,
     pub(super) site: Option<SiteSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileMail {
+    pub(super) host: Option<String>,
+    pub(super) port: Option<u16>,
+    pub(super) security: Option<crate::mail::Security>,
+    pub(super) user: Option<String>,
+    pub(super) password_file: Option<PathBuf>,
+    pub(super) from: Option<String>,
+    pub(super) reply_to: Option<String>,
+    pub(super) ca_file: Option<PathBuf>,
+    /// "HH:MM", local time.
+    pub(super) digest_time: Option<String>,
+    pub(super) retry_seconds: Option<u64>,
+    pub(super) give_up_hours: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

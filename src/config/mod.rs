@@ -57,6 +57,8 @@ pub struct Config {
     pub integrity: crate::integrity::Policy,
     /// The daily backup: when, where, and how many are kept.
     pub backup: crate::backup::schedule::Policy,
+    /// `[mail]`: the relay; `None` when no host is set (mail waits in the outbox).
+    pub mail: Option<crate::mail::Settings>,
     /// Roles that must enrol a second factor besides those that always must (board
     /// head, publisher, administrator, delegates).
     pub second_factor_roles: Vec<crate::workflow::Role>,
@@ -241,6 +243,7 @@ impl Config {
             inactive_days: DEFAULT_INACTIVE_DAYS,
             second_factor_roles: Vec::new(),
             backup: Default::default(),
+            mail: None,
             integrity: Default::default(),
             forms: Default::default(),
             calendar: Default::default(),

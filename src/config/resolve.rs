@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::file::{
     DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_INACTIVE_DAYS, FileAcme, FileBackup, FileConfig,
-    FileLimits, FileLogin,
+    FileLimits, FileLogin, FileMail,
 };
 use super::{
     Config, DEFAULT_CACHE_BYTES, DEFAULT_HTTP, DEFAULT_HTTPS, Error, Forms, Limits, Overrides,
@@ -213,6 +213,7 @@ pub(super) fn resolve(
         }
     }
     let backup = backup_policy(file.backup)?;
+    let mail = mail_settings(file.mail, relative_to_file)?;
     let integrity = crate::integrity::Policy {
         daily: file.integrity.daily.unwrap_or(true),
         at: match file.integrity.time.as_deref() {
@@ -260,6 +261,7 @@ pub(super) fn resolve(
         forms,
         integrity,
         backup,
+        mail,
         inactive_days,
         second_factor_roles,
         sessions,
@@ -423,6 +425,97 @@ pub(super) fn parse_addr(key: &str, text: &str) -> Result<SocketAddr, Error> {
             &format!("{text:?} is not an address such as 127.0.0.1:8443 or [::]:443"),
         )
     })
+}
+
+/// `[mail]`: off without a host; a plain connection only to this machine; a password
+/// file only with a user, and not readable by others.
+pub(super) fn mail_settings(
+    file: FileMail,
+    relative_to_file: impl Fn(PathBuf) -> PathBuf,
+) -> Result<Option<crate::mail::Settings>, Error> {
+    use crate::mail::Security;
+    let Some(host) = file
+        .host
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+    else {
+        return Ok(None);
+    };
+    let security = file.security.unwrap_or(Security::Starttls);
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if security == Security::None && !loopback {
+        return Err(invalid(
+            "mail.security",
+            "\"none\" is allowed only for a relay on this machine (localhost, 127.0.0.1, ::1); use \"starttls\" or \"tls\"",
+        ));
+    }
+    let from = file.from.unwrap_or_default();
+    if from.parse::<lettre::message::Mailbox>().is_err() || !crate::mail::header_safe(&from) {
+        return Err(invalid(
+            "mail.from",
+            "must be an address such as \"Sở KH&CN <noreply@skhcn.gialai.gov.vn>\"",
+        ));
+    }
+    if let Some(reply_to) = &file.reply_to
+        && reply_to.parse::<lettre::message::Mailbox>().is_err()
+    {
+        return Err(invalid("mail.reply_to", "must be an address"));
+    }
+    let user = file.user.unwrap_or_default();
+    let password_file = file.password_file.map(&relative_to_file);
+    match (&password_file, user.is_empty()) {
+        (Some(_), true) => {
+            return Err(invalid("mail.password_file", "is read only with mail.user"));
+        }
+        (None, false) => {
+            return Err(invalid("mail.user", "needs mail.password_file (mode 0600)"));
+        }
+        (Some(path), false) => {
+            use std::os::unix::fs::PermissionsExt;
+            let Ok(meta) = std::fs::metadata(path) else {
+                return Err(invalid(
+                    "mail.password_file",
+                    &format!("{} is not a readable file", path.display()),
+                ));
+            };
+            if meta.permissions().mode() & 0o077 != 0 {
+                return Err(invalid(
+                    "mail.password_file",
+                    &format!(
+                        "{} must be readable by its owner only (chmod 600)",
+                        path.display()
+                    ),
+                ));
+            }
+        }
+        (None, true) => {}
+    }
+    let digest_at = match file.digest_time.as_deref() {
+        None => jiff::civil::time(7, 30, 0, 0),
+        Some(text) => text
+            .parse::<jiff::civil::Time>()
+            .map_err(|_| invalid("mail.digest_time", "must be a local time like \"07:30\""))?,
+    };
+    Ok(Some(crate::mail::Settings {
+        port: file.port.unwrap_or(match security {
+            Security::Starttls => 587,
+            Security::Tls => 465,
+            Security::None => 25,
+        }),
+        host,
+        security,
+        user,
+        password_file,
+        from,
+        reply_to: file.reply_to,
+        ca_file: file.ca_file.map(&relative_to_file),
+        digest_at,
+        retry_after: Duration::from_secs(file.retry_seconds.unwrap_or(60).max(1)),
+        give_up_after: Duration::from_secs(file.give_up_hours.unwrap_or(48).max(1) * 3600),
+    }))
 }
 
 pub(super) fn backup_policy(file: FileBackup) -> Result<crate::backup::schedule::Policy, Error> {

@@ -232,8 +232,20 @@ pub async fn keep_certificate(
                 Some(format!("ACME: {e}"))
             }
         };
-        if let Ok(mut slot) = app.tls_problem.lock() {
-            *slot = problem;
+        let newly = match app.tls_problem.lock() {
+            Ok(mut slot) => {
+                let newly = problem.is_some() && slot.is_none();
+                *slot = problem;
+                newly
+            }
+            Err(_) => false,
+        };
+        if newly {
+            app.alert_administrators(
+                "Không gia hạn được chứng chỉ HTTPS",
+                "Máy chủ không gia hạn được chứng chỉ HTTPS và đang dùng chứng chỉ cũ; máy chủ sẽ thử lại. Hãy xem mục “Bắt đầu” hoặc chạy trangtin doctor.".to_string(),
+            )
+            .await;
         }
     }
 }

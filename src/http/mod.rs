@@ -89,6 +89,10 @@ pub fn router(app: Arc<App>) -> Router {
             public::questions::ERASE,
             axum::routing::post(public::questions::erase),
         )
+        .route(
+            public::mail::STOP,
+            get(public::mail::stop_form).post(public::mail::stop),
+        )
         .route("/sitemap.xml", get(public::sitemap_index))
         .route("/sitemap/{name}", get(public::sitemap_part))
         .route("/rss/chuyen-muc/{name}", get(public::category_feed))

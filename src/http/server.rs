@@ -132,6 +132,10 @@ pub async fn serve(
         app.clone(),
         shared.shutdown.clone(),
     ));
+    let mail_sender = tokio::spawn(crate::mail::sender::run(
+        app.clone(),
+        shared.shutdown.clone(),
+    ));
     #[cfg(unix)]
     let control = crate::ops::control::unix::bind(&app.config.data).map(|listener| {
         tokio::spawn(crate::ops::control::unix::serve(
@@ -227,6 +231,7 @@ pub async fn serve(
     crate::ops::supervisor::stopping();
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
+    let _ = mail_sender.await;
     let _ = watchdog.await;
     let _ = healer.await;
     let _ = refresher.await;

@@ -50,6 +50,7 @@ pub fn run(config: &Config, facts: Option<&Facts>, now: Timestamp) -> Vec<Check>
     checks.push(disk(&config.data));
     checks.extend(clock(facts, now));
     checks.push(certificate(config, now));
+    checks.push(mail(config));
     match facts {
         Some(facts) => {
             checks.extend(storage(&facts.storage));
@@ -67,6 +68,20 @@ pub fn run(config: &Config, facts: Option<&Facts>, now: Timestamp) -> Vec<Check>
         None => checks.push(fail("cannot read the store (see the error above)")),
     }
     checks
+}
+
+/// The mail relay answers, secures the connection as configured and accepts the login.
+fn mail(config: &Config) -> Check {
+    let Some(settings) = config.mail.clone() else {
+        return warn("mail: no relay configured ([mail] host); messages wait in the outbox");
+    };
+    let target = format!("{}:{}", settings.host, settings.port);
+    match crate::mail::relay::check_blocking(&settings) {
+        Ok(()) => ok(format!(
+            "mail relay {target} answers (TLS and login as configured)"
+        )),
+        Err(failure) => fail(format!("mail relay {target}: {failure}")),
+    }
 }
 
 /// The database file: redb's integrity check and a read of every table, just now.

@@ -86,9 +86,15 @@ pub async fn start_daily_backup_if_due(app: &Arc<App>) {
     tokio::spawn(async move {
         let _guard = _guard;
         let store = app.store.clone();
-        let _ =
+        let run =
             tokio::task::spawn_blocking(move || crate::backup::schedule::run(&store, &policy, now))
                 .await;
+        if let Ok(run) = run
+            && !run.ok
+        {
+            app.alert_administrators("Sao lưu hằng ngày không thành công", run.summary)
+                .await;
+        }
     });
 }
 

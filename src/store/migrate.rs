@@ -62,6 +62,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the words inside attached documents",
         apply: create_document_text_table,
     },
+    Migration {
+        name: "the mail outbox",
+        apply: create_outbox_table,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -216,6 +220,10 @@ fn create_import_tables(tx: &WriteTransaction) -> Result<(), Error> {
 /// not the files.
 fn create_document_text_table(tx: &WriteTransaction) -> Result<(), Error> {
     registry::create(tx, "document_texts_v1")
+}
+
+fn create_outbox_table(tx: &WriteTransaction) -> Result<(), Error> {
+    registry::create(tx, "outbox_v1")
 }
 
 #[cfg(test)]

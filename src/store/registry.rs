@@ -78,6 +78,7 @@ pub const REGISTRY: &[Registered] = &[
     table("import_items_v1", KeyShape::U64U64),
     table("import_sources_v1", KeyShape::Str),
     table("document_texts_v1", KeyShape::Str),
+    table("outbox_v1", KeyShape::U64),
 ];
 
 /// The names of every table, for backups and integrity checks.
@@ -346,6 +347,7 @@ mod tests {
             crate::import::tables::ITEMS.registered(),
             crate::import::tables::SOURCES.registered(),
             crate::document_text::DOCUMENT_TEXTS.registered(),
+            crate::mail::outbox::OUTBOX.registered(),
         ];
         for table in typed {
             assert_eq!(find(table.name), Some(&table), "{}", table.name);

@@ -137,6 +137,7 @@ async fn every_admin_route_answers_each_role_as_its_capability_says() {
                     email: "nguoihoi@example.vn".into(),
                     topic: "Khác".into(),
                     text: "Câu hỏi thử quyền.".into(),
+                    mail_consent: false,
                 },
                 now,
                 &calendar,

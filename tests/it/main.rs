@@ -23,6 +23,7 @@ mod install;
 mod integrity;
 mod lifecycle;
 mod look;
+mod mail;
 mod ops;
 mod questions;
 mod redirects;

@@ -12,6 +12,7 @@ mod entries;
 pub mod form;
 mod imports;
 mod integrity;
+mod mail;
 mod media;
 mod messages;
 mod people;

@@ -14,8 +14,8 @@ use axum::routing::{MethodRouter, get, post};
 use super::{
     Capability, LOGIN, PASSWORD, PREFIX, SECOND_FACTOR, SECOND_FACTOR_LOGIN, UPLOAD,
     UPLOAD_MAX_BYTES, account, audit, backups, comments, deadlines, entries, imports, integrity,
-    media, messages, people, pickers, questions, redirects, resources, second_factor, sections,
-    sessions, signed_in, site, start,
+    mail, media, messages, people, pickers, questions, redirects, resources, second_factor,
+    sections, sessions, signed_in, site, start,
 };
 use crate::app::App;
 use crate::http::error::HttpError;
@@ -330,6 +330,12 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
             get(account::password_form)
         }),
         action(PASSWORD, Staff, || post(account::change_password)),
+        page(mail::MINE, Staff, || get(mail::my_mail)),
+        action(mail::MINE, Staff, || post(mail::save_my_mail)),
+        menu("Thư đi", mail::OUTBOX, Administrator, || {
+            get(mail::outbox_page)
+        }),
+        action(mail::OUTBOX, Administrator, || post(mail::retry_mail)),
         menu("Phiên đăng nhập", sessions::PATH, Staff, || {
             get(sessions::list_sessions)
         }),

@@ -101,6 +101,8 @@ const WARNINGS: &[&str] = &[
 fn flash(code: &str) -> Option<&'static str> {
     Some(match code {
         "da-luu" => "Đã lưu bản sửa.",
+        "da-luu-thu" => "Đã lưu cách nhận thư thông báo.",
+        "da-gui-lai" => "Thư được đưa lại vào hàng chờ gửi.",
         "da-tao" => "Đã tạo bài mới.",
         "da-nhap-word" => {
             "Đã nhập tệp Word thành bản nháp. Hãy đọc lại, chọn ảnh đại diện và bổ sung mô tả cho ảnh nếu còn thiếu."

@@ -8,6 +8,7 @@ pub mod display;
 pub mod documents;
 mod feeds;
 mod files;
+pub mod mail;
 pub mod messages;
 mod pages;
 pub mod procedures;

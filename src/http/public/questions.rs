@@ -41,6 +41,9 @@ pub struct AskFields {
     text: String,
     #[serde(default)]
     consent: Option<String>,
+    /// "Tell me by mail": receipt, answer, closing.
+    #[serde(default)]
+    mail: Option<String>,
     #[serde(default)]
     website: String,
     #[serde(default)]
@@ -181,6 +184,7 @@ pub async fn ask(
         email: checked.email,
         topic: checked.subject,
         text: checked.text,
+        mail_consent: fields.mail.is_some(),
     };
     let (now, calendar) = (app.clock.now(), app.config.calendar.clone());
     let (question, key) = app
@@ -188,6 +192,7 @@ pub async fn ask(
         .write(move |tx| questions::ask(tx, asked, now, &calendar))
         .await?;
     app.form_guard.count(ip);
+    app.mail_wake.notify_one();
     tracing::info!(ticket = %question.ticket(), "a citizen asked a question");
     let site = app.store.read(site::load).await?;
     let view = AskedView {

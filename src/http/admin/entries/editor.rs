@@ -480,11 +480,20 @@ pub async fn step_entry(
         schedule_for,
         seen: form.get("revision").parse().ok().map(RevisionId),
     };
+    let origin = app.config.new_origin();
     let stepped = app
         .write_and_refresh(id, move |tx| {
-            editorial::step(tx, &actor, id, request, today, now)
+            let entry = editorial::step(tx, &actor, id, request, today, now)?;
+            // Whoever acts next hears of it, in the same transaction as the step.
+            let title = editorial::revision(tx, entry.working)?.fields.title;
+            crate::mail::notify::next_step(tx, &entry, &title, actor.user, today, now, &origin)?;
+            crate::citizen::questions::tell_asker_if_answered(tx, &entry, now, &origin)?;
+            Ok(entry)
         })
         .await;
+    if stepped.is_ok() {
+        app.mail_wake.notify_one();
+    }
     match stepped {
         Ok(_) => Ok(see_other(&format!("/quan-tri/bai-viet/{id}?tb=da-chuyen"))),
         Err(content::Error::Invalids(invalid)) => {
