@@ -26,6 +26,7 @@ pub mod files;
 pub mod format;
 pub mod http;
 pub mod import;
+pub mod inbox;
 pub mod integrity;
 pub mod logs;
 pub mod mail;

@@ -448,6 +448,22 @@ pub mod tables {
     pub const SETTINGS: Table<&str, serde_json::Value> = Table::new("settings_v1");
 }
 
+/// A change to the site's look waiting for the Board head's approval.
+pub fn waiting_for(
+    tx: &impl Tx,
+    actor: &crate::workflow::Actor,
+) -> Result<Vec<crate::inbox::Waiting>, store::Error> {
+    if !actor.has(crate::workflow::Role::BoardHead) || draft(tx)?.is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![crate::inbox::Waiting::new(
+        "/quan-tri/giao-dien",
+        "Thay đổi giao diện chờ duyệt",
+        "Bản nháp giao diện trang".to_string(),
+        "/quan-tri/giao-dien".to_string(),
+    )])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

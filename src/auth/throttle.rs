@@ -134,6 +134,29 @@ impl Policy {
     }
 }
 
+/// For administrators: accounts locked now after failed logins.
+pub fn waiting_for(
+    tx: &impl Tx,
+    actor: &crate::workflow::Actor,
+    now: Timestamp,
+) -> Result<Vec<crate::inbox::Waiting>, store::Error> {
+    if !actor.has(crate::workflow::Role::Administrator) {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for user in super::tables::USERS.values(tx)? {
+        if locked(tx, &user.login, now)? {
+            out.push(crate::inbox::Waiting::new(
+                "/quan-tri/nguoi-dung",
+                "Tài khoản bị khóa do đăng nhập sai nhiều lần",
+                format!("{} ({})", user.name, user.login),
+                format!("/quan-tri/nguoi-dung/{}", user.id.0),
+            ));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

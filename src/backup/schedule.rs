@@ -307,6 +307,28 @@ pub fn expired(listed: &[(PathBuf, Option<Status>)], policy: &Policy) -> Vec<Pat
         .collect()
 }
 
+/// For administrators: the last daily backup or its restore drill failed.
+pub fn waiting_for(
+    tx: &impl crate::store::Tx,
+    actor: &crate::workflow::Actor,
+) -> Result<Vec<crate::inbox::Waiting>, crate::store::Error> {
+    if !actor.has(crate::workflow::Role::Administrator) {
+        return Ok(Vec::new());
+    }
+    Ok(last_run(tx)?
+        .filter(|run| !run.ok)
+        .map(|run| {
+            crate::inbox::Waiting::new(
+                "/quan-tri/sao-luu",
+                "Sao lưu hằng ngày không thành công",
+                run.summary,
+                "/quan-tri/sao-luu".to_string(),
+            )
+        })
+        .into_iter()
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -251,6 +251,29 @@ pub fn moderate(
     Ok(comment)
 }
 
+/// Comments on drafts waiting for the Board's moderation.
+pub fn waiting_for(
+    tx: &impl Tx,
+    actor: &crate::workflow::Actor,
+) -> Result<Vec<crate::inbox::Waiting>, store::Error> {
+    use crate::workflow::Role;
+    if !(actor.has(Role::BoardHead) || actor.has(Role::BoardMember)) {
+        return Ok(Vec::new());
+    }
+    Ok(all(tx)?
+        .into_iter()
+        .filter(|c| matches!(c.moderation, Moderation::Pending))
+        .map(|c| {
+            crate::inbox::Waiting::new(
+                "/quan-tri/y-kien-du-thao",
+                "Ý kiến góp ý dự thảo chờ duyệt",
+                format!("Ý kiến số {}", c.seq),
+                "/quan-tri/y-kien-du-thao".to_string(),
+            )
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -282,6 +282,34 @@ pub mod tables {
     pub const COMMENTS: Table<u64, super::comments::Comment> = Table::new("comments_v1");
 }
 
+/// Feedback and reuse requests not yet handled, for the Board.
+pub fn waiting_for(
+    tx: &impl Tx,
+    actor: &crate::workflow::Actor,
+) -> Result<Vec<crate::inbox::Waiting>, store::Error> {
+    use crate::workflow::Role;
+    if !(actor.has(Role::BoardHead) || actor.has(Role::BoardMember)) {
+        return Ok(Vec::new());
+    }
+    Ok(tables::MESSAGES
+        .values(tx)?
+        .into_iter()
+        .filter(|m| m.handled.is_none())
+        .map(|m| {
+            crate::inbox::Waiting::new(
+                "/quan-tri/y-kien",
+                if m.sent.kind == Kind::Reuse {
+                    "Đề nghị sử dụng lại thông tin chờ xử lý"
+                } else {
+                    "Ý kiến, phản ánh chờ xử lý"
+                },
+                format!("Thư số {}", m.seq),
+                "/quan-tri/y-kien".to_string(),
+            )
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -668,6 +668,40 @@ pub fn start_answer(
     Ok(Ok(entry.id))
 }
 
+/// Questions waiting for `actor`: to route (the Board and compilers), or to answer
+/// (the unit it was sent to), each with its legal deadline in working days.
+pub fn waiting_for(
+    tx: &impl Tx,
+    actor: &Actor,
+    today: Date,
+    calendar: &Calendar,
+) -> Result<Vec<crate::inbox::Waiting>, store::Error> {
+    let mut out = Vec::new();
+    for (question, answer_state) in all(tx).map_err(|e| match e {
+        Error::Store(e) => e,
+        other => store::Error::Task(other.to_string()),
+    })? {
+        let status = question.status(answer_state);
+        let kind = match status {
+            Status::Received if is_manager(actor) => "Câu hỏi chờ chuyển đơn vị xử lý",
+            Status::Routed if question.unit.is_some() && question.unit == actor.unit => {
+                "Câu hỏi chờ đơn vị trả lời"
+            }
+            _ => continue,
+        };
+        out.push(
+            crate::inbox::Waiting::new(
+                "/quan-tri/hoi-dap",
+                kind,
+                format!("{} — {}", question.ticket(), question.topic),
+                format!("/quan-tri/hoi-dap/{}", question.seq),
+            )
+            .due_on(question.due(calendar), today, Some(calendar)),
+        );
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -252,3 +252,34 @@ pub fn mark_reviewed(
     crate::audit::append(tx, event, now)?;
     Ok(entry)
 }
+
+/// Entries not yet published past their legal deadline, for those who compile and
+/// approve: most late first.
+pub fn waiting_for(
+    tx: &impl Tx,
+    ctx: &crate::inbox::Context<'_>,
+) -> Result<Vec<crate::inbox::Waiting>, store::Error> {
+    use crate::workflow::Role;
+    let actor = ctx.actor;
+    if ![Role::Compiler, Role::BoardHead, Role::BoardMember]
+        .iter()
+        .any(|r| actor.has(*r))
+    {
+        return Ok(Vec::new());
+    }
+    Ok(
+        late(tx, ctx.deadlines, ctx.calendar, &[ctx.agency], ctx.today)?
+            .into_iter()
+            .filter(|t| t.published_on.is_none())
+            .map(|t| {
+                crate::inbox::Waiting::new(
+                    "/quan-tri/thoi-han",
+                    "Tin quá hạn đăng theo quy định",
+                    t.title,
+                    format!("/quan-tri/bai-viet/{}", t.entry.id.0),
+                )
+                .due_on(t.due, ctx.today, Some(ctx.calendar))
+            })
+            .collect(),
+    )
+}

@@ -612,6 +612,31 @@ fn timing(section: &Category, rules: &super::deadlines::Rules) -> String {
     }
 }
 
+/// A change to the section tree waiting for the Board head's approval.
+pub fn waiting_for(
+    tx: &impl Tx,
+    actor: &crate::workflow::Actor,
+) -> Result<Vec<crate::inbox::Waiting>, crate::store::Error> {
+    if !actor.has(crate::workflow::Role::BoardHead) {
+        return Ok(Vec::new());
+    }
+    let pending = draft(tx).map_err(|e| match e {
+        Error::Store(e) => e,
+        other => crate::store::Error::Task(other.to_string()),
+    })?;
+    Ok(pending
+        .map(|_| {
+            crate::inbox::Waiting::new(
+                "/quan-tri/chuyen-muc",
+                "Thay đổi cây chuyên mục chờ duyệt",
+                "Bản nháp cây chuyên mục".to_string(),
+                "/quan-tri/chuyen-muc".to_string(),
+            )
+        })
+        .into_iter()
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

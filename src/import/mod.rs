@@ -1014,3 +1014,25 @@ pub mod tables {
     /// "source kind \x1f old site \x1f source id" → what it became.
     pub const SOURCES: Table<&str, Mapped> = Table::new("import_sources_v1");
 }
+
+/// Import batches staged and waiting for the Board head.
+pub fn waiting_for(
+    tx: &impl Tx,
+    actor: &crate::workflow::Actor,
+) -> Result<Vec<crate::inbox::Waiting>, store::Error> {
+    if !actor.has(crate::workflow::Role::BoardHead) {
+        return Ok(Vec::new());
+    }
+    Ok(batches(tx)?
+        .into_iter()
+        .filter(|b| b.state == BatchState::Draft)
+        .map(|b| {
+            crate::inbox::Waiting::new(
+                "/quan-tri/nhap",
+                "Lô nhập nội dung chờ duyệt",
+                format!("Lô nhập số {} ({} mục)", b.id, b.items),
+                format!("/quan-tri/nhap/{}", b.id),
+            )
+        })
+        .collect())
+}

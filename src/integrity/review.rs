@@ -189,3 +189,27 @@ pub fn mark_handled(
     )?;
     Ok(())
 }
+
+/// Reports from the daily review not yet handled, for the Board.
+pub fn waiting_for(
+    tx: &impl Tx,
+    actor: &crate::workflow::Actor,
+) -> Result<Vec<crate::inbox::Waiting>, crate::store::Error> {
+    use crate::workflow::Role;
+    if !(actor.has(Role::BoardHead) || actor.has(Role::BoardMember)) {
+        return Ok(Vec::new());
+    }
+    Ok(super::tables::REVIEWS
+        .values(tx)?
+        .into_iter()
+        .filter(|r| matches!(r.verdict, Verdict::Reported { .. }) && r.handled_by.is_none())
+        .map(|r| {
+            crate::inbox::Waiting::new(
+                "/quan-tri/kiem-tra",
+                "Báo cáo sai sót nội dung chờ xử lý",
+                r.title,
+                "/quan-tri/kiem-tra".to_string(),
+            )
+        })
+        .collect())
+}

@@ -478,7 +478,7 @@ mod tests {
                     "public/question_form.html",
                     &serde_json::json!({
                         "layout": layout("Gửi câu hỏi"), "topics": ["Sở hữu trí tuệ"],
-                        "values": {"name": "An", "email": "a@b.vn", "topic": "Sở hữu trí tuệ", "text": "Hỏi", "consent": "1"},
+                        "values": {"name": "An", "email": "a@b.vn", "topic": "Sở hữu trí tuệ", "text": "Hỏi", "consent": "1", "mail": "1"},
                         "errors": [], "refusal": null, "question": "Bảy cộng hai bằng mấy?", "token": "ab", "due_days": 15,
                     }),
                 )

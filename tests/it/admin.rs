@@ -12,7 +12,7 @@ use trangtin::workflow::{self, Action, Role};
 use crate::support::{Staff, TestServer, field_value};
 
 /// Demo logins, one per role.
-const PEOPLE: &[(&str, Role)] = &[
+pub(crate) const PEOPLE: &[(&str, Role)] = &[
     ("donvi", Role::Contributor),
     ("tonghop", Role::Compiler),
     ("bientap", Role::BoardMember),

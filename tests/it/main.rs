@@ -19,6 +19,7 @@ mod editor;
 mod english;
 mod faults;
 mod import;
+mod inbox;
 mod install;
 mod integrity;
 mod lifecycle;

@@ -263,7 +263,8 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
 pub struct Desk {
     pub staff: Arc<Staff>,
     site: String,
-    inbox: usize,
+    /// How many items wait per menu area; "Việc của tôi" counts them all.
+    counts: std::collections::HashMap<&'static str, usize>,
     path: String,
 }
 
@@ -280,11 +281,12 @@ impl FromRequestParts<Arc<App>> for Desk {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, HttpError> {
         let staff = signed_in(parts)?;
-        let (site, inbox) = site_and_inbox(app, &staff).await?;
+        let waiting = waiting_now(app, &staff).await?;
+        let counts = waiting.counts();
         Ok(Desk {
             staff,
-            site,
-            inbox,
+            site: waiting.site,
+            counts,
             path: parts.uri.path().to_string(),
         })
     }
@@ -296,14 +298,14 @@ impl Desk {
         Desk {
             staff: Arc::new(staff),
             site: self.site.clone(),
-            inbox: self.inbox,
+            counts: self.counts.clone(),
             path: self.path.clone(),
         }
     }
 
     /// The frame of a page titled `title`, with the menu link of this address marked.
     pub fn layout(&self, title: &str) -> views::AdminLayout {
-        views::AdminLayout::new(&self.site, &self.staff, title, &self.path, self.inbox)
+        views::AdminLayout::new(&self.site, &self.staff, title, &self.path, &self.counts)
     }
 }
 
@@ -546,18 +548,72 @@ pub fn page(
         .into_response())
 }
 
-/// The agency name and how many items wait for this person (menu count).
-async fn site_and_inbox(app: &Arc<App>, staff: &Staff) -> Result<(String, usize), HttpError> {
+/// What waits for a person now: their entries at a workflow step, and everything else
+/// the domain modules report (`inbox::gather`), with what only the running server
+/// knows (the certificate, the disk) for administrators.
+pub struct WaitingNow {
+    pub site: String,
+    pub entries: usize,
+    pub others: Vec<crate::inbox::Waiting>,
+}
+
+impl WaitingNow {
+    pub fn counts(&self) -> std::collections::HashMap<&'static str, usize> {
+        let mut counts = crate::inbox::counts(&self.others);
+        counts.insert(PREFIX, self.entries + self.others.len());
+        counts
+    }
+}
+
+pub async fn waiting_now(app: &Arc<App>, staff: &Staff) -> Result<WaitingNow, HttpError> {
     let actor = staff.actor.clone();
-    let today = app.today();
-    Ok(app
+    let (today, now) = (app.today(), app.clock.now());
+    let (calendar, deadlines) = (app.config.calendar.clone(), app.config.deadlines);
+    let (site, entries, mut others) = app
         .store
         .read(move |tx| -> Result<_, crate::content::Error> {
             let site = crate::site::load(tx)?.agency_name;
-            let count = crate::content::editorial::inbox(tx, &actor, today)?.len();
-            Ok((site, count))
+            let entries = crate::content::editorial::inbox(tx, &actor, today)?.len();
+            let ctx = crate::inbox::Context {
+                actor: &actor,
+                today,
+                now,
+                calendar: &calendar,
+                deadlines: &deadlines,
+                agency: &site,
+            };
+            let others = crate::inbox::gather(tx, &ctx)?;
+            Ok((site, entries, others))
         })
-        .await?)
+        .await?;
+    if staff.actor.has(Role::Administrator) {
+        let problem = app.tls_problem.lock().ok().and_then(|p| p.clone());
+        if problem.is_some() {
+            others.push(crate::inbox::Waiting::new(
+                start::PATH,
+                "Chứng chỉ HTTPS chưa gia hạn được",
+                "Máy chủ đang dùng chứng chỉ cũ và sẽ thử lại".to_string(),
+                start::PATH.to_string(),
+            ));
+        }
+        let reserve = app.config.limits.disk_reserve_bytes;
+        if let Some((free, total)) = crate::ops::doctor::free_space(&app.config.data)
+            && !crate::media::leaves_reserve(free, total, 0, reserve)
+        {
+            others.push(crate::inbox::Waiting::new(
+                start::PATH,
+                "Ổ đĩa máy chủ sắp đầy",
+                format!("Còn trống {}", crate::format::file_size(free)),
+                start::PATH.to_string(),
+            ));
+        }
+        crate::inbox::sort(&mut others);
+    }
+    Ok(WaitingNow {
+        site,
+        entries,
+        others,
+    })
 }
 
 /// The HTTP status a capability check gives `roles` for a route (tests use it).

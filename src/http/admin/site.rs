@@ -199,6 +199,143 @@ struct DraftInfo {
     /// Which draft the approval form approves.
     version: String,
     changes: Vec<&'static str>,
+    /// Each changed field, the value in use beside the draft's.
+    table: Vec<Change>,
+}
+
+/// One changed field: its name, and the lines of its value now and in the draft;
+/// colours also as swatches.
+#[derive(Serialize)]
+struct Change {
+    label: &'static str,
+    live: Vec<String>,
+    draft: Vec<String>,
+    live_colour: Option<String>,
+    draft_colour: Option<String>,
+}
+
+fn menu_lines(items: &[crate::site::MenuItem]) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in items {
+        out.push(format!("{} → {}", item.label, item.href));
+        for child in &item.children {
+            out.push(format!("    — {} → {}", child.label, child.href));
+        }
+    }
+    out
+}
+
+fn home_lines(h: &crate::site::HomeBlocks) -> Vec<String> {
+    [
+        ("Tin nổi bật", h.featured),
+        ("Tin mới nhất", h.latest),
+        ("Tin theo chuyên mục", h.categories),
+        ("Văn bản mới", h.documents),
+        ("Thủ tục hành chính", h.procedures),
+        ("Liên kết cổng thông tin", h.portals),
+        ("Băng-rôn", h.banners),
+    ]
+    .iter()
+    .map(|(name, on)| format!("{name}: {}", if *on { "hiện" } else { "ẩn" }))
+    .collect()
+}
+
+/// The look's fields a draft changes, old and new side by side.
+fn change_table(
+    live: &SiteSettings,
+    draft: &SiteSettings,
+    names: &std::collections::HashMap<String, String>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut push = |label: &'static str, a: Vec<String>, b: Vec<String>| {
+        if a != b {
+            out.push(Change {
+                label,
+                live: a,
+                draft: b,
+                live_colour: None,
+                draft_colour: None,
+            });
+        }
+    };
+    let text = |v: &str| vec![v.to_string()];
+    push(
+        "Tên cơ quan",
+        text(&live.agency_name),
+        text(&draft.agency_name),
+    );
+    push(
+        "Tên tiếng Anh",
+        text(&live.agency_name_en),
+        text(&draft.agency_name_en),
+    );
+    push(
+        "Tên viết tắt",
+        text(&live.short_name),
+        text(&draft.short_name),
+    );
+    push(
+        "Cơ quan chủ quản",
+        text(&live.managing_body),
+        text(&draft.managing_body),
+    );
+    push(
+        "Người chịu trách nhiệm",
+        text(&live.responsible_person),
+        text(&draft.responsible_person),
+    );
+    push("Khẩu hiệu", text(&live.tagline), text(&draft.tagline));
+    push("Địa chỉ", text(&live.address), text(&draft.address));
+    push("Điện thoại", text(&live.phone), text(&draft.phone));
+    push("Fax", text(&live.fax), text(&draft.fax));
+    push("Thư điện tử", text(&live.email), text(&draft.email));
+    push("Bản quyền", text(&live.copyright), text(&draft.copyright));
+    push("Trình đơn", menu_lines(&live.menu), menu_lines(&draft.menu));
+    push(
+        "Các khối trang chủ",
+        home_lines(&live.home),
+        home_lines(&draft.home),
+    );
+    let logo = |l: &Option<String>| {
+        vec![l.as_ref().map_or("Biểu trưng mặc định".to_string(), |h| {
+            names
+                .get(h)
+                .cloned()
+                .unwrap_or_else(|| "Ảnh trong thư viện".to_string())
+        })]
+    };
+    push("Biểu trưng", logo(&live.logo), logo(&draft.logo));
+    let links = |l: &[crate::site::Link]| {
+        l.iter()
+            .map(|x| format!("{} → {}", x.label, x.href))
+            .collect()
+    };
+    push(
+        "Liên kết cổng thông tin",
+        links(&live.portals),
+        links(&draft.portals),
+    );
+    let banners = |l: &[crate::site::Banner]| {
+        l.iter()
+            .map(|b| format!("{} → {}", b.alt, b.href))
+            .collect()
+    };
+    push("Băng-rôn", banners(&live.banners), banners(&draft.banners));
+    for (label, a, b) in [
+        ("Màu đầu trang", &live.colours.header, &draft.colours.header),
+        ("Màu trình đơn", &live.colours.menu, &draft.colours.menu),
+    ] {
+        if a != b {
+            out.push(Change {
+                label,
+                live: vec![a.clone()],
+                draft: vec![b.clone()],
+                live_colour: crate::site::parse_colour(a).map(|_| a.clone()),
+                draft_colour: crate::site::parse_colour(b).map(|_| b.clone()),
+            });
+        }
+    }
+    out
 }
 
 /// The parts of the look a draft changes, in words.
@@ -269,6 +406,10 @@ async fn look_page(
             name: b.original_name,
         })
         .collect();
+    let names: std::collections::HashMap<String, String> = images
+        .iter()
+        .map(|i| (i.hash.clone(), i.name.clone()))
+        .collect();
     let outcome = if errors.is_empty() {
         Outcome::Shown
     } else {
@@ -289,6 +430,7 @@ async fn look_page(
             at: format::datetime(d.at),
             version: d.at.to_string(),
             changes: changes(&live, &d.settings),
+            table: change_table(&live, &d.settings, &names),
         }),
         may_change: super::Capability::SiteLook.admits(&staff.user.roles),
         may_approve: staff.user.roles.contains(&Role::BoardHead),

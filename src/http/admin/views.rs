@@ -34,14 +34,14 @@ impl AdminLayout {
         staff: &Staff,
         title: &str,
         path: &str,
-        inbox: usize,
+        counts: &std::collections::HashMap<&'static str, usize>,
     ) -> AdminLayout {
         let roles = &staff.user.roles;
         let menu: Vec<(&'static str, &'static str, usize)> = super::routes()
             .iter()
             .filter(|r| r.get().is_some_and(|cap| cap.admits(roles)))
             .filter_map(|r| {
-                let count = if r.path == super::PREFIX { inbox } else { 0 };
+                let count = counts.get(r.path).copied().unwrap_or(0);
                 Some((r.menu?, r.path, count))
             })
             .collect();

@@ -24,12 +24,25 @@ use crate::workflow::Role;
 pub(super) struct InboxView {
     pub(super) layout: AdminLayout,
     pub(super) rows: Vec<Row>,
+    /// Everything else that waits: questions, approvals of the look and sections,
+    /// comments, messages, late entries, imports, and administrators' warnings.
+    pub(super) others: Vec<OtherRow>,
     /// For the Editorial Board: reports from the daily review not yet handled.
     pub(super) reports: Vec<ReportRow>,
     /// For administrators: the last daily backup and the last verified restore.
     pub(super) backup: Option<String>,
     /// For administrators: the certificate in service.
     pub(super) certificate: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct OtherRow {
+    kind: &'static str,
+    title: String,
+    url: String,
+    due: String,
+    left: String,
+    overdue: bool,
 }
 
 #[derive(Serialize)]
@@ -65,16 +78,33 @@ pub async fn inbox(
     rows.sort_by_key(|r| !r.overdue);
     let reports = reports_for(&app, &staff).await?;
     let backup = backup_line(&app, &staff).await?;
-    let site = app.store.read(crate::site::load).await?.agency_name;
+    let waiting = super::super::waiting_now(&app, &staff).await?;
+    let counts = waiting.counts();
+    let others = waiting
+        .others
+        .iter()
+        // The Board's reports have their own table below, with its button.
+        .filter(|w| w.area != "/quan-tri/kiem-tra")
+        .map(|w| OtherRow {
+            kind: w.kind,
+            title: w.title.clone(),
+            url: w.url.clone(),
+            due: w.due.map(crate::format::civil_date).unwrap_or_default(),
+            left: match (w.days_left, w.working_days) {
+                (None, _) => String::new(),
+                (Some(d), true) if d < 0 => format!("Quá hạn {} ngày làm việc", -d),
+                (Some(d), false) if d < 0 => format!("Quá hạn {} ngày", -d),
+                (Some(0), _) => "Hết hạn hôm nay".to_string(),
+                (Some(d), true) => format!("Còn {d} ngày làm việc"),
+                (Some(d), false) => format!("Còn {d} ngày"),
+            },
+            overdue: w.overdue(),
+        })
+        .collect();
     let view = InboxView {
-        layout: AdminLayout::new(
-            &site,
-            &staff,
-            "Việc của tôi",
-            "/quan-tri",
-            rows.len() + reports.len(),
-        )
-        .with_flash(query.flash()),
+        layout: AdminLayout::new(&waiting.site, &staff, "Việc của tôi", "/quan-tri", &counts)
+            .with_flash(query.flash()),
+        others,
         rows,
         reports,
         backup,
