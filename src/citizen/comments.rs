@@ -42,6 +42,12 @@ pub struct Comment {
     pub show_name: bool,
     #[serde(flatten)]
     pub moderation: Moderation,
+    /// The commenter agreed to be told by mail (receipt, the Board's decision).
+    #[serde(default)]
+    pub mail_consent: bool,
+    /// The secret in their "stop these messages" link.
+    #[serde(default)]
+    pub mail_token: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +96,8 @@ pub struct Sent {
     pub organisation: String,
     pub text: String,
     pub show_name: bool,
+    /// Ticked "tell me by mail".
+    pub mail_consent: bool,
 }
 
 /// Stores a comment on the published draft at `slug`, if its window is open on `today`.
@@ -131,9 +139,68 @@ pub fn submit(
         text: sent.text,
         show_name: sent.show_name,
         moderation: Moderation::Pending,
+        mail_consent: sent.mail_consent,
+        mail_token: if sent.mail_consent {
+            super::questions::new_key().map_err(|e| store::Error::Task(e.to_string()))?
+        } else {
+            String::new()
+        },
     };
     super::tables::COMMENTS.insert(tx, seq, &comment)?;
+    tell_commenter(
+        tx,
+        &comment,
+        format!("Đã nhận ý kiến góp ý số {seq}"),
+        format!(
+            "Kính gửi {},\n\nCổng thông tin đã nhận ý kiến góp ý số {seq} của anh/chị về dự thảo “{}”. Ý kiến sẽ hiển thị dưới dự thảo sau khi Ban Biên tập duyệt.",
+            comment.name, draft.revision.fields.title
+        ),
+        now,
+    )?;
     Ok(comment)
+}
+
+/// A message to the commenter, if they agreed to mail.
+fn tell_commenter(
+    tx: &WriteTransaction,
+    comment: &Comment,
+    subject: String,
+    text: String,
+    now: Timestamp,
+) -> Result<(), store::Error> {
+    if !comment.mail_consent || comment.email.is_empty() {
+        return Ok(());
+    }
+    crate::mail::notify::to_citizen(
+        tx,
+        crate::mail::notify::CitizenLetter {
+            email: &comment.email,
+            name: &comment.name,
+            subject,
+            text,
+            about: format!("comment:{}", comment.seq),
+            unsubscribe: format!(
+                "{}/thu/ngung/{}",
+                crate::mail::origin_placeholder(),
+                comment.mail_token
+            ),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// The commenter says "no more mail". Returns whether the link was theirs.
+pub fn stop_mail(tx: &WriteTransaction, token: &str) -> Result<bool, store::Error> {
+    for mut comment in super::tables::COMMENTS.values(tx)? {
+        if !comment.mail_token.is_empty() && comment.mail_token == token {
+            comment.mail_consent = false;
+            super::tables::COMMENTS.insert(tx, comment.seq, &comment)?;
+            crate::mail::outbox::forget(tx, &format!("comment:{}", comment.seq))?;
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Every comment, newest first, with the title and address of the draft it is on (the
@@ -198,6 +265,8 @@ pub fn erase_personal_data(
     comment.email.clear();
     comment.organisation.clear();
     comment.show_name = false;
+    comment.mail_consent = false;
+    crate::mail::outbox::forget(tx, &format!("comment:{seq}"))?;
     super::tables::COMMENTS.insert(tx, seq, &comment)?;
     let event = Event::new(
         &by.login,
@@ -238,6 +307,22 @@ pub fn moderate(
         }
     };
     super::tables::COMMENTS.insert(tx, seq, &comment)?;
+    let decision = match &comment.moderation {
+        Moderation::Rejected { reason, .. } => {
+            format!("không được đăng, với lý do: {reason}")
+        }
+        _ => "đã được đăng dưới dự thảo".to_string(),
+    };
+    tell_commenter(
+        tx,
+        &comment,
+        format!("Kết quả xem xét ý kiến góp ý số {seq}"),
+        format!(
+            "Kính gửi {},\n\nÝ kiến góp ý số {seq} của anh/chị {decision}.",
+            comment.name
+        ),
+        now,
+    )?;
     let action = if approve {
         "comment_approved"
     } else {
@@ -302,6 +387,8 @@ mod tests {
                 text: "Ý kiến.".into(),
                 show_name: true,
                 moderation,
+                mail_consent: false,
+                mail_token: String::new(),
             };
             let json = serde_json::to_vec(&comment).unwrap();
             assert_eq!(serde_json::from_slice::<Comment>(&json).unwrap(), comment);

@@ -278,6 +278,9 @@ pub fn stop_mail(tx: &WriteTransaction, token: &str) -> Result<bool, Error> {
     if token.len() < 16 {
         return Ok(false);
     }
+    if super::comments::stop_mail(tx, token)? {
+        return Ok(true);
+    }
     for question in super::tables::QUESTIONS.values(tx)? {
         if question.mail_token == token {
             let seq = question.seq;

@@ -190,6 +190,9 @@ pub fn mark_handled(
     Ok(())
 }
 
+/// How the inbox names a report from the daily review.
+pub const REPORT_KIND: &str = "Báo cáo sai sót nội dung chờ xử lý";
+
 /// Reports from the daily review not yet handled, for the Board.
 pub fn waiting_for(
     tx: &impl Tx,
@@ -199,17 +202,27 @@ pub fn waiting_for(
     if !(actor.has(Role::BoardHead) || actor.has(Role::BoardMember)) {
         return Ok(Vec::new());
     }
-    Ok(super::tables::REVIEWS
+    let mut out: Vec<crate::inbox::Waiting> = super::tables::REVIEWS
         .values(tx)?
         .into_iter()
         .filter(|r| matches!(r.verdict, Verdict::Reported { .. }) && r.handled_by.is_none())
         .map(|r| {
             crate::inbox::Waiting::new(
                 "/quan-tri/kiem-tra",
-                "Báo cáo sai sót nội dung chờ xử lý",
+                REPORT_KIND,
                 r.title,
                 "/quan-tri/kiem-tra".to_string(),
             )
         })
-        .collect())
+        .collect();
+    // Entries the integrity check held back (their text differs from what was approved).
+    for entry in super::holds(tx)?.into_keys() {
+        out.push(crate::inbox::Waiting::new(
+            "/quan-tri/kiem-tra",
+            "Nội dung bị tạm ngừng hiển thị do khác bản đã duyệt",
+            format!("Bài số {entry}"),
+            format!("/quan-tri/bai-viet/{entry}"),
+        ));
+    }
+    Ok(out)
 }

@@ -164,9 +164,36 @@ pub async fn sample_resources(
     .await
     .map_err(|e| crate::store::Error::Task(e.to_string()))?;
     let recorded = sample.clone();
-    app.store
-        .write(move |tx| crate::ops::resources::record(tx, &recorded))
+    let previous = app
+        .store
+        .write(move |tx| {
+            let previous = crate::ops::resources::latest(tx)?;
+            crate::ops::resources::record(tx, &recorded)?;
+            Ok::<_, crate::store::Error>(previous)
+        })
         .await?;
+    // Disk or memory past its threshold: the administrators hear of it when it crosses
+    // (not every hour while it stays there).
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let now_over: Vec<String> = crate::ops::resources::warnings(&sample, cores)
+        .into_iter()
+        .filter(|w| w.starts_with("Ổ đĩa") || w.starts_with("Bộ nhớ"))
+        .collect();
+    let was_over = previous.is_some_and(|p| {
+        crate::ops::resources::warnings(&p, cores)
+            .iter()
+            .any(|w| w.starts_with("Ổ đĩa") || w.starts_with("Bộ nhớ"))
+    });
+    if !now_over.is_empty() && !was_over {
+        app.alert_administrators(
+            "Máy chủ vượt ngưỡng cảnh báo tài nguyên",
+            format!(
+                "{} Xem mục “Tài nguyên máy chủ” trên trang quản trị.",
+                now_over.join(" ")
+            ),
+        )
+        .await;
+    }
     Ok(sample)
 }
 

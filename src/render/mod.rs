@@ -485,6 +485,14 @@ mod tests {
                 .unwrap(),
             ),
             (
+                "public/mail_stop.html",
+                r.render(
+                    "public/mail_stop.html",
+                    &serde_json::json!({"layout": layout("Ngừng nhận thư"), "action": "/thu/ngung/abc", "done": false}),
+                )
+                .unwrap(),
+            ),
+            (
                 "public/question_sent.html",
                 r.render(
                     "public/question_sent.html",

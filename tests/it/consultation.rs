@@ -7,7 +7,7 @@ use crate::citizen::{send, solve};
 use crate::support::TestServer;
 
 /// Publishes a draft open from `opens_in` to `closes_in` days from today.
-async fn draft(server: &TestServer, slug: &'static str, opens_in: i64, closes_in: i64) {
+pub(crate) async fn draft(server: &TestServer, slug: &'static str, opens_in: i64, closes_in: i64) {
     let today = server.app.today();
     let day = |n: i64| {
         today

@@ -622,3 +622,98 @@ fn kill_9_with_mail_queued_then_a_restart_sends_each_message_once() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_commenter_who_agreed_hears_of_the_receipt_and_the_boards_decision() {
+    if !sink_available("a_commenter_who_agreed_hears_of_the_receipt_and_the_boards_decision") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, _) = test_certificate(dir.path());
+    let sink = start_sink(dir.path(), 0, &[]);
+    let relay = settings(sink.port, &cert);
+    let server = TestServer::start_with(move |c| {
+        c.mail = Some(relay);
+        c.forms.min_fill = Duration::ZERO;
+    })
+    .await;
+    crate::consultation::draft(&server, "du-thao-thu", -1, 10).await;
+    let (_, form) = server.page("/gop-y").await;
+    let (token, answer) = solve(&form);
+    let fields = [
+        ("name", "Phạm Thị Dung"),
+        ("email", "dung@example.vn"),
+        ("text", "Đề nghị bổ sung quy định về chuyển giao công nghệ."),
+        ("consent", "1"),
+        ("mail", "1"),
+        ("website", ""),
+        ("challenge", token.as_str()),
+        ("answer", answer.as_str()),
+    ];
+    let (status, _) = send(&server, "/lay-y-kien/du-thao-thu/gop-y", &fields).await;
+    assert_eq!(status, 200);
+    let got = wait_for(&sink.out, 1, "the receipt of the comment").await;
+    assert!(got[0].contains("dung@example.vn"));
+    assert!(
+        text_of(&got[0]).contains("Dự thảo thử du-thao-thu"),
+        "{}",
+        text_of(&got[0])
+    );
+    assert!(header(&got[0], "List-Unsubscribe").is_some());
+    let board = server.login("truongban").await;
+    board.post_ok("/quan-tri/y-kien-du-thao/1/duyet", &[]).await;
+    let got = wait_for(&sink.out, 2, "the decision").await;
+    assert!(
+        text_of(&got[1]).contains("đã được đăng"),
+        "{}",
+        text_of(&got[1])
+    );
+}
+
+#[test]
+fn mail_test_from_the_command_line_sends_now_or_says_why_not() {
+    if !sink_available("mail_test_from_the_command_line_sends_now_or_says_why_not") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, _) = test_certificate(dir.path());
+    let sink = start_sink(dir.path(), 0, &[]);
+    let config = dir.path().join("trangtin.toml");
+    let write = |port: u16| {
+        std::fs::write(
+            &config,
+            format!(
+                "data = {:?}\n\n[mail]\nhost = \"localhost\"\nport = {port}\nfrom = \"Cổng thông tin <noreply@skhcn.test>\"\nca_file = {cert:?}\n",
+                dir.path().join("data")
+            ),
+        )
+        .unwrap();
+    };
+    write(sink.port);
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_trangtin"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let sent = run(&["mail", "test", "vanthu@skhcn.test"]);
+    assert!(sent.status.success(), "{sent:?}");
+    assert_eq!(received(&sink.out).len(), 1);
+    assert!(received(&sink.out)[0].contains("vanthu@skhcn.test"));
+    let bad = run(&["mail", "test", "khong-phai-dia-chi"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an e-mail address"));
+    // The relay down: exit 1 with the reason.
+    let port = sink.port;
+    drop(sink);
+    write(port);
+    let down = run(&["mail", "test", "vanthu@skhcn.test"]);
+    assert!(!down.status.success());
+    assert!(
+        String::from_utf8_lossy(&down.stderr).contains("not sent"),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+}

@@ -34,6 +34,9 @@ pub struct CommentFields {
     text: String,
     #[serde(default)]
     show_name: Option<String>,
+    /// "Tell me by mail".
+    #[serde(default)]
+    mail: Option<String>,
     #[serde(default)]
     consent: Option<String>,
     #[serde(default)]
@@ -198,6 +201,7 @@ pub async fn comment(
         organisation: checked.organisation,
         text: checked.text,
         show_name,
+        mail_consent: fields.mail.is_some(),
     };
     let lookup = slug.clone();
     let stored = match app
@@ -211,6 +215,7 @@ pub async fn comment(
     };
     if let Some(seq) = stored {
         app.form_guard.count(ip);
+        app.mail_wake.notify_one();
         tracing::info!(comment = seq, "a comment on a draft waits for moderation");
         show(
             &app,

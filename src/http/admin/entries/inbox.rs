@@ -84,7 +84,7 @@ pub async fn inbox(
         .others
         .iter()
         // The Board's reports have their own table below, with its button.
-        .filter(|w| w.area != "/quan-tri/kiem-tra")
+        .filter(|w| w.kind != review::REPORT_KIND)
         .map(|w| OtherRow {
             kind: w.kind,
             title: w.title.clone(),
