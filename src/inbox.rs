@@ -103,3 +103,38 @@ pub fn counts(all: &[Waiting]) -> std::collections::HashMap<&'static str, usize>
     }
     out
 }
+
+/// Menu counts per person, kept for `CountsCache::KEEP`; the inbox page itself always
+/// gathers afresh (and refreshes the entry).
+/// Counts per menu area.
+pub type Counts = std::collections::HashMap<&'static str, usize>;
+
+#[derive(Default)]
+pub struct CountsCache {
+    kept: std::sync::Mutex<std::collections::HashMap<u64, (std::time::Instant, Counts)>>,
+}
+
+impl CountsCache {
+    const KEEP: std::time::Duration = std::time::Duration::from_secs(20);
+
+    pub fn get(&self, user: u64) -> Option<Counts> {
+        let kept = self.kept.lock().ok()?;
+        kept.get(&user)
+            .filter(|(at, _)| at.elapsed() < Self::KEEP)
+            .map(|(_, counts)| counts.clone())
+    }
+
+    pub fn put(&self, user: u64, counts: Counts) {
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.retain(|_, (at, _)| at.elapsed() < Self::KEEP);
+            kept.insert(user, (std::time::Instant::now(), counts));
+        }
+    }
+
+    /// After a change someone made: everyone's counts are gathered again.
+    pub fn clear(&self) {
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.clear();
+        }
+    }
+}

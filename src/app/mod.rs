@@ -100,6 +100,9 @@ pub struct App {
     pub visits: crate::stats::Stats,
     /// Wakes the mail sender when a message is written to the outbox.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// The admin menu's counts per person, briefly kept: gathering every kind of waiting
+    /// work reads several tables, and a person opens many pages a minute.
+    pub menu_counts: crate::inbox::CountsCache,
 }
 
 /// Why `App::back_up_now` did not make an archive.
@@ -196,6 +199,7 @@ impl App {
             form_guard,
             visits,
             mail_wake: Arc::default(),
+            menu_counts: crate::inbox::CountsCache::default(),
         })
     }
 }

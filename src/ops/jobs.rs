@@ -237,9 +237,19 @@ pub async fn publish_due(app: &App) -> Result<usize, content::Error> {
     let now = app.clock.now();
     let due = app.store.read(move |tx| editorial::due(tx, now)).await?;
     let mut published = 0;
+    let origin = app.config.new_origin();
     for (at, id) in due {
+        let origin = origin.clone();
         match app
-            .write_and_refresh(id, move |tx| editorial::publish_due(tx, id, now))
+            .write_and_refresh(id, move |tx| {
+                let published = editorial::publish_due(tx, id, now)?;
+                // An answer published on schedule tells its asker, as one published
+                // by hand does.
+                if let Some(entry) = &published {
+                    crate::citizen::questions::tell_asker_if_answered(tx, entry, now, &origin)?;
+                }
+                Ok::<_, content::Error>(published)
+            })
             .await
         {
             Ok(Some(_)) => {

@@ -908,6 +908,8 @@ async fn changed_admin_pages_fit_a_phone() {
             vec![
                 "/quan-tri/nhat-ky".to_string(),
                 "/quan-tri/sao-luu".to_string(),
+                "/quan-tri/thu-di".to_string(),
+                "/quan-tri".to_string(),
             ],
         ),
         (
@@ -919,6 +921,7 @@ async fn changed_admin_pages_fit_a_phone() {
                 format!("/quan-tri/bai-viet/1/lich-su?a={revision}&b={revision}"),
                 "/quan-tri/bai-viet/1/lich-su?a=1&so_sanh=1".to_string(),
                 "/quan-tri/hoi-dap".to_string(),
+                "/quan-tri/thu-cua-toi".to_string(),
             ],
         ),
     ] {

@@ -281,11 +281,17 @@ impl FromRequestParts<Arc<App>> for Desk {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, HttpError> {
         let staff = signed_in(parts)?;
-        let waiting = waiting_now(app, &staff).await?;
-        let counts = waiting.counts();
+        let (site, counts) = if let Some(counts) = app.menu_counts.get(staff.user.id.0) {
+            (app.store.read(crate::site::load).await?.agency_name, counts)
+        } else {
+            let waiting = waiting_now(app, &staff).await?;
+            let counts = waiting.counts();
+            app.menu_counts.put(staff.user.id.0, counts.clone());
+            (waiting.site, counts)
+        };
         Ok(Desk {
             staff,
-            site: waiting.site,
+            site,
             counts,
             path: parts.uri.path().to_string(),
         })
@@ -347,7 +353,8 @@ async fn guard(
         Some(token) => load_staff(&app, token.to_string()).await?,
         None => None,
     };
-    let body = if parts.method == Method::POST {
+    let posted = parts.method == Method::POST;
+    let body = if posted {
         crate::http::frame::check_origin(&parts.headers, &parts.uri)?;
         let expected = match &staff {
             Some(s) => Some(s.csrf.clone()),
@@ -386,7 +393,12 @@ async fn guard(
         body
     };
     parts.extensions.insert(SessionInfo(staff));
-    Ok(next.run(Request::from_parts(parts, body)).await)
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if posted {
+        // Whatever the change, the menu counts are gathered again.
+        app.menu_counts.clear();
+    }
+    Ok(response)
 }
 
 async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>, HttpError> {

@@ -105,6 +105,90 @@ struct DraftInfo {
     at: String,
     version: String,
     changes: Vec<String>,
+    /// Each changed setting of each section, the value in use beside the draft's.
+    table: Vec<ChangedSetting>,
+}
+
+/// One changed setting: "Section: field", and its lines now and in the draft.
+#[derive(Serialize)]
+struct ChangedSetting {
+    label: String,
+    live: Vec<String>,
+    draft: Vec<String>,
+    live_colour: Option<String>,
+    draft_colour: Option<String>,
+}
+
+/// The settings of one section, named, as lines a person reads.
+fn settings_of(
+    c: &crate::content::Category,
+    all: &[crate::content::Category],
+) -> Vec<(&'static str, String)> {
+    let name_of = |slug: &Option<String>| {
+        slug.as_ref().map_or_else(
+            || "(không có)".to_string(),
+            |s| {
+                all.iter()
+                    .find(|x| &x.slug == s)
+                    .map_or_else(|| s.clone(), |x| x.name.clone())
+            },
+        )
+    };
+    let yes = |b: bool| if b { "có" } else { "không" }.to_string();
+    vec![
+        ("Tên", c.name.clone()),
+        ("Mô tả", c.description.clone()),
+        ("Thứ tự", c.order.to_string()),
+        ("Thuộc mục", name_of(&c.parent)),
+        (
+            "Loại nội dung",
+            c.kinds
+                .iter()
+                .map(|k| k.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("Liên kết", c.href.clone().unwrap_or_default()),
+        ("Trên trình đơn", yes(c.in_menu)),
+        ("Trên trang chủ", yes(c.on_home)),
+        (
+            "Thời hạn đăng (ngày làm việc)",
+            c.deadline_days.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        (
+            "Thời gian lưu (năm)",
+            c.retention_years.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        ("Thôi dùng, chuyển sang", name_of(&c.retired_into)),
+    ]
+}
+
+fn change_table(
+    live: &[crate::content::Category],
+    draft: &[crate::content::Category],
+) -> Vec<ChangedSetting> {
+    let mut out = Vec::new();
+    for d in draft {
+        let after = settings_of(d, draft);
+        let before = live
+            .iter()
+            .find(|l| l.slug == d.slug)
+            .map(|l| settings_of(l, live));
+        for (i, (field, new)) in after.iter().enumerate() {
+            let old = before.as_ref().map(|b| b[i].1.clone());
+            if old.as_ref() == Some(new) || (old.is_none() && new.is_empty()) {
+                continue;
+            }
+            out.push(ChangedSetting {
+                label: format!("{}: {field}", d.name),
+                live: old.map_or_else(|| vec!["(chưa có)".to_string()], |o| vec![o]),
+                draft: vec![new.clone()],
+                live_colour: None,
+                draft_colour: None,
+            });
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -206,6 +290,7 @@ async fn sections_page(
             at: format::datetime(d.at),
             version: d.at.to_string(),
             changes: sections::changes(&live, &d.sections),
+            table: change_table(&live, &d.sections),
         }),
         may_change: super::Capability::SiteLook.admits(&staff.user.roles),
         may_approve: staff.user.roles.contains(&Role::BoardHead),

@@ -216,6 +216,7 @@ pub async fn comment(
     if let Some(seq) = stored {
         app.form_guard.count(ip);
         app.mail_wake.notify_one();
+        app.menu_counts.clear();
         tracing::info!(comment = seq, "a comment on a draft waits for moderation");
         show(
             &app,

@@ -193,6 +193,7 @@ pub async fn ask(
         .await?;
     app.form_guard.count(ip);
     app.mail_wake.notify_one();
+    app.menu_counts.clear();
     tracing::info!(ticket = %question.ticket(), "a citizen asked a question");
     let site = app.store.read(site::load).await?;
     let view = AskedView {

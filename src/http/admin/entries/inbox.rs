@@ -80,6 +80,7 @@ pub async fn inbox(
     let backup = backup_line(&app, &staff).await?;
     let waiting = super::super::waiting_now(&app, &staff).await?;
     let counts = waiting.counts();
+    app.menu_counts.put(staff.user.id.0, counts.clone());
     let others = waiting
         .others
         .iter()
