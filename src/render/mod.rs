@@ -30,6 +30,17 @@ pub struct Renderer {
     env: Environment<'static>,
 }
 
+/// `{{ html|scroll_tables|safe }}`: each table of sanitised HTML (an article's body)
+/// in a box of its own that scrolls sideways on a phone and can be reached by the
+/// keyboard, instead of widening the page.
+fn scroll_tables(html: String) -> String {
+    html.replace(
+        "<table",
+        "<div class=\"table-scroll\" tabindex=\"0\" role=\"group\" aria-label=\"Bảng, có thể cuộn ngang\"><table",
+    )
+    .replace("</table>", "</table></div>")
+}
+
 /// `{{ csrf_field() }}`: the hidden CSRF input every admin form carries, from
 /// `layout.csrf` (signed-in pages) or `csrf` (the login pages, before a session).
 fn csrf_field(state: &minijinja::State) -> Result<minijinja::Value, minijinja::Error> {
@@ -84,6 +95,7 @@ impl Renderer {
             },
         );
         env.add_function("csrf_field", csrf_field);
+        env.add_filter("scroll_tables", scroll_tables);
         Ok(Renderer { env })
     }
 

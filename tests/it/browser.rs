@@ -945,3 +945,120 @@ async fn changed_admin_pages_fit_a_phone() {
     assert!(too_wide.is_empty(), "wider than a phone: {too_wide:?}");
     assert!(violations.is_empty(), "{violations:#?}");
 }
+
+/// The public site on a phone: at 390×844 the page's heading is on the first screen;
+/// the menu and display settings fold behind "Trình đơn" (a button with
+/// `aria-expanded`; without script, a link that opens them); no page scrolls sideways
+/// at 320 px, wide tables scrolling in their own box; buttons, selects and fields are
+/// at least 44 px to touch.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_public_site_fits_a_phone_with_the_heading_on_the_first_screen() {
+    let Some(axe_js) = axe_source() else { return };
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let client = open_browser(&driver).await;
+    let pages = [
+        "/",
+        "/van-ban",
+        "/thu-tuc",
+        "/can-bo",
+        "/du-an",
+        "/nhiem-vu",
+        "/ke-hoach",
+        "/lich-cong-tac",
+        "/trang/co-cau-to-chuc",
+        "/hoi-dap/gui-cau-hoi",
+        "/tim-kiem?q=khoa+h%E1%BB%8Dc",
+    ];
+    let mut problems = Vec::new();
+    let mut violations = Vec::new();
+    client.set_window_size(390, 844).await.unwrap();
+    for page in pages {
+        visit(&client, &server.url(page)).await;
+        let top = client
+            .execute(
+                "const h = document.querySelector('main h1'); return h ? Math.round(h.getBoundingClientRect().bottom + window.scrollY) : -1;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        if !(0..=844).contains(&top) {
+            problems.push(format!(
+                "{page}: the heading ends at {top} px, below the first screen"
+            ));
+        }
+        let small = client
+            .execute(
+                "return [...document.querySelectorAll('main button, main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), header button')]
+                   .filter(e => e.offsetParent !== null && !e.closest('[aria-hidden=true]'))
+                   .filter(e => { const r = e.getBoundingClientRect(); return r.height < 44 || r.width < 44; })
+                   .map(e => (e.name || e.id || e.textContent.trim()) + ' ' + Math.round(e.getBoundingClientRect().width) + '×' + Math.round(e.getBoundingClientRect().height));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        for s in small.as_array().unwrap() {
+            problems.push(format!(
+                "{page}: too small to touch: {}",
+                s.as_str().unwrap_or("")
+            ));
+        }
+        violations.extend(axe(&client, &axe_js).await);
+    }
+    // The menu: folded, opened by the button, which says so.
+    visit(&client, &server.url("/van-ban")).await;
+    let shown = |client: &Client| {
+        let client = client.clone();
+        async move {
+            client
+                .execute(
+                    "return getComputedStyle(document.getElementById('trinh-don')).display !== 'none';",
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_bool()
+                .unwrap()
+        }
+    };
+    assert!(!shown(&client).await, "the menu is folded on a phone");
+    let button = client
+        .find(Locator::Css("button.menu-button"))
+        .await
+        .unwrap();
+    assert_eq!(
+        button.attr("aria-expanded").await.unwrap().as_deref(),
+        Some("false")
+    );
+    button.click().await.unwrap();
+    assert!(shown(&client).await, "the button opens the menu");
+    assert_eq!(
+        button.attr("aria-expanded").await.unwrap().as_deref(),
+        Some("true")
+    );
+    violations.extend(axe(&client, &axe_js).await);
+    // Without script the link's target opens it.
+    visit(&client, &server.url("/van-ban#trinh-don")).await;
+    assert!(shown(&client).await, "the link's target opens the menu");
+    // Nothing scrolls sideways at 320 px.
+    client.set_window_size(320, 700).await.unwrap();
+    for page in pages {
+        visit(&client, &server.url(page)).await;
+        let width = client
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap();
+        if width > 320 {
+            problems.push(format!("{page}: {width} px wide at 320 px"));
+        }
+    }
+    client.close().await.unwrap();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(violations.is_empty(), "{violations:#?}");
+}

@@ -1,6 +1,23 @@
 // Progressive enhancements only: every page works without this file.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+  // The phone menu: a button that says whether the menu is open, instead of a link.
+  var link = document.querySelector(".menu-button");
+  var panel = document.getElementById("trinh-don");
+  if (link && panel) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "menu-button";
+    button.textContent = link.textContent;
+    button.setAttribute("aria-controls", "trinh-don");
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", function () {
+      var open = panel.classList.toggle("open");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    link.parentNode.replaceChild(button, link);
+  }
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
