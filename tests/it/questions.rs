@@ -413,3 +413,39 @@ async fn the_question_form_refuses_spam_and_keeps_to_the_rate_limit() {
         .unwrap();
     assert_eq!(stored.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_error_of_the_form_is_reported_in_one_pass_next_to_its_field() {
+    let server = TestServer::start_with(|c| c.forms.min_fill = std::time::Duration::ZERO).await;
+    let (_, html) = server.page("/hoi-dap/gui-cau-hoi").await;
+    let (token, answer) = solve(&html);
+    let wrong: u32 = answer.parse::<u32>().unwrap_or(0) + 1;
+    let wrong = wrong.to_string();
+    let (status, page) = send(
+        &server,
+        "/hoi-dap/gui-cau-hoi",
+        &[
+            ("name", ""),
+            ("email", "cuong@example.vn"),
+            ("topic", "Sở hữu trí tuệ"),
+            ("text", "Câu hỏi của tôi về nhãn hiệu."),
+            ("website", ""),
+            ("challenge", &token),
+            ("answer", &wrong),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    // The wrong answer, the missing name and the missing consent, all at once.
+    assert!(
+        page.contains("id=\"answer-loi\""),
+        "the anti-spam answer's error"
+    );
+    assert!(page.contains("id=\"name-loi\""), "the name's error");
+    assert!(page.contains("id=\"consent-loi\""), "the consent's error");
+    assert!(page.contains("aria-invalid=\"true\" aria-describedby=\"name-loi\""));
+    assert!(page.contains("aria-invalid=\"true\" aria-describedby=\"answer-loi\""));
+    // What the person typed is kept.
+    assert!(page.contains("value=\"cuong@example.vn\""));
+    assert!(page.contains("Câu hỏi của tôi về nhãn hiệu."));
+}

@@ -14,6 +14,9 @@ use crate::http::server::Peer;
 pub struct Refused {
     pub message: &'static str,
     pub outcome: Outcome,
+    /// The anti-spam answer is wrong or its question expired: an error of the "answer"
+    /// field, reported with the form's other errors in one pass.
+    pub on_answer: bool,
 }
 
 /// The sender's address (unspecified if the connection did not say).
@@ -38,6 +41,7 @@ pub fn admit(
             // No address in the log: the processing notice promises none is kept.
             tracing::info!(form, "refused a citizen's form: {refusal}");
             Refused {
+                on_answer: matches!(refusal, Refusal::WrongAnswer | Refusal::BadChallenge),
                 message: refusal.vietnamese(),
                 outcome: match refusal {
                     Refusal::RateLimited => Outcome::Throttled,

@@ -146,6 +146,8 @@ pub async fn comment(
 ) -> Result<Response, HttpError> {
     check_origin(&headers, &uri)?;
     let ip = super::antispam::sender(peer);
+    // A wrong anti-spam answer is one error among the others, reported in one pass.
+    let mut answer_error = None;
     if let Err(refused) = super::antispam::admit(
         &app,
         uri.path(),
@@ -154,16 +156,22 @@ pub async fn comment(
         &fields.challenge,
         &fields.answer,
     ) {
-        return show(
-            &app,
-            slug,
-            fields,
-            Vec::new(),
-            Some(refused.message),
-            None,
-            refused.outcome,
-        )
-        .await;
+        if !refused.on_answer {
+            return show(
+                &app,
+                slug,
+                fields,
+                Vec::new(),
+                Some(refused.message),
+                None,
+                refused.outcome,
+            )
+            .await;
+        }
+        answer_error = Some(FieldError {
+            field: "answer",
+            message: refused.message,
+        });
     }
     let sent = Sent {
         kind: MessageKind::Feedback,
@@ -174,7 +182,7 @@ pub async fn comment(
         text: fields.text.clone(),
         page: String::new(),
     };
-    let mut errors = Vec::new();
+    let mut errors: Vec<FieldError> = answer_error.into_iter().collect();
     let checked = match citizen::check(sent) {
         Ok(checked) => Some(checked),
         Err(invalid) => {

@@ -177,6 +177,8 @@ pub async fn submit(
     check_origin(&headers, &uri)?;
     let kind = kind_of(uri.path());
     let ip = super::antispam::sender(peer);
+    // A wrong anti-spam answer is one error among the others, reported in one pass.
+    let mut answer_error = None;
     if let Err(refused) = super::antispam::admit(
         &app,
         uri.path(),
@@ -185,15 +187,21 @@ pub async fn submit(
         &fields.challenge,
         &fields.answer,
     ) {
-        return show(
-            &app,
-            kind,
-            fields,
-            Vec::new(),
-            Some(refused.message),
-            refused.outcome,
-        )
-        .await;
+        if !refused.on_answer {
+            return show(
+                &app,
+                kind,
+                fields,
+                Vec::new(),
+                Some(refused.message),
+                refused.outcome,
+            )
+            .await;
+        }
+        answer_error = Some(FieldError {
+            field: "answer",
+            message: refused.message,
+        });
     }
     let sent = Sent {
         kind,
@@ -214,6 +222,7 @@ pub async fn submit(
             })
             .collect(),
     };
+    errors.extend(answer_error);
     if fields.consent.is_none() {
         errors.push(FieldError {
             field: "consent",

@@ -121,6 +121,8 @@ pub async fn ask(
 ) -> Result<Response, HttpError> {
     check_origin(&headers, &uri)?;
     let ip = super::antispam::sender(peer);
+    // A wrong anti-spam answer is one error among the others, reported in one pass.
+    let mut errors: Vec<FieldError> = Vec::new();
     if let Err(refused) = super::antispam::admit(
         &app,
         ASK,
@@ -129,14 +131,20 @@ pub async fn ask(
         &fields.challenge,
         &fields.answer,
     ) {
-        return show_form(
-            &app,
-            fields,
-            Vec::new(),
-            Some(refused.message),
-            refused.outcome,
-        )
-        .await;
+        if !refused.on_answer {
+            return show_form(
+                &app,
+                fields,
+                Vec::new(),
+                Some(refused.message),
+                refused.outcome,
+            )
+            .await;
+        }
+        errors.push(FieldError {
+            field: "answer",
+            message: refused.message,
+        });
     }
     // The same checks as the other forms; the topic stands in for a subject.
     let sent = Sent {
@@ -148,7 +156,6 @@ pub async fn ask(
         text: fields.text.clone(),
         page: String::new(),
     };
-    let mut errors: Vec<FieldError> = Vec::new();
     let checked = match citizen::check(sent) {
         Ok(checked) => Some(checked),
         Err(invalid) => {
