@@ -317,6 +317,7 @@ mod tests {
                         related: vec![card.clone()],
                         preview: true,
                         legal: Some(LegalView {
+                            heading: "Quyết định 242/QĐ-SKHCN".into(),
                             rows: vec![Row { label: "Số, ký hiệu", value: "242/QĐ-SKHCN".into() }],
                             status: "Bị thay thế",
                             warns: true,

@@ -351,6 +351,9 @@ pub struct EntryPage {
     pub keywords: Vec<String>,
     /// The page this page sits under.
     pub parent: Option<Link>,
+    /// The list of the entry's kind, for kinds without sections (documents,
+    /// procedures, registers).
+    pub kind_list: Option<Link>,
 }
 
 impl EntryPage {
@@ -382,6 +385,11 @@ impl EntryPage {
             attachments: f.attachments.iter().map(AttachmentView::new).collect(),
             keywords: f.keywords.clone(),
             parent: None,
+            // Registers have a list of their own: the breadcrumb passes through it.
+            kind_list: (!matches!(p.entry.kind, Kind::Article | Kind::Page)).then(|| Link {
+                url: p.entry.kind.list_url().to_string(),
+                label: p.entry.kind.label().to_string(),
+            }),
         }
     }
 }
@@ -453,6 +461,8 @@ pub struct RelationGroup {
 /// What a legal document's page adds to an entry page.
 #[derive(Debug, Clone, Serialize)]
 pub struct LegalView {
+    /// "Quyết định 41/2026/QĐ-UBND": the page's heading and the name of its full text.
+    pub heading: String,
     pub rows: Vec<Row>,
     pub status: &'static str,
     /// The text no longer applies in full: the page warns.

@@ -697,3 +697,29 @@ async fn every_kind_passes_through_the_workflow_to_its_public_page() {
     assert_eq!(back.status(), 422);
     assert!(back.text().await.unwrap().contains("chỉ đi tiếp"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_legal_document_reads_as_it_should() {
+    let server = TestServer::start().await;
+    let (_, list) = server.page("/van-ban").await;
+    // The type is not said twice ("Luật Luật Khoa học…").
+    for doubled in [
+        "Luật Luật",
+        "Quyết định Quyết định",
+        "Nghị định Nghị định",
+        "Thông tư Thông tư",
+    ] {
+        assert!(!list.contains(doubled), "{doubled}");
+    }
+    let path = crate::support::first_link(&list, "/van-ban/").unwrap();
+    let (_, page) = server.page(&path).await;
+    let h1 = &page[page.find("<h1>").unwrap()..page.find("</h1>").unwrap()];
+    // Its heading carries the type and number; the breadcrumb passes through the list.
+    assert!(h1.contains('/'), "the number is in the heading: {h1}");
+    assert!(h1.contains("class=\"h1-sub\""), "{h1}");
+    assert!(
+        page.contains("<a href=\"/van-ban\">Văn bản</a> ›"),
+        "the breadcrumb"
+    );
+    assert!(page.contains(">Toàn văn "), "the download says what it is");
+}

@@ -142,11 +142,12 @@ async fn an_article_shows_everything_the_law_asks_for() {
     let response = server.get(&attachment).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/pdf");
+    // A PDF opens in the browser, under its own name if saved.
     assert!(
         response.headers()["content-disposition"]
             .to_str()
             .unwrap()
-            .starts_with("attachment;")
+            .starts_with("inline;")
     );
     assert!(
         response.headers()["cache-control"]

@@ -133,6 +133,11 @@ pub fn legal_view(entry: &Published, all: &[Published], today: Date) -> Option<L
         }
     }
     Some(LegalView {
+        heading: if doc.number.is_empty() {
+            doc.doc_type.clone()
+        } else {
+            format!("{} {}", doc.doc_type, doc.number)
+        },
         rows,
         status: status.label(),
         warns: status.warns(),

@@ -93,9 +93,10 @@ fn describe(headers: &mut HeaderMap, meta: &crate::store::BlobMeta) {
     );
 }
 
-/// Images show in the page; everything else downloads under its original name.
+/// Images and PDFs open in the browser (a decision is read, then perhaps saved);
+/// everything else downloads under its original name.
 fn disposition(content_type: &str, name: &str) -> HeaderValue {
-    let kind = if content_type.starts_with("image/") {
+    let kind = if content_type.starts_with("image/") || content_type == "application/pdf" {
         "inline"
     } else {
         "attachment"
@@ -140,8 +141,17 @@ mod tests {
         let h = disposition("application/pdf", "Kế hoạch.pdf");
         let text = h.to_str().unwrap();
         assert!(
-            text.starts_with("attachment; filename=\"ke-hoach.pdf\""),
-            "{text}"
+            text.starts_with("inline; filename=\"ke-hoach.pdf\""),
+            "a PDF opens in the browser: {text}"
+        );
+        let h = disposition(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "Kế hoạch.docx",
+        );
+        assert!(
+            h.to_str()
+                .unwrap()
+                .starts_with("attachment; filename=\"ke-hoach.docx\"")
         );
         assert!(
             text.contains("filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch.pdf"),
