@@ -848,6 +848,10 @@ fn check_config(global: &Global) -> ExitCode {
                 eprintln!("error: {message}");
                 return ExitCode::from(2);
             }
+            if let Some(message) = crate::ops::doctor::missing_base_url(&config) {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
             println!("configuration is valid");
             println!("data: {}", config.data.display());
             println!("https: {}", config.https);

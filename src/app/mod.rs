@@ -100,6 +100,8 @@ pub struct App {
     pub visits: crate::stats::Stats,
     /// Wakes the mail sender when a message is written to the outbox.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// See `origin()`.
+    origin: String,
     /// The admin menu's counts per person, briefly kept: gathering every kind of waiting
     /// work reads several tables, and a person opens many pages a minute.
     pub menu_counts: crate::inbox::CountsCache,
@@ -124,10 +126,11 @@ pub enum CheckError {
 }
 
 impl App {
-    /// The configured public origin (`https://host`), or "" when none is set, so
-    /// canonical links stay relative rather than guess from a request's Host.
+    /// The public origin (`https://host`): `base_url`, or (the demo, a first start)
+    /// the first configured host on the HTTPS port. Canonical links, feeds and the
+    /// sitemap are absolute; they never guess from a request's Host.
     pub fn origin(&self) -> &str {
-        self.config.base_url.as_deref().unwrap_or("")
+        &self.origin
     }
 
     /// Opens the data folder (creating and seeding it when new) and builds the app.
@@ -175,6 +178,7 @@ impl App {
             config.forms.per_address_per_hour,
             config.forms.min_fill,
         )?;
+        let config_origin = config.new_origin();
         Ok(App {
             config,
             store,
@@ -199,6 +203,7 @@ impl App {
             form_guard,
             visits,
             mail_wake: Arc::default(),
+            origin: config_origin,
             menu_counts: crate::inbox::CountsCache::default(),
         })
     }

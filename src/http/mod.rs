@@ -99,6 +99,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/tep/{hash}/{name}", get(public::file))
         .route("/static/{*path}", get(assets::serve))
         .route("/.well-known/security.txt", get(public::security_txt))
+        .route("/favicon.ico", get(public::favicon))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))

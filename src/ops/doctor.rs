@@ -45,7 +45,10 @@ fn fail(what: impl Into<String>) -> Check {
 
 /// Runs every check; `facts` come from the store (through the server when it runs).
 pub fn run(config: &Config, facts: Option<&Facts>, now: Timestamp) -> Vec<Check> {
-    let mut checks = vec![ok("configuration is valid")];
+    let mut checks = vec![match missing_base_url(config) {
+        None => ok("configuration is valid"),
+        Some(message) => fail(message),
+    }];
     checks.extend(permissions(&config.data));
     checks.push(disk(&config.data));
     checks.extend(clock(facts, now));
@@ -68,6 +71,14 @@ pub fn run(config: &Config, facts: Option<&Facts>, now: Timestamp) -> Vec<Check>
         None => checks.push(fail("cannot read the store (see the error above)")),
     }
     checks
+}
+
+/// Outside the demo the site must know its public address: canonical links, feeds, the
+/// sitemap and mail links are built from it, never from a request's Host.
+pub fn missing_base_url(config: &Config) -> Option<String> {
+    (!config.demo && config.base_url.is_none()).then(|| {
+        "base_url is not set: give the site's public address (base_url = \"https://your-domain.gov.vn\"); canonical links, feeds, the sitemap and mail links use it".to_string()
+    })
 }
 
 /// The mail relay answers, secures the connection as configured and accepts the login.

@@ -257,3 +257,30 @@ async fn a_second_server_on_the_same_folder_names_the_lock() {
     );
     assert!(!stderr.contains("backup before migrating"), "{stderr}");
 }
+
+/// Outside the demo the site must know its public address: `check-config` and
+/// `doctor` fail without `base_url`, and pass with it.
+#[test]
+fn a_real_site_without_base_url_fails_check_config_and_doctor() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("trangtin.toml");
+    let data = dir.path().join("data");
+    std::fs::write(
+        &config,
+        "demo = false\n[listen]\nhttps = \"127.0.0.1:0\"\nhttp = \"off\"\n",
+    )
+    .unwrap();
+    let config_path = config.to_str().unwrap();
+    let checked = crate::support::trangtin(&data, &["--config", config_path, "check-config"], "");
+    assert_eq!(checked.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&checked.stderr).contains("base_url is not set"));
+    let doctor = crate::support::trangtin(&data, &["--config", config_path, "doctor"], "");
+    assert!(String::from_utf8_lossy(&doctor.stdout).contains("[FAIL] base_url is not set"));
+    std::fs::write(
+        &config,
+        "demo = false\nbase_url = \"https://skhcn.gialai.gov.vn\"\n[listen]\nhttps = \"127.0.0.1:0\"\nhttp = \"off\"\n",
+    )
+    .unwrap();
+    let checked = crate::support::trangtin(&data, &["--config", config_path, "check-config"], "");
+    assert_eq!(checked.status.code(), Some(0), "{checked:?}");
+}

@@ -214,3 +214,16 @@ async fn pages_carry_canonical_and_open_graph_tags() {
         .unwrap();
     assert!(page.contains(&format!("<h1>{title}</h1>")) || page.contains(title));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn favicon_ico_leads_to_the_sites_icon() {
+    let server = TestServer::start().await;
+    let response = server.get("/favicon.ico").await;
+    assert_eq!(response.status(), 301);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("/static/img/emblem") || location.starts_with("/tep/"),
+        "{location}"
+    );
+    assert_eq!(server.get(&location).await.status(), 200);
+}

@@ -136,7 +136,12 @@ async fn an_article_shows_everything_the_law_asks_for() {
             "{dc} is empty"
         );
     }
-    assert!(html.contains(&format!(r#"<meta name="DC.identifier" content="{path}">"#)));
+    // Absolute, from the configured origin (never from the request's Host).
+    let origin = server.app.origin().to_string();
+    assert!(origin.starts_with("https://"), "{origin}");
+    assert!(html.contains(&format!(
+        r#"<meta name="DC.identifier" content="{origin}{path}">"#
+    )));
 
     let attachment = first_link(&html[html.find("Tệp đính kèm").unwrap()..], "/tep/").unwrap();
     let response = server.get(&attachment).await;

@@ -41,7 +41,7 @@ pub use pages::{
 pub use procedures::{procedure, procedures};
 pub use schedule::{week, week_entry};
 pub use search::search;
-pub use well_known::security_txt;
+pub use well_known::{favicon, security_txt};
 
 /// Items per list page.
 pub const PER_PAGE: usize = 12;

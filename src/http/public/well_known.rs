@@ -74,3 +74,22 @@ pub async fn security_txt(State(app): State<Arc<App>>) -> Result<Response, HttpE
     )
         .into_response())
 }
+
+/// `GET /favicon.ico`: browsers and crawlers ask for it without reading the page's
+/// icon link; they are sent to the site's logo, or to the emblem when it has none.
+pub async fn favicon(State(app): State<Arc<App>>) -> Result<Response, HttpError> {
+    let logo = app.store.read(crate::site::load).await?.logo;
+    let target = match logo {
+        Some(hash) => format!("/tep/{hash}/logo.png"),
+        None => app
+            .assets
+            .url("img/emblem.svg")
+            .unwrap_or_else(|| "/static/img/emblem.svg".to_string()),
+    };
+    axum::response::Response::builder()
+        .status(axum::http::StatusCode::MOVED_PERMANENTLY)
+        .header(axum::http::header::LOCATION, target)
+        .header(axum::http::header::CACHE_CONTROL, "public, max-age=86400")
+        .body(axum::body::Body::empty())
+        .map_err(|e| HttpError::Internal(e.to_string()))
+}
