@@ -94,10 +94,12 @@ impl Layout {
     pub fn with_entry_dublin_core(mut self, p: &Published, category: Option<&Category>) -> Layout {
         let f = &p.revision.fields;
         let site = &self.site;
-        let creator = if f.author.trim().is_empty() {
-            site.agency_name.clone()
-        } else {
-            f.author.clone()
+        // A legal document's creator is the body that issued it (a Law is the National
+        // Assembly's, not the Department's); the site stays its publisher.
+        let creator = match &f.legal {
+            Some(doc) if !doc.issuer.trim().is_empty() => doc.issuer.clone(),
+            _ if f.author.trim().is_empty() => site.agency_name.clone(),
+            _ => f.author.clone(),
         };
         let date = p
             .entry

@@ -723,3 +723,24 @@ async fn a_legal_document_reads_as_it_should() {
     );
     assert!(page.contains(">Toàn văn "), "the download says what it is");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_legal_documents_creator_is_its_issuer() {
+    let server = TestServer::start().await;
+    let (_, list) = server.page("/van-ban").await;
+    let path = crate::support::first_link(&list, "/van-ban/").unwrap();
+    let (_, page) = server.page(&path).await;
+    let issuer_row = page
+        .split("Cơ quan ban hành</th>")
+        .nth(1)
+        .and_then(|r| r.split("<td>").nth(1))
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        page.contains(&format!(
+            "<meta name=\"DC.creator\" content=\"{issuer_row}\">"
+        )),
+        "DC.creator is the issuer {issuer_row}"
+    );
+}
