@@ -101,10 +101,12 @@ pub async fn check(settings: &Settings) -> Result<(), Failure> {
     }
 }
 
-/// `check` from code that is not async (the command line, `doctor`), on a thread and
-/// runtime of its own.
-pub fn check_blocking(settings: &Settings) -> Result<(), Failure> {
-    let settings = settings.clone();
+/// Runs `work` on a thread and runtime of its own, for code that is not async (the
+/// command line, `doctor`), whether or not it is itself inside a runtime.
+fn on_own_runtime<F>(work: impl FnOnce() -> F + Send + 'static) -> Result<(), Failure>
+where
+    F: std::future::Future<Output = Result<(), Failure>>,
+{
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -113,15 +115,21 @@ pub fn check_blocking(settings: &Settings) -> Result<(), Failure> {
                 log: format!("cannot start a runtime: {e}"),
                 vietnamese: "Không khởi động được tiến trình gửi thư.".to_string(),
             })?;
-        runtime.block_on(check(&settings))
+        runtime.block_on(work())
     })
     .join()
     .unwrap_or_else(|_| {
         Err(Failure {
-            log: "the mail check stopped unexpectedly".to_string(),
-            vietnamese: "Việc kiểm tra máy chủ thư dừng bất thường.".to_string(),
+            log: "the mail task stopped unexpectedly".to_string(),
+            vietnamese: "Việc gửi thư dừng bất thường.".to_string(),
         })
     })
+}
+
+/// `check`, from code that is not async.
+pub fn check_blocking(settings: &Settings) -> Result<(), Failure> {
+    let settings = settings.clone();
+    on_own_runtime(move || async move { check(&settings).await })
 }
 
 /// Sends a test message to `to` now, without the outbox (`trangtin mail test`).
@@ -157,25 +165,9 @@ pub fn send_test_blocking(settings: &Settings, to: &str, origin: &str) -> Result
         vietnamese: "Không viết được thư thử.".to_string(),
     })?;
     let settings = settings.clone();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Failure {
-                log: format!("cannot start a runtime: {e}"),
-                vietnamese: "Không khởi động được tiến trình gửi thư.".to_string(),
-            })?;
-        runtime.block_on(async {
-            let transport = transport(&settings)?;
-            send(&transport, &settings, message).await
-        })
-    })
-    .join()
-    .unwrap_or_else(|_| {
-        Err(Failure {
-            log: "the test message stopped unexpectedly".to_string(),
-            vietnamese: "Việc gửi thư thử dừng bất thường.".to_string(),
-        })
+    on_own_runtime(move || async move {
+        let transport = transport(&settings)?;
+        send(&transport, &settings, message).await
     })
 }
 

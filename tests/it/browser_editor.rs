@@ -8,7 +8,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use trangtin::content::{EntryId, editorial};
 
 use crate::browser::{axe, axe_source, chromium, login, open_browser, start_driver, visit};
 use crate::support::{TestServer, missing_tool};
@@ -84,20 +83,6 @@ async fn edit_page_id(client: &Client) -> u64 {
     let at = html.find("role=\"alert\"").unwrap_or(0);
     let shown: String = html[at..].chars().take(800).collect();
     panic!("not on an edit page: {shown}");
-}
-
-async fn working_body(server: &TestServer, id: u64) -> String {
-    server
-        .app
-        .store
-        .read(move |tx| {
-            let entry = editorial::entry(tx, EntryId(id))?;
-            editorial::revision(tx, entry.working)
-        })
-        .await
-        .unwrap()
-        .fields
-        .body_html
 }
 
 /// Pastes a freshly drawn PNG into the editor, as a screenshot tool would.
@@ -238,7 +223,7 @@ async fn the_editor_in_chromium_writes_pastes_links_imports_word_and_compares() 
     .await;
     click(&client, "#editor-form button.primary").await;
     let id = edit_page_id(&client).await;
-    let body = working_body(&server, id).await;
+    let body = crate::editor::saved_body(&server, id).await;
     assert!(
         body.contains("<p>Đoạn thứ nhất của bài.</p><p>Đoạn thứ hai của bài.</p>"),
         "two paragraphs: {body}"
@@ -384,9 +369,13 @@ async fn the_editor_in_chromium_writes_pastes_links_imports_word_and_compares() 
         shape["img"],
         "Sơ đồ các đợt kiểm tra",
         "{shape} {}",
-        working_body(&server, id).await
+        crate::editor::saved_body(&server, id).await
     );
-    assert!(working_body(&server, id).await.contains("<table>"));
+    assert!(
+        crate::editor::saved_body(&server, id)
+            .await
+            .contains("<table>")
+    );
     violations.extend(axe(&client, &axe_js).await);
 
     client.close().await.unwrap();

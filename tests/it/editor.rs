@@ -55,7 +55,7 @@ async fn upload_json(staff: &Staff, name: &str, bytes: Vec<u8>, alt: &str) -> re
         .unwrap()
 }
 
-async fn saved_body(server: &TestServer, id: u64) -> String {
+pub(crate) async fn saved_body(server: &TestServer, id: u64) -> String {
     server
         .app
         .store
