@@ -125,6 +125,63 @@ fn brotli(bytes: &[u8]) -> Bytes {
     Bytes::from(out)
 }
 
+/// The largest dynamic body compressed on the fly; a larger one (a big CSV export)
+/// goes out as it is rather than be held in memory twice.
+const ON_THE_FLY_MAX: u64 = 4 * 1024 * 1024;
+
+/// Compresses, on the fly, the text answers that were not made once and cached
+/// (`no-store` pages: search, the forms, the admin pages, JSON and CSV): gzip at a
+/// fast level, for clients that accept it. Cached pages and assets already carry their
+/// encoding and pass through untouched, as do files and small bodies.
+pub async fn on_the_fly(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::body::HttpBody as _;
+    use axum::http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY};
+    let wanted = Encoding::negotiate(request.headers());
+    let response = next.run(request).await;
+    if wanted == Encoding::Identity || response.headers().contains_key(CONTENT_ENCODING) {
+        return response;
+    }
+    let textual = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.starts_with("text/") || t.starts_with("application/json") || t.contains("+xml")
+        });
+    let size = response.body().size_hint().exact();
+    if !textual || !size.is_some_and(|n| (1024..=ON_THE_FLY_MAX).contains(&n)) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) =
+        axum::body::to_bytes(body, usize::try_from(ON_THE_FLY_MAX).unwrap_or(usize::MAX)).await
+    else {
+        // The body failed while being read: nothing sensible can be sent.
+        return axum::response::IntoResponse::into_response(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        );
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let _ = encoder.write_all(&bytes);
+    let compressed = encoder.finish().unwrap_or_default();
+    if compressed.is_empty() {
+        return axum::response::Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    parts.headers.remove(CONTENT_LENGTH);
+    parts.headers.insert(
+        CONTENT_ENCODING,
+        axum::http::HeaderValue::from_static("gzip"),
+    );
+    parts.headers.append(
+        VARY,
+        axum::http::HeaderValue::from_static("Accept-Encoding"),
+    );
+    axum::response::Response::from_parts(parts, axum::body::Body::from(compressed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

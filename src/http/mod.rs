@@ -107,6 +107,7 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(compress::on_the_fly))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             frame::frame,

@@ -227,3 +227,36 @@ async fn favicon_ico_leads_to_the_sites_icon() {
     );
     assert_eq!(server.get(&location).await.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_that_are_not_cached_are_compressed_too() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    for path in [
+        "/tim-kiem?q=khoa+h%E1%BB%8Dc",
+        "/hoi-dap/gui-cau-hoi",
+        "/quan-tri/dang-nhap",
+    ] {
+        let response = client
+            .get(server.url(path))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+        assert_eq!(response.headers()["content-encoding"], "gzip", "{path}");
+        let bytes = response.bytes().await.unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+            .unwrap();
+        assert!(text.contains("</html>"), "{path}");
+    }
+    // Without Accept-Encoding: as it is.
+    let plain = client
+        .get(server.url("/tim-kiem?q=a"))
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+}
