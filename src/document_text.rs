@@ -124,6 +124,20 @@ pub fn of(tx: &impl Tx, hash: &BlobHash) -> Result<Option<DocumentText>, store::
     DOCUMENT_TEXTS.get(tx, hash.as_str())
 }
 
+/// Why each of `files` cannot be searched, for those that cannot (by hash).
+pub fn warnings(
+    tx: &impl Tx,
+    files: &[BlobHash],
+) -> Result<std::collections::HashMap<String, &'static str>, store::Error> {
+    let mut out = std::collections::HashMap::new();
+    for hash in files {
+        if let Some(warning) = of(tx, hash)?.as_ref().and_then(DocumentText::warning) {
+            out.insert(hash.to_string(), warning);
+        }
+    }
+    Ok(out)
+}
+
 /// Reads the files stored before their words were kept (an upgrade, an import that
 /// stopped): every PDF and DOCX in the library without a text row. Returns how many
 /// were read.

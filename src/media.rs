@@ -445,6 +445,32 @@ fn library_hash(src: &str) -> Option<BlobHash> {
     BlobHash::try_from(hash.to_string()).ok()
 }
 
+/// The library files among `hashes`, in their order; unknown ones are skipped.
+pub fn files(tx: &impl Tx, hashes: &[BlobHash]) -> Result<Vec<BlobMeta>, store::Error> {
+    let mut found = Vec::new();
+    for hash in hashes {
+        found.extend(crate::store::BLOBS.get(tx, hash.as_str())?);
+    }
+    Ok(found)
+}
+
+/// Gives each image its alt text where the library has none yet (images that came
+/// without one, from a Word document).
+pub fn describe_if_undescribed(
+    tx: &WriteTransaction,
+    described: &[(BlobHash, String)],
+) -> Result<(), store::Error> {
+    for (hash, alt) in described {
+        if let Some(mut meta) = crate::store::BLOBS.get(tx, hash.as_str())?
+            && meta.alt.is_empty()
+        {
+            meta.alt.clone_from(alt);
+            crate::store::BLOBS.insert(tx, hash.as_str(), &meta)?;
+        }
+    }
+    Ok(())
+}
+
 /// The library, newest first; `images` picks images or documents.
 pub fn library(tx: &impl Tx, images: Option<bool>) -> Result<Vec<BlobMeta>, store::Error> {
     let mut all: Vec<BlobMeta> = crate::store::BLOBS

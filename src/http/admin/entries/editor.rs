@@ -174,12 +174,19 @@ pub(super) async fn editor_data(
         media: app.store.read(|tx| crate::media::library(tx, None)).await?,
         unsearchable: app
             .store
-            .read(|tx| -> Result<_, crate::store::Error> {
-                Ok(crate::document_text::DOCUMENT_TEXTS
-                    .entries(tx)?
-                    .into_iter()
-                    .filter_map(|(hash, text)| text.warning().map(|w| (hash, w)))
-                    .collect())
+            .read({
+                // Only the entry's own attachments: each stored text may be large.
+                let attached: Vec<crate::store::BlobHash> = entry
+                    .as_ref()
+                    .map(|(_, r, _)| {
+                        r.fields
+                            .attachments
+                            .iter()
+                            .map(|a| a.blob.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                move |tx| crate::document_text::warnings(tx, &attached)
             })
             .await?,
         legal_docs,

@@ -205,13 +205,7 @@ pub async fn describe_word_images(
         .collect();
     let library = app
         .store
-        .read(move |tx| -> Result<_, crate::store::Error> {
-            let mut found = Vec::new();
-            for hash in hashes {
-                found.extend(crate::store::BLOBS.get(tx, hash.as_str())?);
-            }
-            Ok(found)
-        })
+        .read(move |tx| crate::media::files(tx, &hashes))
         .await?;
     let mut missing = Vec::new();
     let mut described = Vec::new();
@@ -238,17 +232,7 @@ pub async fn describe_word_images(
     }
     // The library keeps the description too, for the next time the image is chosen.
     app.store
-        .write(move |tx| -> Result<(), crate::store::Error> {
-            for (hash, alt) in described {
-                if let Some(mut meta) = crate::store::BLOBS.get(tx, hash.as_str())?
-                    && meta.alt.is_empty()
-                {
-                    meta.alt = alt;
-                    crate::store::BLOBS.insert(tx, hash.as_str(), &meta)?;
-                }
-            }
-            Ok(())
-        })
+        .write(move |tx| crate::media::describe_if_undescribed(tx, &described))
         .await?;
     create_draft(&app, &staff, pending).await
 }
