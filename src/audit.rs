@@ -10,6 +10,49 @@ use sha2::{Digest, Sha256};
 
 use crate::store::{self, Tx};
 
+/// Where the request being served came from, so that every record written while
+/// serving it carries the address (S3), however deep the code that writes it. The
+/// address travels with the request's task, and into the blocking thread that runs its
+/// store transactions (`Store::write`).
+pub mod source {
+    use std::cell::RefCell;
+    use std::future::Future;
+
+    tokio::task_local! {
+        static REQUEST: String;
+    }
+
+    thread_local! {
+        static TRANSACTION: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `serve` as the request from `address`.
+    pub async fn serving<F: Future>(address: String, serve: F) -> F::Output {
+        REQUEST.scope(address, serve).await
+    }
+
+    /// The address of the request this task serves, if it serves one.
+    pub fn of_this_task() -> Option<String> {
+        REQUEST.try_with(Clone::clone).ok()
+    }
+
+    /// Runs `work` (a transaction on a blocking thread) on behalf of `address`.
+    pub fn acting_for<R>(address: Option<String>, work: impl FnOnce() -> R) -> R {
+        let earlier = TRANSACTION.with(|t| t.replace(address));
+        let result = work();
+        TRANSACTION.with(|t| *t.borrow_mut() = earlier);
+        result
+    }
+
+    /// The address a record written now should carry: the transaction's, else the
+    /// task's (a write made on the request's own thread).
+    pub fn current() -> Option<String> {
+        TRANSACTION
+            .with(|t| t.borrow().clone())
+            .or_else(of_this_task)
+    }
+}
+
 /// The hash the first record chains from.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -94,7 +137,11 @@ pub fn append(tx: &WriteTransaction, event: Event, now: Timestamp) -> Result<Rec
         seq: store::next_id(tx, "audit")?,
         at: now,
         actor: event.actor,
-        ip: event.ip,
+        ip: if event.ip.is_empty() {
+            source::current().unwrap_or_default()
+        } else {
+            event.ip
+        },
         action: event.action,
         target: event.target,
         detail: event.detail,

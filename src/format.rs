@@ -54,6 +54,20 @@ pub fn iso_datetime(ts: Timestamp) -> String {
         .to_string()
 }
 
+/// A CSV field, quoted as RFC 4180 says when it needs to be.
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// A number with `places` decimals and a Vietnamese decimal comma: "99,7".
+pub fn decimal(value: f64, places: usize) -> String {
+    format!("{value:.places$}").replace('.', ",")
+}
+
 /// "1,2 MB", "830 KB", "512 B" (Vietnamese decimal comma).
 pub fn file_size(bytes: u64) -> String {
     const KB: f64 = 1024.0;
@@ -70,6 +84,13 @@ pub fn file_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("242/QĐ-SKHCN"), "242/QĐ-SKHCN");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("nói \"không\""), "\"nói \"\"không\"\"\"");
+    }
 
     #[test]
     fn dates_are_in_vietnam_time() {

@@ -231,6 +231,22 @@ fn prepare_with(upload: Upload, require_alt: bool) -> Result<Prepared, Error> {
     }
 }
 
+/// A square PNG icon `side` pixels wide of the image in `bytes` (the site's logo),
+/// fitted and centred on white: what phones put on a home screen.
+pub fn square_icon(bytes: &[u8], side: u32) -> Result<Vec<u8>, Error> {
+    let image = decode(bytes)?;
+    let fitted = image.resize(side, side, FilterType::Lanczos3).to_rgba8();
+    let mut canvas = image::RgbaImage::from_pixel(side, side, image::Rgba([255, 255, 255, 255]));
+    let x = i64::from((side - fitted.width()) / 2);
+    let y = i64::from((side - fitted.height()) / 2);
+    image::imageops::overlay(&mut canvas, &fitted, x, y);
+    let mut out = Vec::new();
+    DynamicImage::ImageRgba8(canvas)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .map_err(|_| Error::Refused("Không tạo được biểu tượng từ ảnh."))?;
+    Ok(out)
+}
+
 fn decode(bytes: &[u8]) -> Result<DynamicImage, Error> {
     let unreadable = || Error::Refused("Không đọc được ảnh: tệp hỏng hoặc không đúng định dạng.");
     let mut reader = ImageReader::new(Cursor::new(bytes))

@@ -12,6 +12,8 @@ pub const SEARCH: &str = "/tim-kiem";
 pub const DISCLOSURE: &str = "/cong-khai";
 /// The accessibility statement: shortcuts and display preferences.
 pub const ACCESSIBILITY: &str = "/tro-nang";
+/// The public archive: items past their section's online period (O6).
+pub const ARCHIVE: &str = "/luu-tru";
 /// The query parameter that carries a page number.
 pub const PAGE_PARAM: &str = "trang";
 
@@ -27,6 +29,11 @@ pub fn is_local_path(path: &str) -> bool {
 
 pub fn category(slug: &str) -> String {
     format!("/chuyen-muc/{slug}")
+}
+
+/// A section's part of the archive.
+pub fn archive(slug: &str) -> String {
+    format!("{ARCHIVE}/{slug}")
 }
 
 /// `/tep/{hash}/{name}`: the name is for people and downloads; the hash finds the file.

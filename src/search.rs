@@ -32,7 +32,7 @@ use crate::content::{self, EntryId, Kind, Published};
 use crate::store::Store;
 
 /// Bump when the schema or the analysis changes: the index is then rebuilt.
-const FORMAT: &str = "trangtin-search-2";
+const FORMAT: &str = "trangtin-search-3";
 const EXACT: &str = "vi_exact";
 const FOLDED: &str = "vi_folded";
 /// Memory for the indexing arena (tantivy's minimum is 15 MB).
@@ -59,6 +59,11 @@ struct Fields {
     title_folded: Field,
     body_exact: Field,
     body_folded: Field,
+    /// Words found but not shown: keywords, codes and dates of a record, the text of
+    /// attached files. Kept apart from the body, so a snippet is prose, not a dump of
+    /// fields.
+    extra_exact: Field,
+    extra_folded: Field,
     date: Field,
 }
 
@@ -119,6 +124,8 @@ fn schema() -> (Schema, Fields) {
         title_folded: b.add_text_field("title_folded", text(FOLDED, false)),
         body_exact: b.add_text_field("body_exact", text(EXACT, false)),
         body_folded: b.add_text_field("body_folded", text(FOLDED, true)),
+        extra_exact: b.add_text_field("extra_exact", text(EXACT, false)),
+        extra_folded: b.add_text_field("extra_folded", text(FOLDED, false)),
         date: b.add_i64_field("date", STORED | FAST),
     };
     (b.build(), fields)
@@ -196,7 +203,23 @@ impl Search {
                 p.result
             )
         });
-        let records: Vec<&str> = f.record.values().map(String::as_str).collect();
+        // A record's long texts (objectives, a biography) read as prose; its codes,
+        // dates and choices are found but not quoted.
+        let long_text = |key: &str| {
+            content::record::spec(p.entry.kind).is_some_and(|spec| {
+                spec.fields
+                    .iter()
+                    .any(|x| x.key == key && x.ty == content::record::FieldType::LongText)
+            })
+        };
+        let (mut record_prose, mut record_codes) = (Vec::new(), Vec::new());
+        for (key, value) in &f.record {
+            if long_text(key) {
+                record_prose.push(value.as_str());
+            } else {
+                record_codes.push(value.as_str());
+            }
+        }
         let schedule: Vec<String> = f.schedule.as_ref().map_or(Vec::new(), |w| {
             w.items
                 .iter()
@@ -204,13 +227,17 @@ impl Search {
                 .collect()
         });
         let body = normalize(&format!(
-            "{} {} {} {} {} {} {}",
-            f.keywords.join(" "),
+            "{} {} {} {} {}",
             f.summary,
             plain_text(&f.body_html),
             extra,
-            records.join(" "),
+            record_prose.join(" "),
             schedule.join(" "),
+        ));
+        let hidden = normalize(&format!(
+            "{} {} {}",
+            f.keywords.join(" "),
+            record_codes.join(" "),
             attached
         ));
         let date = p.entry.published_at.map_or(0, jiff::Timestamp::as_second);
@@ -221,6 +248,8 @@ impl Search {
             self.fields.title_folded => title,
             self.fields.body_exact => body.clone(),
             self.fields.body_folded => body,
+            self.fields.extra_exact => hidden.clone(),
+            self.fields.extra_folded => hidden,
             self.fields.date => date,
         )
     }
@@ -333,6 +362,8 @@ impl Search {
                     term(f.body_folded, fw, 1.0),
                     term(f.title_exact, ew, 6.0),
                     term(f.body_exact, ew, 3.0),
+                    term(f.extra_folded, fw, 1.0),
+                    term(f.extra_exact, ew, 2.0),
                 ]));
                 (Occur::Must, any)
             })

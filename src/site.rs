@@ -29,6 +29,14 @@ pub struct SiteSettings {
     /// Người chịu trách nhiệm (F6).
     pub responsible_person: String,
     pub address: String,
+    /// The managing body, the person responsible and the address in English, for the
+    /// English pages (C18); empty: the Vietnamese, marked as such.
+    #[serde(default)]
+    pub managing_body_en: String,
+    #[serde(default)]
+    pub responsible_person_en: String,
+    #[serde(default)]
+    pub address_en: String,
     pub phone: String,
     #[serde(default)]
     pub fax: String,

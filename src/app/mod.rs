@@ -105,6 +105,8 @@ pub struct App {
     /// The admin menu's counts per person, briefly kept: gathering every kind of waiting
     /// work reads several tables, and a person opens many pages a minute.
     pub menu_counts: crate::inbox::CountsCache,
+    /// The request log (`data/logs/`), written off the request path.
+    pub access_log: crate::http::access_log::AccessLog,
 }
 
 /// Why `App::back_up_now` did not make an archive.
@@ -179,6 +181,7 @@ impl App {
             config.forms.min_fill,
         )?;
         let config_origin = config.new_origin();
+        let config_logs = config.data.join(crate::http::access_log::FOLDER);
         Ok(App {
             config,
             store,
@@ -205,6 +208,7 @@ impl App {
             mail_wake: Arc::default(),
             origin: config_origin,
             menu_counts: crate::inbox::CountsCache::default(),
+            access_log: crate::http::access_log::AccessLog::start(config_logs),
         })
     }
 }

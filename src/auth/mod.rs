@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod bootstrap;
 pub mod login;
 pub mod password;
+pub mod reset;
 pub mod sealing;
 pub mod second_factor;
 pub mod session;

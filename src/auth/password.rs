@@ -10,8 +10,9 @@ use argon2::{Algorithm, Argon2, Params, Version};
 pub const MIN_LEN: usize = 12;
 /// …and from someone without one.
 pub const MIN_LEN_WITHOUT_2FA: usize = 14;
-/// How many earlier passwords a new one must differ from, besides the current one.
-pub const REMEMBERED: usize = 4;
+/// How many earlier passwords a new one must differ from, besides the current one:
+/// with it, the last ten (Decree 85/2016 level 3, S2).
+pub const REMEMBERED: usize = 9;
 
 const M_COST_KIB: u32 = 19 * 1024;
 const T_COST: u32 = 2;

@@ -5,6 +5,7 @@
 
 pub mod comments;
 pub mod questions;
+pub mod retention;
 pub mod spam;
 
 use jiff::Timestamp;

@@ -33,6 +33,8 @@ pub(super) struct FileConfig {
     #[serde(default)]
     pub(super) audit: FileAudit,
     #[serde(default)]
+    pub(super) logs: FileLogs,
+    #[serde(default)]
     pub(super) sessions: FileSessions,
     #[serde(default)]
     pub(super) accounts: FileAccounts,
@@ -81,7 +83,16 @@ pub(super) struct FileQuestions {
 pub(super) struct FileForms {
     pub(super) per_address_per_hour: Option<usize>,
     pub(super) min_fill_secs: Option<u64>,
+    pub(super) keep_personal_data_months: Option<u32>,
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileLogs {
+    pub(super) retention_days: Option<i64>,
+}
+
+pub const DEFAULT_REQUEST_LOG_DAYS: i64 = 90;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -118,8 +129,9 @@ pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 366;
 #[serde(deny_unknown_fields)]
 pub(super) struct FileAccounts {
     pub(super) inactive_days: Option<i64>,
-    #[serde(default)]
-    pub(super) second_factor_roles: Vec<String>,
+    /// Unset: every staff role (Decree 85/2016 level 3, S2); set: only these besides
+    /// the roles that always need it.
+    pub(super) second_factor_roles: Option<Vec<String>>,
 }
 
 pub const DEFAULT_INACTIVE_DAYS: i64 = 45;

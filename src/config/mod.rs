@@ -49,6 +49,9 @@ pub struct Config {
     pub security_txt: SecurityTxt,
     /// How long audit records are kept (S3 of the regulation: 12 months).
     pub audit_retention_days: i64,
+    /// How long the daily request logs (with source addresses) are kept: at least 90
+    /// days (Decree 330).
+    pub request_log_days: i64,
     /// Idle and absolute session timeouts.
     pub sessions: crate::auth::session::Lifetimes,
     /// Accounts with no activity for this many days are disabled.
@@ -91,6 +94,9 @@ pub fn default_question_topics() -> Vec<String> {
 pub struct Forms {
     pub per_address_per_hour: usize,
     pub min_fill: Duration,
+    /// Months after a question, comment or message is closed before the site erases
+    /// the sender's personal data by itself (the privacy notice states it).
+    pub keep_personal_data_months: u32,
 }
 
 impl Default for Forms {
@@ -98,6 +104,7 @@ impl Default for Forms {
         Forms {
             per_address_per_hour: 5,
             min_fill: Duration::from_secs(3),
+            keep_personal_data_months: 24,
         }
     }
 }
@@ -239,9 +246,10 @@ impl Config {
                 ..SecurityTxt::default()
             },
             audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
+            request_log_days: file::DEFAULT_REQUEST_LOG_DAYS,
             sessions: Default::default(),
             inactive_days: DEFAULT_INACTIVE_DAYS,
-            second_factor_roles: Vec::new(),
+            second_factor_roles: crate::workflow::Role::ALL.to_vec(),
             backup: Default::default(),
             mail: None,
             integrity: Default::default(),
@@ -483,6 +491,12 @@ mod tests {
             ok.second_factor_roles,
             vec![crate::workflow::Role::Compiler]
         );
+        // Unset, every staff role must enrol (S2); an empty list leaves only the roles
+        // that always must.
+        let all = parse("").unwrap();
+        assert_eq!(all.second_factor_roles, crate::workflow::Role::ALL.to_vec());
+        let none = parse("[accounts]\nsecond_factor_roles = []").unwrap();
+        assert!(none.second_factor_roles.is_empty());
     }
 
     #[test]

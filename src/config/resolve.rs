@@ -159,10 +159,20 @@ pub(super) fn resolve(
         .audit
         .retention_days
         .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS);
-    if !(30..=3660).contains(&audit_retention_days) {
+    if !(90..=3660).contains(&audit_retention_days) {
         return Err(invalid(
             "audit.retention_days",
-            "must be between 30 and 3660 days",
+            "must be between 90 and 3660 days",
+        ));
+    }
+    let request_log_days = file
+        .logs
+        .retention_days
+        .unwrap_or(super::file::DEFAULT_REQUEST_LOG_DAYS);
+    if !(90..=3660).contains(&request_log_days) {
+        return Err(invalid(
+            "logs.retention_days",
+            "must be between 90 and 3660 days",
         ));
     }
     let defaults = crate::auth::session::Lifetimes::default();
@@ -201,7 +211,13 @@ pub(super) fn resolve(
         ));
     }
     let mut second_factor_roles = Vec::new();
-    for name in &file.accounts.second_factor_roles {
+    let named = file.accounts.second_factor_roles.unwrap_or_else(|| {
+        crate::workflow::Role::ALL
+            .iter()
+            .map(|r| r.as_str().to_string())
+            .collect()
+    });
+    for name in &named {
         match crate::workflow::Role::parse(name) {
             Some(role) => second_factor_roles.push(role),
             None => {
@@ -236,6 +252,16 @@ pub(super) fn resolve(
             .forms
             .min_fill_secs
             .map_or(Forms::default().min_fill, Duration::from_secs),
+        keep_personal_data_months: match file.forms.keep_personal_data_months {
+            None => Forms::default().keep_personal_data_months,
+            Some(n @ 1..=120) => n,
+            Some(_) => {
+                return Err(invalid(
+                    "forms.keep_personal_data_months",
+                    "must be between 1 and 120 months",
+                ));
+            }
+        },
     };
     let question_topics = match file.questions.topics {
         None => default_question_topics(),
@@ -269,6 +295,7 @@ pub(super) fn resolve(
         admin_allow,
         security_txt,
         audit_retention_days,
+        request_log_days,
         data,
         demo: file.demo.unwrap_or(true),
         https,

@@ -128,6 +128,28 @@ pub fn late(
     agency: &[&str],
     today: Date,
 ) -> Result<Vec<Timeliness>, store::Error> {
+    let year_ago = today
+        .checked_sub(jiff::Span::new().days(366))
+        .unwrap_or(today);
+    let mut out: Vec<Timeliness> = measured(tx, rules, calendar, agency, year_ago, today, today)?
+        .into_iter()
+        .filter(|t| t.late_by > 0)
+        .collect();
+    out.sort_by_key(|t| std::cmp::Reverse(t.late_by));
+    Ok(out)
+}
+
+/// Every item with a deadline whose source document dates from `from` to `to`
+/// (inclusive), on time or not (the annual report counts both).
+pub fn measured(
+    tx: &impl Tx,
+    rules: &Rules,
+    calendar: &Calendar,
+    agency: &[&str],
+    from: Date,
+    to: Date,
+    today: Date,
+) -> Result<Vec<Timeliness>, store::Error> {
     let mut out = Vec::new();
     let section_days: std::collections::HashMap<String, u32> = super::tables::CATEGORIES
         .values(tx)?
@@ -150,19 +172,13 @@ pub fn late(
         else {
             continue;
         };
-        let year_ago = today
-            .checked_sub(jiff::Span::new().days(366))
-            .unwrap_or(today);
-        if source < year_ago {
+        if source < from || source > to {
             continue;
         }
         let due = calendar.add_working_days(source, days);
         let published_on = entry.published_at.map(local);
         let until = published_on.unwrap_or(today);
         let late_by = calendar.working_days_between(due, until);
-        if late_by == 0 {
-            continue;
-        }
         out.push(Timeliness {
             title: revision.fields.title.clone(),
             source_date: source,
@@ -172,7 +188,6 @@ pub fn late(
             entry,
         });
     }
-    out.sort_by_key(|t| std::cmp::Reverse(t.late_by));
     Ok(out)
 }
 

@@ -15,11 +15,12 @@ pub mod sanitize;
 pub mod schedule;
 pub mod sections;
 pub mod slug;
+pub mod withdrawn;
 
 pub use ops::{
-    all_published, blob, categories, category, create, find_published, index_page, is_listed,
-    list_published, publish, published, put_blob, put_category, remove_unpublished, revision_hash,
-    set_first_published, slug_taken,
+    Window, all_published, blob, categories, category, create, find_published, index_page,
+    index_page_within, is_listed, list_published, list_published_within, publish, published,
+    put_blob, put_category, remove_unpublished, revision_hash, set_first_published, slug_taken,
 };
 pub(crate) use ops::{change_slug, list, new_revision, unlist};
 
@@ -410,6 +411,23 @@ impl Category {
             retired_into: None,
         }
     }
+
+    /// Items published before this moment have outlived the section's online period
+    /// (`retention_years`, O6): they leave its list and the home page for the public
+    /// archive ("Lưu trữ"), where they stay, at the same address and in search.
+    pub fn archived_before(&self, now: Timestamp) -> Option<Timestamp> {
+        use jiff::ToSpan;
+        let years = self.retention_years?;
+        now.to_zoned_datetime(crate::format::vietnam())
+            .checked_sub(i64::from(years).years())
+            .ok()
+            .map(|z| z.timestamp())
+    }
+
+    /// The span of publication times the section's own list shows now.
+    pub fn live_window(&self, now: Timestamp) -> Window {
+        self.archived_before(now).map_or(Window::ALL, Window::since)
+    }
 }
 
 /// One step in an entry's editorial record: who did what, in which capacity, to which
@@ -483,6 +501,42 @@ pub struct Published {
 impl Published {
     pub fn url(&self) -> String {
         self.entry.kind.url(&self.entry.slug)
+    }
+
+    /// The date that belongs to the item itself, with what it is: a document's issue
+    /// date, a task's start, a bulletin's issue, a question's day, a week's Monday; for
+    /// news and pages, the day they were published. None for kinds without one (a
+    /// procedure, a person), rather than the day the item happened to be entered.
+    pub fn own_date(&self) -> Option<(&'static str, jiff::civil::Date)> {
+        let f = &self.revision.fields;
+        let published = || {
+            self.entry.published_at.map(|t| {
+                (
+                    "Ngày đăng",
+                    t.to_zoned_datetime(crate::format::vietnam()).date(),
+                )
+            })
+        };
+        match self.entry.kind {
+            Kind::LegalDocument => f.legal.as_ref().map(|d| ("Ngày ban hành", d.issued)),
+            Kind::ScheduleWeek => f.schedule.as_ref().map(|w| ("Tuần từ", w.start)),
+            Kind::Procedure | Kind::Person => None,
+            Kind::Article | Kind::Page | Kind::EnglishPage => published(),
+            kind => {
+                let spec = record::spec(kind)?;
+                let field = spec
+                    .fields
+                    .iter()
+                    .find(|x| x.key == spec.sort_by && x.ty == record::FieldType::Date)
+                    .or_else(|| {
+                        spec.fields
+                            .iter()
+                            .find(|x| x.ty == record::FieldType::Date && x.required)
+                    })?;
+                let date = f.record.get(field.key)?.trim().parse().ok()?;
+                Some((field.label, date))
+            }
+        }
     }
 }
 

@@ -337,8 +337,20 @@ pub fn list_published(
     page: usize,
     per_page: usize,
 ) -> Result<PageOf<Published>, Error> {
+    list_published_within(tx, list, Window::ALL, page, per_page)
+}
+
+/// As `list_published`, for the items published within `window` (a section's live
+/// list, or its archive).
+pub fn list_published_within(
+    tx: &impl Tx,
+    list: List<'_>,
+    window: Window,
+    page: usize,
+    per_page: usize,
+) -> Result<PageOf<Published>, Error> {
     let page = page.max(1);
-    let (ids, total) = index_page(tx, &list.key(), (page - 1) * per_page, per_page)?;
+    let (ids, total) = index_page_within(tx, &list.key(), window, (page - 1) * per_page, per_page)?;
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(p) = published(tx, EntryId(id))? {
@@ -438,13 +450,58 @@ pub fn index_page(
     skip: usize,
     take: usize,
 ) -> Result<(Vec<u64>, usize), store::Error> {
+    index_page_within(tx, list, Window::ALL, skip, take)
+}
+
+/// A span of publication times (unix seconds, both ends included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: i64,
+    pub to: i64,
+}
+
+impl Window {
+    pub const ALL: Window = Window {
+        from: i64::MIN,
+        to: i64::MAX,
+    };
+
+    /// Published at `at` or later.
+    pub fn since(at: Timestamp) -> Window {
+        Window {
+            from: at.as_second(),
+            to: i64::MAX,
+        }
+    }
+
+    /// Published before `at`.
+    pub fn before(at: Timestamp) -> Window {
+        Window {
+            from: i64::MIN,
+            to: at.as_second().saturating_sub(1),
+        }
+    }
+}
+
+/// As `index_page`, for the items published within `window`.
+pub fn index_page_within(
+    tx: &impl Tx,
+    list: &str,
+    window: Window,
+    skip: usize,
+    take: usize,
+) -> Result<(Vec<u64>, usize), store::Error> {
     pub(super) fn page(
         table: &impl ReadableTable<(&'static str, i64, u64), ()>,
         list: &str,
+        window: Window,
         skip: usize,
         take: usize,
     ) -> Result<(Vec<u64>, usize), store::Error> {
-        let range = table.range((list, i64::MIN, 0)..=(list, i64::MAX, u64::MAX))?;
+        if window.from > window.to {
+            return Ok((Vec::new(), 0));
+        }
+        let range = table.range((list, window.from, 0)..=(list, window.to, u64::MAX))?;
         let mut ids = Vec::with_capacity(take);
         let mut total = 0;
         for item in range.rev() {
@@ -457,7 +514,9 @@ pub fn index_page(
         Ok((ids, total))
     }
     match tx.reader() {
-        store::Reader::Read(t) => page(&t.open_table(tables::PUBLISHED)?, list, skip, take),
-        store::Reader::Write(t) => page(&t.open_table(tables::PUBLISHED)?, list, skip, take),
+        store::Reader::Read(t) => page(&t.open_table(tables::PUBLISHED)?, list, window, skip, take),
+        store::Reader::Write(t) => {
+            page(&t.open_table(tables::PUBLISHED)?, list, window, skip, take)
+        }
     }
 }

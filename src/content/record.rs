@@ -212,6 +212,8 @@ pub const SPECS: &[KindSpec] = &[
         fields: &[
             column(required("position", "Chức vụ", FieldType::Text)),
             filtered(required("unit", "Đơn vị", FieldType::Text)),
+            field("position_en", "Chức vụ (tiếng Anh)", FieldType::Text),
+            field("unit_en", "Đơn vị (tiếng Anh)", FieldType::Text),
             field("bio", "Tóm tắt tiểu sử", FieldType::LongText),
             field("duties", "Nhiệm vụ được phân công", FieldType::LongText),
             column(field("phone", "Điện thoại công vụ", FieldType::Text)),

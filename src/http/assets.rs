@@ -95,6 +95,13 @@ impl StaticAssets {
     pub fn get(&self, hashed: &str) -> Option<Arc<Asset>> {
         self.by_hashed.get(hashed).cloned()
     }
+
+    /// The bytes of `path` (relative to `assets/static`), as served.
+    pub fn bytes(&self, path: &str) -> Option<Bytes> {
+        let url = self.urls.get(path)?;
+        let hashed = url.strip_prefix("/static/")?;
+        Some(self.by_hashed.get(hashed)?.body.identity.clone())
+    }
 }
 
 /// `GET /static/{*path}`

@@ -65,6 +65,8 @@ pub enum Outcome {
     Conflict,
     /// Too many attempts: the form is shown again, but nothing was tried.
     Throttled,
+    /// What was asked for is gone for good (a used or expired link, a withdrawn item).
+    Gone,
 }
 
 impl Outcome {
@@ -73,6 +75,7 @@ impl Outcome {
             Outcome::Shown => StatusCode::OK,
             Outcome::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             Outcome::Conflict => StatusCode::CONFLICT,
+            Outcome::Gone => StatusCode::GONE,
             Outcome::Throttled => StatusCode::TOO_MANY_REQUESTS,
         }
     }

@@ -89,13 +89,14 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         .map_or("unmatched", |m| m.as_str())
         .to_string();
 
+    let peer = request
+        .extensions()
+        .get::<crate::http::server::Peer>()
+        .map(|p| p.0.ip().to_canonical());
     // A citizen's page view, counted below if it is one (no cookie, nothing stored).
     let visitor = (request.method() == axum::http::Method::GET && !path.starts_with("/quan-tri"))
         .then(|| {
-            let ip = request
-                .extensions()
-                .get::<crate::http::server::Peer>()
-                .map(|p| p.0.ip().to_canonical())?;
+            let ip = peer?;
             let agent = request
                 .headers()
                 .get(axum::http::header::USER_AGENT)
@@ -149,8 +150,8 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     } else {
         let mut request = request;
         request.extensions_mut().insert(RequestId(id.clone()));
-        AssertUnwindSafe(next.run(request))
-            .catch_unwind()
+        let source = peer.map(|ip| ip.to_string()).unwrap_or_default();
+        crate::audit::source::serving(source, AssertUnwindSafe(next.run(request)).catch_unwind())
             .await
             .unwrap_or_else(|_| HttpError::Internal("handler panicked".into()).into_response())
     };
@@ -164,6 +165,13 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
             .await
     {
         response = HttpError::Moved(to).into_response();
+    }
+    // A withdrawn item's address says so (410), with when and what replaces it.
+    if response.status() == StatusCode::NOT_FOUND
+        && moved_from.is_some()
+        && let Some(gone) = withdrawn_page(&app, &path).await
+    {
+        response = gone;
     }
     // Whatever the handler made of a body that stopped arriving, the answer is 408.
     if body_watch.is_some_and(|w| w.expired()) {
@@ -220,14 +228,27 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     {
         app.visits.record(ip, &agent, app.clock.now());
     }
-    tracing::info!(
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let status = response.status().as_u16();
+    tracing::debug!(
         target: "trangtin::request",
         %method,
         path = %truncate(&path, 200),
-        status = response.status().as_u16(),
-        ms = format_args!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+        status,
+        ms = format_args!("{ms:.1}"),
         id = %id,
     );
+    let at = app.clock.now();
+    app.access_log.record(crate::http::access_log::Line {
+        at,
+        date: app.today(),
+        address: peer.map_or_else(|| "-".into(), |ip| ip.to_string()),
+        method: method.to_string(),
+        path: truncate(&path, 200).to_string(),
+        status,
+        ms,
+        id: id.clone(),
+    });
     response
 }
 
@@ -383,6 +404,48 @@ fn truncate(text: &str, max: usize) -> &str {
 
 /// The Vietnamese error page. Falls back to plain text if even the site settings or
 /// the template fail, so an error page never errors.
+#[derive(serde::Serialize)]
+struct WithdrawnView {
+    layout: Layout,
+    title: String,
+    withdrawn_on: String,
+    reason: String,
+    replacement: Option<crate::render::views::Link>,
+    list_url: &'static str,
+    list_label: &'static str,
+}
+
+/// The 410 page of the withdrawn item at `path`, if one was there.
+async fn withdrawn_page(app: &Arc<App>, path: &str) -> Option<Response> {
+    let at = crate::http::admin::form::decode(path)?;
+    let (site, gone) = app
+        .store
+        .read(move |tx| -> Result<_, crate::content::Error> {
+            Ok((
+                site::load(tx)?,
+                crate::content::withdrawn::at_path(tx, &at)?,
+            ))
+        })
+        .await
+        .ok()?;
+    let gone = gone?;
+    let view = WithdrawnView {
+        layout: Layout::new(&site, app.origin(), &gone.title, path).without_canonical(),
+        title: gone.title,
+        withdrawn_on: crate::format::date(gone.at),
+        reason: gone.reason,
+        replacement: gone
+            .replacement
+            .map(|(url, label)| crate::render::views::Link { label, url }),
+        list_url: gone.kind.list_url(),
+        list_label: gone.kind.label(),
+    };
+    let html = app.renderer.render("errors/410.html", &view).ok()?;
+    let mut headers = HeaderMap::new();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Some((StatusCode::GONE, headers, Html(html)).into_response())
+}
+
 async fn error_page(
     app: &Arc<App>,
     status: StatusCode,

@@ -2,6 +2,7 @@
 //! Handlers ask the domain for what they need and render a view; they never open a
 //! redb table and never pick a status code outside `HttpError`.
 
+pub mod access_log;
 pub mod acme;
 pub mod admin;
 pub mod assets;
@@ -38,12 +39,19 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/tin-tuc", get(public::news))
         .route("/tin-tuc/{slug}", get(public::article))
         .route("/chuyen-muc/{slug}", get(public::category))
+        .route(crate::paths::ARCHIVE, get(public::archive_index))
+        .route("/luu-tru/{slug}", get(public::archive))
         .route("/trang/{slug}", get(public::page))
         .route(
             "/en",
             get(|| async { axum::response::Redirect::permanent("/en/") }),
         )
         .route("/en/", get(public::english_index))
+        .route(
+            public::ENGLISH_ORGANISATION,
+            get(public::english_organisation),
+        )
+        .route(public::ENGLISH_CONTACTS, get(public::english_contacts))
         .route("/en/{slug}", get(public::english_page))
         .route("/so-do-trang", get(public::sitemap))
         .route(crate::paths::DISCLOSURE, get(public::disclosure))
@@ -59,6 +67,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/du-lieu/van-ban.csv", get(public::documents_csv))
         .route("/du-lieu/thu-tuc.json", get(public::procedures_json))
         .route("/du-lieu/thu-tuc.csv", get(public::procedures_csv))
+        .route(public::open_data::INDEX, get(public::open_data::index))
+        .route("/du-lieu/{file}", get(public::open_data::dataset))
         .route("/rss/{name}", get(public::kind_feed))
         .route("/robots.txt", get(public::robots_txt))
         .route("/hien-thi.css", get(public::display::stylesheet))
@@ -90,6 +100,10 @@ pub fn router(app: Arc<App>) -> Router {
             axum::routing::post(public::questions::erase),
         )
         .route(
+            public::questions::DOWNLOAD,
+            axum::routing::post(public::questions::download),
+        )
+        .route(
             public::mail::STOP,
             get(public::mail::stop_form).post(public::mail::stop),
         )
@@ -100,6 +114,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .route("/.well-known/security.txt", get(public::security_txt))
         .route("/favicon.ico", get(public::favicon))
+        .route("/apple-touch-icon.png", get(public::touch_icon))
+        .route("/icon-192.png", get(public::touch_icon))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))

@@ -43,6 +43,17 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                         Ok(n) => tracing::info!(records = n, "pruned audit records past retention"),
                         Err(e) => tracing::error!("pruning the audit trail failed: {e}"),
                     }
+                    let (logs, today) = (app.config.data.join(crate::http::access_log::FOLDER), app.today());
+                    match crate::http::access_log::prune(&logs, today, app.config.request_log_days) {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(files = n, "pruned request logs past retention"),
+                        Err(e) => tracing::error!("pruning the request logs failed: {e}"),
+                    }
+                    match erase_expired_personal_data(&app).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(items = n, "erased personal data past its retention"),
+                        Err(e) => tracing::error!("erasing personal data past its retention failed: {e}"),
+                    }
                     match disable_inactive(&app).await {
                         Ok(logins) if logins.is_empty() => {}
                         Ok(logins) => tracing::warn!(accounts = logins.join(", "), "disabled inactive accounts"),
@@ -195,6 +206,20 @@ pub async fn sample_resources(
         .await;
     }
     Ok(sample)
+}
+
+/// Erases the personal data of questions, comments and messages closed longer ago than
+/// `forms.keep_personal_data_months`; returns how many.
+pub async fn erase_expired_personal_data(app: &App) -> Result<usize, crate::store::Error> {
+    let now = app.clock.now();
+    let Some(before) =
+        crate::citizen::retention::cutoff(now, app.config.forms.keep_personal_data_months)
+    else {
+        return Ok(0);
+    };
+    app.store
+        .write(move |tx| crate::citizen::retention::erase_expired(tx, before, now))
+        .await
 }
 
 /// Drops audit records older than `audit.retention_days`; returns how many.

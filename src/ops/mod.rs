@@ -2,6 +2,7 @@
 //! the static export, the control socket the CLI talks to, the supervisor of
 //! background work, resource sampling and the jobs that run on a schedule.
 
+pub mod annual_report;
 pub mod checklist;
 pub mod control;
 pub mod doctor;

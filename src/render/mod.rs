@@ -271,7 +271,7 @@ mod tests {
                 r.render(
                     "public/home.html",
                     &HomeView {
-                        layout: layout("Trang chủ").with_site_dublin_core(),
+                        layout: layout("Trang chủ").with_site_dublin_core(None),
                         featured: vec![card.clone()],
                         latest: vec![card.clone()],
                         sections: vec![Section {
@@ -303,6 +303,10 @@ mod tests {
                         categories: vec![Link::category(&categories[0])],
                         parent: None,
                         children: Vec::new(),
+                        archive: Some(Link {
+                            url: "/luu-tru/tin".into(),
+                            label: "Lưu trữ".into(),
+                        }),
                     },
                 )
                 .unwrap(),
@@ -445,7 +449,7 @@ mod tests {
                         "query": "quyết định",
                         "kinds": [{"value": "article", "label": "Tin bài", "selected": true}],
                         "hits": [{"kind": "Tin bài", "title": "Quyết định 242", "url": "/tin-tuc/a",
-                                  "date": "17/09/2018", "date_iso": "2018-09-17",
+                                  "date_label": "Ngày đăng", "date": "17/09/2018", "date_iso": "2018-09-17",
                                   "snippet_html": "<mark>Quyết</mark> định"}],
                         "total": 1,
                         "pagination": Pagination::new("/tim-kiem", &list),
@@ -460,8 +464,12 @@ mod tests {
             ),
             (
                 "public/privacy.html",
-                r.render("public/privacy.html", &serde_json::json!({"layout": layout("Dữ liệu cá nhân")}))
-                    .unwrap(),
+                r.render(
+                    "public/privacy.html",
+                    &serde_json::json!({"layout": layout("Dữ liệu cá nhân"), "keep_months": 24,
+                        "log_days": 90, "audit_days": 366, "backups_kept": "12 tháng", "per_hour": 5}),
+                )
+                .unwrap(),
             ),
             (
                 "public/message_form.html",
@@ -561,6 +569,37 @@ mod tests {
                 r.render("errors/404.html", &error(404)).unwrap(),
             ),
             (
+                "public/english_organisation.html",
+                r.render(
+                    "public/english_organisation.html",
+                    &serde_json::json!({"layout": layout("Organisation"), "units": [{"name": "Board of Directors",
+                        "name_vi": false, "people": [{"name": "Trần Minh Khôi", "position": "Director",
+                        "position_vi": false, "phone": "0256", "email": "a@b.vn", "url": "/can-bo/a"}]}]}),
+                )
+                .unwrap(),
+            ),
+            (
+                "public/english_contacts.html",
+                r.render(
+                    "public/english_contacts.html",
+                    &serde_json::json!({"layout": layout("Contacts"), "units": [{"name": "Văn phòng Sở",
+                        "name_vi": true, "people": [{"name": "Trần Minh Khôi", "position": "Chánh Văn phòng",
+                        "position_vi": true, "phone": "0256", "email": "a@b.vn", "url": "/can-bo/a"}]}]}),
+                )
+                .unwrap(),
+            ),
+            (
+                "public/open_data.html",
+                r.render(
+                    "public/open_data.html",
+                    &serde_json::json!({"layout": layout("Dữ liệu mở"), "per_page": 500,
+                        "common": [{"name": "id", "meaning": "Mã số", "kind": "số"}],
+                        "datasets": [{"title": "Văn bản", "json": "/du-lieu/van-ban.json", "csv": "/du-lieu/van-ban.csv",
+                            "list": "/van-ban", "fields": [{"name": "number", "meaning": "Số", "kind": "văn bản"}]}]}),
+                )
+                .unwrap(),
+            ),
+            (
                 "public/disclosure.html",
                 r.render(
                     "public/disclosure.html",
@@ -581,6 +620,17 @@ mod tests {
             (
                 "errors/error.html",
                 r.render("errors/error.html", &error(421)).unwrap(),
+            ),
+            (
+                "errors/410.html",
+                r.render(
+                    "errors/410.html",
+                    &serde_json::json!({"layout": layout("Quyết định cũ"), "title": "Quyết định cũ",
+                        "withdrawn_on": "01/12/2026", "reason": "Đã có văn bản mới.",
+                        "replacement": {"url": "/van-ban/moi", "label": "Quyết định mới"},
+                        "list_url": "/van-ban", "list_label": "Văn bản"}),
+                )
+                .unwrap(),
             ),
         ]
     }

@@ -72,12 +72,15 @@ impl Layout {
         self
     }
 
-    /// The Dublin Core elements of the site itself (home page, lists).
-    pub fn with_site_dublin_core(mut self) -> Layout {
+    /// The Dublin Core elements of the site itself (home page, lists); `updated` is the
+    /// last change to what the page shows (its newest item), its `DC.date`.
+    pub fn with_site_dublin_core(mut self, updated: Option<jiff::Timestamp>) -> Layout {
         let site = &self.site;
+        let date = updated.map(crate::format::iso_date).unwrap_or_default();
         self.dublin_core = vec![
             meta("DC.title", &site.agency_name),
             meta("DC.creator", &site.agency_name),
+            meta("DC.date", &date),
             meta("DC.description", &self.description),
             meta("DC.publisher", &site.agency_name),
             meta("DC.identifier", &self.canonical),
@@ -230,13 +233,13 @@ pub struct Card {
 impl Card {
     pub fn new(p: &Published, categories: &[Category]) -> Card {
         let f = &p.revision.fields;
-        let published = p.entry.published_at;
+        let own = p.own_date().map(|(_, d)| d);
         Card {
             title: f.title.clone(),
             summary: f.summary.clone(),
             url: p.url(),
-            date: published.map(crate::format::date).unwrap_or_default(),
-            date_iso: published.map(crate::format::iso_date).unwrap_or_default(),
+            date: own.map(crate::format::civil_date).unwrap_or_default(),
+            date_iso: own.map(|d| d.to_string()).unwrap_or_default(),
             category: find_category(categories, p).map(Link::category),
             cover: f.cover.as_ref().map(|c| ImageView::new(c, &f.title)),
         }
@@ -329,6 +332,8 @@ pub struct ListView {
     pub items: Vec<Card>,
     pub pagination: Pagination,
     pub categories: Vec<Link>,
+    /// Where this section's items go past its online period, if it has one.
+    pub archive: Option<Link>,
     /// The RSS feed of this list.
     pub feed: String,
 }
@@ -499,4 +504,9 @@ pub struct ErrorView {
     pub heading: String,
     pub message: String,
     pub request_id: Option<String>,
+}
+
+/// The last change among `items` (a list page's `DC.date`).
+pub fn last_change<'a>(items: impl IntoIterator<Item = &'a Published>) -> Option<jiff::Timestamp> {
+    items.into_iter().map(|p| p.entry.updated_at).max()
 }

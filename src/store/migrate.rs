@@ -66,6 +66,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the mail outbox",
         apply: create_outbox_table,
     },
+    Migration {
+        name: "password reset links",
+        apply: create_reset_link_table,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -224,6 +228,10 @@ fn create_document_text_table(tx: &WriteTransaction) -> Result<(), Error> {
 
 fn create_outbox_table(tx: &WriteTransaction) -> Result<(), Error> {
     registry::create(tx, "outbox_v1")
+}
+
+fn create_reset_link_table(tx: &WriteTransaction) -> Result<(), Error> {
+    registry::create(tx, "reset_links_v1")
 }
 
 #[cfg(test)]

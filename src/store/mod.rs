@@ -462,9 +462,13 @@ impl Store {
         E: From<Error> + Send + 'static,
     {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || store.write_blocking(f))
-            .await
-            .map_err(|e| E::from(Error::Task(e.to_string())))?
+        // Records the transaction writes to the audit trail name the request's address.
+        let source = crate::audit::source::of_this_task();
+        tokio::task::spawn_blocking(move || {
+            crate::audit::source::acting_for(source, || store.write_blocking(f))
+        })
+        .await
+        .map_err(|e| E::from(Error::Task(e.to_string())))?
     }
 
     /// Runs `f` in a read transaction. A panic inside the storage engine (a damaged

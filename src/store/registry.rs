@@ -79,6 +79,7 @@ pub const REGISTRY: &[Registered] = &[
     table("import_sources_v1", KeyShape::Str),
     table("document_texts_v1", KeyShape::Str),
     table("outbox_v1", KeyShape::U64),
+    table("reset_links_v1", KeyShape::Str),
 ];
 
 /// The names of every table, for backups and integrity checks.
@@ -348,6 +349,7 @@ mod tests {
             crate::import::tables::SOURCES.registered(),
             crate::document_text::DOCUMENT_TEXTS.registered(),
             crate::mail::outbox::OUTBOX.registered(),
+            crate::auth::reset::tables::RESET_LINKS.registered(),
         ];
         for table in typed {
             assert_eq!(find(table.name), Some(&table), "{}", table.name);

@@ -946,11 +946,75 @@ async fn changed_admin_pages_fit_a_phone() {
     assert!(violations.is_empty(), "{violations:#?}");
 }
 
-/// The public site on a phone: at 390×844 the page's heading is on the first screen;
-/// the menu and display settings fold behind "Trình đơn" (a button with
-/// `aria-expanded`; without script, a link that opens them); no page scrolls sideways
-/// at 320 px, wide tables scrolling in their own box; buttons, selects and fields are
-/// at least 44 px to touch.
+/// The public pages a visitor reaches from the home page, breadth first: at most two
+/// addresses of each shape (`/tin-tuc/…`, `/van-ban?…`), files, feeds and data left out.
+async fn crawl(client: &Client, server: &TestServer, limit: usize) -> Vec<String> {
+    let shape = |path: &str| {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let mut parts = path.trim_start_matches('/').splitn(2, '/');
+        let first = parts.next().unwrap_or("").to_string();
+        let deeper = parts.next().is_some_and(|rest| !rest.is_empty());
+        format!(
+            "{first}{}{}",
+            if deeper { "/*" } else { "" },
+            if query.is_empty() { "" } else { "?" }
+        )
+    };
+    let skipped = |path: &str| {
+        [
+            "/tep/",
+            "/static/",
+            "/rss/",
+            "/quan-tri",
+            "/sitemap",
+            "/thong-ke-truy-cap.json",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p))
+            || [".xml", ".json", ".csv", ".txt", ".png", ".ico"]
+                .iter()
+                .any(|e| path.split('?').next().unwrap_or("").ends_with(e))
+    };
+    let mut queue = std::collections::VecDeque::from(["/".to_string()]);
+    let mut seen = std::collections::HashSet::from(["/".to_string()]);
+    let mut shapes: std::collections::HashMap<String, usize> = Default::default();
+    let mut pages = Vec::new();
+    while let Some(page) = queue.pop_front() {
+        if pages.len() >= limit {
+            break;
+        }
+        visit(client, &server.url(&page)).await;
+        pages.push(page);
+        let links = client
+            .execute(
+                "return [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        for link in links.as_array().unwrap() {
+            let Some(link) = link.as_str() else { continue };
+            let link = link.split('#').next().unwrap_or("");
+            if !link.starts_with('/') || link.starts_with("//") || skipped(link) {
+                continue;
+            }
+            let count = shapes.entry(shape(link)).or_default();
+            if *count >= 2 || !seen.insert(link.to_string()) {
+                continue;
+            }
+            *count += 1;
+            queue.push_back(link.to_string());
+        }
+    }
+    pages
+}
+
+/// The public site on a phone and a desktop, on every page a crawl from the home page
+/// reaches: at 390×844 the page's heading is on the first screen; the menu and display
+/// settings fold behind "Trình đơn" (a button with `aria-expanded`, opened and closed
+/// by keyboard; without script, a link that opens them); no page scrolls sideways at
+/// 320 px, wide tables scrolling in their own box; buttons, selects and fields are at
+/// least 44 px to touch; axe finds nothing at either size.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_public_site_fits_a_phone_with_the_heading_on_the_first_screen() {
     let Some(axe_js) = axe_source() else { return };
@@ -959,57 +1023,60 @@ async fn the_public_site_fits_a_phone_with_the_heading_on_the_first_screen() {
     };
     let server = TestServer::start().await;
     let client = open_browser(&driver).await;
-    let pages = [
-        "/",
+    client.set_window_size(1366, 900).await.unwrap();
+    let pages = crawl(&client, &server, 40).await;
+    for expected in [
         "/van-ban",
         "/thu-tuc",
-        "/can-bo",
-        "/du-an",
-        "/nhiem-vu",
-        "/ke-hoach",
-        "/lich-cong-tac",
-        "/trang/co-cau-to-chuc",
         "/hoi-dap/gui-cau-hoi",
-        "/tim-kiem?q=khoa+h%E1%BB%8Dc",
-    ];
+        "/du-lieu",
+        "/en/",
+    ] {
+        assert!(
+            pages.iter().any(|p| p == expected),
+            "the crawl reaches {expected}: {pages:?}"
+        );
+    }
     let mut problems = Vec::new();
     let mut violations = Vec::new();
-    client.set_window_size(390, 844).await.unwrap();
-    for page in pages {
-        visit(&client, &server.url(page)).await;
-        let top = client
-            .execute(
-                "const h = document.querySelector('main h1'); return h ? Math.round(h.getBoundingClientRect().bottom + window.scrollY) : -1;",
-                vec![],
-            )
-            .await
-            .unwrap()
-            .as_i64()
-            .unwrap();
-        if !(0..=844).contains(&top) {
-            problems.push(format!(
-                "{page}: the heading ends at {top} px, below the first screen"
-            ));
+    let small_controls = "return [...document.querySelectorAll('main button, main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), header button')]
+           .filter(e => e.offsetParent !== null && !e.closest('[aria-hidden=true]'))
+           .filter(e => { const r = e.getBoundingClientRect(); return r.height < 44 || r.width < 44; })
+           .map(e => (e.name || e.id || e.textContent.trim()) + ' ' + Math.round(e.getBoundingClientRect().width) + '×' + Math.round(e.getBoundingClientRect().height));";
+    for (width, height) in [(390, 844), (1366, 900)] {
+        client.set_window_size(width, height).await.unwrap();
+        for page in &pages {
+            visit(&client, &server.url(page)).await;
+            if width == 390 {
+                let bottom = client
+                    .execute(
+                        "const h = document.querySelector('main h1'); return h ? Math.round(h.getBoundingClientRect().bottom + window.scrollY) : -1;",
+                        vec![],
+                    )
+                    .await
+                    .unwrap()
+                    .as_i64()
+                    .unwrap();
+                if !(0..=844).contains(&bottom) {
+                    problems.push(format!(
+                        "{page}: the heading ends at {bottom} px, below the first screen"
+                    ));
+                }
+            }
+            let small = client.execute(small_controls, vec![]).await.unwrap();
+            for s in small.as_array().unwrap() {
+                problems.push(format!(
+                    "{page} at {width} px: too small to touch: {}",
+                    s.as_str().unwrap_or("")
+                ));
+            }
+            for v in axe(&client, &axe_js).await {
+                violations.push(format!("{page} at {width} px: {v}"));
+            }
         }
-        let small = client
-            .execute(
-                "return [...document.querySelectorAll('main button, main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), header button')]
-                   .filter(e => e.offsetParent !== null && !e.closest('[aria-hidden=true]'))
-                   .filter(e => { const r = e.getBoundingClientRect(); return r.height < 44 || r.width < 44; })
-                   .map(e => (e.name || e.id || e.textContent.trim()) + ' ' + Math.round(e.getBoundingClientRect().width) + '×' + Math.round(e.getBoundingClientRect().height));",
-                vec![],
-            )
-            .await
-            .unwrap();
-        for s in small.as_array().unwrap() {
-            problems.push(format!(
-                "{page}: too small to touch: {}",
-                s.as_str().unwrap_or("")
-            ));
-        }
-        violations.extend(axe(&client, &axe_js).await);
     }
-    // The menu: folded, opened by the button, which says so.
+    // The menu: folded, opened and closed by keyboard with a button that says so.
+    client.set_window_size(390, 844).await.unwrap();
     visit(&client, &server.url("/van-ban")).await;
     let shown = |client: &Client| {
         let client = client.clone();
@@ -1034,19 +1101,37 @@ async fn the_public_site_fits_a_phone_with_the_heading_on_the_first_screen() {
         button.attr("aria-expanded").await.unwrap().as_deref(),
         Some("false")
     );
-    button.click().await.unwrap();
-    assert!(shown(&client).await, "the button opens the menu");
+    // Enter on the focused button opens it…
+    button.send_keys("\u{E007}").await.unwrap();
+    assert!(shown(&client).await, "Enter opens the menu");
     assert_eq!(
         button.attr("aria-expanded").await.unwrap().as_deref(),
         Some("true")
     );
     violations.extend(axe(&client, &axe_js).await);
+    // …Escape closes it and leaves the focus on the button…
+    client
+        .execute(
+            "document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(!shown(&client).await, "Escape closes the menu");
+    let focused = client
+        .execute("return document.activeElement.className;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused.as_str(), Some("menu-button"));
+    // …and Space opens it again.
+    button.send_keys(" ").await.unwrap();
+    assert!(shown(&client).await, "Space opens the menu");
     // Without script the link's target opens it.
     visit(&client, &server.url("/van-ban#trinh-don")).await;
     assert!(shown(&client).await, "the link's target opens the menu");
     // Nothing scrolls sideways at 320 px.
     client.set_window_size(320, 700).await.unwrap();
-    for page in pages {
+    for page in &pages {
         visit(&client, &server.url(page)).await;
         let width = client
             .execute("return document.documentElement.scrollWidth;", vec![])

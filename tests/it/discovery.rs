@@ -260,3 +260,98 @@ async fn pages_that_are_not_cached_are_compressed_too() {
         .unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_register_is_open_data_in_json_and_csv_documented_on_one_page() {
+    let server = TestServer::start().await;
+    let (status, index) = server.page("/du-lieu").await;
+    assert_eq!(status, 200);
+    let (_, home) = server.page("/").await;
+    assert!(
+        home.contains("href=\"/du-lieu\""),
+        "the footer links the open data page"
+    );
+    let datasets = [
+        "van-ban",
+        "thu-tuc",
+        "tin-tuc",
+        "nhiem-vu",
+        "ke-hoach",
+        "du-an",
+        "thong-ke",
+        "lay-y-kien",
+        "hoi-dap",
+        "can-bo",
+        "tap-chi",
+        "lich-cong-tac",
+    ];
+    for name in datasets {
+        assert!(
+            index.contains(&format!("href=\"/du-lieu/{name}.json\""))
+                && index.contains(&format!("href=\"/du-lieu/{name}.csv\"")),
+            "/du-lieu lacks {name}"
+        );
+        let r = server.get(&format!("/du-lieu/{name}.json")).await;
+        assert_eq!(r.status(), 200, "{name}.json");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let items: Vec<serde_json::Value> = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        let r = server.get(&format!("/du-lieu/{name}.csv")).await;
+        assert_eq!(r.status(), 200, "{name}.csv");
+        let csv = r.text().await.unwrap();
+        assert!(csv.starts_with('\u{feff}'), "{name}.csv has a BOM");
+        // The header, then at least a row per item (the demo has no statistics).
+        assert!(csv.lines().count() > items.len(), "{name}.csv has its rows");
+    }
+    // A record kind: the common fields, then its own, documented on the page.
+    let r = server.get("/du-lieu/nhiem-vu.json").await;
+    assert!(
+        r.headers()["x-total-count"]
+            .to_str()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+            > 0
+    );
+    assert!(
+        r.headers()["link"]
+            .to_str()
+            .unwrap()
+            .contains("rel=\"last\""),
+        "paged with Link headers"
+    );
+    let items: Vec<serde_json::Value> = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    for field in [
+        "id",
+        "title",
+        "url",
+        "published",
+        "files",
+        "code",
+        "status",
+        "status_label",
+    ] {
+        assert!(items[0].get(field).is_some(), "nhiem-vu lacks {field}");
+        assert!(index.contains(&format!("<code>{field}</code>")) || field == "status_label");
+    }
+    assert!(items[0]["url"].as_str().unwrap().starts_with("https://"));
+    // The schedule: one CSV row per appointment.
+    let (_, csv) = server.page("/du-lieu/lich-cong-tac.csv").await;
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains("week_start,date,time,leaders")
+    );
+    // Past the last page, and unknown datasets, are 404.
+    assert_eq!(
+        server.get("/du-lieu/nhiem-vu.json?trang=99").await.status(),
+        404
+    );
+    assert_eq!(server.get("/du-lieu/khong-co.json").await.status(), 404);
+    assert_eq!(server.get("/du-lieu/nhiem-vu.xml").await.status(), 404);
+}

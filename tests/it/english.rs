@@ -30,3 +30,47 @@ async fn the_english_tree_has_the_introduction_and_current_contacts() {
     let (_, feed) = server.page("/rss/toan-trang.xml").await;
     assert!(!feed.contains("/en/introduction"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn english_settings_an_organisation_page_and_a_contacts_directory() {
+    let server = TestServer::start().await;
+    let (_, index) = server.page("/en/").await;
+    for expected in [
+        "Committee of Gia Lai Province",
+        "10 Trần Phú Street",
+        "Director of the Department",
+        "href=\"/en/organisation\"",
+        "href=\"/en/contacts\"",
+    ] {
+        assert!(index.contains(expected), "/en/ lacks {expected:?}");
+    }
+    let (status, org) = server.page("/en/organisation").await;
+    assert_eq!(status, 200);
+    assert!(org.contains("<div class=\"primary\" lang=\"en\">"));
+    assert!(org.contains("Board of Directors") && org.contains("Deputy Director"));
+    assert!(org.contains("Centre for Information Technology and Digital Transformation"));
+    let (status, contacts) = server.page("/en/contacts").await;
+    assert_eq!(status, 200);
+    assert!(contacts.contains("Head of Division") && contacts.contains("mailto:"));
+    assert!(
+        !contacts.contains("Trưởng phòng"),
+        "English where the record has it"
+    );
+
+    // A person without English fields shows the Vietnamese, marked as Vietnamese.
+    let now = server.app.clock.now();
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<_, trangtin::content::Error> {
+            let mut site = trangtin::site::load(tx)?;
+            site.address_en.clear();
+            trangtin::site::save(tx, &site, now)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    server.app.cache.clear();
+    let (_, index) = server.page("/en/").await;
+    assert!(index.contains("<dd lang=\"vi\">Số 10 Trần Phú"), "{index}");
+}

@@ -22,7 +22,7 @@ fn holidays(c: &mut trangtin::config::Config) {
     }
 }
 
-async fn ask(server: &TestServer, text: &str) -> (String, String, String) {
+pub(crate) async fn ask(server: &TestServer, text: &str) -> (String, String, String) {
     let (status, html) = server.page("/hoi-dap/gui-cau-hoi").await;
     assert_eq!(status, 200);
     let (token, answer) = solve(&html);

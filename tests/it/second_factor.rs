@@ -9,6 +9,12 @@ use crate::support::{Staff, TEST_PASSWORD, TestServer, field_value, secret_on_pa
 
 /// Enrols `login` (signed in as `staff`) through the page; returns the secret and the
 /// recovery codes shown. `staff` carries the new session's token afterwards.
+/// Two-step sign-in required only of the roles that always need it, so the tests can
+/// enrol a contributor by hand (by default every staff role must).
+fn only_required_roles(config: &mut trangtin::config::Config) {
+    config.second_factor_roles.clear();
+}
+
 async fn enrol(server: &TestServer, staff: &mut Staff, login: &str) -> (Vec<u8>, Vec<String>) {
     let (status, html) = staff.get("/quan-tri/xac-thuc-hai-buoc").await;
     assert_eq!(status, 200);
@@ -112,7 +118,7 @@ fn seconds(n: i64) -> jiff::SignedDuration {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn enrolment_then_a_login_needs_the_code_and_a_wrong_code_is_refused() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(only_required_roles).await;
     // A contributor need not enrol, but may.
     let mut donvi = server.login("donvi").await;
     let (_, html) = donvi.get("/quan-tri/xac-thuc-hai-buoc").await;
@@ -201,7 +207,7 @@ async fn enrolment_then_a_login_needs_the_code_and_a_wrong_code_is_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_recovery_code_works_once() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(only_required_roles).await;
     let mut donvi = server.login("donvi").await;
     let (_, codes) = enrol(&server, &mut donvi, "donvi").await;
     let client = password_step(&server, "donvi").await;
@@ -279,7 +285,7 @@ async fn a_recovery_code_works_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_used_code_is_refused_and_one_step_of_clock_skew_is_accepted() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(only_required_roles).await;
     let mut donvi = server.login("donvi").await;
     let (secret, _) = enrol(&server, &mut donvi, "donvi").await;
     server.app.clock.advance(60);
@@ -307,7 +313,7 @@ async fn a_used_code_is_refused_and_one_step_of_clock_skew_is_accepted() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_codes_lock_the_account_like_wrong_passwords() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(only_required_roles).await;
     let mut donvi = server.login("donvi").await;
     enrol(&server, &mut donvi, "donvi").await;
     let client = password_step(&server, "donvi").await;
@@ -411,7 +417,7 @@ async fn approvers_publishers_administrators_and_delegates_must_enrol_others_by_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_secret_is_sealed_at_rest_under_a_private_key_outside_the_database() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(only_required_roles).await;
     let mut donvi = server.login("donvi").await;
     let (secret, codes) = enrol(&server, &mut donvi, "donvi").await;
     let key_path = server.data.join("secret.key");
@@ -446,7 +452,7 @@ async fn the_secret_is_sealed_at_rest_under_a_private_key_outside_the_database()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_administrator_resets_a_lost_factor_after_confirming_their_password() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(only_required_roles).await;
     let mut donvi = server.login("donvi").await;
     enrol(&server, &mut donvi, "donvi").await;
     let id = server.user_id("donvi").await;
@@ -481,7 +487,7 @@ async fn admin_page_status_of(staff: &Staff) -> u16 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_code_step_expires_and_a_replaced_key_is_reported_not_guessed() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(only_required_roles).await;
     let mut donvi = server.login("donvi").await;
     let (secret, codes) = enrol(&server, &mut donvi, "donvi").await;
     let client = password_step(&server, "donvi").await;

@@ -432,3 +432,71 @@ async fn a_fresh_site_has_the_laws_sections_and_every_kind_publishes() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn past_its_online_period_a_sections_items_move_to_the_public_archive() {
+    let server = TestServer::start().await;
+    // A news section with items, given an online period of one year.
+    let (slug, first) = server
+        .app
+        .store
+        .read(|tx| -> Result<_, trangtin::content::Error> {
+            for c in trangtin::content::categories(tx)? {
+                let items = trangtin::content::list_published(
+                    tx,
+                    trangtin::content::List::Category(&c.slug),
+                    1,
+                    1,
+                )?
+                .items;
+                if let Some(p) = items.first() {
+                    return Ok((c.slug.clone(), p.url()));
+                }
+            }
+            panic!("the demo has a section with items")
+        })
+        .await
+        .unwrap();
+    let now = server.app.clock.now();
+    let s = slug.clone();
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<_, trangtin::content::Error> {
+            let mut section = trangtin::content::category(tx, &s)?.unwrap();
+            section.retention_years = Some(1);
+            trangtin::content::put_category(tx, &section, now)
+        })
+        .await
+        .unwrap();
+    server.app.cache.clear();
+    let (_, live) = server.page(&format!("/chuyen-muc/{slug}")).await;
+    assert!(
+        live.contains(&format!("href=\"{first}\"")),
+        "still in its list"
+    );
+    assert!(
+        live.contains(&format!("href=\"/luu-tru/{slug}\"")),
+        "the list names its archive"
+    );
+
+    // Two years on, the items have left the list and the home page for the archive.
+    server.app.clock.advance(2 * 366 * 86_400);
+    server.app.cache.clear();
+    let (_, live) = server.page(&format!("/chuyen-muc/{slug}")).await;
+    assert!(
+        !live.contains(&format!("href=\"{first}\"")),
+        "gone from the list"
+    );
+    let (status, index) = server.page("/luu-tru").await;
+    assert_eq!(status, 200);
+    assert!(index.contains(&format!("href=\"/luu-tru/{slug}\"")));
+    let (status, archive) = server.page(&format!("/luu-tru/{slug}")).await;
+    assert_eq!(status, 200);
+    assert!(archive.contains(&format!("href=\"{first}\"")), "{archive}");
+    assert!(archive.contains("Lưu trữ"));
+    // It keeps its address.
+    assert_eq!(server.page(&first).await.0, 200);
+    // A section without a period has no archive.
+    assert_eq!(server.page("/luu-tru/khong-co").await.0, 404);
+}

@@ -411,7 +411,7 @@ async fn change_password(staff: &Staff, old: &str, new: &str) -> (u16, String) {
 }
 
 #[tokio::test]
-async fn a_new_password_must_be_long_uncommon_and_not_one_of_the_last_five() {
+async fn a_new_password_must_be_long_uncommon_and_not_one_of_the_last_ten() {
     let server = TestServer::start().await;
     let staff = server.login("donvi").await;
     let refused = [
@@ -420,7 +420,8 @@ async fn a_new_password_must_be_long_uncommon_and_not_one_of_the_last_five() {
             "một câu mới đủ dài để dùng",
             "Mật khẩu hiện tại không đúng.",
         ),
-        (TEST_PASSWORD, "mây trôi lững", "ít nhất 14 ký tự"),
+        // Two-step sign-in enrolled (every role, by default): 12 characters at least.
+        (TEST_PASSWORD, "mây trôi lữ", "ít nhất 12 ký tự"),
         (
             TEST_PASSWORD,
             "donvi của tôi năm 2026",
@@ -435,29 +436,26 @@ async fn a_new_password_must_be_long_uncommon_and_not_one_of_the_last_five() {
         assert_eq!(status, 422, "{new}");
         assert!(page.contains(message), "{new}: {page}");
     }
-    // Five changes in a row (each gives a new session, so sign in again each time).
-    let passwords = [
-        "câu thứ nhất cho phép thử",
-        "câu thứ hai cho phép thử",
-        "câu thứ ba cho phép thử",
-        "câu thứ tư cho phép thử",
-        "câu thứ năm cho phép thử",
-    ];
-    let mut current = TEST_PASSWORD;
-    for next in passwords {
-        let staff = server.login_with("donvi", current).await.unwrap();
-        let (status, page) = change_password(&staff, current, next).await;
+    // Ten changes in a row (each gives a new session, so sign in again each time).
+    let passwords: Vec<String> = (1..=10)
+        .map(|n| format!("câu thứ {n} dùng để thử đổi"))
+        .collect();
+    let mut current = TEST_PASSWORD.to_string();
+    for next in &passwords {
+        let staff = server.login_with("donvi", &current).await.unwrap();
+        let (status, page) = change_password(&staff, &current, next).await;
         assert_eq!(status, 303, "{next}: {page}");
-        current = next;
+        current = next.clone();
     }
-    let staff = server.login_with("donvi", current).await.unwrap();
-    for earlier in &passwords[..4] {
-        let (status, page) = change_password(&staff, current, earlier).await;
+    let staff = server.login_with("donvi", &current).await.unwrap();
+    // The current one and the nine before it (the last ten) are refused…
+    for earlier in &passwords[..9] {
+        let (status, page) = change_password(&staff, &current, earlier).await;
         assert_eq!(status, 422, "{earlier}");
-        assert!(page.contains("4 mật khẩu gần nhất"), "{page}");
+        assert!(page.contains("9 mật khẩu gần nhất"), "{page}");
     }
-    // TEST_PASSWORD is now six passwords back: allowed again.
-    let (status, _) = change_password(&staff, current, TEST_PASSWORD).await;
+    // …and TEST_PASSWORD, eleven passwords back, is allowed again.
+    let (status, _) = change_password(&staff, &current, TEST_PASSWORD).await;
     assert_eq!(status, 303);
 }
 
@@ -708,4 +706,136 @@ async fn changing_roles_or_delegations_asks_for_the_password_again() {
         422
     );
     head.post_ok(&revoke, &[("xac_nhan", TEST_PASSWORD)]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reset_link_works_once_and_expires_in_a_day() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    let id = server.user_id("donvi").await;
+    let donvi = server.login("donvi").await;
+
+    let make_link = || async {
+        let r = admin
+            .post(&format!("/quan-tri/nguoi-dung/{id}/mat-khau"), &[])
+            .await;
+        assert_eq!(r.status(), 200);
+        let page = r.text().await.unwrap();
+        let link = page
+            .split("<code class=\"secret\">")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .expect("the link is shown")
+            .to_string();
+        assert!(page.contains("hết hạn lúc"), "{page}");
+        link
+    };
+    let link = make_link().await;
+    let origin = format!("https://{}", server.https);
+    // Absolute, on the site's configured address (the test server's is on port 0).
+    let path = link
+        .strip_prefix(server.app.origin())
+        .expect("the link is on the site's address")
+        .to_string();
+    assert!(path.starts_with("/quan-tri/dat-mat-khau/"), "{link}");
+    let link = server.url(&path);
+    // The person's sessions ended with the reset.
+    let (status, _) = donvi.get("/quan-tri").await;
+    assert_eq!(status, 303);
+
+    // The person opens the link (no session) and chooses a password.
+    let client = server.browser_client();
+    let open = |client: &reqwest::Client, link: &str| {
+        let (client, link) = (client.clone(), link.to_string());
+        async move {
+            let r = client.get(&link).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, form) = open(&client, &link).await;
+    assert_eq!(status, 200, "{form}");
+    assert!(form.contains("Đặt mật khẩu mới") && form.contains("donvi"));
+    let submit = |new: &str, confirm: &str, csrf: String| {
+        let (client, link, origin) = (client.clone(), link.clone(), origin.clone());
+        let (new, confirm) = (new.to_string(), confirm.to_string());
+        async move {
+            let r = client
+                .post(&link)
+                .header("origin", origin)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("new", &new),
+                    ("confirm", &confirm),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let csrf = field_value(&form, "csrf").unwrap();
+    let (status, page) = submit("ngắn", "khác", csrf).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("ít nhất 12 ký tự") && page.contains("không khớp"),
+        "{page}"
+    );
+    assert!(page.contains("aria-invalid=\"true\""));
+    let csrf = field_value(&page, "csrf").unwrap();
+    let chosen = "mật khẩu tự chọn qua liên kết";
+    let (status, page) = submit(chosen, chosen, csrf).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Đã đặt mật khẩu mới"));
+    assert!(server.login_with("donvi", chosen).await.is_some());
+    assert!(server.login_with("donvi", TEST_PASSWORD).await.is_none());
+
+    // Used once, the link is gone.
+    let (status, page) = open(&client, &link).await;
+    assert_eq!(status, 410);
+    assert!(page.contains("không còn dùng được"), "{page}");
+
+    // A new link stops working after 24 hours, and a later link replaces an earlier one.
+    let first = server.url(make_link().await.strip_prefix(server.app.origin()).unwrap());
+    let second = server.url(make_link().await.strip_prefix(server.app.origin()).unwrap());
+    assert_eq!(open(&client, &first).await.0, 410);
+    assert_eq!(open(&client, &second).await.0, 200);
+    server.app.clock.advance(24 * 3600 + 1);
+    assert_eq!(open(&client, &second).await.0, 410);
+
+    let records = trail(&server).await;
+    assert_eq!(count(&records, "password_reset_link", "donvi"), 3);
+    assert_eq!(count(&records, "password_set_by_link", "donvi"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_staff_role_needs_two_step_sign_in_by_default() {
+    let config = trangtin::config::Config::from_toml("", &Default::default()).unwrap();
+    assert_eq!(
+        config.second_factor_roles,
+        trangtin::workflow::Role::ALL.to_vec()
+    );
+    let server = TestServer::start().await;
+    // A contributor, not enrolled: the login goes to enrolment, not the desk.
+    let now = server.app.clock.now();
+    let hash = trangtin::auth::password::hash(TEST_PASSWORD).unwrap();
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<_, trangtin::auth::Error> {
+            let user = trangtin::auth::find_by_login(tx, "donvi")?.unwrap();
+            trangtin::auth::set_password_hash(tx, user.id, hash, false, now)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (client, response) = server.login_attempt("donvi", TEST_PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    let (_, desk) = {
+        let r = client.get(server.url("/quan-tri")).send().await.unwrap();
+        (r.status(), r.headers().get("location").cloned())
+    };
+    let desk = desk
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(desk.contains("xac-thuc-hai-buoc"), "sent to {desk}");
 }

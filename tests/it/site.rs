@@ -357,3 +357,62 @@ async fn the_search_index_is_derived_and_rebuilt() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("search index rebuilt"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_withdrawn_item_answers_410_saying_when_and_what_replaces_it() {
+    let server = TestServer::start().await;
+    let publisher = server.login("xuatban").await;
+    let id_of = |kind: trangtin::content::Kind, slug: &'static str| {
+        let store = server.app.store.clone();
+        async move {
+            store
+                .read(move |tx| trangtin::content::find_published(tx, kind, slug))
+                .await
+                .unwrap()
+                .unwrap()
+                .entry
+                .id
+        }
+    };
+    // An article, withdrawn with a reason.
+    let slug = "soi-noi-hoat-dong-huong-ung-ngay-chuyen-doi-so-quoc-gia-2026";
+    let id = id_of(trangtin::content::Kind::Article, slug).await;
+    publisher
+        .post_ok(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", "withdraw"), ("comment", "Thông tin đã cũ.")],
+        )
+        .await;
+    let (status, page) = server.page(&format!("/tin-tuc/{slug}")).await;
+    assert_eq!(status, 410, "{page}");
+    let today = trangtin::format::civil_date(server.app.today());
+    assert!(
+        page.contains(&format!("đã được gỡ khỏi trang ngày {today}")),
+        "{page}"
+    );
+    assert!(page.contains("Thông tin đã cũ.") && page.contains("href=\"/tin-tuc\""));
+    assert!(
+        page.contains("Sôi nổi") || page.contains("sôi nổi"),
+        "the title is named"
+    );
+
+    // A legal document another replaces links to it.
+    let old = "luat-khoa-hoc-va-cong-nghe-29-2013-qh13";
+    let id = id_of(trangtin::content::Kind::LegalDocument, old).await;
+    publisher
+        .post_ok(
+            &format!("/quan-tri/bai-viet/{id}/buoc"),
+            &[("action", "withdraw"), ("comment", "Đã được thay thế.")],
+        )
+        .await;
+    let (status, page) = server.page(&format!("/van-ban/{old}")).await;
+    assert_eq!(status, 410);
+    assert!(page.contains("Đã được thay thế."));
+    assert!(
+        page.contains("href=\"/van-ban/luat-khoa-hoc-cong-nghe-va-doi-moi-sang-tao-93-2025-qh15\""),
+        "{page}"
+    );
+    // An address that never held anything is still 404.
+    let (status, _) = server.page("/tin-tuc/khong-co-bai-nay").await;
+    assert_eq!(status, 404);
+}

@@ -353,6 +353,20 @@ impl TestServer {
         (client, response)
     }
 
+    /// A client that keeps cookies and does not follow redirects, as a browser with no
+    /// session yet.
+    pub fn browser_client(&self) -> reqwest::Client {
+        let mut config = client_tls(self.certs.cert_path());
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        reqwest::Client::builder()
+            .tls_backend_preconfigured(config)
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(Arc::new(reqwest::cookie::Jar::default()))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+    }
+
     async fn login_attempt_in_jar(
         &self,
         login: &str,

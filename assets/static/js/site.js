@@ -16,6 +16,14 @@
       var open = panel.classList.toggle("open");
       button.setAttribute("aria-expanded", open ? "true" : "false");
     });
+    // Escape closes the open menu and gives the focus back to its button.
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && panel.classList.contains("open")) {
+        panel.classList.remove("open");
+        button.setAttribute("aria-expanded", "false");
+        button.focus();
+      }
+    });
     link.parentNode.replaceChild(button, link);
   }
   document.querySelectorAll("[data-print]").forEach(function (button) {

@@ -14,7 +14,7 @@ use super::form::{self, FormData};
 use super::views::{AdminLayout, FieldError};
 use super::{Desk, LOGIN_COOKIE, MaybeStaff, PREFIX, SignedIn, page};
 use crate::app::{App, LoginOutcome, PasswordAttempt};
-use crate::auth::{accounts, password, second_factor, session};
+use crate::auth::{self, accounts, password, second_factor, session};
 use crate::http::error::{HttpError, Outcome, see_other};
 use crate::http::params::Params;
 use crate::http::server::Peer;
@@ -295,10 +295,7 @@ async fn password_errors(
     if let Err(message) = password::policy(&new, &staff.user.login, enrolled) {
         errors.push(error("new", message));
     } else if app.password_reused(new, &staff.user).await? {
-        errors.push(error(
-            "new",
-            "Mật khẩu mới phải khác mật khẩu hiện tại và 4 mật khẩu gần nhất.",
-        ));
+        errors.push(error("new", REUSED));
     }
     Ok(errors)
 }
@@ -334,3 +331,136 @@ pub async fn change_password(
         &[form::set_cookie(session::COOKIE, &token, None)],
     ))
 }
+
+#[derive(Serialize)]
+struct ResetView {
+    site_name: String,
+    csrf: String,
+    login: String,
+    name: String,
+    min_length: usize,
+    errors: Vec<FieldError>,
+    /// The link no longer works (used, expired or never made).
+    gone: bool,
+    done: bool,
+}
+
+/// The reset page in one of its states.
+async fn reset_page(
+    app: &Arc<App>,
+    holder: Option<(auth::User, bool)>,
+    errors: Vec<FieldError>,
+    done: bool,
+) -> Result<Response, HttpError> {
+    let site_name = app.store.read(crate::site::load).await?.agency_name;
+    let outcome = match (&holder, errors.is_empty()) {
+        _ if done => Outcome::Shown,
+        (None, _) => Outcome::Gone,
+        (Some(_), false) => Outcome::Invalid,
+        (Some(_), true) => Outcome::Shown,
+    };
+    let csrf = random_token()?;
+    let view = ResetView {
+        site_name,
+        csrf: csrf.clone(),
+        login: holder
+            .as_ref()
+            .map(|(u, _)| u.login.clone())
+            .unwrap_or_default(),
+        name: holder
+            .as_ref()
+            .map(|(u, _)| u.name.clone())
+            .unwrap_or_default(),
+        min_length: password::min_length(holder.as_ref().is_some_and(|(_, e)| *e)),
+        gone: holder.is_none() && !done,
+        errors,
+        done,
+    };
+    let mut response = page(app, "admin/reset.html", &view, outcome)?;
+    // The form's CSRF token, as on the login page: no session yet.
+    let cookie = form::set_cookie(LOGIN_COOKIE, &csrf, Some(3600));
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// Whom a reset link is for while it works, and whether they have a second factor.
+async fn link_holder(
+    app: &Arc<App>,
+    token: String,
+) -> Result<Option<(auth::User, bool)>, HttpError> {
+    let now = app.clock.now();
+    Ok(app
+        .store
+        .read(move |tx| -> Result<_, auth::Error> {
+            let Some(user) = auth::reset::holder(tx, &token, now)? else {
+                return Ok(None);
+            };
+            let enrolled = second_factor::is_enrolled(tx, user.id)?;
+            Ok(Some((user, enrolled)))
+        })
+        .await?)
+}
+
+/// `GET /quan-tri/dat-mat-khau/{token}`: the form to choose a new password, or a page
+/// saying the link no longer works (410).
+pub async fn reset_form(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Result<Response, HttpError> {
+    let holder = link_holder(&app, token).await?;
+    reset_page(&app, holder, Vec::new(), false).await
+}
+
+/// `POST /quan-tri/dat-mat-khau/{token}`: the new password, under the same rules as a
+/// change; the link is used up and the person signs in with it.
+pub async fn reset(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    form: FormData,
+) -> Result<Response, HttpError> {
+    let Some((user, enrolled)) = link_holder(&app, token.clone()).await? else {
+        return reset_page(&app, None, Vec::new(), false).await;
+    };
+    let new = form.get("new").to_string();
+    let mut errors = Vec::new();
+    if new != form.get("confirm") {
+        errors.push(FieldError {
+            field: "confirm",
+            message: "Hai lần nhập mật khẩu mới không khớp.".into(),
+        });
+    }
+    if let Err(message) = password::policy(&new, &user.login, enrolled) {
+        errors.push(FieldError {
+            field: "new",
+            message: message.into(),
+        });
+    }
+    if !errors.is_empty() {
+        return reset_page(&app, Some((user, enrolled)), errors, false).await;
+    }
+    let hash = app.hash_password(new.clone()).await?;
+    let now = app.clock.now();
+    let redeemed = app
+        .store
+        .write(move |tx| auth::reset::redeem(tx, &token, &new, hash, now))
+        .await;
+    match redeemed {
+        Ok(Some(user)) => {
+            tracing::info!(user = %user.login, "password set through a reset link");
+            reset_page(&app, None, Vec::new(), true).await
+        }
+        Ok(None) => reset_page(&app, None, Vec::new(), false).await,
+        Err(auth::Error::PasswordReused) => {
+            let error = FieldError {
+                field: "new",
+                message: REUSED.into(),
+            };
+            reset_page(&app, Some((user, enrolled)), vec![error], false).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+const REUSED: &str = "Mật khẩu mới phải khác mật khẩu hiện tại và 9 mật khẩu gần nhất.";

@@ -113,6 +113,8 @@ fn label(action: &str) -> String {
         "user_created" => "Tạo tài khoản",
         "user_updated" => "Sửa tài khoản, vai trò",
         "password_reset" => "Cấp mật khẩu một lần",
+        "password_reset_link" => "Tạo liên kết đặt lại mật khẩu",
+        "password_set_by_link" => "Đặt mật khẩu qua liên kết",
         "password_changed" | "password_set" => "Đổi mật khẩu",
         "delegation_granted" => "Ủy quyền duyệt",
         "delegation_revoked" => "Thu hồi ủy quyền",

@@ -19,6 +19,7 @@ mod people;
 mod pickers;
 mod questions;
 mod redirects;
+mod report;
 mod resources;
 mod routes;
 mod second_factor;

@@ -229,10 +229,17 @@ struct UserView {
     units: Vec<UnitChoice>,
     roles: Vec<RoleChoice>,
     errors: Vec<FieldError>,
-    one_time: Option<String>,
+    /// A password reset link just made, and when it stops working.
+    reset_link: Option<ResetLinkView>,
     /// When a lock from failed logins ends, if the account is locked now.
     locked_until: Option<String>,
     second_factor: bool,
+}
+
+#[derive(Serialize)]
+struct ResetLinkView {
+    url: String,
+    expires: String,
 }
 
 async fn user_page(
@@ -240,7 +247,7 @@ async fn user_page(
     staff: &Desk,
     id: UserId,
     errors: Vec<FieldError>,
-    one_time: Option<String>,
+    reset_link: Option<ResetLinkView>,
     flash: Option<&str>,
 ) -> Result<Response, HttpError> {
     let now = app.clock.now();
@@ -275,7 +282,7 @@ async fn user_page(
             .collect(),
         roles: role_choices(&user.roles),
         errors,
-        one_time,
+        reset_link,
         locked_until,
         second_factor,
     };
@@ -325,22 +332,26 @@ pub async fn update_user(
     }
 }
 
-/// `POST /quan-tri/nguoi-dung/{id}/mat-khau` — a new one-time password, shown once;
-/// the person's sessions end.
+/// `POST /quan-tri/nguoi-dung/{id}/mat-khau` — a link through which the person sets
+/// a new password of their own, shown once; it works once, for 24 hours. The person's
+/// sessions end.
 pub async fn reset_password(
     State(app): State<Arc<App>>,
     staff: Desk,
     Path(id): Path<u64>,
 ) -> Result<Response, HttpError> {
     let id = UserId(id);
-    let one_time = password::generate()?;
-    let hash = app.hash_password(one_time.clone()).await?;
     let (by, now) = (staff.actor.clone(), app.clock.now());
-    app.store
-        .write(move |tx| accounts::reset_password(tx, &by, id, hash, now))
+    let (token, expires_at) = app
+        .store
+        .write(move |tx| auth::reset::issue(tx, &by, id, now))
         .await?;
-    tracing::info!(by = %staff.user.login, user = id.0, "password reset");
-    user_page(&app, &staff, id, Vec::new(), Some(one_time), None).await
+    tracing::info!(by = %staff.user.login, user = id.0, "password reset link made");
+    let link = ResetLinkView {
+        url: format!("{}{}{token}", app.origin(), auth::reset::PATH),
+        expires: crate::format::datetime(expires_at),
+    };
+    user_page(&app, &staff, id, Vec::new(), Some(link), None).await
 }
 
 /// Sensitive changes (roles, delegations) ask for the acting person's password again,

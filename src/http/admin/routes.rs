@@ -14,7 +14,7 @@ use axum::routing::{MethodRouter, get, post};
 use super::{
     Capability, LOGIN, PASSWORD, PREFIX, SECOND_FACTOR, SECOND_FACTOR_LOGIN, UPLOAD,
     UPLOAD_MAX_BYTES, account, audit, backups, comments, deadlines, entries, imports, integrity,
-    mail, media, messages, people, pickers, questions, redirects, resources, second_factor,
+    mail, media, messages, people, pickers, questions, redirects, report, resources, second_factor,
     sections, sessions, signed_in, site, start,
 };
 use crate::app::App;
@@ -302,6 +302,10 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         menu("Thời hạn cập nhật", deadlines::PATH, Staff, || {
             get(deadlines::deadlines_page)
         }),
+        menu("Báo cáo năm", report::PATH, SiteLookView, || {
+            get(report::annual_report)
+        }),
+        page(report::CSV, SiteLookView, || get(report::annual_report_csv)),
         menu("Ý kiến, đề nghị", messages::PATH, Board, || {
             get(messages::messages)
         }),
@@ -354,6 +358,12 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         }),
         page(LOGIN, Anyone, || get(account::login_form)),
         action(LOGIN, Anyone, || post(account::login)),
+        page("/quan-tri/dat-mat-khau/{token}", Anyone, || {
+            get(account::reset_form)
+        }),
+        action("/quan-tri/dat-mat-khau/{token}", Anyone, || {
+            post(account::reset)
+        }),
         page(SECOND_FACTOR_LOGIN, PasswordAccepted, || {
             get(second_factor::code_form)
         }),

@@ -37,6 +37,9 @@ struct Values {
     managing_body: String,
     responsible_person: String,
     address: String,
+    managing_body_en: String,
+    responsible_person_en: String,
+    address_en: String,
     phone: String,
     fax: String,
     email: String,
@@ -70,6 +73,9 @@ impl Values {
             managing_body: s.managing_body.clone(),
             responsible_person: s.responsible_person.clone(),
             address: s.address.clone(),
+            managing_body_en: s.managing_body_en.clone(),
+            responsible_person_en: s.responsible_person_en.clone(),
+            address_en: s.address_en.clone(),
             phone: s.phone.clone(),
             fax: s.fax.clone(),
             email: s.email.clone(),
@@ -131,6 +137,9 @@ fn from_form(form: &FormData) -> SiteSettings {
         managing_body: text("managing_body"),
         responsible_person: text("responsible_person"),
         address: text("address"),
+        managing_body_en: text("managing_body_en"),
+        responsible_person_en: text("responsible_person_en"),
+        address_en: text("address_en"),
         phone: text("phone"),
         fax: text("fax"),
         email: text("email"),
@@ -284,6 +293,21 @@ fn change_table(
         text(&live.responsible_person),
         text(&draft.responsible_person),
     );
+    push(
+        "Cơ quan chủ quản (tiếng Anh)",
+        text(&live.managing_body_en),
+        text(&draft.managing_body_en),
+    );
+    push(
+        "Người chịu trách nhiệm (tiếng Anh)",
+        text(&live.responsible_person_en),
+        text(&draft.responsible_person_en),
+    );
+    push(
+        "Địa chỉ (tiếng Anh)",
+        text(&live.address_en),
+        text(&draft.address_en),
+    );
     push("Khẩu hiệu", text(&live.tagline), text(&draft.tagline));
     push("Địa chỉ", text(&live.address), text(&draft.address));
     push("Điện thoại", text(&live.phone), text(&draft.phone));
@@ -349,6 +373,11 @@ fn changes(live: &SiteSettings, draft: &SiteSettings) -> Vec<&'static str> {
             s.managing_body.clone(),
             s.responsible_person.clone(),
             s.tagline.clone(),
+            (
+                s.managing_body_en.clone(),
+                s.responsible_person_en.clone(),
+                s.address_en.clone(),
+            ),
         )
     };
     let footer = |s: &SiteSettings| {

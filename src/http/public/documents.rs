@@ -287,7 +287,7 @@ async fn render_register(
     let view = RegisterView {
         layout: Layout::new(&site, app.origin(), "Văn bản", "/van-ban")
             .with_description("Cơ sở dữ liệu văn bản quy phạm pháp luật và văn bản chỉ đạo, điều hành về khoa học và công nghệ.")
-            .with_site_dublin_core(),
+            .with_site_dublin_core(crate::render::views::last_change(&all)),
         types: choices(types, &filters.doc_type),
         issuers: choices(issuers, &filters.issuer),
         fields: choices(fields, &filters.field),

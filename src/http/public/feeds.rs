@@ -161,7 +161,7 @@ fn csv_download<const N: usize>(
 ) -> Response {
     let mut out = format!("\u{feff}{header}\r\n");
     for row in rows {
-        let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+        let line: Vec<String> = row.iter().map(|f| crate::format::csv_field(f)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
@@ -170,15 +170,6 @@ fn csv_download<const N: usize>(
         &format!("attachment; filename=\"{name}\""),
         out,
     )
-}
-
-/// A CSV field, quoted as RFC 4180 says when it needs to be.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
 }
 
 /// `GET /du-lieu/van-ban.csv` (UTF-8 with a byte-order mark, so spreadsheets read the
@@ -482,16 +473,4 @@ async fn category_rss(app: Arc<App>, slug: String, origin: String) -> Result<Str
     let title = format!("{} – {}", site.agency_name, category.name);
     let link = crate::paths::category(&category.slug);
     Ok(rss(&title, &link, &category.description, &items, &origin))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_when_needed() {
-        assert_eq!(csv_field("242/QĐ-SKHCN"), "242/QĐ-SKHCN");
-        assert_eq!(csv_field("a, b"), "\"a, b\"");
-        assert_eq!(csv_field("nói \"không\""), "\"nói \"\"không\"\"\"");
-    }
 }

@@ -21,7 +21,7 @@ use crate::http::admin::page;
 use crate::http::error::{HttpError, Outcome};
 use crate::http::frame::check_origin;
 use crate::http::server::Peer;
-use crate::render::views::{Layout, PlainView};
+use crate::render::views::Layout;
 use crate::site;
 
 pub const FEEDBACK: &str = "/gop-y";
@@ -249,16 +249,47 @@ pub async fn submit(
     page(&app, "public/message_sent.html", &view, Outcome::Shown)
 }
 
-/// `GET /xu-ly-du-lieu-ca-nhan`: how the forms' personal data is processed.
+/// What the privacy notice states, from the settings the site enforces.
+#[derive(Serialize)]
+struct PrivacyView {
+    layout: Layout,
+    /// Months personal data is kept after its matter is closed.
+    keep_months: u32,
+    /// Days the request log (with addresses) is kept.
+    log_days: i64,
+    /// Days audit records (with addresses) are kept.
+    audit_days: i64,
+    /// How long the oldest backup is kept, in words ("12 tháng").
+    backups_kept: String,
+    per_hour: usize,
+}
+
+/// `GET /xu-ly-du-lieu-ca-nhan`: how the site processes personal data (Law 91/2025/QH15,
+/// Decree 356/2025/ND-CP). Every period it states is a setting the site enforces.
 pub async fn privacy(State(app): State<Arc<App>>) -> Result<Response, HttpError> {
     let site = app.store.read(site::load).await?;
-    let view = PlainView {
+    let backup = &app.config.backup;
+    let backups_kept = if !backup.enabled {
+        "không sao lưu tự động".to_string()
+    } else if backup.keep_monthly > 0 {
+        format!("{} tháng", backup.keep_monthly)
+    } else if backup.keep_weekly > 0 {
+        format!("{} tuần", backup.keep_weekly)
+    } else {
+        format!("{} ngày", backup.keep_daily.max(1))
+    };
+    let view = PrivacyView {
         layout: Layout::new(
             &site,
             app.origin(),
             "Thông báo xử lý dữ liệu cá nhân",
             PRIVACY,
         ),
+        keep_months: app.config.forms.keep_personal_data_months,
+        log_days: app.config.request_log_days,
+        audit_days: app.config.audit_retention_days,
+        backups_kept,
+        per_hour: app.config.forms.per_address_per_hour,
     };
     page(&app, "public/privacy.html", &view, Outcome::Shown)
 }

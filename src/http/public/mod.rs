@@ -10,6 +10,7 @@ mod feeds;
 mod files;
 pub mod mail;
 pub mod messages;
+pub mod open_data;
 mod pages;
 pub mod procedures;
 pub mod questions;
@@ -35,13 +36,14 @@ pub use feeds::{
 };
 pub use files::file;
 pub use pages::{
-    accessibility, article, category, disclosure, english_index, english_page, entry_view, home,
-    news, page, render_home_with, sitemap,
+    ENGLISH_CONTACTS, ENGLISH_ORGANISATION, accessibility, archive, archive_index, article,
+    category, disclosure, english_contacts, english_index, english_organisation, english_page,
+    entry_view, home, news, page, render_home_with, sitemap,
 };
 pub use procedures::{procedure, procedures};
 pub use schedule::{week, week_entry};
 pub use search::search;
-pub use well_known::{favicon, security_txt};
+pub use well_known::{favicon, security_txt, touch_icon};
 
 /// Items per list page.
 pub const PER_PAGE: usize = 12;

@@ -122,6 +122,122 @@ async fn render_english_index(app: &App) -> Result<String, HttpError> {
     Ok(app.renderer.render("public/english.html", &view)?)
 }
 
+/// One person of the directory, in English where the record has it.
+#[derive(serde::Serialize)]
+struct EnglishContact {
+    name: String,
+    position: String,
+    /// The position is only in Vietnamese (`lang="vi"` on the page).
+    position_vi: bool,
+    phone: String,
+    email: String,
+    url: String,
+}
+
+/// A unit and its people, in directory order.
+#[derive(serde::Serialize)]
+struct EnglishUnit {
+    name: String,
+    name_vi: bool,
+    people: Vec<EnglishContact>,
+}
+
+#[derive(serde::Serialize)]
+struct EnglishDirectoryView {
+    layout: Layout,
+    units: Vec<EnglishUnit>,
+}
+
+/// The staff directory (`Person` entries) grouped by unit, in English where each record
+/// has English fields, in the directory's own order.
+fn english_units(people: &[Published]) -> Vec<EnglishUnit> {
+    let get = |p: &Published, key: &str| {
+        p.revision
+            .fields
+            .record
+            .get(key)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut sorted: Vec<&Published> = people.iter().collect();
+    sorted.sort_by_key(|p| get(p, "order").parse::<u64>().unwrap_or(u64::MAX));
+    let mut units: Vec<EnglishUnit> = Vec::new();
+    for p in sorted {
+        let (unit_en, unit_vi) = (get(p, "unit_en"), get(p, "unit"));
+        let (name, name_vi) = if unit_en.is_empty() {
+            (unit_vi, true)
+        } else {
+            (unit_en, false)
+        };
+        let position_en = get(p, "position_en");
+        let contact = EnglishContact {
+            name: p.revision.fields.title.clone(),
+            position_vi: position_en.is_empty(),
+            position: if position_en.is_empty() {
+                get(p, "position")
+            } else {
+                position_en
+            },
+            phone: get(p, "phone"),
+            email: get(p, "email"),
+            url: p.url(),
+        };
+        match units.iter_mut().find(|u| u.name == name) {
+            Some(unit) => unit.people.push(contact),
+            None => units.push(EnglishUnit {
+                name,
+                name_vi,
+                people: vec![contact],
+            }),
+        }
+    }
+    units
+}
+
+/// `GET /en/organisation` and `GET /en/contacts`: the agency's organisation and its
+/// directory in English (C18), drawn from the staff directory, so they follow it.
+pub async fn english_organisation(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    cached(&app, &headers, ENGLISH_ORGANISATION.into(), || {
+        render_english_directory(&app, "public/english_organisation.html")
+    })
+    .await
+}
+
+pub async fn english_contacts(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    cached(&app, &headers, ENGLISH_CONTACTS.into(), || {
+        render_english_directory(&app, "public/english_contacts.html")
+    })
+    .await
+}
+
+pub const ENGLISH_ORGANISATION: &str = "/en/organisation";
+pub const ENGLISH_CONTACTS: &str = "/en/contacts";
+
+async fn render_english_directory(app: &App, template: &str) -> Result<String, HttpError> {
+    let (site, people) = app
+        .store
+        .read(|tx| -> Result<_, content::Error> {
+            Ok((site::load(tx)?, content::all_published(tx, Kind::Person)?))
+        })
+        .await?;
+    let (title, path) = if template.ends_with("organisation.html") {
+        ("Organisation", ENGLISH_ORGANISATION)
+    } else {
+        ("Contacts", ENGLISH_CONTACTS)
+    };
+    let view = EnglishDirectoryView {
+        layout: Layout::new(&site, app.origin(), title, path),
+        units: english_units(&people),
+    };
+    Ok(app.renderer.render(template, &view)?)
+}
+
 /// `GET /so-do-trang`
 pub async fn sitemap(
     State(app): State<Arc<App>>,
@@ -168,7 +284,7 @@ pub async fn disclosure(
                 "Danh mục thông tin công khai",
                 paths::DISCLOSURE,
             )
-            .with_site_dublin_core(),
+            .with_site_dublin_core(None),
             rows: content::sections::disclosure_list(&sections, &app.config.deadlines),
         };
         Ok(app.renderer.render("public/disclosure.html", &view)?)
@@ -201,9 +317,10 @@ pub async fn render_home_with(
     site: SiteSettings,
     layout: impl FnOnce(&SiteSettings, &str, &str, &str) -> Layout,
 ) -> Result<String, HttpError> {
+    let now = app.clock.now();
     let (categories, featured, latest, sections, documents, procedures) = app
         .store
-        .read(|tx| -> Result<_, content::Error> {
+        .read(move |tx| -> Result<_, content::Error> {
             let categories = content::categories(tx)?;
             let featured = content::list_published(tx, List::Featured, 1, 3)?.items;
             let latest = content::list_published(tx, List::Kind(Kind::Article), 1, 9)?.items;
@@ -212,7 +329,10 @@ pub async fn render_home_with(
                 .iter()
                 .filter(|c| c.on_home && c.kinds.contains(&Kind::Article))
             {
-                let items = content::list_published(tx, List::Category(&c.slug), 1, 4)?.items;
+                let window = c.live_window(now);
+                let items =
+                    content::list_published_within(tx, List::Category(&c.slug), window, 1, 4)?
+                        .items;
                 sections.push((c.clone(), items));
             }
             let documents =
@@ -226,6 +346,15 @@ pub async fn render_home_with(
     let cards = |items: &[Published]| -> Vec<Card> {
         items.iter().map(|p| Card::new(p, &categories)).collect()
     };
+    // The home page changes with its newest item, whatever block shows it.
+    let home_updated = crate::render::views::last_change(
+        latest
+            .iter()
+            .chain(&featured)
+            .chain(&documents)
+            .chain(&procedures)
+            .chain(sections.iter().flat_map(|(_, items)| items)),
+    );
     let latest: Vec<Published> = latest
         .into_iter()
         .filter(|p| !featured.iter().any(|f| f.entry.id == p.entry.id))
@@ -245,7 +374,8 @@ pub async fn render_home_with(
         })
         .collect();
     let view = HomeView {
-        layout: layout(&site, app.origin(), "Trang chủ", paths::HOME).with_site_dublin_core(),
+        layout: layout(&site, app.origin(), "Trang chủ", paths::HOME)
+            .with_site_dublin_core(home_updated),
         featured: cards(&featured),
         latest: cards(&latest),
         sections: sections
@@ -268,6 +398,7 @@ async fn render_list(
     slug: Option<String>,
     page: usize,
 ) -> Result<String, HttpError> {
+    let now = app.clock.now();
     let (site, categories, category, list) = app
         .store
         .read(move |tx| -> Result<_, content::Error> {
@@ -286,9 +417,13 @@ async fn render_list(
                 None => None,
             };
             let list = match &category {
-                Some(Some(c)) => {
-                    content::list_published(tx, List::Category(&c.slug), page, PER_PAGE)?
-                }
+                Some(Some(c)) => content::list_published_within(
+                    tx,
+                    List::Category(&c.slug),
+                    c.live_window(now),
+                    page,
+                    PER_PAGE,
+                )?,
                 Some(None) => PageOf {
                     items: Vec::new(),
                     page,
@@ -340,7 +475,7 @@ async fn render_list(
     let view = ListView {
         layout: Layout::new(&site, app.origin(), &heading, &path)
             .with_description(&description)
-            .with_site_dublin_core(),
+            .with_site_dublin_core(crate::render::views::last_change(&list.items)),
         items: list
             .items
             .iter()
@@ -352,12 +487,151 @@ async fn render_list(
             .filter(|c| c.kinds.contains(&Kind::Article))
             .map(Link::category)
             .collect(),
+        archive: this.filter(|c| c.retention_years.is_some()).map(|c| Link {
+            url: paths::archive(&c.slug),
+            label: format!(
+                "Tin, bài đăng quá {} năm được chuyển vào Lưu trữ",
+                c.retention_years.unwrap_or_default()
+            ),
+        }),
         parent,
         children,
         feed: match &category {
             Some(Some(c)) => format!("/rss/chuyen-muc/{}.xml", c.slug),
             _ => "/rss/tin-tuc.xml".to_string(),
         },
+        heading,
+        description,
+    };
+    Ok(app.renderer.render("public/list.html", &view)?)
+}
+
+/// `GET /luu-tru`: the public archive (O6): the sections whose items move there once
+/// past their online period.
+pub async fn archive_index(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let key = paths::ARCHIVE.to_string();
+    cached(&app, &headers, key, || render_archive(app.clone(), None, 1)).await
+}
+
+/// `GET /luu-tru/{slug}`: a section's archived items, newest first.
+pub async fn archive(
+    State(app): State<Arc<App>>,
+    Path(slug): Path<String>,
+    query: Params,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let page = query.page()?;
+    let key = paths::list_page(&paths::archive(&slug), page);
+    cached(&app, &headers, key, || {
+        render_archive(app.clone(), Some(slug), page)
+    })
+    .await
+}
+
+async fn render_archive(
+    app: Arc<App>,
+    slug: Option<String>,
+    page: usize,
+) -> Result<String, HttpError> {
+    let now = app.clock.now();
+    let asked_for_a_section = slug.is_some();
+    let (site, categories, section, list) = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let categories = content::categories(tx)?;
+            let section = slug.and_then(|slug| {
+                categories
+                    .iter()
+                    .find(|c| c.slug == slug && c.retention_years.is_some())
+                    .cloned()
+            });
+            let list = match (
+                &section,
+                section.as_ref().and_then(|c| c.archived_before(now)),
+            ) {
+                (Some(c), Some(before)) => content::list_published_within(
+                    tx,
+                    List::Category(&c.slug),
+                    content::Window::before(before),
+                    page,
+                    PER_PAGE,
+                )?,
+                _ => PageOf {
+                    items: Vec::new(),
+                    page,
+                    per_page: PER_PAGE,
+                    total: 0,
+                },
+            };
+            Ok((site::load(tx)?, categories, section, list))
+        })
+        .await?;
+    let archived: Vec<&content::Category> = categories
+        .iter()
+        .filter(|c| c.retention_years.is_some() && c.retired_into.is_none())
+        .collect();
+    let archive_link = Link {
+        url: paths::ARCHIVE.to_string(),
+        label: "Lưu trữ".to_string(),
+    };
+    let (heading, description, base, parent, children) = match &section {
+        Some(c) => (
+            format!("Lưu trữ: {}", c.name),
+            format!(
+                "Tin, bài của chuyên mục “{}” đã đăng quá {} năm. Các bài vẫn giữ nguyên địa chỉ và vẫn tìm thấy được qua ô tìm kiếm.",
+                c.name,
+                c.retention_years.unwrap_or_default()
+            ),
+            paths::archive(&c.slug),
+            Some(archive_link),
+            Vec::new(),
+        ),
+        None if page == 1 => (
+            "Lưu trữ".to_string(),
+            "Tin, bài đã hết thời hạn đăng trên chuyên mục được chuyển vào đây và vẫn giữ nguyên địa chỉ.".to_string(),
+            paths::ARCHIVE.to_string(),
+            None,
+            archived
+                .iter()
+                .map(|c| Link {
+                    url: paths::archive(&c.slug),
+                    label: c.name.clone(),
+                })
+                .collect(),
+        ),
+        None => return Err(HttpError::NotFound),
+    };
+    if asked_for_a_section && section.is_none() {
+        return Err(HttpError::NotFound);
+    }
+    if page > list.page_count() {
+        return Err(HttpError::NotFound);
+    }
+    let path = paths::list_page(&base, page);
+    let view = ListView {
+        layout: Layout::new(&site, app.origin(), &heading, &path)
+            .with_description(&description)
+            .with_site_dublin_core(crate::render::views::last_change(&list.items)),
+        items: list
+            .items
+            .iter()
+            .map(|p| Card::new(p, &categories))
+            .collect(),
+        pagination: Pagination::new(&base, &list),
+        categories: archived
+            .iter()
+            .map(|c| Link {
+                url: paths::archive(&c.slug),
+                label: c.name.clone(),
+            })
+            .collect(),
+        archive: None,
+        parent,
+        children,
+        feed: "/rss/tin-tuc.xml".to_string(),
         heading,
         description,
     };
@@ -472,7 +746,7 @@ async fn render_sitemap(app: Arc<App>) -> Result<String, HttpError> {
     });
     let view = SitemapView {
         layout: Layout::new(&site, app.origin(), "Sơ đồ trang", paths::SITEMAP)
-            .with_site_dublin_core(),
+            .with_site_dublin_core(None),
         sections,
     };
     Ok(app.renderer.render("public/sitemap.html", &view)?)

@@ -156,7 +156,7 @@ async fn render_catalogue(
     let view = CatalogueView {
         layout: Layout::new(&site, app.origin(), "Thủ tục hành chính", "/thu-tuc")
             .with_description("Danh mục thủ tục hành chính thuộc thẩm quyền giải quyết của Sở, thực hiện trên Cổng Dịch vụ công.")
-            .with_site_dublin_core(),
+            .with_site_dublin_core(crate::render::views::last_change(&all)),
         fields,
         levels,
         rows,

@@ -28,6 +28,7 @@ use crate::site;
 pub const ASK: &str = "/hoi-dap/gui-cau-hoi";
 pub const STATUS: &str = "/hoi-dap/tra-cuu";
 pub const ERASE: &str = "/hoi-dap/tra-cuu/xoa-du-lieu";
+pub const DOWNLOAD: &str = "/hoi-dap/tra-cuu/tai-du-lieu";
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct AskFields {
@@ -328,4 +329,75 @@ pub async fn erase(
         Some("Đã xóa họ tên và thư điện tử của bạn khỏi hệ thống."),
     )
     .await
+}
+
+/// What the site holds about one question, as its asker downloads it (the right to
+/// obtain a copy, Law 91/2025/QH15).
+#[derive(Serialize)]
+struct HeldData {
+    ticket: String,
+    received_at: String,
+    name: String,
+    email: String,
+    topic: String,
+    question: String,
+    status: &'static str,
+    mail_consent: bool,
+    personal_data_erased_at: Option<String>,
+    answer_url: Option<String>,
+    closed_reason: Option<String>,
+    personal_data_kept_until: String,
+}
+
+/// `POST /hoi-dap/tra-cuu/tai-du-lieu`: everything held about the question, as JSON.
+pub async fn download(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Form(lookup): Form<Lookup>,
+) -> Result<Response, HttpError> {
+    check_origin(&headers, &uri)?;
+    let (so, ma) = (lookup.so.clone(), lookup.ma.clone());
+    let found = app
+        .store
+        .read(move |tx| questions::status(tx, &so, &ma))
+        .await?;
+    let Some((q, answer, state)) = found else {
+        return Err(HttpError::NotFound);
+    };
+    let months = app.config.forms.keep_personal_data_months;
+    let held = HeldData {
+        ticket: q.ticket(),
+        received_at: format::datetime(q.asked_at),
+        name: q.name.clone(),
+        email: q.email.clone(),
+        topic: q.topic.clone(),
+        question: q.text.clone(),
+        status: q.status(state).label(),
+        mail_consent: q.mail_consent,
+        personal_data_erased_at: q.erased_at.map(format::datetime),
+        answer_url: answer
+            .as_ref()
+            .filter(|p| p.is_listed())
+            .map(|p| format!("{}{}", app.origin(), p.url())),
+        closed_reason: q.closed.as_ref().map(|c| c.reason.clone()),
+        personal_data_kept_until: format!("{months} tháng sau khi câu hỏi được trả lời hoặc đóng"),
+    };
+    let body = serde_json::to_vec_pretty(&held).map_err(|e| HttpError::Internal(e.to_string()))?;
+    let mut response = Response::new(axum::body::Body::from(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    if let Ok(value) =
+        axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{}.json\"", q.ticket()))
+    {
+        headers.insert(axum::http::header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
 }

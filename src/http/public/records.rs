@@ -162,7 +162,7 @@ async fn render_list(
     let view = RecordListView {
         layout: Layout::new(&site, app.origin(), kind.label(), kind.url_prefix())
             .with_description(spec.intro)
-            .with_site_dublin_core(),
+            .with_site_dublin_core(crate::render::views::last_change(&all)),
         heading: kind.label(),
         intro: spec.intro,
         path: kind.url_prefix().to_string(),

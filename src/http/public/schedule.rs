@@ -137,7 +137,7 @@ async fn render_week(app: Arc<App>, monday: Date) -> Result<String, HttpError> {
             &format!("Lịch công tác lãnh đạo – {heading}"),
             "/lich-cong-tac",
         )
-        .with_site_dublin_core(),
+        .with_site_dublin_core(crate::render::views::last_change(&weeks)),
         heading,
         empty: items.is_empty(),
         days,

@@ -31,6 +31,8 @@ struct HitView {
     kind: &'static str,
     title: String,
     url: String,
+    /// What the date is ("Ngày ban hành", "Bắt đầu"…).
+    date_label: &'static str,
     date: String,
     date_iso: String,
     /// Escaped text with `<mark>` around the matches.
@@ -68,7 +70,10 @@ pub async fn search(State(app): State<Arc<App>>, query: Params) -> Result<Respon
         .read(move |tx| -> Result<_, content::Error> {
             let mut urls = Vec::new();
             for id in ids {
-                urls.push(content::published(tx, id)?.map(|p| p.url()));
+                urls.push(
+                    content::published(tx, id)?
+                        .map(|p| (p.url(), p.own_date(), p.revision.fields.summary.clone())),
+                );
             }
             Ok((site::load(tx)?, urls))
         })
@@ -77,14 +82,25 @@ pub async fn search(State(app): State<Arc<App>>, query: Params) -> Result<Respon
         .hits
         .into_iter()
         .zip(urls)
-        .filter_map(|(hit, url)| {
+        .filter_map(|(hit, found)| {
+            let (url, own_date, summary) = found?;
+            // A match only in the attached files or the record's codes has no text
+            // around it worth showing: the summary says what the item is.
+            let snippet_html = if hit.snippet_html.trim().is_empty() {
+                super::feeds::xml(&summary)
+            } else {
+                hit.snippet_html
+            };
             Some(HitView {
                 kind: hit.kind.label(),
-                url: url?,
-                date: hit.date.map(format::date).unwrap_or_default(),
-                date_iso: hit.date.map(format::iso_date).unwrap_or_default(),
+                url,
+                date_label: own_date.map(|(label, _)| label).unwrap_or_default(),
+                date: own_date
+                    .map(|(_, d)| format::civil_date(d))
+                    .unwrap_or_default(),
+                date_iso: own_date.map(|(_, d)| d.to_string()).unwrap_or_default(),
                 title: hit.title,
-                snippet_html: hit.snippet_html,
+                snippet_html,
             })
         })
         .collect();

@@ -93,3 +93,39 @@ pub async fn favicon(State(app): State<Arc<App>>) -> Result<Response, HttpError>
         .body(axum::body::Body::empty())
         .map_err(|e| HttpError::Internal(e.to_string()))
 }
+
+/// `GET /apple-touch-icon.png` (180 px) and `GET /icon-192.png`: the icons phones put
+/// on a home screen, made from the site's logo, or from the emblem when it has none
+/// (or its logo cannot be read).
+pub async fn touch_icon(
+    State(app): State<Arc<App>>,
+    uri: axum::http::Uri,
+) -> Result<Response, HttpError> {
+    let side = if uri.path() == "/icon-192.png" {
+        192
+    } else {
+        180
+    };
+    let logo = app.store.read(crate::site::load).await?.logo;
+    let source = logo.and_then(|hash| {
+        let hash = crate::store::BlobHash::try_from(hash).ok()?;
+        std::fs::read(app.store.blobs.path(&hash)).ok()
+    });
+    let emblem = app.assets.bytes("img/emblem-512.png");
+    let png = tokio::task::spawn_blocking(move || {
+        source
+            .and_then(|bytes| crate::media::square_icon(&bytes, side).ok())
+            .or_else(|| crate::media::square_icon(&emblem?, side).ok())
+    })
+    .await
+    .map_err(|e| HttpError::Internal(e.to_string()))?
+    .ok_or(HttpError::NotFound)?;
+    Ok((
+        [
+            (CONTENT_TYPE, "image/png"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        png,
+    )
+        .into_response())
+}

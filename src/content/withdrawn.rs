@@ -1,0 +1,75 @@
+//! What a withdrawn item's address says (O6): not a bare "not found", but that the
+//! item was taken down, when, why if the editor said, and what replaces it where
+//! something does (a published legal document that replaces it). An address given a
+//! redirect answers 301 before this is asked.
+
+use jiff::Timestamp;
+
+use super::{EntryId, Error, Kind, State, tables};
+use crate::store::{self, Tx};
+use crate::workflow::Action;
+
+/// A withdrawn item, as its address tells of it.
+#[derive(Debug, Clone)]
+pub struct Withdrawn {
+    pub title: String,
+    pub kind: Kind,
+    pub at: Timestamp,
+    /// The editor's note when withdrawing, if any.
+    pub reason: String,
+    /// Where to go instead: (address, title).
+    pub replacement: Option<(String, String)>,
+}
+
+/// The withdrawn entry at `path` (`/tin-tuc/slug`, `/van-ban/slug`…, percent-decoded),
+/// if there is one.
+pub fn at_path(tx: &impl Tx, path: &str) -> Result<Option<Withdrawn>, Error> {
+    let Some((prefix, slug)) = path.rsplit_once('/') else {
+        return Ok(None);
+    };
+    let Some(kind) = Kind::ALL.iter().copied().find(|k| k.url_prefix() == prefix) else {
+        return Ok(None);
+    };
+    let slug = slug.to_string();
+    let Some(id) = store::get_plain(tx, tables::SLUGS, (kind.as_str(), slug.as_str()), |v| v)?
+    else {
+        return Ok(None);
+    };
+    let Some(entry) = tables::ENTRIES.get(tx, id)? else {
+        return Ok(None);
+    };
+    if entry.state != State::Withdrawn {
+        return Ok(None);
+    }
+    let revision = entry.published.unwrap_or(entry.working);
+    let title = tables::REVISIONS
+        .get(tx, revision.0)?
+        .map(|r| r.fields.title)
+        .unwrap_or_default();
+    let withdrawal = super::editorial::events(tx, EntryId(id))?
+        .into_iter()
+        .rev()
+        .find(|e| e.action == Action::Withdraw);
+    let (at, reason) = withdrawal.map_or((entry.updated_at, String::new()), |e| (e.at, e.comment));
+    let replacement = if kind == Kind::LegalDocument {
+        super::all_published(tx, Kind::LegalDocument)?
+            .into_iter()
+            .find(|p| {
+                p.revision
+                    .fields
+                    .legal
+                    .as_ref()
+                    .is_some_and(|doc| doc.replaces.contains(&slug))
+            })
+            .map(|p| (p.url(), p.revision.fields.title.clone()))
+    } else {
+        None
+    };
+    Ok(Some(Withdrawn {
+        title,
+        kind,
+        at,
+        reason,
+        replacement,
+    }))
+}
