@@ -10,7 +10,10 @@
 
 #[path = "common.rs"]
 mod common;
+#[path = "corpus.rs"]
+mod corpus;
 use common::peak_rss_mb;
+use corpus::Rng;
 
 use std::time::Instant;
 
@@ -18,134 +21,6 @@ use trangtin::content::{self, Category, Fields, Kind, NewEntry};
 use trangtin::search::Search;
 use trangtin::store::Store;
 use unicode_normalization::UnicodeNormalization;
-
-/// Common Vietnamese syllables of administrative and scientific writing.
-const WORDS: &[&str] = &[
-    "khoa",
-    "học",
-    "công",
-    "nghệ",
-    "đổi",
-    "mới",
-    "sáng",
-    "tạo",
-    "quyết",
-    "định",
-    "kế",
-    "hoạch",
-    "nhiệm",
-    "vụ",
-    "đề",
-    "tài",
-    "dự",
-    "án",
-    "tiêu",
-    "chuẩn",
-    "đo",
-    "lường",
-    "chất",
-    "lượng",
-    "sở",
-    "hữu",
-    "trí",
-    "tuệ",
-    "chuyển",
-    "số",
-    "thông",
-    "tin",
-    "điện",
-    "tử",
-    "hội",
-    "thảo",
-    "nghiên",
-    "cứu",
-    "ứng",
-    "dụng",
-    "nông",
-    "nghiệp",
-    "thủy",
-    "sản",
-    "doanh",
-    "năng",
-    "suất",
-    "kiểm",
-    "tra",
-    "thẩm",
-    "phê",
-    "duyệt",
-    "báo",
-    "cáo",
-    "tổng",
-    "kết",
-    "triển",
-    "khai",
-    "thực",
-    "hiện",
-    "đánh",
-    "giá",
-    "nghiệm",
-    "thu",
-    "hợp",
-    "tác",
-    "phát",
-    "triển",
-    "bền",
-    "vững",
-    "năng",
-    "lượng",
-    "tái",
-    "tạo",
-    "an",
-    "toàn",
-    "bức",
-    "xạ",
-    "hạt",
-    "nhân",
-    "sản",
-    "phẩm",
-    "hàng",
-    "hóa",
-    "thị",
-    "trường",
-    "chính",
-    "sách",
-    "pháp",
-    "luật",
-    "tỉnh",
-    "Gia",
-    "Lai",
-    "Quy",
-    "Nhơn",
-    "đơn",
-    "vị",
-    "cơ",
-    "quan",
-    "cán",
-    "bộ",
-];
-
-/// A small deterministic generator, so every run indexes the same corpus.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn word(&mut self) -> &'static str {
-        WORDS[(self.next() % WORDS.len() as u64) as usize]
-    }
-
-    fn sentence(&mut self, words: usize) -> String {
-        (0..words)
-            .map(|_| self.word())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
 
 fn fold(text: &str) -> String {
     text.nfd()

@@ -38,10 +38,17 @@ pub mod source {
 
     /// Runs `work` (a transaction on a blocking thread) on behalf of `address`.
     pub fn acting_for<R>(address: Option<String>, work: impl FnOnce() -> R) -> R {
-        let earlier = TRANSACTION.with(|t| t.replace(address));
-        let result = work();
-        TRANSACTION.with(|t| *t.borrow_mut() = earlier);
-        result
+        /// Puts the earlier address back however `work` ends, a panic included, so a
+        /// pooled thread never lends one request's address to the next.
+        struct Restore(Option<String>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let earlier = self.0.take();
+                TRANSACTION.with(|t| *t.borrow_mut() = earlier);
+            }
+        }
+        let _restore = Restore(TRANSACTION.with(|t| t.replace(address)));
+        work()
     }
 
     /// The address a record written now should carry: the transaction's, else the

@@ -54,8 +54,22 @@ pub fn iso_datetime(ts: Timestamp) -> String {
         .to_string()
 }
 
-/// A CSV field, quoted as RFC 4180 says when it needs to be.
+/// A CSV field, quoted as RFC 4180 says when it needs to be. A text a spreadsheet
+/// would take for a formula (`=…`, `@…`, `+` or `-` before a non-digit) gets a leading
+/// apostrophe, so opening the file runs nothing; numbers and phone numbers stay as
+/// they are.
 pub fn csv_field(text: &str) -> String {
+    let mut chars = text.chars();
+    let formula = match chars.next() {
+        Some('=' | '@' | '\t') => true,
+        Some('+' | '-') => !chars.next().is_some_and(|c| c.is_ascii_digit() || c == ' '),
+        _ => false,
+    };
+    let text = if formula {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -90,6 +104,10 @@ mod tests {
         assert_eq!(csv_field("242/QĐ-SKHCN"), "242/QĐ-SKHCN");
         assert_eq!(csv_field("a, b"), "\"a, b\"");
         assert_eq!(csv_field("nói \"không\""), "\"nói \"\"không\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+84 256 3822 418"), "+84 256 3822 418");
+        assert_eq!(csv_field("-5"), "-5");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
     }
 
     #[test]

@@ -107,6 +107,18 @@ pub struct App {
     pub menu_counts: crate::inbox::CountsCache,
     /// The request log (`data/logs/`), written off the request path.
     pub access_log: crate::http::access_log::AccessLog,
+    /// Pages to render anew right after a publication (the server renders them).
+    pub warm: Arc<crate::http::cache::Warm>,
+}
+
+/// An entry's kind, section and address, for what a change to it invalidates.
+fn change_facts(
+    tx: &redb::ReadTransaction,
+    id: EntryId,
+) -> Result<Option<(content::Kind, Option<String>, String)>, store::Error> {
+    Ok(content::tables::ENTRIES
+        .get(tx, id.0)?
+        .map(|e| (e.kind, e.category.clone(), e.kind.url(&e.slug))))
 }
 
 /// Why `App::back_up_now` did not make an archive.
@@ -161,6 +173,7 @@ impl App {
         let assets = Arc::new(StaticAssets::load());
         let renderer = Renderer::new(assets.clone())?;
         let cache = Arc::new(PageCache::new(config.cache_max_bytes));
+        cache.start_upgrades();
         // The index is derived: rebuilt when missing or of an older format.
         let (search, fresh) = crate::search::Search::open(&config.data.join("search"))?;
         if fresh {
@@ -209,6 +222,7 @@ impl App {
             origin: config_origin,
             menu_counts: crate::inbox::CountsCache::default(),
             access_log: crate::http::access_log::AccessLog::start(config_logs),
+            warm: Arc::default(),
         })
     }
 }
@@ -292,13 +306,16 @@ impl App {
             self.clock.now(),
         );
         let passphrase_file = self.config.backup.passphrase_file.clone();
+        let source = crate::audit::source::of_this_task();
         tokio::task::spawn_blocking(move || {
             // Held until the backup ends, even if the caller goes away.
             let _guard = guard;
             let options = crate::backup::Options {
                 passphrase: crate::backup::schedule::passphrase(passphrase_file.as_deref())?,
             };
-            crate::backup::take(&store, &dir, &options, &by, now)
+            crate::audit::source::acting_for(source, || {
+                crate::backup::take(&store, &dir, &options, &by, now)
+            })
         })
         .await
         .map_err(|e| {
@@ -320,10 +337,13 @@ impl App {
             by.to_string(),
             self.clock.now(),
         );
+        let source = crate::audit::source::of_this_task();
         let (report, holds_changed) = tokio::task::spawn_blocking(move || {
             // Held until the check ends, even if the caller goes away.
             let _guard = guard;
-            crate::integrity::check(&store, policy, &by, now)
+            crate::audit::source::acting_for(source, || {
+                crate::integrity::check(&store, policy, &by, now)
+            })
         })
         .await
         .map_err(|e| store::Error::Task(e.to_string()))??;
@@ -380,10 +400,36 @@ impl App {
         let store = self.store.clone();
         let cache = self.cache.clone();
         let search = self.search.clone();
-        let task = tokio::spawn(async move {
+        let warm = self.warm.clone();
+        // The spawned task acts for the request that asked: its audit records carry
+        // the request's address.
+        let source = crate::audit::source::of_this_task();
+        let work = async move {
+            let before = store
+                .read(move |tx| change_facts(tx, id))
+                .await
+                .ok()
+                .flatten();
             let result = store.write(f).await;
             if result.is_ok() {
-                cache.clear();
+                let after = store
+                    .read(move |tx| change_facts(tx, id))
+                    .await
+                    .ok()
+                    .flatten();
+                let facts: Vec<_> = before.into_iter().chain(after).collect();
+                // Only the pages that show this entry go; the most read of them stay,
+                // marked stale, until their new version is ready.
+                let tags = crate::http::cache::tags_of_change(&facts);
+                cache.invalidate(&tags, crate::http::cache::kept_while_refreshing);
+                let mut keys: Vec<String> = facts.iter().map(|(_, _, url)| url.clone()).collect();
+                keys.push("/".to_string());
+                keys.extend(
+                    facts
+                        .iter()
+                        .filter_map(|(_, c, _)| c.as_ref().map(|c| crate::paths::category(c))),
+                );
+                warm.ask(keys);
                 let indexed =
                     tokio::task::spawn_blocking(move || search.update(&store, &[id])).await;
                 match indexed {
@@ -393,6 +439,12 @@ impl App {
                 }
             }
             result
+        };
+        let task = tokio::spawn(async move {
+            match source {
+                Some(address) => crate::audit::source::serving(address, work).await,
+                None => work.await,
+            }
         });
         task.await
             .map_err(|e| E::from(store::Error::Task(e.to_string())))?

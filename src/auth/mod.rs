@@ -238,6 +238,8 @@ pub fn set_password_hash(
     user.must_change_password = must_change_password;
     user.updated_at = now;
     tables::USERS.insert(tx, id.0, &user)?;
+    // A password set another way makes any pending reset link pointless.
+    reset::forget_for(tx, id)?;
     Ok(user)
 }
 

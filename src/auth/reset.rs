@@ -16,6 +16,9 @@ use crate::workflow::Actor;
 /// How long a link works.
 pub const LIFETIME: SignedDuration = SignedDuration::from_hours(24);
 
+/// The password hash of an account waiting for its reset link: no password matches it.
+pub const UNUSABLE: &str = "!reset-pending";
+
 /// The path of a link, before its token.
 pub const PATH: &str = "/quan-tri/dat-mat-khau/";
 
@@ -36,12 +39,27 @@ pub fn issue(
     user: UserId,
     now: Timestamp,
 ) -> Result<(String, Timestamp), Error> {
-    let target = super::user(tx, user)?.ok_or(Error::NoSuchUser)?;
+    let mut target = super::user(tx, user)?.ok_or(Error::NoSuchUser)?;
+    if !target.enabled {
+        return Err(Error::Invalid {
+            field: "enabled",
+            message: "Tài khoản đang bị vô hiệu hóa: hãy bật lại tài khoản trước khi tạo liên kết đặt lại mật khẩu.",
+        });
+    }
     for (key, link) in tables::RESET_LINKS.entries(tx)? {
         if link.user == user || link.expires_at <= now {
             tables::RESET_LINKS.remove(tx, key.as_str())?;
         }
     }
+    // A reset is for a password lost or exposed: the old one stops working now, not
+    // when the link is used (it stays remembered, so it cannot be chosen again).
+    let old = std::mem::replace(&mut target.password_hash, UNUSABLE.to_string());
+    if old != UNUSABLE {
+        target.previous_hashes.insert(0, old);
+        target.previous_hashes.truncate(password::REMEMBERED);
+    }
+    target.updated_at = now;
+    super::tables::USERS.insert(tx, user.0, &target)?;
     let token = hex::encode(crate::random::bytes::<32>()?);
     let expires_at = now + LIFETIME;
     let link = ResetLink {
@@ -66,26 +84,28 @@ pub fn holder(tx: &impl Tx, token: &str, now: Timestamp) -> Result<Option<User>,
     if link.expires_at <= now {
         return Ok(None);
     }
-    super::user(tx, link.user)
+    Ok(super::user(tx, link.user)?.filter(|u| u.enabled))
 }
 
-/// Sets the password chosen through the link (`hash` of `new_password`, which has
-/// passed the policy) and uses the link up. `Ok(None)`: the link no longer works.
+/// Sets the password chosen through the link (`hash` of a password that has passed
+/// the policy and is none of the last ones) and uses the link up. `Ok(None)`: the link
+/// no longer works.
 pub fn redeem(
     tx: &WriteTransaction,
     token: &str,
-    new_password: &str,
     hash: String,
     now: Timestamp,
 ) -> Result<Option<User>, Error> {
-    let Some(user) = holder(tx, token, now)? else {
+    let Some(mut user) = holder(tx, token, now)? else {
         return Ok(None);
     };
-    if password::reused(new_password, &user.password_hash, &user.previous_hashes) {
-        return Err(Error::PasswordReused);
-    }
     tables::RESET_LINKS.remove(tx, key(token).as_str())?;
-    let user = super::set_password_hash(tx, user.id, hash, false, now)?;
+    // The current hash is the unusable one (the real old one is already remembered).
+    user.password_hash = hash;
+    user.must_change_password = false;
+    user.updated_at = now;
+    super::tables::USERS.insert(tx, user.id.0, &user)?;
+    super::throttle::clear(tx, &user.login)?;
     audit::append(
         tx,
         Event::new(&user.login, "password_set_by_link", &user.login),
@@ -104,4 +124,15 @@ pub mod tables {
 
     /// Password reset links by the SHA-256 (hex) of their token.
     pub const RESET_LINKS: Table<&str, super::ResetLink> = Table::new("reset_links_v1");
+}
+
+/// Forgets every link of `user` (their password was set another way, or the account
+/// was disabled).
+pub fn forget_for(tx: &WriteTransaction, user: UserId) -> Result<(), Error> {
+    for (key, link) in tables::RESET_LINKS.entries(tx)? {
+        if link.user == user {
+            tables::RESET_LINKS.remove(tx, key.as_str())?;
+        }
+    }
+    Ok(())
 }

@@ -647,7 +647,8 @@ pub fn erase_by_asker(
         return Ok(false);
     };
     erase_personal_data(tx, q.seq, now)?;
-    let event = Event::new("citizen", "question_personal_data_erased", q.ticket());
+    // The audit trail keeps staff addresses, not citizens'.
+    let event = Event::new("citizen", "question_personal_data_erased", q.ticket()).ip("-");
     audit::append(tx, event, now)?;
     Ok(true)
 }

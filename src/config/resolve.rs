@@ -159,12 +159,15 @@ pub(super) fn resolve(
         .audit
         .retention_days
         .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS);
-    if !(90..=3660).contains(&audit_retention_days) {
+    if !(30..=3660).contains(&audit_retention_days) {
         return Err(invalid(
             "audit.retention_days",
-            "must be between 90 and 3660 days",
+            "must be between 30 and 3660 days",
         ));
     }
+    // Addresses are kept at least 90 days (S3); a shorter setting from an older
+    // version counts as 90 rather than stopping the site after an upgrade.
+    let audit_retention_days = audit_retention_days.max(90);
     let request_log_days = file
         .logs
         .retention_days

@@ -1,11 +1,11 @@
 //! What a withdrawn item's address says (O6): not a bare "not found", but that the
-//! item was taken down, when, why if the editor said, and what replaces it where
+//! item was taken down, when, and what replaces it where
 //! something does (a published legal document that replaces it). An address given a
 //! redirect answers 301 before this is asked.
 
 use jiff::Timestamp;
 
-use super::{EntryId, Error, Kind, State, tables};
+use super::{EntryId, Error, Kind, tables};
 use crate::store::{self, Tx};
 use crate::workflow::Action;
 
@@ -15,8 +15,6 @@ pub struct Withdrawn {
     pub title: String,
     pub kind: Kind,
     pub at: Timestamp,
-    /// The editor's note when withdrawing, if any.
-    pub reason: String,
     /// Where to go instead: (address, title).
     pub replacement: Option<(String, String)>,
 }
@@ -38,10 +36,12 @@ pub fn at_path(tx: &impl Tx, path: &str) -> Result<Option<Withdrawn>, Error> {
     let Some(entry) = tables::ENTRIES.get(tx, id)? else {
         return Ok(None);
     };
-    if entry.state != State::Withdrawn {
+    // Taken off the site: it was published once and is not now (withdrawn, or
+    // withdrawn and since reopened as a draft).
+    if entry.published.is_some() || entry.published_at.is_none() {
         return Ok(None);
     }
-    let revision = entry.published.unwrap_or(entry.working);
+    let revision = entry.working;
     let title = tables::REVISIONS
         .get(tx, revision.0)?
         .map(|r| r.fields.title)
@@ -50,7 +50,8 @@ pub fn at_path(tx: &impl Tx, path: &str) -> Result<Option<Withdrawn>, Error> {
         .into_iter()
         .rev()
         .find(|e| e.action == Action::Withdraw);
-    let (at, reason) = withdrawal.map_or((entry.updated_at, String::new()), |e| (e.at, e.comment));
+    // The editor's comment on the step is internal: the page says when, not why.
+    let at = withdrawal.map_or(entry.updated_at, |e| e.at);
     let replacement = if kind == Kind::LegalDocument {
         super::all_published(tx, Kind::LegalDocument)?
             .into_iter()
@@ -69,7 +70,6 @@ pub fn at_path(tx: &impl Tx, path: &str) -> Result<Option<Withdrawn>, Error> {
         title,
         kind,
         at,
-        reason,
         replacement,
     }))
 }

@@ -1,4 +1,5 @@
-//! The request log: one line per request with the source address, in daily files under
+//! The request log: one line per request (time in UTC, RFC 3339; source address;
+//! method; path; status; milliseconds; request id), in daily files (by the local date) under
 //! `data/logs/` (`requests-YYYY-MM-DD.log`), kept for `logs.retention_days` (at least
 //! 90, as Decree 330 asks of access records) and pruned after it.
 //!
@@ -125,17 +126,26 @@ fn write_out(folder: &Path, lines: &Receiver<Line>, dropped: &AtomicU64) {
                     }
                     failing = true;
                     file = None;
+                    dropped.fetch_add(1, Ordering::Relaxed);
                     continue;
                 }
             }
         }
-        if let Some((_, out)) = file.as_mut() {
-            let written = writeln!(
-                out,
-                "{} {} {} {} {} {:.1} {}",
-                line.at, line.address, line.method, line.path, line.status, line.ms, line.id
-            );
-            failing = report(written, failing);
+        match file.as_mut() {
+            Some((_, out)) => {
+                let written = writeln!(
+                    out,
+                    "{} {} {} {} {} {:.1} {}",
+                    line.at, line.address, line.method, line.path, line.status, line.ms, line.id
+                );
+                if written.is_err() {
+                    dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                failing = report(written, failing);
+            }
+            None => {
+                dropped.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 }
@@ -184,8 +194,13 @@ pub fn prune(folder: &Path, today: Date, keep_days: i64) -> std::io::Result<usiz
             continue;
         };
         if date < oldest {
-            std::fs::remove_file(entry.path())?;
-            removed += 1;
+            // One file that cannot go does not keep the others.
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) => {
+                    tracing::error!(file = %entry.path().display(), "an old request log could not be removed: {e}");
+                }
+            }
         }
     }
     Ok(removed)

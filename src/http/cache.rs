@@ -18,6 +18,9 @@ use std::sync::Arc;
 
 use super::compress::{Encoding, Precompressed};
 
+/// Pages waiting for their best compression at most; past it they stay quick.
+const UPGRADE_QUEUE: usize = 1024;
+
 /// Public pages may be stored by shared caches but must be revalidated, so a
 /// publish shows at once; the `ETag` makes revalidation cheap.
 pub const PAGE_CACHE_CONTROL: &str = "public, no-cache";
@@ -35,17 +38,60 @@ impl CachedPage {
         CachedPage::typed(html, "text/html; charset=utf-8")
     }
 
-    /// A cached body of another type (feeds, sitemaps, robots.txt).
+    /// A cached body of another type (feeds, sitemaps, robots.txt), compressed at the
+    /// best settings.
     pub fn typed(body: String, content_type: &'static str) -> CachedPage {
         let bytes = Bytes::from(body);
-        let tag = hex::encode(&Sha256::digest(&bytes)[..8]);
+        CachedPage::with_body(content_type, Precompressed::new(bytes))
+    }
+
+    /// What a cache miss stores: the body, and only the encoding the request asked
+    /// for, at a fast setting. `best` makes the complete page later, off the request.
+    pub fn quick(body: String, content_type: &'static str, wanted: Encoding) -> CachedPage {
+        CachedPage::with_body(
+            content_type,
+            Precompressed::quick(Bytes::from(body), wanted),
+        )
+    }
+
+    /// The same page with both encodings at their best settings.
+    pub fn best(&self) -> CachedPage {
+        CachedPage {
+            body: Precompressed::new(self.body.identity.clone()),
+            content_type: self.content_type,
+            etags: self.etags.clone(),
+        }
+    }
+
+    /// For a request whose encoding a quick page lacks: that encoding, made now at the
+    /// fast setting (the page is served so only until its best copy is ready).
+    pub fn quick_for(&self, wanted: Encoding) -> CachedPage {
+        CachedPage {
+            body: Precompressed::quick(self.body.identity.clone(), wanted),
+            content_type: self.content_type,
+            etags: self.etags.clone(),
+        }
+    }
+
+    /// Whether a request asking for `wanted` would get it (or asked for none).
+    pub fn serves(&self, wanted: Encoding) -> bool {
+        self.body.available(wanted) == wanted
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.body.is_complete()
+    }
+
+    fn with_body(content_type: &'static str, body: Precompressed) -> CachedPage {
+        // The tag names the content, whatever the encoder's settings.
+        let tag = hex::encode(&Sha256::digest(&body.identity)[..8]);
         let etag = |suffix: &str| {
             HeaderValue::from_str(&format!("\"{tag}{suffix}\""))
                 .unwrap_or(HeaderValue::from_static("\"0\""))
         };
         CachedPage {
             etags: [etag(""), etag("-gz"), etag("-br")],
-            body: Precompressed::new(bytes),
+            body,
             content_type,
         }
     }
@@ -100,6 +146,25 @@ pub fn etag_matches(request: &HeaderMap, etag: &HeaderValue) -> bool {
 struct Slot {
     page: Arc<CachedPage>,
     last_used: AtomicU64,
+    /// What the page shows (`tags_of_path`, and what its renderer added): a change to
+    /// any of these invalidates it.
+    tags: Vec<String>,
+    /// Invalidated, but still served while its new version renders.
+    stale: std::sync::atomic::AtomicBool,
+    /// A new version of a stale page is being rendered.
+    refreshing: std::sync::atomic::AtomicBool,
+}
+
+/// What a lookup found.
+pub enum Lookup {
+    Fresh(Arc<CachedPage>),
+    /// An old version, served while a new one renders; `refresh` is true for the one
+    /// lookup that should render it.
+    Stale {
+        page: Arc<CachedPage>,
+        refresh: bool,
+    },
+    Miss,
 }
 
 #[derive(Default)]
@@ -110,6 +175,8 @@ struct Inner {
 
 pub struct PageCache {
     inner: RwLock<Inner>,
+    /// Quick pages waiting for their best compression, for the thread that makes it.
+    upgrades: std::sync::OnceLock<std::sync::mpsc::SyncSender<(String, Arc<CachedPage>)>>,
     max_bytes: usize,
     generation: AtomicU64,
     clock: AtomicU64,
@@ -121,6 +188,7 @@ impl PageCache {
     pub fn new(max_bytes: usize) -> PageCache {
         PageCache {
             inner: RwLock::new(Inner::default()),
+            upgrades: std::sync::OnceLock::new(),
             max_bytes,
             generation: AtomicU64::new(0),
             clock: AtomicU64::new(0),
@@ -129,19 +197,86 @@ impl PageCache {
         }
     }
 
+    /// The page at `key`, fresh or stale alike.
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        match self.lookup(key) {
+            Lookup::Fresh(page) | Lookup::Stale { page, .. } => Some(page),
+            Lookup::Miss => None,
+        }
+    }
+
+    pub fn lookup(&self, key: &str) -> Lookup {
         let inner = self
             .inner
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(slot) = inner.pages.get(key) else {
             self.misses.fetch_add(1, Ordering::Relaxed);
-            return None;
+            return Lookup::Miss;
         };
         self.hits.fetch_add(1, Ordering::Relaxed);
         let tick = self.clock.fetch_add(1, Ordering::Relaxed);
         slot.last_used.store(tick, Ordering::Relaxed);
-        Some(slot.page.clone())
+        if slot.stale.load(Ordering::Acquire) {
+            let refresh = !slot.refreshing.swap(true, Ordering::AcqRel);
+            Lookup::Stale {
+                page: slot.page.clone(),
+                refresh,
+            }
+        } else {
+            Lookup::Fresh(slot.page.clone())
+        }
+    }
+
+    /// Drops the pages tagged with any of `changed`, except those `keep_stale` names,
+    /// which stay and are served, marked stale, until their new version replaces them.
+    /// Renders that began before this are not stored after it.
+    pub fn invalidate(&self, changed: &[String], keep_stale: impl Fn(&str) -> bool) {
+        let mut inner = self
+            .inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        let hit: Vec<String> = inner
+            .pages
+            .iter()
+            .filter(|(_, slot)| slot.tags.iter().any(|t| changed.contains(t)))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in hit {
+            if keep_stale(&key) {
+                if let Some(slot) = inner.pages.get(&key) {
+                    slot.stale.store(true, Ordering::Release);
+                    slot.refreshing.store(false, Ordering::Release);
+                }
+            } else if let Some(slot) = inner.pages.remove(&key) {
+                inner.bytes -= slot.page.size();
+            }
+        }
+    }
+
+    /// A refresh of the stale page at `key` ended without storing a page (the render
+    /// failed, or a newer change came first): the next request tries again.
+    pub fn refresh_ended(&self, key: &str) {
+        let inner = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(slot) = inner.pages.get(key) {
+            slot.refreshing.store(false, Ordering::Release);
+        }
+    }
+
+    /// Whether the page at `key` is stale (tests and metrics).
+    pub fn is_stale(&self, key: &str) -> bool {
+        let inner = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        inner
+            .pages
+            .get(key)
+            .is_some_and(|s| s.stale.load(Ordering::Acquire))
     }
 
     /// The generation to pass to `insert` for a render that starts now.
@@ -151,6 +286,17 @@ impl PageCache {
 
     /// Stores a page rendered during `generation`, unless the cache was cleared since.
     pub fn insert(&self, key: String, page: Arc<CachedPage>, generation: u64) {
+        self.insert_tagged(key, page, generation, Vec::new());
+    }
+
+    /// As `insert`, with what the page shows (`tags`).
+    pub fn insert_tagged(
+        &self,
+        key: String,
+        page: Arc<CachedPage>,
+        generation: u64,
+        tags: Vec<String>,
+    ) {
         let size = page.size();
         if size > self.max_bytes / 4 {
             return;
@@ -177,11 +323,63 @@ impl PageCache {
         let slot = Slot {
             page,
             last_used: AtomicU64::new(tick),
+            tags,
+            stale: Default::default(),
+            refreshing: Default::default(),
         };
         if let Some(old) = inner.pages.insert(key, slot) {
             inner.bytes -= old.page.size();
         }
         inner.bytes += size;
+    }
+
+    /// Starts the thread that replaces quick pages by their best compression: one
+    /// thread, so the slow encoders never take more than one core from the requests.
+    pub fn start_upgrades(self: &Arc<Self>) {
+        let (queue, pages) =
+            std::sync::mpsc::sync_channel::<(String, Arc<CachedPage>)>(UPGRADE_QUEUE);
+        if self.upgrades.set(queue).is_err() {
+            return;
+        }
+        let cache = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("page-compress".into())
+            .spawn(move || {
+                while let Ok((key, quick)) = pages.recv() {
+                    let best = Arc::new(quick.best());
+                    let Some(cache) = cache.upgrade() else { return };
+                    cache.replace(&key, &quick, best);
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("pages stay at their quick compression: {e}");
+        }
+    }
+
+    /// Asks for `page`'s best compression; if the queue is full, it stays quick until
+    /// it is next rendered.
+    pub fn upgrade_later(&self, key: String, page: Arc<CachedPage>) {
+        if let Some(queue) = self.upgrades.get() {
+            let _ = queue.try_send((key, page));
+        }
+    }
+
+    /// Puts `best` in place of `quick`, if `quick` is still the page stored at `key`
+    /// (not dropped by a publish, nor replaced by a newer render).
+    fn replace(&self, key: &str, quick: &Arc<CachedPage>, best: Arc<CachedPage>) {
+        let mut inner = self
+            .inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(slot) = inner.pages.get_mut(key) else {
+            return;
+        };
+        if !Arc::ptr_eq(&slot.page, quick) {
+            return;
+        }
+        let (old, new) = (slot.page.size(), best.size());
+        slot.page = best;
+        inner.bytes = inner.bytes + new - old;
     }
 
     /// Drops every page; called on any publish.
@@ -251,6 +449,50 @@ mod tests {
     }
 
     #[test]
+    fn a_quick_page_is_replaced_by_its_best_copy_unless_it_was_replaced_first() {
+        let cache = Arc::new(PageCache::new(1 << 24));
+        cache.start_upgrades();
+        let text = "<p>Sở Khoa học và Công nghệ</p>".repeat(400);
+        let quick = Arc::new(CachedPage::quick(
+            text.clone(),
+            "text/html",
+            Encoding::Brotli,
+        ));
+        assert!(quick.serves(Encoding::Brotli) && !quick.serves(Encoding::Gzip));
+        assert!(!quick.is_complete());
+        // A request for gzip gets gzip made for it, with the same tags.
+        let mut gz = HeaderMap::new();
+        gz.insert(
+            axum::http::header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip"),
+        );
+        let answer = quick.quick_for(Encoding::Gzip).respond(&gz);
+        assert_eq!(answer.headers()[CONTENT_ENCODING], "gzip");
+        cache.insert("/".into(), quick.clone(), cache.generation());
+        cache.upgrade_later("/".into(), quick.clone());
+        let mut upgraded = None;
+        for _ in 0..200 {
+            if let Some(page) = cache.get("/").filter(|p| p.is_complete()) {
+                upgraded = Some(page);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let best = upgraded.expect("the best copy replaced the quick one");
+        assert_eq!(best.html(), quick.html());
+        assert_eq!(best.etags, quick.etags);
+        // A page rendered anew since is not overwritten by an older page's best copy.
+        let newer = Arc::new(CachedPage::quick(
+            "mới".repeat(500),
+            "text/html",
+            Encoding::Gzip,
+        ));
+        cache.insert("/".into(), newer.clone(), cache.generation());
+        cache.replace("/", &quick, Arc::new(quick.best()));
+        assert!(Arc::ptr_eq(&cache.get("/").unwrap(), &newer));
+    }
+
+    #[test]
     fn etags_match_weakly_and_in_lists() {
         let tag = HeaderValue::from_static("\"abc\"");
         let mut h = HeaderMap::new();
@@ -258,5 +500,149 @@ mod tests {
         assert!(etag_matches(&h, &tag));
         h.insert(IF_NONE_MATCH, HeaderValue::from_static("\"abcd\""));
         assert!(!etag_matches(&h, &tag));
+    }
+}
+
+/// The tags a page gets from its address: what a change must invalidate it for. Every
+/// list, feed and index depends on `any` publication; an entry's own page on its
+/// address; a list of a kind or a section on that kind or section. Settings, the look
+/// and the sections clear everything, so they need no tag.
+pub fn tags_of_path(key: &str) -> Vec<String> {
+    use crate::content::Kind;
+    let path = key.split('?').next().unwrap_or(key);
+    let any = || vec!["any".to_string()];
+    if path == "/" || path.starts_with("/sitemap") || path == "/so-do-trang" {
+        return any();
+    }
+    if path == "/rss/toan-trang.xml" || path == crate::paths::ARCHIVE {
+        return any();
+    }
+    if let Some(rest) = path.strip_prefix("/chuyen-muc/") {
+        return vec![format!("cat:{rest}")];
+    }
+    if let Some(rest) = path.strip_prefix("/rss/chuyen-muc/") {
+        return vec![format!("cat:{}", rest.trim_end_matches(".xml"))];
+    }
+    if let Some(rest) = path.strip_prefix("/luu-tru/") {
+        return vec![format!("cat:{rest}")];
+    }
+    if let Some(name) = path
+        .strip_prefix("/rss/")
+        .and_then(|r| r.strip_suffix(".xml"))
+    {
+        return match Kind::ALL
+            .iter()
+            .find(|k| k.url_prefix() == format!("/{name}"))
+        {
+            Some(kind) => vec![format!("kind:{}", kind.as_str())],
+            None => any(),
+        };
+    }
+    if path == "/en/organisation" || path == "/en/contacts" {
+        return vec![format!("kind:{}", Kind::Person.as_str())];
+    }
+    if path == "/en/" {
+        return vec![format!("kind:{}", Kind::EnglishPage.as_str())];
+    }
+    for kind in Kind::ALL {
+        let prefix = kind.url_prefix();
+        if path == prefix || path == kind.list_url() {
+            return vec![format!("kind:{}", kind.as_str())];
+        }
+        if let Some(slug) = path.strip_prefix(prefix).and_then(|r| r.strip_prefix('/'))
+            && !slug.is_empty()
+            && !slug.contains('/')
+        {
+            let mut tags = vec![format!("page:{path}")];
+            // These pages show others of their kind: a document's relations, a
+            // procedure's legal basis, a week's neighbours.
+            match kind {
+                Kind::LegalDocument | Kind::ScheduleWeek => {
+                    tags.push(format!("kind:{}", kind.as_str()));
+                }
+                Kind::Procedure => tags.push(format!("kind:{}", Kind::LegalDocument.as_str())),
+                _ => {}
+            }
+            return tags;
+        }
+    }
+    // Anything else (the disclosure list, the statements) depends on the settings
+    // only; unknown pages are treated as depending on everything.
+    if [
+        "/cong-khai",
+        "/tro-nang",
+        "/xu-ly-du-lieu-ca-nhan",
+        "/tai-su-dung",
+        "/robots.txt",
+        "/du-lieu",
+    ]
+    .contains(&path)
+    {
+        return Vec::new();
+    }
+    any()
+}
+
+/// The tags a change to one entry invalidates, given what it was and what it is now
+/// (kind, section, address): its own page under either address, its kind's and its
+/// sections' lists, and everything that lists any publication.
+pub fn tags_of_change(facts: &[(crate::content::Kind, Option<String>, String)]) -> Vec<String> {
+    let mut tags = vec!["any".to_string()];
+    for (kind, category, url) in facts {
+        tags.push(format!("kind:{}", kind.as_str()));
+        tags.push(format!("page:{url}"));
+        if let Some(category) = category {
+            tags.push(format!("cat:{category}"));
+        }
+    }
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// Whether a page shown by a change stays, marked stale, while its new version renders
+/// (the most read: the home page, the news and section lists' first pages), rather than
+/// going at once. An entry's own page always goes: it is never served stale.
+pub fn kept_while_refreshing(key: &str) -> bool {
+    key == "/" || key == "/tin-tuc" || (key.starts_with("/chuyen-muc/") && !key.contains('?'))
+}
+
+/// Pages to render anew in the background right after a publication, so the first
+/// visitor finds them ready; the server's warmer takes them.
+#[derive(Default)]
+pub struct Warm {
+    keys: std::sync::Mutex<Vec<String>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Warm {
+    pub fn ask(&self, keys: Vec<String>) {
+        let mut waiting = self
+            .keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for key in keys {
+            if !waiting.contains(&key) {
+                waiting.push(key);
+            }
+        }
+        drop(waiting);
+        self.wake.notify_one();
+    }
+
+    /// Waits for keys, then takes them all.
+    pub async fn next(&self) -> Vec<String> {
+        loop {
+            let taken = std::mem::take(
+                &mut *self
+                    .keys
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            if !taken.is_empty() {
+                return taken;
+            }
+            self.wake.notified().await;
+        }
     }
 }

@@ -80,6 +80,27 @@ impl Precompressed {
         }
     }
 
+    /// The body with only the encoding `wanted` made, at a fast setting (gzip level 6,
+    /// brotli quality 5): what a cache miss can afford on the request path. The best
+    /// compression follows in the background (`new`).
+    pub fn quick(bytes: Bytes, wanted: Encoding) -> Precompressed {
+        let (gzip, brotli) = match wanted {
+            Encoding::Gzip => (gzip_at(&bytes, flate2::Compression::new(6)), Bytes::new()),
+            Encoding::Brotli => (Bytes::new(), brotli_at(&bytes, 5)),
+            Encoding::Identity => (Bytes::new(), Bytes::new()),
+        };
+        Precompressed {
+            identity: bytes,
+            gzip,
+            brotli,
+        }
+    }
+
+    /// Whether both encodings are made (at their best setting, or failed for good).
+    pub fn is_complete(&self) -> bool {
+        !self.gzip.is_empty() && !self.brotli.is_empty()
+    }
+
     /// The encoding actually available for a request that asked for `wanted`.
     pub fn available(&self, wanted: Encoding) -> Encoding {
         match wanted {
@@ -103,18 +124,26 @@ impl Precompressed {
 }
 
 fn gzip(bytes: &[u8]) -> Bytes {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip_at(bytes, flate2::Compression::best())
+}
+
+fn gzip_at(bytes: &[u8], level: flate2::Compression) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
     // Writing into a Vec cannot fail.
     let _ = encoder.write_all(bytes);
     Bytes::from(encoder.finish().unwrap_or_default())
 }
 
 fn brotli(bytes: &[u8]) -> Bytes {
+    brotli_at(bytes, 10)
+}
+
+fn brotli_at(bytes: &[u8], quality: i32) -> Bytes {
     let mut out = Vec::with_capacity(bytes.len() / 4);
     // A 256 KiB window covers any page; the default 4 MiB window costs tens of MB of
     // encoder memory at this quality, for nothing.
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 10,
+        quality,
         lgwin: 18,
         ..Default::default()
     };

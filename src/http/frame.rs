@@ -233,7 +233,7 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     tracing::debug!(
         target: "trangtin::request",
         %method,
-        path = %truncate(&path, 200),
+        path = %loggable(truncate(&path, 200)),
         status,
         ms = format_args!("{ms:.1}"),
         id = %id,
@@ -244,7 +244,7 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         date: app.today(),
         address: peer.map_or_else(|| "-".into(), |ip| ip.to_string()),
         method: method.to_string(),
-        path: truncate(&path, 200).to_string(),
+        path: loggable(truncate(&path, 200)),
         status,
         ms,
         id: id.clone(),
@@ -391,6 +391,19 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The path as the request log keeps it: secrets in an address (a password reset
+/// link, a mail stop link) are cut off, so the log grants nothing to whoever reads it.
+fn loggable(path: &str) -> String {
+    for secret in [crate::auth::reset::PATH, "/thu/ngung/"] {
+        if let Some(rest) = path.strip_prefix(secret)
+            && !rest.is_empty()
+        {
+            return format!("{secret}…");
+        }
+    }
+    path.to_string()
+}
+
 fn truncate(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
@@ -402,14 +415,11 @@ fn truncate(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// The Vietnamese error page. Falls back to plain text if even the site settings or
-/// the template fail, so an error page never errors.
 #[derive(serde::Serialize)]
 struct WithdrawnView {
     layout: Layout,
     title: String,
     withdrawn_on: String,
-    reason: String,
     replacement: Option<crate::render::views::Link>,
     list_url: &'static str,
     list_label: &'static str,
@@ -433,7 +443,6 @@ async fn withdrawn_page(app: &Arc<App>, path: &str) -> Option<Response> {
         layout: Layout::new(&site, app.origin(), &gone.title, path).without_canonical(),
         title: gone.title,
         withdrawn_on: crate::format::date(gone.at),
-        reason: gone.reason,
         replacement: gone
             .replacement
             .map(|(url, label)| crate::render::views::Link { label, url }),
@@ -446,6 +455,8 @@ async fn withdrawn_page(app: &Arc<App>, path: &str) -> Option<Response> {
     Some((StatusCode::GONE, headers, Html(html)).into_response())
 }
 
+/// The Vietnamese error page. Falls back to plain text if even the site settings or
+/// the template fail, so an error page never errors.
 async fn error_page(
     app: &Arc<App>,
     status: StatusCode,

@@ -128,6 +128,11 @@ pub async fn serve(
         shutdown: stop_rx,
         alive: alive_tx,
     });
+    let warmer = tokio::spawn(warm_pages(
+        app.clone(),
+        shared.site.clone(),
+        shared.shutdown.clone(),
+    ));
     let scheduler = tokio::spawn(crate::ops::jobs::scheduler(
         app.clone(),
         shared.shutdown.clone(),
@@ -231,6 +236,7 @@ pub async fn serve(
     crate::ops::supervisor::stopping();
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
+    let _ = warmer.await;
     let _ = mail_sender.await;
     let _ = watchdog.await;
     let _ = healer.await;
@@ -596,6 +602,35 @@ pub fn stop_signal() -> impl Future<Output = ()> {
     {
         async {
             let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// Renders, through the site's own router, the pages a publication asked for
+/// (`cache::Warm`): a stale page gets its new version, a dropped one is made again, so
+/// the first visitor after a publish finds them ready.
+async fn warm_pages(app: Arc<App>, site: Router, mut stop: watch::Receiver<bool>) {
+    use tower::ServiceExt as _;
+    let host = app
+        .config
+        .hosts
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "localhost".to_string());
+    loop {
+        let keys = tokio::select! {
+            keys = app.warm.next() => keys,
+            _ = stop.changed() => return,
+        };
+        for key in keys {
+            let request = axum::http::Request::get(key.as_str())
+                .header(axum::http::header::HOST, host.as_str())
+                .header(axum::http::header::ACCEPT_ENCODING, "br, gzip")
+                .body(axum::body::Body::empty());
+            let Ok(request) = request else { continue };
+            let Ok(response) = site.clone().oneshot(request).await;
+            // The body is the page, already cached; reading it finishes the work.
+            let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await;
         }
     }
 }

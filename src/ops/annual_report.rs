@@ -160,8 +160,7 @@ pub fn gather(
             .and_then(|e| e.published_at)
             .map(local);
         match (&q.closed, answered_on) {
-            (Some(_), _) => questions.closed_without_answer += 1,
-            (None, Some(on)) => {
+            (_, Some(on)) => {
                 questions.answered += 1;
                 if on <= q.due(calendar) {
                     questions.answered_in_time += 1;
@@ -169,6 +168,7 @@ pub fn gather(
                     questions.answered_late += 1;
                 }
             }
+            (Some(_), None) => questions.closed_without_answer += 1,
             (None, None) => questions.still_open += 1,
         }
     }

@@ -17,10 +17,17 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ticks: u64 = 0;
+    let mut last_day: Option<jiff::civil::Date> = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {
                 app.warnings.flush_due();
+                // Lists that depend on the date (a section's items past its online
+                // period go to the archive) change at midnight, Vietnam time.
+                let today = app.today();
+                if last_day.replace(today).is_some_and(|day| day != today) {
+                    app.cache.clear();
+                }
                 if let Err(e) = publish_due(&app).await {
                     tracing::error!("scheduled publishing failed: {e}");
                 }
@@ -44,7 +51,11 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                         Err(e) => tracing::error!("pruning the audit trail failed: {e}"),
                     }
                     let (logs, today) = (app.config.data.join(crate::http::access_log::FOLDER), app.today());
-                    match crate::http::access_log::prune(&logs, today, app.config.request_log_days) {
+                    let days = app.config.request_log_days;
+                    let pruned = tokio::task::spawn_blocking(move || crate::http::access_log::prune(&logs, today, days))
+                        .await
+                        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+                    match pruned {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(files = n, "pruned request logs past retention"),
                         Err(e) => tracing::error!("pruning the request logs failed: {e}"),
@@ -217,9 +228,15 @@ pub async fn erase_expired_personal_data(app: &App) -> Result<usize, crate::stor
     else {
         return Ok(0);
     };
-    app.store
+    let erased = app
+        .store
         .write(move |tx| crate::citizen::retention::erase_expired(tx, before, now))
-        .await
+        .await?;
+    if erased > 0 {
+        // An approved comment may show its author's name on a cached page.
+        app.cache.clear();
+    }
+    Ok(erased)
 }
 
 /// Drops audit records older than `audit.retention_days`; returns how many.

@@ -626,7 +626,7 @@ mod tests {
                 r.render(
                     "errors/410.html",
                     &serde_json::json!({"layout": layout("Quyết định cũ"), "title": "Quyết định cũ",
-                        "withdrawn_on": "01/12/2026", "reason": "Đã có văn bản mới.",
+                        "withdrawn_on": "01/12/2026",
                         "replacement": {"url": "/van-ban/moi", "label": "Quyết định mới"},
                         "list_url": "/van-ban", "list_label": "Văn bản"}),
                 )

@@ -161,6 +161,9 @@ async fn audit_records_and_the_request_log_carry_the_source_address() {
     let writer = server.login("tonghop").await;
     let (_, new) = writer.get("/quan-tri/bai-viet/moi").await;
     assert!(new.contains("csrf"));
+    // Every workflow step, publication included (run in a task of its own).
+    crate::admin::publish_through_workflow(&server, "Tin thử địa chỉ nguồn", "<p>Nội dung.</p>")
+        .await;
     let trail = server
         .app
         .store
@@ -170,6 +173,10 @@ async fn audit_records_and_the_request_log_carry_the_source_address() {
     let fresh = &trail[before..];
     assert!(fresh.iter().any(|r| r.action == "password_reset_link"));
     assert!(fresh.iter().any(|r| r.action == "login"));
+    assert!(
+        fresh.iter().any(|r| r.action == "step:publish"),
+        "{fresh:?}"
+    );
     for record in fresh {
         assert_eq!(record.ip, "127.0.0.1", "{record:?} has no source address");
     }

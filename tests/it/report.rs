@@ -52,7 +52,7 @@ async fn the_annual_report_counts_the_years_work_and_exports_csv() {
     );
     let csv = r.text().await.unwrap();
     assert!(csv.starts_with("\u{feff}Phần,Mục,Giá trị\r\n"));
-    assert!(csv.contains(&format!("Tin bài đăng,Tổng số,{published}\r\n")));
+    assert!(csv.contains(&format!("Thông tin đăng,Tổng số,{published}\r\n")));
     assert!(csv.contains("Hỏi – đáp,Tiếp nhận,1\r\n"));
 
     // A year before the site existed reports nothing; a year in the future is refused.

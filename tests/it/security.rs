@@ -739,9 +739,10 @@ async fn a_reset_link_works_once_and_expires_in_a_day() {
         .to_string();
     assert!(path.starts_with("/quan-tri/dat-mat-khau/"), "{link}");
     let link = server.url(&path);
-    // The person's sessions ended with the reset.
+    // The person's sessions ended with the reset, and the old password no longer works.
     let (status, _) = donvi.get("/quan-tri").await;
     assert_eq!(status, 303);
+    assert!(server.login_with("donvi", TEST_PASSWORD).await.is_none());
 
     // The person opens the link (no session) and chooses a password.
     let client = server.browser_client();
@@ -787,7 +788,6 @@ async fn a_reset_link_works_once_and_expires_in_a_day() {
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Đã đặt mật khẩu mới"));
     assert!(server.login_with("donvi", chosen).await.is_some());
-    assert!(server.login_with("donvi", TEST_PASSWORD).await.is_none());
 
     // Used once, the link is gone.
     let (status, page) = open(&client, &link).await;
@@ -802,9 +802,68 @@ async fn a_reset_link_works_once_and_expires_in_a_day() {
     server.app.clock.advance(24 * 3600 + 1);
     assert_eq!(open(&client, &second).await.0, 410);
 
+    // A link is refused for a disabled account, and one open in a signed-in browser
+    // posts with that session's token (a day on, the administrator signs in again).
+    let admin = server.login("admin").await;
+    let r = admin
+        .post(&format!("/quan-tri/nguoi-dung/{id}/mat-khau"), &[])
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    let link = page
+        .split("<code class=\"secret\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .to_string();
+    let link = server.url(link.strip_prefix(server.app.origin()).unwrap());
+    let (_, form) = {
+        let r = admin.client.get(&link).send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    };
+    let csrf = field_value(&form, "csrf").unwrap();
+    assert_eq!(csrf, admin.csrf, "the session's token");
+    let again = "một mật khẩu khác qua liên kết";
+    let r = admin
+        .client
+        .post(&link)
+        .header("origin", &origin)
+        .form(&[("csrf", csrf.as_str()), ("new", again), ("confirm", again)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+
     let records = trail(&server).await;
-    assert_eq!(count(&records, "password_reset_link", "donvi"), 3);
-    assert_eq!(count(&records, "password_set_by_link", "donvi"), 1);
+    assert_eq!(count(&records, "password_reset_link", "donvi"), 4);
+    assert_eq!(count(&records, "password_set_by_link", "donvi"), 2);
+    assert!(
+        records
+            .iter()
+            .filter(|r| r.action.starts_with("password_"))
+            .all(|r| r.ip == "127.0.0.1"),
+        "every record of it carries the address"
+    );
+    // Issuing for a disabled account is refused with a message.
+    let now = server.app.clock.now();
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<_, trangtin::auth::Error> {
+            let mut user = trangtin::auth::user(tx, trangtin::auth::UserId(id))?.unwrap();
+            user.enabled = false;
+            user.updated_at = now;
+            trangtin::auth::tables::USERS.insert(tx, id, &user)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let r = admin
+        .post(&format!("/quan-tri/nguoi-dung/{id}/mat-khau"), &[])
+        .await;
+    let page = r.text().await.unwrap();
+    assert!(page.contains("vô hiệu hóa"), "{page}");
+    assert!(!page.contains("<code class=\"secret\">"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -159,7 +159,28 @@ async fn pages_come_gzipped_or_brotli_compressed_as_asked() {
     let mut out = Vec::new();
     brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
     assert_eq!(String::from_utf8(out).unwrap(), plain);
-    assert!(bytes.len() * 4 < plain.len(), "brotli shrinks the page");
+    // Right after a miss the encoding is a fast one; the best replaces it in the
+    // background.
+    assert!(bytes.len() * 3 < plain.len(), "brotli shrinks the page");
+    let mut best = usize::MAX;
+    for _ in 0..100 {
+        let r = client
+            .get(server.url("/"))
+            .header("accept-encoding", "br")
+            .send()
+            .await
+            .unwrap();
+        best = r.bytes().await.unwrap().len();
+        if best * 4 < plain.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        best * 4 < plain.len(),
+        "the best compression arrives: {best} of {}",
+        plain.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

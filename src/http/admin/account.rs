@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::form::{self, FormData};
 use super::views::{AdminLayout, FieldError};
-use super::{Desk, LOGIN_COOKIE, MaybeStaff, PREFIX, SignedIn, page};
+use super::{Desk, LOGIN_COOKIE, MaybeStaff, PREFIX, SignedIn, Staff, page};
 use crate::app::{App, LoginOutcome, PasswordAttempt};
 use crate::auth::{self, accounts, password, second_factor, session};
 use crate::http::error::{HttpError, Outcome, see_other};
@@ -345,9 +345,11 @@ struct ResetView {
     done: bool,
 }
 
-/// The reset page in one of its states.
+/// The reset page in one of its states. A browser with a session (someone signed in
+/// opens a link) posts the session's token; others get one in the login cookie.
 async fn reset_page(
     app: &Arc<App>,
+    session: Option<&Staff>,
     holder: Option<(auth::User, bool)>,
     errors: Vec<FieldError>,
     done: bool,
@@ -359,7 +361,10 @@ async fn reset_page(
         (Some(_), false) => Outcome::Invalid,
         (Some(_), true) => Outcome::Shown,
     };
-    let csrf = random_token()?;
+    let csrf = match session {
+        Some(staff) => staff.csrf.clone(),
+        None => random_token()?,
+    };
     let view = ResetView {
         site_name,
         csrf: csrf.clone(),
@@ -377,10 +382,12 @@ async fn reset_page(
         done,
     };
     let mut response = page(app, "admin/reset.html", &view, outcome)?;
-    // The form's CSRF token, as on the login page: no session yet.
-    let cookie = form::set_cookie(LOGIN_COOKIE, &csrf, Some(3600));
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(SET_COOKIE, value);
+    if session.is_none() {
+        // The form's CSRF token, as on the login page: no session yet.
+        let cookie = form::set_cookie(LOGIN_COOKIE, &csrf, Some(3600));
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
     }
     Ok(response)
 }
@@ -407,21 +414,24 @@ async fn link_holder(
 /// saying the link no longer works (410).
 pub async fn reset_form(
     State(app): State<Arc<App>>,
+    MaybeStaff(session): MaybeStaff,
     axum::extract::Path(token): axum::extract::Path<String>,
 ) -> Result<Response, HttpError> {
     let holder = link_holder(&app, token).await?;
-    reset_page(&app, holder, Vec::new(), false).await
+    reset_page(&app, session.as_deref(), holder, Vec::new(), false).await
 }
 
 /// `POST /quan-tri/dat-mat-khau/{token}`: the new password, under the same rules as a
 /// change; the link is used up and the person signs in with it.
 pub async fn reset(
     State(app): State<Arc<App>>,
+    MaybeStaff(session): MaybeStaff,
     axum::extract::Path(token): axum::extract::Path<String>,
     form: FormData,
 ) -> Result<Response, HttpError> {
+    let session = session.as_deref();
     let Some((user, enrolled)) = link_holder(&app, token.clone()).await? else {
-        return reset_page(&app, None, Vec::new(), false).await;
+        return reset_page(&app, session, None, Vec::new(), false).await;
     };
     let new = form.get("new").to_string();
     let mut errors = Vec::new();
@@ -437,29 +447,27 @@ pub async fn reset(
             message: message.into(),
         });
     }
-    if !errors.is_empty() {
-        return reset_page(&app, Some((user, enrolled)), errors, false).await;
+    if errors.is_empty() && app.password_reused(new.clone(), &user).await? {
+        errors.push(FieldError {
+            field: "new",
+            message: REUSED.into(),
+        });
     }
-    let hash = app.hash_password(new.clone()).await?;
+    if !errors.is_empty() {
+        return reset_page(&app, session, Some((user, enrolled)), errors, false).await;
+    }
+    let hash = app.hash_password(new).await?;
     let now = app.clock.now();
     let redeemed = app
         .store
-        .write(move |tx| auth::reset::redeem(tx, &token, &new, hash, now))
-        .await;
+        .write(move |tx| auth::reset::redeem(tx, &token, hash, now))
+        .await?;
     match redeemed {
-        Ok(Some(user)) => {
+        Some(user) => {
             tracing::info!(user = %user.login, "password set through a reset link");
-            reset_page(&app, None, Vec::new(), true).await
+            reset_page(&app, session, None, Vec::new(), true).await
         }
-        Ok(None) => reset_page(&app, None, Vec::new(), false).await,
-        Err(auth::Error::PasswordReused) => {
-            let error = FieldError {
-                field: "new",
-                message: REUSED.into(),
-            };
-            reset_page(&app, Some((user, enrolled)), vec![error], false).await
-        }
-        Err(e) => Err(e.into()),
+        None => reset_page(&app, session, None, Vec::new(), false).await,
     }
 }
 

@@ -342,10 +342,14 @@ pub async fn reset_password(
 ) -> Result<Response, HttpError> {
     let id = UserId(id);
     let (by, now) = (staff.actor.clone(), app.clock.now());
-    let (token, expires_at) = app
+    let issued = app
         .store
         .write(move |tx| auth::reset::issue(tx, &by, id, now))
-        .await?;
+        .await;
+    let (token, expires_at) = match issued {
+        Ok(issued) => issued,
+        Err(e) => return user_page(&app, &staff, id, auth_errors(e)?, None, None).await,
+    };
     tracing::info!(by = %staff.user.login, user = id.0, "password reset link made");
     let link = ResetLinkView {
         url: format!("{}{}{token}", app.origin(), auth::reset::PATH),

@@ -118,9 +118,9 @@ pub async fn annual_report_csv(
     };
     row("Kỳ báo cáo", "Từ ngày", format!("{year}-01-01"));
     row("Kỳ báo cáo", "Đến ngày", r.until.to_string());
-    row("Tin bài đăng", "Tổng số", r.published_total.to_string());
+    row("Thông tin đăng", "Tổng số", r.published_total.to_string());
     for c in &r.by_kind {
-        row("Tin bài đăng theo loại", &c.label, c.count.to_string());
+        row("Thông tin đăng theo loại", &c.label, c.count.to_string());
     }
     for c in &r.by_section {
         row(

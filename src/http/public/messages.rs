@@ -259,7 +259,8 @@ struct PrivacyView {
     log_days: i64,
     /// Days audit records (with addresses) are kept.
     audit_days: i64,
-    /// How long the oldest backup is kept, in words ("12 tháng").
+    /// How long the oldest backup is kept, in words ("12 tháng"); empty without daily
+    /// backups.
     backups_kept: String,
     per_hour: usize,
 }
@@ -270,7 +271,7 @@ pub async fn privacy(State(app): State<Arc<App>>) -> Result<Response, HttpError>
     let site = app.store.read(site::load).await?;
     let backup = &app.config.backup;
     let backups_kept = if !backup.enabled {
-        "không sao lưu tự động".to_string()
+        String::new()
     } else if backup.keep_monthly > 0 {
         format!("{} tháng", backup.keep_monthly)
     } else if backup.keep_weekly > 0 {

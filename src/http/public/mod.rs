@@ -62,7 +62,6 @@ where
     cached_as(app, request, key, "text/html; charset=utf-8", render).await
 }
 
-/// `cached` for a body that is not HTML (feeds, sitemaps, robots.txt).
 pub async fn cached_as<F, Fut>(
     app: &Arc<App>,
     request: &HeaderMap,
@@ -74,8 +73,51 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<String, HttpError>>,
 {
-    if let Some(page) = app.cache.get(&key) {
-        return Ok(page.respond(request));
+    cached_tagged(app, request, key, content_type, move || async move {
+        Ok((render().await?, Vec::new()))
+    })
+    .await
+}
+
+/// `cached_as` for a page that shows more than its address says (an article's related
+/// items): the renderer returns the page and those tags (`cache::tags_of_path`).
+///
+/// A fresh page is served as it is. A stale one (a publication changed what it shows)
+/// is served too, to everyone but the one request that renders its new version. On a
+/// miss the page renders now, with a fast compression of what this client accepts; the
+/// best compression of both encodings replaces it in the background.
+pub async fn cached_tagged<F, Fut>(
+    app: &Arc<App>,
+    request: &HeaderMap,
+    key: String,
+    content_type: &'static str,
+    render: F,
+) -> Result<Response, HttpError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(String, Vec<String>), HttpError>>,
+{
+    use crate::http::cache::Lookup;
+    let wanted = crate::http::compress::Encoding::negotiate(request);
+    match app.cache.lookup(&key) {
+        Lookup::Fresh(page) => return Ok(serve_cached(&page, wanted, request)),
+        // Everyone else gets the old version at once; this request (the warmer's,
+        // right after the publish, or the first visitor's) renders the new one.
+        Lookup::Stale {
+            page,
+            refresh: false,
+        } => {
+            return Ok(serve_cached(&page, wanted, request));
+        }
+        Lookup::Stale { refresh: true, .. } => {
+            let generation = app.cache.generation();
+            let rendered = render().await;
+            app.cache.refresh_ended(&key);
+            let (body, extra) = rendered?;
+            let page = store(app, key, content_type, body, extra, wanted, generation);
+            return Ok(page.respond(request));
+        }
+        Lookup::Miss => {}
     }
     // After a publish every page misses at once: render a couple at a time, and let
     // the requests that waited find the page the first one made.
@@ -85,14 +127,44 @@ where
         .await
         .map_err(|e| HttpError::Internal(e.to_string()))?;
     if let Some(page) = app.cache.get(&key) {
-        return Ok(page.respond(request));
+        return Ok(serve_cached(&page, wanted, request));
     }
     let generation = app.cache.generation();
-    let html = render().await?;
-    let page = tokio::task::spawn_blocking(move || CachedPage::typed(html, content_type))
-        .await
-        .map_err(|e| HttpError::Internal(format!("compression task failed: {e}")))?;
-    let page = Arc::new(page);
-    app.cache.insert(key, page.clone(), generation);
+    let (body, extra) = render().await?;
+    let page = store(app, key, content_type, body, extra, wanted, generation);
     Ok(page.respond(request))
+}
+
+/// Stores a page just rendered (unless a change came since `generation`), quickly
+/// compressed for `wanted`, and asks for its best compression.
+fn store(
+    app: &Arc<App>,
+    key: String,
+    content_type: &'static str,
+    body: String,
+    extra: Vec<String>,
+    wanted: crate::http::compress::Encoding,
+    generation: u64,
+) -> Arc<CachedPage> {
+    let page = Arc::new(CachedPage::quick(body, content_type, wanted));
+    let mut tags = crate::http::cache::tags_of_path(&key);
+    tags.extend(extra);
+    app.cache
+        .insert_tagged(key.clone(), page.clone(), generation, tags);
+    app.cache.upgrade_later(key, page.clone());
+    page
+}
+
+/// A cached page for this request: until its best copy is ready a quick page may lack
+/// the encoding asked for, which is then made for this answer alone.
+fn serve_cached(
+    page: &CachedPage,
+    wanted: crate::http::compress::Encoding,
+    request: &HeaderMap,
+) -> Response {
+    if page.is_complete() || page.serves(wanted) {
+        page.respond(request)
+    } else {
+        page.quick_for(wanted).respond(request)
+    }
 }

@@ -20,8 +20,7 @@ use serde_json::{Map, Value, json};
 use crate::app::App;
 use crate::content::record::{self, FieldType};
 use crate::content::{self, Kind, Published};
-use crate::http::admin::page;
-use crate::http::error::{HttpError, Outcome};
+use crate::http::error::HttpError;
 use crate::http::params::Params;
 use crate::render::views::Layout;
 use crate::site;
@@ -471,7 +470,14 @@ const PROCEDURE_FIELDS: &[(&str, &str, &str)] = &[
 ];
 
 /// `GET /du-lieu`: what open data the site gives, and the meaning of every field.
-pub async fn index(State(app): State<Arc<App>>) -> Result<Response, HttpError> {
+pub async fn index(
+    State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, HttpError> {
+    super::cached(&app, &headers, INDEX.to_string(), || render_index(&app)).await
+}
+
+async fn render_index(app: &App) -> Result<String, HttpError> {
     let site = app.store.read(site::load).await?;
     let mut datasets = vec![
         DatasetDoc {
@@ -506,5 +512,5 @@ pub async fn index(State(app): State<Arc<App>>) -> Result<Response, HttpError> {
         common: docs(COMMON),
         datasets,
     };
-    page(&app, "public/open_data.html", &view, Outcome::Shown)
+    Ok(app.renderer.render("public/open_data.html", &view)?)
 }

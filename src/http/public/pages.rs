@@ -299,7 +299,7 @@ async fn entry(
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let key = kind.url(&slug);
-    cached(&app, &headers, key, || {
+    super::cached_tagged(&app, &headers, key, "text/html; charset=utf-8", || {
         render_entry(app.clone(), kind, slug)
     })
     .await
@@ -638,7 +638,13 @@ async fn render_archive(
     Ok(app.renderer.render("public/list.html", &view)?)
 }
 
-async fn render_entry(app: Arc<App>, kind: Kind, slug: String) -> Result<String, HttpError> {
+/// An entry's page, and what it shows besides the entry (for the cache): its section's
+/// newest items, and the page it sits under.
+async fn render_entry(
+    app: Arc<App>,
+    kind: Kind,
+    slug: String,
+) -> Result<(String, Vec<String>), HttpError> {
     let found = app
         .store
         .read(move |tx| -> Result<_, content::Error> {
@@ -663,9 +669,16 @@ async fn render_entry(app: Arc<App>, kind: Kind, slug: String) -> Result<String,
         })
         .await?;
     let (site, categories, entry, related, parent) = found.ok_or(HttpError::NotFound)?;
+    let mut shows: Vec<String> = entry
+        .entry
+        .category
+        .iter()
+        .map(|c| format!("cat:{c}"))
+        .collect();
+    shows.extend(parent.iter().map(|p| format!("page:{}", p.url)));
     let mut view = entry_view(&app, &site, &categories, &entry, &related);
     view.entry.parent = parent;
-    Ok(app.renderer.render("public/entry.html", &view)?)
+    Ok((app.renderer.render("public/entry.html", &view)?, shows))
 }
 
 /// The view of one entry's page; the admin preview uses it too, so a preview is

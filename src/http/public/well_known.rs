@@ -96,30 +96,53 @@ pub async fn favicon(State(app): State<Arc<App>>) -> Result<Response, HttpError>
 
 /// `GET /apple-touch-icon.png` (180 px) and `GET /icon-192.png`: the icons phones put
 /// on a home screen, made from the site's logo, or from the emblem when it has none
-/// (or its logo cannot be read).
+/// (or its logo cannot be read). Each is made once per logo and size, then kept.
 pub async fn touch_icon(
     State(app): State<Arc<App>>,
     uri: axum::http::Uri,
 ) -> Result<Response, HttpError> {
+    type Made = std::sync::Mutex<Vec<(String, u32, bytes::Bytes)>>;
+    static MADE: std::sync::OnceLock<Made> = std::sync::OnceLock::new();
     let side = if uri.path() == "/icon-192.png" {
         192
     } else {
         180
     };
     let logo = app.store.read(crate::site::load).await?.logo;
-    let source = logo.and_then(|hash| {
-        let hash = crate::store::BlobHash::try_from(hash).ok()?;
-        std::fs::read(app.store.blobs.path(&hash)).ok()
-    });
-    let emblem = app.assets.bytes("img/emblem-512.png");
-    let png = tokio::task::spawn_blocking(move || {
-        source
-            .and_then(|bytes| crate::media::square_icon(&bytes, side).ok())
-            .or_else(|| crate::media::square_icon(&emblem?, side).ok())
-    })
-    .await
-    .map_err(|e| HttpError::Internal(e.to_string()))?
-    .ok_or(HttpError::NotFound)?;
+    let source = logo.clone().unwrap_or_else(|| "emblem".to_string());
+    let made = MADE.get_or_init(Made::default);
+    let known = made
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .find(|(s, n, _)| *s == source && *n == side)
+        .map(|(_, _, png)| png.clone());
+    let png = if let Some(png) = known {
+        png
+    } else {
+        let path = logo
+            .and_then(|hash| crate::store::BlobHash::try_from(hash).ok())
+            .map(|hash| app.store.blobs.path(&hash));
+        let emblem = app.assets.bytes("img/emblem-512.png");
+        let png = tokio::task::spawn_blocking(move || {
+            path.and_then(|p| std::fs::read(p).ok())
+                .and_then(|bytes| crate::media::square_icon(&bytes, side).ok())
+                .or_else(|| crate::media::square_icon(&emblem?, side).ok())
+        })
+        .await
+        .map_err(|e| HttpError::Internal(e.to_string()))?
+        .ok_or(HttpError::NotFound)?;
+        let png = bytes::Bytes::from(png);
+        let mut made = made
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A few logos over the site's life: keep the latest handful.
+        if made.len() >= 8 {
+            made.remove(0);
+        }
+        made.push((source, side, png.clone()));
+        png
+    };
     Ok((
         [
             (CONTENT_TYPE, "image/png"),
