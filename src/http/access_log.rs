@@ -1,18 +1,20 @@
 //! The request log: one line per request (time in UTC, RFC 3339; source address;
-//! method; path; status; milliseconds; request id), in daily files (by the local date) under
-//! `data/logs/` (`requests-YYYY-MM-DD.log`), kept for `logs.retention_days` (at least
-//! 90, as Decree 330 asks of access records) and pruned after it.
+//! method; path; status; milliseconds; request id), in daily files (by the local date)
+//! under `data/logs/` (`requests-YYYY-MM-DD.log`), kept for `logs.retention_days` (at
+//! least 90, as Decree 330 asks of access records) and pruned after it.
 //!
-//! Requests never wait for the disk: a line goes into a bounded queue and one thread
-//! writes the queue out in batches. If the disk is slow or full, lines past the queue's
-//! size are dropped and counted, and the count is logged; answers go on.
+//! Requests never wait for the disk, nor wake a thread: a line is formatted into a
+//! shared buffer under a short lock, and one thread writes the buffer out five times a
+//! second. If the disk is slow or full, lines past the buffer's bound are dropped and
+//! counted, and the count is logged; answers go on. What is still buffered when the
+//! log goes (the server stops) is written then.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::fmt::Write as _;
+use std::fs::OpenOptions;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -20,151 +22,163 @@ use jiff::civil::Date;
 
 /// The folder of the daily files, inside the data folder.
 pub const FOLDER: &str = "logs";
-/// Lines waiting for the writer at most.
-const QUEUE: usize = 16_384;
-/// How long a written line may sit in the buffer before it reaches the file.
-const FLUSH_EVERY: Duration = Duration::from_millis(500);
+/// Bytes waiting for the writer at most (about 60,000 lines).
+const MAX_PENDING: usize = 8 * 1024 * 1024;
+/// How long a line may wait before it reaches the file.
+const WRITE_EVERY: Duration = Duration::from_millis(200);
 const PREFIX: &str = "requests-";
 const SUFFIX: &str = ".log";
 
 /// One request, as logged.
-pub struct Line {
+pub struct Line<'a> {
     pub at: Timestamp,
     pub date: Date,
-    pub address: String,
-    pub method: String,
-    pub path: String,
+    pub address: Option<std::net::IpAddr>,
+    pub method: &'a str,
+    pub path: &'a str,
     pub status: u16,
     pub ms: f64,
-    pub id: String,
+    pub id: &'a str,
+}
+
+/// Lines not yet written, by local date (a batch can straddle midnight).
+#[derive(Default)]
+struct Pending {
+    days: Vec<(Date, String)>,
+    bytes: usize,
+}
+
+struct Shared {
+    folder: PathBuf,
+    pending: Mutex<Pending>,
+    dropped: AtomicU64,
+    /// The last write failed (a full disk): said once, then again when it recovers.
+    failing: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Clone)]
 pub struct AccessLog {
-    queue: Option<SyncSender<Line>>,
-    dropped: Arc<AtomicU64>,
+    shared: Option<Arc<Shared>>,
 }
 
 impl AccessLog {
     /// A log writing into `folder` (made if missing) from a thread of its own. A folder
     /// that cannot be made is logged and the server runs without a request log.
     pub fn start(folder: PathBuf) -> AccessLog {
-        let dropped = Arc::new(AtomicU64::new(0));
         if let Err(e) = std::fs::create_dir_all(&folder) {
             tracing::error!(folder = %folder.display(), "the request log is off: {e}");
-            return AccessLog {
-                queue: None,
-                dropped,
-            };
+            return AccessLog { shared: None };
         }
-        let (queue, lines) = sync_channel(QUEUE);
-        let counter = dropped.clone();
+        let shared = Arc::new(Shared {
+            folder,
+            pending: Mutex::default(),
+            dropped: AtomicU64::new(0),
+            failing: Default::default(),
+        });
+        let weak = Arc::downgrade(&shared);
         let spawned = std::thread::Builder::new()
             .name("request-log".into())
-            .spawn(move || write_out(&folder, &lines, &counter));
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(WRITE_EVERY);
+                    let Some(shared) = weak.upgrade() else { return };
+                    shared.write_out();
+                }
+            });
         if let Err(e) = spawned {
             tracing::error!("the request log is off: {e}");
-            return AccessLog {
-                queue: None,
-                dropped,
-            };
+            return AccessLog { shared: None };
         }
         AccessLog {
-            queue: Some(queue),
-            dropped,
+            shared: Some(shared),
         }
     }
 
-    /// Queues `line`; drops it (and counts it) if the writer is behind.
-    pub fn record(&self, line: Line) {
-        let Some(queue) = &self.queue else { return };
-        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = queue.try_send(line) {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+    /// Adds `line`; drops it (and counts it) if the writer is far behind.
+    pub fn record(&self, line: &Line<'_>) {
+        let Some(shared) = &self.shared else { return };
+        let mut pending = shared
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pending.bytes >= MAX_PENDING {
+            shared.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
         }
+        if pending
+            .days
+            .last()
+            .is_none_or(|(date, _)| *date != line.date)
+        {
+            pending
+                .days
+                .push((line.date, String::with_capacity(64 * 1024)));
+        }
+        let Some((_, text)) = pending.days.last_mut() else {
+            return;
+        };
+        let before = text.len();
+        let _ = match line.address {
+            Some(ip) => write!(text, "{} {ip}", line.at),
+            None => write!(text, "{} -", line.at),
+        };
+        let _ = writeln!(
+            text,
+            " {} {} {} {:.1} {}",
+            line.method, line.path, line.status, line.ms, line.id
+        );
+        let added = text.len() - before;
+        pending.bytes += added;
     }
 }
 
-fn write_out(folder: &Path, lines: &Receiver<Line>, dropped: &AtomicU64) {
-    let mut file: Option<(Date, BufWriter<File>)> = None;
-    let mut failing = false;
-    loop {
-        let line = match lines.recv_timeout(FLUSH_EVERY) {
-            Ok(line) => line,
-            Err(RecvTimeoutError::Timeout) => {
-                if let Some((_, out)) = file.as_mut() {
-                    failing = report(out.flush(), failing);
-                }
-                let lost = dropped.swap(0, Ordering::Relaxed);
-                if lost > 0 {
-                    tracing::warn!(
-                        lines = lost,
-                        "request log lines dropped: the disk is behind"
-                    );
-                }
-                continue;
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                if let Some((_, out)) = file.as_mut() {
-                    let _ = out.flush();
-                }
-                return;
-            }
+impl Shared {
+    /// Writes what is pending to the daily files.
+    fn write_out(&self) {
+        let days = {
+            let mut pending = self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            pending.bytes = 0;
+            std::mem::take(&mut pending.days)
         };
-        if file.as_ref().is_none_or(|(date, _)| *date != line.date) {
-            if let Some((_, out)) = file.as_mut() {
-                let _ = out.flush();
-            }
-            let path = folder.join(file_name(line.date));
-            match OpenOptions::new().create(true).append(true).open(&path) {
-                Ok(f) => {
-                    file = Some((line.date, BufWriter::with_capacity(64 * 1024, f)));
-                    failing = false;
+        for (date, text) in days {
+            let path = self.folder.join(file_name(date));
+            let written = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .and_then(|mut file| file.write_all(text.as_bytes()));
+            match written {
+                Ok(()) => {
+                    if self.failing.swap(false, Ordering::Relaxed) {
+                        tracing::info!("the request log is written again");
+                    }
                 }
                 Err(e) => {
-                    if !failing {
+                    let lines = text.lines().count() as u64;
+                    self.dropped.fetch_add(lines, Ordering::Relaxed);
+                    if !self.failing.swap(true, Ordering::Relaxed) {
                         tracing::error!(file = %path.display(), "the request log cannot be written: {e}");
                     }
-                    failing = true;
-                    file = None;
-                    dropped.fetch_add(1, Ordering::Relaxed);
-                    continue;
                 }
             }
         }
-        match file.as_mut() {
-            Some((_, out)) => {
-                let written = writeln!(
-                    out,
-                    "{} {} {} {} {} {:.1} {}",
-                    line.at, line.address, line.method, line.path, line.status, line.ms, line.id
-                );
-                if written.is_err() {
-                    dropped.fetch_add(1, Ordering::Relaxed);
-                }
-                failing = report(written, failing);
-            }
-            None => {
-                dropped.fetch_add(1, Ordering::Relaxed);
-            }
+        let lost = self.dropped.swap(0, Ordering::Relaxed);
+        if lost > 0 {
+            tracing::warn!(
+                lines = lost,
+                "request log lines dropped: the disk is behind or full"
+            );
         }
     }
 }
 
-/// Logs the first of a run of write failures (a full disk), and the recovery.
-fn report(result: std::io::Result<()>, failing: bool) -> bool {
-    match result {
-        Ok(()) => {
-            if failing {
-                tracing::info!("the request log is written again");
-            }
-            false
-        }
-        Err(e) => {
-            if !failing {
-                tracing::error!("the request log cannot be written: {e}");
-            }
-            true
-        }
+impl Drop for Shared {
+    /// The last lines go out with the log (the server stopping).
+    fn drop(&mut self) {
+        self.write_out();
     }
 }
 
@@ -210,16 +224,16 @@ pub fn prune(folder: &Path, today: Date, keep_days: i64) -> std::io::Result<usiz
 mod tests {
     use super::*;
 
-    fn line(date: Date, path: &str) -> Line {
+    fn line(date: Date, path: &str) -> Line<'_> {
         Line {
             at: Timestamp::now(),
             date,
-            address: "203.0.113.7".into(),
-            method: "GET".into(),
-            path: path.into(),
+            address: Some("203.0.113.7".parse().unwrap()),
+            method: "GET",
+            path,
             status: 200,
             ms: 0.4,
-            id: "r1".into(),
+            id: "r1",
         }
     }
 
@@ -229,10 +243,10 @@ mod tests {
         let folder = dir.path().join("logs");
         let log = AccessLog::start(folder.clone());
         let today = jiff::civil::date(2026, 12, 5);
-        log.record(line(today, "/van-ban"));
-        log.record(line(today.tomorrow().unwrap(), "/hoi-dap"));
+        log.record(&line(today, "/van-ban"));
+        log.record(&line(today.tomorrow().unwrap(), "/hoi-dap"));
         drop(log);
-        // The writer flushes as the last sender goes.
+        // What is pending is written as the log goes.
         let mut text = String::new();
         for _ in 0..100 {
             text =

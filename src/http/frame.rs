@@ -238,16 +238,16 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         ms = format_args!("{ms:.1}"),
         id = %id,
     );
-    let at = app.clock.now();
-    app.access_log.record(crate::http::access_log::Line {
-        at,
+    let logged = loggable(truncate(&path, 200));
+    app.access_log.record(&crate::http::access_log::Line {
+        at: app.clock.now(),
         date: app.today(),
-        address: peer.map_or_else(|| "-".into(), |ip| ip.to_string()),
-        method: method.to_string(),
-        path: loggable(truncate(&path, 200)),
+        address: peer,
+        method: method.as_str(),
+        path: &logged,
         status,
         ms,
-        id: id.clone(),
+        id: &id,
     });
     response
 }
@@ -393,15 +393,15 @@ fn percent_decode(text: &str) -> Option<String> {
 
 /// The path as the request log keeps it: secrets in an address (a password reset
 /// link, a mail stop link) are cut off, so the log grants nothing to whoever reads it.
-fn loggable(path: &str) -> String {
+fn loggable(path: &str) -> std::borrow::Cow<'_, str> {
     for secret in [crate::auth::reset::PATH, "/thu/ngung/"] {
         if let Some(rest) = path.strip_prefix(secret)
             && !rest.is_empty()
         {
-            return format!("{secret}…");
+            return std::borrow::Cow::Owned(format!("{secret}…"));
         }
     }
-    path.to_string()
+    std::borrow::Cow::Borrowed(path)
 }
 
 fn truncate(text: &str, max: usize) -> &str {
