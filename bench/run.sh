@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Benchmark: the cached article page over HTTPS keep-alive, trangtin against nginx
-# serving the same bytes from a static file with the same certificate.
+# serving the same bytes from static files with the same certificate.
 #
 #   bench/run.sh [seconds-per-run]      (default 15)
 #
-# Installs nginx and wrk from Debian if missing, builds the release binary, and prints
-# requests/s, p50 and p99 latency at 16 and 64 connections, the trangtin/nginx ratio,
-# and trangtin's peak RSS. Results also go to bench/out/results.md.
+# Installs nginx (with Debian's brotli_static module), wrk and h2load (nghttp2-client)
+# if missing, builds the release binary, and prints, for identity, gzip and br (nginx
+# serving precompressed files with gzip_static and brotli_static, the very bytes
+# trangtin sends): requests/s, p50 and p99 with wrk over HTTP/1.1 at 16 and 64
+# connections, and requests/s over HTTP/2 with h2load (16 connections, 10 streams
+# each); the trangtin/nginx ratio; trangtin's peak RSS. Each line runs trangtin, then
+# nginx, back to back. nginx logs every request, as shipped. Results also go to
+# bench/out/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-15}"
@@ -16,10 +21,14 @@ ARTICLE=/tin-tuc/techfest-gia-lai-2026-ket-noi-he-sinh-thai-khoi-nghiep
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+BROTLI_MODULE=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null || ! command -v h2load >/dev/null \
+  || ! [ -f "$BROTLI_MODULE" ]; then
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q nginx-light wrk || \
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q nginx wrk
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q nginx-light wrk nghttp2-client \
+    libnginx-mod-http-brotli-static || \
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q nginx wrk nghttp2-client \
+      libnginx-mod-http-brotli-static
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
@@ -50,8 +59,17 @@ curl -sk "https://127.0.0.1:$TT_PORT$ARTICLE" -o "$WORK/www/article.html"
 chmod 644 "$WORK/www/article.html"
 SIZE=$(stat -c %s "$WORK/www/article.html")
 [ "$SIZE" -gt 1000 ] || { echo "article fetch failed"; exit 1; }
+# The compressed bytes trangtin sends once its best compression is in (it answers a
+# miss with a fast one and upgrades in the background).
+sleep 1
+curl -sk -H 'accept-encoding: gzip' "https://127.0.0.1:$TT_PORT$ARTICLE" -o "$WORK/www/article.html.gz"
+curl -sk -H 'accept-encoding: br' "https://127.0.0.1:$TT_PORT$ARTICLE" -o "$WORK/www/article.html.br"
+chmod 644 "$WORK/www/article.html.gz" "$WORK/www/article.html.br"
+GZ_SIZE=$(stat -c %s "$WORK/www/article.html.gz")
+BR_SIZE=$(stat -c %s "$WORK/www/article.html.br")
 
 cat >"$WORK/nginx/nginx.conf" <<NGINX
+load_module $BROTLI_MODULE;
 worker_processes auto;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log;
@@ -69,7 +87,13 @@ http {
     ssl_certificate $WORK/data/tls/self-signed.crt;
     ssl_certificate_key $WORK/data/tls/self-signed.key;
     ssl_protocols TLSv1.2 TLSv1.3;
-    location = $ARTICLE { default_type "text/html; charset=utf-8"; alias $WORK/www/article.html; }
+    location = $ARTICLE {
+      default_type "text/html; charset=utf-8";
+      alias $WORK/www/article.html;
+      gzip_static on;
+      brotli_static on;
+      gzip_vary on;
+    }
   }
 }
 NGINX
@@ -84,33 +108,49 @@ to_ms() {
     if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
     printf "%.2f", n }'
 }
-run() { # port connections -> "rps p50 p99"
+run() { # port connections encoding -> "rps p50 p99"
   local out
-  out=$(wrk -t2 -c"$2" -d"${DURATION}s" --latency "https://127.0.0.1:$1$ARTICLE")
+  out=$(wrk -t2 -c"$2" -d"${DURATION}s" --latency -H "Accept-Encoding: $3" "https://127.0.0.1:$1$ARTICLE")
   local rps p50 p99
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
 }
+h2() { # port encoding -> "rps"
+  h2load -D "$DURATION" -c 16 -m 10 -t 2 -H "accept-encoding: $2" "https://127.0.0.1:$1$ARTICLE" 2>/dev/null \
+    | awk '/^finished in/ {gsub(",", "", $4); print $4}'
+}
 
 # Warm both (trangtin renders and caches the page on the first request).
 wrk -t1 -c4 -d2s "https://127.0.0.1:$TT_PORT$ARTICLE" >/dev/null
 wrk -t1 -c4 -d2s "https://127.0.0.1:$NGINX_PORT$ARTICLE" >/dev/null
+# The same bytes from both, in every encoding.
+for enc in gzip br; do
+  a=$(curl -sk -H "accept-encoding: $enc" "https://127.0.0.1:$TT_PORT$ARTICLE" | sha256sum)
+  b=$(curl -sk -H "accept-encoding: $enc" "https://127.0.0.1:$NGINX_PORT$ARTICLE" | sha256sum)
+  [ "$a" = "$b" ] || { echo "nginx does not serve trangtin's $enc bytes" >&2; exit 1; }
+done
 
 {
   echo "# trangtin vs nginx: cached article page, HTTPS keep-alive"
   echo
-  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${DURATION}s per run, page $SIZE bytes, wrk -t2"
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${DURATION}s per run, page $SIZE bytes (gzip $GZ_SIZE, br $BR_SIZE), wrk -t2 (HTTP/1.1), h2load -c16 -m10 (HTTP/2)"
   echo
-  echo "| connections | trangtin req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | ratio |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| protocol | encoding | connections | trangtin req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | ratio |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
 } >bench/out/results.md
-for c in 16 64; do
-  read -r t_rps t_p50 t_p99 <<<"$(run $TT_PORT "$c")"
-  read -r n_rps n_p50 n_p99 <<<"$(run $NGINX_PORT "$c")"
-  ratio=$(awk -v a="$t_rps" -v b="$n_rps" 'BEGIN { printf "%.2f", a / b }')
-  echo "| $c | $t_rps | $t_p50 | $t_p99 | $n_rps | $n_p50 | $n_p99 | $ratio |" >>bench/out/results.md
+for enc in identity gzip br; do
+  for c in 16 64; do
+    read -r t_rps t_p50 t_p99 <<<"$(run $TT_PORT "$c" "$enc")"
+    read -r n_rps n_p50 n_p99 <<<"$(run $NGINX_PORT "$c" "$enc")"
+    ratio=$(awk -v a="$t_rps" -v b="$n_rps" 'BEGIN { printf "%.2f", a / b }')
+    echo "| HTTP/1.1 | $enc | $c | $t_rps | $t_p50 | $t_p99 | $n_rps | $n_p50 | $n_p99 | $ratio |" >>bench/out/results.md
+  done
+  t_rps=$(h2 $TT_PORT "$enc")
+  n_rps=$(h2 $NGINX_PORT "$enc")
+  ratio=$(awk -v a="$t_rps" -v b="$n_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+  echo "| HTTP/2 | $enc | 16×10 | $t_rps | | | $n_rps | | | $ratio |" >>bench/out/results.md
 done
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$TT_PID/status")
 {
