@@ -50,6 +50,23 @@ pub struct Comment {
     pub mail_token: String,
 }
 
+impl Comment {
+    /// Clears what identifies the commenter; the comment stays, shown as "Người góp ý"
+    /// if it was approved.
+    pub fn forget_commenter(&mut self) {
+        self.name.clear();
+        self.email.clear();
+        self.organisation.clear();
+        self.show_name = false;
+        self.mail_consent = false;
+    }
+
+    /// Whether anything identifying the commenter is still kept.
+    pub fn holds_personal_data(&self) -> bool {
+        !self.name.is_empty() || !self.email.is_empty() || !self.organisation.is_empty()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
@@ -248,8 +265,6 @@ pub fn approved(tx: &impl Tx, entry: u64) -> Result<Vec<Comment>, store::Error> 
     Ok(out)
 }
 
-/// Erases the commenter's name, email and organisation (on request); the comment
-/// stays, shown as "Người góp ý" if it was approved.
 /// Erases a commenter's name, email and organisation on their request, and records
 /// it; the comment itself stays.
 pub fn erase_personal_data(
@@ -261,11 +276,7 @@ pub fn erase_personal_data(
     let mut comment = super::tables::COMMENTS
         .get(tx, seq)?
         .ok_or(Error::NoSuchComment)?;
-    comment.name.clear();
-    comment.email.clear();
-    comment.organisation.clear();
-    comment.show_name = false;
-    comment.mail_consent = false;
+    comment.forget_commenter();
     crate::mail::outbox::forget(tx, &format!("comment:{seq}"))?;
     super::tables::COMMENTS.insert(tx, seq, &comment)?;
     let event = Event::new(

@@ -80,6 +80,14 @@ pub struct Message {
 }
 
 impl Message {
+    /// Clears what identifies the sender; the content stays for the record.
+    pub fn forget_sender(&mut self, now: Timestamp) {
+        self.sent.name.clear();
+        self.sent.email.clear();
+        self.sent.organisation.clear();
+        self.erased_at = Some(now);
+    }
+
     /// The number the sender quotes: `GY-000012`, `TSD-000003`.
     pub fn reference(&self) -> String {
         format!("{}-{:06}", self.sent.kind.prefix(), self.seq)
@@ -257,10 +265,7 @@ pub fn erase_personal_data(
     now: Timestamp,
 ) -> Result<Message, Error> {
     let mut message = tables::MESSAGES.get(tx, seq)?.ok_or(Error::NoSuchMessage)?;
-    message.sent.name = String::new();
-    message.sent.email = String::new();
-    message.sent.organisation = String::new();
-    message.erased_at = Some(now);
+    message.forget_sender(now);
     tables::MESSAGES.insert(tx, seq, &message)?;
     let event = Event::new(
         &by.login,

@@ -84,6 +84,15 @@ impl Status {
 }
 
 impl Question {
+    /// Clears the asker's name and email (and their consent to mail); the question and
+    /// its answer stay.
+    pub fn forget_asker(&mut self, now: Timestamp) {
+        self.name.clear();
+        self.email.clear();
+        self.erased_at = Some(now);
+        self.mail_consent = false;
+    }
+
     /// `HD-000012`
     pub fn ticket(&self) -> String {
         format!("HD-{:06}", self.seq)
@@ -421,10 +430,7 @@ pub fn erase_personal_data(
     // Their mail still waiting goes with their address.
     crate::mail::outbox::forget(tx, &format!("question:{seq}"))?;
     update(tx, seq, |q| {
-        q.name.clear();
-        q.email.clear();
-        q.erased_at = Some(now);
-        q.mail_consent = false;
+        q.forget_asker(now);
         Ok(())
     })
 }

@@ -37,10 +37,7 @@ pub fn erase_expired(
         let closed = message.handled.as_ref().map(|h| h.at);
         if message.erased_at.is_none() && closed.is_some_and(|at| at < before) {
             let mut message = message;
-            message.sent.name.clear();
-            message.sent.email.clear();
-            message.sent.organisation.clear();
-            message.erased_at = Some(now);
+            message.forget_sender(now);
             tables::MESSAGES.insert(tx, message.seq, &message)?;
             record("message_personal_data_erased", message.reference())?;
             erased += 1;
@@ -61,10 +58,7 @@ pub fn erase_expired(
         };
         if closed.is_some_and(|at| at < before) {
             let mut question = question;
-            question.name.clear();
-            question.email.clear();
-            question.mail_consent = false;
-            question.erased_at = Some(now);
+            question.forget_asker(now);
             crate::mail::outbox::forget(tx, &format!("question:{}", question.seq))?;
             tables::QUESTIONS.insert(tx, question.seq, &question)?;
             record("question_personal_data_erased", question.ticket())?;
@@ -78,16 +72,9 @@ pub fn erase_expired(
             Moderation::Approved { moderated_at, .. }
             | Moderation::Rejected { moderated_at, .. } => Some(*moderated_at),
         };
-        let holds_data = !comment.name.is_empty()
-            || !comment.email.is_empty()
-            || !comment.organisation.is_empty();
-        if holds_data && decided.is_some_and(|at| at < before) {
+        if comment.holds_personal_data() && decided.is_some_and(|at| at < before) {
             let mut comment = comment;
-            comment.name.clear();
-            comment.email.clear();
-            comment.organisation.clear();
-            comment.show_name = false;
-            comment.mail_consent = false;
+            comment.forget_commenter();
             crate::mail::outbox::forget(tx, &format!("comment:{}", comment.seq))?;
             tables::COMMENTS.insert(tx, comment.seq, &comment)?;
             record(

@@ -32,7 +32,6 @@ const SUFFIX: &str = ".log";
 /// One request, as logged.
 pub struct Line<'a> {
     pub at: Timestamp,
-    pub date: Date,
     pub address: Option<std::net::IpAddr>,
     pub method: &'a str,
     pub path: &'a str,
@@ -105,14 +104,10 @@ impl AccessLog {
             shared.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        if pending
-            .days
-            .last()
-            .is_none_or(|(date, _)| *date != line.date)
-        {
-            pending
-                .days
-                .push((line.date, String::with_capacity(64 * 1024)));
+        // The file is the local day's.
+        let day = line.at.to_zoned_datetime(crate::format::vietnam()).date();
+        if pending.days.last().is_none_or(|(date, _)| *date != day) {
+            pending.days.push((day, String::with_capacity(64 * 1024)));
         }
         let Some((_, text)) = pending.days.last_mut() else {
             return;
@@ -226,8 +221,12 @@ mod tests {
 
     fn line(date: Date, path: &str) -> Line<'_> {
         Line {
-            at: Timestamp::now(),
-            date,
+            // Noon in Vietnam: that day's file.
+            at: date
+                .at(12, 0, 0, 0)
+                .to_zoned_datetime(crate::format::vietnam())
+                .unwrap()
+                .timestamp(),
             address: Some("203.0.113.7".parse().unwrap()),
             method: "GET",
             path,
@@ -269,5 +268,35 @@ mod tests {
         assert!(!folder.join("requests-2026-08-01.log").exists());
         assert!(folder.join("requests-2026-12-05.log").exists());
         assert!(folder.join("notes.txt").exists());
+    }
+
+    /// A full disk: the lines are counted as lost, nothing panics, and writing resumes
+    /// once there is room again.
+    #[test]
+    fn a_full_disk_loses_lines_counted_and_writing_resumes() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("logs");
+        let log = AccessLog::start(folder.clone());
+        let shared = log.shared.clone().unwrap();
+        let day = jiff::civil::date(2026, 12, 5);
+        let file = folder.join("requests-2026-12-05.log");
+        // Every write to /dev/full fails with "no space left on device".
+        std::os::unix::fs::symlink("/dev/full", &file).unwrap();
+        log.record(&line(day, "/mat-khi-day"));
+        shared.write_out();
+        assert!(
+            shared.failing.load(Ordering::Relaxed),
+            "the failure is known"
+        );
+        // Room again: the next lines reach the file, and the failure is over.
+        std::fs::remove_file(&file).unwrap();
+        log.record(&line(day, "/co-cho-lai"));
+        shared.write_out();
+        assert!(!shared.failing.load(Ordering::Relaxed));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.contains("/co-cho-lai") && !text.contains("/mat-khi-day"),
+            "{text}"
+        );
     }
 }

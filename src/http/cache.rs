@@ -267,36 +267,14 @@ impl PageCache {
         }
     }
 
-    /// Whether the page at `key` is stale (tests and metrics).
-    pub fn is_stale(&self, key: &str) -> bool {
-        let inner = self
-            .inner
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        inner
-            .pages
-            .get(key)
-            .is_some_and(|s| s.stale.load(Ordering::Acquire))
-    }
-
     /// The generation to pass to `insert` for a render that starts now.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Stores a page rendered during `generation`, unless the cache was cleared since.
-    pub fn insert(&self, key: String, page: Arc<CachedPage>, generation: u64) {
-        self.insert_tagged(key, page, generation, Vec::new());
-    }
-
-    /// As `insert`, with what the page shows (`tags`).
-    pub fn insert_tagged(
-        &self,
-        key: String,
-        page: Arc<CachedPage>,
-        generation: u64,
-        tags: Vec<String>,
-    ) {
+    /// Stores a page rendered during `generation`, unless the cache was invalidated
+    /// since, with what it shows (`tags`).
+    pub fn insert(&self, key: String, page: Arc<CachedPage>, generation: u64, tags: Vec<String>) {
         let size = page.size();
         if size > self.max_bytes / 4 {
             return;
@@ -425,11 +403,11 @@ mod tests {
         let cache = PageCache::new(budget);
         let g = cache.generation();
         for i in 0..3 {
-            cache.insert(format!("/{i}"), page(&format!("trang {i} ")), g);
+            cache.insert(format!("/{i}"), page(&format!("trang {i} ")), g, Vec::new());
         }
         assert!(cache.get("/0").is_some()); // /1 is now the least recently used
         for i in 3..6 {
-            cache.insert(format!("/{i}"), page(&format!("trang {i} ")), g);
+            cache.insert(format!("/{i}"), page(&format!("trang {i} ")), g, Vec::new());
         }
         let (_, bytes) = cache.stats();
         assert!(bytes <= budget);
@@ -442,9 +420,9 @@ mod tests {
         let cache = PageCache::new(1 << 20);
         let before = cache.generation();
         cache.clear();
-        cache.insert("/".into(), page("cũ"), before);
+        cache.insert("/".into(), page("cũ"), before, Vec::new());
         assert!(cache.get("/").is_none());
-        cache.insert("/".into(), page("mới"), cache.generation());
+        cache.insert("/".into(), page("mới"), cache.generation(), Vec::new());
         assert!(cache.get("/").is_some());
     }
 
@@ -468,7 +446,7 @@ mod tests {
         );
         let answer = quick.quick_for(Encoding::Gzip).respond(&gz);
         assert_eq!(answer.headers()[CONTENT_ENCODING], "gzip");
-        cache.insert("/".into(), quick.clone(), cache.generation());
+        cache.insert("/".into(), quick.clone(), cache.generation(), Vec::new());
         cache.upgrade_later("/".into(), quick.clone());
         let mut upgraded = None;
         for _ in 0..200 {
@@ -487,7 +465,7 @@ mod tests {
             "text/html",
             Encoding::Gzip,
         ));
-        cache.insert("/".into(), newer.clone(), cache.generation());
+        cache.insert("/".into(), newer.clone(), cache.generation(), Vec::new());
         cache.replace("/", &quick, Arc::new(quick.best()));
         assert!(Arc::ptr_eq(&cache.get("/").unwrap(), &newer));
     }

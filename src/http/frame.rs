@@ -241,7 +241,6 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     let logged = loggable(truncate(&path, 200));
     app.access_log.record(&crate::http::access_log::Line {
         at: app.clock.now(),
-        date: app.today(),
         address: peer,
         method: method.as_str(),
         path: &logged,

@@ -150,7 +150,7 @@ fn store(
     let mut tags = crate::http::cache::tags_of_path(&key);
     tags.extend(extra);
     app.cache
-        .insert_tagged(key.clone(), page.clone(), generation, tags);
+        .insert(key.clone(), page.clone(), generation, tags);
     app.cache.upgrade_later(key, page.clone());
     page
 }

@@ -468,40 +468,24 @@ async fn render_list(
                 .collect()
         })
         .unwrap_or_default();
-    if page > list.page_count() {
-        return Err(HttpError::NotFound);
-    }
-    let path = paths::list_page(&base, page);
-    let view = ListView {
-        layout: Layout::new(&site, app.origin(), &heading, &path)
-            .with_description(&description)
-            .with_site_dublin_core(crate::render::views::last_change(&list.items)),
-        items: list
-            .items
-            .iter()
-            .map(|p| Card::new(p, &categories))
-            .collect(),
-        pagination: Pagination::new(&base, &list),
-        categories: categories
-            .iter()
-            .filter(|c| c.kinds.contains(&Kind::Article))
-            .map(Link::category)
-            .collect(),
-        archive: this.filter(|c| c.retention_years.is_some()).map(|c| Link {
-            url: paths::archive(&c.slug),
-            label: format!(
-                "Tin, bài đăng quá {} năm được chuyển vào Lưu trữ",
-                c.retention_years.unwrap_or_default()
-            ),
-        }),
-        parent,
-        children,
-        feed: match &category {
-            Some(Some(c)) => format!("/rss/chuyen-muc/{}.xml", c.slug),
-            _ => "/rss/tin-tuc.xml".to_string(),
-        },
-        heading,
-        description,
+    let mut view = cards_page(&app, &site, &categories, &list, heading, description, &base)?;
+    view.categories = categories
+        .iter()
+        .filter(|c| c.kinds.contains(&Kind::Article))
+        .map(Link::category)
+        .collect();
+    view.archive = this.filter(|c| c.retention_years.is_some()).map(|c| Link {
+        url: paths::archive(&c.slug),
+        label: format!(
+            "Tin, bài đăng quá {} năm được chuyển vào Lưu trữ",
+            c.retention_years.unwrap_or_default()
+        ),
+    });
+    view.parent = parent;
+    view.children = children;
+    view.feed = match &category {
+        Some(Some(c)) => format!("/rss/chuyen-muc/{}.xml", c.slug),
+        _ => "/rss/tin-tuc.xml".to_string(),
     };
     Ok(app.renderer.render("public/list.html", &view)?)
 }
@@ -529,6 +513,41 @@ pub async fn archive(
         render_archive(app.clone(), Some(slug), page)
     })
     .await
+}
+
+/// One page of a list of cards (a section, the news, a section's archive), with its
+/// heading and pagination; the caller adds the links around it. 404 past the last page.
+fn cards_page(
+    app: &App,
+    site: &SiteSettings,
+    categories: &[content::Category],
+    list: &PageOf<Published>,
+    heading: String,
+    description: String,
+    base: &str,
+) -> Result<ListView, HttpError> {
+    if list.page > list.page_count() {
+        return Err(HttpError::NotFound);
+    }
+    let path = paths::list_page(base, list.page);
+    Ok(ListView {
+        layout: Layout::new(site, app.origin(), &heading, &path)
+            .with_description(&description)
+            .with_site_dublin_core(crate::render::views::last_change(&list.items)),
+        items: list
+            .items
+            .iter()
+            .map(|p| Card::new(p, categories))
+            .collect(),
+        pagination: Pagination::new(base, list),
+        categories: Vec::new(),
+        archive: None,
+        parent: None,
+        children: Vec::new(),
+        feed: String::new(),
+        heading,
+        description,
+    })
 }
 
 async fn render_archive(
@@ -569,9 +588,14 @@ async fn render_archive(
             Ok((site::load(tx)?, categories, section, list))
         })
         .await?;
-    let archived: Vec<&content::Category> = categories
+    // Every section's part of the archive, for the sidebar and the index.
+    let section_archives: Vec<Link> = categories
         .iter()
         .filter(|c| c.retention_years.is_some() && c.retired_into.is_none())
+        .map(|c| Link {
+            url: paths::archive(&c.slug),
+            label: c.name.clone(),
+        })
         .collect();
     let archive_link = Link {
         url: paths::ARCHIVE.to_string(),
@@ -594,47 +618,18 @@ async fn render_archive(
             "Tin, bài đã hết thời hạn đăng trên chuyên mục được chuyển vào đây và vẫn giữ nguyên địa chỉ.".to_string(),
             paths::ARCHIVE.to_string(),
             None,
-            archived
-                .iter()
-                .map(|c| Link {
-                    url: paths::archive(&c.slug),
-                    label: c.name.clone(),
-                })
-                .collect(),
+            section_archives.clone(),
         ),
         None => return Err(HttpError::NotFound),
     };
     if asked_for_a_section && section.is_none() {
         return Err(HttpError::NotFound);
     }
-    if page > list.page_count() {
-        return Err(HttpError::NotFound);
-    }
-    let path = paths::list_page(&base, page);
-    let view = ListView {
-        layout: Layout::new(&site, app.origin(), &heading, &path)
-            .with_description(&description)
-            .with_site_dublin_core(crate::render::views::last_change(&list.items)),
-        items: list
-            .items
-            .iter()
-            .map(|p| Card::new(p, &categories))
-            .collect(),
-        pagination: Pagination::new(&base, &list),
-        categories: archived
-            .iter()
-            .map(|c| Link {
-                url: paths::archive(&c.slug),
-                label: c.name.clone(),
-            })
-            .collect(),
-        archive: None,
-        parent,
-        children,
-        feed: "/rss/tin-tuc.xml".to_string(),
-        heading,
-        description,
-    };
+    let mut view = cards_page(&app, &site, &categories, &list, heading, description, &base)?;
+    view.categories = section_archives;
+    view.parent = parent;
+    view.children = children;
+    view.feed = "/rss/tin-tuc.xml".to_string();
     Ok(app.renderer.render("public/list.html", &view)?)
 }
 
