@@ -19,7 +19,8 @@ pub mod source {
     use std::future::Future;
 
     tokio::task_local! {
-        static REQUEST: String;
+        // The address, kept unformatted: most requests write no record.
+        static REQUEST: Option<std::net::IpAddr>;
     }
 
     thread_local! {
@@ -27,13 +28,21 @@ pub mod source {
     }
 
     /// Runs `serve` as the request from `address`.
-    pub async fn serving<F: Future>(address: String, serve: F) -> F::Output {
+    pub async fn serving<F: Future>(address: Option<std::net::IpAddr>, serve: F) -> F::Output {
         REQUEST.scope(address, serve).await
     }
 
     /// The address of the request this task serves, if it serves one.
     pub fn of_this_task() -> Option<String> {
-        REQUEST.try_with(Clone::clone).ok()
+        REQUEST
+            .try_with(|address| address.map(|ip| ip.to_string()).unwrap_or_default())
+            .ok()
+    }
+
+    /// As `of_this_task`, unformatted: `None` outside a request's task, `Some(None)`
+    /// for a request whose address is unknown. For handing on to a spawned task.
+    pub fn task_address() -> Option<Option<std::net::IpAddr>> {
+        REQUEST.try_with(|address| *address).ok()
     }
 
     /// Runs `work` (a transaction on a blocking thread) on behalf of `address`.

@@ -73,11 +73,15 @@ fn local_date(now: Timestamp) -> Date {
 
 /// Crawlers are not visitors.
 fn is_robot(user_agent: &str) -> bool {
-    let ua = user_agent.to_ascii_lowercase();
+    // Compared without a lowercased copy: this runs for every page view.
+    let ua = user_agent.as_bytes();
     ua.is_empty()
         || ["bot", "spider", "crawl", "slurp", "curl", "wget", "python"]
             .iter()
-            .any(|w| ua.contains(w))
+            .any(|w| {
+                ua.windows(w.len())
+                    .any(|window| window.eq_ignore_ascii_case(w.as_bytes()))
+            })
 }
 
 impl Stats {

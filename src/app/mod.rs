@@ -403,7 +403,7 @@ impl App {
         let warm = self.warm.clone();
         // The spawned task acts for the request that asked: its audit records carry
         // the request's address.
-        let source = crate::audit::source::of_this_task();
+        let source = crate::audit::source::task_address();
         let work = async move {
             let before = store
                 .read(move |tx| change_facts(tx, id))

@@ -113,7 +113,8 @@ impl CachedPage {
             Encoding::Gzip => &self.etags[1],
             Encoding::Brotli => &self.etags[2],
         };
-        let mut headers = HeaderMap::with_capacity(6);
+        // Room for the frame's security headers too: the map is never regrown.
+        let mut headers = HeaderMap::with_capacity(16);
         headers.insert(ETAG, etag.clone());
         headers.insert(CACHE_CONTROL, HeaderValue::from_static(PAGE_CACHE_CONTROL));
         headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
@@ -124,7 +125,9 @@ impl CachedPage {
         if let Some(name) = encoding.header() {
             headers.insert(CONTENT_ENCODING, HeaderValue::from_static(name));
         }
-        (headers, self.body.get(encoding).clone()).into_response()
+        let mut response = Response::new(axum::body::Body::from(self.body.get(encoding).clone()));
+        *response.headers_mut() = headers;
+        response
     }
 }
 

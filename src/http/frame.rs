@@ -25,9 +25,23 @@ use crate::site;
 /// `head_timeout::MAX_HEAD_BYTES` gets 431 (or 414 when its request line alone is).
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 
-/// The id that ties a response (and its error page) to its log line.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+/// The id that ties a response (and its error page) to its log line: 16 hex digits,
+/// kept on the stack (it is made for every request).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestId([u8; 16]);
+
+impl RequestId {
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written into it.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Makes request ids: a random per-process prefix and a counter.
 pub struct RequestIds {
@@ -45,9 +59,15 @@ impl RequestIds {
 }
 
 impl RequestIds {
-    pub fn next(&self) -> String {
+    pub fn next(&self) -> RequestId {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        format!("{:08x}{:08x}", self.prefix, n as u32)
+        let value = (u64::from(self.prefix) << 32) | (n & 0xffff_ffff);
+        let mut text = [0u8; 16];
+        for (i, digit) in text.iter_mut().enumerate() {
+            *digit = HEX[((value >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        RequestId(text)
     }
 }
 
@@ -82,12 +102,13 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     let started = Instant::now();
     let id = app.request_ids.next();
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    // Cheap copies (shared bytes), kept for after the handler took the request.
+    let uri = request.uri().clone();
+    let path = uri.path();
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map_or("unmatched", |m| m.as_str())
-        .to_string();
+        .cloned();
 
     let peer = request
         .extensions()
@@ -100,9 +121,7 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
             let agent = request
                 .headers()
                 .get(axum::http::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
+                .cloned();
             Some((ip, agent))
         })
         .flatten();
@@ -120,10 +139,10 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         *request.method(),
         axum::http::Method::GET | axum::http::Method::HEAD
     )
-    .then(|| request.uri().clone());
+    .then_some(&uri);
     // An old portal's query addresses (`/?p=123`, `/?page_id=…`, Liferay's
     // `?p_p_id=…`) sit on paths that exist here: the exact address moved, not the path.
-    let moved_exactly = match moved_from.as_ref().and_then(|uri| {
+    let moved_exactly = match moved_from.and_then(|uri| {
         uri.query()?;
         uri.path_and_query().map(ToString::to_string)
     }) {
@@ -148,16 +167,13 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     } else if let Some(redirect) = moved_exactly {
         HttpError::Moved(redirect.to).into_response()
     } else {
-        let mut request = request;
-        request.extensions_mut().insert(RequestId(id.clone()));
-        let source = peer.map(|ip| ip.to_string()).unwrap_or_default();
-        crate::audit::source::serving(source, AssertUnwindSafe(next.run(request)).catch_unwind())
+        crate::audit::source::serving(peer, AssertUnwindSafe(next.run(request)).catch_unwind())
             .await
             .unwrap_or_else(|_| HttpError::Internal("handler panicked".into()).into_response())
     };
 
     if response.status() == StatusCode::NOT_FOUND
-        && let Some(from) = moved_from.as_ref().and_then(|uri| uri.path_and_query())
+        && let Some(from) = moved_from.and_then(|uri| uri.path_and_query())
         && let from = from.to_string()
         && let Ok(Some(to)) = app
             .store
@@ -169,7 +185,7 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     // A withdrawn item's address says so (410), with when and what replaces it.
     if response.status() == StatusCode::NOT_FOUND
         && moved_from.is_some()
-        && let Some(gone) = withdrawn_page(&app, &path).await
+        && let Some(gone) = withdrawn_page(&app, path).await
     {
         response = gone;
     }
@@ -199,10 +215,11 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         } else {
             tracing::debug!(request_id = %id, %path, "{}", page.detail);
         }
-        response = error_page(&app, page.status, page.text, &id, &path).await;
+        response = error_page(&app, page.status, page.text, id.as_str(), path).await;
     }
 
     let headers = response.headers_mut();
+    headers.reserve(SECURITY_HEADERS.len() + 3);
     if unread_body && http1 {
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }
@@ -212,11 +229,14 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     for (name, value) in &SECURITY_HEADERS {
         headers.insert(name.clone(), HeaderValue::from_static(value));
     }
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
         headers.insert(HeaderName::from_static("x-request-id"), value);
     }
-    app.metrics
-        .record(&route, response.status().as_u16(), started.elapsed());
+    app.metrics.record(
+        route.as_ref().map_or("unmatched", |m| m.as_str()),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     let is_page = response
         .headers()
         .get(CONTENT_TYPE)
@@ -226,19 +246,20 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         && is_page
         && response.status().is_success()
     {
-        app.visits.record(ip, &agent, app.clock.now());
+        let agent = agent.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("");
+        app.visits.record(ip, agent, app.clock.now());
     }
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let status = response.status().as_u16();
     tracing::debug!(
         target: "trangtin::request",
         %method,
-        path = %loggable(truncate(&path, 200)),
+        path = %loggable(truncate(path, 200)),
         status,
         ms = format_args!("{ms:.1}"),
         id = %id,
     );
-    let logged = loggable(truncate(&path, 200));
+    let logged = loggable(truncate(path, 200));
     app.access_log.record(&crate::http::access_log::Line {
         at: app.clock.now(),
         address: peer,
@@ -246,7 +267,7 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         path: &logged,
         status,
         ms,
-        id: &id,
+        id: id.as_str(),
     });
     response
 }

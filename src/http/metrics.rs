@@ -25,8 +25,9 @@ const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 #[derive(Default)]
 pub struct Metrics {
-    /// (route pattern, status) → count. Routes are patterns, so the set stays small.
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    /// route pattern → status → count. Routes are patterns, so the set stays small; a
+    /// pattern seen before costs no allocation.
+    requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
@@ -37,7 +38,11 @@ pub struct Metrics {
 impl Metrics {
     pub fn record(&self, route: &str, status: u16, elapsed: Duration) {
         if let Ok(mut requests) = self.requests.lock() {
-            *requests.entry((route.to_string(), status)).or_insert(0) += 1;
+            let statuses = match requests.get_mut(route) {
+                Some(statuses) => statuses,
+                None => requests.entry(route.to_string()).or_default(),
+            };
+            *statuses.entry(status).or_insert(0) += 1;
         }
         let seconds = elapsed.as_secs_f64();
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
@@ -109,7 +114,10 @@ pub async fn metrics(
     );
     out.push_str("# TYPE trangtin_requests_total counter\n");
     if let Ok(requests) = m.requests.lock() {
-        for ((route, status), n) in requests.iter() {
+        let counts = requests.iter().flat_map(|(route, statuses)| {
+            statuses.iter().map(move |(status, n)| (route, status, n))
+        });
+        for (route, status, n) in counts {
             let _ = writeln!(
                 out,
                 "trangtin_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
