@@ -14,15 +14,17 @@ pub mod record;
 pub mod sanitize;
 pub mod schedule;
 pub mod sections;
+pub mod sitemap;
 pub mod slug;
 pub mod withdrawn;
 
 pub use ops::{
     Window, all_published, blob, categories, category, create, find_published, index_page,
-    index_page_within, is_listed, list_published, list_published_within, publish, published,
-    put_blob, put_category, remove_unpublished, revision_hash, set_first_published, slug_taken,
+    index_page_within, is_listed, list_len, list_published, list_published_within, publish,
+    published, put_blob, put_category, remove_unpublished, revision_hash, set_first_published,
+    slug_taken,
 };
-pub(crate) use ops::{change_slug, list, new_revision, unlist};
+pub(crate) use ops::{change_slug, list, new_revision, recount_lists, unlist};
 
 use std::fmt;
 
@@ -600,6 +602,9 @@ pub mod tables {
     /// List names: `kind:article`, `cat:<category slug>`, `featured`.
     pub const PUBLISHED: TableDefinition<(&str, i64, u64), ()> =
         TableDefinition::new("published_v1");
+    /// How many entries each published list holds: list pages count without reading
+    /// the list.
+    pub const COUNTS: TableDefinition<&str, u64> = TableDefinition::new("list_counts_v1");
     /// Categories by slug.
     pub const CATEGORIES: Table<&str, Category> = Table::new("categories_v1");
     /// Each entry's editorial record: (entry id, sequence) → event.
@@ -617,23 +622,43 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = Store::open(dir.path()).unwrap();
         store
-            .write_blocking(|tx| -> Result<(), store::Error> {
-                let mut t = tx.open_table(tables::PUBLISHED)?;
-                for (at, id) in [(10, 1), (30, 2), (20, 3)] {
-                    t.insert(("all", at, id), ())?;
+            .write_blocking(|tx| -> Result<(), Error> {
+                {
+                    let mut t = tx
+                        .open_table(tables::PUBLISHED)
+                        .map_err(store::Error::from)?;
+                    for (at, id) in [(10, 1), (30, 2), (20, 3), (40, 4), (50, 5)] {
+                        t.insert(("all", at, id), ()).map_err(store::Error::from)?;
+                    }
+                    t.insert(("other", 99, 9), ()).map_err(store::Error::from)?;
                 }
-                t.insert(("other", 99, 9), ())?;
-                Ok(())
+                recount_lists(tx)
             })
             .unwrap();
+        let page = |skip, take| {
+            store
+                .read_blocking(|tx| index_page(tx, "all", skip, take))
+                .unwrap()
+        };
+        assert_eq!(page(0, 2), (vec![5, 4], 5));
+        // Past the middle, the page is read from the oldest end, still newest first.
+        assert_eq!(page(2, 2), (vec![2, 3], 5));
+        assert_eq!(page(4, 2), (vec![1], 5));
+        assert_eq!(page(3, 10), (vec![3, 1], 5));
+        assert_eq!(page(5, 2), (vec![], 5));
+        // A window is counted as it is read.
         let (ids, total) = store
-            .read_blocking(|tx| index_page(tx, "all", 0, 2))
+            .read_blocking(|tx| {
+                index_page_within(
+                    tx,
+                    "all",
+                    Window::since(Timestamp::from_second(20).unwrap()),
+                    1,
+                    2,
+                )
+            })
             .unwrap();
-        assert_eq!((ids, total), (vec![2, 3], 3));
-        let (ids, _) = store
-            .read_blocking(|tx| index_page(tx, "all", 2, 2))
-            .unwrap();
-        assert_eq!(ids, vec![1]);
+        assert_eq!((ids, total), (vec![4, 2], 4));
     }
     use crate::store::Store;
 
@@ -694,6 +719,93 @@ mod tests {
             .read_blocking(|tx| list_published(tx, List::Category("tin"), 1, 10))
             .unwrap();
         assert_eq!(page.total, 1);
+    }
+
+    #[test]
+    fn counts_and_sitemap_rows_follow_publication_and_can_be_rebuilt() {
+        let (_dir, store) = store_with_category();
+        let t0 = Timestamp::from_second(1_700_000_000).unwrap();
+        let t1 = Timestamp::from_second(1_700_000_100).unwrap();
+        let ids: Vec<EntryId> = ["mot", "hai", "ba"]
+            .iter()
+            .map(|slug| {
+                store
+                    .write_blocking(|tx| {
+                        let e = create(tx, new_article(slug), fields(slug), "demo", t0)?;
+                        publish(tx, e.id, t0)
+                    })
+                    .unwrap()
+                    .id
+            })
+            .collect();
+        let state = |store: &Store| {
+            store
+                .read_blocking(|tx| -> Result<_, Error> {
+                    let parts = sitemap::parts(tx)?;
+                    let rows = sitemap::part(tx, Kind::Article, 1)?.unwrap_or_default();
+                    Ok((
+                        list_len(tx, "kind:article")?,
+                        list_len(tx, "cat:tin")?,
+                        parts
+                            .iter()
+                            .map(|p| (p.name(), p.count))
+                            .collect::<Vec<_>>(),
+                        rows.iter().map(|r| r.slug.clone()).collect::<Vec<_>>(),
+                    ))
+                })
+                .unwrap()
+        };
+        assert_eq!(
+            state(&store),
+            (
+                3,
+                3,
+                vec![("tin-tuc-1".to_string(), 3)],
+                vec!["mot".into(), "hai".into(), "ba".into()]
+            )
+        );
+        // Publishing again counts once; a withdrawal leaves the lists and the part.
+        store.write_blocking(|tx| publish(tx, ids[0], t1)).unwrap();
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                let mut entry = tables::ENTRIES.get(tx, ids[1].0)?.unwrap();
+                unlist(tx, &entry)?;
+                entry.published = None;
+                tables::ENTRIES.insert(tx, ids[1].0, &entry)?;
+                Ok(())
+            })
+            .unwrap();
+        let after = state(&store);
+        assert_eq!(
+            after,
+            (
+                2,
+                2,
+                vec![("tin-tuc-1".to_string(), 2)],
+                vec!["mot".into(), "ba".into()]
+            )
+        );
+        // The migration's rebuild, from nothing, finds the same.
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                for name in ["sitemap_rows_v1", "sitemap_parts_v1"] {
+                    tx.delete_table(redb::TableDefinition::<&str, u64>::new(name))
+                        .map_err(store::Error::from)?;
+                }
+                tx.open_table(sitemap::PARTS.definition())
+                    .map_err(store::Error::from)?;
+                tx.open_table(sitemap::ROWS.definition())
+                    .map_err(store::Error::from)?;
+                recount_lists(tx)?;
+                sitemap::rebuild(tx)
+            })
+            .unwrap();
+        assert_eq!(state(&store), after);
+        let page = store
+            .read_blocking(|tx| list_published(tx, List::Kind(Kind::Article), 1, 10))
+            .unwrap();
+        assert_eq!(page.total, 2);
+        assert_eq!(page.items.len(), 2);
     }
 
     #[test]

@@ -261,24 +261,87 @@ pub(super) fn list_keys(tx: &WriteTransaction, entry: &Entry) -> Result<Vec<(Str
 }
 
 pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
-    let mut index = tx
-        .open_table(tables::PUBLISHED)
-        .map_err(store::Error::from)?;
-    for (list, at) in list_keys(tx, entry)? {
-        index
-            .insert((list.as_str(), at, entry.id.0), ())
+    let keys = list_keys(tx, entry)?;
+    {
+        let mut index = tx
+            .open_table(tables::PUBLISHED)
             .map_err(store::Error::from)?;
+        let mut counts = tx.open_table(tables::COUNTS).map_err(store::Error::from)?;
+        for (list, at) in &keys {
+            let added = index
+                .insert((list.as_str(), *at, entry.id.0), ())
+                .map_err(store::Error::from)?
+                .is_none();
+            if added {
+                let count = counts
+                    .get(list.as_str())
+                    .map_err(store::Error::from)?
+                    .map_or(0, |v| v.value());
+                counts
+                    .insert(list.as_str(), count + 1)
+                    .map_err(store::Error::from)?;
+            }
+        }
+    }
+    if let (false, Some(live)) = (keys.is_empty(), entry.published) {
+        let lastmod = tables::REVISIONS
+            .get(tx, live.0)?
+            .map_or(entry.updated_at, |r| r.created_at);
+        super::sitemap::add(tx, entry, lastmod)?;
     }
     Ok(())
 }
 
 pub(crate) fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
-    let mut index = tx
-        .open_table(tables::PUBLISHED)
-        .map_err(store::Error::from)?;
-    for (list, at) in list_keys(tx, entry)? {
-        index
-            .remove((list.as_str(), at, entry.id.0))
+    {
+        let mut index = tx
+            .open_table(tables::PUBLISHED)
+            .map_err(store::Error::from)?;
+        let mut counts = tx.open_table(tables::COUNTS).map_err(store::Error::from)?;
+        for (list, at) in list_keys(tx, entry)? {
+            let removed = index
+                .remove((list.as_str(), at, entry.id.0))
+                .map_err(store::Error::from)?
+                .is_some();
+            if removed {
+                let count = counts
+                    .get(list.as_str())
+                    .map_err(store::Error::from)?
+                    .map_or(0, |v| v.value());
+                counts
+                    .insert(list.as_str(), count.saturating_sub(1))
+                    .map_err(store::Error::from)?;
+            }
+        }
+    }
+    super::sitemap::remove(tx, entry)
+}
+
+/// How many entries a published list holds, kept as they come and go.
+pub fn list_len(tx: &impl Tx, list: &str) -> Result<usize, store::Error> {
+    Ok(store::get_plain(tx, tables::COUNTS, list, |v| v)?.unwrap_or(0) as usize)
+}
+
+/// Counts every published list again from the lists themselves (the migration that
+/// added the counts).
+pub(crate) fn recount_lists(tx: &WriteTransaction) -> Result<(), Error> {
+    let mut totals: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    {
+        let index = tx
+            .open_table(tables::PUBLISHED)
+            .map_err(store::Error::from)?;
+        for item in index.iter().map_err(store::Error::from)? {
+            let (key, ()) = item
+                .map(|(k, v)| (k, v.value()))
+                .map_err(store::Error::from)?;
+            *totals.entry(key.value().0.to_string()).or_default() += 1;
+        }
+    }
+    let mut counts = tx.open_table(tables::COUNTS).map_err(store::Error::from)?;
+    counts.retain(|_, _| false).map_err(store::Error::from)?;
+    for (list, n) in totals {
+        counts
+            .insert(list.as_str(), n)
             .map_err(store::Error::from)?;
     }
     Ok(())
@@ -365,13 +428,14 @@ pub fn list_published_within(
     })
 }
 
-/// Every published entry of a kind, in slug order (sitemaps, page menus).
+/// Every published entry of a kind, in slug order (registers, page menus). Reads the
+/// kind's list, not every entry of every kind.
 pub fn all_published(tx: &impl Tx, kind: Kind) -> Result<Vec<Published>, Error> {
-    let mut out = Vec::new();
-    for entry in tables::ENTRIES.values(tx)? {
-        if entry.kind == kind
-            && entry.published.is_some()
-            && let Some(p) = published(tx, entry.id)?
+    let list = List::Kind(kind).key();
+    let (ids, _) = index_page(tx, &list, 0, usize::MAX)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(p) = published(tx, EntryId(id))?
             && p.is_listed()
         {
             out.push(p);
@@ -497,15 +561,35 @@ pub fn index_page_within(
         window: Window,
         skip: usize,
         take: usize,
+        known_total: Option<usize>,
     ) -> Result<(Vec<u64>, usize), store::Error> {
         if window.from > window.to {
             return Ok((Vec::new(), 0));
         }
         let range = table.range((list, window.from, 0)..=(list, window.to, u64::MAX))?;
-        let mut ids = Vec::with_capacity(take);
+        let mut ids = Vec::with_capacity(take.min(1024));
+        // With the count known, read only up to the page, from whichever end is nearer:
+        // a deep page of a long list costs as little as a shallow one from the other end.
+        if let Some(total) = known_total {
+            let end = skip.saturating_add(take).min(total);
+            if skip >= end {
+                return Ok((ids, total));
+            }
+            if skip <= total - end {
+                for item in range.rev().skip(skip).take(end - skip) {
+                    ids.push(item?.0.value().2);
+                }
+            } else {
+                for item in range.skip(total - end).take(end - skip) {
+                    ids.push(item?.0.value().2);
+                }
+                ids.reverse();
+            }
+            return Ok((ids, total));
+        }
         let mut total = 0;
         for item in range.rev() {
-            let (key, _) = item?;
+            let (key, ()) = item.map(|(k, v)| (k, v.value()))?;
             if total >= skip && ids.len() < take {
                 ids.push(key.value().2);
             }
@@ -513,10 +597,27 @@ pub fn index_page_within(
         }
         Ok((ids, total))
     }
+    let known_total = if window == Window::ALL {
+        Some(list_len(tx, list)?)
+    } else {
+        None
+    };
     match tx.reader() {
-        store::Reader::Read(t) => page(&t.open_table(tables::PUBLISHED)?, list, window, skip, take),
-        store::Reader::Write(t) => {
-            page(&t.open_table(tables::PUBLISHED)?, list, window, skip, take)
-        }
+        store::Reader::Read(t) => page(
+            &t.open_table(tables::PUBLISHED)?,
+            list,
+            window,
+            skip,
+            take,
+            known_total,
+        ),
+        store::Reader::Write(t) => page(
+            &t.open_table(tables::PUBLISHED)?,
+            list,
+            window,
+            skip,
+            take,
+            known_total,
+        ),
     }
 }

@@ -27,7 +27,7 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// The id that ties a response (and its error page) to its log line: 16 hex digits,
 /// kept on the stack (it is made for every request).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestId([u8; 16]);
 
 impl RequestId {
@@ -569,6 +569,9 @@ mod tests {
     #[test]
     fn request_ids_differ() {
         let ids = RequestIds::new().unwrap();
-        assert_ne!(ids.next(), ids.next());
+        let (a, b) = (ids.next(), ids.next());
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 16);
+        assert!(a.as_str().bytes().all(|c| c.is_ascii_hexdigit()));
     }
 }

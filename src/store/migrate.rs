@@ -70,6 +70,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "password reset links",
         apply: create_reset_link_table,
     },
+    Migration {
+        name: "list counts and sitemap parts",
+        apply: create_list_counts_and_sitemap,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -232,6 +236,20 @@ fn create_outbox_table(tx: &WriteTransaction) -> Result<(), Error> {
 
 fn create_reset_link_table(tx: &WriteTransaction) -> Result<(), Error> {
     registry::create(tx, "reset_links_v1")
+}
+
+/// The counts and sitemap rows are derived from the published lists: filled here once,
+/// then kept by `content::list` and `unlist`.
+fn create_list_counts_and_sitemap(tx: &WriteTransaction) -> Result<(), Error> {
+    for name in ["list_counts_v1", "sitemap_rows_v1", "sitemap_parts_v1"] {
+        registry::create(tx, name)?;
+    }
+    let derived =
+        crate::content::recount_lists(tx).and_then(|()| crate::content::sitemap::rebuild(tx));
+    derived.map_err(|e| match e {
+        crate::content::Error::Store(e) => e,
+        other => Error::Task(format!("building list counts and sitemap parts: {other}")),
+    })
 }
 
 #[cfg(test)]

@@ -80,6 +80,9 @@ pub const REGISTRY: &[Registered] = &[
     table("document_texts_v1", KeyShape::Str),
     table("outbox_v1", KeyShape::U64),
     table("reset_links_v1", KeyShape::Str),
+    plain("list_counts_v1", KeyShape::Str, ValueShape::U64),
+    table("sitemap_rows_v1", KeyShape::StrI64U64),
+    table("sitemap_parts_v1", KeyShape::Str),
 ];
 
 /// The names of every table, for backups and integrity checks.
@@ -350,6 +353,8 @@ mod tests {
             crate::document_text::DOCUMENT_TEXTS.registered(),
             crate::mail::outbox::OUTBOX.registered(),
             crate::auth::reset::tables::RESET_LINKS.registered(),
+            crate::content::sitemap::ROWS.registered(),
+            crate::content::sitemap::PARTS.registered(),
         ];
         for table in typed {
             assert_eq!(find(table.name), Some(&table), "{}", table.name);
@@ -369,6 +374,11 @@ mod tests {
                 crate::content::tables::PUBLISHED.name(),
                 KeyShape::StrI64U64,
                 ValueShape::Unit,
+            ),
+            (
+                crate::content::tables::COUNTS.name(),
+                KeyShape::Str,
+                ValueShape::U64,
             ),
             (
                 crate::content::tables::SCHEDULE.name(),

@@ -1,6 +1,7 @@
 //! How search engines and aggregators find the site: `robots.txt`, and the XML
 //! sitemap (sitemaps.org 0.9) as an index of parts, one for the site's fixed pages and
-//! lists and one per kind (split every `PART_SIZE` entries), each URL with its lastmod.
+//! lists and one per kind and block of entry ids (`content::sitemap`), each URL with
+//! its lastmod.
 
 use std::sync::Arc;
 
@@ -17,9 +18,6 @@ use crate::http::error::HttpError;
 use crate::paths;
 
 const XML_TYPE: &str = "application/xml; charset=utf-8";
-
-/// URLs per sitemap part; the protocol allows 50,000.
-const PART_SIZE: usize = 5_000;
 
 /// The part with the home page, lists, categories and other fixed pages.
 const FIXED_PART: &str = "chung";
@@ -141,7 +139,7 @@ pub async fn sitemap_part(
             .copied()
             .find(|k| kind_stem(*k) == stem)
             .ok_or(HttpError::NotFound)?;
-        let number: usize = number
+        let number: u64 = number
             .parse()
             .ok()
             .filter(|n| *n >= 1)
@@ -157,21 +155,17 @@ pub async fn sitemap_part(
 }
 
 async fn render_index(app: Arc<App>, origin: String) -> Result<String, HttpError> {
+    // The part summaries, not the entries: the index costs the same for ten entries
+    // or a million.
     let parts = app
         .store
         .read(|tx| -> Result<_, content::Error> {
-            let mut parts: Vec<(String, Option<Timestamp>)> = Vec::new();
-            let mut newest_overall: Option<Timestamp> = None;
-            for kind in Kind::ALL {
-                let all = content::all_published(tx, *kind)?;
-                for (n, chunk) in all.chunks(PART_SIZE).enumerate() {
-                    let newest = chunk.iter().map(lastmod).max();
-                    newest_overall = newest_overall.max(newest);
-                    parts.push((format!("{}-{}", kind_stem(*kind), n + 1), newest));
-                }
-            }
-            parts.insert(0, (FIXED_PART.to_string(), newest_overall));
-            Ok(parts)
+            let parts = content::sitemap::parts(tx)?;
+            let newest_overall = parts.iter().map(|p| p.lastmod).max();
+            let mut named: Vec<(String, Option<Timestamp>)> =
+                vec![(FIXED_PART.to_string(), newest_overall)];
+            named.extend(parts.iter().map(|p| (p.name(), Some(p.lastmod))));
+            Ok(named)
         })
         .await?;
     let mut out = String::from(
@@ -193,19 +187,18 @@ async fn render_index(app: Arc<App>, origin: String) -> Result<String, HttpError
 async fn render_part(
     app: Arc<App>,
     origin: String,
-    which: Option<(Kind, usize)>,
+    which: Option<(Kind, u64)>,
 ) -> Result<String, HttpError> {
     let urls = app
         .store
         .read(move |tx| -> Result<_, content::Error> {
             match which {
                 None => fixed_urls(tx),
-                Some((kind, number)) => {
-                    let all = content::all_published(tx, kind)?;
-                    let chunk = all.chunks(PART_SIZE).nth(number - 1);
-                    Ok(chunk
-                        .map(|chunk| chunk.iter().map(|p| (p.url(), Some(lastmod(p)))).collect()))
-                }
+                Some((kind, number)) => Ok(content::sitemap::part(tx, kind, number)?.map(|rows| {
+                    rows.into_iter()
+                        .map(|row| (kind.url(&row.slug), Some(row.lastmod)))
+                        .collect()
+                })),
             }
         })
         .await?

@@ -1,0 +1,142 @@
+//! What the sitemaps list, kept beside the published lists so that no sitemap reads
+//! the entries themselves: one small row per listed entry (its slug and when its shown
+//! version was made), grouped in parts by kind and by block of entry ids, and one
+//! summary per part (how many rows, the newest lastmod). The sitemap index reads the
+//! summaries; a part reads its rows. Both are maintained by `list` and `unlist`, in the
+//! same transaction as the published lists.
+//!
+//! Parts follow entry ids, which only grow: a new entry lands in the last part of its
+//! kind, and a part never moves to another name.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::{Entry, Error, Kind, tables};
+use crate::store::{Table, Tx};
+use redb::WriteTransaction;
+
+/// Entry ids per part. A part of one kind holds at most this many URLs, well under the
+/// 50,000 the sitemap protocol allows, and is read in a few milliseconds.
+pub const BLOCK: u64 = 5_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Row {
+    pub slug: String,
+    pub lastmod: Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Part {
+    pub kind: Kind,
+    pub block: u64,
+    pub count: u64,
+    pub lastmod: Timestamp,
+}
+
+impl Part {
+    /// The part's file name without `.xml`: the kind's URL stem and its 1-based number.
+    pub fn name(&self) -> String {
+        part_name(self.kind, self.block)
+    }
+}
+
+pub fn part_name(kind: Kind, block: u64) -> String {
+    format!(
+        "{}-{}",
+        kind.url_prefix().trim_start_matches('/'),
+        block + 1
+    )
+}
+
+/// (kind, block, entry id) → the entry's row.
+pub const ROWS: Table<(&str, i64, u64), Row> = Table::new("sitemap_rows_v1");
+/// Part name → its summary.
+pub const PARTS: Table<&str, Part> = Table::new("sitemap_parts_v1");
+
+fn block_of(id: u64) -> u64 {
+    id / BLOCK
+}
+
+/// Records `entry` (live and listed) as shown in its kind's part, dated `lastmod`.
+pub(super) fn add(tx: &WriteTransaction, entry: &Entry, lastmod: Timestamp) -> Result<(), Error> {
+    let block = block_of(entry.id.0);
+    let key = (entry.kind.as_str(), block as i64, entry.id.0);
+    let new = ROWS.get(tx, key)?.is_none();
+    ROWS.insert(
+        tx,
+        key,
+        &Row {
+            slug: entry.slug.clone(),
+            lastmod,
+        },
+    )?;
+    let name = part_name(entry.kind, block);
+    let mut part = PARTS.get(tx, name.as_str())?.unwrap_or(Part {
+        kind: entry.kind,
+        block,
+        count: 0,
+        lastmod,
+    });
+    part.count += u64::from(new);
+    part.lastmod = part.lastmod.max(lastmod);
+    PARTS.insert(tx, name.as_str(), &part)?;
+    Ok(())
+}
+
+/// Takes `entry` out of its part (a withdrawal, or before it is listed again). The
+/// part's lastmod stays: the newest of what is left is not known without reading it.
+pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
+    let block = block_of(entry.id.0);
+    let key = (entry.kind.as_str(), block as i64, entry.id.0);
+    if ROWS.remove(tx, key)?.is_none() {
+        return Ok(());
+    }
+    let name = part_name(entry.kind, block);
+    if let Some(mut part) = PARTS.get(tx, name.as_str())? {
+        part.count = part.count.saturating_sub(1);
+        if part.count == 0 {
+            PARTS.remove(tx, name.as_str())?;
+        } else {
+            PARTS.insert(tx, name.as_str(), &part)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every part that lists something, by kind (in `Kind::ALL` order) and number.
+pub fn parts(tx: &impl Tx) -> Result<Vec<Part>, Error> {
+    let mut parts = PARTS.values(tx)?;
+    let order = |kind: Kind| Kind::ALL.iter().position(|k| *k == kind);
+    parts.sort_by_key(|p| (order(p.kind), p.block));
+    Ok(parts)
+}
+
+/// The part of `kind` numbered `number` (1-based): its rows by entry id, or `None` if
+/// it lists nothing.
+pub fn part(tx: &impl Tx, kind: Kind, number: u64) -> Result<Option<Vec<Row>>, Error> {
+    let Some(block) = number.checked_sub(1) else {
+        return Ok(None);
+    };
+    let block = block as i64;
+    let rows = ROWS.range_values(
+        tx,
+        (kind.as_str(), block, 0)..=(kind.as_str(), block, u64::MAX),
+    )?;
+    Ok((!rows.is_empty()).then_some(rows))
+}
+
+/// Fills the tables from the published lists (the migration that added them).
+pub(crate) fn rebuild(tx: &WriteTransaction) -> Result<(), Error> {
+    for entry in tables::ENTRIES.values(tx)? {
+        let Some(live) = entry.published else {
+            continue;
+        };
+        if super::ops::list_keys(tx, &entry)?.is_empty() {
+            continue;
+        }
+        let shown = tables::REVISIONS.get(tx, live.0)?;
+        let lastmod = shown.map_or(entry.updated_at, |r| r.created_at);
+        add(tx, &entry, lastmod)?;
+    }
+    Ok(())
+}
