@@ -240,51 +240,162 @@ fn anchor(tx: &impl Tx) -> Result<Anchor, store::Error> {
     }))
 }
 
-/// Checks the whole chain; returns the number of records, or the first break.
+/// Checks the whole chain, one record at a time (memory stays flat however long the
+/// trail); returns the number of records, or the first break.
 pub fn verify(tx: &impl Tx) -> Result<Result<usize, Break>, store::Error> {
-    Ok(verify_and_select(tx, None)?.0)
-}
-
-/// One pass over the trail for the admin page: the chain's verification, and the
-/// records `filter` selects, newest first (none without a filter).
-pub fn verify_and_select(
-    tx: &impl Tx,
-    filter: Option<&Filter>,
-) -> Result<(Result<usize, Break>, Vec<Record>), store::Error> {
-    let records = tables::AUDIT.values(tx)?;
     let last_issued = store::get_plain(tx, crate::store::COUNTERS, "audit", |v| v)?.unwrap_or(0);
-    let verified = match anchor(tx) {
-        Ok(start) => check_chain(&records, start, last_issued),
-        Err(store::Error::Decode { message, .. }) => Err(Break::AnchorUnreadable(message)),
+    let start = match anchor(tx) {
+        Ok(start) => start,
+        Err(store::Error::Decode { message, .. }) => {
+            return Ok(Err(Break::AnchorUnreadable(message)));
+        }
         Err(e) => return Err(e),
     };
-    let mut selected: Vec<Record> = match filter {
-        Some(filter) => records.into_iter().filter(|r| filter.matches(r)).collect(),
-        None => Vec::new(),
-    };
-    selected.reverse();
-    Ok((verified, selected))
+    let mut chain = Chain::from(start);
+    tables::AUDIT.scan(tx, 0u64.., false, |r| chain.add(&r))?;
+    Ok(chain.end(last_issued))
 }
 
-/// `last_issued` is the audit counter: the sequence number of the newest record ever
-/// written, so removing the newest records (which breaks no link) is caught too.
-fn check_chain(records: &[Record], start: Anchor, last_issued: u64) -> Result<usize, Break> {
-    let mut prev = start.hash;
-    let mut expected_seq = start.seq + 1;
-    for r in records {
-        if r.prev != prev || r.seq != expected_seq {
-            return Err(Break::Unchained(r.seq));
+/// The chain checked so far.
+struct Chain {
+    prev: String,
+    expected_seq: u64,
+    count: usize,
+    broken: Option<Break>,
+}
+
+impl Chain {
+    fn from(start: Anchor) -> Chain {
+        Chain {
+            prev: start.hash,
+            expected_seq: start.seq + 1,
+            count: 0,
+            broken: None,
         }
-        if hash_of(r) != r.hash {
-            return Err(Break::Altered(r.seq));
+    }
+
+    /// Takes the next record; false once the chain is broken.
+    fn add(&mut self, r: &Record) -> bool {
+        if r.prev != self.prev || r.seq != self.expected_seq {
+            self.broken = Some(Break::Unchained(r.seq));
+        } else if hash_of(r) != r.hash {
+            self.broken = Some(Break::Altered(r.seq));
+        } else {
+            self.prev.clone_from(&r.hash);
+            self.expected_seq = r.seq + 1;
+            self.count += 1;
         }
-        prev.clone_from(&r.hash);
-        expected_seq = r.seq + 1;
+        self.broken.is_none()
     }
-    if expected_seq - 1 != last_issued {
-        return Err(Break::Truncated { last_issued });
+
+    /// `last_issued` is the audit counter: the sequence number of the newest record
+    /// ever written, so removing the newest records (which breaks no link) is caught too.
+    fn end(self, last_issued: u64) -> Result<usize, Break> {
+        if let Some(broken) = self.broken {
+            return Err(broken);
+        }
+        if self.expected_seq - 1 != last_issued {
+            return Err(Break::Truncated { last_issued });
+        }
+        Ok(self.count)
     }
-    Ok(records.len())
+}
+
+/// The sequence numbers that can hold records of `filter`'s time range. Records are
+/// appended in time order, so the range is found by bisection, without reading the
+/// rest; `Filter::matches` still checks each record read.
+fn seq_range(
+    tx: &impl Tx,
+    filter: &Filter,
+) -> Result<Option<std::ops::RangeInclusive<u64>>, store::Error> {
+    let (Some(first), Some(last)) = (first_record(tx)?, tables::AUDIT.last(tx)?) else {
+        return Ok(None);
+    };
+    // The first sequence number whose record is at or after `t`.
+    let first_at = |t: Timestamp| -> Result<u64, store::Error> {
+        let (mut lo, mut hi) = (first.seq, last.seq + 1);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match tables::AUDIT.get(tx, mid)? {
+                Some(r) if r.at < t => lo = mid + 1,
+                Some(_) => hi = mid,
+                // A gap (never written by this code): read from the start instead.
+                None => return Ok(first.seq),
+            }
+        }
+        Ok(lo)
+    };
+    let from = match filter.from {
+        Some(t) => first_at(t)?,
+        None => first.seq,
+    };
+    let to = match filter.until {
+        Some(t) => first_at(t)?.saturating_sub(1),
+        None => last.seq,
+    };
+    Ok((from <= to).then_some(from..=to))
+}
+
+fn first_record(tx: &impl Tx) -> Result<Option<Record>, store::Error> {
+    let mut first = None;
+    tables::AUDIT.scan(tx, 0u64.., false, |r| {
+        first = Some(r);
+        false
+    })?;
+    Ok(first)
+}
+
+/// Rows reserved up front for a page; a caller asking for everything grows from here.
+const PAGE_ROOM: usize = 256;
+
+/// One page of the records `filter` selects, newest first, and how many it selects:
+/// only the filter's time range is read, and only the page is kept.
+pub fn page(
+    tx: &impl Tx,
+    filter: &Filter,
+    skip: usize,
+    take: usize,
+) -> Result<(Vec<Record>, usize), store::Error> {
+    let mut rows = Vec::with_capacity(take.min(PAGE_ROOM));
+    let mut total = 0;
+    let Some(range) = seq_range(tx, filter)? else {
+        return Ok((rows, total));
+    };
+    tables::AUDIT.scan(tx, range, true, |r| {
+        if filter.matches(&r) {
+            if total >= skip && rows.len() < take {
+                rows.push(r);
+            }
+            total += 1;
+        }
+        true
+    })?;
+    Ok((rows, total))
+}
+
+/// Up to `limit` records `filter` selects after sequence number `after`, oldest first:
+/// the export reads the trail in such batches, each in its own short transaction.
+pub fn batch_after(
+    tx: &impl Tx,
+    filter: &Filter,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<Record>, store::Error> {
+    let mut rows = Vec::new();
+    let Some(range) = seq_range(tx, filter)? else {
+        return Ok(rows);
+    };
+    let start = (*range.start()).max(after.saturating_add(1));
+    if start > *range.end() {
+        return Ok(rows);
+    }
+    tables::AUDIT.scan(tx, start..=*range.end(), false, |r| {
+        if filter.matches(&r) {
+            rows.push(r);
+        }
+        rows.len() < limit
+    })?;
+    Ok(rows)
 }
 
 /// Removes records older than `before` (the retention period), keeping the chain
@@ -312,11 +423,11 @@ pub fn prune(tx: &WriteTransaction, before: Timestamp) -> Result<usize, store::E
     Ok(old.len())
 }
 
-/// `records` oldest first, one JSON object per line, hashes included so the chain can
-/// be checked elsewhere (the export).
+/// `records`, in the order given, one JSON object per line, hashes included so the
+/// chain can be checked elsewhere (the export).
 pub fn json_lines(records: &[Record]) -> String {
     let mut out = String::new();
-    for r in records.iter().rev() {
+    for r in records {
         // A record is plain strings and numbers: it always serialises.
         out.push_str(&serde_json::to_string(r).unwrap_or_default());
         out.push('\n');
@@ -347,14 +458,6 @@ impl Filter {
             && self.from.is_none_or(|from| r.at >= from)
             && self.until.is_none_or(|until| r.at < until)
     }
-}
-
-/// The records `filter` selects, newest first.
-pub fn select(tx: &impl Tx, filter: &Filter) -> Result<Vec<Record>, store::Error> {
-    let mut all = tables::AUDIT.values(tx)?;
-    all.retain(|r| filter.matches(r));
-    all.reverse();
-    Ok(all)
 }
 
 /// The trail.
@@ -447,5 +550,81 @@ mod tests {
             store.read_blocking(verify).unwrap(),
             Err(Break::Unchained(5))
         );
+    }
+
+    #[test]
+    fn a_time_range_reads_only_its_records_in_pages_and_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let t0 = Timestamp::from_second(1_800_000_000).unwrap();
+        let at = |hour: i64| {
+            t0.checked_add(jiff::SignedDuration::from_hours(hour))
+                .unwrap()
+        };
+        store
+            .write_blocking(|tx| -> Result<(), store::Error> {
+                for hour in 0..50 {
+                    let who = if hour % 2 == 0 { "an" } else { "binh" };
+                    append(tx, Event::new(who, "login", who), at(hour))?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let hours = |records: &[Record]| -> Vec<i64> {
+            records
+                .iter()
+                .map(|r| r.at.duration_since(t0).as_hours())
+                .collect()
+        };
+        let range = Filter {
+            from: Some(at(10)),
+            until: Some(at(20)),
+            ..Filter::default()
+        };
+        let (rows, total) = store.read_blocking(|tx| page(tx, &range, 0, 4)).unwrap();
+        assert_eq!(total, 10);
+        assert_eq!(hours(&rows), vec![19, 18, 17, 16]);
+        let (rows, _) = store.read_blocking(|tx| page(tx, &range, 8, 4)).unwrap();
+        assert_eq!(hours(&rows), vec![11, 10]);
+        // With a person too, and an open end.
+        let mine = Filter {
+            person: Some("an".into()),
+            from: Some(at(45)),
+            ..Filter::default()
+        };
+        let (rows, total) = store
+            .read_blocking(|tx| page(tx, &mine, 0, usize::MAX))
+            .unwrap();
+        assert_eq!((hours(&rows), total), (vec![48, 46], 2));
+        // A range with nothing in it, and one before the trail began.
+        let empty = Filter {
+            from: Some(at(100)),
+            ..Filter::default()
+        };
+        assert_eq!(
+            store.read_blocking(|tx| page(tx, &empty, 0, 9)).unwrap().1,
+            0
+        );
+        let before = Filter {
+            until: Some(at(-5)),
+            ..Filter::default()
+        };
+        assert_eq!(
+            store.read_blocking(|tx| page(tx, &before, 0, 9)).unwrap().1,
+            0
+        );
+        // The export's batches, oldest first, cover the range once.
+        let mut seen = Vec::new();
+        let mut after = 0;
+        loop {
+            let batch = store
+                .read_blocking(|tx| batch_after(tx, &range, after, 3))
+                .unwrap();
+            let Some(last) = batch.last() else { break };
+            after = last.seq;
+            seen.extend(hours(&batch));
+        }
+        assert_eq!(seen, (10..20).collect::<Vec<_>>());
+        assert_eq!(store.read_blocking(verify).unwrap(), Ok(50));
     }
 }

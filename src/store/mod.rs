@@ -685,6 +685,62 @@ impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
         raw.iter().map(|b| self.decode(b)).collect()
     }
 
+    /// Visits the values whose keys fall in `range`, oldest key first or (with
+    /// `newest_first`) last, one at a time, until `visit` returns false: for tables too
+    /// long to hold in memory (the audit trail).
+    pub fn scan<'a, KR>(
+        &self,
+        tx: &impl Tx,
+        range: impl std::ops::RangeBounds<KR> + Clone + 'a,
+        newest_first: bool,
+        mut visit: impl FnMut(V) -> bool,
+    ) -> Result<(), Error>
+    where
+        KR: Borrow<K::SelfType<'a>> + 'a,
+    {
+        fn walk<'a, K: Key + 'static, V: DeserializeOwned, KR: Borrow<K::SelfType<'a>> + 'a>(
+            name: &'static str,
+            table: &impl ReadableTable<K, &'static [u8]>,
+            range: impl std::ops::RangeBounds<KR> + 'a,
+            newest_first: bool,
+            visit: &mut dyn FnMut(V) -> bool,
+        ) -> Result<(), Error> {
+            let range = table.range(range)?;
+            let items: Box<dyn Iterator<Item = _>> = if newest_first {
+                Box::new(range.rev())
+            } else {
+                Box::new(range)
+            };
+            for item in items {
+                let (_, value) = item?;
+                let value = serde_json::from_slice(value.value()).map_err(|e| Error::Decode {
+                    table: name,
+                    message: e.to_string(),
+                })?;
+                if !visit(value) {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        match tx.reader() {
+            Reader::Read(t) => walk(
+                self.name,
+                &t.open_table(self.definition())?,
+                range,
+                newest_first,
+                &mut visit,
+            ),
+            Reader::Write(t) => walk(
+                self.name,
+                &t.open_table(self.definition())?,
+                range,
+                newest_first,
+                &mut visit,
+            ),
+        }
+    }
+
     pub fn insert<'k>(
         &self,
         tx: &WriteTransaction,

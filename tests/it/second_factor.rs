@@ -107,9 +107,10 @@ async fn audit_of(server: &TestServer, login: &str, action: &str) -> Vec<Record>
     server
         .app
         .store
-        .read(move |tx| audit::select(tx, &filter))
+        .read(move |tx| audit::page(tx, &filter, 0, usize::MAX))
         .await
         .unwrap()
+        .0
 }
 
 fn seconds(n: i64) -> jiff::SignedDuration {

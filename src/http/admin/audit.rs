@@ -18,6 +18,9 @@ use crate::http::params::Params;
 
 const PER_PAGE: usize = 100;
 
+/// Records per read transaction of the export.
+const EXPORT_BATCH: usize = 1_000;
+
 /// The filter as typed in the form (kept to fill the form again).
 #[derive(Debug, Clone, Default, Serialize)]
 struct Query {
@@ -317,17 +320,24 @@ pub async fn audit_page(
         Ok(f) => (f, None),
         Err(message) => (Filter::default(), Some(message)),
     };
-    let (verified, records) = app
+    let wanted = query.trang;
+    let (verified, records, total, page_no) = app
         .store
-        .read(move |tx| audit::verify_and_select(tx, Some(&filter)))
+        .read(move |tx| -> Result<_, crate::store::Error> {
+            let verified = audit::verify(tx)?;
+            let (mut records, total) = audit::page(tx, &filter, (wanted - 1) * PER_PAGE, PER_PAGE)?;
+            // A page past the end shows the last one.
+            let last_page = total.div_ceil(PER_PAGE).max(1);
+            let page_no = wanted.min(last_page);
+            if page_no != wanted {
+                records = audit::page(tx, &filter, (page_no - 1) * PER_PAGE, PER_PAGE)?.0;
+            }
+            Ok((verified, records, total, page_no))
+        })
         .await?;
-    let total = records.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
-    let page_no = query.trang.min(pages);
     let rows = records
         .into_iter()
-        .skip((page_no - 1) * PER_PAGE)
-        .take(PER_PAGE)
         .map(|r| Row {
             label: label(&r.action),
             target: target_text(&r.action, &r.target),
@@ -366,6 +376,14 @@ pub async fn audit_page(
     page(&app, "admin/audit.html", &view, outcome)
 }
 
+/// Where the export's stream stands.
+enum Export {
+    /// The next records to send; none left when empty.
+    Batch(Vec<Record>),
+    Failed(String),
+    Done,
+}
+
 /// `GET /quan-tri/nhat-ky/xuat` — what the filter selects, oldest first, one JSON
 /// record per line, hashes included so the chain can be checked elsewhere.
 pub async fn audit_export(
@@ -376,12 +394,48 @@ pub async fn audit_export(
     let filter = Query::parse(&query)
         .filter()
         .map_err(|_| HttpError::BadRequest("invalid date in the audit filter"))?;
-    let records: Vec<Record> = app.store.read(move |tx| audit::select(tx, &filter)).await?;
-    tracing::info!(by = %staff.user.login, records = records.len(), "audit trail exported");
+    // The first batch is read before answering, so a store that cannot be read gets
+    // an error page, not a broken download.
+    let first = {
+        let filter = filter.clone();
+        app.store
+            .read(move |tx| audit::batch_after(tx, &filter, 0, EXPORT_BATCH))
+            .await?
+    };
+    tracing::info!(by = %staff.user.login, "audit trail export started");
     let name = format!("nhat-ky-{}.jsonl", format::iso_date(app.clock.now()));
+    let batches = futures_util::stream::unfold(
+        (app.clone(), filter, Export::Batch(first)),
+        |(app, filter, state)| async move {
+            match state {
+                Export::Batch(batch) => {
+                    let last = batch.last()?.seq;
+                    let chunk = bytes::Bytes::from(audit::json_lines(&batch));
+                    let next = {
+                        let filter = filter.clone();
+                        app.store
+                            .read(move |tx| audit::batch_after(tx, &filter, last, EXPORT_BATCH))
+                            .await
+                    };
+                    let state = match next {
+                        Ok(batch) => Export::Batch(batch),
+                        Err(e) => Export::Failed(e.to_string()),
+                    };
+                    Some((Ok(chunk), (app, filter, state)))
+                }
+                // The download ends unfinished (no final chunk), never as a short file
+                // that looks whole.
+                Export::Failed(why) => {
+                    tracing::error!("audit trail export stopped: {why}");
+                    Some((Err(std::io::Error::other(why)), (app, filter, Export::Done)))
+                }
+                Export::Done => None,
+            }
+        },
+    );
     Ok(super::attachment(
         &name,
         "application/x-ndjson; charset=utf-8",
-        audit::json_lines(&records),
+        axum::body::Body::from_stream(batches),
     ))
 }

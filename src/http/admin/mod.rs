@@ -529,7 +529,11 @@ pub async fn is_administrator(
 }
 
 /// A file to save (`Content-Disposition: attachment`), never cached.
-pub fn attachment(name: &str, content_type: &'static str, body: String) -> Response {
+pub fn attachment(
+    name: &str,
+    content_type: &'static str,
+    body: impl Into<axum::body::Body>,
+) -> Response {
     use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION};
     use axum::response::IntoResponse;
     let disposition = format!("attachment; filename=\"{}\"", crate::paths::file_name(name));
@@ -539,7 +543,7 @@ pub fn attachment(name: &str, content_type: &'static str, body: String) -> Respo
             (CONTENT_DISPOSITION, disposition),
             (CACHE_CONTROL, "no-store".to_string()),
         ],
-        body,
+        body.into(),
     )
         .into_response()
 }

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Benchmark: one million entries on one box.
+#
+#   bench/million.sh [ENTRIES]      (default 1000000; needs about 8 GB of free disk)
+#
+# Generates the entries (bench/million_seed.rs: four in five news articles of ~480 words
+# in eight sections, one in five legal documents with their metadata) into an empty data
+# folder, builds the search index with `trangtin reindex`, then starts the release
+# server on it (demo = false, as `trangtin install` writes) and measures, each request
+# uncached and over one keep-alive HTTPS connection (curl, TLS setup excluded):
+#   - the home page (the first request after start);
+#   - 200 list pages across the pagination of /tin-tuc and of a section, and 20 pages
+#     of the legal document register /van-ban;
+#   - the sitemap index and every sitemap part;
+#   - 1,000 searches (one to three common syllables, half without diacritics);
+# then the server's peak RSS, and the time of a backup through the running server.
+# Results go to bench/out/million.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ENTRIES="${1:-1000000}"
+PORT=18643
+command -v curl >/dev/null || { echo "needs curl"; exit 1; }
+
+cargo build --release --quiet
+cargo build --release --quiet --example million_seed
+BIN=target/release/trangtin
+WORK=$(mktemp -d)
+cleanup() {
+  [ -n "${TT_PID:-}" ] && kill "$TT_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+DATA="$WORK/data"
+mkdir -p bench/out
+
+echo "generating $ENTRIES entries…"
+SEED_SECS=$(target/release/examples/million_seed "$DATA" "$ENTRIES")
+echo "indexing…"
+START=$(date +%s.%N)
+"$BIN" --data "$DATA" reindex >/dev/null
+INDEX_SECS=$(echo "$(date +%s.%N) - $START" | bc)
+STORE_MB=$(( $(stat -c %s "$DATA/trangtin.redb") / 1000000 ))
+INDEX_MB=$(( $(du -sb "$DATA/search" | cut -f1) / 1000000 ))
+
+cat >"$WORK/trangtin.toml" <<TOML
+demo = false
+TOML
+"$BIN" --config "$WORK/trangtin.toml" --data "$DATA" serve --https 127.0.0.1:$PORT --http off \
+  >"$WORK/server.log" 2>&1 &
+TT_PID=$!
+for _ in $(seq 1 600); do
+  grep -q "listening on https" "$WORK/server.log" && break
+  sleep 0.1
+done
+grep -q "listening on https" "$WORK/server.log" || { cat "$WORK/server.log"; exit 1; }
+START_RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$TT_PID/status")
+ORIGIN="https://127.0.0.1:$PORT"
+
+# Times (ms) of each URL in "$@", one keep-alive connection, TLS setup excluded.
+times() {
+  local args=()
+  for url in "$@"; do args+=(-o /dev/null "$ORIGIN$url"); done
+  curl -sk --compressed -w '%{http_code} %{time_appconnect} %{time_total}\n' "${args[@]}" |
+    awk '$1 != "200" { bad++ } { printf "%.3f\n", ($3 - $2) * 1000 } END { if (bad) print "non-200: " bad > "/dev/stderr" }'
+}
+stats() { # label, times on stdin -> "| label | n | median | p95 | max |"
+  sort -n | awk -v label="$1" '{ v[NR] = $1 } END {
+    if (NR == 0) { print "| " label " | 0 | | | |"; exit }
+    printf "| %s | %d | %.2f | %.2f | %.2f |\n", label, NR, v[int((NR + 1) / 2)], v[int(NR * 0.95 + 0.999)], v[NR] }'
+}
+
+HOME_MS=$(times / | head -1)
+ARTICLES=$(( ENTRIES * 4 / 5 ))
+DEEP=()
+for i in $(seq 1 200); do
+  if (( i % 2 )); then
+    DEEP+=("/tin-tuc?trang=$(( (ARTICLES / 12) * i / 201 + 1 ))")
+  else
+    DEEP+=("/chuyen-muc/chuyen-doi-so?trang=$(( (ARTICLES / 8 / 12) * i / 201 + 1 ))")
+  fi
+done
+LIST_ROW=$(times "${DEEP[@]}" | stats "list pages across the pagination (/tin-tuc and a section)")
+REGISTER=()
+for i in $(seq 1 20); do REGISTER+=("/van-ban?trang=$(( (ENTRIES / 5 / 20) * i / 21 + 1 ))"); done
+REGISTER_ROW=$(times "${REGISTER[@]}" | stats "legal document register pages (/van-ban, filters over every document)")
+INDEX_MS=$(times /sitemap.xml | head -1)
+mapfile -t PARTS < <(curl -sk "$ORIGIN/sitemap.xml" | grep -o "<loc>[^<]*</loc>" | sed -e 's|<loc>https://[^/]*||' -e 's|</loc>||')
+PART_ROW=$(times "${PARTS[@]}" | stats "sitemap parts (every one, up to 5,000 URLs each)")
+
+WORDS=(khoa học công nghệ đổi mới sáng tạo quyết định kế hoạch nhiệm vụ đề tài dự án tiêu chuẩn đo lường chất lượng sở hữu trí tuệ chuyển số thông tin điện tử hội thảo nghiên cứu ứng dụng nông nghiệp)
+PLAIN=(khoa hoc cong nghe doi moi sang tao quyet dinh ke hoach nhiem vu de tai du an tieu chuan do luong chat luong so huu tri tue chuyen so thong tin dien tu hoi thao nghien cuu ung dung nong nghiep)
+QUERIES=()
+RANDOM=42
+for i in $(seq 1 1000); do
+  n=$(( RANDOM % 3 + 1 ))
+  q=""
+  for _ in $(seq 1 $n); do
+    k=$(( RANDOM % ${#WORDS[@]} ))
+    if (( i % 2 )); then w=${WORDS[$k]}; else w=${PLAIN[$k]}; fi
+    q="$q${q:++}$w"
+  done
+  QUERIES+=("/tim-kiem?q=$(printf '%s' "$q" | jq -sRr @uri 2>/dev/null || printf '%s' "$q")")
+done
+SEARCH_ROW=$(times "${QUERIES[@]}" | stats "searches (1,000, top 10 with snippets, page rendered)")
+
+RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$TT_PID/status")
+START=$(date +%s.%N)
+"$BIN" --data "$DATA" backup >/dev/null
+BACKUP_SECS=$(echo "$(date +%s.%N) - $START" | bc)
+BACKUP_MB=$(( $(du -sb "$DATA/backups" | cut -f1) / 1000000 ))
+
+{
+  echo "# One million entries on one box"
+  echo
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $ENTRIES entries ($ARTICLES articles, $((ENTRIES - ARTICLES)) legal documents)"
+  echo
+  echo "| measure | value |"
+  echo "|---|---|"
+  echo "| generate and publish (1,000 per transaction) | ${SEED_SECS} s |"
+  echo "| build the search index (\`trangtin reindex\`) | $(printf %.1f "$INDEX_SECS") s |"
+  echo "| store (trangtin.redb) / search index | $STORE_MB MB / $INDEX_MB MB |"
+  echo "| server RSS after start / peak after everything below | $((START_RSS_KB / 1024)) MB / $((RSS_KB / 1024)) MB |"
+  echo "| backup through the running server | $(printf %.1f "$BACKUP_SECS") s ($BACKUP_MB MB) |"
+  echo
+  echo "Uncached requests (ms, keep-alive HTTPS, TLS setup excluded):"
+  echo
+  echo "| request | n | median | p95 | max |"
+  echo "|---|---|---|---|---|"
+  echo "| home page (first request after start) | 1 | $HOME_MS | | |"
+  echo "| sitemap index | 1 | $INDEX_MS | | |"
+  echo "$LIST_ROW"
+  echo "$REGISTER_ROW"
+  echo "$PART_ROW"
+  echo "$SEARCH_ROW"
+} >bench/out/million.md
+cat bench/out/million.md
