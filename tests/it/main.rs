@@ -8,6 +8,7 @@ mod bad_input;
 mod binary;
 mod browser;
 mod browser_editor;
+mod cache;
 mod citizen;
 mod cli;
 mod consultation;
