@@ -44,7 +44,7 @@ trap cleanup EXIT
 if [ -z "$BASE" ]; then
   BIN="${TRANGTIN_BIN:-}"
   if [ -z "$BIN" ]; then
-    cargo build --release --quiet
+    cargo build --release --quiet --bins --examples
     BIN=target/release/trangtin
   fi
   # Port 0: the kernel picks a free port; the log line names it.

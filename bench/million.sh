@@ -21,8 +21,9 @@ ENTRIES="${1:-1000000}"
 PORT=18643
 command -v curl >/dev/null || { echo "needs curl"; exit 1; }
 
-cargo build --release --quiet
-cargo build --release --quiet --example million_seed
+# The same build as the other bench scripts (examples bring dev-dependency features in;
+# building the two apart would build the library twice).
+cargo build --release --quiet --bins --examples
 BIN=target/release/trangtin
 WORK=$(mktemp -d)
 cleanup() {

@@ -83,10 +83,22 @@ async fn main() {
             .expect("wrk (apt install wrk)")
     };
     // Warm every page, then measure a quiet period.
-    for path in &paths {
-        fetch(&origin, path);
+    {
+        let (origin, paths) = (origin.clone(), paths.clone());
+        tokio::task::spawn_blocking(move || {
+            for path in &paths {
+                fetch(&origin, path);
+            }
+        })
+        .await
+        .expect("warm");
     }
-    let before = parse(&wrk(10).wait_with_output().expect("wrk").stdout);
+    let before = wrk(10);
+    let before = tokio::task::spawn_blocking(move || before.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wrk");
+    let before = parse(&before.stdout);
 
     let during = wrk(seconds);
     let started = Instant::now();
@@ -126,18 +138,30 @@ async fn main() {
         app.publish(made.id).await.expect("publish");
         let link = format!("/tin-tuc/{slug}\"");
         loop {
-            if fetch(&origin, "/").contains(&link) {
+            // curl runs on a blocking thread: this task shares the runtime with the
+            // server, and blocking a worker would hold up the tasks queued on it.
+            let home = {
+                let origin = origin.clone();
+                tokio::task::spawn_blocking(move || fetch(&origin, "/"))
+                    .await
+                    .expect("fetch")
+            };
+            if home.contains(&link) {
                 break;
             }
             if committed.elapsed() > Duration::from_secs(10) {
                 eprintln!("{slug} not on the home page after 10 s");
                 break;
             }
-            std::thread::sleep(Duration::from_millis(5));
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
         delays.push(committed.elapsed().as_secs_f64() * 1000.0);
     }
-    let during = parse(&during.wait_with_output().expect("wrk").stdout);
+    let during = tokio::task::spawn_blocking(move || during.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wrk");
+    let during = parse(&during.stdout);
     delays.sort_by(f64::total_cmp);
     let median = delays.get(delays.len() / 2).copied().unwrap_or(0.0);
     let worst = delays.last().copied().unwrap_or(0.0);

@@ -18,8 +18,9 @@ cd "$(dirname "$0")/.."
 ENTRIES="${1:-1000}"
 command -v curl >/dev/null || { echo "curl is missing: apt-get install curl" >&2; exit 2; }
 
-cargo build --release --quiet
-cargo build --release --quiet --example render_seed
+# The same build as the other bench scripts (examples bring dev-dependency features in;
+# building the two apart would build the library twice).
+cargo build --release --quiet --bins --examples
 BIN=target/release/trangtin
 SEED=target/release/examples/render_seed
 WORK=$(mktemp -d)

@@ -32,7 +32,9 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null || ! command -v 
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-cargo build --release --quiet
+# The same build as the other bench scripts (examples bring dev-dependency features in;
+# building without them would build the library again).
+cargo build --release --quiet --bins --examples
 BIN=target/release/trangtin
 WORK=$(mktemp -d)
 mkdir -p bench/out "$WORK/www" "$WORK/nginx"

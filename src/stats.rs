@@ -136,7 +136,10 @@ impl Stats {
         }
         let mut hasher = Sha256::new();
         hasher.update(day.salt);
-        hasher.update(ip.to_string().as_bytes());
+        match ip {
+            IpAddr::V4(v4) => hasher.update(v4.octets()),
+            IpAddr::V6(v6) => hasher.update(v6.octets()),
+        }
         hasher.update([0]);
         hasher.update(user_agent.as_bytes());
         let mut visitor = [0u8; 16];

@@ -327,7 +327,7 @@ fn on_old_host(app: &App, request: &Request) -> Option<String> {
         .config
         .old_hosts
         .iter()
-        .any(|h| h.eq_ignore_ascii_case(&host))
+        .any(|h| h.eq_ignore_ascii_case(host))
     {
         return None;
     }
@@ -341,16 +341,12 @@ fn on_old_host(app: &App, request: &Request) -> Option<String> {
 
 /// The host a request asked for (HTTP/2's authority, or HTTP/1's `Host`), without its
 /// port or an IPv6 address's brackets.
-fn requested_host(request: &Request) -> Option<String> {
+fn requested_host(request: &Request) -> Option<&str> {
     let host = match request.uri().host() {
-        Some(h) => h.to_string(),
-        None => host_name(request.headers().get(HOST)?.to_str().ok()?).to_string(),
+        Some(h) => h,
+        None => host_name(request.headers().get(HOST)?.to_str().ok()?),
     };
-    Some(
-        host.trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string(),
-    )
+    Some(host.trim_start_matches('[').trim_end_matches(']'))
 }
 
 fn check_host(hosts: &[String], request: &Request) -> Result<(), HttpError> {
@@ -359,7 +355,7 @@ fn check_host(hosts: &[String], request: &Request) -> Result<(), HttpError> {
         return Err(HttpError::BadRequest("more than one Host header"));
     }
     let host = requested_host(request).ok_or(HttpError::BadRequest("missing Host header"))?;
-    if hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+    if hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
         Ok(())
     } else {
         Err(HttpError::MisdirectedHost)
@@ -393,7 +389,11 @@ pub fn check_path(path: &str) -> Result<(), HttpError> {
 }
 
 /// Decodes `%XX` escapes; `None` if one is malformed or the result is not UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
+/// `text` with its %XX escapes decoded; borrowed when it has none (most paths).
+fn percent_decode(text: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !text.contains('%') {
+        return Some(std::borrow::Cow::Borrowed(text));
+    }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -408,7 +408,7 @@ fn percent_decode(text: &str) -> Option<String> {
             i += 1;
         }
     }
-    String::from_utf8(out).ok()
+    String::from_utf8(out).ok().map(std::borrow::Cow::Owned)
 }
 
 /// The path as the request log keeps it: secrets in an address (a password reset

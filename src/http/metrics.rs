@@ -28,6 +28,8 @@ pub struct Metrics {
     /// route pattern → status → count. Routes are patterns, so the set stays small; a
     /// pattern seen before costs no allocation.
     requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
+    /// Requests per bucket (not cumulative: one increment per request); `cumulative`
+    /// makes the histogram's running totals when they are read.
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
@@ -45,10 +47,8 @@ impl Metrics {
             *statuses.entry(status).or_insert(0) += 1;
         }
         let seconds = elapsed.as_secs_f64();
-        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            if seconds <= *bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
+        if let Some(bucket) = BUCKETS.iter().position(|bound| seconds <= *bound) {
+            self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
         }
         self.count.fetch_add(1, Ordering::Relaxed);
         self.sum_micros.fetch_add(
@@ -61,12 +61,17 @@ impl Metrics {
 impl Metrics {
     /// Requests since the previous call, and the upper bound of the bucket holding their
     /// 95th percentile (ms); for the hourly resource sample.
+    /// Requests at or under each bucket's bound.
+    fn cumulative(&self) -> [u64; BUCKETS.len()] {
+        let mut total = 0;
+        std::array::from_fn(|i| {
+            total += self.buckets[i].load(Ordering::Relaxed);
+            total
+        })
+    }
+
     pub fn since_last_sample(&self) -> (u64, f64) {
-        let now: Vec<u64> = self
-            .buckets
-            .iter()
-            .map(|b| b.load(Ordering::Relaxed))
-            .collect();
+        let now = self.cumulative();
         let count = self.count.load(Ordering::Relaxed);
         let Ok(mut last) = self.last_sample.lock() else {
             return (0, 0.0);
@@ -127,11 +132,10 @@ pub async fn metrics(
     }
     out.push_str("# HELP trangtin_request_duration_seconds Time to answer a request.\n");
     out.push_str("# TYPE trangtin_request_duration_seconds histogram\n");
-    for (bound, bucket) in BUCKETS.iter().zip(&m.buckets) {
+    for (bound, n) in BUCKETS.iter().zip(m.cumulative()) {
         let _ = writeln!(
             out,
-            "trangtin_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
-            bucket.load(Ordering::Relaxed)
+            "trangtin_request_duration_seconds_bucket{{le=\"{bound}\"}} {n}"
         );
     }
     let count = m.count.load(Ordering::Relaxed);

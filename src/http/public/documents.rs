@@ -25,14 +25,27 @@ const PER_PAGE: usize = 20;
 
 /// Validity of `doc` today, knowing every published document (for "replaced").
 pub fn validity_of(slug: &str, doc: &LegalDoc, all: &[Published], today: Date) -> Validity {
-    let replaced = all.iter().any(|p| {
-        p.revision
-            .fields
-            .legal
-            .as_ref()
-            .is_some_and(|other| other.replaces.iter().any(|s| s == slug))
-    });
-    doc.validity(today, replaced)
+    Replaced::among(all).validity(slug, doc, today)
+}
+
+/// The slugs that some published document replaces, gathered in one pass: a register
+/// of any size then works out each document's validity with a lookup, not a pass over
+/// every other document.
+pub struct Replaced<'a>(std::collections::HashSet<&'a str>);
+
+impl<'a> Replaced<'a> {
+    pub fn among(all: &'a [Published]) -> Replaced<'a> {
+        Replaced(
+            all.iter()
+                .filter_map(|p| p.revision.fields.legal.as_ref())
+                .flat_map(|d| d.replaces.iter().map(String::as_str))
+                .collect(),
+        )
+    }
+
+    pub fn validity(&self, slug: &str, doc: &LegalDoc, today: Date) -> Validity {
+        doc.validity(today, self.0.contains(slug))
+    }
 }
 
 fn date(d: Date) -> String {
@@ -253,11 +266,12 @@ async fn render_register(
         })
         .await?;
     let today = app.today();
+    let replaced = Replaced::among(&all);
     let mut docs: Vec<(&Published, &LegalDoc, Validity)> = all
         .iter()
         .filter_map(|p| {
             let doc = p.revision.fields.legal.as_ref()?;
-            Some((p, doc, validity_of(&p.entry.slug, doc, &all, today)))
+            Some((p, doc, replaced.validity(&p.entry.slug, doc, today)))
         })
         .collect();
     let types = docs.iter().map(|d| d.1.doc_type.clone()).collect();

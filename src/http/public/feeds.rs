@@ -9,7 +9,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, HOST}
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::documents::validity_of;
+use super::documents::Replaced;
 use crate::app::App;
 use crate::content::{self, Kind, List, Published};
 use crate::format;
@@ -79,17 +79,20 @@ async fn register(app: &Arc<App>, headers: &HeaderMap) -> Result<Vec<DocumentOut
         .read(|tx| content::all_published(tx, Kind::LegalDocument))
         .await?;
     let (origin, today) = (origin(app, headers), app.today());
-    let number_of = |slug: &String| {
-        all.iter()
-            .find(|p| &p.entry.slug == slug)
-            .and_then(|p| p.revision.fields.legal.as_ref())
-            .map(|d| d.number.clone())
-    };
+    let numbers: std::collections::HashMap<&str, &str> = all
+        .iter()
+        .filter_map(|p| {
+            let d = p.revision.fields.legal.as_ref()?;
+            Some((p.entry.slug.as_str(), d.number.as_str()))
+        })
+        .collect();
+    let number_of = |slug: &String| numbers.get(slug.as_str()).map(|n| (*n).to_string());
+    let replaced = Replaced::among(&all);
     let mut out: Vec<DocumentOut> = all
         .iter()
         .filter_map(|p| {
             let d = p.revision.fields.legal.as_ref()?;
-            let status = validity_of(&p.entry.slug, d, &all, today);
+            let status = replaced.validity(&p.entry.slug, d, today);
             Some(DocumentOut {
                 number: d.number.clone(),
                 doc_type: d.doc_type.clone(),

@@ -110,9 +110,19 @@ where
             return Ok(serve_cached(&page, wanted, request));
         }
         Lookup::Stale { refresh: true, .. } => {
+            /// Hands the refresh back however the render ends: finished, failed, or
+            /// dropped with its request (a client that went away), so a page is never
+            /// left stale with nobody renewing it.
+            struct Refreshing<'a>(&'a crate::http::cache::PageCache, &'a str);
+            impl Drop for Refreshing<'_> {
+                fn drop(&mut self) {
+                    self.0.refresh_ended(self.1);
+                }
+            }
             let generation = app.cache.generation();
+            let refreshing = Refreshing(&app.cache, &key);
             let rendered = render().await;
-            app.cache.refresh_ended(&key);
+            drop(refreshing);
             let (body, extra) = rendered?;
             let page = store(app, key, content_type, body, extra, wanted, generation);
             return Ok(page.respond(request));
