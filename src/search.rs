@@ -296,13 +296,16 @@ impl Search {
             .index
             .writer_with_num_threads::<TantivyDocument>(1, WRITER_BYTES)?;
         writer.delete_all_documents()?;
+        // Only the ids are kept: a million entries' envelopes would not fit the budget.
         let ids: Vec<EntryId> = store.read_blocking(|tx| -> Result<_, content::Error> {
-            Ok(crate::content::tables::ENTRIES
-                .values(tx)?
-                .into_iter()
-                .filter(|e| e.published.is_some())
-                .map(|e| e.id)
-                .collect())
+            let mut ids = Vec::new();
+            crate::content::tables::ENTRIES.scan(tx, 0u64.., false, |e| {
+                if e.published.is_some() {
+                    ids.push(e.id);
+                }
+                true
+            })?;
+            Ok(ids)
         })?;
         let mut count = 0;
         for chunk in ids.chunks(500) {

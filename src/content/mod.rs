@@ -11,6 +11,7 @@ mod ops;
 
 pub mod procedure;
 pub mod record;
+pub mod register;
 pub mod sanitize;
 pub mod schedule;
 pub mod sections;

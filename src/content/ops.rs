@@ -284,10 +284,12 @@ pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
         }
     }
     if let (false, Some(live)) = (keys.is_empty(), entry.published) {
-        let lastmod = tables::REVISIONS
-            .get(tx, live.0)?
-            .map_or(entry.updated_at, |r| r.created_at);
+        let shown = tables::REVISIONS.get(tx, live.0)?;
+        let lastmod = shown.as_ref().map_or(entry.updated_at, |r| r.created_at);
         super::sitemap::add(tx, entry, lastmod)?;
+        if let Some(shown) = &shown {
+            super::register::add(tx, entry, shown)?;
+        }
     }
     Ok(())
 }
@@ -314,7 +316,8 @@ pub(crate) fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> 
             }
         }
     }
-    super::sitemap::remove(tx, entry)
+    super::sitemap::remove(tx, entry)?;
+    super::register::remove(tx, entry)
 }
 
 /// How many entries a published list holds, kept as they come and go.

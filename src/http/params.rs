@@ -11,7 +11,7 @@ use super::admin::form::FormData;
 use super::error::HttpError;
 
 /// The highest page number anyone can ask for; more is a 400, not a cache entry.
-const MAX_PAGE: usize = 10_000;
+const MAX_PAGE: usize = 1_000_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct Params(FormData);

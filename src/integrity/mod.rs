@@ -341,50 +341,56 @@ fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
             .entry(meta.hash.to_string())
             .or_insert_with(|| format!("thư viện tệp ({})", meta.original_name));
     }
-    for entry in crate::content::tables::ENTRIES.values(tx)? {
-        let Some(live) = entry.published else {
-            continue;
-        };
-        revisions += 1;
-        let Some(revision) = crate::content::tables::REVISIONS.get(tx, live.0)? else {
-            found.push(Finding::RevisionAltered {
-                entry: entry.id.0,
-                slug: entry.slug.clone(),
-                revision: live.0,
-            });
-            continue;
-        };
-        let place = format!("bài {} ({})", entry.id.0, entry.slug);
-        for blob in blobs_of(&revision) {
-            referenced
-                .entry(blob.to_string())
-                .or_insert_with(|| place.clone());
-        }
-        let actual = content::revision_hash(revision.entry, revision.parent, &revision.fields);
-        let finding = if actual != revision.hash || revision.entry != entry.id {
-            Some(Finding::RevisionAltered {
-                entry: entry.id.0,
-                slug: entry.slug.clone(),
-                revision: live.0,
-            })
-        } else if entry
-            .live_approval
-            .as_ref()
-            .is_some_and(|a| a.revision != live || a.hash != actual)
-        {
-            Some(Finding::NotAsApproved {
-                entry: entry.id.0,
-                slug: entry.slug.clone(),
-                revision: live.0,
-            })
-        } else {
-            None
-        };
-        if let Some(finding) = finding {
-            last_good.insert(entry.id.0, (live, last_good_revision(tx, entry.id, live)?));
-            found.push(finding);
-        }
-    }
+    // One entry at a time: a site of a million entries is checked in flat memory.
+    crate::content::tables::ENTRIES.try_scan(
+        tx,
+        0u64..,
+        |entry| -> Result<bool, store::Error> {
+            let Some(live) = entry.published else {
+                return Ok(true);
+            };
+            revisions += 1;
+            let Some(revision) = crate::content::tables::REVISIONS.get(tx, live.0)? else {
+                found.push(Finding::RevisionAltered {
+                    entry: entry.id.0,
+                    slug: entry.slug.clone(),
+                    revision: live.0,
+                });
+                return Ok(true);
+            };
+            let place = format!("bài {} ({})", entry.id.0, entry.slug);
+            for blob in blobs_of(&revision) {
+                referenced
+                    .entry(blob.to_string())
+                    .or_insert_with(|| place.clone());
+            }
+            let actual = content::revision_hash(revision.entry, revision.parent, &revision.fields);
+            let finding = if actual != revision.hash || revision.entry != entry.id {
+                Some(Finding::RevisionAltered {
+                    entry: entry.id.0,
+                    slug: entry.slug.clone(),
+                    revision: live.0,
+                })
+            } else if entry
+                .live_approval
+                .as_ref()
+                .is_some_and(|a| a.revision != live || a.hash != actual)
+            {
+                Some(Finding::NotAsApproved {
+                    entry: entry.id.0,
+                    slug: entry.slug.clone(),
+                    revision: live.0,
+                })
+            } else {
+                None
+            };
+            if let Some(finding) = finding {
+                last_good.insert(entry.id.0, (live, last_good_revision(tx, entry.id, live)?));
+                found.push(finding);
+            }
+            Ok(true)
+        },
+    )?;
     let audit_records = match crate::audit::verify(tx)? {
         Ok(n) => n as u64,
         Err(b) => {

@@ -74,6 +74,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "list counts and sitemap parts",
         apply: create_list_counts_and_sitemap,
     },
+    Migration {
+        name: "the legal document register's rows",
+        apply: create_register_rows,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -249,6 +253,14 @@ fn create_list_counts_and_sitemap(tx: &WriteTransaction) -> Result<(), Error> {
     derived.map_err(|e| match e {
         crate::content::Error::Store(e) => e,
         other => Error::Task(format!("building list counts and sitemap parts: {other}")),
+    })
+}
+
+fn create_register_rows(tx: &WriteTransaction) -> Result<(), Error> {
+    registry::create(tx, "register_rows_v1")?;
+    crate::content::register::rebuild(tx).map_err(|e| match e {
+        crate::content::Error::Store(e) => e,
+        other => Error::Task(format!("building the register's rows: {other}")),
     })
 }
 

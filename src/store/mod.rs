@@ -741,6 +741,28 @@ impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
         }
     }
 
+    /// As `scan`, with a visitor that can fail: the first error stops the scan and is
+    /// returned.
+    pub fn try_scan<'a, KR, E: From<Error>>(
+        &self,
+        tx: &impl Tx,
+        range: impl std::ops::RangeBounds<KR> + Clone + 'a,
+        mut visit: impl FnMut(V) -> Result<bool, E>,
+    ) -> Result<(), E>
+    where
+        KR: Borrow<K::SelfType<'a>> + 'a,
+    {
+        let mut failed = None;
+        self.scan(tx, range, false, |value| match visit(value) {
+            Ok(go_on) => go_on,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        })?;
+        failed.map_or(Ok(()), Err)
+    }
+
     pub fn insert<'k>(
         &self,
         tx: &WriteTransaction,

@@ -83,6 +83,7 @@ pub const REGISTRY: &[Registered] = &[
     plain("list_counts_v1", KeyShape::Str, ValueShape::U64),
     table("sitemap_rows_v1", KeyShape::StrI64U64),
     table("sitemap_parts_v1", KeyShape::Str),
+    table("register_rows_v1", KeyShape::U64),
 ];
 
 /// The names of every table, for backups and integrity checks.
@@ -355,6 +356,7 @@ mod tests {
             crate::auth::reset::tables::RESET_LINKS.registered(),
             crate::content::sitemap::ROWS.registered(),
             crate::content::sitemap::PARTS.registered(),
+            crate::content::register::ROWS.registered(),
         ];
         for table in typed {
             assert_eq!(find(table.name), Some(&table), "{}", table.name);

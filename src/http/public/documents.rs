@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::cached;
 use crate::app::App;
 use crate::content::legal::{LegalDoc, Validity};
-use crate::content::{self, Kind, Published};
+use crate::content::{self, Kind, Published, register};
 use crate::http::admin::form::encode;
 use crate::http::error::HttpError;
 use crate::http::params::Params;
@@ -24,20 +24,15 @@ use crate::site;
 const PER_PAGE: usize = 20;
 
 /// Validity of `doc` today, knowing every published document (for "replaced").
-pub fn validity_of(slug: &str, doc: &LegalDoc, all: &[Published], today: Date) -> Validity {
-    Replaced::among(all).validity(slug, doc, today)
-}
-
 /// The slugs that some published document replaces, gathered in one pass: a register
 /// of any size then works out each document's validity with a lookup, not a pass over
 /// every other document.
 pub struct Replaced<'a>(std::collections::HashSet<&'a str>);
 
 impl<'a> Replaced<'a> {
-    pub fn among(all: &'a [Published]) -> Replaced<'a> {
+    pub fn among(docs: impl IntoIterator<Item = &'a LegalDoc>) -> Replaced<'a> {
         Replaced(
-            all.iter()
-                .filter_map(|p| p.revision.fields.legal.as_ref())
+            docs.into_iter()
                 .flat_map(|d| d.replaces.iter().map(String::as_str))
                 .collect(),
         )
@@ -52,24 +47,18 @@ fn date(d: Date) -> String {
     d.strftime("%d/%m/%Y").to_string()
 }
 
-fn link(p: &Published) -> Link {
-    let number = p
-        .revision
-        .fields
-        .legal
-        .as_ref()
-        .map_or("", |d| d.number.as_str());
+fn link(row: &register::Row) -> Link {
     Link {
-        label: format!("{} — {}", number, p.revision.fields.title),
-        url: p.url(),
+        label: format!("{} — {}", row.legal.number, row.title),
+        url: row.url(),
     }
 }
 
 /// The legal part of the page of `entry`, if it is a legal document.
-pub fn legal_view(entry: &Published, all: &[Published], today: Date) -> Option<LegalView> {
+pub fn legal_view(entry: &Published, all: &[register::Row], today: Date) -> Option<LegalView> {
     let doc = entry.revision.fields.legal.as_ref()?;
     let slug = entry.entry.slug.as_str();
-    let status = validity_of(slug, doc, all, today);
+    let status = Replaced::among(all.iter().map(|r| &r.legal)).validity(slug, doc, today);
     let mut rows = vec![
         Row {
             label: "Số, ký hiệu",
@@ -116,7 +105,7 @@ pub fn legal_view(entry: &Published, all: &[Published], today: Date) -> Option<L
         label: "Trích yếu",
         value: entry.revision.fields.title.clone(),
     });
-    let find = |s: &str| all.iter().find(|p| p.entry.slug == s);
+    let find = |s: &str| all.iter().find(|r| r.slug == s);
     let mut relations: Vec<RelationGroup> = Vec::new();
     let mut push =
         |label: &'static str, link: Link| match relations.iter_mut().find(|g| g.label == label) {
@@ -133,10 +122,7 @@ pub fn legal_view(entry: &Published, all: &[Published], today: Date) -> Option<L
     }
     let mut replaced_by = Vec::new();
     for other in all {
-        let Some(other_doc) = other.revision.fields.legal.as_ref() else {
-            continue;
-        };
-        for (relation, target) in other_doc.relations() {
+        for (relation, target) in other.legal.relations() {
             if target == slug {
                 push(relation.inverse_label(), link(other));
                 if relation == content::legal::Relation::Replaces {
@@ -256,23 +242,19 @@ async fn render_register(
     filters: Filters,
     page: usize,
 ) -> Result<String, HttpError> {
+    // The register's small rows, not the documents: the page costs the same whatever
+    // the documents' bodies and files.
     let (site, all) = app
         .store
         .read(|tx| -> Result<_, content::Error> {
-            Ok((
-                site::load(tx)?,
-                content::all_published(tx, Kind::LegalDocument)?,
-            ))
+            Ok((site::load(tx)?, content::register::rows(tx)?))
         })
         .await?;
     let today = app.today();
-    let replaced = Replaced::among(&all);
-    let mut docs: Vec<(&Published, &LegalDoc, Validity)> = all
+    let replaced = Replaced::among(all.iter().map(|r| &r.legal));
+    let mut docs: Vec<(&register::Row, &LegalDoc, Validity)> = all
         .iter()
-        .filter_map(|p| {
-            let doc = p.revision.fields.legal.as_ref()?;
-            Some((p, doc, replaced.validity(&p.entry.slug, doc, today)))
-        })
+        .map(|r| (r, &r.legal, replaced.validity(&r.slug, &r.legal, today)))
         .collect();
     let types = docs.iter().map(|d| d.1.doc_type.clone()).collect();
     let issuers = docs.iter().map(|d| d.1.issuer.clone()).collect();
@@ -301,7 +283,7 @@ async fn render_register(
     let view = RegisterView {
         layout: Layout::new(&site, app.origin(), "Văn bản", "/van-ban")
             .with_description("Cơ sở dữ liệu văn bản quy phạm pháp luật và văn bản chỉ đạo, điều hành về khoa học và công nghệ.")
-            .with_site_dublin_core(crate::render::views::last_change(&all)),
+            .with_site_dublin_core(all.iter().map(|r| r.lastmod).max()),
         types: choices(types, &filters.doc_type),
         issuers: choices(issuers, &filters.issuer),
         fields: choices(fields, &filters.field),
@@ -318,10 +300,10 @@ async fn render_register(
             .iter()
             .skip((page - 1) * PER_PAGE)
             .take(PER_PAGE)
-            .map(|(p, d, v)| DocRow {
+            .map(|(r, d, v)| DocRow {
                 number: d.number.clone(),
-                title: p.revision.fields.title.clone(),
-                url: p.url(),
+                title: r.title.clone(),
+                url: r.url(),
                 doc_type: d.doc_type.clone(),
                 issuer: d.issuer.clone(),
                 issued: date(d.issued),
@@ -364,7 +346,7 @@ async fn render_document(app: Arc<App>, slug: String) -> Result<String, HttpErro
                 site::load(tx)?,
                 content::categories(tx)?,
                 entry,
-                content::all_published(tx, Kind::LegalDocument)?,
+                content::register::rows(tx)?,
             )))
         })
         .await?;

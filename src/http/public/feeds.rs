@@ -87,7 +87,7 @@ async fn register(app: &Arc<App>, headers: &HeaderMap) -> Result<Vec<DocumentOut
         })
         .collect();
     let number_of = |slug: &String| numbers.get(slug.as_str()).map(|n| (*n).to_string());
-    let replaced = Replaced::among(&all);
+    let replaced = Replaced::among(all.iter().filter_map(|p| p.revision.fields.legal.as_ref()));
     let mut out: Vec<DocumentOut> = all
         .iter()
         .filter_map(|p| {

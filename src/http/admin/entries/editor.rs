@@ -586,11 +586,16 @@ async fn preview_view(
     let mut view = crate::http::public::entry_view(app, site, categories, preview, &[]);
     view.preview = true;
     if matches!(preview.entry.kind, Kind::LegalDocument | Kind::Procedure) {
-        let all = app
+        let (rows, all) = app
             .store
-            .read(|tx| content::all_published(tx, Kind::LegalDocument))
+            .read(|tx| -> Result<_, content::Error> {
+                Ok((
+                    content::register::rows(tx)?,
+                    content::all_published(tx, Kind::LegalDocument)?,
+                ))
+            })
             .await?;
-        view.legal = crate::http::public::documents::legal_view(preview, &all, app.today());
+        view.legal = crate::http::public::documents::legal_view(preview, &rows, app.today());
         view.procedure = crate::http::public::procedures::procedure_view(preview, &all);
     }
     view.record = crate::http::public::records::record_view(preview);
