@@ -3,6 +3,9 @@
 #
 #   bench/million.sh [ENTRIES]      (default 1000000; needs about 8 GB of free disk)
 #
+# MILLION_DATA=DIR keeps the generated folder there and, when it already holds one,
+# skips generating and indexing.
+#
 # Generates the entries (bench/million_seed.rs: four in five news articles of ~480 words
 # in eight sections, one in five legal documents with their metadata) into an empty data
 # folder, builds the search index with `trangtin reindex`, then starts the release
@@ -13,7 +16,9 @@
 #     of the legal document register /van-ban;
 #   - the sitemap index and every sitemap part;
 #   - 1,000 searches (one to three common syllables, half without diacritics);
-# then the server's peak RSS, and the time of a backup through the running server.
+# then the server's peak RSS; then, through the running server, the time of an
+# integrity check and of a backup, and the peak RSS after each. The daily backup and
+# check are off while the pages are measured, and run on demand after.
 # Results go to bench/out/million.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,20 +36,30 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-DATA="$WORK/data"
+DATA="${MILLION_DATA:-$WORK/data}"
 mkdir -p bench/out
 
-echo "generating $ENTRIES entries…"
-SEED_SECS=$(target/release/examples/million_seed "$DATA" "$ENTRIES")
-echo "indexing…"
-START=$(date +%s.%N)
-"$BIN" --data "$DATA" reindex >/dev/null
-INDEX_SECS=$(echo "$(date +%s.%N) - $START" | bc)
+if [ -f "$DATA/trangtin.redb" ] && [ -f "$DATA/.million-times" ]; then
+  read -r SEED_SECS INDEX_SECS INDEX_RSS <"$DATA/.million-times"
+else
+  echo "generating $ENTRIES entries…"
+  SEED_SECS=$(target/release/examples/million_seed "$DATA" "$ENTRIES")
+  echo "indexing…"
+  START=$(date +%s.%N)
+  /usr/bin/time -f %M -o "$WORK/reindex.rss" "$BIN" --data "$DATA" reindex >/dev/null
+  INDEX_SECS=$(printf %.1f "$(echo "$(date +%s.%N) - $START" | bc)")
+  INDEX_RSS=$(( $(cat "$WORK/reindex.rss") / 1024 ))
+  echo "$SEED_SECS $INDEX_SECS $INDEX_RSS" >"$DATA/.million-times"
+fi
 STORE_MB=$(( $(stat -c %s "$DATA/trangtin.redb") / 1000000 ))
 INDEX_MB=$(( $(du -sb "$DATA/search" | cut -f1) / 1000000 ))
 
 cat >"$WORK/trangtin.toml" <<TOML
 demo = false
+[backup]
+enabled = false
+[integrity]
+daily = false
 TOML
 "$BIN" --config "$WORK/trangtin.toml" --data "$DATA" serve --https 127.0.0.1:$PORT --http off \
   >"$WORK/server.log" 2>&1 &
@@ -106,9 +121,15 @@ SEARCH_ROW=$(times "${QUERIES[@]}" | stats "searches (1,000, top 10 with snippet
 
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$TT_PID/status")
 START=$(date +%s.%N)
+"$BIN" --data "$DATA" verify >/dev/null || true
+VERIFY_SECS=$(echo "$(date +%s.%N) - $START" | bc)
+VERIFY_RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$TT_PID/status")
+START=$(date +%s.%N)
 "$BIN" --data "$DATA" backup >/dev/null
 BACKUP_SECS=$(echo "$(date +%s.%N) - $START" | bc)
+BACKUP_RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$TT_PID/status")
 BACKUP_MB=$(( $(du -sb "$DATA/backups" | cut -f1) / 1000000 ))
+rm -rf "$DATA/backups"
 
 {
   echo "# One million entries on one box"
@@ -118,10 +139,11 @@ BACKUP_MB=$(( $(du -sb "$DATA/backups" | cut -f1) / 1000000 ))
   echo "| measure | value |"
   echo "|---|---|"
   echo "| generate and publish (1,000 per transaction) | ${SEED_SECS} s |"
-  echo "| build the search index (\`trangtin reindex\`) | $(printf %.1f "$INDEX_SECS") s |"
+  echo "| build the search index (\`trangtin reindex\`) | $INDEX_SECS s, peak RSS $INDEX_RSS MB |"
   echo "| store (trangtin.redb) / search index | $STORE_MB MB / $INDEX_MB MB |"
-  echo "| server RSS after start / peak after everything below | $((START_RSS_KB / 1024)) MB / $((RSS_KB / 1024)) MB |"
-  echo "| backup through the running server | $(printf %.1f "$BACKUP_SECS") s ($BACKUP_MB MB) |"
+  echo "| server RSS after start / peak after the requests below | $((START_RSS_KB / 1024)) MB / $((RSS_KB / 1024)) MB |"
+  echo "| integrity check through the running server | $(printf %.1f "$VERIFY_SECS") s; server peak RSS then $((VERIFY_RSS_KB / 1024)) MB |"
+  echo "| backup through the running server | $(printf %.1f "$BACKUP_SECS") s ($BACKUP_MB MB); server peak RSS then $((BACKUP_RSS_KB / 1024)) MB |"
   echo
   echo "Uncached requests (ms, keep-alive HTTPS, TLS setup excluded):"
   echo

@@ -156,13 +156,14 @@ pub fn measured(
         .into_iter()
         .filter_map(|c| Some((c.slug, c.deadline_days?)))
         .collect();
-    for entry in super::tables::ENTRIES.values(tx)? {
+    // One entry at a time: flat memory on a site of any size.
+    super::tables::ENTRIES.try_scan(tx, 0u64.., |entry| -> Result<bool, store::Error> {
         if entry.state == State::Withdrawn {
-            continue;
+            return Ok(true);
         }
         let revision_id = entry.published.unwrap_or(entry.working);
         let Some(revision) = super::tables::REVISIONS.get(tx, revision_id.0)? else {
-            continue;
+            return Ok(true);
         };
         let days_of_section = entry
             .category
@@ -170,10 +171,10 @@ pub fn measured(
             .and_then(|c| section_days.get(c).copied());
         let Some((days, source)) = rule_for(rules, &entry, &revision, agency, days_of_section)
         else {
-            continue;
+            return Ok(true);
         };
         if source < from || source > to {
-            continue;
+            return Ok(true);
         }
         let due = calendar.add_working_days(source, days);
         let published_on = entry.published_at.map(local);
@@ -187,7 +188,8 @@ pub fn measured(
             late_by,
             entry,
         });
-    }
+        Ok(true)
+    })?;
     Ok(out)
 }
 
@@ -223,15 +225,16 @@ pub fn stale_pages(
 ) -> Result<Vec<Stale>, store::Error> {
     let limit = SignedDuration::from_hours(24 * 30 * i64::from(rules.review_months));
     let mut out = Vec::new();
-    for entry in super::tables::ENTRIES.values(tx)? {
+    // One entry at a time: flat memory on a site of any size.
+    super::tables::ENTRIES.try_scan(tx, 0u64.., |entry| -> Result<bool, store::Error> {
         if entry.kind != Kind::Page || entry.published.is_none() {
-            continue;
+            return Ok(true);
         }
         let last = entry
             .reviewed_at
             .map_or(entry.updated_at, |r| r.max(entry.updated_at));
         if now.duration_since(last) <= limit {
-            continue;
+            return Ok(true);
         }
         let title = match entry.published {
             Some(id) => super::tables::REVISIONS
@@ -241,7 +244,8 @@ pub fn stale_pages(
             None => String::new(),
         };
         out.push(Stale { entry, title, last });
-    }
+        Ok(true)
+    })?;
     out.sort_by_key(|s| s.last);
     Ok(out)
 }

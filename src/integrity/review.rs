@@ -72,14 +72,15 @@ pub fn items(
     let since = now - SignedDuration::from_hours(24);
     let reviews = super::tables::REVIEWS.values(tx)?;
     let mut items = Vec::new();
-    for entry in crate::content::tables::ENTRIES.values(tx)? {
+    // One entry at a time: flat memory on a site of any size.
+    crate::content::tables::ENTRIES.try_scan(tx, 0u64.., |entry| -> Result<bool, Error> {
         let changed_at = entry
             .updated_at
             .max(entry.published_at.unwrap_or(entry.updated_at));
         if changed_at < since
             || !crate::workflow::may_view(actor, &crate::content::editorial::facts(&entry))
         {
-            continue;
+            return Ok(true);
         }
         let revision = entry.published.unwrap_or(entry.working);
         let title = crate::content::tables::REVISIONS
@@ -98,7 +99,8 @@ pub fn items(
             reviews: mine,
             entry,
         });
-    }
+        Ok(true)
+    })?;
     items.sort_by_key(|i| std::cmp::Reverse(i.changed_at));
     Ok(items)
 }

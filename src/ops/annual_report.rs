@@ -114,16 +114,18 @@ pub fn gather(
     let mut by_kind: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut by_section: BTreeMap<String, usize> = BTreeMap::new();
     let mut published_total = 0;
-    for entry in content::tables::ENTRIES.values(tx)? {
+    // One entry at a time: flat memory on a site of any size.
+    content::tables::ENTRIES.try_scan(tx, 0u64.., |entry| -> Result<bool, store::Error> {
         if !entry.published_at.is_some_and(in_year) {
-            continue;
+            return Ok(true);
         }
         published_total += 1;
         *by_kind.entry(entry.kind.label()).or_default() += 1;
         if let Some(name) = entry.category.as_ref().and_then(|c| sections.get(c)) {
             *by_section.entry(name.clone()).or_default() += 1;
         }
-    }
+        Ok(true)
+    })?;
 
     // Timeliness: items whose source document is from the year.
     let site = crate::site::load(tx)?;
