@@ -29,6 +29,9 @@ async fn main() {
     config.http = None;
     config.backup.enabled = false;
     config.integrity.daily = false;
+    // wrk's 64 connections and the poller all come from 127.0.0.1: over the default
+    // per-address limit (64) the poller's connections would be refused.
+    config.limits.max_connections_per_ip = 256;
     let listeners = Listeners::bind(config.https, config.http)
         .await
         .expect("bind");
@@ -185,13 +188,17 @@ async fn main() {
     );
 }
 
-/// A page's text, fetched with curl (a new connection each time, as a citizen would).
+/// A page's text, fetched with curl (a new connection each time, as a citizen would);
+/// a failed fetch is said, not taken for a page without the link.
 fn fetch(origin: &str, path: &str) -> String {
     let out = Command::new("curl")
-        .args(["-sk", "--compressed"])
+        .args(["-sk", "--fail", "--compressed"])
         .arg(format!("{origin}{path}"))
         .output()
         .expect("curl");
+    if !out.status.success() {
+        eprintln!("curl {path} failed: {}", out.status);
+    }
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

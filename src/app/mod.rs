@@ -379,18 +379,18 @@ impl App {
         Ok(report)
     }
 
-    /// Puts an entry's working revision live and drops every cached page, so no
-    /// citizen sees a stale list after a publish.
+    /// Puts an entry's working revision live; the cached pages that show it go or are
+    /// renewed (`write_and_refresh`).
     pub async fn publish(&self, id: EntryId) -> Result<Entry, content::Error> {
         let now = self.clock.now();
         self.write_and_refresh(id, move |tx| content::publish(tx, id, now))
             .await
     }
 
-    /// Commits `f`, which changes entry `id`, then drops the page cache and updates the
-    /// search index, in a task of its own: if the caller goes away (a client
-    /// disconnects), the commit still happens and so do the rest, never one without the
-    /// other. A failed index update is logged; the next start or `reindex` repairs it.
+    /// Commits `f`, which changes entry `id`, then drops or renews the cached pages that
+    /// show it and updates the search index, in a task of its own: if the caller goes
+    /// away (a client disconnects), the commit still happens and so do the rest, never
+    /// one without the other. A failed index update is logged; the next start or `reindex` repairs it.
     pub async fn write_and_refresh<F, R, E>(&self, id: EntryId, f: F) -> Result<R, E>
     where
         F: FnOnce(&redb::WriteTransaction) -> Result<R, E> + Send + 'static,

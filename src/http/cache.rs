@@ -200,12 +200,17 @@ impl PageCache {
         }
     }
 
-    /// The page at `key`, fresh or stale alike.
+    /// The page at `key`, fresh or stale alike. Unlike `lookup` it never takes a stale
+    /// page's refresh: a caller that will not render must not leave it claimed.
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        match self.lookup(key) {
-            Lookup::Fresh(page) | Lookup::Stale { page, .. } => Some(page),
-            Lookup::Miss => None,
-        }
+        let inner = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slot = inner.pages.get(key)?;
+        let tick = self.clock.fetch_add(1, Ordering::Relaxed);
+        slot.last_used.store(tick, Ordering::Relaxed);
+        Some(slot.page.clone())
     }
 
     pub fn lookup(&self, key: &str) -> Lookup {
@@ -471,6 +476,23 @@ mod tests {
         cache.insert("/".into(), newer.clone(), cache.generation(), Vec::new());
         cache.replace("/", &quick, Arc::new(quick.best()));
         assert!(Arc::ptr_eq(&cache.get("/").unwrap(), &newer));
+    }
+
+    #[test]
+    fn reading_a_stale_page_with_get_leaves_its_refresh_to_a_renderer() {
+        let cache = PageCache::new(1 << 20);
+        let page = Arc::new(CachedPage::new("<p>old</p>".into()));
+        cache.insert("/".into(), page, cache.generation(), vec!["any".into()]);
+        cache.invalidate(&["any".to_string()], |_| true);
+        assert!(cache.get("/").is_some());
+        assert!(matches!(
+            cache.lookup("/"),
+            Lookup::Stale { refresh: true, .. }
+        ));
+        assert!(matches!(
+            cache.lookup("/"),
+            Lookup::Stale { refresh: false, .. }
+        ));
     }
 
     #[test]
