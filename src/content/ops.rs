@@ -262,27 +262,7 @@ pub(super) fn list_keys(tx: &WriteTransaction, entry: &Entry) -> Result<Vec<(Str
 
 pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
     let keys = list_keys(tx, entry)?;
-    {
-        let mut index = tx
-            .open_table(tables::PUBLISHED)
-            .map_err(store::Error::from)?;
-        let mut counts = tx.open_table(tables::COUNTS).map_err(store::Error::from)?;
-        for (list, at) in &keys {
-            let added = index
-                .insert((list.as_str(), *at, entry.id.0), ())
-                .map_err(store::Error::from)?
-                .is_none();
-            if added {
-                let count = counts
-                    .get(list.as_str())
-                    .map_err(store::Error::from)?
-                    .map_or(0, |v| v.value());
-                counts
-                    .insert(list.as_str(), count + 1)
-                    .map_err(store::Error::from)?;
-            }
-        }
-    }
+    update_lists(tx, entry, &keys, Change::Add)?;
     if let (false, Some(live)) = (keys.is_empty(), entry.published) {
         let shown = tables::REVISIONS.get(tx, live.0)?;
         let lastmod = shown.as_ref().map_or(entry.updated_at, |r| r.created_at);
@@ -295,29 +275,51 @@ pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
 }
 
 pub(crate) fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
-    {
-        let mut index = tx
-            .open_table(tables::PUBLISHED)
-            .map_err(store::Error::from)?;
-        let mut counts = tx.open_table(tables::COUNTS).map_err(store::Error::from)?;
-        for (list, at) in list_keys(tx, entry)? {
-            let removed = index
-                .remove((list.as_str(), at, entry.id.0))
-                .map_err(store::Error::from)?
-                .is_some();
-            if removed {
-                let count = counts
-                    .get(list.as_str())
-                    .map_err(store::Error::from)?
-                    .map_or(0, |v| v.value());
-                counts
-                    .insert(list.as_str(), count.saturating_sub(1))
-                    .map_err(store::Error::from)?;
-            }
-        }
-    }
+    let keys = list_keys(tx, entry)?;
+    update_lists(tx, entry, &keys, Change::Remove)?;
     super::sitemap::remove(tx, entry)?;
     super::register::remove(tx, entry)
+}
+
+#[derive(Clone, Copy)]
+enum Change {
+    Add,
+    Remove,
+}
+
+/// Puts `entry` into, or takes it out of, the lists `keys` names, keeping each list's
+/// count: a key already there (or already gone) is not counted twice.
+fn update_lists(
+    tx: &WriteTransaction,
+    entry: &Entry,
+    keys: &[(String, i64)],
+    change: Change,
+) -> Result<(), Error> {
+    let mut index = tx
+        .open_table(tables::PUBLISHED)
+        .map_err(store::Error::from)?;
+    let mut counts = tx.open_table(tables::COUNTS).map_err(store::Error::from)?;
+    for (list, at) in keys {
+        let key = (list.as_str(), *at, entry.id.0);
+        let changed = match change {
+            Change::Add => index.insert(key, ()).map_err(store::Error::from)?.is_none(),
+            Change::Remove => index.remove(key).map_err(store::Error::from)?.is_some(),
+        };
+        if changed {
+            let count = counts
+                .get(list.as_str())
+                .map_err(store::Error::from)?
+                .map_or(0, |v| v.value());
+            let count = match change {
+                Change::Add => count + 1,
+                Change::Remove => count.saturating_sub(1),
+            };
+            counts
+                .insert(list.as_str(), count)
+                .map_err(store::Error::from)?;
+        }
+    }
+    Ok(())
 }
 
 /// How many entries a published list holds, kept as they come and go.

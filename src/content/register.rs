@@ -58,9 +58,15 @@ pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> 
     Ok(())
 }
 
-/// Every listed legal document's row, by entry id.
+/// Every listed legal document's row, by entry id, decoded one at a time (no copy of
+/// every row's bytes first).
 pub fn rows(tx: &impl Tx) -> Result<Vec<Row>, Error> {
-    Ok(ROWS.values(tx)?)
+    let mut rows = Vec::new();
+    ROWS.scan(tx, 0u64.., false, |row| {
+        rows.push(row);
+        true
+    })?;
+    Ok(rows)
 }
 
 /// Fills the table from the published lists (the migration that added it).
