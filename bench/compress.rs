@@ -2,7 +2,7 @@
 //! with gzip (levels 1 and 6) and brotli (qualities 1 to 5, windows of 2^16 to 2^18),
 //! and the sizes they give. Not a test: nothing here asserts.
 //!
-//!   cargo run --release --example compress_bench -- PAGE.html [PAGE.html ...]
+//!   `cargo run --release --example compress_bench -- PAGE.html [PAGE.html ...]`
 
 use std::io::Write;
 use std::time::Instant;

@@ -43,6 +43,56 @@ pub struct Global {
     /// Plain-HTTP redirect address, or "off" [default: 127.0.0.1:8080]
     #[arg(long, global = true, env = "TRANGTIN_HTTP", value_name = "ADDR")]
     pub http: Option<String>,
+    /// The site a command is for, when the server has several (`sites/NAME.toml` beside
+    /// the --config file)
+    #[arg(long, global = true, env = "TRANGTIN_SITE", value_name = "NAME")]
+    pub site: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Add a site served by the same process: writes sites/NAME.toml and its data folder
+    /// DATA/sites/NAME, and the running server serves it at once
+    Add {
+        name: String,
+        /// Its domain, e.g. xaphuocson.gialai.gov.vn
+        #[arg(long)]
+        domain: String,
+        /// The section tree it starts with: `so` (a department) or `xa` (a commune)
+        #[arg(long, default_value = "so")]
+        template: String,
+    },
+    /// List the sites with their host names, size, last backup and state
+    List,
+    /// Keep a site online read-only: a notice on every page, forms closed, only
+    /// administrators sign in
+    Archive {
+        name: String,
+        /// The site that carries on its work (https://…), named in the notice
+        #[arg(long, value_name = "URL")]
+        successor: Option<String>,
+        /// The last day it was updated [default: today]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+        /// An old address (path prefix) to send to the same address on the successor;
+        /// repeat for several
+        #[arg(long = "redirect", value_name = "PATH")]
+        redirect_prefixes: Vec<String>,
+    },
+    /// Open an archived site for updates again
+    Unarchive { name: String },
+    /// Move the one site of a single-site install into sites/NAME (backed up first; the
+    /// server must be stopped), so that more can be added
+    Migrate { name: String },
+    /// Undo `migrate` while there is one site: back to the single-site layout
+    Unmigrate,
+    /// Stop serving a site; its data stays unless --purge
+    Remove {
+        name: String,
+        /// Also delete its data folder and backups
+        #[arg(long)]
+        purge: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,6 +136,9 @@ pub struct ImportArgs {
 pub enum Command {
     /// Serve the site over HTTPS, with a plain-HTTP listener that redirects (the default)
     Serve,
+    /// Several sites in one process: add, list, archive, unarchive, remove
+    #[command(subcommand)]
+    Site(SiteCommand),
     /// Check the configuration and print it as resolved; exit 2 if it is invalid
     CheckConfig,
     /// Manage accounts (through the running server if there is one)
@@ -217,6 +270,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         None | Some(Command::Serve) => serve(&cli.global),
         Some(Command::CheckConfig) => check_config(&cli.global),
+        Some(Command::Site(command)) => site(&cli.global, command),
         Some(Command::User(command)) => user(&cli.global, command),
         Some(Command::Reindex) => run_request(&cli.global, control::Request::Reindex),
         Some(Command::Mail(MailCommand::Test { address })) => mail_test(&cli.global, &address),
@@ -787,7 +841,51 @@ fn import(global: &Global, command: ImportCommand) -> ExitCode {
     }
 }
 
+/// The configuration a command for one site runs with: the main file's, or with several
+/// sites, that of the site `--site` names (or the only one).
 fn load_config(global: &Global) -> Result<Config, ExitCode> {
+    let main = load_main_config(global)?;
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    };
+    let files =
+        crate::config::sites::files(global.config.as_deref()).map_err(|e| fail(e.to_string()))?;
+    if files.is_empty() {
+        return match &global.site {
+            Some(name) => Err(fail(format!(
+                "--site {name}: this install serves one site (no sites/ folder beside the \
+                 configuration file); leave --site out"
+            ))),
+            None => Ok(main),
+        };
+    }
+    let names = || {
+        files
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let file = match &global.site {
+        Some(name) => files
+            .iter()
+            .find(|f| &f.name == name)
+            .ok_or_else(|| fail(format!("no site named {name}; the sites are: {}", names())))?,
+        None if files.len() == 1 => &files[0],
+        None => {
+            return Err(fail(format!(
+                "this server has {} sites ({}): pass --site NAME",
+                files.len(),
+                names()
+            )));
+        }
+    };
+    crate::config::sites::load(&main, file, files.len()).map_err(|e| fail(e.to_string()))
+}
+
+/// The main configuration: the one site's, or with several, what they share.
+fn load_main_config(global: &Global) -> Result<Config, ExitCode> {
     let overrides = Overrides {
         config: global.config.clone(),
         data: global.data.clone(),
@@ -842,6 +940,11 @@ fn check_ports(config: &Config) -> Result<(), String> {
 }
 
 fn check_config(global: &Global) -> ExitCode {
+    match several_sites(global) {
+        Ok(true) => return check_several(global),
+        Ok(false) => {}
+        Err(code) => return code,
+    }
     match load_config_for_serving(global) {
         Ok(config) => {
             if let Err(message) = check_ports(&config) {
@@ -867,11 +970,76 @@ fn check_config(global: &Global) -> ExitCode {
     }
 }
 
+/// `check-config` with several sites: the shared file, then each site's.
+fn check_several(global: &Global) -> ExitCode {
+    let main = match load_main_config(global) {
+        Ok(main) => main,
+        Err(code) => return code,
+    };
+    if let Err(message) = check_ports(&main) {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
+    let files = crate::config::sites::files(global.config.as_deref()).unwrap_or_default();
+    let mut failed = false;
+    for file in &files {
+        let checked = crate::config::sites::load(&main, file, files.len())
+            .map_err(|e| e.to_string())
+            .and_then(|config| crate::http::tls::check_files(&config).map(|()| config));
+        match checked {
+            Ok(config) => println!(
+                "site {}: valid; hosts {}; data {}",
+                file.name,
+                config.hosts.join(", "),
+                config.data.display()
+            ),
+            Err(message) => {
+                failed = true;
+                eprintln!("error: site {}: {message}", file.name);
+            }
+        }
+    }
+    println!("https: {}", main.https);
+    match main.http {
+        Some(addr) => println!("http: {addr}"),
+        None => println!("http: off"),
+    }
+    if failed {
+        ExitCode::from(2)
+    } else {
+        println!("configuration is valid ({} sites)", files.len());
+        ExitCode::SUCCESS
+    }
+}
+
+/// Whether the configuration file has site files beside it (several sites).
+fn several_sites(global: &Global) -> Result<bool, ExitCode> {
+    crate::config::sites::files(global.config.as_deref())
+        .map(|files| !files.is_empty())
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        })
+}
+
 fn serve(global: &Global) -> ExitCode {
-    let config = match load_config_for_serving(global) {
+    let several = match several_sites(global) {
+        Ok(several) => several,
+        Err(code) => return code,
+    };
+    let config = if several {
+        load_main_config(global)
+    } else {
+        load_config_for_serving(global)
+    };
+    let config = match config {
         Ok(config) => config,
         Err(code) => return code,
     };
+    if let Some(why) = crate::ops::sites::interrupted_move(&config) {
+        eprintln!("error: {why}");
+        return ExitCode::from(2);
+    }
     init_logging(&config.log);
     // Blocking work (store transactions, compression, password hashing) is short and
     // bounded; a small pool keeps memory (thread stacks, allocator arenas) small too.
@@ -886,6 +1054,7 @@ fn serve(global: &Global) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let main_path = global.config.clone().unwrap_or_default();
     let result = runtime.block_on(async move {
         // From here on a SIGHUP (certificate reload) cannot kill the process, even
         // while a new data folder is still being seeded.
@@ -894,6 +1063,9 @@ fn serve(global: &Global) -> ExitCode {
         let listeners = Listeners::bind(config.https, config.http)
             .await
             .map_err(|e| e.to_string())?;
+        if several {
+            return serve_several(config, main_path, listeners, stop).await;
+        }
         let app = tokio::task::spawn_blocking(move || App::open(config))
             .await
             .map_err(|e| e.to_string())?
@@ -920,6 +1092,316 @@ fn serve(global: &Global) -> ExitCode {
             tracing::error!("{e}");
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Serves every site the site files name, with the process's own control socket.
+async fn serve_several(
+    main: Config,
+    main_path: PathBuf,
+    listeners: Listeners,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<server::Stopped, String> {
+    use crate::ops::sites::{self as several, Host};
+    let https_port = listeners.https_addr().map_or(443, |a| a.port());
+    let opened = {
+        let (main, main_path) = (main.clone(), main_path.clone());
+        tokio::task::spawn_blocking(move || several::open_all(&main, &main_path, https_port))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?
+    };
+    let names: Vec<String> = opened.iter().map(|s| s.name.clone()).collect();
+    tracing::info!(sites = names.join(", "), "serving {} sites", names.len());
+    let sites = Arc::new(crate::http::sites::Sites::new(
+        opened.into_iter().map(Arc::new).collect(),
+    ));
+    std::fs::create_dir_all(&main.data)
+        .map_err(|e| format!("cannot make {}: {e}", main.data.display()))?;
+    let limits = main.limits.clone();
+    let host = Arc::new(Host {
+        main,
+        main_path,
+        sites: sites.clone(),
+        https_port,
+    });
+    let (stop_socket, socket_stopped) = tokio::sync::watch::channel(false);
+    #[cfg(unix)]
+    let socket = control::unix::bind(&host.main.data).map(|listener| {
+        tokio::spawn(several::serve_socket(
+            host.clone(),
+            listener,
+            socket_stopped,
+        ))
+    });
+    let stopped = server::serve_sites(sites, limits, listeners, stop)
+        .await
+        .map_err(|e| e.to_string());
+    let _ = stop_socket.send(true);
+    #[cfg(unix)]
+    if let Some(socket) = socket {
+        let _ = socket.await;
+    }
+    stopped
+}
+
+/// `trangtin site …`: writes the site files, then tells the running server.
+fn site(global: &Global, command: SiteCommand) -> ExitCode {
+    use crate::config::sites as layout;
+    use crate::ops::sites::{self as several, Change, Notice};
+    let Some(main_path) = global.config.clone() else {
+        eprintln!(
+            "error: several sites need a configuration file: pass --config \
+             /etc/trangtin/trangtin.toml (its sites/ folder holds one file per site)"
+        );
+        return ExitCode::from(2);
+    };
+    let main = match load_main_config(global) {
+        Ok(main) => main,
+        Err(code) => return code,
+    };
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    };
+    let tell = |name: &str, change: Change, done: &str| -> ExitCode {
+        let notice = Notice {
+            site: name.to_string(),
+            change,
+        };
+        match several::notify(&main, &notice) {
+            Ok(Some(response)) if response.ok => {
+                println!("{}", response.message);
+                ExitCode::SUCCESS
+            }
+            Ok(Some(response)) => fail(format!(
+                "{done}, but the running server refused it: {}",
+                response.message
+            )),
+            Ok(None) => {
+                println!("{done}; it takes effect when the server starts");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(format!("{done}, but {e}")),
+        }
+    };
+    match command {
+        SiteCommand::List => match several::list(&main, &main_path) {
+            Ok(listed) if listed.is_empty() => {
+                println!(
+                    "one site, in {} (no sites/ folder beside {})",
+                    main.data.display(),
+                    main_path.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Ok(listed) => {
+                println!(
+                    "{:<16} {:<36} {:>9}  {:<36} STATE",
+                    "NAME", "HOSTS", "SIZE", "LAST BACKUP"
+                );
+                for site in listed {
+                    println!(
+                        "{:<16} {:<36} {:>9}  {:<36} {}",
+                        site.name,
+                        site.hosts.join(","),
+                        several::size_text(site.bytes),
+                        site.last_backup.as_deref().unwrap_or("never"),
+                        site.state
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e.to_string()),
+        },
+        SiteCommand::Add {
+            name,
+            domain,
+            template,
+        } => {
+            if let Err(e) = layout::check_name(&name) {
+                return fail(e);
+            }
+            let Some(template) = crate::content::sections::Template::parse(&template) else {
+                return fail(format!(
+                    "--template {template}: use so (a department) or xa (a commune)"
+                ));
+            };
+            let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+            if domain.is_empty() || domain.contains(['/', ':', ' ']) {
+                return fail(format!(
+                    "--domain {domain:?}: give a host name such as xa.gialai.gov.vn"
+                ));
+            }
+            if main.db_path().exists() {
+                return fail(format!(
+                    "{} holds the one site of this install; several sites keep each in \
+                     {}/sites/NAME. Move it there first: systemctl stop trangtin; \
+                     trangtin --config {} site migrate NAME; systemctl start trangtin",
+                    main.data.display(),
+                    main.data.display(),
+                    main_path.display()
+                ));
+            }
+            let file = layout::file_of(&main_path, &name);
+            let removed = file.path.with_extension("toml.removed");
+            if file.path.exists() || removed.exists() {
+                return fail(format!(
+                    "a site named {name} exists already ({})",
+                    file.path.display()
+                ));
+            }
+            let files = match layout::files(Some(&main_path)) {
+                Ok(files) => files,
+                Err(e) => return fail(e.to_string()),
+            };
+            for other in &files {
+                if let Ok(config) = layout::load(&main, other, files.len() + 1)
+                    && (config.hosts.contains(&domain) || config.old_hosts.contains(&domain))
+                {
+                    return fail(format!("{domain} is site {}'s already", other.name));
+                }
+            }
+            let data = layout::default_data(&main, &name);
+            if data.exists() && std::fs::read_dir(&data).is_ok_and(|mut d| d.next().is_some()) {
+                return fail(format!(
+                    "{} is not empty: a removed site's data? Move it away or choose another name",
+                    data.display()
+                ));
+            }
+            if let Err(e) = std::fs::create_dir_all(layout::dir(&main_path)) {
+                return fail(format!(
+                    "cannot make {}: {e}",
+                    layout::dir(&main_path).display()
+                ));
+            }
+            let text = several::new_site_file(&name, &domain, &data, template.as_str());
+            if let Err(e) = several::write_atomically(&file.path, &text) {
+                return fail(e.to_string());
+            }
+            tell(
+                &name,
+                Change::Added,
+                &format!("wrote {}", file.path.display()),
+            )
+        }
+        SiteCommand::Archive {
+            name,
+            successor,
+            since,
+            redirect_prefixes,
+        } => {
+            let file = layout::file_of(&main_path, &name);
+            if !file.path.exists() {
+                return fail(format!(
+                    "no site named {name} ({} does not exist)",
+                    file.path.display()
+                ));
+            }
+            let since = match since {
+                Some(text) => match text.trim().parse::<jiff::civil::Date>() {
+                    Ok(date) => date,
+                    Err(_) => {
+                        return fail(format!("--since {text:?}: give a date such as 2025-07-01"));
+                    }
+                },
+                None => jiff::Timestamp::now()
+                    .to_zoned_datetime(crate::format::vietnam())
+                    .date(),
+            };
+            let archive = crate::config::Archive {
+                since,
+                successor: successor.map(|s| s.trim().trim_end_matches('/').to_string()),
+                redirect_prefixes,
+            };
+            if let Err(e) = several::write_archive(&file, Some(&archive)) {
+                return fail(e.to_string());
+            }
+            // The file is checked as the server will read it; a bad value is undone.
+            let sharing = layout::files(Some(&main_path)).map_or(1, |f| f.len());
+            if let Err(e) = layout::load(&main, &file, sharing) {
+                let _ = several::write_archive(&file, None);
+                return fail(e.to_string());
+            }
+            tell(
+                &name,
+                Change::Archived,
+                &format!("archived {name} in {}", file.path.display()),
+            )
+        }
+        SiteCommand::Migrate { name } => match several::migrate(&main, &main_path, &name) {
+            Ok(done) => {
+                println!("{done}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e.to_string()),
+        },
+        SiteCommand::Unmigrate => match several::unmigrate(&main, &main_path) {
+            Ok(done) => {
+                println!("{done}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e.to_string()),
+        },
+        SiteCommand::Unarchive { name } => {
+            let file = layout::file_of(&main_path, &name);
+            if !file.path.exists() {
+                return fail(format!("no site named {name}"));
+            }
+            if let Err(e) = several::write_archive(&file, None) {
+                return fail(e.to_string());
+            }
+            tell(
+                &name,
+                Change::Unarchived,
+                &format!("opened {name} for updates again"),
+            )
+        }
+        SiteCommand::Remove { name, purge } => {
+            let file = layout::file_of(&main_path, &name);
+            let removed = file.path.with_extension("toml.removed");
+            let sharing = layout::files(Some(&main_path)).map_or(1, |f| f.len());
+            let (config_path, was_served) = if file.path.exists() {
+                (file.path.clone(), true)
+            } else if removed.exists() {
+                (removed.clone(), false)
+            } else {
+                return fail(format!("no site named {name}"));
+            };
+            let data = layout::load(
+                &main,
+                &crate::config::sites::SiteFile {
+                    name: name.clone(),
+                    path: config_path.clone(),
+                },
+                sharing,
+            )
+            .map_or_else(|_| layout::default_data(&main, &name), |c| c.data);
+            if was_served {
+                if let Err(e) = std::fs::rename(&file.path, &removed) {
+                    return fail(format!("cannot rename {}: {e}", file.path.display()));
+                }
+                let code = tell(&name, Change::Removed, &format!("removed {name}"));
+                if code != ExitCode::SUCCESS {
+                    return code;
+                }
+            }
+            if purge {
+                if let Err(e) = std::fs::remove_dir_all(&data)
+                    && e.kind() != std::io::ErrorKind::NotFound
+                {
+                    return fail(format!("cannot delete {}: {e}", data.display()));
+                }
+                let _ = std::fs::remove_file(&removed);
+                println!("deleted {} and its settings", data.display());
+            } else {
+                println!(
+                    "its data stays in {}; `trangtin site remove {name} --purge` deletes it",
+                    data.display()
+                );
+            }
+            ExitCode::SUCCESS
         }
     }
 }

@@ -47,6 +47,8 @@ pub enum Outcome {
     Expired,
     /// The stored secret does not open with this folder's key.
     KeyMismatch,
+    /// The site is archived: only administrators sign in.
+    Archived,
     SignedIn {
         session: String,
         must_change_password: bool,
@@ -105,6 +107,17 @@ impl App {
                 });
             }
         };
+        if self.archive().is_some() && !user.roles.contains(&crate::workflow::Role::Administrator) {
+            self.refuse_login(
+                &attempt.login,
+                attempt.ip,
+                "login_refused_archived",
+                None,
+                false,
+            )
+            .await?;
+            return Ok(Outcome::Archived);
+        }
         if password::needs_rehash(&user.password_hash) {
             let hash = self.hash_password(attempt.password).await?;
             let rehashed = user.clone();

@@ -109,6 +109,8 @@ pub struct App {
     pub access_log: crate::http::access_log::AccessLog,
     /// Pages to render anew right after a publication (the server renders them).
     pub warm: Arc<crate::http::cache::Warm>,
+    /// Set while the site is archived (read-only); `site archive` changes it live.
+    archive: std::sync::RwLock<Option<crate::config::Archive>>,
 }
 
 /// An entry's kind, section and address, for what a change to it invalidates.
@@ -147,6 +149,30 @@ impl App {
         &self.origin
     }
 
+    /// The archive setting, while the site is archived.
+    pub fn archive(&self) -> Option<crate::config::Archive> {
+        self.archive
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Archives the site (or, with `None`, opens it again) from now on: the notice on
+    /// every page, closed forms, administrators-only sign-in. Every cached page goes,
+    /// since each shows the notice or not.
+    pub fn set_archive(&self, archive: Option<crate::config::Archive>) {
+        self.renderer
+            .set_banner(archive.as_ref().map(|a| crate::render::ArchiveBanner {
+                since: a.since.strftime("%d/%m/%Y").to_string(),
+                successor: a.successor.clone(),
+            }));
+        *self
+            .archive
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = archive;
+        self.cache.clear();
+    }
+
     /// Opens the data folder (creating and seeding it when new) and builds the app.
     pub fn open(config: Config) -> Result<App, Error> {
         // Only a failed backup is "the backup before migrating"; a locked or damaged
@@ -162,13 +188,13 @@ impl App {
         let clock = Clock::default();
         if !store.read_blocking(store::is_seeded)? {
             let demo_accounts = seed(&store, &config, clock.now())?;
-            bootstrap::print(&demo_accounts, false);
+            bootstrap::print(&demo_accounts, false, &config.name);
         }
         let now = clock.now();
         let admin = store.write_blocking(|tx| bootstrap::ensure_admin(tx, now))?;
         if let Some(admin) = admin {
             tracing::info!("created the admin account; its one-time password is on the console");
-            bootstrap::print(&[admin], true);
+            bootstrap::print(&[admin], true, &config.name);
         }
         let assets = Arc::new(StaticAssets::load());
         let renderer = Renderer::new(assets.clone())?;
@@ -223,7 +249,9 @@ impl App {
             menu_counts: crate::inbox::CountsCache::default(),
             access_log: crate::http::access_log::AccessLog::start(config_logs),
             warm: Arc::default(),
+            archive: std::sync::RwLock::new(None),
         })
+        .inspect(|app| app.set_archive(app.config.archive.clone()))
     }
 }
 
@@ -464,6 +492,7 @@ fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<bootstrap:
         None
     };
     let site = config.site.clone();
+    let template = config.sections;
     let blobs = store.blobs.clone();
     store.write_blocking(move |tx| -> Result<Vec<bootstrap::Made>, Error> {
         let mut accounts = Vec::new();
@@ -472,7 +501,7 @@ fn seed(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<bootstrap:
             accounts =
                 demo::seed(tx, &blobs, demo, kinds, now).map_err(|e| Error::Demo(e.to_string()))?;
         } else {
-            crate::content::sections::seed_default(tx, now)?;
+            crate::content::sections::seed_template(tx, template, now)?;
         }
         if let Some(site) = &site {
             site::save(tx, site, now)?;

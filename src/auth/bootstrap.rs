@@ -50,15 +50,20 @@ pub fn ensure_admin(tx: &WriteTransaction, now: Timestamp) -> Result<Option<Made
 }
 
 /// Prints accounts made at this start, once, to the console (never to the log).
-pub fn print(made: &[Made], one_time: bool) {
+pub fn print(made: &[Made], one_time: bool, site: &str) {
     if made.is_empty() {
         return;
     }
     println!();
-    if one_time {
-        println!("  New accounts (one-time passwords: change them at first login):");
+    let of_site = if site.is_empty() {
+        String::new()
     } else {
-        println!("  Demo accounts (demo content only; printed this once):");
+        format!(" of site {site}")
+    };
+    if one_time {
+        println!("  New accounts{of_site} (one-time passwords: change them at first login):");
+    } else {
+        println!("  Demo accounts{of_site} (demo content only; printed this once):");
     }
     for m in made {
         let roles: Vec<&str> = m.roles.iter().map(|r| r.as_str()).collect();

@@ -13,7 +13,7 @@ mod create;
 mod restore;
 pub mod schedule;
 pub mod seal;
-mod status;
+pub mod status;
 
 pub use archive::verify;
 use archive::walk;

@@ -53,6 +53,17 @@ pub(super) struct FileConfig {
     #[serde(default)]
     pub(super) mail: FileMail,
     pub(super) site: Option<SiteSettings>,
+    pub(super) archive: Option<FileArchive>,
+    pub(super) sections: Option<crate::content::sections::Template>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileArchive {
+    pub(super) since: String,
+    pub(super) successor: Option<String>,
+    #[serde(default)]
+    pub(super) redirect_prefixes: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

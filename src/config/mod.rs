@@ -12,6 +12,7 @@ pub mod acme;
 mod file;
 pub mod network;
 mod resolve;
+pub mod sites;
 
 pub use file::{DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_INACTIVE_DAYS};
 use file::{FileConfig, parse_file, read_file};
@@ -75,6 +76,25 @@ pub struct Config {
     /// Working days to publish after the source document (A2, D2–D6), and how often
     /// standing pages must be reviewed (D1).
     pub deadlines: crate::content::deadlines::Rules,
+    /// `[archive]`: the site is kept online read-only after a successor replaced it.
+    pub archive: Option<Archive>,
+    /// The section tree a new data folder starts with (`sections = "so" | "xa"`).
+    pub sections: crate::content::sections::Template,
+    /// The site's name when the process serves several (`sites/NAME.toml`); empty for
+    /// a single site.
+    pub name: String,
+}
+
+/// A retired site kept online: since when, and where its work goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archive {
+    /// The last day it was updated.
+    pub since: jiff::civil::Date,
+    /// The successor site's origin (`https://…`), for the banner, the closed forms and
+    /// the redirects.
+    pub successor: Option<String>,
+    /// Old addresses (path prefixes) sent to the same address on the successor.
+    pub redirect_prefixes: Vec<String>,
 }
 
 pub fn default_question_topics() -> Vec<String> {
@@ -257,6 +277,9 @@ impl Config {
             calendar: Default::default(),
             question_topics: default_question_topics(),
             deadlines: Default::default(),
+            archive: None,
+            sections: Default::default(),
+            name: String::new(),
         }
     }
 

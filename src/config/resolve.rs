@@ -283,7 +283,14 @@ pub(super) fn resolve(
     if file.deadlines.review_months == 0 {
         return Err(invalid("deadlines.review_months", "must be at least 1"));
     }
+    let archive = match file.archive {
+        None => None,
+        Some(a) => Some(resolve_archive(a)?),
+    };
     Ok(Config {
+        archive,
+        sections: file.sections.unwrap_or_default(),
+        name: String::new(),
         deadlines: file.deadlines,
         question_topics,
         calendar: file.calendar,
@@ -692,6 +699,51 @@ pub(super) fn resolve_acme(
         contact,
         challenge,
         ca_roots: file.ca_roots.map(relative_to_file),
+    })
+}
+
+fn resolve_archive(file: super::file::FileArchive) -> Result<super::Archive, Error> {
+    let since: jiff::civil::Date = file
+        .since
+        .trim()
+        .parse()
+        .map_err(|_| invalid("archive.since", "must be a date such as 2025-07-01"))?;
+    let successor = match file
+        .successor
+        .map(|s| s.trim().trim_end_matches('/').to_string())
+    {
+        Some(url)
+            if !url
+                .strip_prefix("https://")
+                .is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', ' '])) =>
+        {
+            return Err(invalid(
+                "archive.successor",
+                "must look like https://example.gov.vn (https, no path)",
+            ));
+        }
+        other => other.filter(|s| !s.is_empty()),
+    };
+    if let Some(bad) = file
+        .redirect_prefixes
+        .iter()
+        .find(|p| !p.starts_with('/') || p.contains(['?', '#', ' ']))
+    {
+        return Err(invalid(
+            "archive.redirect_prefixes",
+            &format!("{bad:?} must be a path that starts with /"),
+        ));
+    }
+    if !file.redirect_prefixes.is_empty() && successor.is_none() {
+        return Err(invalid(
+            "archive.redirect_prefixes",
+            "needs archive.successor, the site they are sent to",
+        ));
+    }
+    Ok(super::Archive {
+        since,
+        successor,
+        redirect_prefixes: file.redirect_prefixes,
     })
 }
 

@@ -22,6 +22,34 @@ use crate::site::{self, MenuItem};
 use crate::store::{self, Tx};
 
 const DEFAULT_TREE: &str = include_str!("../../assets/sections.toml");
+const COMMUNE_TREE: &str = include_str!("../../assets/sections-xa.toml");
+
+/// The tree a new site starts with: a provincial department's (`so`, the default) or a
+/// commune's (`xa`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Template {
+    #[default]
+    So,
+    Xa,
+}
+
+impl Template {
+    pub fn parse(text: &str) -> Option<Template> {
+        match text {
+            "so" => Some(Template::So),
+            "xa" => Some(Template::Xa),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Template::So => "so",
+            Template::Xa => "xa",
+        }
+    }
+}
 const DRAFT_KEY: &str = "sections_draft";
 /// How far `resolve` follows retired sections.
 const MAX_HOPS: usize = 8;
@@ -35,8 +63,17 @@ struct DefaultTree {
 /// The default tree, in order: each section's `order` is ten times its place among its
 /// siblings.
 pub fn default_tree() -> Result<Vec<Category>, Error> {
-    let tree: DefaultTree = toml::from_str(DEFAULT_TREE)
-        .map_err(|e| super::invalid("sections", &format!("assets/sections.toml: {e}")))?;
+    tree_of(Template::So)
+}
+
+/// A template's tree, in order, as `default_tree`.
+pub fn tree_of(template: Template) -> Result<Vec<Category>, Error> {
+    let (text, file) = match template {
+        Template::So => (DEFAULT_TREE, "assets/sections.toml"),
+        Template::Xa => (COMMUNE_TREE, "assets/sections-xa.toml"),
+    };
+    let tree: DefaultTree =
+        toml::from_str(text).map_err(|e| super::invalid("sections", &format!("{file}: {e}")))?;
     let mut places: BTreeMap<Option<String>, u32> = BTreeMap::new();
     Ok(tree
         .sections
@@ -54,10 +91,19 @@ pub fn default_tree() -> Result<Vec<Category>, Error> {
 /// Gives a new data folder the default tree (and the menu it makes). A folder that has
 /// sections keeps them.
 pub fn seed_default(tx: &WriteTransaction, now: Timestamp) -> Result<(), Error> {
+    seed_template(tx, Template::So, now)
+}
+
+/// As `seed_default`, with the tree of `template`.
+pub fn seed_template(
+    tx: &WriteTransaction,
+    template: Template,
+    now: Timestamp,
+) -> Result<(), Error> {
     if !tables::CATEGORIES.values(tx)?.is_empty() {
         return Ok(());
     }
-    for section in default_tree()? {
+    for section in tree_of(template)? {
         tables::CATEGORIES.insert(tx, section.slug.as_str(), &section)?;
     }
     refresh_menu(tx, "", now)

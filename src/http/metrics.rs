@@ -231,6 +231,11 @@ pub async fn metrics(
             left,
         );
     }
+    // With several sites in a process, each sample names its site, so one scrape
+    // configuration can gather them all and tell them apart.
+    if !app.config.name.is_empty() {
+        out = labelled(&out, &app.config.name);
+    }
     Ok((
         [
             (CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),
@@ -241,9 +246,48 @@ pub async fn metrics(
         .into_response())
 }
 
+/// Every sample of `text` with `site="NAME"` as its first label.
+fn labelled(text: &str, site: &str) -> String {
+    let label = format!("site=\"{}\"", escape(site));
+    let mut out = String::with_capacity(text.len() + text.lines().count() * (label.len() + 3));
+    for line in text.lines() {
+        if line.starts_with('#') || line.is_empty() {
+            out.push_str(line);
+        } else if let Some(at) = line.find('{') {
+            let rest = &line[at + 1..];
+            let _ = write!(out, "{}{{{label}", &line[..at]);
+            if !rest.starts_with('}') {
+                out.push(',');
+            }
+            out.push_str(rest);
+        } else if let Some((name, value)) = line.split_once(' ') {
+            let _ = write!(out, "{name}{{{label}}} {value}");
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn gauge(out: &mut String, name: &str, kind: &str, help: &str, value: f64) {
     let _ = writeln!(
         out,
         "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_are_labelled_with_their_site() {
+        let text = "# HELP x X.\n# TYPE x counter\nx{route=\"/\",status=\"200\"} 3\ny 1.5\nz{} 2\n";
+        assert_eq!(
+            labelled(text, "xa-1"),
+            "# HELP x X.\n# TYPE x counter\nx{site=\"xa-1\",route=\"/\",status=\"200\"} 3\n\
+             y{site=\"xa-1\"} 1.5\nz{site=\"xa-1\"} 2\n"
+        );
+    }
 }

@@ -5,6 +5,7 @@
 pub mod access_log;
 pub mod acme;
 pub mod admin;
+mod archive;
 pub mod assets;
 pub mod body_deadline;
 pub mod cache;
@@ -20,7 +21,9 @@ pub mod params;
 pub mod public;
 pub mod redirect;
 pub mod server;
+pub mod sites;
 pub mod tls;
+mod unavailable;
 
 use std::sync::Arc;
 
@@ -123,6 +126,10 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            archive::guard,
+        ))
         .layer(axum::middleware::from_fn(compress::on_the_fly))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

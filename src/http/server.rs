@@ -25,6 +25,7 @@ use tower::ServiceExt;
 
 use super::body_deadline::{BodyPolicy, BodyRefused, DeadlineBody, PendingBodies};
 use super::head_timeout::{ConnState, HeadTimeout, RequestGuard};
+use super::sites::{Site, SiteCertificates, Sites};
 use super::tls::{self, CertSwitch};
 use crate::app::App;
 use crate::config::Limits;
@@ -91,8 +92,7 @@ impl Listeners {
 /// Everything a connection task needs, shared.
 struct Shared {
     acceptor: TlsAcceptor,
-    site: Router,
-    redirect: Router,
+    sites: Arc<Sites>,
     limits: Limits,
     /// Request bodies on their way in (HTTPS only: the redirect never reads one).
     bodies: Bodies,
@@ -101,8 +101,8 @@ struct Shared {
     alive: mpsc::Sender<()>,
 }
 
-/// Serves until `shutdown` resolves, then stops accepting and gives open requests
-/// `limits.shutdown_grace` to finish.
+/// Serves one site until `shutdown` resolves, then stops accepting and gives open
+/// requests `limits.shutdown_grace` to finish.
 pub async fn serve(
     app: Arc<App>,
     listeners: Listeners,
@@ -111,12 +111,35 @@ pub async fn serve(
 ) -> Result<Stopped, Error> {
     let https_port = listeners.https_addr().map_or(443, |a| a.port());
     let limits = app.config.limits.clone();
+    let site = Arc::new(Site::serving(app, certs, https_port));
+    serve_sites(
+        Arc::new(Sites::new(vec![site])),
+        limits,
+        listeners,
+        shutdown,
+    )
+    .await
+}
+
+/// Serves every site in `sites` (which may change while it runs: `Sites::insert` and
+/// `remove`; a site added must be `start`ed by whoever adds it) until `shutdown`
+/// resolves.
+pub async fn serve_sites(
+    sites: Arc<Sites>,
+    limits: Limits,
+    listeners: Listeners,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Stopped, Error> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
+    // With several sites, one added later may answer TLS-ALPN-01 validations.
+    let tls_alpn = sites.answers_tls_alpn() || sites.len() > 1;
     let shared = Arc::new(Shared {
-        acceptor: TlsAcceptor::from(tls::server_config(certs.clone())?),
-        site: super::router(app.clone()),
-        redirect: super::redirect::router(app.clone(), https_port, certs.clone()),
+        acceptor: TlsAcceptor::from(tls::resolver_config(
+            Arc::new(SiteCertificates(sites.clone())),
+            tls_alpn,
+        )?),
+        sites: sites.clone(),
         limits: limits.clone(),
         bodies: Some((
             PendingBodies::new(limits.max_pending_bodies, limits.max_pending_bodies_per_ip),
@@ -125,30 +148,16 @@ pub async fn serve(
                 min_rate: limits.body_min_bytes_per_sec,
             },
         )),
-        shutdown: stop_rx,
+        shutdown: stop_rx.clone(),
         alive: alive_tx,
     });
-    let warmer = tokio::spawn(warm_pages(
-        app.clone(),
-        shared.site.clone(),
-        shared.shutdown.clone(),
+    for site in sites.all() {
+        site.start();
+    }
+    let watchdog = tokio::spawn(crate::ops::supervisor::watchdog(
+        sites.clone(),
+        stop_rx.clone(),
     ));
-    let scheduler = tokio::spawn(crate::ops::jobs::scheduler(
-        app.clone(),
-        shared.shutdown.clone(),
-    ));
-    let mail_sender = tokio::spawn(crate::mail::sender::run(
-        app.clone(),
-        shared.shutdown.clone(),
-    ));
-    #[cfg(unix)]
-    let control = crate::ops::control::unix::bind(&app.config.data).map(|listener| {
-        tokio::spawn(crate::ops::control::unix::serve(
-            app.clone(),
-            listener,
-            shared.shutdown.clone(),
-        ))
-    });
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let per_peer = PeerLimit::new(limits.max_connections_per_ip);
     let mut hangup = hangup_signal()?;
@@ -161,46 +170,24 @@ pub async fn serve(
         }
     }
     crate::ops::supervisor::ready();
-    let refresher = tokio::spawn(refresh_certificates(
-        app.clone(),
-        certs.clone(),
-        shared.shutdown.clone(),
-    ));
-    let acme = match &app.config.tls {
-        crate::config::TlsSource::Acme(settings) => {
-            Some(tokio::spawn(super::acme::keep_certificate(
-                app.clone(),
-                certs.clone(),
-                settings.clone(),
-                shared.shutdown.clone(),
-            )))
-        }
-        _ => None,
-    };
-    let healer = tokio::spawn(crate::ops::heal::watch(
-        app.clone(),
-        shared.shutdown.clone(),
-    ));
-    let watchdog = tokio::spawn(crate::ops::supervisor::watchdog(
-        app.clone(),
-        shared.shutdown.clone(),
-    ));
 
-    let warnings = &app.warnings;
+    let warnings = crate::logs::Summarised::default();
     loop {
         let (accepted, secure) = tokio::select! {
             () = &mut shutdown => break,
             accepted = https.accept() => (accepted, true),
             accepted = accept_optional(http.as_ref()) => (accepted, false),
             _ = hangup.recv() => {
-                match certs.reload() {
-                    Ok(()) => tracing::info!(cert = %certs.cert_path().display(), "reloaded the TLS certificate"),
-                    Err(e) => tracing::error!("kept the old TLS certificate: {e}"),
+                for site in sites.all() {
+                    match site.certs.reload() {
+                        Ok(()) => tracing::info!(site = %site.name, cert = %site.certs.cert_path().display(), "reloaded the TLS certificate"),
+                        Err(e) => tracing::error!(site = %site.name, "kept the old TLS certificate: {e}"),
+                    }
                 }
                 continue;
             }
         };
-        let Some((tcp, peer)) = accepted_or_log(accepted, warnings).await else {
+        let Some((tcp, peer)) = accepted_or_log(accepted, &warnings).await else {
             continue;
         };
         let Some(permit) = permits.clone().try_acquire_owned().ok() else {
@@ -223,8 +210,13 @@ pub async fn serve(
             } else {
                 let state = ConnState::new();
                 let io = HeadTimeout::new(tcp, state.clone(), shared.limits.header_timeout);
-                let service = tracked_service(shared.redirect.clone(), peer, state, None);
-                serve_http1(&shared, io, service, peer).await;
+                let service = tracked_service(
+                    Pick::ByHost(shared.sites.clone(), Scheme::Http),
+                    peer,
+                    state,
+                    None,
+                );
+                serve_http1(&shared, io, service, peer, None).await;
             }
             drop((permit, peer_slot));
         });
@@ -235,19 +227,10 @@ pub async fn serve(
     tracing::info!("shutting down: no longer accepting connections");
     crate::ops::supervisor::stopping();
     let _ = stop_tx.send(true);
-    let _ = scheduler.await;
-    let _ = warmer.await;
-    let _ = mail_sender.await;
+    for site in sites.all() {
+        site.stop().await;
+    }
     let _ = watchdog.await;
-    let _ = healer.await;
-    let _ = refresher.await;
-    if let Some(acme) = acme {
-        let _ = acme.await;
-    }
-    #[cfg(unix)]
-    if let Some(control) = control {
-        let _ = control.await;
-    }
     // Only the connection tasks hold senders now.
     drop(shared);
     let all_closed = async { while alive_rx.recv().await.is_some() {} };
@@ -256,6 +239,103 @@ pub async fn serve(
     } else {
         tracing::warn!("shutdown grace period ended with requests still open");
         Ok(Stopped::GraceExpired)
+    }
+}
+
+/// Starts one site's jobs, which end when `stop` turns true.
+pub(super) fn start_site_tasks(
+    app: &Arc<App>,
+    router: &Router,
+    certs: &Arc<CertSwitch>,
+    stop: &watch::Receiver<bool>,
+    span: Option<tracing::Span>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    use tracing::Instrument as _;
+    let span = span.unwrap_or_else(tracing::Span::none);
+    let spawn = |task: Pin<Box<dyn Future<Output = ()> + Send>>| {
+        tokio::spawn(task.instrument(span.clone()))
+    };
+    let mut tasks = vec![
+        spawn(Box::pin(warm_pages(
+            app.clone(),
+            router.clone(),
+            stop.clone(),
+        ))),
+        spawn(Box::pin(crate::ops::jobs::scheduler(
+            app.clone(),
+            stop.clone(),
+        ))),
+        spawn(Box::pin(crate::mail::sender::run(
+            app.clone(),
+            stop.clone(),
+        ))),
+        spawn(Box::pin(refresh_certificates(
+            app.clone(),
+            certs.clone(),
+            stop.clone(),
+        ))),
+        spawn(Box::pin(crate::ops::heal::watch(app.clone(), stop.clone()))),
+    ];
+    #[cfg(unix)]
+    if let Some(listener) = crate::ops::control::unix::bind(&app.config.data) {
+        tasks.push(spawn(Box::pin(crate::ops::control::unix::serve(
+            app.clone(),
+            listener,
+            stop.clone(),
+        ))));
+    }
+    if let crate::config::TlsSource::Acme(settings) = &app.config.tls {
+        tasks.push(spawn(Box::pin(super::acme::keep_certificate(
+            app.clone(),
+            certs.clone(),
+            settings.clone(),
+            stop.clone(),
+        ))));
+    }
+    tasks
+}
+
+/// Which router a connection's requests go to.
+#[derive(Clone)]
+enum Pick {
+    /// The site the handshake named.
+    Site(Router),
+    /// Each request's Host picks (a connection without SNI, plain HTTP).
+    ByHost(Arc<Sites>, Scheme),
+}
+
+/// Whether `Pick::ByHost` takes a site's HTTPS router or its plain-HTTP redirect one.
+#[derive(Clone, Copy)]
+enum Scheme {
+    Https,
+    Http,
+}
+
+impl Pick {
+    fn router<B>(&self, request: &hyper::Request<B>) -> Option<Router> {
+        match self {
+            Pick::Site(router) => Some(router.clone()),
+            Pick::ByHost(sites, scheme) => {
+                let host = request
+                    .uri()
+                    .host()
+                    .or_else(|| {
+                        request
+                            .headers()
+                            .get(axum::http::header::HOST)
+                            .and_then(|v| v.to_str().ok())
+                            .map(super::frame::host_name)
+                    })
+                    .map(|h| h.trim_start_matches('[').trim_end_matches(']'));
+                let site = host
+                    .and_then(|h| sites.for_host(h))
+                    .or_else(|| sites.fallback())?;
+                Some(match scheme {
+                    Scheme::Https => site.router.clone(),
+                    Scheme::Http => site.redirect.clone(),
+                })
+            }
+        }
     }
 }
 
@@ -279,14 +359,19 @@ async fn serve_https(shared: &Shared, tcp: TcpStream, peer: SocketAddr) {
         tracing::info!(%peer, "answered an ACME TLS-ALPN-01 validation");
         return;
     }
+    // The handshake's name picks the site; its connections end when it is removed.
+    let named = tls
+        .get_ref()
+        .1
+        .server_name()
+        .and_then(|name| shared.sites.for_host(name));
+    let (pick, site_stop) = match named {
+        Some(site) => (Pick::Site(site.router.clone()), Some(site.stopped())),
+        None => (Pick::ByHost(shared.sites.clone(), Scheme::Https), None),
+    };
     let state = ConnState::new();
     if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-        let service = tracked_service(
-            shared.site.clone(),
-            peer,
-            state.clone(),
-            shared.bodies.clone(),
-        );
+        let service = tracked_service(pick, peer, state.clone(), shared.bodies.clone());
         let conn = http2::Builder::new(TokioExecutor::new())
             .timer(TokioTimer::new())
             .max_concurrent_streams(128)
@@ -296,11 +381,18 @@ async fn serve_https(shared: &Shared, tcp: TcpStream, peer: SocketAddr) {
             .keep_alive_interval(Duration::from_secs(30))
             .keep_alive_timeout(Duration::from_secs(20))
             .serve_connection(TokioIo::new(tls), service);
-        drive(conn, shared.shutdown.clone(), peer, Some((state, H2_IDLE))).await;
+        drive(
+            conn,
+            shared.shutdown.clone(),
+            site_stop,
+            peer,
+            Some((state, H2_IDLE)),
+        )
+        .await;
     } else {
         let io = HeadTimeout::new(tls, state.clone(), shared.limits.header_timeout);
-        let service = tracked_service(shared.site.clone(), peer, state, shared.bodies.clone());
-        serve_http1(shared, io, service, peer).await;
+        let service = tracked_service(pick, peer, state, shared.bodies.clone());
+        serve_http1(shared, io, service, peer, site_stop).await;
     }
 }
 
@@ -315,6 +407,7 @@ async fn serve_http1<I>(
     > + Send
     + 'static,
     peer: SocketAddr,
+    site_stop: Option<watch::Receiver<bool>>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -326,14 +419,15 @@ async fn serve_http1<I>(
         .max_buf_size(2 * super::head_timeout::MAX_HEAD_BYTES)
         .max_headers(100)
         .serve_connection(TokioIo::new(io), service);
-    drive(conn, shared.shutdown.clone(), peer, None).await;
+    drive(conn, shared.shutdown.clone(), site_stop, peer, None).await;
 }
 
 /// Runs a connection until it ends, starting its graceful shutdown when the server
-/// stops or (HTTP/2) when it has carried no request for `idle`.
+/// or its site stops, or (HTTP/2) when it has carried no request for `idle`.
 async fn drive<C>(
     conn: C,
     mut shutdown: watch::Receiver<bool>,
+    site_stop: Option<watch::Receiver<bool>>,
     peer: SocketAddr,
     idle: Option<(Arc<ConnState>, Duration)>,
 ) where
@@ -341,7 +435,10 @@ async fn drive<C>(
     C::Error: std::fmt::Display,
 {
     tokio::pin!(conn);
-    let mut closing = *shutdown.borrow();
+    // A connection not pinned to a site waits on a stop that never comes.
+    let (_never, unpinned) = watch::channel(false);
+    let mut site_stop = site_stop.unwrap_or(unpinned);
+    let mut closing = *shutdown.borrow() || *site_stop.borrow();
     if closing {
         conn.as_mut().graceful_shutdown();
     }
@@ -355,6 +452,10 @@ async fn drive<C>(
                 return;
             }
             _ = shutdown.changed(), if !closing => {
+                closing = true;
+                conn.as_mut().graceful_shutdown();
+            }
+            Ok(()) = site_stop.changed(), if !closing => {
                 closing = true;
                 conn.as_mut().graceful_shutdown();
             }
@@ -381,7 +482,7 @@ type Bodies = Option<(Arc<PendingBodies>, BodyPolicy)>;
 /// bodies (and refuses one over the caps of bodies in flight), and tells `ConnState`
 /// when each request begins and when its response body is done.
 fn tracked_service(
-    router: Router,
+    pick: Pick,
     peer: SocketAddr,
     state: Arc<ConnState>,
     bodies: Bodies,
@@ -412,11 +513,19 @@ fn tracked_service(
             None => Body::new(body),
         };
         let guard = state.begin();
-        let router = router.clone();
+        let request = hyper::Request::from_parts(parts, body);
+        let router = pick.router(&request);
         Box::pin(async move {
-            let response = router
-                .oneshot(hyper::Request::from_parts(parts, body))
-                .await?;
+            let Some(router) = router else {
+                // No site at all (the last one was removed): nothing here to serve.
+                let mut response = hyper::Response::new(Body::empty());
+                *response.status_mut() = axum::http::StatusCode::MISDIRECTED_REQUEST;
+                return Ok(response.map(|body| TrackedBody {
+                    inner: body,
+                    _guard: guard,
+                }));
+            };
+            let response = router.oneshot(request).await?;
             Ok(response.map(|body| TrackedBody {
                 inner: body,
                 _guard: guard,

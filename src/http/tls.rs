@@ -212,6 +212,11 @@ impl CertSwitch {
         }
     }
 
+    /// Whether it answers ACME TLS-ALPN-01 validation handshakes.
+    pub fn answers_tls_alpn(&self) -> bool {
+        self.answers_tls_alpn
+    }
+
     pub fn cert_path(&self) -> &Path {
         &self.cert
     }
@@ -244,6 +249,14 @@ impl ResolvesServerCert for CertSwitch {
 /// acme-tls/1 when TLS-ALPN-01 validations are answered).
 pub fn server_config(certs: Arc<CertSwitch>) -> Result<Arc<ServerConfig>, Error> {
     let tls_alpn = certs.answers_tls_alpn;
+    resolver_config(certs, tls_alpn)
+}
+
+/// As `server_config`, with certificates from any resolver (the sites' one).
+pub fn resolver_config(
+    certs: Arc<dyn ResolvesServerCert>,
+    tls_alpn: bool,
+) -> Result<Arc<ServerConfig>, Error> {
     let mut config = ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_no_client_auth()

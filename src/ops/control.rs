@@ -105,7 +105,7 @@ pub struct Facts {
 }
 
 impl Response {
-    fn ok(message: impl Into<String>) -> Response {
+    pub fn ok(message: impl Into<String>) -> Response {
         Response {
             ok: true,
             message: message.into(),

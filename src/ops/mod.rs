@@ -11,4 +11,5 @@ pub mod heal;
 pub mod install;
 pub mod jobs;
 pub mod resources;
+pub mod sites;
 pub mod supervisor;

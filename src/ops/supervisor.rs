@@ -8,7 +8,7 @@ use std::sync::Arc;
 use sd_notify::NotifyState;
 use tokio::sync::watch;
 
-use crate::app::App;
+use crate::http::sites::Sites;
 
 pub fn ready() {
     if let Err(e) = sd_notify::notify(&[NotifyState::Ready, NotifyState::Status("serving")]) {
@@ -21,8 +21,9 @@ pub fn stopping() {
 }
 
 /// Pings the watchdog at half its interval while the server is ready; a server that is
-/// not (store or disk failing) stops pinging and systemd restarts it.
-pub async fn watchdog(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+/// not (store or disk failing) stops pinging and systemd restarts it. With several sites,
+/// one failing site does not restart the others: pings stop only when none is ready.
+pub async fn watchdog(sites: Arc<Sites>, mut stop: watch::Receiver<bool>) {
     let Some(interval) = sd_notify::watchdog_enabled() else {
         return;
     };
@@ -30,8 +31,14 @@ pub async fn watchdog(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                let problems = crate::http::health::readiness(&app).await;
-                if problems.is_empty() {
+                let mut problems = Vec::new();
+                let mut ready = false;
+                for app in sites.all().iter().filter_map(|s| s.app.clone()) {
+                    let found = crate::http::health::readiness(&app).await;
+                    ready |= found.is_empty();
+                    problems.extend(found);
+                }
+                if ready || problems.is_empty() {
                     let _ = sd_notify::notify(&[NotifyState::Watchdog]);
                 } else {
                     tracing::error!(problems = problems.join("; "), "not ready: withholding the watchdog ping");

@@ -28,6 +28,18 @@ pub struct Error {
 
 pub struct Renderer {
     env: Environment<'static>,
+    /// The archive notice every page shows while the site is archived (`site_archive`
+    /// in the templates); `None` otherwise.
+    banner: std::sync::RwLock<Option<minijinja::Value>>,
+}
+
+/// What the archive notice says: since when the site is not updated, and where its work
+/// goes on.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ArchiveBanner {
+    /// The last day of updates, as people write it (dd/mm/yyyy).
+    pub since: String,
+    pub successor: Option<String>,
 }
 
 /// `{{ html|scroll_tables|safe }}`: each table of sanitised HTML (an article's body)
@@ -96,7 +108,10 @@ impl Renderer {
         );
         env.add_function("csrf_field", csrf_field);
         env.add_filter("scroll_tables", scroll_tables);
-        Ok(Renderer { env })
+        Ok(Renderer {
+            env,
+            banner: std::sync::RwLock::new(None),
+        })
     }
 
     pub fn render(&self, template: &str, view: &impl Serialize) -> Result<String, Error> {
@@ -104,11 +119,30 @@ impl Renderer {
             template: template.to_string(),
             source,
         };
-        self.env
-            .get_template(template)
-            .map_err(error)?
-            .render(Serde(view))
-            .map_err(error)
+        let template = self.env.get_template(template).map_err(error)?;
+        let banner = self
+            .banner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        match banner {
+            None => template.render(Serde(view)),
+            Some(site_archive) => template.render(minijinja::context! {
+                site_archive,
+                ..minijinja::Value::from(Serde(view))
+            }),
+        }
+        .map_err(error)
+    }
+
+    /// Shows (or, with `None`, takes away) the archive notice on every page rendered
+    /// from now on.
+    pub fn set_banner(&self, banner: Option<ArchiveBanner>) {
+        *self
+            .banner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            banner.map(|b| minijinja::Value::from(Serde(b)));
     }
 
     /// Every template name, for the test that renders them all.
@@ -631,6 +665,29 @@ mod tests {
                         "list_url": "/van-ban", "list_label": "Văn bản"}),
                 )
                 .unwrap(),
+            ),
+            (
+                "errors/archived.html",
+                {
+                    // Rendered as an archived site renders it: with the notice.
+                    r.set_banner(Some(ArchiveBanner {
+                        since: "01/07/2025".into(),
+                        successor: Some("https://sokhcn.gialai.gov.vn".into()),
+                    }));
+                    let html = r
+                        .render(
+                            "errors/archived.html",
+                            &serde_json::json!({"layout": layout("Trang lưu trữ"),
+                                "message": "Trang này là trang lưu trữ.",
+                                "successor": "https://sokhcn.gialai.gov.vn",
+                                "path": "/hoi-dap/gui-cau-hoi"}),
+                        )
+                        .unwrap();
+                    r.set_banner(None);
+                    assert!(html.contains("không còn cập nhật từ ngày 01/07/2025"));
+                    assert!(html.contains("https://sokhcn.gialai.gov.vn/hoi-dap/gui-cau-hoi"));
+                    html
+                },
             ),
         ]
     }

@@ -37,6 +37,7 @@ mod sections;
 mod security;
 mod sessions;
 mod site;
+mod sites;
 mod support;
 mod transport;
 mod visits;

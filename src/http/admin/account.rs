@@ -79,6 +79,9 @@ pub(super) fn safe_next(next: &str) -> &str {
 }
 
 pub(super) const WRONG_LOGIN: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
+/// The site is an archive now.
+const ARCHIVED: &str =
+    "Trang này đã chuyển sang lưu trữ, không còn cập nhật: chỉ quản trị viên được đăng nhập.";
 pub(super) const LOCKED: &str = "Tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau hoặc liên hệ quản trị viên.";
 pub(super) const TOO_MANY: &str =
     "Có quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau ít phút.";
@@ -125,6 +128,7 @@ async fn login_answer(
         } => return Ok(signed_in(&session, must_change_password, &next)),
         LoginOutcome::Throttled => (TOO_MANY, Outcome::Throttled),
         LoginOutcome::Locked => (LOCKED, Outcome::Invalid),
+        LoginOutcome::Archived => (ARCHIVED, Outcome::Invalid),
         _ => (WRONG_LOGIN, Outcome::Invalid),
     };
     login_page(app, next, login, Some(error), outcome).await

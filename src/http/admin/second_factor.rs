@@ -132,7 +132,7 @@ async fn code_answer(
         LoginOutcome::Locked => {
             return login_page(app, next, login, Some(account::LOCKED), Outcome::Invalid).await;
         }
-        LoginOutcome::Expired | LoginOutcome::CodeNext { .. } => {
+        LoginOutcome::Expired | LoginOutcome::CodeNext { .. } | LoginOutcome::Archived => {
             return login_page(app, next, login, Some(EXPIRED), Outcome::Invalid).await;
         }
         LoginOutcome::Throttled => (account::TOO_MANY, Outcome::Throttled),
