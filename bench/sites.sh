@@ -168,7 +168,7 @@ mb() { echo "$(( $1 / 1024 ))"; }
   echo
   echo "| measure | one process, $N sites | $N processes |"
   echo "|---|---|---|"
-  echo "| start-up (to listening, stores already seeded) | $(echo "$ready - $started" | bc | cut -c1-5) s | |"
+  echo "| start-up (to listening, stores already seeded) | $(printf "%.2f" "$(echo "$ready - $started" | bc)") s | |"
   echo "| RSS idle | $(mb "$idle") MB | $(mb "$sep_idle") MB |"
   echo "| RSS after a crawl of every site ($pages pages, $bad not 200) | $(mb "$crawled") MB (peak $(mb "$crawled_peak") MB) | $(mb "$sep_crawled") MB |"
   echo "| RSS after the throughput run | $(mb "$after_load") MB | |"

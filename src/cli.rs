@@ -881,7 +881,14 @@ fn load_config(global: &Global) -> Result<Config, ExitCode> {
             )));
         }
     };
-    crate::config::sites::load(&main, file, files.len()).map_err(|e| fail(e.to_string()))
+    let mut config =
+        crate::config::sites::load(&main, file, files.len()).map_err(|e| fail(e.to_string()))?;
+    // `--data` names the folder the command works on: here, the site's (a restore into
+    // a spare folder, say).
+    if let Some(data) = &global.data {
+        config.data.clone_from(data);
+    }
+    Ok(config)
 }
 
 /// The main configuration: the one site's, or with several, what they share.

@@ -196,7 +196,7 @@ impl App {
             tracing::info!("created the admin account; its one-time password is on the console");
             bootstrap::print(&[admin], true, &config.name);
         }
-        let assets = Arc::new(StaticAssets::load());
+        let assets = StaticAssets::shared();
         let renderer = Renderer::new(assets.clone())?;
         let cache = Arc::new(PageCache::new(config.cache_max_bytes));
         cache.start_upgrades();

@@ -38,6 +38,15 @@ pub struct StaticAssets {
 }
 
 impl StaticAssets {
+    /// The assets every site of the process serves: loaded (and compressed) once, on
+    /// first use. They are the same bytes for every site.
+    pub fn shared() -> Arc<StaticAssets> {
+        static SHARED: std::sync::OnceLock<Arc<StaticAssets>> = std::sync::OnceLock::new();
+        SHARED
+            .get_or_init(|| Arc::new(StaticAssets::load()))
+            .clone()
+    }
+
     pub fn load() -> StaticAssets {
         let mut by_hashed = HashMap::new();
         let mut urls = HashMap::new();
