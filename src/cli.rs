@@ -1112,9 +1112,10 @@ async fn serve_several(
 ) -> Result<server::Stopped, String> {
     use crate::ops::sites::{self as several, Host};
     let https_port = listeners.https_addr().map_or(443, |a| a.port());
+    let scheduled_work = crate::ops::jobs::Turns::default();
     let opened = {
-        let (main, main_path) = (main.clone(), main_path.clone());
-        tokio::task::spawn_blocking(move || several::open_all(&main, &main_path, https_port))
+        let (main, main_path, turn) = (main.clone(), main_path.clone(), scheduled_work.clone());
+        tokio::task::spawn_blocking(move || several::open_all(&main, &main_path, https_port, &turn))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?
@@ -1132,6 +1133,7 @@ async fn serve_several(
         main_path,
         sites: sites.clone(),
         https_port,
+        scheduled_work,
     });
     let (stop_socket, socket_stopped) = tokio::sync::watch::channel(false);
     #[cfg(unix)]

@@ -109,6 +109,12 @@ pub struct App {
     pub access_log: crate::http::access_log::AccessLog,
     /// Pages to render anew right after a publication (the server renders them).
     pub warm: Arc<crate::http::cache::Warm>,
+    /// Turns for scheduled heavy work (the daily backup, the daily integrity check).
+    /// Each app has its own; the sites of one process share them, so of fifty sites due
+    /// at 02:00 one backs up and the others try again at their next minute, instead of
+    /// reading fifty databases and hashing fifty folders of files at once. Work a
+    /// person asks for runs at once.
+    pub scheduled_work: crate::ops::jobs::Turns,
     /// Set while the site is archived (read-only); `site archive` changes it live.
     archive: std::sync::RwLock<Option<crate::config::Archive>>,
 }
@@ -250,6 +256,7 @@ impl App {
             access_log: crate::http::access_log::AccessLog::start(config_logs),
             warm: Arc::default(),
             archive: std::sync::RwLock::new(None),
+            scheduled_work: crate::ops::jobs::Turns::default(),
         })
         .inspect(|app| app.set_archive(app.config.archive.clone()))
     }

@@ -84,12 +84,20 @@ impl Site {
 
     /// Opens the site `config` describes (blocking: it may seed or migrate a store).
     /// Only a certificate that cannot be loaded is an error: a store that does not
-    /// open gives a site that answers 503.
-    pub fn open(config: Config, https_port: u16) -> Result<Site, super::tls::Error> {
+    /// open gives a site that answers 503. `scheduled_work` is the turn for scheduled
+    /// heavy work the process's sites share (`App::scheduled_work`).
+    pub fn open(
+        config: Config,
+        https_port: u16,
+        scheduled_work: crate::ops::jobs::Turns,
+    ) -> Result<Site, super::tls::Error> {
         let certs = Arc::new(CertSwitch::load(&config)?);
         let name = config.name.clone();
         match App::open(config.clone()) {
-            Ok(app) => Ok(Site::serving(Arc::new(app), certs, https_port)),
+            Ok(mut app) => {
+                app.scheduled_work = scheduled_work;
+                Ok(Site::serving(Arc::new(app), certs, https_port))
+            }
             Err(e) => {
                 tracing::error!(site = %name, "the site's data folder would not open: {e}");
                 Ok(Site::broken(config, certs, e.to_string()))

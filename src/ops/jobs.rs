@@ -86,6 +86,23 @@ pub async fn save_visits(app: &App) -> Result<(), crate::store::Error> {
         .await
 }
 
+/// Turns for scheduled heavy work: one daily backup and one daily integrity check at a
+/// time. Each app has its own; the sites of one process share one (`App::scheduled_work`).
+#[derive(Clone)]
+pub struct Turns {
+    backups: Arc<tokio::sync::Semaphore>,
+    checks: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Turns {
+    fn default() -> Turns {
+        Turns {
+            backups: Arc::new(tokio::sync::Semaphore::new(1)),
+            checks: Arc::new(tokio::sync::Semaphore::new(1)),
+        }
+    }
+}
+
 /// Starts the daily backup in its own task when it is due and none is running; the
 /// scheduler goes on publishing meanwhile.
 pub async fn start_daily_backup_if_due(app: &Arc<App>) {
@@ -101,12 +118,16 @@ pub async fn start_daily_backup_if_due(app: &Arc<App>) {
     if !crate::backup::schedule::due(&policy, last.as_ref(), now) {
         return;
     }
+    let Ok(turn) = app.scheduled_work.backups.clone().try_acquire_owned() else {
+        return;
+    };
     let Some(_guard) = Exclusive::take(&app.backup_running) else {
         return;
     };
     let app = app.clone();
     tokio::spawn(async move {
         let _guard = _guard;
+        let _turn = turn;
         let store = app.store.clone();
         let run =
             tokio::task::spawn_blocking(move || crate::backup::schedule::run(&store, &policy, now))
@@ -140,9 +161,13 @@ pub async fn check_integrity_if_due(app: &Arc<App>) {
     if latest.is_some_and(|r| r.at.to_zoned_datetime(zone.clone()).datetime() >= since) {
         return;
     }
+    let Ok(turn) = app.scheduled_work.checks.clone().try_acquire_owned() else {
+        return;
+    };
     // In a task of its own: hashing every file takes a while, and publishing goes on.
     let app = app.clone();
     tokio::spawn(async move {
+        let _turn = turn;
         match app.check_integrity("schedule").await {
             Ok(_) | Err(crate::app::CheckError::Running) => {}
             Err(e) => tracing::error!("the daily integrity check failed to run: {e}"),

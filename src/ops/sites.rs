@@ -32,17 +32,24 @@ pub struct Host {
     pub main_path: PathBuf,
     pub sites: Arc<Sites>,
     pub https_port: u16,
+    /// The turns for scheduled heavy work, shared by every site (`App::scheduled_work`).
+    pub scheduled_work: crate::ops::jobs::Turns,
 }
 
 /// Opens every site the site files name (blocking). A site whose file is invalid or
 /// whose certificate will not load is left out and logged; one whose store will not
 /// open answers 503. Errors only when no site can be served at all.
-pub fn open_all(main: &Config, main_path: &Path, https_port: u16) -> Result<Vec<Site>, Error> {
+pub fn open_all(
+    main: &Config,
+    main_path: &Path,
+    https_port: u16,
+    scheduled_work: &crate::ops::jobs::Turns,
+) -> Result<Vec<Site>, Error> {
     let files = layout::files(Some(main_path))?;
     let count = files.len();
     let mut opened = Vec::new();
     for file in &files {
-        match open_one(main, file, count, https_port) {
+        match open_one(main, file, count, https_port, scheduled_work.clone()) {
             Ok(site) => opened.push(site),
             Err(e) => tracing::error!(site = %file.name, "site not served: {e}"),
         }
@@ -56,9 +63,15 @@ pub fn open_all(main: &Config, main_path: &Path, https_port: u16) -> Result<Vec<
     Ok(opened)
 }
 
-fn open_one(main: &Config, file: &SiteFile, count: usize, https_port: u16) -> Result<Site, Error> {
+fn open_one(
+    main: &Config,
+    file: &SiteFile,
+    count: usize,
+    https_port: u16,
+    scheduled_work: crate::ops::jobs::Turns,
+) -> Result<Site, Error> {
     let config = layout::load(main, file, count)?;
-    Site::open(config, https_port).map_err(|e| Error::Refused(e.to_string()))
+    Site::open(config, https_port, scheduled_work).map_err(|e| Error::Refused(e.to_string()))
 }
 
 /// A change the control socket is told of, after the CLI wrote the site files.
@@ -91,10 +104,15 @@ pub async fn apply(host: &Host, name: &str, change: Change) -> Result<String, Er
     let running = host.sites.get(name);
     match (files.iter().any(|f| f.name == name), running) {
         (true, None) => {
-            let (main, port) = (host.main.clone(), host.https_port);
-            let site = tokio::task::spawn_blocking(move || open_one(&main, &file, count, port))
-                .await
-                .map_err(|e| Error::Refused(e.to_string()))??;
+            let (main, port, turn) = (
+                host.main.clone(),
+                host.https_port,
+                host.scheduled_work.clone(),
+            );
+            let site =
+                tokio::task::spawn_blocking(move || open_one(&main, &file, count, port, turn))
+                    .await
+                    .map_err(|e| Error::Refused(e.to_string()))??;
             let site = Arc::new(site);
             audit(&site, &change).await;
             site.start();

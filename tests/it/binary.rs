@@ -35,12 +35,22 @@ impl Binary {
             ),
         )
         .unwrap();
+        let mut binary = Binary::launch(&[
+            "--config".as_ref(),
+            config.as_os_str(),
+            "--data".as_ref(),
+            data.as_os_str(),
+            "serve".as_ref(),
+        ])?;
+        binary.data = data.to_path_buf();
+        Ok(binary)
+    }
+
+    /// Runs `trangtin ARGS` and waits for its HTTPS port; a process that stops before
+    /// listening gives back its log. `data` is left empty for the caller to set.
+    pub fn launch(args: &[&std::ffi::OsStr]) -> Result<Binary, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_trangtin"))
-            .arg("--config")
-            .arg(&config)
-            .arg("--data")
-            .arg(data)
-            .arg("serve")
+            .args(args)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -64,7 +74,7 @@ impl Binary {
         let mut log = Vec::new();
         const MARK: &str = "listening on https://127.0.0.1:";
         let port = loop {
-            let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) else {
+            let Ok(line) = lines.recv_timeout(Duration::from_secs(120)) else {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(log.join("\n"));
@@ -81,7 +91,7 @@ impl Binary {
         Ok(Binary {
             child,
             port,
-            data: data.to_path_buf(),
+            data: PathBuf::new(),
             lines,
             log,
         })
@@ -159,6 +169,21 @@ impl Binary {
     pub fn read_log(&mut self) -> &[String] {
         self.log.extend(self.lines.try_iter());
         &self.log
+    }
+
+    /// Waits up to `within` for a log line containing `needle`; whether one came.
+    pub fn wait_for(&mut self, needle: &str, within: Duration) -> bool {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if self.log.iter().any(|l| l.contains(needle)) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.log.push(line),
+                Err(_) => return false,
+            }
+        }
     }
 
     /// Whether the process has exited, and how.

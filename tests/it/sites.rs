@@ -3,23 +3,21 @@
 //! and nothing of one is reachable through another. Sites are added, archived and
 //! removed with `trangtin site …` while the server runs.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use rustls_pki_types::pem::PemObject;
 
+use crate::binary::Binary;
+
 /// `trangtin --config etc/trangtin.toml serve` with its sites, and its log.
 struct Several {
     root: tempfile::TempDir,
-    child: Child,
+    binary: Binary,
     addr: SocketAddr,
-    lines: mpsc::Receiver<String>,
-    log: Vec<String>,
 }
 
 impl Several {
@@ -67,26 +65,12 @@ impl Several {
 
     /// Waits for a log line containing `needle`.
     fn wait_for(&mut self, needle: &str) {
-        if self.log.iter().any(|l| l.contains(needle)) {
-            return;
-        }
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("no {needle:?} in the log:\n{}", self.log.join("\n")));
-            self.log.push(line.clone());
-            if line.contains(needle) {
-                return;
-            }
-        }
-    }
-}
-
-impl Drop for Several {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let found = self.binary.wait_for(needle, Duration::from_secs(60));
+        assert!(
+            found,
+            "no {needle:?} in the log:\n{}",
+            self.binary.log.join("\n")
+        );
     }
 }
 
@@ -175,50 +159,13 @@ fn start_three() -> Several {
 }
 
 fn start(root: tempfile::TempDir) -> Several {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trangtin"))
-        .arg("--config")
-        .arg(root.path().join("etc/trangtin.toml"))
-        .arg("serve")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (lines_tx, lines) = mpsc::channel::<String>();
-    for stream in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let lines_tx = lines_tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let _ = lines_tx.send(line);
-            }
-        });
-    }
-    drop(lines_tx);
-    let mut log = Vec::new();
-    const MARK: &str = "listening on https://127.0.0.1:";
-    let port = loop {
-        let Ok(line) = lines.recv_timeout(Duration::from_secs(120)) else {
-            let _ = child.kill();
-            panic!("the server did not start:\n{}", log.join("\n"));
-        };
-        log.push(line.clone());
-        if let Some(at) = line.find(MARK) {
-            let digits: String = line[at + MARK.len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            break digits.parse::<u16>().unwrap();
-        }
-    };
+    let config = root.path().join("etc/trangtin.toml");
+    let binary = Binary::launch(&["--config".as_ref(), config.as_os_str(), "serve".as_ref()])
+        .unwrap_or_else(|log| panic!("the server did not start:\n{log}"));
     Several {
+        addr: SocketAddr::from(([127, 0, 0, 1], binary.port)),
         root,
-        child,
-        addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        lines,
-        log,
+        binary,
     }
 }
 
@@ -443,6 +390,20 @@ async fn three_sites_in_one_process_share_nothing() {
     for site in ["a", "b", "c"] {
         assert_eq!(server.get(site, "/").await.0, 200, "site {site}");
     }
+
+    // The removed site's own audit trail records its coming and going.
+    let d = server.data("d");
+    let _root = stop(server);
+    let (store, _) = trangtin::store::Store::open(&d).unwrap();
+    let actions: Vec<String> = store
+        .read_blocking(|tx| trangtin::audit::page(tx, &trangtin::audit::Filter::default(), 0, 100))
+        .unwrap()
+        .0
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert!(actions.contains(&"site_added".to_string()), "{actions:?}");
+    assert!(actions.contains(&"site_removed".to_string()), "{actions:?}");
 }
 
 #[tokio::test]
@@ -529,27 +490,23 @@ async fn an_archived_site_takes_no_writes_and_a_broken_one_leaves_the_others_ser
     assert_eq!(server.get("b", "/hoi-dap/gui-cau-hoi").await.0, 200);
 
     // A damaged database in c: after a restart a and b serve, c answers 503.
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status();
-    let _ = server.child.wait();
     let file = server.data("c").join("trangtin.redb");
+    let root = stop(server);
     let mut bytes = std::fs::read(&file).unwrap();
     for b in bytes.iter_mut().take(4096) {
         *b = 0xA5;
     }
     std::fs::write(&file, bytes).unwrap();
-    let root = std::mem::replace(&mut server.root, tempfile::tempdir().unwrap());
-    drop(server);
     let mut server = start(root);
     server.wait_for("serving 3 sites");
     assert!(
         server
+            .binary
             .log
             .iter()
             .any(|l| l.contains("site=c") && l.contains("would not open")),
         "{}",
-        server.log.join("\n")
+        server.binary.log.join("\n")
     );
     assert_eq!(server.get("a", "/").await.0, 200);
     assert_eq!(server.get("b", "/").await.0, 200);
@@ -675,12 +632,10 @@ async fn the_nginx_stream_example_routes_two_hosts_to_two_processes() {
 }
 
 /// Stops the server as systemd does (SIGTERM) and gives its folder back.
-fn stop(mut server: Several) -> tempfile::TempDir {
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status();
-    let _ = server.child.wait();
-    std::mem::replace(&mut server.root, tempfile::tempdir().unwrap())
+fn stop(server: Several) -> tempfile::TempDir {
+    let Several { root, binary, .. } = server;
+    binary.stop();
+    root
 }
 
 /// A single-site install becomes the first of several sites, after a backup, and goes
@@ -696,15 +651,7 @@ async fn a_single_site_moves_into_sites_and_back() {
     )
     .unwrap();
     let server = start(root);
-    let certificate = server.root.path().join("var/tls/self-signed.crt");
-    let before = client_for(&[certificate], &["mot"], server.addr)
-        .get(format!("https://mot.test:{}/tin-tuc", server.addr.port()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let before = single_site_news(&server).await;
     let main_config = server.main_config();
 
     // Refused while the server runs, and by `site add` before the move.
@@ -751,16 +698,21 @@ async fn a_single_site_moves_into_sites_and_back() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(root.path().join("var/trangtin.redb").exists());
     let server = start(root);
+    let back = single_site_news(&server).await;
+    assert_eq!(titles(&back), titles(&before));
+}
+
+/// The news list of mot.test, served as a single site (its certificate in `var/tls`).
+async fn single_site_news(server: &Several) -> String {
     let certificate = server.root.path().join("var/tls/self-signed.crt");
-    let back = client_for(&[certificate], &["mot"], server.addr)
+    client_for(&[certificate], &["mot"], server.addr)
         .get(format!("https://mot.test:{}/tin-tuc", server.addr.port()))
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
-    assert_eq!(titles(&back), titles(&before));
+        .unwrap()
 }
 
 /// The article titles a list page links to, in order.
