@@ -1286,7 +1286,7 @@ fn site(global: &Global, command: SiteCommand) -> ExitCode {
                 ));
             }
             let text = several::new_site_file(&name, &domain, &data, template.as_str());
-            if let Err(e) = several::write_atomically(&file.path, &text) {
+            if let Err(e) = several::write_atomically(&file.path, &text, &main_path) {
                 return fail(e.to_string());
             }
             tell(

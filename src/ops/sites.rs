@@ -223,15 +223,45 @@ pub fn write_archive(file: &SiteFile, archive: Option<&Archive>) -> Result<(), E
         }
     }
     let text = toml::to_string(&table).map_err(|e| Error::Refused(e.to_string()))?;
-    write_atomically(&file.path, &text)
+    write_atomically(&file.path, &text, &file.path)
+}
+
+/// Gives `path` the owner, group and permissions of `like`: a file root writes into
+/// `/etc/trangtin` or the data folder must stay readable by the service's user, and no
+/// more. A user that may not change owners (not root) keeps its own, which is then the
+/// service's anyway.
+pub fn own_like(path: &Path, like: &Path) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(model) = std::fs::metadata(like) else {
+        return;
+    };
+    let _ = std::os::unix::fs::chown(path, Some(model.uid()), Some(model.gid()));
+    let _ = std::fs::set_permissions(
+        path,
+        std::fs::Permissions::from_mode(model.permissions().mode() & 0o7777),
+    );
+}
+
+/// Makes the folder `dir` (and its parents) owned like `like`.
+pub fn make_dir_like(dir: &Path, like: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    own_like(dir, like);
+    Ok(())
 }
 
 /// Writes `text` to `path` through a temporary file, so a crash leaves the old file or
-/// the new one, never half of one.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
+/// the new one, never half of one. The file gets the owner and mode of `like` (the main
+/// configuration file, for a site's).
+pub fn write_atomically(path: &Path, text: &str, like: &Path) -> Result<(), Error> {
     let temporary = path.with_extension("toml.tmp");
     let written = std::fs::write(&temporary, text)
-        .and_then(|()| std::fs::File::open(&temporary)?.sync_all())
+        .and_then(|()| {
+            own_like(&temporary, like);
+            std::fs::File::open(&temporary)?.sync_all()
+        })
         .and_then(|()| std::fs::rename(&temporary, path));
     written.map_err(|source| {
         let _ = std::fs::remove_file(&temporary);
@@ -517,8 +547,8 @@ pub fn migrate(main: &Config, main_path: &Path, name: &str) -> Result<String, Er
         drop(store);
         backed_up = status.file;
         let (text, _) = read_table(main_path)?;
-        write_atomically(&single_copy(main_path), &text)?;
-        write_atomically(&marker, name)?;
+        write_atomically(&single_copy(main_path), &text, main_path)?;
+        write_atomically(&marker, name, &main.db_path())?;
     }
     // 2. The site's settings go to its own file; the main file keeps what is shared.
     let (_, table) = read_table(&single_copy(main_path))?;
@@ -536,30 +566,28 @@ pub fn migrate(main: &Config, main_path: &Path, name: &str) -> Result<String, Er
     absolute_paths(&mut site, base);
     site.insert("data".into(), target.display().to_string().into());
     // 3. The data folder's entries move into sites/NAME (renames on one file system).
-    std::fs::create_dir_all(&target).map_err(|source| Error::Write {
-        path: target.clone(),
-        source,
-    })?;
+    make_dir_like(&main.data.join("sites"), &main.data)?;
+    make_dir_like(&target, &main.data)?;
     let marker_name = format!("{MARKER}{name}");
     move_entries(&main.data, &target, &["sites", &marker_name])?;
-    std::fs::create_dir_all(layout::dir(main_path)).map_err(|source| Error::Write {
-        path: layout::dir(main_path),
-        source,
-    })?;
+    make_dir_like(
+        &layout::dir(main_path),
+        main_path.parent().unwrap_or_else(|| Path::new(".")),
+    )?;
     let file = layout::file_of(main_path, name);
     let site_text = format!(
         "# Site {name}, moved here from {} by `trangtin site migrate`.\n{}",
         main_path.display(),
         toml::to_string(&site).map_err(|e| Error::Refused(e.to_string()))?
     );
-    write_atomically(&file.path, &site_text)?;
+    write_atomically(&file.path, &site_text, main_path)?;
     let shared_text = format!(
         "# What every site of this process shares; each site has sites/NAME.toml.\n\
          # The single-site file this replaced: {}\n{}",
         single_copy(main_path).display(),
         toml::to_string(&shared).map_err(|e| Error::Refused(e.to_string()))?
     );
-    write_atomically(main_path, &shared_text)?;
+    write_atomically(main_path, &shared_text, main_path)?;
     std::fs::remove_file(&marker).map_err(|source| Error::Write {
         path: marker.clone(),
         source,
@@ -624,7 +652,7 @@ pub fn unmigrate(main: &Config, main_path: &Path) -> Result<String, Error> {
     move_entries(&config.data, &main.data, &[])?;
     let _ = std::fs::remove_dir(&config.data);
     let _ = std::fs::remove_dir(main.data.join("sites"));
-    write_atomically(main_path, &text)?;
+    write_atomically(main_path, &text, main_path)?;
     std::fs::rename(&file.path, file.path.with_extension("toml.migrated")).map_err(|source| {
         Error::Write {
             path: file.path.clone(),
