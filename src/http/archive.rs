@@ -3,8 +3,9 @@
 //! Every page carries the notice (the renderer's banner); this layer does the rest:
 //! the citizens' forms are closed with a page that says where to go instead, every
 //! other write is refused the same way, only signing in (for administrators: see
-//! `App::attempt_login`) is let through, and the old addresses the setting lists go to
-//! the successor.
+//! `App::attempt_login`) and a person's rights over their own data (erasure, a copy,
+//! stopping mail) are let through, and the old addresses the setting lists go to the
+//! successor.
 
 use std::sync::Arc;
 
@@ -23,6 +24,20 @@ use crate::site;
 
 /// What an administrator needs to sign in (a first password change included).
 const SIGNING_IN: [&str; 4] = [LOGIN, SECOND_FACTOR_LOGIN, PASSWORD, "/quan-tri/dang-xuat"];
+
+/// Writes an archive still takes, because they are a person's rights over what the
+/// site holds about them or choices kept only in their own browser: erasing or
+/// downloading their data, stopping mail, and the display preferences (a cookie).
+const STILL_TAKEN: [&str; 3] = [questions::ERASE, questions::DOWNLOAD, "/hien-thi"];
+
+/// Whether a POST to `path` is one an archive still takes.
+fn still_taken(path: &str) -> bool {
+    SIGNING_IN.contains(&path)
+        || STILL_TAKEN.contains(&path)
+        || path
+            .strip_prefix("/thu/ngung/")
+            .is_some_and(|token| !token.is_empty() && !token.contains('/'))
+}
 
 pub async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let Some(archive) = app.archive() else {
@@ -49,7 +64,7 @@ pub async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) ->
         }
         return closed(&app, &archive, path, StatusCode::GONE).await;
     }
-    if SIGNING_IN.contains(&path) {
+    if still_taken(path) {
         return next.run(request).await;
     }
     tracing::info!(path, "refused a write: the site is archived");
@@ -144,5 +159,10 @@ mod tests {
         assert!(is_form("/hoi-dap/gui-cau-hoi"));
         assert!(is_form("/lay-y-kien/du-thao-a/gop-y"));
         assert!(!is_form("/hoi-dap"));
+        assert!(still_taken("/thu/ngung/abc"));
+        assert!(still_taken("/hoi-dap/tra-cuu/xoa-du-lieu"));
+        assert!(!still_taken("/thu/ngung/"));
+        assert!(!still_taken("/quan-tri/bai-viet/moi"));
+        assert!(!still_taken("/gop-y"));
     }
 }
