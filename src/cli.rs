@@ -1273,6 +1273,8 @@ fn site(global: &Global, command: SiteCommand) -> ExitCode {
                 }
             }
             let data = layout::default_data(&main, &name);
+            // Written into the site's file, which lies elsewhere: never relative.
+            let data = std::path::absolute(&data).unwrap_or(data);
             if data.exists() && std::fs::read_dir(&data).is_ok_and(|mut d| d.next().is_some()) {
                 return fail(format!(
                     "{} is not empty: a removed site's data? Move it away or choose another name",
@@ -1324,13 +1326,18 @@ fn site(global: &Global, command: SiteCommand) -> ExitCode {
                 successor: successor.map(|s| s.trim().trim_end_matches('/').to_string()),
                 redirect_prefixes,
             };
+            let before = match std::fs::read_to_string(&file.path) {
+                Ok(text) => text,
+                Err(e) => return fail(format!("cannot read {}: {e}", file.path.display())),
+            };
             if let Err(e) = several::write_archive(&file, Some(&archive)) {
                 return fail(e.to_string());
             }
-            // The file is checked as the server will read it; a bad value is undone.
+            // The file is checked as the server will read it; a bad value puts the file
+            // back as it was (an earlier archive setting included).
             let sharing = layout::files(Some(&main_path)).map_or(1, |f| f.len());
             if let Err(e) = layout::load(&main, &file, sharing) {
-                let _ = several::write_archive(&file, None);
+                let _ = several::write_atomically(&file.path, &before, &file.path);
                 return fail(e.to_string());
             }
             tell(
@@ -1397,6 +1404,27 @@ fn site(global: &Global, command: SiteCommand) -> ExitCode {
                 }
             }
             if purge {
+                // Never a folder a server still has open, nor one holding other sites.
+                if control::server_running(&data) {
+                    return fail(format!(
+                        "{} is still served (its control socket answers); stop that server first",
+                        data.display()
+                    ));
+                }
+                let (main_data, doomed) = (
+                    std::path::absolute(&main.data).unwrap_or_else(|_| main.data.clone()),
+                    std::path::absolute(&data).unwrap_or_else(|_| data.clone()),
+                );
+                if main_data.starts_with(&doomed)
+                    || (!doomed.starts_with(main_data.join("sites"))
+                        && doomed.components().count() < 3)
+                {
+                    return fail(format!(
+                        "refusing to delete {}: it holds the main data folder or lies too \
+                         near the root; delete it by hand",
+                        data.display()
+                    ));
+                }
                 if let Err(e) = std::fs::remove_dir_all(&data)
                     && e.kind() != std::io::ErrorKind::NotFound
                 {

@@ -161,6 +161,12 @@ impl App {
             ip,
             origin,
         } = attempt;
+        if self.archive().is_some() && !user.roles.contains(&crate::workflow::Role::Administrator) {
+            self.end_session(&half_session).await?;
+            self.refuse_login(&user.login, ip, "login_refused_archived", None, false)
+                .await?;
+            return Ok(Outcome::Archived);
+        }
         let lookup = user.login.clone();
         if self
             .store

@@ -130,10 +130,22 @@ pub async fn serve_sites(
     listeners: Listeners,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Stopped, Error> {
+    // A process whose sites can change (it has a sites/ folder) offers acme-tls/1
+    // always: a site added later may answer TLS-ALPN-01 validations. Only a CA asks
+    // for it.
+    let tls_alpn = sites.answers_tls_alpn() || sites.all().iter().any(|s| !s.name.is_empty());
+    serve_with(sites, limits, listeners, shutdown, tls_alpn).await
+}
+
+async fn serve_with(
+    sites: Arc<Sites>,
+    limits: Limits,
+    listeners: Listeners,
+    shutdown: impl Future<Output = ()>,
+    tls_alpn: bool,
+) -> Result<Stopped, Error> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
-    // With several sites, one added later may answer TLS-ALPN-01 validations.
-    let tls_alpn = sites.answers_tls_alpn() || sites.len() > 1;
     let shared = Arc::new(Shared {
         acceptor: TlsAcceptor::from(tls::resolver_config(
             Arc::new(SiteCertificates(sites.clone())),
@@ -172,9 +184,16 @@ pub async fn serve_sites(
     crate::ops::supervisor::ready();
 
     let warnings = crate::logs::Summarised::default();
+    // Its summaries of refused connections are written out once a second.
+    let mut flush = tokio::time::interval(Duration::from_secs(1));
+    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let (accepted, secure) = tokio::select! {
             () = &mut shutdown => break,
+            _ = flush.tick() => {
+                warnings.flush_due();
+                continue;
+            }
             accepted = https.accept() => (accepted, true),
             accepted = accept_optional(http.as_ref()) => (accepted, false),
             _ = hangup.recv() => {

@@ -28,7 +28,10 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 if last_day.replace(today).is_some_and(|day| day != today) {
                     app.cache.clear();
                 }
-                if let Err(e) = publish_due(&app).await {
+                // An archive changes no more: what was scheduled before stays unpublished.
+                if app.archive().is_none()
+                    && let Err(e) = publish_due(&app).await
+                {
                     tracing::error!("scheduled publishing failed: {e}");
                 }
                 if ticks.is_multiple_of(60) {
@@ -65,7 +68,14 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                         Ok(n) => tracing::info!(items = n, "erased personal data past its retention"),
                         Err(e) => tracing::error!("erasing personal data past its retention failed: {e}"),
                     }
-                    match disable_inactive(&app).await {
+                    // Nobody works in an archive: inactivity there would lock out its
+                    // administrators too.
+                    let disabled = if app.archive().is_some() {
+                        Ok(Vec::new())
+                    } else {
+                        disable_inactive(&app).await
+                    };
+                    match disabled {
                         Ok(logins) if logins.is_empty() => {}
                         Ok(logins) => tracing::warn!(accounts = logins.join(", "), "disabled inactive accounts"),
                         Err(e) => tracing::error!("disabling inactive accounts failed: {e}"),

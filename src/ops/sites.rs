@@ -328,7 +328,14 @@ pub async fn serve_socket(
         let (read, mut write) = stream.into_split();
         let mut line = String::new();
         let mut reader = BufReader::new(read).take(64 * 1024);
-        let response = match reader.read_line(&mut line).await {
+        // A client that connects and says nothing must not hold up the next change.
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            reader.read_line(&mut line),
+        )
+        .await
+        .unwrap_or_else(|_| Err(std::io::Error::other("no request within 10 seconds")));
+        let response = match read {
             Ok(_) => match serde_json::from_str::<Notice>(&line) {
                 Ok(notice) => match apply(&host, &notice.site, notice.change).await {
                     Ok(message) => crate::ops::control::Response::ok(message),
@@ -518,6 +525,9 @@ pub fn migrate(main: &Config, main_path: &Path, name: &str) -> Result<String, Er
     // from starting on a half-moved folder meanwhile (`interrupted_move`).
     let marker = main.data.join(format!("{MARKER}{name}"));
     let resuming = marker.exists();
+    if !resuming && let Some(why) = interrupted_move(main) {
+        return Err(Error::Refused(why));
+    }
     let mut backed_up = String::new();
     if !resuming {
         let backups = main.backup.dir(&main.data);
@@ -554,6 +564,8 @@ pub fn migrate(main: &Config, main_path: &Path, name: &str) -> Result<String, Er
     let (_, table) = read_table(&single_copy(main_path))?;
     let base = main_path.parent().unwrap_or_else(|| Path::new("."));
     let target = layout::default_data(main, name);
+    // Written into the site's file, which lies elsewhere: never relative.
+    let target = std::path::absolute(&target).unwrap_or(target);
     let mut site = toml::Table::new();
     let mut shared = toml::Table::new();
     for (key, value) in table {
@@ -607,7 +619,11 @@ pub fn migrate(main: &Config, main_path: &Path, name: &str) -> Result<String, Er
 /// The name an unfinished `migrate` leaves in the main data folder.
 const MARKER: &str = ".moving-to-sites-";
 
-/// Why the server must not start: a move into `sites/` that did not finish.
+/// The name an unfinished `unmigrate` leaves in the main data folder.
+const BACK_MARKER: &str = ".moving-back-from-sites-";
+
+/// Why the server must not start (nor another move begin): a move into `sites/`, or
+/// back, that did not finish.
 pub fn interrupted_move(main: &Config) -> Option<String> {
     let entries = std::fs::read_dir(&main.data).ok()?;
     for entry in entries.filter_map(Result::ok) {
@@ -618,13 +634,26 @@ pub fn interrupted_move(main: &Config) -> Option<String> {
                  FILE site migrate {site}` again to finish it before starting the server"
             ));
         }
+        if let Some(site) = name.strip_prefix(BACK_MARKER) {
+            return Some(format!(
+                "moving site {site} back out of sites/ did not finish: run `trangtin \
+                 --config FILE site unmigrate` again to finish it before starting the server"
+            ));
+        }
     }
     None
 }
 
 /// Undoes `migrate` while there is still one site: its files go back to `DATA`, and the
-/// main file is the single-site one again. The server must be stopped.
+/// main file is a single-site one again, made of the site's settings and the shared
+/// ones (so an archive setting made since stays). The server must be stopped. A marker
+/// makes an interrupted run finish when run again.
 pub fn unmigrate(main: &Config, main_path: &Path) -> Result<String, Error> {
+    if crate::ops::control::server_running(&main.data) {
+        return Err(Error::Refused(
+            "the server is running: stop it first (systemctl stop trangtin)".to_string(),
+        ));
+    }
     let files = layout::files(Some(main_path))?;
     let [file] = files.as_slice() else {
         return Err(Error::Refused(format!(
@@ -632,26 +661,52 @@ pub fn unmigrate(main: &Config, main_path: &Path) -> Result<String, Error> {
             files.len()
         )));
     };
-    if crate::ops::control::server_running(&main.data) {
-        return Err(Error::Refused(
-            "the server is running: stop it first (systemctl stop trangtin)".to_string(),
-        ));
+    let marker = main.data.join(format!("{BACK_MARKER}{}", file.name));
+    let resuming = marker.exists();
+    if !resuming && let Some(why) = interrupted_move(main) {
+        return Err(Error::Refused(why));
     }
     let config = layout::load(main, file, 1)?;
-    let copy = single_copy(main_path);
-    let text = if let Ok(text) = std::fs::read_to_string(&copy) {
-        text
-    } else {
-        // No copy (a site added by hand): the site's file with the shared keys.
-        let (_, mut site) = read_table(&file.path)?;
-        let (_, shared) = read_table(main_path)?;
-        site.remove("data");
-        site.extend(shared);
+    let from = std::path::absolute(&config.data).unwrap_or(config.data.clone());
+    let to = std::path::absolute(&main.data).unwrap_or(main.data.clone());
+    if !resuming {
+        if from == to || !from.join("trangtin.redb").exists() {
+            return Err(Error::Refused(format!(
+                "{} holds no site to move back",
+                from.display()
+            )));
+        }
+        // A name in both folders would be overwritten by the move: refuse before it.
+        let entries = std::fs::read_dir(&from).map_err(|source| Error::Write {
+            path: from.clone(),
+            source,
+        })?;
+        for entry in entries.filter_map(Result::ok) {
+            if to.join(entry.file_name()).exists() {
+                return Err(Error::Refused(format!(
+                    "{} is in both {} and {}: move one away first",
+                    entry.file_name().to_string_lossy(),
+                    from.display(),
+                    to.display()
+                )));
+            }
+        }
+        write_atomically(&marker, &file.name, &main.data)?;
+    }
+    let (_, mut site) = read_table(&file.path)?;
+    let (_, shared) = read_table(main_path)?;
+    site.remove("data");
+    site.extend(shared);
+    let text = format!(
+        "# One site again, from {} (`trangtin site unmigrate`).\n{}",
+        file.path.display(),
         toml::to_string(&site).map_err(|e| Error::Refused(e.to_string()))?
-    };
-    move_entries(&config.data, &main.data, &[])?;
-    let _ = std::fs::remove_dir(&config.data);
-    let _ = std::fs::remove_dir(main.data.join("sites"));
+    );
+    if from.exists() {
+        move_entries(&from, &to, &[])?;
+        let _ = std::fs::remove_dir(&from);
+    }
+    let _ = std::fs::remove_dir(to.join("sites"));
     write_atomically(main_path, &text, main_path)?;
     std::fs::rename(&file.path, file.path.with_extension("toml.migrated")).map_err(|source| {
         Error::Write {
@@ -659,11 +714,15 @@ pub fn unmigrate(main: &Config, main_path: &Path) -> Result<String, Error> {
             source,
         }
     })?;
-    let _ = std::fs::remove_file(&copy);
+    let _ = std::fs::remove_file(single_copy(main_path));
+    std::fs::remove_file(&marker).map_err(|source| Error::Write {
+        path: marker.clone(),
+        source,
+    })?;
     Ok(format!(
         "moved site {} back into {}; start the server again",
         file.name,
-        main.data.display()
+        to.display()
     ))
 }
 

@@ -483,6 +483,18 @@ async fn an_archived_site_takes_no_writes_and_a_broken_one_leaves_the_others_ser
     let (code, _, err) = server.run(&["--site", "b", "verify"], "");
     assert_eq!(code, 0, "{err}");
     assert!(!server.get("a", "/").await.1.contains("Trang lưu trữ"));
+    // A bad value leaves the archive as it was.
+    let (code, _, err) = server.run(
+        &["site", "archive", "b", "--successor", "http://a.test"],
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("archive.successor"), "{err}");
+    let file = std::fs::read_to_string(server.etc().join("sites/b.toml")).unwrap();
+    assert!(
+        file.contains("2025-07-01") && file.contains("https://a.test"),
+        "{file}"
+    );
     // Opened again, it takes writes again.
     let (code, _, _) = server.run(&["site", "unarchive", "b"], "");
     assert_eq!(code, 0);
