@@ -391,9 +391,32 @@ async fn three_sites_in_one_process_share_nothing() {
         assert_eq!(server.get(site, "/").await.0, 200, "site {site}");
     }
 
-    // The removed site's own audit trail records its coming and going.
-    let d = server.data("d");
+    // The removed site's own audit trail records its coming and going; a's records
+    // chung's sign-in, b's (where chung never signed in) does not.
+    let (d, a, b) = (server.data("d"), server.data("a"), server.data("b"));
     let _root = stop(server);
+    let actions_of = |data: &Path| -> Vec<(String, String)> {
+        let (store, _) = trangtin::store::Store::open(data).unwrap();
+        store
+            .read_blocking(|tx| {
+                trangtin::audit::page(tx, &trangtin::audit::Filter::default(), 0, 1000)
+            })
+            .unwrap()
+            .0
+            .into_iter()
+            .map(|r| (r.actor, r.action))
+            .collect()
+    };
+    let signed_in = |actions: &[(String, String)]| {
+        actions
+            .iter()
+            .any(|(actor, action)| actor == "chung" && action == "login")
+    };
+    assert!(
+        signed_in(&actions_of(&a)),
+        "a's trail records chung's sign-in"
+    );
+    assert!(!signed_in(&actions_of(&b)), "b's trail records a's sign-in");
     let (store, _) = trangtin::store::Store::open(&d).unwrap();
     let actions: Vec<String> = store
         .read_blocking(|tx| trangtin::audit::page(tx, &trangtin::audit::Filter::default(), 0, 100))
@@ -734,4 +757,123 @@ fn titles(html: &str) -> Vec<String> {
         .filter_map(|part| part.split("</a>").next())
         .map(str::to_string)
         .collect()
+}
+
+/// A client session store that keeps every server's tickets under one name, so a ticket
+/// one site issued is offered to another: what an attacker replaying it would do.
+#[derive(Debug)]
+struct OneName(rustls::client::ClientSessionMemoryCache);
+
+fn one_name() -> rustls_pki_types::ServerName<'static> {
+    rustls_pki_types::ServerName::try_from("shared.test").unwrap()
+}
+
+impl rustls::client::ClientSessionStore for OneName {
+    fn set_kx_hint(&self, _: rustls_pki_types::ServerName<'static>, group: rustls::NamedGroup) {
+        self.0.set_kx_hint(one_name(), group);
+    }
+
+    fn kx_hint(&self, _: &rustls_pki_types::ServerName<'_>) -> Option<rustls::NamedGroup> {
+        self.0.kx_hint(&one_name())
+    }
+
+    fn set_tls12_session(
+        &self,
+        _: rustls_pki_types::ServerName<'static>,
+        value: rustls::client::Tls12ClientSessionValue,
+    ) {
+        self.0.set_tls12_session(one_name(), value);
+    }
+
+    fn tls12_session(
+        &self,
+        _: &rustls_pki_types::ServerName<'_>,
+    ) -> Option<rustls::client::Tls12ClientSessionValue> {
+        self.0.tls12_session(&one_name())
+    }
+
+    fn remove_tls12_session(&self, _: &rustls_pki_types::ServerName<'static>) {
+        self.0.remove_tls12_session(&one_name());
+    }
+
+    fn insert_tls13_ticket(
+        &self,
+        _: rustls_pki_types::ServerName<'static>,
+        value: rustls::client::Tls13ClientSessionValue,
+    ) {
+        self.0.insert_tls13_ticket(one_name(), value);
+    }
+
+    fn take_tls13_ticket(
+        &self,
+        _: &rustls_pki_types::ServerName<'static>,
+    ) -> Option<rustls::client::Tls13ClientSessionValue> {
+        self.0.take_tls13_ticket(&one_name())
+    }
+}
+
+/// A TLS session one site issued does not resume on another: the handshake with b.test
+/// that offers a.test's ticket is a full one, with b's certificate.
+#[tokio::test]
+async fn a_tls_session_of_one_site_does_not_resume_on_another() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut server = start_three();
+    server.wait_for("serving 3 sites");
+    let mut roots = roots_of(&server.data("a").join("tls/self-signed.crt"));
+    roots
+        .roots
+        .extend(roots_of(&server.data("b").join("tls/self-signed.crt")).roots);
+    let mut config = rustls::ClientConfig::builder_with_provider(trangtin::http::tls::provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.resumption = rustls::client::Resumption::store(Arc::new(OneName(
+        rustls::client::ClientSessionMemoryCache::new(8),
+    )));
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    // One request over a fresh connection to `site`: how the handshake went, and the
+    // certificate it showed.
+    let visit = |site: &'static str| {
+        let connector = connector.clone();
+        let addr = server.addr;
+        async move {
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let name = rustls_pki_types::ServerName::try_from(format!("{site}.test")).unwrap();
+            let mut tls = connector.connect(name, tcp).await.unwrap();
+            let request =
+                format!("GET / HTTP/1.1\r\nHost: {site}.test\r\nConnection: close\r\n\r\n");
+            tls.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = Vec::new();
+            let _ = tls.read_to_end(&mut answer).await;
+            let (_, connection) = tls.get_ref();
+            let kind = connection.handshake_kind();
+            let certificate = connection.peer_certificates().unwrap()[0].to_vec();
+            (
+                kind,
+                certificate,
+                String::from_utf8_lossy(&answer).into_owned(),
+            )
+        }
+    };
+    let (first, a_certificate, answer) = visit("a").await;
+    assert_eq!(first, Some(rustls::HandshakeKind::Full));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // The store works: a second visit to a resumes a's session.
+    let (again, _, _) = visit("a").await;
+    assert_eq!(
+        again,
+        Some(rustls::HandshakeKind::Resumed),
+        "a's own ticket resumes"
+    );
+    // b is offered a's ticket and does not take it.
+    let (other, b_certificate, answer) = visit("b").await;
+    assert_eq!(
+        other,
+        Some(rustls::HandshakeKind::Full),
+        "b resumed a's session"
+    );
+    assert_ne!(a_certificate, b_certificate);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
