@@ -877,3 +877,56 @@ async fn a_tls_session_of_one_site_does_not_resume_on_another() {
     assert_ne!(a_certificate, b_certificate);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+/// A password-reset link one site made opens nothing on another, even for an account
+/// of the same name there.
+#[tokio::test]
+async fn a_reset_link_of_one_site_is_worthless_on_another() {
+    let mut server = start_three();
+    server.wait_for("serving 3 sites");
+    for site in ["a", "b"] {
+        let (code, _, err) = server.run(
+            &[
+                "--site",
+                site,
+                "user",
+                "add",
+                "chung",
+                "--role",
+                "contributor",
+            ],
+            "mat-khau-rat-dai-123\n",
+        );
+        assert_eq!(code, 0, "user add on {site}: {err}");
+    }
+    // a's administrator makes a link for chung (here straight on a's stopped store).
+    let a = server.data("a");
+    let root = stop(server);
+    let token = {
+        let (store, _) = trangtin::store::Store::open(&a).unwrap();
+        store
+            .write_blocking(|tx| -> Result<_, trangtin::auth::Error> {
+                let user = trangtin::auth::find_by_login(tx, "chung")?.expect("chung on a");
+                let (token, _) = trangtin::auth::reset::issue(
+                    tx,
+                    &trangtin::workflow::Actor::operator(),
+                    user.id,
+                    jiff::Timestamp::now(),
+                )?;
+                Ok(token)
+            })
+            .unwrap()
+    };
+    let mut server = start(root);
+    server.wait_for("serving 3 sites");
+    let path = format!("{}{token}", trangtin::auth::reset::PATH);
+    let (status, page) = server.get("a", &path).await;
+    assert_eq!(status, 200, "the link works on a");
+    assert!(
+        page.contains("chung") && page.contains("name=\"new\""),
+        "{page}"
+    );
+    let (status, page) = server.get("b", &path).await;
+    assert_eq!(status, 410, "a's link opened b's reset page");
+    assert!(!page.contains("name=\"new\""), "{page}");
+}
