@@ -136,6 +136,11 @@ fn run(main_config: &Path, args: &[&str], stdin: &str) -> (i32, String, String) 
 /// Writes the main file and the files of sites a (demo content), b and c, then starts
 /// the server.
 fn start_three() -> Several {
+    start_three_with("")
+}
+
+/// As `start_three`, with `extra` (TOML tables) at the end of each site's file.
+fn start_three_with(extra: &str) -> Several {
     let root = tempfile::tempdir().unwrap();
     let etc = root.path().join("etc");
     std::fs::create_dir_all(etc.join("sites")).unwrap();
@@ -150,7 +155,7 @@ fn start_three() -> Several {
             format!(
                 "hosts = [\"{site}.test\"]\nbase_url = \"https://{site}.test\"\ndemo = {demo}\n\
                  [accounts]\nsecond_factor_roles = []\n[integrity]\ndaily = false\n\
-                 [backup]\nenabled = false\n"
+                 [backup]\nenabled = false\n{extra}"
             ),
         )
         .unwrap();
@@ -929,4 +934,58 @@ async fn a_reset_link_of_one_site_is_worthless_on_another() {
     let (status, page) = server.get("b", &path).await;
     assert_eq!(status, 410, "a's link opened b's reset page");
     assert!(!page.contains("name=\"new\""), "{page}");
+}
+
+/// A question a citizen sent to one site is in that site's hands only: its status page
+/// finds it on a, and b has never heard of it.
+#[tokio::test]
+async fn a_question_sent_to_one_site_is_unknown_to_another() {
+    let mut server = start_three_with("[forms]\nmin_fill_secs = 0\n");
+    server.wait_for("serving 3 sites");
+    let (status, form) = server.get("a", "/hoi-dap/gui-cau-hoi").await;
+    assert_eq!(status, 200);
+    let (token, answer) = crate::citizen::solve(&form);
+    let sent = server
+        .client(&["a"])
+        .post(server.url("a", "/hoi-dap/gui-cau-hoi"))
+        .header("origin", format!("https://a.test:{}", server.addr.port()))
+        .form(&[
+            ("name", "Lê Văn Cường"),
+            ("email", "cuong@example.vn"),
+            ("topic", "Sở hữu trí tuệ"),
+            (
+                "text",
+                "Thủ tục đăng ký nhãn hiệu cho hợp tác xã gồm những giấy tờ gì?",
+            ),
+            ("consent", "1"),
+            ("website", ""),
+            ("challenge", &token),
+            ("answer", &answer),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status().as_u16(), 200);
+    let page = sent.text().await.unwrap();
+    let ticket = page
+        .split("Số tiếp nhận:")
+        .nth(1)
+        .and_then(|r| r.split("<strong>").nth(1))
+        .and_then(|r| r.split('<').next())
+        .expect("a ticket number")
+        .to_string();
+    let key = page
+        .split("<code>")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("a key")
+        .to_string();
+    let status_page = format!("/hoi-dap/tra-cuu?so={ticket}&ma={key}");
+    let (status, on_a) = server.get("a", &status_page).await;
+    assert_eq!(status, 200);
+    assert!(on_a.contains("nhãn hiệu cho hợp tác xã"), "{on_a}");
+    let (status, on_b) = server.get("b", &status_page).await;
+    assert_eq!(status, 422, "b found a's question");
+    assert!(on_b.contains("Không tìm thấy câu hỏi"), "{on_b}");
+    assert!(!on_b.contains("nhãn hiệu cho hợp tác xã"));
 }
