@@ -1120,7 +1120,7 @@ async fn serve_several(
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?
     };
-    let names: Vec<String> = opened.iter().map(|s| s.name.clone()).collect();
+    let names: Vec<String> = opened.iter().map(|s| s.name().to_string()).collect();
     tracing::info!(sites = names.join(", "), "serving {} sites", names.len());
     let sites = Arc::new(crate::http::sites::Sites::new(
         opened.into_iter().map(Arc::new).collect(),
@@ -1405,9 +1405,16 @@ fn site(global: &Global, command: SiteCommand) -> ExitCode {
             }
             if purge {
                 // Never a folder a server still has open, nor one holding other sites.
-                if control::server_running(&data) {
+                // Still open in a server (its lock held) means still in use.
+                let in_use = control::server_running(&data)
+                    || (data.join("trangtin.redb").exists()
+                        && matches!(
+                            crate::store::Store::open_unmigrated(&data),
+                            Err(crate::store::Error::Locked(_))
+                        ));
+                if in_use {
                     return fail(format!(
-                        "{} is still served (its control socket answers); stop that server first",
+                        "{} is still in use by a server; stop it, or try again in a moment",
                         data.display()
                     ));
                 }

@@ -116,7 +116,7 @@ pub struct App {
     /// person asks for runs at once.
     pub scheduled_work: crate::ops::jobs::Turns,
     /// Set while the site is archived (read-only); `site archive` changes it live.
-    archive: std::sync::RwLock<Option<crate::config::Archive>>,
+    archive: std::sync::RwLock<Option<Arc<crate::config::Archive>>>,
 }
 
 /// An entry's kind, section and address, for what a change to it invalidates.
@@ -155,8 +155,9 @@ impl App {
         &self.origin
     }
 
-    /// The archive setting, while the site is archived.
-    pub fn archive(&self) -> Option<crate::config::Archive> {
+    /// The archive setting, while the site is archived. Every request asks (the
+    /// archive guard), so it is a shared copy, not a clone of its lists.
+    pub fn archive(&self) -> Option<Arc<crate::config::Archive>> {
         self.archive
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -175,7 +176,7 @@ impl App {
         *self
             .archive
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = archive;
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = archive.map(Arc::new);
         self.cache.clear();
     }
 

@@ -114,6 +114,7 @@ pub async fn metrics(
     }
     let mut out = String::new();
     let m = &app.metrics;
+    let labels = Labels::of(&app.config.name);
     out.push_str(
         "# HELP trangtin_requests_total Requests answered, by route pattern and status.\n",
     );
@@ -123,32 +124,33 @@ pub async fn metrics(
             statuses.iter().map(move |(status, n)| (route, status, n))
         });
         for (route, status, n) in counts {
-            let _ = writeln!(
-                out,
-                "trangtin_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
-                escape(route)
-            );
+            let labels = labels.with(&format!("route=\"{}\",status=\"{status}\"", escape(route)));
+            let _ = writeln!(out, "trangtin_requests_total{labels} {n}");
         }
     }
     out.push_str("# HELP trangtin_request_duration_seconds Time to answer a request.\n");
     out.push_str("# TYPE trangtin_request_duration_seconds histogram\n");
     for (bound, n) in BUCKETS.iter().zip(m.cumulative()) {
-        let _ = writeln!(
-            out,
-            "trangtin_request_duration_seconds_bucket{{le=\"{bound}\"}} {n}"
-        );
+        let labels = labels.with(&format!("le=\"{bound}\""));
+        let _ = writeln!(out, "trangtin_request_duration_seconds_bucket{labels} {n}");
     }
     let count = m.count.load(Ordering::Relaxed);
     let _ = writeln!(
         out,
-        "trangtin_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        "trangtin_request_duration_seconds_bucket{} {count}",
+        labels.with("le=\"+Inf\"")
     );
     let _ = writeln!(
         out,
-        "trangtin_request_duration_seconds_sum {}",
+        "trangtin_request_duration_seconds_sum{} {}",
+        labels.with(""),
         m.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
     );
-    let _ = writeln!(out, "trangtin_request_duration_seconds_count {count}");
+    let _ = writeln!(
+        out,
+        "trangtin_request_duration_seconds_count{} {count}",
+        labels.with("")
+    );
 
     let (hits, misses) = app.cache.hits_and_misses();
     let ratio = if hits + misses == 0 {
@@ -158,6 +160,7 @@ pub async fn metrics(
     };
     gauge(
         &mut out,
+        &labels,
         "trangtin_page_cache_hits_total",
         "counter",
         "Page cache lookups that hit.",
@@ -165,6 +168,7 @@ pub async fn metrics(
     );
     gauge(
         &mut out,
+        &labels,
         "trangtin_page_cache_misses_total",
         "counter",
         "Page cache lookups that missed.",
@@ -172,6 +176,7 @@ pub async fn metrics(
     );
     gauge(
         &mut out,
+        &labels,
         "trangtin_page_cache_hit_ratio",
         "gauge",
         "Hits over lookups since start.",
@@ -181,6 +186,7 @@ pub async fn metrics(
     let store_bytes = std::fs::metadata(app.config.db_path()).map_or(0, |m| m.len());
     gauge(
         &mut out,
+        &labels,
         "trangtin_store_bytes",
         "gauge",
         "Size of the database file.",
@@ -198,6 +204,7 @@ pub async fn metrics(
         .await?;
     gauge(
         &mut out,
+        &labels,
         "trangtin_blob_bytes",
         "gauge",
         "Bytes of uploaded files.",
@@ -207,6 +214,7 @@ pub async fn metrics(
         let age = now.duration_since(run.at).as_secs_f64();
         gauge(
             &mut out,
+            &labels,
             "trangtin_backup_age_seconds",
             "gauge",
             "Time since the last daily backup.",
@@ -214,6 +222,7 @@ pub async fn metrics(
         );
         gauge(
             &mut out,
+            &labels,
             "trangtin_backup_last_ok",
             "gauge",
             "1 if the last daily backup and drill succeeded.",
@@ -225,16 +234,12 @@ pub async fn metrics(
         let left = info.not_after.duration_since(now).as_secs_f64();
         gauge(
             &mut out,
+            &labels,
             "trangtin_certificate_expiry_seconds",
             "gauge",
             "Time until the certificate expires.",
             left,
         );
-    }
-    // With several sites in a process, each sample names its site, so one scrape
-    // configuration can gather them all and tell them apart.
-    if !app.config.name.is_empty() {
-        out = labelled(&out, &app.config.name);
     }
     Ok((
         [
@@ -246,35 +251,36 @@ pub async fn metrics(
         .into_response())
 }
 
-/// Every sample of `text` with `site="NAME"` as its first label.
-fn labelled(text: &str, site: &str) -> String {
-    let label = format!("site=\"{}\"", escape(site));
-    let mut out = String::with_capacity(text.len() + text.lines().count() * (label.len() + 3));
-    for line in text.lines() {
-        if line.starts_with('#') || line.is_empty() {
-            out.push_str(line);
-        } else if let Some(at) = line.find('{') {
-            let rest = &line[at + 1..];
-            let _ = write!(out, "{}{{{label}", &line[..at]);
-            if !rest.starts_with('}') {
-                out.push(',');
-            }
-            out.push_str(rest);
-        } else if let Some((name, value)) = line.split_once(' ') {
-            let _ = write!(out, "{name}{{{label}}} {value}");
-        } else {
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn gauge(out: &mut String, name: &str, kind: &str, help: &str, value: f64) {
+fn gauge(out: &mut String, labels: &Labels, name: &str, kind: &str, help: &str, value: f64) {
     let _ = writeln!(
         out,
-        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{} {value}",
+        labels.with("")
     );
+}
+
+/// The label every sample carries: with several sites in a process, `site="NAME"`, so
+/// one scrape configuration can gather them all and tell them apart; none for one site.
+struct Labels(String);
+
+impl Labels {
+    fn of(site: &str) -> Labels {
+        Labels(if site.is_empty() {
+            String::new()
+        } else {
+            format!("site=\"{}\"", escape(site))
+        })
+    }
+
+    /// `{site="…",MORE}`, `{MORE}`, `{site="…"}`, or nothing.
+    fn with(&self, more: &str) -> String {
+        match (self.0.is_empty(), more.is_empty()) {
+            (true, true) => String::new(),
+            (true, false) => format!("{{{more}}}"),
+            (false, true) => format!("{{{}}}", self.0),
+            (false, false) => format!("{{{},{more}}}", self.0),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -283,11 +289,14 @@ mod tests {
 
     #[test]
     fn samples_are_labelled_with_their_site() {
-        let text = "# HELP x X.\n# TYPE x counter\nx{route=\"/\",status=\"200\"} 3\ny 1.5\nz{} 2\n";
+        let one = Labels::of("");
+        assert_eq!(one.with(""), "");
+        assert_eq!(one.with("le=\"1\""), "{le=\"1\"}");
+        let several = Labels::of("xa-1");
+        assert_eq!(several.with(""), "{site=\"xa-1\"}");
         assert_eq!(
-            labelled(text, "xa-1"),
-            "# HELP x X.\n# TYPE x counter\nx{site=\"xa-1\",route=\"/\",status=\"200\"} 3\n\
-             y{site=\"xa-1\"} 1.5\nz{site=\"xa-1\"} 2\n"
+            several.with("route=\"/\",status=\"200\""),
+            "{site=\"xa-1\",route=\"/\",status=\"200\"}"
         );
     }
 }

@@ -56,6 +56,9 @@ pub enum Stopped {
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
 
+/// How long a removed site's open connections get to finish before they are cut.
+const SITE_GRACE: Duration = Duration::from_secs(5);
+
 /// An HTTP/2 connection with no request for this long is closed.
 const H2_IDLE: Duration = Duration::from_secs(120);
 
@@ -133,7 +136,7 @@ pub async fn serve_sites(
     // A process whose sites can change (it has a sites/ folder) offers acme-tls/1
     // always: a site added later may answer TLS-ALPN-01 validations. Only a CA asks
     // for it.
-    let tls_alpn = sites.answers_tls_alpn() || sites.all().iter().any(|s| !s.name.is_empty());
+    let tls_alpn = sites.answers_tls_alpn() || sites.all().iter().any(|s| !s.name().is_empty());
     serve_with(sites, limits, listeners, shutdown, tls_alpn).await
 }
 
@@ -199,8 +202,8 @@ async fn serve_with(
             _ = hangup.recv() => {
                 for site in sites.all() {
                     match site.certs.reload() {
-                        Ok(()) => tracing::info!(site = %site.name, cert = %site.certs.cert_path().display(), "reloaded the TLS certificate"),
-                        Err(e) => tracing::error!(site = %site.name, "kept the old TLS certificate: {e}"),
+                        Ok(()) => tracing::info!(site = %site.name(), cert = %site.certs.cert_path().display(), "reloaded the TLS certificate"),
+                        Err(e) => tracing::error!(site = %site.name(), "kept the old TLS certificate: {e}"),
                     }
                 }
                 continue;
@@ -462,6 +465,10 @@ async fn drive<C>(
         conn.as_mut().graceful_shutdown();
     }
     let mut tick = tokio::time::interval(Duration::from_secs(5));
+    // A removed site's connections get SITE_GRACE to finish, then are cut: a client that
+    // keeps an idle connection open must not keep the site's store open.
+    let cut = tokio::time::sleep(Duration::from_secs(365 * 24 * 3600));
+    tokio::pin!(cut);
     loop {
         tokio::select! {
             result = conn.as_mut() => {
@@ -477,6 +484,11 @@ async fn drive<C>(
             Ok(()) = site_stop.changed(), if !closing => {
                 closing = true;
                 conn.as_mut().graceful_shutdown();
+                cut.as_mut().reset(tokio::time::Instant::now() + SITE_GRACE);
+            }
+            () = &mut cut => {
+                tracing::debug!(%peer, "closed a connection of a removed site");
+                return;
             }
             _ = tick.tick(), if !closing && idle.is_some() => {
                 if let Some((state, limit)) = &idle

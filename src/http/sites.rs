@@ -22,14 +22,13 @@ use crate::config::Config;
 
 /// One site the process serves.
 pub struct Site {
-    /// Its name in `sites/NAME.toml`; empty for the one site of a single-site install.
-    pub name: String,
+    /// Its settings; `config.name` is its name in `sites/NAME.toml` (empty for the one
+    /// site of a single-site install).
     pub config: Config,
     pub certs: Arc<CertSwitch>,
-    /// `None` when its store could not be opened: it then answers 503.
+    /// `None` when its store could not be opened: it then answers 503 (the cause is
+    /// in the log).
     pub app: Option<Arc<App>>,
-    /// Why it could not be opened.
-    pub problem: Option<String>,
     pub(super) router: Router,
     pub(super) redirect: Router,
     /// Stops this site's jobs (and its pinned connections) without stopping the others.
@@ -40,9 +39,9 @@ pub struct Site {
 impl std::fmt::Debug for Site {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Site")
-            .field("name", &self.name)
+            .field("name", &self.name())
             .field("hosts", &self.config.hosts)
-            .field("problem", &self.problem)
+            .field("open", &self.app.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -52,13 +51,11 @@ impl Site {
     pub fn serving(app: Arc<App>, certs: Arc<CertSwitch>, https_port: u16) -> Site {
         let (stop, _) = watch::channel(false);
         Site {
-            name: app.config.name.clone(),
             config: app.config.clone(),
             router: super::router(app.clone()),
             redirect: super::redirect::router(app.clone(), https_port, certs.clone()),
             certs,
             app: Some(app),
-            problem: None,
             stop,
             tasks: Mutex::new(Vec::new()),
         }
@@ -66,17 +63,15 @@ impl Site {
 
     /// A site whose store would not open: every request gets 503 and a page that says
     /// so, while the other sites serve on.
-    pub fn broken(config: Config, certs: Arc<CertSwitch>, problem: String) -> Site {
+    pub fn broken(config: Config, certs: Arc<CertSwitch>) -> Site {
         let (stop, _) = watch::channel(false);
         let router = super::unavailable::router(&config);
         Site {
-            name: config.name.clone(),
             redirect: router.clone(),
             router,
             config,
             certs,
             app: None,
-            problem: Some(problem),
             stop,
             tasks: Mutex::new(Vec::new()),
         }
@@ -100,7 +95,7 @@ impl Site {
             }
             Err(e) => {
                 tracing::error!(site = %name, "the site's data folder would not open: {e}");
-                Ok(Site::broken(config, certs, e.to_string()))
+                Ok(Site::broken(config, certs))
             }
         }
     }
@@ -115,7 +110,7 @@ impl Site {
             &self.certs,
             &self.stop.subscribe(),
             // With several sites, each one's log lines name it.
-            (!self.name.is_empty()).then(|| tracing::info_span!("site", name = %self.name)),
+            (!self.name().is_empty()).then(|| tracing::info_span!("site", name = %self.name())),
         );
         if let Ok(mut tasks) = self.tasks.lock() {
             tasks.extend(handles);
@@ -137,6 +132,11 @@ impl Site {
     /// Turns true when the site is stopped.
     pub fn stopped(&self) -> watch::Receiver<bool> {
         self.stop.subscribe()
+    }
+
+    /// Its name in `sites/NAME.toml`; empty for the one site of a single-site install.
+    pub fn name(&self) -> &str {
+        &self.config.name
     }
 
     /// The host names that lead here: its own and its old ones (which redirect).
@@ -168,8 +168,8 @@ impl Table {
                     let first: &Arc<Site> = first;
                     tracing::warn!(
                         host,
-                        site = %site.name,
-                        kept = %first.name,
+                        site = %site.name(),
+                        kept = %first.name(),
                         "two sites name the same host; the first keeps it"
                     );
                     continue;
@@ -205,16 +205,12 @@ impl Sites {
         self.current().list.clone()
     }
 
-    pub fn len(&self) -> usize {
-        self.current().list.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     pub fn get(&self, name: &str) -> Option<Arc<Site>> {
-        self.current().list.iter().find(|s| s.name == name).cloned()
+        self.current()
+            .list
+            .iter()
+            .find(|s| s.name() == name)
+            .cloned()
     }
 
     /// The site that answers to `host` (no port), if one does.
@@ -245,7 +241,7 @@ impl Sites {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut list = table.list.clone();
-        let old = if let Some(at) = list.iter().position(|s| s.name == site.name) {
+        let old = if let Some(at) = list.iter().position(|s| s.name() == site.name()) {
             Some(std::mem::replace(&mut list[at], site))
         } else {
             list.push(site);
@@ -262,7 +258,7 @@ impl Sites {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut list = table.list.clone();
-        let at = list.iter().position(|s| s.name == name)?;
+        let at = list.iter().position(|s| s.name() == name)?;
         let old = list.remove(at);
         *table = Arc::new(Table::of(list));
         Some(old)

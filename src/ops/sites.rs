@@ -145,8 +145,29 @@ pub async fn apply(host: &Host, name: &str, change: Change) -> Result<String, Er
             audit(&site, &change).await;
             host.sites.remove(name);
             site.stop().await;
-            tracing::info!(site = name, "site removed; its data is kept");
-            Ok(format!("site {name} is no longer served"))
+            // The answer waits until the site's app is gone (its last connection
+            // closed, a daily backup or check it had begun finished, its store shut, its
+            // request log written out), so that whoever asked may move or delete its
+            // folder. A minute at most.
+            let app = site.app.as_ref().map(Arc::downgrade);
+            drop(site);
+            let mut released = true;
+            if let Some(app) = app {
+                released = false;
+                for _ in 0..1200 {
+                    if app.upgrade().is_none() {
+                        released = true;
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+            tracing::info!(site = name, released, "site removed; its data is kept");
+            Ok(if released {
+                format!("site {name} is no longer served")
+            } else {
+                format!("site {name} is no longer served; connections to it are still closing")
+            })
         }
         (false, None) => Err(Error::Refused(format!("no site named {name}"))),
     }
@@ -154,7 +175,7 @@ pub async fn apply(host: &Host, name: &str, change: Change) -> Result<String, Er
 
 async fn audit(site: &Site, change: &Change) {
     let Some(app) = site.app.clone() else { return };
-    let (action, name) = (change.action(), site.name.clone());
+    let (action, name) = (change.action(), site.name().to_string());
     let now = app.clock.now();
     let written = app
         .store
@@ -163,7 +184,7 @@ async fn audit(site: &Site, change: &Change) {
         })
         .await;
     if let Err(e) = written {
-        tracing::error!(site = %site.name, "cannot write the site change to its audit trail: {e}");
+        tracing::error!(site = %site.name(), "cannot write the site change to its audit trail: {e}");
     }
 }
 

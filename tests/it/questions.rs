@@ -42,21 +42,7 @@ pub(crate) async fn ask(server: &TestServer, text: &str) -> (String, String, Str
     )
     .await;
     assert_eq!(status, 200, "{page}");
-    let field = |label: &str| {
-        page.split(label)
-            .nth(1)
-            .and_then(|r| r.split("<strong>").nth(1))
-            .and_then(|r| r.split('<').next())
-            .map(|v| v.trim_start_matches("<code>").to_string())
-            .unwrap_or_default()
-    };
-    let ticket = field("Số tiếp nhận:");
-    let key = page
-        .split("<code>")
-        .nth(1)
-        .and_then(|r| r.split('<').next())
-        .unwrap()
-        .to_string();
+    let (ticket, key) = ticket_and_key(&page);
     let due = page
         .split("Hạn trả lời:</dt> <dd>")
         .nth(1)
@@ -64,6 +50,24 @@ pub(crate) async fn ask(server: &TestServer, text: &str) -> (String, String, Str
         .unwrap()
         .to_string();
     (ticket, key, due)
+}
+
+/// The ticket number and the key on the page that confirms a question was received.
+pub(crate) fn ticket_and_key(page: &str) -> (String, String) {
+    let ticket = page
+        .split("Số tiếp nhận:")
+        .nth(1)
+        .and_then(|r| r.split("<strong>").nth(1))
+        .and_then(|r| r.split('<').next())
+        .unwrap_or_default()
+        .to_string();
+    let key = page
+        .split("<code>")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("a key")
+        .to_string();
+    (ticket, key)
 }
 
 async fn unit_of(server: &TestServer, login: &'static str) -> u64 {

@@ -80,18 +80,7 @@ const NAMES: [&str; 6] = ["a", "b", "c", "d", "mot", "hai"];
 /// A client trusting only `certificates`, which finds `NAME.test` for each of `names` at
 /// `addr` (and so sends SNI, as a browser does).
 fn client_for(certificates: &[PathBuf], names: &[&str], addr: SocketAddr) -> reqwest::Client {
-    let mut roots = rustls::RootCertStore::empty();
-    for path in certificates {
-        for cert in roots_of(path).roots {
-            roots.roots.push(cert);
-        }
-    }
-    let mut tls = rustls::ClientConfig::builder_with_provider(trangtin::http::tls::provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let tls = tls_trusting(certificates, &[b"h2", b"http/1.1"]);
     let mut builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
@@ -102,14 +91,23 @@ fn client_for(certificates: &[PathBuf], names: &[&str], addr: SocketAddr) -> req
     builder.build().unwrap()
 }
 
-/// The certificates of one PEM file, as trust roots.
-fn roots_of(path: &Path) -> rustls::RootCertStore {
+/// A TLS client configuration that trusts the certificates in these PEM files only and
+/// offers `alpn`.
+fn tls_trusting(certificates: &[PathBuf], alpn: &[&[u8]]) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
-    let pem = std::fs::read(path).unwrap();
-    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(&pem) {
-        roots.add(cert.unwrap()).unwrap();
+    for path in certificates {
+        let pem = std::fs::read(path).unwrap();
+        for cert in rustls_pki_types::CertificateDer::pem_slice_iter(&pem) {
+            roots.add(cert.unwrap()).unwrap();
+        }
     }
-    roots
+    let mut tls = rustls::ClientConfig::builder_with_provider(trangtin::http::tls::provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tls.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    tls
 }
 
 fn run(main_config: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
@@ -182,12 +180,10 @@ async fn sign_in(
     password: &str,
 ) -> (u16, String, String) {
     let jar = Arc::new(reqwest::cookie::Jar::default());
-    let mut tls = rustls::ClientConfig::builder_with_provider(trangtin::http::tls::provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots_of(&server.data(site).join("tls/self-signed.crt")))
-        .with_no_client_auth();
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let tls = tls_trusting(
+        &[server.data(site).join("tls/self-signed.crt")],
+        &[b"h2", b"http/1.1"],
+    );
     let client = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
@@ -243,12 +239,10 @@ async fn three_sites_in_one_process_share_nothing() {
 
     // Host picks the site; a Host the handshake's site does not serve gets 421 (over
     // HTTP/1.1, where the Host header is the request's authority).
-    let mut tls = rustls::ClientConfig::builder_with_provider(trangtin::http::tls::provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots_of(&server.data("a").join("tls/self-signed.crt")))
-        .with_no_client_auth();
-    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let tls = tls_trusting(
+        &[server.data("a").join("tls/self-signed.crt")],
+        &[b"http/1.1"],
+    );
     let http1 = reqwest::Client::builder()
         .http1_only()
         .tls_backend_preconfigured(tls)
@@ -729,8 +723,8 @@ async fn a_single_site_moves_into_sites_and_back() {
     assert_eq!(server.get("hai", "/").await.0, 200);
     let (code, _, err) = server.run(&["site", "unmigrate"], "");
     assert_eq!(code, 2, "two sites cannot go back to one: {err}");
-    let (code, _, _) = server.run(&["site", "remove", "hai", "--purge"], "");
-    assert_eq!(code, 0);
+    let (code, out, err) = server.run(&["site", "remove", "hai", "--purge"], "");
+    assert_eq!(code, 0, "{out}{err}");
     let root = stop(server);
 
     // And back to one site, as it was.
@@ -824,16 +818,13 @@ async fn a_tls_session_of_one_site_does_not_resume_on_another() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut server = start_three();
     server.wait_for("serving 3 sites");
-    let mut roots = roots_of(&server.data("a").join("tls/self-signed.crt"));
-    roots
-        .roots
-        .extend(roots_of(&server.data("b").join("tls/self-signed.crt")).roots);
-    let mut config = rustls::ClientConfig::builder_with_provider(trangtin::http::tls::provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let mut config = tls_trusting(
+        &[
+            server.data("a").join("tls/self-signed.crt"),
+            server.data("b").join("tls/self-signed.crt"),
+        ],
+        &[b"http/1.1"],
+    );
     config.resumption = rustls::client::Resumption::store(Arc::new(OneName(
         rustls::client::ClientSessionMemoryCache::new(8),
     )));
@@ -967,19 +958,8 @@ async fn a_question_sent_to_one_site_is_unknown_to_another() {
         .unwrap();
     assert_eq!(sent.status().as_u16(), 200);
     let page = sent.text().await.unwrap();
-    let ticket = page
-        .split("Số tiếp nhận:")
-        .nth(1)
-        .and_then(|r| r.split("<strong>").nth(1))
-        .and_then(|r| r.split('<').next())
-        .expect("a ticket number")
-        .to_string();
-    let key = page
-        .split("<code>")
-        .nth(1)
-        .and_then(|r| r.split('<').next())
-        .expect("a key")
-        .to_string();
+    let (ticket, key) = crate::questions::ticket_and_key(&page);
+    assert!(!ticket.is_empty(), "a ticket number: {page}");
     let status_page = format!("/hoi-dap/tra-cuu?so={ticket}&ma={key}");
     let (status, on_a) = server.get("a", &status_page).await;
     assert_eq!(status, 200);
