@@ -3,6 +3,7 @@
 //! edit never changes what citizens see until it is published.
 
 pub mod accessibility;
+pub mod days;
 pub mod deadlines;
 pub mod docx;
 pub mod editorial;
@@ -25,7 +26,7 @@ pub use ops::{
     published, put_blob, put_category, remove_unpublished, revision_hash, set_first_published,
     slug_taken,
 };
-pub(crate) use ops::{change_slug, list, new_revision, recount_lists, unlist};
+pub(crate) use ops::{change_slug, list, new_revision, published_day, recount_lists, unlist};
 
 use std::fmt;
 
@@ -606,6 +607,9 @@ pub mod tables {
     /// How many entries each published list holds: list pages count without reading
     /// the list.
     pub const COUNTS: TableDefinition<&str, u64> = TableDefinition::new("list_counts_v1");
+    /// How many entries of each published list fall on each day (UTC): a deep page
+    /// finds its first key without walking the keys before it.
+    pub const DAYS: super::days::Days = TableDefinition::new("list_days_v1");
     /// Categories by slug.
     pub const CATEGORIES: Table<&str, Category> = Table::new("categories_v1");
     /// Each entry's editorial record: (entry id, sequence) → event.
@@ -661,6 +665,92 @@ mod tests {
             .unwrap();
         assert_eq!((ids, total), (vec![4, 2], 4));
     }
+    #[test]
+    fn deep_pages_start_on_the_right_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        // 7,000 items over about 300 days, several per second on some days and none on
+        // others, plus a second list, so that pages cross days and lists.
+        let mut items: Vec<(i64, u64)> = (0..7_000u64)
+            .map(|id| {
+                let at = 1_700_000_000 + ((id * id * 7_919) % 26_000_000) as i64;
+                (at, id)
+            })
+            .collect();
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                {
+                    let mut t = tx
+                        .open_table(tables::PUBLISHED)
+                        .map_err(store::Error::from)?;
+                    for (at, id) in &items {
+                        t.insert(("all", *at, *id), ())
+                            .map_err(store::Error::from)?;
+                        t.insert(("other", *at, *id), ())
+                            .map_err(store::Error::from)?;
+                    }
+                }
+                recount_lists(tx)?;
+                days::rebuild(
+                    tx,
+                    tables::PUBLISHED,
+                    tables::DAYS,
+                    |l| l == "all",
+                    published_day,
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        items.sort();
+        items.reverse();
+        let expected = |skip: usize, take: usize| -> Vec<u64> {
+            items
+                .iter()
+                .skip(skip)
+                .take(take)
+                .map(|(_, id)| *id)
+                .collect()
+        };
+        for skip in [
+            0, 1_999, 2_001, 2_345, 3_490, 3_500, 3_510, 4_999, 6_990, 6_999, 7_000,
+        ] {
+            let (ids, total) = store
+                .read_blocking(|tx| index_page(tx, "all", skip, 12))
+                .unwrap();
+            assert_eq!((ids, total), (expected(skip, 12), 7_000), "skip {skip}");
+        }
+        // Removing items keeps the day counts exact.
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                let mut t = tx
+                    .open_table(tables::PUBLISHED)
+                    .map_err(store::Error::from)?;
+                let mut counts = tx.open_table(tables::COUNTS).map_err(store::Error::from)?;
+                for (at, id) in items.iter().step_by(3) {
+                    t.remove(("all", *at, *id)).map_err(store::Error::from)?;
+                    days::change(tx, tables::DAYS, "all", published_day(*at), -1)?;
+                }
+                counts
+                    .insert("all", items.len() as u64 - items.len().div_ceil(3) as u64)
+                    .map_err(store::Error::from)?;
+                Ok(())
+            })
+            .unwrap();
+        let kept: Vec<(i64, u64)> = items
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 3 != 0)
+            .map(|(_, item)| *item)
+            .collect();
+        for skip in [2_100, 2_500, 4_600] {
+            let (ids, _) = store
+                .read_blocking(|tx| index_page(tx, "all", skip, 5))
+                .unwrap();
+            let want: Vec<u64> = kept.iter().skip(skip).take(5).map(|(_, id)| *id).collect();
+            assert_eq!(ids, want, "skip {skip} after removals");
+        }
+    }
+
     use crate::store::Store;
 
     fn fields(title: &str) -> Fields {

@@ -306,6 +306,11 @@ fn update_lists(
             Change::Remove => index.remove(key).map_err(store::Error::from)?.is_some(),
         };
         if changed {
+            let delta = match change {
+                Change::Add => 1,
+                Change::Remove => -1,
+            };
+            super::days::change(tx, tables::DAYS, list, published_day(*at), delta)?;
             let count = counts
                 .get(list.as_str())
                 .map_err(store::Error::from)?
@@ -560,38 +565,47 @@ pub fn index_page_within(
     skip: usize,
     take: usize,
 ) -> Result<(Vec<u64>, usize), store::Error> {
+    /// Where a page starts reading when its count is known: from which end, past how
+    /// many keys, and within which span of publication times.
+    struct Start {
+        from_newest: bool,
+        skip: usize,
+        window: Window,
+    }
     pub(super) fn page(
         table: &impl ReadableTable<(&'static str, i64, u64), ()>,
         list: &str,
         window: Window,
         skip: usize,
         take: usize,
-        known_total: Option<usize>,
+        known: Option<(usize, Start)>,
     ) -> Result<(Vec<u64>, usize), store::Error> {
         if window.from > window.to {
             return Ok((Vec::new(), 0));
         }
-        let range = table.range((list, window.from, 0)..=(list, window.to, u64::MAX))?;
         let mut ids = Vec::with_capacity(take.min(1024));
         // With the count known, read only up to the page, from whichever end is nearer:
         // a deep page of a long list costs as little as a shallow one from the other end.
-        if let Some(total) = known_total {
+        if let Some((total, start)) = known {
             let end = skip.saturating_add(take).min(total);
             if skip >= end {
                 return Ok((ids, total));
             }
-            if skip <= total - end {
-                for item in range.rev().skip(skip).take(end - skip) {
+            let w = start.window;
+            let range = table.range((list, w.from, 0)..=(list, w.to, u64::MAX))?;
+            if start.from_newest {
+                for item in range.rev().skip(start.skip).take(end - skip) {
                     ids.push(item?.0.value().2);
                 }
             } else {
-                for item in range.skip(total - end).take(end - skip) {
+                for item in range.skip(start.skip).take(end - skip) {
                     ids.push(item?.0.value().2);
                 }
                 ids.reverse();
             }
             return Ok((ids, total));
         }
+        let range = table.range((list, window.from, 0)..=(list, window.to, u64::MAX))?;
         let mut total = 0;
         for item in range.rev() {
             let (key, ()) = item.map(|(k, v)| (k, v.value()))?;
@@ -602,8 +616,36 @@ pub fn index_page_within(
         }
         Ok((ids, total))
     }
-    let known_total = if window == Window::ALL {
-        Some(list_len(tx, list)?)
+    let known = if window == Window::ALL {
+        let total = list_len(tx, list)?;
+        let end = skip.saturating_add(take).min(total);
+        let from_newest = skip <= total.saturating_sub(end);
+        let past = if from_newest { skip } else { total - end };
+        let mut start = Start {
+            from_newest,
+            skip: past,
+            window,
+        };
+        // Deep in a long list, the day counts say on which day the page starts.
+        if past > DAY_SEEK_FROM
+            && let Some((day, within)) =
+                super::days::seek(tx, tables::DAYS, list, past, from_newest)?
+        {
+            let (first, last) = (day * DAY, day * DAY + DAY - 1);
+            start.skip = within;
+            start.window = if from_newest {
+                Window {
+                    from: i64::MIN,
+                    to: last,
+                }
+            } else {
+                Window {
+                    from: first,
+                    to: i64::MAX,
+                }
+            };
+        }
+        Some((total, start))
     } else {
         None
     };
@@ -614,7 +656,7 @@ pub fn index_page_within(
             window,
             skip,
             take,
-            known_total,
+            known,
         ),
         store::Reader::Write(t) => page(
             &t.open_table(tables::PUBLISHED)?,
@@ -622,7 +664,17 @@ pub fn index_page_within(
             window,
             skip,
             take,
-            known_total,
+            known,
         ),
     }
+}
+
+/// Seconds in a day: the span of one day count of a published list.
+const DAY: i64 = 86_400;
+/// Below this many keys to pass, walking them is as quick as reading day counts.
+const DAY_SEEK_FROM: usize = 2_000;
+
+/// The day count a publication time falls in.
+pub(crate) fn published_day(at: i64) -> i64 {
+    at.div_euclid(DAY)
 }

@@ -1,16 +1,19 @@
-//! The legal document register's rows, kept beside the published lists: for each
-//! listed legal document, its slug, trích yếu, metadata and when its shown version was
-//! made. The register page, its filters and each document's relations read these small
-//! rows, never the documents' revisions with their bodies. Maintained by `list` and
-//! `unlist`, in the same transaction.
+//! The legal document register, kept beside the published lists: for each listed legal
+//! document, its small row (slug, trích yếu, metadata, when its shown version was made),
+//! and an index of those rows by issue date, by each filter value, and by the documents
+//! each one points at. The register page, its filters and each document's relations
+//! read the index and a page of rows, never every row or the documents' revisions: a
+//! register of 200,000 texts costs a page what one of twenty does. Maintained by `list`
+//! and `unlist`, in the same transaction.
 
 use jiff::Timestamp;
+use jiff::civil::Date;
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
-use super::legal::LegalDoc;
+use super::legal::{LegalDoc, Relation, Validity};
 use super::{Entry, Error, Kind, Revision, tables};
-use crate::store::{Table, Tx};
-use redb::WriteTransaction;
+use crate::store::{self, Table, Tx};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
@@ -30,6 +33,110 @@ impl Row {
 /// Entry id → its row.
 pub const ROWS: Table<u64, Row> = Table::new("register_rows_v1");
 
+/// (list, sort key, entry id) → (). The lists:
+/// - `all`, `type:…`, `issuer:…`, `field:…`, `year:…`: by issue date (`yyyymmdd`);
+/// - `modified`: by the shown version's time (unix seconds);
+/// - `to:{slug}`: the documents that point at `slug`, by relation (`Relation::code`).
+pub const INDEX: TableDefinition<(&str, i64, u64), ()> = TableDefinition::new("register_index_v1");
+
+/// How many documents each filter list (`all`, `type:…`, …) holds: the page's totals
+/// and its filter choices, without reading the lists.
+pub const COUNTS: TableDefinition<&str, u64> = TableDefinition::new("register_counts_v1");
+
+/// How many documents of each counted list were issued on each day (`yyyymmdd`): a deep
+/// page finds its first key without walking the keys before it.
+pub const DAYS: super::days::Days = TableDefinition::new("register_days_v1");
+
+/// The filters a register page can combine, each a list of the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facet {
+    Type,
+    Issuer,
+    Field,
+    Year,
+}
+
+impl Facet {
+    pub const ALL: [Facet; 4] = [Facet::Type, Facet::Issuer, Facet::Field, Facet::Year];
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Facet::Type => "type:",
+            Facet::Issuer => "issuer:",
+            Facet::Field => "field:",
+            Facet::Year => "year:",
+        }
+    }
+
+    /// The list of the documents whose facet is `value`.
+    pub fn list(self, value: &str) -> String {
+        format!("{}{value}", self.prefix())
+    }
+
+    /// This facet's value for `doc`.
+    pub fn of(self, doc: &LegalDoc) -> String {
+        match self {
+            Facet::Type => doc.doc_type.clone(),
+            Facet::Issuer => doc.issuer.clone(),
+            Facet::Field => doc.field.clone(),
+            Facet::Year => doc.issued.year().to_string(),
+        }
+    }
+}
+
+/// The list of every document.
+pub const ALL: &str = "all";
+
+/// Whether `list` is one of the filter lists, which are counted (by total and by day).
+pub fn is_counted(list: &str) -> bool {
+    list == ALL || Facet::ALL.iter().any(|f| list.starts_with(f.prefix()))
+}
+const MODIFIED: &str = "modified";
+
+fn pointing_at(slug: &str) -> String {
+    format!("to:{slug}")
+}
+
+fn relation_code(relation: Relation) -> i64 {
+    match relation {
+        Relation::Replaces => 1,
+        Relation::Amends => 2,
+        Relation::Guides => 3,
+    }
+}
+
+fn relation_of(code: i64) -> Option<Relation> {
+    match code {
+        1 => Some(Relation::Replaces),
+        2 => Some(Relation::Amends),
+        3 => Some(Relation::Guides),
+        _ => None,
+    }
+}
+
+/// The sort key of an issue date: `yyyymmdd`, so the newest sorts last.
+fn day_key(date: Date) -> i64 {
+    i64::from(date.year()) * 10_000 + i64::from(date.month()) * 100 + i64::from(date.day())
+}
+
+/// The index keys of `row`.
+fn keys(row: &Row) -> Vec<(String, i64)> {
+    let issued = day_key(row.legal.issued);
+    let mut keys = vec![(ALL.to_string(), issued)];
+    keys.extend(
+        Facet::ALL
+            .iter()
+            .map(|f| (f.list(&f.of(&row.legal)), issued)),
+    );
+    keys.push((MODIFIED.to_string(), row.lastmod.as_second()));
+    keys.extend(
+        row.legal
+            .relations()
+            .map(|(relation, target)| (pointing_at(target), relation_code(relation))),
+    );
+    keys
+}
+
 /// Records `entry` (live and listed) with its shown revision.
 pub(super) fn add(tx: &WriteTransaction, entry: &Entry, shown: &Revision) -> Result<(), Error> {
     if entry.kind != Kind::LegalDocument {
@@ -38,38 +145,282 @@ pub(super) fn add(tx: &WriteTransaction, entry: &Entry, shown: &Revision) -> Res
     let Some(legal) = shown.fields.legal.clone() else {
         return Ok(());
     };
-    ROWS.insert(
-        tx,
-        entry.id.0,
-        &Row {
-            slug: entry.slug.clone(),
-            title: shown.fields.title.clone(),
-            legal,
-            lastmod: shown.created_at,
-        },
-    )?;
+    // A row already there (a caller that did not unlist first) leaves no stale keys.
+    remove(tx, entry)?;
+    let row = Row {
+        slug: entry.slug.clone(),
+        title: shown.fields.title.clone(),
+        legal,
+        lastmod: shown.created_at,
+    };
+    index(tx, entry.id.0, &row, Change::Add)?;
+    ROWS.insert(tx, entry.id.0, &row)?;
     Ok(())
 }
 
 pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
-    if entry.kind == Kind::LegalDocument {
+    if entry.kind != Kind::LegalDocument {
+        return Ok(());
+    }
+    if let Some(old) = ROWS.get(tx, entry.id.0)? {
+        index(tx, entry.id.0, &old, Change::Remove)?;
         ROWS.remove(tx, entry.id.0)?;
     }
     Ok(())
 }
 
-/// Every listed legal document's row, by entry id, decoded one at a time (no copy of
-/// every row's bytes first).
-pub fn rows(tx: &impl Tx) -> Result<Vec<Row>, Error> {
-    let mut rows = Vec::new();
-    ROWS.scan(tx, 0u64.., false, |row| {
-        rows.push(row);
-        true
-    })?;
-    Ok(rows)
+#[derive(Clone, Copy)]
+enum Change {
+    Add,
+    Remove,
 }
 
-/// Fills the table from the published lists (the migration that added it).
+fn index(tx: &WriteTransaction, id: u64, row: &Row, change: Change) -> Result<(), Error> {
+    let mut index = tx.open_table(INDEX).map_err(store::Error::from)?;
+    let mut counts = tx.open_table(COUNTS).map_err(store::Error::from)?;
+    for (list, key) in keys(row) {
+        let changed = match change {
+            Change::Add => index.insert((list.as_str(), key, id), ()),
+            Change::Remove => index.remove((list.as_str(), key, id)),
+        }
+        .map_err(store::Error::from)?
+        .is_some()
+            != matches!(change, Change::Add);
+        if !(changed && is_counted(&list)) {
+            continue;
+        }
+        let delta = match change {
+            Change::Add => 1,
+            Change::Remove => -1,
+        };
+        super::days::change(tx, DAYS, &list, key, delta)?;
+        let count = counts
+            .get(list.as_str())
+            .map_err(store::Error::from)?
+            .map_or(0, |v| v.value());
+        match change {
+            Change::Add => counts.insert(list.as_str(), count + 1),
+            Change::Remove if count <= 1 => counts.remove(list.as_str()),
+            Change::Remove => counts.insert(list.as_str(), count - 1),
+        }
+        .map_err(store::Error::from)?;
+    }
+    Ok(())
+}
+
+/// Calls `visit` with the (sort key, id) of `list`'s items whose sort key lies in
+/// `keys`, from the last (newest) unless `oldest_first`, until it returns false.
+fn visit(
+    tx: &impl Tx,
+    list: &str,
+    keys: std::ops::RangeInclusive<i64>,
+    oldest_first: bool,
+    mut visit: impl FnMut(i64, u64) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    fn run(
+        table: &impl ReadableTable<(&'static str, i64, u64), ()>,
+        list: &str,
+        keys: std::ops::RangeInclusive<i64>,
+        oldest_first: bool,
+        visit: &mut dyn FnMut(i64, u64) -> Result<bool, Error>,
+    ) -> Result<(), Error> {
+        let range = table
+            .range((list, *keys.start(), 0)..=(list, *keys.end(), u64::MAX))
+            .map_err(store::Error::from)?;
+        // Two loops, not a boxed iterator: `rev` changes the type.
+        if oldest_first {
+            for item in range {
+                let (key, _) = item.map_err(store::Error::from)?;
+                let (_, sort, id) = key.value();
+                if !visit(sort, id)? {
+                    break;
+                }
+            }
+        } else {
+            for item in range.rev() {
+                let (key, _) = item.map_err(store::Error::from)?;
+                let (_, sort, id) = key.value();
+                if !visit(sort, id)? {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+    match tx.reader() {
+        store::Reader::Read(t) => match t.open_table(INDEX) {
+            Ok(table) => run(&table, list, keys, oldest_first, &mut visit),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(()),
+            Err(e) => Err(store::Error::from(e).into()),
+        },
+        store::Reader::Write(t) => run(
+            &t.open_table(INDEX).map_err(store::Error::from)?,
+            list,
+            keys,
+            oldest_first,
+            &mut visit,
+        ),
+    }
+}
+
+/// How many documents `list` holds.
+pub fn count(tx: &impl Tx, list: &str) -> Result<usize, Error> {
+    Ok(store::get_plain(tx, COUNTS, list, |v| v)?.unwrap_or(0) as usize)
+}
+
+/// The ids of a page of `list`, newest issue date first (the later entered first on
+/// the same day). Reads only up to the page, from whichever end is nearer.
+pub fn page(tx: &impl Tx, list: &str, skip: usize, take: usize) -> Result<Vec<u64>, Error> {
+    let total = count(tx, list)?;
+    let end = skip.saturating_add(take).min(total);
+    let mut ids = Vec::with_capacity(end.saturating_sub(skip));
+    if skip >= end {
+        return Ok(ids);
+    }
+    let from_newest = skip <= total - end;
+    let (mut past, wanted) = if from_newest {
+        (skip, end - skip)
+    } else {
+        (total - end, end - skip)
+    };
+    // Deep in a long list, the day counts say on which day the page starts.
+    let mut keys = i64::MIN..=i64::MAX;
+    if past > 2_000
+        && let Some((day, within)) = super::days::seek(tx, DAYS, list, past, from_newest)?
+    {
+        past = within;
+        keys = if from_newest {
+            i64::MIN..=day
+        } else {
+            day..=i64::MAX
+        };
+    }
+    let mut seen = 0;
+    visit(tx, list, keys, !from_newest, |_, id| {
+        if seen >= past {
+            ids.push(id);
+        }
+        seen += 1;
+        Ok(ids.len() < wanted)
+    })?;
+    if !from_newest {
+        ids.reverse();
+    }
+    Ok(ids)
+}
+
+/// Calls `visit` with each id of `list`, newest first, until it returns false.
+pub fn each(
+    tx: &impl Tx,
+    list: &str,
+    visit_id: impl FnMut(u64) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    let mut visit_id = visit_id;
+    visit(tx, list, i64::MIN..=i64::MAX, false, |_, id| visit_id(id))
+}
+
+/// The values of `facet` that some document has, with how many have each.
+pub fn choices(tx: &impl Tx, facet: Facet) -> Result<Vec<(String, usize)>, Error> {
+    fn run(
+        table: &impl ReadableTable<&'static str, u64>,
+        prefix: &str,
+    ) -> Result<Vec<(String, usize)>, store::Error> {
+        let mut out = Vec::new();
+        for item in table.range(prefix..)? {
+            let (key, count) = item?;
+            let Some(value) = key.value().strip_prefix(prefix) else {
+                break;
+            };
+            out.push((value.to_string(), count.value() as usize));
+        }
+        Ok(out)
+    }
+    let prefix = facet.prefix();
+    Ok(match tx.reader() {
+        store::Reader::Read(t) => match t.open_table(COUNTS) {
+            Ok(table) => run(&table, prefix)?,
+            Err(redb::TableError::TableDoesNotExist(_)) => Vec::new(),
+            Err(e) => return Err(store::Error::from(e).into()),
+        },
+        store::Reader::Write(t) => run(&t.open_table(COUNTS).map_err(store::Error::from)?, prefix)?,
+    })
+}
+
+/// The row of the document `id`.
+pub fn row(tx: &impl Tx, id: u64) -> Result<Option<Row>, Error> {
+    Ok(ROWS.get(tx, id)?)
+}
+
+/// The row of the listed document at `slug`.
+pub fn row_at(tx: &impl Tx, slug: &str) -> Result<Option<Row>, Error> {
+    let id = store::get_plain(
+        tx,
+        tables::SLUGS,
+        (Kind::LegalDocument.as_str(), slug),
+        |v| v,
+    )?;
+    match id {
+        Some(id) => row(tx, id),
+        None => Ok(None),
+    }
+}
+
+/// Whether a listed document replaces the one at `slug`.
+pub fn is_replaced(tx: &impl Tx, slug: &str) -> Result<bool, Error> {
+    let code = relation_code(Relation::Replaces);
+    let mut found = false;
+    visit(tx, &pointing_at(slug), code..=code, false, |_, _| {
+        found = true;
+        Ok(false)
+    })?;
+    Ok(found)
+}
+
+/// Validity of `row` today, from its dates and whether a listed document replaces it.
+pub fn validity(tx: &impl Tx, slug: &str, doc: &LegalDoc, today: Date) -> Result<Validity, Error> {
+    // An editor's status or no relation at all: no lookup.
+    if doc.status.is_some() {
+        return Ok(doc.validity(today, false));
+    }
+    Ok(doc.validity(today, is_replaced(tx, slug)?))
+}
+
+/// The listed documents that point at `slug`, each with how, oldest relation kind first.
+pub fn pointing_to(tx: &impl Tx, slug: &str) -> Result<Vec<(Relation, Row)>, Error> {
+    let mut found = Vec::new();
+    visit(
+        tx,
+        &pointing_at(slug),
+        i64::MIN..=i64::MAX,
+        true,
+        |code, id| {
+            if let Some(relation) = relation_of(code) {
+                found.push((relation, id));
+            }
+            Ok(true)
+        },
+    )?;
+    let mut out = Vec::with_capacity(found.len());
+    for (relation, id) in found {
+        if let Some(row) = row(tx, id)? {
+            out.push((relation, row));
+        }
+    }
+    Ok(out)
+}
+
+/// When the register last changed: the newest shown version among its documents.
+pub fn last_modified(tx: &impl Tx) -> Result<Option<Timestamp>, Error> {
+    let mut newest = None;
+    visit(tx, MODIFIED, i64::MIN..=i64::MAX, false, |at, _| {
+        newest = Timestamp::from_second(at).ok();
+        Ok(false)
+    })?;
+    Ok(newest)
+}
+
+/// Fills the rows and their index from the published lists (the migrations that added
+/// them).
 pub(crate) fn rebuild(tx: &WriteTransaction) -> Result<(), Error> {
     let (ids, _) = super::index_page(tx, "kind:legal_document", 0, usize::MAX)?;
     for id in ids {
@@ -84,4 +435,176 @@ pub(crate) fn rebuild(tx: &WriteTransaction) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Builds the index from the rows already kept (the migration that added the index),
+/// one row at a time.
+pub(crate) fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
+    let rows = tx
+        .open_table(ROWS.definition())
+        .map_err(store::Error::from)?;
+    for item in rows.iter().map_err(store::Error::from)? {
+        let (id, bytes) = item.map_err(store::Error::from)?;
+        let row: Row = serde_json::from_slice(bytes.value()).map_err(|e| store::Error::Decode {
+            table: ROWS.name(),
+            message: e.to_string(),
+        })?;
+        index(tx, id.value(), &row, Change::Add)?;
+    }
+    Ok(())
+}
+
+/// What a document's page shows of the others: the documents it points at, those that
+/// point at it, and whether one of them replaces it.
+#[derive(Debug, Default)]
+pub struct Links {
+    /// In the order the document lists them; a slug no listed document has is left out.
+    pub outgoing: Vec<(Relation, Row)>,
+    pub incoming: Vec<(Relation, Row)>,
+    pub replaced: bool,
+}
+
+impl Links {
+    /// The links of the document at `slug` with the metadata `doc` (its shown version,
+    /// or a draft being previewed).
+    pub fn of(tx: &impl Tx, slug: &str, doc: &LegalDoc) -> Result<Links, Error> {
+        let mut outgoing = Vec::new();
+        for (relation, target) in doc.relations() {
+            if let Some(row) = row_at(tx, target)? {
+                outgoing.push((relation, row));
+            }
+        }
+        let incoming = pointing_to(tx, slug)?;
+        let replaced = incoming.iter().any(|(r, _)| *r == Relation::Replaces);
+        Ok(Links {
+            outgoing,
+            incoming,
+            replaced,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use jiff::civil::date;
+
+    fn row(n: u64) -> Row {
+        Row {
+            slug: format!("vb-{n}"),
+            title: format!("Văn bản {n}"),
+            legal: LegalDoc {
+                doc_type: ["Quyết định", "Thông tư", "Kế hoạch"][(n % 3) as usize].into(),
+                number: format!("{n}/QĐ"),
+                issuer: "Sở Khoa học và Công nghệ".into(),
+                signer: String::new(),
+                issued: date(2010, 1, 1)
+                    .checked_add(jiff::Span::new().days(((n * 7_919) % 5_000) as i64))
+                    .unwrap(),
+                effective: date(2030, 1, 1),
+                expires: None,
+                status: None,
+                field: "Thông tin".into(),
+                replaces: if n > 0 && n % 100 == 0 {
+                    vec![format!("vb-{}", n - 1)]
+                } else {
+                    vec![]
+                },
+                amends: vec![],
+                guides: vec![],
+            },
+            lastmod: Timestamp::from_second(1_700_000_000 + n as i64).unwrap(),
+        }
+    }
+
+    #[test]
+    fn pages_filters_and_links_come_from_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let rows: Vec<(u64, Row)> = (0..2_600).map(|n| (n, row(n))).collect();
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                for (id, row) in &rows {
+                    index(tx, *id, row, Change::Add)?;
+                    ROWS.insert(tx, *id, row)?;
+                }
+                // Removing one and adding it again counts it once.
+                index(tx, 5, &rows[5].1, Change::Remove)?;
+                index(tx, 5, &rows[5].1, Change::Add)?;
+                index(tx, 5, &rows[5].1, Change::Add)?;
+                Ok(())
+            })
+            .unwrap();
+        // Newest issue date first; on one day, the later id first.
+        let mut order: Vec<(i64, u64)> = rows
+            .iter()
+            .map(|(id, r)| (day_key(r.legal.issued), *id))
+            .collect();
+        order.sort();
+        order.reverse();
+        let want = |skip: usize, take: usize| -> Vec<u64> {
+            order
+                .iter()
+                .skip(skip)
+                .take(take)
+                .map(|(_, id)| *id)
+                .collect()
+        };
+        store
+            .read_blocking(|tx| -> Result<(), Error> {
+                assert_eq!(count(tx, ALL)?, 2_600);
+                for skip in [0, 20, 1_280, 1_300, 2_100, 2_580, 2_599] {
+                    assert_eq!(page(tx, ALL, skip, 20)?, want(skip, 20), "skip {skip}");
+                }
+                assert!(page(tx, ALL, 2_600, 20)?.is_empty());
+                let types: Vec<(String, usize)> = choices(tx, Facet::Type)?;
+                assert_eq!(
+                    types,
+                    vec![
+                        ("Kế hoạch".to_string(), 866),
+                        ("Quyết định".to_string(), 867),
+                        ("Thông tư".to_string(), 867)
+                    ]
+                );
+                let thong_tu = Facet::Type.list("Thông tư");
+                let mut ids = Vec::new();
+                each(tx, &thong_tu, |id| {
+                    ids.push(id);
+                    Ok(true)
+                })?;
+                assert_eq!(ids.len(), 867);
+                assert!(ids.iter().all(|id| id % 3 == 1));
+                // vb-199 is replaced by vb-200; vb-200 is not.
+                assert!(is_replaced(tx, "vb-199")?);
+                assert!(!is_replaced(tx, "vb-200")?);
+                let into = pointing_to(tx, "vb-199")?;
+                assert_eq!(into.len(), 1);
+                assert_eq!(into[0].1.slug, "vb-200");
+                assert_eq!(
+                    last_modified(tx)?,
+                    Some(Timestamp::from_second(1_700_002_599).unwrap())
+                );
+                Ok(())
+            })
+            .unwrap();
+        // Taking every document out leaves no counts behind.
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                for (id, row) in &rows {
+                    index(tx, *id, row, Change::Remove)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        store
+            .read_blocking(|tx| -> Result<(), Error> {
+                assert_eq!(count(tx, ALL)?, 0);
+                assert!(choices(tx, Facet::Year)?.is_empty());
+                assert!(!is_replaced(tx, "vb-199")?);
+                assert_eq!(last_modified(tx)?, None);
+                Ok(())
+            })
+            .unwrap();
+    }
 }

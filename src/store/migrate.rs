@@ -78,6 +78,14 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the legal document register's rows",
         apply: create_register_rows,
     },
+    Migration {
+        name: "the legal document register's index",
+        apply: create_register_index,
+    },
+    Migration {
+        name: "day counts of the published lists and the register",
+        apply: create_day_counts,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -262,6 +270,36 @@ fn create_register_rows(tx: &WriteTransaction) -> Result<(), Error> {
         crate::content::Error::Store(e) => e,
         other => Error::Task(format!("building the register's rows: {other}")),
     })
+}
+
+fn create_register_index(tx: &WriteTransaction) -> Result<(), Error> {
+    registry::create(tx, "register_index_v1")?;
+    registry::create(tx, "register_counts_v1")?;
+    crate::content::register::reindex(tx).map_err(|e| match e {
+        crate::content::Error::Store(e) => e,
+        other => Error::Task(format!("indexing the register: {other}")),
+    })
+}
+
+/// Counted from the lists themselves, once; then kept by `content::list` and `unlist`.
+fn create_day_counts(tx: &WriteTransaction) -> Result<(), Error> {
+    use crate::content::{days, register, tables};
+    registry::create(tx, "list_days_v1")?;
+    registry::create(tx, "register_days_v1")?;
+    days::rebuild(
+        tx,
+        tables::PUBLISHED,
+        tables::DAYS,
+        |_| true,
+        crate::content::published_day,
+    )?;
+    days::rebuild(
+        tx,
+        register::INDEX,
+        register::DAYS,
+        register::is_counted,
+        |day| day,
+    )
 }
 
 #[cfg(test)]

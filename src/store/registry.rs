@@ -16,6 +16,7 @@ pub enum KeyShape {
     StrStr,
     StrI64U64,
     I64U64,
+    StrI64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +85,10 @@ pub const REGISTRY: &[Registered] = &[
     table("sitemap_rows_v1", KeyShape::StrI64U64),
     table("sitemap_parts_v1", KeyShape::Str),
     table("register_rows_v1", KeyShape::U64),
+    plain("register_index_v1", KeyShape::StrI64U64, ValueShape::Unit),
+    plain("register_counts_v1", KeyShape::Str, ValueShape::U64),
+    plain("list_days_v1", KeyShape::StrI64, ValueShape::U64),
+    plain("register_days_v1", KeyShape::StrI64, ValueShape::U64),
 ];
 
 /// The names of every table, for backups and integrity checks.
@@ -119,6 +124,9 @@ impl KeyOf for (&'static str, i64, u64) {
 impl KeyOf for (i64, u64) {
     const SHAPE: KeyShape = KeyShape::I64U64;
 }
+impl KeyOf for (&'static str, i64) {
+    const SHAPE: KeyShape = KeyShape::StrI64;
+}
 
 impl<K: KeyOf, V> Table<K, V> {
     /// What the registry should say of this table.
@@ -147,6 +155,7 @@ fn copy_one(reg: &Registered, src: &ReadTransaction, dst: &WriteTransaction) -> 
         KeyShape::StrStr => with::<(&str, &str)>(reg, src, dst),
         KeyShape::StrI64U64 => with::<(&str, i64, u64)>(reg, src, dst),
         KeyShape::I64U64 => with::<(i64, u64)>(reg, src, dst),
+        KeyShape::StrI64 => with::<(&str, i64)>(reg, src, dst),
     }
 }
 
@@ -168,6 +177,7 @@ pub fn create(tx: &WriteTransaction, name: &str) -> Result<(), Error> {
         KeyShape::StrStr => with::<(&str, &str)>(tx, reg),
         KeyShape::StrI64U64 => with::<(&str, i64, u64)>(tx, reg),
         KeyShape::I64U64 => with::<(i64, u64)>(tx, reg),
+        KeyShape::StrI64 => with::<(&str, i64)>(tx, reg),
     }
 }
 
@@ -283,6 +293,7 @@ fn read_one(
         KeyShape::StrStr => with::<(&str, &str)>(reg, tx, last_key),
         KeyShape::StrI64U64 => with::<(&str, i64, u64)>(reg, tx, last_key),
         KeyShape::I64U64 => with::<(i64, u64)>(reg, tx, last_key),
+        KeyShape::StrI64 => with::<(&str, i64)>(reg, tx, last_key),
     }
 }
 
@@ -396,6 +407,26 @@ mod tests {
                 crate::redirects::tables::TARGETS.name(),
                 KeyShape::StrStr,
                 ValueShape::Unit,
+            ),
+            (
+                crate::content::register::INDEX.name(),
+                KeyShape::StrI64U64,
+                ValueShape::Unit,
+            ),
+            (
+                crate::content::register::COUNTS.name(),
+                KeyShape::Str,
+                ValueShape::U64,
+            ),
+            (
+                crate::content::tables::DAYS.name(),
+                KeyShape::StrI64,
+                ValueShape::U64,
+            ),
+            (
+                crate::content::register::DAYS.name(),
+                KeyShape::StrI64,
+                ValueShape::U64,
             ),
         ];
         for (name, key, value) in plain {

@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use super::cached;
 use crate::app::App;
-use crate::content::legal::{LegalDoc, Validity};
+use crate::content::legal::{LegalDoc, Relation, Validity};
+use crate::content::register::Facet;
 use crate::content::{self, Kind, Published, register};
 use crate::http::admin::form::encode;
 use crate::http::error::HttpError;
@@ -54,11 +55,11 @@ fn link(row: &register::Row) -> Link {
     }
 }
 
-/// The legal part of the page of `entry`, if it is a legal document.
-pub fn legal_view(entry: &Published, all: &[register::Row], today: Date) -> Option<LegalView> {
+/// The legal part of the page of `entry`, if it is a legal document, with its `links`
+/// to the other documents of the register.
+pub fn legal_view(entry: &Published, links: &register::Links, today: Date) -> Option<LegalView> {
     let doc = entry.revision.fields.legal.as_ref()?;
-    let slug = entry.entry.slug.as_str();
-    let status = Replaced::among(all.iter().map(|r| &r.legal)).validity(slug, doc, today);
+    let status = doc.validity(today, links.replaced);
     let mut rows = vec![
         Row {
             label: "Số, ký hiệu",
@@ -105,7 +106,6 @@ pub fn legal_view(entry: &Published, all: &[register::Row], today: Date) -> Opti
         label: "Trích yếu",
         value: entry.revision.fields.title.clone(),
     });
-    let find = |s: &str| all.iter().find(|r| r.slug == s);
     let mut relations: Vec<RelationGroup> = Vec::new();
     let mut push =
         |label: &'static str, link: Link| match relations.iter_mut().find(|g| g.label == label) {
@@ -115,20 +115,14 @@ pub fn legal_view(entry: &Published, all: &[register::Row], today: Date) -> Opti
                 links: vec![link],
             }),
         };
-    for (relation, other) in doc.relations() {
-        if let Some(p) = find(other) {
-            push(relation.label(), link(p));
-        }
+    for (relation, other) in &links.outgoing {
+        push(relation.label(), link(other));
     }
     let mut replaced_by = Vec::new();
-    for other in all {
-        for (relation, target) in other.legal.relations() {
-            if target == slug {
-                push(relation.inverse_label(), link(other));
-                if relation == content::legal::Relation::Replaces {
-                    replaced_by.push(link(other));
-                }
-            }
+    for (relation, other) in &links.incoming {
+        push(relation.inverse_label(), link(other));
+        if *relation == Relation::Replaces {
+            replaced_by.push(link(other));
         }
     }
     Some(LegalView {
@@ -237,53 +231,131 @@ pub async fn documents(
     .await
 }
 
+/// One page of the register under `filters`: its rows, with each one's validity, and
+/// how many documents match in all.
+struct Found {
+    rows: Vec<(register::Row, Validity)>,
+    total: usize,
+}
+
+/// Reads the page from the narrowest list the filters name. With at most one filter
+/// (and no validity filter) the count is kept and only the page is read; otherwise the
+/// narrowest list is walked and each row tested against the rest.
+fn find(
+    tx: &impl crate::store::Tx,
+    filters: &Filters,
+    today: Date,
+    skip: usize,
+) -> Result<Found, content::Error> {
+    let chosen: Vec<(Facet, &str)> = Facet::ALL
+        .into_iter()
+        .zip([
+            &filters.doc_type,
+            &filters.issuer,
+            &filters.field,
+            &filters.year,
+        ])
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(facet, value)| (facet, value.as_str()))
+        .collect();
+    let mut list = register::ALL.to_string();
+    let mut narrowest = register::count(tx, &list)?;
+    for (facet, value) in &chosen {
+        let candidate = facet.list(value);
+        let n = register::count(tx, &candidate)?;
+        if n <= narrowest {
+            (list, narrowest) = (candidate, n);
+        }
+    }
+    let with_validity = |row: register::Row| -> Result<_, content::Error> {
+        let v = register::validity(tx, &row.slug, &row.legal, today)?;
+        Ok((row, v))
+    };
+    if chosen.len() <= 1 && filters.status.is_empty() {
+        let mut rows = Vec::with_capacity(PER_PAGE);
+        for id in register::page(tx, &list, skip, PER_PAGE)? {
+            if let Some(row) = register::row(tx, id)? {
+                rows.push(with_validity(row)?);
+            }
+        }
+        return Ok(Found {
+            rows,
+            total: narrowest,
+        });
+    }
+    let mut found = Found {
+        rows: Vec::with_capacity(PER_PAGE),
+        total: 0,
+    };
+    register::each(tx, &list, |id| {
+        let Some(row) = register::row(tx, id)? else {
+            return Ok(true);
+        };
+        if chosen
+            .iter()
+            .any(|(facet, value)| facet.of(&row.legal) != *value)
+        {
+            return Ok(true);
+        }
+        let (row, validity) = with_validity(row)?;
+        if !filters.status.is_empty() && validity.as_str() != filters.status {
+            return Ok(true);
+        }
+        if found.total >= skip && found.rows.len() < PER_PAGE {
+            found.rows.push((row, validity));
+        }
+        found.total += 1;
+        Ok(true)
+    })?;
+    Ok(found)
+}
+
 async fn render_register(
     app: Arc<App>,
     filters: Filters,
     page: usize,
 ) -> Result<String, HttpError> {
-    // The register's small rows, not the documents: the page costs the same whatever
-    // the documents' bodies and files.
-    let (site, all) = app
+    // The register's index and one page of its small rows, not the documents: the page
+    // costs about the same whatever the register's size.
+    let today = app.today();
+    let query = filters.clone();
+    let (site, found, facets, modified) = app
         .store
-        .read(|tx| -> Result<_, content::Error> {
-            Ok((site::load(tx)?, content::register::rows(tx)?))
+        .read(move |tx| -> Result<_, content::Error> {
+            let skip = (page - 1) * PER_PAGE;
+            let values = |facet| -> Result<BTreeSet<String>, content::Error> {
+                Ok(register::choices(tx, facet)?
+                    .into_iter()
+                    .map(|(v, _)| v)
+                    .collect())
+            };
+            let facets = [
+                values(Facet::Type)?,
+                values(Facet::Issuer)?,
+                values(Facet::Field)?,
+                values(Facet::Year)?,
+            ];
+            Ok((
+                site::load(tx)?,
+                find(tx, &query, today, skip)?,
+                facets,
+                register::last_modified(tx)?,
+            ))
         })
         .await?;
-    let today = app.today();
-    let replaced = Replaced::among(all.iter().map(|r| &r.legal));
-    let mut docs: Vec<(&register::Row, &LegalDoc, Validity)> = all
-        .iter()
-        .map(|r| (r, &r.legal, replaced.validity(&r.slug, &r.legal, today)))
-        .collect();
-    let types = docs.iter().map(|d| d.1.doc_type.clone()).collect();
-    let issuers = docs.iter().map(|d| d.1.issuer.clone()).collect();
-    let fields = docs.iter().map(|d| d.1.field.clone()).collect();
-    let years = docs.iter().map(|d| d.1.issued.year().to_string()).collect();
-    docs.retain(|(_, d, v)| {
-        (filters.doc_type.is_empty() || d.doc_type == filters.doc_type)
-            && (filters.issuer.is_empty() || d.issuer == filters.issuer)
-            && (filters.field.is_empty() || d.field == filters.field)
-            && (filters.year.is_empty() || d.issued.year().to_string() == filters.year)
-            && (filters.status.is_empty() || v.as_str() == filters.status)
-    });
-    docs.sort_by(|a, b| {
-        b.1.issued
-            .cmp(&a.1.issued)
-            .then_with(|| a.1.number.cmp(&b.1.number))
-    });
-    let total = docs.len();
+    let total = found.total;
     let pages = total.div_ceil(PER_PAGE).max(1);
     if page > pages {
         return Err(HttpError::NotFound);
     }
     let base = format!("/van-ban?{}", filters.query());
+    let [types, issuers, fields, years] = facets;
     let mut years: Vec<Choice> = choices(years, &filters.year);
     years.reverse();
     let view = RegisterView {
         layout: Layout::new(&site, app.origin(), "Văn bản", "/van-ban")
             .with_description("Cơ sở dữ liệu văn bản quy phạm pháp luật và văn bản chỉ đạo, điều hành về khoa học và công nghệ.")
-            .with_site_dublin_core(all.iter().map(|r| r.lastmod).max()),
+            .with_site_dublin_core(modified),
         types: choices(types, &filters.doc_type),
         issuers: choices(issuers, &filters.issuer),
         fields: choices(fields, &filters.field),
@@ -296,17 +368,16 @@ async fn render_register(
                 selected: v.as_str() == filters.status,
             })
             .collect(),
-        rows: docs
+        rows: found
+            .rows
             .iter()
-            .skip((page - 1) * PER_PAGE)
-            .take(PER_PAGE)
-            .map(|(r, d, v)| DocRow {
-                number: d.number.clone(),
+            .map(|(r, v)| DocRow {
+                number: r.legal.number.clone(),
                 title: r.title.clone(),
                 url: r.url(),
-                doc_type: d.doc_type.clone(),
-                issuer: d.issuer.clone(),
-                issued: date(d.issued),
+                doc_type: r.legal.doc_type.clone(),
+                issuer: r.legal.issuer.clone(),
+                issued: date(r.legal.issued),
                 status: v.label(),
                 warns: v.warns(),
             })
@@ -342,16 +413,20 @@ async fn render_document(app: Arc<App>, slug: String) -> Result<String, HttpErro
             let Some(entry) = content::find_published(tx, Kind::LegalDocument, &slug)? else {
                 return Ok(None);
             };
+            let links = match &entry.revision.fields.legal {
+                Some(doc) => register::Links::of(tx, &entry.entry.slug, doc)?,
+                None => register::Links::default(),
+            };
             Ok(Some((
                 site::load(tx)?,
                 content::categories(tx)?,
                 entry,
-                content::register::rows(tx)?,
+                links,
             )))
         })
         .await?;
-    let (site, categories, entry, all) = found.ok_or(HttpError::NotFound)?;
+    let (site, categories, entry, links) = found.ok_or(HttpError::NotFound)?;
     let mut view = super::entry_view(&app, &site, &categories, &entry, &[]);
-    view.legal = legal_view(&entry, &all, app.today());
+    view.legal = legal_view(&entry, &links, app.today());
     Ok(app.renderer.render("public/entry.html", &view)?)
 }

@@ -20,7 +20,28 @@ use crate::render::views::{Layout, Link, ProcedureView, Row};
 use crate::site;
 
 /// The procedure part of an entry page.
-pub fn procedure_view(entry: &Published, documents: &[Published]) -> Option<ProcedureView> {
+/// The rows of the legal documents the procedure at `entry` rests on, in its order; a
+/// slug no listed document has is left out.
+pub fn legal_basis(
+    tx: &impl crate::store::Tx,
+    entry: &Published,
+) -> Result<Vec<content::register::Row>, content::Error> {
+    let Some(p) = entry.revision.fields.procedure.as_ref() else {
+        return Ok(Vec::new());
+    };
+    let mut rows = Vec::with_capacity(p.legal_basis.len());
+    for slug in &p.legal_basis {
+        if let Some(row) = content::register::row_at(tx, slug)? {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+pub fn procedure_view(
+    entry: &Published,
+    basis: &[content::register::Row],
+) -> Option<ProcedureView> {
     let p = entry.revision.fields.procedure.as_ref()?;
     let row = |label, value: &str| Row {
         label,
@@ -40,25 +61,10 @@ pub fn procedure_view(entry: &Published, documents: &[Published]) -> Option<Proc
         ],
         steps_html: p.steps_html.clone(),
         dossier_html: p.dossier_html.clone(),
-        legal_basis: p
-            .legal_basis
+        legal_basis: basis
             .iter()
-            .filter_map(|slug| documents.iter().find(|d| &d.entry.slug == slug))
             .map(|d| Link {
-                label: format!(
-                    "{} {} — {}",
-                    d.revision
-                        .fields
-                        .legal
-                        .as_ref()
-                        .map_or("", |l| l.doc_type.as_str()),
-                    d.revision
-                        .fields
-                        .legal
-                        .as_ref()
-                        .map_or("", |l| l.number.as_str()),
-                    d.revision.fields.title
-                ),
+                label: format!("{} {} — {}", d.legal.doc_type, d.legal.number, d.title),
                 url: d.url(),
             })
             .collect(),
@@ -181,16 +187,17 @@ async fn render_procedure(app: Arc<App>, slug: String) -> Result<String, HttpErr
             let Some(entry) = content::find_published(tx, Kind::Procedure, &slug)? else {
                 return Ok(None);
             };
+            let basis = legal_basis(tx, &entry)?;
             Ok(Some((
                 site::load(tx)?,
                 content::categories(tx)?,
                 entry,
-                content::all_published(tx, Kind::LegalDocument)?,
+                basis,
             )))
         })
         .await?;
-    let (site, categories, entry, documents) = found.ok_or(HttpError::NotFound)?;
+    let (site, categories, entry, basis) = found.ok_or(HttpError::NotFound)?;
     let mut view = super::entry_view(&app, &site, &categories, &entry, &[]);
-    view.procedure = procedure_view(&entry, &documents);
+    view.procedure = procedure_view(&entry, &basis);
     Ok(app.renderer.render("public/entry.html", &view)?)
 }

@@ -586,17 +586,24 @@ async fn preview_view(
     let mut view = crate::http::public::entry_view(app, site, categories, preview, &[]);
     view.preview = true;
     if matches!(preview.entry.kind, Kind::LegalDocument | Kind::Procedure) {
-        let (rows, all) = app
+        let (slug, doc) = (
+            preview.entry.slug.clone(),
+            preview.revision.fields.legal.clone(),
+        );
+        let shown = preview.clone();
+        let (links, basis) = app
             .store
-            .read(|tx| -> Result<_, content::Error> {
-                Ok((
-                    content::register::rows(tx)?,
-                    content::all_published(tx, Kind::LegalDocument)?,
-                ))
+            .read(move |tx| -> Result<_, content::Error> {
+                let links = match &doc {
+                    Some(doc) => content::register::Links::of(tx, &slug, doc)?,
+                    None => content::register::Links::default(),
+                };
+                let basis = crate::http::public::procedures::legal_basis(tx, &shown)?;
+                Ok((links, basis))
             })
             .await?;
-        view.legal = crate::http::public::documents::legal_view(preview, &rows, app.today());
-        view.procedure = crate::http::public::procedures::procedure_view(preview, &all);
+        view.legal = crate::http::public::documents::legal_view(preview, &links, app.today());
+        view.procedure = crate::http::public::procedures::procedure_view(preview, &basis);
     }
     view.record = crate::http::public::records::record_view(preview);
     Ok(view)
