@@ -82,6 +82,19 @@ pub fn decimal(value: f64, places: usize) -> String {
     format!("{value:.places$}").replace('.', ",")
 }
 
+/// A whole number with Vietnamese thousands dots: "1.000", "12.345".
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// "1,2 MB", "830 KB", "512 B" (Vietnamese decimal comma).
 pub fn file_size(bytes: u64) -> String {
     const KB: f64 = 1024.0;
@@ -98,6 +111,12 @@ pub fn file_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_group_thousands_with_dots() {
+        let shown: Vec<String> = [0, 7, 999, 1_000, 12_345, 1_000_000].map(count).to_vec();
+        assert_eq!(shown, ["0", "7", "999", "1.000", "12.345", "1.000.000"]);
+    }
 
     #[test]
     fn csv_fields_are_quoted_when_needed() {

@@ -14,8 +14,8 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -24,7 +24,9 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term, doc};
+use tantivy::{
+    DocAddress, DocSet, Index, IndexReader, ReloadPolicy, TERMINATED, TantivyDocument, Term, doc,
+};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::content::sanitize::plain_text;
@@ -32,7 +34,7 @@ use crate::content::{self, EntryId, Kind, Published};
 use crate::store::Store;
 
 /// Bump when the schema or the analysis changes: the index is then rebuilt.
-const FORMAT: &str = "trangtin-search-3";
+const FORMAT: &str = "trangtin-search-4";
 const EXACT: &str = "vi_exact";
 const FOLDED: &str = "vi_folded";
 /// Memory for the indexing arena (tantivy's minimum is 15 MB).
@@ -64,6 +66,8 @@ struct Fields {
     /// fields.
     extra_exact: Field,
     extra_folded: Field,
+    /// Title, body and hidden words together, folded: the field the first pass reads.
+    all_folded: Field,
     date: Field,
 }
 
@@ -89,8 +93,16 @@ pub struct Hit {
 #[derive(Debug, Clone)]
 pub struct Results {
     pub hits: Vec<Hit>,
+    /// How many match, counted up to `COUNT_LIMIT`.
     pub total: usize,
+    /// Whether more than `COUNT_LIMIT` match (`total` then equals it).
+    pub more: bool,
 }
+
+/// Matches are counted up to this many. Past it a page says "more than", and the best
+/// matches are found without visiting every match: on a million entries a common word
+/// matches most of them, and counting them all costs more than finding the best ten.
+pub const COUNT_LIMIT: usize = 1_000;
 
 fn analyzer(fold: bool) -> TextAnalyzer {
     let builder = TextAnalyzer::builder(SimpleTokenizer::default())
@@ -108,7 +120,8 @@ fn schema() -> (Schema, Fields) {
         let options = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(tokenizer)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                // Queries are words, never phrases: positions would only add size.
+                .set_index_option(IndexRecordOption::WithFreqs),
         );
         if stored {
             options.set_stored()
@@ -126,6 +139,7 @@ fn schema() -> (Schema, Fields) {
         body_folded: b.add_text_field("body_folded", text(FOLDED, true)),
         extra_exact: b.add_text_field("extra_exact", text(EXACT, false)),
         extra_folded: b.add_text_field("extra_folded", text(FOLDED, false)),
+        all_folded: b.add_text_field("all_folded", text(FOLDED, false)),
         date: b.add_i64_field("date", STORED | FAST),
     };
     (b.build(), fields)
@@ -244,6 +258,7 @@ impl Search {
         doc!(
             self.fields.id => p.entry.id.0,
             self.fields.kind => p.entry.kind.as_str(),
+            self.fields.all_folded => format!("{title} {body} {hidden}"),
             self.fields.title_exact => title.clone(),
             self.fields.title_folded => title,
             self.fields.body_exact => body.clone(),
@@ -331,9 +346,13 @@ impl Search {
         Ok(count)
     }
 
-    /// The query for `text`: every word must match, in the title or the body, folded
-    /// or exact; exact and title matches weigh more.
-    fn query(&self, text: &str) -> Option<Box<dyn Query>> {
+    /// The queries for `text`, narrowed to `kind`; `None` without a word.
+    /// - `first`: every word must be among the entry's words (title, body, hidden),
+    ///   folded: plain terms, which tantivy intersects skipping blocks of postings that
+    ///   cannot make the top.
+    /// - `full`: the same matches, weighed per field: a word in the title, or with the
+    ///   query's diacritics, weighs more.
+    fn queries(&self, text: &str, kind: Option<Kind>) -> Option<Queries> {
         let text = normalize(text);
         let tokens = |fold: bool| {
             let mut analyzer = analyzer(fold);
@@ -349,32 +368,62 @@ impl Search {
             return None;
         }
         let f = &self.fields;
-        let term = |field: Field, word: &str, boost: f32| -> (Occur, Box<dyn Query>) {
-            let q = TermQuery::new(
+        let term = |field: Field, word: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
                 Term::from_field_text(field, word),
-                IndexRecordOption::WithFreqsAndPositions,
-            );
-            (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
+                IndexRecordOption::WithFreqs,
+            ))
         };
-        let words = folded
+        let boosted = |field: Field, word: &str, boost: f32| -> (Occur, Box<dyn Query>) {
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(term(field, word), boost)),
+            )
+        };
+        let of_kind = kind.map(|kind| -> (Occur, Box<dyn Query>) {
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.kind, kind.as_str()),
+                    IndexRecordOption::Basic,
+                )),
+            )
+        });
+        let mut first: Vec<(Occur, Box<dyn Query>)> = folded
+            .iter()
+            .map(|fw| (Occur::Must, term(f.all_folded, fw)))
+            .collect();
+        let mut full: Vec<(Occur, Box<dyn Query>)> = folded
             .iter()
             .zip(exact.iter())
-            .map(|(fw, ew)| {
-                let any: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-                    term(f.title_folded, fw, 2.0),
-                    term(f.body_folded, fw, 1.0),
-                    term(f.title_exact, ew, 6.0),
-                    term(f.body_exact, ew, 3.0),
-                    term(f.extra_folded, fw, 1.0),
-                    term(f.extra_exact, ew, 2.0),
-                ]));
-                (Occur::Must, any)
+            .map(|(fw, ew)| -> (Occur, Box<dyn Query>) {
+                let any = BooleanQuery::new(vec![
+                    boosted(f.title_folded, fw, 2.0),
+                    boosted(f.body_folded, fw, 1.0),
+                    boosted(f.title_exact, ew, 6.0),
+                    boosted(f.body_exact, ew, 3.0),
+                    boosted(f.extra_folded, fw, 1.0),
+                    boosted(f.extra_exact, ew, 2.0),
+                ]);
+                (Occur::Must, Box::new(any))
             })
             .collect();
-        Some(Box::new(BooleanQuery::new(words)))
+        if let Some(clause) = of_kind {
+            first.push((clause.0, clause.1.box_clone()));
+            full.push(clause);
+        }
+        Some(Queries {
+            first: Box::new(BooleanQuery::new(first)),
+            full: Box::new(BooleanQuery::new(full)),
+        })
     }
 
     /// Searches what is published; `kind` narrows to one kind.
+    ///
+    /// Two passes: the best `RERANK` (or as many as the page reaches) by `first`, then
+    /// those weighed again by `full` and sorted. With fewer matches than that every
+    /// match is weighed by `full`; on a large site the best of a common word are found
+    /// without scoring each of its hundreds of thousands of matches.
     pub fn search(
         &self,
         text: &str,
@@ -382,44 +431,97 @@ impl Search {
         offset: usize,
         limit: usize,
     ) -> Result<Results, Error> {
-        let Some(words) = self.query(text) else {
+        let Some(queries) = self.queries(text, kind) else {
             return Ok(Results {
                 hits: Vec::new(),
                 total: 0,
+                more: false,
             });
         };
-        let query: Box<dyn Query> = match kind {
-            None => words,
-            Some(kind) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, words),
-                (
-                    Occur::Must,
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(self.fields.kind, kind.as_str()),
-                        IndexRecordOption::Basic,
-                    )),
-                ),
-            ])),
-        };
         let searcher = self.reader.searcher();
-        let (top, total) = searcher.search(
-            &query,
-            &(
-                TopDocs::with_limit(limit)
-                    .and_offset(offset)
-                    .order_by_score(),
-                Count,
-            ),
-        )?;
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body_folded)?;
+        // The top documents alone, so that tantivy can skip blocks (block-max WAND): a
+        // `Count` beside it would score every match. The count is taken apart, unscored,
+        // and stops at its limit.
+        let pool = offset.saturating_add(limit).max(RERANK);
+        let candidates =
+            searcher.search(&*queries.first, &TopDocs::with_limit(pool).order_by_score())?;
+        let ranked = rescore(&searcher, &*queries.full, candidates)?;
+        let total = count_up_to(&searcher, &*queries.first, COUNT_LIMIT + 1)?;
+        let mut snippets =
+            SnippetGenerator::create(&searcher, &*queries.full, self.fields.body_folded)?;
         snippets.set_max_num_chars(220);
-        let mut hits = Vec::with_capacity(top.len());
-        for (_score, address) in top {
+        let mut hits = Vec::with_capacity(limit);
+        for (_score, address) in ranked.into_iter().skip(offset).take(limit) {
             hits.push(self.hit(&searcher, address, &snippets)?);
         }
-        Ok(Results { hits, total })
+        Ok(Results {
+            hits,
+            total: total.min(COUNT_LIMIT),
+            more: total > COUNT_LIMIT,
+        })
     }
+}
 
+/// A search's two queries (see `Search::queries`).
+struct Queries {
+    first: Box<dyn Query>,
+    full: Box<dyn Query>,
+}
+
+/// How many of the first pass's best are weighed again by the full query.
+const RERANK: usize = 100;
+
+/// `found` scored again by `query`, best first (ties in index order). Each segment's
+/// documents are visited in order, seeking the query's scorer to each.
+fn rescore(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    found: Vec<(tantivy::Score, DocAddress)>,
+) -> Result<Vec<(tantivy::Score, DocAddress)>, Error> {
+    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let mut addresses: Vec<DocAddress> = found.into_iter().map(|(_, a)| a).collect();
+    addresses.sort();
+    let mut scored = Vec::with_capacity(addresses.len());
+    for segment in addresses.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+        let reader = searcher.segment_reader(segment[0].segment_ord);
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        for address in segment {
+            if scorer.doc() < address.doc_id {
+                scorer.seek(address.doc_id);
+            }
+            if scorer.doc() == address.doc_id {
+                scored.push((scorer.score(), *address));
+            }
+        }
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    Ok(scored)
+}
+
+/// How many live documents match `query`, counting no further than `limit`: the
+/// matches are walked in order, unscored, and the walk stops there.
+fn count_up_to(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    limit: usize,
+) -> Result<usize, Error> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut count = 0;
+    for segment in searcher.segment_readers() {
+        let mut matches = weight.scorer(segment, 1.0)?;
+        let alive = segment.alive_bitset();
+        let mut doc = matches.doc();
+        while doc != TERMINATED && count < limit {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                count += 1;
+            }
+            doc = matches.advance();
+        }
+    }
+    Ok(count)
+}
+
+impl Search {
     fn hit(
         &self,
         searcher: &tantivy::Searcher,
@@ -520,6 +622,62 @@ mod tests {
         assert!(fresh);
         assert_eq!(search.rebuild(&store).unwrap(), 4);
         (dir, store, search)
+    }
+
+    #[test]
+    fn a_common_word_is_counted_up_to_the_limit_and_paged_without_repeats() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(&dir.path().join("data")).unwrap();
+        let now = jiff::Timestamp::now();
+        // More matches than the count limit; one of them has the word, with its
+        // diacritics, in its title.
+        let n = COUNT_LIMIT + 50;
+        store
+            .write_blocking(|tx| -> Result<(), content::Error> {
+                content::put_category(tx, &Category::new("tin", "Tin"), now)?;
+                for i in 0..n {
+                    let title = if i == 700 {
+                        "Hội nghị khoa học tổng kết năm".to_string()
+                    } else {
+                        format!("Tin số {i}")
+                    };
+                    let entry = content::create(
+                        tx,
+                        NewEntry {
+                            kind: Kind::Article,
+                            slug: format!("tin-{i}"),
+                            category: Some("tin".into()),
+                            unit: None,
+                            featured: false,
+                        },
+                        EntryFields {
+                            title,
+                            body_html: format!("<p>Hoạt động khoa học số {i} của Sở.</p>"),
+                            ..EntryFields::default()
+                        },
+                        "test",
+                        now,
+                    )?;
+                    content::publish(tx, entry.id, now)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let (search, _) = Search::open(&dir.path().join("data/search")).unwrap();
+        assert_eq!(search.rebuild(&store).unwrap(), n);
+        let first = search.search("khoa học", None, 0, 10).unwrap();
+        assert_eq!((first.total, first.more), (COUNT_LIMIT, true));
+        assert_eq!(first.hits[0].title, "Hội nghị khoa học tổng kết năm");
+        let mut seen = std::collections::HashSet::new();
+        for page in 0..12 {
+            let found = search.search("khoa hoc", None, page * 10, 10).unwrap();
+            assert_eq!(found.hits.len(), 10);
+            for hit in found.hits {
+                assert!(seen.insert(hit.id), "page {page} repeats {:?}", hit.id);
+            }
+        }
+        let few = search.search("khoa học 700", None, 0, 10).unwrap();
+        assert_eq!((few.total, few.more, few.hits.len()), (1, false, 1));
     }
 
     fn titles(search: &Search, q: &str) -> Vec<String> {

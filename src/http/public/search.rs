@@ -46,6 +46,8 @@ struct SearchView {
     kinds: Vec<KindChoice>,
     hits: Vec<HitView>,
     total: usize,
+    /// "1.000", or "hơn 1.000" when the count stopped at its limit.
+    total_label: String,
     pagination: Pagination,
 }
 
@@ -127,6 +129,11 @@ pub async fn search(State(app): State<Arc<App>>, query: Params) -> Result<Respon
             .collect(),
         hits,
         total: results.total,
+        total_label: if results.more {
+            format!("hơn {}", format::count(results.total))
+        } else {
+            format::count(results.total)
+        },
         pagination: Pagination {
             page,
             pages,
