@@ -120,10 +120,20 @@ done
 SEARCH_ROW=$(times "${QUERIES[@]}" | stats "searches (1,000, top 10 with snippets, page rendered)")
 
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$TT_PID/status")
+# Of the resident memory now: the process's own (anonymous) and the pages of mapped
+# files (the search index, which tantivy maps: the kernel's page cache, shared and
+# dropped under memory pressure, but counted in RSS).
+ANON_KB=$(awk '/RssAnon/ {print $2}' "/proc/$TT_PID/status")
+FILE_KB=$(awk '/RssFile/ {print $2}' "/proc/$TT_PID/status")
 START=$(date +%s.%N)
 "$BIN" --data "$DATA" verify >/dev/null || true
 VERIFY_SECS=$(echo "$(date +%s.%N) - $START" | bc)
 VERIFY_RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$TT_PID/status")
+# Of the resident memory now: the process's own (anonymous) and the pages of mapped
+# files (the search index, which tantivy maps: the kernel's page cache, shared and
+# dropped under memory pressure, but counted in RSS).
+ANON_KB=$(awk '/RssAnon/ {print $2}' "/proc/$TT_PID/status")
+FILE_KB=$(awk '/RssFile/ {print $2}' "/proc/$TT_PID/status")
 START=$(date +%s.%N)
 "$BIN" --data "$DATA" backup >/dev/null
 BACKUP_SECS=$(echo "$(date +%s.%N) - $START" | bc)
@@ -142,6 +152,7 @@ rm -rf "$DATA/backups"
   echo "| build the search index (\`trangtin reindex\`) | $INDEX_SECS s, peak RSS $INDEX_RSS MB |"
   echo "| store (trangtin.redb) / search index | $STORE_MB MB / $INDEX_MB MB |"
   echo "| server RSS after start / peak after the requests below | $((START_RSS_KB / 1024)) MB / $((RSS_KB / 1024)) MB |"
+  echo "| of the RSS after the requests: anonymous / mapped files | $((ANON_KB / 1024)) MB / $((FILE_KB / 1024)) MB |"
   echo "| integrity check through the running server | $(printf %.1f "$VERIFY_SECS") s; server peak RSS then $((VERIFY_RSS_KB / 1024)) MB |"
   echo "| backup through the running server | $(printf %.1f "$BACKUP_SECS") s ($BACKUP_MB MB); server peak RSS then $((BACKUP_RSS_KB / 1024)) MB |"
   echo

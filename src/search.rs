@@ -342,6 +342,13 @@ impl Search {
             }
         }
         writer.commit()?;
+        // One segment: a query then finds its best matches in one pass, raising the bar
+        // as it goes, instead of starting again in each of a dozen segments.
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+        }
+        writer.wait_merging_threads()?;
         self.reader.reload()?;
         Ok(count)
     }
@@ -374,11 +381,9 @@ impl Search {
                 IndexRecordOption::WithFreqs,
             ))
         };
-        let boosted = |field: Field, word: &str, boost: f32| -> (Occur, Box<dyn Query>) {
-            (
-                Occur::Should,
-                Box::new(BoostQuery::new(term(field, word), boost)),
-            )
+        let boosted = |term: Term, boost: f32| -> (Occur, Box<dyn Query>) {
+            let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+            (Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost)))
         };
         let of_kind = kind.map(|kind| -> (Occur, Box<dyn Query>) {
             (
@@ -393,19 +398,29 @@ impl Search {
             .iter()
             .map(|fw| (Occur::Must, term(f.all_folded, fw)))
             .collect();
-        let mut full: Vec<(Occur, Box<dyn Query>)> = folded
+        let weighed: Vec<(Term, f32)> = folded
             .iter()
             .zip(exact.iter())
-            .map(|(fw, ew)| -> (Occur, Box<dyn Query>) {
-                let any = BooleanQuery::new(vec![
-                    boosted(f.title_folded, fw, 2.0),
-                    boosted(f.body_folded, fw, 1.0),
-                    boosted(f.title_exact, ew, 6.0),
-                    boosted(f.body_exact, ew, 3.0),
-                    boosted(f.extra_folded, fw, 1.0),
-                    boosted(f.extra_exact, ew, 2.0),
-                ]);
-                (Occur::Must, Box::new(any))
+            .flat_map(|(fw, ew)| {
+                [
+                    (f.title_folded, fw, 2.0),
+                    (f.body_folded, fw, 1.0),
+                    (f.title_exact, ew, 6.0),
+                    (f.body_exact, ew, 3.0),
+                    (f.extra_folded, fw, 1.0),
+                    (f.extra_exact, ew, 2.0),
+                ]
+                .map(|(field, word, boost)| (Term::from_field_text(field, word), boost))
+            })
+            .collect();
+        let mut full: Vec<(Occur, Box<dyn Query>)> = weighed
+            .chunks(6)
+            .map(|word| -> (Occur, Box<dyn Query>) {
+                let any = word
+                    .iter()
+                    .map(|(term, boost)| boosted(term.clone(), *boost))
+                    .collect();
+                (Occur::Must, Box::new(BooleanQuery::new(any)))
             })
             .collect();
         if let Some(clause) = of_kind {
@@ -415,6 +430,7 @@ impl Search {
         Some(Queries {
             first: Box::new(BooleanQuery::new(first)),
             full: Box::new(BooleanQuery::new(full)),
+            weighed,
         })
     }
 
@@ -445,7 +461,7 @@ impl Search {
         let pool = offset.saturating_add(limit).max(RERANK);
         let candidates =
             searcher.search(&*queries.first, &TopDocs::with_limit(pool).order_by_score())?;
-        let ranked = rescore(&searcher, &*queries.full, candidates)?;
+        let ranked = rescore(&searcher, &queries.weighed, candidates)?;
         let total = count_up_to(&searcher, &*queries.first, COUNT_LIMIT + 1)?;
         let mut snippets =
             SnippetGenerator::create(&searcher, &*queries.full, self.fields.body_folded)?;
@@ -465,33 +481,51 @@ impl Search {
 /// A search's two queries (see `Search::queries`).
 struct Queries {
     first: Box<dyn Query>,
+    /// For the snippets: which words of the body to highlight.
     full: Box<dyn Query>,
+    /// Every term of `full` with its boost.
+    weighed: Vec<(Term, f32)>,
 }
 
 /// How many of the first pass's best are weighed again by the full query.
 const RERANK: usize = 100;
 
-/// `found` scored again by `query`, best first (ties in index order). Each segment's
-/// documents are visited in order, seeking the query's scorer to each.
+/// `found` scored again, best first (ties in index order): for each document, the sum
+/// of its weighed terms' scores, which is what `Queries::full` scores. Each term's
+/// scorer seeks to the documents in order; no union of postings is built.
 fn rescore(
     searcher: &tantivy::Searcher,
-    query: &dyn Query,
+    terms: &[(Term, f32)],
     found: Vec<(tantivy::Score, DocAddress)>,
 ) -> Result<Vec<(tantivy::Score, DocAddress)>, Error> {
-    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let weights = terms
+        .iter()
+        .map(|(term, boost)| {
+            let query = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            Ok((query.weight(scoring)?, *boost))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
     let mut addresses: Vec<DocAddress> = found.into_iter().map(|(_, a)| a).collect();
     addresses.sort();
     let mut scored = Vec::with_capacity(addresses.len());
     for segment in addresses.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
         let reader = searcher.segment_reader(segment[0].segment_ord);
-        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut scorers = weights
+            .iter()
+            .map(|(weight, boost)| weight.scorer(reader, *boost))
+            .collect::<Result<Vec<_>, _>>()?;
         for address in segment {
-            if scorer.doc() < address.doc_id {
-                scorer.seek(address.doc_id);
+            let mut score = 0.0;
+            for scorer in &mut scorers {
+                if scorer.doc() < address.doc_id {
+                    scorer.seek(address.doc_id);
+                }
+                if scorer.doc() == address.doc_id {
+                    score += scorer.score();
+                }
             }
-            if scorer.doc() == address.doc_id {
-                scored.push((scorer.score(), *address));
-            }
+            scored.push((score, *address));
         }
     }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
