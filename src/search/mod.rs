@@ -11,6 +11,8 @@
 //! The index in `data/search/` is derived: it is rebuilt from the store when missing,
 //! when its format changes, and by `trangtin reindex`.
 
+mod files;
+
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -163,7 +165,7 @@ impl Search {
         }
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
-        let directory = tantivy::directory::MmapDirectory::open(dir)?;
+        let directory = files::ReadDirectory::open(dir)?;
         let index = Index::open_or_create(directory, schema)?;
         index.tokenizers().register(EXACT, analyzer(false));
         index.tokenizers().register(FOLDED, analyzer(true));
@@ -383,7 +385,10 @@ impl Search {
         };
         let boosted = |term: Term, boost: f32| -> (Occur, Box<dyn Query>) {
             let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
-            (Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost)))
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(query), boost)),
+            )
         };
         let of_kind = kind.map(|kind| -> (Occur, Box<dyn Query>) {
             (
