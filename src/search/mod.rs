@@ -17,6 +17,8 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::indexer::NoMergePolicy;
 use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
@@ -165,14 +167,18 @@ impl Search {
         }
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
-        let directory = files::ReadDirectory::open(dir)?;
-        let index = Index::open_or_create(directory, schema)?;
-        index.tokenizers().register(EXACT, analyzer(false));
-        index.tokenizers().register(FOLDED, analyzer(true));
+        // Writers (and their merges, which read whole segments) map the files; searches
+        // read them (see `files`). Two handles on one folder, as tantivy allows.
+        let index = Index::open_or_create(MmapDirectory::open(dir)?, schema)?;
+        let reading = Index::open(files::ReadDirectory::open(dir)?)?;
+        for each in [&index, &reading] {
+            each.tokenizers().register(EXACT, analyzer(false));
+            each.tokenizers().register(FOLDED, analyzer(true));
+        }
         if fresh {
             std::fs::write(&marker, FORMAT)?;
         }
-        let reader = index
+        let reader = reading
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
@@ -312,6 +318,9 @@ impl Search {
         let mut writer = self
             .index
             .writer_with_num_threads::<TantivyDocument>(1, WRITER_BYTES)?;
+        // Merged once, at the end (below): merges started along the way would take the
+        // segments that final merge names.
+        writer.set_merge_policy(Box::new(NoMergePolicy));
         writer.delete_all_documents()?;
         // Only the ids are kept: a million entries' envelopes would not fit the budget.
         let ids: Vec<EntryId> = store.read_blocking(|tx| -> Result<_, content::Error> {
