@@ -345,7 +345,14 @@ impl PageCache {
 
     /// Asks for `page`'s best compression; if the queue is full, it stays quick until
     /// it is next rendered.
+    ///
+    /// A large body (a sitemap part) keeps its quick compression: the best settings
+    /// would take a core for a tenth of a second to save a few percent, and a client
+    /// that wants the other encoding gets it made quickly on demand (`quick_for`).
     pub fn upgrade_later(&self, key: String, page: Arc<CachedPage>) {
+        if page.body.identity.len() > super::compress::LARGE_BODY {
+            return;
+        }
         if let Some(queue) = self.upgrades.get() {
             let _ = queue.try_send((key, page));
         }

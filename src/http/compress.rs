@@ -136,7 +136,7 @@ impl Precompressed {
 }
 
 /// Bodies larger than this are compressed at middle settings, not the best.
-const LARGE_BODY: usize = 128 * 1024;
+pub(crate) const LARGE_BODY: usize = 128 * 1024;
 
 /// The brotli quality of a cache miss's answer (see `Precompressed::quick`).
 const QUICK_BROTLI: i32 = 2;
