@@ -701,7 +701,7 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        items.sort();
+        items.sort_unstable();
         items.reverse();
         let expected = |skip: usize, take: usize| -> Vec<u64> {
             items

@@ -506,7 +506,7 @@ mod tests {
                 expires: None,
                 status: None,
                 field: "Thông tin".into(),
-                replaces: if n > 0 && n % 100 == 0 {
+                replaces: if n > 0 && n.is_multiple_of(100) {
                     vec![format!("vb-{}", n - 1)]
                 } else {
                     vec![]
@@ -541,7 +541,7 @@ mod tests {
             .iter()
             .map(|(id, r)| (day_key(r.legal.issued), *id))
             .collect();
-        order.sort();
+        order.sort_unstable();
         order.reverse();
         let want = |skip: usize, take: usize| -> Vec<u64> {
             order
