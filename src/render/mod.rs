@@ -486,6 +486,7 @@ mod tests {
                                   "date_label": "Ngày đăng", "date": "17/09/2018", "date_iso": "2018-09-17",
                                   "snippet_html": "<mark>Quyết</mark> định"}],
                         "total": 1,
+                        "total_label": "1",
                         "pagination": Pagination::new("/tim-kiem", &list),
                     }),
                 )
