@@ -108,6 +108,12 @@ impl Renderer {
         );
         env.add_function("csrf_field", csrf_field);
         env.add_filter("scroll_tables", scroll_tables);
+        // "200.000 văn bản": thousands grouped with dots, as Vietnamese writes them.
+        // Anything else (undefined in a frame-only render) prints as it would unfiltered.
+        env.add_filter("count", |n: minijinja::Value| match n.as_usize() {
+            Some(n) => crate::format::count(n),
+            None => n.to_string(),
+        });
         Ok(Renderer {
             env,
             banner: std::sync::RwLock::new(None),
