@@ -879,7 +879,7 @@ mod tests {
         // The migration's rebuild, from nothing, finds the same.
         store
             .write_blocking(|tx| -> Result<(), Error> {
-                for name in ["sitemap_rows_v1", "sitemap_parts_v1"] {
+                for name in [sitemap::ROWS.name(), sitemap::PARTS.name()] {
                     tx.delete_table(redb::TableDefinition::<&str, u64>::new(name))
                         .map_err(store::Error::from)?;
                 }

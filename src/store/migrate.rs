@@ -86,6 +86,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "day counts of the published lists and the register",
         apply: create_day_counts,
     },
+    Migration {
+        name: "sitemap parts of 2,000 addresses",
+        apply: move_sitemap_parts,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -253,7 +257,9 @@ fn create_reset_link_table(tx: &WriteTransaction) -> Result<(), Error> {
 /// The counts and sitemap rows are derived from the published lists: filled here once,
 /// then kept by `content::list` and `unlist`.
 fn create_list_counts_and_sitemap(tx: &WriteTransaction) -> Result<(), Error> {
-    for name in ["list_counts_v1", "sitemap_rows_v1", "sitemap_parts_v1"] {
+    // The sitemap's current tables: `sitemap::rebuild` fills those (`move_sitemap_parts`
+    // later moves what the older tables of this name held).
+    for name in ["list_counts_v1", "sitemap_rows_v2", "sitemap_parts_v2"] {
         registry::create(tx, name)?;
     }
     let derived =
@@ -300,6 +306,15 @@ fn create_day_counts(tx: &WriteTransaction) -> Result<(), Error> {
         register::is_counted,
         |day| day,
     )
+}
+
+fn move_sitemap_parts(tx: &WriteTransaction) -> Result<(), Error> {
+    registry::create(tx, "sitemap_rows_v2")?;
+    registry::create(tx, "sitemap_parts_v2")?;
+    crate::content::sitemap::move_from_v1(tx).map_err(|e| match e {
+        crate::content::Error::Store(e) => e,
+        other => Error::Task(format!("moving the sitemap parts: {other}")),
+    })
 }
 
 #[cfg(test)]
