@@ -101,7 +101,7 @@ for i in $(seq 1 20); do REGISTER+=("/van-ban?trang=$(( (ENTRIES / 5 / 20) * i /
 REGISTER_ROW=$(times "${REGISTER[@]}" | stats "legal document register pages (/van-ban, filters over every document)")
 INDEX_MS=$(times /sitemap.xml | head -1)
 mapfile -t PARTS < <(curl -sk "$ORIGIN/sitemap.xml" | grep -o "<loc>[^<]*</loc>" | sed -e 's|<loc>https://[^/]*||' -e 's|</loc>||')
-PART_ROW=$(times "${PARTS[@]}" | stats "sitemap parts (every one, up to 5,000 URLs each)")
+PART_ROW=$(times "${PARTS[@]}" | stats "sitemap parts (every one, up to 2,000 URLs each)")
 
 WORDS=(khoa học công nghệ đổi mới sáng tạo quyết định kế hoạch nhiệm vụ đề tài dự án tiêu chuẩn đo lường chất lượng sở hữu trí tuệ chuyển số thông tin điện tử hội thảo nghiên cứu ứng dụng nông nghiệp)
 PLAIN=(khoa hoc cong nghe doi moi sang tao quyet dinh ke hoach nhiem vu de tai du an tieu chuan do luong chat luong so huu tri tue chuyen so thong tin dien tu hoi thao nghien cuu ung dung nong nghiep)
