@@ -613,6 +613,37 @@ mod tests {
     use super::*;
     use crate::content::{Category, Fields as EntryFields, NewEntry};
 
+    /// Publishes an article (in category "tin") for each (slug, title, body paragraph).
+    fn publish_articles(store: &Store, articles: impl Iterator<Item = (String, String, String)>) {
+        let now = jiff::Timestamp::now();
+        store
+            .write_blocking(|tx| -> Result<(), content::Error> {
+                content::put_category(tx, &Category::new("tin", "Tin"), now)?;
+                for (slug, title, body) in articles {
+                    let entry = content::create(
+                        tx,
+                        NewEntry {
+                            kind: Kind::Article,
+                            slug,
+                            category: Some("tin".into()),
+                            unit: None,
+                            featured: false,
+                        },
+                        EntryFields {
+                            title,
+                            body_html: format!("<p>{body}</p>"),
+                            ..EntryFields::default()
+                        },
+                        "test",
+                        now,
+                    )?;
+                    content::publish(tx, entry.id, now)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
     /// A fixed Vietnamese corpus, published.
     fn corpus() -> (tempfile::TempDir, Store, Search) {
         let dir = tempfile::tempdir().unwrap();
@@ -639,33 +670,16 @@ mod tests {
                 "Nhiều hoạt động chuyển đổi số diễn ra trong tháng 10.",
             ),
         ];
-        let now = jiff::Timestamp::now();
-        store
-            .write_blocking(|tx| -> Result<(), content::Error> {
-                content::put_category(tx, &Category::new("tin", "Tin"), now)?;
-                for (slug, title, body) in docs {
-                    let entry = content::create(
-                        tx,
-                        NewEntry {
-                            kind: Kind::Article,
-                            slug: slug.into(),
-                            category: Some("tin".into()),
-                            unit: None,
-                            featured: false,
-                        },
-                        EntryFields {
-                            title: title.into(),
-                            body_html: format!("<p>{body}</p>"),
-                            ..EntryFields::default()
-                        },
-                        "test",
-                        now,
-                    )?;
-                    content::publish(tx, entry.id, now)?;
-                }
-                Ok(())
-            })
-            .unwrap();
+        publish_articles(
+            &store,
+            docs.iter().map(|(slug, title, body)| {
+                (
+                    (*slug).to_string(),
+                    (*title).to_string(),
+                    (*body).to_string(),
+                )
+            }),
+        );
         let (search, fresh) = Search::open(&dir.path().join("data/search")).unwrap();
         assert!(fresh);
         assert_eq!(search.rebuild(&store).unwrap(), 4);
@@ -676,41 +690,24 @@ mod tests {
     fn a_common_word_is_counted_up_to_the_limit_and_paged_without_repeats() {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = Store::open(&dir.path().join("data")).unwrap();
-        let now = jiff::Timestamp::now();
         // More matches than the count limit; one of them has the word, with its
         // diacritics, in its title.
         let n = COUNT_LIMIT + 50;
-        store
-            .write_blocking(|tx| -> Result<(), content::Error> {
-                content::put_category(tx, &Category::new("tin", "Tin"), now)?;
-                for i in 0..n {
-                    let title = if i == 700 {
-                        "Hội nghị khoa học tổng kết năm".to_string()
-                    } else {
-                        format!("Tin số {i}")
-                    };
-                    let entry = content::create(
-                        tx,
-                        NewEntry {
-                            kind: Kind::Article,
-                            slug: format!("tin-{i}"),
-                            category: Some("tin".into()),
-                            unit: None,
-                            featured: false,
-                        },
-                        EntryFields {
-                            title,
-                            body_html: format!("<p>Hoạt động khoa học số {i} của Sở.</p>"),
-                            ..EntryFields::default()
-                        },
-                        "test",
-                        now,
-                    )?;
-                    content::publish(tx, entry.id, now)?;
-                }
-                Ok(())
-            })
-            .unwrap();
+        publish_articles(
+            &store,
+            (0..n).map(|i| {
+                let title = if i == 700 {
+                    "Hội nghị khoa học tổng kết năm".to_string()
+                } else {
+                    format!("Tin số {i}")
+                };
+                (
+                    format!("tin-{i}"),
+                    title,
+                    format!("Hoạt động khoa học số {i} của Sở."),
+                )
+            }),
+        );
         let (search, _) = Search::open(&dir.path().join("data/search")).unwrap();
         assert_eq!(search.rebuild(&store).unwrap(), n);
         let first = search.search("khoa học", None, 0, 10).unwrap();
