@@ -277,16 +277,30 @@ impl Search {
         )
     }
 
-    /// Brings the index in line with the store for these entries: published ones are
-    /// (re)indexed, anything else leaves the index.
-    pub fn update(&self, store: &Store, ids: &[EntryId]) -> Result<(), Error> {
-        let _one_writer = self
+    /// The index's one writer, with the lock that keeps it the only one.
+    fn writer(
+        &self,
+    ) -> Result<
+        (
+            std::sync::MutexGuard<'_, ()>,
+            tantivy::IndexWriter<TantivyDocument>,
+        ),
+        Error,
+    > {
+        let one_writer = self
             .writing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut writer = self
+        let writer = self
             .index
             .writer_with_num_threads::<TantivyDocument>(1, WRITER_BYTES)?;
+        Ok((one_writer, writer))
+    }
+
+    /// Brings the index in line with the store for these entries: published ones are
+    /// (re)indexed, anything else leaves the index.
+    pub fn update(&self, store: &Store, ids: &[EntryId]) -> Result<(), Error> {
+        let (_one_writer, mut writer) = self.writer()?;
         for id in ids {
             writer.delete_term(Term::from_field_u64(self.fields.id, id.0));
             let found = store.read_blocking(|tx| -> Result<_, Error> {
@@ -311,13 +325,7 @@ impl Search {
     pub fn rebuild(&self, store: &Store) -> Result<usize, Error> {
         // Files stored before their words were kept are read first.
         crate::document_text::fill_missing(store)?;
-        let _one_writer = self
-            .writing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut writer = self
-            .index
-            .writer_with_num_threads::<TantivyDocument>(1, WRITER_BYTES)?;
+        let (_one_writer, mut writer) = self.writer()?;
         // Merged once, at the end (below): merges started along the way would take the
         // segments that final merge names.
         writer.set_merge_policy(Box::new(NoMergePolicy));

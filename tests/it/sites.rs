@@ -173,6 +173,25 @@ fn start(root: tempfile::TempDir) -> Several {
 }
 
 /// Signs `login` in on `site`; returns the session's Cookie header.
+/// The same contributor account, `chung`, on sites a and b.
+fn add_chung_to_a_and_b(server: &Several) {
+    for site in ["a", "b"] {
+        let (code, _, err) = server.run(
+            &[
+                "--site",
+                site,
+                "user",
+                "add",
+                "chung",
+                "--role",
+                "contributor",
+            ],
+            "mat-khau-rat-dai-123\n",
+        );
+        assert_eq!(code, 0, "user add on {site}: {err}");
+    }
+}
+
 async fn sign_in(
     server: &Several,
     site: &str,
@@ -258,21 +277,7 @@ async fn three_sites_in_one_process_share_nothing() {
     assert_eq!(misdirected.status().as_u16(), 421);
 
     // The same login on two sites: the session of one is useless on the other.
-    for site in ["a", "b"] {
-        let (code, _, err) = server.run(
-            &[
-                "--site",
-                site,
-                "user",
-                "add",
-                "chung",
-                "--role",
-                "contributor",
-            ],
-            "mat-khau-rat-dai-123\n",
-        );
-        assert_eq!(code, 0, "user add on {site}: {err}");
-    }
+    add_chung_to_a_and_b(&server);
     let (status, cookie, page) = sign_in(&server, "a", "chung", "mat-khau-rat-dai-123").await;
     assert_eq!(status, 303, "sign-in on a: {page}");
     assert!(!cookie.is_empty());
@@ -880,21 +885,7 @@ async fn a_tls_session_of_one_site_does_not_resume_on_another() {
 async fn a_reset_link_of_one_site_is_worthless_on_another() {
     let mut server = start_three();
     server.wait_for("serving 3 sites");
-    for site in ["a", "b"] {
-        let (code, _, err) = server.run(
-            &[
-                "--site",
-                site,
-                "user",
-                "add",
-                "chung",
-                "--role",
-                "contributor",
-            ],
-            "mat-khau-rat-dai-123\n",
-        );
-        assert_eq!(code, 0, "user add on {site}: {err}");
-    }
+    add_chung_to_a_and_b(&server);
     // a's administrator makes a link for chung (here straight on a's stopped store).
     let a = server.data("a");
     let root = stop(server);
