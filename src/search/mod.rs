@@ -81,6 +81,10 @@ pub struct Search {
     fields: Fields,
     /// One writer at a time (tantivy allows one per index).
     writing: Mutex<()>,
+    /// `FORMAT`, written once a rebuild has committed: a rebuild cut short (a kill, a
+    /// full disk) leaves none, and the next start rebuilds again instead of serving a
+    /// half-filled index as complete.
+    marker: std::path::PathBuf,
 }
 
 /// One hit, ready for the results page.
@@ -175,9 +179,6 @@ impl Search {
             each.tokenizers().register(EXACT, analyzer(false));
             each.tokenizers().register(FOLDED, analyzer(true));
         }
-        if fresh {
-            std::fs::write(&marker, FORMAT)?;
-        }
         let reader = reading
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -188,6 +189,7 @@ impl Search {
                 reader,
                 fields,
                 writing: Mutex::new(()),
+                marker,
             },
             fresh,
         ))
@@ -369,6 +371,8 @@ impl Search {
         }
         writer.wait_merging_threads()?;
         self.reader.reload()?;
+        // Written after the commit, synced: a partial write reads as another format.
+        crate::files::write_file(&self.marker, FORMAT.as_bytes(), false)?;
         Ok(count)
     }
 
@@ -692,6 +696,23 @@ mod tests {
         assert!(fresh);
         assert_eq!(search.rebuild(&store).unwrap(), 4);
         (dir, store, search)
+    }
+
+    #[test]
+    fn an_index_is_complete_only_once_a_rebuild_has_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(&dir.path().join("data")).unwrap();
+        let folder = dir.path().join("data/search");
+        // Opened for a rebuild that never ran (the process was killed): still fresh.
+        let (first, fresh) = Search::open(&folder).unwrap();
+        assert!(fresh);
+        drop(first);
+        let (again, fresh) = Search::open(&folder).unwrap();
+        assert!(fresh, "an index never rebuilt is rebuilt at the next start");
+        again.rebuild(&store).unwrap();
+        drop(again);
+        let (_, fresh) = Search::open(&folder).unwrap();
+        assert!(!fresh);
     }
 
     #[test]
