@@ -23,6 +23,24 @@ pub fn write_file(path: &Path, bytes: &[u8], _private: bool) -> std::io::Result<
     std::fs::write(path, bytes)
 }
 
+/// Writes `path` through a temporary file and a rename, so readers see the old content
+/// or the new, never half of either (nor a missing file). Creates the folder if needed.
+pub fn replace_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let temporary = path.with_extension("new");
+    let written =
+        write_file(&temporary, bytes, private).and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written?;
+    if let Ok(folder) = std::fs::File::open(dir) {
+        let _ = folder.sync_all();
+    }
+    Ok(())
+}
+
 /// Whether `e` says the disk (or the user's quota) is full.
 pub fn is_disk_full(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::StorageFull

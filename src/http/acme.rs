@@ -458,22 +458,12 @@ fn tls_alpn01_answer(domain: &str, digest: &[u8]) -> Result<CertifiedKey, Error>
     ))
 }
 
-/// Writes `path` through a temporary file and a rename, so readers see the old content
-/// or the new, never half of either.
+/// Writes `path` whole or not at all (see `files::replace_file`).
 fn write_replacing(path: &Path, bytes: &[u8], private: bool) -> Result<(), Error> {
-    let failed = |source| Error::Write {
+    crate::files::replace_file(path, bytes, private).map_err(|source| Error::Write {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(failed)?;
-    let temporary = path.with_extension("new");
-    crate::files::write_file(&temporary, bytes, private).map_err(failed)?;
-    std::fs::rename(&temporary, path).map_err(failed)?;
-    if let Ok(folder) = std::fs::File::open(dir) {
-        let _ = folder.sync_all();
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]

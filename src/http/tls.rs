@@ -177,9 +177,9 @@ impl CertSwitch {
             let expiring = crate::http::certinfo::from_pem_file(&self.cert)
                 .is_none_or(|info| info.not_after.duration_since(now) < RENEW_BEFORE);
             if expiring {
-                let _ = std::fs::remove_file(&self.cert);
-                let _ = std::fs::remove_file(&self.key);
-                ensure_self_signed(dir, hosts)?;
+                // Written over the old pair (each file replaced whole), so a reader
+                // never finds the certificate missing or half-written.
+                make_self_signed(dir, hosts)?;
                 self.reload()?;
                 return Ok(true);
             }
@@ -321,6 +321,13 @@ fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, PathBuf)
     if cert.exists() && key.exists() {
         return Ok((cert, key));
     }
+    make_self_signed(dir, hosts)
+}
+
+/// Makes a new self-signed pair in `dir`, replacing any there.
+fn make_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, PathBuf), Error> {
+    let cert = dir.join("self-signed.crt");
+    let key = dir.join("self-signed.key");
     let mut names: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
     for host in hosts {
         if !names.contains(host) {
@@ -346,12 +353,10 @@ fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, PathBuf)
     })()
     .map_err(|e| Error::Generate(e.to_string()))?;
     let write = |path: &Path, text: &str, private: bool| -> Result<(), Error> {
-        let write_error = |source| Error::Write {
+        crate::files::replace_file(path, text.as_bytes(), private).map_err(|source| Error::Write {
             path: path.to_path_buf(),
             source,
-        };
-        std::fs::create_dir_all(dir).map_err(write_error)?;
-        crate::files::write_file(path, text.as_bytes(), private).map_err(write_error)
+        })
     };
     write(&key, &generated.signing_key.serialize_pem(), true)?;
     write(&cert, &generated.cert.pem(), false)?;

@@ -407,10 +407,10 @@ async fn changed_certificate_files_and_an_expiring_self_signed_one_are_replaced(
     let expiring = params.self_signed(&signing).unwrap();
     std::fs::write(data.join("tls/self-signed.crt"), expiring.pem()).unwrap();
     std::fs::write(data.join("tls/self-signed.key"), signing.serialize_pem()).unwrap();
-    let server = TestServer::start_in(&data, |_| {}).await;
     let path = data.join("tls/self-signed.crt");
     let before = trangtin::http::certinfo::from_pem_file(&path).unwrap();
     assert!(before.not_after < soon + jiff::SignedDuration::from_hours(48));
+    let server = TestServer::start_in(&data, |_| {}).await;
     // The refresh task renews it as the server starts; a refresh now either does it or
     // finds it done (refreshes take turns).
     server.certs.refresh(server.app.clock.now()).unwrap();
