@@ -53,16 +53,10 @@ pub fn at_path(tx: &impl Tx, path: &str) -> Result<Option<Withdrawn>, Error> {
     // The editor's comment on the step is internal: the page says when, not why.
     let at = withdrawal.map_or(entry.updated_at, |e| e.at);
     let replacement = if kind == Kind::LegalDocument {
-        super::all_published(tx, Kind::LegalDocument)?
+        super::register::pointing_to(tx, &slug)?
             .into_iter()
-            .find(|p| {
-                p.revision
-                    .fields
-                    .legal
-                    .as_ref()
-                    .is_some_and(|doc| doc.replaces.contains(&slug))
-            })
-            .map(|p| (p.url(), p.revision.fields.title.clone()))
+            .find(|(relation, _)| *relation == super::legal::Relation::Replaces)
+            .map(|(_, row)| (row.url(), row.title))
     } else {
         None
     };

@@ -248,6 +248,92 @@ async fn the_register_is_open_data_and_lists_have_feeds() {
     assert!(list.contains("href=\"/rss/chuyen-muc/tin-hoat-dong.xml\""));
 }
 
+/// A register longer than the export's batches comes whole, each document once, newest
+/// issue first, on a site without demo content; a dangling relation is left out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_register_exports_whole_in_order() {
+    use trangtin::content::legal::LegalDoc;
+    use trangtin::content::{self, Fields, Kind, NewEntry};
+    const DOCUMENTS: usize = 530;
+    let server = TestServer::start_with(|c| c.demo = false).await;
+    let now = server.app.clock.now();
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<(), content::Error> {
+            for i in 0..DOCUMENTS {
+                // About three a day, so batches end inside a day.
+                let issued = jiff::civil::date(2020, 1, 1)
+                    .checked_add(jiff::Span::new().days((i * 7 % 180) as i64))
+                    .unwrap();
+                let points_at = |n: usize| vec![format!("vb-{n}")];
+                let entry = content::create(
+                    tx,
+                    NewEntry {
+                        kind: Kind::LegalDocument,
+                        slug: format!("vb-{i}"),
+                        category: None,
+                        unit: None,
+                        featured: false,
+                    },
+                    Fields {
+                        title: format!("Về việc thử văn bản số {i}"),
+                        legal: Some(LegalDoc {
+                            doc_type: "Quyết định".into(),
+                            number: format!("{i}/QĐ-SKHCN"),
+                            issuer: "Sở Khoa học và Công nghệ".into(),
+                            signer: "Giám đốc Sở".into(),
+                            issued,
+                            effective: issued,
+                            expires: None,
+                            status: None,
+                            field: "Khoa học, công nghệ".into(),
+                            replaces: if i > 0 { points_at(i - 1) } else { Vec::new() },
+                            amends: points_at(DOCUMENTS + 7),
+                            guides: Vec::new(),
+                        }),
+                        ..Fields::default()
+                    },
+                    "test",
+                    now,
+                )?;
+                content::publish(tx, entry.id, now)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let r = server.get("/du-lieu/van-ban.json").await;
+    assert_eq!(r.status(), 200);
+    let docs: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let docs = docs.as_array().unwrap();
+    assert_eq!(docs.len(), DOCUMENTS);
+    let numbers: std::collections::HashSet<&str> =
+        docs.iter().map(|d| d["number"].as_str().unwrap()).collect();
+    assert_eq!(numbers.len(), DOCUMENTS, "each document once");
+    let issued: Vec<&str> = docs.iter().map(|d| d["issued"].as_str().unwrap()).collect();
+    assert!(issued.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let last = docs.iter().find(|d| d["number"] == "529/QĐ-SKHCN").unwrap();
+    assert_eq!(last["replaces"], serde_json::json!(["528/QĐ-SKHCN"]));
+    assert_eq!(last["status"], "con_hieu_luc");
+    assert_eq!(last["amends"], serde_json::json!([]), "no such document");
+    let first = docs.iter().find(|d| d["number"] == "0/QĐ-SKHCN").unwrap();
+    assert_eq!(first["status"], "bi_thay_the");
+
+    let csv = server
+        .get("/du-lieu/van-ban.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert_eq!(
+        csv.lines().count(),
+        DOCUMENTS + 1,
+        "a header and one line each"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_procedures_catalogue_lists_details_and_exports() {
     let server = TestServer::start().await;

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::cached;
 use crate::app::App;
-use crate::content::legal::{LegalDoc, Relation, Validity};
+use crate::content::legal::{Relation, Validity};
 use crate::content::register::Facet;
 use crate::content::{self, Kind, Published, register};
 use crate::http::admin::form::encode;
@@ -23,26 +23,6 @@ use crate::render::views::{Layout, LegalView, Link, Pagination, RelationGroup, R
 use crate::site;
 
 const PER_PAGE: usize = 20;
-
-/// Validity of `doc` today, knowing every published document (for "replaced").
-/// The slugs that some published document replaces, gathered in one pass: a register
-/// of any size then works out each document's validity with a lookup, not a pass over
-/// every other document.
-pub struct Replaced<'a>(std::collections::HashSet<&'a str>);
-
-impl<'a> Replaced<'a> {
-    pub fn among(docs: impl IntoIterator<Item = &'a LegalDoc>) -> Replaced<'a> {
-        Replaced(
-            docs.into_iter()
-                .flat_map(|d| d.replaces.iter().map(String::as_str))
-                .collect(),
-        )
-    }
-
-    pub fn validity(&self, slug: &str, doc: &LegalDoc, today: Date) -> Validity {
-        doc.validity(today, self.0.contains(slug))
-    }
-}
 
 fn date(d: Date) -> String {
     d.strftime("%d/%m/%Y").to_string()

@@ -6,6 +6,7 @@ pub mod comments;
 mod discovery;
 pub mod display;
 pub mod documents;
+mod exports;
 mod feeds;
 mod files;
 pub mod mail;
@@ -31,9 +32,8 @@ use crate::app::App;
 
 pub use discovery::{robots_txt, sitemap_index, sitemap_part, theme_css, visits_json, visits_page};
 pub use documents::{document, documents};
-pub use feeds::{
-    category_feed, documents_csv, documents_json, kind_feed, procedures_csv, procedures_json,
-};
+pub use exports::{documents_csv, documents_json, procedures_csv, procedures_json};
+pub use feeds::{category_feed, kind_feed};
 pub use files::file;
 pub use pages::{
     ENGLISH_CONTACTS, ENGLISH_ORGANISATION, accessibility, archive, archive_index, article,

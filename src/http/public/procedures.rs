@@ -19,7 +19,6 @@ use crate::http::params::Params;
 use crate::render::views::{Layout, Link, ProcedureView, Row};
 use crate::site;
 
-/// The procedure part of an entry page.
 /// The rows of the legal documents the procedure at `entry` rests on, in its order; a
 /// slug no listed document has is left out.
 pub fn legal_basis(
@@ -38,6 +37,7 @@ pub fn legal_basis(
     Ok(rows)
 }
 
+/// The procedure part of an entry page.
 pub fn procedure_view(
     entry: &Published,
     basis: &[content::register::Row],
