@@ -22,9 +22,9 @@ pub mod withdrawn;
 
 pub use ops::{
     Window, all_published, blob, categories, category, create, find_published, index_page,
-    index_page_within, is_listed, list_len, list_published, list_published_within, publish,
-    published, put_blob, put_category, remove_unpublished, revision_hash, set_first_published,
-    slug_taken,
+    index_page_within, is_listed, list_len, list_published, list_published_oldest_first,
+    list_published_within, publish, published, put_blob, put_category, remove_unpublished,
+    revision_hash, set_first_published, slug_taken,
 };
 pub(crate) use ops::{change_slug, list, new_revision, published_day, recount_lists, unlist};
 
@@ -897,6 +897,47 @@ mod tests {
             .unwrap();
         assert_eq!(page.total, 2);
         assert_eq!(page.items.len(), 2);
+    }
+
+    #[test]
+    fn oldest_first_pages_keep_their_items_as_new_ones_come() {
+        let (_dir, store) = store_with_category();
+        let publish_at = |n: i64| {
+            store
+                .write_blocking(|tx| -> Result<(), Error> {
+                    let at = Timestamp::from_second(1_700_000_000 + n * 3_600).unwrap();
+                    let e = create(
+                        tx,
+                        new_article(&format!("tin-{n}")),
+                        fields("T"),
+                        "demo",
+                        at,
+                    )?;
+                    publish(tx, e.id, at)?;
+                    Ok(())
+                })
+                .unwrap();
+        };
+        let slugs = |page: usize| -> (Vec<String>, usize) {
+            let p = store
+                .read_blocking(|tx| {
+                    list_published_oldest_first(tx, List::Kind(Kind::Article), page, 3)
+                })
+                .unwrap();
+            (p.items.into_iter().map(|p| p.entry.slug).collect(), p.total)
+        };
+        for n in 0..7 {
+            publish_at(n);
+        }
+        assert_eq!(
+            slugs(1),
+            (vec!["tin-0".into(), "tin-1".into(), "tin-2".into()], 7)
+        );
+        assert_eq!(slugs(3), (vec!["tin-6".into()], 7));
+        assert_eq!(slugs(4), (vec![], 7));
+        publish_at(7);
+        assert_eq!(slugs(2).0, vec!["tin-3", "tin-4", "tin-5"]);
+        assert_eq!(slugs(3).0, vec!["tin-6", "tin-7"]);
     }
 
     #[test]

@@ -413,6 +413,35 @@ pub fn list_published(
     list_published_within(tx, list, Window::ALL, page, per_page)
 }
 
+/// One page (1-based) of a published list, first published first. Reads the page's
+/// keys from the nearer end of the list, like `list_published`.
+pub fn list_published_oldest_first(
+    tx: &impl Tx,
+    list: List<'_>,
+    page: usize,
+    per_page: usize,
+) -> Result<PageOf<Published>, Error> {
+    let page = page.max(1);
+    let key = list.key();
+    let total = list_len(tx, &key)?;
+    let before = (page - 1).saturating_mul(per_page);
+    // Counted from the newest end, the page ends `skip` items in.
+    let take = total.saturating_sub(before).min(per_page);
+    let skip = total.saturating_sub(before.saturating_add(take));
+    let (mut ids, _) = index_page(tx, &key, skip, take)?;
+    ids.reverse();
+    let mut items = Vec::with_capacity(ids.len());
+    for id in ids {
+        items.extend(published(tx, EntryId(id))?);
+    }
+    Ok(PageOf {
+        items,
+        page,
+        per_page,
+        total,
+    })
+}
+
 /// As `list_published`, for the items published within `window` (a section's live
 /// list, or its archive).
 pub fn list_published_within(

@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 use crate::app::App;
 use crate::content::record::{self, FieldType};
-use crate::content::{self, Kind, Published};
+use crate::content::{self, Kind, List, PageOf, Published};
 use crate::http::error::HttpError;
 use crate::http::params::Params;
 use crate::render::views::Layout;
@@ -322,23 +322,21 @@ pub async fn dataset(
         .ok_or(HttpError::NotFound)?;
     let page = query.page()?;
     let kind = dataset.kind;
-    let mut all = app
+    // First published first, so a page keeps its items as new ones arrive at the end.
+    let PageOf {
+        items: shown,
+        total,
+        ..
+    } = app
         .store
-        .read(move |tx| content::all_published(tx, kind))
+        .read(move |tx| content::list_published_oldest_first(tx, List::Kind(kind), page, PER_PAGE))
         .await?;
-    all.sort_by_key(|p| p.entry.id);
-    let total = all.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     if page > pages {
         return Err(HttpError::NotFound);
     }
     let origin = app.origin().to_string();
-    let items: Vec<Map<String, Value>> = all
-        .iter()
-        .skip((page - 1) * PER_PAGE)
-        .take(PER_PAGE)
-        .map(|p| item(p, &origin))
-        .collect();
+    let items: Vec<Map<String, Value>> = shown.iter().map(|p| item(p, &origin)).collect();
     let (body, content_type, disposition) = if csv {
         let columns = columns(kind);
         let mut out = format!("\u{feff}{}\r\n", columns.join(","));
