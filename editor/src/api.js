@@ -4,6 +4,7 @@ export const ENDPOINTS = {
   files: "/quan-tri/tep/tim", // GET ?q=&loai=anh|tai-lieu → {items: [...]}
   upload: "/quan-tri/tep", // POST multipart csrf, alt, file → {item} | {error}
   entries: "/quan-tri/bai-viet/tim", // GET ?q= → {items: [{title, url, kind, date}]}
+  legal: "/quan-tri/van-ban/tim", // GET ?q= → {items: [{slug, label, issued}]}
 };
 
 async function getJson(url, signal) {
@@ -27,6 +28,12 @@ export function searchFiles(q, kind, signal) {
 export function searchEntries(q, signal) {
   const params = new URLSearchParams({ q: q || "" });
   return getJson(ENDPOINTS.entries + "?" + params, signal);
+}
+
+/** The register's legal documents, by number or trích yếu (newest without a query). */
+export function searchLegal(q, signal) {
+  const params = new URLSearchParams({ q: q || "" });
+  return getJson(ENDPOINTS.legal + "?" + params, signal);
 }
 
 export const UPLOAD_ERRORS = {

@@ -1,11 +1,14 @@
-// The library pickers of the entry form (server-rendered, working without JS):
+// The pickers of the entry form (server-rendered, working without JS):
 //   div.picker[data-picker="cover"]        one image (the cover), by library hash
 //   fieldset.picker[data-picker="attachments"]  documents, as checked checkboxes
-// With JS the typed-in name fields give way to search dialogs over the library.
+//   p[data-picker="legal"]                 legal documents, a multiple select listing
+//                                          those chosen and the newest
+// With JS the typed-in name fields give way to search dialogs over the library, and
+// a search over the whole register adds older legal documents to the select.
 
 import { h, uid, clear, isDisabled, formatSize } from "./dom.js";
 import { openDialog, searchList } from "./dialog.js";
-import { searchFiles } from "./api.js";
+import { searchFiles, searchLegal } from "./api.js";
 import { libraryItemChildren } from "./image.js";
 
 function labelText(label, fallback) {
@@ -159,11 +162,64 @@ function enhanceAttachments(picker) {
   });
 }
 
+function legalChildren(item) {
+  return [
+    h("span", { class: "rte-result-name" }, item.label || item.slug || ""),
+    item.issued ? h("span", { class: "rte-result-date" }, item.issued) : null,
+  ];
+}
+
+function enhanceLegal(picker) {
+  const select = picker.querySelector("select");
+  if (!select || isDisabled(select)) return;
+  const label = select.id ? document.querySelector('label[for="' + CSS.escape(select.id) + '"]') : null;
+  const name = labelText(label, "Văn bản");
+  const find = h("button", { type: "button", class: "picker-add" }, "Tìm văn bản…");
+  const status = h("span", { class: "picker-status", role: "status" });
+  select.parentNode.insertBefore(h("span", { class: "picker-actions" }, find, " ", status), select.nextSibling);
+
+  // Chosen: selected in the list, added at its top when the list does not have it.
+  const choose = (item) => {
+    let option = Array.from(select.options).find((o) => o.value === item.slug);
+    if (!option) {
+      option = new Option(item.label || item.slug, item.slug, true, true);
+      select.insertBefore(option, select.firstChild);
+    }
+    option.selected = true;
+    status.textContent = "Đã chọn: " + (item.label || item.slug) + ".";
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  };
+
+  find.addEventListener("click", () => {
+    let ctx = null;
+    const search = searchList({
+      label: "Số, ký hiệu hoặc trích yếu",
+      emptyText: "Chưa có văn bản nào.",
+      search: (q, signal) => searchLegal(q, signal),
+      render: legalChildren,
+      onChoose: (item) => {
+        choose(item);
+        ctx.close();
+      },
+    });
+    search.input.setAttribute("autofocus", "");
+    status.textContent = "";
+    ctx = openDialog({
+      title: name + ": tìm văn bản",
+      className: "rte-picker-dialog",
+      body: [search.element],
+      restoreFocus: () => find.focus(),
+    });
+    search.load();
+  });
+}
+
 export function enhancePickers(root) {
   (root || document).querySelectorAll("[data-picker]").forEach((picker) => {
     if (picker.dataset.pickerReady) return;
     picker.dataset.pickerReady = "1";
     if (picker.dataset.picker === "cover") enhanceCover(picker);
     else if (picker.dataset.picker === "attachments") enhanceAttachments(picker);
+    else if (picker.dataset.picker === "legal") enhanceLegal(picker);
   });
 }

@@ -386,6 +386,107 @@ async fn the_editor_in_chromium_writes_pastes_links_imports_word_and_compares() 
     );
 }
 
+/// In a register longer than the relation lists, an old document is found by its
+/// number through the picker's dialog, added to the list chosen, and saved.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_old_legal_document_is_found_and_related_in_chromium() {
+    if chromium().is_none() {
+        return;
+    }
+    let Some(axe_js) = axe_source() else { return };
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let server = TestServer::start().await;
+    crate::support::seed_register(&server, 230).await;
+    let compiler = server.login("tonghop").await;
+    let r = compiler
+        .upload(
+            "qd-902.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n".to_vec(),
+            "",
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let pdf = server
+        .app
+        .store
+        .read(|tx| trangtin::media::library(tx, Some(false)))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.original_name == "qd-902.pdf")
+        .unwrap()
+        .hash
+        .to_string();
+    let today = server.app.today().to_string();
+    let location = compiler
+        .post_ok(
+            "/quan-tri/bai-viet/moi",
+            &[
+                ("kind", "legal_document"),
+                ("attachments", pdf.as_str()),
+                ("title", "Sửa đổi quy chế quản lý nhiệm vụ"),
+                ("doc_type", "Quyết định"),
+                ("number", "902/QĐ-SKHCN"),
+                ("issuer", "Sở Khoa học và Công nghệ"),
+                ("issued", today.as_str()),
+                ("effective", today.as_str()),
+                ("field", "Khoa học và công nghệ"),
+            ],
+        )
+        .await;
+    let edit = location.split('?').next().unwrap().to_string();
+    let client = open_browser(&driver).await;
+    let mut violations = Vec::new();
+    login(&client, &server, "tonghop", &mut violations, &axe_js).await;
+    visit(&client, &server.url(&edit)).await;
+    click(&client, "p[data-picker=legal] .picker-add").await;
+    until(
+        &client,
+        "the dialog",
+        "document.querySelector('dialog[open]')",
+    )
+    .await;
+    dialog_field(&client, "Số, ký hiệu")
+        .await
+        .send_keys("242")
+        .await
+        .unwrap();
+    let found = "[...document.querySelectorAll('dialog[open] .rte-result')]\
+                 .find(b => b.textContent.startsWith('242/QĐ-SKHCN'))";
+    until(&client, "the old document among the results", found).await;
+    violations.extend(axe(&client, &axe_js).await);
+    client
+        .execute(&format!("{found}.click();"), vec![])
+        .await
+        .unwrap();
+    until(
+        &client,
+        "the document chosen in the list",
+        "!document.querySelector('dialog[open]') && \
+         [...document.querySelector('#replaces').selectedOptions]\
+         .some(o => o.textContent.startsWith('242/QĐ-SKHCN'))",
+    )
+    .await;
+    violations.extend(axe(&client, &axe_js).await);
+    click(&client, "#editor-form button.primary").await;
+    until(&client, "saved", "location.search.includes('tb=da-luu')").await;
+    let (_, saved) = compiler.get(&edit).await;
+    let replaces = saved.split("<select id=\"replaces\"").nth(1).unwrap();
+    let replaces = &replaces[..replaces.find("</select>").unwrap()];
+    assert!(
+        replaces.contains(" selected>242/QĐ-SKHCN — "),
+        "the relation is saved: {replaces}"
+    );
+    client.close().await.unwrap();
+    assert!(
+        violations.is_empty(),
+        "axe-core found WCAG 2.1 AA violations:\n{}",
+        violations.join("\n")
+    );
+}
+
 /// The editor's benchmark: the bundle's size, and how long after navigation the edit
 /// page's editor takes input, in Chromium (median of 15 loads).
 ///

@@ -1,7 +1,7 @@
 //! The legal-document register over HTTPS: list, filters, detail, relations, banner,
 //! and lookup by number.
 
-use crate::support::TestServer;
+use crate::support::{TestServer, seed_register};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_register_lists_and_filters_documents_newest_first() {
@@ -248,61 +248,102 @@ async fn the_register_is_open_data_and_lists_have_feeds() {
     assert!(list.contains("href=\"/rss/chuyen-muc/tin-hoat-dong.xml\""));
 }
 
+/// With more documents than the relation lists show, the editor lists those chosen and
+/// the newest, says how to find the rest, and finds an old one by its number; a choice
+/// survives a form sent back with an error and a save.
+#[tokio::test(flavor = "multi_thread")]
+async fn relations_in_a_large_register_are_found_by_search() {
+    let server = TestServer::start().await;
+    seed_register(&server, 230).await;
+    let compiler = server.login("tonghop").await;
+    let (status, editor) = compiler
+        .get("/quan-tri/bai-viet/moi?loai=legal_document")
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        editor.contains("Danh sách có 200 văn bản mới nhất trong số"),
+        "the hint"
+    );
+    let listed = editor.split("<select id=\"replaces\"").nth(1).unwrap();
+    let listed = &listed[..listed.find("</select>").unwrap()];
+    assert_eq!(listed.matches("<option").count(), 200);
+    assert!(
+        !listed.contains("242/QĐ-SKHCN"),
+        "an old document is not listed"
+    );
+
+    let (status, found) = compiler.get("/quan-tri/van-ban/tim?q=242%2FQ%C4%90").await;
+    assert_eq!(status, 200);
+    let found: serde_json::Value = serde_json::from_str(&found).unwrap();
+    let old = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["label"].as_str().unwrap().starts_with("242/QĐ-SKHCN — "))
+        .expect("found by number");
+    let slug = old["slug"].as_str().unwrap().to_string();
+    assert_eq!(old["issued"], "17/09/2018");
+    let (_, newest) = compiler.get("/quan-tri/van-ban/tim").await;
+    assert!(
+        newest.contains("\"items\":[{"),
+        "the newest without a query"
+    );
+
+    let r = compiler
+        .upload(
+            "qd-901.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n".to_vec(),
+            "",
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let pdf = server
+        .app
+        .store
+        .read(|tx| trangtin::media::library(tx, Some(false)))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.original_name == "qd-901.pdf")
+        .unwrap()
+        .hash
+        .to_string();
+    let today = server.app.today().to_string();
+    let mut fields = vec![
+        ("kind", "legal_document"),
+        ("attachments", pdf.as_str()),
+        ("title", "Thay thế quy chế cũ về quản lý nhiệm vụ"),
+        ("doc_type", "Quyết định"),
+        ("number", "901/QĐ-SKHCN"),
+        ("issuer", "Sở Khoa học và Công nghệ"),
+        ("issued", today.as_str()),
+        ("field", "Khoa học và công nghệ"),
+        ("replaces", slug.as_str()),
+    ];
+    let again = compiler.post("/quan-tri/bai-viet/moi", &fields).await;
+    assert_eq!(again.status(), 422, "no effective date");
+    let again = again.text().await.unwrap();
+    assert!(
+        again.contains(&format!(
+            "<option value=\"{slug}\" selected>242/QĐ-SKHCN — "
+        )),
+        "the choice is kept"
+    );
+    fields.push(("effective", today.as_str()));
+    let location = compiler.post_ok("/quan-tri/bai-viet/moi", &fields).await;
+    let (_, saved) = compiler.get(&location).await;
+    assert!(saved.contains(&format!(
+        "<option value=\"{slug}\" selected>242/QĐ-SKHCN — "
+    )));
+}
+
 /// A register longer than the export's batches comes whole, each document once, newest
 /// issue first, on a site without demo content; a dangling relation is left out.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_long_register_exports_whole_in_order() {
-    use trangtin::content::legal::LegalDoc;
-    use trangtin::content::{self, Fields, Kind, NewEntry};
     const DOCUMENTS: usize = 530;
     let server = TestServer::start_with(|c| c.demo = false).await;
-    let now = server.app.clock.now();
-    server
-        .app
-        .store
-        .write(move |tx| -> Result<(), content::Error> {
-            for i in 0..DOCUMENTS {
-                // About three a day, so batches end inside a day.
-                let issued = jiff::civil::date(2020, 1, 1)
-                    .checked_add(jiff::Span::new().days((i * 7 % 180) as i64))
-                    .unwrap();
-                let points_at = |n: usize| vec![format!("vb-{n}")];
-                let entry = content::create(
-                    tx,
-                    NewEntry {
-                        kind: Kind::LegalDocument,
-                        slug: format!("vb-{i}"),
-                        category: None,
-                        unit: None,
-                        featured: false,
-                    },
-                    Fields {
-                        title: format!("Về việc thử văn bản số {i}"),
-                        legal: Some(LegalDoc {
-                            doc_type: "Quyết định".into(),
-                            number: format!("{i}/QĐ-SKHCN"),
-                            issuer: "Sở Khoa học và Công nghệ".into(),
-                            signer: "Giám đốc Sở".into(),
-                            issued,
-                            effective: issued,
-                            expires: None,
-                            status: None,
-                            field: "Khoa học, công nghệ".into(),
-                            replaces: if i > 0 { points_at(i - 1) } else { Vec::new() },
-                            amends: points_at(DOCUMENTS + 7),
-                            guides: Vec::new(),
-                        }),
-                        ..Fields::default()
-                    },
-                    "test",
-                    now,
-                )?;
-                content::publish(tx, entry.id, now)?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    seed_register(&server, DOCUMENTS).await;
     let r = server.get("/du-lieu/van-ban.json").await;
     assert_eq!(r.status(), 200);
     let docs: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();

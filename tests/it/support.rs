@@ -585,3 +585,57 @@ pub fn missing_tool(test: &str, what: &str, install: &str) {
     eprintln!("SKIPPED {test}: {what} is missing ({install})");
     eprintln!("==================================================================\n");
 }
+
+/// Publishes `count` legal documents straight into the store: `vb-{i}`, numbered
+/// `{i}/QĐ-SKHCN`, issued from 1 January 2020 about three a day, each replacing the
+/// one before and amending one that does not exist.
+pub async fn seed_register(server: &TestServer, count: usize) {
+    use trangtin::content::legal::LegalDoc;
+    use trangtin::content::{self, Fields, Kind, NewEntry};
+    let now = server.app.clock.now();
+    server
+        .app
+        .store
+        .write(move |tx| -> Result<(), content::Error> {
+            for i in 0..count {
+                let issued = jiff::civil::date(2020, 1, 1)
+                    .checked_add(jiff::Span::new().days((i * 7 % 180) as i64))
+                    .unwrap();
+                let points_at = |n: usize| vec![format!("vb-{n}")];
+                let entry = content::create(
+                    tx,
+                    NewEntry {
+                        kind: Kind::LegalDocument,
+                        slug: format!("vb-{i}"),
+                        category: None,
+                        unit: None,
+                        featured: false,
+                    },
+                    Fields {
+                        title: format!("Về việc thử văn bản số {i}"),
+                        legal: Some(LegalDoc {
+                            doc_type: "Quyết định".into(),
+                            number: format!("{i}/QĐ-SKHCN"),
+                            issuer: "Sở Khoa học và Công nghệ".into(),
+                            signer: "Giám đốc Sở".into(),
+                            issued,
+                            effective: issued,
+                            expires: None,
+                            status: None,
+                            field: "Khoa học, công nghệ".into(),
+                            replaces: if i > 0 { points_at(i - 1) } else { Vec::new() },
+                            amends: points_at(count + 7),
+                            guides: Vec::new(),
+                        }),
+                        ..Fields::default()
+                    },
+                    "test",
+                    now,
+                )?;
+                content::publish(tx, entry.id, now)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}

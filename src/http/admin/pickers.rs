@@ -1,6 +1,7 @@
 //! What the editor's dialogs ask of the server: the library by search (images with
-//! thumbnails for the image dialog and the cover picker, documents for attachments)
-//! and the site's own published entries (for the link dialog). JSON, for the editor's
+//! thumbnails for the image dialog and the cover picker, documents for attachments),
+//! the site's own published entries (for the link dialog) and the register's legal
+//! documents (for relations and a procedure's legal basis). JSON, for the editor's
 //! script; every page also works without it.
 
 use std::sync::Arc;
@@ -176,6 +177,64 @@ pub async fn find_entries(
         })
         .await?;
     Ok(json(StatusCode::OK, &Items { items }))
+}
+
+/// A listed legal document, as the relation picker shows it.
+#[derive(Serialize)]
+struct LegalItem {
+    slug: String,
+    /// "Số ký hiệu — trích yếu", as the relation lists show it.
+    label: String,
+    issued: String,
+}
+
+/// `GET /quan-tri/van-ban/tim?q=…`: legal documents of the register by number or
+/// trích yếu (the newest without a query).
+pub async fn find_legal(
+    State(app): State<Arc<App>>,
+    _staff: Desk,
+    query: Params,
+) -> Result<Response, HttpError> {
+    let q = query.get("q").trim().to_string();
+    let found: Option<Vec<u64>> = if q.is_empty() {
+        None
+    } else {
+        let search = app.search.clone();
+        let hits = tokio::task::spawn_blocking(move || {
+            search.search(&q, Some(Kind::LegalDocument), 0, RESULTS)
+        })
+        .await
+        .map_err(|e| HttpError::Internal(e.to_string()))?
+        .map_err(|e| HttpError::Internal(e.to_string()))?;
+        Some(hits.hits.into_iter().map(|h| h.id.0).collect())
+    };
+    let items = app
+        .store
+        .read(move |tx| -> Result<_, content::Error> {
+            let ids = match found {
+                Some(ids) => ids,
+                None => content::register::page(tx, content::register::ALL, 0, RESULTS)?,
+            };
+            let mut items = Vec::with_capacity(ids.len());
+            for id in ids {
+                // A hit the register no longer lists (withdrawn meanwhile) is left out.
+                if let Some(row) = content::register::row(tx, id)? {
+                    items.push(LegalItem {
+                        label: legal_label(&row),
+                        issued: format::civil_date(row.legal.issued),
+                        slug: row.slug,
+                    });
+                }
+            }
+            Ok(items)
+        })
+        .await?;
+    Ok(json(StatusCode::OK, &Items { items }))
+}
+
+/// How a legal document is named in the relation lists: its number, then its trích yếu.
+pub fn legal_label(row: &content::register::Row) -> String {
+    format!("{} — {}", row.legal.number, row.title)
 }
 
 #[cfg(test)]

@@ -150,6 +150,7 @@ static ROUTES: LazyLock<Vec<AdminRoute>> = LazyLock::new(|| {
         page("/quan-tri/bai-viet/tim", Staff, || {
             get(pickers::find_entries)
         }),
+        page("/quan-tri/van-ban/tim", Staff, || get(pickers::find_legal)),
         action("/quan-tri/bai-viet/nhap-word", Writer, || {
             let limit = usize::try_from(UPLOAD_MAX_BYTES).unwrap_or(usize::MAX);
             post(entries::import_word).layer(DefaultBodyLimit::max(limit))

@@ -93,8 +93,10 @@ pub(super) struct EditorView {
     pub(super) legal_types: &'static [&'static str],
     pub(super) procedure_levels: &'static [&'static str],
     pub(super) validities: Vec<Choice>,
-    /// Other legal documents, for the relation lists.
+    /// Other legal documents, for the relation lists: those chosen, then the newest.
     pub(super) legal_docs: Vec<Choice>,
+    /// Where the lists show only the newest documents: how to find the others.
+    pub(super) legal_hint: Option<String>,
     /// Accessibility problems in the body, to fix before approval.
     pub(super) accessibility: Vec<String>,
 }
@@ -134,13 +136,18 @@ pub(super) struct EditorData {
     /// Library documents whose words cannot be searched, and why.
     pub(super) unsearchable: std::collections::HashMap<String, &'static str>,
     pub(super) legal_docs: Vec<Choice>,
+    pub(super) legal_total: usize,
     pub(super) entry: Option<(Entry, Revision, Vec<Event>)>,
 }
 
+/// What the editor shows besides the form: the entry (`id`) with its history, the
+/// sections, the library, and the legal documents to relate to, including those
+/// `chosen_in_form` (a form sent back with an error).
 pub(super) async fn editor_data(
     app: &Arc<App>,
     staff: &Desk,
     id: Option<EntryId>,
+    chosen_in_form: Vec<String>,
 ) -> Result<EditorData, HttpError> {
     let actor = staff.actor.clone();
     let entry = match id {
@@ -151,24 +158,18 @@ pub(super) async fn editor_data(
         ),
         None => None,
     };
-    let legal_docs = app
-        .store
-        .read(|tx| content::all_published(tx, Kind::LegalDocument))
-        .await?
-        .into_iter()
-        .map(|p| Choice {
-            label: format!(
-                "{} — {}",
-                p.revision
-                    .fields
-                    .legal
-                    .as_ref()
-                    .map_or("", |d| d.number.as_str()),
-                p.revision.fields.title
-            ),
-            value: p.entry.slug,
-        })
-        .collect();
+    // What the entry (or the form sent back) already names, then the newest.
+    let mut chosen = chosen_in_form;
+    if let Some((_, revision, _)) = &entry {
+        let fields = &revision.fields;
+        if let Some(doc) = &fields.legal {
+            chosen.extend(doc.relations().map(|(_, slug)| slug.clone()));
+        }
+        if let Some(procedure) = &fields.procedure {
+            chosen.extend(procedure.legal_basis.iter().cloned());
+        }
+    }
+    let (legal_docs, legal_total) = app.store.read(move |tx| legal_choices(tx, &chosen)).await?;
     Ok(EditorData {
         categories: app.store.read(content::categories).await?,
         media: app.store.read(|tx| crate::media::library(tx, None)).await?,
@@ -190,8 +191,67 @@ pub(super) async fn editor_data(
             })
             .await?,
         legal_docs,
+        legal_total,
         entry,
     })
+}
+
+/// How many of the newest legal documents the relation lists offer as they are; the
+/// picker's search finds the others (a register may hold hundreds of thousands).
+pub(super) const NEWEST_LEGAL: usize = 200;
+
+/// The legal documents the relation lists offer: those `chosen` first (so a choice
+/// shows however old it is), then the `NEWEST_LEGAL` newest; and how many the
+/// register holds.
+fn legal_choices(
+    tx: &impl crate::store::Tx,
+    chosen: &[String],
+) -> Result<(Vec<Choice>, usize), content::Error> {
+    use content::register;
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for slug in chosen {
+        if !seen.insert(slug.clone()) {
+            continue;
+        }
+        out.push(match register::row_at(tx, slug)? {
+            Some(row) => Choice {
+                label: crate::http::admin::pickers::legal_label(&row),
+                value: row.slug,
+            },
+            // Kept, so saving does not drop a relation to a document taken down since.
+            None => Choice {
+                label: format!("Văn bản không còn đăng trên trang (đường dẫn {slug})"),
+                value: slug.clone(),
+            },
+        });
+    }
+    for id in register::page(tx, register::ALL, 0, NEWEST_LEGAL)? {
+        if let Some(row) = register::row(tx, id)?
+            && seen.insert(row.slug.clone())
+        {
+            out.push(Choice {
+                label: crate::http::admin::pickers::legal_label(&row),
+                value: row.slug,
+            });
+        }
+    }
+    Ok((out, register::count(tx, register::ALL)?))
+}
+
+/// The legal documents a form names: its relations and a procedure's legal basis.
+pub(super) fn legal_slugs(values: &FormValues) -> Vec<String> {
+    let legal = &values.legal;
+    [
+        &legal.replaces,
+        &legal.amends,
+        &legal.guides,
+        &values.procedure.legal_basis,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
 }
 
 /// What the last step did, in words, and what happens next.
@@ -356,6 +416,14 @@ pub(super) fn editor_view(
                 label: v.label().into(),
             })
             .collect(),
+        legal_hint: (data.legal_total > NEWEST_LEGAL).then(|| {
+            format!(
+                "Danh sách có {} văn bản mới nhất trong số {} văn bản. Văn bản cũ hơn: bấm \
+                 “Tìm văn bản…” rồi gõ số, ký hiệu hoặc trích yếu.",
+                NEWEST_LEGAL,
+                format::count(data.legal_total)
+            )
+        }),
         legal_docs: data.legal_docs,
     }
 }
@@ -381,7 +449,7 @@ pub async fn new_entry(
         .copied()
         .find(|k| k.as_str() == query.get("loai"))
         .unwrap_or(Kind::Article);
-    let data = editor_data(&app, &staff, None).await?;
+    let data = editor_data(&app, &staff, None, Vec::new()).await?;
     let values = FormValues {
         kind: kind.as_str().into(),
         ..FormValues::default()
@@ -424,7 +492,7 @@ pub async fn edit_entry(
     Path(id): Path<u64>,
     query: Params,
 ) -> Result<Response, HttpError> {
-    let data = editor_data(&app, &staff, Some(EntryId(id))).await?;
+    let data = editor_data(&app, &staff, Some(EntryId(id)), Vec::new()).await?;
     let view = editor_view(&app, &staff, data, None, Vec::new(), query.flash());
     page(&app, "admin/editor.html", &view, Outcome::Shown)
 }
@@ -519,7 +587,8 @@ async fn editor_again(
     values: Option<FormValues>,
     invalid: Vec<content::Invalid>,
 ) -> Result<Response, HttpError> {
-    let data = editor_data(app, staff, id).await?;
+    let chosen = values.as_ref().map(legal_slugs).unwrap_or_default();
+    let data = editor_data(app, staff, id, chosen).await?;
     let view = editor_view(app, staff, data, values, field_errors(invalid), None);
     page(app, "admin/editor.html", &view, Outcome::Invalid)
 }

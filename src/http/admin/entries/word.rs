@@ -312,7 +312,7 @@ fn drop_image(html: &str, marker: &str) -> String {
 
 /// The new-entry page again, with what went wrong.
 async fn again(app: &Arc<App>, staff: &Desk, error: FieldError) -> Result<Response, HttpError> {
-    let data = editor_data(app, staff, None).await?;
+    let data = editor_data(app, staff, None, Vec::new()).await?;
     let values = FormValues {
         kind: "article".into(),
         ..FormValues::default()
