@@ -45,6 +45,28 @@ pub struct Line<'a> {
 struct Pending {
     days: Vec<(Date, String)>,
     bytes: usize,
+    /// The last second a line was stamped with: (unix second, its local date, its
+    /// RFC 3339 text up to the seconds). Lines come many to a second; the date and the
+    /// text are worked out once for each.
+    second: Option<(i64, Date, String)>,
+}
+
+impl Pending {
+    /// Makes `second` that of `at`; returns the local date of `at`.
+    fn stamp(&mut self, at: Timestamp) -> Date {
+        let second = at.as_second();
+        if self.second.as_ref().is_none_or(|(s, _, _)| *s != second) {
+            let whole = Timestamp::from_second(second).unwrap_or(at);
+            let day = whole.to_zoned_datetime(crate::format::vietnam()).date();
+            let mut text = whole.to_string();
+            // "…:23Z" → "…:23": the fraction and the Z follow per line.
+            text.pop();
+            self.second = Some((second, day, text));
+        }
+        self.second
+            .as_ref()
+            .map_or(Date::default(), |(_, day, _)| *day)
+    }
 }
 
 struct Shared {
@@ -105,26 +127,59 @@ impl AccessLog {
             return;
         }
         // The file is the local day's.
-        let day = line.at.to_zoned_datetime(crate::format::vietnam()).date();
-        if pending.days.last().is_none_or(|(date, _)| *date != day) {
-            pending.days.push((day, String::with_capacity(64 * 1024)));
+        let day = pending.stamp(line.at);
+        let Pending {
+            days,
+            bytes,
+            second,
+        } = &mut *pending;
+        if days.last().is_none_or(|(date, _)| *date != day) {
+            days.push((day, String::with_capacity(64 * 1024)));
         }
-        let Some((_, text)) = pending.days.last_mut() else {
+        let Some((_, text)) = days.last_mut() else {
             return;
         };
         let before = text.len();
-        let _ = match line.address {
-            Some(ip) => write!(text, "{} {ip}", line.at),
-            None => write!(text, "{} -", line.at),
-        };
-        let _ = writeln!(
-            text,
-            " {} {} {} {:.1} {}",
-            line.method, line.path, line.status, line.ms, line.id
-        );
-        let added = text.len() - before;
-        pending.bytes += added;
+        let second = second.as_ref().map_or("", |(_, _, text)| text.as_str());
+        write_line(text, second, line);
+        *bytes += text.len() - before;
     }
+}
+
+/// Appends `line` stamped `second` (its time up to the second): what jiff and `{:.1}`
+/// would write, without their general formatting (this runs for every request).
+fn write_line(text: &mut String, second: &str, line: &Line<'_>) {
+    text.push_str(second);
+    let nanos = line.at.subsec_nanosecond().unsigned_abs();
+    if nanos != 0 {
+        let mut fraction = [b'0'; 9];
+        let mut rest = nanos;
+        for digit in fraction.iter_mut().rev() {
+            *digit = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        let used = 9 - fraction.iter().rev().take_while(|d| **d == b'0').count();
+        text.push('.');
+        text.push_str(std::str::from_utf8(&fraction[..used]).unwrap_or(""));
+    }
+    text.push_str("Z ");
+    match line.address {
+        Some(ip) => {
+            let _ = write!(text, "{ip}");
+        }
+        None => text.push('-'),
+    }
+    let tenths = (line.ms * 10.0).round().max(0.0) as u64;
+    let _ = writeln!(
+        text,
+        " {} {} {} {}.{} {}",
+        line.method,
+        line.path,
+        line.status,
+        tenths / 10,
+        tenths % 10,
+        line.id
+    );
 }
 
 impl Shared {
@@ -233,6 +288,34 @@ mod tests {
             status: 200,
             ms: 0.4,
             id: "r1",
+        }
+    }
+
+    #[test]
+    fn lines_read_as_jiff_and_rounding_would_write_them() {
+        let mut pending = Pending::default();
+        for (nanos, ms) in [
+            (0, 0.04),
+            (300_166_129, 0.05),
+            (300_177_970, 12.34),
+            (5, 1234.96),
+        ] {
+            let at = Timestamp::new(1_796_000_123, nanos).unwrap();
+            let day = pending.stamp(at);
+            assert_eq!(day, at.to_zoned_datetime(crate::format::vietnam()).date());
+            let second = pending.second.as_ref().unwrap().2.clone();
+            let mut text = String::new();
+            let line = Line {
+                at,
+                address: None,
+                method: "GET",
+                path: "/",
+                status: 200,
+                ms,
+                id: "r1",
+            };
+            write_line(&mut text, &second, &line);
+            assert_eq!(text, format!("{at} - GET / 200 {ms:.1} r1\n"));
         }
     }
 

@@ -30,6 +30,17 @@ pub struct CachedPage {
     content_type: &'static str,
     /// One `ETag` per representation: `"h"`, `"h-gz"`, `"h-br"`.
     etags: [HeaderValue; 3],
+    /// The route that served this page at its own address (`/tin-tuc/{slug}`), once a
+    /// request through the router has: the fast path answers only such pages, and
+    /// counts them under that route.
+    route: std::sync::OnceLock<Box<str>>,
+}
+
+/// Put on a response served from the cache: the page, and the key it is stored under.
+#[derive(Clone)]
+pub struct Served {
+    pub page: Arc<CachedPage>,
+    pub key: Arc<str>,
 }
 
 impl CachedPage {
@@ -60,6 +71,7 @@ impl CachedPage {
             body: Precompressed::new(self.body.identity.clone()),
             content_type: self.content_type,
             etags: self.etags.clone(),
+            route: self.route.clone(),
         }
     }
 
@@ -70,6 +82,19 @@ impl CachedPage {
             body: Precompressed::quick(self.body.identity.clone(), wanted),
             content_type: self.content_type,
             etags: self.etags.clone(),
+            route: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The route this page was served by at its own address, if it has been.
+    pub fn route(&self) -> Option<&str> {
+        self.route.get().map(|r| &**r)
+    }
+
+    /// Notes that `route` served this page at its own address.
+    pub fn served_by(&self, route: &str) {
+        if self.route.get().is_none() {
+            let _ = self.route.set(route.into());
         }
     }
 
@@ -93,6 +118,7 @@ impl CachedPage {
             etags: [etag(""), etag("-gz"), etag("-br")],
             body,
             content_type,
+            route: std::sync::OnceLock::new(),
         }
     }
 
@@ -185,6 +211,8 @@ pub struct PageCache {
     clock: AtomicU64,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Hits the fast path answered, before routing (counted in `hits` too).
+    early_hits: AtomicU64,
 }
 
 impl PageCache {
@@ -197,6 +225,7 @@ impl PageCache {
             clock: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            early_hits: AtomicU64::new(0),
         }
     }
 
@@ -211,6 +240,34 @@ impl PageCache {
         let tick = self.clock.fetch_add(1, Ordering::Relaxed);
         slot.last_used.store(tick, Ordering::Relaxed);
         Some(slot.page.clone())
+    }
+
+    /// The page at `key` if it is fresh, for the fast path: nothing else is touched (a
+    /// stale page's refresh is left to the router's lookup), nor is anything counted
+    /// (`count_early_hit` counts a page the fast path served).
+    pub fn fresh(&self, key: &str) -> Option<Arc<CachedPage>> {
+        let inner = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slot = inner.pages.get(key)?;
+        if slot.stale.load(Ordering::Acquire) {
+            return None;
+        }
+        let tick = self.clock.fetch_add(1, Ordering::Relaxed);
+        slot.last_used.store(tick, Ordering::Relaxed);
+        Some(slot.page.clone())
+    }
+
+    /// Counts a page the fast path answered.
+    pub fn count_early_hit(&self) {
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        self.early_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many hits the fast path answered, before routing.
+    pub fn early_hits(&self) -> u64 {
+        self.early_hits.load(Ordering::Relaxed)
     }
 
     pub fn lookup(&self, key: &str) -> Lookup {

@@ -16,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use futures_util::FutureExt;
 
+use super::cache::Served;
 use super::error::{ErrorPage, HttpError};
 use crate::app::App;
 use crate::render::views::{ErrorView, Layout};
@@ -114,17 +115,7 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         .extensions()
         .get::<crate::http::server::Peer>()
         .map(|p| p.0.ip().to_canonical());
-    // A citizen's page view, counted below if it is one (no cookie, nothing stored).
-    let visitor = (request.method() == axum::http::Method::GET && !path.starts_with("/quan-tri"))
-        .then(|| {
-            let ip = peer?;
-            let agent = request
-                .headers()
-                .get(axum::http::header::USER_AGENT)
-                .cloned();
-            Some((ip, agent))
-        })
-        .flatten();
+    let visitor = visitor(&request, peer);
     let body_watch = request
         .extensions()
         .get::<super::body_deadline::BodyWatch>()
@@ -218,24 +209,96 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         response = error_page(&app, page.status, page.text, id.as_str(), path).await;
     }
 
-    let headers = response.headers_mut();
-    headers.reserve(SECURITY_HEADERS.len() + 3);
     if unread_body && http1 {
-        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
     }
     if body_refused {
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("10"));
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static("10"));
     }
+    let route = route.as_ref().map(axum::extract::MatchedPath::as_str);
+    // A page served from the cache at its own address, by a route: the fast path may
+    // answer it from now on.
+    if let Some(served) = response.extensions_mut().remove::<Served>()
+        && let Some(route) = route
+        && method == axum::http::Method::GET
+        && uri.query().is_none()
+        && response.status() == StatusCode::OK
+        && *served.key == *path
+    {
+        served.page.served_by(route);
+    }
+    finish(
+        &app,
+        response,
+        Finish {
+            started,
+            id,
+            method: &method,
+            path,
+            route,
+            peer,
+            visitor,
+        },
+    )
+}
+
+/// What the frame knows of a request once its response is ready.
+struct Finish<'a> {
+    started: Instant,
+    id: RequestId,
+    method: &'a axum::http::Method,
+    path: &'a str,
+    /// The route that matched (`None`: none did).
+    route: Option<&'a str>,
+    peer: Option<std::net::IpAddr>,
+    visitor: Option<Visitor>,
+}
+
+/// A citizen's page view: their address and browser (no cookie, nothing stored).
+type Visitor = (std::net::IpAddr, Option<HeaderValue>);
+
+/// A GET outside the admin pages from a known address: a visit, if it gets a page.
+fn visitor<B>(request: &axum::http::Request<B>, peer: Option<std::net::IpAddr>) -> Option<Visitor> {
+    if request.method() != axum::http::Method::GET || request.uri().path().starts_with("/quan-tri")
+    {
+        return None;
+    }
+    let agent = request
+        .headers()
+        .get(axum::http::header::USER_AGENT)
+        .cloned();
+    Some((peer?, agent))
+}
+
+/// What every response gets on its way out: the security headers and its id; and what
+/// is noted of it: the route's metrics, a visit if it was a page, the log line.
+fn finish(app: &App, mut response: Response, request: Finish<'_>) -> Response {
+    let Finish {
+        started,
+        id,
+        method,
+        path,
+        route,
+        peer,
+        visitor,
+    } = request;
+    let headers = response.headers_mut();
+    headers.reserve(SECURITY_HEADERS.len() + 1);
     for (name, value) in &SECURITY_HEADERS {
         headers.insert(name.clone(), HeaderValue::from_static(value));
     }
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {
         headers.insert(HeaderName::from_static("x-request-id"), value);
     }
+    let (elapsed, now) = (started.elapsed(), app.clock.now());
     app.metrics.record(
-        route.as_ref().map_or("unmatched", |m| m.as_str()),
+        route.unwrap_or("unmatched"),
         response.status().as_u16(),
-        started.elapsed(),
+        elapsed,
     );
     let is_page = response
         .headers()
@@ -247,9 +310,9 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         && response.status().is_success()
     {
         let agent = agent.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("");
-        app.visits.record(ip, agent, app.clock.now());
+        app.visits.record(ip, agent, now);
     }
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let ms = elapsed.as_secs_f64() * 1000.0;
     let status = response.status().as_u16();
     tracing::debug!(
         target: "trangtin::request",
@@ -261,7 +324,7 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     );
     let logged = loggable(truncate(path, 200));
     app.access_log.record(&crate::http::access_log::Line {
-        at: app.clock.now(),
+        at: now,
         address: peer,
         method: method.as_str(),
         path: &logged,
@@ -272,9 +335,66 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
     response
 }
 
+/// The fast path: a GET for a page the cache holds fresh, answered before routing,
+/// with what the frame and the route would have answered (the same page, headers,
+/// metrics under the same route, visit and log line) at a fraction of their cost.
+///
+/// `None` leaves the request to the router and the frame: anything but a plain GET of
+/// a cached page's own address (a query, a body, an unusual character, a host or path
+/// the guard refuses, an old host, archive mode), or a page the router has not yet
+/// served at that address, a stale one, or one lacking the encoding asked for.
+pub fn from_cache<B: hyper::body::Body>(
+    app: &App,
+    request: &axum::http::Request<B>,
+    peer: std::net::SocketAddr,
+) -> Option<Response> {
+    if request.method() != axum::http::Method::GET
+        || request.uri().query().is_some()
+        || !request.body().is_end_stream()
+        || app.archive().is_some()
+    {
+        return None;
+    }
+    let path = request.uri().path();
+    // Cache keys are decoded addresses: a path with anything to decode is the router's.
+    if !path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.'))
+    {
+        return None;
+    }
+    let started = Instant::now();
+    guard(app, request).ok()?;
+    if on_old_host(app, request).is_some() {
+        return None;
+    }
+    let page = app.cache.fresh(path)?;
+    let route = page.route()?;
+    let wanted = super::compress::Encoding::negotiate(request.headers());
+    if !(page.is_complete() || page.serves(wanted)) {
+        return None;
+    }
+    app.cache.count_early_hit();
+    let response = page.respond(request.headers());
+    let peer = Some(peer.ip().to_canonical());
+    Some(finish(
+        app,
+        response,
+        Finish {
+            started,
+            id: app.request_ids.next(),
+            method: request.method(),
+            path,
+            route: Some(route),
+            peer,
+            visitor: visitor(request, peer),
+        },
+    ))
+}
+
 /// Refuses what should never reach a handler: a host we do not serve, a path with
 /// dot segments, NUL or bad encoding, an overlong URI, a body over the limit.
-fn guard(app: &App, request: &Request) -> Result<(), HttpError> {
+fn guard<B>(app: &App, request: &axum::http::Request<B>) -> Result<(), HttpError> {
     check_host(&app.config.hosts, request)?;
     let uri_len = request
         .uri()
@@ -318,7 +438,7 @@ fn guard(app: &App, request: &Request) -> Result<(), HttpError> {
 
 /// For a request to one of the old site's host names: its address (path and query),
 /// which answers 301 with the same address on this site, or where it moved.
-fn on_old_host(app: &App, request: &Request) -> Option<String> {
+fn on_old_host<B>(app: &App, request: &axum::http::Request<B>) -> Option<String> {
     if app.config.old_hosts.is_empty() {
         return None;
     }
@@ -341,7 +461,7 @@ fn on_old_host(app: &App, request: &Request) -> Option<String> {
 
 /// The host a request asked for (HTTP/2's authority, or HTTP/1's `Host`), without its
 /// port or an IPv6 address's brackets.
-fn requested_host(request: &Request) -> Option<&str> {
+fn requested_host<B>(request: &axum::http::Request<B>) -> Option<&str> {
     let host = match request.uri().host() {
         Some(h) => h,
         None => host_name(request.headers().get(HOST)?.to_str().ok()?),
@@ -349,7 +469,7 @@ fn requested_host(request: &Request) -> Option<&str> {
     Some(host.trim_start_matches('[').trim_end_matches(']'))
 }
 
-fn check_host(hosts: &[String], request: &Request) -> Result<(), HttpError> {
+fn check_host<B>(hosts: &[String], request: &axum::http::Request<B>) -> Result<(), HttpError> {
     // RFC 9110 §7.2: a request with more than one Host field is invalid.
     if request.headers().get_all(HOST).iter().count() > 1 {
         return Err(HttpError::BadRequest("more than one Host header"));

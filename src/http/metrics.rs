@@ -177,6 +177,14 @@ pub async fn metrics(
     gauge(
         &mut out,
         &labels,
+        "trangtin_page_cache_early_hits_total",
+        "counter",
+        "Page cache hits answered before routing (the fast path); counted in the hits too.",
+        app.cache.early_hits() as f64,
+    );
+    gauge(
+        &mut out,
+        &labels,
         "trangtin_page_cache_hit_ratio",
         "gauge",
         "Hits over lookups since start.",

@@ -321,7 +321,7 @@ pub(super) fn start_site_tasks(
 #[derive(Clone)]
 enum Pick {
     /// The site the handshake named.
-    Site(Router),
+    Site(Arc<super::sites::Site>),
     /// Each request's Host picks (a connection without SNI, plain HTTP).
     ByHost(Arc<Sites>, Scheme),
 }
@@ -334,9 +334,10 @@ enum Scheme {
 }
 
 impl Pick {
-    fn router<B>(&self, request: &hyper::Request<B>) -> Option<Router> {
+    /// The site that answers `request`, and how (`Http`: its redirect to HTTPS).
+    fn site<B>(&self, request: &hyper::Request<B>) -> Option<(Arc<super::sites::Site>, Scheme)> {
         match self {
-            Pick::Site(router) => Some(router.clone()),
+            Pick::Site(site) => Some((site.clone(), Scheme::Https)),
             Pick::ByHost(sites, scheme) => {
                 let host = request
                     .uri()
@@ -352,10 +353,7 @@ impl Pick {
                 let site = host
                     .and_then(|h| sites.for_host(h))
                     .or_else(|| sites.fallback())?;
-                Some(match scheme {
-                    Scheme::Https => site.router.clone(),
-                    Scheme::Http => site.redirect.clone(),
-                })
+                Some((site, *scheme))
             }
         }
     }
@@ -388,7 +386,10 @@ async fn serve_https(shared: &Shared, tcp: TcpStream, peer: SocketAddr) {
         .server_name()
         .and_then(|name| shared.sites.for_host(name));
     let (pick, site_stop) = match named {
-        Some(site) => (Pick::Site(site.router.clone()), Some(site.stopped())),
+        Some(site) => {
+            let stopped = site.stopped();
+            (Pick::Site(site), Some(stopped))
+        }
         None => (Pick::ByHost(shared.sites.clone(), Scheme::Https), None),
     };
     let state = ConnState::new();
@@ -524,6 +525,22 @@ fn tracked_service(
     Future = TrackedFuture,
 > + Clone {
     hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let site = pick.site(&request);
+        // A page the cache holds is answered here, without the router.
+        if let Some((site, Scheme::Https)) = &site
+            && let Some(app) = &site.app
+            && let Some(response) = super::frame::from_cache(app, &request, peer)
+        {
+            let guard = state.begin();
+            return Box::pin(std::future::ready(Ok(response.map(|body| TrackedBody {
+                inner: body,
+                _guard: guard,
+            })))) as TrackedFuture;
+        }
+        let router = site.map(|(site, scheme)| match scheme {
+            Scheme::Https => site.router.clone(),
+            Scheme::Http => site.redirect.clone(),
+        });
         let (mut parts, body) = request.into_parts();
         parts.extensions.insert(Peer(peer));
         let body = match &bodies {
@@ -545,7 +562,6 @@ fn tracked_service(
         };
         let guard = state.begin();
         let request = hyper::Request::from_parts(parts, body);
-        let router = pick.router(&request);
         Box::pin(async move {
             let Some(router) = router else {
                 // No site at all (the last one was removed): nothing here to serve.

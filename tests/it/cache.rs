@@ -117,3 +117,109 @@ async fn a_publish_never_serves_the_old_entry_and_keeps_unrelated_pages() {
     }
     assert!(home_updated, "the home page follows the publish");
 }
+
+/// A page the router has served is then answered before routing, with the same headers
+/// and body, the same metrics route and a log line; what the frame would refuse or
+/// redirect (another host, a query, a stale page) still goes through it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fast_path_answers_as_the_router_does() {
+    let server = TestServer::start().await;
+    let path = first_link(&server, "/tin-tuc", "/tin-tuc/").await;
+    let get = |encoding: &'static str| {
+        let (client, url) = (server.client(), server.url(&path));
+        async move {
+            let r = client
+                .get(url)
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let mut headers: Vec<(String, String)> = r
+                .headers()
+                .iter()
+                .filter(|(name, _)| !matches!(name.as_str(), "x-request-id" | "date"))
+                .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_string()))
+                .collect();
+            headers.sort();
+            (status, headers, r.bytes().await.unwrap())
+        }
+    };
+    let early = || server.app.cache.early_hits();
+    // The first fills the cache through the router, which notes its route.
+    let routed = get("identity").await;
+    assert_eq!(early(), 0);
+    let fast = get("identity").await;
+    assert_eq!(early(), 1, "the second was answered before routing");
+    assert_eq!(fast, routed, "the same status, headers and bytes");
+    assert!(fast.1.iter().any(|(n, _)| n == "content-security-policy"));
+    // Once compressed at its best (in the background), the page goes out compressed.
+    for _ in 0..100 {
+        if server.app.cache.get(&path).is_some_and(|p| p.is_complete()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let fast = get("gzip").await;
+    assert_eq!(early(), 2);
+    assert!(
+        fast.1
+            .iter()
+            .any(|(n, v)| n == "content-encoding" && v == "gzip"),
+        "{:?}",
+        fast.1
+    );
+
+    // A revalidation gets its 304 there too.
+    let etag = fast.1.iter().find(|(n, _)| n == "etag").unwrap().1.clone();
+    let r = server
+        .client()
+        .get(server.url(&path))
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(early(), 3);
+
+    // Another host, or a query, is the frame's to answer.
+    let raw = format!("GET {path} HTTP/1.1\r\nHost: khac.example.vn\r\nConnection: close\r\n\r\n");
+    assert_eq!(
+        crate::support::status_of(&server.raw(raw.as_bytes()).await),
+        421
+    );
+    assert_eq!(server.page(&format!("{path}?a=1")).await.0, 200);
+    assert_eq!(early(), 3);
+
+    // Counted under its route, and logged.
+    let (_, metrics) = server.page("/metrics").await;
+    let requests = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("trangtin_requests_total{route=\"/tin-tuc/{slug}\",status=\"200\"}")
+        })
+        .unwrap_or_else(|| panic!("{metrics}"));
+    assert!(requests.ends_with(" 4"), "{requests}");
+    assert!(
+        metrics.contains("trangtin_page_cache_early_hits_total 3"),
+        "{metrics}"
+    );
+    let log = server
+        .data
+        .join("logs")
+        .join(format!("requests-{}.log", server.app.today()));
+    let mut lines = 0;
+    for _ in 0..100 {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        lines = text
+            .lines()
+            .filter(|l| l.contains(&format!(" GET {path} ")))
+            .count();
+        if lines >= 6 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(lines, 6, "a line for each request but the query's");
+}

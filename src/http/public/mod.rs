@@ -100,14 +100,14 @@ where
     use crate::http::cache::Lookup;
     let wanted = crate::http::compress::Encoding::negotiate(request);
     match app.cache.lookup(&key) {
-        Lookup::Fresh(page) => return Ok(serve_cached(&page, wanted, request)),
+        Lookup::Fresh(page) => return Ok(serve_cached(&page, &key, wanted, request)),
         // Everyone else gets the old version at once; this request (the warmer's,
         // right after the publish, or the first visitor's) renders the new one.
         Lookup::Stale {
             page,
             refresh: false,
         } => {
-            return Ok(serve_cached(&page, wanted, request));
+            return Ok(serve_cached(&page, &key, wanted, request));
         }
         Lookup::Stale { refresh: true, .. } => {
             /// Hands the refresh back however the render ends: finished, failed, or
@@ -124,8 +124,16 @@ where
             let rendered = render().await;
             drop(refreshing);
             let (body, extra) = rendered?;
-            let page = store(app, key, content_type, body, extra, wanted, generation);
-            return Ok(page.respond(request));
+            let page = store(
+                app,
+                key.clone(),
+                content_type,
+                body,
+                extra,
+                wanted,
+                generation,
+            );
+            return Ok(serve_cached(&page, &key, wanted, request));
         }
         Lookup::Miss => {}
     }
@@ -137,12 +145,20 @@ where
         .await
         .map_err(|e| HttpError::Internal(e.to_string()))?;
     if let Some(page) = app.cache.get(&key) {
-        return Ok(serve_cached(&page, wanted, request));
+        return Ok(serve_cached(&page, &key, wanted, request));
     }
     let generation = app.cache.generation();
     let (body, extra) = render().await?;
-    let page = store(app, key, content_type, body, extra, wanted, generation);
-    Ok(page.respond(request))
+    let page = store(
+        app,
+        key.clone(),
+        content_type,
+        body,
+        extra,
+        wanted,
+        generation,
+    );
+    Ok(serve_cached(&page, &key, wanted, request))
 }
 
 /// Stores a page just rendered (unless a change came since `generation`), quickly
@@ -166,15 +182,24 @@ fn store(
 }
 
 /// A cached page for this request: until its best copy is ready a quick page may lack
-/// the encoding asked for, which is then made for this answer alone.
+/// the encoding asked for, which is then made for this answer alone. The response
+/// carries `Served`, so the frame can note the route that served the page.
 fn serve_cached(
-    page: &CachedPage,
+    page: &Arc<CachedPage>,
+    key: &str,
     wanted: crate::http::compress::Encoding,
     request: &HeaderMap,
 ) -> Response {
-    if page.is_complete() || page.serves(wanted) {
+    let mut response = if page.is_complete() || page.serves(wanted) {
         page.respond(request)
     } else {
         page.quick_for(wanted).respond(request)
-    }
+    };
+    response
+        .extensions_mut()
+        .insert(crate::http::cache::Served {
+            page: page.clone(),
+            key: key.into(),
+        });
+    response
 }
