@@ -3,6 +3,7 @@
 # serving the same bytes from static files with the same certificate.
 #
 #   bench/run.sh [seconds-per-run]      (default 15)
+#   PIN=1 bench/run.sh [seconds]        servers on CPU 0, the load generators on CPU 1
 #
 # Installs nginx (with Debian's brotli_static module), wrk and h2load (nghttp2-client)
 # if missing, builds the release binary, and prints, for identity, gzip and br (nginx
@@ -31,6 +32,13 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null || ! command -v 
       libnginx-mod-http-brotli-static
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+# Unpinned, both servers share the cores with the load generator, which then measures
+# its own waits for a core too (a long tail at high rates). Pinned, each side has a core.
+SERVER_CPU=(); LOAD_CPU=(); THREADS=2; SETUP="unpinned, load generator on the same cores"
+if [ -n "${PIN:-}" ]; then
+  SERVER_CPU=(taskset -c 0); LOAD_CPU=(taskset -c 1); THREADS=1
+  SETUP="servers pinned to CPU 0, load generator to CPU 1"
+fi
 
 # The same build as the other bench scripts (examples bring dev-dependency features in;
 # building without them would build the library again).
@@ -48,7 +56,7 @@ cleanup() {
 trap cleanup EXIT
 [ -n "${BENCH_DEBUG:-}" ] && trap - EXIT
 
-"$BIN" --data "$WORK/data" serve --https 127.0.0.1:$TT_PORT --http off >"$WORK/trangtin.log" 2>&1 &
+"${SERVER_CPU[@]}" "$BIN" --data "$WORK/data" serve --https 127.0.0.1:$TT_PORT --http off >"$WORK/trangtin.log" 2>&1 &
 TT_PID=$!
 for _ in $(seq 1 100); do
   grep -q "listening on https" "$WORK/trangtin.log" && break
@@ -99,7 +107,7 @@ http {
   }
 }
 NGINX
-"$NGINX" -c "$WORK/nginx/nginx.conf"
+"${SERVER_CPU[@]}" "$NGINX" -c "$WORK/nginx/nginx.conf"
 sleep 0.5
 curl -sk "https://127.0.0.1:$NGINX_PORT$ARTICLE" | cmp - "$WORK/www/article.html"
 
@@ -112,7 +120,7 @@ to_ms() {
 }
 run() { # port connections encoding -> "rps p50 p99"
   local out
-  out=$(wrk -t2 -c"$2" -d"${DURATION}s" --latency -H "Accept-Encoding: $3" "https://127.0.0.1:$1$ARTICLE")
+  out=$("${LOAD_CPU[@]}" wrk -t$THREADS -c"$2" -d"${DURATION}s" --latency -H "Accept-Encoding: $3" "https://127.0.0.1:$1$ARTICLE")
   local rps p50 p99
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
@@ -120,7 +128,7 @@ run() { # port connections encoding -> "rps p50 p99"
   echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
 }
 h2() { # port encoding -> "rps"
-  h2load -D "$DURATION" -c 16 -m 10 -t 2 -H "accept-encoding: $2" "https://127.0.0.1:$1$ARTICLE" 2>/dev/null \
+  "${LOAD_CPU[@]}" h2load -D "$DURATION" -c 16 -m 10 -t $THREADS -H "accept-encoding: $2" "https://127.0.0.1:$1$ARTICLE" 2>/dev/null \
     | awk '/^finished in/ {gsub(",", "", $4); print $4}'
 }
 
@@ -137,7 +145,7 @@ done
 {
   echo "# trangtin vs nginx: cached article page, HTTPS keep-alive"
   echo
-  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${DURATION}s per run, page $SIZE bytes (gzip $GZ_SIZE, br $BR_SIZE), wrk -t2 (HTTP/1.1), h2load -c16 -m10 (HTTP/2)"
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${DURATION}s per run, page $SIZE bytes (gzip $GZ_SIZE, br $BR_SIZE), wrk -t$THREADS (HTTP/1.1), h2load -c16 -m10 (HTTP/2), $SETUP"
   echo
   echo "| protocol | encoding | connections | trangtin req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | ratio |"
   echo "|---|---|---|---|---|---|---|---|---|---|"

@@ -291,7 +291,10 @@ fn finish(app: &App, mut response: Response, request: Finish<'_>) -> Response {
     for (name, value) in &SECURITY_HEADERS {
         headers.insert(name.clone(), HeaderValue::from_static(value));
     }
-    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
+    if let Ok(mut value) = HeaderValue::from_str(id.as_str()) {
+        // A new value each time: HTTP/2 must not keep it in its header table (each
+        // would stay there, and every response's lookup walk them all).
+        value.set_sensitive(true);
         headers.insert(HeaderName::from_static("x-request-id"), value);
     }
     let (elapsed, now) = (started.elapsed(), app.clock.now());
