@@ -1,6 +1,9 @@
 //! The frame around every HTTPS request: a request id, the host and path guards, the
 //! security headers, the error pages and one log line (method, path, status, duration,
 //! id). Query strings, cookies and bodies are never logged: they may hold secrets.
+//!
+//! `from_cache` is the same frame for the commonest request, a page the cache holds,
+//! answered before routing: the server's service asks it first.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
