@@ -82,6 +82,39 @@ pub fn seek(
     }
 }
 
+/// How many items of `list` fall on the days `first..=last`. `None` when there are no
+/// day counts (the caller then walks the keys).
+pub fn count_between(
+    tx: &impl Tx,
+    table: Days,
+    list: &str,
+    first: i64,
+    last: i64,
+) -> Result<Option<u64>, store::Error> {
+    fn run(
+        days: &impl ReadableTable<(&'static str, i64), u64>,
+        list: &str,
+        first: i64,
+        last: i64,
+    ) -> Result<u64, store::Error> {
+        let mut total = 0u64;
+        if first <= last {
+            for item in days.range((list, first)..=(list, last))? {
+                total += item?.1.value();
+            }
+        }
+        Ok(total)
+    }
+    match tx.reader() {
+        store::Reader::Read(t) => match t.open_table(table) {
+            Ok(days) => Ok(Some(run(&days, list, first, last)?)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        },
+        store::Reader::Write(t) => Ok(Some(run(&t.open_table(table)?, list, first, last)?)),
+    }
+}
+
 /// Counts every list of `index` (list, sort key, id) that `counted` accepts again into
 /// `table`, with `day_of` mapping a sort key to its day (the migration that added the counts). The index is
 /// sorted by list and key, so each day's items come together: one pass, one count at a

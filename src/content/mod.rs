@@ -719,6 +719,38 @@ mod tests {
                 .unwrap();
             assert_eq!((ids, total), (expected(skip, 12), 7_000), "skip {skip}");
         }
+        // A window's count comes from the day counts and its two cut days' keys.
+        for (from, to) in [
+            (1_700_000_000 + 86_400 * 40 + 3_000, i64::MAX),
+            (i64::MIN, 1_700_000_000 + 86_400 * 200 + 77),
+            (
+                1_700_000_000 + 86_400 * 10 + 5,
+                1_700_000_000 + 86_400 * 11 + 9,
+            ),
+            (
+                1_700_000_000 + 86_400 * 30,
+                1_700_000_000 + 86_400 * 30 + 4_000,
+            ),
+            (1_800_000_000, i64::MAX),
+        ] {
+            let window = Window { from, to };
+            let inside: Vec<u64> = items
+                .iter()
+                .filter(|(at, _)| (from..=to).contains(at))
+                .map(|(_, id)| *id)
+                .collect();
+            for skip in [0, 3, inside.len().saturating_sub(2)] {
+                let (ids, total) = store
+                    .read_blocking(|tx| index_page_within(tx, "all", window, skip, 4))
+                    .unwrap();
+                let want: Vec<u64> = inside.iter().skip(skip).take(4).copied().collect();
+                assert_eq!(
+                    (ids, total),
+                    (want, inside.len()),
+                    "{from}..={to} skip {skip}"
+                );
+            }
+        }
         // Removing items keeps the day counts exact.
         store
             .write_blocking(|tx| -> Result<(), Error> {
