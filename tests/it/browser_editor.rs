@@ -10,7 +10,7 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 
 use crate::browser::{axe, axe_source, chromium, login, open_browser, start_driver, visit};
-use crate::support::{TestServer, missing_tool};
+use crate::support::{TestServer, missing_tool, uploaded_pdf};
 
 /// Waits until `script` (a JS expression) is true in the page.
 async fn until(client: &Client, what: &str, script: &str) {
@@ -400,25 +400,7 @@ async fn an_old_legal_document_is_found_and_related_in_chromium() {
     let server = TestServer::start().await;
     crate::support::seed_register(&server, 230).await;
     let compiler = server.login("tonghop").await;
-    let r = compiler
-        .upload(
-            "qd-902.pdf",
-            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n".to_vec(),
-            "",
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    let pdf = server
-        .app
-        .store
-        .read(|tx| trangtin::media::library(tx, Some(false)))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|m| m.original_name == "qd-902.pdf")
-        .unwrap()
-        .hash
-        .to_string();
+    let pdf = uploaded_pdf(&server, &compiler, "qd-902.pdf").await;
     let today = server.app.today().to_string();
     let location = compiler
         .post_ok(

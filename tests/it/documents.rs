@@ -1,7 +1,7 @@
 //! The legal-document register over HTTPS: list, filters, detail, relations, banner,
 //! and lookup by number.
 
-use crate::support::{TestServer, seed_register};
+use crate::support::{TestServer, seed_register, uploaded_pdf};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_register_lists_and_filters_documents_newest_first() {
@@ -92,25 +92,7 @@ async fn documents_are_found_by_number_with_or_without_diacritics() {
 async fn a_document_goes_through_the_workflow_with_its_metadata_checked() {
     let server = TestServer::start().await;
     let compiler = server.login("tonghop").await;
-    let r = compiler
-        .upload(
-            "qd-500-2026.pdf",
-            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n".to_vec(),
-            "",
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    let pdf = server
-        .app
-        .store
-        .read(|tx| trangtin::media::library(tx, Some(false)))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|m| m.original_name == "qd-500-2026.pdf")
-        .unwrap()
-        .hash
-        .to_string();
+    let pdf = uploaded_pdf(&server, &compiler, "qd-500-2026.pdf").await;
     // Dates relative to the server's clock, so the test means the same on any day:
     // issued ten days ago, effective in three weeks.
     let today = server.app.today();
@@ -289,25 +271,7 @@ async fn relations_in_a_large_register_are_found_by_search() {
         "the newest without a query"
     );
 
-    let r = compiler
-        .upload(
-            "qd-901.pdf",
-            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n".to_vec(),
-            "",
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    let pdf = server
-        .app
-        .store
-        .read(|tx| trangtin::media::library(tx, Some(false)))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|m| m.original_name == "qd-901.pdf")
-        .unwrap()
-        .hash
-        .to_string();
+    let pdf = uploaded_pdf(&server, &compiler, "qd-901.pdf").await;
     let today = server.app.today().to_string();
     let mut fields = vec![
         ("kind", "legal_document"),
@@ -660,25 +624,7 @@ async fn the_leaders_schedule_shows_a_week_with_previous_and_next() {
 async fn every_kind_passes_through_the_workflow_to_its_public_page() {
     let server = TestServer::start().await;
     let compiler = server.login("tonghop").await;
-    let r = compiler
-        .upload(
-            "ban-tin.pdf",
-            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n".to_vec(),
-            "",
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    let pdf = server
-        .app
-        .store
-        .read(|tx| trangtin::media::library(tx, Some(false)))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|m| m.original_name == "ban-tin.pdf")
-        .unwrap()
-        .hash
-        .to_string();
+    let pdf = uploaded_pdf(&server, &compiler, "ban-tin.pdf").await;
     // (kind, form fields, public path prefix)
     type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
     let cases: Vec<Case> = vec![

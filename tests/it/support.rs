@@ -639,3 +639,26 @@ pub async fn seed_register(server: &TestServer, count: usize) {
         .await
         .unwrap();
 }
+
+/// Uploads a small PDF named `name` as `staff`; its hash in the library.
+pub async fn uploaded_pdf(server: &TestServer, staff: &Staff, name: &str) -> String {
+    let r = staff
+        .upload(
+            name,
+            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n".to_vec(),
+            "",
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    server
+        .app
+        .store
+        .read(|tx| trangtin::media::library(tx, Some(false)))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.original_name == name)
+        .unwrap_or_else(|| panic!("{name} is not in the library"))
+        .hash
+        .to_string()
+}

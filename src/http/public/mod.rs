@@ -124,16 +124,8 @@ where
             let rendered = render().await;
             drop(refreshing);
             let (body, extra) = rendered?;
-            let page = store(
-                app,
-                key.clone(),
-                content_type,
-                body,
-                extra,
-                wanted,
-                generation,
-            );
-            return Ok(serve_cached(&page, &key, wanted, request));
+            let page = (body, extra, content_type);
+            return Ok(store(app, key, page, wanted, generation, request));
         }
         Lookup::Miss => {}
     }
@@ -149,36 +141,28 @@ where
     }
     let generation = app.cache.generation();
     let (body, extra) = render().await?;
-    let page = store(
-        app,
-        key.clone(),
-        content_type,
-        body,
-        extra,
-        wanted,
-        generation,
-    );
-    Ok(serve_cached(&page, &key, wanted, request))
+    let page = (body, extra, content_type);
+    Ok(store(app, key, page, wanted, generation, request))
 }
 
-/// Stores a page just rendered (unless a change came since `generation`), quickly
-/// compressed for `wanted`, and asks for its best compression.
+/// Stores a page just rendered, with its extra tags and type (unless a change came
+/// since `generation`), quickly compressed for `wanted`, asks for its best
+/// compression, and answers with it.
 fn store(
     app: &Arc<App>,
     key: String,
-    content_type: &'static str,
-    body: String,
-    extra: Vec<String>,
+    (body, extra, content_type): (String, Vec<String>, &'static str),
     wanted: crate::http::compress::Encoding,
     generation: u64,
-) -> Arc<CachedPage> {
+    request: &HeaderMap,
+) -> Response {
     let page = Arc::new(CachedPage::quick(body, content_type, wanted));
     let mut tags = crate::http::cache::tags_of_path(&key);
     tags.extend(extra);
     app.cache
         .insert(key.clone(), page.clone(), generation, tags);
-    app.cache.upgrade_later(key, page.clone());
-    page
+    app.cache.upgrade_later(key.clone(), page.clone());
+    serve_cached(&page, &key, wanted, request)
 }
 
 /// A cached page for this request: until its best copy is ready a quick page may lack
