@@ -110,6 +110,16 @@ impl Kind {
         }
     }
 
+    /// Slugs no entry of this kind may take: the addresses of fixed pages under its
+    /// prefix (`/en/organisation`, `/en/contacts`), which its entries' pages would
+    /// otherwise share a cache key with.
+    pub fn reserved_slugs(self) -> &'static [&'static str] {
+        match self {
+            Kind::EnglishPage => &["organisation", "contacts"],
+            _ => &[],
+        }
+    }
+
     /// The public URL prefix; entry URLs are `{prefix}/{slug}`.
     pub fn url_prefix(self) -> &'static str {
         match self {

@@ -30,10 +30,11 @@ pub fn create(
         return Err(invalid("title", "Vui lòng nhập tiêu đề."));
     }
     let mut slugs = tx.open_table(tables::SLUGS).map_err(store::Error::from)?;
-    if slugs
-        .get((new.kind.as_str(), new.slug.as_str()))
-        .map_err(store::Error::from)?
-        .is_some()
+    if new.kind.reserved_slugs().contains(&new.slug.as_str())
+        || slugs
+            .get((new.kind.as_str(), new.slug.as_str()))
+            .map_err(store::Error::from)?
+            .is_some()
     {
         return Err(invalid(
             "slug",
@@ -75,11 +76,10 @@ pub fn create(
     Ok(entry)
 }
 
-/// Gives entry `entry` the address `slug` (its kind's prefix stays). The old address of
-/// a live entry keeps working: it answers 301 with the new one (`redirects`).
-/// Whether an entry of `kind` uses `slug`.
+/// Whether an entry of `kind` uses `slug`, or a fixed page has its address.
 pub fn slug_taken(tx: &impl Tx, kind: Kind, slug: &str) -> Result<bool, Error> {
-    Ok(store::get_plain(tx, tables::SLUGS, (kind.as_str(), slug), |v| v)?.is_some())
+    Ok(kind.reserved_slugs().contains(&slug)
+        || store::get_plain(tx, tables::SLUGS, (kind.as_str(), slug), |v| v)?.is_some())
 }
 
 /// Removes an entry that was never public (a discarded import's draft): its envelope,
@@ -123,6 +123,8 @@ pub fn remove_unpublished(tx: &WriteTransaction, id: EntryId) -> Result<bool, Er
     Ok(true)
 }
 
+/// Gives entry `entry` the address `slug` (its kind's prefix stays). The old address of
+/// a live entry keeps working: it answers 301 with the new one (`redirects`).
 pub(crate) fn change_slug(
     tx: &WriteTransaction,
     entry: &mut Entry,
@@ -136,10 +138,10 @@ pub(crate) fn change_slug(
             "Đường dẫn chỉ được gồm chữ thường không dấu, số và dấu gạch ngang.",
         ));
     }
-    let kind = entry.kind.as_str();
-    if store::get_plain(tx, tables::SLUGS, (kind, slug), |v| v)?.is_some() {
+    if slug_taken(tx, entry.kind, slug)? {
         return Err(invalid("slug", "Đường dẫn này đã được dùng cho bài khác."));
     }
+    let kind = entry.kind.as_str();
     let mut slugs = tx.open_table(tables::SLUGS).map_err(store::Error::from)?;
     slugs
         .remove((kind, entry.slug.as_str()))
@@ -750,7 +752,8 @@ fn count_within(tx: &impl Tx, list: &str, window: Window) -> Result<Option<usize
     else {
         return Ok(None);
     };
-    let first_ends = first.saturating_mul(DAY).saturating_add(DAY - 1);
+    // `first < last`, so the day after `first` starts at a representable time.
+    let first_ends = (first + 1) * DAY - 1;
     let last_starts = last.saturating_mul(DAY);
     let cut = count(window.from, first_ends)? + count(last_starts, window.to)?;
     Ok(Some(cut + usize::try_from(middle).unwrap_or(usize::MAX)))

@@ -49,6 +49,20 @@ async fn english_settings_an_organisation_page_and_a_contacts_directory() {
     assert!(org.contains("<div class=\"primary\" lang=\"en\">"));
     assert!(org.contains("Board of Directors") && org.contains("Deputy Director"));
     assert!(org.contains("Centre for Information Technology and Digital Transformation"));
+    // No English page can take a fixed page's address, nor stand in for it in the
+    // cache through a percent-encoded request.
+    let taken = server
+        .app
+        .store
+        .read(|tx| {
+            trangtin::content::slug_taken(tx, trangtin::content::Kind::EnglishPage, "organisation")
+        })
+        .await
+        .unwrap();
+    assert!(taken, "the fixed page's slug is reserved");
+    assert_eq!(server.page("/en/%6Frganisation").await.0, 404);
+    let (_, again) = server.page("/en/organisation").await;
+    assert!(again.contains("Board of Directors"));
     let (status, contacts) = server.page("/en/contacts").await;
     assert_eq!(status, 200);
     assert!(contacts.contains("Head of Division") && contacts.contains("mailto:"));

@@ -70,12 +70,16 @@ pub async fn page(
     entry(app, Kind::Page, slug, headers).await
 }
 
-/// `GET /en/{slug}`: a page in English.
+/// `GET /en/{slug}`: a page in English. The fixed pages' slugs (reached here only
+/// percent-encoded) are not entries: their pages have their own routes and keys.
 pub async fn english_page(
     State(app): State<Arc<App>>,
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
+    if Kind::EnglishPage.reserved_slugs().contains(&slug.as_str()) {
+        return Err(HttpError::NotFound);
+    }
     entry(app, Kind::EnglishPage, slug, headers).await
 }
 
