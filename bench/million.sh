@@ -129,11 +129,6 @@ START=$(date +%s.%N)
 "$BIN" --data "$DATA" verify >/dev/null || true
 VERIFY_SECS=$(echo "$(date +%s.%N) - $START" | bc)
 VERIFY_RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$TT_PID/status")
-# Of the resident memory now: the process's own (anonymous) and the pages of mapped
-# files (the search index, which tantivy maps: the kernel's page cache, shared and
-# dropped under memory pressure, but counted in RSS).
-ANON_KB=$(awk '/RssAnon/ {print $2}' "/proc/$TT_PID/status")
-FILE_KB=$(awk '/RssFile/ {print $2}' "/proc/$TT_PID/status")
 START=$(date +%s.%N)
 "$BIN" --data "$DATA" backup >/dev/null
 BACKUP_SECS=$(echo "$(date +%s.%N) - $START" | bc)
