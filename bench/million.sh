@@ -121,8 +121,8 @@ SEARCH_ROW=$(times "${QUERIES[@]}" | stats "searches (1,000, top 10 with snippet
 
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$TT_PID/status")
 # Of the resident memory now: the process's own (anonymous) and the pages of mapped
-# files (the search index, which tantivy maps: the kernel's page cache, shared and
-# dropped under memory pressure, but counted in RSS).
+# files (the binary, and index files a writer mapped: the kernel's page cache, shared
+# and dropped under memory pressure, but counted in RSS).
 ANON_KB=$(awk '/RssAnon/ {print $2}' "/proc/$TT_PID/status")
 FILE_KB=$(awk '/RssFile/ {print $2}' "/proc/$TT_PID/status")
 START=$(date +%s.%N)
