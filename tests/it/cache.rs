@@ -154,7 +154,8 @@ async fn the_fast_path_answers_as_the_router_does() {
     assert_eq!(fast, routed, "the same status, headers and bytes");
     assert!(fast.1.iter().any(|(n, _)| n == "content-security-policy"));
     // Once compressed at its best (in the background), the page goes out compressed.
-    for _ in 0..100 {
+    // (A niced background thread does it: on a busy machine it can take a while.)
+    for _ in 0..600 {
         if server.app.cache.get(&path).is_some_and(|p| p.is_complete()) {
             break;
         }
@@ -210,7 +211,7 @@ async fn the_fast_path_answers_as_the_router_does() {
         .join("logs")
         .join(format!("requests-{}.log", server.app.today()));
     let mut lines = 0;
-    for _ in 0..100 {
+    for _ in 0..400 {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         lines = text
             .lines()
