@@ -370,14 +370,16 @@ pub fn from_cache<B: hyper::body::Body>(
         return None;
     }
     let started = Instant::now();
-    guard(app, request).ok()?;
-    if on_old_host(app, request).is_some() {
-        return None;
-    }
+    // The cache first: a request it cannot answer goes to the frame, which checks the
+    // rest, without being checked twice.
     let page = app.cache.fresh(path)?;
     let route = page.route()?;
     let wanted = super::compress::Encoding::negotiate(request.headers());
     if !(page.is_complete() || page.serves(wanted)) {
+        return None;
+    }
+    guard(app, request).ok()?;
+    if on_old_host(app, request).is_some() {
         return None;
     }
     app.cache.count_early_hit();
