@@ -1,12 +1,23 @@
-//! The index folder, read with positioned reads instead of memory maps.
+//! The index folder, read range by range instead of mapped whole.
 //!
-//! tantivy's `MmapDirectory` maps every segment file. Each page a query touches then
-//! stays counted in the process's resident memory until the kernel needs it back: on a
-//! million entries, a few hundred searches left over 500 MB of the index mapped. Read
-//! with `pread`, the same bytes come from the OS page cache (shared, reclaimed under
-//! pressure, not ours), and the process holds only what a query copies out: a term's
-//! postings, a block of stored documents. Writing, locking and watching stay with
-//! `MmapDirectory`.
+//! tantivy's `MmapDirectory` maps every segment file for as long as the segment is
+//! open. Each page a query touches then stays counted in the process's resident memory
+//! until the kernel needs it back: on a million entries, a few hundred searches left
+//! over 500 MB of the index mapped. Here each read gets its own bytes, which live only
+//! as long as tantivy holds them (a query's postings and field norms, a block of stored
+//! documents), so the process holds what its queries are reading, not what they once
+//! read.
+//!
+//! - A small range (a term's dictionary block, a stored document's block) is copied
+//!   out with `pread`.
+//! - A large one (a common word's postings, a field's norms: a megabyte each at a
+//!   million entries, read by every query) is mapped for just that range and unmapped
+//!   when tantivy drops it. Copying those cost a search more than scoring did: the
+//!   copy itself, zeroing the buffer, and a page fault for each fresh page of it.
+//!   Mapped, they come straight from the OS page cache, and only the pages a query
+//!   touches are faulted in.
+//!
+//! Writing, locking and watching stay with `MmapDirectory`.
 
 use std::fs::File;
 use std::io;
@@ -61,11 +72,42 @@ impl FileHandle for ReadFile {
                 format!("read {range:?} past the end of a {}-byte file", self.len),
             ));
         }
-        let mut buffer = vec![0; range.len()];
-        self.file.read_exact_at(&mut buffer, range.start as u64)?;
-        Ok(OwnedBytes::new(buffer))
+        if range.len() < MAP_FROM {
+            let mut buffer = vec![0; range.len()];
+            self.file.read_exact_at(&mut buffer, range.start as u64)?;
+            return Ok(OwnedBytes::new(buffer));
+        }
+        // SAFETY: segment files are written once, then only read and deleted; none is
+        // truncated or rewritten while open (a merge writes new files), so the mapped
+        // bytes cannot change or vanish under a reader. The range is within the file.
+        let map = unsafe {
+            memmap2::MmapOptions::new()
+                .offset(range.start as u64)
+                .len(range.len())
+                .map(&self.file)?
+        };
+        Ok(OwnedBytes::new(Mapped(map)))
     }
 }
+
+/// Ranges at least this long are mapped rather than copied: below it a copy costs less
+/// than a map and its unmap.
+const MAP_FROM: usize = 64 * 1024;
+
+/// One mapped range, unmapped when the last of tantivy's handles on it drops.
+struct Mapped(memmap2::Mmap);
+
+impl std::ops::Deref for Mapped {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+// SAFETY: the bytes live at the mapping's address, which moving `Mapped` does not
+// change; they stay there until the mapping is dropped.
+unsafe impl stable_deref_trait::StableDeref for Mapped {}
 
 impl Directory for ReadDirectory {
     fn get_file_handle(&self, path: &Path) -> Result<Arc<dyn FileHandle>, OpenReadError> {
@@ -130,6 +172,16 @@ mod tests {
         assert_eq!(a.len(), 10);
         assert_eq!(a.read_bytes(2..5).unwrap().as_slice(), b"234");
         assert!(a.read_bytes(3..3).unwrap().is_empty());
+        // A range long enough to be mapped, starting off a page boundary.
+        let long: Vec<u8> = (0..3 * MAP_FROM).map(|i| (i % 251) as u8).collect();
+        std::fs::write(dir.path().join("b"), &long).unwrap();
+        let b = files.get_file_handle(Path::new("b")).unwrap();
+        let range = 1001..1001 + 2 * MAP_FROM;
+        assert_eq!(
+            b.read_bytes(range.clone()).unwrap().as_slice(),
+            &long[range]
+        );
+        assert!(b.read_bytes(MAP_FROM..3 * MAP_FROM + 1).is_err());
         assert!(a.read_bytes(8..11).is_err());
         assert!(matches!(
             files.get_file_handle(Path::new("missing")),
