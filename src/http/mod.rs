@@ -11,6 +11,7 @@ pub mod body_deadline;
 pub mod cache;
 pub mod certinfo;
 pub mod compress;
+mod conn_streams;
 pub mod error;
 pub mod form;
 pub mod frame;

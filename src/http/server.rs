@@ -15,7 +15,7 @@ use axum::Router;
 use axum::body::Body;
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulConnection;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
@@ -395,7 +395,8 @@ async fn serve_https(shared: &Shared, tcp: TcpStream, peer: SocketAddr) {
     let state = ConnState::new();
     if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
         let service = tracked_service(pick, peer, state.clone(), shared.bodies.clone());
-        let conn = http2::Builder::new(TokioExecutor::new())
+        let requests = super::conn_streams::ConnExecutor::default();
+        let conn = http2::Builder::new(requests.clone())
             .timer(TokioTimer::new())
             .max_concurrent_streams(128)
             // Past this, h2 refuses the stream without a status; below it, the frame
@@ -405,7 +406,7 @@ async fn serve_https(shared: &Shared, tcp: TcpStream, peer: SocketAddr) {
             .keep_alive_timeout(Duration::from_secs(20))
             .serve_connection(TokioIo::new(tls), service);
         drive(
-            conn,
+            super::conn_streams::WithRequests::new(conn, requests),
             shared.shutdown.clone(),
             site_stop,
             peer,
@@ -447,23 +448,20 @@ async fn serve_http1<I>(
 
 /// Runs a connection until it ends, starting its graceful shutdown when the server
 /// or its site stops, or (HTTP/2) when it has carried no request for `idle`.
-async fn drive<C>(
+async fn drive<C: Closable>(
     conn: C,
     mut shutdown: watch::Receiver<bool>,
     site_stop: Option<watch::Receiver<bool>>,
     peer: SocketAddr,
     idle: Option<(Arc<ConnState>, Duration)>,
-) where
-    C: GracefulConnection,
-    C::Error: std::fmt::Display,
-{
+) {
     tokio::pin!(conn);
     // A connection not pinned to a site waits on a stop that never comes.
     let (_never, unpinned) = watch::channel(false);
     let mut site_stop = site_stop.unwrap_or(unpinned);
     let mut closing = *shutdown.borrow() || *site_stop.borrow();
     if closing {
-        conn.as_mut().graceful_shutdown();
+        conn.as_mut().close();
     }
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     // A removed site's connections get SITE_GRACE to finish, then are cut: a client that
@@ -480,11 +478,11 @@ async fn drive<C>(
             }
             _ = shutdown.changed(), if !closing => {
                 closing = true;
-                conn.as_mut().graceful_shutdown();
+                conn.as_mut().close();
             }
             Ok(()) = site_stop.changed(), if !closing => {
                 closing = true;
-                conn.as_mut().graceful_shutdown();
+                conn.as_mut().close();
                 cut.as_mut().reset(tokio::time::Instant::now() + SITE_GRACE);
             }
             () = &mut cut => {
@@ -496,10 +494,32 @@ async fn drive<C>(
                     && state.idle_since().is_some_and(|since| since.elapsed() > *limit)
                 {
                     closing = true;
-                    conn.as_mut().graceful_shutdown();
+                    conn.as_mut().close();
                 }
             }
         }
+    }
+}
+
+/// A connection `drive` runs and, when asked, closes gracefully.
+trait Closable: Future<Output = Result<(), Self::Failure>> {
+    type Failure: std::fmt::Display;
+    fn close(self: Pin<&mut Self>);
+}
+
+impl<C: GracefulConnection<Error: std::fmt::Display>> Closable for C {
+    type Failure = C::Error;
+    fn close(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+impl<C: GracefulConnection<Error: std::fmt::Display>> Closable
+    for super::conn_streams::WithRequests<C>
+{
+    type Failure = C::Error;
+    fn close(self: Pin<&mut Self>) {
+        self.get_mut().graceful_shutdown();
     }
 }
 

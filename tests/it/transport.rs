@@ -2,6 +2,7 @@
 
 use std::io::Read;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -48,6 +49,65 @@ async fn http2_is_negotiated_and_http1_still_works() {
         .unwrap();
     assert_eq!(response.version(), reqwest::Version::HTTP_11);
     assert_eq!(response.status(), 200);
+}
+
+/// An HTTP/2 connection's requests run on the connection's task (`conn_streams`): one
+/// still waiting for its body must not hold up the others, and a server stopping lets
+/// it finish.
+#[tokio::test(flavor = "multi_thread")]
+async fn http2_requests_on_one_connection_do_not_wait_for_each_other() {
+    let mut server = TestServer::start().await;
+    let client = server.client();
+    // The upload's body arrives in two parts, the second only when the test says so.
+    let (more, parts) = tokio::sync::mpsc::channel::<&'static str>(1);
+    let body = futures_util::stream::unfold(parts, |mut parts| async move {
+        let part = parts.recv().await?;
+        Some((Ok::<_, std::io::Error>(part), parts))
+    });
+    more.send("ten-dang-nhap=").await.unwrap();
+    let upload = tokio::spawn(
+        client
+            .post(server.url("/quan-tri/dang-nhap"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(reqwest::Body::wrap_stream(body))
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Meanwhile, on the same connection, pages are answered.
+    let pages = (0..20).map(|i| {
+        let client = client.clone();
+        let url = server.url(if i % 2 == 0 { "/" } else { "/tin-tuc" });
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            (response.version(), response.status().as_u16())
+        }
+    });
+    let answered = tokio::time::timeout(
+        Duration::from_secs(10),
+        futures_util::future::join_all(pages),
+    )
+    .await
+    .expect("pages are answered while another request waits for its body");
+    for (version, status) in answered {
+        assert_eq!((version, status), (reqwest::Version::HTTP_2, 200));
+    }
+    assert!(!upload.is_finished(), "the upload still waits for its body");
+    // The server is asked to stop while the upload is under way: the upload still
+    // gets its answer.
+    let stopping = server.trigger_stop();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    more.send("ai&mat-khau=x").await.unwrap();
+    drop(more);
+    let response = upload.await.unwrap().expect("the upload is answered");
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    // Refused as a form without its CSRF token: answered, by the handler.
+    assert_eq!(response.status(), 403, "{:?}", response.text().await);
+    let stopped = tokio::time::timeout(Duration::from_secs(20), stopping)
+        .await
+        .expect("the server stops once the last request is done")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stopped, trangtin::http::server::Stopped::Clean);
 }
 
 #[tokio::test(flavor = "multi_thread")]
