@@ -12,6 +12,7 @@ mod ops;
 
 pub mod procedure;
 pub mod record;
+pub mod record_list;
 pub mod register;
 pub mod sanitize;
 pub mod schedule;

@@ -271,6 +271,7 @@ pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
         super::sitemap::add(tx, entry, lastmod)?;
         if let Some(shown) = &shown {
             super::register::add(tx, entry, shown)?;
+            super::record_list::add(tx, entry, shown)?;
         }
     }
     Ok(())
@@ -280,7 +281,8 @@ pub(crate) fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> 
     let keys = list_keys(tx, entry)?;
     update_lists(tx, entry, &keys, Change::Remove)?;
     super::sitemap::remove(tx, entry)?;
-    super::register::remove(tx, entry)
+    super::register::remove(tx, entry)?;
+    super::record_list::remove(tx, entry)
 }
 
 #[derive(Clone, Copy)]

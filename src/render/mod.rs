@@ -457,7 +457,9 @@ mod tests {
                         "filters": [{"key": "status", "label": "Tình trạng",
                                      "options": [{"value": "accepted", "label": "Đã nghiệm thu", "selected": true}]}],
                         "columns": ["Mã số"],
+                        "total": 1,
                         "rows": [{"title": "Đề tài", "url": "/nhiem-vu/a", "cells": ["ĐTKHCN.09/24"], "photo": null}],
+                        "pagination": Pagination::new("/nhiem-vu", &list),
                     }),
                 )
                 .unwrap(),

@@ -90,6 +90,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sitemap parts of 2,000 addresses",
         apply: move_sitemap_parts,
     },
+    Migration {
+        name: "the lists of tasks, projects and the other described kinds",
+        apply: create_record_lists,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -314,6 +318,17 @@ fn move_sitemap_parts(tx: &WriteTransaction) -> Result<(), Error> {
     crate::content::sitemap::move_from_v1(tx).map_err(|e| match e {
         crate::content::Error::Store(e) => e,
         other => Error::Task(format!("moving the sitemap parts: {other}")),
+    })
+}
+
+/// Filled from what is published, once; then kept by `content::list` and `unlist`.
+fn create_record_lists(tx: &WriteTransaction) -> Result<(), Error> {
+    for name in ["record_rows_v1", "record_index_v1", "record_counts_v1"] {
+        registry::create(tx, name)?;
+    }
+    crate::content::record_list::rebuild(tx).map_err(|e| match e {
+        crate::content::Error::Store(e) => e,
+        other => Error::Task(format!("building the lists of described kinds: {other}")),
     })
 }
 

@@ -89,6 +89,9 @@ pub const REGISTRY: &[Registered] = &[
     plain("register_counts_v1", KeyShape::Str, ValueShape::U64),
     plain("list_days_v1", KeyShape::StrI64, ValueShape::U64),
     plain("register_days_v1", KeyShape::StrI64, ValueShape::U64),
+    table("record_rows_v1", KeyShape::U64),
+    plain("record_index_v1", KeyShape::StrI64U64, ValueShape::Unit),
+    plain("record_counts_v1", KeyShape::Str, ValueShape::U64),
 ];
 
 /// The names of every table, for backups and integrity checks.
@@ -368,6 +371,7 @@ mod tests {
             crate::content::sitemap::ROWS.registered(),
             crate::content::sitemap::PARTS.registered(),
             crate::content::register::ROWS.registered(),
+            crate::content::record_list::ROWS.registered(),
         ];
         for table in typed {
             assert_eq!(find(table.name), Some(&table), "{}", table.name);
@@ -426,6 +430,16 @@ mod tests {
             (
                 crate::content::register::DAYS.name(),
                 KeyShape::StrI64,
+                ValueShape::U64,
+            ),
+            (
+                crate::content::record_list::INDEX.name(),
+                KeyShape::StrI64U64,
+                ValueShape::Unit,
+            ),
+            (
+                crate::content::record_list::COUNTS.name(),
+                KeyShape::Str,
                 ValueShape::U64,
             ),
         ];

@@ -30,6 +30,7 @@ mod mail;
 mod ops;
 mod privacy;
 mod questions;
+mod records;
 mod redirects;
 mod report;
 mod second_factor;

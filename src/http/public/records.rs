@@ -2,7 +2,6 @@
 //! plans, projects and procurement, magazine issues and the staff directory. The
 //! columns, filters and detail rows follow each kind's field list.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
@@ -13,11 +12,12 @@ use serde::Serialize;
 use super::cached;
 use crate::app::App;
 use crate::content::record::{self, KindSpec};
+use crate::content::record_list;
 use crate::content::{self, Kind, Published};
 use crate::http::admin::form::encode;
 use crate::http::error::HttpError;
 use crate::http::params::Params;
-use crate::render::views::{ImageView, Layout, RecordView, Row};
+use crate::render::views::{ImageView, Layout, PageLink, Pagination, RecordView, Row};
 use crate::site;
 
 /// The detail rows of a described kind's entry.
@@ -71,10 +71,17 @@ struct RecordListView {
     path: String,
     filters: Vec<Filter>,
     columns: Vec<&'static str>,
+    /// How many entries match the filters, on every page.
+    total: usize,
     rows: Vec<ListRow>,
+    pagination: Pagination,
 }
 
-/// `GET /{prefix}` for a described kind.
+/// Rows on one page of a described kind's list.
+const PER_PAGE: usize = 50;
+
+/// `GET /{prefix}` for a described kind: its list, filtered by the kind's filter
+/// fields, a page at a time (`trang`).
 pub async fn list(
     kind: Kind,
     State(app): State<Arc<App>>,
@@ -82,6 +89,7 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let spec = record::spec(kind).ok_or(HttpError::NotFound)?;
+    let page = query.page()?;
     let mut chosen: Vec<(&'static str, String)> = Vec::new();
     for f in spec.fields.iter().filter(|f| f.filter) {
         if let Some(v) = query.text(f.key) {
@@ -89,17 +97,15 @@ pub async fn list(
         }
     }
     chosen.sort();
-    let key = format!(
-        "{}?{}",
-        kind.url_prefix(),
-        chosen
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-    );
+    let filters = chosen
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    // One cache entry per distinct filter and page; unknown parameters make none.
+    let key = format!("{}?{filters}&trang={page}", kind.url_prefix());
     cached(&app, &headers, key, || {
-        render_list(app.clone(), spec, chosen)
+        render_list(app.clone(), spec, chosen, filters, page)
     })
     .await
 }
@@ -108,83 +114,96 @@ async fn render_list(
     app: Arc<App>,
     spec: &'static KindSpec,
     chosen: Vec<(&'static str, String)>,
+    filters_query: String,
+    page: usize,
 ) -> Result<String, HttpError> {
     let kind = spec.kind;
-    let (site, mut all) = app
+    let skip = (page - 1).saturating_mul(PER_PAGE);
+    let wanted = chosen.clone();
+    let (site, found, choices, modified) = app
         .store
         .read(move |tx| -> Result<_, content::Error> {
-            Ok((site::load(tx)?, content::all_published(tx, kind)?))
+            let choices = spec
+                .fields
+                .iter()
+                .filter(|f| f.filter)
+                .map(|f| record_list::choices(tx, kind, f.key))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((
+                site::load(tx)?,
+                record_list::page(tx, kind, &wanted, skip, PER_PAGE)?,
+                choices,
+                record_list::last_change(tx, kind)?,
+            ))
         })
         .await?;
-    let value = |p: &Published, key: &str| {
-        p.revision
-            .fields
-            .record
-            .get(key)
-            .cloned()
-            .unwrap_or_default()
-    };
+    if found.rows.is_empty() && page > 1 {
+        return Err(HttpError::NotFound);
+    }
     let filters = spec
         .fields
         .iter()
         .filter(|f| f.filter)
-        .map(|f| {
-            let values: BTreeSet<String> = all
-                .iter()
-                .map(|p| value(p, f.key))
-                .filter(|v| !v.is_empty())
-                .collect();
-            Filter {
-                key: f.key,
-                label: f.label,
-                options: values
-                    .into_iter()
-                    .map(|v| Option_ {
-                        selected: chosen.iter().any(|(k, c)| *k == f.key && *c == v),
-                        label: record::display(f, &v),
-                        value: v,
-                    })
-                    .collect(),
-            }
+        .zip(choices)
+        .map(|(f, values)| Filter {
+            key: f.key,
+            label: f.label,
+            options: values
+                .into_iter()
+                .map(|(v, _)| Option_ {
+                    selected: chosen.iter().any(|(k, c)| *k == f.key && *c == v),
+                    label: record::display(f, &v),
+                    value: v,
+                })
+                .collect(),
         })
         .collect();
-    all.retain(|p| chosen.iter().all(|(k, v)| value(p, k) == *v));
-    let numeric = spec
-        .fields
-        .iter()
-        .any(|f| f.key == spec.sort_by && f.ty == record::FieldType::Number);
-    if numeric {
-        all.sort_by_key(|p| value(p, spec.sort_by).parse::<u64>().unwrap_or(u64::MAX));
-    } else {
-        all.sort_by_key(|p| std::cmp::Reverse(value(p, spec.sort_by)));
-    }
     let columns: Vec<_> = spec.fields.iter().filter(|f| f.column).collect();
+    let pages = found.total.div_ceil(PER_PAGE).max(1);
+    let base = format!("{}?{filters_query}", kind.url_prefix());
+    let at = |n: usize| match (n, filters_query.is_empty()) {
+        (1, true) => kind.url_prefix().to_string(),
+        (n, true) => format!("{}?trang={n}", kind.url_prefix()),
+        (1, false) => base.clone(),
+        (n, false) => format!("{base}&trang={n}"),
+    };
+    let first = page.saturating_sub(4).max(1);
     let view = RecordListView {
         layout: Layout::new(&site, app.origin(), kind.label(), kind.url_prefix())
             .with_description(spec.intro)
-            .with_site_dublin_core(crate::render::views::last_change(&all)),
+            .with_site_dublin_core(modified),
         heading: kind.label(),
         intro: spec.intro,
         path: kind.url_prefix().to_string(),
         filters,
         columns: columns.iter().map(|f| f.label).collect(),
-        rows: all
+        total: found.total,
+        rows: found
+            .rows
             .iter()
-            .map(|p| ListRow {
-                title: p.revision.fields.title.clone(),
-                url: p.url(),
+            .map(|r| ListRow {
+                title: r.title.clone(),
+                url: r.url(),
                 cells: columns
                     .iter()
-                    .map(|f| record::display(f, &value(p, f.key)))
+                    .map(|f| record::display(f, r.value(f.key)))
                     .collect(),
-                photo: p
-                    .revision
-                    .fields
-                    .cover
-                    .as_ref()
-                    .map(|c| ImageView::new(c, &p.revision.fields.title)),
+                photo: r.cover.as_ref().map(|c| ImageView::new(c, &r.title)),
             })
             .collect(),
+        pagination: Pagination {
+            page,
+            pages,
+            prev: (page > 1).then(|| at(page - 1)),
+            next: (page < pages).then(|| at(page + 1)),
+            links: (first..=(first + 8).min(pages))
+                .map(|n| PageLink {
+                    number: n,
+                    url: at(n),
+                    current: n == page,
+                })
+                .collect(),
+        },
     };
     Ok(app.renderer.render("public/records.html", &view)?)
 }
