@@ -625,6 +625,9 @@ fn go_live(tx: &WriteTransaction, entry: &mut Entry, now: Timestamp) -> Result<(
     }
     entry.featured = approved.fields.featured;
     entry.live_approval = entry.approval.take();
+    // Set here as well as by the callers: what `list` records (a list's "modified"
+    // date) is the time of going live.
+    entry.updated_at = now;
     list(tx, entry)?;
     Ok(())
 }

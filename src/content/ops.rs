@@ -141,6 +141,12 @@ pub(crate) fn change_slug(
     if slug_taken(tx, entry.kind, slug)? {
         return Err(invalid("slug", "Đường dẫn này đã được dùng cho bài khác."));
     }
+    // The lists, sitemap and registers keep the slug in their rows: a live entry is
+    // taken out under its old one and listed again under its new one.
+    let live = entry.published.is_some();
+    if live {
+        unlist(tx, entry)?;
+    }
     let kind = entry.kind.as_str();
     let mut slugs = tx.open_table(tables::SLUGS).map_err(store::Error::from)?;
     slugs
@@ -158,6 +164,9 @@ pub(crate) fn change_slug(
         })?;
     }
     entry.slug = slug.to_string();
+    if live {
+        list(tx, entry)?;
+    }
     Ok(())
 }
 

@@ -24,6 +24,10 @@ pub struct Row {
     pub cover: Option<Image>,
     /// When the entry last changed, for the list's "modified" date.
     pub updated: Timestamp,
+    /// The index keys it was filed under: removed as they were made, even if a later
+    /// version of the kind's description would make others.
+    #[serde(default)]
+    keys: Vec<(String, i64)>,
 }
 
 impl Row {
@@ -105,25 +109,24 @@ pub(super) fn add(tx: &WriteTransaction, entry: &Entry, shown: &Revision) -> Res
     };
     // A row already there (a caller that did not unlist first) leaves no stale keys.
     remove(tx, entry)?;
-    let row = Row {
+    let mut row = Row {
         kind: entry.kind,
         slug: entry.slug.clone(),
         title: shown.fields.title.clone(),
         record: shown.fields.record.clone(),
         cover: shown.fields.cover.clone(),
         updated: entry.updated_at,
+        keys: Vec::new(),
     };
-    index(tx, spec, entry.id.0, &row, Change::Add)?;
+    row.keys = keys(spec, &row);
+    index(tx, entry.id.0, &row.keys, Change::Add)?;
     ROWS.insert(tx, entry.id.0, &row)?;
     Ok(())
 }
 
 pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
-    let Some(spec) = record::spec(entry.kind) else {
-        return Ok(());
-    };
     if let Some(old) = ROWS.get(tx, entry.id.0)? {
-        index(tx, spec, entry.id.0, &old, Change::Remove)?;
+        index(tx, entry.id.0, &old.keys, Change::Remove)?;
         ROWS.remove(tx, entry.id.0)?;
     }
     Ok(())
@@ -137,17 +140,16 @@ enum Change {
 
 fn index(
     tx: &WriteTransaction,
-    spec: &KindSpec,
     id: u64,
-    row: &Row,
+    keys: &[(String, i64)],
     change: Change,
 ) -> Result<(), Error> {
     let mut index = tx.open_table(INDEX).map_err(store::Error::from)?;
     let mut counts = tx.open_table(COUNTS).map_err(store::Error::from)?;
-    for (list, key) in keys(spec, row) {
+    for (list, key) in keys {
         let was_there = match change {
-            Change::Add => index.insert((list.as_str(), key, id), ()),
-            Change::Remove => index.remove((list.as_str(), key, id)),
+            Change::Add => index.insert((list.as_str(), *key, id), ()),
+            Change::Remove => index.remove((list.as_str(), *key, id)),
         }
         .map_err(store::Error::from)?
         .is_some();
@@ -402,6 +404,7 @@ mod tests {
             record,
             cover: None,
             updated: Timestamp::from_second(1_700_000_000 + (n as i64 * 37) % 5_000).unwrap(),
+            keys: Vec::new(),
         }
     }
 
@@ -410,19 +413,25 @@ mod tests {
         let spec = record::spec(Kind::Task).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = Store::open(dir.path()).unwrap();
-        let mut rows: Vec<(u64, Row)> = (0..2_100).map(|n| (n, task(n))).collect();
+        let mut rows: Vec<(u64, Row)> = (0..2_100)
+            .map(|n| {
+                let mut row = task(n);
+                row.keys = keys(spec, &row);
+                (n, row)
+            })
+            .collect();
         store
             .write_blocking(|tx| -> Result<(), Error> {
                 for (id, row) in &rows {
-                    index(tx, spec, *id, row, Change::Add)?;
+                    index(tx, *id, &row.keys, Change::Add)?;
                     ROWS.insert(tx, *id, row)?;
                 }
                 // Removed, then added twice: counted once.
-                index(tx, spec, 5, &rows[5].1, Change::Remove)?;
-                index(tx, spec, 5, &rows[5].1, Change::Add)?;
-                index(tx, spec, 5, &rows[5].1, Change::Add)?;
+                index(tx, 5, &rows[5].1.keys, Change::Remove)?;
+                index(tx, 5, &rows[5].1.keys, Change::Add)?;
+                index(tx, 5, &rows[5].1.keys, Change::Add)?;
                 // One leaves the list.
-                index(tx, spec, 9, &rows[9].1, Change::Remove)?;
+                index(tx, 9, &rows[9].1.keys, Change::Remove)?;
                 ROWS.remove(tx, 9)?;
                 Ok(())
             })
@@ -478,5 +487,91 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    /// Through the content functions: publish, a new address, a new version with
+    /// another status, withdrawal. The lists follow each, and the time of going live is
+    /// the list's "modified" date.
+    #[test]
+    fn the_lists_follow_an_entry_through_its_life() {
+        use crate::content::{self, Fields, NewEntry, tables};
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let at = |s: i64| Timestamp::from_second(1_800_000_000 + s).unwrap();
+        let fields = |status: &str| Fields {
+            title: "Nhiệm vụ thử".into(),
+            record: [
+                ("status", status),
+                ("level", "Cấp tỉnh"),
+                ("start", "2026-03-01"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            ..Fields::default()
+        };
+        let list = |chosen: &[(&str, String)]| {
+            store
+                .read_blocking(|tx| page(tx, Kind::Task, chosen, 0, 10))
+                .unwrap()
+        };
+        let approved = [("status", "approved".to_string())];
+        let under_way = [("status", "in_progress".to_string())];
+        let id = store
+            .write_blocking(|tx| -> Result<_, Error> {
+                let new = NewEntry {
+                    kind: Kind::Task,
+                    slug: "nv-cu".into(),
+                    category: None,
+                    unit: None,
+                    featured: false,
+                };
+                let entry = content::create(tx, new, fields("approved"), "t", at(0))?;
+                content::publish(tx, entry.id, at(10))?;
+                Ok(entry.id)
+            })
+            .unwrap();
+        assert_eq!(list(&approved).rows[0].url(), "/nhiem-vu/nv-cu");
+        let modified = store.read_blocking(|tx| last_change(tx, Kind::Task));
+        assert_eq!(modified.unwrap(), Some(at(10)));
+
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                let mut entry = tables::ENTRIES.get(tx, id.0)?.unwrap();
+                content::change_slug(tx, &mut entry, "nv-moi", "t", at(20))?;
+                tables::ENTRIES.insert(tx, id.0, &entry)?;
+                let next = content::new_revision(
+                    tx,
+                    id,
+                    Some(entry.working),
+                    fields("in_progress"),
+                    "t",
+                    at(30),
+                )?;
+                entry.working = next.id;
+                tables::ENTRIES.insert(tx, id.0, &entry)?;
+                content::publish(tx, id, at(40))?;
+                Ok(())
+            })
+            .unwrap();
+        let moved = list(&under_way);
+        assert_eq!(
+            (moved.total, moved.rows[0].url()),
+            (1, "/nhiem-vu/nv-moi".into())
+        );
+        assert_eq!(list(&approved).total, 0);
+        assert_eq!(list(&[]).total, 1);
+        let statuses = store.read_blocking(|tx| choices(tx, Kind::Task, "status"));
+        assert_eq!(statuses.unwrap(), vec![("in_progress".to_string(), 1)]);
+
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                let entry = tables::ENTRIES.get(tx, id.0)?.unwrap();
+                content::unlist(tx, &entry)
+            })
+            .unwrap();
+        assert_eq!(list(&[]).total, 0);
+        let statuses = store.read_blocking(|tx| choices(tx, Kind::Task, "status"));
+        assert!(statuses.unwrap().is_empty());
     }
 }

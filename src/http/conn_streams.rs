@@ -10,14 +10,20 @@
 //! request hands over are written in the same poll, by the same thread.
 //!
 //! Requests of one connection still run concurrently (a slow one does not hold up the
-//! others: each is polled only when it can go on), and a panic in one is caught where
-//! every handler's is, in the frame.
+//! others: each is polled only when it can go on). A panic in one (a handler's is caught
+//! in the frame already; this covers response bodies and hyper's own code) resets that
+//! request's stream only, as it would end only its own task: it is caught here.
+//!
+//! The price: a connection's requests share one thread, so a long render holds up the
+//! other requests of that connection (HTTP/1.1's are held up the same way).
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
+use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hyper_util::server::graceful::GracefulConnection;
 
@@ -43,6 +49,11 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     fn execute(&self, request: F) {
+        let request = AssertUnwindSafe(request).catch_unwind().map(|ended| {
+            if ended.is_err() {
+                tracing::error!("an HTTP/2 request panicked; its stream was reset");
+            }
+        });
         let mut queued = lock(&self.0);
         queued.requests.push(Box::pin(request));
         if let Some(waker) = queued.waker.take() {
