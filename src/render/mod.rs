@@ -90,10 +90,21 @@ impl Renderer {
             )));
             env.set_auto_reload(true);
         }
+        // The release binary compiles every template at start: the first visitor of a
+        // page does not wait for its templates to be parsed (a few milliseconds for
+        // the home page's), and a template that does not parse stops the start.
         #[cfg(not(debug_assertions))]
-        env.set_loader(|name| {
-            Ok(Templates::get(name).map(|file| String::from_utf8_lossy(&file.data).into_owned()))
-        });
+        for name in Templates::iter() {
+            let Some(file) = Templates::get(&name) else {
+                continue;
+            };
+            let source = String::from_utf8_lossy(&file.data).into_owned();
+            env.add_template_owned(name.to_string(), source)
+                .map_err(|source| Error {
+                    template: name.to_string(),
+                    source,
+                })?;
+        }
         env.set_formatter(escape_html_text);
         env.add_function(
             "asset",
