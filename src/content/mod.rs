@@ -7,6 +7,7 @@ pub mod days;
 pub mod deadlines;
 pub mod docx;
 pub mod editorial;
+mod keyed;
 pub mod legal;
 mod ops;
 

@@ -176,46 +176,9 @@ fn visit(
     forward: bool,
     mut visit: impl FnMut(u64) -> Result<bool, Error>,
 ) -> Result<(), Error> {
-    fn run(
-        table: &impl ReadableTable<(&'static str, i64, u64), ()>,
-        list: &str,
-        forward: bool,
-        visit: &mut dyn FnMut(u64) -> Result<bool, Error>,
-    ) -> Result<(), Error> {
-        let range = table
-            .range((list, i64::MIN, 0)..=(list, i64::MAX, u64::MAX))
-            .map_err(store::Error::from)?;
-        // Two loops, not a boxed iterator: `rev` changes the type.
-        if forward {
-            for item in range {
-                let (key, _) = item.map_err(store::Error::from)?;
-                if !visit(key.value().2)? {
-                    break;
-                }
-            }
-        } else {
-            for item in range.rev() {
-                let (key, _) = item.map_err(store::Error::from)?;
-                if !visit(key.value().2)? {
-                    break;
-                }
-            }
-        }
-        Ok(())
-    }
-    match tx.reader() {
-        store::Reader::Read(t) => match t.open_table(INDEX) {
-            Ok(table) => run(&table, list, forward, &mut visit),
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(()),
-            Err(e) => Err(store::Error::from(e).into()),
-        },
-        store::Reader::Write(t) => run(
-            &t.open_table(INDEX).map_err(store::Error::from)?,
-            list,
-            forward,
-            &mut visit,
-        ),
-    }
+    super::keyed::visit(tx, INDEX, list, i64::MIN..=i64::MAX, forward, |_, id| {
+        visit(id)
+    })
 }
 
 fn count(tx: &impl Tx, list: &str) -> Result<usize, Error> {
@@ -319,31 +282,7 @@ pub fn page(
 /// The values of `kind`'s filter field `key` that some entry has, with how many have
 /// each, in the values' order.
 pub fn choices(tx: &impl Tx, kind: Kind, key: &str) -> Result<Vec<(String, usize)>, Error> {
-    fn run(
-        table: &impl ReadableTable<&'static str, u64>,
-        prefix: &str,
-    ) -> Result<Vec<(String, usize)>, store::Error> {
-        let mut out = Vec::new();
-        for item in table.range(prefix..)? {
-            let (list, count) = item?;
-            let Some(value) = list.value().strip_prefix(prefix) else {
-                break;
-            };
-            out.push((value.to_string(), count.value() as usize));
-        }
-        Ok(out)
-    }
-    let prefix = filtered(kind, key, "");
-    Ok(match tx.reader() {
-        store::Reader::Read(t) => match t.open_table(COUNTS) {
-            Ok(table) => run(&table, &prefix)?,
-            Err(redb::TableError::TableDoesNotExist(_)) => Vec::new(),
-            Err(e) => return Err(store::Error::from(e).into()),
-        },
-        store::Reader::Write(t) => {
-            run(&t.open_table(COUNTS).map_err(store::Error::from)?, &prefix)?
-        }
-    })
+    super::keyed::counts_under(tx, COUNTS, &filtered(kind, key, ""))
 }
 
 /// When an entry of `kind`'s list last changed.

@@ -215,52 +215,9 @@ fn visit(
     list: &str,
     keys: std::ops::RangeInclusive<i64>,
     oldest_first: bool,
-    mut visit: impl FnMut(i64, u64) -> Result<bool, Error>,
+    visit: impl FnMut(i64, u64) -> Result<bool, Error>,
 ) -> Result<(), Error> {
-    fn run(
-        table: &impl ReadableTable<(&'static str, i64, u64), ()>,
-        list: &str,
-        keys: std::ops::RangeInclusive<i64>,
-        oldest_first: bool,
-        visit: &mut dyn FnMut(i64, u64) -> Result<bool, Error>,
-    ) -> Result<(), Error> {
-        let range = table
-            .range((list, *keys.start(), 0)..=(list, *keys.end(), u64::MAX))
-            .map_err(store::Error::from)?;
-        // Two loops, not a boxed iterator: `rev` changes the type.
-        if oldest_first {
-            for item in range {
-                let (key, _) = item.map_err(store::Error::from)?;
-                let (_, sort, id) = key.value();
-                if !visit(sort, id)? {
-                    break;
-                }
-            }
-        } else {
-            for item in range.rev() {
-                let (key, _) = item.map_err(store::Error::from)?;
-                let (_, sort, id) = key.value();
-                if !visit(sort, id)? {
-                    break;
-                }
-            }
-        }
-        Ok(())
-    }
-    match tx.reader() {
-        store::Reader::Read(t) => match t.open_table(INDEX) {
-            Ok(table) => run(&table, list, keys, oldest_first, &mut visit),
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(()),
-            Err(e) => Err(store::Error::from(e).into()),
-        },
-        store::Reader::Write(t) => run(
-            &t.open_table(INDEX).map_err(store::Error::from)?,
-            list,
-            keys,
-            oldest_first,
-            &mut visit,
-        ),
-    }
+    super::keyed::visit(tx, INDEX, list, keys, oldest_first, visit)
 }
 
 /// How many documents `list` holds.
@@ -344,29 +301,7 @@ pub fn batch_after(
 
 /// The values of `facet` that some document has, with how many have each.
 pub fn choices(tx: &impl Tx, facet: Facet) -> Result<Vec<(String, usize)>, Error> {
-    fn run(
-        table: &impl ReadableTable<&'static str, u64>,
-        prefix: &str,
-    ) -> Result<Vec<(String, usize)>, store::Error> {
-        let mut out = Vec::new();
-        for item in table.range(prefix..)? {
-            let (key, count) = item?;
-            let Some(value) = key.value().strip_prefix(prefix) else {
-                break;
-            };
-            out.push((value.to_string(), count.value() as usize));
-        }
-        Ok(out)
-    }
-    let prefix = facet.prefix();
-    Ok(match tx.reader() {
-        store::Reader::Read(t) => match t.open_table(COUNTS) {
-            Ok(table) => run(&table, prefix)?,
-            Err(redb::TableError::TableDoesNotExist(_)) => Vec::new(),
-            Err(e) => return Err(store::Error::from(e).into()),
-        },
-        store::Reader::Write(t) => run(&t.open_table(COUNTS).map_err(store::Error::from)?, prefix)?,
-    })
+    super::keyed::counts_under(tx, COUNTS, facet.prefix())
 }
 
 /// The row of the document `id`.

@@ -1,0 +1,101 @@
+//! The shape the legal document register and the described kinds' lists share: an
+//! index of (list, sort key, entry id) → () beside a count per list, read a list at a
+//! time, from either end.
+
+use std::ops::RangeInclusive;
+
+use redb::{ReadableTable, TableDefinition};
+
+use super::Error;
+use crate::store::{self, Tx};
+
+pub type Index = TableDefinition<'static, (&'static str, i64, u64), ()>;
+pub type Counts = TableDefinition<'static, &'static str, u64>;
+
+/// Calls `visit` with the (sort key, id) of `list`'s items in `index` whose sort key
+/// lies in `keys`, smallest first when `forward`, until it returns false. A table not
+/// created yet reads as empty.
+pub fn visit(
+    tx: &impl Tx,
+    index: Index,
+    list: &str,
+    keys: RangeInclusive<i64>,
+    forward: bool,
+    mut visit: impl FnMut(i64, u64) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    fn run(
+        table: &impl ReadableTable<(&'static str, i64, u64), ()>,
+        list: &str,
+        keys: RangeInclusive<i64>,
+        forward: bool,
+        visit: &mut dyn FnMut(i64, u64) -> Result<bool, Error>,
+    ) -> Result<(), Error> {
+        let range = table
+            .range((list, *keys.start(), 0)..=(list, *keys.end(), u64::MAX))
+            .map_err(store::Error::from)?;
+        // Two loops, not a boxed iterator: `rev` changes the type.
+        if forward {
+            for item in range {
+                let (key, _) = item.map_err(store::Error::from)?;
+                let (_, sort, id) = key.value();
+                if !visit(sort, id)? {
+                    break;
+                }
+            }
+        } else {
+            for item in range.rev() {
+                let (key, _) = item.map_err(store::Error::from)?;
+                let (_, sort, id) = key.value();
+                if !visit(sort, id)? {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+    match tx.reader() {
+        store::Reader::Read(t) => match t.open_table(index) {
+            Ok(table) => run(&table, list, keys, forward, &mut visit),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(()),
+            Err(e) => Err(store::Error::from(e).into()),
+        },
+        store::Reader::Write(t) => run(
+            &t.open_table(index).map_err(store::Error::from)?,
+            list,
+            keys,
+            forward,
+            &mut visit,
+        ),
+    }
+}
+
+/// The lists in `counts` whose names start with `prefix`, each as (the rest of its
+/// name, its count), in name order.
+pub fn counts_under(
+    tx: &impl Tx,
+    counts: Counts,
+    prefix: &str,
+) -> Result<Vec<(String, usize)>, Error> {
+    fn run(
+        table: &impl ReadableTable<&'static str, u64>,
+        prefix: &str,
+    ) -> Result<Vec<(String, usize)>, store::Error> {
+        let mut out = Vec::new();
+        for item in table.range(prefix..)? {
+            let (list, count) = item?;
+            let Some(rest) = list.value().strip_prefix(prefix) else {
+                break;
+            };
+            out.push((rest.to_string(), count.value() as usize));
+        }
+        Ok(out)
+    }
+    Ok(match tx.reader() {
+        store::Reader::Read(t) => match t.open_table(counts) {
+            Ok(table) => run(&table, prefix)?,
+            Err(redb::TableError::TableDoesNotExist(_)) => Vec::new(),
+            Err(e) => return Err(store::Error::from(e).into()),
+        },
+        store::Reader::Write(t) => run(&t.open_table(counts).map_err(store::Error::from)?, prefix)?,
+    })
+}
