@@ -6,7 +6,7 @@ use std::ops::RangeInclusive;
 
 use redb::{ReadableTable, TableDefinition};
 
-use super::Error;
+use super::{Entry, Error, Kind, Revision, tables};
 use crate::store::{self, Tx};
 
 pub type Index = TableDefinition<'static, (&'static str, i64, u64), ()>;
@@ -98,4 +98,26 @@ pub fn counts_under(
         },
         store::Reader::Write(t) => run(&t.open_table(counts).map_err(store::Error::from)?, prefix)?,
     })
+}
+
+/// Calls `visit` with each published entry of `kind` and its shown revision, one at a
+/// time: the migrations that fill a new index from what is already published.
+pub fn each_live(
+    tx: &redb::WriteTransaction,
+    kind: Kind,
+    mut visit: impl FnMut(&Entry, &Revision) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let (ids, _) = super::index_page(tx, &super::List::Kind(kind).key(), 0, usize::MAX)?;
+    for id in ids {
+        let Some(entry) = tables::ENTRIES.get(tx, id)? else {
+            continue;
+        };
+        let Some(live) = entry.published else {
+            continue;
+        };
+        if let Some(shown) = tables::REVISIONS.get(tx, live.0)? {
+            visit(&entry, &shown)?;
+        }
+    }
+    Ok(())
 }

@@ -12,7 +12,7 @@ use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::record::{self, FieldType, KindSpec};
-use super::{Entry, Error, Image, Kind, Revision, tables};
+use super::{Entry, Error, Image, Kind, Revision};
 use crate::store::{self, Table, Tx};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -299,19 +299,7 @@ pub fn last_change(tx: &impl Tx, kind: Kind) -> Result<Option<Timestamp>, Error>
 /// them), one entry at a time.
 pub(crate) fn rebuild(tx: &WriteTransaction) -> Result<(), Error> {
     for kind in Kind::ALL.iter().filter(|k| record::spec(**k).is_some()) {
-        let list = super::List::Kind(*kind).key();
-        let (ids, _) = super::index_page(tx, &list, 0, usize::MAX)?;
-        for id in ids {
-            let Some(entry) = tables::ENTRIES.get(tx, id)? else {
-                continue;
-            };
-            let Some(live) = entry.published else {
-                continue;
-            };
-            if let Some(shown) = tables::REVISIONS.get(tx, live.0)? {
-                add(tx, &entry, &shown)?;
-            }
-        }
+        super::keyed::each_live(tx, *kind, |entry, shown| add(tx, entry, shown))?;
     }
     Ok(())
 }

@@ -380,19 +380,9 @@ pub fn last_modified(tx: &impl Tx) -> Result<Option<Timestamp>, Error> {
 /// Fills the rows and their index from the published lists (the migrations that added
 /// them).
 pub(crate) fn rebuild(tx: &WriteTransaction) -> Result<(), Error> {
-    let (ids, _) = super::index_page(tx, "kind:legal_document", 0, usize::MAX)?;
-    for id in ids {
-        let Some(entry) = tables::ENTRIES.get(tx, id)? else {
-            continue;
-        };
-        let Some(live) = entry.published else {
-            continue;
-        };
-        if let Some(shown) = tables::REVISIONS.get(tx, live.0)? {
-            add(tx, &entry, &shown)?;
-        }
-    }
-    Ok(())
+    super::keyed::each_live(tx, Kind::LegalDocument, |entry, shown| {
+        add(tx, entry, shown)
+    })
 }
 
 /// Builds the index from the rows already kept (the migration that added the index),
