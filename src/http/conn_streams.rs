@@ -143,3 +143,73 @@ impl<C: GracefulConnection> Future for WithRequests<C> {
         Poll::Pending
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, StreamBody};
+    use hyper::body::Frame;
+    use hyper_util::rt::TokioIo;
+
+    type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
+
+    /// `/panic` answers with a body that panics when read; anything else says "ok".
+    async fn answer(
+        request: hyper::Request<hyper::body::Incoming>,
+    ) -> Result<hyper::Response<Body>, std::convert::Infallible> {
+        let body: Body = if request.uri().path() == "/panic" {
+            let frames = futures_util::stream::poll_fn(
+                |_| -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+                    panic!("a response body that panics")
+                },
+            );
+            BodyExt::boxed(StreamBody::new(frames))
+        } else {
+            BodyExt::boxed(
+                http_body_util::Full::new(Bytes::from_static(b"ok"))
+                    .map_err(|never| match never {}),
+            )
+        };
+        Ok(hyper::Response::new(body))
+    }
+
+    async fn get(client: &h2::client::SendRequest<Bytes>, path: &str) -> Result<Bytes, h2::Error> {
+        let request = hyper::Request::get(format!("https://test{path}"))
+            .body(())
+            .unwrap();
+        let (response, _) = client.clone().ready().await?.send_request(request, true)?;
+        let mut body = response.await?.into_body();
+        let mut read = Vec::new();
+        while let Some(chunk) = body.data().await {
+            let chunk = chunk?;
+            body.flow_control().release_capacity(chunk.len())?;
+            read.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(read))
+    }
+
+    #[tokio::test]
+    async fn a_panicking_request_resets_its_stream_and_the_connection_goes_on() {
+        let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+        let requests = ConnExecutor::default();
+        let conn = hyper::server::conn::http2::Builder::new(requests.clone())
+            .serve_connection(TokioIo::new(server_io), hyper::service::service_fn(answer));
+        let server = tokio::spawn(WithRequests::new(conn, requests));
+        let (client, connection) = h2::client::handshake(client_io).await.unwrap();
+        tokio::spawn(connection);
+
+        assert_eq!(get(&client, "/").await.unwrap(), "ok");
+        let failed = get(&client, "/panic").await;
+        assert!(failed.is_err(), "{failed:?}");
+        // The connection, and the other requests on it, go on.
+        let (a, b) = tokio::join!(get(&client, "/a"), get(&client, "/b"));
+        assert_eq!(
+            (a.unwrap(), b.unwrap()),
+            (Bytes::from("ok"), Bytes::from("ok"))
+        );
+        drop(client);
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+        assert!(ended.is_ok(), "the connection ends when the client goes");
+    }
+}
