@@ -281,6 +281,7 @@ pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
         if let Some(shown) = &shown {
             super::register::add(tx, entry, shown)?;
             super::record_list::add(tx, entry, shown)?;
+            super::schedule::add(tx, entry, shown)?;
         }
     }
     Ok(())
@@ -291,7 +292,8 @@ pub(crate) fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> 
     update_lists(tx, entry, &keys, Change::Remove)?;
     super::sitemap::remove(tx, entry)?;
     super::register::remove(tx, entry)?;
-    super::record_list::remove(tx, entry)
+    super::record_list::remove(tx, entry)?;
+    super::schedule::remove(tx, entry)
 }
 
 #[derive(Clone, Copy)]

@@ -94,6 +94,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the lists of tasks, projects and the other described kinds",
         apply: create_record_lists,
     },
+    Migration {
+        name: "the work schedule's weeks",
+        apply: create_schedule_weeks,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -329,6 +333,15 @@ fn create_record_lists(tx: &WriteTransaction) -> Result<(), Error> {
     crate::content::record_list::rebuild(tx).map_err(|e| match e {
         crate::content::Error::Store(e) => e,
         other => Error::Task(format!("building the lists of described kinds: {other}")),
+    })
+}
+
+/// Filled from what is published, once; then kept by `content::list` and `unlist`.
+fn create_schedule_weeks(tx: &WriteTransaction) -> Result<(), Error> {
+    registry::create(tx, "schedule_weeks_v1")?;
+    crate::content::schedule::rebuild(tx).map_err(|e| match e {
+        crate::content::Error::Store(e) => e,
+        other => Error::Task(format!("filing the schedule's weeks: {other}")),
     })
 }
 

@@ -92,6 +92,7 @@ pub const REGISTRY: &[Registered] = &[
     table("record_rows_v1", KeyShape::U64),
     plain("record_index_v1", KeyShape::StrI64U64, ValueShape::Unit),
     plain("record_counts_v1", KeyShape::Str, ValueShape::U64),
+    plain("schedule_weeks_v1", KeyShape::I64U64, ValueShape::Unit),
 ];
 
 /// The names of every table, for backups and integrity checks.
@@ -441,6 +442,11 @@ mod tests {
                 crate::content::record_list::COUNTS.name(),
                 KeyShape::Str,
                 ValueShape::U64,
+            ),
+            (
+                crate::content::schedule::WEEKS.name(),
+                KeyShape::I64U64,
+                ValueShape::Unit,
             ),
         ];
         for (name, key, value) in plain {

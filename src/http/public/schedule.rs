@@ -87,11 +87,12 @@ pub async fn week_entry(
 async fn render_week(app: Arc<App>, monday: Date) -> Result<String, HttpError> {
     let (site, weeks) = app
         .store
-        .read(|tx| -> Result<_, content::Error> {
-            Ok((
-                site::load(tx)?,
-                content::all_published(tx, Kind::ScheduleWeek)?,
-            ))
+        .read(move |tx| -> Result<_, content::Error> {
+            let mut weeks = Vec::new();
+            for id in content::schedule::entries_of_week(tx, monday)? {
+                weeks.extend(content::published(tx, content::EntryId(id))?);
+            }
+            Ok((site::load(tx)?, weeks))
         })
         .await?;
     let items: Vec<_> = weeks
