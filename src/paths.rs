@@ -41,12 +41,14 @@ pub fn blob(hash: &BlobHash, name: &str) -> String {
     format!("/tep/{hash}/{}", file_name(name))
 }
 
-/// A page of a list: page 1 is the bare URL, so each page has one address.
+/// A page of a list: page 1 is the bare URL, so each page has one address. A base with
+/// a query (a filtered list) keeps it.
 pub fn list_page(base: &str, page: usize) -> String {
+    let joint = if base.contains('?') { '&' } else { '?' };
     if page <= 1 {
         base.to_string()
     } else {
-        format!("{base}?{PAGE_PARAM}={page}")
+        format!("{base}{joint}{PAGE_PARAM}={page}")
     }
 }
 
@@ -88,6 +90,14 @@ mod tests {
     fn page_one_has_no_query() {
         assert_eq!(list_page(NEWS, 1), "/tin-tuc");
         assert_eq!(list_page(NEWS, 3), "/tin-tuc?trang=3");
+        assert_eq!(
+            list_page("/nhiem-vu?status=approved", 1),
+            "/nhiem-vu?status=approved"
+        );
+        assert_eq!(
+            list_page("/nhiem-vu?status=approved", 2),
+            "/nhiem-vu?status=approved&trang=2"
+        );
     }
 }
 

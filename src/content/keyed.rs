@@ -12,6 +12,44 @@ use crate::store::{self, Tx};
 pub type Index = TableDefinition<'static, (&'static str, i64, u64), ()>;
 pub type Counts = TableDefinition<'static, &'static str, u64>;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Add,
+    Remove,
+}
+
+/// Files (or takes out) `id` under `key` in `list`; if that changed the index and the
+/// list is `counted`, moves its count by one. Returns whether the index changed: adding
+/// what is there already, or taking out what is not, changes nothing.
+pub fn change(
+    index: &mut redb::Table<(&'static str, i64, u64), ()>,
+    counts: &mut redb::Table<&'static str, u64>,
+    (list, key, id): (&str, i64, u64),
+    change: Change,
+    counted: bool,
+) -> Result<bool, Error> {
+    let was_there = match change {
+        Change::Add => index.insert((list, key, id), ()),
+        Change::Remove => index.remove((list, key, id)),
+    }
+    .map_err(store::Error::from)?
+    .is_some();
+    let changed = was_there == (change == Change::Remove);
+    if changed && counted {
+        let count = counts
+            .get(list)
+            .map_err(store::Error::from)?
+            .map_or(0, |v| v.value());
+        match change {
+            Change::Add => counts.insert(list, count + 1),
+            Change::Remove if count <= 1 => counts.remove(list),
+            Change::Remove => counts.insert(list, count - 1),
+        }
+        .map_err(store::Error::from)?;
+    }
+    Ok(changed)
+}
+
 /// Calls `visit` with the (sort key, id) of `list`'s items in `index` whose sort key
 /// lies in `keys`, smallest first when `forward`, until it returns false. A table not
 /// created yet reads as empty.

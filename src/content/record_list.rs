@@ -8,9 +8,10 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use redb::{TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
+use super::keyed::Change;
 use super::record::{self, FieldType, KindSpec};
 use super::{Entry, Error, Image, Kind, Revision};
 use crate::store::{self, Table, Tx};
@@ -132,12 +133,6 @@ pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> 
     Ok(())
 }
 
-#[derive(Clone, Copy)]
-enum Change {
-    Add,
-    Remove,
-}
-
 fn index(
     tx: &WriteTransaction,
     id: u64,
@@ -147,23 +142,7 @@ fn index(
     let mut index = tx.open_table(INDEX).map_err(store::Error::from)?;
     let mut counts = tx.open_table(COUNTS).map_err(store::Error::from)?;
     for (list, key) in keys {
-        let was_there = match change {
-            Change::Add => index.insert((list.as_str(), *key, id), ()),
-            Change::Remove => index.remove((list.as_str(), *key, id)),
-        }
-        .map_err(store::Error::from)?
-        .is_some();
-        let count = counts
-            .get(list.as_str())
-            .map_err(store::Error::from)?
-            .map_or(0, |v| v.value());
-        match change {
-            Change::Add if !was_there => counts.insert(list.as_str(), count + 1),
-            Change::Remove if was_there && count <= 1 => counts.remove(list.as_str()),
-            Change::Remove if was_there => counts.insert(list.as_str(), count - 1),
-            _ => continue,
-        }
-        .map_err(store::Error::from)?;
+        super::keyed::change(&mut index, &mut counts, (list, *key, id), change, true)?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use jiff::civil::Date;
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
+use super::keyed::Change;
 use super::legal::{LegalDoc, Relation, Validity};
 use super::{Entry, Error, Kind, Revision, tables};
 use crate::store::{self, Table, Tx};
@@ -169,41 +170,20 @@ pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> 
     Ok(())
 }
 
-#[derive(Clone, Copy)]
-enum Change {
-    Add,
-    Remove,
-}
-
 fn index(tx: &WriteTransaction, id: u64, row: &Row, change: Change) -> Result<(), Error> {
     let mut index = tx.open_table(INDEX).map_err(store::Error::from)?;
     let mut counts = tx.open_table(COUNTS).map_err(store::Error::from)?;
     for (list, key) in keys(row) {
-        let changed = match change {
-            Change::Add => index.insert((list.as_str(), key, id), ()),
-            Change::Remove => index.remove((list.as_str(), key, id)),
+        let counted = is_counted(&list);
+        let changed =
+            super::keyed::change(&mut index, &mut counts, (&list, key, id), change, counted)?;
+        if changed && counted {
+            let delta = match change {
+                Change::Add => 1,
+                Change::Remove => -1,
+            };
+            super::days::change(tx, DAYS, &list, key, delta)?;
         }
-        .map_err(store::Error::from)?
-        .is_some()
-            != matches!(change, Change::Add);
-        if !(changed && is_counted(&list)) {
-            continue;
-        }
-        let delta = match change {
-            Change::Add => 1,
-            Change::Remove => -1,
-        };
-        super::days::change(tx, DAYS, &list, key, delta)?;
-        let count = counts
-            .get(list.as_str())
-            .map_err(store::Error::from)?
-            .map_or(0, |v| v.value());
-        match change {
-            Change::Add => counts.insert(list.as_str(), count + 1),
-            Change::Remove if count <= 1 => counts.remove(list.as_str()),
-            Change::Remove => counts.insert(list.as_str(), count - 1),
-        }
-        .map_err(store::Error::from)?;
     }
     Ok(())
 }

@@ -269,8 +269,13 @@ pub struct PageLink {
 
 impl Pagination {
     pub fn new<T>(base: &str, list: &PageOf<T>) -> Pagination {
-        let pages = list.page_count();
-        let page = list.page.min(pages);
+        Pagination::of(base, list.page, list.page_count())
+    }
+
+    /// Page `page` of `pages` of the list at `base` (which may carry a filter's query).
+    pub fn of(base: &str, page: usize, pages: usize) -> Pagination {
+        let pages = pages.max(1);
+        let page = page.min(pages);
         // At most nine numbered links around the current page.
         let first = page.saturating_sub(4).max(1);
         let last = (first + 8).min(pages);

@@ -272,27 +272,18 @@ fn create_list_counts_and_sitemap(tx: &WriteTransaction) -> Result<(), Error> {
     }
     let derived =
         crate::content::recount_lists(tx).and_then(|()| crate::content::sitemap::rebuild(tx));
-    derived.map_err(|e| match e {
-        crate::content::Error::Store(e) => e,
-        other => Error::Task(format!("building list counts and sitemap parts: {other}")),
-    })
+    derived.map_err(content_failed("building list counts and sitemap parts"))
 }
 
 fn create_register_rows(tx: &WriteTransaction) -> Result<(), Error> {
     registry::create(tx, "register_rows_v1")?;
-    crate::content::register::rebuild(tx).map_err(|e| match e {
-        crate::content::Error::Store(e) => e,
-        other => Error::Task(format!("building the register's rows: {other}")),
-    })
+    crate::content::register::rebuild(tx).map_err(content_failed("building the register's rows"))
 }
 
 fn create_register_index(tx: &WriteTransaction) -> Result<(), Error> {
     registry::create(tx, "register_index_v1")?;
     registry::create(tx, "register_counts_v1")?;
-    crate::content::register::reindex(tx).map_err(|e| match e {
-        crate::content::Error::Store(e) => e,
-        other => Error::Task(format!("indexing the register: {other}")),
-    })
+    crate::content::register::reindex(tx).map_err(content_failed("indexing the register"))
 }
 
 /// Counted from the lists themselves, once; then kept by `content::list` and `unlist`.
@@ -319,10 +310,7 @@ fn create_day_counts(tx: &WriteTransaction) -> Result<(), Error> {
 fn move_sitemap_parts(tx: &WriteTransaction) -> Result<(), Error> {
     registry::create(tx, "sitemap_rows_v2")?;
     registry::create(tx, "sitemap_parts_v2")?;
-    crate::content::sitemap::move_from_v1(tx).map_err(|e| match e {
-        crate::content::Error::Store(e) => e,
-        other => Error::Task(format!("moving the sitemap parts: {other}")),
-    })
+    crate::content::sitemap::move_from_v1(tx).map_err(content_failed("moving the sitemap parts"))
 }
 
 /// Filled from what is published, once; then kept by `content::list` and `unlist`.
@@ -330,19 +318,23 @@ fn create_record_lists(tx: &WriteTransaction) -> Result<(), Error> {
     for name in ["record_rows_v1", "record_index_v1", "record_counts_v1"] {
         registry::create(tx, name)?;
     }
-    crate::content::record_list::rebuild(tx).map_err(|e| match e {
-        crate::content::Error::Store(e) => e,
-        other => Error::Task(format!("building the lists of described kinds: {other}")),
-    })
+    crate::content::record_list::rebuild(tx)
+        .map_err(content_failed("building the lists of described kinds"))
 }
 
 /// Filled from what is published, once; then kept by `content::list` and `unlist`.
 fn create_schedule_weeks(tx: &WriteTransaction) -> Result<(), Error> {
     registry::create(tx, "schedule_weeks_v1")?;
-    crate::content::schedule::rebuild(tx).map_err(|e| match e {
+    crate::content::schedule::rebuild(tx).map_err(content_failed("filing the schedule's weeks"))
+}
+
+/// How a migration that fills derived tables from the content reports a failure: a
+/// store error as itself, anything else as what it was doing.
+fn content_failed(doing: &'static str) -> impl Fn(crate::content::Error) -> Error {
+    move |e| match e {
         crate::content::Error::Store(e) => e,
-        other => Error::Task(format!("filing the schedule's weeks: {other}")),
-    })
+        other => Error::Task(format!("{doing}: {other}")),
+    }
 }
 
 #[cfg(test)]

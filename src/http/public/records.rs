@@ -17,7 +17,7 @@ use crate::content::{self, Kind, Published};
 use crate::http::admin::form::encode;
 use crate::http::error::HttpError;
 use crate::http::params::Params;
-use crate::render::views::{ImageView, Layout, PageLink, Pagination, RecordView, Row};
+use crate::render::views::{ImageView, Layout, Pagination, RecordView, Row};
 use crate::site;
 
 /// The detail rows of a described kind's entry.
@@ -159,15 +159,10 @@ async fn render_list(
         })
         .collect();
     let columns: Vec<_> = spec.fields.iter().filter(|f| f.column).collect();
-    let pages = found.total.div_ceil(PER_PAGE).max(1);
-    let base = format!("{}?{filters_query}", kind.url_prefix());
-    let at = |n: usize| match (n, filters_query.is_empty()) {
-        (1, true) => kind.url_prefix().to_string(),
-        (n, true) => format!("{}?trang={n}", kind.url_prefix()),
-        (1, false) => base.clone(),
-        (n, false) => format!("{base}&trang={n}"),
+    let base = match filters_query.as_str() {
+        "" => kind.url_prefix().to_string(),
+        query => format!("{}?{query}", kind.url_prefix()),
     };
-    let first = page.saturating_sub(4).max(1);
     let view = RecordListView {
         layout: Layout::new(&site, app.origin(), kind.label(), kind.url_prefix())
             .with_description(spec.intro)
@@ -191,19 +186,7 @@ async fn render_list(
                 photo: r.cover.as_ref().map(|c| ImageView::new(c, &r.title)),
             })
             .collect(),
-        pagination: Pagination {
-            page,
-            pages,
-            prev: (page > 1).then(|| at(page - 1)),
-            next: (page < pages).then(|| at(page + 1)),
-            links: (first..=(first + 8).min(pages))
-                .map(|n| PageLink {
-                    number: n,
-                    url: at(n),
-                    current: n == page,
-                })
-                .collect(),
-        },
+        pagination: Pagination::of(&base, page, found.total.div_ceil(PER_PAGE)),
     };
     Ok(app.renderer.render("public/records.html", &view)?)
 }
