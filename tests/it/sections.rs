@@ -3,7 +3,7 @@
 //! own kind, on the demo site and on a fresh one.
 
 use crate::admin::{entry_id, step};
-use crate::support::{TestServer, field_value, first_link};
+use crate::support::{TestServer, field_value, first_link, uploaded_pdf};
 
 /// The version of the pending draft, as the Board head's page offers it for approval.
 async fn pending_version(server: &TestServer) -> String {
@@ -355,25 +355,7 @@ async fn a_fresh_site_has_the_laws_sections_and_every_kind_publishes() {
     ];
     let refused = compiler.post("/quan-tri/bai-viet/moi", &statistic).await;
     assert_eq!(refused.status(), 422, "a statistic needs its data files");
-    let upload = compiler
-        .upload(
-            "so-lieu-2025.pdf",
-            b"%PDF-1.4\n% so lieu thong ke 2025\n%%EOF\n".to_vec(),
-            "",
-        )
-        .await;
-    assert!(upload.status().is_success() || upload.status().is_redirection());
-    let file = server
-        .app
-        .store
-        .read(|tx| trangtin::media::library(tx, Some(false)))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|b| b.original_name == "so-lieu-2025.pdf")
-        .expect("uploaded")
-        .hash
-        .to_string();
+    let file = uploaded_pdf(&server, &compiler, "so-lieu-2025.pdf").await;
     let mut with_file = statistic.to_vec();
     with_file.push(("attachments", &file));
     let sections = [
