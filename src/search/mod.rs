@@ -37,7 +37,7 @@ use crate::content::{self, EntryId, Kind, Published};
 use crate::store::Store;
 
 /// Bump when the schema or the analysis changes: the index is then rebuilt.
-const FORMAT: &str = "trangtin-search-5";
+const FORMAT: &str = "trangtin-search-6";
 const EXACT: &str = "vi_exact";
 const FOLDED: &str = "vi_folded";
 /// Memory for the indexing arena (tantivy's minimum is 15 MB).
@@ -187,7 +187,12 @@ impl Search {
         // Writers (and their merges, which read whole segments) map the files; searches
         // read them (see `files`). Two handles on one folder, as tantivy allows.
         let index = Index::open_or_create(MmapDirectory::open(dir)?, schema)?;
-        let reading = Index::open(files::ReadDirectory::open(dir)?)?;
+        let mut reading = Index::open(files::ReadDirectory::open(dir)?)?;
+        // A query's segments are searched side by side, one per core: a large index is
+        // built as that many parts (`rebuild`), so one search uses every core.
+        if search_threads() > 1 {
+            reading.set_multithread_executor(search_threads())?;
+        }
         for each in [&index, &reading] {
             each.tokenizers().register(EXACT, analyzer(false));
             each.tokenizers().register(FOLDED, analyzer(true));
@@ -376,17 +381,31 @@ impl Search {
             }
         }
         writer.commit()?;
-        // One segment: a query then finds its best matches in one pass, raising the bar
-        // as it goes, instead of starting again in each of a dozen segments.
-        let segments = self.index.searchable_segment_ids()?;
-        if segments.len() > 1 {
-            writer.merge(&segments).wait()?;
-        }
+        // As few segments as there are cores to search them (`parts`): each part finds
+        // its best matches in one pass, raising the bar as it goes, instead of starting
+        // again in each of a dozen segments; and the parts are searched side by side.
+        self.merge_into(&mut writer, parts(count))?;
         writer.wait_merging_threads()?;
         self.reader.reload()?;
         // Written after the commit, synced: a partial write reads as another format.
         crate::files::write_file(&self.marker, FORMAT.as_bytes(), false)?;
         Ok(count)
+    }
+
+    /// Merges the index's segments into at most `parts`, of about the same size.
+    fn merge_into(
+        &self,
+        writer: &mut tantivy::IndexWriter<TantivyDocument>,
+        parts: usize,
+    ) -> Result<(), Error> {
+        // Only the ids are kept: while a segment's meta lives, tantivy keeps its files.
+        let groups = balanced(&self.index.searchable_segment_metas()?, parts);
+        for group in groups {
+            if group.len() > 1 {
+                writer.merge(&group).wait()?;
+            }
+        }
+        Ok(())
     }
 
     /// The queries for `text`, narrowed to `kind`; `None` without a word.
@@ -512,16 +531,61 @@ impl Search {
         let mut snippets =
             SnippetGenerator::create(&searcher, &*queries.full, self.fields.body_folded)?;
         snippets.set_max_num_chars(220);
-        let mut hits = Vec::with_capacity(limit);
-        for (_score, address) in ranked.into_iter().skip(offset).take(limit) {
-            hits.push(self.hit(&searcher, address, &snippets)?);
-        }
+        // Reading a hit's stored text and cutting its snippet take about a tenth of a
+        // millisecond each: the page's hits are made side by side too.
+        let page = ranked.into_iter().skip(offset).take(limit);
+        let hits = searcher.index().search_executor().map(
+            |(_score, address)| self.hit(&searcher, address, &snippets),
+            page,
+        )?;
         Ok(Results {
             hits,
             total: total.min(COUNT_LIMIT),
             more: total > COUNT_LIMIT,
         })
     }
+}
+
+/// How many threads search one query: the cores, up to four.
+fn search_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// A rebuilt index of fewer entries than this is one segment: a search of it takes a
+/// millisecond or less, less than handing it to other threads would save.
+const SPLIT_FROM: usize = 50_000;
+
+/// How many segments a rebuilt index of `count` entries is made of.
+fn parts(count: usize) -> usize {
+    if count < SPLIT_FROM {
+        1
+    } else {
+        search_threads()
+    }
+}
+
+/// `segments` in at most `parts` groups of about the same number of documents, in
+/// their order, for merging each group into one segment.
+fn balanced(
+    segments: &[tantivy::index::SegmentMeta],
+    parts: usize,
+) -> Vec<Vec<tantivy::index::SegmentId>> {
+    let total: u64 = segments.iter().map(|s| u64::from(s.num_docs())).sum();
+    let share = total.div_ceil(parts.max(1) as u64).max(1);
+    let mut groups = Vec::new();
+    let (mut group, mut filled) = (Vec::new(), 0);
+    for segment in segments {
+        group.push(segment.id());
+        filled += u64::from(segment.num_docs());
+        if filled >= share {
+            groups.push(std::mem::take(&mut group));
+            filled = 0;
+        }
+    }
+    if !group.is_empty() {
+        groups.push(group);
+    }
+    groups
 }
 
 /// A search's two queries (see `Search::queries`).
@@ -554,13 +618,14 @@ fn rescore(
         .collect::<Result<Vec<_>, Error>>()?;
     let mut addresses: Vec<DocAddress> = found.into_iter().map(|(_, a)| a).collect();
     addresses.sort();
-    let mut scored = Vec::with_capacity(addresses.len());
-    for segment in addresses.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+    // Each segment's documents on a search thread of their own (see `Search::open`).
+    let segment_scores = |segment: &[DocAddress]| -> tantivy::Result<Vec<_>> {
         let reader = searcher.segment_reader(segment[0].segment_ord);
         let mut scorers = weights
             .iter()
             .map(|(weight, boost)| weight.scorer(reader, *boost))
             .collect::<Result<Vec<_>, _>>()?;
+        let mut scored = Vec::with_capacity(segment.len());
         for address in segment {
             let mut score = 0.0;
             for scorer in &mut scorers {
@@ -573,7 +638,18 @@ fn rescore(
             }
             scored.push((score, *address));
         }
-    }
+        Ok(scored)
+    };
+    let mut scored: Vec<_> = searcher
+        .index()
+        .search_executor()
+        .map(
+            segment_scores,
+            addresses.chunk_by(|a, b| a.segment_ord == b.segment_ord),
+        )?
+        .into_iter()
+        .flatten()
+        .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     Ok(scored)
 }
@@ -607,7 +683,7 @@ impl Search {
         searcher: &tantivy::Searcher,
         address: DocAddress,
         snippets: &SnippetGenerator,
-    ) -> Result<Hit, Error> {
+    ) -> tantivy::Result<Hit> {
         let doc: TantivyDocument = searcher.doc(address)?;
         let text = |field| {
             doc.get_first(field)
@@ -786,6 +862,63 @@ mod tests {
         }
         let few = search.search("khoa học 700", None, 0, 10).unwrap();
         assert_eq!((few.total, few.more, few.hits.len()), (1, false, 1));
+    }
+
+    #[test]
+    fn an_index_in_parts_finds_what_one_segment_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(&dir.path().join("data")).unwrap();
+        // Bodies of one length, each with the query's first word a different number of
+        // times: every score differs, so the order does not depend on the segments.
+        let n = 30;
+        publish_articles(
+            &store,
+            (1..=n).map(|k| {
+                let body = format!("{} học {}", "khoa ".repeat(k), "lorem ".repeat(n + 1 - k));
+                (format!("tin-{k}"), format!("Tin {k}"), body)
+            }),
+        );
+        let (search, _) = Search::open(&dir.path().join("data/search")).unwrap();
+        // Three segments, as updates leave them.
+        let ids: Vec<EntryId> = (1..=n as u64).map(EntryId).collect();
+        for batch in ids.chunks(10) {
+            search.update(&store, batch).unwrap();
+        }
+        let segments = |search: &Search| search.reader.searcher().segment_readers().len();
+        let found = |search: &Search| {
+            ["khoa học", "khoa", "hoc"].map(|q| {
+                [0, 10].map(|offset| {
+                    let r = search.search(q, None, offset, 10).unwrap();
+                    (
+                        r.total,
+                        r.hits.into_iter().map(|h| h.title).collect::<Vec<_>>(),
+                    )
+                })
+            })
+        };
+        assert_eq!(segments(&search), 3);
+        let in_three = found(&search);
+        assert_eq!(in_three[0][0].1[0], format!("Tin {n}"));
+        assert_eq!(in_three[0][1].1[0], format!("Tin {}", n - 10));
+        for (parts, expected) in [(2, 2), (1, 1)] {
+            let (_one_writer, mut writer) = search.writer().unwrap();
+            search.merge_into(&mut writer, parts).unwrap();
+            writer.wait_merging_threads().unwrap();
+            search.reader.reload().unwrap();
+            assert_eq!(segments(&search), expected);
+            assert_eq!(found(&search), in_three, "in {parts} parts");
+            // The merged segments' files are gone.
+            let files: std::collections::HashSet<String> =
+                std::fs::read_dir(dir.path().join("data/search"))
+                    .unwrap()
+                    .filter_map(|f| {
+                        let name = f.unwrap().file_name().into_string().unwrap();
+                        let (stem, _) = name.split_once('.')?;
+                        (stem.len() == 32).then(|| stem.to_string())
+                    })
+                    .collect();
+            assert_eq!(files.len(), expected, "segments' files in {parts} parts");
+        }
     }
 
     fn titles(search: &Search, q: &str) -> Vec<String> {
