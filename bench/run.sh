@@ -4,18 +4,24 @@
 #
 #   bench/run.sh [seconds-per-run]      (default 15)
 #   PIN=1 bench/run.sh [seconds]        servers on CPU 0, the load generators on CPU 1
+#   ROUNDS=N bench/run.sh [seconds]     runs per server and line (default 3)
+#   RATE=N bench/run.sh [seconds]       requests/s per connection of the fixed-load
+#                                       latency runs (default 2500, 16 connections)
 #
 # Installs nginx (with Debian's brotli_static module), wrk and h2load (nghttp2-client)
 # if missing, builds the release binary, and prints, for identity, gzip and br (nginx
 # serving precompressed files with gzip_static and brotli_static, the very bytes
 # trangtin sends): requests/s, p50 and p99 with wrk over HTTP/1.1 at 16 and 64
 # connections, and requests/s over HTTP/2 with h2load (16 connections, 10 streams
-# each); the trangtin/nginx ratio; trangtin's peak RSS. Each line runs trangtin, then
-# nginx, back to back. nginx logs every request, as shipped. Results also go to
-# bench/out/results.md.
+# each); the trangtin/nginx ratio; trangtin's peak RSS. Each line alternates trangtin
+# and nginx ROUNDS times, back to back, and reports each figure's median: one pair of
+# runs on a shared machine can differ by a tenth either way. Then the latency of both
+# at the same fixed load (h2load --rps). nginx logs every request, as shipped. Results also go to bench/out/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-15}"
+# Each line alternates the two servers this many times and reports the medians.
+ROUNDS="${ROUNDS:-3}"
 TT_PORT=18443
 NGINX_PORT=19443
 ARTICLE=/tin-tuc/techfest-gia-lai-2026-ket-noi-he-sinh-thai-khoi-nghiep
@@ -145,22 +151,64 @@ done
 {
   echo "# trangtin vs nginx: cached article page, HTTPS keep-alive"
   echo
-  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${DURATION}s per run, page $SIZE bytes (gzip $GZ_SIZE, br $BR_SIZE), wrk -t$THREADS (HTTP/1.1), h2load -c16 -m10 (HTTP/2), $SETUP"
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${DURATION}s per run, median of $ROUNDS alternated runs per server, page $SIZE bytes (gzip $GZ_SIZE, br $BR_SIZE), wrk -t$THREADS (HTTP/1.1), h2load -c16 -m10 (HTTP/2), $SETUP"
   echo
   echo "| protocol | encoding | connections | trangtin req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | ratio |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
 } >bench/out/results.md
+# The median of the numbers on stdin.
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# Column $1 of the rows on stdin, median.
+col() { awk -v c="$1" '{ print $c }' | median; }
 for enc in identity gzip br; do
   for c in 16 64; do
-    read -r t_rps t_p50 t_p99 <<<"$(run $TT_PORT "$c" "$enc")"
-    read -r n_rps n_p50 n_p99 <<<"$(run $NGINX_PORT "$c" "$enc")"
-    ratio=$(awk -v a="$t_rps" -v b="$n_rps" 'BEGIN { printf "%.2f", a / b }')
-    echo "| HTTP/1.1 | $enc | $c | $t_rps | $t_p50 | $t_p99 | $n_rps | $n_p50 | $n_p99 | $ratio |" >>bench/out/results.md
+    t_runs=""; n_runs=""
+    for _ in $(seq 1 "$ROUNDS"); do
+      t_runs+="$(run $TT_PORT "$c" "$enc")"$'\n'
+      n_runs+="$(run $NGINX_PORT "$c" "$enc")"$'\n'
+    done
+    t=($(col 1 <<<"$t_runs") $(col 2 <<<"$t_runs") $(col 3 <<<"$t_runs"))
+    n=($(col 1 <<<"$n_runs") $(col 2 <<<"$n_runs") $(col 3 <<<"$n_runs"))
+    ratio=$(awk -v a="${t[0]}" -v b="${n[0]}" 'BEGIN { printf "%.2f", a / b }')
+    echo "| HTTP/1.1 | $enc | $c | ${t[0]} | ${t[1]} | ${t[2]} | ${n[0]} | ${n[1]} | ${n[2]} | $ratio |" >>bench/out/results.md
   done
-  t_rps=$(h2 $TT_PORT "$enc")
-  n_rps=$(h2 $NGINX_PORT "$enc")
+  t_runs=""; n_runs=""
+  for _ in $(seq 1 "$ROUNDS"); do
+    t_runs+="$(h2 $TT_PORT "$enc")"$'\n'
+    n_runs+="$(h2 $NGINX_PORT "$enc")"$'\n'
+  done
+  t_rps=$(median <<<"$t_runs")
+  n_rps=$(median <<<"$n_runs")
   ratio=$(awk -v a="$t_rps" -v b="$n_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
   echo "| HTTP/2 | $enc | 16×10 | $t_rps | | | $n_rps | | | $ratio |" >>bench/out/results.md
+done
+# Latency at the same load. wrk keeps each connection busy, so the faster server also
+# leaves the load generator less of the shared cores, and its waits for a core count
+# as the server's latency. Here h2load sends a fixed rate over HTTP/1.1 (16
+# connections × RATE requests/s each, below both servers' maximum) and logs each
+# request's time.
+RATE="${RATE:-2500}"
+latency() { # port encoding -> "p50 p99 p99.9" in ms
+  rm -f "$WORK/requests.tsv"
+  "${LOAD_CPU[@]}" h2load --h1 -D "$DURATION" -c 16 -t "$THREADS" --rps "$RATE" \
+    -H "accept-encoding: $2" --log-file "$WORK/requests.tsv" "https://127.0.0.1:$1$ARTICLE" >/dev/null 2>&1
+  sort -n -k3 "$WORK/requests.tsv" | awk '{ v[NR] = $3 } END {
+    printf "%.2f %.2f %.2f\n", v[int(NR * 0.5)] / 1000, v[int(NR * 0.99)] / 1000, v[int(NR * 0.999)] / 1000 }'
+}
+{
+  echo
+  echo "Latency at the same load: $((16 * RATE)) requests/s (16 connections × $RATE), HTTP/1.1, median of $ROUNDS alternated runs:"
+  echo
+  echo "| encoding | trangtin p50 ms | p99 ms | p99.9 ms | nginx p50 ms | p99 ms | p99.9 ms |"
+  echo "|---|---|---|---|---|---|---|"
+} >>bench/out/results.md
+for enc in identity gzip br; do
+  t_runs=""; n_runs=""
+  for _ in $(seq 1 "$ROUNDS"); do
+    t_runs+="$(latency $TT_PORT "$enc")"$'\n'
+    n_runs+="$(latency $NGINX_PORT "$enc")"$'\n'
+  done
+  echo "| $enc | $(col 1 <<<"$t_runs") | $(col 2 <<<"$t_runs") | $(col 3 <<<"$t_runs") | $(col 1 <<<"$n_runs") | $(col 2 <<<"$n_runs") | $(col 3 <<<"$n_runs") |" >>bench/out/results.md
 done
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$TT_PID/status")
 {
