@@ -190,8 +190,9 @@ impl Search {
         let mut reading = Index::open(files::ReadDirectory::open(dir)?)?;
         // A query's segments are searched side by side, one per core: a large index is
         // built as that many parts (`rebuild`), so one search uses every core.
-        if search_threads() > 1 {
-            reading.set_multithread_executor(search_threads())?;
+        let threads = search_threads();
+        if threads > 1 {
+            reading.set_multithread_executor(threads)?;
         }
         for each in [&index, &reading] {
             each.tokenizers().register(EXACT, analyzer(false));

@@ -1,7 +1,7 @@
 //! Lấy ý kiến dự thảo (C8): a draft published with its window, the public comment
 //! form, moderation before anything shows, and the automatic close.
 
-use trangtin::content::{self, Fields, Kind, NewEntry};
+use trangtin::content::{self, Fields, Kind};
 
 use crate::citizen::{send, solve};
 use crate::support::TestServer;
@@ -37,15 +37,7 @@ pub(crate) async fn draft(server: &TestServer, slug: &'static str, opens_in: i64
                 record,
                 ..Fields::default()
             };
-            let new = NewEntry {
-                kind: Kind::Consultation,
-                slug: slug.into(),
-                category: None,
-                unit: None,
-                featured: false,
-            };
-            let entry = content::create(tx, new, fields, "test", now)?;
-            content::publish(tx, entry.id, now)?;
+            crate::support::publish_new(tx, Kind::Consultation, slug.into(), fields, now)?;
             Ok(())
         })
         .await

@@ -1,12 +1,12 @@
 //! The public lists of the described kinds (tasks, projects…) at length, on a site
 //! without demo content: paged, filtered and counted from their index.
 
-use crate::support::TestServer;
+use crate::support::{TestServer, publish_new};
 
 /// Publishes `count` S&T tasks: task `i` starts on day `i` of 2020, is of level
 /// "Cấp tỉnh" when `i` is a multiple of 3, and approved when it is even.
 async fn seed_tasks(server: &TestServer, count: usize) {
-    use trangtin::content::{self, Fields, Kind, NewEntry};
+    use trangtin::content::{self, Fields, Kind};
     let now = server.app.clock.now();
     server
         .app
@@ -47,24 +47,12 @@ async fn seed_tasks(server: &TestServer, count: usize) {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect();
-                let entry = content::create(
-                    tx,
-                    NewEntry {
-                        kind: Kind::Task,
-                        slug: format!("nv-{i}"),
-                        category: None,
-                        unit: None,
-                        featured: false,
-                    },
-                    Fields {
-                        title: format!("Nhiệm vụ thử số {i}"),
-                        record,
-                        ..Fields::default()
-                    },
-                    "test",
-                    now,
-                )?;
-                content::publish(tx, entry.id, now)?;
+                let fields = Fields {
+                    title: format!("Nhiệm vụ thử số {i}"),
+                    record,
+                    ..Fields::default()
+                };
+                publish_new(tx, Kind::Task, format!("nv-{i}"), fields, now)?;
             }
             Ok(())
         })

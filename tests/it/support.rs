@@ -587,11 +587,32 @@ pub fn missing_tool(test: &str, what: &str, install: &str) {
 }
 
 /// Publishes `count` legal documents straight into the store: `vb-{i}`, numbered
+/// Creates an entry of `kind` at `slug` with `fields` and publishes it, in `tx`.
+pub fn publish_new(
+    tx: &redb::WriteTransaction,
+    kind: trangtin::content::Kind,
+    slug: String,
+    fields: trangtin::content::Fields,
+    now: jiff::Timestamp,
+) -> Result<(), trangtin::content::Error> {
+    use trangtin::content::{self, NewEntry};
+    let new = NewEntry {
+        kind,
+        slug,
+        category: None,
+        unit: None,
+        featured: false,
+    };
+    let entry = content::create(tx, new, fields, "test", now)?;
+    content::publish(tx, entry.id, now)?;
+    Ok(())
+}
+
 /// `{i}/QĐ-SKHCN`, issued from 1 January 2020 about three a day, each replacing the
 /// one before and amending one that does not exist.
 pub async fn seed_register(server: &TestServer, count: usize) {
     use trangtin::content::legal::LegalDoc;
-    use trangtin::content::{self, Fields, Kind, NewEntry};
+    use trangtin::content::{self, Fields, Kind};
     let now = server.app.clock.now();
     server
         .app
@@ -602,15 +623,10 @@ pub async fn seed_register(server: &TestServer, count: usize) {
                     .checked_add(jiff::Span::new().days((i * 7 % 180) as i64))
                     .unwrap();
                 let points_at = |n: usize| vec![format!("vb-{n}")];
-                let entry = content::create(
+                publish_new(
                     tx,
-                    NewEntry {
-                        kind: Kind::LegalDocument,
-                        slug: format!("vb-{i}"),
-                        category: None,
-                        unit: None,
-                        featured: false,
-                    },
+                    Kind::LegalDocument,
+                    format!("vb-{i}"),
                     Fields {
                         title: format!("Về việc thử văn bản số {i}"),
                         legal: Some(LegalDoc {
@@ -629,10 +645,8 @@ pub async fn seed_register(server: &TestServer, count: usize) {
                         }),
                         ..Fields::default()
                     },
-                    "test",
                     now,
                 )?;
-                content::publish(tx, entry.id, now)?;
             }
             Ok(())
         })
