@@ -3,6 +3,7 @@
 //! edit never changes what citizens see until it is published.
 
 pub mod accessibility;
+pub mod cards;
 pub mod days;
 pub mod deadlines;
 pub mod docx;
@@ -524,34 +525,39 @@ impl Published {
     /// news and pages, the day they were published. None for kinds without one (a
     /// procedure, a person), rather than the day the item happened to be entered.
     pub fn own_date(&self) -> Option<(&'static str, jiff::civil::Date)> {
-        let f = &self.revision.fields;
-        let published = || {
-            self.entry.published_at.map(|t| {
-                (
-                    "Ngày đăng",
-                    t.to_zoned_datetime(crate::format::vietnam()).date(),
-                )
-            })
-        };
-        match self.entry.kind {
-            Kind::LegalDocument => f.legal.as_ref().map(|d| ("Ngày ban hành", d.issued)),
-            Kind::ScheduleWeek => f.schedule.as_ref().map(|w| ("Tuần từ", w.start)),
-            Kind::Procedure | Kind::Person => None,
-            Kind::Article | Kind::Page | Kind::EnglishPage => published(),
-            kind => {
-                let spec = record::spec(kind)?;
-                let field = spec
-                    .fields
-                    .iter()
-                    .find(|x| x.key == spec.sort_by && x.ty == record::FieldType::Date)
-                    .or_else(|| {
-                        spec.fields
-                            .iter()
-                            .find(|x| x.ty == record::FieldType::Date && x.required)
-                    })?;
-                let date = f.record.get(field.key)?.trim().parse().ok()?;
-                Some((field.label, date))
-            }
+        own_date(&self.entry, &self.revision.fields)
+    }
+}
+
+/// `Published::own_date` for an entry shown with `fields` (a list's card row is made
+/// with it when the entry is listed).
+pub fn own_date(entry: &Entry, f: &Fields) -> Option<(&'static str, jiff::civil::Date)> {
+    let published = || {
+        entry.published_at.map(|t| {
+            (
+                "Ngày đăng",
+                t.to_zoned_datetime(crate::format::vietnam()).date(),
+            )
+        })
+    };
+    match entry.kind {
+        Kind::LegalDocument => f.legal.as_ref().map(|d| ("Ngày ban hành", d.issued)),
+        Kind::ScheduleWeek => f.schedule.as_ref().map(|w| ("Tuần từ", w.start)),
+        Kind::Procedure | Kind::Person => None,
+        Kind::Article | Kind::Page | Kind::EnglishPage => published(),
+        kind => {
+            let spec = record::spec(kind)?;
+            let field = spec
+                .fields
+                .iter()
+                .find(|x| x.key == spec.sort_by && x.ty == record::FieldType::Date)
+                .or_else(|| {
+                    spec.fields
+                        .iter()
+                        .find(|x| x.ty == record::FieldType::Date && x.required)
+                })?;
+            let date = f.record.get(field.key)?.trim().parse().ok()?;
+            Some((field.label, date))
         }
     }
 }
@@ -941,6 +947,135 @@ mod tests {
             .unwrap();
         assert_eq!(page.total, 2);
         assert_eq!(page.items.len(), 2);
+    }
+
+    #[test]
+    fn cards_show_what_the_entries_show_through_every_change_and_can_be_rebuilt() {
+        let (_dir, store) = store_with_category();
+        let at = |n: i64| Timestamp::from_second(1_700_000_000 + n * 60).unwrap();
+        let ids: Vec<EntryId> = (0..4)
+            .map(|n| {
+                store
+                    .write_blocking(|tx| {
+                        let mut f = fields(&format!("Tin số {n}"));
+                        f.summary = format!("Tóm tắt {n}");
+                        let e = create(tx, new_article(&format!("tin-{n}")), f, "demo", at(n))?;
+                        publish(tx, e.id, at(n))
+                    })
+                    .unwrap()
+                    .id
+            })
+            .collect();
+        // What a list shows, both ways: its cards, and cards made from the entries.
+        let both = |store: &Store| {
+            store
+                .read_blocking(|tx| -> Result<_, Error> {
+                    let shown = |p: PageOf<cards::CardRow>| -> Vec<String> {
+                        p.items
+                            .iter()
+                            .map(|c| format!("{} {} {} {:?}", c.slug, c.title, c.summary, c.date))
+                            .collect()
+                    };
+                    let long = list_published(tx, List::Category("tin"), 1, 10)?;
+                    let long = PageOf {
+                        items: long
+                            .items
+                            .iter()
+                            .map(|p| cards::CardRow::of(&p.entry, &p.revision.fields))
+                            .collect(),
+                        page: long.page,
+                        per_page: long.per_page,
+                        total: long.total,
+                    };
+                    let quick = cards::page(tx, List::Category("tin"), Window::ALL, 1, 10)?;
+                    Ok((shown(quick), shown(long)))
+                })
+                .unwrap()
+        };
+        let (quick, long) = both(&store);
+        assert_eq!(quick, long);
+        assert_eq!(quick.len(), 4);
+        assert!(
+            quick[0].starts_with("tin-3 Tin số 3 Tóm tắt 3 Some(2023-11-"),
+            "{quick:?}"
+        );
+        // A new version goes live, an address changes, one is withdrawn.
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                let mut f = fields("Tin số 1, bản sửa");
+                f.summary = "Tóm tắt mới".into();
+                let revision = new_revision(tx, ids[1], None, f, "demo", at(9))?;
+                let mut entry = tables::ENTRIES.get(tx, ids[1].0)?.unwrap();
+                entry.working = revision.id;
+                tables::ENTRIES.insert(tx, ids[1].0, &entry)?;
+                publish(tx, ids[1], at(9))?;
+                let mut entry = tables::ENTRIES.get(tx, ids[2].0)?.unwrap();
+                change_slug(tx, &mut entry, "tin-hai-moi", "demo", at(9))?;
+                tables::ENTRIES.insert(tx, ids[2].0, &entry)?;
+                let mut entry = tables::ENTRIES.get(tx, ids[0].0)?.unwrap();
+                unlist(tx, &entry)?;
+                entry.published = None;
+                tables::ENTRIES.insert(tx, ids[0].0, &entry)?;
+                Ok(())
+            })
+            .unwrap();
+        let (quick, long) = both(&store);
+        assert_eq!(quick, long);
+        assert_eq!(quick.len(), 3);
+        assert!(
+            quick
+                .iter()
+                .any(|c| c.starts_with("tin-1 Tin số 1, bản sửa Tóm tắt mới"))
+        );
+        assert!(quick.iter().any(|c| c.starts_with("tin-hai-moi ")));
+        // A held entry shows what its page shows (here the notice), not its card.
+        store
+            .write_blocking(|tx| {
+                let live = tables::ENTRIES
+                    .get(tx, ids[3].0)?
+                    .unwrap()
+                    .published
+                    .unwrap();
+                let hold = crate::integrity::Hold {
+                    flagged: live.0,
+                    show: crate::integrity::Show::UnderReview,
+                };
+                store::meta_put(
+                    tx,
+                    "integrity_holds",
+                    &[(ids[3].0, hold)]
+                        .into_iter()
+                        .collect::<std::collections::BTreeMap<_, _>>(),
+                )
+            })
+            .unwrap();
+        let (quick, long) = both(&store);
+        assert_eq!(quick, long);
+        assert!(
+            quick[0].starts_with("tin-3 Nội dung đang được kiểm tra"),
+            "{quick:?}"
+        );
+        // The migration's rebuild, from nothing, makes the same cards.
+        let rows = |store: &Store| {
+            store
+                .read_blocking(|tx| cards::ROWS.values(tx))
+                .unwrap()
+                .iter()
+                .map(|c| serde_json::to_string(c).unwrap())
+                .collect::<Vec<_>>()
+        };
+        let before = rows(&store);
+        assert_eq!(before.len(), 3);
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                tx.delete_table(cards::ROWS.definition())
+                    .map_err(store::Error::from)?;
+                tx.open_table(cards::ROWS.definition())
+                    .map_err(store::Error::from)?;
+                cards::rebuild(tx)
+            })
+            .unwrap();
+        assert_eq!(rows(&store), before);
     }
 
     #[test]

@@ -279,6 +279,7 @@ pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
         let lastmod = shown.as_ref().map_or(entry.updated_at, |r| r.created_at);
         super::sitemap::add(tx, entry, lastmod)?;
         if let Some(shown) = &shown {
+            super::cards::add(tx, entry, &shown.fields)?;
             super::register::add(tx, entry, shown)?;
             super::record_list::add(tx, entry, shown)?;
             super::schedule::add(tx, entry, shown)?;
@@ -291,6 +292,7 @@ pub(crate) fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> 
     let keys = list_keys(tx, entry)?;
     update_lists(tx, entry, &keys, Change::Remove)?;
     super::sitemap::remove(tx, entry)?;
+    super::cards::remove(tx, entry)?;
     super::register::remove(tx, entry)?;
     super::record_list::remove(tx, entry)?;
     super::schedule::remove(tx, entry)

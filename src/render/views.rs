@@ -232,16 +232,29 @@ pub struct Card {
 
 impl Card {
     pub fn new(p: &Published, categories: &[Category]) -> Card {
-        let f = &p.revision.fields;
-        let own = p.own_date().map(|(_, d)| d);
+        Card::of(
+            crate::content::cards::CardRow::of(&p.entry, &p.revision.fields),
+            categories,
+        )
+    }
+
+    /// The card a list keeps for an item (`content::cards`).
+    pub fn of(row: crate::content::cards::CardRow, categories: &[Category]) -> Card {
+        let url = row.url();
+        let category = row
+            .category
+            .as_deref()
+            .and_then(|slug| categories.iter().find(|c| c.slug == slug))
+            .map(Link::category);
+        let cover = row.cover.as_ref().map(|c| ImageView::new(c, &row.title));
         Card {
-            title: f.title.clone(),
-            summary: f.summary.clone(),
-            url: p.url(),
-            date: own.map(crate::format::civil_date).unwrap_or_default(),
-            date_iso: own.map(|d| d.to_string()).unwrap_or_default(),
-            category: find_category(categories, p).map(Link::category),
-            cover: f.cover.as_ref().map(|c| ImageView::new(c, &f.title)),
+            title: row.title,
+            summary: row.summary,
+            url,
+            date: row.date.map(crate::format::civil_date).unwrap_or_default(),
+            date_iso: row.date.map(|d| d.to_string()).unwrap_or_default(),
+            category,
+            cover,
         }
     }
 }
@@ -514,4 +527,11 @@ pub struct ErrorView {
 /// The last change among `items` (a list page's `DC.date`).
 pub fn last_change<'a>(items: impl IntoIterator<Item = &'a Published>) -> Option<jiff::Timestamp> {
     items.into_iter().map(|p| p.entry.updated_at).max()
+}
+
+/// `last_change` of a list of cards.
+pub fn last_card_change<'a>(
+    cards: impl IntoIterator<Item = &'a crate::content::cards::CardRow>,
+) -> Option<jiff::Timestamp> {
+    cards.into_iter().map(|c| c.updated).max()
 }

@@ -98,6 +98,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the work schedule's weeks",
         apply: create_schedule_weeks,
     },
+    Migration {
+        name: "the cards of the published lists",
+        apply: create_card_rows,
+    },
 ];
 
 pub const SCHEMA_VERSION: u64 = MIGRATIONS.len() as u64;
@@ -326,6 +330,12 @@ fn create_record_lists(tx: &WriteTransaction) -> Result<(), Error> {
 fn create_schedule_weeks(tx: &WriteTransaction) -> Result<(), Error> {
     registry::create(tx, "schedule_weeks_v1")?;
     crate::content::schedule::rebuild(tx).map_err(content_failed("filing the schedule's weeks"))
+}
+
+/// Filled from what is published, once; then kept by `content::list` and `unlist`.
+fn create_card_rows(tx: &WriteTransaction) -> Result<(), Error> {
+    registry::create(tx, "card_rows_v1")?;
+    crate::content::cards::rebuild(tx).map_err(content_failed("making the lists' cards"))
 }
 
 /// How a migration that fills derived tables from the content reports a failure: a

@@ -93,6 +93,7 @@ pub const REGISTRY: &[Registered] = &[
     plain("record_index_v1", KeyShape::StrI64U64, ValueShape::Unit),
     plain("record_counts_v1", KeyShape::Str, ValueShape::U64),
     plain("schedule_weeks_v1", KeyShape::I64U64, ValueShape::Unit),
+    table("card_rows_v1", KeyShape::U64),
 ];
 
 /// The names of every table, for backups and integrity checks.
@@ -373,6 +374,7 @@ mod tests {
             crate::content::sitemap::PARTS.registered(),
             crate::content::register::ROWS.registered(),
             crate::content::record_list::ROWS.registered(),
+            crate::content::cards::ROWS.registered(),
         ];
         for table in typed {
             assert_eq!(find(table.name), Some(&table), "{}", table.name);

@@ -47,7 +47,7 @@ async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_c
     let id = entry_of(&server, &path).await;
     let compiler = server.login("tonghop").await;
     let base = base_of(&compiler, id).await;
-    let mut second = article("Bài kiểm tra toàn vẹn", "<p>Bản hai đã duyệt.</p>");
+    let mut second = article("Bài kiểm tra toàn vẹn, bản hai", "<p>Bản hai đã duyệt.</p>");
     second.push(("base", &base));
     compiler
         .post_ok(&format!("/quan-tri/bai-viet/{id}"), &second)
@@ -57,6 +57,13 @@ async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_c
     step(&server.login("truongban").await, id, "approve", "").await;
     step(&server.login("xuatban").await, id, "publish", "").await;
     assert!(server.page(&path).await.1.contains("Bản hai đã duyệt."));
+    assert!(
+        server
+            .page("/tin-tuc")
+            .await
+            .1
+            .contains("Bài kiểm tra toàn vẹn, bản hai")
+    );
     // The check passes before anything is touched.
     let admin = server.login("admin").await;
     let clean = admin.post("/quan-tri/kiem-tra", &[]).await;
@@ -182,6 +189,9 @@ async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_c
     let (_, page) = server.page(&path).await;
     assert!(page.contains("Bản một."), "the earlier approved revision");
     assert!(!page.contains("trái phép"));
+    // Its card in the lists shows that version too, not the held one's title.
+    let (_, news) = server.page("/tin-tuc").await;
+    assert!(news.contains(&path) && !news.contains("bản hai"), "{news}");
     if demo_id.is_some() {
         let (_, page) = server.page(&demo_path).await;
         assert!(page.contains("đang được kiểm tra") && !page.contains("trái phép"));

@@ -8,7 +8,8 @@ use axum::response::Response;
 
 use super::{PER_PAGE, cached};
 use crate::app::App;
-use crate::content::{self, Category, Kind, List, PageOf, Published};
+use crate::content::cards::{self, CardRow};
+use crate::content::{self, Category, Kind, List, PageOf, Published, Window};
 use crate::http::error::HttpError;
 use crate::http::params::Params;
 use crate::paths;
@@ -326,32 +327,33 @@ pub async fn render_home_with(
         .store
         .read(move |tx| -> Result<_, content::Error> {
             let categories = content::categories(tx)?;
-            let featured = content::list_published(tx, List::Featured, 1, 3)?.items;
-            let latest = content::list_published(tx, List::Kind(Kind::Article), 1, 9)?.items;
+            let newest = |list, count| cards::page(tx, list, Window::ALL, 1, count);
+            let featured = newest(List::Featured, 3)?.items;
+            let latest = newest(List::Kind(Kind::Article), 9)?.items;
             let mut sections = Vec::new();
             for c in categories
                 .iter()
                 .filter(|c| c.on_home && c.kinds.contains(&Kind::Article))
             {
                 let window = c.live_window(now);
-                let items =
-                    content::list_published_within(tx, List::Category(&c.slug), window, 1, 4)?
-                        .items;
+                let items = cards::page(tx, List::Category(&c.slug), window, 1, 4)?.items;
                 sections.push((c.clone(), items));
             }
-            let documents =
-                content::list_published(tx, List::Kind(Kind::LegalDocument), 1, 5)?.items;
-            let procedures = content::list_published(tx, List::Kind(Kind::Procedure), 1, 5)?.items;
+            let documents = newest(List::Kind(Kind::LegalDocument), 5)?.items;
+            let procedures = newest(List::Kind(Kind::Procedure), 5)?.items;
             Ok((
                 categories, featured, latest, sections, documents, procedures,
             ))
         })
         .await?;
-    let cards = |items: &[Published]| -> Vec<Card> {
-        items.iter().map(|p| Card::new(p, &categories)).collect()
+    let cards = |items: &[CardRow]| -> Vec<Card> {
+        items
+            .iter()
+            .map(|row| Card::of(row.clone(), &categories))
+            .collect()
     };
     // The home page changes with its newest item, whatever block shows it.
-    let home_updated = crate::render::views::last_change(
+    let home_updated = crate::render::views::last_card_change(
         latest
             .iter()
             .chain(&featured)
@@ -359,9 +361,9 @@ pub async fn render_home_with(
             .chain(&procedures)
             .chain(sections.iter().flat_map(|(_, items)| items)),
     );
-    let latest: Vec<Published> = latest
+    let latest: Vec<CardRow> = latest
         .into_iter()
-        .filter(|p| !featured.iter().any(|f| f.entry.id == p.entry.id))
+        .filter(|p| !featured.iter().any(|f| f.id == p.id))
         .take(6)
         .collect();
     // Settings name banner images by hash; one that is not a hash shows no banner.
@@ -421,7 +423,7 @@ async fn render_list(
                 None => None,
             };
             let list = match &category {
-                Some(Some(c)) => content::list_published_within(
+                Some(Some(c)) => cards::page(
                     tx,
                     List::Category(&c.slug),
                     c.live_window(now),
@@ -434,7 +436,7 @@ async fn render_list(
                     per_page: PER_PAGE,
                     total: 0,
                 },
-                None => content::list_published(tx, List::Kind(Kind::Article), page, PER_PAGE)?,
+                None => cards::page(tx, List::Kind(Kind::Article), Window::ALL, page, PER_PAGE)?,
             };
             Ok(Ok((
                 site::load(tx)?,
@@ -472,7 +474,7 @@ async fn render_list(
                 .collect()
         })
         .unwrap_or_default();
-    let mut view = cards_page(&app, &site, &categories, &list, heading, description, &base)?;
+    let mut view = cards_page(&app, &site, &categories, list, heading, description, &base)?;
     view.categories = categories
         .iter()
         .filter(|c| c.kinds.contains(&Kind::Article))
@@ -525,7 +527,7 @@ fn cards_page(
     app: &App,
     site: &SiteSettings,
     categories: &[content::Category],
-    list: &PageOf<Published>,
+    list: PageOf<CardRow>,
     heading: String,
     description: String,
     base: &str,
@@ -537,13 +539,13 @@ fn cards_page(
     Ok(ListView {
         layout: Layout::new(site, app.origin(), &heading, &path)
             .with_description(&description)
-            .with_site_dublin_core(crate::render::views::last_change(&list.items)),
+            .with_site_dublin_core(crate::render::views::last_card_change(&list.items)),
+        pagination: Pagination::new(base, &list),
         items: list
             .items
-            .iter()
-            .map(|p| Card::new(p, categories))
+            .into_iter()
+            .map(|row| Card::of(row, categories))
             .collect(),
-        pagination: Pagination::new(base, list),
         categories: Vec::new(),
         archive: None,
         parent: None,
@@ -575,10 +577,10 @@ async fn render_archive(
                 &section,
                 section.as_ref().and_then(|c| c.archived_before(now)),
             ) {
-                (Some(c), Some(before)) => content::list_published_within(
+                (Some(c), Some(before)) => cards::page(
                     tx,
                     List::Category(&c.slug),
-                    content::Window::before(before),
+                    Window::before(before),
                     page,
                     PER_PAGE,
                 )?,
@@ -629,7 +631,7 @@ async fn render_archive(
     if asked_for_a_section && section.is_none() {
         return Err(HttpError::NotFound);
     }
-    let mut view = cards_page(&app, &site, &categories, &list, heading, description, &base)?;
+    let mut view = cards_page(&app, &site, &categories, list, heading, description, &base)?;
     view.categories = section_archives;
     view.parent = parent;
     view.children = children;
@@ -652,7 +654,7 @@ async fn render_entry(
             };
             let categories = content::categories(tx)?;
             let related = match &entry.entry.category {
-                Some(cat) => content::list_published(tx, List::Category(cat), 1, 5)?.items,
+                Some(cat) => cards::page(tx, List::Category(cat), Window::ALL, 1, 5)?.items,
                 None => Vec::new(),
             };
             // A page under another (an old site's page tree) names it in its trail.
@@ -687,7 +689,7 @@ pub fn entry_view(
     site: &SiteSettings,
     categories: &[Category],
     entry: &Published,
-    related: &[Published],
+    related: &[CardRow],
 ) -> EntryView {
     let category = find_category(categories, entry);
     let fields = &entry.revision.fields;
@@ -698,9 +700,9 @@ pub fn entry_view(
         entry: EntryPage::new(entry, category),
         related: related
             .iter()
-            .filter(|p| p.entry.id != entry.entry.id)
+            .filter(|row| row.id != entry.entry.id)
             .take(4)
-            .map(|p| Card::new(p, categories))
+            .map(|row| Card::of(row.clone(), categories))
             .collect(),
         preview: false,
         legal: None,
