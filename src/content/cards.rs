@@ -82,10 +82,10 @@ pub fn page(
     let held = Held::read(tx)?;
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
-        let row = match held.contains(id) {
-            false => ROWS.get(tx, id)?,
-            true => super::published(tx, EntryId(id))?
-                .map(|p| CardRow::of(&p.entry, &p.revision.fields)),
+        let row = if held.contains(id) {
+            super::published(tx, EntryId(id))?.map(|p| CardRow::of(&p.entry, &p.revision.fields))
+        } else {
+            ROWS.get(tx, id)?
         };
         items.extend(row);
     }
