@@ -14,10 +14,10 @@ use jiff::civil::Date;
 use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
 
-use super::{Entry, EntryId, Error, Fields, Image, Kind, List, PageOf, Window};
+use super::{Entry, EntryId, Error, Image, Kind, List, PageOf, Revision, Window, tables};
 use crate::store::{self, Table, Tx};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CardRow {
     pub id: EntryId,
     pub kind: Kind,
@@ -28,13 +28,15 @@ pub struct CardRow {
     /// The item's own date (`own_date`): a document's issue date, an article's day.
     pub date: Option<Date>,
     pub category: Option<String>,
-    /// When the entry last changed, for the page's "modified" date.
+    /// When its shown version was made (as a sitemap's lastmod), for a list's
+    /// "modified" date.
     pub updated: Timestamp,
 }
 
 impl CardRow {
-    /// The card of `entry` shown with `fields`.
-    pub fn of(entry: &Entry, fields: &Fields) -> CardRow {
+    /// The card of `entry` showing its revision `shown`.
+    pub fn of(entry: &Entry, shown: &Revision) -> CardRow {
+        let fields = &shown.fields;
         CardRow {
             id: entry.id,
             kind: entry.kind,
@@ -44,7 +46,7 @@ impl CardRow {
             cover: fields.cover.clone(),
             date: super::own_date(entry, fields).map(|(_, date)| date),
             category: entry.category.clone(),
-            updated: entry.updated_at,
+            updated: shown.created_at,
         }
     }
 
@@ -56,14 +58,16 @@ impl CardRow {
 /// Entry id → its card.
 pub const ROWS: Table<u64, CardRow> = Table::new("card_rows_v1");
 
-/// Records the card of `entry` (live and listed) shown with `shown`'s fields.
-pub(super) fn add(tx: &WriteTransaction, entry: &Entry, shown: &Fields) -> Result<(), Error> {
+/// Records the card of `entry` (live and listed) showing its revision `shown`.
+pub(super) fn add(tx: &WriteTransaction, entry: &Entry, shown: &Revision) -> Result<(), Error> {
     ROWS.insert(tx, entry.id.0, &CardRow::of(entry, shown))?;
     Ok(())
 }
 
+/// Removes the card of `entry`, even one that no longer decodes: a damaged card must
+/// not stop the entry from being withdrawn or published again.
 pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
-    ROWS.remove(tx, entry.id.0)?;
+    ROWS.delete(tx, entry.id.0)?;
     Ok(())
 }
 
@@ -82,12 +86,16 @@ pub fn page(
     let held = Held::read(tx)?;
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
-        let row = if held.contains(id) {
-            super::published(tx, EntryId(id))?.map(|p| CardRow::of(&p.entry, &p.revision.fields))
+        let stored = if held.contains(id) {
+            None
         } else {
-            ROWS.get(tx, id)?
+            stored(tx, id)?
         };
-        items.extend(row);
+        let card = match stored {
+            Some(card) => Some(card),
+            None => super::published(tx, EntryId(id))?.map(|p| CardRow::of(&p.entry, &p.revision)),
+        };
+        items.extend(card);
     }
     Ok(PageOf {
         items,
@@ -95,6 +103,24 @@ pub fn page(
         per_page,
         total,
     })
+}
+
+/// The stored card of entry `id`. The cards are made from the entries, so one that is
+/// missing or does not decode is not lost: the caller reads the entry instead, and the
+/// log says so.
+fn stored(tx: &impl Tx, id: u64) -> Result<Option<CardRow>, Error> {
+    match ROWS.get(tx, id) {
+        Ok(Some(card)) => Ok(Some(card)),
+        Ok(None) => {
+            tracing::warn!(entry = id, "a listed entry has no card; reading the entry");
+            Ok(None)
+        }
+        Err(e @ store::Error::Decode { .. }) => {
+            tracing::warn!(entry = id, "{e}; reading the entry instead");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Which entries the integrity check holds back now. Fails closed, as `shown` does:
@@ -125,7 +151,45 @@ impl Held {
 /// Makes every listed entry's card (the migration that added them).
 pub(crate) fn rebuild(tx: &WriteTransaction) -> Result<(), Error> {
     for kind in Kind::ALL {
-        super::keyed::each_live(tx, *kind, |entry, shown| add(tx, entry, &shown.fields))?;
+        super::keyed::each_live(tx, *kind, |entry, shown| add(tx, entry, shown))?;
     }
     Ok(())
+}
+
+/// Whether the card stored for the live `entry` is the one `list` made of its live
+/// revision `shown` (which the integrity check has just verified). The lists show the
+/// cards, not the revisions, so a card changed in the database file would change what
+/// citizens read without touching a checked revision. An entry in no list needs none.
+pub fn is_as_listed(tx: &impl Tx, entry: &Entry, shown: &Revision) -> Result<bool, store::Error> {
+    let Some(at) = entry.published_at else {
+        return Ok(true);
+    };
+    let list = List::Kind(entry.kind).key();
+    let key = (list.as_str(), at.as_second(), entry.id.0);
+    if store::get_plain(tx, tables::PUBLISHED, key, |()| ())?.is_none() {
+        return Ok(true);
+    }
+    match ROWS.get(tx, entry.id.0) {
+        Ok(card) => Ok(card.is_some_and(|card| card == CardRow::of(entry, shown))),
+        Err(store::Error::Decode { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Makes the card of entry `id` again from its live revision, if it is listed (the
+/// integrity check, for a card that was not as listed).
+pub(crate) fn remake(tx: &WriteTransaction, id: EntryId) -> Result<(), Error> {
+    let Some(entry) = tables::ENTRIES.get(tx, id.0)? else {
+        return Ok(());
+    };
+    let Some(live) = entry.published else {
+        return Ok(());
+    };
+    if super::ops::list_keys(tx, &entry)?.is_empty() {
+        return Ok(());
+    }
+    match tables::REVISIONS.get(tx, live.0)? {
+        Some(shown) => add(tx, &entry, &shown),
+        None => Ok(()),
+    }
 }

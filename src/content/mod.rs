@@ -981,7 +981,7 @@ mod tests {
                         items: long
                             .items
                             .iter()
-                            .map(|p| cards::CardRow::of(&p.entry, &p.revision.fields))
+                            .map(|p| cards::CardRow::of(&p.entry, &p.revision))
                             .collect(),
                         page: long.page,
                         per_page: long.per_page,
@@ -1055,6 +1055,43 @@ mod tests {
             quick[0].starts_with("tin-3 Nội dung đang được kiểm tra"),
             "{quick:?}"
         );
+        // A card that does not decode, or is missing, is read from its entry instead.
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                let mut rows = tx
+                    .open_table(cards::ROWS.definition())
+                    .map_err(store::Error::from)?;
+                rows.insert(ids[1].0, b"{not json".as_slice())
+                    .map_err(store::Error::from)?;
+                rows.remove(ids[2].0).map_err(store::Error::from)?;
+                Ok(())
+            })
+            .unwrap();
+        let (quick, long) = both(&store);
+        assert_eq!(quick, long);
+        assert_eq!(quick.len(), 3);
+        // The integrity check finds both, and makes them again.
+        let as_listed = |store: &Store| {
+            store
+                .read_blocking(|tx| -> Result<Vec<bool>, Error> {
+                    let mut out = Vec::new();
+                    for id in &ids[1..] {
+                        let entry = tables::ENTRIES.get(tx, id.0)?.unwrap();
+                        let live = tables::REVISIONS.get(tx, entry.published.unwrap().0)?;
+                        out.push(cards::is_as_listed(tx, &entry, &live.unwrap())?);
+                    }
+                    Ok(out)
+                })
+                .unwrap()
+        };
+        assert_eq!(as_listed(&store), [false, false, true]);
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                cards::remake(tx, ids[1])?;
+                cards::remake(tx, ids[2])
+            })
+            .unwrap();
+        assert_eq!(as_listed(&store), [true, true, true]);
         // The migration's rebuild, from nothing, makes the same cards.
         let rows = |store: &Store| {
             store

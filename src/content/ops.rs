@@ -279,7 +279,7 @@ pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
         let lastmod = shown.as_ref().map_or(entry.updated_at, |r| r.created_at);
         super::sitemap::add(tx, entry, lastmod)?;
         if let Some(shown) = &shown {
-            super::cards::add(tx, entry, &shown.fields)?;
+            super::cards::add(tx, entry, shown)?;
             super::register::add(tx, entry, shown)?;
             super::record_list::add(tx, entry, shown)?;
             super::schedule::add(tx, entry, shown)?;

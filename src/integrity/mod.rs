@@ -75,6 +75,9 @@ pub enum Finding {
     SettingsChanged { approved_at: Option<Timestamp> },
     /// The database file itself is damaged (`Store::examine`).
     StorageDamaged { problem: String },
+    /// What the lists show of a verified live entry (its card) is not what its
+    /// revision says: changed in the database file. The check makes it again.
+    CardAltered { entry: u64, slug: String },
 }
 
 impl Finding {
@@ -122,6 +125,9 @@ impl Finding {
                 "the live site settings differ from the approved ones".to_string()
             }
             Finding::StorageDamaged { problem } => format!("the database file: {problem}"),
+            Finding::CardAltered { entry, slug } => format!(
+                "entry {entry} ({slug}): what the lists show of it differed from its published revision; made again from the revision"
+            ),
         }
     }
 
@@ -160,6 +166,9 @@ impl Finding {
                 "Tệp cơ sở dữ liệu bị hỏng ở một phần; cần khôi phục từ bản sao lưu gần nhất (chi tiết trong nhật ký máy chủ)."
                     .to_string()
             }
+            Finding::CardAltered { entry, slug } => format!(
+                "Bài số {entry} ({slug}): tiêu đề, tóm tắt hoặc ảnh hiển thị ở trang chủ và các danh sách đã bị sửa trực tiếp trong cơ sở dữ liệu, khác với phiên bản đang đăng; hệ thống đã hiển thị lại đúng theo phiên bản đang đăng."
+            ),
         }
     }
 }
@@ -381,6 +390,12 @@ fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
                     slug: entry.slug.clone(),
                     revision: live.0,
                 })
+            } else if !content::cards::is_as_listed(tx, &entry, &revision)? {
+                found.push(Finding::CardAltered {
+                    entry: entry.id.0,
+                    slug: entry.slug.clone(),
+                });
+                None
             } else {
                 None
             };
@@ -621,11 +636,27 @@ fn check_content(
             }
             Err(e) => return Err(e),
         };
-        // Entries newly held, released, or held differently.
+        // Cards are made from the revisions: one found altered is made again.
+        let remade: Vec<u64> = mismatches
+            .iter()
+            .filter_map(|m| match &m.finding {
+                Finding::CardAltered { entry, .. } => Some(*entry),
+                _ => None,
+            })
+            .collect();
+        for entry in &remade {
+            content::cards::remake(tx, EntryId(*entry)).map_err(|e| match e {
+                content::Error::Store(e) => e,
+                other => store::Error::Task(format!("making entry {entry}'s card again: {other}")),
+            })?;
+        }
+        // Entries newly held, released, or held differently, and those whose card
+        // was made again.
         let changed: Vec<EntryId> = old_holds
             .keys()
             .chain(new_holds.keys())
             .filter(|id| old_holds.get(id) != new_holds.get(id))
+            .chain(&remade)
             .collect::<BTreeSet<_>>()
             .into_iter()
             .map(|id| EntryId(*id))

@@ -233,7 +233,7 @@ pub struct Card {
 impl Card {
     pub fn new(p: &Published, categories: &[Category]) -> Card {
         Card::of(
-            crate::content::cards::CardRow::of(&p.entry, &p.revision.fields),
+            crate::content::cards::CardRow::of(&p.entry, &p.revision),
             categories,
         )
     }

@@ -806,6 +806,16 @@ impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
         bytes.map(|b| self.decode(&b)).transpose()
     }
 
+    /// Removes `key` whatever it holds, a value that no longer decodes too; returns
+    /// whether it was there. For rows made from others, which are made again.
+    pub fn delete<'k>(
+        &self,
+        tx: &WriteTransaction,
+        key: impl Borrow<K::SelfType<'k>>,
+    ) -> Result<bool, Error> {
+        Ok(tx.open_table(self.definition())?.remove(key)?.is_some())
+    }
+
     fn decode(&self, bytes: &[u8]) -> Result<V, Error> {
         serde_json::from_slice(bytes).map_err(|e| Error::Decode {
             table: self.name,

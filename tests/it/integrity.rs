@@ -259,6 +259,95 @@ fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// The lists show each entry's card, not its revision: a card changed in the file is
+/// found by the check (from the CLI, without a server), made again from the verified
+/// revision, and the lists show the approved title at the next start.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_card_changed_in_the_file_is_found_and_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let path = publish_through_workflow(&server, "Bài có thẻ tin bị sửa", "<p>Nội dung.</p>").await;
+    let id = entry_of(&server, &path).await;
+    assert!(
+        server
+            .page("/tin-tuc")
+            .await
+            .1
+            .contains("Bài có thẻ tin bị sửa")
+    );
+    server.stop().await;
+
+    tamper(&data, move |tx| {
+        let mut card = trangtin::content::cards::ROWS.get(tx, id).unwrap().unwrap();
+        card.title = "Tiêu đề giả mạo trên trang chủ".into();
+        trangtin::content::cards::ROWS
+            .insert(tx, id, &card)
+            .unwrap();
+    });
+    // Served as it is until a check runs (as an altered revision would be).
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let (_, news) = server.page("/tin-tuc").await;
+    assert!(news.contains("Tiêu đề giả mạo trên trang chủ"), "{news}");
+    for _ in 0..200 {
+        if trangtin::ops::control::server_running(&server.data) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    // `trangtin verify`, through the running server.
+    let verify = || {
+        let data = data.clone();
+        async move {
+            tokio::task::spawn_blocking(move || trangtin(&data, &["verify"], ""))
+                .await
+                .unwrap()
+        }
+    };
+    let out = verify().await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: trangtin::integrity::Report = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<&Finding> = report.mismatches.iter().map(|m| &m.finding).collect();
+    assert_eq!(
+        found,
+        [&Finding::CardAltered {
+            entry: id,
+            slug: path.rsplit('/').next().unwrap().to_string()
+        }],
+        "only the card, and no hold: its revision verifies"
+    );
+    assert!(
+        report.mismatches[0]
+            .message
+            .contains("what the lists show of it differed")
+    );
+    // Made again at once: the lists show the approved title, the admin page says what
+    // was found, and the next check passes.
+    let (_, news) = server.page("/tin-tuc").await;
+    assert!(
+        news.contains("Bài có thẻ tin bị sửa") && !news.contains("giả mạo"),
+        "{news}"
+    );
+    let admin = server.login("admin").await;
+    let (_, checks) = admin.get("/quan-tri/kiem-tra").await;
+    assert!(
+        checks.contains("hiển thị lại đúng theo phiên bản đang đăng"),
+        "{checks}"
+    );
+    let out = verify().await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board() {
     let server = TestServer::start().await;
