@@ -383,6 +383,9 @@ impl App {
         })
         .await
         .map_err(|e| store::Error::Task(e.to_string()))??;
+        if report.mismatches.iter().any(|m| m.finding.remade_cards()) {
+            self.cache.clear();
+        }
         if !holds_changed.is_empty() {
             self.cache.clear();
             // The search index shows what citizens see: the held entries' notice or

@@ -78,9 +78,24 @@ pub enum Finding {
     /// What the lists show of a verified live entry (its card) is not what its
     /// revision says: changed in the database file. The check makes it again.
     CardAltered { entry: u64, slug: String },
+    /// More cards than the report names one by one (`CARDS_NAMED`) were altered; all
+    /// were made again.
+    MoreCardsAltered { more: u64 },
 }
 
+/// How many altered cards a report names; past it, one finding counts the rest (a
+/// store whose every card is wrong would otherwise make a report of a million lines).
+const CARDS_NAMED: usize = 20;
+
 impl Finding {
+    /// Whether the check made cards again for it (what the lists show changed).
+    pub fn remade_cards(&self) -> bool {
+        matches!(
+            self,
+            Finding::CardAltered { .. } | Finding::MoreCardsAltered { .. }
+        )
+    }
+
     /// A stable key, so a finding seen in consecutive reports keeps its first date.
     fn key(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
@@ -128,6 +143,9 @@ impl Finding {
             Finding::CardAltered { entry, slug } => format!(
                 "entry {entry} ({slug}): what the lists show of it differed from its published revision; made again from the revision"
             ),
+            Finding::MoreCardsAltered { more } => format!(
+                "{more} more entries: what the lists show of them differed from their published revisions; made again"
+            ),
         }
     }
 
@@ -168,6 +186,9 @@ impl Finding {
             }
             Finding::CardAltered { entry, slug } => format!(
                 "Bài số {entry} ({slug}): tiêu đề, tóm tắt hoặc ảnh hiển thị ở trang chủ và các danh sách đã bị sửa trực tiếp trong cơ sở dữ liệu, khác với phiên bản đang đăng; hệ thống đã hiển thị lại đúng theo phiên bản đang đăng."
+            ),
+            Finding::MoreCardsAltered { more } => format!(
+                "Thêm {more} bài khác cũng bị sửa phần hiển thị ở trang chủ và các danh sách; hệ thống đã hiển thị lại đúng theo phiên bản đang đăng."
             ),
         }
     }
@@ -337,6 +358,8 @@ struct Findings {
     /// For each altered entry: the live revision found altered, and an earlier
     /// published revision that still verifies.
     last_good: BTreeMap<u64, (RevisionId, Option<RevisionId>)>,
+    /// Entries whose card is not as listed, to be made again.
+    cards: Vec<u64>,
     referenced: BTreeMap<String, String>,
 }
 
@@ -344,6 +367,7 @@ fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
     let mut found = Vec::new();
     let mut revisions = 0;
     let mut last_good = BTreeMap::new();
+    let mut cards = Vec::new();
     let mut referenced: BTreeMap<String, String> = BTreeMap::new();
     for meta in crate::store::BLOBS.values(tx)? {
         referenced
@@ -391,10 +415,13 @@ fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
                     revision: live.0,
                 })
             } else if !content::cards::is_as_listed(tx, &entry, &revision)? {
-                found.push(Finding::CardAltered {
-                    entry: entry.id.0,
-                    slug: entry.slug.clone(),
-                });
+                if cards.len() < CARDS_NAMED {
+                    found.push(Finding::CardAltered {
+                        entry: entry.id.0,
+                        slug: entry.slug.clone(),
+                    });
+                }
+                cards.push(entry.id.0);
                 None
             } else {
                 None
@@ -423,7 +450,13 @@ fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
         }
         _ => {}
     }
+    if cards.len() > CARDS_NAMED {
+        found.push(Finding::MoreCardsAltered {
+            more: (cards.len() - CARDS_NAMED) as u64,
+        });
+    }
     Ok(Findings {
+        cards,
         found,
         revisions,
         audit_records,
@@ -520,8 +553,9 @@ fn hash_file(path: &std::path::Path) -> std::io::Result<String> {
 }
 
 /// Runs the check, stores its report, sets the holds on altered entries (lifting those
-/// no longer needed) and records the run in the audit trail. Returns the report and
-/// the entries whose hold changed (the caller drops cached pages and reindexes them).
+/// no longer needed), makes altered cards again, and records the run in the audit
+/// trail. Returns the report and the entries whose hold changed (the caller drops
+/// cached pages and reindexes them; it drops them too when cards were made again).
 pub fn check(
     store: &Store,
     policy: OnMismatch,
@@ -637,26 +671,21 @@ fn check_content(
             Err(e) => return Err(e),
         };
         // Cards are made from the revisions: one found altered is made again.
-        let remade: Vec<u64> = mismatches
-            .iter()
-            .filter_map(|m| match &m.finding {
-                Finding::CardAltered { entry, .. } => Some(*entry),
-                _ => None,
-            })
-            .collect();
-        for entry in &remade {
+        let remade = &examined.cards;
+        if !remade.is_empty() {
+            tracing::warn!(cards = remade.len(), "making altered cards again");
+        }
+        for entry in remade {
             content::cards::remake(tx, EntryId(*entry)).map_err(|e| match e {
                 content::Error::Store(e) => e,
                 other => store::Error::Task(format!("making entry {entry}'s card again: {other}")),
             })?;
         }
-        // Entries newly held, released, or held differently, and those whose card
-        // was made again.
+        // Entries newly held, released, or held differently.
         let changed: Vec<EntryId> = old_holds
             .keys()
             .chain(new_holds.keys())
             .filter(|id| old_holds.get(id) != new_holds.get(id))
-            .chain(&remade)
             .collect::<BTreeSet<_>>()
             .into_iter()
             .map(|id| EntryId(*id))
