@@ -456,11 +456,11 @@ fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
         });
     }
     Ok(Findings {
-        cards,
         found,
         revisions,
         audit_records,
         last_good,
+        cards,
         referenced,
     })
 }
