@@ -156,10 +156,12 @@ done
   echo "| protocol | encoding | connections | trangtin req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | ratio |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
 } >bench/out/results.md
-# The median of the numbers on stdin.
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# The median of the numbers on stdin, one per line; blank lines are not numbers (each
+# run's output ends in a newline, and `<<<` adds one: counted, an empty line sorted
+# first and made the "median" of three runs their minimum).
+median() { awk 'NF' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # Column $1 of the rows on stdin, median.
-col() { awk -v c="$1" '{ print $c }' | median; }
+col() { awk -v c="$1" 'NF { print $c }' | median; }
 for enc in identity gzip br; do
   for c in 16 64; do
     t_runs=""; n_runs=""
