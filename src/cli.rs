@@ -262,16 +262,24 @@ pub enum UserCommand {
 /// glibc gives a thread that meets contention in the allocator an arena of its own, up
 /// to eight per core, and each arena keeps what is freed in it. With the runtime's
 /// threads, the blocking pool and the search threads, a day's peaks add up to tens of
-/// megabytes that stay resident. One arena per core (at least two): on a million-entry
-/// site, 17 MB less after the benchmark's requests and 43 MB less at the peak of a
-/// backup, at the same speed. An operator's own `MALLOC_ARENA_MAX` is kept.
+/// megabytes that stay resident: on a million-entry site, capping them cut 17 MB after
+/// the benchmark's requests and 43 MB at the peak of a backup.
+///
+/// The cap is one arena per runtime worker plus the main thread's. The workers are the
+/// first threads to allocate (the runtime starts them before any other thread), so each
+/// takes an arena of its own and the later threads share theirs. With one arena per
+/// core instead, two workers sometimes shared one, and every allocation that missed the
+/// thread's cache waited for the other core: a process that drew it served HTTP/2 a
+/// fifth slower for its whole life (one start in five; with a single arena, every
+/// start). An operator's own `MALLOC_ARENA_MAX` is kept.
 fn limit_allocator_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        let arenas = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let arenas = i32::try_from(workers + 1).unwrap_or(i32::MAX);
         // SAFETY: `mallopt` sets a tunable of the allocator and touches no memory of
         // ours; it runs first thing in `main`, before any other thread exists.
-        unsafe { libc::mallopt(libc::M_ARENA_MAX, i32::try_from(arenas).unwrap_or(2)) };
+        unsafe { libc::mallopt(libc::M_ARENA_MAX, arenas) };
     }
 }
 
