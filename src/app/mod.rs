@@ -383,11 +383,11 @@ impl App {
         })
         .await
         .map_err(|e| store::Error::Task(e.to_string()))??;
-        if report.mismatches.iter().any(|m| m.finding.remade_cards()) {
+        let cards_remade = report.mismatches.iter().any(|m| m.finding.remade_cards());
+        if cards_remade || !holds_changed.is_empty() {
             self.cache.clear();
         }
         if !holds_changed.is_empty() {
-            self.cache.clear();
             // The search index shows what citizens see: the held entries' notice or
             // last good revision, not the altered text.
             let (search, store) = (self.search.clone(), self.store.clone());

@@ -161,12 +161,7 @@ pub(crate) fn rebuild(tx: &WriteTransaction) -> Result<(), Error> {
 /// cards, not the revisions, so a card changed in the database file would change what
 /// citizens read without touching a checked revision. An entry in no list needs none.
 pub fn is_as_listed(tx: &impl Tx, entry: &Entry, shown: &Revision) -> Result<bool, store::Error> {
-    let Some(at) = entry.published_at else {
-        return Ok(true);
-    };
-    let list = List::Kind(entry.kind).key();
-    let key = (list.as_str(), at.as_second(), entry.id.0);
-    if store::get_plain(tx, tables::PUBLISHED, key, |()| ())?.is_none() {
+    if !is_listed(tx, entry)? {
         return Ok(true);
     }
     match ROWS.get(tx, entry.id.0) {
@@ -185,11 +180,22 @@ pub(crate) fn remake(tx: &WriteTransaction, id: EntryId) -> Result<(), Error> {
     let Some(live) = entry.published else {
         return Ok(());
     };
-    if super::ops::list_keys(tx, &entry)?.is_empty() {
+    if !is_listed(tx, &entry)? {
         return Ok(());
     }
     match tables::REVISIONS.get(tx, live.0)? {
         Some(shown) => add(tx, &entry, &shown),
         None => Ok(()),
     }
+}
+
+/// Whether `entry` is in its kind's published list (every listed entry is), so has a
+/// card to keep.
+fn is_listed(tx: &impl Tx, entry: &Entry) -> Result<bool, store::Error> {
+    let Some(at) = entry.published_at else {
+        return Ok(false);
+    };
+    let list = List::Kind(entry.kind).key();
+    let key = (list.as_str(), at.as_second(), entry.id.0);
+    Ok(store::get_plain(tx, tables::PUBLISHED, key, |()| ())?.is_some())
 }

@@ -414,6 +414,12 @@ fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
                     slug: entry.slug.clone(),
                     revision: live.0,
                 })
+            } else {
+                None
+            };
+            if let Some(finding) = finding {
+                last_good.insert(entry.id.0, (live, last_good_revision(tx, entry.id, live)?));
+                found.push(finding);
             } else if !content::cards::is_as_listed(tx, &entry, &revision)? {
                 if cards.len() < CARDS_NAMED {
                     found.push(Finding::CardAltered {
@@ -422,13 +428,6 @@ fn examine(tx: &impl Tx) -> Result<Findings, store::Error> {
                     });
                 }
                 cards.push(entry.id.0);
-                None
-            } else {
-                None
-            };
-            if let Some(finding) = finding {
-                last_good.insert(entry.id.0, (live, last_good_revision(tx, entry.id, live)?));
-                found.push(finding);
             }
             Ok(true)
         },

@@ -241,11 +241,7 @@ impl Card {
     /// The card a list keeps for an item (`content::cards`).
     pub fn of(row: crate::content::cards::CardRow, categories: &[Category]) -> Card {
         let url = row.url();
-        let category = row
-            .category
-            .as_deref()
-            .and_then(|slug| categories.iter().find(|c| c.slug == slug))
-            .map(Link::category);
+        let category = category_named(categories, row.category.as_deref()).map(Link::category);
         let cover = row.cover.as_ref().map(|c| ImageView::new(c, &row.title));
         Card {
             title: row.title,
@@ -260,7 +256,12 @@ impl Card {
 }
 
 pub fn find_category<'a>(categories: &'a [Category], p: &Published) -> Option<&'a Category> {
-    let slug = p.entry.category.as_deref()?;
+    category_named(categories, p.entry.category.as_deref())
+}
+
+/// The section whose slug is `slug`, if any.
+pub fn category_named<'a>(categories: &'a [Category], slug: Option<&str>) -> Option<&'a Category> {
+    let slug = slug?;
     categories.iter().find(|c| c.slug == slug)
 }
 
