@@ -156,23 +156,27 @@ pub(crate) fn rebuild(tx: &WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether the card stored for the live `entry` is the one `list` made of its live
-/// revision `shown` (which the integrity check has just verified). The lists show the
-/// cards, not the revisions, so a card changed in the database file would change what
-/// citizens read without touching a checked revision. An entry in no list needs none.
+/// Whether the rows the lists keep of the live `entry` (its card, and its row in the
+/// legal document register or its kind's list) are the ones `list` made of its live
+/// revision `shown` (which the integrity check has just verified). The lists show these
+/// rows, not the revisions, so a row changed in the database file would change what
+/// citizens read without touching a checked revision. An entry in no list has none.
 pub fn is_as_listed(tx: &impl Tx, entry: &Entry, shown: &Revision) -> Result<bool, store::Error> {
     if !is_listed(tx, entry)? {
         return Ok(true);
     }
-    match ROWS.get(tx, entry.id.0) {
-        Ok(card) => Ok(card.is_some_and(|card| card == CardRow::of(entry, shown))),
-        Err(store::Error::Decode { .. }) => Ok(false),
-        Err(e) => Err(e),
-    }
+    let card = match ROWS.get(tx, entry.id.0) {
+        Ok(card) => card.is_some_and(|card| card == CardRow::of(entry, shown)),
+        Err(store::Error::Decode { .. }) => false,
+        Err(e) => return Err(e),
+    };
+    Ok(card
+        && super::register::is_as_listed(tx, entry, shown)?
+        && super::record_list::is_as_listed(tx, entry, shown)?)
 }
 
-/// Makes the card of entry `id` again from its live revision, if it is listed (the
-/// integrity check, for a card that was not as listed).
+/// Makes the list rows of entry `id` (as `is_as_listed` names them) again from its
+/// live revision, if it is listed (the integrity check, for rows not as listed).
 pub(crate) fn remake(tx: &WriteTransaction, id: EntryId) -> Result<(), Error> {
     let Some(entry) = tables::ENTRIES.get(tx, id.0)? else {
         return Ok(());
@@ -183,10 +187,13 @@ pub(crate) fn remake(tx: &WriteTransaction, id: EntryId) -> Result<(), Error> {
     if !is_listed(tx, &entry)? {
         return Ok(());
     }
-    match tables::REVISIONS.get(tx, live.0)? {
-        Some(shown) => add(tx, &entry, &shown),
-        None => Ok(()),
-    }
+    let Some(shown) = tables::REVISIONS.get(tx, live.0)? else {
+        return Ok(());
+    };
+    add(tx, &entry, &shown)?;
+    // Each takes its old row out first, one that no longer decodes too.
+    super::register::add(tx, &entry, &shown)?;
+    super::record_list::add(tx, &entry, &shown)
 }
 
 /// Whether `entry` is in its kind's published list (every listed entry is), so has a

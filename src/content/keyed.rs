@@ -50,6 +50,24 @@ pub fn change(
     Ok(changed)
 }
 
+/// Every (list, sort key) under which `index` files `id`, found by reading the whole
+/// index: for a row that no longer decodes, whose keys cannot be worked out from it.
+/// Only unlisting such a row pays for the scan.
+pub fn filed_under(
+    index: &redb::Table<(&'static str, i64, u64), ()>,
+    id: u64,
+) -> Result<Vec<(String, i64)>, Error> {
+    let mut found = Vec::new();
+    for item in index.iter().map_err(store::Error::from)? {
+        let (key, _) = item.map_err(store::Error::from)?;
+        let (list, sort, filed) = key.value();
+        if filed == id {
+            found.push((list.to_string(), sort));
+        }
+    }
+    Ok(found)
+}
+
 /// Calls `visit` with the (sort key, id) of `list`'s items in `index` whose sort key
 /// lies in `keys`, smallest first when `forward`, until it returns false. A table not
 /// created yet reads as empty.

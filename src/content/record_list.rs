@@ -32,6 +32,39 @@ pub struct Row {
 }
 
 impl Row {
+    /// The row of `entry` showing its revision `shown`, filed as `spec` says.
+    fn of(spec: &KindSpec, entry: &Entry, shown: &Revision) -> Row {
+        let mut row = Row {
+            kind: entry.kind,
+            slug: entry.slug.clone(),
+            title: shown.fields.title.clone(),
+            record: shown.fields.record.clone(),
+            cover: shown.fields.cover.clone(),
+            updated: entry.updated_at,
+            keys: Vec::new(),
+        };
+        row.keys = keys(spec, &row);
+        row
+    }
+
+    /// Whether the two show the same: all but when the entry last changed, which moves
+    /// with every draft saved after the row was made.
+    fn shows_as(&self, other: &Row) -> bool {
+        (
+            self.kind,
+            &self.slug,
+            &self.title,
+            &self.record,
+            &self.cover,
+        ) == (
+            other.kind,
+            &other.slug,
+            &other.title,
+            &other.record,
+            &other.cover,
+        )
+    }
+
     pub fn url(&self) -> String {
         self.kind.url(&self.slug)
     }
@@ -110,26 +143,32 @@ pub(super) fn add(tx: &WriteTransaction, entry: &Entry, shown: &Revision) -> Res
     };
     // A row already there (a caller that did not unlist first) leaves no stale keys.
     remove(tx, entry)?;
-    let mut row = Row {
-        kind: entry.kind,
-        slug: entry.slug.clone(),
-        title: shown.fields.title.clone(),
-        record: shown.fields.record.clone(),
-        cover: shown.fields.cover.clone(),
-        updated: entry.updated_at,
-        keys: Vec::new(),
-    };
-    row.keys = keys(spec, &row);
+    let row = Row::of(spec, entry, shown);
     index(tx, entry.id.0, &row.keys, Change::Add)?;
     ROWS.insert(tx, entry.id.0, &row)?;
     Ok(())
 }
 
 pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
-    if let Some(old) = ROWS.get(tx, entry.id.0)? {
-        index(tx, entry.id.0, &old.keys, Change::Remove)?;
-        ROWS.remove(tx, entry.id.0)?;
-    }
+    let keys = match ROWS.get(tx, entry.id.0) {
+        Ok(Some(old)) => old.keys,
+        Ok(None) => return Ok(()),
+        // A damaged row must not keep its entry in the lists: its keys are found in
+        // the index instead.
+        Err(store::Error::Decode { message, .. }) => {
+            tracing::warn!(
+                entry = entry.id.0,
+                "a record list row does not decode ({message}); it is taken out by its index keys"
+            );
+            super::keyed::filed_under(
+                &tx.open_table(INDEX).map_err(store::Error::from)?,
+                entry.id.0,
+            )?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    index(tx, entry.id.0, &keys, Change::Remove)?;
+    ROWS.delete(tx, entry.id.0)?;
     Ok(())
 }
 
@@ -164,13 +203,46 @@ fn count(tx: &impl Tx, list: &str) -> Result<usize, Error> {
     Ok(store::get_plain(tx, COUNTS, list, |v| v)?.unwrap_or(0) as usize)
 }
 
+/// The row of the listed entry `id`. The rows are made from the entries, so one that
+/// is missing or does not decode is not lost: it is made from the entry instead, and
+/// the log says so (the integrity check makes it again).
 fn row(tx: &impl Tx, id: u64) -> Result<Row, Error> {
-    ROWS.get(tx, id)?.ok_or_else(|| {
-        Error::Store(store::Error::Decode {
-            table: ROWS.name(),
-            message: format!("the index names entry {id}, which has no row"),
+    match ROWS.get(tx, id) {
+        Ok(Some(row)) => return Ok(row),
+        Ok(None) => tracing::warn!(entry = id, "a listed entry has no row; reading the entry"),
+        Err(e @ store::Error::Decode { .. }) => {
+            tracing::warn!(entry = id, "{e}; reading the entry instead");
+        }
+        Err(e) => return Err(e.into()),
+    }
+    super::published(tx, super::EntryId(id))?
+        .and_then(|live| {
+            let spec = record::spec(live.entry.kind)?;
+            Some(Row::of(spec, &live.entry, &live.revision))
         })
-    })
+        .ok_or_else(|| {
+            Error::Store(store::Error::Decode {
+                table: ROWS.name(),
+                message: format!("the index names entry {id}, which is not live"),
+            })
+        })
+}
+
+/// Whether the row stored for the listed `entry` shows what its live revision `shown`
+/// does: the kind's lists show the rows, not the revisions.
+pub(super) fn is_as_listed(
+    tx: &impl Tx,
+    entry: &Entry,
+    shown: &Revision,
+) -> Result<bool, store::Error> {
+    let Some(spec) = record::spec(entry.kind) else {
+        return Ok(true);
+    };
+    match ROWS.get(tx, entry.id.0) {
+        Ok(row) => Ok(row.is_some_and(|row| row.shows_as(&Row::of(spec, entry, shown)))),
+        Err(store::Error::Decode { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// One page of a kind's list.
@@ -470,13 +542,25 @@ mod tests {
         let statuses = store.read_blocking(|tx| choices(tx, Kind::Task, "status"));
         assert_eq!(statuses.unwrap(), vec![("in_progress".to_string(), 1)]);
 
+        // Withdrawn with its row damaged in the file: it leaves every list all the same.
         store
             .write_blocking(|tx| -> Result<(), Error> {
+                tx.open_table(ROWS.definition())
+                    .map_err(store::Error::from)?
+                    .insert(id.0, b"{not json".as_slice())
+                    .map_err(store::Error::from)?;
                 let entry = tables::ENTRIES.get(tx, id.0)?.unwrap();
                 content::unlist(tx, &entry)
             })
             .unwrap();
         assert_eq!(list(&[]).total, 0);
+        assert_eq!(list(&under_way).total, 0);
+        assert!(
+            store
+                .read_blocking(|tx| ROWS.get(tx, id.0))
+                .unwrap()
+                .is_none()
+        );
         let statuses = store.read_blocking(|tx| choices(tx, Kind::Task, "status"));
         assert!(statuses.unwrap().is_empty());
     }

@@ -16,7 +16,7 @@ use super::legal::{LegalDoc, Relation, Validity};
 use super::{Entry, Error, Kind, Revision, tables};
 use crate::store::{self, Table, Tx};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub slug: String,
     /// The trích yếu (the revision's title).
@@ -26,6 +26,20 @@ pub struct Row {
 }
 
 impl Row {
+    /// The row of the legal document `entry` showing its revision `shown`; none for
+    /// another kind, or a version without the document's metadata.
+    fn of(entry: &Entry, shown: &Revision) -> Option<Row> {
+        if entry.kind != Kind::LegalDocument {
+            return None;
+        }
+        Some(Row {
+            slug: entry.slug.clone(),
+            title: shown.fields.title.clone(),
+            legal: shown.fields.legal.clone()?,
+            lastmod: shown.created_at,
+        })
+    }
+
     pub fn url(&self) -> String {
         Kind::LegalDocument.url(&self.slug)
     }
@@ -140,21 +154,12 @@ fn keys(row: &Row) -> Vec<(String, i64)> {
 
 /// Records `entry` (live and listed) with its shown revision.
 pub(super) fn add(tx: &WriteTransaction, entry: &Entry, shown: &Revision) -> Result<(), Error> {
-    if entry.kind != Kind::LegalDocument {
-        return Ok(());
-    }
-    let Some(legal) = shown.fields.legal.clone() else {
+    let Some(row) = Row::of(entry, shown) else {
         return Ok(());
     };
     // A row already there (a caller that did not unlist first) leaves no stale keys.
     remove(tx, entry)?;
-    let row = Row {
-        slug: entry.slug.clone(),
-        title: shown.fields.title.clone(),
-        legal,
-        lastmod: shown.created_at,
-    };
-    index(tx, entry.id.0, &row, Change::Add)?;
+    index(tx, entry.id.0, &keys(&row), Change::Add)?;
     ROWS.insert(tx, entry.id.0, &row)?;
     Ok(())
 }
@@ -163,26 +168,47 @@ pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> 
     if entry.kind != Kind::LegalDocument {
         return Ok(());
     }
-    if let Some(old) = ROWS.get(tx, entry.id.0)? {
-        index(tx, entry.id.0, &old, Change::Remove)?;
-        ROWS.remove(tx, entry.id.0)?;
-    }
+    let keys = match ROWS.get(tx, entry.id.0) {
+        Ok(Some(old)) => keys(&old),
+        Ok(None) => return Ok(()),
+        // A damaged row must not keep its document in the register: its keys are
+        // found in the index instead.
+        Err(store::Error::Decode { message, .. }) => {
+            tracing::warn!(
+                entry = entry.id.0,
+                "a legal document's register row does not decode ({message}); it is taken out by its index keys"
+            );
+            super::keyed::filed_under(
+                &tx.open_table(INDEX).map_err(store::Error::from)?,
+                entry.id.0,
+            )?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    index(tx, entry.id.0, &keys, Change::Remove)?;
+    ROWS.delete(tx, entry.id.0)?;
     Ok(())
 }
 
-fn index(tx: &WriteTransaction, id: u64, row: &Row, change: Change) -> Result<(), Error> {
+fn index(
+    tx: &WriteTransaction,
+    id: u64,
+    keys: &[(String, i64)],
+    change: Change,
+) -> Result<(), Error> {
     let mut index = tx.open_table(INDEX).map_err(store::Error::from)?;
     let mut counts = tx.open_table(COUNTS).map_err(store::Error::from)?;
-    for (list, key) in keys(row) {
-        let counted = is_counted(&list);
+    for (list, key) in keys {
+        let (list, key) = (list.as_str(), *key);
+        let counted = is_counted(list);
         let changed =
-            super::keyed::change(&mut index, &mut counts, (&list, key, id), change, counted)?;
+            super::keyed::change(&mut index, &mut counts, (list, key, id), change, counted)?;
         if changed && counted {
             let delta = match change {
                 Change::Add => 1,
                 Change::Remove => -1,
             };
-            super::days::change(tx, DAYS, &list, key, delta)?;
+            super::days::change(tx, DAYS, list, key, delta)?;
         }
     }
     Ok(())
@@ -284,9 +310,36 @@ pub fn choices(tx: &impl Tx, facet: Facet) -> Result<Vec<(String, usize)>, Error
     super::keyed::counts_under(tx, COUNTS, facet.prefix())
 }
 
-/// The row of the document `id`.
+/// The row of the listed document `id`. The rows are made from the entries, so one
+/// that does not decode is not lost: it is made from the entry instead, and the log
+/// says so (the integrity check makes it again).
 pub fn row(tx: &impl Tx, id: u64) -> Result<Option<Row>, Error> {
-    Ok(ROWS.get(tx, id)?)
+    match ROWS.get(tx, id) {
+        Ok(row) => Ok(row),
+        Err(e @ store::Error::Decode { .. }) => {
+            tracing::warn!(entry = id, "{e}; reading the entry instead");
+            Ok(super::published(tx, super::EntryId(id))?
+                .and_then(|live| Row::of(&live.entry, &live.revision)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether the row stored for the listed `entry` is the one `add` made of its live
+/// revision `shown`: the register shows the rows, not the revisions.
+pub(super) fn is_as_listed(
+    tx: &impl Tx,
+    entry: &Entry,
+    shown: &Revision,
+) -> Result<bool, store::Error> {
+    if entry.kind != Kind::LegalDocument {
+        return Ok(true);
+    }
+    match ROWS.get(tx, entry.id.0) {
+        Ok(row) => Ok(row == Row::of(entry, shown)),
+        Err(store::Error::Decode { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// The row of the listed document at `slug`.
@@ -377,7 +430,7 @@ pub(crate) fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
             table: ROWS.name(),
             message: e.to_string(),
         })?;
-        index(tx, id.value(), &row, Change::Add)?;
+        index(tx, id.value(), &keys(&row), Change::Add)?;
     }
     Ok(())
 }
@@ -447,6 +500,66 @@ mod tests {
         }
     }
 
+    /// Withdrawn while its row no longer decodes, a document leaves the register and
+    /// its counts all the same: its keys are found in the index.
+    #[test]
+    fn a_damaged_row_does_not_keep_its_document_in_the_register() {
+        use crate::content::{self, Fields, NewEntry, tables};
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let at = |s: i64| Timestamp::from_second(1_800_000_000 + s).unwrap();
+        let mut legal = row(200).legal;
+        legal.replaces = vec!["vb-199".into()];
+        let fields = Fields {
+            title: "Quyết định thử".into(),
+            legal: Some(legal),
+            ..Fields::default()
+        };
+        let id = store
+            .write_blocking(|tx| -> Result<_, Error> {
+                let new = NewEntry {
+                    kind: Kind::LegalDocument,
+                    slug: "qd-thu".into(),
+                    category: None,
+                    unit: None,
+                    featured: false,
+                };
+                let entry = content::create(tx, new, fields, "t", at(0))?;
+                content::publish(tx, entry.id, at(10))?;
+                Ok(entry.id)
+            })
+            .unwrap();
+        let listed = |store: &Store| {
+            store
+                .read_blocking(|tx| -> Result<_, Error> {
+                    Ok((
+                        count(tx, ALL)?,
+                        choices(tx, Facet::Year)?.len(),
+                        is_replaced(tx, "vb-199")?,
+                    ))
+                })
+                .unwrap()
+        };
+        assert_eq!(listed(&store), (1, 1, true));
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                tx.open_table(ROWS.definition())
+                    .map_err(store::Error::from)?
+                    .insert(id.0, b"{not json".as_slice())
+                    .map_err(store::Error::from)?;
+                let entry = tables::ENTRIES.get(tx, id.0)?.unwrap();
+                content::unlist(tx, &entry)
+            })
+            .unwrap();
+        assert_eq!(listed(&store), (0, 0, false));
+        assert!(
+            store
+                .read_blocking(|tx| ROWS.get(tx, id.0))
+                .unwrap()
+                .is_none()
+        );
+    }
+
     #[test]
     fn pages_filters_and_links_come_from_the_index() {
         let dir = tempfile::tempdir().unwrap();
@@ -455,13 +568,13 @@ mod tests {
         store
             .write_blocking(|tx| -> Result<(), Error> {
                 for (id, row) in &rows {
-                    index(tx, *id, row, Change::Add)?;
+                    index(tx, *id, &keys(row), Change::Add)?;
                     ROWS.insert(tx, *id, row)?;
                 }
                 // Removing one and adding it again counts it once.
-                index(tx, 5, &rows[5].1, Change::Remove)?;
-                index(tx, 5, &rows[5].1, Change::Add)?;
-                index(tx, 5, &rows[5].1, Change::Add)?;
+                index(tx, 5, &keys(&rows[5].1), Change::Remove)?;
+                index(tx, 5, &keys(&rows[5].1), Change::Add)?;
+                index(tx, 5, &keys(&rows[5].1), Change::Add)?;
                 Ok(())
             })
             .unwrap();
@@ -532,7 +645,7 @@ mod tests {
         store
             .write_blocking(|tx| -> Result<(), Error> {
                 for (id, row) in &rows {
-                    index(tx, *id, row, Change::Remove)?;
+                    index(tx, *id, &keys(row), Change::Remove)?;
                 }
                 Ok(())
             })

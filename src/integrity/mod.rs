@@ -75,8 +75,9 @@ pub enum Finding {
     SettingsChanged { approved_at: Option<Timestamp> },
     /// The database file itself is damaged (`Store::examine`).
     StorageDamaged { problem: String },
-    /// What the lists show of a verified live entry (its card) is not what its
-    /// revision says: changed in the database file. The check makes it again.
+    /// What the lists show of a verified live entry (its card, its row in the legal
+    /// document register or in its kind's list) is not what its revision says: changed
+    /// in the database file. The check makes it again.
     CardAltered { entry: u64, slug: String },
     /// More cards than the report names one by one (`CARDS_NAMED`) were altered; all
     /// were made again.
@@ -185,10 +186,10 @@ impl Finding {
                     .to_string()
             }
             Finding::CardAltered { entry, slug } => format!(
-                "Bài số {entry} ({slug}): tiêu đề, tóm tắt hoặc ảnh hiển thị ở trang chủ và các danh sách đã bị sửa trực tiếp trong cơ sở dữ liệu, khác với phiên bản đang đăng; hệ thống đã hiển thị lại đúng theo phiên bản đang đăng."
+                "Bài số {entry} ({slug}): thông tin hiển thị ở trang chủ, các danh sách hoặc danh mục văn bản (tiêu đề, tóm tắt, ảnh, số hiệu, ngày ban hành…) đã bị sửa trực tiếp trong cơ sở dữ liệu, khác với phiên bản đang đăng; hệ thống đã hiển thị lại đúng theo phiên bản đang đăng."
             ),
             Finding::MoreCardsAltered { more } => format!(
-                "Thêm {more} bài khác cũng bị sửa phần hiển thị ở trang chủ và các danh sách; hệ thống đã hiển thị lại đúng theo phiên bản đang đăng."
+                "Thêm {more} bài khác cũng bị sửa phần hiển thị ở trang chủ, các danh sách hoặc danh mục văn bản; hệ thống đã hiển thị lại đúng theo phiên bản đang đăng."
             ),
         }
     }
@@ -358,7 +359,7 @@ struct Findings {
     /// For each altered entry: the live revision found altered, and an earlier
     /// published revision that still verifies.
     last_good: BTreeMap<u64, (RevisionId, Option<RevisionId>)>,
-    /// Entries whose card is not as listed, to be made again.
+    /// Entries whose list rows are not as listed, to be made again.
     cards: Vec<u64>,
     referenced: BTreeMap<String, String>,
 }
@@ -669,15 +670,17 @@ fn check_content(
             }
             Err(e) => return Err(e),
         };
-        // Cards are made from the revisions: one found altered is made again.
+        // List rows are made from the revisions: those found altered are made again.
         let remade = &examined.cards;
         if !remade.is_empty() {
-            tracing::warn!(cards = remade.len(), "making altered cards again");
+            tracing::warn!(entries = remade.len(), "making altered list rows again");
         }
         for entry in remade {
             content::cards::remake(tx, EntryId(*entry)).map_err(|e| match e {
                 content::Error::Store(e) => e,
-                other => store::Error::Task(format!("making entry {entry}'s card again: {other}")),
+                other => {
+                    store::Error::Task(format!("making entry {entry}'s list rows again: {other}"))
+                }
             })?;
         }
         // Entries newly held, released, or held differently.

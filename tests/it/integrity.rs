@@ -373,6 +373,115 @@ async fn a_card_changed_in_the_file_is_found_and_made_again() {
     );
 }
 
+/// The legal document register and the described kinds' lists show rows of their own:
+/// one changed in the file is found and made again; one that no longer decodes does
+/// not break the register, and is made again too.
+#[tokio::test(flavor = "multi_thread")]
+async fn register_and_record_rows_changed_in_the_file_are_found_and_made_again() {
+    use trangtin::content::{record_list, register};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_in(&data, |_| {}).await;
+    server.stop().await;
+    let (mut forged, mut damaged, mut task) = (None, None, None);
+    tamper(&data, |tx| {
+        // The two newest, on the register's first page.
+        let newest = register::page(tx, register::ALL, 0, 2).unwrap();
+        assert_eq!(newest.len(), 2, "the demo registers {newest:?}");
+        let mut row = register::ROWS.get(tx, newest[0]).unwrap().unwrap();
+        row.legal.number = "999/QĐ-GIẢ".into();
+        register::ROWS.insert(tx, newest[0], &row).unwrap();
+        forged = Some(newest[0]);
+        let second = register::ROWS.get(tx, newest[1]).unwrap().unwrap();
+        damaged = Some((newest[1], second.legal.number));
+        tx.open_table(register::ROWS.definition())
+            .unwrap()
+            .insert(newest[1], b"{not json".as_slice())
+            .unwrap();
+        let (task_id, mut row) = record_list::ROWS
+            .values(tx)
+            .unwrap()
+            .into_iter()
+            .find(|row| row.url().starts_with("/nhiem-vu/"))
+            .map(|row| {
+                let slug = row.slug.clone();
+                let id = trangtin::store::get_plain(
+                    tx,
+                    trangtin::content::tables::SLUGS,
+                    (row.kind.as_str(), slug.as_str()),
+                    |v| v,
+                )
+                .unwrap()
+                .unwrap();
+                (id, row)
+            })
+            .unwrap();
+        row.title = "Nhiệm vụ giả mạo".into();
+        record_list::ROWS.insert(tx, task_id, &row).unwrap();
+        task = Some(task_id);
+    });
+    let (forged, (damaged, damaged_number), task) =
+        (forged.unwrap(), damaged.unwrap(), task.unwrap());
+    let server = TestServer::start_in(&data, |_| {}).await;
+    // Served as they are until a check runs; the row that does not decode is read from
+    // its document.
+    let (status, register_page) = server.page("/van-ban").await;
+    assert_eq!(status, 200, "{register_page}");
+    assert!(register_page.contains("999/QĐ-GIẢ"), "{register_page}");
+    assert!(register_page.contains(&damaged_number), "{register_page}");
+    let (status, tasks) = server.page("/nhiem-vu").await;
+    assert_eq!(status, 200);
+    assert!(tasks.contains("Nhiệm vụ giả mạo"), "{tasks}");
+    for _ in 0..200 {
+        if trangtin::ops::control::server_running(&server.data) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let verify = || {
+        let data = data.clone();
+        async move {
+            tokio::task::spawn_blocking(move || trangtin(&data, &["verify"], ""))
+                .await
+                .unwrap()
+        }
+    };
+    let out = verify().await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: trangtin::integrity::Report = serde_json::from_slice(&out.stdout).unwrap();
+    let mut altered: Vec<u64> = report
+        .mismatches
+        .iter()
+        .map(|m| match &m.finding {
+            Finding::CardAltered { entry, .. } => *entry,
+            other => panic!("unexpected finding {other:?}"),
+        })
+        .collect();
+    altered.sort_unstable();
+    let mut want = vec![forged, damaged, task];
+    want.sort_unstable();
+    assert_eq!(altered, want);
+    // Made again: the register and the list show the approved text; the next check
+    // passes.
+    let (_, register_page) = server.page("/van-ban").await;
+    assert!(!register_page.contains("999/QĐ-GIẢ"), "{register_page}");
+    assert!(register_page.contains(&damaged_number), "{register_page}");
+    let (_, tasks) = server.page("/nhiem-vu").await;
+    assert!(!tasks.contains("giả mạo"), "{tasks}");
+    let out = verify().await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board() {
     let server = TestServer::start().await;
