@@ -50,10 +50,30 @@ pub fn change(
     Ok(changed)
 }
 
+/// The (list, sort key) pairs under which `index` files entry `id`, worked out by
+/// `keys_of` from its row in `rows`; none if it has no row. A row that no longer
+/// decodes must not keep its entry in the lists: its keys are then found by reading the
+/// whole index, which only unlisting such a row pays for.
+pub fn filed_keys<T: serde::Serialize + serde::de::DeserializeOwned>(
+    tx: &redb::WriteTransaction,
+    (rows, index): (&store::Table<u64, T>, Index),
+    id: u64,
+    keys_of: impl FnOnce(T) -> Vec<(String, i64)>,
+) -> Result<Vec<(String, i64)>, Error> {
+    match rows.get(tx, id) {
+        Ok(row) => Ok(row.map(keys_of).unwrap_or_default()),
+        Err(e @ store::Error::Decode { .. }) => {
+            tracing::warn!(entry = id, "{e}; taking it out by its index keys");
+            let index = tx.open_table(index).map_err(store::Error::from)?;
+            filed_under(&index, id)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Every (list, sort key) under which `index` files `id`, found by reading the whole
-/// index: for a row that no longer decodes, whose keys cannot be worked out from it.
-/// Only unlisting such a row pays for the scan.
-pub fn filed_under(
+/// index.
+fn filed_under(
     index: &redb::Table<(&'static str, i64, u64), ()>,
     id: u64,
 ) -> Result<Vec<(String, i64)>, Error> {

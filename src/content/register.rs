@@ -168,23 +168,7 @@ pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> 
     if entry.kind != Kind::LegalDocument {
         return Ok(());
     }
-    let keys = match ROWS.get(tx, entry.id.0) {
-        Ok(Some(old)) => keys(&old),
-        Ok(None) => return Ok(()),
-        // A damaged row must not keep its document in the register: its keys are
-        // found in the index instead.
-        Err(store::Error::Decode { message, .. }) => {
-            tracing::warn!(
-                entry = entry.id.0,
-                "a legal document's register row does not decode ({message}); it is taken out by its index keys"
-            );
-            super::keyed::filed_under(
-                &tx.open_table(INDEX).map_err(store::Error::from)?,
-                entry.id.0,
-            )?
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let keys = super::keyed::filed_keys(tx, (&ROWS, INDEX), entry.id.0, |old| keys(&old))?;
     index(tx, entry.id.0, &keys, Change::Remove)?;
     ROWS.delete(tx, entry.id.0)?;
     Ok(())

@@ -37,6 +37,24 @@ fn tamper(data: &Path, f: impl FnOnce(&redb::WriteTransaction)) {
         .unwrap();
 }
 
+/// `trangtin verify` on `data` (through the server, if one runs there).
+async fn verify(data: &Path) -> std::process::Output {
+    let data = data.to_path_buf();
+    tokio::task::spawn_blocking(move || trangtin(&data, &["verify"], ""))
+        .await
+        .unwrap()
+}
+
+/// Waits until the server's control socket answers, so the CLI goes through it.
+async fn wait_for_control(server: &TestServer) {
+    for _ in 0..200 {
+        if trangtin::ops::control::server_running(&server.data) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_contained() {
     let dir = tempfile::tempdir().unwrap();
@@ -133,12 +151,7 @@ async fn tampering_with_content_files_trail_and_settings_is_found_reported_and_c
     let corrupted = blobs[1].file_name().unwrap().to_string_lossy().into_owned();
 
     // The CLI finds each, without a server, and exits 1 with a JSON report.
-    let out = tokio::task::spawn_blocking({
-        let data = data.clone();
-        move || trangtin(&data, &["verify"], "")
-    })
-    .await
-    .unwrap();
+    let out = verify(&data).await;
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -308,22 +321,9 @@ async fn a_card_changed_in_the_file_is_found_and_made_again() {
     let server = TestServer::start_in(&data, |_| {}).await;
     let (_, news) = server.page("/tin-tuc").await;
     assert!(news.contains("Tiêu đề giả mạo trên trang chủ"), "{news}");
-    for _ in 0..200 {
-        if trangtin::ops::control::server_running(&server.data) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    wait_for_control(&server).await;
     // `trangtin verify`, through the running server.
-    let verify = || {
-        let data = data.clone();
-        async move {
-            tokio::task::spawn_blocking(move || trangtin(&data, &["verify"], ""))
-                .await
-                .unwrap()
-        }
-    };
-    let out = verify().await;
+    let out = verify(&data).await;
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -364,7 +364,7 @@ async fn a_card_changed_in_the_file_is_found_and_made_again() {
         checks.contains(&format!("Thêm {} bài khác", cards - 20)),
         "{checks}"
     );
-    let out = verify().await;
+    let out = verify(&data).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -432,21 +432,8 @@ async fn register_and_record_rows_changed_in_the_file_are_found_and_made_again()
     let (status, tasks) = server.page("/nhiem-vu").await;
     assert_eq!(status, 200);
     assert!(tasks.contains("Nhiệm vụ giả mạo"), "{tasks}");
-    for _ in 0..200 {
-        if trangtin::ops::control::server_running(&server.data) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    let verify = || {
-        let data = data.clone();
-        async move {
-            tokio::task::spawn_blocking(move || trangtin(&data, &["verify"], ""))
-                .await
-                .unwrap()
-        }
-    };
-    let out = verify().await;
+    wait_for_control(&server).await;
+    let out = verify(&data).await;
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -473,7 +460,7 @@ async fn register_and_record_rows_changed_in_the_file_are_found_and_made_again()
     assert!(register_page.contains(&damaged_number), "{register_page}");
     let (_, tasks) = server.page("/nhiem-vu").await;
     assert!(!tasks.contains("giả mạo"), "{tasks}");
-    let out = verify().await;
+    let out = verify(&data).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -485,18 +472,8 @@ async fn register_and_record_rows_changed_in_the_file_are_found_and_made_again()
 #[tokio::test(flavor = "multi_thread")]
 async fn a_clean_site_passes_from_the_cli_and_the_daily_review_reaches_the_board() {
     let server = TestServer::start().await;
-    for _ in 0..200 {
-        if trangtin::ops::control::server_running(&server.data) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    let out = tokio::task::spawn_blocking({
-        let data = server.data.clone();
-        move || trangtin(&data, &["verify"], "")
-    })
-    .await
-    .unwrap();
+    wait_for_control(&server).await;
+    let out = verify(&server.data).await;
     assert_eq!(
         out.status.code(),
         Some(0),
