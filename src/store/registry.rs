@@ -99,7 +99,8 @@ pub const REGISTRY: &[Registered] = &[
 /// Tables of rows made from the content (what the lists show of each listed entry).
 /// The integrity check compares each with the revision it was made of and makes any
 /// that differs or does not decode again; so the file check reads their values without
-/// decoding them: such a row is no damage to the file, and must not stop writes.
+/// decoding them. Such a row is no damage to the file: it must not turn `/readyz` to 503
+/// nor tell the administrators to restore a backup.
 pub const MADE_FROM_CONTENT: &[&str] = &["register_rows_v1", "record_rows_v1", "card_rows_v1"];
 
 /// The names of every table, for backups and integrity checks.
