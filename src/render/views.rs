@@ -536,3 +536,26 @@ pub fn last_card_change<'a>(
 ) -> Option<jiff::Timestamp> {
     cards.into_iter().map(|c| c.updated).max()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Pagination;
+
+    /// A deep page of a filtered list (the register at 200,000 documents has 10,000
+    /// pages) links the pages around it, each keeping the filters.
+    #[test]
+    fn a_deep_page_links_the_pages_around_it_with_its_filters() {
+        let base = "/van-ban?loai=&co-quan=&linh-vuc=&nam=2025&hieu-luc=";
+        let p = Pagination::of(base, 5_000, 10_000);
+        let numbers: Vec<usize> = p.links.iter().map(|l| l.number).collect();
+        assert_eq!(numbers, (4_996..=5_004).collect::<Vec<_>>());
+        assert!(p.links.iter().any(|l| l.current && l.number == 5_000));
+        assert_eq!(p.prev.as_deref(), Some(&*format!("{base}&trang=4999")));
+        assert_eq!(p.next.as_deref(), Some(&*format!("{base}&trang=5001")));
+        // The first page is the list's own address; past the last, the last.
+        let first = Pagination::of(base, 1, 3);
+        assert_eq!(first.links[0].url, base);
+        assert_eq!(first.prev, None);
+        assert_eq!(Pagination::of(base, 9, 3).page, 3);
+    }
+}

@@ -363,15 +363,7 @@ async fn render_register(
             })
             .collect(),
         total,
-        pagination: Pagination {
-            page,
-            pages,
-            prev: (page > 1).then(|| format!("{base}&trang={}", page - 1)),
-            next: (page < pages).then(|| format!("{base}&trang={}", page + 1)),
-            links: (1..=pages.min(20))
-                .map(|n| crate::render::views::PageLink { number: n, url: format!("{base}&trang={n}"), current: n == page })
-                .collect(),
-        },
+        pagination: Pagination::of(&base, page, pages),
     };
     Ok(app.renderer.render("public/documents.html", &view)?)
 }

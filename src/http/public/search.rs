@@ -12,7 +12,7 @@ use crate::content::{self, Kind};
 use crate::format;
 use crate::http::error::HttpError;
 use crate::http::params::Params;
-use crate::render::views::{Layout, PageLink, Pagination};
+use crate::render::views::{Layout, Pagination};
 use crate::site;
 
 const PER_PAGE: usize = 10;
@@ -134,19 +134,7 @@ pub async fn search(State(app): State<Arc<App>>, query: Params) -> Result<Respon
         } else {
             format::count(results.total)
         },
-        pagination: Pagination {
-            page,
-            pages,
-            prev: (page > 1).then(|| format!("{base}&trang={}", page - 1)),
-            next: (page < pages).then(|| format!("{base}&trang={}", page + 1)),
-            links: (1..=pages.min(10))
-                .map(|n| PageLink {
-                    number: n,
-                    url: format!("{base}&trang={n}"),
-                    current: n == page,
-                })
-                .collect(),
-        },
+        pagination: Pagination::of(&base, page, pages),
         query,
     };
     let html = app.renderer.render("public/search.html", &view)?;
