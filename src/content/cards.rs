@@ -196,6 +196,33 @@ pub(crate) fn remake(tx: &WriteTransaction, id: EntryId) -> Result<(), Error> {
     super::record_list::add(tx, &entry, &shown)
 }
 
+/// Makes every list row (cards, the register's rows and index, the kinds' lists) again
+/// from the live revisions, the tables emptied first: the integrity check's repair when
+/// many entries' rows were altered. One at a time, each row that no longer decodes would
+/// cost a read of its whole index to find its keys.
+pub(crate) fn remake_all(tx: &WriteTransaction) -> Result<(), Error> {
+    fn empty<K: redb::Key + 'static, V: redb::Value + 'static>(
+        tx: &WriteTransaction,
+        table: redb::TableDefinition<'static, K, V>,
+    ) -> Result<(), Error> {
+        tx.open_table(table)
+            .and_then(|mut t| Ok(t.retain(|_, _| false)?))
+            .map_err(|e| Error::Store(store::Error::from(redb::Error::from(e))))
+    }
+    use super::{record_list, register};
+    empty(tx, ROWS.definition())?;
+    empty(tx, register::ROWS.definition())?;
+    empty(tx, register::INDEX)?;
+    empty(tx, register::COUNTS)?;
+    empty(tx, register::DAYS)?;
+    empty(tx, record_list::ROWS.definition())?;
+    empty(tx, record_list::INDEX)?;
+    empty(tx, record_list::COUNTS)?;
+    rebuild(tx)?;
+    register::rebuild(tx)?;
+    record_list::rebuild(tx)
+}
+
 /// Whether `entry` is in its kind's published list (every listed entry is), so has a
 /// card to keep.
 fn is_listed(tx: &impl Tx, entry: &Entry) -> Result<bool, store::Error> {

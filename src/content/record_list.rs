@@ -189,27 +189,28 @@ fn count(tx: &impl Tx, list: &str) -> Result<usize, Error> {
 
 /// The row of the listed entry `id`. The rows are made from the entries, so one that
 /// is missing or does not decode is not lost: it is made from the entry instead, and
-/// the log says so (the integrity check makes it again).
-fn row(tx: &impl Tx, id: u64) -> Result<Row, Error> {
+/// the log says so (the integrity check makes it again). None for an id the index
+/// still names but that is no longer live: left out of the list, not failing it.
+fn row(tx: &impl Tx, id: u64) -> Result<Option<Row>, Error> {
     match ROWS.get(tx, id) {
-        Ok(Some(row)) => return Ok(row),
+        Ok(Some(row)) => return Ok(Some(row)),
         Ok(None) => tracing::warn!(entry = id, "a listed entry has no row; reading the entry"),
         Err(e @ store::Error::Decode { .. }) => {
             tracing::warn!(entry = id, "{e}; reading the entry instead");
         }
         Err(e) => return Err(e.into()),
     }
-    super::published(tx, super::EntryId(id))?
-        .and_then(|live| {
-            let spec = record::spec(live.entry.kind)?;
-            Some(Row::of(spec, &live.entry, &live.revision))
-        })
-        .ok_or_else(|| {
-            Error::Store(store::Error::Decode {
-                table: ROWS.name(),
-                message: format!("the index names entry {id}, which is not live"),
-            })
-        })
+    let made = super::published(tx, super::EntryId(id))?.and_then(|live| {
+        let spec = record::spec(live.entry.kind)?;
+        Some(Row::of(spec, &live.entry, &live.revision))
+    });
+    if made.is_none() {
+        tracing::warn!(
+            entry = id,
+            "a kind's list names an entry that is not live; left out"
+        );
+    }
+    Ok(made)
 }
 
 /// Whether the row stored for the listed `entry` shows what its live revision `shown`
@@ -294,15 +295,17 @@ pub fn page(
         if !from_start {
             ids.reverse();
         }
-        let rows = ids
-            .into_iter()
-            .map(|id| row(tx, id))
-            .collect::<Result<_, _>>()?;
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            rows.extend(row(tx, id)?);
+        }
         return Ok(Page { rows, total });
     }
     let (mut total, mut rows) = (0, Vec::new());
     visit(tx, list, forward, |id| {
-        let found = row(tx, id)?;
+        let Some(found) = row(tx, id)? else {
+            return Ok(true);
+        };
         if chosen.iter().all(|(key, value)| found.value(key) == value) {
             if total >= skip && rows.len() < take {
                 rows.push(found);
@@ -324,8 +327,8 @@ pub fn choices(tx: &impl Tx, kind: Kind, key: &str) -> Result<Vec<(String, usize
 pub fn last_change(tx: &impl Tx, kind: Kind) -> Result<Option<Timestamp>, Error> {
     let mut last = None;
     visit(tx, &modified(kind), false, |id| {
-        last = Some(row(tx, id)?.updated);
-        Ok(false)
+        last = row(tx, id)?.map(|row| row.updated);
+        Ok(last.is_none())
     })?;
     Ok(last)
 }

@@ -154,11 +154,12 @@ fn keys(row: &Row) -> Vec<(String, i64)> {
 
 /// Records `entry` (live and listed) with its shown revision.
 pub(super) fn add(tx: &WriteTransaction, entry: &Entry, shown: &Revision) -> Result<(), Error> {
+    // A row already there (a caller that did not unlist first, the integrity check's
+    // repair) leaves no stale keys, even when this version has no metadata to list.
+    remove(tx, entry)?;
     let Some(row) = Row::of(entry, shown) else {
         return Ok(());
     };
-    // A row already there (a caller that did not unlist first) leaves no stale keys.
-    remove(tx, entry)?;
     index(tx, entry.id.0, &keys(&row), Change::Add)?;
     ROWS.insert(tx, entry.id.0, &row)?;
     Ok(())
@@ -525,6 +526,23 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(listed(&store), (1, 1, true));
+        // The integrity check's repair of many rows empties the tables and makes every
+        // row again: the same row, counted once.
+        let before = store.read_blocking(|tx| ROWS.get(tx, id.0)).unwrap();
+        store
+            .write_blocking(|tx| -> Result<(), Error> {
+                tx.open_table(ROWS.definition())
+                    .map_err(store::Error::from)?
+                    .insert(id.0, b"{not json".as_slice())
+                    .map_err(store::Error::from)?;
+                super::super::cards::remake_all(tx)
+            })
+            .unwrap();
+        assert_eq!(listed(&store), (1, 1, true));
+        assert_eq!(
+            store.read_blocking(|tx| ROWS.get(tx, id.0)).unwrap(),
+            before
+        );
         store
             .write_blocking(|tx| -> Result<(), Error> {
                 tx.open_table(ROWS.definition())

@@ -675,13 +675,18 @@ fn check_content(
         if !remade.is_empty() {
             tracing::warn!(entries = remade.len(), "making altered list rows again");
         }
-        for entry in remade {
-            content::cards::remake(tx, EntryId(*entry)).map_err(|e| match e {
-                content::Error::Store(e) => e,
-                other => {
-                    store::Error::Task(format!("making entry {entry}'s list rows again: {other}"))
-                }
-            })?;
+        let failed = |e: content::Error| match e {
+            content::Error::Store(e) => e,
+            other => store::Error::Task(format!("making list rows again: {other}")),
+        };
+        if remade.len() > CARDS_NAMED {
+            // Many at once (a shape changed, a table overwritten): all made again in one
+            // pass, rather than one index read per row that no longer decodes.
+            content::cards::remake_all(tx).map_err(failed)?;
+        } else {
+            for entry in remade {
+                content::cards::remake(tx, EntryId(*entry)).map_err(failed)?;
+            }
         }
         // Entries newly held, released, or held differently.
         let changed: Vec<EntryId> = old_holds

@@ -272,6 +272,10 @@ pub struct Pagination {
     pub prev: Option<String>,
     pub next: Option<String>,
     pub links: Vec<PageLink>,
+    /// The first and the last page, when the numbered links around the current page
+    /// do not reach them (a deep page of a long list).
+    pub first: Option<String>,
+    pub last: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -298,6 +302,8 @@ impl Pagination {
             pages,
             prev: (page > 1).then(|| paths::list_page(base, page - 1)),
             next: (page < pages).then(|| paths::list_page(base, page + 1)),
+            first: (first > 1).then(|| paths::list_page(base, 1)),
+            last: (last < pages).then(|| paths::list_page(base, pages)),
             links: (first..=last)
                 .map(|n| PageLink {
                     number: n,
@@ -552,10 +558,12 @@ mod tests {
         assert!(p.links.iter().any(|l| l.current && l.number == 5_000));
         assert_eq!(p.prev.as_deref(), Some(&*format!("{base}&trang=4999")));
         assert_eq!(p.next.as_deref(), Some(&*format!("{base}&trang=5001")));
+        assert_eq!(p.first.as_deref(), Some(base));
+        assert_eq!(p.last.as_deref(), Some(&*format!("{base}&trang=10000")));
         // The first page is the list's own address; past the last, the last.
         let first = Pagination::of(base, 1, 3);
         assert_eq!(first.links[0].url, base);
-        assert_eq!(first.prev, None);
+        assert_eq!((first.prev, first.first, first.last), (None, None, None));
         assert_eq!(Pagination::of(base, 9, 3).page, 3);
     }
 }
