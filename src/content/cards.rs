@@ -225,7 +225,7 @@ pub(crate) fn remake_all(tx: &WriteTransaction) -> Result<(), Error> {
 
 /// Whether `entry` is in its kind's published list (every listed entry is), so has a
 /// card to keep.
-fn is_listed(tx: &impl Tx, entry: &Entry) -> Result<bool, store::Error> {
+pub(super) fn is_listed(tx: &impl Tx, entry: &Entry) -> Result<bool, store::Error> {
     let Some(at) = entry.published_at else {
         return Ok(false);
     };

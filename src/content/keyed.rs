@@ -51,17 +51,28 @@ pub fn change(
 }
 
 /// The (list, sort key) pairs under which `index` files entry `id`, worked out by
-/// `keys_of` from its row in `rows`; none if it has no row. A row that no longer
-/// decodes must not keep its entry in the lists: its keys are then found by reading the
-/// whole index, which only unlisting such a row pays for.
+/// `keys_of` from its row in `rows`. A row that no longer decodes, or is missing though
+/// `expected` says the entry has one, must not keep its entry in the lists: its keys are
+/// then found by reading the whole index, which only unlisting such an entry pays for.
 pub fn filed_keys<T: serde::Serialize + serde::de::DeserializeOwned>(
     tx: &redb::WriteTransaction,
     (rows, index): (&store::Table<u64, T>, Index),
     id: u64,
     keys_of: impl FnOnce(T) -> Vec<(String, i64)>,
+    expected: impl FnOnce() -> Result<bool, Error>,
 ) -> Result<Vec<(String, i64)>, Error> {
     match rows.get(tx, id) {
-        Ok(row) => Ok(row.map(keys_of).unwrap_or_default()),
+        Ok(Some(row)) => Ok(keys_of(row)),
+        Ok(None) if !expected()? => Ok(Vec::new()),
+        Ok(None) => {
+            tracing::warn!(
+                entry = id,
+                "a listed entry has no row in {}; taking it out by its index keys",
+                rows.name()
+            );
+            let index = tx.open_table(index).map_err(store::Error::from)?;
+            filed_under(&index, id)
+        }
         Err(e @ store::Error::Decode { .. }) => {
             tracing::warn!(entry = id, "{e}; taking it out by its index keys");
             let index = tx.open_table(index).map_err(store::Error::from)?;

@@ -289,12 +289,14 @@ pub(crate) fn list(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
 }
 
 pub(crate) fn unlist(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
+    // Asked before its keys go: a listed entry's list rows should be there.
+    let listed = super::cards::is_listed(tx, entry)?;
     let keys = list_keys(tx, entry)?;
     update_lists(tx, entry, &keys, Change::Remove)?;
     super::sitemap::remove(tx, entry)?;
     super::cards::remove(tx, entry)?;
-    super::register::remove(tx, entry)?;
-    super::record_list::remove(tx, entry)?;
+    super::register::remove(tx, entry, listed)?;
+    super::record_list::remove(tx, entry, listed)?;
     super::schedule::remove(tx, entry)
 }
 

@@ -142,15 +142,19 @@ pub(super) fn add(tx: &WriteTransaction, entry: &Entry, shown: &Revision) -> Res
         return Ok(());
     };
     // A row already there (a caller that did not unlist first) leaves no stale keys.
-    remove(tx, entry)?;
+    remove(tx, entry, false)?;
     let row = Row::of(spec, entry, shown);
     index(tx, entry.id.0, &row.keys, Change::Add)?;
     ROWS.insert(tx, entry.id.0, &row)?;
     Ok(())
 }
 
-pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
-    let keys = super::keyed::filed_keys(tx, (&ROWS, INDEX), entry.id.0, |old| old.keys)?;
+/// Takes the row of `entry` and its keys out. `listed`: the entry is in its kind's
+/// published list now, so it has a row if its kind is described; one missing was taken
+/// out of the file, and its keys are looked for.
+pub(super) fn remove(tx: &WriteTransaction, entry: &Entry, listed: bool) -> Result<(), Error> {
+    let expected = || Ok(listed && record::spec(entry.kind).is_some());
+    let keys = super::keyed::filed_keys(tx, (&ROWS, INDEX), entry.id.0, |old| old.keys, expected)?;
     index(tx, entry.id.0, &keys, Change::Remove)?;
     ROWS.delete(tx, entry.id.0)?;
     Ok(())

@@ -156,7 +156,7 @@ fn keys(row: &Row) -> Vec<(String, i64)> {
 pub(super) fn add(tx: &WriteTransaction, entry: &Entry, shown: &Revision) -> Result<(), Error> {
     // A row already there (a caller that did not unlist first, the integrity check's
     // repair) leaves no stale keys, even when this version has no metadata to list.
-    remove(tx, entry)?;
+    remove(tx, entry, false)?;
     let Some(row) = Row::of(entry, shown) else {
         return Ok(());
     };
@@ -165,11 +165,22 @@ pub(super) fn add(tx: &WriteTransaction, entry: &Entry, shown: &Revision) -> Res
     Ok(())
 }
 
-pub(super) fn remove(tx: &WriteTransaction, entry: &Entry) -> Result<(), Error> {
+/// Takes the row of `entry` and its keys out. `listed`: the entry is in its kind's
+/// published list now, so its live version, if it has the document's metadata, has a
+/// row; one missing was taken out of the file, and its keys are looked for.
+pub(super) fn remove(tx: &WriteTransaction, entry: &Entry, listed: bool) -> Result<(), Error> {
     if entry.kind != Kind::LegalDocument {
         return Ok(());
     }
-    let keys = super::keyed::filed_keys(tx, (&ROWS, INDEX), entry.id.0, |old| keys(&old))?;
+    let has_row = || -> Result<bool, Error> {
+        let Some(live) = entry.published.filter(|_| listed) else {
+            return Ok(false);
+        };
+        Ok(tables::REVISIONS
+            .get(tx, live.0)?
+            .is_some_and(|shown| shown.fields.legal.is_some()))
+    };
+    let keys = super::keyed::filed_keys(tx, (&ROWS, INDEX), entry.id.0, |old| keys(&old), has_row)?;
     index(tx, entry.id.0, &keys, Change::Remove)?;
     ROWS.delete(tx, entry.id.0)?;
     Ok(())
@@ -485,10 +496,11 @@ mod tests {
         }
     }
 
-    /// Withdrawn while its row no longer decodes, a document leaves the register and
-    /// its counts all the same: its keys are found in the index.
+    /// A row that no longer decodes is made again by the check's repair; withdrawn while
+    /// its row is missing, a document leaves the register and its counts all the same:
+    /// its keys are found in the index.
     #[test]
-    fn a_damaged_row_does_not_keep_its_document_in_the_register() {
+    fn a_damaged_or_missing_row_does_not_keep_its_document_in_the_register() {
         use crate::content::{self, Fields, NewEntry, tables};
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = Store::open(dir.path()).unwrap();
@@ -543,12 +555,10 @@ mod tests {
             store.read_blocking(|tx| ROWS.get(tx, id.0)).unwrap(),
             before
         );
+        // Withdrawn with its row taken out of the file: its keys go all the same.
         store
             .write_blocking(|tx| -> Result<(), Error> {
-                tx.open_table(ROWS.definition())
-                    .map_err(store::Error::from)?
-                    .insert(id.0, b"{not json".as_slice())
-                    .map_err(store::Error::from)?;
+                ROWS.delete(tx, id.0)?;
                 let entry = tables::ENTRIES.get(tx, id.0)?.unwrap();
                 content::unlist(tx, &entry)
             })
