@@ -176,24 +176,18 @@ pub fn is_as_listed(tx: &impl Tx, entry: &Entry, shown: &Revision) -> Result<boo
 }
 
 /// Makes the list rows of entry `id` (as `is_as_listed` names them) again from its
-/// live revision, if it is listed (the integrity check, for rows not as listed).
+/// live revision, if it is listed (the integrity check, for rows not as listed): the
+/// entry is unlisted and listed again, which takes out its old rows, those that no
+/// longer decode too.
 pub(crate) fn remake(tx: &WriteTransaction, id: EntryId) -> Result<(), Error> {
     let Some(entry) = tables::ENTRIES.get(tx, id.0)? else {
         return Ok(());
     };
-    let Some(live) = entry.published else {
-        return Ok(());
-    };
-    if !is_listed(tx, &entry)? {
+    if entry.published.is_none() || !is_listed(tx, &entry)? {
         return Ok(());
     }
-    let Some(shown) = tables::REVISIONS.get(tx, live.0)? else {
-        return Ok(());
-    };
-    add(tx, &entry, &shown)?;
-    // Each takes its old row out first, one that no longer decodes too.
-    super::register::add(tx, &entry, &shown)?;
-    super::record_list::add(tx, &entry, &shown)
+    super::unlist(tx, &entry)?;
+    super::list(tx, &entry)
 }
 
 /// Makes every list row (cards, the register's rows and index, the kinds' lists) again
@@ -204,10 +198,9 @@ pub(crate) fn remake_all(tx: &WriteTransaction) -> Result<(), Error> {
     fn empty<K: redb::Key + 'static, V: redb::Value + 'static>(
         tx: &WriteTransaction,
         table: redb::TableDefinition<'static, K, V>,
-    ) -> Result<(), Error> {
-        tx.open_table(table)
-            .and_then(|mut t| Ok(t.retain(|_, _| false)?))
-            .map_err(|e| Error::Store(store::Error::from(redb::Error::from(e))))
+    ) -> Result<(), store::Error> {
+        let mut table = tx.open_table(table).map_err(store::Error::from)?;
+        table.retain(|_, _| false).map_err(store::Error::from)
     }
     use super::{record_list, register};
     empty(tx, ROWS.definition())?;

@@ -61,25 +61,16 @@ pub fn filed_keys<T: serde::Serialize + serde::de::DeserializeOwned>(
     keys_of: impl FnOnce(T) -> Vec<(String, i64)>,
     expected: impl FnOnce() -> Result<bool, Error>,
 ) -> Result<Vec<(String, i64)>, Error> {
-    match rows.get(tx, id) {
-        Ok(Some(row)) => Ok(keys_of(row)),
-        Ok(None) if !expected()? => Ok(Vec::new()),
-        Ok(None) => {
-            tracing::warn!(
-                entry = id,
-                "a listed entry has no row in {}; taking it out by its index keys",
-                rows.name()
-            );
-            let index = tx.open_table(index).map_err(store::Error::from)?;
-            filed_under(&index, id)
-        }
-        Err(e @ store::Error::Decode { .. }) => {
-            tracing::warn!(entry = id, "{e}; taking it out by its index keys");
-            let index = tx.open_table(index).map_err(store::Error::from)?;
-            filed_under(&index, id)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let why = match rows.get(tx, id) {
+        Ok(Some(row)) => return Ok(keys_of(row)),
+        Ok(None) if !expected()? => return Ok(Vec::new()),
+        Ok(None) => format!("a listed entry has no row in {}", rows.name()),
+        Err(e @ store::Error::Decode { .. }) => e.to_string(),
+        Err(e) => return Err(e.into()),
+    };
+    tracing::warn!(entry = id, "{why}; taking it out by its index keys");
+    let index = tx.open_table(index).map_err(store::Error::from)?;
+    filed_under(&index, id)
 }
 
 /// Every (list, sort key) under which `index` files `id`, found by reading the whole
