@@ -75,6 +75,9 @@ pub enum Finding {
     SettingsChanged { approved_at: Option<Timestamp> },
     /// The database file itself is damaged (`Store::examine`).
     StorageDamaged { problem: String },
+    /// redb's own check of the file could not run (it needs room for a copy of the
+    /// file): the file is not known to be damaged, only not proved sound.
+    StorageUnchecked { problem: String, disk_full: bool },
     /// What the lists show of a verified live entry (its card, its row in the legal
     /// document register or in its kind's list) is not what its revision says: changed
     /// in the database file. The check makes it again.
@@ -141,6 +144,14 @@ impl Finding {
                 "the live site settings differ from the approved ones".to_string()
             }
             Finding::StorageDamaged { problem } => format!("the database file: {problem}"),
+            Finding::StorageUnchecked { problem, disk_full } => format!(
+                "the database file was not checked: {problem}; {}",
+                if *disk_full {
+                    "free space on the disk holding the data folder and run the check again"
+                } else {
+                    "run the check again; if it fails again, see the log"
+                }
+            ),
             Finding::CardAltered { entry, slug } => format!(
                 "entry {entry} ({slug}): what the lists show of it differed from its published revision; made again from the revision"
             ),
@@ -183,6 +194,14 @@ impl Finding {
             }
             Finding::StorageDamaged { .. } => {
                 "Tệp cơ sở dữ liệu bị hỏng ở một phần; cần khôi phục từ bản sao lưu gần nhất (chi tiết trong nhật ký máy chủ)."
+                    .to_string()
+            }
+            Finding::StorageUnchecked { disk_full: true, .. } => {
+                "Chưa kiểm tra được tệp cơ sở dữ liệu vì ổ đĩa chứa thư mục dữ liệu đã đầy (việc kiểm tra cần chỗ cho một bản sao của tệp). Tệp không bị xác định là hỏng; hãy giải phóng dung lượng ổ đĩa rồi bấm “Kiểm tra ngay”."
+                    .to_string()
+            }
+            Finding::StorageUnchecked { .. } => {
+                "Chưa kiểm tra được tệp cơ sở dữ liệu (không tạo được bản sao để kiểm tra; chi tiết trong nhật ký máy chủ). Tệp không bị xác định là hỏng; hãy bấm “Kiểm tra ngay” để kiểm tra lại."
                     .to_string()
             }
             Finding::CardAltered { entry, slug } => format!(
@@ -563,14 +582,25 @@ pub fn check(
     now: Timestamp,
 ) -> Result<(Report, Vec<EntryId>), store::Error> {
     // The file first: redb's own check and a read of every table.
-    let storage: Vec<Finding> = store
-        .examine()
+    let examined = store.examine();
+    let damaged = !examined.problems.is_empty();
+    let mut storage: Vec<Finding> = examined
         .problems
         .into_iter()
         .map(|problem| Finding::StorageDamaged { problem })
         .collect();
+    storage.extend(
+        examined
+            .unchecked
+            .map(|unchecked| Finding::StorageUnchecked {
+                problem: unchecked.why,
+                disk_full: unchecked.disk_full,
+            }),
+    );
     match check_content(store, policy, by, now, storage.clone()) {
-        Err(e) if !storage.is_empty() => {
+        // Only damage turns a check that could not finish into a report: a full disk
+        // that also stops the report being stored is an error, "could not run".
+        Err(e) if damaged => {
             // A damaged file may not let the rest run, or the report be stored: the
             // caller still gets what was found.
             tracing::error!("the integrity check could not finish on the damaged database: {e}");

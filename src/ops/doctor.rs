@@ -97,21 +97,29 @@ fn mail(config: &Config) -> Check {
 
 /// The database file: redb's integrity check and a read of every table, just now.
 fn storage(found: &crate::store::Examination) -> Vec<Check> {
-    if found.problems.is_empty() {
+    if found.is_sound() {
         return vec![ok(format!(
             "database file: integrity check passed; read {} rows in {} tables",
             found.rows, found.tables
         ))];
     }
-    found
-        .problems
-        .iter()
-        .map(|problem| {
-            fail(format!(
-                "database file is damaged: {problem}; restore the last backup (trangtin restore FILE)"
-            ))
-        })
-        .collect()
+    let unchecked = found.unchecked.iter().map(|unchecked| {
+        let advice = if unchecked.disk_full {
+            "the disk holding the data folder is full: free space there and run this again"
+        } else {
+            "see the server log, then run this again"
+        };
+        fail(format!(
+            "database file not checked: {}; {advice} (read {} rows in {} tables)",
+            unchecked.why, found.rows, found.tables
+        ))
+    });
+    let damaged = found.problems.iter().map(|problem| {
+        fail(format!(
+            "database file is damaged: {problem}; restore the last backup (trangtin restore FILE)"
+        ))
+    });
+    damaged.chain(unchecked).collect()
 }
 
 #[cfg(unix)]

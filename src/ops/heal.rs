@@ -43,8 +43,8 @@ pub async fn watch(app: Arc<App>, mut stop: watch::Receiver<bool>) {
         }
         let store = app.store.clone();
         let problem = match tokio::task::spawn_blocking(move || store.reopen()).await {
-            Ok(Ok(examination)) if examination.problems.is_empty() => continue,
-            Ok(Ok(examination)) => examination.problems.join("; "),
+            Ok(Ok(examination)) if examination.is_sound() => continue,
+            Ok(Ok(examination)) => examination.summary(),
             Ok(Err(e)) => e.to_string(),
             Err(e) => e.to_string(),
         };

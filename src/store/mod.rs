@@ -152,6 +152,43 @@ pub struct Examination {
     pub rows: u64,
     /// Each problem, naming the table and key where one is known (English).
     pub problems: Vec<String>,
+    /// Why redb's own check could not run, if it could not. That is not damage: the
+    /// rows were still read, and a full disk must not be told to restore a backup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unchecked: Option<Unchecked>,
+}
+
+impl Examination {
+    /// Nothing was found and nothing was left unchecked.
+    pub fn is_sound(&self) -> bool {
+        self.problems.is_empty() && self.unchecked.is_none()
+    }
+
+    /// The problems and what was left unchecked, in one line (English).
+    pub fn summary(&self) -> String {
+        let unchecked = self.unchecked.iter().map(|u| u.why.clone());
+        let all: Vec<String> = self.problems.iter().cloned().chain(unchecked).collect();
+        all.join("; ")
+    }
+}
+
+/// Why redb's integrity check did not run: it works on a copy of the file, which
+/// needs room for one more file the size of the database.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Unchecked {
+    /// What failed (English).
+    pub why: String,
+    /// The disk (or the quota) is full: the cause an operator can act on.
+    pub disk_full: bool,
+}
+
+impl Unchecked {
+    fn of_io(what: &str, e: &std::io::Error) -> Unchecked {
+        Unchecked {
+            why: format!("{what}: {e}"),
+            disk_full: crate::files::is_disk_full(e),
+        }
+    }
 }
 
 /// What `Store::snapshot` copied.
@@ -376,7 +413,7 @@ impl Store {
         )?;
         // Writes stay refused (the fault stands) until the examination has passed.
         let examination = self.examine();
-        if examination.problems.is_empty() {
+        if examination.is_sound() {
             *self.fault.lock().unwrap_or_else(PoisonError::into_inner) = None;
             tracing::info!(
                 tables = examination.tables,
@@ -398,17 +435,25 @@ impl Store {
             let _alone = self.db.write().unwrap_or_else(PoisonError::into_inner);
             std::fs::copy(&file, &copy)
         };
-        let problems = match copied {
+        let checked = match copied {
             Ok(_) => integrity_problems(&file, &copy),
             Err(e) => {
                 let _ = std::fs::remove_file(&copy);
-                vec![format!(
-                    "cannot copy {} for redb's integrity check: {e}",
-                    file.display()
-                )]
+                let what = format!("cannot copy {} for redb's integrity check", file.display());
+                Err(Unchecked::of_io(&what, &e))
             }
         };
-        self.read_every_table(problems)
+        let (problems, unchecked) = match checked {
+            Ok(problems) => (problems, None),
+            Err(unchecked) => {
+                tracing::warn!("database check: {}; the rows are still read", unchecked.why);
+                (Vec::new(), Some(unchecked))
+            }
+        };
+        Examination {
+            unchecked,
+            ..self.read_every_table(problems)
+        }
     }
 
     fn read_every_table(&self, mut problems: Vec<String>) -> Examination {
@@ -557,27 +602,32 @@ impl Store {
 /// redb's own integrity check, run on a copy of `file` at `copy`. The check repairs
 /// what it finds (and a panic half way through a repair leaves a file every later open
 /// tries to repair again), so it never touches the real file.
-fn integrity_problems(file: &Path, copy: &Path) -> Vec<String> {
-    let checked = std::panic::catch_unwind(|| -> Result<bool, String> {
+/// redb's integrity check of `copy` (then removed): the problems it found, or why it
+/// could not run (the copy's own I/O failing, as on a full disk, is not damage).
+fn integrity_problems(file: &Path, copy: &Path) -> Result<Vec<String>, Unchecked> {
+    let checked = std::panic::catch_unwind(|| -> Result<bool, redb::Error> {
         let mut db = Database::builder()
             .set_cache_size(CACHE_BYTES / 4)
-            .create(copy)
-            .map_err(|e| e.to_string())?;
-        db.check_integrity().map_err(|e| e.to_string())
+            .create(copy)?;
+        Ok(db.check_integrity()?)
     });
     let _ = std::fs::remove_file(copy);
     match checked {
-        Ok(Ok(true)) => Vec::new(),
-        Ok(Ok(false)) => vec![format!(
+        Ok(Ok(true)) => Ok(Vec::new()),
+        Ok(Ok(false)) => Ok(vec![format!(
             "redb's integrity check found damage in {} (it would repair it to its last good \
              commit); compare it with the last backup",
             file.display()
-        )],
-        Ok(Err(e)) => vec![format!("redb's integrity check failed: {e}")],
-        Err(panic) => vec![format!(
+        )]),
+        Ok(Err(redb::Error::Io(e))) => Err(Unchecked::of_io(
+            &format!("redb's integrity check of a copy of {}", file.display()),
+            &e,
+        )),
+        Ok(Err(e)) => Ok(vec![format!("redb's integrity check failed: {e}")]),
+        Err(panic) => Ok(vec![format!(
             "redb's integrity check gave up: {}",
             panic_message(&*panic)
-        )],
+        )]),
     }
 }
 

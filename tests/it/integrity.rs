@@ -836,3 +836,72 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// redb's own check works on a copy of the file. When the disk cannot take that copy
+/// (here the copy's name leads to `/dev/full`, which answers every write with "no space
+/// left on device"), the check says the file was not checked and why, and asks for
+/// space: it does not call the file damaged, `/readyz` stays ready and nothing is held.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_disk_too_full_for_the_files_check_is_not_called_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_in(&data, |_| {}).await;
+    wait_for_control(&server).await;
+    let copy = data.join(".tmp-integrity-check.redb");
+    std::os::unix::fs::symlink("/dev/full", &copy).unwrap();
+
+    let out = verify(&data).await;
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("the database file was not checked"), "{said}");
+    assert!(said.contains("free space on the disk"), "{said}");
+    assert!(!said.contains("damage"), "{said}");
+    let report: trangtin::integrity::Report = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report.mismatches.len(), 1, "{said}");
+    assert!(matches!(
+        report.mismatches[0].finding,
+        Finding::StorageUnchecked {
+            disk_full: true,
+            ..
+        }
+    ));
+    // The rest of the check ran: the published revisions were verified.
+    assert!(report.revisions_checked > 0);
+    let (status, why) = server.page("/readyz").await;
+    assert_eq!(status, 200, "{why}");
+    assert_eq!(server.page("/").await.0, 200);
+    let admin = server.login("admin").await;
+    let (_, checks) = admin.get("/quan-tri/kiem-tra").await;
+    assert!(
+        checks.contains("ổ đĩa chứa thư mục dữ liệu đã đầy"),
+        "{checks}"
+    );
+    assert!(!checks.contains("khôi phục từ bản sao lưu"), "{checks}");
+
+    // The failed copy's name is gone; `doctor` says the same of a full disk.
+    assert!(std::fs::symlink_metadata(&copy).is_err());
+    std::os::unix::fs::symlink("/dev/full", &copy).unwrap();
+    let doctor = {
+        let data = data.clone();
+        tokio::task::spawn_blocking(move || trangtin(&data, &["doctor"], ""))
+            .await
+            .unwrap()
+    };
+    let said = String::from_utf8_lossy(&doctor.stdout).into_owned();
+    assert_eq!(doctor.status.code(), Some(1), "{said}");
+    assert!(said.contains("[FAIL] database file not checked"), "{said}");
+    assert!(
+        said.contains("the disk holding the data folder is full"),
+        "{said}"
+    );
+    assert!(!said.contains("restore the last backup"), "{said}");
+    // With room again the check passes.
+    let out = verify(&data).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
