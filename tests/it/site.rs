@@ -306,6 +306,10 @@ async fn search_understands_vietnamese_and_follows_publishing() {
     assert!(!pages_only.contains("Ngày Chuyển đổi số quốc gia"));
     let (_, none) = server.page("/tim-kiem?q=xyzkhongtontai").await;
     assert!(none.contains("Không tìm thấy kết quả nào"));
+    // Past the last page: not found, as on the lists, not an empty "Trang 9 / 1".
+    let (status, past) = server.page("/tim-kiem?q=chuyen+doi+so&trang=9").await;
+    assert_eq!(status, 404, "{past}");
+    assert!(!past.contains("Trang 9"), "{past}");
     let (status, _) = server.page("/tim-kiem?q=%3Cscript%3E%22%27").await;
     assert_eq!(status, 200);
 

@@ -66,6 +66,11 @@ pub async fn search(State(app): State<Arc<App>>, query: Params) -> Result<Respon
     .await
     .map_err(|e| HttpError::Internal(e.to_string()))?
     .map_err(|e| HttpError::Internal(e.to_string()))?;
+    // Past the last page there is nothing to show, as on the lists (an empty first
+    // page is the "no results" answer instead).
+    if results.hits.is_empty() && page > 1 {
+        return Err(HttpError::NotFound);
+    }
     let ids: Vec<_> = results.hits.iter().map(|h| h.id).collect();
     let (site, urls) = app
         .store
