@@ -265,18 +265,20 @@ pub enum UserCommand {
 /// megabytes that stay resident: on a million-entry site, capping them cut 17 MB after
 /// the benchmark's requests and 43 MB at the peak of a backup.
 ///
-/// The cap is one arena per runtime worker plus the main thread's. The workers are the
-/// first threads to allocate (the runtime starts them before any other thread), so each
-/// takes an arena of its own and the later threads share theirs. With one arena per
-/// core instead, two workers sometimes shared one, and every allocation that missed the
-/// thread's cache waited for the other core: a process that drew it served HTTP/2 a
-/// fifth slower for its whole life (one start in five; with a single arena, every
-/// start). An operator's own `MALLOC_ARENA_MAX` is kept.
+/// The cap is one arena per connection thread and per runtime worker (one of each per
+/// core), plus the main thread's. The connection threads, which serve every request,
+/// are the first to allocate, then the runtime's workers (the runtime starts them
+/// before any other thread), so each takes an arena of its own and the later threads
+/// share theirs. With one arena per core instead, two busy threads sometimes shared
+/// one, and every allocation that missed the thread's cache waited for the other core:
+/// a process that drew it served HTTP/2 a fifth slower for its whole life (one start in
+/// five; with a single arena, every start). An operator's own `MALLOC_ARENA_MAX` is
+/// kept.
 fn limit_allocator_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let arenas = i32::try_from(workers + 1).unwrap_or(i32::MAX);
+        let cores = crate::http::conn_threads::cores();
+        let arenas = i32::try_from(2 * cores + 1).unwrap_or(i32::MAX);
         // SAFETY: `mallopt` sets a tunable of the allocator and touches no memory of
         // ours; it runs first thing in `main`, before any other thread exists.
         unsafe { libc::mallopt(libc::M_ARENA_MAX, arenas) };
@@ -1073,6 +1075,11 @@ fn serve(global: &Global) -> ExitCode {
         return ExitCode::from(2);
     }
     init_logging(&config.log);
+    // The connection threads first: they take the allocator's first arenas.
+    if let Err(e) = crate::http::conn_threads::ConnThreads::prestart() {
+        eprintln!("error: cannot start the connection threads: {e}");
+        return ExitCode::FAILURE;
+    }
     // Blocking work (store transactions, compression, password hashing) is short and
     // bounded; a small pool keeps memory (thread stacks, allocator arenas) small too.
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -12,6 +12,7 @@ pub mod cache;
 pub mod certinfo;
 pub mod compress;
 mod conn_streams;
+pub(crate) mod conn_threads;
 pub mod error;
 pub mod form;
 pub mod frame;

@@ -24,6 +24,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use super::body_deadline::{BodyPolicy, BodyRefused, DeadlineBody, PendingBodies};
+use super::conn_threads::ConnThreads;
 use super::head_timeout::{ConnState, HeadTimeout, RequestGuard};
 use super::sites::{Site, SiteCertificates, Sites};
 use super::tls::{self, CertSwitch};
@@ -41,6 +42,8 @@ pub enum Error {
     Tls(#[from] tls::Error),
     #[error("cannot watch for signals: {0}")]
     Signal(std::io::Error),
+    #[error("cannot start the connection threads: {0}")]
+    Threads(std::io::Error),
 }
 
 /// How a shutdown went.
@@ -173,6 +176,7 @@ async fn serve_with(
         sites.clone(),
         stop_rx.clone(),
     ));
+    let conns = ConnThreads::take_or_start().map_err(Error::Threads)?;
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let per_peer = PeerLimit::new(limits.max_connections_per_ip);
     let mut hangup = hangup_signal()?;
@@ -225,23 +229,23 @@ async fn serve_with(
             continue;
         };
         let shared = shared.clone();
-        tokio::spawn(async move {
-            let _alive = shared.alive.clone();
-            if secure {
-                serve_https(&shared, tcp, peer).await;
-            } else {
-                let state = ConnState::new();
-                let io = HeadTimeout::new(tcp, state.clone(), shared.limits.header_timeout);
-                let service = tracked_service(
-                    Pick::ByHost(shared.sites.clone(), Scheme::Http),
-                    peer,
-                    state,
-                    None,
-                );
-                serve_http1(&shared, io, service, peer, None).await;
+        let guards = (permit, peer_slot);
+        // The socket moves to the thread that serves it, and registers there.
+        let tcp = match tcp.into_std() {
+            Ok(tcp) => tcp,
+            Err(e) => {
+                warnings.warn("accept_failed", || format!("accept failed: {e}"));
+                continue;
             }
-            drop((permit, peer_slot));
-        });
+        };
+        conns.run(Box::new(move || {
+            Box::pin(async move {
+                match TcpStream::from_std(tcp) {
+                    Ok(tcp) => connection(shared, tcp, peer, secure, guards).await,
+                    Err(e) => tracing::warn!(%peer, "cannot take over a connection: {e}"),
+                }
+            })
+        }));
     }
 
     drop(https);
@@ -256,12 +260,41 @@ async fn serve_with(
     // Only the connection tasks hold senders now.
     drop(shared);
     let all_closed = async { while alive_rx.recv().await.is_some() {} };
-    if let Ok(()) = tokio::time::timeout(limits.shutdown_grace, all_closed).await {
-        Ok(Stopped::Clean)
+    let stopped = if let Ok(()) = tokio::time::timeout(limits.shutdown_grace, all_closed).await {
+        Stopped::Clean
     } else {
         tracing::warn!("shutdown grace period ended with requests still open");
-        Ok(Stopped::GraceExpired)
+        Stopped::GraceExpired
+    };
+    // The connections still open past the grace are dropped with their threads.
+    let _ = tokio::task::spawn_blocking(move || conns.close()).await;
+    Ok(stopped)
+}
+
+/// One connection, from its first byte to its close; `guards` (its slots in the
+/// connection limits) are released with it.
+async fn connection(
+    shared: Arc<Shared>,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    secure: bool,
+    guards: impl Send + 'static,
+) {
+    let _alive = shared.alive.clone();
+    if secure {
+        serve_https(&shared, tcp, peer).await;
+    } else {
+        let state = ConnState::new();
+        let io = HeadTimeout::new(tcp, state.clone(), shared.limits.header_timeout);
+        let service = tracked_service(
+            Pick::ByHost(shared.sites.clone(), Scheme::Http),
+            peer,
+            state,
+            None,
+        );
+        serve_http1(&shared, io, service, peer, None).await;
     }
+    drop(guards);
 }
 
 /// Starts one site's jobs, which end when `stop` turns true.

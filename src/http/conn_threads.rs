@@ -1,0 +1,219 @@
+//! Connection threads: each accepted connection lives its whole life on one thread,
+//! which runs an event loop of its own (a current-thread tokio runtime), one thread
+//! per core, as nginx's worker processes do.
+//!
+//! In tokio's shared, work-stealing runtime a connection's task moved between the
+//! workers, and every wake-up of a parked worker to steal cost a switch of the core it
+//! shares with everything else on the box; under a saturating load the tail of the
+//! latency (p99) came out twice nginx's. Here a connection's readiness, its timers and
+//! its task stay on one thread, and a thread sleeps only when none of its connections
+//! has anything to do. The accept loop, the sites' jobs and the blocking work stay
+//! where they were.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use tokio::sync::{mpsc, watch};
+
+/// What a connection thread runs: made on that thread, so that its socket and timers
+/// register with that thread's event loop.
+pub type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+pub struct ConnThreads {
+    senders: Vec<mpsc::UnboundedSender<Job>>,
+    next: AtomicUsize,
+    threads: Vec<JoinHandle<()>>,
+    /// Turns true when the threads must drop what they still run and end.
+    end: watch::Sender<bool>,
+}
+
+/// Threads started before the runtime, waiting for the server (`prestart`).
+static PRESTARTED: Mutex<Option<ConnThreads>> = Mutex::new(None);
+
+/// How many cores this process may use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// Blocking work (store transactions, compression) from one connection thread; the
+/// pools are per thread, so this is the most one thread's requests hold at once.
+const BLOCKING_THREADS: usize = 8;
+
+impl ConnThreads {
+    /// Starts `count` threads (at least one), and returns once each has allocated
+    /// memory: the allocator gives the first threads to allocate an arena of their
+    /// own (see `cli::limit_allocator_arenas`), and these are the busiest.
+    pub fn start(count: usize) -> std::io::Result<ConnThreads> {
+        let (end, ended) = watch::channel(false);
+        let (started, allocated) = std::sync::mpsc::channel::<()>();
+        let mut senders = Vec::new();
+        let mut threads = Vec::new();
+        for n in 0..count.max(1) {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .max_blocking_threads(BLOCKING_THREADS)
+                .build()?;
+            let (sender, jobs) = mpsc::unbounded_channel::<Job>();
+            let ended = ended.clone();
+            let started = started.clone();
+            let thread = std::thread::Builder::new()
+                .name(format!("trangtin-conn-{n}"))
+                .spawn(move || {
+                    drop(std::hint::black_box(Vec::<u8>::with_capacity(64)));
+                    let _ = started.send(());
+                    drop(started);
+                    run(runtime, jobs, ended);
+                })?;
+            senders.push(sender);
+            threads.push(thread);
+        }
+        drop(started);
+        for _ in &threads {
+            // An error means the thread ended before it allocated: nothing to wait for.
+            let _ = allocated.recv();
+        }
+        Ok(ConnThreads {
+            senders,
+            next: AtomicUsize::new(0),
+            threads,
+            end,
+        })
+    }
+
+    /// One thread per core.
+    pub fn per_core() -> std::io::Result<ConnThreads> {
+        ConnThreads::start(cores())
+    }
+
+    /// Starts the threads now, before the runtime's, for the next server to take
+    /// (`take_or_start`): the binary calls it first thing, so that these threads get
+    /// the allocator's arenas before the runtime's workers do.
+    pub fn prestart() -> std::io::Result<()> {
+        let threads = ConnThreads::per_core()?;
+        *PRESTARTED.lock().unwrap_or_else(PoisonError::into_inner) = Some(threads);
+        Ok(())
+    }
+
+    /// The threads `prestart` started, or new ones (tests start many servers in one
+    /// process; each takes threads of its own).
+    pub fn take_or_start() -> std::io::Result<ConnThreads> {
+        let prestarted = PRESTARTED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        prestarted.map_or_else(ConnThreads::per_core, Ok)
+    }
+
+    /// Runs `job` on the next thread in turn. False if the threads have ended.
+    pub fn run(&self, job: Job) -> bool {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) % self.senders.len();
+        self.senders[n].send(job).is_ok()
+    }
+
+    /// Ends the threads: what they still run (connections past the shutdown's grace)
+    /// is dropped, and each thread is joined.
+    pub fn close(self) {
+        let ConnThreads {
+            senders,
+            threads,
+            end,
+            ..
+        } = self;
+        let _ = end.send(true);
+        drop(senders);
+        for thread in threads {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A connection thread: spawns each job it receives until told to end; dropping the
+/// runtime then drops the tasks still open.
+fn run(
+    runtime: tokio::runtime::Runtime,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    mut ended: watch::Receiver<bool>,
+) {
+    runtime.block_on(async move {
+        loop {
+            tokio::select! {
+                job = jobs.recv() => match job {
+                    Some(job) => {
+                        tokio::spawn(job());
+                    }
+                    None => break,
+                },
+                _ = ended.wait_for(|end| *end) => return,
+            }
+        }
+        // No more connections come: serve the open ones until told to end.
+        let _ = ended.wait_for(|end| *end).await;
+    });
+    // Blocking work still running (a transaction) is not waited for past this.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Jobs go to each thread in turn and run there, each on one named thread for
+    /// their whole life; closing drops what is still running and joins the threads.
+    #[test]
+    fn each_job_lives_on_one_thread_and_closing_drops_the_unfinished() {
+        let threads = ConnThreads::start(2).unwrap();
+        let (seen, saw) = std::sync::mpsc::channel::<(String, String)>();
+        for _ in 0..4 {
+            let seen = seen.clone();
+            assert!(threads.run(Box::new(move || {
+                Box::pin(async move {
+                    let name = || std::thread::current().name().unwrap_or("").to_string();
+                    let before = name();
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                    let _ = seen.send((before, name()));
+                })
+            })));
+        }
+        let mut names: Vec<String> = (0..4)
+            .map(|_| {
+                let (before, after) = saw.recv().unwrap();
+                assert_eq!(before, after, "a job stays on its thread");
+                before
+            })
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "trangtin-conn-0",
+                "trangtin-conn-0",
+                "trangtin-conn-1",
+                "trangtin-conn-1"
+            ]
+        );
+
+        // A connection that never ends is dropped when the threads close.
+        struct Dropped(std::sync::mpsc::Sender<()>);
+        impl Drop for Dropped {
+            fn drop(&mut self) {
+                let _ = self.0.send(());
+            }
+        }
+        let (dropped, was_dropped) = std::sync::mpsc::channel();
+        let (running, is_running) = std::sync::mpsc::channel();
+        assert!(threads.run(Box::new(move || {
+            Box::pin(async move {
+                let _guard = Dropped(dropped);
+                let _ = running.send(());
+                std::future::pending::<()>().await;
+            })
+        })));
+        is_running.recv().unwrap();
+        assert!(was_dropped.try_recv().is_err());
+        threads.close();
+        assert!(was_dropped.try_recv().is_ok());
+    }
+}
