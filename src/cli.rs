@@ -265,23 +265,42 @@ pub enum UserCommand {
 /// megabytes that stay resident: on a million-entry site, capping them cut 17 MB after
 /// the benchmark's requests and 43 MB at the peak of a backup.
 ///
-/// The cap is one arena per connection thread and per runtime worker (one of each per
-/// core), plus the main thread's. The connection threads, which serve every request,
-/// are the first to allocate, then the runtime's workers (the runtime starts them
-/// before any other thread), so each takes an arena of its own and the later threads
-/// share theirs. With one arena per core instead, two busy threads sometimes shared
-/// one, and every allocation that missed the thread's cache waited for the other core:
-/// a process that drew it served HTTP/2 a fifth slower for its whole life (one start in
-/// five; with a single arena, every start). An operator's own `MALLOC_ARENA_MAX` is
-/// kept.
-fn limit_allocator_arenas() {
+/// The cap is one arena per connection thread (one per core) plus the main thread's.
+/// The connection threads, which serve every request, are started and allocate first
+/// (`ConnThreads::prestart`), so each takes an arena of its own, and the later threads
+/// (the runtime's workers, which accept and run the daily jobs, and the blocking pools)
+/// share theirs. When two busy threads shared one arena, every allocation that missed
+/// the thread's cache waited for the other core: a process that drew it served HTTP/2
+/// a fifth slower for its whole life (one start in five; with a single arena, every
+/// start). A second arena per core (for the workers) kept 30 MB more after the
+/// million-entry benchmark's requests and 37 MB more at a backup's peak. An operator's
+/// own `MALLOC_ARENA_MAX` is kept.
+fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
         let cores = crate::http::conn_threads::cores();
-        let arenas = i32::try_from(2 * cores + 1).unwrap_or(i32::MAX);
+        let arenas = i32::try_from(cores + 1).unwrap_or(i32::MAX);
         // SAFETY: `mallopt` sets a tunable of the allocator and touches no memory of
         // ours; it runs first thing in `main`, before any other thread exists.
         unsafe { libc::mallopt(libc::M_ARENA_MAX, arenas) };
+    }
+    keep_large_blocks_mapped();
+}
+
+/// glibc serves a block of 128 KB or more with its own mapping, returned to the system
+/// when freed; but each time such a block is freed it raises that threshold, up to 32
+/// MB, and from then on blocks that size come from the arenas, where what is freed
+/// stays resident between live neighbours. With a connection thread per core the arenas
+/// kept 24 MB more after the million-entry benchmark's requests, which the backup's
+/// peak then carried past 256 MB (180 and 262 MB). Fixed at 1 MB: 155 and 249 MB, and
+/// the same speeds. Lower costs speed: at 128 KB (155 and 223 MB) and at 256 KB, a list
+/// page took 1 ms more (2.2–2.4 ms against 1.2–1.4), each request mapping and unmapping
+/// its larger buffers. An operator's own `MALLOC_MMAP_THRESHOLD_` is kept.
+fn keep_large_blocks_mapped() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+        // SAFETY: as above; setting it also turns glibc's moving threshold off.
+        unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024) };
     }
 }
 
@@ -292,7 +311,7 @@ pub enum MailCommand {
 }
 
 pub fn main() -> ExitCode {
-    limit_allocator_arenas();
+    tune_allocator();
     let cli = Cli::parse();
     match cli.command {
         None | Some(Command::Serve) => serve(&cli.global),

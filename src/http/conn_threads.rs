@@ -45,7 +45,7 @@ const BLOCKING_THREADS: usize = 8;
 impl ConnThreads {
     /// Starts `count` threads (at least one), and returns once each has allocated
     /// memory: the allocator gives the first threads to allocate an arena of their
-    /// own (see `cli::limit_allocator_arenas`), and these are the busiest.
+    /// own (see `cli::tune_allocator`), and these are the busiest.
     pub fn start(count: usize) -> std::io::Result<ConnThreads> {
         let (end, ended) = watch::channel(false);
         let (started, allocated) = std::sync::mpsc::channel::<()>();
