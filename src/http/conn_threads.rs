@@ -12,9 +12,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
@@ -28,6 +29,52 @@ pub struct ConnThreads {
     threads: Vec<JoinHandle<()>>,
     /// Turns true when the threads must drop what they still run and end.
     end: watch::Sender<bool>,
+    heartbeats: Heartbeats,
+}
+
+/// When each thread's event loop last ran its heartbeat task: a thread wedged by a
+/// handler that never yields keeps its share of the connections waiting, and the
+/// watchdog, on the shared runtime, would not notice otherwise.
+#[derive(Clone)]
+pub struct Heartbeats {
+    since: Instant,
+    /// Milliseconds after `since`, per thread.
+    last: Arc<[AtomicU64]>,
+}
+
+/// How often each thread records its heartbeat.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+
+impl Heartbeats {
+    fn new(count: usize) -> Heartbeats {
+        Heartbeats {
+            since: Instant::now(),
+            last: (0..count).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn beat(&self, thread: usize) {
+        let now = u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last[thread].store(now, Ordering::Relaxed);
+    }
+
+    /// Each thread that has not run its event loop for longer than `limit`, in words.
+    pub fn stalled(&self, limit: Duration) -> Vec<String> {
+        let now = self.since.elapsed();
+        self.last
+            .iter()
+            .enumerate()
+            .filter_map(|(n, last)| {
+                let quiet = now.saturating_sub(Duration::from_millis(last.load(Ordering::Relaxed)));
+                (quiet > limit).then(|| {
+                    format!(
+                        "connection thread {n} has not run its event loop for {} s",
+                        quiet.as_secs()
+                    )
+                })
+            })
+            .collect()
+    }
 }
 
 /// Threads started before the runtime, waiting for the server (`prestart`).
@@ -47,39 +94,52 @@ impl ConnThreads {
     /// memory: the allocator gives the first threads to allocate an arena of their
     /// own (see `cli::tune_allocator`), and these are the busiest.
     pub fn start(count: usize) -> std::io::Result<ConnThreads> {
+        let count = count.max(1);
         let (end, ended) = watch::channel(false);
-        let (started, allocated) = std::sync::mpsc::channel::<()>();
+        let (started, built) = std::sync::mpsc::channel::<std::io::Result<()>>();
+        let heartbeats = Heartbeats::new(count);
         let mut senders = Vec::new();
         let mut threads = Vec::new();
-        for n in 0..count.max(1) {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .max_blocking_threads(BLOCKING_THREADS)
-                .build()?;
+        for n in 0..count {
             let (sender, jobs) = mpsc::unbounded_channel::<Job>();
-            let ended = ended.clone();
-            let started = started.clone();
+            let (ended, started, heartbeats) = (ended.clone(), started.clone(), heartbeats.clone());
             let thread = std::thread::Builder::new()
                 .name(format!("trangtin-conn-{n}"))
                 .spawn(move || {
-                    drop(std::hint::black_box(Vec::<u8>::with_capacity(64)));
-                    let _ = started.send(());
-                    drop(started);
-                    run(runtime, jobs, ended);
+                    // Built here: a runtime must not be dropped on an async caller's
+                    // thread, as it would be if this thread failed to start.
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .max_blocking_threads(BLOCKING_THREADS)
+                        .build();
+                    match runtime {
+                        Ok(runtime) => {
+                            let _ = started.send(Ok(()));
+                            drop(started);
+                            run(runtime, jobs, ended, (heartbeats, n));
+                        }
+                        Err(e) => {
+                            let _ = started.send(Err(e));
+                        }
+                    }
                 })?;
             senders.push(sender);
             threads.push(thread);
         }
         drop(started);
-        for _ in &threads {
-            // An error means the thread ended before it allocated: nothing to wait for.
-            let _ = allocated.recv();
+        // Once every thread has built its runtime (and allocated); an error from one
+        // ends the others (their job channels close with `senders`).
+        for _ in 0..count {
+            if let Ok(Err(e)) = built.recv() {
+                return Err(e);
+            }
         }
         Ok(ConnThreads {
             senders,
             next: AtomicUsize::new(0),
             threads,
             end,
+            heartbeats,
         })
     }
 
@@ -107,7 +167,12 @@ impl ConnThreads {
         prestarted.map_or_else(ConnThreads::per_core, Ok)
     }
 
-    /// Runs `job` on the next thread in turn. False if the threads have ended.
+    /// When each thread last ran its event loop.
+    pub fn heartbeats(&self) -> Heartbeats {
+        self.heartbeats.clone()
+    }
+
+    /// Runs `job` on the next thread in turn. False if that thread has ended.
     pub fn run(&self, job: Job) -> bool {
         let n = self.next.fetch_add(1, Ordering::Relaxed) % self.senders.len();
         self.senders[n].send(job).is_ok()
@@ -136,8 +201,16 @@ fn run(
     runtime: tokio::runtime::Runtime,
     mut jobs: mpsc::UnboundedReceiver<Job>,
     mut ended: watch::Receiver<bool>,
+    (heartbeats, thread): (Heartbeats, usize),
 ) {
     runtime.block_on(async move {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(HEARTBEAT);
+            loop {
+                tick.tick().await;
+                heartbeats.beat(thread);
+            }
+        });
         loop {
             tokio::select! {
                 job = jobs.recv() => match job {
@@ -152,8 +225,9 @@ fn run(
         // No more connections come: serve the open ones until told to end.
         let _ = ended.wait_for(|end| *end).await;
     });
-    // Blocking work still running (a transaction) is not waited for past this.
-    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    // Blocking work still running (a transaction) gets as long as the binary gives the
+    // shared runtime's (`cli::serve`), so that the database closes before it exits.
+    runtime.shutdown_timeout(Duration::from_secs(5));
 }
 
 #[cfg(test)]
@@ -215,5 +289,33 @@ mod tests {
         assert!(was_dropped.try_recv().is_err());
         threads.close();
         assert!(was_dropped.try_recv().is_ok());
+    }
+
+    /// A handler that blocks its thread stops that thread's heartbeat, which the
+    /// watchdog reads; the others beat on, and it beats again once freed.
+    #[test]
+    fn a_wedged_thread_is_named_by_its_heartbeat() {
+        let threads = ConnThreads::start(2).unwrap();
+        let beats = threads.heartbeats();
+        let limit = HEARTBEAT + Duration::from_millis(500);
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(beats.stalled(limit).is_empty());
+        let (release, wedged) = std::sync::mpsc::channel::<()>();
+        assert!(threads.run(Box::new(move || {
+            Box::pin(async move {
+                let _ = wedged.recv_timeout(Duration::from_secs(20));
+            })
+        })));
+        std::thread::sleep(limit + Duration::from_secs(1));
+        let stalled = beats.stalled(limit);
+        assert_eq!(stalled.len(), 1, "{stalled:?}");
+        assert!(
+            stalled[0].starts_with("connection thread 0 "),
+            "{stalled:?}"
+        );
+        release.send(()).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(beats.stalled(limit).is_empty());
+        threads.close();
     }
 }

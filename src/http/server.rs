@@ -172,11 +172,12 @@ async fn serve_with(
     for site in sites.all() {
         site.start();
     }
+    let conns = ConnThreads::take_or_start().map_err(Error::Threads)?;
     let watchdog = tokio::spawn(crate::ops::supervisor::watchdog(
         sites.clone(),
+        conns.heartbeats(),
         stop_rx.clone(),
     ));
-    let conns = ConnThreads::take_or_start().map_err(Error::Threads)?;
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let per_peer = PeerLimit::new(limits.max_connections_per_ip);
     let mut hangup = hangup_signal()?;
@@ -238,7 +239,7 @@ async fn serve_with(
                 continue;
             }
         };
-        conns.run(Box::new(move || {
+        let handed = conns.run(Box::new(move || {
             Box::pin(async move {
                 match TcpStream::from_std(tcp) {
                     Ok(tcp) => connection(shared, tcp, peer, secure, guards).await,
@@ -246,6 +247,9 @@ async fn serve_with(
                 }
             })
         }));
+        if !handed {
+            tracing::error!(%peer, "a connection thread has ended; the connection was closed");
+        }
     }
 
     drop(https);

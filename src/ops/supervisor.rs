@@ -4,10 +4,12 @@
 //! systemd (no `NOTIFY_SOCKET`) every call does nothing.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use sd_notify::NotifyState;
 use tokio::sync::watch;
 
+use crate::http::conn_threads::Heartbeats;
 use crate::http::sites::Sites;
 
 pub fn ready() {
@@ -20,10 +22,14 @@ pub fn stopping() {
     let _ = sd_notify::notify(&[NotifyState::Stopping]);
 }
 
+/// A connection thread whose event loop has not run for this long is wedged.
+const STALLED: Duration = Duration::from_secs(15);
+
 /// Pings the watchdog at half its interval while the server is ready; a server that is
 /// not (store or disk failing) stops pinging and systemd restarts it. With several sites,
 /// one failing site does not restart the others: pings stop only when none is ready.
-pub async fn watchdog(sites: Arc<Sites>, mut stop: watch::Receiver<bool>) {
+/// A wedged connection thread stops them too: its connections hang, whichever site.
+pub async fn watchdog(sites: Arc<Sites>, threads: Heartbeats, mut stop: watch::Receiver<bool>) {
     let Some(interval) = sd_notify::watchdog_enabled() else {
         return;
     };
@@ -38,7 +44,10 @@ pub async fn watchdog(sites: Arc<Sites>, mut stop: watch::Receiver<bool>) {
                     ready |= found.is_empty();
                     problems.extend(found);
                 }
-                if ready || problems.is_empty() {
+                let stalled = threads.stalled(STALLED);
+                if !stalled.is_empty() {
+                    tracing::error!(problems = stalled.join("; "), "withholding the watchdog ping");
+                } else if ready || problems.is_empty() {
                     let _ = sd_notify::notify(&[NotifyState::Watchdog]);
                 } else {
                     tracing::error!(problems = problems.join("; "), "not ready: withholding the watchdog ping");
