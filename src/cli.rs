@@ -1099,8 +1099,10 @@ fn serve(global: &Global) -> ExitCode {
         eprintln!("error: cannot start the connection threads: {e}");
         return ExitCode::FAILURE;
     }
-    // Blocking work (store transactions, compression, password hashing) is short and
-    // bounded; a small pool keeps memory (thread stacks, allocator arenas) small too.
+    // The shared runtime accepts and runs the daily jobs; requests run on the
+    // connection threads, each with a blocking pool of its own. Blocking work (store
+    // transactions, backups, checks) is short and bounded; a small pool keeps memory
+    // (thread stacks, allocator arenas) small too.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(16)

@@ -169,10 +169,10 @@ async fn serve_with(
         shutdown: stop_rx.clone(),
         alive: alive_tx,
     });
+    let conns = ConnThreads::take_or_start().map_err(Error::Threads)?;
     for site in sites.all() {
         site.start();
     }
-    let conns = ConnThreads::take_or_start().map_err(Error::Threads)?;
     let watchdog = tokio::spawn(crate::ops::supervisor::watchdog(
         sites.clone(),
         conns.heartbeats(),

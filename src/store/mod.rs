@@ -599,11 +599,11 @@ impl Store {
     }
 }
 
-/// redb's own integrity check, run on a copy of `file` at `copy`. The check repairs
-/// what it finds (and a panic half way through a repair leaves a file every later open
-/// tries to repair again), so it never touches the real file.
-/// redb's integrity check of `copy` (then removed): the problems it found, or why it
-/// could not run (the copy's own I/O failing, as on a full disk, is not damage).
+/// redb's own integrity check, run on a copy of `file` at `copy` (then removed). The
+/// check repairs what it finds (and a panic half way through a repair leaves a file
+/// every later open tries to repair again), so it never touches the real file. Gives
+/// the problems it found, or why it could not run: the copy's own I/O failing, as on a
+/// full disk, is not damage.
 fn integrity_problems(file: &Path, copy: &Path) -> Result<Vec<String>, Unchecked> {
     let checked = std::panic::catch_unwind(|| -> Result<bool, redb::Error> {
         let mut db = Database::builder()
