@@ -158,11 +158,9 @@ fn brotli(bytes: &[u8]) -> Bytes {
 
 fn brotli_at(bytes: &[u8], quality: i32) -> Bytes {
     let mut out = Vec::with_capacity(bytes.len() / 4);
-    // A 256 KiB window covers any page; the default 4 MiB window costs tens of MB of
-    // encoder memory at this quality, for nothing.
     let params = brotli::enc::BrotliEncoderParams {
         quality,
-        lgwin: 18,
+        lgwin: window_bits(bytes.len()),
         ..Default::default()
     };
     let mut input = bytes;
@@ -170,6 +168,20 @@ fn brotli_at(bytes: &[u8], quality: i32) -> Bytes {
         return Bytes::new();
     }
     Bytes::from(out)
+}
+
+/// The smallest brotli window that holds the whole body (a window never helps past the
+/// body's end), up to 256 KiB. The encoder's tables grow with the window: at the best
+/// quality, a 256 KiB window made every page's encoder allocate 2 MB, past glibc's
+/// mapping threshold (`cli::keep_large_blocks_mapped`), so each page compressed mapped
+/// and unmapped it, and the unmapping interrupted the other core to flush its TLB. With
+/// a window fitted to a page of 16–32 KB they stay below 1 MB, in the arena. The default
+/// 4 MiB window would cost tens of MB per encoder, for nothing.
+fn window_bits(len: usize) -> i32 {
+    // brotli's window holds 2^bits − 16 bytes.
+    (10..18)
+        .find(|bits| (1usize << bits) - 16 >= len)
+        .unwrap_or(18)
 }
 
 /// The largest dynamic body compressed on the fly; a larger one (a big CSV export)
@@ -248,6 +260,24 @@ mod tests {
         assert_eq!(accept("br;q=0, gzip;q=0.5"), Encoding::Gzip);
         assert_eq!(accept("identity"), Encoding::Identity);
         assert_eq!(Encoding::negotiate(&HeaderMap::new()), Encoding::Identity);
+    }
+
+    #[test]
+    fn the_brotli_window_just_holds_the_body() {
+        assert_eq!(window_bits(0), 10);
+        assert_eq!(window_bits(1008), 10);
+        assert_eq!(window_bits(1009), 11);
+        assert_eq!(window_bits(20_000), 15);
+        assert_eq!(window_bits(32_752), 15);
+        assert_eq!(window_bits(32_753), 16);
+        assert_eq!(window_bits(10_000_000), 18);
+        // Every body round-trips whatever its window.
+        for len in [0, 1008, 1009, 32_753, 300_000] {
+            let text: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let mut out = Vec::new();
+            brotli::BrotliDecompress(&mut &brotli_at(&text, 10)[..], &mut out).unwrap();
+            assert_eq!(out, text);
+        }
     }
 
     #[test]
