@@ -35,6 +35,7 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                     tracing::error!("scheduled publishing failed: {e}");
                 }
                 if ticks.is_multiple_of(60) {
+                    app.search.release_idle();
                     start_daily_backup_if_due(&app).await;
                     check_integrity_if_due(&app).await;
                     if let Err(e) = save_visits(&app).await {

@@ -14,7 +14,7 @@
 mod files;
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
@@ -84,6 +84,8 @@ pub struct Search {
     /// full disk) leaves none, and the next start rebuilds again instead of serving a
     /// half-filled index as complete.
     marker: std::path::PathBuf,
+    /// The large ranges of the index kept mapped between queries (`files`).
+    recent: Arc<files::RecentMaps>,
 }
 
 /// One hit, ready for the results page.
@@ -187,7 +189,9 @@ impl Search {
         // Writers (and their merges, which read whole segments) map the files; searches
         // read them (see `files`). Two handles on one folder, as tantivy allows.
         let index = Index::open_or_create(MmapDirectory::open(dir)?, schema)?;
-        let mut reading = Index::open(files::ReadDirectory::open(dir)?)?;
+        let files = files::ReadDirectory::open(dir)?;
+        let recent = files.recent();
+        let mut reading = Index::open(files)?;
         // A query's segments are searched side by side, one per core: a large index is
         // built as that many parts (`rebuild`), so one search uses every core.
         let threads = search_threads();
@@ -209,9 +213,15 @@ impl Search {
                 fields,
                 writing: Mutex::new(()),
                 marker,
+                recent,
             },
             fresh,
         ))
+    }
+
+    /// Unmaps the ranges of the index no query has read for a while (`files`).
+    pub fn release_idle(&self) {
+        self.recent.release_idle();
     }
 
     /// The words of an entry's attached PDF and DOCX files, as read into the library.
