@@ -295,7 +295,7 @@ fn tune_allocator() {
 /// peak then carried past 256 MB (180 and 262 MB). Fixed at 1 MB: 155 and 249 MB, and
 /// the same speeds. Lower costs speed: at 128 KB (155 and 223 MB) and at 256 KB, a list
 /// page took 1 ms more (2.2–2.4 ms against 1.2–1.4), each request mapping and unmapping
-/// its larger buffers. An operator's own `MALLOC_MMAP_THRESHOLD_` is kept.
+/// its larger buffers.
 ///
 /// Fixing that threshold also stops glibc's matching rule for the trim threshold (twice
 /// the mmap threshold), leaving it at 128 KB: every page render then freed its
@@ -303,19 +303,22 @@ fn tune_allocator() {
 /// to the system, and the next render faulted them in again, page by page, with a TLB
 /// shootdown on the other core each time. An uncached article took a median of 1.21 ms
 /// instead of 0.90 (`bench/render.sh`). Twice the mmap threshold, as glibc's own rule
-/// would set it, keeps at most 2 MB free at the top of each arena. An operator's own
-/// `MALLOC_TRIM_THRESHOLD_` is kept.
+/// would set it, keeps at most 2 MB free at the top of each arena. An operator who sets
+/// `MALLOC_MMAP_THRESHOLD_` or `MALLOC_TRIM_THRESHOLD_` keeps glibc's own handling of both.
 fn keep_large_blocks_mapped() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         const MMAP_THRESHOLD: i32 = 1024 * 1024;
-        if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
-            // SAFETY: as above; setting it also turns glibc's moving thresholds off.
-            unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) };
+        // An operator who set either threshold has chosen the pair.
+        if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_some()
+            || std::env::var_os("MALLOC_TRIM_THRESHOLD_").is_some()
+        {
+            return;
         }
-        if std::env::var_os("MALLOC_TRIM_THRESHOLD_").is_none() {
-            // SAFETY: as above.
-            unsafe { libc::mallopt(libc::M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD) };
+        // SAFETY: as above; setting them also turns glibc's moving thresholds off.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD);
         }
     }
 }

@@ -471,16 +471,18 @@ mod tests {
 
     #[test]
     fn the_cache_stays_within_its_budget_dropping_the_least_recently_used() {
-        let one = page("trang x ");
-        let budget = one.size() * 4 + 10;
+        let pages: Vec<_> = (0..6).map(|i| page(&format!("trang {i} "))).collect();
+        // Room for four pages, and no page over a quarter of it (those are not kept).
+        let largest = pages.iter().map(|p| p.size()).max().unwrap();
+        let budget = largest * 4 + 10;
         let cache = PageCache::new(budget);
         let g = cache.generation();
-        for i in 0..3 {
-            cache.insert(format!("/{i}"), page(&format!("trang {i} ")), g, Vec::new());
+        for (i, page) in pages.iter().enumerate().take(3) {
+            cache.insert(format!("/{i}"), page.clone(), g, Vec::new());
         }
         assert!(cache.get("/0").is_some()); // /1 is now the least recently used
-        for i in 3..6 {
-            cache.insert(format!("/{i}"), page(&format!("trang {i} ")), g, Vec::new());
+        for (i, page) in pages.iter().enumerate().skip(3) {
+            cache.insert(format!("/{i}"), page.clone(), g, Vec::new());
         }
         let (_, bytes) = cache.stats();
         assert!(bytes <= budget);

@@ -34,8 +34,10 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 {
                     tracing::error!("scheduled publishing failed: {e}");
                 }
-                if ticks.is_multiple_of(60) {
+                if ticks.is_multiple_of(30) {
                     app.search.release_idle();
+                }
+                if ticks.is_multiple_of(60) {
                     start_daily_backup_if_due(&app).await;
                     check_integrity_if_due(&app).await;
                     if let Err(e) = save_visits(&app).await {
@@ -56,13 +58,24 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                     }
                     let (logs, today) = (app.config.data.join(crate::http::access_log::FOLDER), app.today());
                     let days = app.config.request_log_days;
-                    let pruned = tokio::task::spawn_blocking(move || crate::http::access_log::prune(&logs, today, days))
-                        .await
-                        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+                    let kept = tokio::task::spawn_blocking(move || {
+                        use crate::http::access_log::{compress_closed, prune};
+                        (prune(&logs, today, days), compress_closed(&logs, today))
+                    })
+                    .await;
+                    let (pruned, compressed) = kept.unwrap_or_else(|e| {
+                        let failed = || Err(std::io::Error::other(e.to_string()));
+                        (failed(), failed())
+                    });
                     match pruned {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(files = n, "pruned request logs past retention"),
                         Err(e) => tracing::error!("pruning the request logs failed: {e}"),
+                    }
+                    match compressed {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(files = n, "compressed the request logs of closed days"),
+                        Err(e) => tracing::error!("compressing the request logs failed: {e}"),
                     }
                     match erase_expired_personal_data(&app).await {
                         Ok(0) => {}

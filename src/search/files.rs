@@ -17,11 +17,12 @@
 //!   Mapped, they come straight from the OS page cache, and only the pages a query
 //!   touches are faulted in.
 //!
-//! - The large ranges read most recently stay mapped, up to `KEEP_MAPPED` bytes and
-//!   for `KEEP_IDLE` at most (`RecentMaps`). Every query reads the same field norms of
-//!   every segment, and the postings of the common words: a million-entry search mapped
-//!   and unmapped 32 ranges of about 500 KB, and each unmapping interrupted the other
-//!   core to flush its TLB.
+//! - The large ranges read most recently stay mapped, up to `KEEP_MAPPED` bytes, until
+//!   they have not been read for `KEEP_IDLE` (`RecentMaps`). Every query reads the same
+//!   field norms of every segment, and the postings of the common words: a
+//!   million-entry search mapped and unmapped about 48 ranges of about 500 KB, and each
+//!   unmapping interrupted the other core to flush its TLB. They are named by path, so
+//!   a searcher reopened after a publish finds them kept.
 //!
 //! Writing, locking and watching stay with `MmapDirectory`.
 
@@ -30,7 +31,6 @@ use std::io;
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -71,25 +71,25 @@ impl ReadDirectory {
 struct ReadFile {
     file: File,
     len: usize,
-    /// This handle among the ranges kept mapped.
-    id: u64,
+    /// Its path, which names its ranges among those kept mapped: tantivy never writes
+    /// a segment file twice, and names each new one afresh.
+    path: Arc<Path>,
     recent: Arc<RecentMaps>,
-}
-
-impl Drop for ReadFile {
-    fn drop(&mut self) {
-        // A segment merged away: its ranges no longer keep its file's pages.
-        self.recent.forget(self.id);
-    }
 }
 
 /// At most this many bytes of large ranges stay mapped after their reader is done.
 /// Only the pages queries touched count in the process's memory.
 const KEEP_MAPPED: usize = 16 * 1024 * 1024;
 
-/// A range kept mapped and not read again for this long is unmapped: an idle server
-/// holds none of the index.
+/// A range kept mapped and not read again for this long is unmapped (at the next
+/// mapping, or by the scheduler within half a minute more): an idle server holds none
+/// of the index, and a segment merged away lets its file go.
 const KEEP_IDLE: Duration = Duration::from_secs(30);
+
+/// A range read this recently is never evicted for a new one: when one query reads
+/// more than the budget, the ranges kept stay kept and the new one is not, where a
+/// plain least-recently-used rule would evict each range just before it is read again.
+const IN_USE: Duration = Duration::from_secs(1);
 
 /// The large ranges read most recently, kept mapped for the next query.
 #[derive(Debug)]
@@ -110,25 +110,33 @@ impl Default for RecentMaps {
 
 #[derive(Debug)]
 struct Kept {
-    file: u64,
+    path: Arc<Path>,
     range: Range<usize>,
     map: Arc<Mapped>,
     used: Instant,
 }
 
+impl Kept {
+    fn is(&self, path: &Path, range: &Range<usize>) -> bool {
+        self.range == *range && *self.path == *path
+    }
+}
+
 impl RecentMaps {
     /// The mapping of `range` of `file`, kept or made now.
     fn map(&self, file: &ReadFile, range: Range<usize>) -> io::Result<Arc<Mapped>> {
-        let now = Instant::now();
-        {
-            let mut kept = self.lock();
-            if let Some(found) = kept
-                .iter_mut()
-                .find(|k| k.file == file.id && k.range == range)
-            {
-                found.used = now;
-                return Ok(found.map.clone());
-            }
+        self.map_at(file, range, Instant::now())
+    }
+
+    fn map_at(
+        &self,
+        file: &ReadFile,
+        range: Range<usize>,
+        now: Instant,
+    ) -> io::Result<Arc<Mapped>> {
+        if let Some(found) = self.lock().iter_mut().find(|k| k.is(&file.path, &range)) {
+            found.used = now;
+            return Ok(found.map.clone());
         }
         // SAFETY: segment files are written once, then only read and deleted; none is
         // truncated or rewritten while open (a merge writes new files), so the mapped
@@ -139,26 +147,62 @@ impl RecentMaps {
                 .len(range.len())
                 .map(&file.file)?
         }));
-        if range.len() <= self.budget {
+        // Unmapping interrupts the other cores: done after the lock is let go.
+        let mut dropped = Vec::new();
+        let map = {
             let mut kept = self.lock();
-            kept.retain(|k| now.duration_since(k.used) < KEEP_IDLE);
-            kept.push(Kept {
-                file: file.id,
-                range,
-                map: map.clone(),
-                used: now,
-            });
-            // The least recently read go first.
-            while kept.iter().map(|k| k.range.len()).sum::<usize>() > self.budget {
-                let oldest = (0..kept.len()).min_by_key(|&i| kept[i].used).unwrap_or(0);
-                kept.swap_remove(oldest);
+            if let Some(found) = kept.iter_mut().find(|k| k.is(&file.path, &range)) {
+                // Another thread mapped it meanwhile: the kept one serves both.
+                found.used = now;
+                dropped.push(map);
+                found.map.clone()
+            } else if range.len() <= self.budget {
+                self.make_room(&mut kept, range.len(), now, &mut dropped);
+                if kept.iter().map(|k| k.range.len()).sum::<usize>() + range.len() <= self.budget {
+                    kept.push(Kept {
+                        path: file.path.clone(),
+                        range,
+                        map: map.clone(),
+                        used: now,
+                    });
+                }
+                map
+            } else {
+                map
             }
-        }
+        };
+        drop(dropped);
         Ok(map)
     }
 
-    /// Unmaps what no query has read for `KEEP_IDLE` (the scheduler calls this each
-    /// minute, so that a quiet server holds none of the index).
+    /// Moves to `dropped` what was idle too long, then the least recently read ranges
+    /// not `IN_USE`, until `wanted` more bytes fit the budget (or nothing more can go).
+    fn make_room(
+        &self,
+        kept: &mut Vec<Kept>,
+        wanted: usize,
+        now: Instant,
+        dropped: &mut Vec<Arc<Mapped>>,
+    ) {
+        let mut i = 0;
+        while i < kept.len() {
+            if now.saturating_duration_since(kept[i].used) >= KEEP_IDLE {
+                dropped.push(kept.swap_remove(i).map);
+            } else {
+                i += 1;
+            }
+        }
+        while kept.iter().map(|k| k.range.len()).sum::<usize>() + wanted > self.budget {
+            let oldest = (0..kept.len())
+                .filter(|&i| now.saturating_duration_since(kept[i].used) >= IN_USE)
+                .min_by_key(|&i| kept[i].used);
+            let Some(oldest) = oldest else { break };
+            dropped.push(kept.swap_remove(oldest).map);
+        }
+    }
+
+    /// Unmaps what no query has read for `KEEP_IDLE` (the scheduler calls this every
+    /// half minute, so that a quiet server holds none of the index).
     pub fn release_idle(&self) {
         if let Some(since) = Instant::now().checked_sub(KEEP_IDLE) {
             self.release_unread_since(since);
@@ -166,11 +210,15 @@ impl RecentMaps {
     }
 
     fn release_unread_since(&self, since: Instant) {
-        self.lock().retain(|k| k.used >= since);
-    }
-
-    fn forget(&self, file: u64) {
-        self.lock().retain(|k| k.file != file);
+        let mut dropped = Vec::new();
+        self.lock().retain_mut(|k| {
+            let keep = k.used >= since;
+            if !keep {
+                dropped.push(k.map.clone());
+            }
+            keep
+        });
+        drop(dropped);
     }
 
     /// How many bytes are kept mapped.
@@ -183,9 +231,6 @@ impl RecentMaps {
         self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
-
-/// Each file handle's id among the kept ranges.
-static NEXT_FILE: AtomicU64 = AtomicU64::new(0);
 
 impl HasLen for ReadFile {
     fn len(&self) -> usize {
@@ -214,7 +259,8 @@ impl FileHandle for ReadFile {
 /// than a map and its unmap.
 const MAP_FROM: usize = 64 * 1024;
 
-/// One mapped range, unmapped when the last of tantivy's handles on it drops.
+/// One mapped range, unmapped when the last of tantivy's handles on it drops and
+/// `RecentMaps` no longer keeps it.
 struct Mapped(memmap2::Mmap);
 
 impl std::ops::Deref for Mapped {
@@ -255,7 +301,7 @@ impl Directory for ReadDirectory {
             Ok(ReadFile {
                 file,
                 len,
-                id: NEXT_FILE.fetch_add(1, Ordering::Relaxed),
+                path: full.as_path().into(),
                 recent: self.recent.clone(),
             })
         });
@@ -332,7 +378,7 @@ mod tests {
     }
 
     #[test]
-    fn large_ranges_stay_mapped_within_the_budget_until_idle_or_closed() {
+    fn large_ranges_stay_mapped_within_the_budget_until_idle() {
         let dir = tempfile::tempdir().unwrap();
         let long: Vec<u8> = (0..8 * MAP_FROM).map(|i| (i % 251) as u8).collect();
         std::fs::write(dir.path().join("c"), &long).unwrap();
@@ -342,30 +388,57 @@ mod tests {
             budget: 3 * MAP_FROM,
         });
         let recent = files.recent();
-        let c = files.get_file_handle(Path::new("c")).unwrap();
-        // Read twice, one mapping: the same bytes at the same address.
-        let first = c.read_bytes(0..2 * MAP_FROM).unwrap();
-        let again = c.read_bytes(0..2 * MAP_FROM).unwrap();
-        assert_eq!(first.as_slice().as_ptr(), again.as_slice().as_ptr());
-        assert_eq!(again.as_slice(), &long[..2 * MAP_FROM]);
+        let handle = files.get_file_handle(Path::new("c")).unwrap();
+        let c = ReadFile {
+            file: File::open(dir.path().join("c")).unwrap(),
+            len: long.len(),
+            path: dir.path().join("c").into(),
+            recent: recent.clone(),
+        };
+        let at = |seconds: u64| Instant::now() + Duration::from_secs(seconds);
+        let read = |range: Range<usize>, when: Instant| c.recent.map_at(&c, range, when).unwrap();
+        // Read twice, one mapping: the same bytes at the same address. Another handle
+        // on the same file (a searcher reopened) finds it too.
+        let first = read(0..2 * MAP_FROM, at(0));
+        assert_eq!(first.as_ptr(), read(0..2 * MAP_FROM, at(0)).as_ptr());
+        assert_eq!(
+            handle
+                .read_bytes(0..2 * MAP_FROM)
+                .unwrap()
+                .as_slice()
+                .as_ptr(),
+            first.as_ptr()
+        );
+        assert_eq!(&first[..], &long[..2 * MAP_FROM]);
         assert_eq!(recent.bytes(), 2 * MAP_FROM);
-        // Past the budget the least recently read range goes, while its reader keeps
-        // its bytes.
-        let other = c.read_bytes(4 * MAP_FROM..6 * MAP_FROM).unwrap();
+        // Past the budget, a range read within the last second is not evicted: the new
+        // one is not kept instead...
+        let other = read(4 * MAP_FROM..6 * MAP_FROM, at(0));
+        assert_eq!(&other[..], &long[4 * MAP_FROM..6 * MAP_FROM]);
+        assert_ne!(
+            read(4 * MAP_FROM..6 * MAP_FROM, at(0)).as_ptr(),
+            other.as_ptr()
+        );
+        assert_eq!(read(0..2 * MAP_FROM, at(0)).as_ptr(), first.as_ptr());
+        // ...and later the least recently read goes, while its reader keeps its bytes.
+        let other = read(4 * MAP_FROM..6 * MAP_FROM, at(2));
+        assert_eq!(
+            read(4 * MAP_FROM..6 * MAP_FROM, at(2)).as_ptr(),
+            other.as_ptr()
+        );
+        assert_ne!(read(0..2 * MAP_FROM, at(3)).as_ptr(), first.as_ptr());
+        assert_eq!(&first[..], &long[..2 * MAP_FROM]);
         assert_eq!(recent.bytes(), 2 * MAP_FROM);
-        assert_eq!(first.as_slice(), &long[..2 * MAP_FROM]);
-        assert_eq!(other.as_slice(), &long[4 * MAP_FROM..6 * MAP_FROM]);
-        // A range larger than the budget is never kept.
-        let whole = c.read_bytes(0..8 * MAP_FROM).unwrap();
-        assert_eq!(whole.as_slice(), &long[..]);
-        assert_eq!(recent.bytes(), 2 * MAP_FROM);
-        // Idle ranges are released...
-        recent.release_unread_since(Instant::now() + Duration::from_secs(1));
-        assert_eq!(recent.bytes(), 0);
-        // ...and a closed file's too.
-        let _ = c.read_bytes(MAP_FROM..2 * MAP_FROM).unwrap();
+        // A range the size of the budget is kept; a larger one never.
+        let whole = read(0..3 * MAP_FROM, at(10));
+        assert_eq!(recent.bytes(), 3 * MAP_FROM);
+        assert_eq!(read(0..3 * MAP_FROM, at(10)).as_ptr(), whole.as_ptr());
+        let _ = read(0..8 * MAP_FROM, at(20));
+        assert_eq!(recent.bytes(), 3 * MAP_FROM);
+        // Idle ranges are released, at the next mapping or when the scheduler asks.
+        let _ = read(MAP_FROM..2 * MAP_FROM, at(45));
         assert_eq!(recent.bytes(), MAP_FROM);
-        drop(c);
+        recent.release_unread_since(at(46));
         assert_eq!(recent.bytes(), 0);
     }
 }
