@@ -1,7 +1,10 @@
 //! The request log: one line per request (time in UTC, RFC 3339; source address;
 //! method; path; status; milliseconds; request id), in daily files (by the local date)
 //! under `data/logs/` (`requests-YYYY-MM-DD.log`), kept for `logs.retention_days` (at
-//! least 90, as Decree 330 asks of access records) and pruned after it.
+//! least 90, as Decree 330 asks of access records) and pruned after it. A day's file is
+//! gzipped (`requests-YYYY-MM-DD.log.gz`) once the day before yesterday has ended:
+//! request lines shrink to about an eighth, so ninety days of a busy site, or of a
+//! flood, do not fill the disk the store is on.
 //!
 //! Requests never wait for the disk, nor wake a thread: a line is formatted into a
 //! shared buffer under a short lock, and one thread writes the buffer out five times a
@@ -28,6 +31,10 @@ const MAX_PENDING: usize = 8 * 1024 * 1024;
 const WRITE_EVERY: Duration = Duration::from_millis(200);
 const PREFIX: &str = "requests-";
 const SUFFIX: &str = ".log";
+/// A closed day's file, compressed.
+const GZIP_SUFFIX: &str = ".log.gz";
+/// A compressed file being written; renamed to `GZIP_SUFFIX` once whole and synced.
+const PARTIAL_SUFFIX: &str = ".log.gz.partial";
 
 /// One request, as logged.
 pub struct Line<'a> {
@@ -236,38 +243,123 @@ fn file_name(date: Date) -> String {
     format!("{PREFIX}{date}{SUFFIX}")
 }
 
+/// The daily files in `folder` (plain, compressed, or being compressed): path, date,
+/// and the name's ending.
+fn daily_files(folder: &Path) -> std::io::Result<Vec<(PathBuf, Date, &'static str)>> {
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
+            continue;
+        };
+        for suffix in [SUFFIX, GZIP_SUFFIX, PARTIAL_SUFFIX] {
+            if let Some(date) = rest
+                .strip_suffix(suffix)
+                .and_then(|d| d.parse::<Date>().ok())
+            {
+                files.push((entry.path(), date, suffix));
+            }
+        }
+    }
+    Ok(files)
+}
+
 /// Deletes the daily files older than `keep_days` before `today`; returns how many.
 pub fn prune(folder: &Path, today: Date, keep_days: i64) -> std::io::Result<usize> {
     let Ok(oldest) = today.checked_sub(jiff::Span::new().days(keep_days)) else {
         return Ok(0);
     };
     let mut removed = 0;
-    let entries = match std::fs::read_dir(folder) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(date) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(PREFIX)?.strip_suffix(SUFFIX))
-            .and_then(|d| d.parse::<Date>().ok())
-        else {
-            continue;
-        };
+    for (path, date, _) in daily_files(folder)? {
         if date < oldest {
             // One file that cannot go does not keep the others.
-            match std::fs::remove_file(entry.path()) {
+            match std::fs::remove_file(&path) {
                 Ok(()) => removed += 1,
                 Err(e) => {
-                    tracing::error!(file = %entry.path().display(), "an old request log could not be removed: {e}");
+                    tracing::error!(file = %path.display(), "an old request log could not be removed: {e}");
                 }
             }
         }
     }
     Ok(removed)
+}
+
+/// Gzips each day's file from before yesterday (the writer may still add yesterday's
+/// last lines just after midnight) into `requests-DATE.log.gz`, then deletes the plain
+/// file; returns how many it compressed. The compressed file is written under another
+/// name, synced and renamed, so a crash or a full disk leaves the plain file whole: a
+/// file that fails stays as it is, is logged, and is tried again next time.
+pub fn compress_closed(folder: &Path, today: Date) -> std::io::Result<usize> {
+    let Ok(yesterday) = today.yesterday() else {
+        return Ok(0);
+    };
+    let files = daily_files(folder)?;
+    let mut compressed = 0;
+    for (plain, date, _) in files.iter().filter(|(_, _, suffix)| *suffix == SUFFIX) {
+        if *date >= yesterday {
+            continue;
+        }
+        let gzipped = folder.join(format!("{PREFIX}{date}{GZIP_SUFFIX}"));
+        // A whole compressed file is only ever there by rename: a run that stopped
+        // before deleting the plain file left both.
+        let done = if gzipped.exists() {
+            Ok(())
+        } else {
+            gzip_file(plain, &gzipped)
+        };
+        match done.and_then(|()| std::fs::remove_file(plain)) {
+            Ok(()) => compressed += 1,
+            Err(e) => {
+                tracing::error!(file = %plain.display(), "a closed request log could not be compressed (kept as it is): {e}");
+            }
+        }
+    }
+    // What a crash left half-written; its plain file is still there.
+    for (partial, _, _) in files
+        .iter()
+        .filter(|(_, _, suffix)| *suffix == PARTIAL_SUFFIX)
+    {
+        let _ = std::fs::remove_file(partial);
+    }
+    Ok(compressed)
+}
+
+fn gzip_file(plain: &Path, gzipped: &Path) -> std::io::Result<()> {
+    let mut partial = gzipped.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let written = (|| {
+        let mut source = std::fs::File::open(plain)?;
+        let file = std::fs::File::create(&partial)?;
+        let mut encoder = flate2::write::GzEncoder::new(
+            std::io::BufWriter::new(file),
+            flate2::Compression::default(),
+        );
+        std::io::copy(&mut source, &mut encoder)?;
+        let file = encoder
+            .finish()?
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        std::fs::rename(&partial, gzipped)?;
+        if let Some(folder) = gzipped
+            .parent()
+            .and_then(|dir| std::fs::File::open(dir).ok())
+        {
+            let _ = folder.sync_all();
+        }
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }
 
 #[cfg(test)]
@@ -381,5 +473,77 @@ mod tests {
             text.contains("/co-cho-lai") && !text.contains("/mat-khi-day"),
             "{text}"
         );
+    }
+
+    fn read_gzip(path: &Path) -> String {
+        use std::io::Read as _;
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
+
+    #[test]
+    fn closed_days_are_gzipped_whole_and_pruned_in_their_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path();
+        let today: Date = "2026-12-07".parse().unwrap();
+        let plain = |day: &str| folder.join(format!("requests-{day}.log"));
+        let gzipped = |day: &str| folder.join(format!("requests-{day}.log.gz"));
+        let text = "2026-12-05T01:00:00.123Z 203.0.113.7 GET /tin-tuc 200 0.4 r1\n".repeat(2000);
+        for day in ["2026-12-07", "2026-12-06", "2026-12-05", "2026-12-01"] {
+            std::fs::write(plain(day), &text).unwrap();
+        }
+        // What a crash left of an earlier run, beside its plain file.
+        let partial = folder.join("requests-2026-12-01.log.gz.partial");
+        std::fs::write(&partial, b"half").unwrap();
+
+        assert_eq!(compress_closed(folder, today).unwrap(), 2);
+        // Today's and yesterday's stay plain: the writer may still add to them.
+        assert!(plain("2026-12-07").exists() && plain("2026-12-06").exists());
+        assert!(!gzipped("2026-12-06").exists());
+        // Older days are gzipped whole, a fraction of their size.
+        for day in ["2026-12-05", "2026-12-01"] {
+            assert!(!plain(day).exists());
+            assert_eq!(read_gzip(&gzipped(day)), text);
+            let size = std::fs::metadata(gzipped(day)).unwrap().len();
+            assert!(size * 10 < text.len() as u64, "{size} bytes");
+        }
+        assert!(!partial.exists());
+        assert_eq!(compress_closed(folder, today).unwrap(), 0);
+
+        // A run stopped between the rename and the deletion: the plain file goes.
+        std::fs::write(plain("2026-12-05"), &text).unwrap();
+        assert_eq!(compress_closed(folder, today).unwrap(), 1);
+        assert!(!plain("2026-12-05").exists());
+        assert_eq!(read_gzip(&gzipped("2026-12-05")), text);
+
+        // Compressed days are pruned as plain ones are.
+        assert_eq!(prune(folder, today, 3).unwrap(), 1);
+        assert!(!gzipped("2026-12-01").exists() && gzipped("2026-12-05").exists());
+    }
+
+    /// A full disk: the compressed file cannot be written, the plain one stays whole
+    /// and is compressed on a later run.
+    #[test]
+    fn a_full_disk_keeps_the_plain_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path();
+        let today: Date = "2026-12-07".parse().unwrap();
+        let plain = folder.join("requests-2026-12-01.log");
+        let text = "2026-12-01T01:00:00.123Z 203.0.113.7 GET / 200 0.4 r1\n".repeat(100);
+        std::fs::write(&plain, &text).unwrap();
+        // Every write to /dev/full fails with "no space left on device".
+        let partial = folder.join("requests-2026-12-01.log.gz.partial");
+        std::os::unix::fs::symlink("/dev/full", &partial).unwrap();
+        assert_eq!(compress_closed(folder, today).unwrap(), 0);
+        assert_eq!(std::fs::read_to_string(&plain).unwrap(), text);
+        assert!(!folder.join("requests-2026-12-01.log.gz").exists());
+        assert!(std::fs::symlink_metadata(&partial).is_err());
+        // Room again: compressed.
+        assert_eq!(compress_closed(folder, today).unwrap(), 1);
+        assert!(!plain.exists());
+        assert_eq!(read_gzip(&folder.join("requests-2026-12-01.log.gz")), text);
     }
 }

@@ -219,3 +219,63 @@ async fn audit_records_and_the_request_log_carry_the_source_address() {
             .contains("logs.retention_days")
     );
 }
+
+/// The server gzips each closed day's request log itself (the job that prunes them runs
+/// at start and hourly), keeps the last two days plain, and goes on logging requests.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_compresses_closed_days_of_the_request_log() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let today = server.app.today();
+    server.stop().await;
+
+    let logs = data.join("logs");
+    let day = |back: i64| today.checked_sub(jiff::Span::new().days(back)).unwrap();
+    let plain = |back: i64| logs.join(format!("requests-{}.log", day(back)));
+    let text = |back: i64| {
+        format!(
+            "{}T03:00:00.000Z 203.0.113.7 GET /tin-tuc 200 0.4 r1\n",
+            day(back)
+        )
+        .repeat(500)
+    };
+    std::fs::create_dir_all(&logs).unwrap();
+    for back in [1, 3, 40] {
+        std::fs::write(plain(back), text(back)).unwrap();
+    }
+
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let gzipped = |back: i64| logs.join(format!("requests-{}.log.gz", day(back)));
+    for _ in 0..100 {
+        if gzipped(3).exists() && gzipped(40).exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for back in [3, 40] {
+        assert!(!plain(back).exists(), "{} is still plain", day(back));
+        let mut unpacked = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(gzipped(back)).unwrap())
+            .read_to_string(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, text(back));
+    }
+    // Yesterday's stays plain: the writer may still add its last lines.
+    assert_eq!(std::fs::read_to_string(plain(1)).unwrap(), text(1));
+    assert!(!gzipped(1).exists());
+
+    // Requests are logged on, in today's file.
+    assert_eq!(server.get("/").await.status(), 200);
+    let mut logged = String::new();
+    for _ in 0..100 {
+        logged = std::fs::read_to_string(plain(0)).unwrap_or_default();
+        if logged.contains(" GET / 200 ") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(logged.contains(" GET / 200 "), "{logged}");
+    server.stop().await;
+}
