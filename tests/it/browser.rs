@@ -898,6 +898,18 @@ async fn changed_admin_pages_fit_a_phone() {
         .unwrap()
         .working
         .0;
+    // An integrity report with the longest finding text: the database file left
+    // unchecked because the disk is full (every write to /dev/full fails).
+    let copy = server.data.join(".tmp-integrity-check.redb");
+    std::os::unix::fs::symlink("/dev/full", &copy).unwrap();
+    let report = server.app.check_integrity("test").await.unwrap();
+    assert!(
+        report.mismatches.iter().any(|m| matches!(
+            m.finding,
+            trangtin::integrity::Finding::StorageUnchecked { .. }
+        )),
+        "{report:?}"
+    );
     let client = open_browser(&driver).await;
     client.set_window_size(390, 844).await.unwrap();
     let mut violations = Vec::new();
@@ -909,6 +921,7 @@ async fn changed_admin_pages_fit_a_phone() {
                 "/quan-tri/nhat-ky".to_string(),
                 "/quan-tri/sao-luu".to_string(),
                 "/quan-tri/thu-di".to_string(),
+                "/quan-tri/kiem-tra".to_string(),
                 "/quan-tri".to_string(),
             ],
         ),
@@ -936,6 +949,15 @@ async fn changed_admin_pages_fit_a_phone() {
                 .unwrap();
             if width > 390 {
                 too_wide.push(format!("{page}: {width} px"));
+            }
+            if page == "/quan-tri/kiem-tra" {
+                let text = client.source().await.unwrap();
+                assert!(text.contains("ổ đĩa chứa thư mục dữ liệu đã đầy"), "{text}");
+                client
+                    .screenshot()
+                    .await
+                    .ok()
+                    .map(|png| std::fs::write("/tmp/kiem-tra-390.png", png));
             }
             violations.extend(axe(&client, &axe_js).await);
         }

@@ -877,6 +877,17 @@ async fn a_disk_too_full_for_the_files_check_is_not_called_damage() {
         "{checks}"
     );
     assert!(!checks.contains("khôi phục từ bản sao lưu"), "{checks}");
+    // The banner on every admin page says the file was not checked, not that content
+    // was changed.
+    let (_, home) = admin.get("/quan-tri").await;
+    assert!(
+        home.contains("chưa kiểm tra được tệp cơ sở dữ liệu vì ổ đĩa chứa dữ liệu đã đầy"),
+        "{home}"
+    );
+    assert!(
+        !home.contains("điểm không khớp với nội dung đã duyệt"),
+        "{home}"
+    );
 
     // The failed copy's name is gone; `doctor` says the same of a full disk.
     assert!(std::fs::symlink_metadata(&copy).is_err());

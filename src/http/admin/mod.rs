@@ -484,6 +484,38 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
     })))
 }
 
+/// The banner for a check that did not pass. A database file the check could not read
+/// (a full disk) is said as such: counted among the "mismatches with approved content",
+/// it told every editor that content had been changed.
+fn integrity_alert(report: &crate::integrity::Report) -> String {
+    use crate::integrity::Finding;
+    let unchecked: Vec<bool> = report
+        .mismatches
+        .iter()
+        .filter_map(|m| match m.finding {
+            Finding::StorageUnchecked { disk_full, .. } => Some(disk_full),
+            _ => None,
+        })
+        .collect();
+    let mismatched = report.mismatches.len() - unchecked.len();
+    let mut found = Vec::new();
+    if mismatched > 0 {
+        found.push(format!(
+            "phát hiện {mismatched} điểm không khớp với nội dung đã duyệt"
+        ));
+    }
+    if unchecked.contains(&true) {
+        found.push("chưa kiểm tra được tệp cơ sở dữ liệu vì ổ đĩa chứa dữ liệu đã đầy".into());
+    } else if !unchecked.is_empty() {
+        found.push("chưa kiểm tra được tệp cơ sở dữ liệu".into());
+    }
+    format!(
+        "Kiểm tra toàn vẹn lúc {} {}. Xem trang Kiểm tra toàn vẹn.",
+        crate::format::datetime(report.at),
+        found.join("; ")
+    )
+}
+
 /// What must not go unnoticed, shown as a red banner on every admin page: an integrity
 /// check that found something not as approved, for everyone; a failed daily backup or
 /// restore drill, for administrators.
@@ -492,11 +524,7 @@ fn alerts_for(tx: &impl crate::store::Tx, user: &User) -> Result<Vec<String>, au
     if let Some(report) = crate::integrity::latest(tx)?
         && !report.ok
     {
-        alerts.push(format!(
-            "Kiểm tra toàn vẹn lúc {} phát hiện {} điểm không khớp với nội dung đã duyệt. Xem trang Kiểm tra toàn vẹn.",
-            crate::format::datetime(report.at),
-            report.mismatches.len()
-        ));
+        alerts.push(integrity_alert(&report));
     }
     if user.roles.contains(&Role::Administrator)
         && let Some(sample) = crate::ops::resources::latest(tx)?
@@ -645,5 +673,62 @@ pub fn expected_status(cap: Capability, roles: Option<&[Role]>, method: &Method)
         (_, None) => StatusCode::FORBIDDEN,
         (cap, Some(roles)) if cap.admits(roles) => StatusCode::OK,
         (_, Some(_)) => StatusCode::FORBIDDEN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::integrity_alert;
+    use crate::integrity::{Finding, Mismatch, Report};
+
+    fn report(findings: Vec<Finding>) -> Report {
+        Report {
+            seq: 1,
+            at: "2026-12-07T02:37:00Z".parse().unwrap(),
+            by: "schedule".into(),
+            ok: false,
+            revisions_checked: 3,
+            blobs_checked: 2,
+            audit_records: 9,
+            mismatches: findings
+                .into_iter()
+                .map(|finding| Mismatch {
+                    message: finding.english(),
+                    finding,
+                    since: "2026-12-07T02:37:00Z".parse().unwrap(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_banner_tells_an_unchecked_file_from_changed_content() {
+        let full = Finding::StorageUnchecked {
+            problem: "no space left on device".into(),
+            disk_full: true,
+        };
+        let changed = Finding::BlobAltered { hash: "ab".into() };
+        let other = Finding::StorageUnchecked {
+            problem: "permission denied".into(),
+            disk_full: false,
+        };
+        let said = integrity_alert(&report(vec![full.clone()]));
+        assert!(
+            said.contains("chưa kiểm tra được tệp cơ sở dữ liệu vì ổ đĩa chứa dữ liệu đã đầy"),
+            "{said}"
+        );
+        assert!(!said.contains("không khớp"), "{said}");
+        let said = integrity_alert(&report(vec![changed.clone(), full]));
+        assert!(said.contains("phát hiện 1 điểm không khớp với nội dung đã duyệt; chưa kiểm tra được tệp cơ sở dữ liệu vì ổ đĩa"), "{said}");
+        let said = integrity_alert(&report(vec![other]));
+        assert!(
+            said.ends_with("chưa kiểm tra được tệp cơ sở dữ liệu. Xem trang Kiểm tra toàn vẹn."),
+            "{said}"
+        );
+        let said = integrity_alert(&report(vec![changed.clone(), changed]));
+        assert!(
+            said.contains(" phát hiện 2 điểm không khớp với nội dung đã duyệt. Xem trang"),
+            "{said}"
+        );
     }
 }
