@@ -968,6 +968,49 @@ async fn changed_admin_pages_fit_a_phone() {
     assert!(violations.is_empty(), "{violations:#?}");
 }
 
+/// Every page of the administrators' menu, on a phone: none scrolls sideways (a wide
+/// table scrolls in its own box).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_of_the_admin_menu_fits_a_phone() {
+    let Some(axe_js) = axe_source() else { return };
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let server = TestServer::start().await;
+    server.login("admin").await;
+    let client = open_browser(&driver).await;
+    client.set_window_size(390, 844).await.unwrap();
+    let mut violations = Vec::new();
+    login(&client, &server, "admin", &mut violations, &axe_js).await;
+    visit(&client, &server.url("/quan-tri")).await;
+    let links = client
+        .execute(
+            "return [...document.querySelectorAll('nav.admin-menu a[href^=\"/quan-tri\"]')].map(a => a.getAttribute('href'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let links: Vec<String> = serde_json::from_value(links).unwrap();
+    assert!(links.len() > 10, "{links:?}");
+    let mut too_wide = Vec::new();
+    for link in &links {
+        visit(&client, &server.url(link)).await;
+        let width = client
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap();
+        if width > 390 {
+            too_wide.push(format!("{link}: {width} px"));
+        }
+        violations.extend(axe(&client, &axe_js).await);
+    }
+    client.close().await.unwrap();
+    assert!(too_wide.is_empty(), "wider than a phone: {too_wide:?}");
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
 /// The public pages a visitor reaches from the home page, breadth first: at most two
 /// addresses of each shape (`/tin-tuc/…`, `/van-ban?…`), files, feeds and data left out.
 async fn crawl(client: &Client, server: &TestServer, limit: usize) -> Vec<String> {
