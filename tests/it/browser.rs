@@ -724,6 +724,17 @@ pub(crate) async fn visit(client: &Client, url: &str) {
     assert_eq!(status.as_u64(), Some(200), "{url} answered {status}");
 }
 
+/// How wide the page is laid out, in CSS pixels: wider than the window, it scrolls
+/// sideways.
+pub(crate) async fn page_width(client: &Client) -> u64 {
+    client
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap()
+}
+
 /// The first link on `list_path` that leads under `prefix`.
 async fn first_link(client: &Client, server: &TestServer, list_path: &str, prefix: &str) -> String {
     visit(client, &server.url(list_path)).await;
@@ -941,12 +952,7 @@ async fn changed_admin_pages_fit_a_phone() {
         login(&client, &server, who, &mut violations, &axe_js).await;
         for page in pages {
             visit(&client, &server.url(&page)).await;
-            let width = client
-                .execute("return document.documentElement.scrollWidth;", vec![])
-                .await
-                .unwrap()
-                .as_u64()
-                .unwrap();
+            let width = page_width(&client).await;
             if width > 390 {
                 too_wide.push(format!("{page}: {width} px"));
             }
@@ -995,12 +1001,7 @@ async fn every_page_of_the_admin_menu_fits_a_phone() {
     let mut too_wide = Vec::new();
     for link in &links {
         visit(&client, &server.url(link)).await;
-        let width = client
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap()
-            .as_u64()
-            .unwrap();
+        let width = page_width(&client).await;
         if width > 390 {
             too_wide.push(format!("{link}: {width} px"));
         }
@@ -1198,12 +1199,7 @@ async fn the_public_site_fits_a_phone_with_the_heading_on_the_first_screen() {
     client.set_window_size(320, 700).await.unwrap();
     for page in &pages {
         visit(&client, &server.url(page)).await;
-        let width = client
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap()
-            .as_u64()
-            .unwrap();
+        let width = page_width(&client).await;
         if width > 320 {
             problems.push(format!("{page}: {width} px wide at 320 px"));
         }

@@ -1036,14 +1036,8 @@ async fn the_board_head_reviews_and_approves_a_batch_in_chromium() {
     violations.extend(crate::browser::axe(&client, &axe_js).await);
     // On a phone the page does not scroll sideways; the wide table scrolls in its box.
     client.set_window_size(390, 844).await.unwrap();
-    let width = client
-        .execute("return document.documentElement.scrollWidth;", vec![])
-        .await
-        .unwrap();
-    assert!(
-        width.as_u64().unwrap() <= 390,
-        "the page is {width} px wide at 390"
-    );
+    let width = crate::browser::page_width(&client).await;
+    assert!(width <= 390, "the page is {width} px wide at 390");
     violations.extend(crate::browser::axe(&client, &axe_js).await);
     client
         .find(Locator::XPath(
