@@ -238,6 +238,36 @@ pub struct Report {
     pub mismatches: Vec<Mismatch>,
 }
 
+impl Report {
+    /// What a check that did not pass found, as a phrase ("phát hiện 2 điểm không
+    /// khớp với nội dung đã duyệt"). A database file the check could not read (a full
+    /// disk) is said as such: counted among the mismatches with approved content, it
+    /// told every editor that content had been changed.
+    pub fn found_in_vietnamese(&self) -> String {
+        let unchecked: Vec<bool> = self
+            .mismatches
+            .iter()
+            .filter_map(|m| match m.finding {
+                Finding::StorageUnchecked { disk_full, .. } => Some(disk_full),
+                _ => None,
+            })
+            .collect();
+        let mismatched = self.mismatches.len() - unchecked.len();
+        let mut found = Vec::new();
+        if mismatched > 0 {
+            found.push(format!(
+                "phát hiện {mismatched} điểm không khớp với nội dung đã duyệt"
+            ));
+        }
+        if unchecked.contains(&true) {
+            found.push("chưa kiểm tra được tệp cơ sở dữ liệu vì ổ đĩa chứa dữ liệu đã đầy".into());
+        } else if !unchecked.is_empty() {
+            found.push("chưa kiểm tra được tệp cơ sở dữ liệu".into());
+        }
+        found.join("; ")
+    }
+}
+
 /// How an entry is held back from the public site: only while `flagged`, the revision
 /// the check found altered, is still the live one; a new publication replaces it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -877,6 +877,12 @@ async fn a_disk_too_full_for_the_files_check_is_not_called_damage() {
         "{checks}"
     );
     assert!(!checks.contains("khôi phục từ bản sao lưu"), "{checks}");
+    // The history of checks says the same.
+    assert!(
+        checks.contains("Không đạt: chưa kiểm tra được tệp cơ sở dữ liệu vì ổ đĩa"),
+        "{checks}"
+    );
+    assert!(!checks.contains("1 điểm không khớp"), "{checks}");
     // The banner on every admin page says the file was not checked, not that content
     // was changed.
     let (_, home) = admin.get("/quan-tri").await;

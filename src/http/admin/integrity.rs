@@ -32,6 +32,8 @@ struct ReportView {
     at: String,
     by: String,
     ok: bool,
+    /// What it found, when it did not pass.
+    found: String,
     revisions: u64,
     blobs: u64,
     audit_records: u64,
@@ -46,6 +48,7 @@ impl ReportView {
             at: format(r.at),
             by: r.by.clone(),
             ok: r.ok,
+            found: r.found_in_vietnamese(),
             revisions: r.revisions_checked,
             blobs: r.blobs_checked,
             audit_records: r.audit_records,

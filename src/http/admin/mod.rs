@@ -484,35 +484,12 @@ async fn load_staff(app: &Arc<App>, token: String) -> Result<Option<Arc<Staff>>,
     })))
 }
 
-/// The banner for a check that did not pass. A database file the check could not read
-/// (a full disk) is said as such: counted among the "mismatches with approved content",
-/// it told every editor that content had been changed.
+/// The banner for a check that did not pass.
 fn integrity_alert(report: &crate::integrity::Report) -> String {
-    use crate::integrity::Finding;
-    let unchecked: Vec<bool> = report
-        .mismatches
-        .iter()
-        .filter_map(|m| match m.finding {
-            Finding::StorageUnchecked { disk_full, .. } => Some(disk_full),
-            _ => None,
-        })
-        .collect();
-    let mismatched = report.mismatches.len() - unchecked.len();
-    let mut found = Vec::new();
-    if mismatched > 0 {
-        found.push(format!(
-            "phát hiện {mismatched} điểm không khớp với nội dung đã duyệt"
-        ));
-    }
-    if unchecked.contains(&true) {
-        found.push("chưa kiểm tra được tệp cơ sở dữ liệu vì ổ đĩa chứa dữ liệu đã đầy".into());
-    } else if !unchecked.is_empty() {
-        found.push("chưa kiểm tra được tệp cơ sở dữ liệu".into());
-    }
     format!(
         "Kiểm tra toàn vẹn lúc {} {}. Xem trang Kiểm tra toàn vẹn.",
         crate::format::datetime(report.at),
-        found.join("; ")
+        report.found_in_vietnamese()
     )
 }
 
