@@ -35,10 +35,16 @@ pub fn replace_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result
         let _ = std::fs::remove_file(&temporary);
     }
     written?;
+    sync_folder(dir);
+    Ok(())
+}
+
+/// Syncs `dir`, so that a rename into it survives a power cut. Best effort: the rename
+/// itself has happened either way.
+pub fn sync_folder(dir: &Path) {
     if let Ok(folder) = std::fs::File::open(dir) {
         let _ = folder.sync_all();
     }
-    Ok(())
 }
 
 /// Whether `e` says the disk (or the user's quota) is full.

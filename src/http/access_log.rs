@@ -348,11 +348,8 @@ fn gzip_file(plain: &Path, gzipped: &Path) -> std::io::Result<()> {
             .map_err(std::io::IntoInnerError::into_error)?;
         file.sync_all()?;
         std::fs::rename(&partial, gzipped)?;
-        if let Some(folder) = gzipped
-            .parent()
-            .and_then(|dir| std::fs::File::open(dir).ok())
-        {
-            let _ = folder.sync_all();
+        if let Some(folder) = gzipped.parent() {
+            crate::files::sync_folder(folder);
         }
         Ok(())
     })();
