@@ -295,6 +295,11 @@ pub fn prune(folder: &Path, today: Date, keep_days: i64) -> std::io::Result<usiz
 /// file; returns how many it compressed. The compressed file is written under another
 /// name, synced and renamed, so a crash or a full disk leaves the plain file whole: a
 /// file that fails stays as it is, is logged, and is tried again next time.
+///
+/// A plain file beside its day's compressed one is deleted only if the compressed file
+/// already holds all of it (a run stopped between the rename and the deletion);
+/// otherwise (an operator put back a copy of another day's log under this name, say)
+/// its lines are added to the compressed file, so nothing is lost.
 pub fn compress_closed(folder: &Path, today: Date) -> std::io::Result<usize> {
     let Ok(yesterday) = today.yesterday() else {
         return Ok(0);
@@ -306,12 +311,17 @@ pub fn compress_closed(folder: &Path, today: Date) -> std::io::Result<usize> {
             continue;
         }
         let gzipped = folder.join(format!("{PREFIX}{date}{GZIP_SUFFIX}"));
-        // A whole compressed file is only ever there by rename: a run that stopped
-        // before deleting the plain file left both.
-        let done = if gzipped.exists() {
-            Ok(())
-        } else {
-            gzip_file(plain, &gzipped)
+        let done = match gzipped.exists().then(|| holds_all_of(&gzipped, plain)) {
+            None => gzip_file(plain, &gzipped),
+            Some(Ok(true)) => Ok(()),
+            Some(Ok(false)) => {
+                tracing::warn!(file = %plain.display(), "a request log beside its compressed copy holds other lines: they are added to the compressed file");
+                gzip_file(plain, &gzipped)
+            }
+            Some(Err(e)) => Err(std::io::Error::new(
+                e.kind(),
+                format!("{} cannot be read: {e}", gzipped.display()),
+            )),
         };
         match done.and_then(|()| std::fs::remove_file(plain)) {
             Ok(()) => compressed += 1,
@@ -330,17 +340,55 @@ pub fn compress_closed(folder: &Path, today: Date) -> std::io::Result<usize> {
     Ok(compressed)
 }
 
+/// Whether the text of `gzipped` (every gzip member of it) begins with all of `plain`:
+/// then deleting `plain` loses nothing. An error if `gzipped` is damaged anywhere, so
+/// that nothing is added to a file that cannot be read back.
+fn holds_all_of(gzipped: &Path, plain: &Path) -> std::io::Result<bool> {
+    use std::io::Read as _;
+    let mut unpacked =
+        flate2::read::MultiGzDecoder::new(std::io::BufReader::new(std::fs::File::open(gzipped)?));
+    let mut plain = std::io::BufReader::new(std::fs::File::open(plain)?);
+    let (mut ours, mut theirs) = (vec![0; 64 * 1024], vec![0; 64 * 1024]);
+    let holds = 'compare: loop {
+        let read = plain.read(&mut ours)?;
+        if read == 0 {
+            break true;
+        }
+        // `read_exact` would not tell a clean end (this text is longer) from a
+        // truncated member (a damaged file).
+        let mut filled = 0;
+        while filled < read {
+            match unpacked.read(&mut theirs[filled..read])? {
+                0 => break 'compare false,
+                n => filled += n,
+            }
+        }
+        if ours[..read] != theirs[..read] {
+            break false;
+        }
+    };
+    std::io::copy(&mut unpacked, &mut std::io::sink())?;
+    Ok(holds)
+}
+
+/// Writes `plain` gzipped to `gzipped`, after what `gzipped` already holds (a gzip
+/// file of several members reads as their texts one after the other, with `zcat` as
+/// with `zgrep`).
 fn gzip_file(plain: &Path, gzipped: &Path) -> std::io::Result<()> {
     let mut partial = gzipped.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
     let written = (|| {
         let mut source = std::fs::File::open(plain)?;
-        let file = std::fs::File::create(&partial)?;
-        let mut encoder = flate2::write::GzEncoder::new(
-            std::io::BufWriter::new(file),
-            flate2::Compression::default(),
-        );
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+        match std::fs::File::open(gzipped) {
+            Ok(mut earlier) => {
+                std::io::copy(&mut earlier, &mut file)?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::default());
         std::io::copy(&mut source, &mut encoder)?;
         let file = encoder
             .finish()?
@@ -475,7 +523,7 @@ mod tests {
     fn read_gzip(path: &Path) -> String {
         use std::io::Read as _;
         let mut text = String::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap())
             .read_to_string(&mut text)
             .unwrap();
         text
@@ -515,6 +563,42 @@ mod tests {
         assert_eq!(compress_closed(folder, today).unwrap(), 1);
         assert!(!plain("2026-12-05").exists());
         assert_eq!(read_gzip(&gzipped("2026-12-05")), text);
+
+        // A plain file that is only the start of the compressed one goes too.
+        std::fs::write(plain("2026-12-05"), &text[..text.len() / 2]).unwrap();
+        assert_eq!(compress_closed(folder, today).unwrap(), 1);
+        assert!(!plain("2026-12-05").exists());
+        assert_eq!(read_gzip(&gzipped("2026-12-05")), text);
+
+        // A plain file with other lines (put back by hand): added, not lost.
+        let restored = "2026-12-05T09:00:00.000Z 198.51.100.2 GET /van-ban 200 0.7 r9\n";
+        std::fs::write(plain("2026-12-05"), restored).unwrap();
+        assert_eq!(compress_closed(folder, today).unwrap(), 1);
+        assert!(!plain("2026-12-05").exists());
+        assert_eq!(
+            read_gzip(&gzipped("2026-12-05")),
+            format!("{text}{restored}")
+        );
+        // Read again, the same lines are all there: nothing is added twice.
+        std::fs::write(plain("2026-12-05"), &text).unwrap();
+        assert_eq!(compress_closed(folder, today).unwrap(), 1);
+        assert_eq!(
+            read_gzip(&gzipped("2026-12-05")),
+            format!("{text}{restored}")
+        );
+
+        // A damaged compressed file: the plain one stays.
+        let mut cut = std::fs::read(gzipped("2026-12-05")).unwrap();
+        cut.truncate(cut.len() / 2);
+        std::fs::write(gzipped("2026-12-04"), cut).unwrap();
+        std::fs::write(plain("2026-12-04"), restored).unwrap();
+        assert_eq!(compress_closed(folder, today).unwrap(), 0);
+        assert_eq!(
+            std::fs::read_to_string(plain("2026-12-04")).unwrap(),
+            restored
+        );
+        std::fs::remove_file(plain("2026-12-04")).unwrap();
+        std::fs::remove_file(gzipped("2026-12-04")).unwrap();
 
         // Compressed days are pruned as plain ones are.
         assert_eq!(prune(folder, today, 3).unwrap(), 1);
