@@ -14,6 +14,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod background;
 pub mod backup;
 pub mod calendar;
 pub mod citizen;

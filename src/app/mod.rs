@@ -343,7 +343,7 @@ impl App {
         );
         let passphrase_file = self.config.backup.passphrase_file.clone();
         let source = crate::audit::source::of_this_task();
-        tokio::task::spawn_blocking(move || {
+        crate::background::run("backup", move || {
             // Held until the backup ends, even if the caller goes away.
             let _guard = guard;
             let options = crate::backup::Options {
@@ -374,7 +374,7 @@ impl App {
             self.clock.now(),
         );
         let source = crate::audit::source::of_this_task();
-        let (report, holds_changed) = tokio::task::spawn_blocking(move || {
+        let (report, holds_changed) = crate::background::run("integrity-check", move || {
             // Held until the check ends, even if the caller goes away.
             let _guard = guard;
             crate::audit::source::acting_for(source, || {

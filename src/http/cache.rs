@@ -388,7 +388,9 @@ impl PageCache {
         let spawned = std::thread::Builder::new()
             .name("page-compress".into())
             .spawn(move || {
-                lower_priority();
+                // Brotli at quality 10 on a 600 KB sitemap part takes a core for a
+                // tenth of a second.
+                crate::background::lower_priority("page-compress");
                 while let Ok((key, quick)) = pages.recv() {
                     let best = Arc::new(quick.best());
                     let Some(cache) = cache.upgrade() else { return };
@@ -675,21 +677,6 @@ pub fn tags_of_change(facts: &[(crate::content::Kind, Option<String>, String)]) 
 /// going at once. An entry's own page always goes: it is never served stale.
 pub fn kept_while_refreshing(key: &str) -> bool {
     key == "/" || key == "/tin-tuc" || (key.starts_with("/chuyen-muc/") && !key.contains('?'))
-}
-
-/// Makes the calling thread yield the CPU to the request threads (nice 10): brotli at
-/// quality 10 on a 600 KB sitemap part takes a core for a tenth of a second, and the
-/// pages waiting behind it on a 2-core server should not. On Linux, `setpriority` with
-/// `PRIO_PROCESS` and 0 sets the calling thread's priority alone.
-fn lower_priority() {
-    // SAFETY: a plain system call on the calling thread; no memory is shared.
-    let failed = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) } != 0;
-    if failed {
-        tracing::debug!(
-            "the page-compress thread keeps its priority: {}",
-            std::io::Error::last_os_error()
-        );
-    }
 }
 
 /// Pages to render anew in the background right after a publication, so the first

@@ -532,7 +532,9 @@ pub mod unix {
                     };
                     let (store, search, now) =
                         (app.store.clone(), app.search.clone(), app.clock.now());
-                    tokio::task::spawn_blocking(move || {
+                    // An operator's backup, export or reindex reads the whole store:
+                    // behind the pages, as the scheduled ones are.
+                    crate::background::run("control", move || {
                         let _guard = guard;
                         handle(&store, Some(&search), request, now)
                     })

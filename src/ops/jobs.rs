@@ -58,7 +58,7 @@ pub async fn scheduler(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                     }
                     let (logs, today) = (app.config.data.join(crate::http::access_log::FOLDER), app.today());
                     let days = app.config.request_log_days;
-                    let kept = tokio::task::spawn_blocking(move || {
+                    let kept = crate::background::run("log-compress", move || {
                         use crate::http::access_log::{compress_closed, prune};
                         (prune(&logs, today, days), compress_closed(&logs, today))
                     })
@@ -153,9 +153,10 @@ pub async fn start_daily_backup_if_due(app: &Arc<App>) {
         let _guard = _guard;
         let _turn = turn;
         let store = app.store.clone();
-        let run =
-            tokio::task::spawn_blocking(move || crate::backup::schedule::run(&store, &policy, now))
-                .await;
+        let run = crate::background::run("backup", move || {
+            crate::backup::schedule::run(&store, &policy, now)
+        })
+        .await;
         if let Ok(run) = run
             && !run.ok
         {
