@@ -374,7 +374,9 @@ impl App {
             self.clock.now(),
         );
         let source = crate::audit::source::of_this_task();
-        let (report, holds_changed) = crate::background::run("integrity-check", move || {
+        // At the server's priority until the database file is copied under the store's
+        // lock; `integrity::check` lowers it for the rest.
+        let (report, holds_changed) = crate::background::run_as_is("integrity-check", move || {
             // Held until the check ends, even if the caller goes away.
             let _guard = guard;
             crate::audit::source::acting_for(source, || {

@@ -296,10 +296,11 @@ pub fn prune(folder: &Path, today: Date, keep_days: i64) -> std::io::Result<usiz
 /// name, synced and renamed, so a crash or a full disk leaves the plain file whole: a
 /// file that fails stays as it is, is logged, and is tried again next time.
 ///
-/// A plain file beside its day's compressed one is deleted only if the compressed file
-/// already holds all of it (a run stopped between the rename and the deletion);
-/// otherwise (an operator put back a copy of another day's log under this name, say)
-/// its lines are added to the compressed file, so nothing is lost.
+/// A plain file beside its day's compressed one is deleted at once if the compressed
+/// file already holds it, at its start or its end (a run stopped between the rename
+/// and the deletion, the first time or after an addition). Otherwise (an operator put
+/// back a copy of the day's log, say) what the compressed file lacks is added to it, so
+/// nothing is lost and nothing is kept twice.
 pub fn compress_closed(folder: &Path, today: Date) -> std::io::Result<usize> {
     let Ok(yesterday) = today.yesterday() else {
         return Ok(0);
@@ -311,20 +312,24 @@ pub fn compress_closed(folder: &Path, today: Date) -> std::io::Result<usize> {
             continue;
         }
         let gzipped = folder.join(format!("{PREFIX}{date}{GZIP_SUFFIX}"));
-        let done = match gzipped.exists().then(|| holds_all_of(&gzipped, plain)) {
-            None => gzip_file(plain, &gzipped),
-            Some(Ok(true)) => Ok(()),
-            Some(Ok(false)) => {
-                tracing::warn!(file = %plain.display(), "a request log beside its compressed copy holds other lines: they are added to the compressed file");
-                gzip_file(plain, &gzipped)
+        let done = if gzipped.exists() {
+            match compare(&gzipped, plain) {
+                Ok(Held::All) => Ok(()),
+                Ok(Held::Start(bytes)) => {
+                    tracing::warn!(file = %plain.display(), "a request log beside its compressed copy holds more lines: they are added to the compressed file");
+                    gzip_file(plain, bytes, &gzipped)
+                }
+                Err(e) => Err(e),
             }
-            Some(Err(e)) => Err(std::io::Error::new(
-                e.kind(),
-                format!("{} cannot be read: {e}", gzipped.display()),
-            )),
+        } else {
+            gzip_file(plain, 0, &gzipped)
         };
-        match done.and_then(|()| std::fs::remove_file(plain)) {
-            Ok(()) => compressed += 1,
+        let removed = done.and_then(|()| std::fs::remove_file(plain));
+        match removed {
+            Ok(()) => {
+                crate::files::sync_folder(folder);
+                compressed += 1;
+            }
             Err(e) => {
                 tracing::error!(file = %plain.display(), "a closed request log could not be compressed (kept as it is): {e}");
             }
@@ -340,46 +345,111 @@ pub fn compress_closed(folder: &Path, today: Date) -> std::io::Result<usize> {
     Ok(compressed)
 }
 
-/// Whether the text of `gzipped` (every gzip member of it) begins with all of `plain`:
-/// then deleting `plain` loses nothing. An error if `gzipped` is damaged anywhere, so
-/// that nothing is added to a file that cannot be read back.
-fn holds_all_of(gzipped: &Path, plain: &Path) -> std::io::Result<bool> {
-    use std::io::Read as _;
-    let mut unpacked =
-        flate2::read::MultiGzDecoder::new(std::io::BufReader::new(std::fs::File::open(gzipped)?));
-    let mut plain = std::io::BufReader::new(std::fs::File::open(plain)?);
-    let (mut ours, mut theirs) = (vec![0; 64 * 1024], vec![0; 64 * 1024]);
-    let holds = 'compare: loop {
-        let read = plain.read(&mut ours)?;
-        if read == 0 {
-            break true;
-        }
-        // `read_exact` would not tell a clean end (this text is longer) from a
-        // truncated member (a damaged file).
-        let mut filled = 0;
-        while filled < read {
-            match unpacked.read(&mut theirs[filled..read])? {
-                0 => break 'compare false,
-                n => filled += n,
-            }
-        }
-        if ours[..read] != theirs[..read] {
-            break false;
-        }
-    };
-    std::io::copy(&mut unpacked, &mut std::io::sink())?;
-    Ok(holds)
+/// How much of a plain log its day's compressed file already holds.
+#[derive(Debug, PartialEq, Eq)]
+enum Held {
+    /// All of it, at the start or the end of the compressed text.
+    All,
+    /// Its first bytes (none, if it is another text): the rest is to be added.
+    Start(u64),
 }
 
-/// Writes `plain` gzipped to `gzipped`, after what `gzipped` already holds (a gzip
-/// file of several members reads as their texts one after the other, with `zcat` as
-/// with `zgrep`).
-fn gzip_file(plain: &Path, gzipped: &Path) -> std::io::Result<()> {
+/// What the text of `gzipped` (every gzip member of it) holds of `plain`. An error if
+/// either cannot be read, `gzipped` damaged anywhere: nothing is added to a file that
+/// cannot be read back.
+fn compare(gzipped: &Path, plain: &Path) -> std::io::Result<Held> {
+    use std::io::Read as _;
+    let in_gzip = |e: std::io::Error| {
+        std::io::Error::new(
+            e.kind(),
+            format!("{} cannot be read: {e}", gzipped.display()),
+        )
+    };
+    let unpack = || -> std::io::Result<_> {
+        let file = std::fs::File::open(gzipped).map_err(in_gzip)?;
+        Ok(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
+            file,
+        )))
+    };
+    let open_plain = || std::fs::File::open(plain).map(std::io::BufReader::new);
+    let plain_len = std::fs::metadata(plain)?.len();
+    // The start: how many of the plain file's first bytes the text begins with.
+    let mut text = unpack()?;
+    let (matched, read) = common_start(&mut open_plain()?, &mut text).map_err(in_gzip)?;
+    let text_len = read + std::io::copy(&mut text, &mut std::io::sink()).map_err(in_gzip)?;
+    if matched == plain_len {
+        return Ok(Held::All);
+    }
+    if matched == text_len {
+        return Ok(Held::Start(matched));
+    }
+    // The end: the text's last bytes against the whole plain file.
+    if plain_len < text_len {
+        let mut text = unpack()?;
+        std::io::copy(
+            &mut (&mut text).take(text_len - plain_len),
+            &mut std::io::sink(),
+        )
+        .map_err(in_gzip)?;
+        if common_start(&mut open_plain()?, &mut text)
+            .map_err(in_gzip)?
+            .0
+            == plain_len
+        {
+            return Ok(Held::All);
+        }
+    }
+    Ok(Held::Start(0))
+}
+
+/// How many bytes `a` and `b` have in common from where each is, reading both up to
+/// the first difference or the end of either; and how many were read from `b`.
+fn common_start(
+    a: &mut impl std::io::Read,
+    b: &mut impl std::io::Read,
+) -> std::io::Result<(u64, u64)> {
+    let (mut ours, mut theirs) = (vec![0; 64 * 1024], vec![0; 64 * 1024]);
+    let (mut same, mut read_b) = (0, 0);
+    loop {
+        let read = read_full(a, &mut ours)?;
+        let got = read_full(b, &mut theirs[..read])?;
+        read_b += got as u64;
+        let equal = ours[..got]
+            .iter()
+            .zip(&theirs[..got])
+            .take_while(|(x, y)| x == y)
+            .count();
+        same += equal as u64;
+        if equal < read || read == 0 {
+            return Ok((same, read_b));
+        }
+    }
+}
+
+/// Reads until `buffer` is full or the end: `read_exact` would not tell a clean end
+/// from a damaged stream (both are errors to it; here only the damage is).
+fn read_full(from: &mut impl std::io::Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match from.read(&mut buffer[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Writes `plain`, from byte `from` on, gzipped to `gzipped`, after what `gzipped`
+/// already holds: a gzip file of several members reads as their texts one after the
+/// other, with `zcat` as with `zgrep`.
+fn gzip_file(plain: &Path, from: u64, gzipped: &Path) -> std::io::Result<()> {
+    use std::io::Seek as _;
     let mut partial = gzipped.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
     let written = (|| {
         let mut source = std::fs::File::open(plain)?;
+        source.seek(std::io::SeekFrom::Start(from))?;
         let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
         match std::fs::File::open(gzipped) {
             Ok(mut earlier) => {
@@ -579,13 +649,32 @@ mod tests {
             read_gzip(&gzipped("2026-12-05")),
             format!("{text}{restored}")
         );
-        // Read again, the same lines are all there: nothing is added twice.
-        std::fs::write(plain("2026-12-05"), &text).unwrap();
+        // Put back again (or a run stopped after the addition, before the deletion):
+        // the compressed file ends with it, nothing is added twice.
+        std::fs::write(plain("2026-12-05"), restored).unwrap();
         assert_eq!(compress_closed(folder, today).unwrap(), 1);
+        assert!(!plain("2026-12-05").exists());
         assert_eq!(
             read_gzip(&gzipped("2026-12-05")),
             format!("{text}{restored}")
         );
+        // A fuller copy of the day: only what the compressed file lacks is added.
+        let later = "2026-12-05T23:59:00.000Z 198.51.100.3 GET / 200 0.2 r10\n";
+        std::fs::write(plain("2026-12-05"), format!("{text}{restored}{later}")).unwrap();
+        assert_eq!(compress_closed(folder, today).unwrap(), 1);
+        assert_eq!(
+            read_gzip(&gzipped("2026-12-05")),
+            format!("{text}{restored}{later}")
+        );
+        // The start of the day again, and the whole of it: nothing changes.
+        for again in [text.clone(), format!("{text}{restored}{later}")] {
+            std::fs::write(plain("2026-12-05"), again).unwrap();
+            assert_eq!(compress_closed(folder, today).unwrap(), 1);
+            assert_eq!(
+                read_gzip(&gzipped("2026-12-05")),
+                format!("{text}{restored}{later}")
+            );
+        }
 
         // A damaged compressed file: the plain one stays.
         let mut cut = std::fs::read(gzipped("2026-12-05")).unwrap();

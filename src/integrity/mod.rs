@@ -613,6 +613,10 @@ pub fn check(
 ) -> Result<(Report, Vec<EntryId>), store::Error> {
     // The file first: redb's own check and a read of every table.
     let examined = store.examine();
+    // The copy, made under a lock every request waits for, is done. What follows reads
+    // every revision and blob, and waits for nobody: it yields to the pages (the server
+    // runs the check on a thread of its own, `background::run_as_is`).
+    crate::background::lower_priority("integrity-check");
     let damaged = !examined.problems.is_empty();
     let mut storage: Vec<Finding> = examined
         .problems

@@ -532,8 +532,8 @@ pub mod unix {
                     };
                     let (store, search, now) =
                         (app.store.clone(), app.search.clone(), app.clock.now());
-                    // An operator's backup, export or reindex reads the whole store:
-                    // behind the pages, as the scheduled ones are.
+                    // An operator's backup or reindex reads the whole store: behind
+                    // the pages, as the scheduled backup is.
                     crate::background::run("control", move || {
                         let _guard = guard;
                         handle(&store, Some(&search), request, now)

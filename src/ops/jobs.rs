@@ -157,10 +157,19 @@ pub async fn start_daily_backup_if_due(app: &Arc<App>) {
             crate::backup::schedule::run(&store, &policy, now)
         })
         .await;
-        if let Ok(run) = run
-            && !run.ok
-        {
-            app.alert_administrators("Sao lưu hằng ngày không thành công", run.summary)
+        let failed = match run {
+            Ok(run) if run.ok => None,
+            Ok(run) => Some(run.summary),
+            Err(e) => {
+                tracing::error!("the daily backup could not run: {e}");
+                Some(
+                    "Không chạy được sao lưu (lỗi nội bộ, chi tiết trong nhật ký máy chủ)."
+                        .to_string(),
+                )
+            }
+        };
+        if let Some(summary) = failed {
+            app.alert_administrators("Sao lưu hằng ngày không thành công", summary)
                 .await;
         }
     });
