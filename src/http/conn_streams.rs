@@ -73,18 +73,36 @@ pub struct WithRequests<C: GracefulConnection> {
     ended: Option<Result<(), C::Error>>,
     queue: ConnExecutor,
     running: FuturesUnordered<Request>,
+    /// What the connection and its requests wrote in a poll goes out at its end.
+    writes: Box<dyn WriteOut + Send>,
+}
+
+/// Writes out a connection's held writes (`held_writes::Flush`).
+pub trait WriteOut {
+    fn write_out(&self, cx: &mut Context<'_>);
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> WriteOut for super::held_writes::Flush<T> {
+    fn write_out(&self, cx: &mut Context<'_>) {
+        super::held_writes::Flush::write_out(self, cx);
+    }
 }
 
 // Nothing in it is pinned in place: the connection is boxed, the rest is moved freely.
 impl<C: GracefulConnection> Unpin for WithRequests<C> {}
 
 impl<C: GracefulConnection> WithRequests<C> {
-    pub fn new(conn: C, queue: ConnExecutor) -> WithRequests<C> {
+    pub fn new(
+        conn: C,
+        queue: ConnExecutor,
+        writes: impl WriteOut + Send + 'static,
+    ) -> WithRequests<C> {
         WithRequests {
             conn: Box::pin(conn),
             ended: None,
             queue,
             running: FuturesUnordered::new(),
+            writes: Box::new(writes),
         }
     }
 
@@ -130,6 +148,7 @@ impl<C: GracefulConnection> Future for WithRequests<C> {
                 break;
             }
         }
+        this.writes.write_out(cx);
         if this.running.is_empty()
             && let Some(result) = this.ended.take()
         {
@@ -192,10 +211,11 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_request_resets_its_stream_and_the_connection_goes_on() {
         let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+        let (server_io, writes) = crate::http::held_writes::hold(server_io);
         let requests = ConnExecutor::default();
         let conn = hyper::server::conn::http2::Builder::new(requests.clone())
             .serve_connection(TokioIo::new(server_io), hyper::service::service_fn(answer));
-        let server = tokio::spawn(WithRequests::new(conn, requests));
+        let server = tokio::spawn(WithRequests::new(conn, requests, writes));
         let (client, connection) = h2::client::handshake(client_io).await.unwrap();
         tokio::spawn(connection);
 

@@ -18,6 +18,7 @@ pub mod form;
 pub mod frame;
 mod head_timeout;
 pub mod health;
+mod held_writes;
 pub mod metrics;
 pub mod params;
 pub mod public;

@@ -433,6 +433,7 @@ async fn serve_https(shared: &Shared, tcp: TcpStream, peer: SocketAddr) {
     if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
         let service = tracked_service(pick, peer, state.clone(), shared.bodies.clone());
         let requests = super::conn_streams::ConnExecutor::default();
+        let (tls, writes) = super::held_writes::hold(tls);
         let conn = http2::Builder::new(requests.clone())
             .timer(TokioTimer::new())
             .max_concurrent_streams(128)
@@ -443,7 +444,7 @@ async fn serve_https(shared: &Shared, tcp: TcpStream, peer: SocketAddr) {
             .keep_alive_timeout(Duration::from_secs(20))
             .serve_connection(TokioIo::new(tls), service);
         drive(
-            super::conn_streams::WithRequests::new(conn, requests),
+            super::conn_streams::WithRequests::new(conn, requests, writes),
             shared.shutdown.clone(),
             site_stop,
             peer,

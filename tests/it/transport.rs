@@ -110,6 +110,56 @@ async fn http2_requests_on_one_connection_do_not_wait_for_each_other() {
     assert_eq!(stopped, trangtin::http::server::Stopped::Clean);
 }
 
+/// An HTTP/2 connection's writes go out together at the end of each poll of its task
+/// (`held_writes`): many answers at once, far past the buffer's bound together (the
+/// editor's script alone is 289 KB), each arrive whole, on their own stream.
+#[tokio::test(flavor = "multi_thread")]
+async fn many_http2_answers_at_once_arrive_whole() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let assets = trangtin::http::assets::StaticAssets::shared();
+    let files = [
+        "css/site.css",
+        "js/editor.js",
+        "img/emblem-512.png",
+        "js/site.js",
+    ];
+    let fetches = (0..48).map(|i| {
+        let client = client.clone();
+        let file = files[i % files.len()];
+        let url = server.url(&assets.url(file).unwrap());
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            let version = response.version();
+            (file, version, response.bytes().await.unwrap())
+        }
+    });
+    let answered = tokio::time::timeout(
+        Duration::from_secs(30),
+        futures_util::future::join_all(fetches),
+    )
+    .await
+    .expect("every answer arrives");
+    // Each as HTTP/1.1 answers it, one at a time.
+    let mut expected = std::collections::HashMap::new();
+    for file in files {
+        let url = server.url(&assets.url(file).unwrap());
+        let response = server.http1_client().get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        expected.insert(file, response.bytes().await.unwrap());
+    }
+    assert!(expected["js/editor.js"].len() > 200_000);
+    for (file, version, body) in answered {
+        assert_eq!(version, reqwest::Version::HTTP_2);
+        assert!(
+            body == expected[file],
+            "{file}: {} bytes, {} expected",
+            body.len(),
+            expected[file].len()
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tls_1_2_and_1_3_are_offered() {
     let server = TestServer::start().await;
