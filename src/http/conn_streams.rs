@@ -69,7 +69,9 @@ const ROUNDS: usize = 16;
 /// A connection and the requests it queued on `ConnExecutor`, run as one future. It
 /// ends when the connection has ended and its last request is done.
 pub struct WithRequests<C: GracefulConnection> {
-    conn: Pin<Box<C>>,
+    /// Dropped once it has ended: h2 then fails the streams of requests still waiting
+    /// on it (for room to send, say), so that they end too.
+    conn: Option<Pin<Box<C>>>,
     ended: Option<Result<(), C::Error>>,
     queue: ConnExecutor,
     running: FuturesUnordered<Request>,
@@ -98,7 +100,7 @@ impl<C: GracefulConnection> WithRequests<C> {
         writes: impl WriteOut + Send + 'static,
     ) -> WithRequests<C> {
         WithRequests {
-            conn: Box::pin(conn),
+            conn: Some(Box::pin(conn)),
             ended: None,
             queue,
             running: FuturesUnordered::new(),
@@ -108,8 +110,8 @@ impl<C: GracefulConnection> WithRequests<C> {
 
     /// Starts the connection's graceful shutdown; requests under way go on to the end.
     pub fn graceful_shutdown(&mut self) {
-        if self.ended.is_none() {
-            self.conn.as_mut().graceful_shutdown();
+        if let Some(conn) = &mut self.conn {
+            conn.as_mut().graceful_shutdown();
         }
     }
 
@@ -130,10 +132,11 @@ impl<C: GracefulConnection> Future for WithRequests<C> {
         let this = &mut *self;
         let mut yielded = true;
         for _ in 0..ROUNDS {
-            if this.ended.is_none()
-                && let Poll::Ready(result) = this.conn.as_mut().poll(cx)
+            if let Some(conn) = &mut this.conn
+                && let Poll::Ready(result) = conn.as_mut().poll(cx)
             {
                 this.ended = Some(result);
+                this.conn = None;
             }
             let queued = this.take_queued(cx.waker());
             let mut progressed = !queued.is_empty();

@@ -9,9 +9,11 @@
 //! `Flush::write_out`), in one write of as few records as TLS allows. nginx writes an
 //! HTTP/2 connection's frames the same way, through a 16 KB buffer.
 //!
-//! A flush from h2 only marks the buffer as wanted out; the buffer goes at the end of
-//! the poll or, past `HOLD_AT_MOST`, at once. Nothing is held across polls: a poll
-//! ends with the buffer written out, or waiting for the socket, which wakes the task.
+//! A flush from h2 returns at once; the buffer goes at the end of the poll or, past
+//! `HOLD_AT_MOST`, at once. Nothing is held across polls: a poll ends with the buffer
+//! written out, or waiting for the socket, which wakes the task. A failed write-out is
+//! final: what is held is dropped, and every later read or write fails, so that hyper
+//! ends the connection (the client has gone).
 
 use std::io;
 use std::pin::Pin;
@@ -23,8 +25,10 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// Past this many bytes held, a write first writes the buffer out (back-pressure).
 const HOLD_AT_MOST: usize = 64 * 1024;
 
-/// A buffer larger than this is let go once written out, so that an idle connection
-/// keeps no more than h2's own buffer does (16 KB).
+/// A buffer larger than this is let go after a write-out of less than this (a small
+/// answer, a ping, a window update): a busy connection keeps its buffer, and one gone
+/// quiet keeps no more than h2's own (16 KB) after its next small write, at most a
+/// keep-alive ping away.
 const KEEP_AT_MOST: usize = 16 * 1024;
 
 /// The stream hyper reads and writes through.
@@ -42,8 +46,8 @@ struct State<T> {
     held: Vec<u8>,
     /// How much of `held` is already written.
     written: usize,
-    /// A write-out's failure, given to hyper at its next read or write.
-    failed: Option<io::Error>,
+    /// Why a write-out failed: every later read and write fails the same way.
+    broken: Option<io::ErrorKind>,
 }
 
 /// Wraps `io`: hyper gets the stream, the connection's task the means to write it out.
@@ -52,7 +56,7 @@ pub fn hold<T>(io: T) -> (HeldWrites<T>, Flush<T>) {
         io,
         held: Vec::new(),
         written: 0,
-        failed: None,
+        broken: None,
     }));
     (
         HeldWrites {
@@ -67,8 +71,20 @@ fn lock<T>(state: &Mutex<State<T>>) -> MutexGuard<'_, State<T>> {
 }
 
 impl<T: AsyncWrite + Unpin> State<T> {
-    /// Writes what is held to the stream, and flushes it.
+    /// Writes what is held to the stream, and flushes it. A failure is final.
     fn write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.check()?;
+        let done = self.try_write_out(cx);
+        if let Poll::Ready(Err(e)) = &done {
+            self.broken = Some(e.kind());
+            self.held = Vec::new();
+            self.written = 0;
+        }
+        done
+    }
+
+    fn try_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let wrote = self.held.len();
         while self.written < self.held.len() {
             let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.held[self.written..]))?;
             if n == 0 {
@@ -76,7 +92,7 @@ impl<T: AsyncWrite + Unpin> State<T> {
             }
             self.written += n;
         }
-        if self.held.capacity() > KEEP_AT_MOST {
+        if wrote < KEEP_AT_MOST && self.held.capacity() > KEEP_AT_MOST {
             self.held = Vec::new();
         } else {
             self.held.clear();
@@ -85,19 +101,26 @@ impl<T: AsyncWrite + Unpin> State<T> {
         Pin::new(&mut self.io).poll_flush(cx)
     }
 
-    fn take_failure(&mut self) -> io::Result<()> {
-        self.failed.take().map_or(Ok(()), Err)
+    fn check(&self) -> io::Result<()> {
+        match self.broken {
+            Some(kind) => Err(io::Error::new(
+                kind,
+                "the connection failed while writing an earlier answer",
+            )),
+            None => Ok(()),
+        }
     }
 }
 
 impl<T: AsyncWrite + Unpin> Flush<T> {
-    /// Writes out what the poll's requests wrote. A failure is kept for hyper, which
-    /// then ends the connection as it would have on the write itself.
+    /// Writes out what the poll's requests wrote. A failure is given to hyper at its
+    /// next read or write, which ends the connection: the task is woken once for it.
     pub fn write_out(&self, cx: &mut Context<'_>) {
         let mut state = lock(&self.state);
-        if let Poll::Ready(Err(e)) = state.write_out(cx) {
-            state.failed = Some(e);
-            // hyper reads or writes in the next poll, and ends the connection.
+        if state.broken.is_some() {
+            return;
+        }
+        if let Poll::Ready(Err(_)) = state.write_out(cx) {
             cx.waker().wake_by_ref();
         }
     }
@@ -110,7 +133,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for HeldWrites<T> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let mut state = lock(&self.state);
-        state.take_failure()?;
+        state.check()?;
         Pin::new(&mut state.io).poll_read(cx, buf)
     }
 }
@@ -130,14 +153,22 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for HeldWrites<T> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let mut state = lock(&self.state);
-        state.take_failure()?;
+        state.check()?;
         if state.held.len() >= HOLD_AT_MOST {
             ready!(state.write_out(cx))?;
         }
+        // At most up to the bound: a DATA frame can be as large as the client allows
+        // (16 MB), and h2 writes the rest next time.
+        let mut room = HOLD_AT_MOST - state.held.len();
         let mut taken = 0;
         for buf in bufs {
-            state.held.extend_from_slice(buf);
-            taken += buf.len();
+            let part = &buf[..buf.len().min(room)];
+            state.held.extend_from_slice(part);
+            taken += part.len();
+            room -= part.len();
+            if room == 0 {
+                break;
+            }
         }
         Poll::Ready(Ok(taken))
     }
@@ -148,12 +179,11 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for HeldWrites<T> {
 
     /// Held for the end of the poll (`Flush::write_out`).
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        lock(&self.state).take_failure().into()
+        lock(&self.state).check().into()
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut state = lock(&self.state);
-        state.take_failure()?;
         ready!(state.write_out(cx))?;
         Pin::new(&mut state.io).poll_shutdown(cx)
     }
@@ -162,7 +192,25 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for HeldWrites<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Writes out once, as `WithRequests` does at the end of a poll.
+    async fn end_of_poll<T: AsyncWrite + Unpin>(flush: &Flush<T>) {
+        std::future::poll_fn(|cx| {
+            flush.write_out(cx);
+            Poll::Ready(())
+        })
+        .await;
+    }
+
+    fn nothing_to_read(theirs: &mut tokio::io::DuplexStream) -> impl Future<Output = bool> {
+        std::future::poll_fn(move |cx| {
+            let mut read = [0; 16];
+            let mut buf = ReadBuf::new(&mut read);
+            Poll::Ready(Pin::new(&mut *theirs).poll_read(cx, &mut buf).is_pending())
+        })
+    }
 
     #[tokio::test]
     async fn writes_wait_for_the_end_of_the_poll_and_go_out_whole() {
@@ -171,52 +219,77 @@ mod tests {
         held.write_all(b"one ").await.unwrap();
         held.write_all(b"two").await.unwrap();
         held.flush().await.unwrap();
+        assert!(
+            nothing_to_read(&mut theirs).await,
+            "nothing is written before the poll ends"
+        );
+        end_of_poll(&flush).await;
         let mut read = [0; 16];
-        let nothing_yet = std::future::poll_fn(|cx| {
-            let mut buf = ReadBuf::new(&mut read);
-            Poll::Ready(Pin::new(&mut theirs).poll_read(cx, &mut buf).is_pending())
-        });
-        assert!(nothing_yet.await, "nothing is written before the poll ends");
-        std::future::poll_fn(|cx| {
-            flush.write_out(cx);
-            Poll::Ready(())
-        })
-        .await;
         let n = theirs.read(&mut read).await.unwrap();
         assert_eq!(&read[..n], b"one two");
+        // A shutdown writes out what is held first.
+        held.write_all(b" three").await.unwrap();
+        held.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        theirs.read_to_end(&mut rest).await.unwrap();
+        assert_eq!(rest, b" three");
     }
 
     #[tokio::test]
-    async fn more_than_the_pipe_holds_goes_out_as_it_drains_and_a_failure_reaches_hyper() {
+    async fn past_the_bound_a_write_waits_for_the_socket() {
         let (ours, mut theirs) = tokio::io::duplex(4096);
         let (mut held, flush) = hold(ours);
+        // One write larger than the bound is taken in part.
+        let big = vec![7u8; 3 * HOLD_AT_MOST];
+        let taken = held.write(&big).await.unwrap();
+        assert_eq!(taken, HOLD_AT_MOST);
+        // Full, with the pipe not read: the next write waits.
+        let waits = std::future::poll_fn(|cx| {
+            Poll::Ready(Pin::new(&mut held).poll_write(cx, b"more").is_pending())
+        });
+        assert!(waits.await, "a write past the bound waits for the socket");
+        // As the other side reads, everything goes through, in order.
         let body: Vec<u8> = (0..200_000u32).map(|n| n as u8).collect();
         let writer = async {
-            // Past HOLD_AT_MOST a write waits for the pipe: the flush-out drives it.
-            held.write_all(&body).await.unwrap();
-            std::future::poll_fn(|cx| {
-                let mut state = lock(&flush.state);
-                state.write_out(cx)
-            })
-            .await
-            .unwrap();
-            held
+            for chunk in body.chunks(16 * 1024) {
+                held.write_all(chunk).await.unwrap();
+            }
+            std::future::poll_fn(|cx| lock(&flush.state).write_out(cx))
+                .await
+                .unwrap();
         };
         let reader = async {
-            let mut got = vec![0; body.len()];
+            let mut got = vec![0; taken + body.len()];
             theirs.read_exact(&mut got).await.unwrap();
-            (got, theirs)
+            got
         };
-        let (mut held, (got, theirs)) = tokio::join!(writer, reader);
-        assert_eq!(got, body);
-        // The other side has gone: the write-out fails, and hyper hears it next time.
+        let ((), got) = tokio::time::timeout(Duration::from_secs(10), async {
+            tokio::join!(writer, reader)
+        })
+        .await
+        .expect("the writes go through as the pipe drains");
+        assert_eq!(&got[..taken], &big[..taken]);
+        assert_eq!(&got[taken..], &body[..]);
+        assert!(lock(&flush.state).held.capacity() <= 2 * HOLD_AT_MOST);
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_out_is_final_and_reaches_hyper() {
+        let (ours, theirs) = tokio::io::duplex(1024);
+        let (mut held, flush) = hold(ours);
         drop(theirs);
         held.write_all(b"late").await.unwrap();
-        std::future::poll_fn(|cx| {
-            flush.write_out(cx);
-            Poll::Ready(())
-        })
-        .await;
+        end_of_poll(&flush).await;
+        assert!(
+            lock(&flush.state).held.is_empty(),
+            "what was held is dropped"
+        );
         assert!(held.write_all(b"again").await.is_err());
+        let mut read = [0; 4];
+        assert!(held.read(&mut read).await.is_err());
+        assert!(held.flush().await.is_err());
+        // Later write-outs do nothing (and wake nobody).
+        end_of_poll(&flush).await;
+        assert!(lock(&flush.state).held.is_empty());
     }
 }

@@ -118,6 +118,10 @@ async fn many_http2_answers_at_once_arrive_whole() {
     let server = TestServer::start().await;
     let client = server.client();
     let assets = trangtin::http::assets::StaticAssets::shared();
+    // One request first: the client then sends the others on its HTTP/2 connection
+    // (from cold, each would start a connection of its own while ALPN is unknown).
+    let first = client.get(server.url("/")).send().await.unwrap();
+    assert_eq!(first.version(), reqwest::Version::HTTP_2);
     let files = [
         "css/site.css",
         "js/editor.js",
