@@ -640,41 +640,27 @@ mod tests {
         assert!(!plain("2026-12-05").exists());
         assert_eq!(read_gzip(&gzipped("2026-12-05")), text);
 
-        // A plain file with other lines (put back by hand): added, not lost.
+        // A day's file put back by hand: compressed, it is gone, and the compressed
+        // file then reads as `expected`.
+        let put_back = |text: &str, expected: &str| {
+            std::fs::write(plain("2026-12-05"), text).unwrap();
+            assert_eq!(compress_closed(folder, today).unwrap(), 1);
+            assert!(!plain("2026-12-05").exists());
+            assert_eq!(read_gzip(&gzipped("2026-12-05")), expected);
+        };
+        // Other lines: added, not lost.
         let restored = "2026-12-05T09:00:00.000Z 198.51.100.2 GET /van-ban 200 0.7 r9\n";
-        std::fs::write(plain("2026-12-05"), restored).unwrap();
-        assert_eq!(compress_closed(folder, today).unwrap(), 1);
-        assert!(!plain("2026-12-05").exists());
-        assert_eq!(
-            read_gzip(&gzipped("2026-12-05")),
-            format!("{text}{restored}")
-        );
+        put_back(restored, &format!("{text}{restored}"));
         // Put back again (or a run stopped after the addition, before the deletion):
         // the compressed file ends with it, nothing is added twice.
-        std::fs::write(plain("2026-12-05"), restored).unwrap();
-        assert_eq!(compress_closed(folder, today).unwrap(), 1);
-        assert!(!plain("2026-12-05").exists());
-        assert_eq!(
-            read_gzip(&gzipped("2026-12-05")),
-            format!("{text}{restored}")
-        );
+        put_back(restored, &format!("{text}{restored}"));
         // A fuller copy of the day: only what the compressed file lacks is added.
         let later = "2026-12-05T23:59:00.000Z 198.51.100.3 GET / 200 0.2 r10\n";
-        std::fs::write(plain("2026-12-05"), format!("{text}{restored}{later}")).unwrap();
-        assert_eq!(compress_closed(folder, today).unwrap(), 1);
-        assert_eq!(
-            read_gzip(&gzipped("2026-12-05")),
-            format!("{text}{restored}{later}")
-        );
+        let whole = format!("{text}{restored}{later}");
+        put_back(&whole, &whole);
         // The start of the day again, and the whole of it: nothing changes.
-        for again in [text.clone(), format!("{text}{restored}{later}")] {
-            std::fs::write(plain("2026-12-05"), again).unwrap();
-            assert_eq!(compress_closed(folder, today).unwrap(), 1);
-            assert_eq!(
-                read_gzip(&gzipped("2026-12-05")),
-                format!("{text}{restored}{later}")
-            );
-        }
+        put_back(&text, &whole);
+        put_back(&whole, &whole);
 
         // A damaged compressed file: the plain one stays.
         let mut cut = std::fs::read(gzipped("2026-12-05")).unwrap();
