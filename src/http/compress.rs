@@ -172,11 +172,11 @@ fn brotli_at(bytes: &[u8], quality: i32) -> Bytes {
 
 /// The smallest brotli window that holds the whole body (a window never helps past the
 /// body's end), up to 256 KiB. The encoder's tables grow with the window: at quality
-/// 10 (the background's), a 256 KiB window made every page's encoder allocate 2 MB, past glibc's
-/// mapping threshold (`cli::keep_large_blocks_mapped`), so each page compressed mapped
-/// and unmapped it, and the unmapping interrupted the other core to flush its TLB. With
-/// a window fitted to a page of 16–32 KB they stay below 1 MB, in the arena. The default
-/// 4 MiB window would cost tens of MB per encoder, for nothing.
+/// 10 (the background's), a 256 KiB window made every page's encoder allocate 2 MB,
+/// past glibc's mapping threshold (`cli::keep_large_blocks_mapped`), so each page
+/// compressed mapped and unmapped it, and the unmapping interrupted the other core to
+/// flush its TLB. With a window fitted to a page of 16–32 KB they stay below 1 MB, in
+/// the arena. The default 4 MiB window would cost tens of MB per encoder, for nothing.
 fn window_bits(len: usize) -> i32 {
     // brotli's window holds 2^bits − 16 bytes.
     (10..18)
