@@ -3,8 +3,8 @@
 //!
 //! Dependencies point one way: `http`, `ops` and `cli` → `app` → domain (`content`,
 //! `workflow`, `auth`, `site`, `citizen`, `integrity`, `backup`, …) → `store`, with the
-//! leaf helpers `format`, `files`, `random` and `calendar` usable from any layer. The
-//! domain names no HTTP type and never reads the wall clock (time comes from the
+//! leaf helpers `format`, `files`, `random`, `sharded` and `calendar` usable from any
+//! layer. The domain names no HTTP type and never reads the wall clock (time comes from the
 //! caller's `Clock`); the store names no domain type (each domain module declares its
 //! own tables; `store::registry` knows only their names and shapes).
 
@@ -38,6 +38,7 @@ pub mod random;
 pub mod redirects;
 pub mod render;
 pub mod search;
+pub mod sharded;
 pub mod site;
 pub mod stats;
 pub mod store;

@@ -7,13 +7,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::sharded::Sharded;
 use crate::store::{self, Tx};
 
 /// A visitor counts as online for this long after their last page.
@@ -45,18 +46,28 @@ pub struct Counts {
     pub total: u64,
 }
 
+/// The day being counted: its salt and the counts from before this process.
 struct Day {
     date: Date,
     salt: [u8; 16],
-    seen: HashSet<[u8; 16]>,
     /// Visitors counted today before this process started (their hashes are gone).
     carried: u64,
     earlier: u64,
 }
 
+/// A visitor: the first bytes of the salted hash of their address and browser.
+type Visitor = [u8; 16];
+
+/// Counted per page view from every connection thread at once, so the visitors are
+/// kept in copies chosen by the visitor's hash (`Sharded::by_key`): two page views
+/// rarely need the same lock, and each visitor is in one copy only, so the copies'
+/// sizes add up to the count.
 pub struct Stats {
-    day: Mutex<Option<Day>>,
-    last_seen: Mutex<HashMap<[u8; 16], Timestamp>>,
+    day: RwLock<Option<Day>>,
+    /// Today's visitors.
+    seen: Sharded<HashSet<Visitor>>,
+    /// When each visitor was last seen.
+    last_seen: Sharded<HashMap<Visitor, Timestamp>>,
 }
 
 /// A day's salt. Without randomness nothing is counted: a predictable salt would
@@ -84,6 +95,10 @@ fn is_robot(user_agent: &str) -> bool {
             })
 }
 
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Stats {
     /// Starts from the saved counts (a restart on the same day keeps today's count).
     pub fn new(saved: Saved) -> Stats {
@@ -91,14 +106,14 @@ impl Stats {
             Some(Day {
                 date,
                 salt: salt()?,
-                seen: HashSet::new(),
                 carried: saved.today,
                 earlier: saved.earlier,
             })
         });
         Stats {
-            day: Mutex::new(day),
-            last_seen: Mutex::new(HashMap::new()),
+            day: RwLock::new(day),
+            seen: Sharded::default(),
+            last_seen: Sharded::default(),
         }
     }
 
@@ -108,63 +123,83 @@ impl Stats {
             return;
         }
         let date = local_date(now);
-        let Ok(mut guard) = self.day.lock() else {
+        let mut day = read(&self.day);
+        if day.as_ref().is_none_or(|day| day.date != date) {
+            drop(day);
+            self.begin(date);
+            day = read(&self.day);
+        }
+        // Held (shared) until the visitor is in: a new day's `begin` waits for it, so
+        // no visitor hashed with yesterday's salt lands in today's count. Still another
+        // day if no new salt could be made: nothing is counted then.
+        let Some(today) = day.as_ref().filter(|day| day.date == date) else {
             return;
         };
-        if guard.is_none() {
-            let Some(salt) = salt() else { return };
-            *guard = Some(Day {
-                date,
-                salt,
-                seen: HashSet::new(),
-                carried: 0,
-                earlier: 0,
-            });
-        }
-        let Some(day) = guard.as_mut() else { return };
-        if day.date != date {
-            // A new day: yesterday's visits join the total; a new salt unlinks people.
-            let yesterday = day.carried + day.seen.len() as u64;
-            let Some(salt) = salt() else { return };
-            *day = Day {
-                date,
-                salt,
-                seen: HashSet::new(),
-                carried: 0,
-                earlier: day.earlier + yesterday,
-            };
-        }
         let mut hasher = Sha256::new();
-        hasher.update(day.salt);
+        hasher.update(today.salt);
         match ip {
             IpAddr::V4(v4) => hasher.update(v4.octets()),
             IpAddr::V6(v6) => hasher.update(v6.octets()),
         }
         hasher.update([0]);
         hasher.update(user_agent.as_bytes());
-        let mut visitor = [0u8; 16];
+        let mut visitor: Visitor = [0; 16];
         visitor.copy_from_slice(&hasher.finalize()[..16]);
-        if day.seen.len() < MAX_VISITORS_PER_DAY {
-            day.seen.insert(visitor);
+        let copy = usize::from(visitor[0]);
+        {
+            let mut seen = self.seen.by_key(copy);
+            if seen.len() < MAX_VISITORS_PER_DAY / self.seen.count() {
+                seen.insert(visitor);
+            }
         }
-        drop(guard);
-        if let Ok(mut last) = self.last_seen.lock() {
-            // Pruned when full, not on every page view.
-            if last.len() >= MAX_ONLINE {
-                last.retain(|_, at| now.duration_since(*at) < ONLINE_WINDOW);
-            }
-            if last.len() < MAX_ONLINE || last.contains_key(&visitor) {
-                last.insert(visitor, now);
-            }
+        drop(day);
+        let mut last = self.last_seen.by_key(copy);
+        let bound = MAX_ONLINE / self.last_seen.count();
+        // Pruned when full, not on every page view.
+        if last.len() >= bound {
+            last.retain(|_, at| now.duration_since(*at) < ONLINE_WINDOW);
+        }
+        if last.len() < bound || last.contains_key(&visitor) {
+            last.insert(visitor, now);
         }
     }
 
-    pub fn counts(&self, now: Timestamp) -> Counts {
-        let online = self.last_seen.lock().map_or(0, |last| {
-            last.values()
-                .filter(|at| now.duration_since(**at) < ONLINE_WINDOW)
-                .count() as u64
+    /// Starts counting `date` (unless another page view already has): yesterday's
+    /// visitors join the total; a new salt unlinks people.
+    fn begin(&self, date: Date) {
+        let Some(salt) = salt() else { return };
+        let mut day = self.day.write().unwrap_or_else(PoisonError::into_inner);
+        let earlier = match day.as_ref() {
+            Some(day) if day.date == date => return,
+            Some(day) => day.earlier + day.carried + self.seen_today(),
+            None => 0,
+        };
+        for mut seen in self.seen.each() {
+            seen.clear();
+        }
+        *day = Some(Day {
+            date,
+            salt,
+            carried: 0,
+            earlier,
         });
+    }
+
+    /// Visitors counted by this process since the day began.
+    fn seen_today(&self) -> u64 {
+        self.seen.each().map(|seen| seen.len() as u64).sum()
+    }
+
+    pub fn counts(&self, now: Timestamp) -> Counts {
+        let online = self
+            .last_seen
+            .each()
+            .map(|last| {
+                last.values()
+                    .filter(|at| now.duration_since(**at) < ONLINE_WINDOW)
+                    .count() as u64
+            })
+            .sum();
         let saved = self.saved(now);
         Counts {
             online,
@@ -176,23 +211,21 @@ impl Stats {
     /// The counts to save, as of `now` (a day with no visit yet counts zero).
     pub fn saved(&self, now: Timestamp) -> Saved {
         let date = local_date(now);
-        let Ok(guard) = self.day.lock() else {
-            return Saved::default();
-        };
-        match guard.as_ref() {
+        let day = read(&self.day);
+        match day.as_ref() {
             None => Saved {
                 day: Some(date),
                 ..Saved::default()
             },
             Some(day) if day.date == date => Saved {
                 day: Some(date),
-                today: day.carried + day.seen.len() as u64,
+                today: day.carried + self.seen_today(),
                 earlier: day.earlier,
             },
             Some(day) => Saved {
                 day: Some(date),
                 today: 0,
-                earlier: day.earlier + day.carried + day.seen.len() as u64,
+                earlier: day.earlier + day.carried + self.seen_today(),
             },
         }
     }

@@ -6,22 +6,25 @@
 //! request lines shrink to about an eighth, so ninety days of a busy site, or of a
 //! flood, do not fill the disk the store is on.
 //!
-//! Requests never wait for the disk, nor wake a thread: a line is formatted into a
-//! shared buffer under a short lock, and one thread writes the buffer out five times a
-//! second. If the disk is slow or full, lines past the buffer's bound are dropped and
+//! Requests never wait for the disk, nor wake a thread, nor each other: a line is
+//! formatted into its thread's own buffer (`Sharded`), and one thread merges the
+//! buffers in time order and writes them out five times a second. If the disk is slow or full, lines past the buffer's bound are dropped and
 //! counted, and the count is logged; answers go on. What is still buffered when the
 //! log goes (the server stops) is written then.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::OpenOptions;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+
+use crate::sharded::Sharded;
 
 /// The folder of the daily files, inside the data folder.
 pub const FOLDER: &str = "logs";
@@ -47,11 +50,10 @@ pub struct Line<'a> {
     pub id: &'a str,
 }
 
-/// Lines not yet written, by local date (a batch can straddle midnight).
+/// One thread's lines not yet written, by local date (a batch can straddle midnight).
 #[derive(Default)]
 struct Pending {
     days: Vec<(Date, String)>,
-    bytes: usize,
     /// The last second a line was stamped with: (unix second, its local date, its
     /// RFC 3339 text up to the seconds). Lines come many to a second; the date and the
     /// text are worked out once for each.
@@ -78,7 +80,9 @@ impl Pending {
 
 struct Shared {
     folder: PathBuf,
-    pending: Mutex<Pending>,
+    pending: Sharded<Pending>,
+    /// Bytes in all the threads' buffers.
+    pending_bytes: AtomicUsize,
     dropped: AtomicU64,
     /// The last write failed (a full disk): said once, then again when it recovers.
     failing: std::sync::atomic::AtomicBool,
@@ -99,7 +103,8 @@ impl AccessLog {
         }
         let shared = Arc::new(Shared {
             folder,
-            pending: Mutex::default(),
+            pending: Sharded::default(),
+            pending_bytes: AtomicUsize::new(0),
             dropped: AtomicU64::new(0),
             failing: Default::default(),
         });
@@ -125,21 +130,14 @@ impl AccessLog {
     /// Adds `line`; drops it (and counts it) if the writer is far behind.
     pub fn record(&self, line: &Line<'_>) {
         let Some(shared) = &self.shared else { return };
-        let mut pending = shared
-            .pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if pending.bytes >= MAX_PENDING {
+        if shared.pending_bytes.load(Ordering::Relaxed) >= MAX_PENDING {
             shared.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
+        let mut pending = shared.pending.mine();
         // The file is the local day's.
         let day = pending.stamp(line.at);
-        let Pending {
-            days,
-            bytes,
-            second,
-        } = &mut *pending;
+        let Pending { days, second } = &mut *pending;
         if days.last().is_none_or(|(date, _)| *date != day) {
             days.push((day, String::with_capacity(64 * 1024)));
         }
@@ -149,7 +147,11 @@ impl AccessLog {
         let before = text.len();
         let second = second.as_ref().map_or("", |(_, _, text)| text.as_str());
         write_line(text, second, line);
-        *bytes += text.len() - before;
+        // Counted before the lock goes: the writer takes the text under it, and then
+        // takes its length off the count.
+        shared
+            .pending_bytes
+            .fetch_add(text.len() - before, Ordering::Relaxed);
     }
 }
 
@@ -192,14 +194,16 @@ fn write_line(text: &mut String, second: &str, line: &Line<'_>) {
 impl Shared {
     /// Writes what is pending to the daily files.
     fn write_out(&self) {
-        let days = {
-            let mut pending = self
-                .pending
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            pending.bytes = 0;
-            std::mem::take(&mut pending.days)
-        };
+        let mut days: BTreeMap<Date, Vec<String>> = BTreeMap::new();
+        for mut pending in self.pending.each() {
+            for (date, text) in std::mem::take(&mut pending.days) {
+                self.pending_bytes.fetch_sub(text.len(), Ordering::Relaxed);
+                days.entry(date).or_default().push(text);
+            }
+        }
+        let days = days
+            .into_iter()
+            .map(|(date, texts)| (date, in_time_order(texts)));
         for (date, text) in days {
             let path = self.folder.join(file_name(date));
             let written = OpenOptions::new()
@@ -237,6 +241,38 @@ impl Drop for Shared {
     fn drop(&mut self) {
         self.write_out();
     }
+}
+
+/// The lines of `texts` (each thread's, each in the order they were stamped) in the
+/// order of their time stamps.
+fn in_time_order(mut texts: Vec<String>) -> String {
+    if texts.len() == 1 {
+        return texts.pop().unwrap_or_default();
+    }
+    let mut merged = String::with_capacity(texts.iter().map(String::len).sum());
+    let mut lines: Vec<_> = texts
+        .iter()
+        .map(|text| text.split_inclusive('\n').peekable())
+        .collect();
+    loop {
+        let earliest = lines
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(n, lines)| Some((time_of(lines.peek()?), n)))
+            .min();
+        let Some(line) = earliest.and_then(|(_, n)| lines[n].next()) else {
+            return merged;
+        };
+        merged.push_str(line);
+    }
+}
+
+/// A line's time stamp, in an order that compares: its second (fixed width), then the
+/// digits of its fraction (none, the whole second, before any).
+fn time_of(line: &str) -> (&str, &str) {
+    let stamp = line.split(' ').next().unwrap_or_default();
+    let stamp = stamp.strip_suffix('Z').unwrap_or(stamp);
+    stamp.split_once('.').unwrap_or((stamp, ""))
 }
 
 fn file_name(date: Date) -> String {
@@ -558,6 +594,38 @@ mod tests {
         assert!(!folder.join("requests-2026-08-01.log").exists());
         assert!(folder.join("requests-2026-12-05.log").exists());
         assert!(folder.join("notes.txt").exists());
+    }
+
+    #[test]
+    fn lines_from_several_threads_are_written_in_time_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("logs");
+        let log = AccessLog::start(folder.clone());
+        let noon = line(jiff::civil::date(2026, 12, 5), "/").at;
+        // Four threads, each with its own buffer, their lines interleaved in time;
+        // a whole second (no fraction) among them.
+        std::thread::scope(|scope| {
+            for thread in 0..4_i64 {
+                let log = log.clone();
+                scope.spawn(move || {
+                    for n in 0..500_i64 {
+                        let path = format!("/{}", n * 4 + thread);
+                        let mut request = line(jiff::civil::date(2026, 12, 5), &path);
+                        request.at = noon
+                            + jiff::SignedDuration::from_micros(n * 4000 + thread * 1000 - 1000);
+                        log.record(&request);
+                    }
+                });
+            }
+        });
+        drop(log);
+        let text = std::fs::read_to_string(folder.join("requests-2026-12-05.log")).unwrap();
+        let paths: Vec<i64> = text
+            .lines()
+            .map(|l| l.split(' ').nth(3).unwrap()[1..].parse().unwrap())
+            .collect();
+        assert_eq!(paths, (0..2000).collect::<Vec<_>>(), "{text}");
+        assert!(text.contains("T05:00:00Z "), "{text}");
     }
 
     /// A full disk: the lines are counted as lost, nothing panics, and writing resumes

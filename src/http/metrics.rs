@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Extension;
@@ -19,60 +18,88 @@ use axum::response::{IntoResponse, Response};
 use super::error::HttpError;
 use super::server::Peer;
 use crate::app::App;
+use crate::sharded::Sharded;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 
+/// The requests one thread answered.
 #[derive(Default)]
-pub struct Metrics {
+struct Tally {
     /// route pattern → status → count. Routes are patterns, so the set stays small; a
     /// pattern seen before costs no allocation.
-    requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
+    requests: BTreeMap<String, BTreeMap<u16, u64>>,
     /// Requests per bucket (not cumulative: one increment per request); `cumulative`
     /// makes the histogram's running totals when they are read.
-    buckets: [AtomicU64; BUCKETS.len()],
-    count: AtomicU64,
-    sum_micros: AtomicU64,
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum_micros: u64,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        for (route, statuses) in &other.requests {
+            let mine = self.requests.entry(route.clone()).or_default();
+            for (status, n) in statuses {
+                *mine.entry(*status).or_insert(0) += n;
+            }
+        }
+        for (mine, n) in self.buckets.iter_mut().zip(other.buckets) {
+            *mine += n;
+        }
+        self.count += other.count;
+        self.sum_micros += other.sum_micros;
+    }
+
+    /// Requests at or under each bucket's bound.
+    fn cumulative(&self) -> [u64; BUCKETS.len()] {
+        let mut total = 0;
+        std::array::from_fn(|i| {
+            total += self.buckets[i];
+            total
+        })
+    }
+}
+
+/// Counted per request, in each thread's own tally (`Sharded`): the connection threads
+/// never wait for each other to count.
+#[derive(Default)]
+pub struct Metrics {
+    tallies: Sharded<Tally>,
     /// The bucket counts and total at the last hourly sample.
     last_sample: Mutex<([u64; BUCKETS.len()], u64)>,
 }
 
 impl Metrics {
     pub fn record(&self, route: &str, status: u16, elapsed: Duration) {
-        if let Ok(mut requests) = self.requests.lock() {
-            let statuses = match requests.get_mut(route) {
-                Some(statuses) => statuses,
-                None => requests.entry(route.to_string()).or_default(),
-            };
-            *statuses.entry(status).or_insert(0) += 1;
-        }
+        let mut tally = self.tallies.mine();
+        let statuses = match tally.requests.get_mut(route) {
+            Some(statuses) => statuses,
+            None => tally.requests.entry(route.to_string()).or_default(),
+        };
+        *statuses.entry(status).or_insert(0) += 1;
         let seconds = elapsed.as_secs_f64();
         if let Some(bucket) = BUCKETS.iter().position(|bound| seconds <= *bound) {
-            self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+            tally.buckets[bucket] += 1;
         }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add(
-            elapsed.as_micros().min(u128::from(u64::MAX)) as u64,
-            Ordering::Relaxed,
-        );
+        tally.count += 1;
+        tally.sum_micros += elapsed.as_micros().min(u128::from(u64::MAX)) as u64;
     }
-}
 
-impl Metrics {
+    /// All threads' tallies added up.
+    fn total(&self) -> Tally {
+        let mut total = Tally::default();
+        for tally in self.tallies.each() {
+            total.add(&tally);
+        }
+        total
+    }
+
     /// Requests since the previous call, and the upper bound of the bucket holding their
     /// 95th percentile (ms); for the hourly resource sample.
-    /// Requests at or under each bucket's bound.
-    fn cumulative(&self) -> [u64; BUCKETS.len()] {
-        let mut total = 0;
-        std::array::from_fn(|i| {
-            total += self.buckets[i].load(Ordering::Relaxed);
-            total
-        })
-    }
-
     pub fn since_last_sample(&self) -> (u64, f64) {
-        let now = self.cumulative();
-        let count = self.count.load(Ordering::Relaxed);
+        let total = self.total();
+        let (now, count) = (total.cumulative(), total.count);
         let Ok(mut last) = self.last_sample.lock() else {
             return (0, 0.0);
         };
@@ -113,28 +140,27 @@ pub async fn metrics(
         ));
     }
     let mut out = String::new();
-    let m = &app.metrics;
     let labels = Labels::of(&app.config.name);
     out.push_str(
         "# HELP trangtin_requests_total Requests answered, by route pattern and status.\n",
     );
     out.push_str("# TYPE trangtin_requests_total counter\n");
-    if let Ok(requests) = m.requests.lock() {
-        let counts = requests.iter().flat_map(|(route, statuses)| {
-            statuses.iter().map(move |(status, n)| (route, status, n))
-        });
-        for (route, status, n) in counts {
-            let labels = labels.with(&format!("route=\"{}\",status=\"{status}\"", escape(route)));
-            let _ = writeln!(out, "trangtin_requests_total{labels} {n}");
-        }
+    let total = app.metrics.total();
+    let counts = total
+        .requests
+        .iter()
+        .flat_map(|(route, statuses)| statuses.iter().map(move |(status, n)| (route, status, n)));
+    for (route, status, n) in counts {
+        let labels = labels.with(&format!("route=\"{}\",status=\"{status}\"", escape(route)));
+        let _ = writeln!(out, "trangtin_requests_total{labels} {n}");
     }
     out.push_str("# HELP trangtin_request_duration_seconds Time to answer a request.\n");
     out.push_str("# TYPE trangtin_request_duration_seconds histogram\n");
-    for (bound, n) in BUCKETS.iter().zip(m.cumulative()) {
+    for (bound, n) in BUCKETS.iter().zip(total.cumulative()) {
         let labels = labels.with(&format!("le=\"{bound}\""));
         let _ = writeln!(out, "trangtin_request_duration_seconds_bucket{labels} {n}");
     }
-    let count = m.count.load(Ordering::Relaxed);
+    let count = total.count;
     let _ = writeln!(
         out,
         "trangtin_request_duration_seconds_bucket{} {count}",
@@ -144,7 +170,7 @@ pub async fn metrics(
         out,
         "trangtin_request_duration_seconds_sum{} {}",
         labels.with(""),
-        m.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+        total.sum_micros as f64 / 1e6
     );
     let _ = writeln!(
         out,
