@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::OpenOptions;
 use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -36,6 +37,8 @@ const PREFIX: &str = "requests-";
 const SUFFIX: &str = ".log";
 /// A closed day's file, compressed.
 const GZIP_SUFFIX: &str = ".log.gz";
+/// Permissions of the files: the server's user only.
+const OWNER_ONLY: u32 = 0o600;
 /// A compressed file being written; renamed to `GZIP_SUFFIX` once whole and synced.
 const PARTIAL_SUFFIX: &str = ".log.gz.partial";
 
@@ -101,6 +104,7 @@ impl AccessLog {
             tracing::error!(folder = %folder.display(), "the request log is off: {e}");
             return AccessLog { shared: None };
         }
+        owner_only(&folder);
         let shared = Arc::new(Shared {
             folder,
             pending: Sharded::default(),
@@ -209,6 +213,7 @@ impl Shared {
             let written = OpenOptions::new()
                 .create(true)
                 .append(true)
+                .mode(OWNER_ONLY)
                 .open(&path)
                 .and_then(|mut file| file.write_all(text.as_bytes()));
             match written {
@@ -273,6 +278,28 @@ fn time_of(line: &str) -> (&str, &str) {
     let stamp = line.split(' ').next().unwrap_or_default();
     let stamp = stamp.strip_suffix('Z').unwrap_or(stamp);
     stamp.split_once('.').unwrap_or((stamp, ""))
+}
+
+/// Makes the folder and the daily files in it readable by the server's user only (as
+/// the files it makes are): they hold visitors' addresses, which are personal data.
+/// Older versions made them readable by all; a file that cannot be changed is logged.
+fn owner_only(folder: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut paths = vec![(folder.to_path_buf(), 0o700)];
+    match daily_files(folder) {
+        Ok(files) => paths.extend(files.into_iter().map(|(path, ..)| (path, OWNER_ONLY))),
+        Err(e) => {
+            tracing::error!(folder = %folder.display(), "the request logs cannot be listed: {e}");
+        }
+    }
+    for (path, mode) in paths {
+        let open = std::fs::metadata(&path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0);
+        if open
+            && let Err(e) = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+        {
+            tracing::error!(file = %path.display(), "a request log stays readable by other users: {e}");
+        }
+    }
 }
 
 fn file_name(date: Date) -> String {
@@ -486,7 +513,14 @@ fn gzip_file(plain: &Path, from: u64, gzipped: &Path) -> std::io::Result<()> {
     let written = (|| {
         let mut source = std::fs::File::open(plain)?;
         source.seek(std::io::SeekFrom::Start(from))?;
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+        let mut file = std::io::BufWriter::new(
+            OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(OWNER_ONLY)
+                .open(&partial)?,
+        );
         match std::fs::File::open(gzipped) {
             Ok(mut earlier) => {
                 std::io::copy(&mut earlier, &mut file)?;

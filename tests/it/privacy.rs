@@ -265,6 +265,16 @@ async fn the_server_compresses_closed_days_of_the_request_log() {
     // Yesterday's stays plain: the writer may still add its last lines.
     assert_eq!(std::fs::read_to_string(plain(1)).unwrap(), text(1));
     assert!(!gzipped(1).exists());
+    // Visitors' addresses are for the server's user only, in files an older version
+    // left readable by all (written above with the default mode) as in new ones.
+    let mode = |path: &std::path::Path| {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(mode(&logs), 0o700);
+    for path in [plain(1), gzipped(3), gzipped(40)] {
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
 
     // Requests are logged on, in today's file.
     assert_eq!(server.get("/").await.status(), 200);
@@ -277,5 +287,6 @@ async fn the_server_compresses_closed_days_of_the_request_log() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(logged.contains(" GET / 200 "), "{logged}");
+    assert_eq!(mode(&plain(0)), 0o600);
     server.stop().await;
 }
