@@ -124,7 +124,9 @@ impl Stats {
         }
         let date = local_date(now);
         let mut day = read(&self.day);
-        if day.as_ref().is_none_or(|day| day.date != date) {
+        // The day only moves forward: a page view stamped just before midnight and
+        // counted just after (or a clock set back) counts in the day already begun.
+        if day.as_ref().is_none_or(|day| day.date < date) {
             drop(day);
             self.begin(date);
             day = read(&self.day);
@@ -132,7 +134,7 @@ impl Stats {
         // Held (shared) until the visitor is in: a new day's `begin` waits for it, so
         // no visitor hashed with yesterday's salt lands in today's count. Still another
         // day if no new salt could be made: nothing is counted then.
-        let Some(today) = day.as_ref().filter(|day| day.date == date) else {
+        let Some(today) = day.as_ref().filter(|day| day.date >= date) else {
             return;
         };
         let mut hasher = Sha256::new();
@@ -170,12 +172,13 @@ impl Stats {
         let Some(salt) = salt() else { return };
         let mut day = self.day.write().unwrap_or_else(PoisonError::into_inner);
         let earlier = match day.as_ref() {
-            Some(day) if day.date == date => return,
+            Some(day) if day.date >= date => return,
             Some(day) => day.earlier + day.carried + self.seen_today(),
             None => 0,
         };
         for mut seen in self.seen.each() {
-            seen.clear();
+            // Replaced, not cleared: a flood's day gives its memory back.
+            *seen = HashSet::new();
         }
         *day = Some(Day {
             date,
@@ -217,8 +220,8 @@ impl Stats {
                 day: Some(date),
                 ..Saved::default()
             },
-            Some(day) if day.date == date => Saved {
-                day: Some(date),
+            Some(day) if day.date >= date => Saved {
+                day: Some(day.date),
                 today: day.carried + self.seen_today(),
                 earlier: day.earlier,
             },
@@ -284,9 +287,21 @@ mod tests {
                 total: 3
             }
         );
+        // A page view stamped just before midnight and counted after it counts in the
+        // day begun: the day does not go back (and count today's visitors twice).
+        let before_midnight: Timestamp = "2026-11-28T16:59:59.999Z".parse().unwrap();
+        stats.record(b, FIREFOX, before_midnight);
+        assert_eq!(
+            stats.counts(tomorrow),
+            Counts {
+                online: 1,
+                today: 2,
+                total: 4
+            }
+        );
         // A restart keeps the counts.
         let again = Stats::new(stats.saved(tomorrow));
-        assert_eq!(again.counts(tomorrow).total, 3);
-        assert_eq!(again.counts(tomorrow).today, 1);
+        assert_eq!(again.counts(tomorrow).total, 4);
+        assert_eq!(again.counts(tomorrow).today, 2);
     }
 }

@@ -8,9 +8,10 @@
 //!
 //! Requests never wait for the disk, nor wake a thread, nor each other: a line is
 //! formatted into its thread's own buffer (`Sharded`), and one thread merges the
-//! buffers in time order and writes them out five times a second. If the disk is slow or full, lines past the buffer's bound are dropped and
-//! counted, and the count is logged; answers go on. What is still buffered when the
-//! log goes (the server stops) is written then.
+//! buffers in time order and writes them out five times a second. If the disk is slow
+//! or full, lines past the buffers' bound are dropped and counted, and the count is
+//! logged; answers go on. What is still buffered when the log goes (the server stops)
+//! is written then.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -57,6 +58,8 @@ pub struct Line<'a> {
 #[derive(Default)]
 struct Pending {
     days: Vec<(Date, String)>,
+    /// What this buffer added to `Shared::pending_bytes`, taken off when written.
+    counted: usize,
     /// The last second a line was stamped with: (unix second, its local date, its
     /// RFC 3339 text up to the seconds). Lines come many to a second; the date and the
     /// text are worked out once for each.
@@ -105,13 +108,7 @@ impl AccessLog {
             return AccessLog { shared: None };
         }
         owner_only(&folder);
-        let shared = Arc::new(Shared {
-            folder,
-            pending: Sharded::default(),
-            pending_bytes: AtomicUsize::new(0),
-            dropped: AtomicU64::new(0),
-            failing: Default::default(),
-        });
+        let shared = Arc::new(Shared::new(folder));
         let weak = Arc::downgrade(&shared);
         let spawned = std::thread::Builder::new()
             .name("request-log".into())
@@ -141,7 +138,11 @@ impl AccessLog {
         let mut pending = shared.pending.mine();
         // The file is the local day's.
         let day = pending.stamp(line.at);
-        let Pending { days, second } = &mut *pending;
+        let Pending {
+            days,
+            counted,
+            second,
+        } = &mut *pending;
         if days.last().is_none_or(|(date, _)| *date != day) {
             days.push((day, String::with_capacity(64 * 1024)));
         }
@@ -151,11 +152,11 @@ impl AccessLog {
         let before = text.len();
         let second = second.as_ref().map_or("", |(_, _, text)| text.as_str());
         write_line(text, second, line);
-        // Counted before the lock goes: the writer takes the text under it, and then
-        // takes its length off the count.
-        shared
-            .pending_bytes
-            .fetch_add(text.len() - before, Ordering::Relaxed);
+        // Counted before the lock goes: the writer takes the text and `counted` under
+        // it, and then takes them off the count.
+        let added = text.len() - before;
+        *counted += added;
+        shared.pending_bytes.fetch_add(added, Ordering::Relaxed);
     }
 }
 
@@ -196,12 +197,23 @@ fn write_line(text: &mut String, second: &str, line: &Line<'_>) {
 }
 
 impl Shared {
+    fn new(folder: PathBuf) -> Shared {
+        Shared {
+            folder,
+            pending: Sharded::default(),
+            pending_bytes: AtomicUsize::new(0),
+            dropped: AtomicU64::new(0),
+            failing: Default::default(),
+        }
+    }
+
     /// Writes what is pending to the daily files.
     fn write_out(&self) {
         let mut days: BTreeMap<Date, Vec<String>> = BTreeMap::new();
         for mut pending in self.pending.each() {
+            let counted = std::mem::take(&mut pending.counted);
+            self.pending_bytes.fetch_sub(counted, Ordering::Relaxed);
             for (date, text) in std::mem::take(&mut pending.days) {
-                self.pending_bytes.fetch_sub(text.len(), Ordering::Relaxed);
                 days.entry(date).or_default().push(text);
             }
         }
@@ -280,23 +292,30 @@ fn time_of(line: &str) -> (&str, &str) {
     stamp.split_once('.').unwrap_or((stamp, ""))
 }
 
-/// Makes the folder and the daily files in it readable by the server's user only (as
-/// the files it makes are): they hold visitors' addresses, which are personal data.
-/// Older versions made them readable by all; a file that cannot be changed is logged.
+/// Takes the other users' permissions off the folder and its daily files: they hold
+/// visitors' addresses, which are personal data. The files the log makes are the
+/// owner's only already (`OWNER_ONLY`); older versions made them readable by all. Links
+/// are left alone, and a file that cannot be changed is logged.
 fn owner_only(folder: &Path) {
     use std::os::unix::fs::PermissionsExt as _;
-    let mut paths = vec![(folder.to_path_buf(), 0o700)];
+    let mut paths = vec![folder.to_path_buf()];
     match daily_files(folder) {
-        Ok(files) => paths.extend(files.into_iter().map(|(path, ..)| (path, OWNER_ONLY))),
+        Ok(files) => paths.extend(files.into_iter().map(|(path, ..)| path)),
         Err(e) => {
             tracing::error!(folder = %folder.display(), "the request logs cannot be listed: {e}");
         }
     }
-    for (path, mode) in paths {
-        let open = std::fs::metadata(&path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0);
-        if open
-            && let Err(e) = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
-        {
+    for path in paths {
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o7777;
+        let others = mode & 0o077;
+        if !(meta.is_file() || meta.is_dir()) || others == 0 {
+            continue;
+        }
+        let owners = std::fs::Permissions::from_mode(mode & !0o077);
+        if let Err(e) = std::fs::set_permissions(&path, owners) {
             tracing::error!(file = %path.display(), "a request log stays readable by other users: {e}");
         }
     }
@@ -634,7 +653,13 @@ mod tests {
     fn lines_from_several_threads_are_written_in_time_order() {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("logs");
-        let log = AccessLog::start(folder.clone());
+        std::fs::create_dir_all(&folder).unwrap();
+        // No writer thread: a write-out while the threads still record would split
+        // their lines into two batches.
+        let shared = Arc::new(Shared::new(folder.clone()));
+        let log = AccessLog {
+            shared: Some(shared.clone()),
+        };
         let noon = line(jiff::civil::date(2026, 12, 5), "/").at;
         // Four threads, each with its own buffer, their lines interleaved in time;
         // a whole second (no fraction) among them.
@@ -653,6 +678,8 @@ mod tests {
             }
         });
         drop(log);
+        shared.write_out();
+        assert_eq!(shared.pending_bytes.load(Ordering::Relaxed), 0);
         let text = std::fs::read_to_string(folder.join("requests-2026-12-05.log")).unwrap();
         let paths: Vec<i64> = text
             .lines()
