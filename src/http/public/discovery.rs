@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 
 use super::cached_as;
-use super::feeds::{origin, xml};
+use super::feeds::origin;
 use crate::app::App;
 use crate::content::{self, Kind, Published};
 use crate::http::error::HttpError;
@@ -97,8 +97,51 @@ pub async fn theme_css(
     .await
 }
 
-fn w3c(time: Timestamp) -> String {
-    time.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+/// Appends `<tag><loc>…</loc><lastmod>…</lastmod></tag>` and a newline: the address
+/// made of `loc`'s pieces, escaped for XML, and the time in UTC to the second (W3C
+/// datetime).
+fn push_entry<const N: usize>(
+    out: &mut String,
+    tag: &str,
+    loc: [&str; N],
+    lastmod: Option<Timestamp>,
+) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "<{tag}><loc>");
+    for piece in loc {
+        push_xml(out, piece);
+    }
+    out.push_str("</loc>");
+    if let Some(time) = lastmod {
+        let t = jiff::tz::Offset::UTC.to_datetime(time);
+        let _ = write!(
+            out,
+            "<lastmod>{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z</lastmod>",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+    }
+    let _ = writeln!(out, "</{tag}>");
+}
+
+/// Appends `text` escaped as `feeds::xml` escapes it.
+fn push_xml(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(['&', '<', '>', '"']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => "&quot;",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// When an entry last changed as citizens see it: its shown revision.
@@ -171,14 +214,14 @@ async fn render_index(app: Arc<App>, origin: String) -> Result<String, HttpError
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
+    out.reserve(parts.len() * 120);
     for (name, newest) in parts {
-        out.push_str(&format!(
-            "<sitemap><loc>{}</loc>{}</sitemap>\n",
-            xml(&format!("{origin}/sitemap/{name}.xml")),
-            newest
-                .map(|t| format!("<lastmod>{}</lastmod>", w3c(t)))
-                .unwrap_or_default()
-        ));
+        push_entry(
+            &mut out,
+            "sitemap",
+            [origin.as_str(), "/sitemap/", &name, ".xml"],
+            newest,
+        );
     }
     out.push_str("</sitemapindex>\n");
     Ok(out)
@@ -206,14 +249,12 @@ async fn render_part(
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
+    // A part lists up to 2,000 addresses: written straight into one buffer sized for
+    // them, without the five or so temporary strings per address that `format!` and
+    // escaping by `replace` made (a tenth of an uncached part's time was the allocator).
+    out.reserve(urls.len() * 120);
     for (path, changed) in urls {
-        out.push_str(&format!(
-            "<url><loc>{}</loc>{}</url>\n",
-            xml(&format!("{origin}{path}")),
-            changed
-                .map(|t| format!("<lastmod>{}</lastmod>", w3c(t)))
-                .unwrap_or_default()
-        ));
+        push_entry(&mut out, "url", [origin.as_str(), &path], changed);
     }
     out.push_str("</urlset>\n");
     Ok(out)
@@ -252,4 +293,43 @@ fn fixed_urls(tx: &impl crate::store::Tx) -> Result<Option<Urls>, content::Error
     urls.push((paths::SITEMAP.to_string(), None));
     urls.extend(lists);
     Ok(Some(urls))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_is_written_as_format_and_strftime_wrote_it() {
+        let cases = [
+            (
+                "https://sokhcn.gialai.gov.vn",
+                "/tin-tuc/a&b<c>\"d\"-é",
+                "2026-12-07T08:05:09.123Z",
+            ),
+            ("https://x.vn", "/van-ban/01-2026", "0999-01-02T03:04:05Z"),
+        ];
+        for (origin, path, time) in cases {
+            let time: Timestamp = time.parse().unwrap();
+            let mut out = String::new();
+            push_entry(&mut out, "url", [origin, path], Some(time));
+            let old = format!(
+                "<url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
+                super::super::feeds::xml(&format!("{origin}{path}")),
+                time.strftime("%Y-%m-%dT%H:%M:%SZ")
+            );
+            assert_eq!(out, old);
+        }
+        let mut out = String::new();
+        push_entry(
+            &mut out,
+            "sitemap",
+            ["https://x.vn", "/sitemap/", "co-dinh", ".xml"],
+            None,
+        );
+        assert_eq!(
+            out,
+            "<sitemap><loc>https://x.vn/sitemap/co-dinh.xml</loc></sitemap>\n"
+        );
+    }
 }
