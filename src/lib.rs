@@ -4,9 +4,9 @@
 //! Dependencies point one way: `http`, `ops` and `cli` → `app` → domain (`content`,
 //! `workflow`, `auth`, `site`, `citizen`, `integrity`, `backup`, …) → `store`, with the
 //! leaf helpers `format`, `files`, `random`, `sharded` and `calendar` usable from any
-//! layer. The domain names no HTTP type and never reads the wall clock (time comes from the
-//! caller's `Clock`); the store names no domain type (each domain module declares its
-//! own tables; `store::registry` knows only their names and shapes).
+//! layer. The domain names no HTTP type and never reads the wall clock (time comes from
+//! the caller's `Clock`); the store names no domain type (each domain module declares
+//! its own tables; `store::registry` knows only their names and shapes).
 
 // Input must never reach a panic: outside tests, unwrap and expect are refused.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]

@@ -11,8 +11,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// Copies kept: more than the connection threads of any machine this runs on; past
-/// that, threads share copies, which is still correct.
+/// Copies kept: one per connection thread up to a 16-core server; past that, threads
+/// share copies, which is still correct.
 const COPIES: usize = 16;
 
 /// A copy on cache lines of its own (two: the prefetcher fetches lines in pairs), so
