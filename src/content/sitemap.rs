@@ -115,15 +115,55 @@ pub fn parts(tx: &impl Tx) -> Result<Vec<Part>, Error> {
 /// The part of `kind` numbered `number` (1-based): its rows by entry id, or `None` if
 /// it lists nothing.
 pub fn part(tx: &impl Tx, kind: Kind, number: u64) -> Result<Option<Vec<Row>>, Error> {
+    let mut rows = Vec::new();
+    each_in_part(tx, kind, number, |slug, lastmod| {
+        rows.push(Row {
+            slug: slug.to_string(),
+            lastmod,
+        });
+    })?;
+    Ok((!rows.is_empty()).then_some(rows))
+}
+
+/// A row read in place: its slug borrowed from the stored bytes (unless it holds an
+/// escaped character).
+#[derive(Deserialize)]
+struct StoredRow<'a> {
+    #[serde(borrow)]
+    slug: std::borrow::Cow<'a, str>,
+    lastmod: Timestamp,
+}
+
+/// Hands `visit` each row of the part of `kind` numbered `number` (1-based), by entry
+/// id, without copying it out of the store: a part is written as it is read. Returns
+/// how many rows there were.
+pub fn each_in_part(
+    tx: &impl Tx,
+    kind: Kind,
+    number: u64,
+    mut visit: impl FnMut(&str, Timestamp),
+) -> Result<u64, Error> {
     let Some(block) = number.checked_sub(1) else {
-        return Ok(None);
+        return Ok(0);
     };
     let block = block as i64;
-    let rows = ROWS.range_values(
+    let mut count = 0;
+    ROWS.scan_stored(
         tx,
         (kind.as_str(), block, 0)..=(kind.as_str(), block, u64::MAX),
+        false,
+        |bytes| {
+            let row: StoredRow =
+                serde_json::from_slice(bytes).map_err(|e| crate::store::Error::Decode {
+                    table: ROWS.name(),
+                    message: e.to_string(),
+                })?;
+            visit(&row.slug, row.lastmod);
+            count += 1;
+            Ok(true)
+        },
     )?;
-    Ok((!rows.is_empty()).then_some(rows))
+    Ok(count)
 }
 
 /// Fills the tables from the published lists (the migration that added them).

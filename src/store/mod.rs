@@ -748,12 +748,29 @@ impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
     where
         KR: Borrow<K::SelfType<'a>> + 'a,
     {
-        fn walk<'a, K: Key + 'static, V: DeserializeOwned, KR: Borrow<K::SelfType<'a>> + 'a>(
-            name: &'static str,
+        self.scan_stored(tx, range, newest_first, |bytes| {
+            Ok(visit(self.decode(bytes)?))
+        })
+    }
+
+    /// As `scan`, handing `visit` each value's stored bytes, to read in place without
+    /// copying them (a sitemap part's two thousand rows); an error from `visit` stops
+    /// the scan and is returned.
+    pub fn scan_stored<'a, KR>(
+        &self,
+        tx: &impl Tx,
+        range: impl std::ops::RangeBounds<KR> + Clone + 'a,
+        newest_first: bool,
+        mut visit: impl FnMut(&[u8]) -> Result<bool, Error>,
+    ) -> Result<(), Error>
+    where
+        KR: Borrow<K::SelfType<'a>> + 'a,
+    {
+        fn walk<'a, K: Key + 'static, KR: Borrow<K::SelfType<'a>> + 'a>(
             table: &impl ReadableTable<K, &'static [u8]>,
             range: impl std::ops::RangeBounds<KR> + 'a,
             newest_first: bool,
-            visit: &mut dyn FnMut(V) -> bool,
+            visit: &mut dyn FnMut(&[u8]) -> Result<bool, Error>,
         ) -> Result<(), Error> {
             let range = table.range(range)?;
             let items: Box<dyn Iterator<Item = _>> = if newest_first {
@@ -763,11 +780,7 @@ impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
             };
             for item in items {
                 let (_, value) = item?;
-                let value = serde_json::from_slice(value.value()).map_err(|e| Error::Decode {
-                    table: name,
-                    message: e.to_string(),
-                })?;
-                if !visit(value) {
+                if !visit(value.value())? {
                     break;
                 }
             }
@@ -775,14 +788,12 @@ impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
         }
         match tx.reader() {
             Reader::Read(t) => walk(
-                self.name,
                 &t.open_table(self.definition())?,
                 range,
                 newest_first,
                 &mut visit,
             ),
             Reader::Write(t) => walk(
-                self.name,
                 &t.open_table(self.definition())?,
                 range,
                 newest_first,
