@@ -201,28 +201,196 @@ pub struct Snapshot {
     pub schema_version: u64,
 }
 
+/// How much a copy writes between its commits.
+const COPY_BATCH_BYTES: usize = 256 * 1024 * 1024;
+
+/// The writing side of a copy of the store: it commits every `COPY_BATCH_BYTES`. redb
+/// keeps a set of the pages a write transaction allocated until it commits, some 16
+/// bytes a page: copied in one transaction, a million-entry store (6.4 GB) raised the
+/// server's peak memory by 88 MB during a backup, and by 15–45 MB in parts. The copy is
+/// a private file no one reads before the last commit, so committing it in parts
+/// changes nothing else.
+pub(crate) struct CopyInto<'db> {
+    db: &'db Database,
+    tx: Option<WriteTransaction>,
+    /// Bytes copied since the last commit, and how many commit one.
+    pending: usize,
+    batch: usize,
+    commits: u64,
+}
+
+impl<'db> CopyInto<'db> {
+    pub(crate) fn new(db: &'db Database) -> Result<CopyInto<'db>, Error> {
+        Self::in_parts_of(db, COPY_BATCH_BYTES)
+    }
+
+    fn in_parts_of(db: &'db Database, batch: usize) -> Result<CopyInto<'db>, Error> {
+        Ok(CopyInto {
+            db,
+            tx: Some(db.begin_write()?),
+            pending: 0,
+            batch,
+            commits: 0,
+        })
+    }
+
+    fn tx(&self) -> Result<&WriteTransaction, Error> {
+        self.tx
+            .as_ref()
+            .ok_or_else(|| Error::Task("the copy's transaction is gone".into()))
+    }
+
+    /// Commits what was copied and begins the next part.
+    fn next_part(&mut self) -> Result<(), Error> {
+        if let Some(done) = self.tx.take() {
+            done.commit()?;
+            self.commits += 1;
+        }
+        self.tx = Some(self.db.begin_write()?);
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Commits the last part; gives how many commits the copy took.
+    pub(crate) fn finish(mut self) -> Result<u64, Error> {
+        if let Some(done) = self.tx.take() {
+            done.commit()?;
+            self.commits += 1;
+        }
+        Ok(self.commits)
+    }
+}
+
+/// The storage of a snapshot's copy: its file, without waiting for the disk at each
+/// commit. The copy is read into an archive (which is synced) and removed, so a copy cut
+/// short by a crash is thrown away and its durability buys nothing; waiting on the disk
+/// at each of its parts' commits made a million-entry backup about 20 s slower.
+#[derive(Debug)]
+struct Unsynced(redb::backends::FileBackend);
+
+impl Unsynced {
+    fn create(path: &Path) -> Result<Unsynced, Error> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|e| Error::Db(redb::Error::Io(e)))?;
+        Ok(Unsynced(redb::backends::FileBackend::new(file)?))
+    }
+}
+
+impl redb::StorageBackend for Unsynced {
+    fn len(&self) -> std::io::Result<u64> {
+        self.0.len()
+    }
+
+    fn read(&self, offset: u64, out: &mut [u8]) -> std::io::Result<()> {
+        self.0.read(offset, out)
+    }
+
+    fn set_len(&self, len: u64) -> std::io::Result<()> {
+        self.0.set_len(len)
+    }
+
+    fn sync_data(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        self.0.write(offset, data)
+    }
+
+    fn close(&self) -> std::io::Result<()> {
+        self.0.close()
+    }
+
+    fn try_lock_range(
+        &self,
+        start: std::ops::Bound<u64>,
+        end: std::ops::Bound<u64>,
+    ) -> Result<bool, redb::BackendError> {
+        self.0.try_lock_range(start, end)
+    }
+
+    fn try_lock_shared_range(
+        &self,
+        start: std::ops::Bound<u64>,
+        end: std::ops::Bound<u64>,
+    ) -> Result<bool, redb::BackendError> {
+        self.0.try_lock_shared_range(start, end)
+    }
+
+    fn lock_range(
+        &self,
+        start: std::ops::Bound<u64>,
+        end: std::ops::Bound<u64>,
+    ) -> Result<(), redb::BackendError> {
+        self.0.lock_range(start, end)
+    }
+
+    fn lock_shared_range(
+        &self,
+        start: std::ops::Bound<u64>,
+        end: std::ops::Bound<u64>,
+    ) -> Result<(), redb::BackendError> {
+        self.0.lock_shared_range(start, end)
+    }
+
+    fn unlock_range(
+        &self,
+        start: std::ops::Bound<u64>,
+        end: std::ops::Bound<u64>,
+    ) -> Result<(), redb::BackendError> {
+        self.0.unlock_range(start, end)
+    }
+
+    fn query_lock_range(
+        &self,
+        start: std::ops::Bound<u64>,
+        end: std::ops::Bound<u64>,
+    ) -> Result<bool, redb::BackendError> {
+        self.0.query_lock_range(start, end)
+    }
+}
+
 /// Copies one table, row by row; a table the source never created copies as empty.
 pub(crate) fn copy_table<K: Key + 'static, V: redb::Value + 'static>(
     src: &ReadTransaction,
-    dst: &WriteTransaction,
+    dst: &mut CopyInto,
     definition: TableDefinition<'static, K, V>,
 ) -> Result<u64, Error> {
     let from = match src.open_table(definition) {
         Ok(table) => table,
         Err(redb::TableError::TableDoesNotExist(_)) => {
-            dst.open_table(definition)?;
+            dst.tx()?.open_table(definition)?;
             return Ok(0);
         }
         Err(e) => return Err(e.into()),
     };
-    let mut to = dst.open_table(definition)?;
+    let mut items = from.iter()?;
     let mut rows = 0;
-    for item in from.iter()? {
-        let (key, value) = item?;
-        to.insert(key.value(), value.value())?;
-        rows += 1;
+    loop {
+        let mut to = dst.tx()?.open_table(definition)?;
+        let mut pending = dst.pending;
+        for item in items.by_ref() {
+            let (key, value) = item?;
+            let (key, value) = (key.value(), value.value());
+            pending += K::as_bytes(&key).as_ref().len() + V::as_bytes(&value).as_ref().len();
+            to.insert(key, value)?;
+            rows += 1;
+            if pending >= dst.batch {
+                break;
+            }
+        }
+        drop(to);
+        dst.pending = pending;
+        if pending < dst.batch {
+            return Ok(rows);
+        }
+        dst.next_part()?;
     }
-    Ok(rows)
 }
 
 /// What `Store::open` found.
@@ -324,12 +492,18 @@ impl Store {
             .as_ref()
             .ok_or(Error::Reopening)?
             .begin_read()?;
+        let copy = Database::builder()
+            .set_cache_size(CACHE_BYTES / 4)
+            .create_with_backend(Unsynced::create(dest)?)?;
+        let mut write = CopyInto::new(&copy)?;
+        let tables = registry::copy_all(&read, &mut write)?;
+        write.finish()?;
+        // Checked through a new handle: after the copy's many commits, the check through
+        // the one that wrote them took 20 s rather than 10 for a million entries.
+        drop(copy);
         let mut copy = Database::builder()
             .set_cache_size(CACHE_BYTES / 4)
-            .create(dest)?;
-        let write = copy.begin_write()?;
-        let tables = registry::copy_all(&read, &write)?;
-        write.commit()?;
+            .open(dest)?;
         if !copy.check_integrity().map_err(|e| Error::Db(e.into()))? {
             return Err(Error::Task(format!(
                 "the copy at {} failed redb's integrity check",
@@ -990,6 +1164,45 @@ pub fn get_plain<'k, K: Key + 'static, V: redb::Value + 'static, T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_commits_in_parts_and_keeps_every_row() {
+        use redb::ReadableTableMetadata as _;
+        let dir = tempfile::tempdir().unwrap();
+        let rows = TableDefinition::<u64, &[u8]>::new("rows");
+        let empty = TableDefinition::<&str, u64>::new("empty");
+        let never = TableDefinition::<&str, u64>::new("never_created");
+        let source = Database::create(dir.path().join("source.redb")).unwrap();
+        let write = source.begin_write().unwrap();
+        {
+            let mut table = write.open_table(rows).unwrap();
+            for n in 0..500u64 {
+                table.insert(n, vec![n as u8; 1_000].as_slice()).unwrap();
+            }
+            write.open_table(empty).unwrap();
+        }
+        write.commit().unwrap();
+        let copy = Database::create(dir.path().join("copy.redb")).unwrap();
+        let read = source.begin_read().unwrap();
+        // Parts of about 50 KB: 500 rows of a kilobyte make ten of them.
+        let mut into = CopyInto::in_parts_of(&copy, 50_000).unwrap();
+        assert_eq!(copy_table(&read, &mut into, rows).unwrap(), 500);
+        assert_eq!(copy_table(&read, &mut into, empty).unwrap(), 0);
+        assert_eq!(copy_table(&read, &mut into, never).unwrap(), 0);
+        let commits = into.finish().unwrap();
+        assert!((10..=11).contains(&commits), "{commits} commits");
+        let check = copy.begin_read().unwrap();
+        let copied = check.open_table(rows).unwrap();
+        assert_eq!(copied.len().unwrap(), 500);
+        for n in [0u64, 49, 50, 51, 250, 499] {
+            assert_eq!(
+                copied.get(n).unwrap().unwrap().value(),
+                vec![n as u8; 1_000]
+            );
+        }
+        assert_eq!(check.open_table(empty).unwrap().len().unwrap(), 0);
+        assert_eq!(check.open_table(never).unwrap().len().unwrap(), 0);
+    }
 
     #[test]
     fn a_panic_in_a_transaction_is_an_error_and_marks_the_store_damaged() {

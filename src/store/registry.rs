@@ -6,7 +6,7 @@
 
 use redb::{Key, ReadTransaction, TableDefinition, WriteTransaction};
 
-use super::{Error, Table, copy_table};
+use super::{CopyInto, Error, Table, copy_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyShape {
@@ -148,11 +148,11 @@ impl<K: KeyOf, V> Table<K, V> {
 }
 
 /// Copies the table `reg` from `src` into `dst`; returns its rows.
-fn copy_one(reg: &Registered, src: &ReadTransaction, dst: &WriteTransaction) -> Result<u64, Error> {
+fn copy_one(reg: &Registered, src: &ReadTransaction, dst: &mut CopyInto) -> Result<u64, Error> {
     fn with<K: Key + 'static>(
         reg: &Registered,
         src: &ReadTransaction,
-        dst: &WriteTransaction,
+        dst: &mut CopyInto,
     ) -> Result<u64, Error> {
         match reg.value {
             ValueShape::Json => copy_table(src, dst, TableDefinition::<K, &[u8]>::new(reg.name)),
@@ -195,9 +195,9 @@ pub fn create(tx: &WriteTransaction, name: &str) -> Result<(), Error> {
 
 /// Copies every registered table from `src` into `dst` (the backup's logical copy);
 /// returns the rows per table.
-pub fn copy_all(
+pub(crate) fn copy_all(
     src: &ReadTransaction,
-    dst: &WriteTransaction,
+    dst: &mut CopyInto,
 ) -> Result<Vec<(&'static str, u64)>, Error> {
     REGISTRY
         .iter()
