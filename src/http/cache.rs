@@ -52,7 +52,7 @@ impl CachedPage {
     /// A cached body of another type (feeds, sitemaps, robots.txt), compressed at the
     /// best settings.
     pub fn typed(body: String, content_type: &'static str) -> CachedPage {
-        let bytes = Bytes::from(body);
+        let bytes = super::compress::exact(body.into_bytes());
         CachedPage::with_body(content_type, Precompressed::new(bytes))
     }
 
@@ -61,7 +61,7 @@ impl CachedPage {
     pub fn quick(body: String, content_type: &'static str, wanted: Encoding) -> CachedPage {
         CachedPage::with_body(
             content_type,
-            Precompressed::quick(Bytes::from(body), wanted),
+            Precompressed::quick(super::compress::exact(body.into_bytes()), wanted),
         )
     }
 

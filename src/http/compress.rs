@@ -149,7 +149,7 @@ fn gzip_at(bytes: &[u8], level: flate2::Compression) -> Bytes {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
     // Writing into a Vec cannot fail.
     let _ = encoder.write_all(bytes);
-    Bytes::from(encoder.finish().unwrap_or_default())
+    exact(encoder.finish().unwrap_or_default())
 }
 
 fn brotli(bytes: &[u8]) -> Bytes {
@@ -167,7 +167,15 @@ fn brotli_at(bytes: &[u8], quality: i32) -> Bytes {
     if brotli::BrotliCompress(&mut input, &mut out, &params).is_err() {
         return Bytes::new();
     }
-    Bytes::from(out)
+    exact(out)
+}
+
+/// `bytes` in a buffer of exactly their size, for the page cache: its bound counts the
+/// bodies' lengths, and a buffer grown by doubling (a rendered page, a compressor's
+/// output) can hold up to twice that.
+pub(crate) fn exact(mut bytes: Vec<u8>) -> Bytes {
+    bytes.shrink_to_fit();
+    Bytes::from(bytes)
 }
 
 /// The smallest brotli window that holds the whole body (a window never helps past the

@@ -317,7 +317,11 @@ async fn render_part(
             Ok(Some(out))
         })
         .await?;
-    out.ok_or(HttpError::NotFound)
+    // Kept in the page cache as an exact copy made on this thread: the buffer written on
+    // the store's thread is sized for a full part and belongs to that thread's heap, and
+    // cached there, a thousand parts in a row left 60 MB more memory in use.
+    out.map(|xml| xml.as_str().to_owned())
+        .ok_or(HttpError::NotFound)
 }
 
 type Urls = Vec<(String, Option<Timestamp>)>;
