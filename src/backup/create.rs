@@ -62,6 +62,43 @@ pub(super) fn create_private_dir(dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// How old the work folder of a backup must be to count as abandoned: no backup runs
+/// for a day, so a younger one may be another backup's, still being written.
+const ABANDONED_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// Removes the work folders (`.backup-*`) that backups killed part way left in `dir`:
+/// each holds a copy of the store as large as the store itself.
+pub(super) fn remove_abandoned(dir: &Path, now: Timestamp) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(".backup-") {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let changed = meta
+            .modified()
+            .ok()
+            .and_then(|t| Timestamp::try_from(t).ok());
+        let old = changed.is_some_and(|changed| now.duration_since(changed) >= ABANDONED_AFTER);
+        if !meta.is_dir() || !old {
+            continue;
+        }
+        match std::fs::remove_dir_all(entry.path()) {
+            Ok(()) => tracing::warn!(
+                folder = %entry.path().display(),
+                "removed what an interrupted backup left"
+            ),
+            Err(e) => tracing::warn!(
+                folder = %entry.path().display(),
+                error = %e,
+                "cannot remove what an interrupted backup left"
+            ),
+        }
+    }
+}
+
 /// Writes a backup of `store` to `dest` (a file path). The archive is written under a
 /// temporary name and renamed when complete, so `dest` is never half-written.
 pub fn create(
@@ -72,6 +109,7 @@ pub fn create(
 ) -> Result<Made, Error> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io_error(format!("cannot create {}", dir.display())))?;
+    remove_abandoned(dir, now);
     let work = tempfile::Builder::new()
         .prefix(".backup-")
         .tempdir_in(dir)

@@ -235,6 +235,24 @@ pub fn file_name(at: Timestamp, encrypted: bool) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_backup_removes_what_an_interrupted_one_left_a_day_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let left = dir.path().join(".backup-Ab12");
+        std::fs::create_dir(&left).unwrap();
+        std::fs::write(left.join("trangtin.redb"), b"half a copy").unwrap();
+        let other = dir.path().join("trangtin-20261207-101500.tar.zst");
+        std::fs::write(&other, b"an archive").unwrap();
+        let now = Timestamp::now();
+        // Still young: perhaps another backup's, being written.
+        create::remove_abandoned(dir.path(), now);
+        assert!(left.exists());
+        let tomorrow = now + jiff::SignedDuration::from_hours(25);
+        create::remove_abandoned(dir.path(), tomorrow);
+        assert!(!left.exists());
+        assert!(other.exists());
+    }
+
     fn store_with_content(dir: &Path) -> Store {
         let (store, _) = Store::open(dir).unwrap();
         crate::auth::sealing::SecretKey::load_or_create(dir).unwrap();

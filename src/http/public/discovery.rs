@@ -297,7 +297,8 @@ async fn render_part(
                     // Up to 2,000 addresses, each written straight from the stored row
                     // into one buffer: no copy of the rows, no string per address (the
                     // allocator and `format!` were a quarter of an uncached part's time).
-                    out.reserve(content::sitemap::BLOCK as usize * (origin.len() + 100));
+                    // (The origin can come from the Host header: its length is capped here.)
+                    out.reserve(content::sitemap::BLOCK as usize * (origin.len().min(200) + 100));
                     let prefix = kind.url_prefix();
                     let rows =
                         content::sitemap::each_in_part(tx, kind, number, |slug, changed| {
