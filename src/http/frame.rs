@@ -482,11 +482,39 @@ fn check_host<B>(hosts: &[String], request: &axum::http::Request<B>) -> Result<(
     if request.headers().get_all(HOST).iter().count() > 1 {
         return Err(HttpError::BadRequest("more than one Host header"));
     }
+    // The port goes into the absolute addresses of feeds and sitemaps (and their cache
+    // keys) when no `base_url` is set: it must be a port, not any text.
+    if let Some(value) = request.headers().get(HOST)
+        && !port_is_valid(value.to_str().unwrap_or_default())
+    {
+        return Err(HttpError::BadRequest("bad port in Host header"));
+    }
     let host = requested_host(request).ok_or(HttpError::BadRequest("missing Host header"))?;
     if hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
         Ok(())
     } else {
         Err(HttpError::MisdirectedHost)
+    }
+}
+
+/// Whether what follows the host name in a `Host` header value is nothing, or `:` and
+/// a port number (RFC 9110 §7.2: `uri-host [ ":" port ]`).
+fn port_is_valid(value: &str) -> bool {
+    let rest = match value.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((_, rest)) => rest,
+            None => return false,
+        },
+        None => value.find(':').map_or("", |at| &value[at..]),
+    };
+    match rest.strip_prefix(':') {
+        None => rest.is_empty(),
+        // Digits only: `parse` alone would take "+443".
+        Some(port) => {
+            (1..=5).contains(&port.len())
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u16>().is_ok()
+        }
     }
 }
 
@@ -684,6 +712,33 @@ mod tests {
         }
         for good in ["/", "/tin-tuc/hoi-thao", "/tep/ab/k%E1%BA%BF.pdf", "/a..b"] {
             assert!(check_path(good).is_ok(), "{good} was refused");
+        }
+    }
+
+    #[test]
+    fn a_host_header_has_a_port_or_none() {
+        for good in [
+            "localhost",
+            "localhost:8443",
+            "[::1]",
+            "[::1]:8443",
+            "a.gov.vn:443",
+        ] {
+            assert!(port_is_valid(good), "{good} was refused");
+        }
+        for bad in [
+            "localhost:",
+            "localhost:84x3",
+            "localhost:99999",
+            "localhost:443:443",
+            "localhost:<script>",
+            "[::1]8443",
+            "[::1]:",
+            "[::1]:port",
+            "[::1",
+            "localhost:+443",
+        ] {
+            assert!(!port_is_valid(bad), "{bad} was accepted");
         }
     }
 

@@ -73,6 +73,12 @@ async fn unknown_or_missing_hosts_are_refused() {
         .raw(b"GET / HTTP/1.1\r\nHost: localhost:8443\r\nConnection: close\r\n\r\n")
         .await;
     assert_eq!(status_of(&raw), 200);
+    // Our name with something other than a port after it (which would go into the
+    // sitemap's and the feeds' absolute addresses when no base_url is set).
+    let raw = server
+        .raw(b"GET /sitemap.xml HTTP/1.1\r\nHost: localhost:x<y>\r\nConnection: close\r\n\r\n")
+        .await;
+    assert_eq!(status_of(&raw), 400);
 }
 
 /// RFC 9110: a request with two Host fields is invalid, even when both are ours.
