@@ -62,7 +62,10 @@ cleanup() {
 trap cleanup EXIT
 [ -n "${BENCH_DEBUG:-}" ] && trap - EXIT
 
-"${SERVER_CPU[@]}" "$BIN" --data "$WORK/data" serve --https 127.0.0.1:$TT_PORT --http off >"$WORK/trangtin.log" 2>&1 &
+# In a session of its own, as systemd runs it and as nginx's daemon mode runs nginx:
+# with the kernel's autogroup on (Debian's default), a session is a scheduling group,
+# and a server left in this script's session would share one with the load generator.
+"${SERVER_CPU[@]}" setsid "$BIN" --data "$WORK/data" serve --https 127.0.0.1:$TT_PORT --http off >"$WORK/trangtin.log" 2>&1 </dev/null &
 TT_PID=$!
 for _ in $(seq 1 100); do
   grep -q "listening on https" "$WORK/trangtin.log" && break
