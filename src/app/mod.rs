@@ -3,6 +3,7 @@
 //! servers with different configs can live in one process.
 
 mod login;
+mod search_repair;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use crate::store::{self, Store};
 use crate::{demo, site};
 
 pub use login::{CodeAttempt, Outcome as LoginOutcome, PasswordAttempt};
+pub use search_repair::SearchRepair;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -71,6 +73,8 @@ pub struct App {
     pub assets: Arc<StaticAssets>,
     pub cache: Arc<PageCache>,
     pub search: Arc<crate::search::Search>,
+    /// Rebuilds the search index when its files turn out damaged.
+    pub search_repair: Arc<SearchRepair>,
     pub clock: Clock,
     pub request_ids: RequestIds,
     /// Bounds concurrent argon2 hashes (each takes ~19 MiB and tens of milliseconds).
@@ -235,6 +239,7 @@ impl App {
             assets,
             cache,
             search: Arc::new(search),
+            search_repair: Arc::default(),
             clock,
             request_ids: RequestIds::new()?,
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
@@ -397,7 +402,12 @@ impl App {
                 tokio::task::spawn_blocking(move || search.update(&store, &holds_changed)).await;
             match indexed {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!("search index not updated after the check: {e}"),
+                Ok(Err(e)) => {
+                    tracing::error!("search index not updated after the check: {e}");
+                    // The rebuild indexes the held entries as they now are too.
+                    self.search_repair
+                        .start_if_damaged(&e, &self.search, &self.store);
+                }
                 Err(e) => tracing::error!("search index task failed after the check: {e}"),
             }
         }
@@ -431,7 +441,8 @@ impl App {
     /// Commits `f`, which changes entry `id`, then drops or renews the cached pages that
     /// show it and updates the search index, in a task of its own: if the caller goes
     /// away (a client disconnects), the commit still happens and so do the rest, never
-    /// one without the other. A failed index update is logged; the next start or `reindex` repairs it.
+    /// one without the other. A failed index update is logged; a damaged index is rebuilt
+    /// (`SearchRepair`), and `reindex` repairs any other failure.
     pub async fn write_and_refresh<F, R, E>(&self, id: EntryId, f: F) -> Result<R, E>
     where
         F: FnOnce(&redb::WriteTransaction) -> Result<R, E> + Send + 'static,
@@ -441,6 +452,7 @@ impl App {
         let store = self.store.clone();
         let cache = self.cache.clone();
         let search = self.search.clone();
+        let repair = self.search_repair.clone();
         let warm = self.warm.clone();
         // The spawned task acts for the request that asked: its audit records carry
         // the request's address.
@@ -471,11 +483,17 @@ impl App {
                         .filter_map(|(_, c, _)| c.as_ref().map(|c| crate::paths::category(c))),
                 );
                 warm.ask(keys);
-                let indexed =
-                    tokio::task::spawn_blocking(move || search.update(&store, &[id])).await;
+                let indexed = {
+                    let (search, store) = (search.clone(), store.clone());
+                    tokio::task::spawn_blocking(move || search.update(&store, &[id])).await
+                };
                 match indexed {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(entry = id.0, "search index not updated: {e}"),
+                    Ok(Err(e)) => {
+                        tracing::error!(entry = id.0, "search index not updated: {e}");
+                        // The rebuild takes this change in too.
+                        repair.start_if_damaged(&e, &search, &store);
+                    }
                     Err(e) => tracing::error!(entry = id.0, "search index task failed: {e}"),
                 }
             }

@@ -50,6 +50,9 @@ pub enum HttpError {
     /// The store refuses writes until its file is reopened (a full disk).
     #[error("writes unavailable: {0}")]
     WritesUnavailable(String),
+    /// The search index was found damaged and is being rebuilt from the store.
+    #[error("search index being rebuilt: {0}")]
+    SearchRebuilding(String),
     /// The address moved for good (a retired section, an old site's address): 301 to it.
     #[error("moved to {0}")]
     Moved(String),
@@ -111,6 +114,7 @@ impl HttpError {
             HttpError::HeldForReview
             | HttpError::StoreUnavailable(_)
             | HttpError::WritesUnavailable(_)
+            | HttpError::SearchRebuilding(_)
             | HttpError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -125,6 +129,10 @@ impl HttpError {
             HttpError::WritesUnavailable(_) => (
                 "Hệ thống tạm thời không ghi được dữ liệu",
                 "Máy chủ tạm thời không lưu được dữ liệu (thường do ổ đĩa đầy). Nội dung bạn vừa gửi chưa được lưu: hãy giữ lại bản đang soạn và thử lại sau ít phút. Việc xem trang vẫn bình thường và quản trị viên đã được báo.",
+            ),
+            HttpError::SearchRebuilding(_) => (
+                "Tìm kiếm đang được khôi phục",
+                "Dữ liệu tra cứu của chức năng tìm kiếm bị hỏng và đang được dựng lại tự động từ dữ liệu gốc; việc này thường mất vài phút. Các trang khác vẫn hoạt động bình thường. Vui lòng tìm lại sau ít phút.",
             ),
             HttpError::Busy => (
                 "Máy chủ đang bận",

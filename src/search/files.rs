@@ -138,9 +138,25 @@ impl RecentMaps {
             found.used = now;
             return Ok(found.map.clone());
         }
+        // A file cut short since it was opened (a disk fault, a copy gone wrong) would
+        // raise SIGBUS where the mapping passes its end: an error instead, which
+        // rebuilds the index (`app::SearchRepair`).
+        let now_len = file.file.metadata()?.len();
+        if range.end as u64 > now_len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "{} is {now_len} bytes, shorter than when it was opened ({} bytes)",
+                    file.path.display(),
+                    file.len
+                ),
+            ));
+        }
         // SAFETY: segment files are written once, then only read and deleted; none is
         // truncated or rewritten while open (a merge writes new files), so the mapped
-        // bytes cannot change or vanish under a reader. The range is within the file.
+        // bytes cannot change or vanish under a reader. The range is within the file,
+        // checked just above; only a file cut short while mapped, by something other
+        // than this program, could still fault.
         let map = Arc::new(Mapped(unsafe {
             memmap2::MmapOptions::new()
                 .offset(range.start as u64)
@@ -375,6 +391,35 @@ mod tests {
             files.get_file_handle(Path::new("missing")),
             Err(OpenReadError::FileDoesNotExist(_))
         ));
+    }
+
+    /// A file cut short after it was opened gives an error for a range past its new
+    /// end, where a mapping would have raised SIGBUS on the first read; both a large
+    /// range (mapped) and a small one (copied).
+    #[test]
+    fn a_file_cut_short_while_open_gives_an_error_not_a_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let long: Vec<u8> = (0..4 * MAP_FROM).map(|i| (i % 251) as u8).collect();
+        std::fs::write(dir.path().join("d"), &long).unwrap();
+        let files = ReadDirectory::open(dir.path()).unwrap();
+        let d = files.get_file_handle(Path::new("d")).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.path().join("d"))
+            .unwrap()
+            .set_len(4096)
+            .unwrap();
+        let large = d.read_bytes(MAP_FROM..3 * MAP_FROM).unwrap_err();
+        assert_eq!(large.kind(), io::ErrorKind::UnexpectedEof, "{large}");
+        assert!(
+            large
+                .to_string()
+                .contains("shorter than when it was opened"),
+            "{large}"
+        );
+        assert!(d.read_bytes(8192..9000).is_err());
+        // What is still there reads as before.
+        assert_eq!(d.read_bytes(0..100).unwrap().as_slice(), &long[..100]);
     }
 
     #[test]

@@ -57,6 +57,25 @@ pub enum Error {
     Store(#[from] crate::store::Error),
 }
 
+impl Error {
+    /// Whether this says the index's files are damaged or unreadable (a truncated or
+    /// altered segment), which a rebuild from the store mends; not a store error.
+    pub fn is_damage(&self) -> bool {
+        use tantivy::TantivyError as T;
+        match self {
+            Error::Index(
+                T::IoError(_)
+                | T::DataCorruption(_)
+                | T::OpenReadError(_)
+                | T::OpenDirectoryError(_),
+            )
+            | Error::Dir(_)
+            | Error::Io(_) => true,
+            Error::Index(_) | Error::Content(_) | Error::Store(_) => false,
+        }
+    }
+}
+
 struct Fields {
     id: Field,
     kind: Field,
@@ -175,9 +194,25 @@ pub fn normalize(text: &str) -> String {
 }
 
 impl Search {
-    /// Opens `dir`, creating it (empty) when missing or of another format. Returns
-    /// whether the index needs a rebuild from the store.
+    /// Opens `dir`, creating it (empty) when missing, of another format or damaged (a
+    /// segment file cut short or altered: the index is derived, and a server that
+    /// would not start over it would take the whole site down). Returns whether the
+    /// index needs a rebuild from the store.
     pub fn open(dir: &Path) -> Result<(Search, bool), Error> {
+        match Search::open_as_is(dir) {
+            Err(e) if e.is_damage() && dir.exists() => {
+                tracing::warn!(
+                    "the search index in {} is damaged ({e}); starting it afresh, to be rebuilt from the store",
+                    dir.display()
+                );
+                std::fs::remove_dir_all(dir)?;
+                Search::open_as_is(dir)
+            }
+            opened => opened,
+        }
+    }
+
+    fn open_as_is(dir: &Path) -> Result<(Search, bool), Error> {
         let marker = dir.join("FORMAT");
         let current = std::fs::read_to_string(&marker).ok();
         let fresh = current.as_deref() != Some(FORMAT);

@@ -488,3 +488,104 @@ async fn a_backup_onto_a_full_disk_says_why_in_vietnamese() {
         "no partial archive: {archives:?}"
     );
 }
+
+/// The search results' count line and titles, to compare one answer with another.
+fn search_results(page: &str) -> Vec<String> {
+    page.lines()
+        .filter(|l| l.contains("class=\"lead\"") || l.contains("class=\"card-title\""))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+/// Cuts each segment's postings (`.idx`) in the search folder under `data` short, as a
+/// disk fault or a bad copy leaves them; how many it cut.
+fn cut_search_segments(data: &std::path::Path) -> usize {
+    let mut cut = 0;
+    for file in std::fs::read_dir(data.join("search")).unwrap() {
+        let path = file.unwrap().path();
+        if path.extension().is_some_and(|e| e == "idx") {
+            let len = std::fs::metadata(&path).unwrap().len();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_len(len.min(8192) / 2)
+                .unwrap();
+            cut += 1;
+        }
+    }
+    cut
+}
+
+/// A search index whose files were damaged (its segments' postings cut short, as a
+/// disk fault or a bad copy leaves them) rebuilds itself from the store: meanwhile a
+/// search says so in Vietnamese with 503, not a bare 500, and afterwards it finds what
+/// it found before, without a restart or an operator.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_search_index_rebuilds_itself() {
+    let server = TestServer::start().await;
+    let query = "/tim-kiem?q=khoa+h%E1%BB%8Dc";
+    let (status, page) = server.page(query).await;
+    assert_eq!(status, 200);
+    let before = search_results(&page);
+    assert!(before.len() > 2, "{before:?}");
+    assert!(before[0].contains("Tìm thấy"), "{before:?}");
+
+    assert!(
+        cut_search_segments(&server.data) > 0,
+        "no segment files to damage"
+    );
+
+    let (status, page) = server.page(query).await;
+    assert_eq!(status, 503, "{page}");
+    assert!(page.contains("Tìm kiếm đang được khôi phục"), "{page}");
+    assert!(page.contains("dựng lại tự động"), "{page}");
+    // The rest of the site is untouched.
+    assert_eq!(server.page("/").await.0, 200);
+
+    let started = Instant::now();
+    let after = loop {
+        let (status, page) = server.page(query).await;
+        if status == 200 {
+            break page;
+        }
+        assert_eq!(status, 503, "{page}");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the index was not rebuilt within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(search_results(&after), before);
+    // The rebuild ends just after its searcher reloads.
+    let started = Instant::now();
+    while server.app.search_repair.is_running() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the rebuild never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A server starts over a search index damaged while it was stopped (the index is
+/// derived: started afresh and rebuilt), instead of refusing to start and taking the
+/// whole site down with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_starts_over_a_damaged_search_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let query = "/tim-kiem?q=khoa+h%E1%BB%8Dc";
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let before = search_results(&server.page(query).await.1);
+    assert!(before.len() > 2, "{before:?}");
+    server.stop().await;
+    assert!(cut_search_segments(&data) > 0, "no segment files to damage");
+
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let (status, page) = server.page(query).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(search_results(&page), before);
+    assert_eq!(server.page("/").await.0, 200);
+    server.stop().await;
+}

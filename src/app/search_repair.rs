@@ -1,0 +1,85 @@
+//! A damaged search index rebuilds itself. The index is derived from the store, so
+//! when a search or an index update finds its files unreadable (a truncated or altered
+//! segment: a disk fault, a copy gone wrong), the server rebuilds it from the store in
+//! the background, at background priority, instead of failing every search until an
+//! operator runs `trangtin reindex`. Meanwhile searches answer 503 with a page that says
+//! so. One rebuild runs at a time, and none starts within `RETRY_AFTER` of the last: a
+//! disk that keeps failing is logged, not rebuilt in a loop.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::ops::jobs::Exclusive;
+use crate::search::{self, Search};
+use crate::store::Store;
+
+/// The least time between the starts of two rebuilds.
+const RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Default)]
+pub struct SearchRepair {
+    running: Arc<AtomicBool>,
+    last_started: Mutex<Option<Instant>>,
+}
+
+impl SearchRepair {
+    /// Whether a rebuild is running now.
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::Acquire)
+    }
+
+    /// Starts rebuilding `search` from `store` if `failure` says its files are damaged
+    /// and no rebuild runs or ran in the last `RETRY_AFTER`. True if a rebuild runs
+    /// (started now or before), so the caller can say it is on its way.
+    pub fn start_if_damaged(
+        &self,
+        failure: &search::Error,
+        search: &Arc<Search>,
+        store: &Store,
+    ) -> bool {
+        if !failure.is_damage() {
+            return false;
+        }
+        let Some(guard) = Exclusive::take(&self.running) else {
+            return true;
+        };
+        {
+            let mut last = self
+                .last_started
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if last.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
+                tracing::error!(
+                    "the search index is still damaged after a rebuild less than {} minutes ago; not rebuilding again yet ({failure})",
+                    RETRY_AFTER.as_secs() / 60
+                );
+                return false;
+            }
+            *last = Some(Instant::now());
+        }
+        tracing::warn!("the search index is damaged ({failure}); rebuilding it from the store");
+        let (search, store) = (search.clone(), store.clone());
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let rebuilt = crate::background::run("search-repair", move || {
+                // Held until the rebuild ends.
+                let _guard = guard;
+                search.rebuild(&store)
+            })
+            .await;
+            match rebuilt {
+                Ok(Ok(count)) => tracing::warn!(
+                    entries = count,
+                    seconds = started.elapsed().as_secs(),
+                    "the search index was rebuilt after damage"
+                ),
+                Ok(Err(e)) => tracing::error!(
+                    "the damaged search index could not be rebuilt: {e}; `trangtin reindex` tries again"
+                ),
+                Err(e) => tracing::error!("the search index rebuild did not run: {e}"),
+            }
+        });
+        true
+    }
+}
