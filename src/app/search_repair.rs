@@ -20,13 +20,26 @@ const RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
 #[derive(Default)]
 pub struct SearchRepair {
     running: Arc<AtomicBool>,
-    last_started: Mutex<Option<Instant>>,
+    last: Mutex<Last>,
+}
+
+#[derive(Default)]
+struct Last {
+    started: Option<Instant>,
+    /// Whether "not rebuilding again yet" was logged since: once, not per search.
+    refusal_logged: bool,
 }
 
 impl SearchRepair {
     /// Whether a rebuild is running now.
     pub fn is_running(&self) -> bool {
         self.running.load(Ordering::Acquire)
+    }
+
+    /// Holds off repairs while an operator's `reindex` runs (`None` if a repair runs):
+    /// the two would rebuild the same index one after the other.
+    pub fn hold(&self) -> Option<Exclusive> {
+        Exclusive::take(&self.running)
     }
 
     /// Starts rebuilding `search` from `store` if `failure` says its files are damaged
@@ -45,18 +58,21 @@ impl SearchRepair {
             return true;
         };
         {
-            let mut last = self
-                .last_started
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if last.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
-                tracing::error!(
-                    "the search index is still damaged after a rebuild less than {} minutes ago; not rebuilding again yet ({failure})",
-                    RETRY_AFTER.as_secs() / 60
-                );
+            let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+            if last.started.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
+                if !last.refusal_logged {
+                    last.refusal_logged = true;
+                    tracing::error!(
+                        "the search index failed again less than {} minutes after a rebuild started; not rebuilding again before then, or until `trangtin reindex` ({failure})",
+                        RETRY_AFTER.as_secs() / 60
+                    );
+                }
                 return false;
             }
-            *last = Some(Instant::now());
+            *last = Last {
+                started: Some(Instant::now()),
+                refusal_logged: false,
+            };
         }
         tracing::warn!("the search index is damaged ({failure}); rebuilding it from the store");
         let (search, store) = (search.clone(), store.clone());

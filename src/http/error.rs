@@ -132,7 +132,7 @@ impl HttpError {
             ),
             HttpError::SearchRebuilding(_) => (
                 "Tìm kiếm đang được khôi phục",
-                "Dữ liệu tra cứu của chức năng tìm kiếm bị hỏng và đang được dựng lại tự động từ dữ liệu gốc; việc này thường mất vài phút. Các trang khác vẫn hoạt động bình thường. Vui lòng tìm lại sau ít phút.",
+                "Dữ liệu tra cứu của chức năng tìm kiếm bị hỏng và đang được dựng lại tự động từ dữ liệu gốc; việc này thường mất vài phút. Các trang khác vẫn hoạt động bình thường. Vui lòng thử tìm lại sau ít phút.",
             ),
             HttpError::Busy => (
                 "Máy chủ đang bận",

@@ -528,6 +528,18 @@ pub mod unix {
                                 }
                             }
                         }
+                        Request::Reindex => match app.search_repair.hold() {
+                            Some(guard) => Some(guard),
+                            None => {
+                                return reply(
+                                    &mut write,
+                                    Response::refused(
+                                        "the search index is being rebuilt already (it was found damaged); try again when the server logs that it was rebuilt",
+                                    ),
+                                )
+                                .await;
+                            }
+                        },
                         _ => None,
                     };
                     let (store, search, now) =

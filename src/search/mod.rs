@@ -9,7 +9,8 @@
 //! syntax, so "242/QĐ-SKHCN" is just three terms that must all match.
 //!
 //! The index in `data/search/` is derived: it is rebuilt from the store when missing,
-//! when its format changes, and by `trangtin reindex`.
+//! when its format changes, when its files are found damaged (`app::SearchRepair`; at
+//! start, `Search::open`), and by `trangtin reindex`.
 
 mod files;
 
@@ -58,22 +59,38 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether this says the index's files are damaged or unreadable (a truncated or
-    /// altered segment), which a rebuild from the store mends; not a store error.
+    /// Whether this says the index's files are damaged or unreadable (a segment file cut
+    /// short, altered or gone), which a rebuild from the store mends. Not a store error,
+    /// and not a full disk or a process out of file handles or memory: rebuilding would
+    /// only make those worse.
     pub fn is_damage(&self) -> bool {
         use tantivy::TantivyError as T;
+        use tantivy::directory::error::{OpenDirectoryError as D, OpenReadError as R};
         match self {
             Error::Index(
-                T::IoError(_)
-                | T::DataCorruption(_)
-                | T::OpenReadError(_)
-                | T::OpenDirectoryError(_),
+                T::DataCorruption(_)
+                | T::OpenReadError(R::FileDoesNotExist(_) | R::IncompatibleIndex(_)),
+            ) => true,
+            Error::Index(
+                T::IoError(e)
+                | T::OpenReadError(R::IoError { io_error: e, .. })
+                | T::OpenDirectoryError(D::IoError { io_error: e, .. }),
             )
-            | Error::Dir(_)
-            | Error::Io(_) => true,
-            Error::Index(_) | Error::Content(_) | Error::Store(_) => false,
+            | Error::Dir(D::IoError { io_error: e, .. }) => damaged_file(e),
+            Error::Io(e) => damaged_file(e),
+            Error::Index(_) | Error::Dir(_) | Error::Content(_) | Error::Store(_) => false,
         }
     }
+}
+
+/// Whether an I/O error from the index's files says the files are at fault.
+fn damaged_file(e: &std::io::Error) -> bool {
+    !crate::files::is_disk_full(e)
+        && e.kind() != std::io::ErrorKind::OutOfMemory
+        && !matches!(
+            e.raw_os_error(),
+            Some(libc::EMFILE | libc::ENFILE | libc::ENOMEM)
+        )
 }
 
 struct Fields {
@@ -363,6 +380,27 @@ impl Search {
         Ok((one_writer, writer))
     }
 
+    /// Writes an empty index's `meta.json` over an unreadable one, so that a writer
+    /// opens again; the segments it listed are left for the rebuild to replace.
+    fn start_empty(&self, why: &Error) -> Result<(), Error> {
+        let Some(dir) = self.marker.parent() else {
+            return Ok(());
+        };
+        tracing::warn!(
+            "the search index's list of segments cannot be read ({why}); starting it empty"
+        );
+        match std::fs::remove_file(dir.join("meta.json")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        Index::create(
+            MmapDirectory::open(dir)?,
+            self.index.schema(),
+            tantivy::IndexSettings::default(),
+        )?;
+        Ok(())
+    }
+
     /// Brings the index in line with the store for these entries: published ones are
     /// (re)indexed, anything else leaves the index.
     pub fn update(&self, store: &Store, ids: &[EntryId]) -> Result<(), Error> {
@@ -391,7 +429,15 @@ impl Search {
     pub fn rebuild(&self, store: &Store) -> Result<usize, Error> {
         // Files stored before their words were kept are read first.
         crate::document_text::fill_missing(store)?;
-        let (_one_writer, mut writer) = self.writer()?;
+        let (_one_writer, mut writer) = match self.writer() {
+            // The list of segments (`meta.json`) unreadable: a writer cannot open, and
+            // a rebuild needs none of what it listed.
+            Err(e) if e.is_damage() => {
+                self.start_empty(&e)?;
+                self.writer()?
+            }
+            opened => opened?,
+        };
         // Unfinished until the marker is written again at the end: a rebuild killed
         // after its commit but before its merges leaves every document in hundreds of
         // segments (searches four times slower), which the next start then rebuilds.
@@ -773,6 +819,40 @@ impl Search {
 mod tests {
     use super::*;
     use crate::content::{Category, Fields as EntryFields, NewEntry};
+
+    /// A file that cannot be read is damage, which a rebuild mends; a full disk or a
+    /// process out of file handles is not: a rebuild would only make it worse.
+    #[test]
+    fn a_full_disk_or_no_file_handles_is_not_damage() {
+        let os = std::io::Error::from_raw_os_error;
+        let index = |e: std::io::Error| Error::Index(tantivy::TantivyError::IoError(Arc::new(e)));
+        assert!(index(os(libc::EIO)).is_damage());
+        assert!(
+            index(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "failed to fill whole buffer"
+            ))
+            .is_damage()
+        );
+        assert!(Error::Io(os(libc::EIO)).is_damage());
+        for healthy_files in [
+            libc::ENOSPC,
+            libc::EDQUOT,
+            libc::EMFILE,
+            libc::ENFILE,
+            libc::ENOMEM,
+        ] {
+            assert!(!index(os(healthy_files)).is_damage(), "{healthy_files}");
+            assert!(!Error::Io(os(healthy_files)).is_damage(), "{healthy_files}");
+        }
+        assert!(
+            !Error::Index(tantivy::TantivyError::LockFailure(
+                tantivy::directory::error::LockError::LockBusy,
+                None
+            ))
+            .is_damage()
+        );
+    }
 
     /// Publishes an article (in category "tin") for each (slug, title, body paragraph).
     fn publish_articles(store: &Store, articles: impl Iterator<Item = (String, String, String)>) {

@@ -589,3 +589,47 @@ async fn a_server_starts_over_a_damaged_search_index() {
     assert_eq!(server.page("/").await.0, 200);
     server.stop().await;
 }
+
+/// An index whose list of segments (`meta.json`) is garbled: an index update fails as
+/// damage, and the repair starts the index empty and fills it again from the store.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_garbled_search_segment_list_is_rebuilt() {
+    let server = TestServer::start().await;
+    let query = "/tim-kiem?q=khoa+h%E1%BB%8Dc";
+    let before = search_results(&server.page(query).await.1);
+    assert!(before.len() > 2, "{before:?}");
+    let meta = server.data.join("search/meta.json");
+    std::fs::write(&meta, b"{\"index_settings\": {\"docstore_compr").unwrap();
+
+    let (search, store) = (server.app.search.clone(), server.app.store.clone());
+    let failed = {
+        let (search, store) = (search.clone(), store.clone());
+        tokio::task::spawn_blocking(move || search.update(&store, &[]))
+            .await
+            .unwrap()
+            .expect_err("a writer cannot open over a garbled meta.json")
+    };
+    assert!(failed.is_damage(), "{failed}");
+    assert!(
+        server
+            .app
+            .search_repair
+            .start_if_damaged(&failed, &search, &store)
+    );
+    let started = Instant::now();
+    while server.app.search_repair.is_running() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the rebuild never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let text = std::fs::read_to_string(&meta).unwrap();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+        "{text}"
+    );
+    let (status, page) = server.page(query).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(search_results(&page), before);
+}
