@@ -763,7 +763,16 @@ fn send_or_run_with_progress(
     if socket.exists() {
         match control::unix::send_with_progress(&socket, &request, progress) {
             Ok(response) => return Ok(response),
-            Err(e) => tracing::debug!("control socket not answering: {e}"),
+            Err(control::unix::SendError::NotSent(e)) => {
+                tracing::debug!("control socket not answering: {e}");
+            }
+            // Not run again on the store once the server has gone: that could do it
+            // twice (two backups, a password set twice, an import repeated).
+            Err(control::unix::SendError::Unanswered(e)) => {
+                return Err(Unanswered::Failed(format!(
+                    "the server stopped before it answered ({e}); it may or may not have carried the command out: check, and run it again if needed"
+                )));
+            }
         }
     }
     let _ = &socket;

@@ -567,36 +567,81 @@ pub mod unix {
         }
     }
 
-    /// Sends a request to a running server; `Err` if none listens.
-    pub fn send(path: &Path, request: &Request) -> std::io::Result<Response> {
-        send_with_progress(path, request, &mut |_| {})
+    /// Why a request got no answer from the socket.
+    #[derive(Debug, thiserror::Error)]
+    pub enum SendError {
+        /// No server took the request (none listens, or the request could not be
+        /// written): nothing was done, and the command can run on the store instead.
+        #[error("{0}")]
+        NotSent(std::io::Error),
+        /// The server had the request and went before answering (a shutdown, a
+        /// crash): it may or may not have carried it out, so running it again on the
+        /// store could do it twice.
+        #[error("{0}")]
+        Unanswered(std::io::Error),
     }
 
-    /// As `send`, handing each progress line to `progress` until the answer comes.
+    /// Sends a request to a running server, handing each progress line to `progress`
+    /// until the answer comes.
     pub fn send_with_progress(
         path: &Path,
         request: &Request,
         progress: &mut dyn FnMut(&crate::import::Progress),
-    ) -> std::io::Result<Response> {
+    ) -> Result<Response, SendError> {
         use std::io::{BufRead, Write};
-        let mut stream = std::os::unix::net::UnixStream::connect(path)?;
-        let mut text = serde_json::to_string(request).map_err(std::io::Error::other)?;
+        let mut stream =
+            std::os::unix::net::UnixStream::connect(path).map_err(SendError::NotSent)?;
+        let mut text = serde_json::to_string(request)
+            .map_err(|e| SendError::NotSent(std::io::Error::other(e)))?;
         text.push('\n');
-        stream.write_all(text.as_bytes())?;
+        stream
+            .write_all(text.as_bytes())
+            .map_err(SendError::NotSent)?;
         let mut reader = std::io::BufReader::new(stream);
         loop {
             let mut line = String::new();
-            if reader.read_line(&mut line)? == 0 {
-                return Err(std::io::Error::new(
+            if reader.read_line(&mut line).map_err(SendError::Unanswered)? == 0 {
+                return Err(SendError::Unanswered(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
                     "the server closed the connection without an answer",
-                ));
+                )));
             }
-            let response: Response = serde_json::from_str(&line).map_err(std::io::Error::other)?;
+            let response: Response = serde_json::from_str(&line)
+                .map_err(|e| SendError::Unanswered(std::io::Error::other(e)))?;
             match &response.progress {
                 Some(p) => progress(p),
                 None => return Ok(response),
             }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// No listener: not sent, so the command may run on the store. A server that
+        /// reads the request and goes without answering: unanswered, so it must not.
+        #[test]
+        fn a_request_the_server_took_but_never_answered_is_not_taken_for_unsent() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("control.sock");
+            assert!(matches!(
+                send_with_progress(&path, &Request::UserList, &mut |_| {}),
+                Err(SendError::NotSent(_))
+            ));
+            let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+            let server = std::thread::spawn(move || {
+                use std::io::BufRead;
+                let (stream, _) = listener.accept().unwrap();
+                let mut line = String::new();
+                std::io::BufReader::new(stream)
+                    .read_line(&mut line)
+                    .unwrap();
+                line
+            });
+            let sent = send_with_progress(&path, &Request::UserList, &mut |_| {});
+            assert!(matches!(sent, Err(SendError::Unanswered(_))), "{sent:?}");
+            assert!(server.join().unwrap().contains("user_list"));
         }
     }
 }
