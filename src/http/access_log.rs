@@ -42,6 +42,9 @@ const GZIP_SUFFIX: &str = ".log.gz";
 const OWNER_ONLY: u32 = 0o600;
 /// A compressed file being written; renamed to `GZIP_SUFFIX` once whole and synced.
 const PARTIAL_SUFFIX: &str = ".log.gz.partial";
+/// A compressed file found unreadable, kept aside (and pruned in its time) so that its
+/// day's plain file can be compressed afresh.
+const DAMAGED_SUFFIX: &str = ".log.gz.damaged";
 
 /// One request, as logged.
 pub struct Line<'a> {
@@ -340,7 +343,7 @@ fn daily_files(folder: &Path) -> std::io::Result<Vec<(PathBuf, Date, &'static st
         let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
             continue;
         };
-        for suffix in [SUFFIX, GZIP_SUFFIX, PARTIAL_SUFFIX] {
+        for suffix in [SUFFIX, GZIP_SUFFIX, PARTIAL_SUFFIX, DAMAGED_SUFFIX] {
             if let Some(date) = rest
                 .strip_suffix(suffix)
                 .and_then(|d| d.parse::<Date>().ok())
@@ -382,7 +385,9 @@ pub fn prune(folder: &Path, today: Date, keep_days: i64) -> std::io::Result<usiz
 /// file already holds it, at its start or its end (a run stopped between the rename
 /// and the deletion, the first time or after an addition). Otherwise (an operator put
 /// back a copy of the day's log, say) what the compressed file lacks is added to it, so
-/// nothing is lost and nothing is kept twice.
+/// nothing is lost and nothing is kept twice. A compressed file that cannot be read (not
+/// gzip, cut short) is set aside as `….log.gz.damaged`, pruned with its day, and the
+/// plain file is compressed afresh.
 pub fn compress_closed(folder: &Path, today: Date) -> std::io::Result<usize> {
     let Ok(yesterday) = today.yesterday() else {
         return Ok(0);
@@ -400,6 +405,18 @@ pub fn compress_closed(folder: &Path, today: Date) -> std::io::Result<usize> {
                 Ok(Held::Start(bytes)) => {
                     tracing::warn!(file = %plain.display(), "a request log beside its compressed copy holds more lines: they are added to the compressed file");
                     gzip_file(plain, bytes, &gzipped)
+                }
+                // Not gzip, or cut short: set aside (once; an earlier one stays), and
+                // the plain file is compressed afresh, instead of failing every hour.
+                Err(e) if is_damaged_gzip(&e) => {
+                    let aside = folder.join(format!("{PREFIX}{date}{DAMAGED_SUFFIX}"));
+                    if aside.exists() {
+                        Err(e)
+                    } else {
+                        tracing::warn!(file = %gzipped.display(), kept_as = %aside.display(), "a compressed request log is damaged ({e}): set aside, and its day's plain file compressed afresh");
+                        std::fs::rename(&gzipped, &aside)
+                            .and_then(|()| gzip_file(plain, 0, &gzipped))
+                    }
                 }
                 Err(e) => Err(e),
             }
@@ -425,6 +442,17 @@ pub fn compress_closed(folder: &Path, today: Date) -> std::io::Result<usize> {
         let _ = std::fs::remove_file(partial);
     }
     Ok(compressed)
+}
+
+/// Whether reading a compressed log failed on its bytes (not gzip, corrupt, cut short)
+/// rather than on the disk.
+fn is_damaged_gzip(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::InvalidData
+            | std::io::ErrorKind::InvalidInput
+            | std::io::ErrorKind::UnexpectedEof
+    )
 }
 
 /// How much of a plain log its day's compressed file already holds.
@@ -791,17 +819,18 @@ mod tests {
         put_back(&text, &whole);
         put_back(&whole, &whole);
 
-        // A damaged compressed file: the plain one stays.
+        // A damaged compressed file (cut short): set aside as it is, and the plain one
+        // compressed afresh.
         let mut cut = std::fs::read(gzipped("2026-12-05")).unwrap();
         cut.truncate(cut.len() / 2);
-        std::fs::write(gzipped("2026-12-04"), cut).unwrap();
+        std::fs::write(gzipped("2026-12-04"), &cut).unwrap();
         std::fs::write(plain("2026-12-04"), restored).unwrap();
-        assert_eq!(compress_closed(folder, today).unwrap(), 0);
-        assert_eq!(
-            std::fs::read_to_string(plain("2026-12-04")).unwrap(),
-            restored
-        );
-        std::fs::remove_file(plain("2026-12-04")).unwrap();
+        assert_eq!(compress_closed(folder, today).unwrap(), 1);
+        assert!(!plain("2026-12-04").exists());
+        assert_eq!(read_gzip(&gzipped("2026-12-04")), restored);
+        let aside = folder.join("requests-2026-12-04.log.gz.damaged");
+        assert_eq!(std::fs::read(&aside).unwrap(), cut);
+        std::fs::remove_file(aside).unwrap();
         std::fs::remove_file(gzipped("2026-12-04")).unwrap();
 
         // Compressed days are pruned as plain ones are.
@@ -811,6 +840,32 @@ mod tests {
 
     /// A full disk: the compressed file cannot be written, the plain one stays whole
     /// and is compressed on a later run.
+    #[test]
+    fn a_damaged_compressed_log_is_set_aside_and_the_day_compressed_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path();
+        let today: Date = "2026-12-07".parse().unwrap();
+        let plain = folder.join("requests-2026-12-01.log");
+        let text = "2026-12-01T01:00:00.123Z 203.0.113.7 GET / 200 0.4 r1\n".repeat(100);
+        std::fs::write(&plain, &text).unwrap();
+        let gzipped = folder.join("requests-2026-12-01.log.gz");
+        let aside = folder.join("requests-2026-12-01.log.gz.damaged");
+        for damage in [&b"not gzip at all"[..], &[0x1f, 0x8b, 8, 0, 0, 0]] {
+            std::fs::write(&gzipped, damage).unwrap();
+            std::fs::write(&plain, &text).unwrap();
+            let _ = std::fs::remove_file(&aside);
+            assert_eq!(compress_closed(folder, today).unwrap(), 1);
+            assert!(!plain.exists());
+            assert_eq!(read_gzip(&gzipped), text);
+            assert_eq!(std::fs::read(&aside).unwrap(), damage, "kept as it was");
+            // Done: nothing more to do the next hour.
+            assert_eq!(compress_closed(folder, today).unwrap(), 0);
+        }
+        // Set aside files are pruned with their day.
+        assert_eq!(prune(folder, today, 3).unwrap(), 2);
+        assert!(!aside.exists());
+    }
+
     #[test]
     fn a_full_disk_keeps_the_plain_log() {
         let dir = tempfile::tempdir().unwrap();
