@@ -217,6 +217,8 @@ impl App {
             let count = search.rebuild(&store)?;
             tracing::info!(entries = count, "built the search index");
         }
+        let search = Arc::new(search);
+        let search_repair = Arc::new(SearchRepair::new(search.clone(), store.clone()));
         let site: SiteSettings = store.read_blocking(site::load)?;
         let missing = site.missing_required();
         if !missing.is_empty() {
@@ -238,8 +240,8 @@ impl App {
             renderer,
             assets,
             cache,
-            search: Arc::new(search),
-            search_repair: Arc::default(),
+            search_repair,
+            search,
             clock,
             request_ids: RequestIds::new()?,
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
@@ -397,19 +399,9 @@ impl App {
         if !holds_changed.is_empty() {
             // The search index shows what citizens see: the held entries' notice or
             // last good revision, not the altered text.
-            let (search, store) = (self.search.clone(), self.store.clone());
-            let indexed =
-                tokio::task::spawn_blocking(move || search.update(&store, &holds_changed)).await;
-            match indexed {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::error!("search index not updated after the check: {e}");
-                    // The rebuild indexes the held entries as they now are too.
-                    self.search_repair
-                        .start_if_damaged(&e, &self.search, &self.store);
-                }
-                Err(e) => tracing::error!("search index task failed after the check: {e}"),
-            }
+            self.search_repair
+                .update(holds_changed, "the integrity check")
+                .await;
         }
         if report.ok {
             tracing::info!(report = report.seq, "integrity check: all as approved");
@@ -451,7 +443,6 @@ impl App {
     {
         let store = self.store.clone();
         let cache = self.cache.clone();
-        let search = self.search.clone();
         let repair = self.search_repair.clone();
         let warm = self.warm.clone();
         // The spawned task acts for the request that asked: its audit records carry
@@ -483,19 +474,9 @@ impl App {
                         .filter_map(|(_, c, _)| c.as_ref().map(|c| crate::paths::category(c))),
                 );
                 warm.ask(keys);
-                let indexed = {
-                    let (search, store) = (search.clone(), store.clone());
-                    tokio::task::spawn_blocking(move || search.update(&store, &[id])).await
-                };
-                match indexed {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => {
-                        tracing::error!(entry = id.0, "search index not updated: {e}");
-                        // The rebuild takes this change in too.
-                        repair.start_if_damaged(&e, &search, &store);
-                    }
-                    Err(e) => tracing::error!(entry = id.0, "search index task failed: {e}"),
-                }
+                repair
+                    .update(vec![id], &format!("a change to entry {}", id.0))
+                    .await;
             }
             result
         };

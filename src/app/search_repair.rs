@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::content::EntryId;
+use crate::http::error::HttpError;
 use crate::ops::jobs::Exclusive;
 use crate::search::{self, Search};
 use crate::store::Store;
@@ -17,8 +19,10 @@ use crate::store::Store;
 /// The least time between the starts of two rebuilds.
 const RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
 
-#[derive(Default)]
+/// The app's index and the store it is rebuilt from.
 pub struct SearchRepair {
+    search: Arc<Search>,
+    store: Store,
     running: Arc<AtomicBool>,
     last: Mutex<Last>,
 }
@@ -31,6 +35,15 @@ struct Last {
 }
 
 impl SearchRepair {
+    pub fn new(search: Arc<Search>, store: Store) -> SearchRepair {
+        SearchRepair {
+            search,
+            store,
+            running: Arc::default(),
+            last: Mutex::default(),
+        }
+    }
+
     /// Whether a rebuild is running now.
     pub fn is_running(&self) -> bool {
         self.running.load(Ordering::Acquire)
@@ -42,15 +55,35 @@ impl SearchRepair {
         Exclusive::take(&self.running)
     }
 
-    /// Starts rebuilding `search` from `store` if `failure` says its files are damaged
-    /// and no rebuild runs or ran in the last `RETRY_AFTER`. True if a rebuild runs
-    /// (started now or before), so the caller can say it is on its way.
-    pub fn start_if_damaged(
-        &self,
-        failure: &search::Error,
-        search: &Arc<Search>,
-        store: &Store,
-    ) -> bool {
+    /// Brings the index in line with the store for `ids`, off the async threads. A
+    /// failure is logged (`after`: after what); a damaged index starts a rebuild, which
+    /// takes these entries in as they now are too.
+    pub async fn update(&self, ids: Vec<EntryId>, after: &str) {
+        let (search, store) = (self.search.clone(), self.store.clone());
+        match tokio::task::spawn_blocking(move || search.update(&store, &ids)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::error!("search index not updated after {after}: {e}");
+                self.start_if_damaged(&e);
+            }
+            Err(e) => tracing::error!("search index task failed after {after}: {e}"),
+        }
+    }
+
+    /// The page's error for a failed search: 503 while a rebuild mends a damaged
+    /// index (started now if due), 500 otherwise.
+    pub fn search_failed(&self, failure: &search::Error) -> HttpError {
+        if self.start_if_damaged(failure) {
+            HttpError::SearchRebuilding(failure.to_string())
+        } else {
+            HttpError::Internal(failure.to_string())
+        }
+    }
+
+    /// Starts rebuilding the index from the store if `failure` says its files are
+    /// damaged and no rebuild runs or ran in the last `RETRY_AFTER`. True if a rebuild
+    /// runs (started now or before), so the caller can say it is on its way.
+    pub fn start_if_damaged(&self, failure: &search::Error) -> bool {
         if !failure.is_damage() {
             return false;
         }
@@ -75,7 +108,7 @@ impl SearchRepair {
             };
         }
         tracing::warn!("the search index is damaged ({failure}); rebuilding it from the store");
-        let (search, store) = (search.clone(), store.clone());
+        let (search, store) = (self.search.clone(), self.store.clone());
         tokio::spawn(async move {
             let started = Instant::now();
             let rebuilt = crate::background::run("search-repair", move || {

@@ -838,16 +838,21 @@ mod tests {
         assert!(!gzipped("2026-12-01").exists() && gzipped("2026-12-05").exists());
     }
 
-    /// A full disk: the compressed file cannot be written, the plain one stays whole
-    /// and is compressed on a later run.
-    #[test]
-    fn a_damaged_compressed_log_is_set_aside_and_the_day_compressed_afresh() {
+    /// A folder holding one closed day's plain log, on 7 December: the folder, the
+    /// day's file and its text.
+    fn a_closed_day() -> (tempfile::TempDir, PathBuf, String) {
         let dir = tempfile::tempdir().unwrap();
-        let folder = dir.path();
-        let today: Date = "2026-12-07".parse().unwrap();
-        let plain = folder.join("requests-2026-12-01.log");
+        let plain = dir.path().join("requests-2026-12-01.log");
         let text = "2026-12-01T01:00:00.123Z 203.0.113.7 GET / 200 0.4 r1\n".repeat(100);
         std::fs::write(&plain, &text).unwrap();
+        (dir, plain, text)
+    }
+
+    #[test]
+    fn a_damaged_compressed_log_is_set_aside_and_the_day_compressed_afresh() {
+        let (dir, plain, text) = a_closed_day();
+        let folder = dir.path();
+        let today: Date = "2026-12-07".parse().unwrap();
         let gzipped = folder.join("requests-2026-12-01.log.gz");
         let aside = folder.join("requests-2026-12-01.log.gz.damaged");
         for damage in [&b"not gzip at all"[..], &[0x1f, 0x8b, 8, 0, 0, 0]] {
@@ -866,14 +871,13 @@ mod tests {
         assert!(!aside.exists());
     }
 
+    /// A full disk: the compressed file cannot be written, the plain one stays whole
+    /// and is compressed on a later run.
     #[test]
     fn a_full_disk_keeps_the_plain_log() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, plain, text) = a_closed_day();
         let folder = dir.path();
         let today: Date = "2026-12-07".parse().unwrap();
-        let plain = folder.join("requests-2026-12-01.log");
-        let text = "2026-12-01T01:00:00.123Z 203.0.113.7 GET / 200 0.4 r1\n".repeat(100);
-        std::fs::write(&plain, &text).unwrap();
         // Every write to /dev/full fails with "no space left on device".
         let partial = folder.join("requests-2026-12-01.log.gz.partial");
         std::os::unix::fs::symlink("/dev/full", &partial).unwrap();

@@ -513,34 +513,24 @@ pub mod unix {
                     Err(e) => Response::refused(format!("the integrity check could not run: {e}")),
                 },
                 Ok(request) => {
-                    let guard = match request {
-                        Request::Backup { .. } => {
-                            match crate::ops::jobs::Exclusive::take(&app.backup_running) {
-                                Some(guard) => Some(guard),
-                                None => {
-                                    return reply(
-                                        &mut write,
-                                        Response::refused(
-                                            "another backup is running; try again later",
-                                        ),
-                                    )
-                                    .await;
-                                }
-                            }
-                        }
-                        Request::Reindex => match app.search_repair.hold() {
-                            Some(guard) => Some(guard),
-                            None => {
-                                return reply(
-                                    &mut write,
-                                    Response::refused(
-                                        "the search index is being rebuilt already (it was found damaged); try again when the server logs that it was rebuilt",
-                                    ),
-                                )
-                                .await;
-                            }
-                        },
+                    // One backup, and one rebuild of the index, at a time.
+                    let exclusive = match request {
+                        Request::Backup { .. } => Some((
+                            crate::ops::jobs::Exclusive::take(&app.backup_running),
+                            "another backup is running; try again later",
+                        )),
+                        Request::Reindex => Some((
+                            app.search_repair.hold(),
+                            "the search index is being rebuilt already (it was found damaged); try again when the server logs that it was rebuilt",
+                        )),
                         _ => None,
+                    };
+                    let guard = match exclusive {
+                        Some((None, busy)) => {
+                            return reply(&mut write, Response::refused(busy)).await;
+                        }
+                        Some((held, _)) => held,
+                        None => None,
                     };
                     let (store, search, now) =
                         (app.store.clone(), app.search.clone(), app.clock.now());

@@ -558,10 +558,15 @@ async fn a_damaged_search_index_rebuilds_itself() {
     };
     assert_eq!(search_results(&after), before);
     // The rebuild ends just after its searcher reloads.
+    until_repaired(&server).await;
+}
+
+/// Waits (up to 60 s) until no search index repair runs.
+async fn until_repaired(server: &TestServer) {
     let started = Instant::now();
     while server.app.search_repair.is_running() {
         assert!(
-            started.elapsed() < Duration::from_secs(30),
+            started.elapsed() < Duration::from_secs(60),
             "the rebuild never ended"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -602,28 +607,13 @@ async fn a_garbled_search_segment_list_is_rebuilt() {
     std::fs::write(&meta, b"{\"index_settings\": {\"docstore_compr").unwrap();
 
     let (search, store) = (server.app.search.clone(), server.app.store.clone());
-    let failed = {
-        let (search, store) = (search.clone(), store.clone());
-        tokio::task::spawn_blocking(move || search.update(&store, &[]))
-            .await
-            .unwrap()
-            .expect_err("a writer cannot open over a garbled meta.json")
-    };
+    let failed = tokio::task::spawn_blocking(move || search.update(&store, &[]))
+        .await
+        .unwrap()
+        .expect_err("a writer cannot open over a garbled meta.json");
     assert!(failed.is_damage(), "{failed}");
-    assert!(
-        server
-            .app
-            .search_repair
-            .start_if_damaged(&failed, &search, &store)
-    );
-    let started = Instant::now();
-    while server.app.search_repair.is_running() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the rebuild never ended"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert!(server.app.search_repair.start_if_damaged(&failed));
+    until_repaired(&server).await;
     let text = std::fs::read_to_string(&meta).unwrap();
     assert!(
         serde_json::from_str::<serde_json::Value>(&text).is_ok(),

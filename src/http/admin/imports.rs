@@ -257,16 +257,12 @@ pub async fn approve(
     match approved {
         Ok(done) => {
             app.cache.clear();
-            let (search, store) = (app.search.clone(), app.store.clone());
-            let published = done.published;
-            let indexed =
-                tokio::task::spawn_blocking(move || search.update(&store, &published)).await;
-            if !matches!(indexed, Ok(Ok(()))) {
-                tracing::error!(
-                    batch = id,
-                    "search index not updated after an import approval"
-                );
-            }
+            app.search_repair
+                .update(
+                    done.published,
+                    &format!("the approval of import batch {id}"),
+                )
+                .await;
             Ok(see_other(&format!("{PATH}/{id}?tb=da-duyet-lo-nhap")))
         }
         Err(import::Error::NoSuchBatch(_)) => Err(HttpError::NotFound),

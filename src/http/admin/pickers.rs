@@ -146,7 +146,7 @@ pub async fn find_entries(
         let hits = tokio::task::spawn_blocking(move || search.search(&q, None, 0, RESULTS))
             .await
             .map_err(|e| HttpError::Internal(e.to_string()))?
-            .map_err(|e| HttpError::Internal(e.to_string()))?;
+            .map_err(|e| app.search_repair.search_failed(&e))?;
         Some(hits.hits.into_iter().map(|h| h.id).collect())
     };
     let items = app
@@ -205,7 +205,7 @@ pub async fn find_legal(
         })
         .await
         .map_err(|e| HttpError::Internal(e.to_string()))?
-        .map_err(|e| HttpError::Internal(e.to_string()))?;
+        .map_err(|e| app.search_repair.search_failed(&e))?;
         Some(hits.hits.into_iter().map(|h| h.id.0).collect())
     };
     let items = app

@@ -491,12 +491,9 @@ pub async fn approve(
     };
     app.cache.clear();
     if !applied.moved.is_empty() {
-        let (search, store) = (app.search.clone(), app.store.clone());
-        let moved = applied.moved;
-        let indexed = tokio::task::spawn_blocking(move || search.update(&store, &moved)).await;
-        if !matches!(indexed, Ok(Ok(()))) {
-            tracing::error!("search index not updated after moving entries between sections");
-        }
+        app.search_repair
+            .update(applied.moved, "moving entries between sections")
+            .await;
     }
     Ok(see_other(&format!("{PATH}?tb=da-duyet-chuyen-muc")))
 }

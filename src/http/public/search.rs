@@ -65,16 +65,7 @@ pub async fn search(State(app): State<Arc<App>>, query: Params) -> Result<Respon
     })
     .await
     .map_err(|e| HttpError::Internal(e.to_string()))?
-    .map_err(|e| {
-        if app
-            .search_repair
-            .start_if_damaged(&e, &app.search, &app.store)
-        {
-            HttpError::SearchRebuilding(e.to_string())
-        } else {
-            HttpError::Internal(e.to_string())
-        }
-    })?;
+    .map_err(|e| app.search_repair.search_failed(&e))?;
     // Past the last page there is nothing to show, as on the lists (an empty first
     // page is the "no results" answer instead).
     if results.hits.is_empty() && page > 1 {
