@@ -212,6 +212,7 @@ pub(super) struct FileLimits {
     pub(super) max_connections_per_ip: Option<usize>,
     pub(super) shutdown_grace_secs: Option<u64>,
     pub(super) disk_reserve_bytes: Option<u64>,
+    pub(super) pin_threads: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -172,6 +172,8 @@ pub struct Limits {
     pub max_connections: usize,
     pub max_connections_per_ip: usize,
     pub shutdown_grace: Duration,
+    /// Keeps each connection thread on a core of its own (`http::affinity`).
+    pub pin_threads: bool,
     /// Free disk space an upload must leave; `None`: 5% of the disk, at most 1 GiB.
     pub disk_reserve_bytes: Option<u64>,
 }
@@ -307,6 +309,7 @@ impl Default for Limits {
             max_connections_per_ip: 64,
             shutdown_grace: Duration::from_secs(10),
             disk_reserve_bytes: None,
+            pin_threads: true,
         }
     }
 }

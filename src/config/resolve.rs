@@ -420,6 +420,7 @@ pub(super) fn resolve_limits(file: FileLimits) -> Result<Limits, Error> {
             defaults.max_pending_bodies_per_ip,
         )?,
         disk_reserve_bytes: file.disk_reserve_bytes,
+        pin_threads: file.pin_threads.unwrap_or(defaults.pin_threads),
         max_connections_per_ip,
         header_timeout: secs(
             "limits.header_timeout_secs",

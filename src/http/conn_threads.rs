@@ -10,6 +10,9 @@
 //! thread), and at a saturating load a thread that loses its core keeps its share of the
 //! connections waiting (README, Performance). The accept loop and the sites' jobs stay
 //! on the shared runtime; blocking work from a connection runs on its thread's own pool.
+//!
+//! Each thread can be kept on a core of its own (`pin`), and a connection then goes to
+//! the thread on the core its packets come in on (`run_near`; see `affinity`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,6 +23,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
+use super::affinity::Cores;
+
 /// What a connection thread runs: made on that thread, so that its socket and timers
 /// register with that thread's event loop.
 pub type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
@@ -27,7 +32,13 @@ pub type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Se
 pub struct ConnThreads {
     senders: Vec<mpsc::UnboundedSender<Job>>,
     next: AtomicUsize,
+    /// How many connections each thread holds.
+    open: Arc<[AtomicUsize]>,
+    /// The core each thread is kept on, once `pin`ned.
+    cores: Option<Vec<usize>>,
     threads: Vec<JoinHandle<()>>,
+    /// The cores the process may use, as the threads started.
+    allowed: Option<Cores>,
     /// Turns true when the threads must drop what they still run and end.
     end: watch::Sender<bool>,
     heartbeats: Heartbeats,
@@ -78,6 +89,29 @@ impl Heartbeats {
     }
 }
 
+/// How many connections more than the least busy thread's a thread may hold and still
+/// take one that comes in on its core.
+const NEAR_SLACK: usize = 2;
+
+/// A connection counted in its thread's `open` until dropped.
+struct Held {
+    open: Arc<[AtomicUsize]>,
+    thread: usize,
+}
+
+impl Held {
+    fn new(open: Arc<[AtomicUsize]>, thread: usize) -> Held {
+        open[thread].fetch_add(1, Ordering::Relaxed);
+        Held { open, thread }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.open[self.thread].fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Threads started before the runtime, waiting for the server (`prestart`).
 static PRESTARTED: Mutex<Option<ConnThreads>> = Mutex::new(None);
 
@@ -99,6 +133,9 @@ impl ConnThreads {
         let (end, ended) = watch::channel(false);
         let (started, built) = std::sync::mpsc::channel::<std::io::Result<()>>();
         let heartbeats = Heartbeats::new(count);
+        let allowed = Cores::allowed()
+            .inspect_err(|e| tracing::warn!("cannot read which cores this process may use: {e}"))
+            .ok();
         let mut senders = Vec::new();
         let mut threads = Vec::new();
         for n in 0..count {
@@ -112,6 +149,14 @@ impl ConnThreads {
                     let runtime = tokio::runtime::Builder::new_current_thread()
                         .enable_all()
                         .max_blocking_threads(BLOCKING_THREADS)
+                        // A blocking thread inherits its starter's cores: once this
+                        // thread is pinned (`pin`), its store reads and compression
+                        // would be kept on its core too. They get all cores back.
+                        .on_thread_start(move || {
+                            if let Some(allowed) = allowed {
+                                let _ = allowed.apply_here();
+                            }
+                        })
                         .build();
                     match runtime {
                         Ok(runtime) => {
@@ -138,7 +183,10 @@ impl ConnThreads {
         Ok(ConnThreads {
             senders,
             next: AtomicUsize::new(0),
+            open: (0..count).map(|_| AtomicUsize::new(0)).collect(),
+            cores: None,
             threads,
+            allowed,
             end,
             heartbeats,
         })
@@ -168,14 +216,77 @@ impl ConnThreads {
         prestarted.map_or_else(ConnThreads::per_core, Ok)
     }
 
+    /// Keeps each thread on a core of its own, when there is one thread per core the
+    /// process may use (`limits.pin_threads`; see `affinity`). Returns the cores, or
+    /// None when the threads are left free to move.
+    pub fn pin(&mut self) -> Option<Vec<usize>> {
+        let cores = self.allowed.as_ref()?.list();
+        if cores.len() != self.threads.len() || cores.len() < 2 {
+            return None;
+        }
+        for (thread, &core) in self.threads.iter().zip(&cores) {
+            if let Err(e) = Cores::only(core).apply_to(thread) {
+                tracing::warn!(
+                    "cannot keep a connection thread on core {core}, leaving all free: {e}"
+                );
+                self.unpin();
+                return None;
+            }
+        }
+        self.cores = Some(cores.clone());
+        Some(cores)
+    }
+
+    fn unpin(&self) {
+        if let Some(allowed) = &self.allowed {
+            for thread in &self.threads {
+                let _ = allowed.apply_to(thread);
+            }
+        }
+    }
+
     /// When each thread last ran its event loop.
     pub fn heartbeats(&self) -> Heartbeats {
         self.heartbeats.clone()
     }
 
-    /// Runs `job` on the next thread in turn. False if that thread has ended.
-    pub fn run(&self, job: Job) -> bool {
-        let n = self.next.fetch_add(1, Ordering::Relaxed) % self.senders.len();
+    /// Runs a connection's `job` on the thread kept on `core`, the core its packets
+    /// come in on (`affinity::incoming_core`), so that they are taken in and answered
+    /// on one core and neither thread waits for the other's. Without a core, or when
+    /// that thread already holds more than its share, on the thread holding the fewest
+    /// connections (the next in turn among equals). False if that thread has ended.
+    pub fn run_near(&self, core: Option<usize>, job: Job) -> bool {
+        let near = core.and_then(|core| self.cores.as_ref()?.iter().position(|&c| c == core));
+        let least = self.least_busy();
+        let n = match near {
+            Some(near) if self.held(near) <= self.held(least) + NEAR_SLACK => near,
+            _ => least,
+        };
+        self.run_on(n, job)
+    }
+
+    fn held(&self, n: usize) -> usize {
+        self.open[n].load(Ordering::Relaxed)
+    }
+
+    fn least_busy(&self) -> usize {
+        let count = self.senders.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % count;
+        (start..start + count)
+            .map(|n| n % count)
+            .min_by_key(|&n| self.held(n))
+            .unwrap_or(0)
+    }
+
+    fn run_on(&self, n: usize, job: Job) -> bool {
+        let held = Held::new(self.open.clone(), n);
+        let job: Job = Box::new(move || {
+            let connection = job();
+            Box::pin(async move {
+                let _held = held;
+                connection.await;
+            })
+        });
         self.senders[n].send(job).is_ok()
     }
 
@@ -243,14 +354,17 @@ mod tests {
         let (seen, saw) = std::sync::mpsc::channel::<(String, String)>();
         for _ in 0..4 {
             let seen = seen.clone();
-            assert!(threads.run(Box::new(move || {
-                Box::pin(async move {
-                    let name = || std::thread::current().name().unwrap_or("").to_string();
-                    let before = name();
-                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                    let _ = seen.send((before, name()));
+            assert!(threads.run_near(
+                None,
+                Box::new(move || {
+                    Box::pin(async move {
+                        let name = || std::thread::current().name().unwrap_or("").to_string();
+                        let before = name();
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                        let _ = seen.send((before, name()));
+                    })
                 })
-            })));
+            ));
         }
         let mut names: Vec<String> = (0..4)
             .map(|_| {
@@ -279,17 +393,99 @@ mod tests {
         }
         let (dropped, was_dropped) = std::sync::mpsc::channel();
         let (running, is_running) = std::sync::mpsc::channel();
-        assert!(threads.run(Box::new(move || {
-            Box::pin(async move {
-                let _guard = Dropped(dropped);
-                let _ = running.send(());
-                std::future::pending::<()>().await;
+        assert!(threads.run_near(
+            None,
+            Box::new(move || {
+                Box::pin(async move {
+                    let _guard = Dropped(dropped);
+                    let _ = running.send(());
+                    std::future::pending::<()>().await;
+                })
             })
-        })));
+        ));
         is_running.recv().unwrap();
         assert!(was_dropped.try_recv().is_err());
         threads.close();
         assert!(was_dropped.try_recv().is_ok());
+    }
+
+    /// A connection goes to the thread kept on the core its packets come in on, until
+    /// that thread holds more than its share; the others go to the least busy thread,
+    /// and a thread's count drops when its connection ends.
+    #[test]
+    fn a_connection_goes_to_the_thread_on_its_core_within_its_share() {
+        let mut threads = ConnThreads::start(2).unwrap();
+        threads.cores = Some(vec![4, 6]);
+        let (seen, saw) = std::sync::mpsc::channel::<String>();
+        let (end, ended) = watch::channel(false);
+        let open = |threads: &ConnThreads, core: Option<usize>| {
+            let (seen, mut ended) = (seen.clone(), ended.clone());
+            assert!(threads.run_near(
+                core,
+                Box::new(move || {
+                    Box::pin(async move {
+                        let name = std::thread::current().name().unwrap_or("").to_string();
+                        let _ = seen.send(name);
+                        let _ = ended.wait_for(|end| *end).await;
+                    })
+                })
+            ));
+            saw.recv().unwrap()
+        };
+        // Core 6 is thread 1's: it takes three more than thread 0 holds (none), then
+        // the fourth goes to thread 0.
+        for _ in 0..=NEAR_SLACK {
+            assert_eq!(open(&threads, Some(6)), "trangtin-conn-1");
+        }
+        assert_eq!(open(&threads, Some(6)), "trangtin-conn-0");
+        // A core no thread is kept on, or none known: the least busy.
+        assert_eq!(open(&threads, Some(5)), "trangtin-conn-0");
+        assert_eq!(open(&threads, None), "trangtin-conn-0");
+        assert_eq!((threads.held(0), threads.held(1)), (3, 3));
+        let _ = end.send(true);
+        for _ in 0..100 {
+            if (threads.held(0), threads.held(1)) == (0, 0) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!((threads.held(0), threads.held(1)), (0, 0));
+        threads.close();
+    }
+
+    /// Pinned, each thread runs on a core of its own, and the blocking work it starts
+    /// (store reads, compression) may run on every core.
+    #[test]
+    fn pinned_threads_keep_a_core_each_and_their_blocking_work_does_not() {
+        let allowed = Cores::allowed().unwrap().list();
+        let mut threads = ConnThreads::start(allowed.len()).unwrap();
+        let Some(cores) = threads.pin() else {
+            assert!(allowed.len() < 2, "{allowed:?}");
+            eprintln!("one core only: nothing to pin");
+            return;
+        };
+        assert_eq!(cores, allowed);
+        let (seen, saw) = std::sync::mpsc::channel();
+        for &core in &cores {
+            let seen = seen.clone();
+            assert!(threads.run_near(
+                Some(core),
+                Box::new(move || {
+                    Box::pin(async move {
+                        let here = Cores::allowed().unwrap().list();
+                        let blocking =
+                            tokio::task::spawn_blocking(|| Cores::allowed().unwrap().list());
+                        let _ = seen.send((core, here, blocking.await.unwrap()));
+                    })
+                })
+            ));
+        }
+        for _ in &cores {
+            let (core, here, blocking) = saw.recv().unwrap();
+            assert_eq!(here, [core]);
+            assert_eq!(blocking, allowed);
+        }
+        threads.close();
     }
 
     /// A handler that blocks its thread stops that thread's heartbeat, which the
@@ -302,11 +498,14 @@ mod tests {
         std::thread::sleep(Duration::from_millis(200));
         assert!(beats.stalled(limit).is_empty());
         let (release, wedged) = std::sync::mpsc::channel::<()>();
-        assert!(threads.run(Box::new(move || {
-            Box::pin(async move {
-                let _ = wedged.recv_timeout(Duration::from_secs(20));
+        assert!(threads.run_near(
+            None,
+            Box::new(move || {
+                Box::pin(async move {
+                    let _ = wedged.recv_timeout(Duration::from_secs(20));
+                })
             })
-        })));
+        ));
         std::thread::sleep(limit + Duration::from_secs(1));
         let stalled = beats.stalled(limit);
         assert_eq!(stalled.len(), 1, "{stalled:?}");

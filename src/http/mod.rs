@@ -5,6 +5,7 @@
 pub mod access_log;
 pub mod acme;
 pub mod admin;
+pub mod affinity;
 mod archive;
 pub mod assets;
 pub mod body_deadline;

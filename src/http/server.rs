@@ -169,7 +169,12 @@ async fn serve_with(
         shutdown: stop_rx.clone(),
         alive: alive_tx,
     });
-    let conns = ConnThreads::take_or_start().map_err(Error::Threads)?;
+    let mut conns = ConnThreads::take_or_start().map_err(Error::Threads)?;
+    if limits.pin_threads
+        && let Some(cores) = conns.pin()
+    {
+        tracing::info!("connection threads kept one per core, on cores {cores:?}");
+    }
     for site in sites.all() {
         site.start();
     }
@@ -239,14 +244,18 @@ async fn serve_with(
                 continue;
             }
         };
-        let handed = conns.run(Box::new(move || {
-            Box::pin(async move {
-                match TcpStream::from_std(tcp) {
-                    Ok(tcp) => connection(shared, tcp, peer, secure, guards).await,
-                    Err(e) => tracing::warn!(%peer, "cannot take over a connection: {e}"),
-                }
-            })
-        }));
+        let core = super::affinity::incoming_core(&tcp);
+        let handed = conns.run_near(
+            core,
+            Box::new(move || {
+                Box::pin(async move {
+                    match TcpStream::from_std(tcp) {
+                        Ok(tcp) => connection(shared, tcp, peer, secure, guards).await,
+                        Err(e) => tracing::warn!(%peer, "cannot take over a connection: {e}"),
+                    }
+                })
+            }),
+        );
         if !handed {
             tracing::error!(%peer, "a connection thread has ended; the connection was closed");
         }
