@@ -92,6 +92,9 @@ pub struct ErrorPage {
     pub text: (&'static str, &'static str),
     /// For the log only.
     pub detail: String,
+    /// For a 503, the state the server is in, which many requests meet at once: the
+    /// log tells it once per kind every ten seconds (`logs::Summarised`).
+    pub state: Option<&'static str>,
 }
 
 impl HttpError {
@@ -116,6 +119,18 @@ impl HttpError {
             | HttpError::WritesUnavailable(_)
             | HttpError::SearchRebuilding(_)
             | HttpError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The state behind a 503, named for the log.
+    fn state(&self) -> Option<&'static str> {
+        match self {
+            HttpError::HeldForReview => Some("file_held_for_review"),
+            HttpError::StoreUnavailable(_) => Some("store_unreadable"),
+            HttpError::WritesUnavailable(_) => Some("store_unwritable"),
+            HttpError::SearchRebuilding(_) => Some("search_rebuilding"),
+            HttpError::Busy => Some("bodies_busy"),
+            _ => None,
         }
     }
 
@@ -185,6 +200,7 @@ impl IntoResponse for HttpError {
             status,
             text: self.text(),
             detail: self.to_string(),
+            state: self.state(),
         });
         response
     }

@@ -204,7 +204,12 @@ pub async fn frame(State(app): State<Arc<App>>, request: Request, next: Next) ->
         }
     }
     if let Some(page) = response.extensions_mut().remove::<ErrorPage>() {
-        if page.status.is_server_error() {
+        if let Some(state) = page.state {
+            // Told when the state began; here once in a while, with how many met it.
+            app.warnings.warn(state, || {
+                format!("answered 503 to {path} (request {id}): {}", page.detail)
+            });
+        } else if page.status.is_server_error() {
             tracing::error!(request_id = %id, %path, "{}", page.detail);
         } else {
             tracing::debug!(request_id = %id, %path, "{}", page.detail);

@@ -371,6 +371,21 @@ async fn a_full_disk_refuses_writes_and_heals_when_space_returns() {
         page.contains("Hệ thống tạm thời không ghi được dữ liệu"),
         "{page}"
     );
+    // More writes meet the same state: each gets its 503, the log one line for them.
+    for n in 1..=10 {
+        let (status, _) = server.login_attempt(&format!("lai-{n}"), "sai").await;
+        assert_eq!(status, 503);
+    }
+    let told = server
+        .read_log()
+        .iter()
+        .filter(|l| l.contains("answered 503"))
+        .count();
+    assert!(
+        (1..=2).contains(&told),
+        "{told} lines for 11 refusals:\n{}",
+        server.log.join("\n")
+    );
     let (status, why) = server.page("/readyz").await;
     assert_eq!(status, 503);
     assert!(why.contains("refuses writes"), "{why}");
