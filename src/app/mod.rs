@@ -211,14 +211,19 @@ impl App {
         let renderer = Renderer::new(assets.clone())?;
         let cache = Arc::new(PageCache::new(config.cache_max_bytes));
         cache.start_upgrades();
-        // The index is derived: rebuilt when missing or of an older format.
+        // The index is derived: rebuilt when missing or of an older format, before
+        // serving on a small site, in the background on a large one.
         let (search, fresh) = crate::search::Search::open(&config.data.join("search"))?;
-        if fresh {
-            let count = search.rebuild(&store)?;
-            tracing::info!(entries = count, "built the search index");
-        }
         let search = Arc::new(search);
         let search_repair = Arc::new(SearchRepair::new(search.clone(), store.clone()));
+        if fresh {
+            let entries = store.read_blocking(crate::content::listed_count)?;
+            // Built here if a thread for it could not start.
+            if entries <= config.limits.search_index_at_start || !search_repair.build_new(entries) {
+                let count = search.rebuild(&store)?;
+                tracing::info!(entries = count, "built the search index");
+            }
+        }
         let site: SiteSettings = store.read_blocking(site::load)?;
         let missing = site.missing_required();
         if !missing.is_empty() {

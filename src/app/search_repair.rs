@@ -1,10 +1,18 @@
-//! A damaged search index rebuilds itself. The index is derived from the store, so
-//! when a search or an index update finds its files unreadable (a truncated or altered
-//! segment: a disk fault, a copy gone wrong), the server rebuilds it from the store in
-//! the background, at background priority, instead of failing every search until an
-//! operator runs `trangtin reindex`. Meanwhile searches answer 503 with a page that says
-//! so. One rebuild runs at a time, and none starts within `RETRY_AFTER` of the last: a
-//! disk that keeps failing is logged, not rebuilt in a loop.
+//! The search index is derived from the store, and rebuilt from it without taking the
+//! site down:
+//! - when a search or an index update finds its files unreadable (a truncated or
+//!   altered segment: a disk fault, a copy gone wrong), instead of failing every search
+//!   until an operator runs `trangtin reindex`;
+//! - at start, when the index is new or of an older format and the site is too large to
+//!   build it before serving (`limits.search_index_at_start`): a million entries take
+//!   minutes, and the pages need none of it.
+//!
+//! A rebuild runs in the background, at background priority. Meanwhile searches answer
+//! 503 with a page that says why, and the entries changed meanwhile are indexed once it
+//! has committed (an update would otherwise wait minutes for the rebuild's writer, and
+//! the publish that asked for it with it). One rebuild runs at a time, and a repair
+//! does not start within `RETRY_AFTER` of the last: a disk that keeps failing is
+//! logged, not rebuilt in a loop.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,15 +24,18 @@ use crate::ops::jobs::Exclusive;
 use crate::search::{self, Search};
 use crate::store::Store;
 
-/// The least time between the starts of two rebuilds.
+/// The least time between the starts of two repairs.
 const RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
 
 /// The app's index and the store it is rebuilt from.
 pub struct SearchRepair {
     search: Arc<Search>,
     store: Store,
+    /// Set while a rebuild, or an operator's `reindex`, runs.
     running: Arc<AtomicBool>,
     last: Mutex<Last>,
+    /// The rebuild started here that runs now, if any.
+    rebuilding: Arc<Mutex<Option<Rebuilding>>>,
 }
 
 #[derive(Default)]
@@ -34,6 +45,21 @@ struct Last {
     refusal_logged: bool,
 }
 
+/// Why the index is being rebuilt, and what changed since.
+struct Rebuilding {
+    why: Why,
+    /// Entries changed since the rebuild began, indexed once it has committed.
+    changed: Vec<EntryId>,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Why {
+    /// Its files were found damaged.
+    Damage,
+    /// There was none, or one of an older format.
+    New,
+}
+
 impl SearchRepair {
     pub fn new(search: Arc<Search>, store: Store) -> SearchRepair {
         SearchRepair {
@@ -41,6 +67,7 @@ impl SearchRepair {
             store,
             running: Arc::default(),
             last: Mutex::default(),
+            rebuilding: Arc::default(),
         }
     }
 
@@ -59,6 +86,10 @@ impl SearchRepair {
     /// failure is logged (`after`: after what); a damaged index starts a rebuild, which
     /// takes these entries in as they now are too.
     pub async fn update(&self, ids: Vec<EntryId>, after: &str) {
+        if let Some(rebuilding) = lock(&self.rebuilding).as_mut() {
+            rebuilding.changed.extend(ids);
+            return;
+        }
         let (search, store) = (self.search.clone(), self.store.clone());
         match tokio::task::spawn_blocking(move || search.update(&store, &ids)).await {
             Ok(Ok(())) => {}
@@ -68,6 +99,31 @@ impl SearchRepair {
             }
             Err(e) => tracing::error!("search index task failed after {after}: {e}"),
         }
+    }
+
+    /// Whether searches can be answered: not while a rebuild started here runs (the
+    /// index it replaces is damaged, or empty), which the page says.
+    pub fn available(&self) -> Result<(), HttpError> {
+        match lock(&self.rebuilding).as_ref().map(|r| r.why) {
+            None => Ok(()),
+            Some(Why::New) => Err(HttpError::SearchBuilding),
+            Some(Why::Damage) => Err(HttpError::SearchRebuilding(
+                "the damaged index is being rebuilt".into(),
+            )),
+        }
+    }
+
+    /// Builds a new index (none, or one of an older format) from the store in the
+    /// background, while the site serves. False if it could not start (logged).
+    pub fn build_new(&self, entries: usize) -> bool {
+        let Some(guard) = Exclusive::take(&self.running) else {
+            return true;
+        };
+        tracing::warn!(
+            entries,
+            "building the search index in the background; searches answer 503 until it is ready"
+        );
+        self.rebuild(guard, Why::New)
     }
 
     /// The page's error for a failed search: 503 while a rebuild mends a damaged
@@ -108,27 +164,167 @@ impl SearchRepair {
             };
         }
         tracing::warn!("the search index is damaged ({failure}); rebuilding it from the store");
-        let (search, store) = (self.search.clone(), self.store.clone());
-        tokio::spawn(async move {
-            let started = Instant::now();
-            let rebuilt = crate::background::run("search-repair", move || {
-                // Held until the rebuild ends.
-                let _guard = guard;
-                search.rebuild(&store)
-            })
-            .await;
-            match rebuilt {
-                Ok(Ok(count)) => tracing::warn!(
-                    entries = count,
-                    seconds = started.elapsed().as_secs(),
-                    "the search index was rebuilt after damage"
-                ),
-                Ok(Err(e)) => tracing::error!(
-                    "the damaged search index could not be rebuilt: {e}; `trangtin reindex` tries again"
-                ),
-                Err(e) => tracing::error!("the search index rebuild did not run: {e}"),
-            }
+        self.rebuild(guard, Why::Damage)
+    }
+
+    /// Rebuilds the index on a thread of its own at background priority (no runtime
+    /// needed: the first build starts before the server's), then indexes what changed
+    /// meanwhile. `guard` is held until all of it is done. False if the thread could
+    /// not start.
+    fn rebuild(&self, guard: Exclusive, why: Why) -> bool {
+        *lock(&self.rebuilding) = Some(Rebuilding {
+            why,
+            changed: Vec::new(),
         });
-        true
+        let (search, store) = (self.search.clone(), self.store.clone());
+        let rebuilding = self.rebuilding.clone();
+        let work = move || {
+            crate::background::lower_priority("search-rebuild");
+            let started = Instant::now();
+            match search.rebuild(&store) {
+                Ok(count) => match why {
+                    Why::New => tracing::info!(
+                        entries = count,
+                        seconds = started.elapsed().as_secs(),
+                        "built the search index"
+                    ),
+                    Why::Damage => tracing::warn!(
+                        entries = count,
+                        seconds = started.elapsed().as_secs(),
+                        "the search index was rebuilt after damage"
+                    ),
+                },
+                Err(e) => tracing::error!(
+                    "the search index could not be rebuilt: {e}; `trangtin reindex` tries again"
+                ),
+            }
+            // Searches answer again once the entries changed meanwhile are in: taken
+            // and cleared under one lock, so none is added after the last look.
+            loop {
+                let changed = {
+                    let mut rebuilding = lock(&rebuilding);
+                    let changed = rebuilding
+                        .as_mut()
+                        .map(|r| std::mem::take(&mut r.changed))
+                        .unwrap_or_default();
+                    if changed.is_empty() {
+                        *rebuilding = None;
+                        break;
+                    }
+                    changed
+                };
+                if let Err(e) = search.update(&store, &changed) {
+                    tracing::error!(
+                        "search index not updated with {} entries changed during its rebuild: {e}",
+                        changed.len()
+                    );
+                }
+            }
+            drop(guard);
+        };
+        match std::thread::Builder::new()
+            .name("search-rebuild".into())
+            .spawn(work)
+        {
+            Ok(_) => true,
+            Err(e) => {
+                *lock(&self.rebuilding) = None;
+                tracing::error!("the search index rebuild did not start: {e}");
+                false
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Kind;
+    use crate::search::tests::publish_articles;
+
+    fn article(slug: &str, title: &str) -> (String, String, String) {
+        (
+            slug.into(),
+            title.into(),
+            format!("Nội dung của bài {title}."),
+        )
+    }
+
+    fn titles(search: &Search, q: &str) -> Vec<String> {
+        let results = search.search(q, None, 0, 10).unwrap();
+        results.hits.into_iter().map(|h| h.title).collect()
+    }
+
+    #[test]
+    fn searches_wait_for_a_new_index_and_changes_meanwhile_go_in_after_it() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(&dir.path().join("data")).unwrap();
+        publish_articles(
+            &store,
+            [article("do-luong", "Đo lường chất lượng")].into_iter(),
+        );
+        let (search, fresh) = Search::open(&dir.path().join("data/search")).unwrap();
+        assert!(fresh);
+        let search = Arc::new(search);
+        let repair = SearchRepair::new(search.clone(), store.clone());
+        assert!(repair.available().is_ok());
+
+        // The rebuild waits for the writer held here, as it would for a long build.
+        let held = search.hold_writer();
+        assert!(repair.build_new(1));
+        assert!(matches!(repair.available(), Err(HttpError::SearchBuilding)));
+        // An entry published meanwhile: its index update does not wait for the build
+        // (nor would the publish that asks for it).
+        publish_articles(
+            &store,
+            [article("chuyen-doi-so", "Chuyển đổi số")].into_iter(),
+        );
+        let id = store
+            .read_blocking(|tx| crate::content::find_published(tx, Kind::Article, "chuyen-doi-so"))
+            .unwrap()
+            .unwrap()
+            .entry
+            .id;
+        runtime
+            .block_on(async {
+                let update = repair.update(vec![id], "a test");
+                tokio::time::timeout(Duration::from_secs(5), update).await
+            })
+            .expect("an update during a rebuild returns at once");
+        // A second build is not started over the first.
+        assert!(repair.build_new(2));
+
+        drop(held);
+        let started = Instant::now();
+        while repair.available().is_err() || repair.is_running() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the build never ended"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(titles(&search, "đo lường"), ["Đo lường chất lượng"]);
+        assert_eq!(titles(&search, "chuyển đổi"), ["Chuyển đổi số"]);
+        // Once built, updates go straight to the index again.
+        publish_articles(
+            &store,
+            [article("hoi-thao", "Hội thảo khoa học")].into_iter(),
+        );
+        let id = store
+            .read_blocking(|tx| crate::content::find_published(tx, Kind::Article, "hoi-thao"))
+            .unwrap()
+            .unwrap()
+            .entry
+            .id;
+        runtime.block_on(repair.update(vec![id], "a test"));
+        assert_eq!(titles(&search, "hội thảo"), ["Hội thảo khoa học"]);
     }
 }

@@ -213,6 +213,7 @@ pub(super) struct FileLimits {
     pub(super) shutdown_grace_secs: Option<u64>,
     pub(super) disk_reserve_bytes: Option<u64>,
     pub(super) pin_threads: Option<bool>,
+    pub(super) search_index_at_start: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -174,6 +174,10 @@ pub struct Limits {
     pub shutdown_grace: Duration,
     /// Keeps each connection thread on a core of its own (`http::affinity`).
     pub pin_threads: bool,
+    /// Up to this many published entries, a new search index (none, or of an older
+    /// format) is built before the server serves; past it, in the background, while
+    /// searches answer 503 (`app::SearchRepair`).
+    pub search_index_at_start: usize,
     /// Free disk space an upload must leave; `None`: 5% of the disk, at most 1 GiB.
     pub disk_reserve_bytes: Option<u64>,
 }
@@ -310,6 +314,8 @@ impl Default for Limits {
             shutdown_grace: Duration::from_secs(10),
             disk_reserve_bytes: None,
             pin_threads: true,
+            // About two seconds' work.
+            search_index_at_start: 10_000,
         }
     }
 }

@@ -421,6 +421,9 @@ pub(super) fn resolve_limits(file: FileLimits) -> Result<Limits, Error> {
         )?,
         disk_reserve_bytes: file.disk_reserve_bytes,
         pin_threads: file.pin_threads.unwrap_or(defaults.pin_threads),
+        search_index_at_start: file
+            .search_index_at_start
+            .unwrap_or(defaults.search_index_at_start),
         max_connections_per_ip,
         header_timeout: secs(
             "limits.header_timeout_secs",

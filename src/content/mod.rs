@@ -26,8 +26,8 @@ pub mod withdrawn;
 pub use ops::{
     Window, all_published, blob, categories, category, create, find_published, index_page,
     index_page_within, is_listed, list_len, list_published, list_published_oldest_first,
-    list_published_within, publish, published, put_blob, put_category, remove_unpublished,
-    revision_hash, set_first_published, slug_taken,
+    list_published_within, listed_count, publish, published, put_blob, put_category,
+    remove_unpublished, revision_hash, set_first_published, slug_taken,
 };
 pub(crate) use ops::{change_slug, list, new_revision, published_day, recount_lists, unlist};
 

@@ -351,6 +351,14 @@ pub fn list_len(tx: &impl Tx, list: &str) -> Result<usize, store::Error> {
     Ok(store::get_plain(tx, tables::COUNTS, list, |v| v)?.unwrap_or(0) as usize)
 }
 
+/// How many entries are published and listed, of every kind: from the kept counts,
+/// without reading the entries.
+pub fn listed_count(tx: &impl Tx) -> Result<usize, store::Error> {
+    Kind::ALL.iter().try_fold(0, |sum, kind| {
+        Ok(sum + list_len(tx, &List::Kind(*kind).key())?)
+    })
+}
+
 /// Counts every published list again from the lists themselves (the migration that
 /// added the counts).
 pub(crate) fn recount_lists(tx: &WriteTransaction) -> Result<(), Error> {

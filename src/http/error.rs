@@ -53,6 +53,10 @@ pub enum HttpError {
     /// The search index was found damaged and is being rebuilt from the store.
     #[error("search index being rebuilt: {0}")]
     SearchRebuilding(String),
+    /// The search index is being built from the store (new, or of an older format),
+    /// while the rest of the site serves.
+    #[error("search index being built")]
+    SearchBuilding,
     /// The address moved for good (a retired section, an old site's address): 301 to it.
     #[error("moved to {0}")]
     Moved(String),
@@ -118,6 +122,7 @@ impl HttpError {
             | HttpError::StoreUnavailable(_)
             | HttpError::WritesUnavailable(_)
             | HttpError::SearchRebuilding(_)
+            | HttpError::SearchBuilding
             | HttpError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -129,6 +134,7 @@ impl HttpError {
             HttpError::StoreUnavailable(_) => Some("store_unreadable"),
             HttpError::WritesUnavailable(_) => Some("store_unwritable"),
             HttpError::SearchRebuilding(_) => Some("search_rebuilding"),
+            HttpError::SearchBuilding => Some("search_building"),
             HttpError::Busy => Some("bodies_busy"),
             _ => None,
         }
@@ -144,6 +150,10 @@ impl HttpError {
             HttpError::WritesUnavailable(_) => (
                 "Hệ thống tạm thời không ghi được dữ liệu",
                 "Máy chủ tạm thời không lưu được dữ liệu (thường do ổ đĩa đầy). Nội dung bạn vừa gửi chưa được lưu: hãy giữ lại bản đang soạn và thử lại sau ít phút. Việc xem trang vẫn bình thường và quản trị viên đã được báo.",
+            ),
+            HttpError::SearchBuilding => (
+                "Tìm kiếm đang được chuẩn bị",
+                "Máy chủ đang lập chỉ mục tìm kiếm từ dữ liệu gốc (sau khi cài đặt, nâng cấp hoặc khôi phục); với trang có nhiều bài viết, việc này có thể mất vài phút. Các trang khác vẫn hoạt động bình thường. Vui lòng thử tìm lại sau ít phút.",
             ),
             HttpError::SearchRebuilding(_) => (
                 "Tìm kiếm đang được khôi phục",

@@ -360,6 +360,14 @@ impl Search {
         )
     }
 
+    /// Holds the index's writer lock: rebuilds and updates wait until it goes.
+    #[cfg(test)]
+    pub(crate) fn hold_writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The index's one writer, with the lock that keeps it the only one.
     fn writer(
         &self,
@@ -816,7 +824,7 @@ impl Search {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::content::{Category, Fields as EntryFields, NewEntry};
 
@@ -855,7 +863,10 @@ mod tests {
     }
 
     /// Publishes an article (in category "tin") for each (slug, title, body paragraph).
-    fn publish_articles(store: &Store, articles: impl Iterator<Item = (String, String, String)>) {
+    pub(crate) fn publish_articles(
+        store: &Store,
+        articles: impl Iterator<Item = (String, String, String)>,
+    ) {
         let now = jiff::Timestamp::now();
         store
             .write_blocking(|tx| -> Result<(), content::Error> {

@@ -610,6 +610,95 @@ async fn a_server_starts_over_a_damaged_search_index() {
     server.stop().await;
 }
 
+/// A site whose search index is new (deleted, or of a format an upgrade changed) and
+/// larger than `limits.search_index_at_start` serves its pages at once and builds the
+/// index in the background: a search meanwhile says so with a 503, and an entry
+/// published meanwhile, through the same path as the admin pages, is found once the
+/// index is ready. (The deterministic part, searches held while a build waits and
+/// updates that do not wait for it, is `app::search_repair`'s unit test.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_site_serves_while_its_new_search_index_is_built() {
+    use trangtin::content::{self, Fields, Kind, NewEntry};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let query = "/tim-kiem?q=khoa+h%E1%BB%8Dc";
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let (status, page) = server.page(query).await;
+    assert_eq!(status, 200, "{page}");
+    let before = search_results(&page);
+    assert!(before.len() > 2, "{before:?}");
+    server.stop().await;
+    std::fs::remove_dir_all(data.join("search")).unwrap();
+
+    // Every demo entry is past the limit of 0.
+    let server = TestServer::start_in(&data, |c| c.limits.search_index_at_start = 0).await;
+    assert_eq!(server.page("/").await.0, 200);
+    let now = server.app.clock.now();
+    let id = server
+        .app
+        .store
+        .write(move |tx| {
+            let new = NewEntry {
+                kind: Kind::Article,
+                slug: "hoi-thao-khoa-hoc-xanh".into(),
+                category: Some("tin-hoat-dong".into()),
+                unit: None,
+                featured: false,
+            };
+            let fields = Fields {
+                title: "Hội thảo khoa học về pin mặt trời".into(),
+                body_html: "<p>Hội thảo bàn về pin mặt trời perovskite.</p>".into(),
+                ..Fields::default()
+            };
+            content::create(tx, new, fields, "test", now).map(|e| e.id)
+        })
+        .await
+        .unwrap();
+    server.app.publish(id).await.unwrap();
+
+    let started = Instant::now();
+    let mut answered_503 = 0;
+    let page = loop {
+        let (status, page) = server.page(query).await;
+        if status == 200 {
+            break page;
+        }
+        assert_eq!(status, 503, "{page}");
+        assert!(page.contains("Tìm kiếm đang được chuẩn bị"), "{page}");
+        assert!(
+            page.contains("Các trang khác vẫn hoạt động bình thường"),
+            "{page}"
+        );
+        answered_503 += 1;
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the index was not built within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    eprintln!("searches answered 503 while the index was built: {answered_503}");
+    let after = search_results(&page);
+    assert_eq!(after.len(), before.len(), "{after:?}");
+    assert_ne!(after[0], before[0], "one more result: {after:?}");
+    let (status, found) = server.page("/tim-kiem?q=perovskite").await;
+    assert_eq!(status, 200, "{found}");
+    let found = search_results(&found);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[1].contains("Hội thảo khoa học về pin mặt trời"),
+        "{found:?}"
+    );
+    server.stop().await;
+
+    // At the default limit, a site this size is searchable from its first request.
+    std::fs::remove_dir_all(data.join("search")).unwrap();
+    let server = TestServer::start_in(&data, |_| {}).await;
+    let (status, page) = server.page(query).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(search_results(&page), after);
+    server.stop().await;
+}
+
 /// An index whose list of segments (`meta.json`) is garbled: an index update fails as
 /// damage, and the repair starts the index empty and fills it again from the store.
 #[tokio::test(flavor = "multi_thread")]

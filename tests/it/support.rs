@@ -586,7 +586,6 @@ pub fn missing_tool(test: &str, what: &str, install: &str) {
     eprintln!("==================================================================\n");
 }
 
-/// Publishes `count` legal documents straight into the store: `vb-{i}`, numbered
 /// Creates an entry of `kind` at `slug` with `fields` and publishes it, in `tx`.
 pub fn publish_new(
     tx: &redb::WriteTransaction,
@@ -608,6 +607,7 @@ pub fn publish_new(
     Ok(())
 }
 
+/// Publishes `count` legal documents straight into the store: `vb-{i}`, numbered
 /// `{i}/QĐ-SKHCN`, issued from 1 January 2020 about three a day, each replacing the
 /// one before and amending one that does not exist.
 pub async fn seed_register(server: &TestServer, count: usize) {

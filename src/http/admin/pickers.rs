@@ -142,6 +142,7 @@ pub async fn find_entries(
     let ids: Option<Vec<content::EntryId>> = if q.is_empty() {
         None
     } else {
+        app.search_repair.available()?;
         let search = app.search.clone();
         let hits = tokio::task::spawn_blocking(move || search.search(&q, None, 0, RESULTS))
             .await
@@ -199,6 +200,7 @@ pub async fn find_legal(
     let found: Option<Vec<u64>> = if q.is_empty() {
         None
     } else {
+        app.search_repair.available()?;
         let search = app.search.clone();
         let hits = tokio::task::spawn_blocking(move || {
             search.search(&q, Some(Kind::LegalDocument), 0, RESULTS)

@@ -59,6 +59,7 @@ pub async fn search(State(app): State<Arc<App>>, query: Params) -> Result<Respon
         .copied()
         .find(|k| k.as_str() == query.get("loai"));
     let query: String = query.get("q").trim().chars().take(MAX_QUERY).collect();
+    app.search_repair.available()?;
     let (search, text) = (app.search.clone(), query.clone());
     let results = tokio::task::spawn_blocking(move || {
         search.search(&text, kind, (page - 1) * PER_PAGE, PER_PAGE)
