@@ -10,9 +10,12 @@
 //! A rebuild runs in the background, at background priority. Meanwhile searches answer
 //! 503 with a page that says why, and the entries changed meanwhile are indexed once it
 //! has committed (an update would otherwise wait minutes for the rebuild's writer, and
-//! the publish that asked for it with it). One rebuild runs at a time, and a repair
-//! does not start within `RETRY_AFTER` of the last: a disk that keeps failing is
-//! logged, not rebuilt in a loop.
+//! the publish that asked for it with it); the same goes for an operator's `reindex`,
+//! during which searches use the index as it was. One rebuild runs at a time, and a
+//! repair does not start within `RETRY_AFTER` of the last: a disk that keeps failing is
+//! logged, not rebuilt in a loop. A build that fails (or panics in the index library)
+//! leaves searches answering 500 until `trangtin reindex` succeeds, rather than
+//! "nothing found" from an empty index.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -34,8 +37,7 @@ pub struct SearchRepair {
     /// Set while a rebuild, or an operator's `reindex`, runs.
     running: Arc<AtomicBool>,
     last: Mutex<Last>,
-    /// The rebuild started here that runs now, if any.
-    rebuilding: Arc<Mutex<Option<Rebuilding>>>,
+    state: Arc<Mutex<State>>,
 }
 
 #[derive(Default)]
@@ -43,6 +45,15 @@ struct Last {
     started: Option<Instant>,
     /// Whether "not rebuilding again yet" was logged since: once, not per search.
     refusal_logged: bool,
+}
+
+#[derive(Default)]
+struct State {
+    /// The rebuild that runs now, if any.
+    rebuilding: Option<Rebuilding>,
+    /// The last build of a new or damaged index failed: the index is empty or partial
+    /// until a `reindex` succeeds.
+    failed: bool,
 }
 
 /// Why the index is being rebuilt, and what changed since.
@@ -58,6 +69,9 @@ enum Why {
     Damage,
     /// There was none, or one of an older format.
     New,
+    /// An operator's `trangtin reindex`: the index in use stays until the new one
+    /// commits.
+    Operator,
 }
 
 impl SearchRepair {
@@ -67,7 +81,7 @@ impl SearchRepair {
             store,
             running: Arc::default(),
             last: Mutex::default(),
-            rebuilding: Arc::default(),
+            state: Arc::default(),
         }
     }
 
@@ -86,7 +100,7 @@ impl SearchRepair {
     /// failure is logged (`after`: after what); a damaged index starts a rebuild, which
     /// takes these entries in as they now are too.
     pub async fn update(&self, ids: Vec<EntryId>, after: &str) {
-        if let Some(rebuilding) = lock(&self.rebuilding).as_mut() {
+        if let Some(rebuilding) = lock(&self.state).rebuilding.as_mut() {
             rebuilding.changed.extend(ids);
             return;
         }
@@ -101,15 +115,20 @@ impl SearchRepair {
         }
     }
 
-    /// Whether searches can be answered: not while a rebuild started here runs (the
-    /// index it replaces is damaged, or empty), which the page says.
+    /// Whether searches can be answered: not while a new or damaged index is being
+    /// rebuilt (the one in use is empty or unreadable), which the page says, nor after
+    /// such a build failed.
     pub fn available(&self) -> Result<(), HttpError> {
-        match lock(&self.rebuilding).as_ref().map(|r| r.why) {
-            None => Ok(()),
+        let state = lock(&self.state);
+        match state.rebuilding.as_ref().map(|r| r.why) {
             Some(Why::New) => Err(HttpError::SearchBuilding),
             Some(Why::Damage) => Err(HttpError::SearchRebuilding(
                 "the damaged index is being rebuilt".into(),
             )),
+            Some(Why::Operator) | None if state.failed => Err(HttpError::Internal(
+                "the search index could not be built; `trangtin reindex` builds it".into(),
+            )),
+            Some(Why::Operator) | None => Ok(()),
         }
     }
 
@@ -123,7 +142,15 @@ impl SearchRepair {
             entries,
             "building the search index in the background; searches answer 503 until it is ready"
         );
-        self.rebuild(guard, Why::New)
+        self.rebuild_in_background(guard, Why::New)
+    }
+
+    /// An operator's `reindex`, on the calling thread, with `hold()` held: searches go
+    /// on with the index in use until the new one commits, and the entries changed
+    /// meanwhile are indexed after it.
+    pub fn reindex(&self) -> Result<usize, search::Error> {
+        begin(&self.state, Why::Operator);
+        rebuild_and_catch_up(&self.search, &self.store, &self.state, Why::Operator)
     }
 
     /// The page's error for a failed search: 503 while a rebuild mends a damaged
@@ -164,63 +191,19 @@ impl SearchRepair {
             };
         }
         tracing::warn!("the search index is damaged ({failure}); rebuilding it from the store");
-        self.rebuild(guard, Why::Damage)
+        self.rebuild_in_background(guard, Why::Damage)
     }
 
     /// Rebuilds the index on a thread of its own at background priority (no runtime
-    /// needed: the first build starts before the server's), then indexes what changed
-    /// meanwhile. `guard` is held until all of it is done. False if the thread could
-    /// not start.
-    fn rebuild(&self, guard: Exclusive, why: Why) -> bool {
-        *lock(&self.rebuilding) = Some(Rebuilding {
-            why,
-            changed: Vec::new(),
-        });
-        let (search, store) = (self.search.clone(), self.store.clone());
-        let rebuilding = self.rebuilding.clone();
+    /// needed: the first build starts before the server's), holding `guard` until it
+    /// and the catching up are done. False if the thread could not start.
+    fn rebuild_in_background(&self, guard: Exclusive, why: Why) -> bool {
+        begin(&self.state, why);
+        let (search, store, state) = (self.search.clone(), self.store.clone(), self.state.clone());
         let work = move || {
+            let _guard = guard;
             crate::background::lower_priority("search-rebuild");
-            let started = Instant::now();
-            match search.rebuild(&store) {
-                Ok(count) => match why {
-                    Why::New => tracing::info!(
-                        entries = count,
-                        seconds = started.elapsed().as_secs(),
-                        "built the search index"
-                    ),
-                    Why::Damage => tracing::warn!(
-                        entries = count,
-                        seconds = started.elapsed().as_secs(),
-                        "the search index was rebuilt after damage"
-                    ),
-                },
-                Err(e) => tracing::error!(
-                    "the search index could not be rebuilt: {e}; `trangtin reindex` tries again"
-                ),
-            }
-            // Searches answer again once the entries changed meanwhile are in: taken
-            // and cleared under one lock, so none is added after the last look.
-            loop {
-                let changed = {
-                    let mut rebuilding = lock(&rebuilding);
-                    let changed = rebuilding
-                        .as_mut()
-                        .map(|r| std::mem::take(&mut r.changed))
-                        .unwrap_or_default();
-                    if changed.is_empty() {
-                        *rebuilding = None;
-                        break;
-                    }
-                    changed
-                };
-                if let Err(e) = search.update(&store, &changed) {
-                    tracing::error!(
-                        "search index not updated with {} entries changed during its rebuild: {e}",
-                        changed.len()
-                    );
-                }
-            }
-            drop(guard);
+            let _ = rebuild_and_catch_up(&search, &store, &state, why);
         };
         match std::thread::Builder::new()
             .name("search-rebuild".into())
@@ -228,12 +211,82 @@ impl SearchRepair {
         {
             Ok(_) => true,
             Err(e) => {
-                *lock(&self.rebuilding) = None;
+                lock(&self.state).rebuilding = None;
                 tracing::error!("the search index rebuild did not start: {e}");
                 false
             }
         }
     }
+}
+
+/// Marks a rebuild begun: from now on, changed entries wait for it.
+fn begin(state: &Mutex<State>, why: Why) {
+    lock(state).rebuilding = Some(Rebuilding {
+        why,
+        changed: Vec::new(),
+    });
+}
+
+/// Rebuilds the index, logs how it went, then indexes the entries changed meanwhile
+/// until none are left, and ends the rebuild: taken and cleared under one lock, so
+/// none is added after the last look.
+fn rebuild_and_catch_up(
+    search: &Search,
+    store: &Store,
+    state: &Mutex<State>,
+    why: Why,
+) -> Result<usize, search::Error> {
+    let started = Instant::now();
+    let rebuilt = caught(|| search.rebuild(store));
+    let seconds = started.elapsed().as_secs();
+    match (&rebuilt, why) {
+        (Ok(count), Why::Damage) => tracing::warn!(
+            entries = count,
+            seconds,
+            "the search index was rebuilt after damage"
+        ),
+        (Ok(count), _) => tracing::info!(entries = count, seconds, "built the search index"),
+        (Err(e), Why::Operator) => tracing::error!("reindex failed: {e}"),
+        (Err(e), _) => tracing::error!(
+            "the search index could not be rebuilt: {e}; searches fail until `trangtin reindex` builds it"
+        ),
+    }
+    loop {
+        let changed = {
+            let mut state = lock(state);
+            let changed = state
+                .rebuilding
+                .as_mut()
+                .map(|r| std::mem::take(&mut r.changed))
+                .unwrap_or_default();
+            if changed.is_empty() {
+                state.rebuilding = None;
+                // An operator's failed reindex leaves the index it replaced in use.
+                if rebuilt.is_ok() || why != Why::Operator {
+                    state.failed = rebuilt.is_err();
+                }
+                break;
+            }
+            changed
+        };
+        if let Err(e) = caught(|| search.update(store, &changed)) {
+            tracing::error!(
+                "search index not updated with {} entries changed during its rebuild: {e}",
+                changed.len()
+            );
+        }
+    }
+    rebuilt
+}
+
+/// Runs `f`, turning a panic in the index library (tantivy panics on some altered
+/// bytes) into an error: the rebuild's bookkeeping must end either way.
+fn caught<T>(f: impl FnOnce() -> Result<T, search::Error>) -> Result<T, search::Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        Err(search::Error::Panicked(crate::store::panic_message(
+            &*panic,
+        )))
+    })
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -326,5 +379,73 @@ mod tests {
             .id;
         runtime.block_on(repair.update(vec![id], "a test"));
         assert_eq!(titles(&search, "hội thảo"), ["Hội thảo khoa học"]);
+    }
+
+    #[test]
+    fn during_an_operators_reindex_searches_go_on_and_changes_wait_for_it() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(&dir.path().join("data")).unwrap();
+        publish_articles(
+            &store,
+            [article("do-luong", "Đo lường chất lượng")].into_iter(),
+        );
+        let (search, _) = Search::open(&dir.path().join("data/search")).unwrap();
+        search.rebuild(&store).unwrap();
+        let search = Arc::new(search);
+        let repair = Arc::new(SearchRepair::new(search.clone(), store.clone()));
+
+        let held = search.hold_writer();
+        let guard = repair.hold().unwrap();
+        let reindex = std::thread::spawn({
+            let repair = repair.clone();
+            move || {
+                let _guard = guard;
+                repair.reindex()
+            }
+        });
+        // The reindex has begun once updates are deferred.
+        let started = Instant::now();
+        while lock(&repair.state).rebuilding.is_none() {
+            assert!(started.elapsed() < Duration::from_secs(10));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(repair.available().is_ok());
+        assert_eq!(titles(&search, "đo lường"), ["Đo lường chất lượng"]);
+        publish_articles(
+            &store,
+            [article("chuyen-doi-so", "Chuyển đổi số")].into_iter(),
+        );
+        let id = store
+            .read_blocking(|tx| crate::content::find_published(tx, Kind::Article, "chuyen-doi-so"))
+            .unwrap()
+            .unwrap()
+            .entry
+            .id;
+        runtime
+            .block_on(async {
+                let update = repair.update(vec![id], "a test");
+                tokio::time::timeout(Duration::from_secs(5), update).await
+            })
+            .expect("an update during a reindex returns at once");
+        drop(held);
+        assert_eq!(reindex.join().unwrap().unwrap(), 2);
+        assert!(repair.available().is_ok());
+        assert!(!repair.is_running());
+        assert_eq!(titles(&search, "chuyển đổi"), ["Chuyển đổi số"]);
+    }
+
+    #[test]
+    fn a_panic_in_the_index_library_is_an_error() {
+        let failed = caught::<()>(|| panic!("index out of bounds")).unwrap_err();
+        assert!(matches!(failed, search::Error::Panicked(_)), "{failed}");
+        assert!(
+            failed.to_string().contains("index out of bounds"),
+            "{failed}"
+        );
+        assert!(!failed.is_damage());
     }
 }

@@ -216,7 +216,9 @@ impl Shared {
         }
     }
 
-    /// Writes what is pending to the daily files; returns how many bytes that was.
+    /// Writes what is pending to the daily files; returns how many bytes it wrote (none
+    /// on a full disk: the writer then goes back to five times a second, and so does
+    /// the warning about the lines dropped).
     fn write_out(&self) -> usize {
         let mut days: BTreeMap<Date, Vec<String>> = BTreeMap::new();
         for mut pending in self.pending.each() {
@@ -231,7 +233,6 @@ impl Shared {
             .map(|(date, texts)| (date, in_time_order(texts)));
         let mut bytes = 0;
         for (date, text) in days {
-            bytes += text.len();
             let path = self.folder.join(file_name(date));
             let written = OpenOptions::new()
                 .create(true)
@@ -241,6 +242,7 @@ impl Shared {
                 .and_then(|mut file| file.write_all(text.as_bytes()));
             match written {
                 Ok(()) => {
+                    bytes += text.len();
                     if self.failing.swap(false, Ordering::Relaxed) {
                         tracing::info!("the request log is written again");
                     }
@@ -270,8 +272,8 @@ impl Shared {
 /// `WRITE_EVERY`. The writer runs without a break while it merges and writes, and the
 /// requests on the core it runs on wait for it: at 80,000 requests a second, five
 /// write-outs a second took 2.7 ms each, and those waits were most of the server's p99
-/// (`perf sched`; README, Performance). Fifty smaller ones a second keep each wait
-/// short, for the same work.
+/// (`perf sched`; README, Performance). Up to a hundred smaller ones a second keep
+/// each wait short, for the same work.
 fn next_pause(pause: Duration, bytes: usize) -> Duration {
     let rate = bytes as f64 / pause.as_secs_f64().max(f64::EPSILON);
     let pause = Duration::from_secs_f64((WRITE_SIZE as f64 / rate.max(1.0)).min(60.0));

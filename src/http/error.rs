@@ -153,7 +153,7 @@ impl HttpError {
             ),
             HttpError::SearchBuilding => (
                 "Tìm kiếm đang được chuẩn bị",
-                "Máy chủ đang lập chỉ mục tìm kiếm từ dữ liệu gốc (sau khi cài đặt, nâng cấp hoặc khôi phục); với trang có nhiều bài viết, việc này có thể mất vài phút. Các trang khác vẫn hoạt động bình thường. Vui lòng thử tìm lại sau ít phút.",
+                "Máy chủ đang lập chỉ mục tìm kiếm từ dữ liệu gốc (sau khi cài đặt, nâng cấp, khôi phục, hoặc khi chỉ mục cũ bị hỏng); với trang thông tin có nhiều bài viết, việc này có thể mất vài phút. Các trang khác vẫn hoạt động bình thường. Vui lòng thử tìm lại sau ít phút.",
             ),
             HttpError::SearchRebuilding(_) => (
                 "Tìm kiếm đang được khôi phục",

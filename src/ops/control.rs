@@ -146,7 +146,7 @@ impl Response {
 /// the running server's index, if any; without one, `Reindex` opens the index folder.
 pub fn handle(
     store: &Store,
-    search: Option<&crate::search::Search>,
+    search: Option<&crate::app::SearchRepair>,
     request: Request,
     now: Timestamp,
 ) -> Response {
@@ -180,9 +180,9 @@ pub fn import(
     }
 }
 
-fn reindex(store: &Store, running: Option<&crate::search::Search>) -> Response {
+fn reindex(store: &Store, running: Option<&crate::app::SearchRepair>) -> Response {
     let rebuilt = match running {
-        Some(search) => search.rebuild(store),
+        Some(search) => search.reindex(),
         None => crate::search::Search::open(&store.data_dir().join("search"))
             .and_then(|(search, _)| search.rebuild(store)),
     };
@@ -521,7 +521,7 @@ pub mod unix {
                         )),
                         Request::Reindex => Some((
                             app.search_repair.hold(),
-                            "the search index is being rebuilt already (it was found damaged); try again when the server logs that it was rebuilt",
+                            "the search index is being built or rebuilt already; try again when the server logs that it was built",
                         )),
                         _ => None,
                     };
@@ -532,8 +532,11 @@ pub mod unix {
                         Some((held, _)) => held,
                         None => None,
                     };
-                    let (store, search, now) =
-                        (app.store.clone(), app.search.clone(), app.clock.now());
+                    let (store, search, now) = (
+                        app.store.clone(),
+                        app.search_repair.clone(),
+                        app.clock.now(),
+                    );
                     // An operator's backup or reindex reads the whole store: behind
                     // the pages, as the scheduled backup is.
                     crate::background::run("control", move || {

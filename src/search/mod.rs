@@ -56,6 +56,9 @@ pub enum Error {
     Content(#[from] content::Error),
     #[error(transparent)]
     Store(#[from] crate::store::Error),
+    /// The index library panicked (on bytes it did not expect).
+    #[error("search index library failed: {0}")]
+    Panicked(String),
 }
 
 impl Error {
@@ -78,7 +81,11 @@ impl Error {
             )
             | Error::Dir(D::IoError { io_error: e, .. }) => damaged_file(e),
             Error::Io(e) => damaged_file(e),
-            Error::Index(_) | Error::Dir(_) | Error::Content(_) | Error::Store(_) => false,
+            Error::Index(_)
+            | Error::Dir(_)
+            | Error::Content(_)
+            | Error::Store(_)
+            | Error::Panicked(_) => false,
         }
     }
 }
