@@ -299,12 +299,48 @@ mod tests {
     use crate::content::Kind;
     use crate::search::tests::publish_articles;
 
-    fn article(slug: &str, title: &str) -> (String, String, String) {
-        (
-            slug.into(),
-            title.into(),
-            format!("Nội dung của bài {title}."),
-        )
+    /// A store with one article published, its index folder (built if `built`), and
+    /// the repair over both.
+    fn site(built: bool) -> (tempfile::TempDir, Store, Arc<Search>, Arc<SearchRepair>) {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(&dir.path().join("data")).unwrap();
+        publish(&store, "do-luong", "Đo lường chất lượng");
+        let (search, fresh) = Search::open(&dir.path().join("data/search")).unwrap();
+        assert!(fresh);
+        if built {
+            search.rebuild(&store).unwrap();
+        }
+        let search = Arc::new(search);
+        let repair = Arc::new(SearchRepair::new(search.clone(), store.clone()));
+        (dir, store, search, repair)
+    }
+
+    /// Publishes an article; returns its id.
+    fn publish(store: &Store, slug: &str, title: &str) -> EntryId {
+        let body = format!("Nội dung của bài {title}.");
+        publish_articles(store, [(slug.into(), title.into(), body)].into_iter());
+        let slug = slug.to_string();
+        store
+            .read_blocking(move |tx| crate::content::find_published(tx, Kind::Article, &slug))
+            .unwrap()
+            .unwrap()
+            .entry
+            .id
+    }
+
+    /// Asks for `id`'s update, which must return at once: the rebuild that runs holds
+    /// it for later.
+    fn update_at_once(repair: &SearchRepair, id: EntryId) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(async {
+                let update = repair.update(vec![id], "a test");
+                tokio::time::timeout(Duration::from_secs(5), update).await
+            })
+            .expect("an update during a rebuild returns at once");
     }
 
     fn titles(search: &Search, q: &str) -> Vec<String> {
@@ -314,20 +350,7 @@ mod tests {
 
     #[test]
     fn searches_wait_for_a_new_index_and_changes_meanwhile_go_in_after_it() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let (store, _) = Store::open(&dir.path().join("data")).unwrap();
-        publish_articles(
-            &store,
-            [article("do-luong", "Đo lường chất lượng")].into_iter(),
-        );
-        let (search, fresh) = Search::open(&dir.path().join("data/search")).unwrap();
-        assert!(fresh);
-        let search = Arc::new(search);
-        let repair = SearchRepair::new(search.clone(), store.clone());
+        let (_dir, store, search, repair) = site(false);
         assert!(repair.available().is_ok());
 
         // The rebuild waits for the writer held here, as it would for a long build.
@@ -336,22 +359,8 @@ mod tests {
         assert!(matches!(repair.available(), Err(HttpError::SearchBuilding)));
         // An entry published meanwhile: its index update does not wait for the build
         // (nor would the publish that asks for it).
-        publish_articles(
-            &store,
-            [article("chuyen-doi-so", "Chuyển đổi số")].into_iter(),
-        );
-        let id = store
-            .read_blocking(|tx| crate::content::find_published(tx, Kind::Article, "chuyen-doi-so"))
-            .unwrap()
-            .unwrap()
-            .entry
-            .id;
-        runtime
-            .block_on(async {
-                let update = repair.update(vec![id], "a test");
-                tokio::time::timeout(Duration::from_secs(5), update).await
-            })
-            .expect("an update during a rebuild returns at once");
+        let id = publish(&store, "chuyen-doi-so", "Chuyển đổi số");
+        update_at_once(&repair, id);
         // A second build is not started over the first.
         assert!(repair.build_new(2));
 
@@ -367,37 +376,17 @@ mod tests {
         assert_eq!(titles(&search, "đo lường"), ["Đo lường chất lượng"]);
         assert_eq!(titles(&search, "chuyển đổi"), ["Chuyển đổi số"]);
         // Once built, updates go straight to the index again.
-        publish_articles(
-            &store,
-            [article("hoi-thao", "Hội thảo khoa học")].into_iter(),
-        );
-        let id = store
-            .read_blocking(|tx| crate::content::find_published(tx, Kind::Article, "hoi-thao"))
-            .unwrap()
-            .unwrap()
-            .entry
-            .id;
+        let id = publish(&store, "hoi-thao", "Hội thảo khoa học");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         runtime.block_on(repair.update(vec![id], "a test"));
         assert_eq!(titles(&search, "hội thảo"), ["Hội thảo khoa học"]);
     }
 
     #[test]
     fn during_an_operators_reindex_searches_go_on_and_changes_wait_for_it() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let (store, _) = Store::open(&dir.path().join("data")).unwrap();
-        publish_articles(
-            &store,
-            [article("do-luong", "Đo lường chất lượng")].into_iter(),
-        );
-        let (search, _) = Search::open(&dir.path().join("data/search")).unwrap();
-        search.rebuild(&store).unwrap();
-        let search = Arc::new(search);
-        let repair = Arc::new(SearchRepair::new(search.clone(), store.clone()));
-
+        let (_dir, store, search, repair) = site(true);
         let held = search.hold_writer();
         let guard = repair.hold().unwrap();
         let reindex = std::thread::spawn({
@@ -407,7 +396,7 @@ mod tests {
                 repair.reindex()
             }
         });
-        // The reindex has begun once updates are deferred.
+        // The reindex has begun once updates are held for it.
         let started = Instant::now();
         while lock(&repair.state).rebuilding.is_none() {
             assert!(started.elapsed() < Duration::from_secs(10));
@@ -415,22 +404,8 @@ mod tests {
         }
         assert!(repair.available().is_ok());
         assert_eq!(titles(&search, "đo lường"), ["Đo lường chất lượng"]);
-        publish_articles(
-            &store,
-            [article("chuyen-doi-so", "Chuyển đổi số")].into_iter(),
-        );
-        let id = store
-            .read_blocking(|tx| crate::content::find_published(tx, Kind::Article, "chuyen-doi-so"))
-            .unwrap()
-            .unwrap()
-            .entry
-            .id;
-        runtime
-            .block_on(async {
-                let update = repair.update(vec![id], "a test");
-                tokio::time::timeout(Duration::from_secs(5), update).await
-            })
-            .expect("an update during a reindex returns at once");
+        let id = publish(&store, "chuyen-doi-so", "Chuyển đổi số");
+        update_at_once(&repair, id);
         drop(held);
         assert_eq!(reindex.join().unwrap().unwrap(), 2);
         assert!(repair.available().is_ok());
