@@ -399,13 +399,19 @@ impl SiteSettings {
 
 /// The stored settings, or empty ones in a folder that has none yet.
 pub fn load(tx: &impl Tx) -> Result<SiteSettings, store::Error> {
-    match tables::SETTINGS.get(tx, KEY)? {
+    // Read by every page: decoded once per distinct stored value.
+    static DECODED: store::Decoded<Option<Vec<u8>>, SiteSettings> = store::Decoded::new();
+    let row = tables::SETTINGS.raw_get(tx, KEY)?;
+    let site = DECODED.get(row, |row| match row {
         None => Ok(SiteSettings::default()),
-        Some(value) => serde_json::from_value(value).map_err(|e| store::Error::Decode {
-            table: tables::SETTINGS.name(),
-            message: e.to_string(),
+        Some(bytes) => serde_json::from_value(tables::SETTINGS.decode_bytes(bytes)?).map_err(|e| {
+            store::Error::Decode {
+                table: tables::SETTINGS.name(),
+                message: e.to_string(),
+            }
         }),
-    }
+    })?;
+    Ok(site.as_ref().clone())
 }
 
 pub fn save(

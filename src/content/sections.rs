@@ -111,7 +111,18 @@ pub fn seed_template(
 
 /// Every section, retired ones too, in tree order.
 pub fn all(tx: &impl Tx) -> Result<Vec<Category>, Error> {
-    Ok(in_tree_order(tables::CATEGORIES.values(tx)?))
+    // Read by every page: decoded and ordered once per distinct set of rows.
+    static DECODED: crate::store::Decoded<Vec<Vec<u8>>, Vec<Category>> =
+        crate::store::Decoded::new();
+    let rows = tables::CATEGORIES.raw_values(tx)?;
+    let sections = DECODED.get(rows, |rows| -> Result<_, store::Error> {
+        let sections = rows
+            .iter()
+            .map(|row| tables::CATEGORIES.decode_bytes(row))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(in_tree_order(sections))
+    })?;
+    Ok(sections.as_ref().clone())
 }
 
 /// Sections in tree order: each top-level section by its order, followed by its

@@ -789,6 +789,46 @@ impl Store {
     }
 }
 
+/// What was decoded from the last few distinct stored values of a small table that
+/// every page reads (the sections, the site's settings): decoded again only when the
+/// bytes differ. Keyed by the bytes themselves, so it needs no invalidation and is
+/// right for every store in the process (each site of a multi-site server has its own
+/// bytes). Parsing them took about a sixth of an uncached article's time.
+pub struct Decoded<K, T> {
+    kept: Mutex<Vec<(K, Arc<T>)>>,
+}
+
+/// Distinct values kept: one per site on most servers.
+const DECODED_KEPT: usize = 8;
+
+impl<K: PartialEq, T> Default for Decoded<K, T> {
+    fn default() -> Self {
+        Decoded::new()
+    }
+}
+
+impl<K: PartialEq, T> Decoded<K, T> {
+    pub const fn new() -> Decoded<K, T> {
+        Decoded {
+            kept: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The value decoded from `bytes`, by `decode` unless kept.
+    pub fn get<E>(&self, bytes: K, decode: impl FnOnce(&K) -> Result<T, E>) -> Result<Arc<T>, E> {
+        let lock = || self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, value)) = lock().iter().find(|(kept, _)| *kept == bytes) {
+            return Ok(value.clone());
+        }
+        let value = Arc::new(decode(&bytes)?);
+        let mut kept = lock();
+        kept.retain(|(k, _)| *k != bytes);
+        kept.insert(0, (bytes, value.clone()));
+        kept.truncate(DECODED_KEPT);
+        Ok(value)
+    }
+}
+
 /// redb's own integrity check, run on a copy of `file` at `copy` (then removed). The
 /// check repairs what it finds (and a panic half way through a repair leaves a file
 /// every later open tries to repair again), so it never touches the real file. Gives
@@ -891,11 +931,35 @@ impl<K: Key + 'static, V: Serialize + DeserializeOwned> Table<K, V> {
 
     /// Every value in key order. For small tables (categories, settings).
     pub fn values(&self, tx: &impl Tx) -> Result<Vec<V>, Error> {
-        let raw = match tx.reader() {
-            Reader::Read(t) => all_bytes(&t.open_table(self.definition())?)?,
-            Reader::Write(t) => all_bytes(&t.open_table(self.definition())?)?,
-        };
-        raw.iter().map(|b| self.decode(b)).collect()
+        self.raw_values(tx)?
+            .iter()
+            .map(|b| self.decode(b))
+            .collect()
+    }
+
+    /// Every value's stored bytes, in key order (for `Decoded`).
+    pub fn raw_values(&self, tx: &impl Tx) -> Result<Vec<Vec<u8>>, Error> {
+        match tx.reader() {
+            Reader::Read(t) => all_bytes(&t.open_table(self.definition())?),
+            Reader::Write(t) => all_bytes(&t.open_table(self.definition())?),
+        }
+    }
+
+    /// The stored bytes under `key` (for `Decoded`).
+    pub fn raw_get<'k>(
+        &self,
+        tx: &impl Tx,
+        key: impl Borrow<K::SelfType<'k>>,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        match tx.reader() {
+            Reader::Read(t) => get_bytes(&t.open_table(self.definition())?, key),
+            Reader::Write(t) => get_bytes(&t.open_table(self.definition())?, key),
+        }
+    }
+
+    /// `bytes` as a `V`.
+    pub fn decode_bytes(&self, bytes: &[u8]) -> Result<V, Error> {
+        self.decode(bytes)
     }
 
     /// The values whose keys fall in `range`, in key order.
@@ -1180,6 +1244,43 @@ pub fn get_plain<'k, K: Key + 'static, V: redb::Value + 'static, T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_is_decoded_once_per_distinct_bytes() {
+        let decoded: Decoded<Vec<u8>, String> = Decoded::new();
+        let calls = std::cell::Cell::new(0);
+        let decode = |bytes: &Vec<u8>| -> Result<String, Error> {
+            calls.set(calls.get() + 1);
+            String::from_utf8(bytes.clone()).map_err(|e| Error::Task(e.to_string()))
+        };
+        let first = decoded.get("Sở A".as_bytes().to_vec(), decode).unwrap();
+        assert_eq!(*first, "Sở A");
+        assert_eq!(
+            *decoded.get("Sở A".as_bytes().to_vec(), decode).unwrap(),
+            "Sở A"
+        );
+        assert_eq!(calls.get(), 1);
+        // Other bytes (a change, or another site's store): decoded, and both kept.
+        assert_eq!(
+            *decoded.get("Sở B".as_bytes().to_vec(), decode).unwrap(),
+            "Sở B"
+        );
+        assert_eq!(
+            *decoded.get("Sở A".as_bytes().to_vec(), decode).unwrap(),
+            "Sở A"
+        );
+        assert_eq!(calls.get(), 2);
+        // A failure is not kept: the next read tries again.
+        assert!(decoded.get(vec![0xff], decode).is_err());
+        assert!(decoded.get(vec![0xff], decode).is_err());
+        assert_eq!(calls.get(), 4);
+        // At most `DECODED_KEPT` values are kept, the least recent going first.
+        for n in 0..DECODED_KEPT {
+            decoded.get(format!("{n}").into_bytes(), decode).unwrap();
+        }
+        decoded.get("Sở B".as_bytes().to_vec(), decode).unwrap();
+        assert_eq!(calls.get(), 4 + DECODED_KEPT + 1);
+    }
 
     #[test]
     fn a_copy_commits_in_parts_and_keeps_every_row() {
