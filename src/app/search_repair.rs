@@ -14,8 +14,8 @@
 //! during which searches use the index as it was. One rebuild runs at a time, and a
 //! repair does not start within `RETRY_AFTER` of the last: a disk that keeps failing is
 //! logged, not rebuilt in a loop. A build that fails (or panics in the index library)
-//! leaves searches answering 500 until `trangtin reindex` succeeds, rather than
-//! "nothing found" from an empty index.
+//! leaves searches answering 500, rather than "nothing found" from an empty index,
+//! until a search once `RETRY_AFTER` has passed starts it again, or `trangtin reindex`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -51,9 +51,10 @@ struct Last {
 struct State {
     /// The rebuild that runs now, if any.
     rebuilding: Option<Rebuilding>,
-    /// The last build of a new or damaged index failed: the index is empty or partial
-    /// until a `reindex` succeeds.
-    failed: bool,
+    /// The last build of a new or damaged index failed (why it ran): the index is
+    /// empty or partial until a build succeeds, tried again `RETRY_AFTER` after the
+    /// last, or a `reindex`.
+    failed: Option<Why>,
 }
 
 /// Why the index is being rebuilt, and what changed since.
@@ -117,18 +118,32 @@ impl SearchRepair {
 
     /// Whether searches can be answered: not while a new or damaged index is being
     /// rebuilt (the one in use is empty or unreadable), which the page says, nor after
-    /// such a build failed.
+    /// such a build failed, which is tried again once due (a disk that was full).
     pub fn available(&self) -> Result<(), HttpError> {
-        let state = lock(&self.state);
-        match state.rebuilding.as_ref().map(|r| r.why) {
-            Some(Why::New) => Err(HttpError::SearchBuilding),
-            Some(Why::Damage) => Err(HttpError::SearchRebuilding(
-                "the damaged index is being rebuilt".into(),
-            )),
-            Some(Why::Operator) | None if state.failed => Err(HttpError::Internal(
-                "the search index could not be built; `trangtin reindex` builds it".into(),
-            )),
-            Some(Why::Operator) | None => Ok(()),
+        let (rebuilding, failed) = {
+            let state = lock(&self.state);
+            (state.rebuilding.as_ref().map(|r| r.why), state.failed)
+        };
+        let unavailable = |why| match why {
+            Why::New => HttpError::SearchBuilding,
+            _ => HttpError::SearchRebuilding("the damaged index is being rebuilt".into()),
+        };
+        match (rebuilding, failed) {
+            (Some(why @ (Why::New | Why::Damage)), _) => Err(unavailable(why)),
+            (_, None) => Ok(()),
+            (_, Some(why)) => {
+                let failure = "the last build of the search index failed";
+                match Exclusive::take(&self.running) {
+                    Some(guard) if self.due(failure) => {
+                        tracing::warn!("{failure}; building it again");
+                        self.rebuild_in_background(guard, why);
+                        Err(unavailable(why))
+                    }
+                    _ => Err(HttpError::Internal(format!(
+                        "{failure}; `trangtin reindex` builds it"
+                    ))),
+                }
+            }
         }
     }
 
@@ -138,6 +153,7 @@ impl SearchRepair {
         let Some(guard) = Exclusive::take(&self.running) else {
             return true;
         };
+        self.due("the search index is new");
         tracing::warn!(
             entries,
             "building the search index in the background; searches answer 503 until it is ready"
@@ -173,25 +189,33 @@ impl SearchRepair {
         let Some(guard) = Exclusive::take(&self.running) else {
             return true;
         };
-        {
-            let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-            if last.started.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
-                if !last.refusal_logged {
-                    last.refusal_logged = true;
-                    tracing::error!(
-                        "the search index failed again less than {} minutes after a rebuild started; not rebuilding again before then, or until `trangtin reindex` ({failure})",
-                        RETRY_AFTER.as_secs() / 60
-                    );
-                }
-                return false;
-            }
-            *last = Last {
-                started: Some(Instant::now()),
-                refusal_logged: false,
-            };
+        if !self.due(&failure.to_string()) {
+            return false;
         }
         tracing::warn!("the search index is damaged ({failure}); rebuilding it from the store");
         self.rebuild_in_background(guard, Why::Damage)
+    }
+
+    /// Whether a rebuild may start now, `RETRY_AFTER` after the last one started (or
+    /// none did); if so, it counts as started now. A refusal is logged once per wait
+    /// (`failure`: what asked for it).
+    fn due(&self, failure: &str) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if last.started.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
+            if !last.refusal_logged {
+                last.refusal_logged = true;
+                tracing::error!(
+                    "the search index failed again less than {} minutes after a rebuild started; not rebuilding again before then, or until `trangtin reindex` ({failure})",
+                    RETRY_AFTER.as_secs() / 60
+                );
+            }
+            return false;
+        }
+        *last = Last {
+            started: Some(Instant::now()),
+            refusal_logged: false,
+        };
+        true
     }
 
     /// Rebuilds the index on a thread of its own at background priority (no runtime
@@ -262,8 +286,10 @@ fn rebuild_and_catch_up(
             if changed.is_empty() {
                 state.rebuilding = None;
                 // An operator's failed reindex leaves the index it replaced in use.
-                if rebuilt.is_ok() || why != Why::Operator {
-                    state.failed = rebuilt.is_err();
+                if why != Why::Operator {
+                    state.failed = rebuilt.is_err().then_some(why);
+                } else if rebuilt.is_ok() {
+                    state.failed = None;
                 }
                 break;
             }
@@ -411,6 +437,30 @@ mod tests {
         assert!(repair.available().is_ok());
         assert!(!repair.is_running());
         assert_eq!(titles(&search, "chuyển đổi"), ["Chuyển đổi số"]);
+    }
+
+    #[test]
+    fn a_failed_build_is_tried_again_once_due() {
+        let (_dir, _store, search, repair) = site(false);
+        // As a build that failed (a full disk, say) leaves it, before any other began.
+        lock(&repair.state).failed = Some(Why::New);
+        assert!(matches!(repair.available(), Err(HttpError::SearchBuilding)));
+        let started = Instant::now();
+        while repair.available().is_err() || repair.is_running() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the build never ended"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(titles(&search, "đo lường"), ["Đo lường chất lượng"]);
+        // Failed again right after it started: searches fail, and no build starts
+        // before `RETRY_AFTER`.
+        lock(&repair.state).failed = Some(Why::New);
+        for _ in 0..2 {
+            assert!(matches!(repair.available(), Err(HttpError::Internal(_))));
+            assert!(!repair.is_running());
+        }
     }
 
     #[test]
