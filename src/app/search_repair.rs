@@ -38,7 +38,16 @@ pub struct SearchRepair {
     running: Arc<AtomicBool>,
     last: Mutex<Last>,
     state: Arc<Mutex<State>>,
+    /// Turns true when the server stops: a rebuild ends at its next batch.
+    stopping: Arc<AtomicBool>,
+    /// Gets a message when the background rebuild that runs ends.
+    ended: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
 }
+
+/// How long a stopping server waits for a rebuild to end (its last merge cannot be
+/// cut short); past it, the process exits with the rebuild's store reads open, and the
+/// next start recovers the database first (seconds on a large one).
+const STOP_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Default)]
 struct Last {
@@ -83,6 +92,24 @@ impl SearchRepair {
             running: Arc::default(),
             last: Mutex::default(),
             state: Arc::default(),
+            stopping: Arc::default(),
+            ended: Mutex::default(),
+        }
+    }
+
+    /// Ends a background rebuild as the server stops (waiting `STOP_WAIT` at most), so
+    /// that no thread still reads the store when the process exits. The index is left
+    /// incomplete, and the next start builds it again.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        let ended = lock(&self.ended).take();
+        if let Some(ended) = ended
+            && ended.recv_timeout(STOP_WAIT) == Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        {
+            tracing::warn!(
+                "the search index rebuild did not end within {} s of the stop",
+                STOP_WAIT.as_secs()
+            );
         }
     }
 
@@ -166,7 +193,13 @@ impl SearchRepair {
     /// meanwhile are indexed after it.
     pub fn reindex(&self) -> Result<usize, search::Error> {
         begin(&self.state, Why::Operator);
-        rebuild_and_catch_up(&self.search, &self.store, &self.state, Why::Operator)
+        rebuild_and_catch_up(
+            &self.search,
+            &self.store,
+            &self.state,
+            Why::Operator,
+            &self.stopping,
+        )
     }
 
     /// The page's error for a failed search: 503 while a rebuild mends a damaged
@@ -224,16 +257,23 @@ impl SearchRepair {
     fn rebuild_in_background(&self, guard: Exclusive, why: Why) -> bool {
         begin(&self.state, why);
         let (search, store, state) = (self.search.clone(), self.store.clone(), self.state.clone());
+        let stopping = self.stopping.clone();
+        let (ended, on_end) = std::sync::mpsc::channel();
         let work = move || {
-            let _guard = guard;
             crate::background::lower_priority("search-rebuild");
-            let _ = rebuild_and_catch_up(&search, &store, &state, why);
+            let _ = rebuild_and_catch_up(&search, &store, &state, why, &stopping);
+            // Released before the end is told: whoever waits for it may start another.
+            drop(guard);
+            let _ = ended.send(());
         };
         match std::thread::Builder::new()
             .name("search-rebuild".into())
             .spawn(work)
         {
-            Ok(_) => true,
+            Ok(_) => {
+                *lock(&self.ended) = Some(on_end);
+                true
+            }
             Err(e) => {
                 lock(&self.state).rebuilding = None;
                 tracing::error!("the search index rebuild did not start: {e}");
@@ -259,9 +299,16 @@ fn rebuild_and_catch_up(
     store: &Store,
     state: &Mutex<State>,
     why: Why,
+    stopping: &AtomicBool,
 ) -> Result<usize, search::Error> {
     let started = Instant::now();
-    let rebuilt = caught(|| search.rebuild(store));
+    let rebuilt = caught(|| search.rebuild_unless(store, stopping));
+    if let Err(search::Error::Stopped) = rebuilt {
+        tracing::info!(
+            "the search index rebuild stopped with the server; the next start builds it"
+        );
+        return rebuilt;
+    }
     let seconds = started.elapsed().as_secs();
     match (&rebuilt, why) {
         (Ok(count), Why::Damage) => tracing::warn!(
@@ -461,6 +508,30 @@ mod tests {
             assert!(matches!(repair.available(), Err(HttpError::Internal(_))));
             assert!(!repair.is_running());
         }
+    }
+
+    #[test]
+    fn a_stopping_server_ends_the_rebuild_and_the_next_start_builds_again() {
+        let (dir, _store, search, repair) = site(false);
+        let held = search.hold_writer();
+        assert!(repair.build_new(1));
+        let stopper = std::thread::spawn({
+            let repair = repair.clone();
+            move || {
+                let started = Instant::now();
+                repair.stop();
+                started.elapsed()
+            }
+        });
+        // The rebuild gets the writer after the stop, and ends at its first batch.
+        std::thread::sleep(Duration::from_millis(100));
+        drop(held);
+        assert!(stopper.join().unwrap() < STOP_WAIT);
+        assert!(!repair.is_running());
+        drop(repair);
+        drop(search);
+        let (_, fresh) = Search::open(&dir.path().join("data/search")).unwrap();
+        assert!(fresh, "an index the stop cut short is built again");
     }
 
     #[test]

@@ -120,6 +120,9 @@ impl Site {
     /// Ends the site's jobs and its pinned connections, and waits for the jobs.
     pub async fn stop(&self) {
         let _ = self.stop.send(true);
+        if let Some(app) = self.app.clone() {
+            let _ = tokio::task::spawn_blocking(move || app.search_repair.stop()).await;
+        }
         let tasks: Vec<_> = match self.tasks.lock() {
             Ok(mut tasks) => tasks.drain(..).collect(),
             Err(_) => Vec::new(),

@@ -56,6 +56,9 @@ pub enum Error {
     Content(#[from] content::Error),
     #[error(transparent)]
     Store(#[from] crate::store::Error),
+    /// A rebuild ended before it was done, as the server stopped.
+    #[error("search index rebuild stopped")]
+    Stopped,
     /// The index library panicked (on bytes it did not expect).
     #[error("search index library failed: {0}")]
     Panicked(String),
@@ -85,6 +88,7 @@ impl Error {
             | Error::Dir(_)
             | Error::Content(_)
             | Error::Store(_)
+            | Error::Stopped
             | Error::Panicked(_) => false,
         }
     }
@@ -442,6 +446,16 @@ impl Search {
 
     /// Re-indexes everything published, from scratch.
     pub fn rebuild(&self, store: &Store) -> Result<usize, Error> {
+        self.rebuild_unless(store, &std::sync::atomic::AtomicBool::new(false))
+    }
+
+    /// As `rebuild`, ending with `Error::Stopped` (nothing committed) at the first
+    /// batch after `stopping` turns true.
+    pub fn rebuild_unless(
+        &self,
+        store: &Store,
+        stopping: &std::sync::atomic::AtomicBool,
+    ) -> Result<usize, Error> {
         // Files stored before their words were kept are read first.
         crate::document_text::fill_missing(store)?;
         let (_one_writer, mut writer) = match self.writer() {
@@ -477,6 +491,9 @@ impl Search {
         })?;
         let mut count = 0;
         for chunk in ids.chunks(500) {
+            if stopping.load(std::sync::atomic::Ordering::Acquire) {
+                return Err(Error::Stopped);
+            }
             let docs = store.read_blocking(|tx| -> Result<_, Error> {
                 let mut docs = Vec::new();
                 for id in chunk {
